@@ -1,0 +1,128 @@
+"""Errors that cross service boundaries.
+
+Every error carries a machine code, an English message, a Chinese message where a citizen
+may read it, and structured details. Over nameko RPC the reply's ``error.exc_args[0]`` is
+that payload as a JSON object, so callers in any language can branch on ``code``; Python
+callers get the same class back because each one is registered for deserialisation.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.exceptions import deserialize_to_instance
+
+
+class SanxiangError(Exception):
+    code = "error"
+    message_zh = "系统错误"
+
+    def __init__(self, message: Any = "", *, code: str | None = None,
+                 message_zh: str | None = None, details: Any = None):
+        # Deserialisation calls cls(payload_dict): accept the payload back as-is.
+        if isinstance(message, dict) and "code" in message and "message" in message:
+            payload = message
+            message = payload["message"]
+            code = payload.get("code")
+            message_zh = payload.get("message_zh")
+            details = payload.get("details")
+        self.message = str(message)
+        if code:
+            self.code = code
+        if message_zh:
+            self.message_zh = message_zh
+        self.details = details
+        super().__init__(self.payload())
+
+    def payload(self) -> dict:
+        return {"code": self.code, "message": self.message,
+                "message_zh": self.message_zh, "details": self.details}
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+@deserialize_to_instance
+class ValidationFailed(SanxiangError):
+    """A payload broke its contract. ``details`` maps field paths to the rules broken."""
+    code = "validation_failed"
+    message_zh = "提交的数据不符合要求"
+
+    @classmethod
+    def from_messages(cls, messages: dict, *, what: str = "payload") -> "ValidationFailed":
+        flat = flatten_messages(messages)
+        summary = "; ".join(f"{path}: {', '.join(rules)}" for path, rules in flat.items())
+        return cls(f"invalid {what}: {summary}", details=flat)
+
+
+@deserialize_to_instance
+class NotFound(SanxiangError):
+    code = "not_found"
+    message_zh = "未找到"
+
+
+@deserialize_to_instance
+class Forbidden(SanxiangError):
+    code = "forbidden"
+    message_zh = "无权执行此操作"
+
+
+@deserialize_to_instance
+class Unauthenticated(SanxiangError):
+    code = "unauthenticated"
+    message_zh = "身份凭证缺失或无效"
+
+
+@deserialize_to_instance
+class DomainRuleViolated(SanxiangError):
+    """The request is well-formed but the rules forbid it (illegal transition, missing review…)."""
+    code = "domain_rule_violated"
+    message_zh = "违反执法程序规则"
+
+
+@deserialize_to_instance
+class Conflict(SanxiangError):
+    code = "conflict"
+    message_zh = "数据冲突"
+
+
+@deserialize_to_instance
+class ServiceNotDeployed(SanxiangError):
+    code = "service_not_deployed"
+    message_zh = "所需服务未部署"
+
+
+@deserialize_to_instance
+class ConfigurationError(SanxiangError):
+    code = "configuration_error"
+    message_zh = "配置错误"
+
+
+@deserialize_to_instance
+class CalendarNotCovered(ConfigurationError):
+    """No calendar data covers a year a legal period needs: we refuse to guess."""
+    code = "calendar_not_covered"
+    message_zh = "工作日历未覆盖该年度，无法计算法定期限"
+
+
+@deserialize_to_instance
+class RuleSetInvalid(ConfigurationError):
+    code = "ruleset_invalid"
+    message_zh = "规则集无效"
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested error dict → {"a.b.0.c": ["rule", ...]}."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            out.update(flatten_messages(value, path))
+    elif isinstance(messages, (list, tuple)):
+        if all(isinstance(m, str) for m in messages):
+            out[prefix or "_schema"] = list(messages)
+        else:
+            for i, value in enumerate(messages):
+                out.update(flatten_messages(value, f"{prefix}.{i}" if prefix else str(i)))
+    else:
+        out[prefix or "_schema"] = [str(messages)]
+    return out
