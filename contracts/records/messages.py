@@ -1,0 +1,461 @@
+"""Request, response and event schemas of the record keeper (records), major version 1.
+RPC methods take keyword arguments only; each request schema describes those kwargs."""
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from contracts.records.content import FilingApproval
+from shared.contracts import RULESET_REF, StrictSchema
+
+ACT_TYPES = ["inspection", "penalty", "coercion", "licence", "confirmation", "registration",
+             "levy", "requisition", "charge", "benefit", "adjudication"]
+STAGES = ["initiation", "investigation", "decision", "service_execution", "archive"]
+START_MODES = ["ex_officio", "emergency", "application", "complaint", "referral"]
+CaseId = lambda **kw: fields.String(required=True, validate=validate.Length(min=1, max=36),  # noqa
+                                    **kw)
+Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)  # noqa: E731
+When = lambda **kw: fields.AwareDateTime(format="iso", **kw)  # noqa: E731
+Money = lambda **kw: fields.String(validate=validate.Regexp(r"^\d{1,12}(\.\d{1,2})?$"),  # noqa
+                                   metadata={"description": "CNY amount as a decimal string"}, **kw)
+
+
+class Empty(StrictSchema):
+    pass
+
+
+# ---- case ------------------------------------------------------------------------------
+
+class Party(StrictSchema):
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    kind = fields.String(required=True, validate=validate.OneOf(["organisation", "individual"]))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    id_number = fields.String(load_default=None, allow_none=True,
+                              metadata={"description": "身份证号 or 统一社会信用代码"})
+    representative = fields.String(load_default=None, allow_none=True)
+    address = fields.String(load_default=None, allow_none=True)
+    phone = fields.String(load_default=None, allow_none=True)
+
+
+class Person(StrictSchema):
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    role = fields.String(required=True, validate=validate.OneOf(
+        ["informant", "complainant", "witness", "third_party", "applicant", "agent"]))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    id_number = fields.String(load_default=None, allow_none=True)
+    phone = fields.String(load_default=None, allow_none=True)
+    address = fields.String(load_default=None, allow_none=True)
+
+
+class Emergency(StrictSchema):
+    reason = Text(required=True, metadata={"description": "why the procedure started before approval"})
+
+
+class Application(StrictSchema):
+    """申请 (004 第二十九条); an oral one is written down, read back and confirmed."""
+    applicant_person_id = fields.String(required=True)
+    matters = Text(required=True)
+    facts_and_reasons = Text(required=True)
+    submitted_at = When(required=True)
+    oral = fields.Boolean(required=True)
+    read_back = fields.Boolean(load_default=False)
+    confirmed_by_signature = fields.Boolean(required=True)
+
+    @validates_schema
+    def _oral(self, data, **kw):
+        if data.get("oral") and not data.get("read_back"):
+            raise ValidationError("an oral application must be read back to the applicant "
+                                  "(004 第二十九条)", "read_back")
+        if not data.get("confirmed_by_signature"):
+            raise ValidationError("the applicant must sign or seal the application",
+                                  "confirmed_by_signature")
+
+
+class Source(StrictSchema):
+    """案源 (000 第十三条, 004 第三十条)."""
+    kind = fields.String(required=True, validate=validate.OneOf(["complaint", "report", "referral"]))
+    provider_person_id = fields.String(load_default=None, allow_none=True)
+    referring_body = fields.String(load_default=None, allow_none=True)
+    received_at = When(required=True)
+    content = Text(required=True)
+
+
+class OpenCase(StrictSchema):
+    case_no = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                            metadata={"description": "案号, unique within the agency"})
+    agency = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    act_type = fields.String(required=True, validate=validate.OneOf(ACT_TYPES))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"description": "案件名称"})
+    start_mode = fields.String(required=True, validate=validate.OneOf(START_MODES))
+    occurred_at = When(required=True)
+    parties = fields.List(fields.Nested(Party), required=True, validate=validate.Length(min=1))
+    persons = fields.List(fields.Nested(Person), load_default=list)
+    handlers = fields.List(fields.String(), required=True, validate=validate.Length(min=2),
+                           metadata={"description": "actor ids of the officers; at least two "
+                                                    "(行政处罚法 第四十二条)"})
+    filing_approval = fields.Nested(FilingApproval, load_default=None, allow_none=True)
+    emergency = fields.Nested(Emergency, load_default=None, allow_none=True)
+    application = fields.Nested(Application, load_default=None, allow_none=True)
+    source = fields.Nested(Source, load_default=None, allow_none=True)
+
+    @validates_schema
+    def _mode(self, data, **kw):
+        need = {"ex_officio": "filing_approval", "emergency": "emergency",
+                "application": "application", "complaint": "source", "referral": "source"}
+        field = need[data["start_mode"]]
+        if not data.get(field):
+            raise ValidationError(f"start_mode {data['start_mode']} requires {field}", field)
+        for other in set(need.values()) - {field}:
+            if data.get(other):
+                raise ValidationError(f"not allowed with start_mode {data['start_mode']}", other)
+        ids = {p["id"] for p in data.get("persons", [])}
+        app = data.get("application")
+        if app and app["applicant_person_id"] not in ids:
+            raise ValidationError("must name a person listed in persons",
+                                  "application.applicant_person_id")
+
+
+class CaseRef(StrictSchema):
+    case_id = CaseId()
+
+
+class ApproveEmergency(StrictSchema):
+    case_id = CaseId()
+    filing_approval = fields.Nested(FilingApproval, required=True)
+
+
+class DecideSource(StrictSchema):
+    case_id = CaseId()
+    decision = fields.String(required=True, validate=validate.OneOf(["start", "not_start"]))
+    reason = Text(required=True)
+    legal_basis = Text(required=True)
+    filing_approval = fields.Nested(FilingApproval, load_default=None, allow_none=True)
+    notified_at = When(required=True, metadata={"description": "when the source was told"})
+    notice_method = fields.String(required=True, validate=validate.OneOf(
+        ["written", "phone", "sms", "email", "in_person", "system"]))
+    notice_content = Text(required=True)
+
+    @validates_schema
+    def _start(self, data, **kw):
+        if data.get("decision") == "start" and not data.get("filing_approval"):
+            raise ValidationError("starting a case needs its 立案审批表", "filing_approval")
+
+
+class AdvanceStage(StrictSchema):
+    case_id = CaseId()
+    to_stage = fields.String(required=True, validate=validate.OneOf(STAGES[1:-1]))
+    occurred_at = When(required=True)
+    reason = Text(load_default=None, allow_none=True)
+
+
+class AppendRecord(StrictSchema):
+    case_id = CaseId()
+    record_type = fields.String(required=True, metadata={
+        "description": "selects the content schema: components content.<record_type>"})
+    occurred_at = When(required=True)
+    content = fields.Dict(required=True, metadata={
+        "description": "validated by the content schema of record_type"})
+    situations = fields.List(fields.String(), load_default=list, metadata={
+        "description": "situation codes of the rule set (seizure, sealing…) this act involved"})
+
+
+class Interruption(StrictSchema):
+    at = When(required=True)
+    reason = Text(required=True)
+    resumed_at = When(load_default=None, allow_none=True)
+    explanation = Text(required=True, metadata={
+        "description": "said on resuming, or written down when recording could not resume"})
+
+
+class Media(StrictSchema):
+    object_ref = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    size_bytes = fields.Integer(required=True, validate=validate.Range(min=1))
+    format = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+class EvidenceNote(StrictSchema):
+    """AV used as evidence: maker, extractor, extraction time (000 第三十七条)."""
+    maker = fields.String(required=True)
+    extractor = fields.String(required=True)
+    extracted_at = When(required=True)
+
+
+class RecordAv(StrictSchema):
+    case_id = CaseId()
+    party = fields.String(required=True, metadata={"description": "party name as labelled"})
+    handler = fields.String(required=True, metadata={"description": "承办人"})
+    device_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    started_at = When(required=True)
+    ended_at = When(required=True)
+    place = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    opening_statement_made = fields.Boolean(required=True, metadata={
+        "description": "time, place, officers, reason and target stated at the start "
+                       "(000 第二十一条)"})
+    interruptions = fields.List(fields.Nested(Interruption), load_default=list)
+    situations = fields.List(fields.String(), load_default=list)
+    media = fields.Nested(Media, required=True)
+    stored_at = When(required=True, metadata={"description": "when stored into the system"})
+    evidence_note = fields.Nested(EvidenceNote, load_default=None, allow_none=True)
+
+    @validates_schema
+    def _times(self, data, **kw):
+        if data["ended_at"] < data["started_at"]:
+            raise ValidationError("must not be before started_at", "ended_at")
+        if data["stored_at"] < data["ended_at"]:
+            raise ValidationError("must not be before ended_at", "stored_at")
+
+
+class Decision(StrictSchema):
+    act_type = fields.String(required=True, validate=validate.OneOf(ACT_TYPES))
+    party_id = fields.String(required=True)
+    fine_amount = Money(load_default=None, allow_none=True)
+    measures = fields.List(fields.String(), load_default=list)
+    hearing_held = fields.Boolean(load_default=False)
+    grounds = fields.List(fields.String(), load_default=list, metadata={
+        "description": "general grounds of the catalogue the handler declares"})
+    procedure = fields.String(load_default="general", validate=validate.OneOf(["simple", "general"]))
+    licence_action = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.OneOf(["withdraw", "revoke"]))
+    coercive_execution = fields.String(load_default=None, allow_none=True)
+    facts = Text(required=True, metadata={"description": "违法事实"})
+    legal_basis = Text(required=True, metadata={"description": "法律依据"})
+    conclusion = Text(required=True, metadata={"description": "执法结论"})
+
+
+class ProposeDecision(StrictSchema):
+    case_id = CaseId()
+    occurred_at = When(required=True)
+    decision = fields.Nested(Decision, required=True)
+
+
+class EnterLegalReview(StrictSchema):
+    case_id = CaseId()
+    proposal_seq = fields.Integer(required=True, validate=validate.Range(min=1))
+    opinion = fields.String(required=True, metadata={"description": "an opinion type of the rule set"})
+    reasons = Text(required=True)
+    reviewers = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    reviewed_at = When(required=True)
+
+
+class IssueDecision(StrictSchema):
+    case_id = CaseId()
+    proposal_seq = fields.Integer(required=True, validate=validate.Range(min=1))
+    decision_no = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                                metadata={"description": "决定书文号, e.g. 陵应急罚〔2025〕12号"})
+    issued_at = When(required=True)
+    signed_by = fields.String(required=True, metadata={"description": "负责人 who signed"})
+
+
+class CloseCase(StrictSchema):
+    case_id = CaseId()
+    closed_at = When(required=True)
+    reason = Text(required=True, metadata={"description": "结案理由"})
+
+
+class ArchiveCase(StrictSchema):
+    case_id = CaseId()
+    archived_at = When(required=True)
+    archive_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    location = fields.String(required=True)
+
+
+class CorrectEntry(StrictSchema):
+    case_id = CaseId()
+    seq = fields.Integer(required=True, validate=validate.Range(min=1))
+    reason = Text(required=True)
+    content = fields.Dict(required=True, metadata={"description": "the corrected content"})
+
+
+class GetEntries(StrictSchema):
+    case_id = CaseId()
+    from_seq = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+
+
+class ListCases(StrictSchema):
+    agency = fields.String(required=True)
+    stage = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STAGES))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class AgencyRef(StrictSchema):
+    agency = fields.String(required=True)
+
+
+# ---- responses -------------------------------------------------------------------------
+
+class Deadline(StrictSchema):
+    start = fields.String(required=True)
+    amount = fields.Integer(required=True)
+    unit = fields.String(required=True)
+    rule = fields.String(required=True)
+    basis = fields.String(required=True)
+    due = fields.String(required=True)
+    counted = fields.List(fields.String(), required=True)
+    skipped = fields.List(fields.List(fields.String()), required=True)
+    calendar_fingerprint = fields.String(required=True)
+
+
+class CaseView(StrictSchema):
+    id = fields.String(required=True)
+    case_no = fields.String(required=True)
+    agency = fields.String(required=True)
+    ruleset = fields.String(required=True, validate=validate.Regexp(RULESET_REF))
+    act_type = fields.String(required=True)
+    title = fields.String(required=True)
+    start_mode = fields.String(required=True)
+    stage = fields.String(required=True)
+    status = fields.String(required=True)
+    parties = fields.List(fields.Nested(Party), required=True)
+    persons = fields.List(fields.Dict(), required=True)
+    handlers = fields.List(fields.String(), required=True)
+    opened_at = When(required=True)
+    emergency_due = fields.Nested(Deadline, allow_none=True)
+    emergency_approved_at = When(allow_none=True)
+    closed_at = When(allow_none=True)
+    archive_due = fields.Nested(Deadline, allow_none=True)
+    archived_at = When(allow_none=True)
+    head_seq = fields.Integer(required=True)
+    head_hash = fields.String(required=True)
+
+
+class EntryView(StrictSchema):
+    seq = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    stage = fields.String(required=True)
+    occurred_at = When(required=True)
+    recorded_at = When(required=True)
+    actor_id = fields.String(required=True)
+    actor_role = fields.String(required=True)
+    corrects_seq = fields.Integer(allow_none=True)
+    content = fields.Dict(required=True)
+    prev_hash = fields.String(required=True)
+    entry_hash = fields.String(required=True)
+
+
+class AppendResult(StrictSchema):
+    case_id = fields.String(required=True)
+    seq = fields.Integer(required=True)
+    entry_hash = fields.String(required=True)
+    stage = fields.String(required=True)
+    deadline = fields.Nested(Deadline, allow_none=True)
+    classification = fields.Dict(allow_none=True)
+
+
+class Verification(StrictSchema):
+    case_id = fields.String(required=True)
+    ok = fields.Boolean(required=True)
+    entries_checked = fields.Integer(required=True)
+    head_seq = fields.Integer(required=True)
+    head_hash = fields.String(required=True)
+    first_bad = fields.Dict(allow_none=True)
+    checkpoint = fields.Dict(allow_none=True)
+
+
+class Finding(StrictSchema):
+    code = fields.String(required=True)
+    article = fields.String(required=True, metadata={"description": "seed article breached"})
+    case_id = fields.String(required=True)
+    case_no = fields.String(required=True)
+    seq = fields.Integer(allow_none=True)
+    message = fields.String(required=True)
+    due = fields.String(allow_none=True)
+    at = fields.String(allow_none=True)
+
+
+class Checkpoint(StrictSchema):
+    case_id = fields.String(required=True)
+    seq = fields.Integer(required=True)
+    head_hash = fields.String(required=True)
+    signed_at = fields.String(required=True)
+    key_id = fields.String(required=True)
+    signature = fields.String(required=True)
+    statement = fields.String(required=True)
+    public_key = fields.String(required=True)
+
+
+class Health(StrictSchema):
+    service = fields.String(required=True)
+    version = fields.String(required=True)
+    rulesets = fields.List(fields.String(), required=True)
+    contracts = fields.Dict(required=True)
+    missing_peers = fields.List(fields.String(), required=True)
+
+
+# ---- events ----------------------------------------------------------------------------
+
+class CaseOpened(StrictSchema):
+    case_id = fields.String(required=True)
+    case_no = fields.String(required=True)
+    act_type = fields.String(required=True)
+    title = fields.String(required=True)
+    start_mode = fields.String(required=True)
+    parties = fields.List(fields.Nested(Party), required=True)
+    opened_at = When(required=True)
+    emergency_due = fields.Nested(Deadline, allow_none=True)
+
+
+class StageChanged(StrictSchema):
+    case_id = fields.String(required=True)
+    case_no = fields.String(required=True)
+    from_stage = fields.String(required=True)
+    to_stage = fields.String(required=True)
+    seq = fields.Integer(required=True)
+
+
+class EntryAppended(StrictSchema):
+    case_id = fields.String(required=True)
+    case_no = fields.String(required=True)
+    seq = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    record_type = fields.String(allow_none=True)
+    stage = fields.String(required=True)
+    entry_hash = fields.String(required=True)
+
+
+class DecisionProposed(StrictSchema):
+    case_id = fields.String(required=True)
+    case_no = fields.String(required=True)
+    proposal_seq = fields.Integer(required=True)
+    decision = fields.Nested(Decision, required=True)
+    major = fields.Boolean(required=True)
+    fired = fields.List(fields.Dict(), required=True,
+                        metadata={"description": "every catalogue rule that made it major"})
+
+
+class DecisionIssued(StrictSchema):
+    case_id = fields.String(required=True)
+    case_no = fields.String(required=True)
+    seq = fields.Integer(required=True)
+    proposal_seq = fields.Integer(required=True)
+    decision_no = fields.String(required=True)
+    issued_at = When(required=True)
+    decision = fields.Nested(Decision, required=True)
+    major = fields.Boolean(required=True)
+    legal_review_seq = fields.Integer(allow_none=True)
+    party = fields.Nested(Party, required=True)
+    agency_name = fields.String(required=True)
+
+
+class CaseClosed(StrictSchema):
+    case_id = fields.String(required=True)
+    case_no = fields.String(required=True)
+    closed_at = When(required=True)
+    reason = fields.String(required=True)
+    seq = fields.Integer(required=True)
+
+
+class ArchiveDue(StrictSchema):
+    """What an archive needs: identity, the chain head to seal, the AV objects, retention."""
+    case_id = fields.String(required=True)
+    case_no = fields.String(required=True)
+    title = fields.String(required=True)
+    act_type = fields.String(required=True)
+    parties = fields.List(fields.String(), required=True)
+    handlers = fields.List(fields.String(), required=True)
+    due = fields.Nested(Deadline, required=True)
+    head_seq = fields.Integer(required=True)
+    head_hash = fields.String(required=True)
+    entries = fields.Integer(required=True)
+    av_objects = fields.List(fields.Dict(), required=True)
+    retention = fields.List(fields.Dict(), required=True)

@@ -1,0 +1,147 @@
+"""Contracts runtime: strict marshmallow schemas, the event envelope, and the registry that
+describes each service's RPC methods and events (the source of the exported JSON Schema and
+AsyncAPI documents in contracts/). Payloads are validated here before any domain code runs."""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from shared.errors import ValidationFailed
+
+EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*\.v[1-9][0-9]*$")
+RULESET_REF = r"^[a-z0-9][a-z0-9-]*@[1-9][0-9]*$"
+ROLES = ("officer", "head", "legal_unit", "reviewer", "publisher", "supervisor", "party", "public")
+
+
+class StrictSchema(Schema):
+    """Unknown fields are an error, never silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+
+class ActorRef(StrictSchema):
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    name = fields.String(load_default=None, allow_none=True)
+
+
+class Envelope(StrictSchema):
+    """What every event carries besides its data (DESIGN.md "Messages")."""
+    contract = fields.String(required=True, metadata={"description": "contract (service) name"})
+    event_type = fields.String(required=True, validate=validate.Regexp(EVENT_TYPE.pattern),
+                               metadata={"description": "event name with major version, e.g. case_opened.v1"})
+    schema_version = fields.String(required=True, validate=validate.Regexp(r"^\d+\.\d+$"),
+                                   metadata={"description": "major.minor of the data schema"})
+    message_id = fields.String(required=True, validate=validate.Regexp(
+        r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+        metadata={"description": "idempotency key: consumers process each message id once"})
+    occurred_at = fields.AwareDateTime(required=True, format="iso")
+    agency = fields.String(required=True)
+    actor = fields.Nested(ActorRef, required=True)
+    ruleset = fields.String(required=True, validate=validate.Regexp(RULESET_REF),
+                            metadata={"description": "rule set id@version the fact was made under"})
+    data = fields.Dict(required=True)
+
+
+@dataclass(frozen=True)
+class Rpc:
+    name: str
+    request: type[Schema]
+    response: type[Schema] | None
+    summary: str
+    roles: tuple[str, ...]
+    example_request: dict
+    example_response: Any
+    errors: tuple[str, ...] = ()
+    many: bool = False  # response is a list of `response`
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    schema: type[Schema]
+    summary: str
+    example: dict
+    schema_version: str = "1.0"
+
+    @property
+    def name(self) -> str:
+        return self.type.split(".")[0]
+
+    @property
+    def major(self) -> int:
+        return int(self.type.rsplit(".v", 1)[1])
+
+
+@dataclass(frozen=True)
+class Contract:
+    service: str
+    version: str
+    title: str
+    description: str
+    rpcs: tuple[Rpc, ...] = ()
+    events: tuple[Event, ...] = ()
+    consumes: tuple[str, ...] = field(default=())  # "<source>.<event_type>" this service handles
+    # Extra named schemas a request refers to by name (e.g. the content of each record type).
+    components: tuple[tuple[str, type[Schema]], ...] = field(default=())
+
+    def rpc(self, name: str) -> Rpc:
+        for rpc in self.rpcs:
+            if rpc.name == name:
+                return rpc
+        raise KeyError(name)
+
+    def event(self, event_type: str) -> Event:
+        for event in self.events:
+            if event.type == event_type:
+                return event
+        raise KeyError(event_type)
+
+    def versions(self) -> dict:
+        return {"contract": self.version, "events": sorted(e.type for e in self.events)}
+
+
+def load(schema: Schema | type[Schema], payload: Any, *, what: str = "payload") -> dict:
+    """Validate and deserialise, or raise ValidationFailed naming each field and rule."""
+    if isinstance(schema, type):
+        schema = schema()
+    if not isinstance(payload, dict):
+        raise ValidationFailed.from_messages({"_schema": ["must be an object"]}, what=what)
+    try:
+        return schema.load(payload)
+    except ValidationError as exc:
+        raise ValidationFailed.from_messages(exc.messages, what=what) from None
+
+
+def dump(schema: Schema | type[Schema], obj: Any, *, many: bool = False) -> Any:
+    if isinstance(schema, type):
+        schema = schema()
+    return schema.dump(obj, many=many)
+
+
+def envelope(contract: Contract, event_type: str, data: dict, *, agency: str, actor: dict,
+             ruleset: str, message_id: str | None = None,
+             occurred_at: datetime | None = None) -> dict:
+    """Build a validated event message (envelope + data dumped through the event schema)."""
+    event = contract.event(event_type)
+    body = {
+        "contract": contract.service,
+        "event_type": event.type,
+        "schema_version": event.schema_version,
+        "message_id": message_id or str(uuid.uuid4()),
+        "occurred_at": (occurred_at or datetime.now(timezone.utc)).isoformat(),
+        "agency": agency,
+        "actor": {"id": actor["id"], "role": actor["role"], "name": actor.get("name")},
+        "ruleset": ruleset,
+        # data arrives in its JSON form; load validates it, dump normalises it
+        "data": dump(event.schema, load(event.schema, data, what=f"{event.type} data")),
+    }
+    load(Envelope, body, what=f"{event.type} envelope")
+    return body

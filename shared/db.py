@@ -1,0 +1,139 @@
+"""Database provider: one SQLAlchemy engine per service container (SQLite file by default,
+PostgreSQL by URI), schema kept by the service's Alembic migrations, and a `Db` handle that
+speaks transactions — writes are serialised per process on SQLite so greenlets never spin on its file lock."""
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Iterator
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.errors import ConfigurationError
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            # WAL lets readers run beside the single writer; we issue BEGIN ourselves
+            # (pysqlite's implicit transactions would start them too late to serialise).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            # IMMEDIATE takes the write lock up front, so a second process fails fast
+            # instead of deadlocking on a read-then-write upgrade.
+            write = conn.get_execution_options().get("sanxiang_write")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+    if url.startswith("postgresql"):
+        return create_engine(url, pool_size=int(os.environ.get("DB_POOL_SIZE", "10")),
+                             max_overflow=20, pool_pre_ping=True)
+    raise ConfigurationError(f"DATABASE_URL {url!r}: only sqlite:/// and postgresql:// are supported")
+
+
+def migrate(engine: Engine, migrations: str) -> None:
+    """Bring the schema to head with the service's Alembic scripts (package path `migrations`)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", migrations)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+class Db:
+    """What a worker sees: transactions, not a raw engine."""
+
+    def __init__(self, engine: Engine, write_lock):
+        self.engine = engine
+        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        self._write_lock = write_lock
+        self.dialect = engine.dialect.name
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write transaction: committed on success, rolled back on any error."""
+        with self._write_lock:
+            session = self._sessions()
+            try:
+                session.connection(execution_options={"sanxiang_write": True})
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+class _NoLock:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class Database(DependencyProvider):
+    """Inject a `Db` for the service's own database; migrate it to head on start."""
+
+    def __init__(self, migrations: str, url_key: str = "DATABASE_URL"):
+        self.migrations = migrations
+        self.url_key = url_key
+        self.db: Db | None = None
+
+    def setup(self):
+        url = self.container.config.get(self.url_key)
+        if not url:
+            raise ConfigurationError(f"{self.url_key} is not set in the service config")
+        engine = make_engine(url)
+        if self.container.config.get("AUTO_MIGRATE", True) not in (False, "false", "0"):
+            migrate(engine, self.migrations)
+        self.db = open_db(engine)
+
+    def stop(self):
+        if self.db is not None:
+            self.db.engine.dispose()
+
+    kill = stop
+
+    def get_dependency(self, worker_ctx):
+        return self.db
+
+
+def open_db(engine: Engine) -> Db:
+    if engine.dialect.name == "sqlite":
+        from eventlet.semaphore import Semaphore
+        return Db(engine, Semaphore(1))
+    return Db(engine, _NoLock())

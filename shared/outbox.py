@@ -1,0 +1,163 @@
+"""Transactional outbox: events are written in the same database transaction as the facts
+they announce, then relayed to `<service>.events` with publisher confirms and `mandatory`.
+A crash between commit and publish loses nothing; an event no queue is bound for yet is kept
+(state `unrouted`) and can be replayed once a consumer exists."""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+
+import eventlet
+from eventlet.event import Event as GreenEvent
+from nameko.amqp.publish import Publisher, UndeliverableMessage
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.extensions import DependencyProvider
+from sqlalchemy import (BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text,
+                        select, update)
+from sqlalchemy.orm import Session
+
+from shared.contracts import Contract, envelope
+
+log = logging.getLogger(__name__)
+
+PENDING, PUBLISHED, UNROUTED = "pending", "published", "unrouted"
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox", metadata,
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+               autoincrement=True),
+        Column("message_id", String(36), nullable=False, unique=True),
+        Column("event_type", String(80), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("state", String(12), nullable=False, index=True, default=PENDING),
+        Column("published_at", DateTime(timezone=True)),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("last_error", Text),
+    )
+
+
+class OutboxWriter:
+    """Per-worker handle: stage events into the caller's transaction."""
+
+    def __init__(self, table: Table, contract: Contract, kick):
+        self.table = table
+        self.contract = contract
+        self._kick = kick
+        self.staged = 0
+
+    def stage(self, session: Session, event_type: str, data: dict, *, agency: str, actor: dict,
+              ruleset: str, occurred_at: datetime | None = None) -> dict:
+        body = envelope(self.contract, event_type, data, agency=agency, actor=actor,
+                        ruleset=ruleset, occurred_at=occurred_at)
+        session.execute(self.table.insert().values(
+            message_id=body["message_id"], event_type=event_type,
+            body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+            created_at=datetime.now(timezone.utc), state=PENDING, attempts=0))
+        self.staged += 1
+        return body
+
+
+class Outbox(DependencyProvider):
+    """Inject an OutboxWriter; run one relay green thread per container."""
+
+    batch_size = 200
+    idle_poll_seconds = 2.0
+
+    def __init__(self, contract: Contract, table: Table, database_attr: str = "db"):
+        self.contract = contract
+        self.table = table
+        self.database_attr = database_attr
+        self._wake = None
+        self._running = False
+
+    def setup(self):
+        self.exchange_name = f"{self.contract.service}.events"
+        from kombu import Exchange
+        self.exchange = Exchange(self.exchange_name, type="topic", durable=True,
+                                 auto_delete=False)
+        self.publisher = Publisher(self.container.config[AMQP_URI_CONFIG_KEY],
+                                   use_confirms=True, mandatory=True, exchange=self.exchange,
+                                   serializer="json", delivery_mode=2)
+        self._wake = GreenEvent()
+
+    def start(self):
+        self._running = True
+        self.container.spawn_managed_thread(self._relay_forever, identifier="outbox-relay")
+
+    def stop(self):
+        self._running = False
+        self.kick()
+        # give the relay a moment to finish what it holds; what remains is relayed next start
+        eventlet.sleep(0)
+
+    kill = stop
+
+    def kick(self):
+        if self._wake is not None and not self._wake.ready():
+            self._wake.send(True)
+
+    def get_dependency(self, worker_ctx):
+        return OutboxWriter(self.table, self.contract, self.kick)
+
+    def worker_teardown(self, worker_ctx):
+        self.kick()
+
+    def _database(self):
+        for ext in self.container.dependencies:
+            if getattr(ext, "attr_name", None) == self.database_attr:
+                return ext.db
+        raise RuntimeError(f"no database dependency named {self.database_attr!r}")
+
+    def _relay_forever(self):
+        backoff = 0.5
+        while self._running:
+            try:
+                sent = relay_pending(self._database(), self.table, self.publisher,
+                                     self.batch_size)
+                backoff = 0.5
+            except Exception:  # broker or database down: keep rows, retry later
+                log.exception("outbox relay failed; retrying in %.1fs", backoff)
+                eventlet.sleep(backoff)
+                backoff = min(backoff * 2, 30)
+                continue
+            if sent:
+                continue
+            self._wake = GreenEvent()
+            with eventlet.Timeout(self.idle_poll_seconds, False):
+                self._wake.wait()
+
+
+def relay_pending(db, table: Table, publisher: Publisher, batch_size: int = 200) -> int:
+    """Publish pending rows in order, then record their states; returns how many were handled.
+
+    Rows are read without a lock and marked after publishing so no database lock is held
+    across a broker round trip; two relays racing (several instances on one PostgreSQL) may
+    publish a message twice, which idempotent consumers absorb by message id."""
+    with db.read() as session:
+        rows = session.execute(
+            select(table.c.id, table.c.message_id, table.c.event_type, table.c.body)
+            .where(table.c.state == PENDING).order_by(table.c.id).limit(batch_size)).all()
+    if not rows:
+        return 0
+    states: dict[str, list[int]] = {PUBLISHED: [], UNROUTED: []}
+    try:
+        for row in rows:
+            try:
+                publisher.publish(json.loads(row.body), routing_key=row.event_type,
+                                  message_id=row.message_id, content_type="application/json")
+                states[PUBLISHED].append(row.id)
+            except UndeliverableMessage:
+                # no queue bound for this event type yet: kept for replay, not an error
+                states[UNROUTED].append(row.id)
+    finally:
+        now = datetime.now(timezone.utc)
+        with db.transaction() as session:
+            for state, ids in states.items():
+                if ids:
+                    session.execute(update(table).where(table.c.id.in_(ids)).values(
+                        state=state, published_at=now, attempts=table.c.attempts + 1))
+    return len(rows)
