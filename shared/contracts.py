@@ -50,6 +50,24 @@ class Envelope(StrictSchema):
     data = fields.Dict(required=True)
 
 
+class Deadline(StrictSchema):
+    """A legal period with its derivation (shared.calendar.Deadline.to_dict())."""
+    start = fields.String(required=True)
+    amount = fields.Integer(required=True)
+    unit = fields.String(required=True, validate=validate.OneOf(["workdays", "natural_days", "hours"]))
+    rule = fields.String(required=True)
+    basis = fields.String(required=True)
+    agency = fields.String(allow_none=True)
+    due = fields.String(required=True, metadata={"description": "ISO date (day units) or date-time (hours)"})
+    counted = fields.List(fields.String(), required=True)
+    skipped = fields.List(fields.List(fields.String()), required=True,
+                          metadata={"description": "[date, reason] pairs"})
+    notes = fields.List(fields.List(fields.String()), required=True)
+    paused = fields.List(fields.List(fields.String()), required=True)
+    rolled_from = fields.String(allow_none=True)
+    calendar_fingerprint = fields.String(required=True)
+
+
 @dataclass(frozen=True)
 class Rpc:
     name: str

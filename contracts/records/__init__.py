@@ -20,10 +20,11 @@ FILING = {
 PARTY = {"id": "party-1", "kind": "organisation", "name": "陵川县某某煤业有限公司",
          "id_number": "91140524MA0XXXXX1X", "representative": "赵某", "address": "陵川县某镇",
          "phone": None}
-DEADLINE = {"start": "2025-10-09", "amount": 30, "unit": "natural_days", "rule": "case_archive",
-            "basis": "沁源 第三十二条; 周村 第四十三条", "due": "2025-11-10",
-            "counted": ["2025-10-10", "2025-11-08"], "skipped": [["2025-11-09", "周末"]],
-            "calendar_fingerprint": "3b7e…"}
+DEADLINE = {"start": "2025-10-09", "amount": 2, "unit": "workdays", "rule": "av_storage",
+            "basis": "沁源 第三十二条", "agency": None, "due": "2025-10-11",
+            "counted": ["2025-10-10", "2025-10-11"], "skipped": [], "notes": [["2025-10-11", "调休上班: 国庆节"]],
+            "paused": [], "rolled_from": None,
+            "calendar_fingerprint": "0afebc2336e2e4a0d30bae992e70f1651e6eca7fcfb21ad1ab50e5ea73dff57e"}
 CASE_VIEW = {
     "id": CASE_ID, "case_no": "陵应急立〔2025〕12号", "agency": "lingchuan-emergency",
     "ruleset": "lingchuan-emergency@1", "act_type": "penalty",

@@ -3,7 +3,7 @@ RPC methods take keyword arguments only; each request schema describes those kwa
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from contracts.records.content import FilingApproval
-from shared.contracts import RULESET_REF, StrictSchema
+from shared.contracts import RULESET_REF, Deadline, StrictSchema
 
 ACT_TYPES = ["inspection", "penalty", "coercion", "licence", "confirmation", "registration",
              "levy", "requisition", "charge", "benefit", "adjudication"]
@@ -283,18 +283,6 @@ class AgencyRef(StrictSchema):
 
 
 # ---- responses -------------------------------------------------------------------------
-
-class Deadline(StrictSchema):
-    start = fields.String(required=True)
-    amount = fields.Integer(required=True)
-    unit = fields.String(required=True)
-    rule = fields.String(required=True)
-    basis = fields.String(required=True)
-    due = fields.String(required=True)
-    counted = fields.List(fields.String(), required=True)
-    skipped = fields.List(fields.List(fields.String()), required=True)
-    calendar_fingerprint = fields.String(required=True)
-
 
 class CaseView(StrictSchema):
     id = fields.String(required=True)

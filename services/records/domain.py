@@ -1,0 +1,179 @@
+"""Pure rules of the record keeper: stages and their transitions, which records belong to
+which stage, the hash chain, masking for a party's view. No framework imports here."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Iterable
+
+from shared.errors import DomainRuleViolated
+
+# 程序启动 → 调查取证 → 审查决定 → 送达执行 → 归档管理 (000 第三条, 002 第三条, 004 第二十二条)
+STAGES = ("initiation", "investigation", "decision", "service_execution", "archive")
+STAGE_LABELS = {"initiation": "程序启动", "investigation": "调查取证", "decision": "审查决定",
+                "service_execution": "送达执行", "archive": "归档管理"}
+
+# Forward only. A case may end early (不予立案, 撤销立案, 不予处罚) by closing, which moves it
+# to `archive` from any open stage; `close_case` does that, `advance_stage` only steps ahead.
+NEXT_STAGE = {"initiation": "investigation", "investigation": "decision",
+              "decision": "service_execution", "service_execution": "archive"}
+
+START_MODES = ("ex_officio", "emergency", "application", "complaint", "referral")
+
+GENESIS = "0" * 64
+
+# record_type → stages it may be recorded in. Seeds: 000 第十四至三十条; 004 第三十一至四十三条.
+RECORD_STAGES: dict[str, tuple[str, ...]] = {
+    "application_receipt": ("initiation",),
+    "credentials_shown": ("investigation", "service_execution"),
+    "investigation_document": ("investigation",),
+    "rights_notice": ("investigation", "decision"),
+    "statement_defence": ("investigation", "decision"),
+    "hearing_record": ("investigation", "decision"),
+    "refusal_to_cooperate": ("investigation", "service_execution"),
+    "evidence_preservation": ("investigation",),
+    "review_record": ("decision",),
+    "expert_opinion": ("decision",),
+    "collective_discussion": ("decision",),
+    "simple_procedure": ("investigation", "decision"),
+    "service": ("decision", "service_execution"),
+    "performance": ("service_execution",),
+    "rectification_check": ("service_execution",),
+    "reminder": ("service_execution",),
+    "statement_review": ("service_execution", "decision"),
+    "coercive_execution": ("service_execution",),
+    "court_enforcement": ("service_execution",),
+    "note": STAGES[:-1],
+}
+
+# Situations a record implies by its nature, whatever the officer declares (AV may then be
+# mandatory under the case's rule set): 000 第二十七条 留置送达 "并进行音像记录".
+IMPLIED_SITUATIONS = {
+    ("service", "lien"): "service_lien",
+    ("service", "public_notice"): "service_public_notice",
+    ("evidence_preservation", None): "evidence_preservation",
+    ("refusal_to_cooperate", None): "non_cooperation",
+    ("hearing_record", None): "hearing",
+    ("coercive_execution", None): "coercive_measure",
+}
+
+MASK = "［已隐去］"
+# 000 第三十四条: a party reads its records without informants, complainants, third parties.
+MASKED_PERSON_ROLES = ("informant", "complainant", "third_party", "witness")
+
+
+def check_advance(current: str, target: str) -> None:
+    if current == "archive":
+        raise DomainRuleViolated(f"case is closed (stage archive); it cannot move to {target}",
+                                 code="case_closed")
+    expected = NEXT_STAGE.get(current)
+    if target != expected:
+        raise DomainRuleViolated(
+            f"illegal stage transition {current} → {target}: the next stage after "
+            f"{STAGE_LABELS[current]} is {expected} ({STAGE_LABELS[expected]}); stages only "
+            "move forward one at a time, and closing a case early is close_case",
+            code="illegal_transition", details={"from": current, "to": target,
+                                                "allowed": [expected]})
+
+
+def check_record_stage(record_type: str, stage: str) -> None:
+    allowed = RECORD_STAGES[record_type]
+    if stage not in allowed:
+        raise DomainRuleViolated(
+            f"a {record_type} record belongs to stage {' or '.join(allowed)}, "
+            f"but the case is in {stage} ({STAGE_LABELS[stage]})",
+            code="record_not_allowed_in_stage",
+            details={"record_type": record_type, "stage": stage, "allowed": list(allowed)})
+
+
+def implied_situations(record_type: str, content: dict) -> set[str]:
+    found = set()
+    for (rtype, method), code in IMPLIED_SITUATIONS.items():
+        if rtype == record_type and (method is None or content.get("method") == method):
+            found.add(code)
+    return found
+
+
+# ---- the chain -------------------------------------------------------------------------
+
+def canonical(body: dict) -> str:
+    """The one serialisation that is hashed: sorted keys, no spaces, UTF-8 text kept."""
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def link_hash(prev_hash: str, body_text: str) -> str:
+    """entry_hash = SHA-256(prev_hash ‖ "\\n" ‖ canonical body)."""
+    h = hashlib.sha256(prev_hash.encode("ascii"))
+    h.update(b"\n")
+    h.update(body_text.encode("utf-8"))
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    problem: str
+    expected: str
+    found: str
+
+    def to_dict(self) -> dict:
+        return {"seq": self.seq, "problem": self.problem, "expected": self.expected,
+                "found": self.found}
+
+
+def verify_chain(rows: Iterable[tuple[int, str, str, str]]) -> tuple[int, ChainBreak | None]:
+    """rows: (seq, body, prev_hash, entry_hash) in seq order. Returns (entries checked, the
+    first break or None). Recomputes every link from the bodies, so an edited body, a
+    deleted or reordered entry, or a rewritten hash all show at the first entry affected."""
+    prev = GENESIS
+    expected_seq = 1
+    checked = 0
+    for seq, body, stored_prev, stored_hash in rows:
+        if seq != expected_seq:
+            return checked, ChainBreak(expected_seq, "missing entry", str(expected_seq), str(seq))
+        if stored_prev != prev:
+            return checked, ChainBreak(seq, "previous-hash link broken", prev, stored_prev)
+        actual = link_hash(prev, body)
+        if actual != stored_hash:
+            return checked, ChainBreak(seq, "content does not match its hash", actual,
+                                       stored_hash)
+        prev = actual
+        expected_seq += 1
+        checked += 1
+    return checked, None
+
+
+def checkpoint_statement(case_id: str, seq: int, head_hash: str, signed_at: str) -> str:
+    return canonical({"type": "sanxiang.records.checkpoint.v1", "case_id": case_id, "seq": seq,
+                      "head_hash": head_hash, "signed_at": signed_at})
+
+
+# ---- a party's view --------------------------------------------------------------------
+
+def mask_for_party(value, secrets: list[str]):
+    """Replace every occurrence of a protected person's name, id number or phone."""
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret:
+                value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, list):
+        return [mask_for_party(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {k: mask_for_party(v, secrets) for k, v in value.items()}
+    return value
+
+
+def protected_persons(persons: list[dict]) -> tuple[list[dict], list[str]]:
+    """Persons masked for a party, and the strings to scrub wherever they appear."""
+    masked, secrets = [], []
+    for person in persons:
+        if person.get("role") in MASKED_PERSON_ROLES:
+            secrets += [person.get(k) for k in ("name", "id_number", "phone", "address")
+                        if person.get(k)]
+            masked.append({"id": person["id"], "role": person["role"], "name": MASK})
+        else:
+            masked.append(person)
+    # longest first so "张三丰" is not left as "［已隐去］丰"
+    return masked, sorted(set(secrets), key=len, reverse=True)

@@ -1,0 +1,124 @@
+"""Findings: every violation the recorded data shows, so a supervisor can see each item of
+004 第五十七条 that concerns records — (五) not recorded, (六) altered, (七) released outside
+procedure, (八) not archived — plus the periods of the case's rule set."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import select
+
+from services.records import domain
+from services.records.models import access_log, av_records, cases, entries, situations
+from shared.clock import iso, local_date, utc
+
+
+def _finding(case, code, article, message, *, seq=None, due=None, at=None) -> dict:
+    return {"code": code, "article": article, "case_id": case["id"], "case_no": case["case_no"],
+            "seq": seq, "message": message, "due": due, "at": at}
+
+
+def case_findings(session, case: dict, rules, now: datetime) -> list[dict]:
+    rs = rules.ruleset(case["ruleset"])
+    out: list[dict] = []
+    kinds = session.execute(select(entries.c.seq, entries.c.kind, entries.c.stage,
+                                   entries.c.body).where(entries.c.case_id == case["id"])
+                            .order_by(entries.c.seq)).all()
+
+    # (六) altered: the chain must recompute
+    _, bad = domain.verify_chain((seq, body, prev, h) for seq, body, prev, h in session.execute(
+        select(entries.c.seq, entries.c.body, entries.c.prev_hash, entries.c.entry_hash)
+        .where(entries.c.case_id == case["id"]).order_by(entries.c.seq)).all())
+    if bad:
+        out.append(_finding(case, "record_altered", "周村 第五十七条(六); 沁源 第三十五条",
+                            f"chain broken at seq {bad.seq}: {bad.problem}", seq=bad.seq))
+
+    # emergency start approved late or not at all (沁源 第十二条: within 24 hours)
+    if case["emergency_due"]:
+        due = datetime.fromisoformat(case["emergency_due"]["due"])
+        approved = case["emergency_approved_at"]
+        if (approved and utc(approved) > due) or (not approved and now > due):
+            out.append(_finding(case, "emergency_approval_late", case["emergency_due"]["basis"],
+                                "紧急先行启动未在期限内补办审批手续", due=iso(due),
+                                at=iso(approved) if approved else None))
+
+    # AV stored late (沁源 第三十二条 2 工作日; 陵川 当日)
+    for row in session.execute(select(av_records).where(av_records.c.case_id == case["id"])
+                               ).mappings():
+        if row["late"]:
+            out.append(_finding(case, "av_storage_late", row["storage_due"]["basis"],
+                                f"音像记录未在规定期限内存储 (due {row['storage_due']['due']})",
+                                seq=row["seq"], due=row["storage_due"]["due"],
+                                at=iso(row["stored_at"])))
+
+    # (五) a mandatory-AV situation without an AV record covering it
+    mandatory = rs.av_mandatory_situations
+    covered = set()
+    for sits in session.execute(select(av_records.c.situations)
+                                .where(av_records.c.case_id == case["id"])).scalars():
+        covered.update(sits)
+    for seq, code in session.execute(select(situations.c.seq, situations.c.code)
+                                     .where(situations.c.case_id == case["id"])):
+        if code in mandatory and code not in covered:
+            info = mandatory[code]
+            out.append(_finding(case, "av_missing", info.get("basis", ""),
+                                f"应当进行音像记录而未记录: {info.get('label', code)}", seq=seq))
+
+    # (五) records a stage requires but that are missing
+    seen = {(k, json.loads(b)["content"].get("record_type")) for _, k, _, b in kinds}
+    record_types = {rt for k, rt in seen if k == "record"}
+    stages_reached = {st for _, _, st, _ in kinds}
+    if "decision" in stages_reached and "credentials_shown" not in record_types \
+            and case["act_type"] != "licence":
+        out.append(_finding(case, "credentials_not_recorded", "沁源 第十四条; 周村 第三十一条",
+                            "调查取证未记录执法人员姓名、证件编号及出示情况"))
+    issued = [seq for seq, k, _, _ in kinds if k == "decision_issued"]
+    if issued and case["act_type"] == "penalty" and "rights_notice" not in record_types:
+        out.append(_finding(case, "rights_notice_missing", "周村 第三十五条",
+                            "作出处罚决定前未记录告知当事人陈述、申辩权利", seq=issued[0]))
+    if issued and case["status"] != "open" and "service" not in record_types:
+        out.append(_finding(case, "service_not_recorded", "沁源 第二十七条; 周村 第三十九条",
+                            "执法决定未记录送达过程", seq=issued[0]))
+
+    # (八) not archived within the period after closing
+    if case["archive_due"]:
+        due = case["archive_due"]["due"]
+        archived = case["archived_at"]
+        day = local_date(archived) if archived else local_date(now)
+        if day.isoformat() > due:
+            out.append(_finding(case, "archive_late", case["archive_due"]["basis"],
+                                "案卷未在行政执法行为终结之日起规定期限内立卷归档", due=due,
+                                at=iso(archived) if archived else None))
+
+    # (七) attempts to read outside procedure, blocked and recorded
+    for row in session.execute(select(access_log).where(access_log.c.case_id == case["id"])
+                               .where(access_log.c.outcome == "refused")).mappings():
+        out.append(_finding(case, "access_refused", "沁源 第三十三条; 周村 第五十七条(七)",
+                            f"{row['actor_role']} {row['actor_id']} ({row['actor_agency']}) "
+                            f"was refused {row['action']}: {row['reason']}", at=iso(row["at"])))
+    return out
+
+
+def agency_findings(session, agency: str, rules, now: datetime) -> list[dict]:
+    out = []
+    for case in session.execute(select(cases).where(cases.c.agency == agency)
+                                .order_by(cases.c.opened_at)).mappings():
+        out.extend(case_findings(session, dict(case), rules, now))
+    return out
+
+
+def for_case(p, *, actor, db, rules, now) -> list[dict]:
+    from services.records import chain
+    from services.records.queries import log_access
+    with db.transaction() as session:
+        case = chain.load_case(session, p["case_id"])
+        actor.require("head", "legal_unit", "supervisor", agency=case["agency"])
+        log_access(session, actor, "case_findings", case=case, outcome="granted", now=now)
+        return case_findings(session, case, rules, now)
+
+
+def for_agency(p, *, actor, db, rules, now) -> list[dict]:
+    actor.require("head", "legal_unit", "supervisor", agency=p["agency"])
+    rules.agency(p["agency"])
+    with db.read() as session:
+        return agency_findings(session, p["agency"], rules, now)

@@ -1,0 +1,115 @@
+"""Tables of the record keeper. `entries` is the append-only chain (never updated or
+deleted); `cases` is a projection of it (stage, head, due dates) kept for fast reads and
+re-derivable from the chain; `access_log` records every read and every refusal."""
+from __future__ import annotations
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer,
+                        MetaData, String, Table, Text, UniqueConstraint)
+
+from shared.outbox import outbox_table
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s"})
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+cases = Table(
+    "cases", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("case_no", String(64), nullable=False),
+    Column("agency", String(64), nullable=False),
+    Column("ruleset", String(80), nullable=False),
+    Column("act_type", String(32), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("start_mode", String(20), nullable=False),
+    # approved | pending_approval (emergency) | pending_acceptance (application) |
+    # pending_decision (complaint, referral) | not_started
+    Column("start_state", String(20), nullable=False),
+    Column("stage", String(24), nullable=False),
+    Column("status", String(16), nullable=False),  # open | closed | archived
+    Column("parties", JSON, nullable=False),
+    Column("persons", JSON, nullable=False),      # informants, complainants, witnesses…
+    Column("handlers", JSON, nullable=False),     # actor ids of the handling officers
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("emergency_due", JSON),               # Deadline.to_dict() of the 24h approval
+    Column("emergency_approved_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("archive_due", JSON),
+    Column("archived_at", DateTime(timezone=True)),
+    Column("head_seq", Integer, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    UniqueConstraint("agency", "case_no", name="uq_cases_agency_case_no"),
+    Index("ix_cases_agency_stage", "agency", "stage"),
+)
+
+entries = Table(
+    "entries", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("case_id", String(36), ForeignKey("cases.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("stage", String(24), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", String(64), nullable=False),
+    Column("actor_role", String(16), nullable=False),
+    Column("corrects_seq", Integer),
+    Column("body", Text, nullable=False),        # the canonical JSON that was hashed
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+    UniqueConstraint("case_id", "seq", name="uq_entries_case_seq"),
+)
+
+av_records = Table(
+    # Index of AV entries (the entry body is authoritative) for deadline and mandatory-AV checks.
+    "av_records", metadata,
+    Column("entry_id", BigId, ForeignKey("entries.id"), primary_key=True),
+    Column("case_id", String(36), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=False),
+    Column("stored_at", DateTime(timezone=True), nullable=False),
+    Column("storage_due", JSON, nullable=False),
+    Column("late", Boolean, nullable=False),
+    Column("situations", JSON, nullable=False),
+)
+
+situations = Table(
+    # Situations declared on any entry (seizure, sealing…) — what makes AV mandatory.
+    "situations", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("case_id", String(36), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("av_seq", Integer),                   # the AV entry covering it, if any
+)
+
+checkpoints = Table(
+    "checkpoints", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("case_id", String(36), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("statement", Text, nullable=False),   # exactly the bytes that were signed
+)
+
+access_log = Table(
+    "access_log", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", String(64), nullable=False),
+    Column("actor_role", String(16), nullable=False),
+    Column("actor_agency", String(64), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("case_id", String(36), index=True),
+    Column("agency", String(64)),
+    Column("outcome", String(12), nullable=False),  # granted | refused
+    Column("reason", Text),
+)
+
+outbox = outbox_table(metadata)

@@ -1,0 +1,203 @@
+"""Reads of the record keeper. Every read of a case is itself recorded in the access log
+(002 第十九条 实时调阅; 003 调阅监督); a party sees its own case with informants, complainants
+and third parties masked (000 第三十四条)."""
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+
+from cryptography.exceptions import InvalidSignature
+from sqlalchemy import insert, select
+
+from services.records import chain, domain
+from services.records.models import access_log, av_records, cases, checkpoints, entries, situations
+from shared import rules as rulebook
+from shared.actor import Actor
+from shared.clock import iso
+from shared.errors import Forbidden
+
+STAFF = ("officer", "head", "legal_unit", "reviewer", "supervisor")
+
+
+def log_access(session, actor: Actor, action: str, *, case: dict | None, outcome: str,
+               now: datetime, reason: str | None = None, case_id: str | None = None) -> None:
+    session.execute(insert(access_log).values(
+        at=now, actor_id=actor.id, actor_role=actor.role, actor_agency=actor.agency,
+        action=action, case_id=case["id"] if case else case_id,
+        agency=case["agency"] if case else None, outcome=outcome, reason=reason))
+
+
+def authorize_read(actor: Actor, case: dict) -> bool:
+    """Returns True when the reader is the case's party (and must get the masked view)."""
+    if actor.role == "party":
+        if actor.party_id and any(p["id"] == actor.party_id for p in case["parties"]):
+            return True
+        raise Forbidden("a party may read only the case it is a party to",
+                        message_zh="当事人只能查阅与其相关的执法记录")
+    actor.require(*STAFF, agency=case["agency"])
+    return False
+
+
+def case_view(case: dict, masked: bool) -> dict:
+    view = {k: case[k] for k in ("id", "case_no", "agency", "ruleset", "act_type", "title",
+                                 "start_mode", "stage", "status", "parties", "persons",
+                                 "handlers", "emergency_due", "archive_due", "head_seq",
+                                 "head_hash")}
+    for key in ("opened_at", "emergency_approved_at", "closed_at", "archived_at"):
+        view[key] = iso(case[key])
+    if masked:
+        view["persons"], secrets = domain.protected_persons(case["persons"])
+        view = domain.mask_for_party(view, secrets)
+    return view
+
+
+def get_case(p, *, actor, db, now) -> dict:
+    with db.transaction() as session:
+        case = chain.load_case(session, p["case_id"])
+        masked = authorize_read(actor, case)
+        log_access(session, actor, "get_case", case=case, outcome="granted", now=now)
+    return case_view(case, masked)
+
+
+def get_entries(p, *, actor, db, now) -> list[dict]:
+    with db.transaction() as session:
+        case = chain.load_case(session, p["case_id"])
+        masked = authorize_read(actor, case)
+        rows = session.execute(
+            select(entries).where(entries.c.case_id == case["id"])
+            .where(entries.c.seq >= p["from_seq"]).order_by(entries.c.seq)
+            .limit(p["limit"])).mappings().all()
+        log_access(session, actor, "get_entries", case=case, outcome="granted", now=now)
+    secrets = domain.protected_persons(case["persons"])[1] if masked else []
+    out = []
+    for row in rows:
+        body = json.loads(row["body"])
+        item = {"seq": row["seq"], "kind": row["kind"], "stage": row["stage"],
+                "occurred_at": body["occurred_at"], "recorded_at": body["recorded_at"],
+                "actor_id": row["actor_id"], "actor_role": row["actor_role"],
+                "corrects_seq": row["corrects_seq"], "content": body["content"],
+                "prev_hash": row["prev_hash"], "entry_hash": row["entry_hash"]}
+        out.append(domain.mask_for_party(item, secrets) if masked else item)
+    return out
+
+
+def list_cases(p, *, actor, db, now) -> list[dict]:
+    actor.require(*STAFF, agency=p["agency"])
+    with db.transaction() as session:
+        query = select(cases).where(cases.c.agency == p["agency"])
+        if p.get("stage"):
+            query = query.where(cases.c.stage == p["stage"])
+        rows = session.execute(query.order_by(cases.c.opened_at.desc(), cases.c.id)
+                               .limit(p["limit"]).offset(p["offset"])).mappings().all()
+        log_access(session, actor, "list_cases", case=None, outcome="granted", now=now,
+                   reason=f"agency={p['agency']}")
+    return [case_view(dict(r), False) for r in rows]
+
+
+def verify_case(p, *, actor, db, signing_key, now) -> dict:
+    with db.transaction() as session:
+        case = chain.load_case(session, p["case_id"])
+        actor.require("officer", "head", "legal_unit", "supervisor", agency=case["agency"])
+        log_access(session, actor, "verify_case", case=case, outcome="granted", now=now)
+    with db.read() as session:
+        rows = session.execute(select(entries.c.seq, entries.c.body, entries.c.prev_hash,
+                                      entries.c.entry_hash)
+                               .where(entries.c.case_id == case["id"])
+                               .order_by(entries.c.seq)).all()
+        latest = session.execute(select(checkpoints).where(checkpoints.c.case_id == case["id"])
+                                 .order_by(checkpoints.c.id.desc()).limit(1)).mappings().first()
+    checked, bad = domain.verify_chain(rows)
+    hashes = {}
+    if latest is not None:
+        # recompute the link up to the checkpoint: a chain rebuilt after an edit has new
+        # hashes that the old signature does not cover
+        prev = domain.GENESIS
+        for seq, body, _prev, _hash in rows:
+            prev = domain.link_hash(prev, body)
+            if seq == latest["seq"]:
+                hashes[seq] = prev
+                break
+    return {"case_id": case["id"], "ok": bad is None and _checkpoint_ok(latest, hashes,
+                                                                       signing_key),
+            "entries_checked": checked, "head_seq": case["head_seq"],
+            "head_hash": case["head_hash"], "first_bad": bad.to_dict() if bad else None,
+            "checkpoint": _checkpoint_report(latest, hashes, signing_key)}
+
+
+def _checkpoint_ok(latest, hashes, signing_key) -> bool:
+    return latest is None or _checkpoint_report(latest, hashes, signing_key)["valid"]
+
+
+def _checkpoint_report(latest, hashes, signing_key) -> dict | None:
+    if latest is None:
+        return None
+    valid_sig = True
+    try:
+        signing_key.public_key().verify(base64.b64decode(latest["signature"]),
+                                        latest["statement"].encode())
+    except (InvalidSignature, ValueError):
+        valid_sig = False
+    statement = json.loads(latest["statement"])
+    matches = (hashes.get(latest["seq"]) == latest["head_hash"] == statement["head_hash"])
+    return {"seq": latest["seq"], "signed_at": iso(latest["signed_at"]),
+            "key_id": latest["key_id"], "signature_valid": valid_sig,
+            "head_matches": matches, "valid": valid_sig and matches}
+
+
+def archive_manifest(session, case: dict, due: dict, rules) -> dict:
+    avs = session.execute(select(av_records.c.seq, entries.c.body)
+                          .join(entries, entries.c.id == av_records.c.entry_id)
+                          .where(av_records.c.case_id == case["id"])).all()
+    av_objects = []
+    for seq, body in avs:
+        media = json.loads(body)["content"]["media"]
+        av_objects.append({"seq": seq, "object_ref": media["object_ref"],
+                           "sha256": media["sha256"]})
+    return {"case_id": case["id"], "case_no": case["case_no"], "title": case["title"],
+            "act_type": case["act_type"], "parties": [p["name"] for p in case["parties"]],
+            "handlers": case["handlers"], "due": due, "head_seq": case["head_seq"],
+            "head_hash": case["head_hash"], "entries": case["head_seq"],
+            "av_objects": av_objects, "retention": retention_for(session, case, rules)}
+
+
+def case_facts(session, case: dict) -> set[str]:
+    """Facts of a case that retention conditions are written against."""
+    facts = set(session.execute(select(situations.c.code)
+                                .where(situations.c.case_id == case["id"])).scalars())
+    kinds = {k: b for k, b in session.execute(
+        select(entries.c.kind, entries.c.body).where(entries.c.case_id == case["id"])
+        .where(entries.c.kind.in_(["decision_issued", "decision_proposed"])))}
+    for kind, body in kinds.items():
+        content = json.loads(body)["content"]
+        if kind == "decision_proposed" and content["classification"]["major"]:
+            facts.add("major_difficult_complex")
+    if "decision_issued" in kinds and case["act_type"] == "penalty":
+        facts.add("penalty_evidence")
+    if "non_cooperation" in facts:
+        facts.add("obstruction")
+    for body in session.execute(select(entries.c.body).where(entries.c.case_id == case["id"])
+                                .where(entries.c.kind == "av_record")).scalars():
+        if json.loads(body)["content"].get("evidence_note"):
+            facts.add("used_as_evidence")
+    if "mass_incident" in facts:
+        facts.add("major_emergency_mass_incident")
+    return facts
+
+
+def retention_for(session, case: dict, rules) -> list[dict]:
+    return rulebook.retention_classes(rules.ruleset(case["ruleset"]), case_facts(session, case))
+
+
+
+def record_refusal(db, actor: Actor, action: str, case_id: str | None, exc: Exception,
+                   now: datetime) -> None:
+    """A refused call is recorded in its own transaction (the call's own was rolled back)."""
+    with db.transaction() as session:
+        case = None
+        if case_id:
+            case = session.execute(select(cases.c.id, cases.c.agency)
+                                   .where(cases.c.id == case_id)).mappings().first()
+        log_access(session, actor, action, case=dict(case) if case else None,
+                   case_id=None, outcome="refused", now=now, reason=getattr(exc, "message",
+                                                                            str(exc)))

@@ -1,0 +1,132 @@
+"""nameko entrypoints of the record keeper: each authenticates the actor, validates the
+payload against the contract, runs one use case and dumps the contract's response."""
+from __future__ import annotations
+
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from contracts.records import CONTRACT
+from services.records import findings, queries, usecases
+from services.records.dependencies import SigningKey
+from services.records.models import outbox as outbox_table
+from shared.actor import ActorProvider
+from shared.clock import now
+from shared.contracts import dump, load
+from shared.db import Database
+from shared.errors import Forbidden
+from shared.outbox import Outbox
+from shared.rules import RulesProvider
+from shared.service import health_payload
+
+VERSION = "0.1.0"
+
+
+class RecordsService:
+    name = "records"
+
+    db = Database("services.records:migrations")
+    outbox = Outbox(CONTRACT, outbox_table)
+    rules = RulesProvider()
+    actor = ActorProvider()
+    signing_key = SigningKey()
+
+    def _run(self, method: str, payload: dict, fn, **deps):
+        spec = CONTRACT.rpc(method)
+        actor = self.actor()
+        request = load(spec.request, payload, what=method)
+        try:
+            result = fn(request, actor=actor, db=self.db, now=now(), **deps)
+        except Forbidden as exc:
+            queries.record_refusal(self.db, actor, method, request.get("case_id"), exc, now())
+            raise
+        return dump(spec.response, result, many=spec.many)
+
+    def _write(self, method, payload, fn):
+        return self._run(method, payload, fn, outbox=self.outbox, rules=self.rules)
+
+    @rpc
+    def health(self):
+        return health_payload(self.name, VERSION, CONTRACT, self.rules.refs())
+
+    @rpc
+    def open_case(self, **payload):
+        return self._write("open_case", payload, usecases.open_case)
+
+    @rpc
+    def approve_emergency_start(self, **payload):
+        return self._write("approve_emergency_start", payload, usecases.approve_emergency_start)
+
+    @rpc
+    def decide_source(self, **payload):
+        return self._write("decide_source", payload, usecases.decide_source)
+
+    @rpc
+    def advance_stage(self, **payload):
+        return self._write("advance_stage", payload, usecases.advance_stage)
+
+    @rpc
+    def append_record(self, **payload):
+        return self._write("append_record", payload, usecases.append_record)
+
+    @rpc
+    def record_av(self, **payload):
+        return self._write("record_av", payload, usecases.record_av)
+
+    @rpc
+    def propose_decision(self, **payload):
+        return self._write("propose_decision", payload, usecases.propose_decision)
+
+    @rpc
+    def enter_legal_review(self, **payload):
+        return self._write("enter_legal_review", payload, usecases.enter_legal_review)
+
+    @rpc
+    def issue_decision(self, **payload):
+        return self._write("issue_decision", payload, usecases.issue_decision)
+
+    @rpc
+    def close_case(self, **payload):
+        return self._write("close_case", payload, usecases.close_case)
+
+    @rpc
+    def archive_case(self, **payload):
+        return self._write("archive_case", payload, usecases.archive_case)
+
+    @rpc
+    def correct_entry(self, **payload):
+        return self._write("correct_entry", payload, usecases.correct_entry)
+
+    @rpc
+    def get_case(self, **payload):
+        return self._run("get_case", payload, queries.get_case)
+
+    @rpc
+    def get_entries(self, **payload):
+        return self._run("get_entries", payload, queries.get_entries)
+
+    @rpc
+    def list_cases(self, **payload):
+        return self._run("list_cases", payload, queries.list_cases)
+
+    @rpc
+    def verify_case(self, **payload):
+        return self._run("verify_case", payload, queries.verify_case,
+                         signing_key=self.signing_key)
+
+    @rpc
+    def checkpoint_case(self, **payload):
+        return self._run("checkpoint_case", payload, usecases.checkpoint_case,
+                         signing_key=self.signing_key)
+
+    @rpc
+    def case_findings(self, **payload):
+        return self._run("case_findings", payload, findings.for_case, rules=self.rules)
+
+    @rpc
+    def agency_findings(self, **payload):
+        return self._run("agency_findings", payload, findings.for_agency, rules=self.rules)
+
+    @timer(interval=300)
+    def checkpoint_heads(self):
+        """Sign every chain head that moved since its last checkpoint."""
+        usecases.checkpoint_moved_heads(db=self.db, signing_key=self.signing_key, now=now())

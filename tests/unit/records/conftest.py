@@ -1,0 +1,53 @@
+"""The record keeper's use cases against a real SQLite database and the shipped rule sets,
+with no broker: events stay in the outbox table, where the tests read them back."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from contracts.records import CONTRACT
+from services.records import models
+from shared.actor import Actor
+from shared.db import make_engine, migrate, open_db
+from shared.keys import KeyStore
+from shared.outbox import OutboxWriter
+from shared.rules import Rules
+
+AGENCIES = {
+    "lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"},
+    "qinyuan-energy": {"name": "沁源县能源局", "ruleset": "qinyuan-energy"},
+}
+
+
+class Env:
+    def __init__(self, db, rules, keys):
+        self.db = db
+        self.rules = rules
+        self.outbox = OutboxWriter(models.outbox, CONTRACT, kick=lambda: None)
+        self.signing_key = keys.signing_key()
+        self.now = datetime(2025, 10, 9, 8, 0, tzinfo=timezone.utc)
+
+    def deps(self, **extra):
+        return dict(db=self.db, outbox=self.outbox, rules=self.rules, now=self.now, **extra)
+
+    def events(self, event_type=None) -> list[dict]:
+        with self.db.read() as s:
+            rows = s.execute(select(models.outbox.c.event_type, models.outbox.c.body)
+                             .order_by(models.outbox.c.id)).all()
+        return [json.loads(b) for t, b in rows if event_type in (None, t)]
+
+
+@pytest.fixture
+def env(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'records.sqlite3'}")
+    migrate(engine, "services.records:migrations")
+    rules = Rules.from_config({"AGENCIES": AGENCIES})
+    yield Env(open_db(engine), rules, KeyStore(tmp_path / "keys"))
+    engine.dispose()
+
+
+def actor(role="officer", agency="lingchuan-emergency", id=None, party_id=None) -> Actor:
+    return Actor(id=id or f"{role}-1", role=role, agency=agency, name=role, party_id=party_id)
