@@ -23,7 +23,6 @@ class StrictSchema(Schema):
 
     class Meta:
         unknown = RAISE
-        ordered = True
 
 
 class ActorRef(StrictSchema):

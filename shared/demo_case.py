@@ -1,0 +1,158 @@
+"""The demo case: a 陵川 safety-production penalty — 60,000 CNY on a company, hence major —
+taken through every stage as a list of RPC steps. `sanxiang demo` runs it against the live
+suite and the end-to-end tests run the same steps, so the demo cannot rot unnoticed."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+AGENCY = "lingchuan-emergency"
+HANDLERS = ("officer-lc-017", "officer-lc-021")
+SHA = "3f1d0c9e8b7a6f5e4d3c2b1a09f8e7d6c5b4a3928170f6e5d4c3b2a190807f6e"
+OFFICERS = [{"name": "李明", "certificate_no": "14052100017", "certificate_shown": True},
+            {"name": "张华", "certificate_no": "14052100021", "certificate_shown": True}]
+PARTY = {"id": "party-1", "kind": "organisation", "name": "陵川县宏泰煤业有限公司",
+         "id_number": "91140524MA0K7QXX3R", "representative": "赵建国",
+         "address": "陵川县礼义镇", "phone": "0356-6201234"}
+INFORMANT = {"id": "person-1", "role": "informant", "name": "王秀英", "phone": "13903561234"}
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    role: str
+    method: str
+    payload: Callable[[dict], dict]
+    expect_error: str | None = None  # a step the rules must refuse, shown as such
+
+
+def _t(day: int, hm: str) -> str:
+    return f"2025-10-{day:02d}T{hm}:00+08:00"
+
+
+def _record(record_type: str, at: str, content: dict, situations=()) -> Callable[[dict], dict]:
+    return lambda ctx: {"case_id": ctx["case_id"], "record_type": record_type,
+                        "occurred_at": at, "content": content, "situations": list(situations)}
+
+
+def _av(started: str, ended: str, stored: str, place: str, situations, ref: str):
+    return lambda ctx: {
+        "case_id": ctx["case_id"], "party": PARTY["name"], "handler": "李明",
+        "device_no": "ZFJLY-0031", "started_at": started, "ended_at": ended, "place": place,
+        "opening_statement_made": True, "interruptions": [], "situations": list(situations),
+        "media": {"object_ref": ref, "sha256": SHA, "size_bytes": 734003200, "format": "mp4"},
+        "stored_at": stored, "evidence_note": {"maker": "李明", "extractor": "张华",
+                                               "extracted_at": stored}}
+
+
+def _advance(to: str, at: str):
+    return lambda ctx: {"case_id": ctx["case_id"], "to_stage": to, "occurred_at": at,
+                        "reason": None}
+
+
+DECISION = {"act_type": "penalty", "party_id": "party-1", "fine_amount": "60000", "measures": [],
+            "hearing_held": False, "grounds": [], "procedure": "general",
+            "licence_action": None, "coercive_execution": None,
+            "facts": "未如实记录安全生产教育和培训情况，3名特种作业人员未按规定持证上岗作业",
+            "legal_basis": "《中华人民共和国安全生产法》第九十七条第（三）项、第（七）项",
+            "conclusion": "罚款人民币陆万元整"}
+
+
+def steps(case_no: str) -> list[Step]:
+    return [
+        Step("立案 open the case (依职权, 立案审批表)", "officer", "open_case", lambda ctx: {
+            "case_no": case_no, "agency": AGENCY, "act_type": "penalty",
+            "title": f"{PARTY['name']}未按规定开展安全生产教育培训案", "start_mode": "ex_officio",
+            "occurred_at": _t(9, "16:30"), "parties": [PARTY], "persons": [INFORMANT],
+            "handlers": list(HANDLERS), "filing_approval": {
+                "start_reason": "群众举报并经现场检查发现特种作业人员未持证上岗",
+                "party_summary": f"{PARTY['name']}，法定代表人{PARTY['representative']}",
+                "known_facts": "2025年10月9日现场检查发现3名特种作业人员未持证上岗作业",
+                "handler_opinion": "建议立案调查", "unit_opinion": "同意立案",
+                "legal_basis": "《中华人民共和国安全生产法》第九十七条",
+                "head_opinion": "同意立案",
+                "signatures": [{"role": "handler", "name": "李明", "signed_at": "2025-10-09"},
+                               {"role": "agency_head", "name": "王建军",
+                                "signed_at": "2025-10-09"}],
+                "approved_at": _t(9, "16:30")}}),
+        Step("音像记录 on-site inspection video, stored the same working day", "officer",
+             "record_av", _av(_t(9, "14:00"), _t(9, "15:10"), _t(9, "17:20"),
+                              "陵川县礼义镇宏泰煤矿井口", ["onsite_inspection"],
+                              "vault://av/2025/ZFJLY-0031-20251009-1400.mp4")),
+        Step("调查取证 stage", "officer", "advance_stage", _advance("investigation", _t(10, "08:30"))),
+        Step("亮证 officers' names, certificates and showing", "officer", "append_record",
+             _record("credentials_shown", _t(10, "09:00"), {"officers": OFFICERS})),
+        Step("现场检查笔录 on-site inspection record", "officer", "append_record",
+             _record("investigation_document", _t(10, "09:30"), {
+                 "document_kind": "onsite_inspection", "place": "宏泰煤矿调度室",
+                 "document_no": "陵应急检〔2025〕31号", "officers": OFFICERS,
+                 "summary": "检查特种作业人员持证情况，3人无有效特种作业操作证"},
+                 ["onsite_inspection"])),
+        Step("询问笔录 interview of the safety manager", "officer", "append_record",
+             _record("investigation_document", _t(10, "10:30"), {
+                 "document_kind": "interview", "place": "宏泰煤矿会议室",
+                 "document_no": "陵应急询〔2025〕31号", "officers": OFFICERS,
+                 "summary": "安全科长承认未组织特种作业人员参加培训取证，举报人王秀英反映属实"},
+                 ["interview"])),
+        Step("先行登记保存 evidence preservation, on video", "officer", "append_record",
+             _record("evidence_preservation", _t(10, "11:00"), {
+                 "reason": "培训台账可能被补记或灭失", "object": "2025年度安全培训台账3册",
+                 "form": "registration_preservation", "approved_by": "王建军",
+                 "document_no": "陵应急先保〔2025〕31号", "officers": OFFICERS})),
+        Step("音像记录 of the preservation", "officer", "record_av",
+             _av(_t(10, "10:55"), _t(10, "11:20"), _t(10, "16:00"), "宏泰煤矿会议室",
+                 ["evidence_preservation"], "vault://av/2025/ZFJLY-0031-20251010-1055.mp4")),
+        Step("行政处罚告知书 rights notice", "officer", "append_record",
+             _record("rights_notice", _t(14, "10:00"), {
+                 "rights": ["statement", "defence", "hearing"], "notified_on": "2025-10-14",
+                 "document_no": "陵应急告〔2025〕31号"})),
+        Step("陈述申辩笔录 the party's statement", "officer", "append_record",
+             _record("statement_defence", _t(16, "15:00"), {
+                 "waived": False, "summary": "当事人承认违法事实，请求从轻处罚"})),
+        Step("审查决定 stage", "officer", "advance_stage", _advance("decision", _t(17, "09:00"))),
+        Step("案件审理记录 case review record", "officer", "append_record",
+             _record("review_record", _t(17, "10:00"), {
+                 "drafter": "李明", "reviewer": "孙丽", "opinion": "建议罚款人民币陆万元",
+                 "legal_basis": "《中华人民共和国安全生产法》第九十七条",
+                 "evidence": ["现场检查笔录", "询问笔录", "培训台账", "现场执法视频"]})),
+        Step("拟作出决定 propose: fine 60,000 CNY on a company", "officer", "propose_decision",
+             lambda ctx: {"case_id": ctx["case_id"], "occurred_at": _t(20, "09:00"),
+                          "decision": DECISION}),
+        Step("作出决定 without legal review — must be refused", "head", "issue_decision",
+             lambda ctx: {"case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],
+                          "decision_no": ctx["decision_no"], "issued_at": _t(21, "10:00"),
+                          "signed_by": "王建军"}, expect_error="legal_review_required"),
+        Step("法制审核 legal review: approve", "legal_unit", "enter_legal_review",
+             lambda ctx: {"case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],
+                          "opinion": "approve", "reviewers": ["陈静", "刘洋"],
+                          "reasons": "主体合法，事实清楚，证据确凿，适用依据正确，程序合法，裁量适当",
+                          "reviewed_at": _t(24, "15:00")}),
+        Step("作出决定 issue the decision", "head", "issue_decision",
+             lambda ctx: {"case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],
+                          "decision_no": ctx["decision_no"], "issued_at": _t(27, "10:00"),
+                          "signed_by": "王建军"}),
+        Step("送达执行 stage", "officer", "advance_stage",
+             _advance("service_execution", _t(27, "10:30"))),
+        Step("送达回证 direct service", "officer", "append_record",
+             _record("service", _t(27, "15:00"), {
+                 "document": "行政处罚决定书", "method": "direct", "recipient": "赵建国",
+                 "signed_by": "赵建国", "served_at": _t(27, "15:00"),
+                 "document_no": "陵应急送〔2025〕31号"})),
+        Step("履行 the fine is paid", "officer", "append_record",
+             _record("performance", "2025-11-10T09:00:00+08:00", {
+                 "performed": True, "summary": "当事人已于2025年11月7日缴纳罚款人民币60000元"})),
+        Step("结案 close the case", "officer", "close_case", lambda ctx: {
+            "case_id": ctx["case_id"], "closed_at": "2025-11-12T10:00:00+08:00",
+            "reason": "罚款已缴纳，执行完毕"}),
+        Step("归档 archive the case file", "officer", "archive_case", lambda ctx: {
+            "case_id": ctx["case_id"], "archived_at": "2025-11-25T10:00:00+08:00",
+            "archive_no": "LCYJ-2025-WS-031", "location": "档案室3号柜"}),
+    ]
+
+
+def remember(ctx: dict, step: Step, result) -> None:
+    """Carry forward what later steps need (case id, the proposal's seq)."""
+    if step.method == "open_case":
+        ctx["case_id"] = result["id"]
+    if step.method == "propose_decision":
+        ctx["proposal_seq"] = result["seq"]

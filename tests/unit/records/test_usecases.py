@@ -1,0 +1,199 @@
+"""The record keeper's use cases on a real SQLite database: the demo case end to end, then
+each rule the issue names — refusals, deadlines, findings, corrections, masking, tampering."""
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import text
+
+from contracts.records import CONTRACT
+from services.records import findings, queries, usecases
+from shared import demo_case
+from shared.contracts import load
+from shared.errors import DomainRuleViolated, Forbidden, NotFound, ValidationFailed
+from tests.unit.records.conftest import actor
+
+WRITES = {"open_case", "approve_emergency_start", "decide_source", "advance_stage",
+          "append_record", "record_av", "propose_decision", "enter_legal_review",
+          "issue_decision", "close_case", "archive_case", "correct_entry"}
+
+
+def call(env, method, payload, who):
+    request = load(CONTRACT.rpc(method).request, payload, what=method)
+    module = usecases if method in WRITES else queries
+    deps = env.deps() if method in WRITES else dict(db=env.db, now=env.now)
+    return getattr(module, method)(request, actor=who, **deps)
+
+
+def run_demo(env, until=None):
+    ctx = {"decision_no": "陵应急罚〔2025〕31号"}
+    for step in demo_case.steps("陵应急立〔2025〕31号"):
+        if until and step.method == until:
+            return ctx
+        who = actor(step.role)
+        if step.expect_error:
+            with pytest.raises(DomainRuleViolated) as err:
+                call(env, step.method, step.payload(ctx), who)
+            assert err.value.code == step.expect_error
+            continue
+        demo_case.remember(ctx, step, call(env, step.method, step.payload(ctx), who))
+    return ctx
+
+
+def test_demo_case_runs_through_every_stage(env):
+    ctx = run_demo(env)
+    case = call(env, "get_case", {"case_id": ctx["case_id"]}, actor("head"))
+    assert case["stage"] == "archive" and case["status"] == "archived"
+    assert case["archive_due"]["due"] == "2025-12-12"  # 30 natural days from 2025-11-12
+    kinds = [e["kind"] for e in call(env, "get_entries", {"case_id": ctx["case_id"]},
+                                     actor("head"))]
+    assert kinds[0] == "case_opened" and kinds[-1] == "case_archived"
+    assert kinds.count("legal_review") == 1 and kinds.count("decision_issued") == 1
+    types = [e["event_type"] for e in env.events()]
+    for expected in ("case_opened.v1", "stage_changed.v1", "entry_appended.v1",
+                     "decision_proposed.v1", "decision_issued.v1", "case_closed.v1",
+                     "archive_due.v1"):
+        assert expected in types
+    proposed = env.events("decision_proposed.v1")[0]["data"]
+    assert proposed["major"] is True
+    assert [f["code"] for f in proposed["fired"]] == ["fine_threshold"]
+    due = env.events("archive_due.v1")[0]["data"]
+    assert [a["object_ref"] for a in due["av_objects"]] == [
+        "vault://av/2025/ZFJLY-0031-20251009-1400.mp4",
+        "vault://av/2025/ZFJLY-0031-20251010-1055.mp4"]
+    assert any(r.get("permanent") for r in due["retention"])
+    verdict = queries.verify_case({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
+                                  signing_key=env.signing_key, now=env.now)
+    assert verdict["ok"] and verdict["entries_checked"] == case["head_seq"]
+    assert findings.for_case({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
+                             rules=env.rules, now=env.now) == []
+
+
+def test_invalid_payload_names_field_and_rule_and_writes_nothing(env):
+    payload = copy.deepcopy(demo_case.steps("X-1")[0].payload({}))
+    payload["parties"][0]["kind"] = "company"
+    payload["surprise"] = 1
+    with pytest.raises(ValidationFailed) as err:
+        call(env, "open_case", payload, actor())
+    assert err.value.details == {"parties.0.kind": ["Must be one of: organisation, individual."],
+                                 "surprise": ["Unknown field."]}
+    with env.db.read() as s:
+        assert s.execute(text("select count(*) from cases")).scalar() == 0
+
+
+def test_major_decision_needs_an_approving_review(env):
+    ctx = run_demo(env, until="enter_legal_review")
+    review = {"case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],
+              "opinion": "not_approve", "reasons": "主要证据不足", "reviewers": ["陈静"],
+              "reviewed_at": "2025-10-24T15:00:00+08:00"}
+    with pytest.raises(Forbidden):  # only the legal unit enters reviews
+        call(env, "enter_legal_review", review, actor("officer"))
+    call(env, "enter_legal_review", review, actor("legal_unit"))
+    issue = {"case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],
+             "decision_no": "陵应急罚〔2025〕31号", "issued_at": "2025-10-27T10:00:00+08:00",
+             "signed_by": "王建军"}
+    with pytest.raises(DomainRuleViolated) as err:
+        call(env, "issue_decision", issue, actor("head"))
+    assert err.value.code == "legal_review_not_approving"
+    with pytest.raises(ValidationFailed) as err:
+        call(env, "enter_legal_review", dict(review, opinion="looks_fine"), actor("legal_unit"))
+    assert "opinion" in err.value.details
+
+
+def test_illegal_transition_and_archived_case_are_refused(env):
+    ctx = run_demo(env, until="advance_stage")
+    with pytest.raises(DomainRuleViolated) as err:
+        call(env, "advance_stage", {"case_id": ctx["case_id"], "to_stage": "decision",
+                                    "occurred_at": "2025-10-10T08:00:00+08:00"}, actor())
+    assert err.value.code == "illegal_transition"
+    with pytest.raises(NotFound):
+        call(env, "get_case", {"case_id": "no-such-case"}, actor())
+    ctx = run_demo_all(env)
+    with pytest.raises(DomainRuleViolated) as err:
+        call(env, "correct_entry", {"case_id": ctx["case_id"], "seq": 3, "reason": "x",
+                                    "content": {}}, actor())
+    assert err.value.code == "case_archived"
+
+
+def run_demo_all(env):
+    env.now = datetime(2025, 12, 1, tzinfo=timezone.utc)
+    ctx = {"decision_no": "陵应急罚〔2025〕32号"}
+    for step in demo_case.steps("陵应急立〔2025〕32号"):
+        if not step.expect_error:
+            demo_case.remember(ctx, step, call(env, step.method, step.payload(ctx),
+                                               actor(step.role)))
+    return ctx
+
+
+def test_other_agency_is_refused(env):
+    ctx = run_demo(env, until="record_av")
+    with pytest.raises(Forbidden):
+        call(env, "get_case", {"case_id": ctx["case_id"]}, actor(agency="qinyuan-energy"))
+
+
+def test_lingchuan_av_must_be_stored_the_same_working_day(env):
+    ctx = run_demo(env, until="record_av")
+    step = demo_case.steps("x")[1]
+    payload = step.payload(ctx)
+    payload["stored_at"] = "2025-10-10T09:00:00+08:00"
+    result = call(env, "record_av", payload, actor())
+    assert result["deadline"]["due"] == "2025-10-09" and result["deadline"]["amount"] == 0
+    found = findings.for_case({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
+                              rules=env.rules, now=env.now)
+    assert [(f["code"], f["due"]) for f in found] == [("av_storage_late", "2025-10-09")]
+
+
+def test_mandatory_av_situation_without_av_is_a_finding(env):
+    ctx = run_demo(env, until="record_av")
+    call(env, "advance_stage", {"case_id": ctx["case_id"], "to_stage": "investigation",
+                                "occurred_at": "2025-10-10T08:00:00+08:00"}, actor())
+    step = [s for s in demo_case.steps("x") if s.method == "append_record"][1]
+    res = call(env, "append_record", step.payload(ctx), actor())  # on-site inspection, no AV
+    found = findings.for_case({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
+                              rules=env.rules, now=env.now)
+    assert ("av_missing", res["seq"]) in [(f["code"], f["seq"]) for f in found]
+
+
+def test_correction_points_at_the_old_entry_which_stays(env):
+    ctx = run_demo(env, until="advance_stage")
+    res = call(env, "correct_entry", {"case_id": ctx["case_id"], "seq": 1,
+                                      "reason": "当事人地址记载错误",
+                                      "content": {"address": "陵川县礼义镇东街1号"}}, actor())
+    entries = call(env, "get_entries", {"case_id": ctx["case_id"]}, actor())
+    assert entries[0]["kind"] == "case_opened"
+    assert entries[-1]["seq"] == res["seq"] and entries[-1]["corrects_seq"] == 1
+
+
+def test_party_reads_own_case_masked_and_the_read_is_logged(env):
+    ctx = run_demo(env, until="advance_stage")
+    party = actor("party", id="citizen-9", party_id="party-1")
+    view = call(env, "get_case", {"case_id": ctx["case_id"]}, party)
+    assert view["persons"] == [{"id": "person-1", "role": "informant", "name": "［已隐去］"}]
+    entries = call(env, "get_entries", {"case_id": ctx["case_id"]}, party)
+    assert "王秀英" not in str(entries) and "13903561234" not in str(entries)
+    with pytest.raises(Forbidden):
+        call(env, "get_case", {"case_id": ctx["case_id"]},
+             actor("party", id="citizen-10", party_id="party-2"))
+    with env.db.read() as s:
+        rows = s.execute(text("select actor_id, action, outcome from access_log "
+                              "order by id")).all()
+    assert ("citizen-9", "get_case", "granted") in rows
+    assert ("citizen-9", "get_entries", "granted") in rows
+
+
+def test_entries_refuse_update_and_tampering_is_named(env):
+    ctx = run_demo(env, until="propose_decision")
+    with pytest.raises(Exception, match="append-only"):
+        with env.db.transaction() as s:
+            s.execute(text("update entries set body = 'x' where seq = 3"))
+    with env.db.transaction() as s:  # an intruder with DDL rights
+        s.execute(text("drop trigger entries_no_update"))
+        s.execute(text("update entries set body = replace(body, '3人', '1人') "
+                       "where case_id = :c and seq = 5"), {"c": ctx["case_id"]})
+    verdict = queries.verify_case({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
+                                  signing_key=env.signing_key, now=env.now)
+    assert not verdict["ok"]
+    assert verdict["first_bad"]["seq"] == 5
+    assert verdict["first_bad"]["problem"] == "content does not match its hash"
