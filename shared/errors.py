@@ -30,7 +30,9 @@ class SanxiangError(Exception):
             self.code = code
         if message_zh:
             self.message_zh = message_zh
-        self.details = details
+        # Always an object: nameko stringifies a bare None (and any non-string scalar)
+        # when it serialises exc_args, so callers get {} rather than "None".
+        self.details = details if details is not None else {}
         super().__init__(self.payload())
 
     def payload(self) -> dict:

@@ -81,7 +81,8 @@ class Outbox(DependencyProvider):
                                  auto_delete=False)
         self.publisher = Publisher(self.container.config[AMQP_URI_CONFIG_KEY],
                                    use_confirms=True, mandatory=True, exchange=self.exchange,
-                                   serializer="json", delivery_mode=2)
+                                   serializer="json", delivery_mode=2,
+                                   declare=[self.exchange])
         self._wake = GreenEvent()
 
     def start(self):
@@ -147,8 +148,10 @@ def relay_pending(db, table: Table, publisher: Publisher, batch_size: int = 200)
     try:
         for row in rows:
             try:
-                publisher.publish(json.loads(row.body), routing_key=row.event_type,
-                                  message_id=row.message_id, content_type="application/json")
+                # the stored text is already the JSON message: publish it as is
+                publisher.publish(row.body.encode("utf-8"), routing_key=row.event_type,
+                                  message_id=row.message_id, content_type="application/json",
+                                  content_encoding="utf-8")
                 states[PUBLISHED].append(row.id)
             except UndeliverableMessage:
                 # no queue bound for this event type yet: kept for replay, not an error

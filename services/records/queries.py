@@ -14,7 +14,7 @@ from services.records import chain, domain
 from services.records.models import access_log, av_records, cases, checkpoints, entries, situations
 from shared import rules as rulebook
 from shared.actor import Actor
-from shared.clock import iso
+from shared.clock import iso, utc
 from shared.errors import Forbidden
 
 STAFF = ("officer", "head", "legal_unit", "reviewer", "supervisor")
@@ -45,7 +45,7 @@ def case_view(case: dict, masked: bool) -> dict:
                                  "handlers", "emergency_due", "archive_due", "head_seq",
                                  "head_hash")}
     for key in ("opened_at", "emergency_approved_at", "closed_at", "archived_at"):
-        view[key] = iso(case[key])
+        view[key] = utc(case[key]) if case[key] else None
     if masked:
         view["persons"], secrets = domain.protected_persons(case["persons"])
         view = domain.mask_for_party(view, secrets)
@@ -74,7 +74,7 @@ def get_entries(p, *, actor, db, now) -> list[dict]:
     for row in rows:
         body = json.loads(row["body"])
         item = {"seq": row["seq"], "kind": row["kind"], "stage": row["stage"],
-                "occurred_at": body["occurred_at"], "recorded_at": body["recorded_at"],
+                "occurred_at": utc(row["occurred_at"]), "recorded_at": utc(row["recorded_at"]),
                 "actor_id": row["actor_id"], "actor_role": row["actor_role"],
                 "corrects_seq": row["corrects_seq"], "content": body["content"],
                 "prev_hash": row["prev_hash"], "entry_hash": row["entry_hash"]}

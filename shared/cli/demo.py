@@ -46,14 +46,25 @@ def _health(timeout: float) -> dict | None:
         return None
 
 
+def _consumers(uri: str, queue: str = "rpc-records") -> int:
+    """Consumers on the service's RPC queue (0 if it does not exist): a quiet readiness probe."""
+    from kombu import Connection
+    try:
+        with Connection(uri, connect_timeout=3) as conn:
+            return conn.default_channel.queue_declare(queue, passive=True).consumer_count
+    except Exception:  # absent queue or broker hiccup: not ready yet
+        return 0
+
+
 def _wait_healthy(procs, seconds: float) -> dict:
     deadline = time.monotonic() + seconds
+    uri = _config()["AMQP_URI"]
     while time.monotonic() < deadline:
         if any(p.poll() is not None for p in procs):
             raise SystemExit("demo: the records service exited while starting; see its log")
-        health = _health(2)
-        if health:
+        if _consumers(uri) and (health := _health(5)):
             return health
+        time.sleep(0.3)
     raise SystemExit("demo: records did not answer health within "
                      f"{seconds:.0f}s; see its log")
 
@@ -95,7 +106,7 @@ def main(args) -> int:
         return 1
     data = Path(args.data).resolve()
     procs = []
-    health = _health(2)
+    health = _health(5) if _consumers(uri) else None
     if health is None:
         (data / "logs").mkdir(parents=True, exist_ok=True)
         print(f"starting records on embedded defaults (data in {data}) …", flush=True)

@@ -1,0 +1,183 @@
+"""The record keeper over real RabbitMQ (a vhost per test) against SQLite and PostgreSQL:
+the demo case through RPC, events through the outbox, refusals, and a raw AMQP call made
+the way a non-Python system would, from the AsyncAPI document alone."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+from kombu import Connection, Exchange, Producer, Queue
+from nameko.exceptions import IncorrectSignature
+from nameko.standalone.rpc import ServiceRpcProxy
+from sqlalchemy import create_engine, text
+
+from services.records.service import RecordsService
+from shared import demo_case
+from shared.actor import TokenSigner
+from shared.errors import Forbidden, Unauthenticated, ValidationFailed
+from shared.keys import KeyStore
+
+AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"},
+            "qinyuan-energy": {"name": "沁源县能源局", "ruleset": "qinyuan-energy"}}
+
+
+@pytest.fixture
+def records(container_factory, rabbit_config, db_url, tmp_path):
+    config = dict(rabbit_config, DATABASE_URL=db_url, KEYS_DIR=str(tmp_path / "keys"),
+                  AGENCIES=AGENCIES)
+    container = container_factory(RecordsService, config)
+    container.start()
+    signer = TokenSigner(KeyStore(tmp_path / "keys").token_key())
+
+    def proxy(role="officer", agency="lingchuan-emergency", **kw):
+        token = signer.issue(actor_id=kw.pop("actor_id", f"{role}-1"), role=role,
+                             agency=agency, **kw)
+        return ServiceRpcProxy("records", config, context_data={"actor_token": token},
+                               timeout=20)
+
+    yield config, proxy, db_url
+
+
+def tap(config) -> tuple[Connection, Queue]:
+    conn = Connection(config["AMQP_URI"])
+    queue = Queue(f"tap-{uuid.uuid4().hex[:8]}", Exchange("records.events", type="topic",
+                                                          durable=True), routing_key="#")
+    queue(conn.default_channel).declare()
+    return conn, queue
+
+
+def drain(conn, queue, want: int, seconds: float = 10) -> list[dict]:
+    got, deadline = [], time.monotonic() + seconds
+    bound = queue(conn.default_channel)
+    while len(got) < want and time.monotonic() < deadline:
+        msg = bound.get(no_ack=True)
+        if msg is None:
+            time.sleep(0.05)
+            continue
+        got.append(json.loads(msg.body))
+    return got
+
+
+def test_health_is_open_to_any_caller(records):
+    config, _, _ = records
+    with ServiceRpcProxy("records", config, timeout=10) as rpc:
+        health = rpc.health()
+    assert health["service"] == "records"
+    assert health["rulesets"] == ["lingchuan-emergency@1", "qinyuan-energy@1"]
+    assert "case_opened.v1" in health["contracts"]["events"]
+
+
+def test_demo_case_over_rpc_publishes_its_events(records):
+    config, proxy, _ = records
+    conn, queue = tap(config)
+    ctx = {"decision_no": "陵应急罚〔2025〕77号"}
+    plan = demo_case.steps("陵应急立〔2025〕77号")
+    proxies = {role: proxy(role) for role in {s.role for s in plan}}
+    rpcs = {role: p.start() for role, p in proxies.items()}
+    try:
+        for step in plan:
+            method = getattr(rpcs[step.role], step.method)
+            if step.expect_error:
+                with pytest.raises(Exception) as err:
+                    method(**step.payload(ctx))
+                assert step.expect_error in str(err.value)
+                continue
+            demo_case.remember(ctx, step, method(**step.payload(ctx)))
+        case = rpcs["head"].get_case(case_id=ctx["case_id"])
+        verdict = rpcs["head"].verify_case(case_id=ctx["case_id"])
+    finally:
+        for p in proxies.values():
+            p.stop()
+    assert case["status"] == "archived" and verdict["ok"]
+    # one entry_appended per entry, plus case_opened, 3 stage_changed, decision_proposed,
+    # decision_issued, case_closed and archive_due
+    events = drain(conn, queue, want=case["head_seq"] + 8)
+    types = [e["event_type"] for e in events]
+    assert len(events) == case["head_seq"] + 8
+    assert types.count("entry_appended.v1") == case["head_seq"]
+    assert types[0] == "case_opened.v1"
+    issued = [e for e in events if e["event_type"] == "decision_issued.v1"][0]
+    assert issued["ruleset"] == "lingchuan-emergency@1" and issued["agency"] == \
+        "lingchuan-emergency"
+    assert issued["actor"]["role"] == "head"
+    assert issued["data"]["decision"]["fine_amount"] == "60000"
+    assert {"archive_due.v1", "case_closed.v1", "decision_proposed.v1"} <= set(types)
+    conn.release()
+
+
+def test_bad_input_gets_a_clear_error_and_writes_nothing(records):
+    config, proxy, db_url = records
+    payload = demo_case.steps("X-2")[0].payload({})
+    with proxy() as rpc:
+        with pytest.raises(ValidationFailed) as err:
+            rpc.open_case(**dict(payload, act_type="fine"))
+        assert err.value.details == {"act_type": [
+            "Must be one of: inspection, penalty, coercion, licence, confirmation, "
+            "registration, levy, requisition, charge, benefit, adjudication."]}
+        with pytest.raises(IncorrectSignature):  # keyword arguments only, as the contract says
+            rpc.open_case(payload)
+    with ServiceRpcProxy("records", config, timeout=10) as anonymous:
+        with pytest.raises(Unauthenticated):
+            anonymous.get_case(case_id="x")
+    engine = create_engine(db_url)
+    with engine.connect() as c:
+        assert c.execute(text("select count(*) from cases")).scalar() == 0
+    engine.dispose()
+
+
+def test_refusal_is_recorded_and_becomes_a_finding(records):
+    _, proxy, _ = records
+    with proxy() as rpc:
+        case = rpc.open_case(**demo_case.steps("陵应急立〔2025〕78号")[0].payload({}))
+    with proxy(agency="qinyuan-energy", actor_id="outsider") as rpc:
+        with pytest.raises(Forbidden):
+            rpc.get_case(case_id=case["id"])
+    with proxy("supervisor") as rpc:
+        found = rpc.case_findings(case_id=case["id"])
+    assert [(f["code"], f["message"].split(" was ")[0]) for f in found] == [
+        ("access_refused", "officer outsider (qinyuan-energy)")]
+
+
+def test_event_nobody_listens_for_is_kept_as_unrouted(records):
+    _, proxy, db_url = records
+    with proxy() as rpc:
+        rpc.open_case(**demo_case.steps("陵应急立〔2025〕79号")[0].payload({}))
+    engine = create_engine(db_url)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with engine.connect() as c:
+            states = dict(c.execute(text(
+                "select event_type, state from outbox order by id")).all())
+        if states and all(s != "pending" for s in states.values()):
+            break
+        time.sleep(0.1)
+    engine.dispose()
+    assert states == {"case_opened.v1": "unrouted", "entry_appended.v1": "unrouted"}
+
+
+def test_raw_amqp_call_as_the_asyncapi_document_describes(records, tmp_path):
+    """What a Java or Go system does: publish JSON to nameko-rpc, read the reply queue."""
+    config, _, _ = records
+    token = TokenSigner(KeyStore(tmp_path / "keys").token_key()).issue(
+        actor_id="java-client", role="officer", agency="lingchuan-emergency")
+    with Connection(config["AMQP_URI"]) as conn:
+        rpc_exchange = Exchange("nameko-rpc", type="topic", durable=True)
+        reply_name = f"reply-{uuid.uuid4()}"
+        reply = Queue(reply_name, rpc_exchange, routing_key=reply_name, exclusive=True,
+                      auto_delete=True)
+        reply(conn.default_channel).declare()
+        correlation = str(uuid.uuid4())
+        body = {"args": [], "kwargs": demo_case.steps("陵应急立〔2025〕80号")[0].payload({})}
+        Producer(conn.default_channel).publish(
+            json.dumps(body, ensure_ascii=False), exchange=rpc_exchange,
+            routing_key="records.open_case", reply_to=reply_name, correlation_id=correlation,
+            content_type="application/json", headers={"nameko.actor_token": token})
+        bound, msg, deadline = reply(conn.default_channel), None, time.monotonic() + 15
+        while msg is None and time.monotonic() < deadline:
+            msg = bound.get(no_ack=True) or time.sleep(0.05)
+        assert msg is not None and msg.properties["correlation_id"] == correlation
+        answer = json.loads(msg.body)
+        assert answer["error"] is None
+        assert answer["result"]["stage"] == "initiation" and answer["result"]["head_seq"] == 1
