@@ -75,7 +75,7 @@ def steps(case_no: str) -> list[Step]:
                                {"role": "agency_head", "name": "王建军",
                                 "signed_at": "2025-10-09"}],
                 "approved_at": _t(9, "16:30")}}),
-        Step("音像记录 on-site inspection video, stored the same working day", "officer",
+        Step("音像记录 on-site inspection video (stored same day)", "officer",
              "record_av", _av(_t(9, "14:00"), _t(9, "15:10"), _t(9, "17:20"),
                               "陵川县礼义镇宏泰煤矿井口", ["onsite_inspection"],
                               "vault://av/2025/ZFJLY-0031-20251009-1400.mp4")),

@@ -97,6 +97,7 @@ def main(args) -> int:
     from nameko.standalone.rpc import ClusterRpcProxy
 
     from shared.actor import TokenSigner
+    from shared.errors import SanxiangError
     from shared.keys import KeyStore
 
     uri = _config()["AMQP_URI"]
@@ -135,14 +136,14 @@ def main(args) -> int:
                 note = _describe(step, result)
                 mark = "✗" if step.expect_error else "✓"
                 failed |= bool(step.expect_error)
-            except RemoteError as exc:
-                if not step.expect_error or step.expect_error not in str(exc.value):
-                    print(f"[{i:2}/{len(plan)}] ✗ {step.title}\n        {exc.value}")
+            except (RemoteError, SanxiangError) as exc:
+                if not step.expect_error or getattr(exc, "code", None) != step.expect_error:
+                    print(f"[{i:2}/{len(plan)}] ✗ {step.title}\n        {exc}")
                     failed = True
                     break
-                mark, note = "✓", f"refused as the rules require: {str(exc.value)[:90]}…"
+                mark, note = "✓", f"refused as the rules require: {exc.code}"
             ms = (time.perf_counter() - started) * 1000
-            print(f"[{i:2}/{len(plan)}] {mark} {step.title:<48} {note}  ({ms:.0f} ms)")
+            print(f"[{i:2}/{len(plan)}] {mark} {_pad(step.title, 56)} {note}  ({ms:.0f} ms)")
         if not failed:
             _summary(rpc, ctx, tap, data, health)
     finally:
@@ -152,6 +153,13 @@ def main(args) -> int:
         if procs and not args.keep_running:
             runner.stop(procs)
     return 1 if failed else 0
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify counting CJK characters as two columns, as terminals show them."""
+    import unicodedata
+    cols = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - cols)
 
 
 def _describe(step, result) -> str:
