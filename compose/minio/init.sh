@@ -1,0 +1,29 @@
+#!/bin/sh
+# One-shot MinIO setup, run by the minio-init service (mc image) on every `up`:
+#  - the buckets in $BUCKETS, created WITH object lock: MinIO can only switch
+#    it on at creation, and the vault's write-once guarantee rests on it;
+#  - the services' access key ($S3_ACCESS_KEY/$S3_SECRET_KEY), so they never
+#    hold the root credentials.
+# The `local` alias comes from MC_HOST_local (root credentials, set by compose).
+set -eu
+
+for bucket in $BUCKETS; do
+    if mc stat "local/$bucket" >/dev/null 2>&1; then
+        # An existing bucket must already have object lock: refuse to run on
+        # one that would silently accept deletes.
+        if ! mc retention info --default "local/$bucket" >/dev/null 2>&1; then
+            echo "bucket $bucket exists without object lock; recreate it with --with-lock" >&2
+            exit 1
+        fi
+        echo "bucket $bucket: present, object lock on"
+    else
+        mc mb --with-lock "local/$bucket"
+    fi
+done
+
+# `user add` on an existing user resets its secret: rotation is an `up`.
+mc admin user add local "$S3_ACCESS_KEY" "$S3_SECRET_KEY"
+if ! mc admin user info local "$S3_ACCESS_KEY" | grep -q readwrite; then
+    mc admin policy attach local readwrite --user "$S3_ACCESS_KEY"
+fi
+echo "MinIO ready: buckets $BUCKETS, access key $S3_ACCESS_KEY"

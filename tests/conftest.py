@@ -1,0 +1,163 @@
+"""Fixtures shared by every test level.
+
+Servers come from ./scripts/bootstrap; run the suite with ./scripts/test.
+
+- ``pg_url`` (session): URL of the PostgreSQL server's maintenance database,
+  from ``SANXIANG_TEST_PG`` (default below).  Fails, never skips, when the
+  server does not answer.
+- ``make_pg_database`` (function): ``make_pg_database(prefix="sanxiang_test")
+  -> str`` creates an empty, uniquely named database and returns its URL; every
+  database made during the test is dropped afterwards.
+- ``fresh_database`` (function): URL of one such database.
+- ``db_url`` (function, parametrised ``sqlite`` / ``postgresql``): URL of an
+  empty database of each kind, so one test body runs against both.  The
+  PostgreSQL case carries the ``postgres`` marker.
+- ``rabbit_api`` (session): ``requests.Session`` rooted at the RabbitMQ
+  management API (``--rabbit-api-uri``), e.g. ``rabbit_api.get("overview")``,
+  plus ``rabbit_api.queues(vhost)``.
+
+nameko's own plugin adds ``rabbit_config`` (a vhost per test), ``container_factory``,
+``runner_factory`` and friends.
+
+URLs are SQLAlchemy URLs (``postgresql://`` means psycopg2).
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from urllib.parse import quote, urljoin, urlsplit
+
+import pytest
+import requests
+
+DEFAULT_TEST_PG = "postgresql://sanxiang:sanxiang@127.0.0.1:5432/postgres"
+HOW_TO_START = (
+    "Run ./scripts/bootstrap (it installs and starts PostgreSQL and RabbitMQ and "
+    "creates the test role), or point SANXIANG_TEST_PG at a server where the "
+    "role may CREATE DATABASE."
+)
+
+
+def pytest_configure(config):
+    # Tests run unpatched would pass or hang for reasons that vanish under
+    # nameko, so refuse them (see tests/eventlet_plugin.py).
+    from eventlet import patcher
+
+    if not patcher.is_monkey_patched("socket"):
+        raise pytest.UsageError(
+            "eventlet is not monkey patched: run ./scripts/test, or add "
+            "'-p tests.eventlet_plugin' to the pytest command line"
+        )
+
+
+def _connect(url: str):
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    conn = psycopg2.connect(
+        host=u.host, port=u.port, user=u.username, password=u.password,
+        dbname=u.database, connect_timeout=5,
+    )
+    # CREATE/DROP DATABASE refuse to run inside a transaction block.
+    conn.autocommit = True
+    return conn
+
+
+def _admin(url: str, sql: str) -> None:
+    # Not `with conn:`, which opens a transaction even under autocommit.
+    conn = _connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    url = os.environ.get("SANXIANG_TEST_PG", DEFAULT_TEST_PG)
+    try:
+        _connect(url).close()
+    except Exception as exc:  # psycopg2.OperationalError and bad URLs alike
+        from sqlalchemy.engine import make_url
+
+        shown = make_url(url).render_as_string(hide_password=True)
+        pytest.fail(f"PostgreSQL unreachable at {shown}: {exc}\n{HOW_TO_START}",
+                    pytrace=False)
+    return url
+
+
+@pytest.fixture
+def make_pg_database(pg_url):
+    from sqlalchemy.engine import make_url
+
+    created: list[str] = []
+
+    def make(prefix: str = "sanxiang_test") -> str:
+        # Other test runs may share the server: names must never collide.
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        _admin(pg_url, f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+
+    errors = []
+    for name in created:
+        try:
+            # FORCE ends connections a test's pool left open.
+            _admin(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except Exception as exc:
+            errors.append(f"{name}: {exc}")
+    if errors:
+        pytest.fail("could not drop test databases: " + "; ".join(errors), pytrace=False)
+
+
+@pytest.fixture
+def fresh_database(make_pg_database) -> str:
+    return make_pg_database()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    # Looked up lazily so the SQLite case never needs the server.
+    return request.getfixturevalue("fresh_database")
+
+
+class RabbitAPI(requests.Session):
+    """A requests.Session whose relative paths resolve under ``/api/``."""
+
+    def __init__(self, base_uri: str):
+        super().__init__()
+        parts = urlsplit(base_uri)
+        self.base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}/api/"
+        self.auth = (parts.username or "guest", parts.password or "guest")
+
+    def request(self, method, url, *args, **kwargs):
+        kwargs.setdefault("timeout", 10)
+        return super().request(method, urljoin(self.base, url.lstrip("/")), *args, **kwargs)
+
+    def queues(self, vhost: str) -> dict[str, dict]:
+        """Queues of ``vhost`` by name.  A freshly declared queue lacks the
+        ``messages_*`` keys for a few seconds: use ``.get(key, 0)`` or poll."""
+        resp = self.get(
+            f"queues/{quote(vhost, safe='')}",
+            params={"columns": "name,type,messages_ready,messages_unacknowledged,consumers"},
+        )
+        resp.raise_for_status()
+        return {q["name"]: q for q in resp.json()}
+
+
+@pytest.fixture(scope="session")
+def rabbit_api(request):
+    api = RabbitAPI(request.config.getoption("RABBIT_API_URI"))
+    try:
+        api.get("overview").raise_for_status()
+    except Exception as exc:
+        pytest.fail(f"RabbitMQ management API unreachable at {api.base}: {exc}\n{HOW_TO_START}",
+                    pytrace=False)
+    yield api
+    api.close()

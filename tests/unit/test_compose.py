@@ -1,0 +1,320 @@
+"""The compose deployment, checked without a Docker engine (none runs in CI):
+schema validity, files it points at, health and start order, variables, and
+that no secret is committed."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "compose"
+FULL = COMPOSE / "docker-compose.yml"
+SUBSETS = [COMPOSE / "records-only.yml", COMPOSE / "disclosure-renderer.yml"]
+COMPOSE_FILES = [FULL, *SUBSETS]
+SERVICES = ["records", "review", "disclosure", "renderer", "vault"]
+README = (COMPOSE / "README.md").read_text(encoding="utf-8")
+
+# Compose interpolation: $$ escapes; ${NAME}, ${NAME:-x}, ${NAME-x}, ${NAME:?msg}, ${NAME?msg}.
+COMPOSE_VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
+# nameko config substitution: ${NAME} or ${NAME:default}.
+NAMEKO_VAR = re.compile(r"\$\{(?P<name>[^}:\s]+)(?P<colon>:?)(?P<default>[^}]*)\}")
+
+
+def plain_loader():
+    """SafeLoader minus nameko's implicit ${VAR} resolver: nameko's CLI code
+    registers it on yaml.SafeLoader globally, and compose files must be read
+    with their ${VAR} strings intact whatever ran before in this process."""
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "!env_var"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return Loader
+
+
+def load(path: Path):
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=plain_loader())
+
+
+def walk_strings(node):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from walk_strings(k)
+            yield from walk_strings(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from walk_strings(v)
+    elif isinstance(node, str):
+        yield node
+
+
+def interpolate(node, env):
+    """Apply compose interpolation with ``env``; a missing required variable raises."""
+    def sub(m):
+        name, op, arg = m.group("name"), m.group("op"), m.group("arg")
+        val = env.get(name)
+        if op in (":?", "?") and (val is None or (op == ":?" and val == "")):
+            raise KeyError(f"required variable {name}: {arg}")
+        if op == ":-" and not val:
+            return arg
+        if op == "-" and val is None:
+            return arg
+        return val or ""
+
+    if isinstance(node, dict):
+        return {k: interpolate(v, env) for k, v in node.items()}
+    if isinstance(node, list):
+        return [interpolate(v, env) for v in node]
+    if isinstance(node, str):
+        return COMPOSE_VAR.sub(sub, node.replace("$$", "\0")).replace("\0", "$")
+    return node
+
+
+def compose_vars(doc) -> dict[str, str | None]:
+    """Variable name -> operator (None when used bare)."""
+    found: dict[str, str | None] = {}
+    for s in walk_strings(doc):
+        for m in COMPOSE_VAR.finditer(s.replace("$$", "")):
+            found.setdefault(m.group("name"), m.group("op"))
+            if m.group("op") in (":?", "?"):
+                found[m.group("name")] = m.group("op")
+    return found
+
+
+def required_vars(doc) -> set[str]:
+    return {n for n, op in compose_vars(doc).items() if op in (":?", "?")}
+
+
+def env_items(service: dict) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+    return {k: "" if v is None else str(v) for k, v in env.items()}
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return json.loads((COMPOSE / "_meta" / "compose-spec.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: p.name)
+def test_valid_against_compose_spec_before_and_after_interpolation(path, schema):
+    doc = load(path)
+    validator = jsonschema.Draft7Validator(schema)
+    for label, candidate in [
+        ("raw", doc),
+        ("interpolated", interpolate(doc, {v: "x" for v in required_vars(doc)})),
+    ]:
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                  for e in validator.iter_errors(candidate)]
+        assert not errors, f"{path.name} ({label}):\n" + "\n".join(errors)
+
+
+@pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: p.name)
+def test_missing_secret_stops_compose(path):
+    doc = load(path)
+    required = required_vars(doc)
+    assert required, "passwords must come from required ${VAR:?…} variables"
+    for name in required:
+        env = {v: "x" for v in required if v != name}
+        with pytest.raises(KeyError, match=name):
+            interpolate(doc, env)
+
+
+@pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: p.name)
+def test_referenced_files_exist(path):
+    doc = load(path)
+    for name, svc in doc["services"].items():
+        build = svc.get("build")
+        if build:
+            context = (path.parent / (build if isinstance(build, str) else build["context"])).resolve()
+            assert context.is_dir(), f"{name}: build context {context} missing"
+            dockerfile = "Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile")
+            assert (context / dockerfile).is_file(), f"{name}: {dockerfile} missing in {context}"
+        for vol in svc.get("volumes", []):
+            source = vol.split(":", 1)[0] if isinstance(vol, str) else vol.get("source", "")
+            if source.startswith((".", "/")):
+                assert (path.parent / source).exists(), f"{name}: bind mount {source} missing"
+
+
+def test_dockerfile_copies_existing_compose_files_and_runs_nameko_as_non_root():
+    text = (COMPOSE / "Dockerfile").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line.startswith("COPY ") and "--from" not in line:
+            for src in line.split()[1:-1]:
+                if src.startswith("compose/"):
+                    assert (ROOT / src).is_file(), f"Dockerfile copies missing {src}"
+                    ignore = (COMPOSE / "Dockerfile.dockerignore").read_text(encoding="utf-8")
+                    assert f"!{src}" in ignore, f"{src} is excluded from the build context"
+    assert re.search(r"^USER (?!root)\S+", text, re.M), "image must not run as root"
+    cmd = [ln for ln in text.splitlines() if ln.startswith("CMD ")][-1]
+    for part in ("nameko run", "--config /etc/sanxiang/config.yml", "services.${SANXIANG_SERVICE}.service"):
+        assert part in cmd
+
+
+@pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: p.name)
+def test_health_start_order_and_volumes(path):
+    doc = load(path)
+    services = doc["services"]
+    declared_volumes = set(doc.get("volumes") or {})
+    one_shots = {n for n, s in services.items() if s.get("restart") == "no"}
+    for name, svc in services.items():
+        if name in one_shots:
+            assert "healthcheck" not in svc
+        else:
+            assert svc.get("healthcheck", {}).get("test"), f"{name}: no healthcheck"
+            assert svc.get("restart") in ("always", "unless-stopped"), f"{name}: restart policy"
+        for dep, spec in (svc.get("depends_on") or {}).items():
+            assert dep in services, f"{name} depends on {dep}, which {path.name} lacks"
+            want = "service_completed_successfully" if dep in one_shots else "service_healthy"
+            assert spec["condition"] == want, f"{name} -> {dep}: condition {spec['condition']}"
+        for vol in svc.get("volumes", []):
+            source = vol.split(":", 1)[0]
+            if not source.startswith((".", "/")):
+                assert source in declared_volumes, f"{name}: volume {source} not declared"
+
+
+def test_full_suite_runs_every_service_with_its_config():
+    services = load(FULL)["services"]
+    for name in SERVICES:
+        svc = services[name]
+        assert env_items(svc)["SANXIANG_SERVICE"] == name
+        assert f"./{name}/config.yml:/etc/sanxiang/config.yml:ro" in svc["volumes"]
+        db_var = f"{name.upper()}_DATABASE_URL"
+        assert env_items(svc)[db_var].startswith("postgresql://"), db_var
+        assert f"${{{db_var}:" in (COMPOSE / name / "config.yml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", SUBSETS, ids=lambda p: p.name)
+def test_subset_definitions_match_the_full_suite(path):
+    full, subset = load(FULL), load(path)
+    assert subset["name"] == full["name"]
+    for name, svc in subset["services"].items():
+        assert svc == full["services"][name], f"{path.name}: {name} differs from docker-compose.yml"
+    for vol in subset.get("volumes") or {}:
+        assert vol in full["volumes"]
+
+
+@pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: p.name)
+def test_every_compose_variable_is_documented(path):
+    missing = [v for v in compose_vars(load(path)) if f"`{v}`" not in README]
+    assert not missing, f"add to compose/README.md: {missing}"
+
+
+SECRET_NAME = re.compile(r"PASSWORD|PASS$|SECRET")
+URL_PASSWORD = re.compile(r"://[^/:@\s]+:(?P<pw>[^@\s]+)@")
+REQUIRED_VAR = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:\?[^}]*\}$")
+
+
+@pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: p.name)
+def test_no_committed_secrets(path):
+    doc = load(path)
+    for name, svc in doc["services"].items():
+        for key, value in env_items(svc).items():
+            if SECRET_NAME.search(key):
+                assert REQUIRED_VAR.match(value), f"{name}.{key} must be a required ${{VAR:?…}}"
+    for s in walk_strings(doc):
+        for m in URL_PASSWORD.finditer(s):
+            assert REQUIRED_VAR.match(m.group("pw")), f"password in URL {s!r}"
+
+
+def nameko_load(path: Path, env: dict[str, str]):
+    """Load a config.yml the way `nameko run --config` does, with ``env`` as
+    the whole environment, on a private Loader (nameko's setup_yaml_parser
+    patches yaml.SafeLoader globally)."""
+    def constructor(loader, node):
+        raw = loader.construct_scalar(node)
+
+        def sub(m):
+            return env.get(m.group("name"), m.group("default"))
+
+        value = NAMEKO_VAR.sub(sub, raw)
+        return value if value == raw else yaml.safe_load(value)
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_constructor("!env_var", constructor)
+    Loader.add_implicit_resolver("!env_var", re.compile(r".*\$\{.*\}.*"), None)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_service_config_parses_with_embedded_defaults(service):
+    path = COMPOSE / service / "config.yml"
+    config = nameko_load(path, env={})
+    assert config["AMQP_URI"] == "pyamqp://guest:guest@127.0.0.1:5672/"
+    assert config["max_workers"] == 10
+    assert config["DATABASE_URL"] == f"sqlite:///data/{service}.sqlite3"
+    assert config["LOGGING"]["version"] == 1
+    assert config["LOGGING"]["root"]["level"] == "INFO"
+    # Every nameko ${VAR} has a default, or README names it.
+    for m in NAMEKO_VAR.finditer(path.read_text(encoding="utf-8")):
+        assert m.group("colon") or f"`{m.group('name')}`" in README, m.group(0)
+
+
+def test_service_config_follows_the_environment():
+    path = COMPOSE / "vault" / "config.yml"
+    config = nameko_load(path, env={"VAULT_DATABASE_URL": "postgresql://u:p@db/vault",
+                                    "MAX_WORKERS": "4", "S3_SECURE": "true"})
+    assert config["DATABASE_URL"] == "postgresql://u:p@db/vault"
+    assert config["max_workers"] == 4
+    assert config["S3_SECURE"] is True
+    assert config["S3_OBJECT_LOCK_MODE"] == "COMPLIANCE"
+
+
+def test_records_config_lists_the_seed_agencies():
+    config = nameko_load(COMPOSE / "records" / "config.yml", env={})
+    assert config["AGENCIES"] == {
+        "lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"},
+        "qinyuan-energy": {"name": "沁源县能源局", "ruleset": "qinyuan-energy"},
+        "anze-justice": {"name": "安泽县司法局", "ruleset": "anze-county"},
+        "changzhi-energy": {"name": "长治市能源局", "ruleset": "changzhi-energy"},
+        "zhoucun-district": {"name": "淄博市周村区人民政府", "ruleset": "zhoucun-district"},
+    }
+    assert config["KEYS_DIR"] == "data/keys"
+    assert config["RULESETS_DIR"] is None and config["CALENDAR_FILES"] is None
+
+
+def test_nameko_reads_the_records_config_like_our_loader(monkeypatch, tmp_path):
+    """Guards nameko_load above against drift from nameko's real parser."""
+    from nameko.cli.main import setup_yaml_parser
+
+    for var in ("AMQP_URI", "MAX_WORKERS", "RECORDS_DATABASE_URL", "SANXIANG_KEYS",
+                "SANXIANG_RULESETS", "SANXIANG_CALENDARS", "LOG_LEVEL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("RECORDS_DATABASE_URL", "postgresql://u:p@db/records")
+    resolvers = {k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    constructors = dict(yaml.SafeLoader.yaml_constructors)
+    try:
+        setup_yaml_parser()
+        path = COMPOSE / "records" / "config.yml"
+        real = yaml.safe_load(path.read_text(encoding="utf-8"))
+    finally:  # leave yaml.SafeLoader as we found it
+        yaml.SafeLoader.yaml_implicit_resolvers = resolvers
+        yaml.SafeLoader.yaml_constructors = constructors
+    assert real == nameko_load(path, env={"RECORDS_DATABASE_URL": "postgresql://u:p@db/records"})
+
+
+@pytest.mark.parametrize("script, shell", [
+    ("postgres/create-databases.sh", "bash"),
+    ("minio/init.sh", "sh"),
+])
+def test_init_scripts_parse(script, shell):
+    result = subprocess.run([shell, "-n", str(COMPOSE / script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("script", ["healthcheck.py", "rabbitmq/init_rabbitmq.py"])
+def test_python_helpers_compile(script):
+    source = (COMPOSE / script).read_text(encoding="utf-8")
+    compile(source, script, "exec")
