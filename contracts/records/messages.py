@@ -214,7 +214,9 @@ class Decision(StrictSchema):
         "description": "general grounds of the catalogue the handler declares"})
     procedure = fields.String(load_default="general", validate=validate.OneOf(["simple", "general"]))
     licence_action = fields.String(load_default=None, allow_none=True,
-                                   validate=validate.OneOf(["withdraw", "revoke"]))
+                                   validate=validate.OneOf(["withdraw", "revoke", "annul"]),
+                                   metadata={"description": "撤回 withdraw; on a penalty revoke is "
+                                             "吊销, on a licence decision 撤销 (annul)"})
     coercive_execution = fields.String(load_default=None, allow_none=True)
     facts = Text(required=True, metadata={"description": "违法事实"})
     legal_basis = Text(required=True, metadata={"description": "法律依据"})

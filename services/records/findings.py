@@ -42,6 +42,10 @@ def case_findings(session, case: dict, rules, now: datetime) -> list[dict]:
                                 "紧急先行启动未在期限内补办审批手续", due=iso(due),
                                 at=iso(approved) if approved else None))
 
+    if case["start_state"] == "pending_approval" and case["status"] != "open":
+        out.append(_finding(case, "emergency_approval_missing", "周村 第二十八条; 沁源 第十二条",
+                            "紧急先行启动的案件结案时仍未补办立案审批手续"))
+
     # AV stored late (沁源 第三十二条 2 工作日; 陵川 当日)
     for row in session.execute(select(av_records).where(av_records.c.case_id == case["id"])
                                ).mappings():

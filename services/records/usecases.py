@@ -49,11 +49,14 @@ def open_case(p: dict, *, actor: Actor, db, outbox, rules: Rules, now: datetime)
     agency = rules.agency(p["agency"])
     actor.require(*WRITERS, agency=agency.code)
     rs = agency.ruleset
+    _check_start_mode(rs, p["start_mode"])
     emergency_due = None
     start_state = {"ex_officio": "approved", "emergency": "pending_approval",
                    "application": "pending_acceptance", "complaint": "pending_decision",
                    "referral": "pending_decision"}[p["start_mode"]]
-    if p["start_mode"] == "emergency":
+    if p["start_mode"] == "emergency" and "emergency_start_approval" in rs.data["periods"]:
+        # 沁源 sets 24 hours; where a seed sets no period (周村 第二十八条) the approval is
+        # still owed, and a case closed without it is a finding
         period = rs.period("emergency_start_approval")
         emergency_due = rules.calendar.due(utc(p["occurred_at"]), period.amount, period.unit,
                                            rule=period.name, basis=period.basis,
@@ -82,6 +85,20 @@ def open_case(p: dict, *, actor: Actor, db, outbox, rules: Rules, now: datetime)
             "opened_at": body["occurred_at"], "emergency_due": emergency_due})
         _appended(outbox, session, case, actor, seq, h, "case_opened")
     return case
+
+
+def _check_start_mode(rs, mode: str) -> None:
+    """The start modes an agency's rule set provides (an emergency start is a variant of
+    starting ex officio, allowed where the rule set says so)."""
+    modes = {m["code"]: m for m in rs.section("records")["start_modes"]}
+    if mode == "emergency":
+        allowed = (modes.get("ex_officio", {}).get("emergency_start") or {}).get("allowed")
+    else:
+        allowed = mode in modes
+    if not allowed:
+        raise DomainRuleViolated(f"start mode {mode!r} is not provided by {rs.ref}",
+                                 code="start_mode_not_allowed",
+                                 details={"start_mode": mode, "ruleset": rs.ref})
 
 
 def approve_emergency_start(p, *, actor, db, outbox, rules, now) -> dict:

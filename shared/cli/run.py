@@ -68,8 +68,14 @@ def stop(procs: list[subprocess.Popen], timeout: float = 15) -> None:
             proc.kill()
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(args) -> int:
     names = parse_services(args.services)
+    # SIGTERM (docker stop, systemd, a test) must stop the children too, not orphan them
+    signal.signal(signal.SIGTERM, _interrupt)
     procs = start(names, args.data)
     print(f"sanxiang: running {', '.join(names)} (data in {Path(args.data).resolve()}); "
           "Ctrl-C stops", flush=True)

@@ -19,6 +19,7 @@ from shared.rules import Rules
 AGENCIES = {
     "lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"},
     "qinyuan-energy": {"name": "沁源县能源局", "ruleset": "qinyuan-energy"},
+    "zhoucun-district": {"name": "淄博市周村区人民政府", "ruleset": "zhoucun-district"},
 }
 
 

@@ -197,3 +197,54 @@ def test_entries_refuse_update_and_tampering_is_named(env):
     assert not verdict["ok"]
     assert verdict["first_bad"]["seq"] == 5
     assert verdict["first_bad"]["problem"] == "content does not match its hash"
+
+
+def _open(env, agency, case_no, **changes):
+    payload = copy.deepcopy(demo_case.steps(case_no)[0].payload({}))
+    payload.update(agency=agency, **changes)
+    return call(env, "open_case", payload, actor(agency=agency))
+
+
+def test_emergency_start_is_due_for_approval_within_24_hours_in_qinyuan(env):
+    case = _open(env, "qinyuan-energy", "沁能立〔2025〕1号", start_mode="emergency",
+                 filing_approval=None, emergency={"reason": "现场存在重大安全隐患，需立即处置"},
+                 occurred_at="2025-10-09T22:00:00+08:00")
+    assert case["emergency_due"]["due"] == "2025-10-10T14:00:00+00:00"
+    assert case["emergency_due"]["unit"] == "hours"
+    approval = dict(demo_case.steps("x")[0].payload({})["filing_approval"],
+                    approved_at="2025-10-11T09:00:00+08:00")
+    call(env, "approve_emergency_start", {"case_id": case["id"], "filing_approval": approval},
+         actor("head", agency="qinyuan-energy"))
+    found = findings.for_case({"case_id": case["id"]}, actor=actor("head", "qinyuan-energy"),
+                              db=env.db, rules=env.rules, now=env.now)
+    assert [f["code"] for f in found] == ["emergency_approval_late"]
+
+
+def test_zhoucun_sets_no_period_but_closing_unapproved_is_a_finding(env):
+    case = _open(env, "zhoucun-district", "周村立〔2025〕1号", start_mode="emergency",
+                 filing_approval=None, emergency={"reason": "证据可能灭失"})
+    assert case["emergency_due"] is None
+    call(env, "close_case", {"case_id": case["id"], "closed_at": "2025-10-12T10:00:00+08:00",
+                             "reason": "撤销立案"}, actor(agency="zhoucun-district"))
+    found = findings.for_case({"case_id": case["id"]},
+                              actor=actor("head", "zhoucun-district"), db=env.db,
+                              rules=env.rules, now=env.now)
+    assert [f["code"] for f in found] == ["emergency_approval_missing"]
+
+
+def test_complaint_not_started_tells_the_source_and_falls_due_for_archiving(env):
+    case = _open(env, "lingchuan-emergency", "陵应急源〔2025〕1号", start_mode="complaint",
+                 filing_approval=None, source={
+                     "kind": "complaint", "provider_person_id": "person-1",
+                     "received_at": "2025-10-08T09:00:00+08:00", "content": "反映煤矿违规作业"})
+    with pytest.raises(DomainRuleViolated) as err:
+        call(env, "advance_stage", {"case_id": case["id"], "to_stage": "investigation",
+                                    "occurred_at": "2025-10-09T09:00:00+08:00"}, actor())
+    assert err.value.code == "not_started"
+    res = call(env, "decide_source", {
+        "case_id": case["id"], "decision": "not_start", "reason": "经核查不存在违法行为",
+        "legal_basis": "《安全生产违法行为行政处罚办法》", "notified_at": "2025-10-10T10:00:00+08:00",
+        "notice_method": "phone", "notice_content": "经核查，不予立案"}, actor())
+    assert res["deadline"]["rule"] == "case_archive" and res["deadline"]["due"] == "2025-11-10"
+    view = call(env, "get_case", {"case_id": case["id"]}, actor())
+    assert view["status"] == "closed" and view["stage"] == "archive"

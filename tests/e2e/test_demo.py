@@ -1,0 +1,73 @@
+"""The main job end to end: `sanxiang run` starts the suite as separate processes with the
+shipped config files (here on PostgreSQL, in a vhost of its own), and `sanxiang demo` drives
+the demo case through it exactly as a user would."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def vhost(rabbit_api):
+    name = f"sanxiang-e2e-{uuid.uuid4().hex[:8]}"
+    rabbit_api.put(f"vhosts/{quote(name, safe='')}").raise_for_status()
+    rabbit_api.put(f"permissions/{quote(name, safe='')}/guest",
+                   json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    yield name
+    rabbit_api.delete(f"vhosts/{quote(name, safe='')}")
+
+
+def wait_for_consumer(rabbit_api, vhost, queue="rpc-records", seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if rabbit_api.queues(vhost).get(queue, {}).get("consumers", 0):
+            return
+        time.sleep(0.3)
+    pytest.fail(f"no consumer on {queue} after {seconds}s")
+
+
+def test_demo_runs_against_the_running_suite(vhost, fresh_database, tmp_path, rabbit_api):
+    env = dict(os.environ, AMQP_URI=f"pyamqp://guest:guest@127.0.0.1:5672/{quote(vhost, safe='')}",
+               RECORDS_DATABASE_URL=fresh_database, SANXIANG_DATA=str(tmp_path))
+    sanxiang = [sys.executable, "-m", "shared.cli"]
+    suite = subprocess.Popen(sanxiang + ["run", "--services", "records"], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for_consumer(rabbit_api, vhost)
+        demo = subprocess.run(sanxiang + ["demo"], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=180)
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        out = demo.stdout
+        assert "[21/21] ✓" in out and "✗" not in out
+        assert "refused as the rules require: legal_review_required" in out
+        assert "ok=True" in out and "findings  0" in out
+        assert "decision_issued.v1×1" in out and "archive_due.v1×1" in out
+        assert "starting records" not in out  # it used the suite that was already running
+    finally:
+        suite.terminate()
+        try:
+            output, _ = suite.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            suite.kill()
+            output, _ = suite.communicate()
+    assert suite.returncode == 0, output
+
+
+def test_demo_starts_the_suite_itself_when_none_runs(vhost, tmp_path):
+    env = dict(os.environ, AMQP_URI=f"pyamqp://guest:guest@127.0.0.1:5672/{quote(vhost, safe='')}")
+    started = time.monotonic()
+    demo = subprocess.run([sys.executable, "-m", "shared.cli", "demo", "--data", str(tmp_path)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "starting records on embedded defaults" in demo.stdout
+    assert (tmp_path / "records.sqlite3").exists() and (tmp_path / "keys" / "token.key").exists()
+    assert time.monotonic() - started < 120
