@@ -6,7 +6,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from contracts.records import CONTRACT
-from services.records import findings, queries, usecases
+from services.records import decisions, findings, queries, usecases
 from services.records.dependencies import SigningKey
 from services.records.models import outbox as outbox_table
 from shared.actor import ActorProvider
@@ -74,15 +74,15 @@ class RecordsService:
 
     @rpc
     def propose_decision(self, **payload):
-        return self._write("propose_decision", payload, usecases.propose_decision)
+        return self._write("propose_decision", payload, decisions.propose_decision)
 
     @rpc
     def enter_legal_review(self, **payload):
-        return self._write("enter_legal_review", payload, usecases.enter_legal_review)
+        return self._write("enter_legal_review", payload, decisions.enter_legal_review)
 
     @rpc
     def issue_decision(self, **payload):
-        return self._write("issue_decision", payload, usecases.issue_decision)
+        return self._write("issue_decision", payload, decisions.issue_decision)
 
     @rpc
     def close_case(self, **payload):

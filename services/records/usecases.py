@@ -13,7 +13,6 @@ from contracts.records.content import CONTENT
 from services.records import chain, domain
 from services.records.models import av_records, cases, entries, situations
 from shared.actor import Actor
-from shared.catalogue import DecisionProposal, classify
 from shared.clock import iso, local_date, utc
 from shared.contracts import dump, load
 from shared.errors import Conflict, DomainRuleViolated, NotFound, ValidationFailed
@@ -23,20 +22,20 @@ from shared.rules import Rules
 WRITERS = ("officer", "head")
 
 
-def _emit(outbox, session, case: dict, actor: Actor, event_type: str, data: dict) -> None:
+def emit(outbox, session, case: dict, actor: Actor, event_type: str, data: dict) -> None:
     outbox.stage(session, event_type, data, agency=case["agency"], actor=actor.ref(),
                  ruleset=case["ruleset"])
 
 
-def _appended(outbox, session, case, actor, seq, entry_hash, kind, record_type=None) -> dict:
-    _emit(outbox, session, case, actor, "entry_appended.v1", {
+def appended(outbox, session, case, actor, seq, entry_hash, kind, record_type=None) -> dict:
+    emit(outbox, session, case, actor, "entry_appended.v1", {
         "case_id": case["id"], "case_no": case["case_no"], "seq": seq, "kind": kind,
         "record_type": record_type, "stage": case["stage"], "entry_hash": entry_hash})
     return {"case_id": case["id"], "seq": seq, "entry_hash": entry_hash, "stage": case["stage"],
             "deadline": None, "classification": None}
 
 
-def _writable(session, case_id: str, actor: Actor, roles=WRITERS) -> dict:
+def writable_case(session, case_id: str, actor: Actor, roles=WRITERS) -> dict:
     case = chain.load_case(session, case_id, lock=True)
     actor.require(*roles, agency=case["agency"])
     if case["status"] == "archived":
@@ -79,11 +78,11 @@ def open_case(p: dict, *, actor: Actor, db, outbox, rules: Rules, now: datetime)
         case = dict(row)
         seq, h, _ = chain.append(session, case, kind="case_opened", occurred_at=p["occurred_at"],
                                  actor=actor, content=body, now=now)
-        _emit(outbox, session, case, actor, "case_opened.v1", {
+        emit(outbox, session, case, actor, "case_opened.v1", {
             "case_id": case_id, "case_no": p["case_no"], "act_type": p["act_type"],
             "title": p["title"], "start_mode": p["start_mode"], "parties": body["parties"],
             "opened_at": body["occurred_at"], "emergency_due": emergency_due})
-        _appended(outbox, session, case, actor, seq, h, "case_opened")
+        appended(outbox, session, case, actor, seq, h, "case_opened")
     return case
 
 
@@ -104,7 +103,7 @@ def _check_start_mode(rs, mode: str) -> None:
 def approve_emergency_start(p, *, actor, db, outbox, rules, now) -> dict:
     body = dump(m.ApproveEmergency, p)
     with db.transaction() as session:
-        case = _writable(session, p["case_id"], actor, roles=("head",))
+        case = writable_case(session, p["case_id"], actor, roles=("head",))
         if case["start_state"] != "pending_approval":
             raise DomainRuleViolated("only an emergency start awaits approval; this case "
                                      f"is {case['start_mode']} ({case['start_state']})",
@@ -114,7 +113,7 @@ def approve_emergency_start(p, *, actor, db, outbox, rules, now) -> dict:
                                  actor=actor, content=body["filing_approval"], now=now,
                                  case_updates={"start_state": "approved",
                                                "emergency_approved_at": approved_at})
-        result = _appended(outbox, session, case, actor, seq, h, "emergency_approved")
+        result = appended(outbox, session, case, actor, seq, h, "emergency_approved")
     result["deadline"] = case["emergency_due"]
     return result
 
@@ -122,7 +121,7 @@ def approve_emergency_start(p, *, actor, db, outbox, rules, now) -> dict:
 def decide_source(p, *, actor, db, outbox, rules, now) -> dict:
     body = dump(m.DecideSource, p)
     with db.transaction() as session:
-        case = _writable(session, p["case_id"], actor)
+        case = writable_case(session, p["case_id"], actor)
         if case["start_state"] != "pending_decision":
             raise DomainRuleViolated("only a complaint or referral awaits a decision to start",
                                      code="no_pending_decision")
@@ -130,7 +129,7 @@ def decide_source(p, *, actor, db, outbox, rules, now) -> dict:
         updates = {"start_state": "approved" if start else "not_started"}
         seq, h, _ = chain.append(session, case, kind="source_decided", occurred_at=p["notified_at"],
                                  actor=actor, content=body, now=now, case_updates=updates)
-        result = _appended(outbox, session, case, actor, seq, h, "source_decided")
+        result = appended(outbox, session, case, actor, seq, h, "source_decided")
         if not start:  # 不予立案: the 案源 record is closed and falls due for archiving
             result = _close(session, case, actor, outbox, rules, now, p["notified_at"],
                             f"不予立案: {p['reason']}")
@@ -139,7 +138,7 @@ def decide_source(p, *, actor, db, outbox, rules, now) -> dict:
 
 def advance_stage(p, *, actor, db, outbox, rules, now) -> dict:
     with db.transaction() as session:
-        case = _writable(session, p["case_id"], actor)
+        case = writable_case(session, p["case_id"], actor)
         if case["status"] != "open":
             raise DomainRuleViolated(f"case is {case['status']}", code="case_closed")
         domain.check_advance(case["stage"], p["to_stage"])
@@ -153,10 +152,10 @@ def advance_stage(p, *, actor, db, outbox, rules, now) -> dict:
                                  actor=actor, now=now, case_updates={"stage": p["to_stage"]},
                                  content={"from": previous, "to": p["to_stage"],
                                           "reason": p.get("reason")})
-        _emit(outbox, session, case, actor, "stage_changed.v1", {
+        emit(outbox, session, case, actor, "stage_changed.v1", {
             "case_id": case["id"], "case_no": case["case_no"], "from_stage": previous,
             "to_stage": p["to_stage"], "seq": seq})
-        return _appended(outbox, session, case, actor, seq, h, "stage_changed")
+        return appended(outbox, session, case, actor, seq, h, "stage_changed")
 
 
 def _situations(rules: Rules, declared: list[str]) -> set[str]:
@@ -177,7 +176,7 @@ def append_record(p, *, actor, db, outbox, rules, now) -> dict:
     content = dump(schema, load(schema, p["content"], what=f"{record_type} content"))
     declared = _situations(rules, p.get("situations") or [])
     with db.transaction() as session:
-        case = _writable(session, p["case_id"], actor)
+        case = writable_case(session, p["case_id"], actor)
         if case["status"] != "open":
             raise DomainRuleViolated(f"case is {case['status']}; records go in before closing",
                                      code="case_closed")
@@ -195,7 +194,7 @@ def append_record(p, *, actor, db, outbox, rules, now) -> dict:
         if found:
             session.execute(insert(situations), [
                 {"case_id": case["id"], "seq": seq, "code": code} for code in sorted(found)])
-        return _appended(outbox, session, case, actor, seq, h, "record", record_type)
+        return appended(outbox, session, case, actor, seq, h, "record", record_type)
 
 
 def _check_content(rs, record_type: str, content: dict) -> None:
@@ -214,7 +213,7 @@ def record_av(p, *, actor, db, outbox, rules, now) -> dict:
     body = dump(m.RecordAv, p)
     declared = _situations(rules, p["situations"])
     with db.transaction() as session:
-        case = _writable(session, p["case_id"], actor)
+        case = writable_case(session, p["case_id"], actor)
         rs = rules.ruleset(case["ruleset"])
         period = rs.period("av_storage")
         due = rules.calendar.due(local_date(p["ended_at"]), period.amount, period.unit,
@@ -227,115 +226,18 @@ def record_av(p, *, actor, db, outbox, rules, now) -> dict:
             entry_id=entry_id, case_id=case["id"], seq=seq, ended_at=p["ended_at"],
             stored_at=p["stored_at"], storage_due=due.to_dict(), late=late,
             situations=sorted(declared)))
-        result = _appended(outbox, session, case, actor, seq, h, "av_record")
+        result = appended(outbox, session, case, actor, seq, h, "av_record")
     result["deadline"] = due.to_dict()
     return result
 
 
-def _entry(session, case_id: str, seq: int, kind: str | None = None):
+def entry_at(session, case_id: str, seq: int, kind: str | None = None):
     row = session.execute(select(entries.c.kind, entries.c.body).where(entries.c.case_id == case_id)
                           .where(entries.c.seq == seq)).first()
     if row is None or (kind and row.kind != kind):
         raise NotFound(f"case {case_id} has no {kind or 'entry'} at seq {seq}",
                        details={"seq": seq, "kind": kind})
     return row
-
-
-def propose_decision(p, *, actor, db, outbox, rules, now) -> dict:
-    body = dump(m.ProposeDecision, p)
-    d = p["decision"]
-    with db.transaction() as session:
-        case = _writable(session, p["case_id"], actor)
-        if case["stage"] != "decision":
-            raise DomainRuleViolated("a decision is proposed in stage decision (审查决定); "
-                                     f"the case is in {case['stage']}", code="wrong_stage")
-        party = next((x for x in case["parties"] if x["id"] == d["party_id"]), None)
-        if party is None:
-            raise ValidationFailed.from_messages({"decision.party_id": [
-                f"not a party of case {case['case_no']}"]})
-        verdict = classify(rules.ruleset(case["ruleset"]), DecisionProposal(
-            act_type=d["act_type"], party_kind=party["kind"], fine_amount=d.get("fine_amount"),
-            measures=tuple(d["measures"]), hearing_held=d["hearing_held"],
-            grounds=tuple(d["grounds"]), procedure=d["procedure"],
-            licence_action=d.get("licence_action"),
-            coercive_execution=d.get("coercive_execution"))).to_dict()
-        seq, h, _ = chain.append(session, case, kind="decision_proposed", actor=actor, now=now,
-                                 occurred_at=p["occurred_at"],
-                                 content={"decision": body["decision"], "classification": verdict})
-        _emit(outbox, session, case, actor, "decision_proposed.v1", {
-            "case_id": case["id"], "case_no": case["case_no"], "proposal_seq": seq,
-            "decision": body["decision"], "major": verdict["major"], "fired": verdict["fired"]})
-        result = _appended(outbox, session, case, actor, seq, h, "decision_proposed")
-    result["classification"] = verdict
-    return result
-
-
-def enter_legal_review(p, *, actor, db, outbox, rules, now) -> dict:
-    body = dump(m.EnterLegalReview, p)
-    with db.transaction() as session:
-        case = _writable(session, p["case_id"], actor, roles=("legal_unit",))
-        _entry(session, case["id"], p["proposal_seq"], "decision_proposed")
-        rs = rules.ruleset(case["ruleset"])
-        opinions = rulebook.opinion_types(rs)
-        if p["opinion"] not in opinions:
-            raise ValidationFailed.from_messages({"opinion": [
-                f"not an opinion type of {rs.ref}; one of {', '.join(opinions)}"]})
-        content = dict(body, approving=opinions[p["opinion"]])
-        seq, h, _ = chain.append(session, case, kind="legal_review", actor=actor, now=now,
-                                 occurred_at=p["reviewed_at"], content=content)
-        return _appended(outbox, session, case, actor, seq, h, "legal_review")
-
-
-def issue_decision(p, *, actor, db, outbox, rules, now) -> dict:
-    import json
-    body = dump(m.IssueDecision, p)
-    with db.transaction() as session:
-        case = _writable(session, p["case_id"], actor, roles=("head",))
-        proposal = json.loads(_entry(session, case["id"], p["proposal_seq"],
-                                     "decision_proposed").body)["content"]
-        issued = session.execute(select(entries.c.body).where(entries.c.case_id == case["id"])
-                                 .where(entries.c.kind == "decision_issued")).scalars().all()
-        if any(json.loads(b)["content"]["proposal_seq"] == p["proposal_seq"] for b in issued):
-            raise Conflict(f"proposal {p['proposal_seq']} was already issued",
-                           code="already_issued")
-        major = proposal["classification"]["major"]
-        review_seq = None
-        if major:
-            review_seq = _approving_review(session, case, p["proposal_seq"], rules)
-        seq, h, _ = chain.append(session, case, kind="decision_issued", actor=actor, now=now,
-                                 occurred_at=p["issued_at"],
-                                 content=dict(body, major=major, legal_review_seq=review_seq))
-        party = next(x for x in case["parties"] if x["id"] == proposal["decision"]["party_id"])
-        _emit(outbox, session, case, actor, "decision_issued.v1", {
-            "case_id": case["id"], "case_no": case["case_no"], "seq": seq,
-            "proposal_seq": p["proposal_seq"], "decision_no": p["decision_no"],
-            "issued_at": body["issued_at"], "decision": proposal["decision"], "major": major,
-            "legal_review_seq": review_seq, "party": party,
-            "agency_name": rules.agency(case["agency"]).name})
-        return _appended(outbox, session, case, actor, seq, h, "decision_issued")
-
-
-def _approving_review(session, case, proposal_seq: int, rules: Rules) -> int:
-    """The latest legal review of the proposal must approve (000 第三条, 002 第五条)."""
-    import json
-    reviews = session.execute(select(entries.c.seq, entries.c.body)
-                              .where(entries.c.case_id == case["id"])
-                              .where(entries.c.kind == "legal_review")
-                              .order_by(entries.c.seq.desc())).all()
-    for seq, raw in reviews:
-        content = json.loads(raw)["content"]
-        if content["proposal_seq"] == proposal_seq:
-            if content["approving"]:
-                return seq
-            raise DomainRuleViolated(
-                f"the legal review at seq {seq} did not approve (opinion {content['opinion']}); "
-                "a major decision cannot be issued", code="legal_review_not_approving",
-                details={"review_seq": seq, "opinion": content["opinion"]})
-    raise DomainRuleViolated(
-        "this is a major decision (重大执法决定): it cannot be issued before an approving "
-        "legal review (法制审核). A legal_unit actor enters it with enter_legal_review.",
-        code="legal_review_required", message_zh="重大执法决定未经法制审核或审核未通过，不得作出决定",
-        details={"proposal_seq": proposal_seq})
 
 
 def _close(session, case, actor, outbox, rules, now, closed_at, reason) -> dict:
@@ -348,20 +250,20 @@ def _close(session, case, actor, outbox, rules, now, closed_at, reason) -> dict:
                                                             "archive_due": due.to_dict()},
                              case_updates={"stage": "archive", "status": "closed",
                                            "closed_at": closed_at, "archive_due": due.to_dict()})
-    _emit(outbox, session, case, actor, "case_closed.v1", {
+    emit(outbox, session, case, actor, "case_closed.v1", {
         "case_id": case["id"], "case_no": case["case_no"], "closed_at": iso(closed_at),
         "reason": reason, "seq": seq})
     from services.records.queries import archive_manifest
-    _emit(outbox, session, case, actor, "archive_due.v1",
+    emit(outbox, session, case, actor, "archive_due.v1",
           archive_manifest(session, case, due.to_dict(), rules))
-    result = _appended(outbox, session, case, actor, seq, h, "case_closed")
+    result = appended(outbox, session, case, actor, seq, h, "case_closed")
     result["deadline"] = due.to_dict()
     return result
 
 
 def close_case(p, *, actor, db, outbox, rules, now) -> dict:
     with db.transaction() as session:
-        case = _writable(session, p["case_id"], actor)
+        case = writable_case(session, p["case_id"], actor)
         if case["status"] != "open":
             raise DomainRuleViolated(f"case is already {case['status']}", code="case_closed")
         return _close(session, case, actor, outbox, rules, now, p["closed_at"], p["reason"])
@@ -370,7 +272,7 @@ def close_case(p, *, actor, db, outbox, rules, now) -> dict:
 def archive_case(p, *, actor, db, outbox, rules, now) -> dict:
     body = dump(m.ArchiveCase, p)
     with db.transaction() as session:
-        case = _writable(session, p["case_id"], actor, roles=("officer", "head", "legal_unit"))
+        case = writable_case(session, p["case_id"], actor, roles=("officer", "head", "legal_unit"))
         if case["status"] != "closed":
             raise DomainRuleViolated("only a closed case is archived (结案后归档)",
                                      code="case_not_closed")
@@ -378,18 +280,18 @@ def archive_case(p, *, actor, db, outbox, rules, now) -> dict:
                                  actor=actor, now=now, content=body,
                                  case_updates={"status": "archived",
                                                "archived_at": p["archived_at"]})
-        return _appended(outbox, session, case, actor, seq, h, "case_archived")
+        return appended(outbox, session, case, actor, seq, h, "case_archived")
 
 
 def correct_entry(p, *, actor, db, outbox, rules, now) -> dict:
     with db.transaction() as session:
-        case = _writable(session, p["case_id"], actor)
-        target = _entry(session, case["id"], p["seq"])
+        case = writable_case(session, p["case_id"], actor)
+        target = entry_at(session, case["id"], p["seq"])
         seq, h, _ = chain.append(session, case, kind="correction", occurred_at=now, actor=actor,
                                  now=now, corrects=p["seq"],
                                  content={"reason": p["reason"], "corrected_kind": target.kind,
                                           "content": p["content"]})
-        return _appended(outbox, session, case, actor, seq, h, "correction")
+        return appended(outbox, session, case, actor, seq, h, "correction")
 
 
 def checkpoint_case(p, *, actor, db, signing_key, now) -> dict:
