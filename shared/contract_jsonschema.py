@@ -51,6 +51,14 @@ def _object(schema: Schema, mode: str, stack: tuple) -> dict:
         out["required"] = sorted(required)
     if schema.unknown == RAISE:
         out["additionalProperties"] = False
+    variants = getattr(type(schema), "json_variants", None)
+    if variants:
+        # One field's schema chosen by another's value (record_type → content): if/then per value.
+        selector, target, choices = variants
+        out["allOf"] = [
+            {"if": {"properties": {selector: {"const": value}}, "required": [selector]},
+             "then": {"properties": {target: _object(variant(), mode, stack)}}}
+            for value, variant in sorted(choices.items())]
     return out
 
 

@@ -2,7 +2,7 @@
 RPC methods take keyword arguments only; each request schema describes those kwargs."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from contracts.records.content import FilingApproval
+from contracts.records.content import CONTENT, FilingApproval
 from shared.contracts import RULESET_REF, Deadline, StrictSchema
 
 ACT_TYPES = ["inspection", "penalty", "coercion", "licence", "confirmation", "registration",
@@ -147,8 +147,11 @@ class AdvanceStage(StrictSchema):
 
 
 class AppendRecord(StrictSchema):
+    # for the JSON Schema export: content's schema is chosen by record_type
+    json_variants = ("record_type", "content", CONTENT)
+
     case_id = CaseId()
-    record_type = fields.String(required=True, metadata={
+    record_type = fields.String(required=True, validate=validate.OneOf(sorted(CONTENT)), metadata={
         "description": "selects the content schema: components content.<record_type>"})
     occurred_at = When(required=True)
     content = fields.Dict(required=True, metadata={
