@@ -27,7 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import signal
     import warnings
+    # `sanxiang ruleset show X | head` should end quietly, like any Unix tool
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     # eventlet's deprecation notice at import says nothing a user can act on
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     parser = build_parser()
