@@ -72,22 +72,20 @@ class Db:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
         """A write transaction: committed on success, rolled back on any error."""
-        with self._write_lock:
-            session = self._sessions()
-            try:
-                session.connection(execution_options={"sanxiang_write": True})
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-            finally:
-                session.close()
+        with self._write_lock, self._session(write=True) as session:
+            yield session
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
+        with self._session(write=False) as session:
+            yield session
+
+    @contextlib.contextmanager
+    def _session(self, *, write: bool) -> Iterator[Session]:
         session = self._sessions()
         try:
+            if write:
+                session.connection(execution_options={"sanxiang_write": True})
             yield session
             session.commit()
         except BaseException:
