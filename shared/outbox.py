@@ -164,3 +164,16 @@ def relay_pending(db, table: Table, publisher: Publisher, batch_size: int = 200)
                     session.execute(update(table).where(table.c.id.in_(ids)).values(
                         state=state, published_at=now, attempts=table.c.attempts + 1))
     return len(rows)
+
+
+def requeue_unrouted(db, table: Table, *, event_types: list[str] | None = None,
+                     since: datetime | None = None) -> int:
+    """Put events that found no queue back in line (after a consumer was deployed);
+    returns how many. Consumers are idempotent on message id, so a replay is safe."""
+    query = update(table).where(table.c.state == UNROUTED)
+    if event_types:
+        query = query.where(table.c.event_type.in_(event_types))
+    if since is not None:
+        query = query.where(table.c.created_at >= since)
+    with db.transaction() as session:
+        return session.execute(query.values(state=PENDING)).rowcount

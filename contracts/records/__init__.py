@@ -171,6 +171,11 @@ RPCS = (
           "at": "2025-10-10T09:00:00+08:00",
           "message": "音像记录未在规定期限内存储 (due 2025-10-09, stored 2025-10-10)"}],
         ("not_found", "forbidden"), many=True),
+    Rpc("replay_events", m.ReplayEvents, m.Replayed,
+        "Publish again the events no queue was bound for when they happened (after deploying "
+        "a consumer). Consumers are idempotent on message_id.", ("supervisor", "legal_unit"),
+        {"event_types": ["decision_issued.v1"], "since": "2025-10-01T00:00:00+08:00"},
+        {"requeued": 3}, ("validation_failed", "forbidden")),
     Rpc("agency_findings", m.AgencyRef, m.Finding, "Every violation across an agency's cases.",
         ("head", "legal_unit", "supervisor"), {"agency": "lingchuan-emergency"}, [],
         ("forbidden",), many=True),

@@ -283,6 +283,17 @@ class ListCases(StrictSchema):
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
+class ReplayEvents(StrictSchema):
+    event_types = fields.List(fields.String(validate=validate.Regexp(r"^[a-z_]+\.v[1-9][0-9]*$")),
+                              load_default=None, allow_none=True,
+                              metadata={"description": "only these; all when absent"})
+    since = When(load_default=None, allow_none=True)
+
+
+class Replayed(StrictSchema):
+    requeued = fields.Integer(required=True)
+
+
 class AgencyRef(StrictSchema):
     agency = fields.String(required=True)
 

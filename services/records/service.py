@@ -126,6 +126,10 @@ class RecordsService:
     def agency_findings(self, **payload):
         return self._run("agency_findings", payload, findings.for_agency, rules=self.rules)
 
+    @rpc
+    def replay_events(self, **payload):
+        return self._run("replay_events", payload, usecases.replay_events, table=outbox_table)
+
     @timer(interval=300)
     def checkpoint_heads(self):
         """Sign every chain head that moved since its last checkpoint."""

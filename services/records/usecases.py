@@ -17,6 +17,7 @@ from shared.clock import iso, local_date, utc
 from shared.contracts import dump, load
 from shared.errors import Conflict, DomainRuleViolated, NotFound, ValidationFailed
 from shared import rules as rulebook
+from shared.outbox import requeue_unrouted
 from shared.rules import Rules
 
 WRITERS = ("officer", "head")
@@ -316,3 +317,9 @@ def checkpoint_moved_heads(*, db, signing_key, now, limit: int = 1000) -> int:
         for case in moved:
             chain.sign_head(session, dict(case), signing_key, now)
     return len(moved)
+
+
+def replay_events(p, *, actor, db, now, table) -> dict:
+    actor.require("supervisor", "legal_unit")
+    return {"requeued": requeue_unrouted(db, table, event_types=p.get("event_types"),
+                                         since=p.get("since"))}

@@ -140,8 +140,8 @@ def test_refusal_is_recorded_and_becomes_a_finding(records):
         ("access_refused", "officer outsider (qinyuan-energy)")]
 
 
-def test_event_nobody_listens_for_is_kept_as_unrouted(records):
-    _, proxy, db_url = records
+def test_event_nobody_listens_for_is_kept_and_can_be_replayed(records):
+    config, proxy, db_url = records
     with proxy() as rpc:
         rpc.open_case(**demo_case.steps("陵应急立〔2025〕79号")[0].payload({}))
     engine = create_engine(db_url)
@@ -153,8 +153,15 @@ def test_event_nobody_listens_for_is_kept_as_unrouted(records):
         if states and all(s != "pending" for s in states.values()):
             break
         time.sleep(0.1)
-    engine.dispose()
     assert states == {"case_opened.v1": "unrouted", "entry_appended.v1": "unrouted"}
+    # a consumer arrives; the supervisor replays what it missed
+    conn, queue = tap(config)
+    with proxy("supervisor") as rpc:
+        assert rpc.replay_events(event_types=["case_opened.v1"]) == {"requeued": 1}
+    replayed = drain(conn, queue, want=1)
+    assert [e["event_type"] for e in replayed] == ["case_opened.v1"]
+    conn.release()
+    engine.dispose()
 
 
 def test_raw_amqp_call_as_the_asyncapi_document_describes(records, tmp_path):
