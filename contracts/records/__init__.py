@@ -41,6 +41,9 @@ DECISION = {"act_type": "penalty", "party_id": "party-1", "fine_amount": "60000"
             "conclusion": "罚款人民币陆万元整"}
 FIRED = [{"code": "fine_threshold", "label": "罚款数额达到重大标准",
           "basis": "陵川 附件3 第三条", "detail": "organisation fine 60000 ≥ 50000"}]
+FINDING = {"code": "av_storage_late", "article": "001 附件2 第五条", "case_id": CASE_ID,
+           "case_no": "陵应急立〔2025〕12号", "seq": 5, "due": "2025-10-09",
+           "at": "2025-10-10T01:00:00+00:00", "message": "音像记录未在规定期限内存储 (due 2025-10-09)"}
 APPEND_OK = {"case_id": CASE_ID, "seq": 4, "entry_hash": HASH, "stage": "investigation",
              "deadline": None, "classification": None}
 
@@ -165,11 +168,7 @@ RPCS = (
          "statement": "{\"case_id\":\"…\"}", "public_key": "-----BEGIN PUBLIC KEY-----…"},
         ("not_found", "forbidden")),
     Rpc("case_findings", m.CaseRef, m.Finding, "Every violation the case's data shows.",
-        ("head", "legal_unit", "supervisor"), {"case_id": CASE_ID},
-        [{"code": "av_storage_late", "article": "陵川 附件2 第五条", "case_id": CASE_ID,
-          "case_no": "陵应急立〔2025〕12号", "seq": 5, "due": "2025-10-09",
-          "at": "2025-10-10T09:00:00+08:00",
-          "message": "音像记录未在规定期限内存储 (due 2025-10-09, stored 2025-10-10)"}],
+        ("head", "legal_unit", "supervisor"), {"case_id": CASE_ID}, [FINDING],
         ("not_found", "forbidden"), many=True),
     Rpc("replay_events", m.ReplayEvents, m.Replayed,
         "Publish again the events no queue was bound for when they happened (after deploying "
@@ -177,7 +176,10 @@ RPCS = (
         {"event_types": ["decision_issued.v1"], "since": "2025-10-01T00:00:00+08:00"},
         {"requeued": 3}, ("validation_failed", "forbidden")),
     Rpc("agency_findings", m.AgencyRef, m.Finding, "Every violation across an agency's cases.",
-        ("head", "legal_unit", "supervisor"), {"agency": "lingchuan-emergency"}, [],
+        ("head", "legal_unit", "supervisor"), {"agency": "lingchuan-emergency"},
+        [FINDING, dict(FINDING, code="archive_late", article="000《全过程记录办法》第三十二条",
+                       seq=None, due="2025-12-12", at=None,
+                       message="案卷未在行政执法行为终结之日起规定期限内立卷归档")],
         ("forbidden",), many=True),
 )
 
