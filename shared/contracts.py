@@ -125,16 +125,20 @@ class Contract:
         return {"contract": self.version, "events": sorted(e.type for e in self.events)}
 
 
-def load(schema: Schema | type[Schema], payload: Any, *, what: str = "payload") -> dict:
-    """Validate and deserialise, or raise ValidationFailed naming each field and rule."""
+def load(schema: Schema | type[Schema], payload: Any, *, what: str = "payload",
+         path: str = "") -> dict:
+    """Validate and deserialise, or raise ValidationFailed naming each field (under `path`,
+    for a payload nested in a request) and the rule it broke."""
     if isinstance(schema, type):
         schema = schema()
     if not isinstance(payload, dict):
-        raise ValidationFailed.from_messages({"_schema": ["must be an object"]}, what=what)
-    try:
-        return schema.load(payload)
-    except ValidationError as exc:
-        raise ValidationFailed.from_messages(exc.messages, what=what) from None
+        messages: Any = {"_schema": ["must be an object"]}
+    else:
+        try:
+            return schema.load(payload)
+        except ValidationError as exc:
+            messages = exc.messages
+    raise ValidationFailed.from_messages({path: messages} if path else messages, what=what)
 
 
 def dump(schema: Schema | type[Schema], obj: Any, *, many: bool = False) -> Any:

@@ -174,7 +174,8 @@ def append_record(p, *, actor, db, outbox, rules, now) -> dict:
     if schema is None:
         raise ValidationFailed.from_messages({"record_type": [
             f"unknown record type {record_type!r}; one of {', '.join(sorted(CONTENT))}"]})
-    content = dump(schema, load(schema, p["content"], what=f"{record_type} content"))
+    content = dump(schema, load(schema, p["content"], what=f"{record_type} content",
+                                path="content"))
     declared = _situations(rules, p.get("situations") or [])
     with db.transaction() as session:
         case = writable_case(session, p["case_id"], actor)

@@ -250,3 +250,35 @@ def test_complaint_not_started_tells_the_source_and_falls_due_for_archiving(env)
     assert res["deadline"]["rule"] == "case_archive" and res["deadline"]["due"] == "2025-11-10"
     view = call(env, "get_case", {"case_id": case["id"]}, actor())
     assert view["status"] == "closed" and view["stage"] == "archive"
+
+
+def test_oral_application_is_read_back_and_accepted_with_a_sealed_receipt(env):
+    application = {"applicant_person_id": "person-2", "matters": "申请安全生产许可证延续",
+                   "facts_and_reasons": "许可证将于2025年12月到期", "oral": True,
+                   "submitted_at": "2025-10-09T09:00:00+08:00", "confirmed_by_signature": True}
+    applicant = {"id": "person-2", "role": "applicant", "name": "赵建国"}
+    with pytest.raises(ValidationFailed) as err:
+        _open(env, "lingchuan-emergency", "陵应急许〔2025〕1号", start_mode="application",
+              act_type="licence", filing_approval=None, persons=[applicant],
+              application=application)
+    assert err.value.details == {"application.read_back": [
+        "an oral application must be read back to the applicant (004 第二十九条)"]}
+    case = _open(env, "lingchuan-emergency", "陵应急许〔2025〕1号", start_mode="application",
+                 act_type="licence", filing_approval=None, persons=[applicant],
+                 application=dict(application, read_back=True))
+    advance = {"case_id": case["id"], "to_stage": "investigation",
+               "occurred_at": "2025-10-10T09:00:00+08:00"}
+    with pytest.raises(DomainRuleViolated):  # not accepted yet
+        call(env, "advance_stage", advance, actor())
+    receipt = {"accepted": True, "sealed": True, "issued_on": "2025-10-09",
+               "document_no": "陵应急受〔2025〕1号"}
+    with pytest.raises(ValidationFailed) as err:
+        call(env, "append_record", {"case_id": case["id"], "record_type": "application_receipt",
+                                    "occurred_at": "2025-10-09T10:00:00+08:00",
+                                    "content": dict(receipt, sealed=False)}, actor())
+    assert err.value.details == {"content.sealed": [
+        "a receipt must carry the agency seal (004 第二十九条)"]}
+    call(env, "append_record", {"case_id": case["id"], "record_type": "application_receipt",
+                                "occurred_at": "2025-10-09T10:00:00+08:00", "content": receipt},
+         actor())
+    assert call(env, "advance_stage", advance, actor())["stage"] == "investigation"
