@@ -3,6 +3,7 @@ describes each service's RPC methods and events (the source of the exported JSON
 AsyncAPI documents in contracts/). Payloads are validated here before any domain code runs."""
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -125,12 +126,19 @@ class Contract:
         return {"contract": self.version, "events": sorted(e.type for e in self.events)}
 
 
+@functools.lru_cache(maxsize=None)
+def _instance(cls: type[Schema]) -> Schema:
+    # Building a schema object costs more than loading a small payload; instances are
+    # stateless between calls for our schemas (no context), so one per class serves all.
+    return cls()
+
+
 def load(schema: Schema | type[Schema], payload: Any, *, what: str = "payload",
          path: str = "") -> dict:
     """Validate and deserialise, or raise ValidationFailed naming each field (under `path`,
     for a payload nested in a request) and the rule it broke."""
     if isinstance(schema, type):
-        schema = schema()
+        schema = _instance(schema)
     if not isinstance(payload, dict):
         messages: Any = {"_schema": ["must be an object"]}
     else:
@@ -143,7 +151,7 @@ def load(schema: Schema | type[Schema], payload: Any, *, what: str = "payload",
 
 def dump(schema: Schema | type[Schema], obj: Any, *, many: bool = False) -> Any:
     if isinstance(schema, type):
-        schema = schema()
+        schema = _instance(schema)
     return schema.dump(obj, many=many)
 
 
@@ -164,5 +172,4 @@ def envelope(contract: Contract, event_type: str, data: dict, *, agency: str, ac
         # data arrives in its JSON form; load validates it, dump normalises it
         "data": dump(event.schema, load(event.schema, data, what=f"{event.type} data")),
     }
-    load(Envelope, body, what=f"{event.type} envelope")
     return body

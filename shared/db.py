@@ -43,8 +43,10 @@ def make_engine(url: str) -> Engine:
 
         return engine
     if url.startswith("postgresql"):
+        # No pre-ping (a round trip per checkout on the hot path): a dropped connection
+        # fails one call and SQLAlchemy then invalidates the pool; recycle ages them out.
         return create_engine(url, pool_size=int(os.environ.get("DB_POOL_SIZE", "10")),
-                             max_overflow=20, pool_pre_ping=True)
+                             max_overflow=20, pool_recycle=1800)
     raise ConfigurationError(f"DATABASE_URL {url!r}: only sqlite:/// and postgresql:// are supported")
 
 
@@ -56,6 +58,10 @@ def migrate(engine: Engine, migrations: str) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", migrations)
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # instances starting together on a new database take turns
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                                 (f"sanxiang-migrate:{migrations}",))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

@@ -14,7 +14,7 @@ from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from sqlalchemy import (BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text,
-                        select, update)
+                        select, text, update)
 from sqlalchemy.orm import Session
 
 from shared.contracts import Contract, envelope
@@ -73,6 +73,7 @@ class Outbox(DependencyProvider):
         self.database_attr = database_attr
         self._wake = None
         self._running = False
+        self._writers: dict = {}
 
     def setup(self):
         self.exchange_name = f"{self.contract.service}.events"
@@ -102,10 +103,15 @@ class Outbox(DependencyProvider):
             self._wake.send(True)
 
     def get_dependency(self, worker_ctx):
-        return OutboxWriter(self.table, self.contract, self.kick)
+        writer = OutboxWriter(self.table, self.contract, self.kick)
+        self._writers[worker_ctx] = writer
+        return writer
 
     def worker_teardown(self, worker_ctx):
-        self.kick()
+        # after the worker's transaction committed; reads stage nothing and wake nobody
+        writer = self._writers.pop(worker_ctx, None)
+        if writer is not None and writer.staged:
+            self.kick()
 
     def _database(self):
         for ext in self.container.dependencies:
@@ -135,35 +141,61 @@ class Outbox(DependencyProvider):
 def relay_pending(db, table: Table, publisher: Publisher, batch_size: int = 200) -> int:
     """Publish pending rows in order, then record their states; returns how many were handled.
 
-    Rows are read without a lock and marked after publishing so no database lock is held
-    across a broker round trip; two relays racing (several instances on one PostgreSQL) may
-    publish a message twice, which idempotent consumers absorb by message id."""
+    On PostgreSQL the batch runs in one transaction holding an advisory lock, so of several
+    instances only one relays at a time (no double publishing). On SQLite (one process) the
+    rows are read, published and then marked, so the write lock is never held across a
+    broker round trip. A crash between publish and mark publishes again on restart, which
+    consumers absorb: they are idempotent on message id."""
+    if db.dialect == "postgresql":
+        with db.transaction() as session:
+            if not session.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"),
+                                   {"k": f"sanxiang-outbox:{table.name}"}).scalar():
+                return 0
+            rows = _pending(session, table, batch_size)
+            _mark(session, table, _publish(rows, publisher))
+            return len(rows)
     with db.read() as session:
-        rows = session.execute(
-            select(table.c.id, table.c.message_id, table.c.event_type, table.c.body)
-            .where(table.c.state == PENDING).order_by(table.c.id).limit(batch_size)).all()
+        rows = _pending(session, table, batch_size)
     if not rows:
         return 0
     states: dict[str, list[int]] = {PUBLISHED: [], UNROUTED: []}
     try:
-        for row in rows:
-            try:
-                # the stored text is already the JSON message: publish it as is
-                publisher.publish(row.body.encode("utf-8"), routing_key=row.event_type,
-                                  message_id=row.message_id, content_type="application/json",
-                                  content_encoding="utf-8")
-                states[PUBLISHED].append(row.id)
-            except UndeliverableMessage:
-                # no queue bound for this event type yet: kept for replay, not an error
-                states[UNROUTED].append(row.id)
+        states = _publish(rows, publisher, states)
     finally:
-        now = datetime.now(timezone.utc)
         with db.transaction() as session:
-            for state, ids in states.items():
-                if ids:
-                    session.execute(update(table).where(table.c.id.in_(ids)).values(
-                        state=state, published_at=now, attempts=table.c.attempts + 1))
+            _mark(session, table, states)
     return len(rows)
+
+
+def _pending(session, table: Table, limit: int):
+    return session.execute(
+        select(table.c.id, table.c.message_id, table.c.event_type, table.c.body)
+        .where(table.c.state == PENDING).order_by(table.c.id).limit(limit)).all()
+
+
+def _publish(rows, publisher: Publisher, states: dict | None = None) -> dict[str, list[int]]:
+    """Publish each row; `states` is filled as it goes, so a failure midway keeps what
+    already went out."""
+    states = states if states is not None else {PUBLISHED: [], UNROUTED: []}
+    for row in rows:
+        try:
+            # the stored text is already the JSON message: publish it as is
+            publisher.publish(row.body.encode("utf-8"), routing_key=row.event_type,
+                              message_id=row.message_id, content_type="application/json",
+                              content_encoding="utf-8")
+            states[PUBLISHED].append(row.id)
+        except UndeliverableMessage:
+            # no queue bound for this event type yet: kept for replay, not an error
+            states[UNROUTED].append(row.id)
+    return states
+
+
+def _mark(session, table: Table, states: dict[str, list[int]]) -> None:
+    now = datetime.now(timezone.utc)
+    for state, ids in states.items():
+        if ids:
+            session.execute(update(table).where(table.c.id.in_(ids)).values(
+                state=state, published_at=now, attempts=table.c.attempts + 1))
 
 
 def requeue_unrouted(db, table: Table, *, event_types: list[str] | None = None,

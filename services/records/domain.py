@@ -122,26 +122,35 @@ class ChainBreak:
                 "found": self.found}
 
 
-def verify_chain(rows: Iterable[tuple[int, str, str, str]]) -> tuple[int, ChainBreak | None]:
+def verify_chain(rows: Iterable[tuple[int, str, str, str]], *, note_seq: int | None = None
+                 ) -> tuple[int, ChainBreak | None, str | None]:
     """rows: (seq, body, prev_hash, entry_hash) in seq order. Returns (entries checked, the
-    first break or None). Recomputes every link from the bodies, so an edited body, a
-    deleted or reordered entry, or a rewritten hash all show at the first entry affected."""
+    first break or None, the recomputed hash at `note_seq`). Every link is recomputed from
+    the bodies, so an edited body, a deleted or reordered entry, or a rewritten hash all show
+    at the first entry affected; the hash at `note_seq` is what a signed checkpoint covers."""
     prev = GENESIS
     expected_seq = 1
-    checked = 0
+    noted = None
+    sha256 = hashlib.sha256
     for seq, body, stored_prev, stored_hash in rows:
         if seq != expected_seq:
-            return checked, ChainBreak(expected_seq, "missing entry", str(expected_seq), str(seq))
+            return expected_seq - 1, ChainBreak(expected_seq, "missing entry",
+                                                str(expected_seq), str(seq)), noted
         if stored_prev != prev:
-            return checked, ChainBreak(seq, "previous-hash link broken", prev, stored_prev)
-        actual = link_hash(prev, body)
+            return seq - 1, ChainBreak(seq, "previous-hash link broken", prev,
+                                       stored_prev), noted
+        h = sha256(prev.encode("ascii"))
+        h.update(b"\n")
+        h.update(body.encode("utf-8"))
+        actual = h.hexdigest()
         if actual != stored_hash:
-            return checked, ChainBreak(seq, "content does not match its hash", actual,
-                                       stored_hash)
+            return seq - 1, ChainBreak(seq, "content does not match its hash", actual,
+                                       stored_hash), noted
+        if seq == note_seq:
+            noted = actual
         prev = actual
         expected_seq += 1
-        checked += 1
-    return checked, None
+    return expected_seq - 1, None, noted
 
 
 def checkpoint_statement(case_id: str, seq: int, head_hash: str, signed_at: str) -> str:

@@ -26,7 +26,7 @@ def case_findings(session, case: dict, rules, now: datetime) -> list[dict]:
                             .order_by(entries.c.seq)).all()
 
     # (六) altered: the chain must recompute
-    _, bad = domain.verify_chain((seq, body, prev, h) for seq, body, prev, h in session.execute(
+    _, bad, _ = domain.verify_chain((seq, body, prev, h) for seq, body, prev, h in session.execute(
         select(entries.c.seq, entries.c.body, entries.c.prev_hash, entries.c.entry_hash)
         .where(entries.c.case_id == case["id"]).order_by(entries.c.seq)).all())
     if bad:

@@ -107,29 +107,16 @@ def verify_case(p, *, actor, db, signing_key, now) -> dict:
                                .order_by(entries.c.seq)).all()
         latest = session.execute(select(checkpoints).where(checkpoints.c.case_id == case["id"])
                                  .order_by(checkpoints.c.id.desc()).limit(1)).mappings().first()
-    checked, bad = domain.verify_chain(rows)
-    hashes = {}
-    if latest is not None:
-        # recompute the link up to the checkpoint: a chain rebuilt after an edit has new
-        # hashes that the old signature does not cover
-        prev = domain.GENESIS
-        for seq, body, _prev, _hash in rows:
-            prev = domain.link_hash(prev, body)
-            if seq == latest["seq"]:
-                hashes[seq] = prev
-                break
-    return {"case_id": case["id"], "ok": bad is None and _checkpoint_ok(latest, hashes,
-                                                                       signing_key),
+    checked, bad, at_checkpoint = domain.verify_chain(
+        rows, note_seq=latest["seq"] if latest is not None else None)
+    report = _checkpoint_report(latest, at_checkpoint, signing_key)
+    return {"case_id": case["id"], "ok": bad is None and (report is None or report["valid"]),
             "entries_checked": checked, "head_seq": case["head_seq"],
             "head_hash": case["head_hash"], "first_bad": bad.to_dict() if bad else None,
-            "checkpoint": _checkpoint_report(latest, hashes, signing_key)}
+            "checkpoint": report}
 
 
-def _checkpoint_ok(latest, hashes, signing_key) -> bool:
-    return latest is None or _checkpoint_report(latest, hashes, signing_key)["valid"]
-
-
-def _checkpoint_report(latest, hashes, signing_key) -> dict | None:
+def _checkpoint_report(latest, recomputed: str | None, signing_key) -> dict | None:
     if latest is None:
         return None
     valid_sig = True
@@ -139,7 +126,7 @@ def _checkpoint_report(latest, hashes, signing_key) -> dict | None:
     except (InvalidSignature, ValueError):
         valid_sig = False
     statement = json.loads(latest["statement"])
-    matches = (hashes.get(latest["seq"]) == latest["head_hash"] == statement["head_hash"])
+    matches = recomputed == latest["head_hash"] == statement["head_hash"]
     return {"seq": latest["seq"], "signed_at": iso(latest["signed_at"]),
             "key_id": latest["key_id"], "signature_valid": valid_sig,
             "head_matches": matches, "valid": valid_sig and matches}

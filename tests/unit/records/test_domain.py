@@ -50,14 +50,14 @@ def test_canonical_form_is_key_order_free_and_keeps_chinese():
 
 def test_intact_chain_verifies():
     rows = _chain([{"n": i} for i in range(5)])
-    assert domain.verify_chain(rows) == (5, None)
+    assert domain.verify_chain(rows, note_seq=3) == (5, None, rows[2][3])
 
 
 def test_edited_body_is_named_at_its_seq():
     rows = _chain([{"n": i} for i in range(5)])
     seq, body, prev, h = rows[2]
     rows[2] = (seq, body.replace("2", "7"), prev, h)
-    checked, bad = domain.verify_chain(rows)
+    checked, bad, _ = domain.verify_chain(rows)
     assert checked == 2
     assert bad.seq == 3 and bad.problem == "content does not match its hash"
 
@@ -67,14 +67,14 @@ def test_rehashed_entry_breaks_the_next_link():
     seq, _body, prev, _h = rows[1]
     forged = domain.canonical({"n": 99})
     rows[1] = (seq, forged, prev, domain.link_hash(prev, forged))
-    _, bad = domain.verify_chain(rows)
+    _, bad, _ = domain.verify_chain(rows)
     assert bad.seq == 3 and bad.problem == "previous-hash link broken"
 
 
 def test_deleted_entry_is_named():
     rows = _chain([{"n": i} for i in range(5)])
     del rows[3]
-    _, bad = domain.verify_chain(rows)
+    _, bad, _ = domain.verify_chain(rows)
     assert bad.seq == 4 and bad.problem == "missing entry"
 
 

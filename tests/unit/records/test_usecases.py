@@ -282,3 +282,28 @@ def test_oral_application_is_read_back_and_accepted_with_a_sealed_receipt(env):
                                 "occurred_at": "2025-10-09T10:00:00+08:00", "content": receipt},
          actor())
     assert call(env, "advance_stage", advance, actor())["stage"] == "investigation"
+
+
+def test_a_consistently_rehashed_chain_is_caught_by_the_signed_checkpoint(env):
+    from services.records import domain
+    ctx = run_demo(env, until="propose_decision")
+    usecases.checkpoint_case({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
+                             signing_key=env.signing_key, now=env.now)
+    with env.db.transaction() as s:  # an intruder rewrites seq 5 and every hash after it
+        s.execute(text("drop trigger entries_no_update"))
+        rows = s.execute(text("select seq, body from entries where case_id = :c order by seq"),
+                         {"c": ctx["case_id"]}).all()
+        prev = domain.GENESIS
+        for seq, body in rows:
+            body = body.replace("3人", "1人") if seq == 5 else body
+            h = domain.link_hash(prev, body)
+            s.execute(text("update entries set body = :b, prev_hash = :p, entry_hash = :h "
+                           "where case_id = :c and seq = :s"),
+                      {"b": body, "p": prev, "h": h, "c": ctx["case_id"], "s": seq})
+            prev = h
+    verdict = queries.verify_case({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
+                                  signing_key=env.signing_key, now=env.now)
+    assert verdict["first_bad"] is None  # the chain alone now looks intact …
+    assert verdict["checkpoint"]["signature_valid"] is True
+    assert verdict["checkpoint"]["head_matches"] is False  # … but not what was signed
+    assert verdict["ok"] is False
