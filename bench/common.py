@@ -188,6 +188,13 @@ def token_signer(keys_dir: str | Path):
 
 # ---- processes --------------------------------------------------------------------------
 
+def officer_headers(keys_dir: str | Path) -> dict:
+    """AMQP headers carrying a fresh officer token of the bench agency."""
+    token = token_signer(keys_dir).issue(actor_id="officer-bench", role="officer",
+                                         agency=AGENCY)
+    return {"nameko.actor_token": token}
+
+
 def write_config(path: Path, *, amqp_uri: str, db_url: str, keys_dir: Path,
                  max_workers: int = 10) -> Path:
     import yaml

@@ -43,9 +43,7 @@ def run(args) -> tuple[list[dict], list[str]]:
     with common.workdir(NAME) as wd, common.rabbit_vhost(NAME) as amqp, \
             common.pg_database(NAME) as pg_url, RpcClient(amqp) as client:
         keys = wd / "keys"
-        token = common.token_signer(keys).issue(actor_id="officer-bench", role="officer",
-                                                agency=common.AGENCY)
-        headers = {"nameko.actor_token": token}
+        headers = common.officer_headers(keys)
         echo = common.start_bare(wd, "echo", amqp_uri=amqp)
         try:
             runs["bare kombu no-op"] = _sequential(client, "bare.echo", {}, {}, args, echo.pid)
