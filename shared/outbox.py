@@ -43,8 +43,9 @@ def outbox_table(metadata: MetaData) -> Table:
 class OutboxWriter:
     """Per-worker handle: stage events into the caller's transaction."""
 
-    def __init__(self, table: Table, contract: Contract, kick):
+    def __init__(self, table: Table, contract: Contract, kick, insert=None):
         self.table = table
+        self._insert = insert if insert is not None else table.insert()
         self.contract = contract
         self._kick = kick
         self.staged = 0
@@ -53,10 +54,10 @@ class OutboxWriter:
               ruleset: str, occurred_at: datetime | None = None) -> dict:
         body = envelope(self.contract, event_type, data, agency=agency, actor=actor,
                         ruleset=ruleset, occurred_at=occurred_at)
-        session.execute(self.table.insert().values(
-            message_id=body["message_id"], event_type=event_type,
-            body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-            created_at=datetime.now(timezone.utc), state=PENDING, attempts=0))
+        session.execute(self._insert, {
+            "message_id": body["message_id"], "event_type": event_type,
+            "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+            "created_at": datetime.now(timezone.utc), "state": PENDING, "attempts": 0})
         self.staged += 1
         return body
 
@@ -76,6 +77,7 @@ class Outbox(DependencyProvider):
         self._writers: dict = {}
 
     def setup(self):
+        self._insert = self.table.insert()
         self.exchange_name = f"{self.contract.service}.events"
         from kombu import Exchange
         self.exchange = Exchange(self.exchange_name, type="topic", durable=True,
@@ -103,7 +105,7 @@ class Outbox(DependencyProvider):
             self._wake.send(True)
 
     def get_dependency(self, worker_ctx):
-        writer = OutboxWriter(self.table, self.contract, self.kick)
+        writer = OutboxWriter(self.table, self.contract, self.kick, self._insert)
         self._writers[worker_ctx] = writer
         return writer
 

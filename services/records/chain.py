@@ -16,6 +16,10 @@ from shared.errors import NotFound
 from shared.keys import key_id, public_key_pem
 
 
+# Built once: constructing statements per call showed up in the append profile.
+_INSERT_ENTRY = insert(entries)
+
+
 def load_case(session: Session, case_id: str, *, lock: bool = False):
     query = select(cases).where(cases.c.id == case_id)
     if lock and session.bind.dialect.name == "postgresql":
@@ -40,10 +44,11 @@ def append(session: Session, case: dict, *, kind: str, occurred_at: datetime, ac
         "actor": {"id": actor.id, "role": actor.role, "agency": actor.agency},
         "ruleset": case["ruleset"], "corrects_seq": corrects, "content": content})
     entry_hash = domain.link_hash(prev, body_text)
-    result = session.execute(insert(entries).values(
-        case_id=case["id"], seq=seq, kind=kind, stage=stage, occurred_at=occurred_at,
-        recorded_at=now, actor_id=actor.id, actor_role=actor.role, corrects_seq=corrects,
-        body=body_text, prev_hash=prev, entry_hash=entry_hash))
+    result = session.execute(_INSERT_ENTRY, {
+        "case_id": case["id"], "seq": seq, "kind": kind, "stage": stage,
+        "occurred_at": occurred_at, "recorded_at": now, "actor_id": actor.id,
+        "actor_role": actor.role, "corrects_seq": corrects, "body": body_text,
+        "prev_hash": prev, "entry_hash": entry_hash})
     values = {"head_seq": seq, "head_hash": entry_hash, **(case_updates or {})}
     # The head moves only if nobody else moved it: a second writer that slipped past the
     # lock (several processes on one SQLite file) fails here instead of forking the chain.
