@@ -48,7 +48,7 @@ def build_case(db, entries: int, batch: int = 1000) -> str:
     from shared.rules import Rules
 
     rules = Rules.from_config({"AGENCIES": common.AGENCIES})
-    outbox = OutboxWriter(outbox_table, CONTRACT, kick=lambda: None)
+    outbox = OutboxWriter(outbox_table, CONTRACT)
     actor = Actor(id="officer-bench", role="officer", agency=common.AGENCY)
     deps = {"actor": actor, "outbox": outbox, "rules": rules}
     request = CONTRACT.rpc("append_record").request

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from nameko.extensions import DependencyProvider
 
@@ -98,7 +98,3 @@ class ActorProvider(DependencyProvider):
     def get_dependency(self, worker_ctx):
         token = worker_ctx.data.get(CONTEXT_KEY)
         return lambda: self.signer.verify(token)
-
-
-def actor_dict(actor: Actor) -> dict:
-    return asdict(actor)

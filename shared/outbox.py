@@ -43,11 +43,10 @@ def outbox_table(metadata: MetaData) -> Table:
 class OutboxWriter:
     """Per-worker handle: stage events into the caller's transaction."""
 
-    def __init__(self, table: Table, contract: Contract, kick, insert=None):
+    def __init__(self, table: Table, contract: Contract, insert=None):
         self.table = table
         self._insert = insert if insert is not None else table.insert()
         self.contract = contract
-        self._kick = kick
         self.staged = 0
 
     def stage(self, session: Session, event_type: str, data: dict, *, agency: str, actor: dict,
@@ -105,7 +104,7 @@ class Outbox(DependencyProvider):
             self._wake.send(True)
 
     def get_dependency(self, worker_ctx):
-        writer = OutboxWriter(self.table, self.contract, self.kick, self._insert)
+        writer = OutboxWriter(self.table, self.contract, self._insert)
         self._writers[worker_ctx] = writer
         return writer
 

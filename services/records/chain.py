@@ -12,7 +12,7 @@ from services.records import domain
 from services.records.models import cases, checkpoints, entries
 from shared.actor import Actor
 from shared.clock import iso
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
 from shared.keys import key_id, public_key_pem
 
 
@@ -55,7 +55,6 @@ def append(session: Session, case: dict, *, kind: str, occurred_at: datetime, ac
     updated = session.execute(update(cases).where(cases.c.id == case["id"])
                               .where(cases.c.head_seq == case["head_seq"]).values(**values))
     if updated.rowcount != 1:
-        from shared.errors import Conflict
         raise Conflict(f"case {case['id']} changed concurrently; retry", code="concurrent_append")
     case.update(values)
     return seq, entry_hash, result.inserted_primary_key[0]

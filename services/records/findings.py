@@ -8,8 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from services.records import domain
+from services.records import chain, domain
 from services.records.models import access_log, av_records, cases, entries, situations
+from services.records.queries import log_access
 from shared.clock import iso, local_date, utc
 
 
@@ -21,14 +22,14 @@ def _finding(case, code, article, message, *, seq=None, due=None, at=None) -> di
 def case_findings(session, case: dict, rules, now: datetime) -> list[dict]:
     rs = rules.ruleset(case["ruleset"])
     out: list[dict] = []
-    kinds = session.execute(select(entries.c.seq, entries.c.kind, entries.c.stage,
-                                   entries.c.body).where(entries.c.case_id == case["id"])
-                            .order_by(entries.c.seq)).all()
+    rows = session.execute(select(entries.c.seq, entries.c.kind, entries.c.stage,
+                                  entries.c.body, entries.c.prev_hash, entries.c.entry_hash)
+                           .where(entries.c.case_id == case["id"])
+                           .order_by(entries.c.seq)).all()
+    kinds = [(seq, kind, stage, body) for seq, kind, stage, body, _, _ in rows]
 
     # (六) altered: the chain must recompute
-    _, bad, _ = domain.verify_chain((seq, body, prev, h) for seq, body, prev, h in session.execute(
-        select(entries.c.seq, entries.c.body, entries.c.prev_hash, entries.c.entry_hash)
-        .where(entries.c.case_id == case["id"]).order_by(entries.c.seq)).all())
+    _, bad, _ = domain.verify_chain((seq, body, prev, h) for seq, _, _, body, prev, h in rows)
     if bad:
         out.append(_finding(case, "record_altered", "周村 第五十七条(六); 沁源 第三十五条",
                             f"chain broken at seq {bad.seq}: {bad.problem}", seq=bad.seq))
@@ -112,8 +113,6 @@ def agency_findings(session, agency: str, rules, now: datetime) -> list[dict]:
 
 
 def for_case(p, *, actor, db, rules, now) -> list[dict]:
-    from services.records import chain
-    from services.records.queries import log_access
     with db.transaction() as session:
         case = chain.load_case(session, p["case_id"])
         actor.require("head", "legal_unit", "supervisor", agency=case["agency"])

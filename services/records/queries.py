@@ -152,21 +152,18 @@ def case_facts(session, case: dict) -> set[str]:
     """Facts of a case that retention conditions are written against."""
     facts = set(session.execute(select(situations.c.code)
                                 .where(situations.c.case_id == case["id"])).scalars())
-    kinds = {k: b for k, b in session.execute(
-        select(entries.c.kind, entries.c.body).where(entries.c.case_id == case["id"])
-        .where(entries.c.kind.in_(["decision_issued", "decision_proposed"])))}
-    for kind, body in kinds.items():
+    for kind, body in session.execute(
+            select(entries.c.kind, entries.c.body).where(entries.c.case_id == case["id"])
+            .where(entries.c.kind.in_(["decision_issued", "decision_proposed", "av_record"]))):
         content = json.loads(body)["content"]
         if kind == "decision_proposed" and content["classification"]["major"]:
             facts.add("major_difficult_complex")
-    if "decision_issued" in kinds and case["act_type"] == "penalty":
-        facts.add("penalty_evidence")
+        elif kind == "decision_issued" and case["act_type"] == "penalty":
+            facts.add("penalty_evidence")
+        elif kind == "av_record" and content.get("evidence_note"):
+            facts.add("used_as_evidence")
     if "non_cooperation" in facts:
         facts.add("obstruction")
-    for body in session.execute(select(entries.c.body).where(entries.c.case_id == case["id"])
-                                .where(entries.c.kind == "av_record")).scalars():
-        if json.loads(body)["content"].get("evidence_note"):
-            facts.add("used_as_evidence")
     if "mass_incident" in facts:
         facts.add("major_emergency_mass_incident")
     return facts

@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from contracts.records import messages as m
 from contracts.records.content import CONTENT
 from services.records import chain, domain
-from services.records.models import av_records, cases, entries, situations
+from services.records.models import av_records, cases, checkpoints, entries, situations
+from services.records.queries import archive_manifest
 from shared.actor import Actor
 from shared.clock import iso, local_date, utc
 from shared.contracts import dump, load
@@ -255,7 +256,6 @@ def _close(session, case, actor, outbox, rules, now, closed_at, reason) -> dict:
     emit(outbox, session, case, actor, "case_closed.v1", {
         "case_id": case["id"], "case_no": case["case_no"], "closed_at": iso(closed_at),
         "reason": reason, "seq": seq})
-    from services.records.queries import archive_manifest
     emit(outbox, session, case, actor, "archive_due.v1",
           archive_manifest(session, case, due.to_dict(), rules))
     result = appended(outbox, session, case, actor, seq, h, "case_closed")
@@ -305,9 +305,6 @@ def checkpoint_case(p, *, actor, db, signing_key, now) -> dict:
 
 def checkpoint_moved_heads(*, db, signing_key, now, limit: int = 1000) -> int:
     """Sign each case head that moved since its latest checkpoint (timer-driven)."""
-    from sqlalchemy import func
-
-    from services.records.models import checkpoints
     latest = (select(checkpoints.c.case_id, func.max(checkpoints.c.seq).label("seq"))
               .group_by(checkpoints.c.case_id).subquery())
     with db.transaction() as session:

@@ -27,7 +27,7 @@ class Env:
     def __init__(self, db, rules, keys):
         self.db = db
         self.rules = rules
-        self.outbox = OutboxWriter(models.outbox, CONTRACT, kick=lambda: None)
+        self.outbox = OutboxWriter(models.outbox, CONTRACT)
         self.signing_key = keys.signing_key()
         self.now = datetime(2025, 10, 9, 8, 0, tzinfo=timezone.utc)
 
