@@ -134,7 +134,8 @@ class ExpertOpinion(_Common):
 
 
 class CollectiveDiscussion(_Common):
-    participants = fields.List(Name(), required=True, validate=validate.Length(min=3))
+    # no seed sets a quorum; "collective" needs more than one person, the rest is the agency's
+    participants = fields.List(Name(), required=True, validate=validate.Length(min=2))
     minutes = Text(required=True)
     conclusion = Text(required=True)
 
