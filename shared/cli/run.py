@@ -8,10 +8,20 @@ import signal
 import subprocess
 import sys
 import time
+from importlib.util import find_spec
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = {"records": "services.records.service:RecordsService"}
+# Every service the suite knows, in start order; only those whose package is installed run.
+_ALL_SERVICES = {
+    "records": "services.records.service:RecordsService",
+    "review": "services.review.service:ReviewService",
+    "renderer": "services.renderer.service:RendererService",
+    "vault": "services.vault.service:VaultService",
+    "disclosure": "services.disclosure.service:DisclosureService",
+}
+SERVICES = {name: path for name, path in _ALL_SERVICES.items()
+            if find_spec(path.split(":")[0].rsplit(".", 1)[0]) is not None}
 DEFAULT_AMQP = "pyamqp://guest:guest@127.0.0.1:5672/"
 
 
