@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer,
                         MetaData, String, Table, Text, UniqueConstraint)
 
+from shared.consumer import inbox_table
 from shared.outbox import outbox_table
 
 metadata = MetaData(naming_convention={
@@ -113,3 +114,4 @@ access_log = Table(
 )
 
 outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)  # events consumed (review.opinion_issued.v1), once each

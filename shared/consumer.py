@@ -1,0 +1,114 @@
+"""Consuming events reliably: every handled message is remembered in the consumer's own
+`inbox` table in the transaction of its effect, so a redelivered message does nothing twice;
+a message that cannot be handled is dead-lettered with the reason, never silently acked.
+
+Dead letters go to the durable queue ``dlq.<service>`` through the direct exchange
+``sanxiang.dead-letter`` (routing key = service name), with headers naming the original
+exchange, routing key, handler and error. Operators see them in the management UI and can
+move them back to ``<source>.events`` once the cause is fixed."""
+from __future__ import annotations
+
+import logging
+import traceback
+from datetime import datetime
+
+from kombu import Exchange, Queue
+from nameko.amqp.publish import Publisher
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.events import EventHandler
+from sqlalchemy import Column, DateTime, MetaData, String, Table, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from shared.contracts import Contract, Envelope, load
+from shared.errors import SanxiangError
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER_EXCHANGE = "sanxiang.dead-letter"
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "inbox", metadata,
+        Column("message_id", String(64), primary_key=True),
+        Column("event_type", String(80), nullable=False),
+        Column("source", String(40), nullable=False),
+        Column("received_at", DateTime(timezone=True), nullable=False))
+
+
+def already_handled(session, table: Table, message_id: str) -> bool:
+    return session.execute(select(table.c.message_id)
+                           .where(table.c.message_id == message_id)).first() is not None
+
+
+def remember(session, table: Table, body: dict, now: datetime) -> None:
+    """Record the message as handled, in the caller's transaction; a concurrent duplicate
+    makes the primary key collide and the whole transaction roll back."""
+    session.execute(insert(table), {"message_id": body["message_id"],
+                                    "event_type": body["event_type"],
+                                    "source": body["contract"], "received_at": now})
+
+
+def incoming(contract: Contract, body) -> dict:
+    """Validate an incoming event against the producer's contract: envelope, then data."""
+    envelope = load(Envelope, body, what="event envelope")
+    event = contract.event(envelope["event_type"])
+    envelope["data"] = load(event.schema, body["data"], what=f"{event.type} data", path="data")
+    return envelope
+
+
+def is_duplicate(exc: BaseException) -> bool:
+    return isinstance(exc, IntegrityError) and "inbox" in str(exc.orig).lower()
+
+
+class DeadLetterEventHandler(EventHandler):
+    """An event handler whose failures are dead-lettered (see module docstring)."""
+
+    def setup(self):
+        super().setup()
+        service = self.container.service_name
+        self.dead_letter_exchange = Exchange(DEAD_LETTER_EXCHANGE, type="direct", durable=True)
+        self.dead_letter_queue = Queue(f"dlq.{service}", exchange=self.dead_letter_exchange,
+                                       routing_key=service, durable=True)
+        self.dead_letter_publisher = Publisher(
+            self.container.config[AMQP_URI_CONFIG_KEY], use_confirms=True, mandatory=True,
+            serializer="json", delivery_mode=2,
+            declare=[self.dead_letter_exchange, self.dead_letter_queue])
+
+    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+        if exc_info is not None:
+            exc = exc_info[1]
+            if is_duplicate(exc):
+                exc_info = None  # a concurrent redelivery won the race: already handled
+            else:
+                try:
+                    self._dead_letter(message, exc)
+                except Exception:  # broker trouble: keep the message, it comes back
+                    log.exception("could not dead-letter %s; requeueing it",
+                                  message.delivery_info.get("routing_key"))
+                    self.queue_consumer.requeue_message(message)
+                    return result, exc_info
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+    def _dead_letter(self, message, exc: BaseException) -> None:
+        if isinstance(exc, SanxiangError):
+            reason = f"{exc.code}: {exc.message}"
+        else:
+            reason = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        info = message.delivery_info
+        headers = {"x-dead-reason": reason[:2000],
+                   "x-dead-error": type(exc).__name__,
+                   "x-original-exchange": info.get("exchange", ""),
+                   "x-original-routing-key": info.get("routing_key", ""),
+                   "x-handler": f"{self.container.service_name}.{self.method_name}",
+                   "x-redelivered": bool(info.get("redelivered"))}
+        log.warning("dead-lettering %s for %s: %s", info.get("routing_key"),
+                    headers["x-handler"], reason)
+        self.dead_letter_publisher.publish(
+            message.body, exchange=self.dead_letter_exchange,
+            routing_key=self.container.service_name, headers=headers,
+            content_type=message.content_type, content_encoding=message.content_encoding)
+
+
+event_handler = DeadLetterEventHandler.decorator
