@@ -290,3 +290,17 @@ def _paused_on(d: date, pauses) -> str:
         if low <= d <= high:
             return f"暂停: {label}" if label else "暂停"
     return ""
+
+
+def clock_pause(stopped_on: date, resumed_on: date, label: str = "") -> tuple | None:
+    """The days a stopped legal clock does not count: the day it stopped still counts (work
+    was done on it), the days after it up to and including the day it resumed do not, and
+    counting goes on the next day — as a period's start day is not counted. None when the
+    clock resumed the day it stopped."""
+    stopped_on, resumed_on = _day(stopped_on), _day(resumed_on)
+    if resumed_on < stopped_on:
+        raise ValidationFailed(f"clock resumed {resumed_on} before it stopped {stopped_on}",
+                               details={"resumed_on": ["not before stopped_on"]})
+    if resumed_on == stopped_on:
+        return None
+    return (stopped_on + _ONE_DAY, resumed_on, label)

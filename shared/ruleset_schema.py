@@ -426,6 +426,9 @@ class ReviewSchema(Schema):
          "basis": Text(required=True), "note": Text()}, name="OpinionDocument"))
     disagreement = _nested(rule_schema(OneOf(("head_decides", "leaders_reexamine"),
                                              required=True), "disagreement"))
+    # When the review clock starts: on complete materials (000, 002) or on receipt (001).
+    clock_starts = _nested(rule_schema(OneOf(("complete_materials", "receipt"), required=True),
+                                       "clock_starts"))
 
 
 # disclosure -----------------------------------------------------------------------------------

@@ -198,7 +198,8 @@ EVENTS = (
     Event("decision_proposed.v1", m.DecisionProposed,
           "A decision was proposed; `major` says whether legal review is required.",
           {"case_id": CASE_ID, "case_no": "陵应急立〔2025〕12号", "proposal_seq": 9,
-           "decision": DECISION, "major": True, "fired": FIRED}),
+           "decision": DECISION, "party": PARTY, "major": True, "fired": FIRED,
+           "handlers": ["officer-lc-017", "officer-lc-021"], "participants": ["head-lc-001"]}),
     Event("decision_issued.v1", m.DecisionIssued, "A decision was issued (作出决定).",
           {"case_id": CASE_ID, "case_no": "陵应急立〔2025〕12号", "seq": 11, "proposal_seq": 9,
            "decision_no": "陵应急罚〔2025〕12号", "issued_at": "2025-10-27T10:00:00+08:00",
@@ -222,6 +223,6 @@ CONTRACT = Contract(
     service="records", version=VERSION, title="记录保管 Record keeper (执法全过程记录)",
     description="Cases, their stages and records, the append-only hash chain per case, AV "
                 "record metadata, findings and the access log.",
-    rpcs=RPCS, events=EVENTS,
+    rpcs=RPCS, events=EVENTS, consumes=("review.opinion_issued.v1",),
     components=tuple((f"content.{name}", schema) for name, schema in c.CONTENT.items()),
 )

@@ -422,9 +422,14 @@ class DecisionProposed(StrictSchema):
     case_no = fields.String(required=True)
     proposal_seq = fields.Integer(required=True)
     decision = fields.Nested(Decision, required=True)
+    party = fields.Nested(Party, required=True, metadata={"description": "the party decided on"})
     major = fields.Boolean(required=True)
     fired = fields.List(fields.Dict(), required=True,
                         metadata={"description": "every catalogue rule that made it major"})
+    handlers = fields.List(fields.String(), required=True, metadata={
+        "description": "the case handlers (承办人), who may not review it"})
+    participants = fields.List(fields.String(), required=True, metadata={
+        "description": "every other actor who appended to the case (prior involvement)"})
 
 
 class DecisionIssued(StrictSchema):

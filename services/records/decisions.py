@@ -4,18 +4,20 @@ only after an approving review (000《法制审核办法》第三条, 002 第五
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from sqlalchemy import select
 
 from contracts.records import messages as m
 from services.records import chain
-from services.records.models import entries
+from services.records.models import entries, inbox
 from services.records.usecases import appended, emit, entry_at, writable_case
+from shared import consumer
 from shared import rules as rulebook
+from shared.actor import Actor
 from shared.catalogue import DecisionProposal, classify
 from shared.contracts import dump
-from shared.errors import Conflict, DomainRuleViolated, ValidationFailed
-from shared.rules import Rules
+from shared.errors import Conflict, DomainRuleViolated, ServiceNotDeployed, ValidationFailed
 
 
 def propose_decision(p, *, actor, db, outbox, rules, now) -> dict:
@@ -39,9 +41,13 @@ def propose_decision(p, *, actor, db, outbox, rules, now) -> dict:
         seq, h, _ = chain.append(session, case, kind="decision_proposed", actor=actor, now=now,
                                  occurred_at=p["occurred_at"],
                                  content={"decision": body["decision"], "classification": verdict})
+        acted = session.execute(select(entries.c.actor_id).distinct()
+                                .where(entries.c.case_id == case["id"])).scalars().all()
         emit(outbox, session, case, actor, "decision_proposed.v1", {
             "case_id": case["id"], "case_no": case["case_no"], "proposal_seq": seq,
-            "decision": body["decision"], "major": verdict["major"], "fired": verdict["fired"]})
+            "decision": body["decision"], "party": party, "major": verdict["major"],
+            "fired": verdict["fired"], "handlers": case["handlers"],
+            "participants": sorted(set(acted) - set(case["handlers"]))})
         result = appended(outbox, session, case, actor, seq, h, "decision_proposed")
     result["classification"] = verdict
     return result
@@ -63,7 +69,39 @@ def enter_legal_review(p, *, actor, db, outbox, rules, now) -> dict:
         return appended(outbox, session, case, actor, seq, h, "legal_review")
 
 
-def issue_decision(p, *, actor, db, outbox, rules, now) -> dict:
+def record_review_opinion(body: dict, *, db, outbox, rules, now) -> int | None:
+    """review.opinion_issued.v1 → a legal_review entry in the case's chain, once per message.
+    The review board's opinion carries its reviewers, findings and the data of the 意见书
+    (the copy routed into the case file, 000 第九条, 002 第十三条)."""
+    from contracts.review import CONTRACT as REVIEW
+    event = consumer.incoming(REVIEW, body)
+    d = event["data"]
+    with db.transaction() as session:
+        if consumer.already_handled(session, inbox, event["message_id"]):
+            return None
+        consumer.remember(session, inbox, event, now)
+        case = chain.load_case(session, d["case_id"], lock=True)
+        if case["agency"] != event["agency"]:
+            raise DomainRuleViolated(f"opinion of agency {event['agency']} for a case of "
+                                     f"{case['agency']}", code="agency_mismatch")
+        entry_at(session, case["id"], d["proposal_seq"], "decision_proposed")
+        reviewer = Actor(id=event["actor"]["id"], role=event["actor"]["role"],
+                         agency=event["agency"], name=event["actor"].get("name") or "")
+        content = {"case_id": case["id"], "proposal_seq": d["proposal_seq"],
+                   "opinion": d["opinion"], "reasons": d["reasons"],
+                   "reviewers": d["reviewers"], "reviewed_at": d["issued_at"],
+                   "approving": d["approving"], "final": d["final"], "stage": d["stage"],
+                   "review_id": d["review_id"], "message_id": event["message_id"],
+                   "on_time": d["on_time"], "findings": d["findings"],
+                   "collective": d["collective"], "document": d["document"]}
+        seq, h, _ = chain.append(session, case, kind="legal_review", actor=reviewer, now=now,
+                                 occurred_at=datetime.fromisoformat(d["issued_at"]),
+                                 content=content)
+        appended(outbox, session, case, reviewer, seq, h, "legal_review")
+        return seq
+
+
+def issue_decision(p, *, actor, db, outbox, rules, now, peers=None) -> dict:
     body = dump(m.IssueDecision, p)
     with db.transaction() as session:
         case = writable_case(session, p["case_id"], actor, roles=("head",))
@@ -77,7 +115,7 @@ def issue_decision(p, *, actor, db, outbox, rules, now) -> dict:
         major = proposal["classification"]["major"]
         review_seq = None
         if major:
-            review_seq = _approving_review(session, case, p["proposal_seq"], rules)
+            review_seq = _approving_review(session, case, p["proposal_seq"], peers)
         seq, h, _ = chain.append(session, case, kind="decision_issued", actor=actor, now=now,
                                  occurred_at=p["issued_at"],
                                  content=dict(body, major=major, legal_review_seq=review_seq))
@@ -91,8 +129,9 @@ def issue_decision(p, *, actor, db, outbox, rules, now) -> dict:
         return appended(outbox, session, case, actor, seq, h, "decision_issued")
 
 
-def _approving_review(session, case, proposal_seq: int, rules: Rules) -> int:
-    """The latest legal review of the proposal must approve (000 第三条, 002 第五条)."""
+def _approving_review(session, case, proposal_seq: int, peers) -> int:
+    """The latest legal review of the proposal must approve, and be final — not waiting for
+    the collective discussion 周村 requires (000 第三条, 002 第五条, 004 第五十五条)."""
     reviews = session.execute(select(entries.c.seq, entries.c.body)
                               .where(entries.c.case_id == case["id"])
                               .where(entries.c.kind == "legal_review")
@@ -100,14 +139,30 @@ def _approving_review(session, case, proposal_seq: int, rules: Rules) -> int:
     for seq, raw in reviews:
         content = json.loads(raw)["content"]
         if content["proposal_seq"] == proposal_seq:
+            if content["approving"] and not content.get("final", True):
+                raise DomainRuleViolated(
+                    f"the legal review at seq {seq} passed, but the rule set requires 集体讨论 "
+                    "before the decision; the review board records it (record_collective_"
+                    "discussion)", code="collective_discussion_required",
+                    message_zh="法制审核通过的，应当提交本机关集体讨论决定",
+                    details={"review_seq": seq})
             if content["approving"]:
                 return seq
             raise DomainRuleViolated(
                 f"the legal review at seq {seq} did not approve (opinion {content['opinion']}); "
                 "a major decision cannot be issued", code="legal_review_not_approving",
                 details={"review_seq": seq, "opinion": content["opinion"]})
+    if peers is not None and not peers.deployed("review"):
+        raise ServiceNotDeployed(
+            "this is a major decision (重大执法决定) and the review board (service `review`) "
+            "is not deployed: it cannot be issued before an approving legal review. Deploy "
+            "`review`, or let a legal_unit actor enter the review with enter_legal_review.",
+            message_zh="重大执法决定须经法制审核：法制审核服务（review）未部署，"
+                       "可由法制审核机构通过 enter_legal_review 录入审核意见",
+            details={"service": "review", "proposal_seq": proposal_seq})
     raise DomainRuleViolated(
         "this is a major decision (重大执法决定): it cannot be issued before an approving "
-        "legal review (法制审核). A legal_unit actor enters it with enter_legal_review.",
+        "legal review (法制审核). The review board's opinion is awaited (or a legal_unit "
+        "actor enters it with enter_legal_review).",
         code="legal_review_required", message_zh="重大执法决定未经法制审核或审核未通过，不得作出决定",
         details={"proposal_seq": proposal_seq})

@@ -11,10 +11,12 @@ from services.records.dependencies import SigningKey
 from services.records.models import outbox as outbox_table
 from shared.actor import ActorProvider
 from shared.clock import now
+from shared.consumer import event_handler
 from shared.contracts import dump, load
 from shared.db import Database
 from shared.errors import Forbidden
 from shared.outbox import Outbox
+from shared.peers import Peers
 from shared.rules import RulesProvider
 from shared.service import health_payload
 
@@ -29,6 +31,7 @@ class RecordsService:
     rules = RulesProvider()
     actor = ActorProvider()
     signing_key = SigningKey()
+    peers = Peers()
 
     def _run(self, method: str, payload: dict, fn, **deps):
         spec = CONTRACT.rpc(method)
@@ -82,7 +85,14 @@ class RecordsService:
 
     @rpc
     def issue_decision(self, **payload):
-        return self._write("issue_decision", payload, decisions.issue_decision)
+        return self._run("issue_decision", payload, decisions.issue_decision,
+                         outbox=self.outbox, rules=self.rules, peers=self.peers)
+
+    @event_handler("review", "opinion_issued.v1")
+    def on_opinion_issued(self, body):
+        """The review board's opinion becomes a legal_review entry of the case's chain."""
+        decisions.record_review_opinion(body, db=self.db, outbox=self.outbox, rules=self.rules,
+                                        now=now())
 
     @rpc
     def close_case(self, **payload):

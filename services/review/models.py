@@ -1,0 +1,86 @@
+"""Tables of the review board. `reviews` holds each review's current state (its JSON columns
+are the review's parts: materials, stops, assignments, findings, opinion, disagreement);
+`review_log` is the append-only history of every act on a review, who did it and when;
+`staff` the agency's officers and reviewers; `inbox`/`outbox` make events exactly-once in
+effect."""
+from __future__ import annotations
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, Index, Integer,
+                        MetaData, String, Table, Text, UniqueConstraint)
+
+from shared.consumer import inbox_table
+from shared.outbox import outbox_table
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s"})
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+reviews = Table(
+    "reviews", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("agency", String(64), nullable=False),
+    Column("ruleset", String(80), nullable=False),
+    Column("case_id", String(36), nullable=False),
+    Column("case_no", String(64), nullable=False),
+    Column("proposal_seq", Integer, nullable=False),
+    Column("decision", JSON, nullable=False),
+    Column("party", JSON),
+    Column("classification", JSON, nullable=False),     # {major, fired}
+    Column("handlers", JSON, nullable=False),           # case handlers: must recuse
+    Column("participants", JSON, nullable=False),       # everyone who acted in the case
+    Column("state", String(40), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("requested_by", String(64), nullable=False),
+    Column("source_message_id", String(64)),            # decision_proposed event, if any
+    Column("materials", JSON, nullable=False),          # [{code, label, title, ref, …}]
+    Column("applicable", JSON, nullable=False),         # when_applicable materials owed
+    Column("received_on", Date),                        # first submission (CST day)
+    Column("complete_on", Date),                        # materials complete (CST day)
+    Column("clock_start", Date),                        # the day the period runs from
+    Column("stops", JSON, nullable=False),              # [{stopped_on, resumed_on, reason, label}]
+    Column("extension", JSON),                          # {approved_by, reason, approved_at}
+    Column("deadline", JSON),                           # Deadline.to_dict(), current due
+    Column("first_deadline", JSON),                     # before any extension
+    Column("reminded_for", Date),                       # due date a reminder was sent for
+    Column("overdue_for", Date),                        # due date an overdue event was sent for
+    Column("assignments", JSON, nullable=False),
+    Column("interests", JSON, nullable=False),
+    Column("findings", JSON, nullable=False),           # point -> {result, note, by, at}
+    Column("opinion", JSON),
+    Column("disagreement", JSON),
+    Column("collective", JSON),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("case_id", "proposal_seq", name="uq_reviews_proposal"),
+    Index("ix_reviews_agency_state", "agency", "state"),
+)
+
+review_log = Table(
+    "review_log", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("review_id", String(36), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", String(64), nullable=False),
+    Column("actor_role", String(16), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("body", JSON, nullable=False),
+)
+
+staff = Table(
+    "staff", metadata,
+    Column("agency", String(64), primary_key=True),
+    Column("person_id", String(64), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("roles", JSON, nullable=False),              # officer, reviewer, legal_counsel
+    Column("legal_qualification", Boolean, nullable=False),
+    Column("qualification_no", String(64)),
+    Column("prior_penalty_reviews", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("note", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+inbox = inbox_table(metadata)
+outbox = outbox_table(metadata)

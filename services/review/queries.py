@@ -1,0 +1,120 @@
+"""Reads of the review board — a review with its history, reviews of an agency, the staffing
+report, the opinion document's data, the open classification — and the clock watch that
+sends reminders before a review falls due and an overdue event after."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from services.review import domain, store
+from services.review.models import reviews, staff
+from shared.actor import Actor
+from shared.catalogue import DecisionProposal, classify as catalogue_classify
+from shared.clock import local_date
+from shared.errors import DomainRuleViolated
+from shared.rules import Rules
+
+READERS = ("officer", "head", "legal_unit", "reviewer", "supervisor")
+
+
+def classify(p, *, rules: Rules, **_) -> dict:
+    """Open to any caller: the catalogue is public law, not case data."""
+    rs = rules.ruleset(p["ruleset"])
+    verdict = catalogue_classify(rs, DecisionProposal.from_dict(p["proposal"])).to_dict()
+    return dict(verdict, ruleset=rs.ref)
+
+
+def get_review(p, *, actor: Actor, db, rules: Rules, **_) -> dict:
+    with db.read() as session:
+        review = store.load(session, p["review_id"])
+        actor.require(*READERS, agency=review["agency"])
+        out = store.view(review, rules)
+        out["history"] = [dict(h, at=h["at"].isoformat()) for h in
+                          store.history(session, review["id"])]
+        return out
+
+
+def list_reviews(p, *, actor: Actor, db, rules: Rules, **_) -> list[dict]:
+    agency = rules.agency(p["agency"])
+    actor.require(*READERS, agency=agency.code)
+    query = select(reviews).where(reviews.c.agency == agency.code)
+    if p.get("state"):
+        query = query.where(reviews.c.state == p["state"])
+    if p.get("case_id"):
+        query = query.where(reviews.c.case_id == p["case_id"])
+    query = query.order_by(reviews.c.requested_at.desc()).limit(p["limit"])
+    with db.read() as session:
+        return [store.view(dict(r), rules) for r in session.execute(query).mappings()]
+
+
+def staffing_report(p, *, actor: Actor, db, rules: Rules, **_) -> dict:
+    agency = rules.agency(p["agency"])
+    actor.require("head", "legal_unit", "supervisor", agency=agency.code)
+    with db.read() as session:
+        rows = session.execute(select(staff.c.roles, staff.c.legal_qualification)
+                               .where(staff.c.agency == agency.code)
+                               .where(staff.c.active.is_(True))).all()
+    officers = sum(1 for roles, _ in rows if "officer" in roles)
+    reviewers = sum(1 for roles, _ in rows if "reviewer" in roles)
+    qualified = sum(1 for roles, q in rows if "reviewer" in roles and q)
+    report = domain.staffing(agency.ruleset, officers, reviewers)
+    report["agency"] = agency.code
+    report["legally_qualified"] = qualified
+    return report
+
+
+def opinion_document(p, *, actor: Actor, db, rules: Rules, **_) -> dict:
+    with db.read() as session:
+        review = store.load(session, p["review_id"])
+    actor.require(*READERS, agency=review["agency"])
+    if review["opinion"] is None:
+        raise DomainRuleViolated("no opinion has been issued yet", code="no_opinion")
+    return review["opinion"]["document"]
+
+
+def check_clocks(*, db, outbox, rules: Rules, now: datetime, remind_workdays: int) -> dict:
+    """Reminders `remind_workdays` working days before a review falls due, and one overdue
+    event the day after (each once per due date; a new due date after an extension or a
+    stop gets its own)."""
+    today = local_date(now)
+    sent = {"reminders": 0, "overdue": 0}
+    with db.transaction() as session:
+        rows = session.execute(select(reviews).where(reviews.c.state.in_(
+            (domain.UNDER_REVIEW, domain.AWAITING_MATERIALS)))
+            .where(reviews.c.deadline.is_not(None))).mappings().all()
+        for row in rows:
+            review = dict(row)
+            due = date.fromisoformat(review["deadline"]["due"])
+            if today > due and review["overdue_for"] != due:
+                review["overdue_for"] = due
+                store.emit(outbox, session, review, store.SYSTEM_ACTOR, "review_overdue.v1", {
+                    "due": due.isoformat(), "deadline": review["deadline"],
+                    "days_overdue": rules.calendar.workdays_between(due, today,
+                                                                    review["agency"])})
+                store.log(session, review["id"], store.SYSTEM_ACTOR, "overdue",
+                          {"due": due.isoformat()}, now)
+                sent["overdue"] += 1
+            elif (today <= due and review["reminded_for"] != due and
+                  rules.calendar.workdays_between(today, due, review["agency"])
+                  <= remind_workdays):
+                review["reminded_for"] = due
+                store.emit(outbox, session, review, store.SYSTEM_ACTOR, "review_due_soon.v1", {
+                    "due": due.isoformat(), "deadline": review["deadline"],
+                    "workdays_left": rules.calendar.workdays_between(today, due,
+                                                                     review["agency"])})
+                store.log(session, review["id"], store.SYSTEM_ACTOR, "reminded",
+                          {"due": due.isoformat()}, now)
+                sent["reminders"] += 1
+            else:
+                continue
+            store.save(session, review, now)
+    return sent
+
+
+def record_refusal(db, actor: Actor, method: str, request: dict, exc, now: datetime) -> None:
+    """A refused call is itself recorded: who, what, why (as the record keeper does)."""
+    with db.transaction() as session:
+        store.log(session, request.get("review_id") or "", actor, "refused",
+                  {"method": method, "agency": request.get("agency"), "reason": exc.message},
+                  now)

@@ -1,0 +1,140 @@
+"""nameko entrypoints of the review board: each authenticates the actor, validates the
+payload against the contract, runs one use case and dumps the contract's response."""
+from __future__ import annotations
+
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from contracts.review import CONTRACT
+from services.review import opinions, queries, usecases
+from services.review.models import outbox as outbox_table
+from shared.actor import ActorProvider
+from shared.clock import now
+from shared.consumer import event_handler
+from shared.contracts import dump, load
+from shared.db import Database
+from shared.errors import Forbidden
+from shared.outbox import Outbox
+from shared.rules import RulesProvider
+from shared.service import health_payload
+
+VERSION = "0.1.0"
+
+
+class ReviewService:
+    name = "review"
+
+    db = Database("services.review:migrations")
+    outbox = Outbox(CONTRACT, outbox_table)
+    rules = RulesProvider()
+    actor = ActorProvider()
+    config = Config()
+
+    def _run(self, method: str, payload: dict, fn, **deps):
+        spec = CONTRACT.rpc(method)
+        actor = self.actor()
+        request = load(spec.request, payload, what=method)
+        try:
+            result = fn(request, actor=actor, db=self.db, rules=self.rules, now=now(), **deps)
+        except Forbidden as exc:
+            queries.record_refusal(self.db, actor, method, request, exc, now())
+            raise
+        return dump(spec.response, result, many=spec.many)
+
+    def _write(self, method: str, payload: dict, fn):
+        return self._run(method, payload, fn, outbox=self.outbox)
+
+    @rpc
+    def health(self):
+        return health_payload(self.name, VERSION, CONTRACT, self.rules.refs())
+
+    @rpc
+    def classify(self, **payload):
+        spec = CONTRACT.rpc("classify")
+        return dump(spec.response, queries.classify(load(spec.request, payload, what="classify"),
+                                                    rules=self.rules))
+
+    @event_handler("records", "decision_proposed.v1")
+    def on_decision_proposed(self, body):
+        usecases.on_decision_proposed(body, db=self.db, outbox=self.outbox, rules=self.rules,
+                                      now=now())
+
+    @rpc
+    def request_review(self, **payload):
+        return self._write("request_review", payload, usecases.request_review)
+
+    @rpc
+    def submit_materials(self, **payload):
+        return self._write("submit_materials", payload, usecases.submit_materials)
+
+    @rpc
+    def register_staff(self, **payload):
+        return self._write("register_staff", payload, usecases.register_staff)
+
+    @rpc
+    def assign_reviewer(self, **payload):
+        return self._write("assign_reviewer", payload, usecases.assign_reviewer)
+
+    @rpc
+    def declare_interest(self, **payload):
+        return self._write("declare_interest", payload, usecases.declare_interest)
+
+    @rpc
+    def stop_clock(self, **payload):
+        return self._write("stop_clock", payload, usecases.stop_clock)
+
+    @rpc
+    def resume_clock(self, **payload):
+        return self._write("resume_clock", payload, usecases.resume_clock)
+
+    @rpc
+    def extend_deadline(self, **payload):
+        return self._write("extend_deadline", payload, usecases.extend_deadline)
+
+    @rpc
+    def record_finding(self, **payload):
+        return self._write("record_finding", payload, opinions.record_finding)
+
+    @rpc
+    def issue_opinion(self, **payload):
+        return self._write("issue_opinion", payload, opinions.issue_opinion)
+
+    @rpc
+    def contest_opinion(self, **payload):
+        return self._write("contest_opinion", payload, opinions.contest_opinion)
+
+    @rpc
+    def record_consultation(self, **payload):
+        return self._write("record_consultation", payload, opinions.record_consultation)
+
+    @rpc
+    def head_decide(self, **payload):
+        return self._write("head_decide", payload, opinions.head_decide)
+
+    @rpc
+    def record_collective_discussion(self, **payload):
+        return self._write("record_collective_discussion", payload,
+                           opinions.record_collective_discussion)
+
+    @rpc
+    def get_review(self, **payload):
+        return self._run("get_review", payload, queries.get_review)
+
+    @rpc
+    def list_reviews(self, **payload):
+        return self._run("list_reviews", payload, queries.list_reviews)
+
+    @rpc
+    def staffing_report(self, **payload):
+        return self._run("staffing_report", payload, queries.staffing_report)
+
+    @rpc
+    def opinion_document(self, **payload):
+        return self._run("opinion_document", payload, queries.opinion_document)
+
+    @timer(interval=600)
+    def watch_clocks(self):
+        """Reminders before a review falls due and an overdue event after."""
+        queries.check_clocks(db=self.db, outbox=self.outbox, rules=self.rules, now=now(),
+                             remind_workdays=int(self.config.get("REVIEW_REMIND_WORKDAYS", 2)))
