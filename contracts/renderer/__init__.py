@@ -1,0 +1,89 @@
+"""Contract of the document renderer (renderer), major version 1: its RPC methods and its
+event, each with an example a non-Python caller can copy."""
+from contracts.renderer import messages as m
+from shared.contracts import Contract, Event, Rpc
+
+VERSION = "1.0.0"
+
+RENDER_ROLES = ("officer", "head", "legal_unit", "reviewer", "publisher")
+READ_ROLES = RENDER_ROLES + ("supervisor",)
+TEMPLATE_SHA = "3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b"
+DATA_SHA = "b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c"
+DOCX_SHA = "7d865e959b2466918c9863afca942d0fb89d7c9ac0c99bafc3749504ded97730"
+PDF_SHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+RENDER_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
+DATA = {"agency_name": "陵川县应急管理局", "decision_no": "陵应急罚〔2025〕12号",
+        "party_name": "陵川县某某煤业有限公司", "fine_amount": "60000",
+        "issued_on": "2025-10-27",
+        "rows": [{"item": "未如实记录安全生产教育和培训情况", "amount": "30000"}]}
+SUMMARY = {"template_id": "penalty_decision", "version": 1, "title": "行政处罚决定书",
+           "description": "一般程序作出的行政处罚决定", "sha256": TEMPLATE_SHA,
+           "source": "penalty_decision/1"}
+FIELDS = {"decision_no": {"type": "string", "label": "文号", "pattern": r".+〔\d{4}〕\d+号"},
+          "fine_amount": {"type": "money", "label": "罚款金额"},
+          "issued_on": {"type": "date", "label": "作出决定日期"}}
+
+RPCS = (
+    Rpc("health", m.Empty, m.Health, "Service name, version, contract versions, whether PDF "
+        "can be made (and why not). Open to any caller, no token.", ("any",), {},
+        {"service": "renderer", "version": "0.1.0", "rulesets": ["lingchuan-emergency@1"],
+         "contracts": {"contract": VERSION, "events": ["document_rendered.v1"]},
+         "missing_peers": ["vault"], "pdf": {"available": True, "reason": None},
+         "templates": 13}),
+    Rpc("render", m.Render, m.Rendered,
+        "Render a template version with the caller's data: validated against the template's "
+        "field schema, rendered with autoescape, stamped (document properties: identifier "
+        "sanxiang:<id>@<version>, keywords with template and data sha256). The docx is the "
+        "same bytes for the same template version and data. While no vault is deployed the "
+        "outputs come back base64 in content_base64 (object_ref null). Without LibreOffice a "
+        "PDF request gives docx only and a note pdf_unavailable saying why. Unknown template "
+        "or version: not_found listing what exists.", RENDER_ROLES,
+        {"template_id": "penalty_decision", "version": 1, "data": DATA,
+         "formats": ["docx", "pdf"], "reference": "陵应急立〔2025〕12号"},
+        {"render_id": RENDER_ID, "template_id": "penalty_decision", "version": 1,
+         "title": "行政处罚决定书", "template_sha256": TEMPLATE_SHA, "data_sha256": DATA_SHA,
+         "outputs": [
+             {"format": "docx", "media_type": "application/vnd.openxmlformats-officedocument."
+              "wordprocessingml.document", "sha256": DOCX_SHA, "size": 18234,
+              "object_ref": None, "content_base64": "UEsDBBQAAAAIAAAAIQ…"},
+             {"format": "pdf", "media_type": "application/pdf", "sha256": PDF_SHA,
+              "size": 52311, "object_ref": None, "content_base64": "JVBERi0xLjYK…"}],
+         "notes": []},
+        ("validation_failed", "not_found", "forbidden", "unauthenticated")),
+    Rpc("list_templates", m.ListTemplates, m.TemplateSummary,
+        "Templates the registry knows: the latest version of each, or every version.",
+        READ_ROLES, {"template_id": None, "all_versions": False}, [SUMMARY],
+        ("validation_failed", "forbidden", "unauthenticated"), many=True),
+    Rpc("get_template", m.TemplateRef, m.TemplateDetail,
+        "One template version with its field schema (also as JSON Schema) and sample data.",
+        READ_ROLES, {"template_id": "penalty_decision", "version": 1},
+        dict(SUMMARY, fields=FIELDS, json_schema={
+            "type": "object", "additionalProperties": False,
+            "required": ["decision_no", "fine_amount", "issued_on"],
+            "properties": {"decision_no": {"title": "文号", "type": "string",
+                                           "pattern": r"^(?:.+〔\d{4}〕\d+号)$"},
+                           "fine_amount": {"title": "罚款金额", "type": "string",
+                                           "pattern": r"^\d{1,12}(\.\d{1,2})?$"},
+                           "issued_on": {"title": "作出决定日期", "type": "string",
+                                         "format": "date"}}},
+            sample={"decision_no": "陵应急罚〔2025〕12号", "fine_amount": "60000",
+                    "issued_on": "2025-10-27"}),
+        ("not_found", "forbidden", "unauthenticated")),
+)
+
+EVENTS = (
+    Event("document_rendered.v1", m.DocumentRendered,
+          "A document was rendered (once per render call; what from and what came out).",
+          {"render_id": RENDER_ID, "template_id": "penalty_decision", "version": 1,
+           "template_sha256": TEMPLATE_SHA, "data_sha256": DATA_SHA,
+           "reference": "陵应急立〔2025〕12号",
+           "outputs": [{"format": "docx", "sha256": DOCX_SHA, "size": 18234, "object_ref": None},
+                       {"format": "pdf", "sha256": PDF_SHA, "size": 52311, "object_ref": None}]}),
+)
+
+CONTRACT = Contract(
+    service="renderer", version=VERSION, title="文书生成 Document renderer",
+    description="The template registry (every template id, version and content hash seen, "
+                "with its bytes) and rendering of official documents (执法文书) to docx and PDF.",
+    rpcs=RPCS, events=EVENTS,
+)

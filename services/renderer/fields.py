@@ -1,0 +1,182 @@
+"""The field schema of a template manifest: checking the schema itself, validating render data
+against it (every problem named by field path and rule), and exporting it as JSON Schema.
+
+A schema maps field name → spec: {type: string|text|integer|money|date|boolean|list|object,
+label, required (default true), max_length, pattern, enum, fields (object), items (list)}.
+Undeclared fields are an error; an optional field left out is rendered as None."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from shared.errors import ValidationFailed
+
+TYPES = ("string", "text", "integer", "money", "date", "boolean", "list", "object")
+SPEC_KEYS = {"type", "label", "required", "max_length", "pattern", "enum", "fields", "items",
+             "description", "min_items", "max_items", "minimum", "maximum"}
+MONEY = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def schema_problems(fields: Any, path: str = "fields") -> list[str]:
+    """What is wrong with a manifest's field schema, as 'path: problem' lines ([] when sound)."""
+    if not isinstance(fields, dict) or not fields:
+        return [f"{path}: must be a non-empty mapping of field name to spec"]
+    problems = []
+    for name, spec in fields.items():
+        where = f"{path}.{name}"
+        if not isinstance(name, str) or not NAME.match(name):
+            problems.append(f"{where}: field names must be identifiers (letters, digits, _)")
+        if not isinstance(spec, dict):
+            problems.append(f"{where}: spec must be a mapping")
+            continue
+        unknown = sorted(set(spec) - SPEC_KEYS)
+        if unknown:
+            problems.append(f"{where}: unknown key(s) {', '.join(unknown)}")
+        kind = spec.get("type")
+        if kind not in TYPES:
+            problems.append(f"{where}.type: must be one of {', '.join(TYPES)}")
+            continue
+        if not spec.get("label"):
+            problems.append(f"{where}.label: the Chinese label is required")
+        if "pattern" in spec:
+            try:
+                re.compile(spec["pattern"])
+            except (re.error, TypeError) as exc:
+                problems.append(f"{where}.pattern: not a regular expression ({exc})")
+        if "enum" in spec and not isinstance(spec["enum"], list):
+            problems.append(f"{where}.enum: must be a list")
+        if kind == "object":
+            problems += schema_problems(spec.get("fields"), f"{where}.fields")
+        elif kind == "list":
+            items = spec.get("items")
+            if not isinstance(items, dict) or items.get("type") not in TYPES:
+                problems.append(f"{where}.items: must be a spec with a type")
+            elif items["type"] == "object":
+                problems += schema_problems(items.get("fields"), f"{where}.items.fields")
+    return problems
+
+
+def validate(fields: dict, data: Any) -> dict:
+    """Validated data (optional fields filled with None), or ValidationFailed naming each
+    field path and the rule it broke."""
+    errors: dict[str, list[str]] = {}
+    cleaned = _object(fields, data, "data", errors)
+    if errors:
+        raise ValidationFailed.from_messages(errors, what="render data")
+    return cleaned
+
+
+def _add(errors: dict, path: str, rule: str) -> None:
+    errors.setdefault(path, []).append(rule)
+
+
+def _object(fields: dict, data: Any, path: str, errors: dict) -> dict | None:
+    if not isinstance(data, dict):
+        _add(errors, path, "must be an object")
+        return None
+    out = {}
+    for name in sorted(set(data) - set(fields)):
+        _add(errors, f"{path}.{name}", "unknown field: not declared in the template's schema")
+    for name, spec in fields.items():
+        where = f"{path}.{name}"
+        if data.get(name) is None:
+            if spec.get("required", True):
+                _add(errors, where, "required field is missing" if name not in data
+                     else "required field may not be null")
+            out[name] = [] if spec["type"] == "list" and not spec.get("required", True) \
+                and name not in data else None
+            continue
+        out[name] = _value(spec, data[name], where, errors)
+    return out
+
+
+def _value(spec: dict, value: Any, path: str, errors: dict) -> Any:
+    kind = spec["type"]
+    if kind in ("string", "text"):
+        if not isinstance(value, str):
+            return _add(errors, path, "must be a string")
+        if kind == "string" and "\n" in value:
+            _add(errors, path, "must be a single line (use a text field for paragraphs)")
+        if "max_length" in spec and len(value) > spec["max_length"]:
+            _add(errors, path, f"longer than {spec['max_length']} characters")
+        if "pattern" in spec and not re.fullmatch(spec["pattern"], value):
+            _add(errors, path, f"does not match pattern {spec['pattern']}")
+    elif kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return _add(errors, path, "must be an integer")
+        if "minimum" in spec and value < spec["minimum"]:
+            _add(errors, path, f"less than {spec['minimum']}")
+        if "maximum" in spec and value > spec["maximum"]:
+            _add(errors, path, f"greater than {spec['maximum']}")
+    elif kind == "money":
+        if not isinstance(value, str) or not MONEY.match(value):
+            return _add(errors, path, "must be a CNY amount as a decimal string, e.g. \"60000.00\"")
+    elif kind == "date":
+        try:
+            if not isinstance(value, str) or len(value) != 10:
+                raise ValueError
+            dt.date.fromisoformat(value)
+        except ValueError:
+            return _add(errors, path, "must be an ISO date, e.g. \"2025-10-09\"")
+    elif kind == "boolean":
+        if not isinstance(value, bool):
+            return _add(errors, path, "must be true or false")
+    elif kind == "object":
+        return _object(spec["fields"], value, path, errors)
+    elif kind == "list":
+        if not isinstance(value, list):
+            return _add(errors, path, "must be a list")
+        if len(value) < spec.get("min_items", 0):
+            _add(errors, path, f"needs at least {spec['min_items']} item(s)")
+        if "max_items" in spec and len(value) > spec["max_items"]:
+            _add(errors, path, f"more than {spec['max_items']} items")
+        return [_value(spec["items"], item, f"{path}.{i}", errors) for i, item in enumerate(value)]
+    if "enum" in spec and value not in spec["enum"]:
+        _add(errors, path, f"must be one of: {', '.join(map(str, spec['enum']))}")
+    return value
+
+
+def to_json_schema(fields: dict) -> dict:
+    """The field schema as a JSON Schema (draft 2020-12) object, for callers in any language."""
+    return {"type": "object", "additionalProperties": False,
+            "required": [n for n, s in fields.items() if s.get("required", True)],
+            "properties": {n: _json(s) for n, s in fields.items()}}
+
+
+def _json(spec: dict) -> dict:
+    kind = spec["type"]
+    out: dict[str, Any] = {"title": spec.get("label", "")}
+    if spec.get("description"):
+        out["description"] = spec["description"]
+    if kind in ("string", "text"):
+        out["type"] = "string"
+        if "max_length" in spec:
+            out["maxLength"] = spec["max_length"]
+        if "pattern" in spec:
+            out["pattern"] = f"^(?:{spec['pattern']})$"
+    elif kind == "integer":
+        out["type"] = "integer"
+        for key in ("minimum", "maximum"):
+            if key in spec:
+                out[key] = spec[key]
+    elif kind == "money":
+        out.update(type="string", pattern=MONEY.pattern)
+    elif kind == "date":
+        out.update(type="string", format="date")
+    elif kind == "boolean":
+        out["type"] = "boolean"
+    elif kind == "object":
+        out.update(to_json_schema(spec["fields"]))
+    elif kind == "list":
+        out.update(type="array", items=_json(spec["items"]))
+        if "min_items" in spec:
+            out["minItems"] = spec["min_items"]
+        if "max_items" in spec:
+            out["maxItems"] = spec["max_items"]
+    if "enum" in spec:
+        out["enum"] = spec["enum"]
+    if not spec.get("required", True):
+        out["type"] = [out["type"], "null"] if "type" in out else out.get("type")
+    return out

@@ -1,0 +1,110 @@
+"""Checks a template maintainer runs before rolling out (`sanxiang templates lint`): the
+manifest, variables the template uses but the field schema does not declare, tags split across
+runs with different formatting, and a StrictUndefined render of the sample data. Each problem
+is one line naming the file."""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from lxml import etree
+
+from services.renderer import fields as field_schema
+from services.renderer.library import DOCX, MANIFEST, Folder
+from services.renderer.rendering import Stamp, data_sha256, jinja_env, render_docx
+from shared.errors import ValidationFailed
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+TAG = re.compile(r"\{[{%#].*?[}%#]\}", re.S)
+OPEN = re.compile(r"\{[{%#]")
+PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
+
+
+def lint_folder(folder: Folder, root_name: str = "templates") -> tuple[list[str], list[str]]:
+    """(problems, warnings) of one version folder."""
+    if folder.template is None:
+        return [f"{root_name}/{p}" for p in folder.problems], []
+    t = folder.template
+    docx_path, manifest_path = f"{root_name}/{t.source}/{DOCX}", f"{root_name}/{t.source}/{MANIFEST}"
+    problems: list[str] = []
+    warnings: list[str] = []
+    try:
+        problems += [f"{docx_path}: {p}" for p in split_tags(t.docx)]
+        used = undeclared_variables(t.docx)
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
+        return [f"{docx_path}: not a readable .docx ({exc})"], []
+    except Exception as exc:  # a Jinja syntax error names the tag
+        return problems + [f"{docx_path}: template does not parse: {exc}"], []
+    declared = set(t.fields)
+    problems += [f"{docx_path}: uses {{{{ {name} }}}}, which {MANIFEST} does not declare in fields"
+                 for name in sorted(used - declared)]
+    warnings += [f"{manifest_path}: field {name} is declared but the template never uses it"
+                 for name in sorted(declared - used)]
+    if not t.sample:
+        problems.append(f"{manifest_path}: sample data is missing")
+        return problems, warnings
+    try:
+        data = field_schema.validate(t.fields, t.sample)
+    except ValidationFailed as exc:
+        problems += [f"{manifest_path}: sample.{path.removeprefix('data.')}: {', '.join(rules)}"
+                     for path, rules in exc.details.items()]
+        return problems, warnings
+    try:
+        render_docx(t.docx, data, Stamp(t.template_id, t.version, t.sha256, data_sha256(data),
+                                        t.title))
+    except Exception as exc:
+        problems.append(f"{docx_path}: the sample does not render (StrictUndefined): "
+                        f"{type(exc).__name__}: {exc}")
+    return problems, warnings
+
+
+def undeclared_variables(docx: bytes) -> set[str]:
+    from docxtpl import DocxTemplate
+    return set(DocxTemplate(io.BytesIO(docx)).get_undeclared_template_variables(jinja_env()))
+
+
+def split_tags(docx: bytes) -> list[str]:
+    """Tags whose characters sit in runs of different formatting: docxtpl joins them, but the
+    output takes one run's formatting and the maintainer sees something else in Word."""
+    out = []
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
+        for name in sorted(n for n in z.namelist() if PARTS.match(n)):
+            root = etree.fromstring(z.read(name))
+            for para in root.iter(f"{W}p"):
+                out += [f"{name}: {p}" for p in _paragraph(para)]
+    return out
+
+
+def _paragraph(para) -> list[str]:
+    pieces = []  # (text, formatting of its run)
+    for run in para.iter(f"{W}r"):
+        text = "".join(t.text or "" for t in run.iter(f"{W}t"))
+        if not text:
+            continue
+        rpr = run.find(f"{W}rPr")
+        fmt = b"" if rpr is None else etree.tostring(_without_noise(rpr), method="c14n")
+        pieces.append((text, fmt))
+    joined = "".join(text for text, _ in pieces)
+    owner = [i for i, (text, _) in enumerate(pieces) for _ in text]
+    problems = []
+    for match in TAG.finditer(joined):
+        runs = sorted(set(owner[match.start():match.end()]))
+        if len({pieces[i][1] for i in runs}) > 1:
+            problems.append(f"tag {match.group()!r} is split across {len(runs)} runs with "
+                            "different formatting; retype it in one go with one format")
+    rest = TAG.sub("", joined)
+    if OPEN.search(rest):
+        problems.append(f"a tag opens but does not close within the paragraph: "
+                        f"{rest[OPEN.search(rest).start():][:40]!r}")
+    return problems
+
+
+def _without_noise(rpr):
+    """Run properties minus what does not show (spell-check language, noProof, font hints)."""
+    copy = etree.fromstring(etree.tostring(rpr))
+    for el in copy.findall(f"{W}lang") + copy.findall(f"{W}noProof"):
+        copy.remove(el)
+    for el in copy.findall(f"{W}rFonts"):
+        el.attrib.pop(f"{W}hint", None)
+    return copy

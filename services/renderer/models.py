@@ -1,0 +1,46 @@
+"""Tables of the renderer. `template_versions` keeps every (template id, version) the registry
+has registered, with its bytes and manifest, and is never updated: an old version re-renders
+from here byte for byte even after its folder changed or went. `renders` records each render
+(what from, what came out) once; `outbox` carries document_rendered events."""
+from __future__ import annotations
+
+from sqlalchemy import (JSON, BigInteger, Column, DateTime, Integer, LargeBinary, MetaData,
+                        String, Table, Text)
+
+from shared.outbox import outbox_table
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s"})
+
+template_versions = Table(
+    "template_versions", metadata,
+    Column("template_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("sha256", String(64), nullable=False),           # of template.docx
+    Column("manifest_sha256", String(64), nullable=False),  # of manifest.yaml
+    Column("manifest", JSON, nullable=False),
+    Column("docx", LargeBinary, nullable=False),
+    # the folder it was read from; differs from `version` when an edited file was
+    # registered as the next version
+    Column("source", String(300), nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+)
+
+renders = Table(
+    "renders", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("render_id", String(36), nullable=False, unique=True),
+    Column("template_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("data_sha256", String(64), nullable=False),
+    Column("outputs", JSON, nullable=False),  # [{format, sha256, size}]
+    Column("actor_id", String(64), nullable=False),
+    Column("agency", String(64), nullable=False),
+    Column("reference", Text),
+    Column("rendered_at", DateTime(timezone=True), nullable=False),
+)
+
+outbox = outbox_table(metadata)

@@ -1,0 +1,93 @@
+"""One render, start to finish, on bytes: docxtpl with autoescape and StrictUndefined, the
+stamp in the core properties, and a zip written deterministically (fixed timestamps and order),
+so the same template version and the same data give the same bytes. CPU-bound: callers run it
+off the eventlet hub (see dependencies.RenderPool)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+
+import jinja2
+from docxtpl import DocxTemplate
+
+from services.renderer.filters import FILTERS
+
+# A document's properties say what it was made from, never when: the time of a render is not
+# part of its content, and a re-render years later must give the same bytes.
+FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    template_id: str
+    version: int
+    template_sha256: str
+    data_sha256: str
+    title: str
+
+    @property
+    def identifier(self) -> str:
+        return f"sanxiang:{self.template_id}@{self.version}"
+
+    @property
+    def keywords(self) -> str:
+        return (f"template={self.template_id}; version={self.version}; "
+                f"template_sha256={self.template_sha256}; data_sha256={self.data_sha256}")
+
+
+def data_sha256(data: dict) -> str:
+    """Hash of the render data in canonical JSON (sorted keys, no spaces, UTF-8)."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def jinja_env(undefined=jinja2.StrictUndefined) -> jinja2.Environment:
+    # autoescape: "A & B <C>" must reach the XML as &amp; and &lt;, not break it
+    env = jinja2.Environment(autoescape=True, undefined=undefined)
+    env.filters.update(FILTERS)
+    return env
+
+
+def render_docx(template: bytes, data: dict, stamp: Stamp) -> bytes:
+    tpl = DocxTemplate(io.BytesIO(template))
+    tpl.render(data, jinja_env=jinja_env(), autoescape=True)
+    props = tpl.docx.core_properties
+    props.identifier = stamp.identifier
+    props.keywords = stamp.keywords
+    props.version = str(stamp.version)
+    props.category = stamp.template_id
+    props.title = stamp.title
+    props.created = props.modified = FIXED_TIME
+    props.last_printed = FIXED_TIME
+    props.revision = 1
+    out = io.BytesIO()
+    tpl.save(out)
+    return deterministic_zip(out.getvalue())
+
+
+def deterministic_zip(blob: bytes) -> bytes:
+    """Re-write a zip with fixed entry times and attributes (python-docx stamps the wall clock)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(blob)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            dst.writestr(entry, src.read(info.filename))
+    return out.getvalue()
+
+
+def core_properties(blob: bytes) -> dict:
+    """The stamp as read back from a rendered docx (for callers and tests)."""
+    from docx import Document
+    props = Document(io.BytesIO(blob)).core_properties
+    return {"identifier": props.identifier, "keywords": props.keywords, "version": props.version,
+            "category": props.category, "title": props.title, "created": props.created,
+            "modified": props.modified}

@@ -1,0 +1,63 @@
+"""nameko entrypoints of the document renderer: each authenticates the actor, validates the
+payload against the contract, runs one use case and dumps the contract's response."""
+from __future__ import annotations
+
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from contracts.renderer import CONTRACT
+from services.renderer import usecases
+from services.renderer.dependencies import PdfConverter, RenderPool, TemplateRegistry
+from services.renderer.models import outbox as outbox_table
+from shared.actor import ActorProvider
+from shared.clock import now
+from shared.contracts import dump, load
+from shared.db import Database
+from shared.outbox import Outbox
+from shared.rules import RulesProvider
+from shared.service import health_payload
+
+VERSION = "0.1.0"
+
+
+class RendererService:
+    name = "renderer"
+
+    db = Database("services.renderer:migrations")
+    outbox = Outbox(CONTRACT, outbox_table)
+    rules = RulesProvider()
+    actor = ActorProvider()
+    registry = TemplateRegistry()
+    renderer = RenderPool()
+    pdf = PdfConverter()
+
+    def _run(self, method: str, payload: dict, fn, **deps):
+        spec = CONTRACT.rpc(method)
+        actor = self.actor()
+        request = load(spec.request, payload, what=method)
+        result = fn(request, actor=actor, registry=self.registry, **deps)
+        return dump(spec.response, result, many=spec.many)
+
+    @rpc
+    def health(self):
+        return dict(health_payload(self.name, VERSION, CONTRACT, self.rules.refs(),
+                                   missing_peers=["vault"]),
+                    pdf=self.pdf.status(), templates=len(self.registry.all()))
+
+    @rpc
+    def render(self, **payload):
+        return self._run("render", payload, usecases.render, db=self.db, renderer=self.renderer,
+                         pdf=self.pdf, outbox=self.outbox, rules=self.rules, now=now())
+
+    @rpc
+    def list_templates(self, **payload):
+        return self._run("list_templates", payload, usecases.list_templates)
+
+    @rpc
+    def get_template(self, **payload):
+        return self._run("get_template", payload, usecases.get_template)
+
+    @timer(interval=5)
+    def watch_templates(self):
+        """Pick up changed template files without a restart, even when nobody renders."""
+        self.registry.refresh()
