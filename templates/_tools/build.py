@@ -10,6 +10,7 @@ script shows how they were made and regenerates them after a change to a spec.
 
 import json
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -18,6 +19,7 @@ from specs import TEMPLATES  # noqa: E402
 
 TEMPLATES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 FIELD_KEY_ORDER = ("type", "label", "required", "max_length", "pattern", "enum", "fields",
                    "items")
 
@@ -29,6 +31,8 @@ def _scalar(v):
         return str(v)
     if v is None:
         return "null"
+    if re.fullmatch(r"[a-z][a-z_]*", v) and v not in YAML_WORDS:
+        return v                                  # plain identifiers: string, organisation
     return json.dumps(v, ensure_ascii=False)   # a JSON string is a YAML double-quoted scalar
 
 

@@ -932,26 +932,27 @@ def build_service_receipt():
     g = GwDocument("送达回证")
     g.title("{{ authority_name }}")
     g.title("送达回证")
-    g.table([34, 44, 34, 44], [
-        [head("送达文书名称"), {"text": "文书编号", "style": "表头", "span": 2}, head("页数")],
+    g.table([32, 46, 32, 46], [
+        [{"text": "送达文书名称", "style": "表头", "span": 2},
+         {"text": "文书编号", "style": "表头", "span": 2}],
         ("tag", "{%tr for d in documents %}"),
-        [lab("{{ d.name }}"), {"text": "{{ d.number }}", "style": "表格居中", "span": 2},
-         lab("{{ d.pages }}")],
+        [{"text": "{{ d.name }}", "style": "表格居中", "span": 2, "height": 12},
+         {"text": "{{ d.number }}", "style": "表格居中", "span": 2}],
         ("tag", "{%tr endfor %}"),
-        [lab("受送达人"), {"text": "{{ recipient }}", "span": 3}],
-        [lab("送达地点"), {"text": "{{ place }}", "span": 3}],
+        [lab("受送达人"), {"text": "{{ recipient }}", "span": 3, "height": 12}],
+        [lab("送达地点"), {"text": "{{ place }}", "span": 3, "height": 14}],
         [lab("送达方式"), "{{ method }}", lab("送达时间"),
-         "{{ served_date|cn_date }} {{ served_time }}"],
-        [lab("受送达人签名或盖章"), {"text": "{{ recipient_signature|default('', true) }}", "height": 16},
+         {"text": "{{ served_date|cn_date }} {{ served_time }}", "height": 14}],
+        [lab("受送达人签名或盖章"), {"text": "{{ recipient_signature|default('', true) }}", "height": 24},
          lab("代收人及与受送达人关系"), "{{ proxy|default('', true) }}"],
         [lab("留置送达拒收事由和日期"), {"text": "{{ refusal|default('', true) }}", "span": 3,
-                                         "height": 16}],
+                                         "height": 22}],
         [lab("见证人"), {"text": "{% for w in witnesses %}{{ w.name }}（{{ w.organisation }}）"
-                                 "{% if not loop.last %}、{% endif %}{% endfor %}", "span": 3}],
+                                 "{% if not loop.last %}、{% endif %}{% endfor %}", "span": 3, "height": 16}],
         [lab("委托、转交、邮寄或公告的原因和经过"), {"text": "{{ method_note|default('', true) }}",
-                                                     "span": 3, "height": 16}],
-        [lab("送达人"), {"text": OFFICER_LIST.replace("officers", "servers"), "span": 3}],
-        [lab("备　　注"), {"text": "{{ remarks|default('', true) }}", "span": 3, "height": 14}],
+                                                     "span": 3, "height": 22}],
+        [lab("送达人"), {"text": OFFICER_LIST.replace("officers", "servers"), "span": 3, "height": 16}],
+        [lab("备　　注"), {"text": "{{ remarks|default('', true) }}", "span": 3, "height": 20}],
     ])
     return g
 
@@ -967,7 +968,6 @@ SERVICE_RECEIPT = {
         "documents": L("送达文书", {
             "name": S("文书名称", max_length=100),
             "number": S("文书编号", max_length=40),
-            "pages": I("页数"),
         }),
         "recipient": S("受送达人", max_length=100),
         "place": S("送达地点", max_length=200),
@@ -989,7 +989,7 @@ SERVICE_RECEIPT = {
     "sample": {
         "authority_name": AUTH,
         "documents": [
-            {"name": "行政处罚决定书", "number": "陵应急罚〔2025〕12号", "pages": 3},
+            {"name": "行政处罚决定书", "number": "陵应急罚〔2025〕12号"},
         ],
         "recipient": "陵川县太行石材有限公司",
         "place": "山西省晋城市陵川县崇文镇北街村东 陵川县太行石材有限公司办公室",
