@@ -252,7 +252,8 @@ def opinion_document(rs: RuleSet, review: dict, agency_name: str) -> dict:
             "case_no": review["case_no"],
             "case_title": review["decision"].get("facts", "")[:200],
             "party_name": (review.get("party") or {}).get("name", ""),
-            "submitted_on": review["received_on"],
+            "submitted_on": review["received_on"].isoformat()
+            if review["received_on"] else None,
             "materials": [{"label": m["label"], "submitted_on": m["submitted_on"]}
                           for m in review["materials"]],
             "findings": [{"point": points[code]["label"] if code in points else code,
