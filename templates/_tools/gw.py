@@ -192,7 +192,7 @@ class GwDocument:
                     snap=False, condense=BODY_CONDENSE)
         self._style("附注", FANGSONG, BODY_PT, align=J, exact=28.95, first_chars=2,
                     snap=False, condense=BODY_CONDENSE)
-        self._style("表格文字", FANGSONG, TABLE_PT, align=J, exact=21, snap=False)
+        self._style("表格文字", FANGSONG, TABLE_PT, align=L, exact=21, snap=False)
         self._style("表格居中", FANGSONG, TABLE_PT, align=C, exact=21, snap=False)
         self._style("表格签名", FANGSONG, TABLE_PT, align=R, exact=21, snap=False)
         self._style("表头", HEITI, TABLE_PT, align=C, exact=21, snap=False)
@@ -332,6 +332,7 @@ class GwDocument:
             assert col == ncols, (spec, col, ncols)
             if min_height:
                 row.height = Mm(min_height)
+            row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
             if all(isinstance(c, dict) and c.get("style") == "表头" for c in spec):
                 # a heading row is repeated on every page the table runs onto
                 trPr = row._tr.get_or_add_trPr()

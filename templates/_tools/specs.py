@@ -628,7 +628,7 @@ def build_evidence_preservation_notice():
     g.p("{{ reason }}因证据可能灭失或者以后难以取得，经本机关负责人批准，依据《中华人民共和国行政处罚法》"
         "第五十六条的规定，本机关决定自{{ preservation_date|cn_date }}起对{{ you }}的下列物品（证据）"
         "予以先行登记保存，保存方式为{{ preservation_method }}，保存地点为{{ preservation_place }}：")
-    g.table([14, 62, 38, 20, 22], [
+    g.table([12, 60, 30, 20, 34], [
         [head("序号"), head("物品（证据）名称"), head("规格（型号）"), head("数量"), head("备注")],
         ("tag", "{%tr for it in preserved_items %}"),
         [lab("{{ loop.index }}"), "{{ it.name }}", "{{ it.specification }}",
@@ -1029,7 +1029,7 @@ def build_reminder_notice():
     g.p("{{ you }}收到本催告书后有权进行陈述和申辩，可以于收到本催告书之日起"
         "{{ statement_days|cn_number }}日内向本机关书面或者口头提出。本机关将充分听取{{ you }}的意见，"
         "对{{ you }}提出的事实、理由和证据进行记录、复核；事实、理由或者证据成立的，本机关将予以采纳。")
-    g.p("{{ you }}逾期仍不履行的，本机关将依法{{ enforcement_measure }}。")
+    g.p("{{ you }}逾期仍不履行的，本机关将{{ enforcement_measure }}。")
     contact_block(g)
     g.signature("{{ authority_name }}", "{{ notice_date|cn_date }}")
     return g
