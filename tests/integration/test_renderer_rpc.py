@@ -1,0 +1,196 @@
+"""The renderer over real RabbitMQ (a vhost per test) with a real LibreOffice (one warm
+unoserver per session): render with validation, stamp and PDF with embedded CJK fonts, the
+document_rendered event, refusals, and a template file changed under the running service."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import time
+import uuid
+
+import pytest
+from docx import Document
+from kombu import Connection, Exchange, Queue
+from nameko.standalone.rpc import ServiceRpcProxy
+from sqlalchemy import create_engine, text
+
+from services.renderer.rendering import core_properties
+from services.renderer.service import RendererService
+from shared.actor import TokenSigner
+from shared.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from shared.keys import KeyStore
+from tests.unit.renderer.converter import pdf_fonts, unoserver  # noqa: F401  session fixture
+from tests.unit.renderer.fixtures import SAMPLE, template_docx, write_template
+
+AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
+TID = "fixture_penalty"
+
+
+@pytest.fixture
+def renderer(container_factory, rabbit_config, tmp_path, unoserver, request):  # noqa: F811
+    db_url = getattr(request, "param", None) or f"sqlite:///{tmp_path / 'renderer.sqlite3'}"
+    if db_url == "postgresql":
+        db_url = request.getfixturevalue("fresh_database")
+    write_template(tmp_path / "templates")
+    config = dict(rabbit_config, DATABASE_URL=db_url, KEYS_DIR=str(tmp_path / "keys"),
+                  AGENCIES=AGENCIES, TEMPLATES_DIR=str(tmp_path / "templates"),
+                  TEMPLATES_POLL_SECONDS=0, UNOSERVER_HOST="127.0.0.1",
+                  UNOSERVER_PORT=unoserver.client.url.rsplit(":", 1)[1])
+    container_factory(RendererService, config).start()
+    signer = TokenSigner(KeyStore(tmp_path / "keys").token_key())
+
+    def proxy(role="officer", agency="lingchuan-emergency"):
+        token = signer.issue(actor_id=f"{role}-1", role=role, agency=agency)
+        return ServiceRpcProxy("renderer", config, context_data={"actor_token": token},
+                               timeout=60)
+
+    return config, proxy, db_url
+
+
+def count(db_url: str, table: str) -> int:
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(f"select count(*) from {table}")).scalar()
+    finally:
+        engine.dispose()
+
+
+def docx_of(result: dict) -> bytes:
+    out = result["outputs"][0]
+    assert out["format"] == "docx" and out["object_ref"] is None
+    blob = base64.b64decode(out["content_base64"])
+    assert hashlib.sha256(blob).hexdigest() == out["sha256"] and len(blob) == out["size"]
+    return blob
+
+
+def test_health_is_open_to_any_caller(renderer):
+    config, _, _ = renderer
+    with ServiceRpcProxy("renderer", config, timeout=10) as rpc:
+        health = rpc.health()
+    assert health["service"] == "renderer" and health["templates"] == 1
+    assert health["pdf"] == {"available": True, "reason": None}
+    assert health["contracts"]["events"] == ["document_rendered.v1"]
+
+
+@pytest.mark.parametrize("renderer", [None, pytest.param("postgresql", marks=pytest.mark.postgres)],
+                         indirect=True, ids=["sqlite", "postgresql"])
+def test_render_docx_and_pdf_stamped_with_fonts_embedded_and_announced(renderer, tmp_path):
+    config, proxy, db_url = renderer
+    conn = Connection(config["AMQP_URI"])
+    tap = Queue(f"tap-{uuid.uuid4().hex[:8]}",
+                Exchange("renderer.events", type="topic", durable=True), routing_key="#")
+    tap(conn.default_channel).declare()
+    with proxy() as rpc:
+        result = rpc.render(template_id=TID, data=SAMPLE, formats=["docx", "pdf"],
+                            reference="陵应急立〔2025〕12号")
+    assert result["notes"] == [] and [o["format"] for o in result["outputs"]] == ["docx", "pdf"]
+    blob = docx_of(result)
+    doc = Document(io.BytesIO(blob))
+    texts = [p.text for p in doc.paragraphs]
+    assert "当事人：陵川县某某煤业有限公司 A & B <C>" in texts  # autoescape kept every character
+    assert "处罚种类：罚款。罚款人民币陆万元整（¥60,000.00）。" in texts
+    assert [c.text for c in doc.tables[0].rows[2].cells] == ["特种作业人员未持证上岗", "30,000.00"]
+    props = core_properties(blob)
+    assert props["identifier"] == f"sanxiang:{TID}@1"
+    assert props["keywords"] == (f"template={TID}; version=1; template_sha256="
+                                 f"{result['template_sha256']}; data_sha256={result['data_sha256']}")
+    assert result["template_sha256"] == hashlib.sha256(template_docx()).hexdigest()
+    pdf = base64.b64decode(result["outputs"][1]["content_base64"])
+    assert pdf.startswith(b"%PDF")
+    fonts = pdf_fonts(pdf, tmp_path)
+    # 仿宋_GB2312 (Normal), 楷体, 方正小标宋简体 reached LibreOffice as their free stand-ins
+    assert {"FandolFang-Regular", "UKaiCN"} <= set(fonts), fonts
+    assert any(name.startswith("NotoSerifCJK") for name in fonts), fonts
+    assert set(fonts.values()) == {"yes"}, fonts
+    assert count(db_url, "renders") == 1
+    deadline, events = time.monotonic() + 10, []
+    while not events and time.monotonic() < deadline:
+        msg = tap(conn.default_channel).get(no_ack=True)
+        events = [json.loads(msg.body)] if msg else (time.sleep(0.1) or [])
+    conn.release()
+    event = events[0]
+    assert event["event_type"] == "document_rendered.v1" and event["ruleset"] == \
+        "lingchuan-emergency@1" and event["actor"]["role"] == "officer"
+    assert event["data"] == {
+        "render_id": result["render_id"], "template_id": TID, "version": 1,
+        "template_sha256": result["template_sha256"], "data_sha256": result["data_sha256"],
+        "reference": "陵应急立〔2025〕12号",
+        "outputs": [{k: o[k] for k in ("format", "sha256", "size", "object_ref")}
+                    for o in result["outputs"]]}
+
+
+def test_same_data_same_bytes(renderer):
+    _, proxy, _ = renderer
+    with proxy("legal_unit") as rpc:
+        first = rpc.render(template_id=TID, data=SAMPLE)
+        second = rpc.render(template_id=TID, data=SAMPLE, version=1)
+    assert docx_of(first) == docx_of(second)
+    assert first["outputs"][0]["sha256"] == second["outputs"][0]["sha256"]
+
+
+def test_bad_input_is_refused_naming_field_and_rule_and_writes_nothing(renderer):
+    _, proxy, db_url = renderer
+    with proxy() as rpc:
+        with pytest.raises(ValidationFailed) as err:
+            rpc.render(template_id=TID, data=dict(SAMPLE, fine_amount="6万", extra="x",
+                                                  rows=[{"item": "x"}]))
+        assert err.value.details == {
+            "data.extra": ["unknown field: not declared in the template's schema"],
+            "data.fine_amount": ["must be a CNY amount as a decimal string, e.g. \"60000.00\""],
+            "data.rows.0.amount": ["required field is missing"]}
+        with pytest.raises(ValidationFailed) as err:
+            rpc.render(template_id=TID, data={k: v for k, v in SAMPLE.items()
+                                              if k != "decision_no"})
+        assert err.value.details == {"data.decision_no": ["required field is missing"]}
+        with pytest.raises(ValidationFailed) as err:
+            rpc.render(template_id=TID, data=SAMPLE, formats=["pdf"])
+        assert err.value.details == {"formats": ['must be ["docx"] or ["docx", "pdf"]']}
+        with pytest.raises(NotFound) as err:
+            rpc.render(template_id="no_such", data=SAMPLE)
+        assert err.value.code == "template_not_found" and err.value.details["known"] == [TID]
+        with pytest.raises(NotFound) as err:
+            rpc.render(template_id=TID, version=7, data=SAMPLE)
+        assert err.value.code == "template_version_not_found"
+        assert err.value.details == {"template_id": TID, "version": "7", "known": ["1"]}
+        assert rpc.health()["service"] == "renderer"  # no worker crashed
+    assert count(db_url, "renders") == 0 and count(db_url, "outbox") == 0
+
+
+def test_roles_and_agency_are_checked(renderer):
+    config, proxy, _ = renderer
+    for role in ("party", "public"):
+        with proxy(role) as rpc, pytest.raises(Forbidden):
+            rpc.render(template_id=TID, data=SAMPLE)
+    with proxy("officer", agency="elsewhere") as rpc, pytest.raises(NotFound) as err:
+        rpc.render(template_id=TID, data=SAMPLE)
+    assert "not served by this deployment" in err.value.message
+    with ServiceRpcProxy("renderer", config, timeout=10) as rpc, \
+            pytest.raises(Unauthenticated):
+        rpc.list_templates()
+    with proxy("supervisor") as rpc:
+        assert [t["title"] for t in rpc.list_templates()] == ["行政处罚决定书"]
+        detail = rpc.get_template(template_id=TID)
+        with pytest.raises(Forbidden):
+            rpc.render(template_id=TID, data=SAMPLE)
+    assert detail["sample"] == SAMPLE and detail["json_schema"]["required"][0] == "agency_name"
+
+
+def test_changed_template_file_is_picked_up_without_restart_and_old_version_kept(renderer,
+                                                                                 tmp_path):
+    _, proxy, db_url = renderer
+    with proxy() as rpc:
+        before = rpc.render(template_id=TID, data=SAMPLE)
+        # the maintainer edits the file in place
+        write_template(tmp_path / "templates", docx=template_docx("（修订：增加告知段落）"))
+        after = rpc.render(template_id=TID, data=SAMPLE)
+        again = rpc.render(template_id=TID, version=1, data=SAMPLE)
+        versions = rpc.list_templates(all_versions=True)
+    assert before["version"] == 1 and after["version"] == 2
+    assert "（修订：增加告知段落）" in [p.text for p in Document(io.BytesIO(docx_of(after))).paragraphs]
+    assert docx_of(again) == docx_of(before)  # the old version re-renders byte for byte
+    assert [(v["version"], v["source"]) for v in versions] == [(1, f"{TID}/1"), (2, f"{TID}/1")]
+    assert count(db_url, "template_versions") == 2

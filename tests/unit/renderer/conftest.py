@@ -1,0 +1,1 @@
+from tests.unit.renderer.converter import unoserver  # noqa: F401  session fixture
