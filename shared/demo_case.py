@@ -3,11 +3,26 @@ taken through every stage as a list of RPC steps. `sanxiang demo` runs it agains
 suite and the end-to-end tests run the same steps, so the demo cannot rot unnoticed."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Callable
 
 AGENCY = "lingchuan-emergency"
 HANDLERS = ("officer-lc-017", "officer-lc-021")
+REVIEWER = "reviewer-lc-005"
+# who acts in the demo, by role
+ACTORS = {"officer": "officer-lc-017", "head": "head-lc-001", "legal_unit": "legal-lc-003",
+          "reviewer": REVIEWER}
+# 陵川's review points (001 附件3 第五条): the reviewer's findings, all passed
+REVIEW_POINTS = ("party_facts", "jurisdiction", "facts_evidence", "materials_complete",
+                 "characterisation", "law_applied", "outcome_appropriate", "lawful_procedure",
+                 "lawful_subject", "discretion", "other")
+MATERIALS = [
+    {"code": "proposal", "title": "重大行政执法决定建议及情况说明"},
+    {"code": "investigation_report", "title": "案件调查终结报告"},
+    {"code": "draft_decision", "title": "行政处罚决定书（代拟稿）"},
+    {"code": "basis_and_evidence", "title": "法律依据及证据材料目录（现场检查笔录、询问笔录、培训台账、执法视频）"},
+]
 SHA = "3f1d0c9e8b7a6f5e4d3c2b1a09f8e7d6c5b4a3928170f6e5d4c3b2a190807f6e"
 OFFICERS = [{"name": "李明", "certificate_no": "14052100017", "certificate_shown": True},
             {"name": "张华", "certificate_no": "14052100021", "certificate_shown": True}]
@@ -22,8 +37,32 @@ class Step:
     title: str
     role: str
     method: str
-    payload: Callable[[dict], dict]
+    payload: Callable[[dict], dict | list[dict]]  # a list: one call per item
     expect_error: str | None = None  # a step the rules must refuse, shown as such
+    service: str = "records"
+    # events travel between services: retry while the answer is not there yet
+    until: Callable[[object], bool] | None = None
+    retry_on: str | None = None      # an error code meaning "not yet", retried
+
+
+def perform(step: Step, call: Callable[..., object], ctx: dict, seconds: float = 20):
+    """Run one step with `call(**payload)`: a list payload makes one call per item, and a
+    step that waits on another service's event is retried for up to `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            payload = step.payload(ctx)
+            items = payload if isinstance(payload, list) else [payload]
+            result = None
+            for item in items:
+                result = call(**item)
+            if step.until is None or step.until(result) or time.monotonic() > deadline:
+                return result
+        except Exception as exc:
+            if not step.retry_on or getattr(exc, "code", None) != step.retry_on \
+                    or time.monotonic() > deadline:
+                raise
+        time.sleep(0.1)
 
 
 def _t(day: int, hm: str) -> str:
@@ -58,7 +97,47 @@ DECISION = {"act_type": "penalty", "party_id": "party-1", "fine_amount": "60000"
             "conclusion": "罚款人民币陆万元整"}
 
 
-def steps(case_no: str) -> list[Step]:
+def review_steps() -> list[Step]:
+    """The review board's part (DOMAIN.md §3): the request arrives by event, materials,
+    a refused and an accepted assignment, findings on every review point, the opinion."""
+    def review(ctx, **kw):
+        return dict(kw, review_id=ctx["review_id"])
+    return [
+        Step("送审 the review board has the request (from decision_proposed)", "legal_unit",
+             "list_reviews", lambda ctx: {"agency": AGENCY, "case_id": ctx["case_id"]},
+             service="review", until=lambda result: bool(result)),
+        Step("送审材料 materials submitted, complete: the clock starts", "officer",
+             "submit_materials", lambda ctx: review(ctx, materials=MATERIALS, applicable=[],
+                                                    submitted_at=_t(20, "10:00")),
+             service="review"),
+        Step("审核人员 register the reviewer and a handler", "legal_unit", "register_staff",
+             lambda ctx: [
+                 {"agency": AGENCY, "person_id": REVIEWER, "name": "陈静", "roles": ["reviewer"],
+                  "legal_qualification": True, "qualification_no": "A20181405123",
+                  "prior_penalty_reviews": 12},
+                 {"agency": AGENCY, "person_id": HANDLERS[0], "name": "李明",
+                  "roles": ["officer", "reviewer"], "legal_qualification": False,
+                  "prior_penalty_reviews": 3}], service="review"),
+        Step("指定审核 the case handler as reviewer — must be refused (回避)", "legal_unit",
+             "assign_reviewer", lambda ctx: review(ctx, reviewer_id=HANDLERS[0],
+                                                   reason="政策法规股指定"),
+             service="review", expect_error="recusal_required"),
+        Step("指定审核 assign 陈静 (法律职业资格)", "legal_unit", "assign_reviewer",
+             lambda ctx: review(ctx, reviewer_id=REVIEWER, reason="政策法规股指定"),
+             service="review"),
+        Step(f"审核要点 findings on the {len(REVIEW_POINTS)} review points", "reviewer",
+             "record_finding", lambda ctx: [review(ctx, point=p, result="pass", note=None,
+                                                   recorded_at=_t(23, "16:00"))
+                                            for p in REVIEW_POINTS], service="review"),
+        Step("审核意见 opinion: approve (同意)", "reviewer", "issue_opinion",
+             lambda ctx: review(ctx, opinion="approve",
+                                reasons="主体合法，事实清楚，证据确凿，适用依据正确，程序合法，裁量适当",
+                                issued_at=_t(24, "15:00"), collective_discussion_required=False),
+             service="review"),
+    ]
+
+
+def steps(case_no: str, with_review: bool = True) -> list[Step]:
     return [
         Step("立案 open the case (依职权, 立案审批表)", "officer", "open_case", lambda ctx: {
             "case_no": case_no, "agency": AGENCY, "act_type": "penalty",
@@ -121,16 +200,21 @@ def steps(case_no: str) -> list[Step]:
         Step("作出决定 without legal review — must be refused", "head", "issue_decision",
              lambda ctx: {"case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],
                           "decision_no": ctx["decision_no"], "issued_at": _t(21, "10:00"),
-                          "signed_by": "王建军"}, expect_error="legal_review_required"),
-        Step("法制审核 legal review: approve", "legal_unit", "enter_legal_review",
-             lambda ctx: {"case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],
-                          "opinion": "approve", "reviewers": ["陈静", "刘洋"],
-                          "reasons": "主体合法，事实清楚，证据确凿，适用依据正确，程序合法，裁量适当",
-                          "reviewed_at": _t(24, "15:00")}),
+                          "signed_by": "王建军"},
+             expect_error="legal_review_required" if with_review else "service_not_deployed"),
+        *(review_steps() if with_review else [
+            Step("法制审核 legal review entered by the legal unit: approve", "legal_unit",
+                 "enter_legal_review",
+                 lambda ctx: {"case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],
+                              "opinion": "approve", "reviewers": ["陈静", "刘洋"],
+                              "reasons": "主体合法，事实清楚，证据确凿，适用依据正确，程序合法，裁量适当",
+                              "reviewed_at": _t(24, "15:00")})]),
         Step("作出决定 issue the decision", "head", "issue_decision",
              lambda ctx: {"case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],
                           "decision_no": ctx["decision_no"], "issued_at": _t(27, "10:00"),
-                          "signed_by": "王建军"}),
+                          "signed_by": "王建军"},
+             # the opinion reaches the chain through an event: wait for it
+             retry_on="legal_review_required" if with_review else None),
         Step("送达执行 stage", "officer", "advance_stage",
              _advance("service_execution", _t(27, "10:30"))),
         Step("送达回证 direct service", "officer", "append_record",
@@ -156,3 +240,5 @@ def remember(ctx: dict, step: Step, result) -> None:
         ctx["case_id"] = result["id"]
     if step.method == "propose_decision":
         ctx["proposal_seq"] = result["seq"]
+    if step.method == "list_reviews" and result:
+        ctx["review_id"] = result[0]["id"]

@@ -10,9 +10,10 @@ import time
 from pathlib import Path
 
 from shared.cli import run as runner
-from shared.demo_case import AGENCY, remember, steps
+from shared.demo_case import ACTORS, AGENCY, perform, remember, steps
 
-ROLES = {"officer": "officer-lc-017", "head": "head-lc-001", "legal_unit": "legal-lc-003"}
+# the demo's services: the record keeper, and the review board when it is installed
+SUITE = [name for name in ("records", "review") if name in runner.SERVICES]
 
 
 def register(sub) -> None:
@@ -37,11 +38,11 @@ def _broker_ok(uri: str) -> str | None:
     return None
 
 
-def _health(timeout: float) -> dict | None:
+def _health(timeout: float, service: str = "records") -> dict | None:
     from nameko.standalone.rpc import ClusterRpcProxy
     try:
         with ClusterRpcProxy(_config(), timeout=timeout) as rpc:
-            return rpc.records.health()
+            return getattr(rpc, service).health()
     except Exception:
         return None
 
@@ -56,28 +57,29 @@ def _consumers(uri: str, queue: str = "rpc-records") -> int:
         return 0
 
 
-def _wait_healthy(procs, seconds: float) -> dict:
+def _wait_healthy(procs, seconds: float, service: str = "records") -> dict:
     deadline = time.monotonic() + seconds
     uri = _config()["AMQP_URI"]
     while time.monotonic() < deadline:
         if any(p.poll() is not None for p in procs):
-            raise SystemExit("demo: the records service exited while starting; see its log")
-        if _consumers(uri) and (health := _health(5)):
+            raise SystemExit("demo: a service exited while starting; see the logs")
+        if _consumers(uri, f"rpc-{service}") and (health := _health(5, service)):
             return health
         time.sleep(0.3)
-    raise SystemExit("demo: records did not answer health within "
+    raise SystemExit(f"demo: {service} did not answer health within "
                      f"{seconds:.0f}s; see its log")
 
 
 class EventTap:
-    """A private queue bound to records.events, to show which events the case produced."""
+    """A private queue bound to the services' event exchanges, to show which events the
+    case produced."""
 
-    def __init__(self, uri: str):
-        from kombu import Connection, Exchange, Queue
+    def __init__(self, uri: str, services=("records", "review")):
+        from kombu import Connection, Exchange, Queue, binding
         self.conn = Connection(uri)
-        exchange = Exchange("records.events", type="topic", durable=True)
-        self.queue = Queue(f"demo-tap-{os.getpid()}", exchange, routing_key="#",
-                           exclusive=True, auto_delete=True)
+        self.queue = Queue(f"demo-tap-{os.getpid()}", bindings=[
+            binding(Exchange(f"{name}.events", type="topic", durable=True), routing_key="#")
+            for name in services], exclusive=True, auto_delete=True)
         self.queue(self.conn.default_channel).declare()
 
     def drain(self) -> dict[str, int]:
@@ -107,31 +109,37 @@ def main(args) -> int:
         return 1
     data = Path(args.data).resolve()
     procs = []
-    health = _health(5) if _consumers(uri) else None
-    if health is None:
+    running = [name for name in SUITE if _consumers(uri, f"rpc-{name}")]
+    if not running:
         (data / "logs").mkdir(parents=True, exist_ok=True)
-        print(f"starting records on embedded defaults (data in {data}) …", flush=True)
-        procs = runner.start(["records"], data, log_dir=data / "logs")
-        health = _wait_healthy(procs, 90)
+        print(f"starting {', '.join(SUITE)} on embedded defaults (data in {data}) …",
+              flush=True)
+        procs = runner.start(SUITE, data, log_dir=data / "logs")
+        running = SUITE
+    health = {name: _wait_healthy(procs, 90, name) for name in running}
+    with_review = "review" in health
     keys = Path(os.environ.get("SANXIANG_KEYS", data / "keys"))
-    print(f"records {health['version']} up · rule sets {', '.join(health['rulesets'])}")
+    for name, h in health.items():
+        print(f"{name} {h['version']} up · rule sets {', '.join(h['rulesets'])}")
+    if not with_review:
+        print("review board not deployed: the legal unit enters the review by RPC")
     signer = TokenSigner(KeyStore(keys).token_key())
     tap = EventTap(uri)
     case_no = f"陵应急立〔2025〕{random.randint(100, 9999)}号"
     ctx = {"decision_no": case_no.replace("立", "罚")}
-    plan = steps(case_no)
+    plan = steps(case_no, with_review=with_review)
     proxies = {role: ClusterRpcProxy(_config(), timeout=30, context_data={
         "actor_token": signer.issue(actor_id=aid, role=role, agency=AGENCY, name=aid)})
-        for role, aid in ROLES.items()}
+        for role, aid in ACTORS.items()}
     rpc = {role: proxy.start() for role, proxy in proxies.items()}
     failed = False
     try:
         print(f"\n案件 {case_no} — 陵川县应急管理局, fine 60,000 CNY on a company (major)\n")
         for i, step in enumerate(plan, 1):
             started = time.perf_counter()
-            method = getattr(rpc[step.role].records, step.method)
+            method = getattr(getattr(rpc[step.role], step.service), step.method)
             try:
-                result = method(**step.payload(ctx))
+                result = perform(step, method, ctx)
                 remember(ctx, step, result)
                 note = _describe(step, result)
                 mark = "✗" if step.expect_error else "✓"
@@ -145,7 +153,7 @@ def main(args) -> int:
             ms = (time.perf_counter() - started) * 1000
             print(f"[{i:2}/{len(plan)}] {mark} {_pad(step.title, 56)} {note}  ({ms:.0f} ms)")
         if not failed:
-            _summary(rpc, ctx, tap, data, health)
+            _summary(rpc, ctx, tap, data, with_review)
     finally:
         for proxy in proxies.values():
             proxy.stop()
@@ -165,6 +173,22 @@ def _pad(text: str, width: int) -> str:
 def _describe(step, result) -> str:
     if step.method == "open_case":
         return f"case {result['id'][:8]}…, stage {result['stage']}"
+    if step.method == "list_reviews":
+        fired = ", ".join(f["code"] for f in result[0]["classification"]["fired"])
+        return f"review {result[0]['id'][:8]}… ({fired})"
+    if step.method == "register_staff":
+        return f"{result['name']} {', '.join(result['roles'])}"
+    if step.service == "review":
+        review = result
+        parts = [review["state"]]
+        if review.get("deadline"):
+            parts.append(f"due {review['deadline']['due']} ({review['deadline']['rule']})")
+        if step.method == "assign_reviewer":
+            parts.append(review["assignments"][-1]["name"])
+        if review.get("opinion"):
+            parts.append(f"opinion {review['opinion']['label']}, "
+                         f"on time={review['opinion']['on_time']}")
+        return ", ".join(parts)
     parts = [f"seq {result['seq']}"]
     if result.get("classification"):
         fired = ", ".join(f["code"] for f in result["classification"]["fired"])
@@ -174,7 +198,7 @@ def _describe(step, result) -> str:
     return ", ".join(parts)
 
 
-def _summary(rpc, ctx, tap, data, health) -> None:
+def _summary(rpc, ctx, tap, data, with_review: bool) -> None:
     case_id = ctx["case_id"]
     head = rpc["head"].records
     checkpoint = head.checkpoint_case(case_id=case_id)
@@ -186,12 +210,21 @@ def _summary(rpc, ctx, tap, data, health) -> None:
           f"{verdict['head_hash'][:16]}…, checkpoint signed by key {checkpoint['key_id']}")
     print(f"findings  {len(found)}" + "".join(f"\n          - {f['code']}: {f['message']}"
                                                 for f in found))
+    if with_review:
+        review = rpc["legal_unit"].review.get_review(review_id=ctx["review_id"])
+        doc = rpc["legal_unit"].review.opinion_document(review_id=ctx["review_id"])
+        print(f"review    {review['state']}, opinion {review['opinion']['label']}, due "
+              f"{review['deadline']['due']}, {len(review['history'])} acts recorded; 意见书 "
+              + " / ".join(c["label"] for c in doc["copies"]))
     print("events    " + ", ".join(f"{k}×{v}" for k, v in sorted(events.items())))
     print(f"""
 where to look
-  data       {data}  (records.sqlite3: cases, entries, access_log, outbox)
+  data       {data}  (records.sqlite3: cases, entries, access_log, outbox;
+             review.sqlite3: reviews, review_log, staff)
   logs       {data / 'logs'}
-  broker     http://127.0.0.1:15672  (guest/guest) — exchanges nameko-rpc, records.events
-  contract   contracts/records/asyncapi.yaml — every RPC and event, with examples
+  broker     http://127.0.0.1:15672  (guest/guest) — exchanges nameko-rpc, records.events,
+             review.events; dead letters in queues dlq.<service>
+  contract   contracts/records/asyncapi.yaml, contracts/review/asyncapi.yaml — every RPC
+             and event, with examples
   try        sanxiang token issue --role head --agency {AGENCY} --actor-id me --keys {data / 'keys'}
              then call records.get_entries(case_id="{case_id}") with header nameko.actor_token""")

@@ -35,23 +35,39 @@ def wait_for_consumer(rabbit_api, vhost, queue="rpc-records", seconds=60):
     pytest.fail(f"no consumer on {queue} after {seconds}s")
 
 
-def test_demo_runs_against_the_running_suite(vhost, fresh_database, tmp_path, rabbit_api):
+@pytest.mark.parametrize("services", ["records,review", "records"])
+def test_demo_runs_against_the_running_suite(services, vhost, make_pg_database, tmp_path,
+                                             rabbit_api):
     env = dict(os.environ, AMQP_URI=f"pyamqp://guest:guest@127.0.0.1:5672/{quote(vhost, safe='')}",
-               RECORDS_DATABASE_URL=fresh_database, SANXIANG_DATA=str(tmp_path))
+               RECORDS_DATABASE_URL=make_pg_database(), REVIEW_DATABASE_URL=make_pg_database(),
+               SANXIANG_DATA=str(tmp_path))
     sanxiang = [sys.executable, "-m", "shared.cli"]
-    suite = subprocess.Popen(sanxiang + ["run", "--services", "records"], cwd=ROOT, env=env,
+    suite = subprocess.Popen(sanxiang + ["run", "--services", services], cwd=ROOT, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        wait_for_consumer(rabbit_api, vhost)
+        for name in services.split(","):
+            wait_for_consumer(rabbit_api, vhost, f"rpc-{name}")
         demo = subprocess.run(sanxiang + ["demo"], cwd=ROOT, env=env, capture_output=True,
                               text=True, timeout=180)
         assert demo.returncode == 0, demo.stdout + demo.stderr
         out = demo.stdout
-        assert "[21/21] ✓" in out and "✗" not in out
-        assert "refused as the rules require: legal_review_required" in out
-        assert "ok=True" in out and "findings  0" in out
+        assert "✗" not in out and "ok=True" in out and "findings  0" in out
         assert "decision_issued.v1×1" in out and "archive_due.v1×1" in out
         assert "starting records" not in out  # it used the suite that was already running
+        if services == "records":
+            # alone, the record keeper names the missing review board; the legal unit
+            # enters the review by RPC
+            assert "[21/21] ✓" in out
+            assert "refused as the rules require: service_not_deployed" in out
+            assert "review board not deployed" in out
+        else:
+            # the review board takes the request from decision_proposed; its opinion
+            # reaches the chain through opinion_issued
+            assert "[27/27] ✓" in out
+            assert "refused as the rules require: legal_review_required" in out
+            assert "refused as the rules require: recusal_required" in out
+            assert "review    opinion_issued, opinion 同意, due 2025-10-29" in out
+            assert "review_requested.v1×1" in out and "opinion_issued.v1×1" in out
     finally:
         suite.terminate()
         try:
@@ -68,6 +84,8 @@ def test_demo_starts_the_suite_itself_when_none_runs(vhost, tmp_path):
     demo = subprocess.run([sys.executable, "-m", "shared.cli", "demo", "--data", str(tmp_path)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert demo.returncode == 0, demo.stdout + demo.stderr
-    assert "starting records on embedded defaults" in demo.stdout
-    assert (tmp_path / "records.sqlite3").exists() and (tmp_path / "keys" / "token.key").exists()
+    assert "starting records, review on embedded defaults" in demo.stdout
+    assert "[27/27] ✓" in demo.stdout
+    assert (tmp_path / "records.sqlite3").exists() and (tmp_path / "review.sqlite3").exists()
+    assert (tmp_path / "keys" / "token.key").exists()
     assert time.monotonic() - started < 120
