@@ -180,6 +180,21 @@ def register_staff(p, *, actor: Actor, db, outbox, rules: Rules, now: datetime) 
 
 
 def assign_reviewer(p, *, actor: Actor, db, outbox, rules: Rules, now: datetime) -> dict:
+    try:
+        return _assign(p, actor=actor, db=db, rules=rules, now=now)
+    except DomainRuleViolated as exc:
+        if exc.code not in ("recusal_required", "not_qualified"):
+            raise
+        # the refused transaction rolled back; the refusal itself must stay on record
+        # (not recusing is accountable afterwards: 000 第十一条, 002 第十六条)
+        with db.transaction() as session:
+            store.log(session, p["review_id"], actor, "assignment_refused",
+                      dict(exc.details, reviewer_id=p["reviewer_id"], refused=exc.code,
+                           message=exc.message), now)
+        raise
+
+
+def _assign(p, *, actor: Actor, db, rules: Rules, now: datetime) -> dict:
     with db.transaction() as session:
         review = store.load(session, p["review_id"], lock=True)
         actor.require(*BOARD, agency=review["agency"])
@@ -193,8 +208,6 @@ def assign_reviewer(p, *, actor: Actor, db, outbox, rules: Rules, now: datetime)
                                          participants=review["participants"],
                                          interests=review["interests"])
         if grounds:
-            store.log(session, review["id"], actor, "assignment_refused",
-                      {"reviewer_id": person.person_id, "grounds": grounds}, now)
             raise DomainRuleViolated(
                 f"{person.name} ({person.person_id}) must recuse (回避): "
                 + "; ".join(g["message"] for g in grounds), code="recusal_required",
