@@ -112,7 +112,8 @@ def review_steps() -> list[Step]:
              service="review"),
         Step("审核人员 register the reviewer and a handler", "legal_unit", "register_staff",
              lambda ctx: [
-                 {"agency": AGENCY, "person_id": REVIEWER, "name": "陈静", "roles": ["reviewer"],
+                 {"agency": AGENCY, "person_id": REVIEWER, "name": "陈静", "position": "政策法规股股长",
+                  "roles": ["reviewer"],
                   "legal_qualification": True, "qualification_no": "A20181405123",
                   "prior_penalty_reviews": 12},
                  {"agency": AGENCY, "person_id": HANDLERS[0], "name": "李明",

@@ -198,7 +198,7 @@ EVENTS = (
     Event("decision_proposed.v1", m.DecisionProposed,
           "A decision was proposed; `major` says whether legal review is required.",
           {"case_id": CASE_ID, "case_no": "陵应急立〔2025〕12号", "proposal_seq": 9,
-           "decision": DECISION, "party": PARTY, "major": True, "fired": FIRED,
+           "case_title": CASE_VIEW["title"], "decision": DECISION, "party": PARTY, "major": True, "fired": FIRED,
            "handlers": ["officer-lc-017", "officer-lc-021"], "participants": ["head-lc-001"]}),
     Event("decision_issued.v1", m.DecisionIssued, "A decision was issued (作出决定).",
           {"case_id": CASE_ID, "case_no": "陵应急立〔2025〕12号", "seq": 11, "proposal_seq": 9,

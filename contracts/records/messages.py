@@ -420,6 +420,7 @@ class EntryAppended(StrictSchema):
 class DecisionProposed(StrictSchema):
     case_id = fields.String(required=True)
     case_no = fields.String(required=True)
+    case_title = fields.String(required=True, metadata={"description": "案件名称"})
     proposal_seq = fields.Integer(required=True)
     decision = fields.Nested(Decision, required=True)
     party = fields.Nested(Party, required=True, metadata={"description": "the party decided on"})

@@ -9,6 +9,7 @@ VERSION = "1.0.0"
 REVIEW_ID = "0f6b2a6e-8d1c-4f0e-9a57-3c2d1e0b9a88"
 CASE_ID = "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"
 CASE_NO = "陵应急立〔2025〕12号"
+CASE_TITLE = "陵川县某某煤业有限公司未按规定开展安全培训案"
 ABOUT = {"review_id": REVIEW_ID, "case_id": CASE_ID, "case_no": CASE_NO, "proposal_seq": 9}
 DEADLINE = {"start": "2025-10-20", "amount": 7, "unit": "workdays", "rule": "review",
             "basis": "001 附件3 第四条", "agency": "lingchuan-emergency", "due": "2025-10-29",
@@ -35,9 +36,21 @@ DOCUMENT = {"template_id": "legal_review_opinion", "copies": [
     {"copy": 1, "destination": "case_file", "label": "存入执法案卷", "online_replaces_paper": False},
     {"copy": 2, "destination": "review_archive", "label": "法制审核机构留存归档",
      "online_replaces_paper": False}],
-    "data": {"agency_name": "陵川县应急管理局", "case_no": CASE_NO,
-             "party_name": "陵川县某某煤业有限公司", "opinion": "同意",
-             "reasons": "事实清楚，证据确凿，适用法律正确，程序合法，裁量适当"}}
+    "data": {
+        "authority_name": "陵川县应急管理局", "doc_number": "陵应急法审〔2025〕12号",
+        "submitting_unit": "执法承办机构", "submitting_unit_kind": "机构",
+        "submitted_date": "2025-10-20", "materials_complete_date": "2025-10-20",
+        "case_name": CASE_TITLE, "case_number": CASE_NO,
+        "review_rule": "《陵川县应急管理局关于印发《行政执法公示制度执法全过程记录制度重大执法决定"
+                       "法制审核制度工作方案》的通知》（001 附件3 第五条（一））",
+        "reviewing_unit": "法制审核机构",
+        "materials": [{"name": x["title"]} for x in MATERIALS],
+        "proposed_decision": "依据《中华人民共和国安全生产法》第九十七条第（三）项、第（七）项，"
+                             "罚款人民币陆万元整",
+        "review_points": [{"point": "事实是否清楚，证据是否确凿、充分", "finding": "符合。"}],
+        "opinion_kind": "同意", "opinion_reasons": "事实清楚，证据确凿，适用法律正确，程序合法，裁量适当",
+        "reviewers": [{"name": "李某", "position": "法制审核人员"}],
+        "review_date": "2025-10-24"}}
 OPINION = {"code": "approve", "label": "同意", "approving": True,
            "reasons": "事实清楚，证据确凿，适用法律正确，程序合法，裁量适当",
            "issued_on": "2025-10-24", "issued_at": "2025-10-24T16:00:00+08:00",
@@ -46,7 +59,8 @@ OPINION = {"code": "approve", "label": "同意", "approving": True,
            "document": DOCUMENT}
 REVIEW = {
     "id": REVIEW_ID, "agency": "lingchuan-emergency", "ruleset": "lingchuan-emergency@1",
-    "case_id": CASE_ID, "case_no": CASE_NO, "proposal_seq": 9, "decision": DECISION,
+    "case_id": CASE_ID, "case_no": CASE_NO,
+    "case_title": CASE_TITLE, "proposal_seq": 9, "decision": DECISION,
     "party": PARTY, "classification": {"major": True, "fired": FIRED},
     "handlers": ["officer-lc-017", "officer-lc-021"], "participants": ["head-lc-001"],
     "state": "under_review", "requested_at": "2025-10-20T01:00:00+00:00",
@@ -57,7 +71,8 @@ REVIEW = {
     "clock_start": "2025-10-20", "stops": [], "extension": None, "deadline": DEADLINE,
     "first_deadline": DEADLINE, "reminded_for": None, "overdue_for": None,
     "assignments": [ASSIGNMENT], "interests": [], "findings": {}, "opinion": None,
-    "disagreement": None, "collective": None, "updated_at": "2025-10-20T02:00:00+00:00"}
+    "disagreement": None, "collective": None, "document_info": None,
+    "updated_at": "2025-10-20T02:00:00+00:00"}
 DONE = dict(REVIEW, state="opinion_issued", opinion=OPINION, findings={
     "facts_evidence": {"result": "pass", "note": None, "by": "reviewer-lc-003",
                        "at": "2025-10-24T15:00:00+08:00"}})
@@ -86,6 +101,7 @@ RPCS = (
         "decision_proposed.v1 when it is major). Materials may come with it.",
         ("officer", "head"),
         {"agency": "lingchuan-emergency", "case_id": CASE_ID, "case_no": CASE_NO,
+         "case_title": CASE_TITLE,
          "proposal_seq": 9, "decision": DECISION, "party": PARTY,
          "handlers": ["officer-lc-017", "officer-lc-021"], "participants": ["head-lc-001"],
          "requested_at": "2025-10-20T09:00:00+08:00", "materials": MATERIALS, "applicable": []},
@@ -101,11 +117,11 @@ RPCS = (
         "Register or update an officer, reviewer or legal counsel of the agency.",
         ("legal_unit", "head"),
         {"agency": "lingchuan-emergency", "person_id": "reviewer-lc-003", "name": "李某",
-         "roles": ["reviewer"], "legal_qualification": True,
+         "position": "政策法规股股长", "roles": ["reviewer"], "legal_qualification": True,
          "qualification_no": "A20191410000", "prior_penalty_reviews": 4, "active": True,
          "note": None},
         {"agency": "lingchuan-emergency", "person_id": "reviewer-lc-003", "name": "李某",
-         "roles": ["reviewer"], "legal_qualification": True,
+         "position": "政策法规股股长", "roles": ["reviewer"], "legal_qualification": True,
          "qualification_no": "A20191410000", "prior_penalty_reviews": 4, "active": True,
          "note": None}, ("validation_failed", "not_found", "forbidden", "unauthenticated")),
     Rpc("assign_reviewer", m.AssignReviewer, m.Review,
@@ -143,7 +159,9 @@ RPCS = (
         ("reviewer", "legal_unit"),
         {"review_id": REVIEW_ID, "opinion": "approve",
          "reasons": "事实清楚，证据确凿，适用法律正确，程序合法，裁量适当",
-         "issued_at": "2025-10-24T16:00:00+08:00", "collective_discussion_required": False},
+         "issued_at": "2025-10-24T16:00:00+08:00", "collective_discussion_required": False,
+         "document": {"doc_number": "陵应急法审〔2025〕12号", "submitting_unit": "执法监察股",
+                      "submitting_unit_kind": "股", "reviewing_unit": "政策法规股"}},
         DONE, WRITE_ERRORS),
     Rpc("contest_opinion", m.ContestOpinion, m.Review,
         "The handling unit disagrees with the opinion (异议); consultation follows.",

@@ -62,6 +62,8 @@ class RequestReview(StrictSchema):
     agency = Id(required=True)
     case_id = Id(required=True)
     case_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    case_title = fields.String(load_default=None, allow_none=True,
+                               validate=validate.Length(max=200), metadata={"description": "案件名称"})
     proposal_seq = fields.Integer(required=True, validate=validate.Range(min=1))
     decision = fields.Nested(Decision, required=True)
     party = fields.Nested(Party, required=True)
@@ -90,6 +92,8 @@ class RegisterStaff(StrictSchema):
     agency = Id(required=True)
     person_id = Id(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    position = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(max=60), metadata={"description": "职务"})
     roles = fields.List(fields.String(validate=validate.OneOf(
         ["officer", "reviewer", "legal_counsel"])), required=True, validate=validate.Length(min=1))
     legal_qualification = fields.Boolean(required=True, metadata={"description": "法律职业资格"})
@@ -134,6 +138,18 @@ class RecordFinding(ReviewRef):
     recorded_at = When(required=True)
 
 
+class DocumentInfo(StrictSchema):
+    """What the 意见书 prints that the review does not know; defaults are used otherwise."""
+    doc_number = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^\S+〔\d{4}〕\d+号$"), metadata={"description": "文书编号, default from the case no."})
+    submitting_unit = fields.String(load_default=None, allow_none=True,
+                                    validate=validate.Length(max=60))
+    submitting_unit_kind = fields.String(load_default=None, allow_none=True,
+                                         validate=validate.Length(max=10))
+    reviewing_unit = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.Length(max=60))
+
+
 class IssueOpinion(ReviewRef):
     opinion = fields.String(required=True, metadata={"description": "an opinion type of the rule set"})
     reasons = Text(required=True)
@@ -141,6 +157,7 @@ class IssueOpinion(ReviewRef):
     collective_discussion_required = fields.Boolean(load_default=False, metadata={
         "description": "the law requires 集体讨论 here (行政处罚法 第五十七条第二款); "
                        "always owed where the rule set says so (周村)"})
+    document = fields.Nested(DocumentInfo, load_default=None, allow_none=True)
 
 
 class ContestOpinion(ReviewRef):
@@ -197,6 +214,7 @@ class Review(StrictSchema):
     ruleset = fields.String(required=True, validate=validate.Regexp(RULESET_REF))
     case_id = fields.String(required=True)
     case_no = fields.String(required=True)
+    case_title = fields.String(allow_none=True)
     proposal_seq = fields.Integer(required=True)
     decision = fields.Dict(required=True)
     party = fields.Dict(allow_none=True)
@@ -227,6 +245,7 @@ class Review(StrictSchema):
     opinion = fields.Dict(allow_none=True)
     disagreement = fields.Dict(allow_none=True)
     collective = fields.Dict(allow_none=True)
+    document_info = fields.Dict(allow_none=True)
     updated_at = fields.DateTime(required=True, format="iso")
     history = fields.List(fields.Dict(), metadata={"description": "get_review only"})
 
@@ -235,6 +254,7 @@ class StaffMember(StrictSchema):
     agency = fields.String(required=True)
     person_id = fields.String(required=True)
     name = fields.String(required=True)
+    position = fields.String(allow_none=True)
     roles = fields.List(fields.String(), required=True)
     legal_qualification = fields.Boolean(required=True)
     qualification_no = fields.String(allow_none=True)

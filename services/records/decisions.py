@@ -45,7 +45,7 @@ def propose_decision(p, *, actor, db, outbox, rules, now) -> dict:
                                 .where(entries.c.case_id == case["id"])).scalars().all()
         emit(outbox, session, case, actor, "decision_proposed.v1", {
             "case_id": case["id"], "case_no": case["case_no"], "proposal_seq": seq,
-            "decision": body["decision"], "party": party, "major": verdict["major"],
+            "case_title": case["title"], "decision": body["decision"], "party": party, "major": verdict["major"],
             "fired": verdict["fired"], "handlers": case["handlers"],
             "participants": sorted(set(acted) - set(case["handlers"]))})
         result = appended(outbox, session, case, actor, seq, h, "decision_proposed")

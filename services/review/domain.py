@@ -110,6 +110,7 @@ class Reviewer:
     legal_qualification: bool
     qualification_no: str | None
     penalty_reviews_done: int   # before this system plus those completed in it
+    position: str | None = None  # 职务, printed on the 意见书
 
 
 def recusal_grounds(rs: RuleSet, person_id: str, *, handlers: list[str],
@@ -241,29 +242,52 @@ def copies(rs: RuleSet) -> list[dict]:
             for c in routed[:max(doc["copies"], 2)]]
 
 
+RESULT_ZH = {"pass": "符合", "flaw": "存在瑕疵", "fail": "不符合"}
+
+
 def opinion_document(rs: RuleSet, review: dict, agency_name: str) -> dict:
+    """The data of the renderer's `legal_review_opinion` template (its manifest's fields):
+    what was submitted, each review point's finding, the opinion and its reasons, who
+    reviewed — and where its copies go. Administrative names the review does not know
+    (document number, units) take the request's values or the usual defaults."""
     points = review_points(rs)
     opinion = review["opinion"]
-    return {
-        "template_id": "legal_review_opinion",
-        "copies": copies(rs),
-        "data": {
-            "agency_name": agency_name,
-            "case_no": review["case_no"],
-            "case_title": review["decision"].get("facts", "")[:200],
-            "party_name": (review.get("party") or {}).get("name", ""),
-            "submitted_on": review["received_on"].isoformat()
-            if review["received_on"] else None,
-            "materials": [{"label": m["label"], "submitted_on": m["submitted_on"]}
-                          for m in review["materials"]],
-            "findings": [{"point": points[code]["label"] if code in points else code,
-                          "result": {"pass": "符合", "flaw": "存在瑕疵",
-                                     "fail": "不符合"}[f["result"]],
-                          "note": f.get("note") or ""}
-                         for code, f in review["findings"].items()],
-            "opinion": opinion["label"],
-            "reasons": opinion["reasons"],
-            "reviewers": [a["name"] for a in review["assignments"] if a["status"] == "active"],
-            "issued_on": opinion["issued_on"],
-            "ruleset": rs.ref,
-        }}
+    doc = review.get("document_info") or {}
+    decision = review["decision"]
+    iso = lambda d: d.isoformat() if hasattr(d, "isoformat") else d  # noqa: E731
+    source = rs.data.get("source") or {}
+    basis = rs.section("review")["review_points"][0]["basis"] if points else ""
+    data = {
+        "authority_name": agency_name,
+        "doc_number": doc.get("doc_number") or _review_doc_number(review["case_no"]),
+        "submitting_unit": doc.get("submitting_unit") or "执法承办机构",
+        "submitting_unit_kind": doc.get("submitting_unit_kind") or "机构",
+        "submitted_date": iso(review["received_on"]),
+        "materials_complete_date": iso(review["complete_on"] or review["received_on"]),
+        "case_name": review.get("case_title") or f"{(review.get('party') or {}).get('name', '')}案",
+        "case_number": review["case_no"],
+        "review_rule": (f"《{source['document']}》" if source.get("document") else rs.ref)
+        + (f"（{basis}）" if basis else ""),
+        "reviewing_unit": doc.get("reviewing_unit") or "法制审核机构",
+        "materials": [{"name": m["title"]} for m in review["materials"]],
+        "proposed_decision": (f"依据{decision['legal_basis']}，" if decision.get("legal_basis")
+                              else "") + (decision.get("conclusion") or ""),
+        "review_points": [{"point": points[code]["label"] if code in points else code,
+                           "finding": RESULT_ZH[f["result"]] + (f"：{f['note']}"
+                                                                if f.get("note") else "。")}
+                          for code, f in review["findings"].items()],
+        "opinion_kind": opinion["label"],
+        "opinion_reasons": opinion["reasons"],
+        "reviewers": [{"name": a["name"], "position": a.get("position") or "法制审核人员"}
+                      for a in review["assignments"] if a["status"] == "active"],
+        "review_date": opinion["issued_on"],
+    }
+    return {"template_id": "legal_review_opinion", "copies": copies(rs), "data": data}
+
+
+def _review_doc_number(case_no: str) -> str:
+    """陵应急立〔2025〕12号 → 陵应急法审〔2025〕12号: the opinion numbered after its case."""
+    prefix, sep, rest = case_no.partition("〔")
+    if not sep:
+        return f"{case_no}法审"
+    return f"{prefix.removesuffix('立')}法审{sep}{rest}"

@@ -25,6 +25,7 @@ reviews = Table(
     Column("ruleset", String(80), nullable=False),
     Column("case_id", String(36), nullable=False),
     Column("case_no", String(64), nullable=False),
+    Column("case_title", String(200)),
     Column("proposal_seq", Integer, nullable=False),
     Column("decision", JSON, nullable=False),
     Column("party", JSON),
@@ -52,6 +53,7 @@ reviews = Table(
     Column("opinion", JSON),
     Column("disagreement", JSON),
     Column("collective", JSON),
+    Column("document_info", JSON),                      # 意见书 number and units, if given
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("case_id", "proposal_seq", name="uq_reviews_proposal"),
     Index("ix_reviews_agency_state", "agency", "state"),
@@ -73,6 +75,7 @@ staff = Table(
     Column("agency", String(64), primary_key=True),
     Column("person_id", String(64), primary_key=True),
     Column("name", String(100), nullable=False),
+    Column("position", String(60)),                     # 职务, printed on the 意见书
     Column("roles", JSON, nullable=False),              # officer, reviewer, legal_counsel
     Column("legal_qualification", Boolean, nullable=False),
     Column("qualification_no", String(64)),

@@ -53,6 +53,8 @@ def issue_opinion(p, *, actor: Actor, db, outbox, rules: Rules, now: datetime) -
             "stage": "reviewers", "final": not owed, "collective_discussion_owed": owed,
             "on_time": deadline is None or day.isoformat() <= deadline["due"],
             "revised": review["state"] == domain.CONTESTED}
+        if p["document"]:
+            review["document_info"] = {k: v for k, v in p["document"].items() if v}
         if review["state"] == domain.CONTESTED:
             review["disagreement"] = dict(review["disagreement"], resolved_by="revised_opinion")
         review["state"] = domain.AWAITING_COLLECTIVE if owed else domain.OPINION_ISSUED

@@ -104,6 +104,7 @@ def reviewer(session, agency: str, person_id: str) -> domain.Reviewer:
                        "register_staff first", details={"person_id": person_id})
     done = row["prior_penalty_reviews"] + _penalty_reviews_in_system(session, agency, person_id)
     return domain.Reviewer(person_id=row["person_id"], name=row["name"],
+                           position=row["position"],
                            roles=tuple(row["roles"]),
                            legal_qualification=row["legal_qualification"],
                            qualification_no=row["qualification_no"],

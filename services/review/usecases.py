@@ -42,7 +42,7 @@ def _new_review(session, *, agency: str, ruleset, p: dict, verdict: dict, actor:
     review = {
         "id": str(uuid.uuid4()), "agency": agency, "ruleset": ruleset.ref,
         "case_id": p["case_id"], "case_no": p["case_no"], "proposal_seq": p["proposal_seq"],
-        "decision": p["decision"], "party": p["party"],
+        "case_title": p.get("case_title"), "decision": p["decision"], "party": p["party"],
         "classification": {"major": verdict["major"], "fired": verdict["fired"]},
         "handlers": p["handlers"], "participants": p.get("participants", []),
         "state": domain.AWAITING_MATERIALS, "requested_at": now, "requested_by": actor["id"],
@@ -50,7 +50,8 @@ def _new_review(session, *, agency: str, ruleset, p: dict, verdict: dict, actor:
         "received_on": None, "complete_on": None, "clock_start": None, "stops": [],
         "extension": None, "deadline": None, "first_deadline": None, "reminded_for": None,
         "overdue_for": None, "assignments": [], "interests": [], "findings": {},
-        "opinion": None, "disagreement": None, "collective": None, "updated_at": now}
+        "opinion": None, "disagreement": None, "collective": None, "document_info": None,
+        "updated_at": now}
     session.execute(insert(reviews), review)
     return review
 
@@ -175,7 +176,8 @@ def register_staff(p, *, actor: Actor, db, outbox, rules: Rules, now: datetime) 
                             .where(staff.c.person_id == p["person_id"]).values(**row))
         else:
             session.execute(insert(staff), row)
-    return {k: row[k] for k in ("agency", "person_id", "name", "roles", "legal_qualification",
+    return {k: row[k] for k in ("agency", "person_id", "name", "position", "roles",
+                                "legal_qualification",
                                 "qualification_no", "prior_penalty_reviews", "active", "note")}
 
 
@@ -221,6 +223,7 @@ def _assign(p, *, actor: Actor, db, rules: Rules, now: datetime) -> dict:
                 details={"problems": [x["code"] for x in problems],
                          "basis": problems[0]["basis"]})
         assignment = {"reviewer_id": person.person_id, "name": person.name,
+                      "position": person.position,
                       "reason": domain.assignment_reason(person, review["decision"]["act_type"],
                                                          rs, p["reason"]),
                       "legal_qualification": person.legal_qualification,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 06:48:04.702842
+Create Date: 2026-11-21 06:52:51.571237
 """
 from alembic import op
 import sqlalchemy as sa
@@ -58,6 +58,7 @@ def upgrade():
     sa.Column('ruleset', sa.String(length=80), nullable=False),
     sa.Column('case_id', sa.String(length=36), nullable=False),
     sa.Column('case_no', sa.String(length=64), nullable=False),
+    sa.Column('case_title', sa.String(length=200), nullable=True),
     sa.Column('proposal_seq', sa.Integer(), nullable=False),
     sa.Column('decision', sa.JSON(), nullable=False),
     sa.Column('party', sa.JSON(), nullable=True),
@@ -85,6 +86,7 @@ def upgrade():
     sa.Column('opinion', sa.JSON(), nullable=True),
     sa.Column('disagreement', sa.JSON(), nullable=True),
     sa.Column('collective', sa.JSON(), nullable=True),
+    sa.Column('document_info', sa.JSON(), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reviews')),
     sa.UniqueConstraint('case_id', 'proposal_seq', name='uq_reviews_proposal')
@@ -96,6 +98,7 @@ def upgrade():
     sa.Column('agency', sa.String(length=64), nullable=False),
     sa.Column('person_id', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('position', sa.String(length=60), nullable=True),
     sa.Column('roles', sa.JSON(), nullable=False),
     sa.Column('legal_qualification', sa.Boolean(), nullable=False),
     sa.Column('qualification_no', sa.String(length=64), nullable=True),
