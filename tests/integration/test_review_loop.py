@@ -1,0 +1,203 @@
+"""The loop between the record keeper and the review board over real RabbitMQ (a vhost per
+test), each service on its own database (SQLite files, or two PostgreSQL databases):
+decision_proposed → a review request; opinion_issued → an entry in the case's chain; records
+refuses a major decision until then, and names the review board when it is not deployed.
+Poison events are dead-lettered with their reason; redelivered events change nothing."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+from kombu import Connection, Exchange, Producer
+from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy import create_engine, text
+
+from services.records.service import RecordsService
+from services.review.service import ReviewService
+from shared import demo_case
+from shared.actor import TokenSigner
+from shared.contracts import envelope
+from shared.errors import DomainRuleViolated, ServiceNotDeployed
+from shared.keys import KeyStore
+
+AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
+
+
+@pytest.fixture
+def second_db(request, tmp_path, db_url):
+    if db_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'review.sqlite3'}"
+    return request.getfixturevalue("make_pg_database")()
+
+
+@pytest.fixture
+def suite(container_factory, rabbit_config, db_url, second_db, tmp_path):
+    """Start the services named; returns config, an RPC proxy factory and the db urls."""
+    keys = str(tmp_path / "keys")
+    urls = {"records": db_url, "review": second_db}
+    classes = {"records": RecordsService, "review": ReviewService}
+    signer = TokenSigner(KeyStore(keys).token_key())
+    config = dict(rabbit_config, KEYS_DIR=keys, AGENCIES=AGENCIES)
+
+    def start(*names):
+        for name in names:
+            container_factory(classes[name], dict(config, DATABASE_URL=urls[name])).start()
+
+    def rpc(role="officer"):
+        token = signer.issue(actor_id=demo_case.ACTORS[role], role=role,
+                             agency=demo_case.AGENCY, name=demo_case.ACTORS[role])
+        return ClusterRpcProxy(config, context_data={"actor_token": token}, timeout=20)
+
+    return start, rpc, config, urls
+
+
+def run_case(rpc, plan, until_method=None) -> dict:
+    ctx = {"decision_no": "陵应急罚〔2025〕501号"}
+    proxies = {role: rpc(role) for role in {s.role for s in plan}}
+    clients = {role: p.start() for role, p in proxies.items()}
+    try:
+        for step in plan:
+            call = getattr(getattr(clients[step.role], step.service), step.method)
+            if step.expect_error:
+                with pytest.raises(Exception) as err:
+                    demo_case.perform(step, call, ctx)
+                assert getattr(err.value, "code", None) == step.expect_error, err.value
+                continue
+            demo_case.remember(ctx, step, demo_case.perform(step, call, ctx))
+            if step.method == until_method:
+                break
+    finally:
+        for p in proxies.values():
+            p.stop()
+    return ctx
+
+
+def test_a_major_decision_passes_through_the_review_board(suite):
+    start, rpc, _, urls = suite
+    start("records", "review")
+    ctx = run_case(rpc, demo_case.steps("陵应急立〔2025〕501号", with_review=True))
+    with rpc("head") as head:
+        entries = head.records.get_entries(case_id=ctx["case_id"])
+        review = head.review.get_review(review_id=ctx["review_id"])
+        verdict = head.records.verify_case(case_id=ctx["case_id"])
+    kinds = [e["kind"] for e in entries]
+    review_entry = entries[kinds.index("legal_review")]
+    issued = entries[kinds.index("decision_issued")]
+    content = review_entry["content"]
+    # the opinion entered the chain through the event, before the decision, by the reviewer
+    assert kinds.index("decision_proposed") < kinds.index("legal_review") < kinds.index(
+        "decision_issued")
+    assert (review_entry["actor_id"], review_entry["actor_role"]) == (demo_case.REVIEWER, "reviewer")
+    assert (content["review_id"], content["opinion"], content["approving"], content["final"]) \
+        == (ctx["review_id"], "approve", True, True)
+    assert [c["destination"] for c in content["document"]["copies"]] == [
+        "case_file", "review_archive"]
+    assert content["document"]["data"]["doc_number"] == "陵应急法审〔2025〕501号"
+    assert issued["content"]["legal_review_seq"] == review_entry["seq"]
+    assert verdict["ok"]
+    # the review's own record: requested from the event, the refused assignment kept
+    assert review["state"] == "opinion_issued" and review["source_message_id"]
+    assert review["deadline"]["due"] == "2025-10-29"
+    actions = [h["action"] for h in review["history"]]
+    assert actions[0] == "requested" and "assignment_refused" in actions
+    assert review["history"][0]["body"]["via"] == "records.decision_proposed.v1"
+
+
+def test_records_alone_names_the_missing_review_board(suite):
+    start, rpc, _, _ = suite
+    start("records")
+    plan = demo_case.steps("陵应急立〔2025〕502号", with_review=False)
+    ctx = run_case(rpc, plan, until_method="propose_decision")
+    with rpc("head") as head:
+        with pytest.raises(ServiceNotDeployed) as err:
+            head.records.issue_decision(case_id=ctx["case_id"],
+                                        proposal_seq=ctx["proposal_seq"],
+                                        decision_no="陵应急罚〔2025〕502号",
+                                        issued_at="2025-10-21T10:00:00+08:00",
+                                        signed_by="王建军")
+    assert err.value.details["service"] == "review"
+    assert "review board (service `review`) is not deployed" in err.value.message
+
+
+def _publish(config, body: dict, routing_key: str = "decision_proposed.v1") -> None:
+    with Connection(config["AMQP_URI"]) as conn:
+        Producer(conn.default_channel).publish(
+            json.dumps(body, ensure_ascii=False), routing_key=routing_key,
+            exchange=Exchange("records.events", type="topic", durable=True),
+            content_type="application/json", delivery_mode=2)
+
+
+def _proposed(case_id: str, **changes) -> dict:
+    from contracts.records import CONTRACT
+    data = dict(CONTRACT.event("decision_proposed.v1").example, case_id=case_id, **changes)
+    return envelope(CONTRACT, "decision_proposed.v1", data, agency="lingchuan-emergency",
+                    actor={"id": "officer-lc-017", "role": "officer"},
+                    ruleset="lingchuan-emergency@1")
+
+
+def test_poison_events_are_dead_lettered_and_redeliveries_change_nothing(suite, rabbit_api):
+    start, rpc, config, urls = suite
+    start("review")
+    vhost = config["AMQP_URI"].rsplit("/", 1)[1]
+    good = _proposed(str(uuid.uuid4()))
+    bad = dict(_proposed(str(uuid.uuid4())), data={"case_id": "x"})   # most fields missing
+    for body in (good, bad, good):           # the good one twice: a redelivery
+        _publish(config, body)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        dlq = rabbit_api.queues(vhost.replace("%2F", "/")).get("dlq.review", {})
+        if dlq.get("messages_ready", dlq.get("messages", 0)):
+            break
+        time.sleep(0.2)
+    with Connection(config["AMQP_URI"]) as conn:
+        msg = None
+        while msg is None and time.monotonic() < deadline + 5:
+            msg = conn.default_channel.basic_get("dlq.review", no_ack=True) or time.sleep(0.1)
+    assert msg is not None, "the poison message was not dead-lettered"
+    headers = msg.headers
+    assert json.loads(msg.body)["message_id"] == bad["message_id"]
+    assert headers["x-dead-error"] == "ValidationFailed"
+    assert "data.party" in headers["x-dead-reason"] and "required" in headers["x-dead-reason"]
+    assert headers["x-original-routing-key"] == "decision_proposed.v1"
+    assert headers["x-handler"] == "review.on_decision_proposed"
+    with rpc("legal_unit") as client:
+        assert client.review.health()["service"] == "review"   # the worker lives on
+        reviews = client.review.list_reviews(agency="lingchuan-emergency")
+    assert [r["case_id"] for r in reviews] == [good["data"]["case_id"]]
+    engine = create_engine(urls["review"])
+    with engine.connect() as c:
+        assert c.execute(text("select count(*) from inbox")).scalar() == 1
+    engine.dispose()
+
+
+def test_a_passed_review_still_needs_the_decision_maker(suite):
+    """Even with the review board deployed, records keeps its own gate: an opinion that does
+    not approve blocks the decision, named as such."""
+    start, rpc, _, _ = suite
+    start("records", "review")
+    plan = demo_case.steps("陵应急立〔2025〕503号", with_review=True)
+    cut = [s.method for s in plan].index("issue_opinion")
+    ctx = run_case(rpc, plan[:cut])
+    with rpc("reviewer") as reviewer:
+        reviewer.review.issue_opinion(review_id=ctx["review_id"], opinion="further_investigation",
+                                      reasons="证据不足，退回补充调查",
+                                      issued_at="2025-10-24T15:00:00+08:00")
+    with rpc("head") as head:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                head.records.issue_decision(case_id=ctx["case_id"],
+                                            proposal_seq=ctx["proposal_seq"],
+                                            decision_no="陵应急罚〔2025〕503号",
+                                            issued_at="2025-10-27T10:00:00+08:00",
+                                            signed_by="王建军")
+            except DomainRuleViolated as exc:
+                if exc.code == "legal_review_required" and time.monotonic() < deadline:
+                    time.sleep(0.1)   # the opinion is still on its way
+                    continue
+                assert exc.code == "legal_review_not_approving"
+                assert exc.details["opinion"] == "further_investigation"
+                break
+            pytest.fail("a decision was issued on a non-approving opinion")
