@@ -73,7 +73,7 @@ def test_demo_case_over_rpc_publishes_its_events(records):
     config, proxy, _ = records
     conn, queue = tap(config)
     ctx = {"decision_no": "陵应急罚〔2025〕77号"}
-    plan = demo_case.steps("陵应急立〔2025〕77号")
+    plan = demo_case.steps("陵应急立〔2025〕77号", with_review=False)
     proxies = {role: proxy(role) for role in {s.role for s in plan}}
     rpcs = {role: p.start() for role, p in proxies.items()}
     try:

@@ -12,7 +12,8 @@ from contracts.records import CONTRACT
 from services.records import decisions, findings, queries, usecases
 from shared import demo_case
 from shared.contracts import load
-from shared.errors import DomainRuleViolated, Forbidden, NotFound, ValidationFailed
+from shared.errors import (DomainRuleViolated, Forbidden, NotFound, SanxiangError,
+                           ValidationFailed)
 from tests.unit.records.conftest import actor
 
 DECISIONS = {"propose_decision", "enter_legal_review", "issue_decision"}
@@ -26,17 +27,19 @@ def call(env, method, payload, who):
     module = (decisions if method in DECISIONS else usecases if method in WRITES
               else queries)
     deps = env.deps() if method in WRITES else dict(db=env.db, now=env.now)
+    if method == "issue_decision":
+        deps["peers"] = env.peers
     return getattr(module, method)(request, actor=who, **deps)
 
 
 def run_demo(env, until=None):
     ctx = {"decision_no": "陵应急罚〔2025〕31号"}
-    for step in demo_case.steps("陵应急立〔2025〕31号"):
+    for step in demo_case.steps("陵应急立〔2025〕31号", with_review=False):
         if until and step.method == until:
             return ctx
         who = actor(step.role)
         if step.expect_error:
-            with pytest.raises(DomainRuleViolated) as err:
+            with pytest.raises(SanxiangError) as err:
                 call(env, step.method, step.payload(ctx), who)
             assert err.value.code == step.expect_error
             continue
@@ -122,7 +125,7 @@ def test_illegal_transition_and_archived_case_are_refused(env):
 def run_demo_all(env):
     env.now = datetime(2025, 12, 1, tzinfo=timezone.utc)
     ctx = {"decision_no": "陵应急罚〔2025〕32号"}
-    for step in demo_case.steps("陵应急立〔2025〕32号"):
+    for step in demo_case.steps("陵应急立〔2025〕32号", with_review=False):
         if not step.expect_error:
             demo_case.remember(ctx, step, call(env, step.method, step.payload(ctx),
                                                actor(step.role)))
