@@ -3,6 +3,7 @@ which stage, the hash chain, masking for a party's view. No framework imports he
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass
 from typing import Iterable
@@ -122,13 +123,22 @@ class ChainBreak:
                 "found": self.found}
 
 
-def verify_chain(rows: Iterable[tuple[int, str, str, str]], *, note_seq: int | None = None
-                 ) -> tuple[int, ChainBreak | None, str | None]:
-    """rows: (seq, body, prev_hash, entry_hash) in seq order. Returns (entries checked, the
-    first break or None, the recomputed hash at `note_seq`). Every link is recomputed from
+def verify_chain(rows: Iterable[tuple[int, str | bytes, str | bytes, str | bytes]], *,
+                 note_seq: int | None = None) -> tuple[int, ChainBreak | None, str | None]:
+    """rows: (seq, body, prev_hash, entry_hash) in seq order, the texts either all str or all
+    UTF-8 bytes (as a driver can hand them over without decoding). Returns (entries checked,
+    the first break or None, the recomputed hash at `note_seq`). Every link is recomputed from
     the bodies, so an edited body, a deleted or reordered entry, or a rewritten hash all show
     at the first entry affected; the hash at `note_seq` is what a signed checkpoint covers."""
-    prev = GENESIS
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return 0, None, None
+    rows = itertools.chain((first,), rows)
+    if isinstance(first[1], str):  # hash the UTF-8 bytes, as link_hash does
+        rows = ((seq, body.encode("utf-8"), prev.encode("utf-8"), h.encode("utf-8"))
+                for seq, body, prev, h in rows)
+    prev = _GENESIS_BYTES
     expected_seq = 1
     noted = None
     sha256 = hashlib.sha256
@@ -137,20 +147,27 @@ def verify_chain(rows: Iterable[tuple[int, str, str, str]], *, note_seq: int | N
             return expected_seq - 1, ChainBreak(expected_seq, "missing entry",
                                                 str(expected_seq), str(seq)), noted
         if stored_prev != prev:
-            return seq - 1, ChainBreak(seq, "previous-hash link broken", prev,
-                                       stored_prev), noted
-        h = sha256(prev.encode("ascii"))
+            return seq - 1, ChainBreak(seq, "previous-hash link broken", _text(prev),
+                                       _text(stored_prev)), noted
+        h = sha256(prev)
         h.update(b"\n")
-        h.update(body.encode("utf-8"))
-        actual = h.hexdigest()
+        h.update(body)
+        actual = h.hexdigest().encode("ascii")
         if actual != stored_hash:
-            return seq - 1, ChainBreak(seq, "content does not match its hash", actual,
-                                       stored_hash), noted
+            return seq - 1, ChainBreak(seq, "content does not match its hash", _text(actual),
+                                       _text(stored_hash)), noted
         if seq == note_seq:
-            noted = actual
+            noted = actual.decode("ascii")
         prev = actual
         expected_seq += 1
     return expected_seq - 1, None, noted
+
+
+_GENESIS_BYTES = GENESIS.encode("ascii")
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
 def checkpoint_statement(case_id: str, seq: int, head_hash: str, signed_at: str) -> str:

@@ -101,19 +101,48 @@ def verify_case(p, *, actor, db, signing_key, now) -> dict:
         actor.require("officer", "head", "legal_unit", "supervisor", agency=case["agency"])
         log_access(session, actor, "verify_case", case=case, outcome="granted", now=now)
     with db.read() as session:
-        rows = session.execute(select(entries.c.seq, entries.c.body, entries.c.prev_hash,
-                                      entries.c.entry_hash)
-                               .where(entries.c.case_id == case["id"])
-                               .order_by(entries.c.seq)).all()
         latest = session.execute(select(checkpoints).where(checkpoints.c.case_id == case["id"])
                                  .order_by(checkpoints.c.id.desc()).limit(1)).mappings().first()
-    checked, bad, at_checkpoint = domain.verify_chain(
-        rows, note_seq=latest["seq"] if latest is not None else None)
+        checked, bad, at_checkpoint = verify_stored_chain(
+            session, case["id"], latest["seq"] if latest is not None else None)
     report = _checkpoint_report(latest, at_checkpoint, signing_key)
     return {"case_id": case["id"], "ok": bad is None and (report is None or report["valid"]),
             "entries_checked": checked, "head_seq": case["head_seq"],
             "head_hash": case["head_hash"], "first_bad": bad.to_dict() if bad else None,
             "checkpoint": report}
+
+
+_CHAIN_ROWS = "SELECT seq, body, prev_hash, entry_hash FROM entries WHERE case_id = {} ORDER BY seq"
+
+
+def verify_stored_chain(session, case_id: str, note_seq: int | None):
+    """domain.verify_chain over a case's entries as the database holds them. Reading the rows
+    costs more than hashing them, so they come through the driver's own cursor with the
+    texts as raw UTF-8 bytes (nothing decoded only to be encoded again for hashing); on
+    PostgreSQL through a server-side cursor in batches, so a long chain is streamed into the
+    hashing, not held in memory whole."""
+    dbapi = session.connection().connection  # the pooled DBAPI connection of this session
+    if session.bind.dialect.name == "postgresql":
+        from psycopg2.extensions import BYTES, register_type
+        cur = dbapi.cursor("sanxiang_verify_chain")
+        try:
+            register_type(BYTES, cur)  # text columns as bytes, for this cursor only
+            cur.itersize = 500
+            cur.execute(_CHAIN_ROWS.format("%s"), (case_id,))
+            return domain.verify_chain(cur, note_seq=note_seq)
+        finally:
+            cur.close()
+    raw = dbapi.driver_connection
+    factory, raw.text_factory = raw.text_factory, bytes
+    try:
+        cur = raw.cursor()
+        try:
+            cur.execute(_CHAIN_ROWS.format("?"), (case_id,))
+            return domain.verify_chain(cur, note_seq=note_seq)
+        finally:
+            cur.close()
+    finally:
+        raw.text_factory = factory
 
 
 def _checkpoint_report(latest, recomputed: str | None, signing_key) -> dict | None:

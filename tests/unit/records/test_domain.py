@@ -87,3 +87,15 @@ def test_party_view_masks_informants_everywhere():
     text = {"summary": "举报人张三丰（电话13800138000）反映", "list": ["张三丰"]}
     assert domain.mask_for_party(text, secrets) == {
         "summary": f"举报人{domain.MASK}（电话{domain.MASK}）反映", "list": [domain.MASK]}
+
+
+def test_chain_read_as_bytes_verifies_the_same():
+    rows = _chain([{"n": i, "名": "张三"} for i in range(5)])
+    as_bytes = [(seq, body.encode(), prev.encode(), h.encode()) for seq, body, prev, h in rows]
+    assert domain.verify_chain(as_bytes, note_seq=3) == (5, None, rows[2][3])
+    seq, body, prev, h = as_bytes[2]
+    as_bytes[2] = (seq, body.replace("张".encode(), "李".encode()), prev, h)
+    checked, bad, _ = domain.verify_chain(as_bytes)
+    assert checked == 2 and bad.seq == 3 and bad.problem == "content does not match its hash"
+    assert bad.found == h.decode() and isinstance(bad.expected, str)
+    assert domain.verify_chain([]) == (0, None, None)
