@@ -8,9 +8,11 @@ exchange, routing key, handler and error. Operators see them in the management U
 move them back to ``<source>.events`` once the cause is fixed."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
 from datetime import datetime
+from typing import Iterator
 
 from kombu import Exchange, Queue
 from nameko.amqp.publish import Publisher
@@ -55,6 +57,21 @@ def incoming(contract: Contract, body) -> dict:
     event = contract.event(envelope["event_type"])
     envelope["data"] = load(event.schema, body["data"], what=f"{event.type} data", path="data")
     return envelope
+
+
+@contextlib.contextmanager
+def once(db, table: Table, contract: Contract, body, now: datetime
+         ) -> Iterator[tuple[object, dict | None]]:
+    """Handle an event once: validate it against its producer's contract, open the write
+    transaction, and yield (session, event) — event None when this message id was handled
+    before. The message is remembered in the same transaction as the handler's effect."""
+    event = incoming(contract, body)
+    with db.transaction() as session:
+        if already_handled(session, table, event["message_id"]):
+            yield session, None
+            return
+        remember(session, table, event, now)
+        yield session, event
 
 
 def is_duplicate(exc: BaseException) -> bool:

@@ -74,12 +74,10 @@ def record_review_opinion(body: dict, *, db, outbox, rules, now) -> int | None:
     The review board's opinion carries its reviewers, findings and the data of the 意见书
     (the copy routed into the case file, 000 第九条, 002 第十三条)."""
     from contracts.review import CONTRACT as REVIEW
-    event = consumer.incoming(REVIEW, body)
-    d = event["data"]
-    with db.transaction() as session:
-        if consumer.already_handled(session, inbox, event["message_id"]):
+    with consumer.once(db, inbox, REVIEW, body, now) as (session, event):
+        if event is None:
             return None
-        consumer.remember(session, inbox, event, now)
+        d = event["data"]
         case = chain.load_case(session, d["case_id"], lock=True)
         if case["agency"] != event["agency"]:
             raise DomainRuleViolated(f"opinion of agency {event['agency']} for a case of "

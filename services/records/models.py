@@ -3,18 +3,14 @@ deleted); `cases` is a projection of it (stage, head, due dates) kept for fast r
 re-derivable from the chain; `access_log` records every read and every refusal."""
 from __future__ import annotations
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer,
-                        MetaData, String, Table, Text, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String,
+                        Table, Text, UniqueConstraint)
 
 from shared.consumer import inbox_table
 from shared.outbox import outbox_table
+from shared.schema import BigId, service_metadata
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s"})
-
-BigId = BigInteger().with_variant(Integer, "sqlite")
+metadata = service_metadata()
 
 cases = Table(
     "cases", metadata,

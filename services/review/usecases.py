@@ -80,14 +80,10 @@ def on_decision_proposed(body: dict, *, db, outbox, rules: Rules, now: datetime)
     """records.decision_proposed.v1 → a review request for a major decision. Idempotent on
     the message id; a non-major proposal is remembered and needs nothing."""
     from contracts.records import CONTRACT as RECORDS
-    event = consumer.incoming(RECORDS, body)
-    data = event["data"]
-    with db.transaction() as session:
-        if consumer.already_handled(session, inbox, event["message_id"]):
+    with consumer.once(db, inbox, RECORDS, body, now) as (session, event):
+        if event is None or not event["data"]["major"]:
             return None
-        consumer.remember(session, inbox, event, now)
-        if not data["major"]:
-            return None
+        data = event["data"]
         rs = rules.ruleset(event["ruleset"])
         verdict = {"major": True, "fired": data["fired"]}
         p = dict(data, decision=data["decision"])
