@@ -305,8 +305,9 @@ def extend_deadline(p, *, actor: Actor, db, outbox, rules: Rules, now: datetime)
     with db.transaction() as session:
         review = store.load(session, p["review_id"], lock=True)
         actor.require("head", agency=review["agency"])
+        # where the clock runs from receipt (陵川) it may run before the materials are complete
         store.require_state(review, domain.UNDER_REVIEW, domain.PAUSED,
-                            doing="extend the review period")
+                            domain.AWAITING_MATERIALS, doing="extend the review period")
         if review["extension"] is not None:
             raise Conflict("the review period was already extended once", code="already_extended")
         if review["clock_start"] is None:

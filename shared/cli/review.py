@@ -60,7 +60,7 @@ def _guarded(run):
         try:
             return run(args)
         except SanxiangError as exc:
-            print(f"sanxiang review: {exc.message}", file=sys.stderr)
+            print(f"sanxiang review: {exc.code}: {exc.message}", file=sys.stderr)
             for key, problems in (exc.details or {}).items():
                 print(f"  {key}: {problems}", file=sys.stderr)
             return 1
