@@ -16,6 +16,7 @@ from shared.contracts import dump, load
 from shared.db import Database
 from shared.errors import Forbidden
 from shared.outbox import Outbox
+from shared.peers import Peers
 from shared.rules import RulesProvider
 from shared.service import health_payload
 
@@ -30,6 +31,7 @@ class ReviewService:
     rules = RulesProvider()
     actor = ActorProvider()
     config = Config()
+    peers = Peers()
 
     def _run(self, method: str, payload: dict, fn, **deps):
         spec = CONTRACT.rpc(method)
@@ -47,7 +49,8 @@ class ReviewService:
 
     @rpc
     def health(self):
-        return health_payload(self.name, VERSION, CONTRACT, self.rules.refs())
+        missing = [] if self.peers.deployed("records") else ["records"]
+        return health_payload(self.name, VERSION, CONTRACT, self.rules.refs(), missing)
 
     @rpc
     def classify(self, **payload):

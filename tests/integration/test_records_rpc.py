@@ -67,6 +67,7 @@ def test_health_is_open_to_any_caller(records):
     assert health["service"] == "records"
     assert health["rulesets"] == ["lingchuan-emergency@1", "qinyuan-energy@1"]
     assert "case_opened.v1" in health["contracts"]["events"]
+    assert health["missing_peers"] == ["review"]  # major decisions need the review board
 
 
 def test_demo_case_over_rpc_publishes_its_events(records):

@@ -77,6 +77,9 @@ def run_case(rpc, plan, until_method=None) -> dict:
 def test_a_major_decision_passes_through_the_review_board(suite):
     start, rpc, _, urls = suite
     start("records", "review")
+    with rpc("head") as head:
+        assert head.records.health()["missing_peers"] == []
+        assert head.review.health()["missing_peers"] == []
     ctx = run_case(rpc, demo_case.steps("陵应急立〔2025〕501号", with_review=True))
     with rpc("head") as head:
         entries = head.records.get_entries(case_id=ctx["case_id"])
