@@ -40,6 +40,10 @@ def outbox_table(metadata: MetaData) -> Table:
     )
 
 
+# What a staged event row holds (the rest is the relay's); in this order.
+OUTBOX_COLUMNS = ("message_id", "event_type", "body", "created_at", "state", "attempts")
+
+
 class OutboxWriter:
     """Per-worker handle: stage events into the caller's transaction."""
 
@@ -51,14 +55,24 @@ class OutboxWriter:
 
     def stage(self, session: Session, event_type: str, data: dict, *, agency: str, actor: dict,
               ruleset: str, occurred_at: datetime | None = None) -> dict:
+        body, row = self.prepare(event_type, data, agency=agency, actor=actor, ruleset=ruleset,
+                                 occurred_at=occurred_at)
+        session.execute(self._insert, row)
+        return body
+
+    def prepare(self, event_type: str, data: dict, *, agency: str, actor: dict, ruleset: str,
+                occurred_at: datetime | None = None) -> tuple[dict, dict]:
+        """The validated event and the outbox row (OUTBOX_COLUMNS) for a caller that inserts
+        it itself, in its own transaction and statement (the record keeper's append does, so
+        the entry, the head and its event take one round trip). Counted as staged: the
+        caller must insert the row or fail its transaction."""
         body = envelope(self.contract, event_type, data, agency=agency, actor=actor,
                         ruleset=ruleset, occurred_at=occurred_at)
-        session.execute(self._insert, {
+        self.staged += 1
+        return body, {
             "message_id": body["message_id"], "event_type": event_type,
             "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-            "created_at": datetime.now(timezone.utc), "state": PENDING, "attempts": 0})
-        self.staged += 1
-        return body
+            "created_at": datetime.now(timezone.utc), "state": PENDING, "attempts": 0}
 
 
 class Outbox(DependencyProvider):
