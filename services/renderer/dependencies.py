@@ -1,21 +1,27 @@
 """The renderer's own providers: the template registry (polling the templates folder), the
-render pool that keeps docxtpl off the eventlet hub, and the PDF converter (a configured
+render worker processes that keep docxtpl off the eventlet hub, and the PDF converter (a configured
 unoserver, or one started here with its own LibreOffice profile)."""
 from __future__ import annotations
 
 import logging
+import os
+import pickle
+import sys
 from pathlib import Path
 
 import eventlet
-from eventlet import tpool
 from eventlet.event import Event as GreenEvent
+from eventlet.green import subprocess
+from eventlet.queue import LightQueue
 from nameko.extensions import DependencyProvider
 
 from services.renderer import library
 from services.renderer.pdf import (LocalUnoserver, PdfUnavailable, UnoserverClient,
                                    local_unavailable_reason)
 from services.renderer.registry import Registry
-from services.renderer.rendering import Stamp, render_docx
+from services.renderer.rendering import Stamp
+from services.renderer.worker import read_frame, write_frame
+from shared.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +45,89 @@ class TemplateRegistry(DependencyProvider):
         return self.registry
 
 
+class _Process:
+    def __init__(self):
+        root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            filter(None, [root, os.environ.get("PYTHONPATH")])))
+        self.proc = subprocess.Popen([sys.executable, "-m", "services.renderer.worker"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+
+    def call(self, job: bytes) -> tuple:
+        write_frame(self.proc.stdin, job)
+        frame = read_frame(self.proc.stdout)
+        if frame is None:
+            raise EOFError(f"render worker {self.proc.pid} exited ({self.proc.poll()})")
+        return pickle.loads(frame)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()  # EOF: the worker returns
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
 class Renderer:
-    """docxtpl in a native thread (eventlet.tpool): the hub keeps answering heartbeats while
-    a long document renders, so the broker never takes the call back and redelivers it."""
+    """docxtpl in worker processes (see services.renderer.worker): the hub only waits on a pipe,
+    so it keeps answering heartbeats while a long document renders and the broker never takes
+    the call back to deliver it again."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._idle: LightQueue = LightQueue()
+        self._all: list[_Process] = []
+        for _ in range(size):
+            self._add()
+
+    def _add(self):
+        p = _Process()
+        self._all.append(p)
+        self._idle.put(p)
 
     def render_docx(self, template: bytes, data: dict, stamp: Stamp) -> bytes:
-        return tpool.execute(render_docx, template, data, stamp)
+        job = pickle.dumps((template, data, stamp), protocol=pickle.HIGHEST_PROTOCOL)
+        p = self._idle.get()
+        try:
+            reply = p.call(job)
+        except BaseException:
+            # a worker that died, or a call cut short mid-frame: never reuse it
+            self._all.remove(p)
+            eventlet.spawn_n(p.stop)
+            self._add()
+            raise
+        self._idle.put(p)
+        if reply[0] == "ok":
+            return reply[1]
+        # valid data, yet the template does not render: the template is at fault
+        raise ConfigurationError(f"template {stamp.template_id}@{stamp.version} does not render "
+                           f"this data: {reply[1]}: {reply[2]}",
+                           details={"template_id": stamp.template_id,
+                                    "version": str(stamp.version), "error": reply[2]},
+                                 code="template_render_failed", message_zh="文书模板无法生成文书")
+
+    def close(self):
+        for p in self._all:
+            p.stop()
+        self._all = []
 
 
 class RenderPool(DependencyProvider):
     def setup(self):
-        self.renderer = Renderer()
+        self.size = int(self.container.config.get("RENDER_PROCESSES") or min(os.cpu_count() or 1, 4))
+        self.renderer: Renderer | None = None
+
+    def start(self):
+        self.renderer = Renderer(self.size)
+
+    def stop(self):
+        if self.renderer is not None:
+            self.renderer.close()
+            self.renderer = None
+
+    kill = stop
 
     def get_dependency(self, worker_ctx):
         return self.renderer

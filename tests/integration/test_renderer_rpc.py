@@ -98,7 +98,8 @@ def test_render_docx_and_pdf_stamped_with_fonts_embedded_and_announced(renderer,
     assert props["identifier"] == f"sanxiang:{TID}@1"
     assert props["keywords"] == (f"template={TID}; version=1; template_sha256="
                                  f"{result['template_sha256']}; data_sha256={result['data_sha256']}")
-    assert result["template_sha256"] == hashlib.sha256(template_docx()).hexdigest()
+    assert result["template_sha256"] == hashlib.sha256(
+        (tmp_path / "templates" / TID / "1" / "template.docx").read_bytes()).hexdigest()
     pdf = base64.b64decode(result["outputs"][1]["content_base64"])
     assert pdf.startswith(b"%PDF")
     fonts = pdf_fonts(pdf, tmp_path)

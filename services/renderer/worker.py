@@ -1,0 +1,56 @@
+"""A render worker process: reads jobs from stdin and writes results to stdout, one at a time.
+docxtpl spends long stretches in C (regular expressions and lxml over the whole document XML)
+holding the GIL, which a thread (eventlet.tpool) would share with the service's eventlet hub
+and its broker heartbeats; a separate process shares nothing and uses another core.
+
+Frames are a 4-byte big-endian length and a pickle: in (template, data, stamp), out
+("ok", docx bytes) or ("error", exception type, message). Only the parent writes to stdin."""
+from __future__ import annotations
+
+import pickle
+import struct
+import sys
+
+HEADER = struct.Struct(">I")
+
+
+def _read(stream, size: int) -> bytes | None:
+    chunks, left = [], size
+    while left:
+        chunk = stream.read(left)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(stream) -> bytes | None:
+    """One frame's body, or None at end of stream."""
+    head = _read(stream, HEADER.size)
+    return None if head is None else _read(stream, HEADER.unpack(head)[0])
+
+
+def write_frame(stream, body: bytes) -> None:
+    stream.write(HEADER.pack(len(body)) + body)
+    stream.flush()
+
+
+def main() -> int:
+    from services.renderer.rendering import render_docx
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing but frames on the real stdout
+    while True:
+        frame = read_frame(stdin)
+        if frame is None:
+            return 0
+        template, data, stamp = pickle.loads(frame)
+        try:
+            reply = ("ok", render_docx(template, data, stamp))
+        except Exception as exc:  # the template's fault, reported to the caller
+            reply = ("error", type(exc).__name__, str(exc))
+        write_frame(stdout, pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
