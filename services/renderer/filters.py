@@ -11,6 +11,7 @@ LOWER = "零一二三四五六七八九"
 LOWER_UNITS = ("", "十", "百", "千")
 GROUPS = ("", "万", "亿", "万亿")
 CENT = Decimal("0.01")
+LIMIT = Decimal(10) ** 16
 
 
 def _amount(value) -> Decimal:
@@ -20,8 +21,8 @@ def _amount(value) -> Decimal:
         amount = Decimal(str(value).replace(",", "").strip())
     except InvalidOperation:
         raise ValueError(f"not an amount: {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"not a non-negative amount: {value!r}")
+    if not amount.is_finite() or amount < 0 or amount >= LIMIT:
+        raise ValueError(f"not an amount from 0 to 9999万亿: {value!r}")
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 

@@ -195,3 +195,25 @@ def test_changed_template_file_is_picked_up_without_restart_and_old_version_kept
     assert docx_of(again) == docx_of(before)  # the old version re-renders byte for byte
     assert [(v["version"], v["source"]) for v in versions] == [(1, f"{TID}/1"), (2, f"{TID}/1")]
     assert count(db_url, "template_versions") == 2
+
+
+def test_shipped_penalty_decision_without_pdf_gives_docx_and_says_why(container_factory,
+                                                                       rabbit_config, tmp_path):
+    import yaml
+    from services.renderer.library import default_root
+    config = dict(rabbit_config, DATABASE_URL=f"sqlite:///{tmp_path / 'r.sqlite3'}",
+                  KEYS_DIR=str(tmp_path / "keys"), AGENCIES=AGENCIES, PDF="off")
+    container_factory(RendererService, config).start()
+    sample = yaml.safe_load((default_root() / "penalty_decision" / "1" / "manifest.yaml")
+                            .read_text("utf-8"))["sample"]
+    token = TokenSigner(KeyStore(tmp_path / "keys").token_key()).issue(
+        actor_id="legal-1", role="legal_unit", agency="lingchuan-emergency")
+    with ServiceRpcProxy("renderer", config, context_data={"actor_token": token},
+                         timeout=30) as rpc:
+        result = rpc.render(template_id="penalty_decision", data=sample, formats=["docx", "pdf"])
+        assert rpc.health()["pdf"] == {"available": False, "reason": result["notes"][0]["message"]}
+    assert [o["format"] for o in result["outputs"]] == ["docx"]
+    assert result["notes"] == [{"code": "pdf_unavailable", "message":
+                                "PDF is switched off in this deployment (PDF: off); docx only"}]
+    texts = "\n".join(p.text for p in Document(io.BytesIO(docx_of(result))).paragraphs)
+    assert sample["doc_number"] in texts and "行政处罚决定书" in texts

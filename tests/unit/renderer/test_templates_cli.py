@@ -1,0 +1,94 @@
+"""`sanxiang templates list|lint|preview` on the shipped templates and on broken ones."""
+import io
+import zipfile
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from services.renderer.library import default_root
+from services.renderer.pdf import local_unavailable_reason
+from shared.cli import main as cli
+from tests.unit.renderer.converter import pdf_fonts
+from tests.unit.renderer.fixtures import SAMPLE, template_docx, write_template
+
+
+def test_list_shows_ids_versions_and_chinese_titles(capsys):
+    assert cli(["templates", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) >= 13
+    assert any(line.split() == ["penalty_decision", "v1", "行政处罚决定书"] for line in lines)
+
+
+def test_the_shipped_templates_lint_clean(capsys):
+    assert cli(["templates", "lint"]) == 0, capsys.readouterr().out
+
+
+def split_tag_docx() -> bytes:
+    """'{{ party_name }}' typed in two goes, the second half bold."""
+    doc = Document(io.BytesIO(template_docx()))
+    para = doc.add_paragraph()
+    para.add_run("当事人：{{ party_")
+    para.add_run("name }}").bold = True
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def test_lint_names_file_and_problem_and_fails(tmp_path, capsys):
+    root = tmp_path / "templates"
+    write_template(root, "split", docx=split_tag_docx())
+    write_template(root, "undeclared", docx=template_docx("{{ case_no }}"))
+    write_template(root, "bad_sample", sample=dict(SAMPLE, fine_amount="六万"))
+    # a missing attribute: only the StrictUndefined render of the sample sees it
+    write_template(root, "strict", docx=template_docx("{{ rows[0].note }}"))
+    assert cli(["templates", "lint", "--dir", str(root)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "templates/bad_sample/1/manifest.yaml: sample.fine_amount: must be a CNY amount as a "
+        "decimal string, e.g. \"60000.00\"",
+        "templates/split/1/template.docx: word/document.xml: tag '{{ party_name }}' is split "
+        "across 2 runs with different formatting; retype it in one go with one format",
+        "templates/strict/1/template.docx: the sample does not render (StrictUndefined): "
+        "UndefinedError: 'dict object' has no attribute 'note'",
+        "templates/undeclared/1/template.docx: uses {{ case_no }}, which manifest.yaml does not "
+        "declare in fields",
+        "templates/undeclared/1/template.docx: the sample does not render (StrictUndefined): "
+        "UndefinedError: 'case_no' is undefined",
+    ]
+    assert cli(["templates", "lint", "split", "--dir", str(root)]) == 1
+    assert cli(["templates", "lint", "nothing_here", "--dir", str(root)]) == 1
+
+
+def test_preview_writes_docx_pdf_and_png_of_page_one(tmp_path, capsys, unoserver, monkeypatch):
+    host, port = unoserver.client.url.removeprefix("http://").split(":")
+    monkeypatch.setenv("UNOSERVER_HOST", host)
+    monkeypatch.setenv("UNOSERVER_PORT", port)
+    out = tmp_path / "preview"
+    assert cli(["templates", "preview", "penalty_decision", "--version", "1",
+                "--out", str(out)]) == 0
+    printed = dict(line.split(": ", 1) for line in capsys.readouterr().out.splitlines())
+    assert printed == {"docx": f"{out}/penalty_decision-v1.docx",
+                       "pdf": f"{out}/penalty_decision-v1.pdf",
+                       "png": f"{out}/penalty_decision-v1-page1.png"}
+    assert zipfile.is_zipfile(printed["docx"])
+    assert open(printed["png"], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    fonts = pdf_fonts(open(printed["pdf"], "rb").read(), tmp_path)
+    # the official names in the template (仿宋_GB2312, 方正小标宋简体…) became the free
+    # stand-ins, embedded; no Latin fallback face carries the Chinese text
+    assert "FandolFang-Regular" in fonts, fonts
+    assert any(name.startswith("NotoSerifCJK") for name in fonts), fonts
+    assert set(fonts.values()) == {"yes"}, fonts
+
+
+def test_without_libreoffice_the_reason_says_so(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH with no soffice on it
+    reason = local_unavailable_reason()
+    assert reason.startswith("LibreOffice (soffice) is not installed on this host")
+    assert "docx only" in reason
+
+
+def test_normal_style_of_the_shipped_penalty_decision_names_an_east_asian_font():
+    doc = Document(str(default_root() / "penalty_decision" / "1" / "template.docx"))
+    fonts = doc.styles["Normal"].element.rPr.rFonts
+    assert fonts.get(qn("w:eastAsia")) in ("仿宋_GB2312", "仿宋")
