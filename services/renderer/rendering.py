@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import struct
 import zipfile
 from dataclasses import dataclass
 
@@ -19,7 +20,6 @@ from services.renderer.filters import FILTERS
 # A document's properties say what it was made from, never when: the time of a render is not
 # part of its content, and a re-render years later must give the same bytes.
 FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -72,16 +72,32 @@ def render_docx(template: bytes, data: dict, stamp: Stamp) -> bytes:
 
 
 def deterministic_zip(blob: bytes) -> bytes:
-    """Re-write a zip with fixed entry times and attributes (python-docx stamps the wall clock)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(blob)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            dst.writestr(entry, src.read(info.filename))
-    return out.getvalue()
+    """The same zip with every entry's time set to 1980-01-01 00:00 (python-docx stamps the
+    wall clock; nothing else in its output varies). The DOS time and date fields are patched
+    in place in the local and central headers — no recompression — after zipfile has parsed
+    the archive, so the offsets are the ones it found."""
+    out = bytearray(blob)
+    with zipfile.ZipFile(io.BytesIO(blob)) as z:
+        infos = z.infolist()
+        central = z.start_dir
+    for info in infos:
+        _clear_time(out, info.header_offset, LOCAL_SIG, 10)
+    offset = central
+    for _ in infos:
+        _clear_time(out, offset, CENTRAL_SIG, 12)
+        name_len, extra_len, comment_len = struct.unpack_from("<HHH", out, offset + 28)
+        offset += 46 + name_len + extra_len + comment_len
+    return bytes(out)
+
+
+LOCAL_SIG, CENTRAL_SIG = b"PK\x03\x04", b"PK\x01\x02"
+DOS_EPOCH = struct.pack("<HH", 0, (1980 - 1980) << 9 | 1 << 5 | 1)  # 00:00:00, 1980-01-01
+
+
+def _clear_time(buf: bytearray, offset: int, signature: bytes, at: int) -> None:
+    if buf[offset:offset + 4] != signature:
+        raise ValueError(f"not a zip header at {offset}")
+    buf[offset + at:offset + at + 4] = DOS_EPOCH
 
 
 def core_properties(blob: bytes) -> dict:
