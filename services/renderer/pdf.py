@@ -166,5 +166,12 @@ class LocalUnoserver:
                     break
                 except subprocess.TimeoutExpired:
                     continue
+        if proc is not None:
+            # unoserver's exit leaves LibreOffice's launcher (oosplash) behind; it is in
+            # our process group, which nothing else shares
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         if self._own_dir:
             shutil.rmtree(self.workdir, ignore_errors=True)

@@ -92,3 +92,9 @@ def test_normal_style_of_the_shipped_penalty_decision_names_an_east_asian_font()
     doc = Document(str(default_root() / "penalty_decision" / "1" / "template.docx"))
     fonts = doc.styles["Normal"].element.rPr.rFonts
     assert fonts.get(qn("w:eastAsia")) in ("仿宋_GB2312", "仿宋")
+
+
+def test_the_unoserver_image_gets_the_same_font_aliases():
+    from services.renderer.pdf import FONTS_CONF
+    image_copy = FONTS_CONF.parents[3] / "compose" / "unoserver" / "sanxiang-fonts.conf"
+    assert image_copy.read_bytes() == FONTS_CONF.read_bytes()
