@@ -14,14 +14,19 @@ class PeerDirectory:
 
     def __init__(self, amqp_uri: str):
         self.amqp_uri = amqp_uri
-        self._seen: dict[str, tuple[float, bool]] = {}
+        self._seen: dict[str, float] = {}
 
     def deployed(self, service: str) -> bool:
-        hit = self._seen.get(service)
-        if hit and time.monotonic() - hit[0] < self.ttl_seconds:
-            return hit[1]
+        # Only a "yes" is remembered (briefly): a peer that was still starting a moment ago
+        # must not be reported missing for seconds after it came up.
+        seen = self._seen.get(service)
+        if seen is not None and time.monotonic() - seen < self.ttl_seconds:
+            return True
         answer = self._probe(service)
-        self._seen[service] = (time.monotonic(), answer)
+        if answer:
+            self._seen[service] = time.monotonic()
+        else:
+            self._seen.pop(service, None)
         return answer
 
     def _probe(self, service: str) -> bool:
