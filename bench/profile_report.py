@@ -17,8 +17,10 @@ GROUPS = [
     ("outbox stage (event envelope validation + INSERT)", ["OutboxWriter.stage"]),
     ("RPC reply publish (nameko Publisher, confirms)", ["Rpc.handle_result"]),
     ("access log / refusal", ["log_access", "record_refusal"]),
+    # the hot path's own driver calls show as the caller's self time (C frames are not
+    # sampled without --native): load_case (lock), _write_pg (entry + head + outbox)
     ("SQL: SQLAlchemy statement building + execution, psycopg2, BEGIN/COMMIT, pre-ping",
-     ["sqlalchemy/", "psycopg", "Db.transaction"]),
+     ["sqlalchemy/", "psycopg", "Db.transaction", "_write_pg (", "load_case (services"]),
     ("contract load/dump (marshmallow)", ["load (shared/contracts.py", "dump (shared/contracts.py"]),
     ("canonical JSON + sha256", ["canonical (services", "link_hash"]),
     ("actor token verify", ["TokenSigner.verify"]),

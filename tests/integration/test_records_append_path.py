@@ -1,0 +1,185 @@
+"""The record keeper's hot paths against SQLite and PostgreSQL: an append writes its entry,
+moves the head and stages its event in one transaction (in one statement on PostgreSQL);
+a head moved underneath is refused; verify reads the stored chain as bytes and still names
+the first bad entry; the relay publishes a batch under confirms, routed or kept unrouted."""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from kombu import Connection, Exchange, Queue
+from sqlalchemy import func, select, text
+
+from contracts.records import CONTRACT
+from services.records import chain, models, queries, usecases
+from shared.actor import Actor
+from shared.contracts import load
+from shared.db import make_engine, migrate, open_db
+from shared.errors import Conflict
+from shared.keys import KeyStore
+from shared.outbox import PENDING, PUBLISHED, UNROUTED, ConfirmedPublisher, OutboxWriter, \
+    relay_pending
+from shared.rules import Rules
+
+AGENCY = "lingchuan-emergency"
+NOW = datetime(2025, 10, 9, 8, 0, tzinfo=timezone.utc)
+OFFICER = Actor(id="officer-1", role="officer", agency=AGENCY)
+HEAD = Actor(id="head-1", role="head", agency=AGENCY)
+
+
+@pytest.fixture
+def records_db(db_url):
+    engine = make_engine(db_url)
+    migrate(engine, "services.records:migrations")
+    yield open_db(engine)
+    engine.dispose()
+
+
+def _deps(db):
+    return {"db": db, "now": NOW, "actor": OFFICER,
+            "outbox": OutboxWriter(models.outbox, CONTRACT),
+            "rules": Rules.from_config({"AGENCIES": {AGENCY: {"name": "陵川县应急管理局",
+                                                              "ruleset": AGENCY}}})}
+
+
+def _open_case(db) -> dict:
+    from shared import demo_case
+    payload = demo_case.steps(f"陵应急立〔2025〕{uuid.uuid4().hex[:6]}号")[0].payload({})
+    return usecases.open_case(load(CONTRACT.rpc("open_case").request, payload), **_deps(db))
+
+
+def _note(case_id: str, n: int) -> dict:
+    return load(CONTRACT.rpc("append_record").request, {
+        "case_id": case_id, "record_type": "note", "occurred_at": "2025-10-10T10:30:00+08:00",
+        "content": {"summary": f"第{n}次记录：现场调取培训台账三册并拍照留存。"}})
+
+
+def test_append_writes_entry_head_and_event_together(records_db):
+    case = _open_case(records_db)
+    deps = _deps(records_db)
+    results = [usecases.append_record(_note(case["id"], n), **deps) for n in range(3)]
+    assert [r["seq"] for r in results] == [2, 3, 4]
+    with records_db.read() as s:
+        head = s.execute(select(models.cases.c.head_seq, models.cases.c.head_hash)
+                         .where(models.cases.c.id == case["id"])).one()
+        stored = s.execute(select(models.entries.c.seq, models.entries.c.entry_hash)
+                           .where(models.entries.c.case_id == case["id"])
+                           .order_by(models.entries.c.seq)).all()
+        events = [json.loads(b) for b, in s.execute(
+            select(models.outbox.c.body).where(models.outbox.c.event_type == "entry_appended.v1")
+            .order_by(models.outbox.c.id))]
+    assert tuple(head) == (4, results[-1]["entry_hash"])
+    assert [tuple(r) for r in stored][1:] == [(r["seq"], r["entry_hash"]) for r in results]
+    assert [(e["data"]["seq"], e["data"]["entry_hash"], e["data"]["record_type"])
+            for e in events[1:]] == [(r["seq"], r["entry_hash"], "note") for r in results]
+    assert deps["outbox"].staged == 3
+    verdict = queries.verify_case({"case_id": case["id"]}, actor=HEAD, db=records_db,
+                                  signing_key=None, now=NOW)
+    assert verdict["ok"] and verdict["entries_checked"] == 4
+
+
+def test_a_head_moved_underneath_is_refused_and_nothing_is_written(records_db):
+    case = _open_case(records_db)
+    with records_db.transaction() as s:
+        locked = chain.load_case(s, case["id"], lock=True)
+    stale = dict(locked)
+    usecases.append_record(_note(case["id"], 1), **_deps(records_db))  # the head moves on
+    outbox = OutboxWriter(models.outbox, CONTRACT)
+
+    def counts():
+        with records_db.read() as s:
+            return (s.execute(select(func.count()).select_from(models.entries)).scalar(),
+                    s.execute(select(func.count()).select_from(models.outbox)).scalar())
+
+    before = counts()
+    stale["head_seq"] += 5  # a seq nobody holds: only the head's compare-and-set refuses it
+    with pytest.raises(Conflict) as err:
+        with records_db.transaction() as s:
+            entry = chain.prepare(stale, kind="record", occurred_at=NOW, actor=OFFICER,
+                                  content={"summary": "x"}, now=NOW)
+            _, row = outbox.prepare("entry_appended.v1", {
+                "case_id": case["id"], "case_no": case["case_no"], "seq": entry.seq,
+                "kind": "record", "record_type": "note", "stage": entry.row["stage"],
+                "entry_hash": entry.entry_hash}, agency=AGENCY, actor=OFFICER.ref(),
+                ruleset=case["ruleset"])
+            chain.write(s, stale, entry, [row])
+    assert err.value.code == "concurrent_append"
+    assert counts() == before
+
+
+def test_verify_names_the_first_bad_entry_read_as_bytes(records_db, tmp_path):
+    case = _open_case(records_db)
+    deps = _deps(records_db)
+    for n in range(4):
+        usecases.append_record(_note(case["id"], n), **deps)
+    key = KeyStore(tmp_path / "keys").signing_key()
+    ok = queries.verify_case({"case_id": case["id"]}, actor=HEAD, db=records_db,
+                             signing_key=key, now=NOW)
+    assert ok["ok"] and ok["entries_checked"] == 5 and ok["first_bad"] is None
+    with records_db.transaction() as s:  # an intruder edits seq 3 behind the triggers
+        if s.bind.dialect.name == "postgresql":
+            s.execute(text("ALTER TABLE entries DISABLE TRIGGER entries_append_only"))
+        else:
+            s.execute(text("DROP TRIGGER entries_no_update"))
+        s.execute(text("UPDATE entries SET body = replace(body, '台账三册', '台账两册') "
+                       "WHERE case_id = :c AND seq = 3"), {"c": case["id"]})
+    bad = queries.verify_case({"case_id": case["id"]}, actor=HEAD, db=records_db,
+                              signing_key=key, now=NOW)
+    assert bad["ok"] is False and bad["entries_checked"] == 2
+    assert bad["first_bad"]["seq"] == 3
+    assert bad["first_bad"]["problem"] == "content does not match its hash"
+    assert isinstance(bad["first_bad"]["found"], str) and len(bad["first_bad"]["found"]) == 64
+
+
+def test_relay_publishes_a_batch_under_confirms_and_keeps_the_unrouted(records_db,
+                                                                      rabbit_config):
+    exchange = Exchange("records.events", type="topic", durable=True)
+    conn = Connection(rabbit_config["AMQP_URI"])
+    tap = Queue(f"tap-{uuid.uuid4().hex[:8]}", exchange, routing_key="entry_appended.v1")
+    tap(conn.default_channel).declare()
+    outbox = OutboxWriter(models.outbox, CONTRACT)
+    data = {"case_id": str(uuid.uuid4()), "case_no": "X", "seq": 2, "kind": "record",
+            "record_type": "note", "stage": "initiation", "entry_hash": "a" * 64}
+    with records_db.transaction() as s:
+        staged = [outbox.stage(s, "entry_appended.v1", dict(data, seq=n), agency=AGENCY,
+                               actor=OFFICER.ref(), ruleset="lingchuan-emergency@1")
+                  for n in range(2, 7)]
+        outbox.stage(s, "stage_changed.v1", {  # no queue is bound for this one
+            "case_id": data["case_id"], "case_no": "X", "from_stage": "initiation",
+            "to_stage": "investigation", "seq": 7}, agency=AGENCY, actor=OFFICER.ref(),
+            ruleset="lingchuan-emergency@1")
+    publisher = ConfirmedPublisher(rabbit_config["AMQP_URI"], exchange)
+    try:
+        assert relay_pending(records_db, models.outbox, publisher) == 6
+        assert relay_pending(records_db, models.outbox, publisher) == 0
+    finally:
+        publisher.close()
+    with records_db.read() as s:
+        states = dict(s.execute(select(models.outbox.c.event_type, models.outbox.c.state)
+                                .distinct()).all())
+    assert states == {"entry_appended.v1": PUBLISHED, "stage_changed.v1": UNROUTED}
+    got = []
+    while (msg := tap(conn.default_channel).get(no_ack=True)) is not None:
+        got.append(msg)
+    conn.release()
+    assert [m.properties["message_id"] for m in got] == [e["message_id"] for e in staged]
+    assert got[0].content_type == "application/json"
+    assert got[0].delivery_info["routing_key"] == "entry_appended.v1"
+    assert json.loads(got[0].body)["data"]["seq"] == 2
+
+
+def test_relay_keeps_events_pending_when_the_broker_is_unreachable(records_db):
+    outbox = OutboxWriter(models.outbox, CONTRACT)
+    with records_db.transaction() as s:
+        outbox.stage(s, "stage_changed.v1", {
+            "case_id": str(uuid.uuid4()), "case_no": "X", "from_stage": "initiation",
+            "to_stage": "investigation", "seq": 2}, agency=AGENCY, actor=OFFICER.ref(),
+            ruleset="lingchuan-emergency@1")
+    publisher = ConfirmedPublisher("amqp://guest:guest@127.0.0.1:1//",
+                                   Exchange("records.events", type="topic", durable=True))
+    with pytest.raises(Exception):
+        relay_pending(records_db, models.outbox, publisher)
+    with records_db.read() as s:
+        assert s.execute(select(models.outbox.c.state)).scalars().all() == [PENDING]
