@@ -45,8 +45,20 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql"):
         # No pre-ping (a round trip per checkout on the hot path): a dropped connection
         # fails one call and SQLAlchemy then invalidates the pool; recycle ages them out.
-        return create_engine(url, pool_size=int(os.environ.get("DB_POOL_SIZE", "10")),
-                             max_overflow=20, pool_recycle=1800)
+        engine = create_engine(url, pool_size=int(os.environ.get("DB_POOL_SIZE", "10")),
+                               max_overflow=20, pool_recycle=1800)
+
+        @event.listens_for(engine, "before_cursor_execute", retval=True)
+        def _begin_with_first_statement(conn, cursor, statement, parameters, context,
+                                        executemany):
+            if conn.info.pop(BEGIN_PENDING, False):
+                if executemany:
+                    cursor.execute("BEGIN")
+                else:
+                    statement = "BEGIN;" + statement
+            return statement, parameters
+
+        return engine
     raise ConfigurationError(f"DATABASE_URL {url!r}: only sqlite:/// and postgresql:// are supported")
 
 
@@ -89,16 +101,71 @@ class Db:
     @contextlib.contextmanager
     def _session(self, *, write: bool) -> Iterator[Session]:
         session = self._sessions()
+        folded = None
         try:
-            if write:
+            if write and self.dialect == "postgresql":
+                folded = _FoldedBegin(session)
+            elif write:
                 session.connection(execution_options={"sanxiang_write": True})
             yield session
+            if folded is not None:
+                session.flush()  # whatever the ORM holds goes before COMMIT
+                folded.end("COMMIT")
             session.commit()
         except BaseException:
+            if folded is not None:
+                folded.end("ROLLBACK")
             session.rollback()
             raise
         finally:
+            if folded is not None:
+                folded.release()
             session.close()
+
+
+# Set on a PostgreSQL connection (its pool record's info) while a write transaction's BEGIN
+# is still to be sent: the first statement then carries it ("BEGIN;<statement>").
+BEGIN_PENDING = "sanxiang_begin_pending"
+
+
+def begin_prefix(session: Session) -> str:
+    """For code that executes on the DBAPI cursor itself: "BEGIN;" to put before its
+    statement when it is the first of a write transaction, else ""."""
+    return "BEGIN;" if session.connection().info.pop(BEGIN_PENDING, False) else ""
+
+
+class _FoldedBegin:
+    """A PostgreSQL write transaction whose BEGIN travels with its first statement, so it
+    costs no round trip of its own (psycopg2 sends BEGIN alone before the first statement).
+    The driver connection is in autocommit mode meanwhile, and the transaction is ended
+    here with an explicit COMMIT or ROLLBACK; back to normal before it returns to the pool."""
+
+    def __init__(self, session: Session):
+        conn = session.connection()
+        self.info = conn.info
+        self.dbapi = conn.connection.driver_connection
+        self.dbapi.autocommit = True
+        self.info[BEGIN_PENDING] = True
+
+    def end(self, command: str) -> None:
+        if self.info.pop(BEGIN_PENDING, False):
+            return  # no statement ran: no transaction was begun
+        if command == "ROLLBACK" and self.dbapi.closed:
+            return
+        cur = self.dbapi.cursor()
+        try:
+            cur.execute(command)
+        except Exception:
+            if command == "COMMIT":
+                raise
+            # a rollback on a broken connection: SQLAlchemy invalidates it
+        finally:
+            cur.close()
+
+    def release(self) -> None:
+        self.info.pop(BEGIN_PENDING, None)
+        if not self.dbapi.closed:
+            self.dbapi.autocommit = False
 
 
 class _NoLock:

@@ -15,6 +15,7 @@ from services.records import domain
 from services.records.models import cases, checkpoints, entries, outbox
 from shared.actor import Actor
 from shared.clock import iso
+from shared.db import begin_prefix
 from shared.errors import Conflict, NotFound
 from shared.keys import key_id, public_key_pem
 from shared.outbox import OUTBOX_COLUMNS
@@ -49,7 +50,7 @@ def load_case(session: Session, case_id: str, *, lock: bool = False):
     if lock and _on_postgresql(session):
         cur = session.connection().connection.cursor()
         try:
-            cur.execute(_PG_LOCK_CASE, (case_id,))
+            cur.execute(begin_prefix(session) + _PG_LOCK_CASE, (case_id,))
             found = cur.fetchone()
         finally:
             cur.close()
@@ -131,7 +132,7 @@ def _write_pg(session: Session, case: dict, entry: Entry, outbox_rows: Sequence[
         params += [event[column] for column in OUTBOX_COLUMNS]
     cur = session.connection().connection.cursor()
     try:
-        cur.execute(_pg_write_statement(len(outbox_rows)), params)
+        cur.execute(begin_prefix(session) + _pg_write_statement(len(outbox_rows)), params)
         return cur.fetchone()
     finally:
         cur.close()
