@@ -45,6 +45,10 @@ class TemplateRegistry(DependencyProvider):
         return self.registry
 
 
+def _job(sha256: str, template: bytes | None, data: dict, stamp: Stamp) -> bytes:
+    return pickle.dumps((sha256, template, data, stamp), protocol=pickle.HIGHEST_PROTOCOL)
+
+
 class _Process:
     def __init__(self):
         root = str(Path(__file__).resolve().parents[2])
@@ -52,6 +56,18 @@ class _Process:
             filter(None, [root, os.environ.get("PYTHONPATH")])))
         self.proc = subprocess.Popen([sys.executable, "-m", "services.renderer.worker"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self.sent: set[str] = set()  # template sha256s this worker was sent (it may drop some)
+
+    def render(self, template: bytes, data: dict, stamp: Stamp) -> tuple:
+        """The worker's reply; the template bytes go along only if this worker has not had
+        them, or says it no longer has them."""
+        sha = stamp.template_sha256
+        if sha in self.sent:
+            reply = self.call(_job(sha, None, data, stamp))
+            if reply[0] != "missing":
+                return reply
+        self.sent.add(sha)
+        return self.call(_job(sha, template, data, stamp))
 
     def call(self, job: bytes) -> tuple:
         write_frame(self.proc.stdin, job)
@@ -88,10 +104,9 @@ class Renderer:
         self._idle.put(p)
 
     def render_docx(self, template: bytes, data: dict, stamp: Stamp) -> bytes:
-        job = pickle.dumps((template, data, stamp), protocol=pickle.HIGHEST_PROTOCOL)
         p = self._idle.get()
         try:
-            reply = p.call(job)
+            reply = p.render(template, data, stamp)
         except BaseException:
             # a worker that died, or a call cut short mid-frame: never reuse it
             self._all.remove(p)

@@ -3,15 +3,21 @@ docxtpl spends long stretches in C (regular expressions and lxml over the whole 
 holding the GIL, which a thread (eventlet.tpool) would share with the service's eventlet hub
 and its broker heartbeats; a separate process shares nothing and uses another core.
 
-Frames are a 4-byte big-endian length and a pickle: in (template, data, stamp), out
-("ok", docx bytes) or ("error", exception type, message). Only the parent writes to stdin."""
+Frames are a 4-byte big-endian length and a pickle: in (template sha256, template bytes or None,
+data, stamp), out ("ok", docx bytes), ("error", exception type, message) or ("missing",) when
+the bytes were left out and this worker does not hold that sha256 (the parent then sends them).
+The worker keeps the last TEMPLATES templates it was sent, by sha256 (checked on receipt), so a
+template crosses the pipe once per worker rather than with every job. Only the parent writes
+to stdin."""
 from __future__ import annotations
 
+import hashlib
 import pickle
 import struct
 import sys
 
 HEADER = struct.Struct(">I")
+TEMPLATES = 32
 
 
 def _read(stream, size: int) -> bytes | None:
@@ -37,18 +43,30 @@ def write_frame(stream, body: bytes) -> None:
 
 
 def main() -> int:
-    from services.renderer.rendering import render_docx
+    from services.renderer.rendering import _Lru, render_docx
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but frames on the real stdout
+    templates = _Lru(TEMPLATES)
     while True:
         frame = read_frame(stdin)
         if frame is None:
             return 0
-        template, data, stamp = pickle.loads(frame)
-        try:
-            reply = ("ok", render_docx(template, data, stamp))
-        except Exception as exc:  # the template's fault, reported to the caller
-            reply = ("error", type(exc).__name__, str(exc))
+        sha256, template, data, stamp = pickle.loads(frame)
+        if template is None:
+            template = templates.get(sha256)
+        elif hashlib.sha256(template).hexdigest() == sha256:
+            templates.put(sha256, template)
+        else:  # never file bytes under another template's hash
+            reply = ("error", "ValueError", f"template bytes do not match sha256 {sha256}")
+            write_frame(stdout, pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+            continue
+        if template is None:
+            reply = ("missing",)
+        else:
+            try:
+                reply = ("ok", render_docx(template, data, stamp))
+            except Exception as exc:  # the template's fault, reported to the caller
+                reply = ("error", type(exc).__name__, str(exc))
         write_frame(stdout, pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
 
 
