@@ -29,7 +29,8 @@ _ENTRY_COLUMNS = ("case_id", "seq", "kind", "stage", "occurred_at", "recorded_at
                   "actor_role", "corrects_seq", "body", "prev_hash", "entry_hash")
 # On PostgreSQL the hot path speaks to the driver directly (SQLAlchemy's per-statement work
 # was a third of an append's CPU): the case row locked for the writer …
-_PG_LOCK_CASE = f"SELECT {', '.join(_CASE_COLUMNS)} FROM cases WHERE id = %s FOR UPDATE"
+_PG_LOAD_CASE = f"SELECT {', '.join(_CASE_COLUMNS)} FROM cases WHERE id = %s"
+_PG_LOCK_CASE = _PG_LOAD_CASE + " FOR UPDATE"
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,11 @@ def _on_postgresql(session: Session) -> bool:
 
 
 def load_case(session: Session, case_id: str, *, lock: bool = False):
-    if lock and _on_postgresql(session):
+    if _on_postgresql(session):
         cur = session.connection().connection.cursor()
         try:
-            cur.execute(begin_prefix(session) + _PG_LOCK_CASE, (case_id,))
+            cur.execute(begin_prefix(session) + (_PG_LOCK_CASE if lock else _PG_LOAD_CASE),
+                        (case_id,))
             found = cur.fetchone()
         finally:
             cur.close()

@@ -183,3 +183,15 @@ def test_relay_keeps_events_pending_when_the_broker_is_unreachable(records_db):
         relay_pending(records_db, models.outbox, publisher)
     with records_db.read() as s:
         assert s.execute(select(models.outbox.c.state)).scalars().all() == [PENDING]
+
+
+def test_the_case_row_read_through_the_driver_equals_sqlalchemy_s(records_db):
+    case = _open_case(records_db)
+    with records_db.transaction() as s:
+        via_sqlalchemy = dict(s.execute(select(models.cases).where(
+            models.cases.c.id == case["id"])).mappings().one())
+        assert chain.load_case(s, case["id"], lock=True) == via_sqlalchemy
+        assert chain.load_case(s, case["id"]) == via_sqlalchemy
+        postgresql = s.bind.dialect.name == "postgresql"
+    assert isinstance(via_sqlalchemy["parties"], list)
+    assert (via_sqlalchemy["opened_at"].tzinfo is not None) is postgresql
