@@ -135,9 +135,12 @@ def verify_chain(rows: Iterable[tuple[int, str | bytes, str | bytes, str | bytes
     if first is None:
         return 0, None, None
     rows = itertools.chain((first,), rows)
-    if isinstance(first[1], str):  # hash the UTF-8 bytes, as link_hash does
-        rows = ((seq, body.encode("utf-8"), prev.encode("utf-8"), h.encode("utf-8"))
-                for seq, body, prev, h in rows)
+    if isinstance(first[1], str):
+        return _verify_text(rows, note_seq)
+    return _verify_bytes(rows, note_seq)
+
+
+def _verify_bytes(rows, note_seq):
     prev = _GENESIS_BYTES
     expected_seq = 1
     noted = None
@@ -158,6 +161,33 @@ def verify_chain(rows: Iterable[tuple[int, str | bytes, str | bytes, str | bytes
                                        _text(stored_hash)), noted
         if seq == note_seq:
             noted = actual.decode("ascii")
+        prev = actual
+        expected_seq += 1
+    return expected_seq - 1, None, noted
+
+
+def _verify_text(rows, note_seq):
+    """The same walk over str rows (hashing their UTF-8 encoding, as link_hash does)."""
+    prev = GENESIS
+    expected_seq = 1
+    noted = None
+    sha256 = hashlib.sha256
+    for seq, body, stored_prev, stored_hash in rows:
+        if seq != expected_seq:
+            return expected_seq - 1, ChainBreak(expected_seq, "missing entry",
+                                                str(expected_seq), str(seq)), noted
+        if stored_prev != prev:
+            return seq - 1, ChainBreak(seq, "previous-hash link broken", prev,
+                                       stored_prev), noted
+        h = sha256(prev.encode("ascii"))
+        h.update(b"\n")
+        h.update(body.encode("utf-8"))
+        actual = h.hexdigest()
+        if actual != stored_hash:
+            return seq - 1, ChainBreak(seq, "content does not match its hash", actual,
+                                       stored_hash), noted
+        if seq == note_seq:
+            noted = actual
         prev = actual
         expected_seq += 1
     return expected_seq - 1, None, noted

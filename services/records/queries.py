@@ -4,7 +4,10 @@ and third parties masked (000 第三十四条)."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import queue
+import threading
 from datetime import datetime
 
 from cryptography.exceptions import InvalidSignature
@@ -127,9 +130,12 @@ def verify_stored_chain(session, case_id: str, note_seq: int | None):
         cur = dbapi.cursor("sanxiang_verify_chain")
         try:
             register_type(BYTES, cur)  # text columns as bytes, for this cursor only
-            cur.itersize = 500
             cur.execute(_CHAIN_ROWS.format("%s"), (case_id,))
-            return domain.verify_chain(cur, note_seq=note_seq)
+            rows = _fetched_ahead(cur, _VERIFY_BATCH)
+            try:
+                return domain.verify_chain(rows, note_seq=note_seq)
+            finally:
+                rows.close()
         finally:
             cur.close()
     raw = dbapi.driver_connection
@@ -143,6 +149,46 @@ def verify_stored_chain(session, case_id: str, note_seq: int | None):
             cur.close()
     finally:
         raw.text_factory = factory
+
+
+_VERIFY_BATCH = 1000
+
+
+def _fetched_ahead(cur, batch: int):
+    """The rows of a server-side cursor, `batch` at a time, fetched by a helper thread one
+    batch ahead of the consumer: PostgreSQL produces and sends the next batch while this one
+    is hashed (the database's side of a read is most of its time). Under eventlet the
+    helper is a green thread and the same overlap comes from the driver waiting green.
+    Only the helper touches the cursor until it has been joined."""
+    ahead: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            while not stop.is_set():
+                rows = cur.fetchmany(batch)
+                ahead.put(rows)
+                if len(rows) < batch:
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            ahead.put(exc)
+
+    helper = threading.Thread(target=fetch, name="verify-fetch-ahead", daemon=True)
+    helper.start()
+    try:
+        while True:
+            rows = ahead.get()
+            if isinstance(rows, BaseException):
+                raise rows
+            yield from rows
+            if len(rows) < batch:
+                return
+    finally:  # also when the consumer stopped early, at the first bad entry
+        stop.set()
+        while helper.is_alive():
+            with contextlib.suppress(queue.Empty):
+                ahead.get_nowait()  # a helper blocked on a full queue goes on and sees stop
+            helper.join(0.01)
 
 
 def _checkpoint_report(latest, recomputed: str | None, signing_key) -> dict | None:
