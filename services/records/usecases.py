@@ -162,6 +162,8 @@ def advance_stage(p, *, actor, db, outbox, rules, now) -> dict:
 
 
 def _situations(rules: Rules, declared: list[str]) -> set[str]:
+    if not declared:
+        return set()
     known = rulebook.situation_codes()
     bad = {f"situations.{i}": [f"unknown situation {code!r}; known: {', '.join(sorted(known))}"]
            for i, code in enumerate(declared) if code not in known}
