@@ -23,12 +23,16 @@ from shared.errors import Forbidden
 STAFF = ("officer", "head", "legal_unit", "reviewer", "supervisor")
 
 
+_INSERT_ACCESS = insert(access_log)  # built once, as the chain's statements
+
+
 def log_access(session, actor: Actor, action: str, *, case: dict | None, outcome: str,
                now: datetime, reason: str | None = None, case_id: str | None = None) -> None:
-    session.execute(insert(access_log).values(
-        at=now, actor_id=actor.id, actor_role=actor.role, actor_agency=actor.agency,
-        action=action, case_id=case["id"] if case else case_id,
-        agency=case["agency"] if case else None, outcome=outcome, reason=reason))
+    session.execute(_INSERT_ACCESS, {
+        "at": now, "actor_id": actor.id, "actor_role": actor.role,
+        "actor_agency": actor.agency, "action": action,
+        "case_id": case["id"] if case else case_id,
+        "agency": case["agency"] if case else None, "outcome": outcome, "reason": reason})
 
 
 def authorize_read(actor: Actor, case: dict) -> bool:
