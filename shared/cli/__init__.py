@@ -29,8 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     import signal
     import warnings
-    # `sanxiang ruleset show X | head` should end quietly, like any Unix tool
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if argv is None:
+        # `sanxiang ruleset show X | head` should end quietly, like any Unix tool — but only
+        # as the command itself: called in-process (tests), a default SIGPIPE would make any
+        # later write to a closed socket kill the whole host process without a word
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     # eventlet's deprecation notice at import says nothing a user can act on
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     parser = build_parser()

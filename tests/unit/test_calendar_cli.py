@@ -71,3 +71,10 @@ def test_bad_date_is_a_usage_error():
     with pytest.raises(SystemExit) as exc:
         main(["calendar", "add-workdays", "2025-13-01", "7"])
     assert exc.value.code == 2
+
+
+def test_calling_the_cli_in_process_leaves_sigpipe_alone():
+    import signal
+    before = signal.getsignal(signal.SIGPIPE)
+    assert main(["calendar", "is-workday", "2026-10-10"]) == 0
+    assert signal.getsignal(signal.SIGPIPE) == before == signal.SIG_IGN
