@@ -12,13 +12,11 @@ from services.records.models import outbox as outbox_table
 from shared.actor import ActorProvider
 from shared.clock import now
 from shared.consumer import event_handler
-from shared.contracts import dump, load
 from shared.db import Database
-from shared.errors import Forbidden
 from shared.outbox import Outbox
 from shared.peers import Peers
 from shared.rules import RulesProvider
-from shared.service import health_payload
+from shared.service import handle, health_payload
 
 VERSION = "0.1.0"
 
@@ -34,15 +32,11 @@ class RecordsService:
     peers = Peers()
 
     def _run(self, method: str, payload: dict, fn, **deps):
-        spec = CONTRACT.rpc(method)
-        actor = self.actor()
-        request = load(spec.request, payload, what=method)
-        try:
-            result = fn(request, actor=actor, db=self.db, now=now(), **deps)
-        except Forbidden as exc:
-            queries.record_refusal(self.db, actor, method, request.get("case_id"), exc, now())
-            raise
-        return dump(spec.response, result, many=spec.many)
+        return handle(CONTRACT, method, payload, fn, actor=self.actor(), refused=self._refused,
+                      db=self.db, now=now(), **deps)
+
+    def _refused(self, actor, method, request, exc):
+        queries.record_refusal(self.db, actor, method, request.get("case_id"), exc, now())
 
     def _write(self, method, payload, fn):
         return self._run(method, payload, fn, outbox=self.outbox, rules=self.rules)

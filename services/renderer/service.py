@@ -11,11 +11,11 @@ from services.renderer.dependencies import PdfConverter, RenderPool, TemplateReg
 from services.renderer.models import outbox as outbox_table
 from shared.actor import ActorProvider
 from shared.clock import now
-from shared.contracts import dump, load
 from shared.db import Database
 from shared.outbox import Outbox
+from shared.peers import Peers
 from shared.rules import RulesProvider
-from shared.service import health_payload
+from shared.service import handle, health_payload
 
 VERSION = "0.1.0"
 
@@ -30,18 +30,17 @@ class RendererService:
     registry = TemplateRegistry()
     renderer = RenderPool()
     pdf = PdfConverter()
+    peers = Peers()
 
     def _run(self, method: str, payload: dict, fn, **deps):
-        spec = CONTRACT.rpc(method)
-        actor = self.actor()
-        request = load(spec.request, payload, what=method)
-        result = fn(request, actor=actor, registry=self.registry, **deps)
-        return dump(spec.response, result, many=spec.many)
+        return handle(CONTRACT, method, payload, fn, actor=self.actor(),
+                      registry=self.registry, **deps)
 
     @rpc
     def health(self):
         return dict(health_payload(self.name, VERSION, CONTRACT, self.rules.refs(),
-                                   missing_peers=["vault"]),
+                                   missing_peers=[] if self.peers.deployed("vault")
+                                   else ["vault"]),
                     pdf=self.pdf.status(), templates=len(self.registry.all()))
 
     @rpc
