@@ -138,6 +138,7 @@ def _submit(session, review, materials, applicable, submitted_at, actor, outbox,
         if domain.clock_starts_on_receipt(rs):
             review["clock_start"] = day
     lacking = store.missing(review, rules)
+    completed_now = not lacking and review["complete_on"] is None
     store.log(session, review["id"], actor, "materials_submitted",
               {"codes": [m["code"] for m in materials], "missing": [m["code"] for m in lacking]},
               now)
@@ -145,14 +146,14 @@ def _submit(session, review, materials, applicable, submitted_at, actor, outbox,
         if review["state"] == domain.AWAITING_MATERIALS:
             store.log(session, review["id"], actor, "returned_incomplete",
                       {"missing": lacking}, now)
-    elif review["complete_on"] is None:
+    elif completed_now:
         review["complete_on"] = day
         if review["clock_start"] is None:
             review["clock_start"] = day
         review["state"] = domain.UNDER_REVIEW
     store.recompute_deadline(review, rules)
     store.save(session, review, now)
-    if not lacking and review["complete_on"] == day and review["state"] == domain.UNDER_REVIEW:
+    if completed_now:  # once: a later submission on the same day completes nothing new
         store.emit(outbox, session, review, actor, "materials_completed.v1", {
             "complete_on": day.isoformat(), "clock_start": review["clock_start"].isoformat(),
             "deadline": review["deadline"]})

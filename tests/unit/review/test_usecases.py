@@ -580,3 +580,14 @@ def test_check_clocks_reminds_once_and_reports_overdue_once_per_due_date(env):
     assert check("2025-11-20T09:00:00") == {"reminders": 0, "overdue": 0}
     assert [e["data"]["due"] for e in env.events("review_overdue.v1")] == ["2025-11-04",
                                                                           "2025-11-18"]
+
+
+def test_materials_complete_once_even_when_more_arrive_the_same_day(env):
+    view = env.call(usecases.request_review, "request_review",
+                    request_payload(materials=ALWAYS), OFFICER)
+    assert view["state"] == "under_review" and view["complete_on"] == "2025-10-20"
+    env.call(usecases.submit_materials, "submit_materials", {
+        "review_id": view["id"], "materials": [material("other")],
+        "applicable": ["other"], "submitted_at": "2025-10-20T16:00:00+08:00"}, OFFICER)
+    completed = env.events("materials_completed.v1")
+    assert [e["data"]["complete_on"] for e in completed] == ["2025-10-20"]
