@@ -238,8 +238,7 @@ def copies(rs: RuleSet) -> list[dict]:
               {"copy": 2, "destination": "review_archive", "label": "法制审核机构留存归档"}]
     for n in range(3, doc["copies"] + 1):
         routed.append({"copy": n, "destination": "other", "label": "其他"})
-    return [dict(c, online_replaces_paper=doc["online_replaces_paper"])
-            for c in routed[:max(doc["copies"], 2)]]
+    return [dict(c, online_replaces_paper=doc["online_replaces_paper"]) for c in routed]
 
 
 RESULT_ZH = {"pass": "符合", "flaw": "存在瑕疵", "fail": "不符合"}

@@ -87,28 +87,24 @@ def check_clocks(*, db, outbox, rules: Rules, now: datetime, remind_workdays: in
             review = dict(row)
             due = date.fromisoformat(review["deadline"]["due"])
             if today > due and review["overdue_for"] != due:
-                review["overdue_for"] = due
-                store.emit(outbox, session, review, store.SYSTEM_ACTOR, "review_overdue.v1", {
-                    "due": due.isoformat(), "deadline": review["deadline"],
-                    "days_overdue": rules.calendar.workdays_between(due, today,
-                                                                    review["agency"])})
-                store.log(session, review["id"], store.SYSTEM_ACTOR, "overdue",
-                          {"due": due.isoformat()}, now)
-                sent["overdue"] += 1
-            elif (today <= due and review["reminded_for"] != due and
-                  rules.calendar.workdays_between(today, due, review["agency"])
-                  <= remind_workdays):
-                review["reminded_for"] = due
-                store.emit(outbox, session, review, store.SYSTEM_ACTOR, "review_due_soon.v1", {
-                    "due": due.isoformat(), "deadline": review["deadline"],
-                    "workdays_left": rules.calendar.workdays_between(today, due,
-                                                                     review["agency"])})
-                store.log(session, review["id"], store.SYSTEM_ACTOR, "reminded",
-                          {"due": due.isoformat()}, now)
-                sent["reminders"] += 1
+                kind, event, sent_for, count = ("overdue", "review_overdue.v1",
+                                                "overdue_for", "days_overdue")
+                days = rules.calendar.workdays_between(due, today, review["agency"])
+            elif today <= due and review["reminded_for"] != due and (
+                    days := rules.calendar.workdays_between(today, due, review["agency"])
+            ) <= remind_workdays:
+                kind, event, sent_for, count = ("reminders", "review_due_soon.v1",
+                                                "reminded_for", "workdays_left")
             else:
                 continue
+            review[sent_for] = due
+            store.emit(outbox, session, review, store.SYSTEM_ACTOR, event, {
+                "due": due.isoformat(), "deadline": review["deadline"], count: days})
+            store.log(session, review["id"], store.SYSTEM_ACTOR,
+                      "overdue" if kind == "overdue" else "reminded", {"due": due.isoformat()},
+                      now)
             store.save(session, review, now)
+            sent[kind] += 1
     return sent
 
 
