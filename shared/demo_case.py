@@ -7,16 +7,14 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from shared.rulesets import RuleSetRepository
+
 AGENCY = "lingchuan-emergency"
 HANDLERS = ("officer-lc-017", "officer-lc-021")
 REVIEWER = "reviewer-lc-005"
 # who acts in the demo, by role
 ACTORS = {"officer": "officer-lc-017", "head": "head-lc-001", "legal_unit": "legal-lc-003",
           "reviewer": REVIEWER}
-# 陵川's review points (001 附件3 第五条): the reviewer's findings, all passed
-REVIEW_POINTS = ("party_facts", "jurisdiction", "facts_evidence", "materials_complete",
-                 "characterisation", "law_applied", "outcome_appropriate", "lawful_procedure",
-                 "lawful_subject", "discretion", "other")
 MATERIALS = [
     {"code": "proposal", "title": "重大行政执法决定建议及情况说明"},
     {"code": "investigation_report", "title": "案件调查终结报告"},
@@ -102,6 +100,9 @@ def review_steps() -> list[Step]:
     a refused and an accepted assignment, findings on every review point, the opinion."""
     def review(ctx, **kw):
         return dict(kw, review_id=ctx["review_id"])
+    # the reviewer examines every review point of the agency's rule set (陵川: 附件3 第五条)
+    points = [p["code"] for p in RuleSetRepository.default().get(AGENCY)
+              .section("review")["review_points"]]
     return [
         Step("送审 the review board has the request (from decision_proposed)", "legal_unit",
              "list_reviews", lambda ctx: {"agency": AGENCY, "case_id": ctx["case_id"]},
@@ -126,10 +127,10 @@ def review_steps() -> list[Step]:
         Step("指定审核 assign 陈静 (法律职业资格)", "legal_unit", "assign_reviewer",
              lambda ctx: review(ctx, reviewer_id=REVIEWER, reason="政策法规股指定"),
              service="review"),
-        Step(f"审核要点 findings on the {len(REVIEW_POINTS)} review points", "reviewer",
+        Step(f"审核要点 findings on the {len(points)} review points", "reviewer",
              "record_finding", lambda ctx: [review(ctx, point=p, result="pass", note=None,
                                                    recorded_at=_t(23, "16:00"))
-                                            for p in REVIEW_POINTS], service="review"),
+                                            for p in points], service="review"),
         Step("审核意见 opinion: approve (同意)", "reviewer", "issue_opinion",
              lambda ctx: review(ctx, opinion="approve",
                                 reasons="主体合法，事实清楚，证据确凿，适用依据正确，程序合法，裁量适当",

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from contracts.records import messages as m
+from contracts.review import CONTRACT as REVIEW
 from services.records import chain
 from services.records.models import entries, inbox
 from services.records.usecases import appended, emit, entry_at, writable_case
@@ -73,7 +74,6 @@ def record_review_opinion(body: dict, *, db, outbox, rules, now) -> int | None:
     """review.opinion_issued.v1 → a legal_review entry in the case's chain, once per message.
     The review board's opinion carries its reviewers, findings and the data of the 意见书
     (the copy routed into the case file, 000 第九条, 002 第十三条)."""
-    from contracts.review import CONTRACT as REVIEW
     with consumer.once(db, inbox, REVIEW, body, now) as (session, event):
         if event is None:
             return None

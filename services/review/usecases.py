@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
+from contracts.records import CONTRACT as RECORDS
 from services.review import domain, store
 from services.review.models import inbox, reviews, staff
 from shared import consumer
@@ -79,7 +80,6 @@ def request_review(p, *, actor: Actor, db, outbox, rules: Rules, now: datetime) 
 def on_decision_proposed(body: dict, *, db, outbox, rules: Rules, now: datetime) -> str | None:
     """records.decision_proposed.v1 → a review request for a major decision. Idempotent on
     the message id; a non-major proposal is remembered and needs nothing."""
-    from contracts.records import CONTRACT as RECORDS
     with consumer.once(db, inbox, RECORDS, body, now) as (session, event):
         if event is None or not event["data"]["major"]:
             return None
