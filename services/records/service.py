@@ -2,7 +2,6 @@
 payload against the contract, runs one use case and dumps the contract's response."""
 from __future__ import annotations
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from contracts.records import CONTRACT
@@ -15,6 +14,7 @@ from shared.consumer import event_handler
 from shared.db import Database
 from shared.outbox import Outbox
 from shared.peers import Peers
+from shared.rpc import rpc
 from shared.rules import RulesProvider
 from shared.service import handle, health_payload
 

@@ -2,7 +2,6 @@
 payload against the contract, runs one use case and dumps the contract's response."""
 from __future__ import annotations
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from contracts.renderer import CONTRACT
@@ -14,6 +13,7 @@ from shared.clock import now
 from shared.db import Database
 from shared.outbox import Outbox
 from shared.peers import Peers
+from shared.rpc import rpc
 from shared.rules import RulesProvider
 from shared.service import handle, health_payload
 

@@ -3,7 +3,6 @@ payload against the contract, runs one use case and dumps the contract's respons
 from __future__ import annotations
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from contracts.review import CONTRACT
@@ -16,6 +15,7 @@ from shared.contracts import dump, load
 from shared.db import Database
 from shared.outbox import Outbox
 from shared.peers import Peers
+from shared.rpc import rpc
 from shared.rules import RulesProvider
 from shared.service import handle, health_payload
 
