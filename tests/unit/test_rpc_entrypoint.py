@@ -1,6 +1,6 @@
 """Every service answers RPC through shared.rpc: one consumer of `rpc-<service>` per service
 (two consumer classes on one queue would each get calls meant for the other's methods and
-answer MethodNotFound), and replies published without waiting for a broker confirm."""
+answer MethodNotFound)."""
 from __future__ import annotations
 
 import pytest
@@ -26,11 +26,4 @@ def test_every_rpc_method_uses_the_shared_entrypoint(cls):
     assert rpcs, f"{cls.name} has no RPC methods"
     wrong = [name for name, ep in rpcs if type(ep) is not shared_rpc.Rpc]
     assert not wrong, f"{cls.name}: methods not on shared.rpc.rpc: {wrong}"
-    consumers = {type(ep.rpc_consumer) for _, ep in rpcs}
-    assert consumers == {shared_rpc.RpcConsumer}
-
-
-def test_replies_do_not_wait_for_broker_confirms():
-    assert shared_rpc.Responder.publisher_cls.use_confirms is False
-    publisher = shared_rpc.Responder.publisher_cls("memory://")
-    assert publisher.use_confirms is False
+    assert {type(ep.rpc_consumer) for _, ep in rpcs} == {shared_rpc.RpcConsumer}

@@ -1,0 +1,69 @@
+"""shared.rpc's replies on the real broker, read by nameko's own client: results, errors,
+an unknown method and an unserialisable result arrive as nameko's Responder would send them,
+from a reply channel that is not in confirm mode (the broker's management API says)."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from nameko.exceptions import MethodNotFound, RemoteError
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from shared.rpc import rpc
+
+
+class Echo:
+    name = "echo"
+
+    @rpc
+    def echo(self, value, *, twice=False):
+        return [value, value] if twice else value
+
+    @rpc
+    def fails(self):
+        raise ValueError("bad value: 42")
+
+    @rpc
+    def unserialisable(self):
+        return object()
+
+
+@pytest.fixture
+def echo(container_factory, rabbit_config):
+    container = container_factory(Echo, rabbit_config)
+    container.start()
+    with ClusterRpcProxy(rabbit_config, timeout=10) as proxy:
+        yield proxy.echo
+
+
+def test_results_and_errors_arrive_as_nameko_sends_them(echo):
+    assert echo.echo({"案号": "陵应急罚〔2025〕1号", "n": 3}) == {"案号": "陵应急罚〔2025〕1号", "n": 3}
+    assert echo.echo("x", twice=True) == ["x", "x"]
+    with pytest.raises(RemoteError) as exc:
+        echo.fails()
+    assert exc.value.exc_type == "ValueError" and "bad value: 42" in exc.value.value
+    with pytest.raises(RemoteError) as exc:
+        echo.unserialisable()
+    assert exc.value.exc_type == "UnserializableValueError"
+    with pytest.raises(MethodNotFound):
+        echo.nothing_here()
+    assert echo.echo(1) == 1  # the worker and its consumer live on
+
+
+def test_the_reply_channel_is_not_in_confirm_mode(echo, rabbit_config, rabbit_api):
+    from urllib.parse import quote, urlparse
+    for n in range(100):
+        assert echo.echo(n) == n
+    vhost = urlparse(rabbit_config["AMQP_URI"]).path[1:] or "/"
+    deadline = time.monotonic() + 15  # the management API's statistics lag
+    while True:
+        channels = rabbit_api.get(f"vhosts/{quote(vhost, safe='')}/channels")
+        channels.raise_for_status()
+        # the service's reply channel published 100 replies; the caller's channel published
+        # the 100 requests under confirms (nameko's proxy)
+        publishing = [c for c in channels.json()
+                      if (c.get("message_stats") or {}).get("publish", 0) >= 100]
+        if len(publishing) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert sorted(c["confirm"] for c in publishing) == [False, True], publishing
