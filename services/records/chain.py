@@ -15,7 +15,7 @@ from services.records import domain
 from services.records.models import cases, checkpoints, entries, outbox
 from shared.actor import Actor
 from shared.clock import iso
-from shared.db import begin_prefix
+from shared.db import driver_fetch
 from shared.errors import Conflict, NotFound
 from shared.keys import key_id, public_key_pem
 from shared.outbox import OUTBOX_COLUMNS
@@ -49,13 +49,7 @@ def _on_postgresql(session: Session) -> bool:
 
 def load_case(session: Session, case_id: str, *, lock: bool = False):
     if _on_postgresql(session):
-        cur = session.connection().connection.cursor()
-        try:
-            cur.execute(begin_prefix(session) + (_PG_LOCK_CASE if lock else _PG_LOAD_CASE),
-                        (case_id,))
-            found = cur.fetchone()
-        finally:
-            cur.close()
+        found = driver_fetch(session, _PG_LOCK_CASE if lock else _PG_LOAD_CASE, (case_id,))
         row = dict(zip(_CASE_COLUMNS, found)) if found is not None else None
     else:
         # (SQLite has no row locks: its writers are serialised by BEGIN IMMEDIATE)
@@ -132,12 +126,7 @@ def _write_pg(session: Session, case: dict, entry: Entry, outbox_rows: Sequence[
     params += [entry.seq, entry.entry_hash, case["id"], entry.expected_head_seq]
     for event in outbox_rows:
         params += [event[column] for column in OUTBOX_COLUMNS]
-    cur = session.connection().connection.cursor()
-    try:
-        cur.execute(begin_prefix(session) + _pg_write_statement(len(outbox_rows)), params)
-        return cur.fetchone()
-    finally:
-        cur.close()
+    return driver_fetch(session, _pg_write_statement(len(outbox_rows)), params)
 
 
 def append(session: Session, case: dict, *, kind: str, occurred_at: datetime, actor: Actor,

@@ -198,3 +198,32 @@ def test_the_case_row_read_through_the_driver_equals_sqlalchemy_s(records_db):
         postgresql = s.bind.dialect.name == "postgresql"
     assert isinstance(via_sqlalchemy["parties"], list)
     assert (via_sqlalchemy["opened_at"].tzinfo is not None) is postgresql
+
+
+def test_a_read_leaves_its_access_row_and_the_connection_as_it_found_it(records_db):
+    """get_case reads and logs statement by statement (no BEGIN/COMMIT round trips on
+    PostgreSQL): the access row is there, equal to what SQLAlchemy would have written, and
+    the pooled connection is back out of autocommit for the next transaction."""
+    case = _open_case(records_db)
+    view = queries.get_case({"case_id": case["id"]}, actor=HEAD, db=records_db, now=NOW)
+    assert view["id"] == case["id"]
+    with records_db.read() as s:
+        rows = s.execute(select(models.access_log).where(
+            models.access_log.c.case_id == case["id"])).mappings().all()
+        assert [(r["action"], r["actor_id"], r["agency"], r["outcome"], r["reason"])
+                for r in rows] == [("get_case", "head-1", AGENCY, "granted", None)]
+        assert rows[0]["at"].replace(tzinfo=rows[0]["at"].tzinfo or timezone.utc) == NOW
+        if s.bind.dialect.name == "postgresql":
+            assert s.connection().connection.driver_connection.autocommit is False
+    other = Actor(id="officer-9", role="officer", agency="anze-county")
+    with pytest.raises(Exception) as refused:
+        queries.get_case({"case_id": case["id"]}, actor=other, db=records_db, now=NOW)
+    assert refused.value.code == "forbidden"
+    with records_db.read() as s:  # the refusal is the caller's to record: nothing written here
+        assert s.execute(select(func.count()).select_from(models.access_log)).scalar() == 1
+    # a failed statement inside autocommit() leaves nothing behind and the pool usable
+    with pytest.raises(Exception):
+        with records_db.autocommit() as s:
+            s.execute(text("SELECT no_such_column FROM cases"))
+    with records_db.transaction() as s:
+        assert s.execute(select(func.count()).select_from(models.cases)).scalar() == 1
