@@ -1,7 +1,7 @@
 """Tables of the renderer. `template_versions` keeps every (template id, version) the registry
 has registered, with its bytes and manifest, and is never updated: an old version re-renders
 from here byte for byte even after its folder changed or went. `renders` records each render
-(what from, what came out) once; `outbox` carries document_rendered events."""
+(what from, what came out) once; `refusals` keeps every refused call; `outbox` carries document_rendered events."""
 from __future__ import annotations
 
 from sqlalchemy import (JSON, BigInteger, Column, DateTime, Integer, LargeBinary, MetaData,
@@ -41,6 +41,20 @@ renders = Table(
     Column("agency", String(64), nullable=False),
     Column("reference", Text),
     Column("rendered_at", DateTime(timezone=True), nullable=False),
+)
+
+# every refused call (wrong role or agency): who, what, why — as records and review keep theirs
+refusals = Table(
+    "refusals", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", String(64), nullable=False),
+    Column("actor_role", String(16), nullable=False),
+    Column("actor_agency", String(64), nullable=False),
+    Column("method", String(40), nullable=False),
+    Column("template_id", String(64)),
+    Column("reason", Text, nullable=False),
 )
 
 outbox = outbox_table(metadata)

@@ -33,8 +33,11 @@ class RendererService:
     peers = Peers()
 
     def _run(self, method: str, payload: dict, fn, **deps):
-        return handle(CONTRACT, method, payload, fn, actor=self.actor(),
+        return handle(CONTRACT, method, payload, fn, actor=self.actor(), refused=self._refused,
                       registry=self.registry, **deps)
+
+    def _refused(self, actor, method, request, exc):
+        usecases.record_refusal(self.db, actor, method, request, exc, now())
 
     @rpc
     def health(self):

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from contracts.renderer import READ_ROLES, RENDER_ROLES
 from services.renderer import fields
-from services.renderer.models import renders
+from services.renderer.models import refusals, renders
 from services.renderer.pdf import PDF_TYPE, PdfUnavailable
 from services.renderer.rendering import DOCX_TYPE, Stamp, data_sha256
 from shared.actor import Actor
@@ -73,3 +73,12 @@ def get_template(p: dict, *, actor: Actor, registry, **_) -> dict:
     t = registry.get(p["template_id"], p["version"])
     return dict(t.summary(), fields=t.fields, json_schema=fields.to_json_schema(t.fields),
                 sample=t.sample)
+
+
+def record_refusal(db, actor: Actor, method: str, request: dict, exc, now: datetime) -> None:
+    """A refused call is itself recorded, in its own transaction: who, what, why."""
+    with db.transaction() as session:
+        session.execute(refusals.insert().values(
+            at=now, actor_id=actor.id, actor_role=actor.role, actor_agency=actor.agency,
+            method=method, template_id=request.get("template_id"),
+            reason=getattr(exc, "message", str(exc))))

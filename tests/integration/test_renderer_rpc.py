@@ -162,7 +162,7 @@ def test_bad_input_is_refused_naming_field_and_rule_and_writes_nothing(renderer)
 
 
 def test_roles_and_agency_are_checked(renderer):
-    config, proxy, _ = renderer
+    config, proxy, db_url = renderer
     for role in ("party", "public"):
         with proxy(role) as rpc, pytest.raises(Forbidden):
             rpc.render(template_id=TID, data=SAMPLE)
@@ -178,6 +178,21 @@ def test_roles_and_agency_are_checked(renderer):
         with pytest.raises(Forbidden):
             rpc.render(template_id=TID, data=SAMPLE)
     assert detail["sample"] == SAMPLE and detail["json_schema"]["required"][0] == "agency_name"
+    # every refusal is recorded with who, what and why; nothing was rendered
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            refused = conn.execute(text(
+                "select actor_id, actor_role, actor_agency, method, template_id, reason "
+                "from refusals order by id")).all()
+    finally:
+        engine.dispose()
+    assert [r[:5] for r in refused] == [
+        ("party-1", "party", "lingchuan-emergency", "render", TID),
+        ("public-1", "public", "lingchuan-emergency", "render", TID),
+        ("supervisor-1", "supervisor", "lingchuan-emergency", "render", TID)]
+    assert all(r[5] for r in refused)
+    assert count(db_url, "renders") == 0
 
 
 def test_changed_template_file_is_picked_up_without_restart_and_old_version_kept(renderer,
