@@ -64,7 +64,11 @@ def enter_legal_review(p, *, actor, db, outbox, rules, now) -> dict:
         if p["opinion"] not in opinions:
             raise ValidationFailed.from_messages({"opinion": [
                 f"not an opinion type of {rs.ref}; one of {', '.join(opinions)}"]})
-        content = dict(body, approving=opinions[p["opinion"]])
+        # 周村 004 第五十五条: a passed review goes to 集体讨论, so an approval entered here
+        # is not final until a collective_discussion record follows it (see _approving_review)
+        owed = _collective_discussion_always(rs) and opinions[p["opinion"]]
+        content = dict(body, approving=opinions[p["opinion"]], final=not owed,
+                       collective_discussion_owed=owed)
         seq, h, _ = chain.append(session, case, kind="legal_review", actor=actor, now=now,
                                  occurred_at=p["reviewed_at"], content=content)
         return appended(outbox, session, case, actor, seq, h, "legal_review")
@@ -111,12 +115,15 @@ def issue_decision(p, *, actor, db, outbox, rules, now, peers=None) -> dict:
             raise Conflict(f"proposal {p['proposal_seq']} was already issued",
                            code="already_issued")
         major = proposal["classification"]["major"]
-        review_seq = None
+        review_seq = discussion_seq = None
         if major:
-            review_seq = _approving_review(session, case, p["proposal_seq"], peers)
+            review_seq, discussion_seq = _approving_review(
+                session, case, p["proposal_seq"], peers, rules.ruleset(case["ruleset"]))
+        content = dict(body, major=major, legal_review_seq=review_seq)
+        if discussion_seq is not None:
+            content["collective_discussion_seq"] = discussion_seq
         seq, h, _ = chain.append(session, case, kind="decision_issued", actor=actor, now=now,
-                                 occurred_at=p["issued_at"],
-                                 content=dict(body, major=major, legal_review_seq=review_seq))
+                                 occurred_at=p["issued_at"], content=content)
         party = next(x for x in case["parties"] if x["id"] == proposal["decision"]["party_id"])
         emit(outbox, session, case, actor, "decision_issued.v1", {
             "case_id": case["id"], "case_no": case["case_no"], "seq": seq,
@@ -127,29 +134,58 @@ def issue_decision(p, *, actor, db, outbox, rules, now, peers=None) -> dict:
         return appended(outbox, session, case, actor, seq, h, "decision_issued")
 
 
-def _approving_review(session, case, proposal_seq: int, peers) -> int:
+def _collective_discussion_always(rs) -> bool:
+    """Does every passed review go to 集体讨论 under this rule set (周村 004 第五十五条)?
+    Elsewhere only when the law requires it, which the review board's reviewers flag."""
+    return rs.section("review")["collective_discussion_required"]["value"] == "always"
+
+
+def _approving_review(session, case, proposal_seq: int, peers, rs) -> tuple[int, int | None]:
     """The latest legal review of the proposal must approve, and be final — not waiting for
-    the collective discussion 周村 requires (000 第三条, 002 第五条, 004 第五十五条)."""
+    the collective discussion 周村 requires (000 第三条, 002 第五条, 004 第五十条, 第五十五条).
+    Returns the review's seq and, where the discussion was owed, the seq of the
+    collective_discussion record that followed it.
+
+    The review board records the discussion itself and sends a final opinion after it. A
+    review entered by a legal_unit (enter_legal_review, no review board) is final only once
+    a collective_discussion record follows it in the chain; an entry written before such
+    entries carried `final` is read by the case's rule set, not as final."""
     reviews = session.execute(select(entries.c.seq, entries.c.body)
                               .where(entries.c.case_id == case["id"])
                               .where(entries.c.kind == "legal_review")
                               .order_by(entries.c.seq.desc())).all()
     for seq, raw in reviews:
         content = json.loads(raw)["content"]
-        if content["proposal_seq"] == proposal_seq:
-            if content["approving"] and not content.get("final", True):
-                raise DomainRuleViolated(
-                    f"the legal review at seq {seq} passed, but the rule set requires 集体讨论 "
-                    "before the decision; the review board records it (record_collective_"
-                    "discussion)", code="collective_discussion_required",
-                    message_zh="法制审核通过的，应当提交本机关集体讨论决定",
-                    details={"review_seq": seq})
-            if content["approving"]:
-                return seq
+        if content["proposal_seq"] != proposal_seq:
+            continue
+        if not content["approving"]:
             raise DomainRuleViolated(
                 f"the legal review at seq {seq} did not approve (opinion {content['opinion']}); "
                 "a major decision cannot be issued", code="legal_review_not_approving",
                 details={"review_seq": seq, "opinion": content["opinion"]})
+        if "review_id" in content:  # the review board's opinion
+            if content.get("final", True):
+                return seq, None
+            raise DomainRuleViolated(
+                f"the legal review at seq {seq} passed, but the rule set requires 集体讨论 "
+                "before the decision; the review board records it (record_collective_"
+                "discussion)", code="collective_discussion_required",
+                message_zh="法制审核通过的，应当提交本机关集体讨论决定",
+                details={"review_seq": seq})
+        final = content.get("final", not _collective_discussion_always(rs))
+        if final:
+            return seq, None
+        discussion = _discussion_after(session, case["id"], seq)
+        if discussion is not None:
+            return seq, discussion
+        rule = rs.section("review")["collective_discussion_required"]
+        raise DomainRuleViolated(
+            f"the legal review at seq {seq} passed, but {rs.ref} requires 集体讨论 before "
+            f"the decision ({rule['basis']}): append a collective_discussion record "
+            "(append_record) after the review", code="collective_discussion_required",
+            message_zh="法制审核通过的，应当提交本机关集体讨论决定",
+            details={"review_seq": seq, "ruleset": rs.ref,
+                     "record_type": "collective_discussion"})
     if peers is not None and not peers.deployed("review"):
         raise ServiceNotDeployed(
             "this is a major decision (重大执法决定) and the review board (service `review`) "
@@ -164,3 +200,17 @@ def _approving_review(session, case, proposal_seq: int, peers) -> int:
         "actor enters it with enter_legal_review).",
         code="legal_review_required", message_zh="重大执法决定未经法制审核或审核未通过，不得作出决定",
         details={"proposal_seq": proposal_seq})
+
+
+def _discussion_after(session, case_id: str, review_seq: int) -> int | None:
+    """The seq of the first collective_discussion record (集体讨论记录, 004 第三十七条)
+    appended after the review at `review_seq`, if any."""
+    rows = session.execute(select(entries.c.seq, entries.c.body)
+                           .where(entries.c.case_id == case_id)
+                           .where(entries.c.kind == "record")
+                           .where(entries.c.seq > review_seq)
+                           .order_by(entries.c.seq)).all()
+    for seq, raw in rows:
+        if json.loads(raw)["content"].get("record_type") == "collective_discussion":
+            return seq
+    return None

@@ -1,0 +1,117 @@
+"""The major-decision gate under 周村's collective discussion (004 第五十五条) when the review
+is entered by RPC, a party's reads limited to its own agency's cases (000 第三十四条), and
+the replay of unrouted events limited to the replaying actor's agency."""
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from sqlalchemy import select
+
+from services.records import chain, models, queries, usecases
+from shared import demo_case
+from shared.errors import DomainRuleViolated, Forbidden
+from tests.unit.records.conftest import actor
+from tests.unit.records.test_usecases import call, run_demo
+
+ZHOUCUN = "zhoucun-district"
+
+
+def zc(role):
+    return actor(role, agency=ZHOUCUN)
+
+
+def case_at_decision(env, agency: str, case_no: str) -> dict:
+    """A case of `agency` in stage decision with a major proposal (heard: 004 第五十一条
+    第二款（四）; 陵川's 60,000 CNY on a company: 001 附件3 第二条)."""
+    who = lambda role: actor(role, agency=agency)  # noqa: E731
+    opening = copy.deepcopy(demo_case.steps(case_no, with_review=False)[0].payload({}))
+    opening["agency"] = agency
+    ctx = {"case_id": call(env, "open_case", opening, who("officer"))["id"]}
+    for stage, at in (("investigation", "2025-10-10T08:30:00+08:00"),
+                      ("decision", "2025-10-17T09:00:00+08:00")):
+        call(env, "advance_stage", {"case_id": ctx["case_id"], "to_stage": stage,
+                                    "occurred_at": at, "reason": None}, who("officer"))
+    proposed = call(env, "propose_decision", {
+        "case_id": ctx["case_id"], "occurred_at": "2025-10-20T09:00:00+08:00",
+        "decision": dict(demo_case.DECISION, hearing_held=True)}, who("officer"))
+    assert proposed["classification"]["major"] is True
+    ctx["proposal_seq"] = proposed["seq"]
+    return ctx
+
+
+def enter_approval(env, ctx, agency):
+    return call(env, "enter_legal_review", {
+        "case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"], "opinion": "approve",
+        "reasons": "主体合法，事实清楚，证据确凿，适用依据正确，程序合法，裁量适当",
+        "reviewers": ["陈静", "刘洋"], "reviewed_at": "2025-10-24T15:00:00+08:00"},
+        actor("legal_unit", agency=agency))
+
+
+def issue(env, ctx, agency, decision_no="周罚〔2025〕7号"):
+    return call(env, "issue_decision", {
+        "case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],
+        "decision_no": decision_no, "issued_at": "2025-10-27T10:00:00+08:00",
+        "signed_by": "王建军"}, actor("head", agency=agency))
+
+
+def discuss(env, ctx, agency, at="2025-10-25T09:00:00+08:00"):
+    return call(env, "append_record", {
+        "case_id": ctx["case_id"], "record_type": "collective_discussion", "occurred_at": at,
+        "situations": [], "content": {
+            "participants": ["王建军", "孙丽", "陈静"], "minutes": "局务会议讨论拟处罚决定",
+            "conclusion": "同意作出罚款人民币陆万元的决定"}}, actor("head", agency=agency))
+
+
+def test_zhoucun_rpc_review_needs_a_later_collective_discussion_lingchuan_does_not(env):
+    ctx = case_at_decision(env, ZHOUCUN, "周村立〔2025〕7号")
+    review = enter_approval(env, ctx, ZHOUCUN)
+    with pytest.raises(DomainRuleViolated) as err:
+        issue(env, ctx, ZHOUCUN)
+    assert err.value.code == "collective_discussion_required"
+    assert err.value.details == {"review_seq": review["seq"], "ruleset": "zhoucun-district@1",
+                                 "record_type": "collective_discussion"}
+    assert "004 第五十五条" in err.value.message
+    assert env.events("decision_issued.v1") == []
+    held = discuss(env, ctx, ZHOUCUN)
+    issued = issue(env, ctx, ZHOUCUN)
+    assert issued["seq"] == held["seq"] + 1
+    data = env.events("decision_issued.v1")[-1]["data"]
+    assert data["legal_review_seq"] == review["seq"]
+    with env.db.read() as s:
+        body = s.execute(select(models.entries.c.body)
+                         .where(models.entries.c.case_id == ctx["case_id"])
+                         .where(models.entries.c.seq == issued["seq"])).scalar_one()
+    assert json.loads(body)["content"]["collective_discussion_seq"] == held["seq"]
+    # 陵川 (collective discussion only where the law requires it): the review alone suffices
+    lc = case_at_decision(env, "lingchuan-emergency", "陵应急立〔2025〕7号")
+    lc_review = enter_approval(env, lc, "lingchuan-emergency")
+    lc_issued = issue(env, lc, "lingchuan-emergency", "陵应急罚〔2025〕7号")
+    assert lc_issued["seq"] == lc_review["seq"] + 1
+
+
+def test_zhoucun_discussion_before_the_review_does_not_count(env):
+    ctx = case_at_decision(env, ZHOUCUN, "周村立〔2025〕8号")
+    discuss(env, ctx, ZHOUCUN, at="2025-10-23T09:00:00+08:00")
+    enter_approval(env, ctx, ZHOUCUN)
+    with pytest.raises(DomainRuleViolated) as err:
+        issue(env, ctx, ZHOUCUN)
+    assert err.value.code == "collective_discussion_required"
+
+
+def test_zhoucun_rpc_entry_without_final_flag_is_not_final(env):
+    """An entry written before RPC reviews carried `final` is read by the rule set."""
+    ctx = case_at_decision(env, ZHOUCUN, "周村立〔2025〕9号")
+    with env.db.transaction() as session:
+        case = chain.load_case(session, ctx["case_id"], lock=True)
+        chain.append(session, case, kind="legal_review", actor=zc("legal_unit"), now=env.now,
+                     occurred_at=env.now, content={
+                         "case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],
+                         "opinion": "approve", "reasons": "同意", "reviewers": ["陈静"],
+                         "reviewed_at": "2025-10-24T15:00:00+08:00", "approving": True})
+    with pytest.raises(DomainRuleViolated) as err:
+        issue(env, ctx, ZHOUCUN)
+    assert err.value.code == "collective_discussion_required"
+    discuss(env, ctx, ZHOUCUN)
+    assert issue(env, ctx, ZHOUCUN)["stage"] == "decision"
