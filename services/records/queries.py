@@ -42,11 +42,15 @@ def log_access(session, actor: Actor, action: str, *, case: dict | None, outcome
 
 
 def authorize_read(actor: Actor, case: dict) -> bool:
-    """Returns True when the reader is the case's party (and must get the masked view)."""
+    """Returns True when the reader is the case's party (and must get the masked view).
+    A party token is issued by an agency for its own cases, and party ids are chosen per
+    case by whoever opens it: the id matches only within the token's agency."""
     if actor.role == "party":
-        if actor.party_id and any(p["id"] == actor.party_id for p in case["parties"]):
+        if (actor.party_id and actor.agency == case["agency"]
+                and any(p["id"] == actor.party_id for p in case["parties"])):
             return True
-        raise Forbidden("a party may read only the case it is a party to",
+        raise Forbidden("a party may read only the case it is a party to, in the agency "
+                        "that issued its token",
                         message_zh="当事人只能查阅与其相关的执法记录")
     actor.require(*STAFF, agency=case["agency"])
     return False

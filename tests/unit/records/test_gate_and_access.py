@@ -9,9 +9,11 @@ import json
 import pytest
 from sqlalchemy import select
 
+from contracts.records import CONTRACT
 from services.records import chain, models, queries, usecases
 from shared import demo_case
 from shared.errors import DomainRuleViolated, Forbidden
+from shared.service import handle
 from tests.unit.records.conftest import actor
 from tests.unit.records.test_usecases import call, run_demo
 
@@ -115,3 +117,37 @@ def test_zhoucun_rpc_entry_without_final_flag_is_not_final(env):
     assert err.value.code == "collective_discussion_required"
     discuss(env, ctx, ZHOUCUN)
     assert issue(env, ctx, ZHOUCUN)["stage"] == "decision"
+
+
+def read_as_service(env, method, payload, who):
+    """A read through the entrypoint's shape (shared.service.handle), refusals recorded as
+    the service records them."""
+    return handle(CONTRACT, method, payload, getattr(queries, method), actor=who,
+                  refused=lambda a, m, request, exc: queries.record_refusal(
+                      env.db, a, m, request.get("case_id"), exc, env.now),
+                  db=env.db, now=env.now)
+
+
+def access_rows(env):
+    with env.db.read() as s:
+        return [tuple(r) for r in s.execute(select(
+            models.access_log.c.actor_id, models.access_log.c.actor_agency,
+            models.access_log.c.action, models.access_log.c.agency,
+            models.access_log.c.outcome).order_by(models.access_log.c.id))]
+
+
+def test_a_party_token_reads_only_cases_of_the_agency_that_issued_it(env):
+    ctx = run_demo(env, until="enter_legal_review")  # 陵川; its party is "party-1"
+    own = actor("party", id="citizen-9", party_id="party-1")
+    view = read_as_service(env, "get_case", {"case_id": ctx["case_id"]}, own)
+    assert view["persons"] == [{"id": "person-1", "role": "informant", "name": "［已隐去］"}]
+    # another agency's party token naming the same party id (ids are chosen per case)
+    outsider = actor("party", id="citizen-77", agency="qinyuan-energy", party_id="party-1")
+    before = access_rows(env)
+    for method in ("get_case", "get_entries"):
+        with pytest.raises(Forbidden) as err:
+            read_as_service(env, method, {"case_id": ctx["case_id"]}, outsider)
+        assert err.value.code == "forbidden"
+    assert access_rows(env)[len(before):] == [
+        ("citizen-77", "qinyuan-energy", "get_case", "lingchuan-emergency", "refused"),
+        ("citizen-77", "qinyuan-energy", "get_entries", "lingchuan-emergency", "refused")]
