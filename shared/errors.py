@@ -30,8 +30,8 @@ class SanxiangError(Exception):
             self.code = code
         if message_zh:
             self.message_zh = message_zh
-        # Always an object: nameko stringifies a bare None (and any non-string scalar)
-        # when it serialises exc_args, so callers get {} rather than "None".
+        # Always an object, so callers can read details[...] without a null check (the
+        # reply keeps JSON types: shared.rpc.serialize_error).
         self.details = details if details is not None else {}
         super().__init__(self.payload())
 

@@ -12,7 +12,9 @@ its events by the outbox, which still publishes under confirms), never by the re
 
 The wire format is nameko's: `{"result": ..., "error": ...}` encoded as the request was,
 `correlation_id` copied, an unserialisable result turned into `UnserializableValueError`,
-the request acked after the reply is handed to the broker. All `@rpc` methods of one
+the request acked after the reply is handed to the broker — with one difference that
+callers in other languages need: a Sanxiang error's `exc_args[0]` keeps its JSON types
+(`serialize_error`). All `@rpc` methods of one
 service must come from here: the queue `rpc-<service>` is consumed by one `RpcConsumer`,
 shared by the class that declares it.
 """
@@ -30,6 +32,29 @@ from nameko.constants import (
 )
 from nameko.exceptions import UnserializableValueError, serialize
 
+from shared.errors import SanxiangError
+
+
+def serialize_error(exc: BaseException) -> dict:
+    """nameko's error object (`exc_type`, `exc_path`, `exc_args`, `value`), except that a
+    Sanxiang error's payload keeps its JSON types: nameko passes `exc_args` through `str()`
+    for every value that is not a string, list or object, so a caller in another language
+    would get `"None"`, `"3"` and `"True"` inside `details`."""
+    error = serialize(exc)
+    if isinstance(exc, SanxiangError):
+        error["exc_args"] = [_json_value(exc.payload())]
+    return error
+
+
+def _json_value(value):
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, dict):
+        return {str(key): _json_value(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_json_value(item) for item in value]
+    return str(value)  # dates, decimals…: their text, as nameko would
+
 
 class Responder:
     """Publishes one reply, as nameko's Responder does (same body, properties, exchange,
@@ -43,7 +68,7 @@ class Responder:
         self.message = message
 
     def send_response(self, result, exc_info):
-        error = None if exc_info is None else serialize(exc_info[1])
+        error = None if exc_info is None else serialize_error(exc_info[1])
         properties = self.message.properties
         serializer = kombu.serialization.registry.type_to_name[properties["content_type"]]
         try:

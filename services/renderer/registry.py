@@ -70,9 +70,8 @@ class Registry:
         have = [t.version for t in self._of(template_id)]
         raise NotFound(f"template {template_id!r} has no version {version}; versions: "
                        f"{', '.join(map(str, have))}", code="template_version_not_found",
-                       # strings: nameko's error serialisation turns other scalars into them
-                       details={"template_id": template_id, "version": str(version),
-                                "known": [str(v) for v in have]})
+                       details={"template_id": template_id, "version": version,
+                                "known": have})
 
     def all(self) -> list[TemplateVersion]:
         self.refresh()

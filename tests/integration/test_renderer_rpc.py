@@ -156,7 +156,7 @@ def test_bad_input_is_refused_naming_field_and_rule_and_writes_nothing(renderer)
         with pytest.raises(NotFound) as err:
             rpc.render(template_id=TID, version=7, data=SAMPLE)
         assert err.value.code == "template_version_not_found"
-        assert err.value.details == {"template_id": TID, "version": "7", "known": ["1"]}
+        assert err.value.details == {"template_id": TID, "version": 7, "known": [1]}
         assert rpc.health()["service"] == "renderer"  # no worker crashed
     assert count(db_url, "renders") == 0 and count(db_url, "outbox") == 0
 

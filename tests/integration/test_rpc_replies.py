@@ -9,7 +9,11 @@ import pytest
 from nameko.exceptions import MethodNotFound, RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from shared.errors import DomainRuleViolated
 from shared.rpc import rpc
+
+DETAILS = {"count": 3, "ok": True, "missing": None, "ratio": 0.5,
+           "items": [1, {"seq": None, "label": "第三项"}], "text": "3"}
 
 
 class Echo:
@@ -26,6 +30,10 @@ class Echo:
     @rpc
     def unserialisable(self):
         return object()
+
+    @rpc
+    def refuses(self):
+        raise DomainRuleViolated("not now", code="not_now", details=DETAILS)
 
 
 @pytest.fixture
@@ -67,3 +75,38 @@ def test_the_reply_channel_is_not_in_confirm_mode(echo, rabbit_config, rabbit_ap
             break
         time.sleep(0.5)
     assert sorted(c["confirm"] for c in publishing) == [False, True], publishing
+
+
+def test_a_sanxiang_error_keeps_its_json_types_on_the_wire(echo, rabbit_config):
+    """What a caller in another language reads (raw kombu, no nameko): exc_args[0] is the
+    error payload with numbers, booleans and null as JSON has them, not nameko's str()."""
+    import json
+    import uuid
+
+    from kombu import Connection, Exchange, Producer, Queue
+
+    with pytest.raises(DomainRuleViolated) as exc:  # a Python caller gets the class back
+        echo.refuses()
+    assert exc.value.code == "not_now" and exc.value.details == DETAILS
+    with Connection(rabbit_config["AMQP_URI"]) as conn:
+        channel = conn.channel()
+        rpc_exchange = Exchange("nameko-rpc", type="topic", durable=True)
+        name = f"reply-{uuid.uuid4()}"  # bound by its own name, as README's step 3 says
+        reply_queue = Queue(name, exchange=rpc_exchange, routing_key=name, exclusive=True,
+                            auto_delete=True)
+        reply_queue(channel).declare()
+        Producer(channel).publish(
+            {"args": [], "kwargs": {}}, exchange=rpc_exchange,
+            routing_key="echo.refuses", reply_to=reply_queue.name, correlation_id="c-1",
+            serializer="json")
+        deadline = time.monotonic() + 10
+        while (message := reply_queue(channel).get(no_ack=True)) is None:
+            assert time.monotonic() < deadline, "no reply"
+            time.sleep(0.05)
+    assert message.properties["correlation_id"] == "c-1"
+    body = json.loads(message.body)
+    assert body["result"] is None
+    assert body["error"]["exc_type"] == "DomainRuleViolated"
+    assert body["error"]["exc_args"] == [{"code": "not_now", "message": "not now",
+                                          "message_zh": DomainRuleViolated.message_zh,
+                                          "details": DETAILS}]
