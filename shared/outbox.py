@@ -15,7 +15,8 @@ from nameko.amqp.publish import UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from sqlalchemy import (BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text,
-                        select, text, update)
+                        cast, func, select, text, update)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from shared.contracts import Contract, envelope
@@ -332,14 +333,26 @@ def _mark(session, table: Table, states: dict[str, list[int]]) -> None:
                 state=state, published_at=now, attempts=table.c.attempts + 1))
 
 
-def requeue_unrouted(db, table: Table, *, event_types: list[str] | None = None,
+def requeue_unrouted(db, table: Table, *, agency: str | None = None,
+                     event_types: list[str] | None = None,
                      since: datetime | None = None) -> int:
     """Put events that found no queue back in line (after a consumer was deployed);
-    returns how many. Consumers are idempotent on message id, so a replay is safe."""
+    returns how many. Consumers are idempotent on message id, so a replay is safe.
+    `agency`: only the events of that agency — the envelope's `agency`, which the row
+    keeps only inside its stored body."""
     query = update(table).where(table.c.state == UNROUTED)
     if event_types:
         query = query.where(table.c.event_type.in_(event_types))
     if since is not None:
         query = query.where(table.c.created_at >= since)
     with db.transaction() as session:
+        if agency is not None:
+            query = query.where(_envelope_agency(table, session.bind.dialect.name) == agency)
         return session.execute(query.values(state=PENDING)).rowcount
+
+
+def _envelope_agency(table: Table, dialect: str):
+    """The envelope's `agency` read from the stored JSON text, in the database."""
+    if dialect == "postgresql":
+        return cast(table.c.body, JSONB)["agency"].astext
+    return func.json_extract(table.c.body, "$.agency")

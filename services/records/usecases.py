@@ -341,6 +341,10 @@ def checkpoint_moved_heads(*, db, signing_key, now, limit: int = 1000) -> int:
 
 
 def replay_events(p, *, actor, db, now, table) -> dict:
+    """A legal unit replays its own agency's events only; a supervisor oversees every
+    agency (as Actor.require lets it everywhere)."""
     actor.require("supervisor", "legal_unit")
-    return {"requeued": requeue_unrouted(db, table, event_types=p.get("event_types"),
+    agency = None if actor.role == "supervisor" else actor.agency
+    return {"requeued": requeue_unrouted(db, table, agency=agency,
+                                         event_types=p.get("event_types"),
                                          since=p.get("since"))}

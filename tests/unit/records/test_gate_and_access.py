@@ -7,14 +7,17 @@ import copy
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from contracts.records import CONTRACT
 from services.records import chain, models, queries, usecases
 from shared import demo_case
+from shared.db import make_engine, migrate, open_db
 from shared.errors import DomainRuleViolated, Forbidden
+from shared.keys import KeyStore
+from shared.rules import Rules
 from shared.service import handle
-from tests.unit.records.conftest import actor
+from tests.unit.records.conftest import AGENCIES, Env, actor
 from tests.unit.records.test_usecases import call, run_demo
 
 ZHOUCUN = "zhoucun-district"
@@ -151,3 +154,49 @@ def test_a_party_token_reads_only_cases_of_the_agency_that_issued_it(env):
     assert access_rows(env)[len(before):] == [
         ("citizen-77", "qinyuan-energy", "get_case", "lingchuan-emergency", "refused"),
         ("citizen-77", "qinyuan-energy", "get_entries", "lingchuan-emergency", "refused")]
+
+
+@pytest.fixture
+def env_on(db_url, tmp_path):
+    """The record keeper's use cases on SQLite and on PostgreSQL."""
+    engine = make_engine(db_url)
+    migrate(engine, "services.records:migrations")
+    yield Env(open_db(engine), Rules.from_config({"AGENCIES": AGENCIES}),
+              KeyStore(tmp_path / "keys"))
+    engine.dispose()
+
+
+def outbox_states(env) -> dict[tuple[str, str], set[str]]:
+    out: dict[tuple[str, str], set[str]] = {}
+    with env.db.read() as s:
+        for body, state in s.execute(select(models.outbox.c.body, models.outbox.c.state)):
+            event = json.loads(body)
+            out.setdefault((event["agency"], event["event_type"]), set()).add(state)
+    return out
+
+
+def test_a_legal_unit_replays_only_its_own_agencys_events(env_on):
+    env = env_on
+    for agency, case_no in (("lingchuan-emergency", "陵应急立〔2025〕90号"),
+                            ("qinyuan-energy", "沁能立〔2025〕90号")):
+        opening = dict(demo_case.steps(case_no)[0].payload({}), agency=agency)
+        call(env, "open_case", opening, actor("officer", agency=agency))
+    with env.db.transaction() as s:  # no queue was bound for any of them
+        s.execute(update(models.outbox).values(state="unrouted"))
+    replay = lambda who, **p: usecases.replay_events(  # noqa: E731
+        dict({"event_types": None, "since": None}, **p), actor=who, db=env.db, now=env.now,
+        table=models.outbox)
+    assert replay(actor("legal_unit", agency="qinyuan-energy"),
+                  event_types=["case_opened.v1"]) == {"requeued": 1}
+    assert outbox_states(env) == {
+        ("lingchuan-emergency", "case_opened.v1"): {"unrouted"},
+        ("lingchuan-emergency", "entry_appended.v1"): {"unrouted"},
+        ("qinyuan-energy", "case_opened.v1"): {"pending"},
+        ("qinyuan-energy", "entry_appended.v1"): {"unrouted"}}
+    with pytest.raises(Forbidden):
+        replay(actor("officer", agency="lingchuan-emergency"))
+    assert replay(actor("legal_unit", agency="lingchuan-emergency")) == {"requeued": 2}
+    assert outbox_states(env)[("qinyuan-energy", "entry_appended.v1")] == {"unrouted"}
+    # the supervisor oversees every agency (Actor.require)
+    assert replay(actor("supervisor", agency="changzhi-energy")) == {"requeued": 1}
+    assert {s for states in outbox_states(env).values() for s in states} == {"pending"}
