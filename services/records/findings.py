@@ -123,5 +123,8 @@ def for_case(p, *, actor, db, rules, now) -> list[dict]:
 def for_agency(p, *, actor, db, rules, now) -> list[dict]:
     actor.require("head", "legal_unit", "supervisor", agency=p["agency"])
     rules.agency(p["agency"])
+    with db.autocommit() as session:  # every read is recorded (002 第十九条), as list_cases
+        log_access(session, actor, "agency_findings", case=None, outcome="granted", now=now,
+                   reason=f"agency={p['agency']}")
     with db.read() as session:
         return agency_findings(session, p["agency"], rules, now)
