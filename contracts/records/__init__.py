@@ -20,11 +20,33 @@ FILING = {
 PARTY = {"id": "party-1", "kind": "organisation", "name": "陵川县某某煤业有限公司",
          "id_number": "91140524MA0XXXXX1X", "representative": "赵某", "address": "陵川县某镇",
          "phone": None}
-DEADLINE = {"start": "2025-10-09", "amount": 2, "unit": "workdays", "rule": "av_storage",
-            "basis": "沁源 第三十二条", "agency": None, "due": "2025-10-11",
-            "counted": ["2025-10-10", "2025-10-11"], "skipped": [], "notes": [["2025-10-11", "调休上班: 国庆节"]],
-            "paused": [], "rolled_from": None,
-            "calendar_fingerprint": "0afebc2336e2e4a0d30bae992e70f1651e6eca7fcfb21ad1ab50e5ea73dff57e"}
+# What the service computes for the example case (陵川, lingchuan-emergency@1): the AV ended
+# 2025-10-09 is stored the same working day (001 附件2 第五条); the case closed 2025-11-20 is
+# archived within 30 natural days, rolled off the weekend (000 第三十二条; 004 第四十三条).
+FINGERPRINT = "0afebc2336e2e4a0d30bae992e70f1651e6eca7fcfb21ad1ab50e5ea73dff57e"
+AV_DEADLINE = {"start": "2025-10-09", "amount": 0, "unit": "workdays", "rule": "av_storage",
+               "basis": "001 附件2 第五条", "agency": "lingchuan-emergency", "due": "2025-10-09",
+               "counted": [], "skipped": [], "notes": [], "paused": [], "rolled_from": None,
+               "calendar_fingerprint": FINGERPRINT}
+ARCHIVE_DEADLINE = {
+    "start": "2025-11-20", "amount": 30, "unit": "natural_days", "rule": "case_archive",
+    "basis": "000《全过程记录办法》第三十二条第一款；004 第四十三条第二款",
+    "agency": "lingchuan-emergency", "due": "2025-12-22",
+    "counted": [f"2025-11-{d:02d}" for d in range(21, 31)]
+    + [f"2025-12-{d:02d}" for d in range(1, 21)],
+    "skipped": [["2025-12-21", "顺延: 周末"]],
+    "notes": [["2025-12-20", "届满日休息，顺延 rolls on: 周末"]], "paused": [],
+    "rolled_from": "2025-12-20", "calendar_fingerprint": FINGERPRINT}
+# retention classes of lingchuan-emergency@1 (from base) for a penalty case: av_permanent
+# because the AV is penalty evidence (000 第三十六条第一款（一）)
+RETENTION = [
+    {"code": "av_default", "label": "执法音像资料（一般）", "applies_to": "av", "years": 2,
+     "basis": "000《全过程记录办法》第三十六条第一款（原则上不得少于2年）"},
+    {"code": "av_permanent", "label": "应当永久保存的执法音像资料", "applies_to": "av",
+     "permanent": True, "basis": "000《全过程记录办法》第三十六条第一款（一）至（四）"},
+    {"code": "case_file", "label": "行政执法案卷（文字和音像记录资料）", "applies_to": "case_file",
+     "basis": "000《全过程记录办法》第三十二条；002《全过程记录办法》第十七条第三款；004 第四十三条"
+              "（按《档案法》及有关规定保管）"}]
 CASE_VIEW = {
     "id": CASE_ID, "case_no": "陵应急立〔2025〕12号", "agency": "lingchuan-emergency",
     "ruleset": "lingchuan-emergency@1", "act_type": "penalty",
@@ -92,7 +114,7 @@ RPCS = (
     Rpc("record_av", m.RecordAv, m.AppendResult,
         "Register an audio/video record (音像记录) stored into the system.", ("officer", "head"),
         {"case_id": CASE_ID, "party": "陵川县某某煤业有限公司", "handler": "李某",
-         "device_no": "ZFJLY-0031", "started_at": "2025-10-09T14:00:00+08:00",
+         "unit": "执法监察股", "device_no": "ZFJLY-0031", "started_at": "2025-10-09T14:00:00+08:00",
          "ended_at": "2025-10-09T15:10:00+08:00", "place": "陵川县某镇某某煤矿井口",
          "opening_statement_made": True, "interruptions": [
              {"at": "2025-10-09T14:40:00+08:00", "reason": "设备电量不足更换电池",
@@ -101,7 +123,7 @@ RPCS = (
          "media": {"object_ref": "vault://av/2025/ZFJLY-0031-20251009-1400.mp4",
                    "sha256": HASH, "size_bytes": 734003200, "format": "mp4"},
          "stored_at": "2025-10-09T17:20:00+08:00", "evidence_note": None},
-        dict(APPEND_OK, deadline=DEADLINE),
+        dict(APPEND_OK, deadline=AV_DEADLINE),
         ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
     Rpc("propose_decision", m.ProposeDecision, m.AppendResult,
         "Propose a decision; the rule set's catalogue says whether it is major.",
@@ -124,7 +146,7 @@ RPCS = (
     Rpc("close_case", m.CloseCase, m.AppendResult,
         "Close the case (结案); the archive falls due within the rule set's period.",
         ("officer", "head"), {"case_id": CASE_ID, "closed_at": "2025-11-20T10:00:00+08:00",
-                              "reason": "罚款已缴纳，执行完毕"}, dict(APPEND_OK, deadline=DEADLINE),
+                              "reason": "罚款已缴纳，执行完毕"}, dict(APPEND_OK, deadline=ARCHIVE_DEADLINE),
         ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
     Rpc("archive_case", m.ArchiveCase, m.AppendResult, "Record the case file as archived (归档).",
         ("officer", "head", "legal_unit"),
@@ -177,8 +199,8 @@ RPCS = (
         {"requeued": 3}, ("validation_failed", "forbidden")),
     Rpc("agency_findings", m.AgencyRef, m.Finding, "Every violation across an agency's cases.",
         ("head", "legal_unit", "supervisor"), {"agency": "lingchuan-emergency"},
-        [FINDING, dict(FINDING, code="archive_late", article="000《全过程记录办法》第三十二条",
-                       seq=None, due="2025-12-12", at=None,
+        [FINDING, dict(FINDING, code="archive_late", article=ARCHIVE_DEADLINE["basis"],
+                       seq=None, due=ARCHIVE_DEADLINE["due"], at=None,
                        message="案卷未在行政执法行为终结之日起规定期限内立卷归档")],
         ("forbidden",), many=True),
 )
@@ -212,11 +234,11 @@ EVENTS = (
           "A closed case must be archived by `due`; carries what the archive needs.",
           {"case_id": CASE_ID, "case_no": "陵应急立〔2025〕12号", "title": CASE_VIEW["title"],
            "act_type": "penalty", "parties": ["陵川县某某煤业有限公司"],
-           "handlers": ["officer-lc-017", "officer-lc-021"], "due": DEADLINE, "head_seq": 20,
-           "head_hash": HASH, "entries": 20,
+           "handlers": ["officer-lc-017", "officer-lc-021"], "due": ARCHIVE_DEADLINE,
+           "head_seq": 20, "head_hash": HASH, "entries": 20,
            "av_objects": [{"seq": 5, "object_ref": "vault://av/2025/ZFJLY-0031-20251009-1400.mp4",
                            "sha256": HASH}],
-           "retention": [{"code": "permanent_penalty_evidence", "permanent": True}]}),
+           "retention": RETENTION}),
 )
 
 CONTRACT = Contract(

@@ -186,6 +186,10 @@ class RecordAv(StrictSchema):
     case_id = CaseId()
     party = fields.String(required=True, metadata={"description": "party name as labelled"})
     handler = fields.String(required=True, metadata={"description": "承办人"})
+    unit = fields.String(load_default=None, allow_none=True,
+                         validate=validate.Length(min=1, max=100), metadata={
+                             "description": "股室 that made and stores it, a storage label "
+                                            "(001 附件2 第七条)"})
     device_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
     started_at = When(required=True)
     ended_at = When(required=True)
