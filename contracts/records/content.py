@@ -221,9 +221,11 @@ class StatementReview(_Common):
 
 
 class CoerciveExecution(_Common):
+    """强制执行 (000 第三十条, 004 第四十二条); 排除妨碍、恢复原状、代履行 are filmed too
+    (000 第十七条（二）, 004 第四十二条第二款)."""
     measure = fields.String(required=True, validate=validate.OneOf(
         ["additional_fine", "late_fee", "dispose_sealed_seized", "substitute_performance",
-         "other"]))
+         "remove_obstruction", "restore_original_state", "other"]))
     summary = Text(required=True)
 
 
@@ -232,6 +234,46 @@ class CourtEnforcement(_Common):
     court = Name(required=True)
     summary = Text(required=True)
     result = Text(load_default=None, allow_none=True)
+
+
+class ReleaseRecipient(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(
+        ["reconsideration_body", "court", "procuratorate", "supervisory_commission",
+         "public_security", "other_agency", "party", "officer", "public", "other"]),
+        metadata={"description": "officer: an enforcement officer personally (004 第四十四条); "
+                                 "public: published, e.g. on the internet (000 第三十三条)"})
+    name = Name(required=True)
+
+
+class ReleaseApproval(StrictSchema):
+    approved_by = Name(required=True)
+    approver_role = fields.String(required=True, validate=validate.OneOf(
+        ["agency_head", "legal_unit", "unit_head", "other"]), metadata={
+        "description": "agency_head: 行政机关负责人 (002 第十八条第一款)"})
+    approved_at = fields.AwareDateTime(required=True, format="iso")
+
+
+class ReleasedItem(StrictSchema):
+    description = Text(required=True, metadata={"description": "案卷、文字记录或音像记录"})
+    seq = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1),
+                         metadata={"description": "the case entry released, where it is one"})
+    object_ref = fields.String(load_default=None, allow_none=True,
+                               validate=validate.Length(min=1, max=500))
+
+
+class ExternalRelease(_Common):
+    """对外提供: case records provided outside the enforcement procedure (000 第三十三条,
+    002 第二十条第二款, 004 第四十五条, 001 附件2 第六条). Recorded as it happened, with or
+    without approval: a release without what the rule set requires is a finding
+    (004 第五十七条（七）), not a refused record. The release time is the entry's occurred_at."""
+    recipient = fields.Nested(ReleaseRecipient, required=True)
+    purpose = Text(required=True)
+    legal_basis = Text(required=True,
+                       metadata={"description": "the procedure it is released under"})
+    approval = fields.Nested(ReleaseApproval, load_default=None, allow_none=True,
+                             metadata={"description": "who approved it and when; null: none"})
+    released = fields.List(fields.Nested(ReleasedItem), required=True,
+                           validate=validate.Length(min=1), metadata={"description": "what"})
 
 
 class Note(_Common):
@@ -247,5 +289,6 @@ CONTENT = {
     "collective_discussion": CollectiveDiscussion, "simple_procedure": SimpleProcedure,
     "service": Service, "performance": Performance, "rectification_check": RectificationCheck,
     "reminder": Reminder, "statement_review": StatementReview,
-    "coercive_execution": CoerciveExecution, "court_enforcement": CourtEnforcement, "note": Note,
+    "coercive_execution": CoerciveExecution, "court_enforcement": CourtEnforcement,
+    "external_release": ExternalRelease, "note": Note,
 }

@@ -45,18 +45,48 @@ RECORD_STAGES: dict[str, tuple[str, ...]] = {
     "statement_review": ("service_execution", "decision"),
     "coercive_execution": ("service_execution",),
     "court_enforcement": ("service_execution",),
+    # 对外提供 may happen at any point of an open case (000 第三十三条; 004 第四十五条)
+    "external_release": STAGES[:-1],
     "note": STAGES[:-1],
 }
 
-# Situations a record implies by its nature, whatever the officer declares (AV may then be
-# mandatory under the case's rule set): 000 第二十七条 留置送达 "并进行音像记录".
-IMPLIED_SITUATIONS = {
-    ("service", "lien"): "service_lien",
-    ("service", "public_notice"): "service_public_notice",
-    ("evidence_preservation", None): "evidence_preservation",
-    ("refusal_to_cooperate", None): "non_cooperation",
-    ("hearing_record", None): "hearing",
-    ("coercive_execution", None): "coercive_measure",
+# Situations a record's content shows by itself, whatever the officer declares (the declared
+# ones are kept too: the union is recorded). Whether a situation makes AV mandatory is the
+# case's rule set's to say (av.mandatory_situations), not this table's: it only names what the
+# seeds' AV lists speak of, where the content tells it —
+#   000《全过程记录办法》第十七条（二）（三）、第十八条（二）（三）（四）、第二十七条（二）、第二十八条;
+#   002《全过程记录办法》第十条（四）、第十一条; 001 工作方案 四(二)二, 附件2 第四条;
+#   004 第二十五条、第三十三条、第三十六条第二款、第四十条第二款、第四十二条第二款.
+# record_type → {None: situations of every such record, field: {value: situations}}.
+IMPLIED_SITUATIONS: dict[str, dict[str | None, object]] = {
+    "investigation_document": {"document_kind": {
+        # 现场检查（勘验）: 000 第十八条（二）; 001 工作方案 四(二)二; 004 第二十五条、第三十三条
+        "onsite_inspection": ("onsite_inspection",),
+        # 抽样取证: 000 第十八条（二）; 004 第三十三条
+        "sampling": ("sampling",),
+        # 询问当事人和证人: 000 第十八条（二）; 001 附件2 第四条; 004 第三十三条
+        "interview": ("interview",),
+        "interview_party": ("interview",),
+        "interview_witness": ("interview",),
+        # 先行登记保存: 000 第十八条（二）; 004 第二十五条、第三十三条
+        "evidence_preservation": ("evidence_preservation",),
+        # 调取书证、物证 is 取证 itself: 001 工作方案 四(二)二; 004 第二十五条 (调查取证)
+        "evidence_request": ("evidence_collection",),
+        # 听证全过程记录文书 (000 第十五条（六）): 000 第十八条（三）; 004 第三十六条第二款
+        "hearing": ("hearing",),
+    }},
+    "evidence_preservation": {None: ("evidence_preservation",)},
+    "refusal_to_cooperate": {None: ("non_cooperation",)},          # 000 第十七条（三）
+    "hearing_record": {None: ("hearing",)},
+    "rectification_check": {None: ("rectification_check",)},      # 000 第二十八条; 004 第四十条
+    # 000 第十八条（四）, 第二十七条（二） "并进行音像记录"
+    "service": {"method": {"lien": ("service_lien",), "public_notice": ("service_public_notice",)}},
+    "coercive_execution": {
+        None: ("coercive_measure",),                                 # 001 工作方案 四(二)二; 004 第二十五条
+        # 排除妨碍、恢复原状、代履行: 000 第十七条（二）; 002 第十条（四）; 004 第四十二条第二款
+        "measure": {"substitute_performance": ("substitute_performance",),
+                    "remove_obstruction": ("remove_obstruction",),
+                    "restore_original_state": ("restore_original_state",)}},
 }
 
 MASK = "［已隐去］"
@@ -89,10 +119,14 @@ def check_record_stage(record_type: str, stage: str) -> None:
 
 
 def implied_situations(record_type: str, content: dict) -> set[str]:
-    found = set()
-    for (rtype, method), code in IMPLIED_SITUATIONS.items():
-        if rtype == record_type and (method is None or content.get("method") == method):
-            found.add(code)
+    """The situations `content` of a `record_type` record shows by itself."""
+    rules = IMPLIED_SITUATIONS.get(record_type)
+    if not rules:
+        return set()
+    found = set(rules.get(None, ()))
+    for field, by_value in rules.items():
+        if field is not None:
+            found.update(by_value.get(content.get(field), ()))
     return found
 
 

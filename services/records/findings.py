@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from services.records import chain, domain
-from services.records.models import access_log, av_records, cases, entries, situations
+from services.records.models import access_log, av_records, cases, entries
 from services.records.queries import log_access
 from shared.clock import iso, local_date, utc
 
@@ -57,21 +57,27 @@ def case_findings(session, case: dict, rules, now: datetime) -> list[dict]:
                                 at=iso(row["stored_at"])))
 
     # (五) a mandatory-AV situation without an AV record covering it
-    mandatory = rs.av_mandatory_situations
+    records = []  # (seq, occurred_at, content) of each text record
+    for seq, kind, _, body in kinds:
+        if kind == "record":
+            body = json.loads(body)
+            records.append((seq, body["occurred_at"], body["content"]))
     covered = set()
     for sits in session.execute(select(av_records.c.situations)
                                 .where(av_records.c.case_id == case["id"])).scalars():
         covered.update(sits)
-    for seq, code in session.execute(select(situations.c.seq, situations.c.code)
-                                     .where(situations.c.case_id == case["id"])):
-        if code in mandatory and code not in covered:
-            info = mandatory[code]
+    for seq, code, info in _av_required(rs, records):
+        if code not in covered and not (code in _SERVICE_CODES and "service" in covered):
             out.append(_finding(case, "av_missing", info.get("basis", ""),
                                 f"应当进行音像记录而未记录: {info.get('label', code)}", seq=seq))
 
+    # (七) records provided outside the procedure without what the rule set requires
+    for seq, occurred_at, content in records:
+        if content.get("record_type") == "external_release":
+            out.extend(_release_findings(case, rs, seq, occurred_at, content))
+
     # (五) records a stage requires but that are missing
-    seen = {(k, json.loads(b)["content"].get("record_type")) for _, k, _, b in kinds}
-    record_types = {rt for k, rt in seen if k == "record"}
+    record_types = {content.get("record_type") for _, _, content in records}
     stages_reached = {st for _, _, st, _ in kinds}
     if "decision" in stages_reached and "credentials_shown" not in record_types \
             and case["act_type"] != "licence":
@@ -101,6 +107,72 @@ def case_findings(session, case: dict, rules, now: datetime) -> list[dict]:
         out.append(_finding(case, "access_refused", "沁源 第三十三条; 周村 第五十七条(七)",
                             f"{row['actor_role']} {row['actor_id']} ({row['actor_agency']}) "
                             f"was refused {row['action']}: {row['reason']}", at=iso(row["at"])))
+    return out
+
+
+# A service's AV requirement is met by an AV record of that service or of "service" itself.
+_SERVICE_CODES = {"service", "service_lien", "service_public_notice"}
+_SERVICE_BY_METHOD = {"lien": "service_lien", "public_notice": "service_public_notice"}
+
+
+def _av_required(rs, records):
+    """(seq, situation, rule) for each situation of each record that the rule set makes AV
+    mandatory: the situations declared with the record and those its content shows
+    (domain.implied_situations — also for records appended before a situation was derived),
+    plus a service whose method the rule set marks `av: required` (004 第三十九条)."""
+    mandatory = rs.av_mandatory_situations
+    methods = {m["code"]: m for m in rs.section("records")["service_methods"]
+               if m.get("av") == "required"}
+    for seq, _, content in records:
+        record_type = content.get("record_type")
+        found = set(content.get("situations") or ()) | domain.implied_situations(record_type,
+                                                                                 content)
+        required = {code: mandatory[code] for code in found if code in mandatory}
+        method = methods.get(content.get("method")) if record_type == "service" else None
+        if method and not required.keys() & _SERVICE_CODES:
+            code = _SERVICE_BY_METHOD.get(method["code"], "service")
+            required[code] = {"label": method["label"], "basis": method["basis"]}
+        for code in sorted(required):
+            yield seq, code, required[code]
+
+
+_RELEASE_APPROVER = {"approval": None, "head_approval": "agency_head"}
+_RELEASE_ARTICLE = "周村 第五十七条(七)"
+
+
+def _release_findings(case, rs, seq: int, released_at: str, content: dict) -> list[dict]:
+    """004 第五十七条（七）: 擅自保存或者对外提供. The rule set says what a release needs
+    (records.access.external_release): legal_procedure — its legal basis, which the content
+    must name; approval — an approval given before the release; head_approval — the
+    agency head's. Where officers may not keep records, none may be released to one."""
+    access = rs.section("records")["access"]
+    out = []
+    rule = access["external_release"]
+    article = f"{rule['basis']}; {_RELEASE_ARTICLE}"
+    approval = content.get("approval")
+    recipient = content["recipient"]
+    if rule["value"] in _RELEASE_APPROVER:
+        role = _RELEASE_APPROVER[rule["value"]]
+        who = "行政机关负责人批准" if role else "批准"
+        if not approval:
+            out.append(_finding(case, "release_unapproved", article,
+                                f"未经{who}对外提供执法记录 (to {recipient['name']})", seq=seq))
+        elif role and approval["approver_role"] != role:
+            out.append(_finding(case, "release_unapproved", article,
+                                f"未经{who}对外提供执法记录: approved by {approval['approved_by']}"
+                                f" ({approval['approver_role']})", seq=seq,
+                                at=approval["approved_at"]))
+        elif (approved := utc(datetime.fromisoformat(approval["approved_at"]))) \
+                > (released := utc(datetime.fromisoformat(released_at))):
+            out.append(_finding(case, "release_unapproved", article,
+                                f"对外提供执法记录后才批准 (approved {iso(approved)}, released "
+                                f"{iso(released)})", seq=seq, at=iso(approved)))
+    keep = access.get("officers_may_keep_records")
+    if recipient["kind"] == "officer" and keep and keep["value"] is False:
+        out.append(_finding(case, "records_kept_by_officer",
+                            f"{keep['basis']}; {_RELEASE_ARTICLE}",
+                            f"行政执法人员不得自行保存执法记录资料: released to {recipient['name']}",
+                            seq=seq))
     return out
 
 
