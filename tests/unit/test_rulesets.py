@@ -131,6 +131,34 @@ def test_av_situations_per_seed(repo):
         assert set(rs.av_mandatory_situations) <= set(AV_SITUATIONS)
 
 
+def test_investigation_document_kinds_per_seed(repo):
+    """000《全过程记录办法》第十五条 and 004 第三十二条 each list eight kinds; base holds the six
+    both name; 001, 002 and 003 name none, so 陵川, 安泽 and 长治 inherit base's."""
+    def kinds(rs):
+        return [(k["code"], k["basis"])
+                for k in rs.section("records")["investigation_document_kinds"]]
+    base, qy, lc, az, cz, zc = (repo.get(i) for i in ("base",) + AGENCIES)
+    numerals = "一二三四五六七八"
+    assert kinds(qy) == [(code, f"000《全过程记录办法》第十五条（{n}）") for code, n in zip(
+        ["interview", "evidence_request", "onsite_inspection", "sampling", "statement_defence",
+         "hearing", "appraisal", "other"], numerals)]
+    assert kinds(zc) == [(code, f"004 第三十二条（{n}）") for code, n in zip(
+        ["interview_party", "interview_witness", "evidence_request", "onsite_inspection",
+         "sampling", "evidence_preservation", "appraisal", "other"], numerals)]
+    # base: what both lists name (004 splits 询问 into (一) 当事人 and (二) 证人)
+    both = [code for code, _ in kinds(qy)
+            if code in {c for c, _ in kinds(zc)} | {"interview"}]
+    assert [code for code, _ in kinds(base)] == both == [
+        "interview", "evidence_request", "onsite_inspection", "sampling", "appraisal", "other"]
+    for _, basis in kinds(base):
+        assert "000《全过程记录办法》第十五条" in basis and "004 第三十二条" in basis
+    for rs in (lc, az, cz):
+        assert kinds(rs) == kinds(base)
+        assert rs.inherited("records", "investigation_document_kinds")
+    for rs in (qy, zc):
+        assert not rs.inherited("records", "investigation_document_kinds")
+
+
 def test_data_is_a_copy_and_fingerprint_is_stable(repo):
     rs = repo.get("lingchuan-emergency")
     rs.data["periods"]["review"]["amount"] = 99
