@@ -195,9 +195,9 @@ or nameko library is needed on the calling side.
    `{{"result": <response>, "error": null}}` on success, or `{{"result": null, "error":
    {{"exc_type", "exc_path", "exc_args", "value"}}}}` on failure. For every Sanxiang error
    `error.exc_args[0]` is `{{"code", "message", "message_zh", "details"}}`: branch on `code`,
-   show `message_zh` to people. Each operation lists the codes it may return. nameko passes
-   `exc_args` through `str()` for every value that is not a string, list or object, so inside
-   it `null` arrives as `"None"`, numbers and booleans as `"3"` / `"True"`.
+   show `message_zh` to people. Each operation lists the codes it may return. The payload
+   keeps its JSON types (numbers, booleans and `null` inside `details` arrive as such); other
+   errors (e.g. nameko's `MethodNotFound`) carry their arguments as strings.
 7. Apply your own timeout; a call may be executed more than once if a worker dies mid-call,
    so retry only what is safe to repeat.
 

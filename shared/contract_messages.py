@@ -114,8 +114,8 @@ ERROR_PAYLOAD = {
     "type": "object",
     "title": "ErrorPayload",
     "description": "error.exc_args[0] of every Sanxiang error: branch on code, show message_zh to "
-                   "people. nameko passes exc_args through str() for every value that is not a "
-                   "string, list or object: null arrives as \"None\", 3 as \"3\", true as \"True\"",
+                   "people. It keeps its JSON types: numbers, booleans and null inside details "
+                   "arrive as such",
     "properties": {
         "code": {"type": "string", "description": "machine code, e.g. not_found, validation_failed"},
         "message": {"type": "string", "description": "English message"},
