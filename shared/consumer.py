@@ -18,11 +18,12 @@ from kombu import Exchange, Queue
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import EventHandler
-from sqlalchemy import Column, DateTime, MetaData, String, Table, insert, select
+from sqlalchemy import Column, MetaData, String, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from shared.contracts import Contract, Envelope, load
 from shared.errors import SanxiangError
+from shared.schema import UtcDateTime
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("message_id", String(64), primary_key=True),
         Column("event_type", String(80), nullable=False),
         Column("source", String(40), nullable=False),
-        Column("received_at", DateTime(timezone=True), nullable=False))
+        Column("received_at", UtcDateTime(), nullable=False))
 
 
 def already_handled(session, table: Table, message_id: str) -> bool:

@@ -14,12 +14,13 @@ from eventlet.event import Event as GreenEvent
 from nameko.amqp.publish import UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
-from sqlalchemy import (BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text,
+from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, Text,
                         cast, func, select, text, update)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from shared.contracts import Contract, envelope
+from shared.schema import UtcDateTime
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,9 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("message_id", String(36), nullable=False, unique=True),
         Column("event_type", String(80), nullable=False),
         Column("body", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
         Column("state", String(12), nullable=False, index=True, default=PENDING),
-        Column("published_at", DateTime(timezone=True)),
+        Column("published_at", UtcDateTime()),
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", Text),
     )

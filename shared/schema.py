@@ -3,9 +3,40 @@ the same way on SQLite and PostgreSQL), the id type, and the Alembic environment
 service's migrations on the connection the Database provider hands it."""
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Integer, MetaData
+from datetime import timezone
+
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData
+from sqlalchemy.types import TypeDecorator
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class UtcDateTime(TypeDecorator):
+    """A moment, stored in UTC and read back aware (UTC) on every database.
+
+    `DateTime(timezone=True)` alone is right on PostgreSQL (timestamptz) but on SQLite keeps
+    the clock reading of an aware value and drops its offset, so 23:30+08:00 came back as
+    23:30 UTC, eight hours late. Here an aware value is converted to UTC before it is bound
+    and a naive one read back is UTC; a naive value on the way in is refused (nobody can
+    tell which clock it was read from)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()}: give its UTC offset")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
 
 
 def service_metadata() -> MetaData:

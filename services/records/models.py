@@ -3,12 +3,12 @@ deleted); `cases` is a projection of it (stage, head, due dates) kept for fast r
 re-derivable from the chain; `access_log` records every read and every refusal."""
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String,
+from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, String,
                         Table, Text, UniqueConstraint)
 
 from shared.consumer import inbox_table
 from shared.outbox import outbox_table
-from shared.schema import BigId, service_metadata
+from shared.schema import BigId, UtcDateTime, service_metadata
 
 metadata = service_metadata()
 
@@ -29,13 +29,13 @@ cases = Table(
     Column("parties", JSON, nullable=False),
     Column("persons", JSON, nullable=False),      # informants, complainants, witnesses…
     Column("handlers", JSON, nullable=False),     # actor ids of the handling officers
-    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
     Column("created_by", String(64), nullable=False),
     Column("emergency_due", JSON),               # Deadline.to_dict() of the 24h approval
-    Column("emergency_approved_at", DateTime(timezone=True)),
-    Column("closed_at", DateTime(timezone=True)),
+    Column("emergency_approved_at", UtcDateTime()),
+    Column("closed_at", UtcDateTime()),
     Column("archive_due", JSON),
-    Column("archived_at", DateTime(timezone=True)),
+    Column("archived_at", UtcDateTime()),
     Column("head_seq", Integer, nullable=False),
     Column("head_hash", String(64), nullable=False),
     UniqueConstraint("agency", "case_no", name="uq_cases_agency_case_no"),
@@ -49,8 +49,8 @@ entries = Table(
     Column("seq", Integer, nullable=False),
     Column("kind", String(40), nullable=False),
     Column("stage", String(24), nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
     Column("actor_id", String(64), nullable=False),
     Column("actor_role", String(16), nullable=False),
     Column("corrects_seq", Integer),
@@ -66,8 +66,8 @@ av_records = Table(
     Column("entry_id", BigId, ForeignKey("entries.id"), primary_key=True),
     Column("case_id", String(36), ForeignKey("cases.id"), nullable=False, index=True),
     Column("seq", Integer, nullable=False),
-    Column("ended_at", DateTime(timezone=True), nullable=False),
-    Column("stored_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", UtcDateTime(), nullable=False),
+    Column("stored_at", UtcDateTime(), nullable=False),
     Column("storage_due", JSON, nullable=False),
     Column("late", Boolean, nullable=False),
     Column("situations", JSON, nullable=False),
@@ -89,7 +89,7 @@ checkpoints = Table(
     Column("case_id", String(36), ForeignKey("cases.id"), nullable=False, index=True),
     Column("seq", Integer, nullable=False),
     Column("head_hash", String(64), nullable=False),
-    Column("signed_at", DateTime(timezone=True), nullable=False),
+    Column("signed_at", UtcDateTime(), nullable=False),
     Column("key_id", String(16), nullable=False),
     Column("signature", String(128), nullable=False),
     Column("statement", Text, nullable=False),   # exactly the bytes that were signed
@@ -98,7 +98,7 @@ checkpoints = Table(
 access_log = Table(
     "access_log", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("actor_id", String(64), nullable=False),
     Column("actor_role", String(16), nullable=False),
     Column("actor_agency", String(64), nullable=False),

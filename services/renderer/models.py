@@ -4,10 +4,11 @@ from here byte for byte even after its folder changed or went. `renders` records
 (what from, what came out) once; `refusals` keeps every refused call; `outbox` carries document_rendered events."""
 from __future__ import annotations
 
-from sqlalchemy import (JSON, BigInteger, Column, DateTime, Integer, LargeBinary, MetaData,
+from sqlalchemy import (JSON, BigInteger, Column, Integer, LargeBinary, MetaData,
                         String, Table, Text)
 
 from shared.outbox import outbox_table
+from shared.schema import UtcDateTime
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -25,7 +26,7 @@ template_versions = Table(
     # the folder it was read from; differs from `version` when an edited file was
     # registered as the next version
     Column("source", String(300), nullable=False),
-    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("registered_at", UtcDateTime(), nullable=False),
 )
 
 renders = Table(
@@ -40,7 +41,7 @@ renders = Table(
     Column("actor_id", String(64), nullable=False),
     Column("agency", String(64), nullable=False),
     Column("reference", Text),
-    Column("rendered_at", DateTime(timezone=True), nullable=False),
+    Column("rendered_at", UtcDateTime(), nullable=False),
 )
 
 # every refused call (wrong role or agency): who, what, why — as records and review keep theirs
@@ -48,7 +49,7 @@ refusals = Table(
     "refusals", metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
            autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("actor_id", String(64), nullable=False),
     Column("actor_role", String(16), nullable=False),
     Column("actor_agency", String(64), nullable=False),

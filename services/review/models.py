@@ -5,12 +5,12 @@ are the review's parts: materials, stops, assignments, findings, opinion, disagr
 effect."""
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Index, Integer, String, Table,
+from sqlalchemy import (JSON, Boolean, Column, Date, Index, Integer, String, Table,
                         Text, UniqueConstraint)
 
 from shared.consumer import inbox_table
 from shared.outbox import outbox_table
-from shared.schema import BigId, service_metadata
+from shared.schema import BigId, UtcDateTime, service_metadata
 
 metadata = service_metadata()
 
@@ -29,7 +29,7 @@ reviews = Table(
     Column("handlers", JSON, nullable=False),           # case handlers: must recuse
     Column("participants", JSON, nullable=False),       # everyone who acted in the case
     Column("state", String(40), nullable=False),
-    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False),
     Column("requested_by", String(64), nullable=False),
     Column("source_message_id", String(64)),            # decision_proposed event, if any
     Column("materials", JSON, nullable=False),          # [{code, label, title, ref, …}]
@@ -50,7 +50,7 @@ reviews = Table(
     Column("disagreement", JSON),
     Column("collective", JSON),
     Column("document_info", JSON),                      # 意见书 number and units, if given
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("case_id", "proposal_seq", name="uq_reviews_proposal"),
     Index("ix_reviews_agency_state", "agency", "state"),
 )
@@ -59,7 +59,7 @@ review_log = Table(
     "review_log", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("review_id", String(36), nullable=False, index=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("actor_id", String(64), nullable=False),
     Column("actor_role", String(16), nullable=False),
     Column("action", String(40), nullable=False),
@@ -78,7 +78,7 @@ staff = Table(
     Column("prior_penalty_reviews", Integer, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("note", Text),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 inbox = inbox_table(metadata)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from kombu import Connection, Exchange, Queue
@@ -195,9 +195,9 @@ def test_the_case_row_read_through_the_driver_equals_sqlalchemy_s(records_db):
             models.cases.c.id == case["id"])).mappings().one())
         assert chain.load_case(s, case["id"], lock=True) == via_sqlalchemy
         assert chain.load_case(s, case["id"]) == via_sqlalchemy
-        postgresql = s.bind.dialect.name == "postgresql"
     assert isinstance(via_sqlalchemy["parties"], list)
-    assert (via_sqlalchemy["opened_at"].tzinfo is not None) is postgresql
+    # aware UTC on both databases (shared.schema.UtcDateTime)
+    assert via_sqlalchemy["opened_at"].utcoffset() == timedelta(0)
 
 
 def test_a_read_leaves_its_access_row_and_the_connection_as_it_found_it(records_db):

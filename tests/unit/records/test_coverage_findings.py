@@ -158,14 +158,7 @@ def test_an_unarchived_case_is_late_from_the_first_cst_day_after_the_due_day(env
                                                 ARCHIVE_LATE_MESSAGE, due=due.due.isoformat())]
 
 
-def test_archiving_in_the_evening_of_the_due_day_is_on_time(env, db_url, request):
-    if db_url.startswith("sqlite"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "services/records on SQLite stores cases.archived_at (DateTime(timezone=True)) as "
-            "the caller's wall-clock time without its offset, and findings.case_findings reads "
-            "the naive value back as UTC (shared.clock.utc): 23:30+08:00 on the due day "
-            "becomes 23:30 UTC = 07:30 CST the next day, so archive_late is reported, with "
-            "`at` 8 hours off")))
+def test_archiving_in_the_evening_of_the_due_day_is_on_time(env):
     _, due = expected_archive_due(env, QY)
     case, _ = closed_case(env, QY, "沁能立〔2025〕10号")
     archived_at = datetime.combine(due.due, time(23, 30), tzinfo=CST)

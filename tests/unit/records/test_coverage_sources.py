@@ -4,7 +4,6 @@ a start mode only 周村's rule set provides — and decide_source: the decision
 案源 record closed and falling due for archiving. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import copy
 import json
 from datetime import datetime, time, timezone
 
@@ -162,13 +161,7 @@ def test_decide_source_is_refused_for_other_start_modes_and_other_agencies(env):
     assert start_state(env, referral) == "pending_decision"
 
 
-def test_the_time_the_source_was_told_reads_back_as_given(env, db_url, request):
-    if db_url.startswith("sqlite"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "services/records on SQLite stores entries.occurred_at (DateTime(timezone=True)) "
-            "as the caller's wall-clock time without its offset, and get_entries reads the "
-            "naive value back as UTC (shared.clock.utc): a notice given at 15:00+08:00 reads "
-            "back as 15:00 UTC, 8 hours late")))
+def test_the_time_the_source_was_told_reads_back_as_given(env):
     case = open_referral(env)
     call(env, "decide_source", dict(NOT_STARTED, case_id=case["id"]), actor(agency=ZC))
     decided = entry_list(env, case)[1]
