@@ -254,10 +254,14 @@ def test_lingchuan_release_by_legal_procedure_but_never_to_an_officer(env):
     assert [(f["code"], f["article"], f["seq"]) for f in releases(env, case_id, LC)] == [
         ("records_kept_by_officer", "001 附件2 第五条（每天工作结束后交由各股室专门人员存储）"
                                     "; 周村 第五十七条(七)", to_officer)]
-    # 沁源 sets no officers_may_keep_records: nothing to find
+    # 沁源 sets no officers_may_keep_records: an approved release to an officer is no finding;
+    # but it wants approval (000 第三十三条、第四十一条（五）): an unapproved one is
     qy = open_case(env, QY, "沁能立〔2025〕4号")
-    append(env, qy, QY, "external_release", release("officer"))
+    append(env, qy, QY, "external_release", release("officer", approval=approval()))
     assert releases(env, qy, QY) == []
+    unapproved = append(env, qy, QY, "external_release", release("officer"))["seq"]
+    assert [(f["code"], f["seq"]) for f in releases(env, qy, QY)] == [
+        ("release_unapproved", unapproved)]
 
 
 # --- 3. the agency's findings are a recorded read -----------------------------------------
