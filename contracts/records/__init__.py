@@ -132,10 +132,14 @@ RPCS = (
         dict(APPEND_OK, stage="decision", classification={"major": True, "fired": FIRED}),
         ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
     Rpc("enter_legal_review", m.EnterLegalReview, m.AppendResult,
-        "Enter the legal-review opinion (法制审核意见) on a proposal.", ("legal_unit",),
+        "Enter the legal-review opinion (法制审核意见) on a proposal. An approval flagged "
+        "collective_discussion_required (or under a rule set that sends every passed review "
+        "to 集体讨论) opens the gate only once a collective_discussion deciding on it follows.",
+        ("legal_unit",),
         {"case_id": CASE_ID, "proposal_seq": 9, "opinion": "approve",
          "reasons": "事实清楚，证据确凿，适用依据正确，程序合法", "reviewers": ["陈某", "刘某"],
-         "reviewed_at": "2025-10-24T15:00:00+08:00"}, APPEND_OK,
+         "reviewed_at": "2025-10-24T15:00:00+08:00", "collective_discussion_required": True},
+        APPEND_OK,
         ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
     Rpc("issue_decision", m.IssueDecision, m.AppendResult,
         "Record the decision as issued; a major one needs an approving legal review.", ("head",),
@@ -194,8 +198,11 @@ RPCS = (
         ("not_found", "forbidden"), many=True),
     Rpc("replay_events", m.ReplayEvents, m.Replayed,
         "Publish again the events no queue was bound for when they happened (after deploying "
-        "a consumer). Consumers are idempotent on message_id.", ("supervisor", "legal_unit"),
-        {"event_types": ["decision_issued.v1"], "since": "2025-10-01T00:00:00+08:00"},
+        "a consumer). Consumers are idempotent on message_id. A legal_unit replays its own "
+        "agency's only; a supervisor every agency's, or the one named.",
+        ("supervisor", "legal_unit"),
+        {"event_types": ["decision_issued.v1"], "since": "2025-10-01T00:00:00+08:00",
+         "agency": "lingchuan-emergency"},
         {"requeued": 3}, ("validation_failed", "forbidden")),
     Rpc("agency_findings", m.AgencyRef, m.Finding, "Every violation across an agency's cases.",
         ("head", "legal_unit", "supervisor"), {"agency": "lingchuan-emergency"},
@@ -231,14 +238,20 @@ EVENTS = (
           {"case_id": CASE_ID, "case_no": "陵应急立〔2025〕12号",
            "closed_at": "2025-11-20T10:00:00+08:00", "reason": "罚款已缴纳，执行完毕", "seq": 20}),
     Event("archive_due.v1", m.ArchiveDue,
-          "A closed case must be archived by `due`; carries what the archive needs.",
+          "A closed case must be archived by `due`; carries what the archive needs, each AV "
+          "object with the storage labels its record carries (001 附件2 第七条). Schema 1.1: "
+          "the labels were added (optional).",
           {"case_id": CASE_ID, "case_no": "陵应急立〔2025〕12号", "title": CASE_VIEW["title"],
            "act_type": "penalty", "parties": ["陵川县某某煤业有限公司"],
            "handlers": ["officer-lc-017", "officer-lc-021"], "due": ARCHIVE_DEADLINE,
            "head_seq": 20, "head_hash": HASH, "entries": 20,
            "av_objects": [{"seq": 5, "object_ref": "vault://av/2025/ZFJLY-0031-20251009-1400.mp4",
-                           "sha256": HASH}],
-           "retention": RETENTION}),
+                           "sha256": HASH, "party": "陵川县某某煤业有限公司", "handler": "李某",
+                           "unit": "执法监察股", "device_no": "ZFJLY-0031",
+                           "started_at": "2025-10-09T14:00:00+08:00",
+                           "ended_at": "2025-10-09T15:10:00+08:00",
+                           "place": "陵川县某镇某某煤矿井口"}],
+           "retention": RETENTION}, schema_version="1.1"),
 )
 
 CONTRACT = Contract(

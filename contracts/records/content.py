@@ -133,11 +133,27 @@ class ExpertOpinion(_Common):
     opinion = Text(required=True)
 
 
+DISCUSSION_OUTCOMES = ["decide", "revise", "do_not_decide", "refer"]
+
+
 class CollectiveDiscussion(_Common):
+    """集体讨论记录 (000 第二十四条（四）, 004 第三十七条): the agency's leaders decide on a
+    proposal that passed legal review (004 第五十五条; 行政处罚法 第五十七条第二款)."""
     # no seed sets a quorum; "collective" needs more than one person, the rest is the agency's
     participants = fields.List(Name(), required=True, validate=validate.Length(min=2))
     minutes = Text(required=True)
     conclusion = Text(required=True)
+    outcome = fields.String(load_default=None, allow_none=True,
+                            validate=validate.OneOf(DISCUSSION_OUTCOMES), metadata={
+        "description": "what the discussion decided on the proposal: decide (作出决定, as "
+                       "proposed), revise (修改后重新提出: a new proposal follows), "
+                       "do_not_decide (不予作出决定), refer (涉嫌犯罪，移送司法机关); only "
+                       "decide lets the major decision be issued (004 第五十五条). Absent: the "
+                       "gate reads it as deciding, as before this field existed"})
+    proposal_seq = fields.Integer(load_default=None, allow_none=True,
+                                  validate=validate.Range(min=1), metadata={
+        "description": "seq of the decision_proposed entry discussed; absent: the discussion "
+                       "counts for any proposal whose review it follows"})
 
 
 class SimpleProcedure(_Common):

@@ -243,6 +243,11 @@ class EnterLegalReview(StrictSchema):
     reasons = Text(required=True)
     reviewers = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     reviewed_at = When(required=True)
+    collective_discussion_required = fields.Boolean(load_default=False, metadata={
+        "description": "the law requires 集体讨论 here (行政处罚法 第五十七条第二款), as the "
+                       "review board's own opinion flags it: an approval is then not final "
+                       "until a collective_discussion record deciding on it follows; always "
+                       "owed where the rule set says so (周村 004 第五十五条)"})
 
 
 class IssueDecision(StrictSchema):
@@ -292,6 +297,11 @@ class ReplayEvents(StrictSchema):
                               load_default=None, allow_none=True,
                               metadata={"description": "only these; all when absent"})
     since = When(load_default=None, allow_none=True)
+    agency = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(min=1, max=64), metadata={
+        "description": "only this agency's events; a supervisor may name any agency, a "
+                       "legal_unit only its own. Absent: a supervisor's replay covers every "
+                       "agency, a legal_unit's its own"})
 
 
 class Replayed(StrictSchema):
@@ -459,6 +469,22 @@ class CaseClosed(StrictSchema):
     seq = fields.Integer(required=True)
 
 
+class AvObject(StrictSchema):
+    """A stored AV record of the case with its storage labels as recorded (000 第三十二条,
+    002 第十七条; 001 附件2 第七条: 股室, device number, officer, time, party and case).
+    The labels are optional: an AV record registered before a label existed has none."""
+    seq = fields.Integer(required=True, metadata={"description": "the av_record entry"})
+    object_ref = fields.String(required=True)
+    sha256 = fields.String(required=True)
+    party = fields.String(metadata={"description": "party name as labelled"})
+    handler = fields.String(metadata={"description": "承办人"})
+    unit = fields.String(metadata={"description": "股室 (001 附件2 第七条)"})
+    device_no = fields.String(metadata={"description": "执法记录设备编号"})
+    started_at = When(metadata={"description": "使用时间: start of the recording"})
+    ended_at = When(metadata={"description": "使用时间: end of the recording"})
+    place = fields.String()
+
+
 class ArchiveDue(StrictSchema):
     """What an archive needs: identity, the chain head to seal, the AV objects, retention."""
     case_id = fields.String(required=True)
@@ -471,5 +497,5 @@ class ArchiveDue(StrictSchema):
     head_seq = fields.Integer(required=True)
     head_hash = fields.String(required=True)
     entries = fields.Integer(required=True)
-    av_objects = fields.List(fields.Dict(), required=True)
+    av_objects = fields.List(fields.Nested(AvObject), required=True)
     retention = fields.List(fields.Dict(), required=True)

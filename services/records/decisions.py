@@ -64,9 +64,12 @@ def enter_legal_review(p, *, actor, db, outbox, rules, now) -> dict:
         if p["opinion"] not in opinions:
             raise ValidationFailed.from_messages({"opinion": [
                 f"not an opinion type of {rs.ref}; one of {', '.join(opinions)}"]})
-        # 周村 004 第五十五条: a passed review goes to 集体讨论, so an approval entered here
-        # is not final until a collective_discussion record follows it (see _approving_review)
-        owed = _collective_discussion_always(rs) and opinions[p["opinion"]]
+        # 周村 004 第五十五条: a passed review goes to 集体讨论; elsewhere the legal unit flags
+        # it where the law requires it (行政处罚法 第五十七条第二款), as the review board's
+        # reviewers do. Such an approval is not final until a collective_discussion record
+        # deciding on it follows (see _approving_review)
+        owed = opinions[p["opinion"]] and (_collective_discussion_always(rs)
+                                           or p["collective_discussion_required"])
         content = dict(body, approving=opinions[p["opinion"]], final=not owed,
                        collective_discussion_owed=owed)
         seq, h, _ = chain.append(session, case, kind="legal_review", actor=actor, now=now,
@@ -147,9 +150,12 @@ def _approving_review(session, case, proposal_seq: int, peers, rs) -> tuple[int,
     collective_discussion record that followed it.
 
     The review board records the discussion itself and sends a final opinion after it. A
-    review entered by a legal_unit (enter_legal_review, no review board) is final only once
-    a collective_discussion record follows it in the chain; an entry written before such
-    entries carried `final` is read by the case's rule set, not as final."""
+    review entered by a legal_unit (enter_legal_review, no review board) that the rule set
+    or the legal unit's flag sends to 集体讨论 is final only once a collective_discussion
+    record about the proposal follows it in the chain; an entry written before such entries
+    carried `final` is read by the case's rule set, not as final. Whichever way the review
+    came, the latest discussion about the proposal after it must not have decided against
+    the decision (its `outcome`; none recorded reads as deciding)."""
     reviews = session.execute(select(entries.c.seq, entries.c.body)
                               .where(entries.c.case_id == case["id"])
                               .where(entries.c.kind == "legal_review")
@@ -163,6 +169,11 @@ def _approving_review(session, case, proposal_seq: int, peers, rs) -> tuple[int,
                 f"the legal review at seq {seq} did not approve (opinion {content['opinion']}); "
                 "a major decision cannot be issued", code="legal_review_not_approving",
                 details={"review_seq": seq, "opinion": content["opinion"]})
+        # a discussion on the proposal after its approving review that decided against it
+        # stands, however the review came in (004 第五十五条: 集体讨论决定)
+        discussion = _discussion_after(session, case["id"], seq, proposal_seq)
+        if discussion is not None:
+            _discussion_decides(discussion, seq, proposal_seq)
         if "review_id" in content:  # the review board's opinion
             if content.get("final", True):
                 return seq, None
@@ -172,17 +183,20 @@ def _approving_review(session, case, proposal_seq: int, peers, rs) -> tuple[int,
                 "discussion)", code="collective_discussion_required",
                 message_zh="法制审核通过的，应当提交本机关集体讨论决定",
                 details={"review_seq": seq})
-        final = content.get("final", not _collective_discussion_always(rs))
-        if final:
+        if content.get("final", not _collective_discussion_always(rs)):
             return seq, None
-        discussion = _discussion_after(session, case["id"], seq)
         if discussion is not None:
-            return seq, discussion
-        rule = rs.section("review")["collective_discussion_required"]
+            return seq, discussion["seq"]
+        if content.get("collective_discussion_required"):
+            why = ("the legal unit marked 集体讨论 as required by law for it (行政处罚法 "
+                   "第五十七条第二款)")
+        else:
+            rule = rs.section("review")["collective_discussion_required"]
+            why = f"{rs.ref} requires 集体讨论 before the decision ({rule['basis']})"
         raise DomainRuleViolated(
-            f"the legal review at seq {seq} passed, but {rs.ref} requires 集体讨论 before "
-            f"the decision ({rule['basis']}): append a collective_discussion record "
-            "(append_record) after the review", code="collective_discussion_required",
+            f"the legal review at seq {seq} passed, but {why}: append a collective_discussion "
+            "record (append_record) deciding on the proposal after the review",
+            code="collective_discussion_required",
             message_zh="法制审核通过的，应当提交本机关集体讨论决定",
             details={"review_seq": seq, "ruleset": rs.ref,
                      "record_type": "collective_discussion"})
@@ -202,15 +216,41 @@ def _approving_review(session, case, proposal_seq: int, peers, rs) -> tuple[int,
         details={"proposal_seq": proposal_seq})
 
 
-def _discussion_after(session, case_id: str, review_seq: int) -> int | None:
-    """The seq of the first collective_discussion record (集体讨论记录, 004 第三十七条)
-    appended after the review at `review_seq`, if any."""
+def _discussion_after(session, case_id: str, review_seq: int, proposal_seq: int) -> dict | None:
+    """The latest collective_discussion record (集体讨论记录, 004 第三十七条) appended after the
+    review at `review_seq` that is about the proposal: one naming `proposal_seq`, or one
+    naming no proposal (recorded before records named it). The latest is the leaders' last
+    word. Returns its seq and outcome (None where it recorded none)."""
     rows = session.execute(select(entries.c.seq, entries.c.body)
                            .where(entries.c.case_id == case_id)
                            .where(entries.c.kind == "record")
                            .where(entries.c.seq > review_seq)
-                           .order_by(entries.c.seq)).all()
+                           .order_by(entries.c.seq.desc())).all()
     for seq, raw in rows:
-        if json.loads(raw)["content"].get("record_type") == "collective_discussion":
-            return seq
+        content = json.loads(raw)["content"]
+        if content.get("record_type") != "collective_discussion":
+            continue
+        if content.get("proposal_seq") not in (None, proposal_seq):
+            continue  # about another proposal of the case
+        return {"seq": seq, "outcome": content.get("outcome")}
     return None
+
+
+OUTCOME_ZH = {"revise": "修改后重新提出", "do_not_decide": "不予作出决定",
+              "refer": "移送司法机关"}
+
+
+def _discussion_decides(discussion: dict, review_seq: int, proposal_seq: int) -> None:
+    """集体讨论决定 (004 第五十五条): only a discussion that decided to make the decision lets
+    it be issued; one that recorded no outcome is read as deciding, as before outcomes."""
+    outcome = discussion["outcome"]
+    if outcome in (None, "decide"):
+        return
+    raise DomainRuleViolated(
+        f"the collective discussion at seq {discussion['seq']} decided {outcome!r} on "
+        f"proposal {proposal_seq}, not to make the decision: it cannot be issued"
+        + (" (propose the revised decision anew)" if outcome == "revise" else ""),
+        code="collective_discussion_not_deciding",
+        message_zh=f"集体讨论决定{OUTCOME_ZH[outcome]}，不得作出该决定",
+        details={"discussion_seq": discussion["seq"], "outcome": outcome,
+                 "review_seq": review_seq, "proposal_seq": proposal_seq})

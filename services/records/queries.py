@@ -221,15 +221,23 @@ def _checkpoint_report(latest, recomputed: str | None, signing_key) -> dict | No
             "head_matches": matches, "valid": valid_sig and matches}
 
 
+AV_LABELS = ("party", "handler", "unit", "device_no", "started_at", "ended_at", "place")
+
+
 def archive_manifest(session, case: dict, due: dict, rules) -> dict:
     avs = session.execute(select(av_records.c.seq, entries.c.body)
                           .join(entries, entries.c.id == av_records.c.entry_id)
-                          .where(av_records.c.case_id == case["id"])).all()
+                          .where(av_records.c.case_id == case["id"])
+                          .order_by(av_records.c.seq)).all()
     av_objects = []
     for seq, body in avs:
-        media = json.loads(body)["content"]["media"]
+        content = json.loads(body)["content"]
+        media = content["media"]
+        # the storage labels the AV record carries (001 附件2 第七条; 000 第三十二条); one
+        # registered before a label existed (unit) simply lacks it
+        labels = {k: content[k] for k in AV_LABELS if content.get(k) is not None}
         av_objects.append({"seq": seq, "object_ref": media["object_ref"],
-                           "sha256": media["sha256"]})
+                           "sha256": media["sha256"], **labels})
     return {"case_id": case["id"], "case_no": case["case_no"], "title": case["title"],
             "act_type": case["act_type"], "parties": [p["name"] for p in case["parties"]],
             "handlers": case["handlers"], "due": due, "head_seq": case["head_seq"],

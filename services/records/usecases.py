@@ -189,6 +189,8 @@ def append_record(p, *, actor, db, outbox, rules, now) -> dict:
         domain.check_record_stage(record_type, case["stage"])
         rs = rules.ruleset(case["ruleset"])
         _check_content(rs, record_type, content)
+        if record_type == "collective_discussion" and content.get("proposal_seq") is not None:
+            _check_proposal_named(session, case, content["proposal_seq"])
         found = declared | domain.implied_situations(record_type, content)
         updates = None
         if record_type == "application_receipt" and case["start_state"] == "pending_acceptance":
@@ -232,6 +234,17 @@ def _check_content(rs, record_type: str, content: dict) -> None:
         if content[field] not in allowed:
             raise ValidationFailed.from_messages({f"content.{field}": [
                 f"{content[field]!r} is not allowed by {rs.ref}; one of {', '.join(allowed)}"]})
+
+
+def _check_proposal_named(session, case: dict, seq: int) -> None:
+    """A collective discussion names the decision_proposed entry it discussed."""
+    row = session.execute(select(entries.c.kind).where(entries.c.case_id == case["id"])
+                          .where(entries.c.seq == seq)).first()
+    if row is None or row.kind != "decision_proposed":
+        found = f"seq {seq} is a {row.kind} entry" if row else f"it has no entry at seq {seq}"
+        raise ValidationFailed.from_messages({"content.proposal_seq": [
+            f"must be the seq of a decision_proposed entry of case {case['case_no']}; "
+            f"{found}"]})
 
 
 def record_av(p, *, actor, db, outbox, rules, now) -> dict:
@@ -341,10 +354,11 @@ def checkpoint_moved_heads(*, db, signing_key, now, limit: int = 1000) -> int:
 
 
 def replay_events(p, *, actor, db, now, table) -> dict:
-    """A legal unit replays its own agency's events only; a supervisor oversees every
-    agency (as Actor.require lets it everywhere)."""
-    actor.require("supervisor", "legal_unit")
-    agency = None if actor.role == "supervisor" else actor.agency
+    """A legal unit replays its own agency's events only (naming another agency is refused);
+    a supervisor oversees every agency (as Actor.require lets it everywhere), or narrows the
+    replay to the one it names."""
+    actor.require("supervisor", "legal_unit", agency=p.get("agency"))
+    agency = p.get("agency") or (None if actor.role == "supervisor" else actor.agency)
     return {"requeued": requeue_unrouted(db, table, agency=agency,
                                          event_types=p.get("event_types"),
                                          since=p.get("since"))}
