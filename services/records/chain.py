@@ -24,13 +24,13 @@ from shared.outbox import OUTBOX_COLUMNS
 # Built once: constructing statements per call showed up in the append profile.
 _INSERT_ENTRY = insert(entries)
 _INSERT_OUTBOX = insert(outbox)
-_CASE_COLUMNS = tuple(column.name for column in cases.c)
+CASE_COLUMNS = tuple(column.name for column in cases.c)
 _ENTRY_COLUMNS = ("case_id", "seq", "kind", "stage", "occurred_at", "recorded_at", "actor_id",
                   "actor_role", "corrects_seq", "body", "prev_hash", "entry_hash")
 # On PostgreSQL the hot path speaks to the driver directly (SQLAlchemy's per-statement work
 # was a third of an append's CPU): the case row locked for the writer …
-_PG_LOAD_CASE = f"SELECT {', '.join(_CASE_COLUMNS)} FROM cases WHERE id = %s"
-_PG_LOCK_CASE = _PG_LOAD_CASE + " FOR UPDATE"
+PG_LOAD_CASE = f"SELECT {', '.join(CASE_COLUMNS)} FROM cases WHERE id = %s"
+_PG_LOCK_CASE = PG_LOAD_CASE + " FOR UPDATE"
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,8 @@ def _on_postgresql(session: Session) -> bool:
 
 def load_case(session: Session, case_id: str, *, lock: bool = False):
     if _on_postgresql(session):
-        found = driver_fetch(session, _PG_LOCK_CASE if lock else _PG_LOAD_CASE, (case_id,))
-        row = dict(zip(_CASE_COLUMNS, found)) if found is not None else None
+        found = driver_fetch(session, _PG_LOCK_CASE if lock else PG_LOAD_CASE, (case_id,))
+        row = dict(zip(CASE_COLUMNS, found)) if found is not None else None
     else:
         # (SQLite has no row locks: its writers are serialised by BEGIN IMMEDIATE)
         found = session.execute(select(cases).where(cases.c.id == case_id)).mappings().first()

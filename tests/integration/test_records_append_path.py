@@ -221,6 +221,18 @@ def test_a_read_leaves_its_access_row_and_the_connection_as_it_found_it(records_
     assert refused.value.code == "forbidden"
     with records_db.read() as s:  # the refusal is the caller's to record: nothing written here
         assert s.execute(select(func.count()).select_from(models.access_log)).scalar() == 1
+    # a supervisor of another body is granted (Actor.require) and logged once; a missing case
+    # is not found and logs nothing
+    supervisor = Actor(id="sup-1", role="supervisor", agency="county-justice")
+    queries.get_entries({"case_id": case["id"], "from_seq": 1, "limit": 5}, actor=supervisor,
+                        db=records_db, now=NOW)
+    with pytest.raises(Exception) as missing:
+        queries.get_case({"case_id": "no-such-case"}, actor=HEAD, db=records_db, now=NOW)
+    assert missing.value.code == "not_found"
+    with records_db.read() as s:
+        assert s.execute(select(models.access_log.c.action, models.access_log.c.actor_id)
+                         .order_by(models.access_log.c.id)).all() == [
+            ("get_case", "head-1"), ("get_entries", "sup-1")]
     # a failed statement inside autocommit() leaves nothing behind and the pool usable
     with pytest.raises(Exception):
         with records_db.autocommit() as s:
