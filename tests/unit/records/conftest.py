@@ -20,6 +20,8 @@ AGENCIES = {
     "lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"},
     "qinyuan-energy": {"name": "沁源县能源局", "ruleset": "qinyuan-energy"},
     "zhoucun-district": {"name": "淄博市周村区人民政府", "ruleset": "zhoucun-district"},
+    "anze-county": {"name": "安泽县司法局", "ruleset": "anze-county"},
+    "changzhi-energy": {"name": "长治市能源局", "ruleset": "changzhi-energy"},
 }
 
 
@@ -49,13 +51,23 @@ class Env:
         return [json.loads(b) for t, b in rows if event_type in (None, t)]
 
 
+def _env(url: str, tmp_path):
+    engine = make_engine(url)
+    migrate(engine, "services.records:migrations")
+    yield Env(open_db(engine), Rules.from_config({"AGENCIES": AGENCIES}),
+              KeyStore(tmp_path / "keys"))
+    engine.dispose()
+
+
 @pytest.fixture
 def env(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'records.sqlite3'}")
-    migrate(engine, "services.records:migrations")
-    rules = Rules.from_config({"AGENCIES": AGENCIES})
-    yield Env(open_db(engine), rules, KeyStore(tmp_path / "keys"))
-    engine.dispose()
+    yield from _env(f"sqlite:///{tmp_path / 'records.sqlite3'}", tmp_path)
+
+
+@pytest.fixture
+def env_db(db_url, tmp_path):
+    """The use cases on SQLite and on PostgreSQL (the db_url fixture)."""
+    yield from _env(db_url, tmp_path)
 
 
 def actor(role="officer", agency="lingchuan-emergency", id=None, party_id=None) -> Actor:

@@ -17,25 +17,17 @@ from shared import demo_case
 from shared import rules as rulebook
 from shared.clock import local_date
 from shared.contracts import load
-from shared.db import make_engine, migrate, open_db
 from shared.errors import ValidationFailed
-from shared.keys import KeyStore
-from shared.rules import Rules
-from tests.unit.records.conftest import AGENCIES as BASE_AGENCIES
-from tests.unit.records.conftest import Env, actor
+from tests.unit.records.conftest import actor
 
-AGENCIES = {**BASE_AGENCIES, "anze-county": {"name": "安泽县司法局", "ruleset": "anze-county"}}
 LC, QY, ZC, AZ = "lingchuan-emergency", "qinyuan-energy", "zhoucun-district", "anze-county"
 QUERIES = {"get_case", "get_entries", "list_cases"}
 
 
 @pytest.fixture
-def env(db_url, tmp_path):
-    engine = make_engine(db_url)
-    migrate(engine, "services.records:migrations")
-    yield Env(open_db(engine), Rules.from_config({"AGENCIES": AGENCIES}),
-              KeyStore(tmp_path / "keys"))
-    engine.dispose()
+def env(env_db):
+    """On SQLite and on PostgreSQL."""
+    return env_db
 
 
 def call(env, method, payload, who):

@@ -13,27 +13,19 @@ from sqlalchemy import func, select, update
 from contracts.records import CONTRACT
 from services.records import chain, models, queries, usecases
 from shared import demo_case
-from shared.db import make_engine, migrate, open_db
 from shared.errors import DomainRuleViolated, Forbidden, ValidationFailed
-from shared.keys import KeyStore
-from shared.rules import Rules
 from shared.service import handle
-from tests.unit.records.conftest import AGENCIES, Env, actor
+from tests.unit.records.conftest import actor
 from tests.unit.records.test_gate_and_access import case_at_decision, enter_approval, issue
 from tests.unit.records.test_usecases import call
 
 ZHOUCUN, LINGCHUAN, ANZE = "zhoucun-district", "lingchuan-emergency", "anze-county"
-WITH_ANZE = dict(AGENCIES, **{ANZE: {"name": "安泽县司法局", "ruleset": "anze-county"}})
 
 
 @pytest.fixture
-def env(db_url, tmp_path):
-    """The record keeper's use cases on SQLite and on PostgreSQL, 安泽 among the agencies."""
-    engine = make_engine(db_url)
-    migrate(engine, "services.records:migrations")
-    yield Env(open_db(engine), Rules.from_config({"AGENCIES": WITH_ANZE}),
-              KeyStore(tmp_path / "keys"))
-    engine.dispose()
+def env(env_db):
+    """On SQLite and on PostgreSQL."""
+    return env_db
 
 
 def discuss(env, ctx, agency, at="2025-10-25T09:00:00+08:00", **extra):

@@ -16,29 +16,19 @@ from services.records.models import access_log, cases
 from shared import demo_case
 from shared.clock import CST, iso, local_date
 from shared.contracts import load
-from shared.db import make_engine, migrate, open_db
 from shared.errors import Forbidden
-from shared.keys import KeyStore
-from shared.rules import Rules
 from shared.service import handle
-from tests.unit.records.conftest import AGENCIES as BASE_AGENCIES
-from tests.unit.records.conftest import Env, actor
+from tests.unit.records.conftest import actor
 
-AGENCIES = {**BASE_AGENCIES,
-            "anze-county": {"name": "安泽县司法局", "ruleset": "anze-county"},
-            "changzhi-energy": {"name": "长治市能源局", "ruleset": "changzhi-energy"}}
 DECISIONS = {"propose_decision", "enter_legal_review", "issue_decision"}
 QUERIES = {"get_case", "get_entries", "list_cases"}
 LC, QY, ZC = "lingchuan-emergency", "qinyuan-energy", "zhoucun-district"
 
 
 @pytest.fixture
-def env(db_url, tmp_path):
-    engine = make_engine(db_url)
-    migrate(engine, "services.records:migrations")
-    yield Env(open_db(engine), Rules.from_config({"AGENCIES": AGENCIES}),
-              KeyStore(tmp_path / "keys"))
-    engine.dispose()
+def env(env_db):
+    """On SQLite and on PostgreSQL."""
+    return env_db
 
 
 def call(env, method, payload, who):

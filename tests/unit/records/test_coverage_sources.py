@@ -14,9 +14,9 @@ from services.records.models import cases, entries
 from shared import demo_case
 from shared.clock import local_date
 from shared.errors import DomainRuleViolated, Forbidden, ValidationFailed
-from tests.unit.records.conftest import actor
+from tests.unit.records.conftest import AGENCIES, actor
 from tests.unit.records.test_coverage_findings import (  # noqa: F401  (env is a fixture)
-    AGENCIES, ARCHIVE_LATE_MESSAGE, ZC, call, case_findings, env, finding, open_case, t)
+    ARCHIVE_LATE_MESSAGE, ZC, call, case_findings, env, finding, open_case, t)
 
 REFERRAL = {"kind": "referral", "referring_body": "淄博市生态环境局周村分局",
             "received_at": t("2025-09-01", "09:00"),

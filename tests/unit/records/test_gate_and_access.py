@@ -12,12 +12,9 @@ from sqlalchemy import select, update
 from contracts.records import CONTRACT
 from services.records import chain, models, queries, usecases
 from shared import demo_case
-from shared.db import make_engine, migrate, open_db
 from shared.errors import DomainRuleViolated, Forbidden
-from shared.keys import KeyStore
-from shared.rules import Rules
 from shared.service import handle
-from tests.unit.records.conftest import AGENCIES, Env, actor
+from tests.unit.records.conftest import actor
 from tests.unit.records.test_usecases import call, run_demo
 
 ZHOUCUN = "zhoucun-district"
@@ -157,13 +154,9 @@ def test_a_party_token_reads_only_cases_of_the_agency_that_issued_it(env):
 
 
 @pytest.fixture
-def env_on(db_url, tmp_path):
-    """The record keeper's use cases on SQLite and on PostgreSQL."""
-    engine = make_engine(db_url)
-    migrate(engine, "services.records:migrations")
-    yield Env(open_db(engine), Rules.from_config({"AGENCIES": AGENCIES}),
-              KeyStore(tmp_path / "keys"))
-    engine.dispose()
+def env_on(env_db):
+    """On SQLite and on PostgreSQL."""
+    return env_db
 
 
 def outbox_states(env) -> dict[tuple[str, str], set[str]]:
