@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from contracts.records import CONTRACT
-from services.records import models
+from services.records import decisions, models, queries, usecases
 from shared.actor import Actor
+from shared.contracts import load
 from shared.db import make_engine, migrate, open_db
 from shared.keys import KeyStore
 from shared.outbox import OutboxWriter
@@ -72,3 +73,20 @@ def env_db(db_url, tmp_path):
 
 def actor(role="officer", agency="lingchuan-emergency", id=None, party_id=None) -> Actor:
     return Actor(id=id or f"{role}-1", role=role, agency=agency, name=role, party_id=party_id)
+
+
+DECISIONS = {"propose_decision", "enter_legal_review", "issue_decision"}
+WRITES = {"open_case", "approve_emergency_start", "decide_source", "advance_stage",
+          "append_record", "record_av", "propose_decision", "enter_legal_review",
+          "issue_decision", "close_case", "archive_case", "correct_entry"}
+
+
+def call(env, method, payload, who):
+    """A use case as its RPC runs it: the request loaded by the contract first."""
+    request = load(CONTRACT.rpc(method).request, payload, what=method)
+    module = (decisions if method in DECISIONS else usecases if method in WRITES
+              else queries)
+    deps = env.deps() if method in WRITES else dict(db=env.db, now=env.now)
+    if method == "issue_decision":
+        deps["peers"] = env.peers
+    return getattr(module, method)(request, actor=who, **deps)

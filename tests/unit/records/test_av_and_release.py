@@ -11,17 +11,15 @@ import pytest
 from sqlalchemy import select
 
 from contracts.records import CONTRACT
-from services.records import domain, findings, queries, usecases
+from services.records import domain, findings
 from services.records.models import access_log, cases
 from shared import demo_case
 from shared import rules as rulebook
 from shared.clock import local_date
-from shared.contracts import load
 from shared.errors import ValidationFailed
-from tests.unit.records.conftest import actor
+from tests.unit.records.conftest import actor, call
 
 LC, QY, ZC, AZ = "lingchuan-emergency", "qinyuan-energy", "zhoucun-district", "anze-county"
-QUERIES = {"get_case", "get_entries", "list_cases"}
 
 
 @pytest.fixture
@@ -30,12 +28,6 @@ def env(env_db):
     return env_db
 
 
-def call(env, method, payload, who):
-    """A use case as its RPC runs it: the request loaded by the contract first."""
-    request = load(CONTRACT.rpc(method).request, payload, what=method)
-    if method in QUERIES:
-        return getattr(queries, method)(request, actor=who, db=env.db, now=env.now)
-    return getattr(usecases, method)(request, actor=who, **env.deps())
 
 
 def t(day: str, hm: str = "10:00") -> str:

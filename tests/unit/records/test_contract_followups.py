@@ -15,9 +15,8 @@ from services.records import chain, models, queries, usecases
 from shared import demo_case
 from shared.errors import DomainRuleViolated, Forbidden, ValidationFailed
 from shared.service import handle
-from tests.unit.records.conftest import actor
+from tests.unit.records.conftest import actor, call
 from tests.unit.records.test_gate_and_access import case_at_decision, enter_approval, issue
-from tests.unit.records.test_usecases import call
 
 ZHOUCUN, LINGCHUAN, ANZE = "zhoucun-district", "lingchuan-emergency", "anze-county"
 

@@ -11,17 +11,14 @@ import pytest
 from sqlalchemy import select, text
 
 from contracts.records import CONTRACT
-from services.records import decisions, findings, queries, usecases
+from services.records import findings, queries
 from services.records.models import access_log, cases
 from shared import demo_case
 from shared.clock import CST, iso, local_date
-from shared.contracts import load
 from shared.errors import Forbidden
 from shared.service import handle
-from tests.unit.records.conftest import actor
+from tests.unit.records.conftest import actor, call
 
-DECISIONS = {"propose_decision", "enter_legal_review", "issue_decision"}
-QUERIES = {"get_case", "get_entries", "list_cases"}
 LC, QY, ZC = "lingchuan-emergency", "qinyuan-energy", "zhoucun-district"
 
 
@@ -31,14 +28,6 @@ def env(env_db):
     return env_db
 
 
-def call(env, method, payload, who):
-    """A use case as its RPC runs it: the request loaded by the contract first."""
-    request = load(CONTRACT.rpc(method).request, payload, what=method)
-    if method in QUERIES:
-        return getattr(queries, method)(request, actor=who, db=env.db, now=env.now)
-    module = decisions if method in DECISIONS else usecases
-    deps = env.deps(peers=env.peers) if method == "issue_decision" else env.deps()
-    return getattr(module, method)(request, actor=who, **deps)
 
 
 def t(day: str, hm: str = "10:00") -> str:

@@ -14,8 +14,8 @@ from services.records import chain, models, queries, usecases
 from shared import demo_case
 from shared.errors import DomainRuleViolated, Forbidden
 from shared.service import handle
-from tests.unit.records.conftest import actor
-from tests.unit.records.test_usecases import call, run_demo
+from tests.unit.records.conftest import actor, call
+from tests.unit.records.test_usecases import run_demo
 
 ZHOUCUN = "zhoucun-district"
 

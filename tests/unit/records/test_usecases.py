@@ -8,29 +8,11 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import text
 
-from contracts.records import CONTRACT
-from services.records import decisions, findings, queries, usecases
+from services.records import findings, queries, usecases
 from shared import demo_case
-from shared.contracts import load
 from shared.errors import (DomainRuleViolated, Forbidden, NotFound, SanxiangError,
                            ValidationFailed)
-from tests.unit.records.conftest import actor
-
-DECISIONS = {"propose_decision", "enter_legal_review", "issue_decision"}
-WRITES = {"open_case", "approve_emergency_start", "decide_source", "advance_stage",
-          "append_record", "record_av", "propose_decision", "enter_legal_review",
-          "issue_decision", "close_case", "archive_case", "correct_entry"}
-
-
-def call(env, method, payload, who):
-    request = load(CONTRACT.rpc(method).request, payload, what=method)
-    module = (decisions if method in DECISIONS else usecases if method in WRITES
-              else queries)
-    deps = env.deps() if method in WRITES else dict(db=env.db, now=env.now)
-    if method == "issue_decision":
-        deps["peers"] = env.peers
-    return getattr(module, method)(request, actor=who, **deps)
-
+from tests.unit.records.conftest import actor, call
 
 def run_demo(env, until=None):
     ctx = {"decision_no": "陵应急罚〔2025〕31号"}
