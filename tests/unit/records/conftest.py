@@ -16,6 +16,7 @@ from shared.db import make_engine, migrate, open_db
 from shared.keys import KeyStore
 from shared.outbox import OutboxWriter
 from shared.rules import Rules
+from shared.service import handle
 
 AGENCIES = {
     "lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"},
@@ -90,3 +91,19 @@ def call(env, method, payload, who):
     if method == "issue_decision":
         deps["peers"] = env.peers
     return getattr(module, method)(request, actor=who, **deps)
+
+
+def as_service(env, method: str, payload: dict, who, fn, **deps):
+    """A use case through the entrypoint's shape (shared.service.handle): validated, and a
+    refusal recorded as the service records it."""
+    return handle(CONTRACT, method, payload, fn, actor=who,
+                  refused=lambda a, m, request, exc: queries.record_refusal(
+                      env.db, a, m, request.get("case_id"), exc, env.now),
+                  db=env.db, now=env.now, **deps)
+
+
+def access_log_rows(env, *columns: str) -> list[tuple]:
+    """The access log's rows in order, as tuples of the named columns."""
+    with env.db.read() as s:
+        return [tuple(r) for r in s.execute(select(
+            *(models.access_log.c[c] for c in columns)).order_by(models.access_log.c.id))]

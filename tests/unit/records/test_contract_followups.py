@@ -10,12 +10,10 @@ import json
 import pytest
 from sqlalchemy import func, select, update
 
-from contracts.records import CONTRACT
 from services.records import chain, models, queries, usecases
 from shared import demo_case
 from shared.errors import DomainRuleViolated, Forbidden, ValidationFailed
-from shared.service import handle
-from tests.unit.records.conftest import actor, call
+from tests.unit.records.conftest import access_log_rows, actor, as_service, call
 from tests.unit.records.test_gate_and_access import case_at_decision, enter_approval, issue
 
 ZHOUCUN, LINGCHUAN, ANZE = "zhoucun-district", "lingchuan-emergency", "anze-county"
@@ -185,19 +183,12 @@ def outbox_states(env) -> dict[tuple[str, str], set[str]]:
 
 
 def replay(env, who, **payload):
-    """Through the entrypoint's shape: validated, refusals recorded as the service does."""
-    return handle(CONTRACT, "replay_events", payload, usecases.replay_events, actor=who,
-                  refused=lambda a, m, request, exc: queries.record_refusal(
-                      env.db, a, m, request.get("case_id"), exc, env.now),
-                  db=env.db, now=env.now, table=models.outbox)
+    return as_service(env, "replay_events", payload, who, usecases.replay_events,
+                      table=models.outbox)
 
 
 def refusals(env):
-    with env.db.read() as s:
-        return [tuple(r) for r in s.execute(select(
-            models.access_log.c.actor_id, models.access_log.c.actor_agency,
-            models.access_log.c.action, models.access_log.c.outcome,
-            models.access_log.c.reason).order_by(models.access_log.c.id))]
+    return access_log_rows(env, "actor_id", "actor_agency", "action", "outcome", "reason")
 
 
 def test_replay_narrowed_to_one_agency(env):

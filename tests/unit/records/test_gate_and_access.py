@@ -9,12 +9,10 @@ import json
 import pytest
 from sqlalchemy import select, update
 
-from contracts.records import CONTRACT
 from services.records import chain, models, queries, usecases
 from shared import demo_case
 from shared.errors import DomainRuleViolated, Forbidden
-from shared.service import handle
-from tests.unit.records.conftest import actor, call
+from tests.unit.records.conftest import access_log_rows, actor, as_service, call
 from tests.unit.records.test_usecases import run_demo
 
 ZHOUCUN = "zhoucun-district"
@@ -120,20 +118,11 @@ def test_zhoucun_rpc_entry_without_final_flag_is_not_final(env):
 
 
 def read_as_service(env, method, payload, who):
-    """A read through the entrypoint's shape (shared.service.handle), refusals recorded as
-    the service records them."""
-    return handle(CONTRACT, method, payload, getattr(queries, method), actor=who,
-                  refused=lambda a, m, request, exc: queries.record_refusal(
-                      env.db, a, m, request.get("case_id"), exc, env.now),
-                  db=env.db, now=env.now)
+    return as_service(env, method, payload, who, getattr(queries, method))
 
 
 def access_rows(env):
-    with env.db.read() as s:
-        return [tuple(r) for r in s.execute(select(
-            models.access_log.c.actor_id, models.access_log.c.actor_agency,
-            models.access_log.c.action, models.access_log.c.agency,
-            models.access_log.c.outcome).order_by(models.access_log.c.id))]
+    return access_log_rows(env, "actor_id", "actor_agency", "action", "agency", "outcome")
 
 
 def test_a_party_token_reads_only_cases_of_the_agency_that_issued_it(env):
