@@ -199,11 +199,12 @@ RPCS = (
     Rpc("replay_events", m.ReplayEvents, m.Replayed,
         "Publish again the events no queue was bound for when they happened (after deploying "
         "a consumer). Consumers are idempotent on message_id. A legal_unit replays its own "
-        "agency's only; a supervisor every agency's, or the one named.",
+        "agency's only; a supervisor every agency's, or the one named (not_found when this "
+        "deployment does not serve it).",
         ("supervisor", "legal_unit"),
         {"event_types": ["decision_issued.v1"], "since": "2025-10-01T00:00:00+08:00",
          "agency": "lingchuan-emergency"},
-        {"requeued": 3}, ("validation_failed", "forbidden")),
+        {"requeued": 3}, ("validation_failed", "forbidden", "not_found")),
     Rpc("agency_findings", m.AgencyRef, m.Finding, "Every violation across an agency's cases.",
         ("head", "legal_unit", "supervisor"), {"agency": "lingchuan-emergency"},
         [FINDING, dict(FINDING, code="archive_late", article=ARCHIVE_DEADLINE["basis"],

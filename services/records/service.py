@@ -134,7 +134,8 @@ class RecordsService:
 
     @rpc
     def replay_events(self, **payload):
-        return self._run("replay_events", payload, usecases.replay_events, table=outbox_table)
+        return self._run("replay_events", payload, usecases.replay_events, table=outbox_table,
+                         rules=self.rules)
 
     @timer(interval=300)
     def checkpoint_heads(self):

@@ -353,11 +353,13 @@ def checkpoint_moved_heads(*, db, signing_key, now, limit: int = 1000) -> int:
     return len(moved)
 
 
-def replay_events(p, *, actor, db, now, table) -> dict:
+def replay_events(p, *, actor, db, now, table, rules=None) -> dict:
     """A legal unit replays its own agency's events only (naming another agency is refused);
     a supervisor oversees every agency (as Actor.require lets it everywhere), or narrows the
-    replay to the one it names."""
+    replay to the one it names — which must be an agency this deployment serves."""
     actor.require("supervisor", "legal_unit", agency=p.get("agency"))
+    if p.get("agency") and rules is not None:
+        rules.agency(p["agency"])  # NotFound naming the agencies served, not "0 requeued"
     agency = p.get("agency") or (None if actor.role == "supervisor" else actor.agency)
     return {"requeued": requeue_unrouted(db, table, agency=agency,
                                          event_types=p.get("event_types"),

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from services.records import chain, models, queries, usecases
 from shared import demo_case
-from shared.errors import DomainRuleViolated, Forbidden, ValidationFailed
+from shared.errors import DomainRuleViolated, Forbidden, NotFound, ValidationFailed
 from tests.unit.records.conftest import access_log_rows, actor, as_service, call
 from tests.unit.records.test_gate_and_access import case_at_decision, enter_approval, issue
 
@@ -182,9 +182,9 @@ def outbox_states(env) -> dict[tuple[str, str], set[str]]:
     return out
 
 
-def replay(env, who, **payload):
+def replay(env, who, rules=None, **payload):
     return as_service(env, "replay_events", payload, who, usecases.replay_events,
-                      table=models.outbox)
+                      table=models.outbox, rules=rules)
 
 
 def refusals(env):
@@ -216,6 +216,12 @@ def test_replay_narrowed_to_one_agency(env):
     # naming its own agency is as not naming one
     assert replay(env, actor("legal_unit", agency=LINGCHUAN), agency=LINGCHUAN,
                   event_types=["case_opened.v1"]) == {"requeued": 1}
+    assert outbox_states(env)[(ZHOUCUN, "case_opened.v1")] == {"unrouted"}
+    # an agency this deployment does not serve is not found (not "0 requeued")
+    with pytest.raises(NotFound) as err:
+        replay(env, actor("supervisor", agency="changzhi-energy"), agency="no-such-agency",
+               rules=env.rules)
+    assert err.value.details == {"agency": "no-such-agency"}
     assert outbox_states(env)[(ZHOUCUN, "case_opened.v1")] == {"unrouted"}
 
 
