@@ -170,7 +170,9 @@ def verify_chain(rows: Iterable[tuple[int, str | bytes, str | bytes, str | bytes
         return 0, None, None
     rows = itertools.chain((first,), rows)
     if isinstance(first[1], str):
-        return _verify_text(rows, note_seq)
+        # hashed as link_hash does: the UTF-8 encoding of each text
+        rows = ((seq, body.encode("utf-8"), prev.encode("utf-8"), hash_.encode("utf-8"))
+                for seq, body, prev, hash_ in rows)
     return _verify_bytes(rows, note_seq)
 
 
@@ -195,33 +197,6 @@ def _verify_bytes(rows, note_seq):
                                        _text(stored_hash)), noted
         if seq == note_seq:
             noted = actual.decode("ascii")
-        prev = actual
-        expected_seq += 1
-    return expected_seq - 1, None, noted
-
-
-def _verify_text(rows, note_seq):
-    """The same walk over str rows (hashing their UTF-8 encoding, as link_hash does)."""
-    prev = GENESIS
-    expected_seq = 1
-    noted = None
-    sha256 = hashlib.sha256
-    for seq, body, stored_prev, stored_hash in rows:
-        if seq != expected_seq:
-            return expected_seq - 1, ChainBreak(expected_seq, "missing entry",
-                                                str(expected_seq), str(seq)), noted
-        if stored_prev != prev:
-            return seq - 1, ChainBreak(seq, "previous-hash link broken", prev,
-                                       stored_prev), noted
-        h = sha256(prev.encode("ascii"))
-        h.update(b"\n")
-        h.update(body.encode("utf-8"))
-        actual = h.hexdigest()
-        if actual != stored_hash:
-            return seq - 1, ChainBreak(seq, "content does not match its hash", actual,
-                                       stored_hash), noted
-        if seq == note_seq:
-            noted = actual
         prev = actual
         expected_seq += 1
     return expected_seq - 1, None, noted
