@@ -4,15 +4,12 @@ from here byte for byte even after its folder changed or went. `renders` records
 (what from, what came out) once; `refusals` keeps every refused call; `outbox` carries document_rendered events."""
 from __future__ import annotations
 
-from sqlalchemy import (JSON, BigInteger, Column, Integer, LargeBinary, MetaData,
-                        String, Table, Text)
+from sqlalchemy import JSON, Column, Integer, LargeBinary, String, Table, Text
 
 from shared.outbox import outbox_table
-from shared.schema import UtcDateTime
+from shared.schema import BigId, UtcDateTime, service_metadata
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "pk": "pk_%(table_name)s"})
+metadata = service_metadata()
 
 template_versions = Table(
     "template_versions", metadata,
@@ -31,8 +28,7 @@ template_versions = Table(
 
 renders = Table(
     "renders", metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("render_id", String(36), nullable=False, unique=True),
     Column("template_id", String(64), nullable=False),
     Column("version", Integer, nullable=False),
@@ -47,8 +43,7 @@ renders = Table(
 # every refused call (wrong role or agency): who, what, why — as records and review keep theirs
 refusals = Table(
     "refusals", metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("at", UtcDateTime(), nullable=False),
     Column("actor_id", String(64), nullable=False),
     Column("actor_role", String(16), nullable=False),
