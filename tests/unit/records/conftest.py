@@ -107,3 +107,13 @@ def access_log_rows(env, *columns: str) -> list[tuple]:
     with env.db.read() as s:
         return [tuple(r) for r in s.execute(select(
             *(models.access_log.c[c] for c in columns)).order_by(models.access_log.c.id))]
+
+
+def outbox_states(env) -> dict[tuple[str, str], set[str]]:
+    """The outbox's states per (agency, event type)."""
+    out: dict[tuple[str, str], set[str]] = {}
+    with env.db.read() as s:
+        for body, state in s.execute(select(models.outbox.c.body, models.outbox.c.state)):
+            event = json.loads(body)
+            out.setdefault((event["agency"], event["event_type"]), set()).add(state)
+    return out

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from services.records import chain, models, queries, usecases
 from shared import demo_case
 from shared.errors import DomainRuleViolated, Forbidden, NotFound, ValidationFailed
-from tests.unit.records.conftest import access_log_rows, actor, as_service, call
+from tests.unit.records.conftest import access_log_rows, actor, as_service, call, outbox_states
 from tests.unit.records.test_gate_and_access import case_at_decision, enter_approval, issue
 
 ZHOUCUN, LINGCHUAN, ANZE = "zhoucun-district", "lingchuan-emergency", "anze-county"
@@ -172,15 +172,6 @@ def test_unflagged_rpc_review_is_final_where_the_law_decides(env):
 
 
 # ---- 3. replay narrowed to one agency ------------------------------------------------------
-
-def outbox_states(env) -> dict[tuple[str, str], set[str]]:
-    out: dict[tuple[str, str], set[str]] = {}
-    with env.db.read() as s:
-        for body, state in s.execute(select(models.outbox.c.body, models.outbox.c.state)):
-            event = json.loads(body)
-            out.setdefault((event["agency"], event["event_type"]), set()).add(state)
-    return out
-
 
 def replay(env, who, rules=None, **payload):
     return as_service(env, "replay_events", payload, who, usecases.replay_events,

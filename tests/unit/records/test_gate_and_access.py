@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from services.records import chain, models, queries, usecases
 from shared import demo_case
 from shared.errors import DomainRuleViolated, Forbidden
-from tests.unit.records.conftest import access_log_rows, actor, as_service, call
+from tests.unit.records.conftest import access_log_rows, actor, as_service, call, outbox_states
 from tests.unit.records.test_usecases import run_demo
 
 ZHOUCUN = "zhoucun-district"
@@ -146,15 +146,6 @@ def test_a_party_token_reads_only_cases_of_the_agency_that_issued_it(env):
 def env_on(env_db):
     """On SQLite and on PostgreSQL."""
     return env_db
-
-
-def outbox_states(env) -> dict[tuple[str, str], set[str]]:
-    out: dict[tuple[str, str], set[str]] = {}
-    with env.db.read() as s:
-        for body, state in s.execute(select(models.outbox.c.body, models.outbox.c.state)):
-            event = json.loads(body)
-            out.setdefault((event["agency"], event["event_type"]), set()).add(state)
-    return out
 
 
 def test_a_legal_unit_replays_only_its_own_agencys_events(env_on):
