@@ -181,9 +181,10 @@ def pg_database(prefix: str) -> Iterator[str]:
 
 
 def token_signer(keys_dir: str | Path):
-    from shared.actor import TokenSigner
-    from shared.keys import KeyStore
-    return TokenSigner(KeyStore(keys_dir).token_key())
+    from shared.actor import TokenIssuer
+    from shared.keys import KeyStore, init_deployment
+    init_deployment(keys_dir, ["records", "review"], checkpoint_signers=["records"])
+    return TokenIssuer(KeyStore(keys_dir).token_issuer_key())
 
 
 # ---- processes --------------------------------------------------------------------------

@@ -23,7 +23,7 @@ GROUPS = [
      ["sqlalchemy/", "psycopg", "Db.transaction", "_write_pg (", "load_case (services"]),
     ("contract load/dump (marshmallow)", ["load (shared/contracts.py", "dump (shared/contracts.py"]),
     ("canonical JSON + sha256", ["canonical (services", "link_hash"]),
-    ("actor token verify", ["TokenSigner.verify"]),
+    ("actor token verify", ["TokenVerifier.verify"]),
     ("AMQP consume (drain, decode, ack)", ["drain_events", "QueueConsumer", "Message.ack",
                                             "handle_message"]),
     ("eventlet hub (poll, switch)", ["hubs/"]),

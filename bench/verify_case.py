@@ -84,7 +84,7 @@ def measure(db_url: str, keys_dir, args) -> dict:
     from shared.actor import Actor
     from shared.clock import now
     from shared.db import make_engine, migrate, open_db
-    from shared.keys import KeyStore
+    from shared.keys import KeyStore, init_deployment
 
     engine = make_engine(db_url)
     migrate(engine, "services.records:migrations")
@@ -98,7 +98,8 @@ def measure(db_url: str, keys_dir, args) -> dict:
         # (case_id, seq) index scan.
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE entries")
-        key = KeyStore(keys_dir).signing_key()
+        init_deployment(keys_dir, ["records"], checkpoint_signers=["records"], issuer=False)
+        key = KeyStore(keys_dir).checkpoint_key("records").key
         actor = Actor(id="head-bench", role="head", agency=common.AGENCY)
 
         def verify():

@@ -188,8 +188,10 @@ or nameko library is needed on the calling side.
    `reply_to=<your reply queue's routing key>`, `correlation_id=<a fresh UUID>` and
    `delivery_mode=2`, and publish with `mandatory=true` and publisher confirms: a returned
    message means no instance of `{s}` is running.
-5. Application headers: `nameko.actor_token` carries your signed actor token (who acts, in
-   which role, for which agency); `nameko.call_id_stack` (optional list of strings) links
+5. Application headers: `nameko.actor_token` carries your actor token (who acts, in which
+   role, for which agency): a JWT (RFC 7519) signed with EdDSA/Ed25519 by the deployment's
+   token issuer, header `kid` naming the key, claims `iss`, `sub`, `role`, `agency`, `name`,
+   `iat`, `exp` (and for a party `party` and `case`); `nameko.call_id_stack` (optional list of strings) links
    traces across systems. Every header `nameko.<key>` becomes context data of the call.
 6. The reply arrives on your queue with the same `correlation_id`. Its body is
    `{{"result": <response>, "error": null}}` on success, or `{{"result": null, "error":

@@ -25,10 +25,13 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-# Same shape as shared.actor.TokenSigner.issue(); the signature is a placeholder.
-EXAMPLE_ACTOR_TOKEN = _b64(json.dumps(
-    {"sub": "officer-0001", "role": "officer", "agency": "example-agency", "name": "张三",
-     "exp": 1736155800}, ensure_ascii=False, separators=(",", ":")).encode()) + "." + _b64(bytes(32))
+# Same shape as shared.actor.TokenIssuer.issue() (a JWT signed with EdDSA); the key id and the
+# signature are placeholders.
+EXAMPLE_ACTOR_TOKEN = ".".join(_b64(json.dumps(part, ensure_ascii=False, separators=(",", ":"))
+                                    .encode()) for part in (
+    {"alg": "EdDSA", "kid": "0123456789abcdef", "typ": "JWT"},
+    {"iss": "sanxiang", "sub": "officer-0001", "role": "officer", "agency": "example-agency",
+     "name": "张三", "iat": 1736127000, "exp": 1736155800})) + "." + _b64(bytes(64))
 
 
 def example_id(*parts: str) -> str:
@@ -178,9 +181,10 @@ CONTENT_ENCODING = _header("AMQP property content_encoding", type="string", cons
 CORRELATION_ID = _header("AMQP property correlation_id: a fresh unique string (a UUID) per call; "
                          "the reply carries the same value", type="string", minLength=1)
 ACTOR_TOKEN = _header(
-    "application header: the signed actor token, base64url(JSON claims sub, role, agency, name, "
-    "exp) + '.' + base64url(HMAC-SHA256), issued by the deployment (`sanxiang token issue`)",
-    type="string", pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+    "application header: the actor token, a JWT (RFC 7519, compact form) signed with EdDSA "
+    "(Ed25519) by the deployment's token issuer (`sanxiang token issue`); header kid names the "
+    "key; claims iss, sub, role, agency, name, iat, exp, and party + case for a party",
+    type="string", pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 CALL_ID_STACK = _header("application header, optional: call ids of the calling chain, for tracing",
                         type="array", items={"type": "string"})
 

@@ -6,7 +6,7 @@ from shared.keys import KeyStore
 
 class SigningKey(DependencyProvider):
     def setup(self):
-        self.key = KeyStore.from_config(self.container.config).signing_key()
+        self.key = KeyStore.from_config(self.container.config).checkpoint_key(self.container.service_name).key
 
     def get_dependency(self, worker_ctx):
         return self.key

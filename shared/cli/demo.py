@@ -98,7 +98,7 @@ def main(args) -> int:
     from nameko.exceptions import RemoteError
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from shared.actor import TokenSigner
+    from shared.actor import TokenIssuer
     from shared.errors import SanxiangError
     from shared.keys import KeyStore
 
@@ -123,7 +123,7 @@ def main(args) -> int:
         print(f"{name} {h['version']} up · rule sets {', '.join(h['rulesets'])}")
     if not with_review:
         print("review board not deployed: the legal unit enters the review by RPC")
-    signer = TokenSigner(KeyStore(keys).token_key())
+    signer = TokenIssuer(KeyStore(keys).token_issuer_key())
     tap = EventTap(uri)
     case_no = f"陵应急立〔2025〕{random.randint(100, 9999)}号"
     ctx = {"decision_no": case_no.replace("立", "罚")}

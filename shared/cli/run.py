@@ -45,6 +45,15 @@ def embedded_env(data: str | Path) -> dict:
     return env
 
 
+def ensure_keys(root: str | Path) -> None:
+    """Embedded defaults: make the deployment's missing keys (never overwriting one), so the
+    services find theirs; `sanxiang keys init` does the same for any other key root."""
+    from shared.cli.keys import CHECKPOINT_SIGNERS
+    from shared.keys import init_deployment
+    for path in init_deployment(root, list(SERVICES), checkpoint_signers=CHECKPOINT_SIGNERS):
+        print(f"sanxiang: created key {path}", flush=True)
+
+
 def parse_services(text: str) -> list[str]:
     names = [s.strip() for s in text.split(",") if s.strip()]
     unknown = [n for n in names if n not in SERVICES]
@@ -57,6 +66,7 @@ def start(names: list[str], data: str | Path, log_dir: Path | None = None) -> li
     """Start one nameko process per service; output goes to log_dir/<service>.log if given."""
     env = embedded_env(data)
     Path(data).mkdir(parents=True, exist_ok=True)
+    ensure_keys(env["SANXIANG_KEYS"])
     procs = []
     for name in names:
         cmd = [sys.executable, "-m", "nameko", "run", "--config",

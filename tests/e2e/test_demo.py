@@ -87,5 +87,8 @@ def test_demo_starts_the_suite_itself_when_none_runs(vhost, tmp_path):
     assert "starting records, review on embedded defaults" in demo.stdout
     assert "[27/27] ✓" in demo.stdout
     assert (tmp_path / "records.sqlite3").exists() and (tmp_path / "review.sqlite3").exists()
-    assert (tmp_path / "keys" / "token.key").exists()
+    keys = tmp_path / "keys"
+    assert (keys / "private" / "issuer" / "token.ed25519.pem").exists()
+    assert len(list((keys / "public" / "token").glob("*.pem"))) == 1
+    assert (keys / "private" / "records" / "checkpoint.ed25519.pem").exists()
     assert time.monotonic() - started < 120

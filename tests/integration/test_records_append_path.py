@@ -111,13 +111,13 @@ def test_a_head_moved_underneath_is_refused_and_nothing_is_written(records_db):
 
 @pytest.mark.parametrize("batch", [1000, 2])
 def test_verify_names_the_first_bad_entry_read_as_bytes(records_db, tmp_path, batch,
-                                                       monkeypatch):
+                                                       monkeypatch, keys_dir):
     monkeypatch.setattr(queries, "_VERIFY_BATCH", batch)  # 2: fetched ahead, stopped early
     case = _open_case(records_db)
     deps = _deps(records_db)
     for n in range(4):
         usecases.append_record(_note(case["id"], n), **deps)
-    key = KeyStore(tmp_path / "keys").signing_key()
+    key = KeyStore(keys_dir).checkpoint_key("records").key
     ok = queries.verify_case({"case_id": case["id"]}, actor=HEAD, db=records_db,
                              signing_key=key, now=NOW)
     assert ok["ok"] and ok["entries_checked"] == 5 and ok["first_bad"] is None

@@ -15,21 +15,19 @@ from sqlalchemy import create_engine, text
 
 from services.records.service import RecordsService
 from shared import demo_case
-from shared.actor import TokenSigner
 from shared.errors import Forbidden, Unauthenticated, ValidationFailed
-from shared.keys import KeyStore
 
 AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"},
             "qinyuan-energy": {"name": "沁源县能源局", "ruleset": "qinyuan-energy"}}
 
 
 @pytest.fixture
-def records(container_factory, rabbit_config, db_url, tmp_path):
-    config = dict(rabbit_config, DATABASE_URL=db_url, KEYS_DIR=str(tmp_path / "keys"),
+def records(container_factory, rabbit_config, db_url, tmp_path, keys_dir, token_issuer):
+    config = dict(rabbit_config, DATABASE_URL=db_url, KEYS_DIR=keys_dir,
                   AGENCIES=AGENCIES)
     container = container_factory(RecordsService, config)
     container.start()
-    signer = TokenSigner(KeyStore(tmp_path / "keys").token_key())
+    signer = token_issuer
 
     def proxy(role="officer", agency="lingchuan-emergency", **kw):
         token = signer.issue(actor_id=kw.pop("actor_id", f"{role}-1"), role=role,
@@ -165,10 +163,10 @@ def test_event_nobody_listens_for_is_kept_and_can_be_replayed(records):
     engine.dispose()
 
 
-def test_raw_amqp_call_as_the_asyncapi_document_describes(records, tmp_path):
+def test_raw_amqp_call_as_the_asyncapi_document_describes(records, tmp_path, token_issuer):
     """What a Java or Go system does: publish JSON to nameko-rpc, read the reply queue."""
     config, _, _ = records
-    token = TokenSigner(KeyStore(tmp_path / "keys").token_key()).issue(
+    token = token_issuer.issue(
         actor_id="java-client", role="officer", agency="lingchuan-emergency")
     with Connection(config["AMQP_URI"]) as conn:
         rpc_exchange = Exchange("nameko-rpc", type="topic", durable=True)

@@ -10,8 +10,6 @@ from urllib.parse import quote
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.renderer.service import RendererService
-from shared.actor import TokenSigner
-from shared.keys import KeyStore
 from tests.integration.test_renderer_rpc import AGENCIES, count, docx_of
 from tests.unit.renderer.fixtures import SAMPLE, WIDE_FIELDS, long_rows, wide_table_docx, \
     write_template
@@ -23,17 +21,17 @@ HEARTBEAT = 3
 
 
 def test_long_render_with_short_heartbeat_runs_once(container_factory, rabbit_config, tmp_path,
-                                                    rabbit_api):
+                                                    rabbit_api, keys_dir, token_issuer):
     db_url = f"sqlite:///{tmp_path / 'renderer.sqlite3'}"
     data = {"agency_name": SAMPLE["agency_name"], "decision_no": SAMPLE["decision_no"],
             "rows": long_rows(ROWS)}
     write_template(tmp_path / "templates", "register", docx=wide_table_docx(COLUMNS),
                    fields=WIDE_FIELDS, sample=dict(data, rows=data["rows"][:1]), title="登记表")
-    config = dict(rabbit_config, DATABASE_URL=db_url, KEYS_DIR=str(tmp_path / "keys"),
+    config = dict(rabbit_config, DATABASE_URL=db_url, KEYS_DIR=keys_dir,
                   AGENCIES=AGENCIES, TEMPLATES_DIR=str(tmp_path / "templates"), PDF="off",
                   HEARTBEAT=HEARTBEAT)
     container_factory(RendererService, config).start()
-    token = TokenSigner(KeyStore(tmp_path / "keys").token_key()).issue(
+    token = token_issuer.issue(
         actor_id="officer-1", role="officer", agency="lingchuan-emergency")
     started = time.monotonic()
     with ServiceRpcProxy("renderer", config, context_data={"actor_token": token},

@@ -19,9 +19,7 @@ from sqlalchemy import create_engine, text
 
 from services.renderer.rendering import core_properties
 from services.renderer.service import RendererService
-from shared.actor import TokenSigner
 from shared.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
-from shared.keys import KeyStore
 from tests.unit.renderer.converter import pdf_fonts, unoserver  # noqa: F401  session fixture
 from tests.unit.renderer.fixtures import SAMPLE, template_docx, write_template
 
@@ -30,17 +28,18 @@ TID = "fixture_penalty"
 
 
 @pytest.fixture
-def renderer(container_factory, rabbit_config, tmp_path, unoserver, request):  # noqa: F811
+def renderer(container_factory, rabbit_config, tmp_path, unoserver, request, keys_dir,
+             token_issuer):  # noqa: F811
     db_url = getattr(request, "param", None) or f"sqlite:///{tmp_path / 'renderer.sqlite3'}"
     if db_url == "postgresql":
         db_url = request.getfixturevalue("fresh_database")
     write_template(tmp_path / "templates")
-    config = dict(rabbit_config, DATABASE_URL=db_url, KEYS_DIR=str(tmp_path / "keys"),
+    config = dict(rabbit_config, DATABASE_URL=db_url, KEYS_DIR=keys_dir,
                   AGENCIES=AGENCIES, TEMPLATES_DIR=str(tmp_path / "templates"),
                   TEMPLATES_POLL_SECONDS=0, UNOSERVER_HOST="127.0.0.1",
                   UNOSERVER_PORT=unoserver.client.url.rsplit(":", 1)[1])
     container_factory(RendererService, config).start()
-    signer = TokenSigner(KeyStore(tmp_path / "keys").token_key())
+    signer = token_issuer
 
     def proxy(role="officer", agency="lingchuan-emergency"):
         token = signer.issue(actor_id=f"{role}-1", role=role, agency=agency)
@@ -213,15 +212,16 @@ def test_changed_template_file_is_picked_up_without_restart_and_old_version_kept
 
 
 def test_shipped_penalty_decision_without_pdf_gives_docx_and_says_why(container_factory,
-                                                                       rabbit_config, tmp_path):
+                                                                       rabbit_config, tmp_path,
+                                                                       keys_dir, token_issuer):
     import yaml
     from services.renderer.library import default_root
     config = dict(rabbit_config, DATABASE_URL=f"sqlite:///{tmp_path / 'r.sqlite3'}",
-                  KEYS_DIR=str(tmp_path / "keys"), AGENCIES=AGENCIES, PDF="off")
+                  KEYS_DIR=keys_dir, AGENCIES=AGENCIES, PDF="off")
     container_factory(RendererService, config).start()
     sample = yaml.safe_load((default_root() / "penalty_decision" / "1" / "manifest.yaml")
                             .read_text("utf-8"))["sample"]
-    token = TokenSigner(KeyStore(tmp_path / "keys").token_key()).issue(
+    token = token_issuer.issue(
         actor_id="legal-1", role="legal_unit", agency="lingchuan-emergency")
     with ServiceRpcProxy("renderer", config, context_data={"actor_token": token},
                          timeout=30) as rpc:

@@ -17,10 +17,8 @@ from sqlalchemy import create_engine, text
 from services.records.service import RecordsService
 from services.review.service import ReviewService
 from shared import demo_case
-from shared.actor import TokenSigner
 from shared.contracts import envelope
 from shared.errors import DomainRuleViolated, ServiceNotDeployed
-from shared.keys import KeyStore
 
 AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
 
@@ -33,12 +31,13 @@ def second_db(request, tmp_path, db_url):
 
 
 @pytest.fixture
-def suite(container_factory, rabbit_config, db_url, second_db, tmp_path):
+def suite(container_factory, rabbit_config, db_url, second_db, tmp_path, keys_dir,
+          token_issuer):
     """Start the services named; returns config, an RPC proxy factory and the db urls."""
-    keys = str(tmp_path / "keys")
+    keys = keys_dir
     urls = {"records": db_url, "review": second_db}
     classes = {"records": RecordsService, "review": ReviewService}
-    signer = TokenSigner(KeyStore(keys).token_key())
+    signer = token_issuer
     config = dict(rabbit_config, KEYS_DIR=keys, AGENCIES=AGENCIES)
 
     def start(*names):

@@ -13,7 +13,7 @@ from services.records import decisions, models, queries, usecases
 from shared.actor import Actor
 from shared.contracts import load
 from shared.db import make_engine, migrate, open_db
-from shared.keys import KeyStore
+from shared.keys import KeyStore, init_deployment
 from shared.outbox import OutboxWriter
 from shared.rules import Rules
 from shared.service import handle
@@ -39,7 +39,7 @@ class Env:
         self.db = db
         self.rules = rules
         self.outbox = OutboxWriter(models.outbox, CONTRACT)
-        self.signing_key = keys.signing_key()
+        self.signing_key = keys.checkpoint_key("records").key
         self.peers = NoReviewBoard()
         self.now = datetime(2025, 10, 9, 8, 0, tzinfo=timezone.utc)
 
@@ -53,11 +53,17 @@ class Env:
         return [json.loads(b) for t, b in rows if event_type in (None, t)]
 
 
+def _keys(tmp_path):
+    root = tmp_path / "keys"
+    init_deployment(root, ["records"], checkpoint_signers=["records"], issuer=False)
+    return root
+
+
 def _env(url: str, tmp_path):
     engine = make_engine(url)
     migrate(engine, "services.records:migrations")
     yield Env(open_db(engine), Rules.from_config({"AGENCIES": AGENCIES}),
-              KeyStore(tmp_path / "keys"))
+              KeyStore(_keys(tmp_path)))
     engine.dispose()
 
 
