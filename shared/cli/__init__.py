@@ -7,7 +7,8 @@ import importlib
 import sys
 
 # Sub-command modules, in the order `sanxiang --help` lists them.
-COMMANDS = ("run", "demo", "ruleset", "calendar", "review", "templates", "contracts", "token")
+COMMANDS = ("run", "demo", "ruleset", "calendar", "review", "templates", "contracts", "token",
+            "broker", "db")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,6 +18,7 @@ from services.records.service import RecordsService
 from services.review.service import ReviewService
 from shared import broker, demo_case
 from shared.actor import TokenSigner
+from shared.cli import main as cli_main
 from shared.keys import KeyStore
 
 pytestmark = pytest.mark.rabbit
@@ -33,7 +34,7 @@ def _uri(rabbit_config, user: str, password: str) -> str:
 
 
 @pytest.fixture
-def users(request, rabbit_config):
+def users(request, rabbit_config, monkeypatch):
     """Per-service users (and outside callers on demand) on the test's vhost; deleted after.
     Users are broker-wide, so their names carry a unique prefix."""
     api = urlsplit(request.config.getoption("RABBIT_API_URI"))
@@ -46,10 +47,15 @@ def users(request, rabbit_config):
     made += [user for user, _ in creds.values()]
     broker.setup_services(mgmt, vhost, creds)
 
-    def caller(name: str) -> str:
+    def caller(name: str) -> tuple[str, str]:
+        """The outside system's user, made as README says: `sanxiang broker add-caller`."""
         user, password = f"{tag}-{name}", secrets.token_hex(12)
         made.append(user)
-        mgmt.put_user(vhost, user, password, broker.caller_grant(user))
+        monkeypatch.setenv("CALLER_PASSWORD", password)
+        monkeypatch.setenv("RABBITMQ_ADMIN_USER", api.username or "guest")
+        monkeypatch.setenv("RABBITMQ_ADMIN_PASSWORD", api.password or "guest")
+        assert cli_main(["broker", "add-caller", user, "--api", mgmt.api, "--vhost", vhost,
+                         "--password-env", "CALLER_PASSWORD"]) == 0
         return user, _uri(rabbit_config, user, password)
 
     uris = {s: _uri(rabbit_config, *creds[s]) for s in SERVICES}
