@@ -28,7 +28,9 @@ exchange only the event types it consumes.
 
 Left to configure because nameko declares them on start, and therefore also deletable by
 every service: ``nameko-rpc`` and ``sanxiang.dead-letter`` (a deletion is an outage until a
-service restarts, never a forged or read message).
+service restarts, never a forged or read message). And since the dead-letter exchange is a
+direct exchange (topic permissions do not apply), a service could bind one of its own queues
+to it with another service's key and see that service's dead letters.
 """
 from __future__ import annotations
 
@@ -38,8 +40,9 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 from urllib.parse import quote
 
-RPC_EXCHANGE = "nameko-rpc"
-DEAD_LETTER_EXCHANGE = "sanxiang.dead-letter"  # = shared.consumer.DEAD_LETTER_EXCHANGE
+from shared.consumer import DEAD_LETTER_EXCHANGE
+
+RPC_EXCHANGE = "nameko-rpc"  # nameko's default (RPC_EXCHANGE_CONFIG_KEY is never set here)
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # A name as a service, event type or caller: no regex metacharacters beyond what re.escape
 # handles, and never anything a topic binding would read as a wildcard.
