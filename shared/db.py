@@ -78,6 +78,65 @@ def migrate(engine: Engine, migrations: str) -> None:
         command.upgrade(cfg, "head")
 
 
+def migrations_module(migrations: str):
+    """The Python package of Alembic scripts named as Alembic names it ("pkg:migrations")."""
+    import importlib
+    return importlib.import_module(migrations.replace(":", "."))
+
+
+def service_role_updates(migrations: str) -> tuple[str, ...]:
+    """Tables the service's role may UPDATE: its migrations package says so (SERVICE_ROLE_UPDATES),
+    next to the schema it describes; every other table is SELECT and INSERT only."""
+    return tuple(getattr(migrations_module(migrations), "SERVICE_ROLE_UPDATES", ()))
+
+
+def grant_service_role(engine: Engine, role: str, updates: tuple[str, ...]) -> None:
+    """As the owner, after migrating: what the service's own role may do in the database.
+
+    SELECT and INSERT on every table, UPDATE only on the tables listed (projections such as a
+    case's head; `SELECT ... FOR UPDATE` needs it too), USAGE on sequences — and no DELETE,
+    TRUNCATE, REFERENCES or TRIGGER, no ownership, no CREATE in the schema: the service cannot
+    empty, rewrite or unprotect the append-only tables, whose triggers only an owner could
+    drop or disable. Re-applied on every migration, so a table added later is covered and a
+    right no longer listed is taken back. PostgreSQL only (SQLite has no roles)."""
+    if engine.dialect.name != "postgresql":
+        return
+    quote = engine.dialect.identifier_preparer.quote
+    r = quote(role)
+    with engine.begin() as conn:
+        tables = [row[0] for row in conn.exec_driver_sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+        unknown = sorted(set(updates) - set(tables))
+        if unknown:
+            raise ConfigurationError(f"SERVICE_ROLE_UPDATES names tables that do not exist: "
+                                     f"{', '.join(unknown)}")
+        for statement in (
+                f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {r}",
+                f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {r}",
+                f"REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+                f"REVOKE CREATE ON SCHEMA public FROM {r}",
+                f"GRANT USAGE ON SCHEMA public TO {r}",
+                f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO {r}",
+                f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {r}",
+                # the schema version is the owner's to write
+                f"REVOKE INSERT ON alembic_version FROM {r}",
+                *(f"GRANT UPDATE ON {quote(t)} TO {r}" for t in updates)):
+            conn.exec_driver_sql(statement)
+
+
+def upgrade(owner_url: str, migrations: str, service_role: str | None = None) -> None:
+    """Migrate as the database's owner and, given the service's role, grant it what
+    grant_service_role says (`sanxiang db upgrade`, and a service whose config names
+    DATABASE_OWNER_URL)."""
+    engine = make_engine(owner_url)
+    try:
+        migrate(engine, migrations)
+        if service_role and service_role != engine.url.username:
+            grant_service_role(engine, service_role, service_role_updates(migrations))
+    finally:
+        engine.dispose()
+
+
 class Db:
     """What a worker sees: transactions, not a raw engine."""
 
@@ -213,20 +272,32 @@ class _NoLock:
 
 
 class Database(DependencyProvider):
-    """Inject a `Db` for the service's own database; migrate it to head on start."""
+    """Inject a `Db` for the service's own database; migrate it to head on start.
 
-    def __init__(self, migrations: str, url_key: str = "DATABASE_URL"):
+    With DATABASE_OWNER_URL set (PostgreSQL), the migration runs as that owner role and the
+    service's role (the user of DATABASE_URL) is granted only what grant_service_role allows;
+    compose instead migrates in a one-shot container (`sanxiang db upgrade`) so the service
+    never holds the owner's password. Without it the service migrates with its own URL, as
+    the embedded SQLite default does."""
+
+    def __init__(self, migrations: str, url_key: str = "DATABASE_URL",
+                 owner_url_key: str = "DATABASE_OWNER_URL"):
         self.migrations = migrations
         self.url_key = url_key
+        self.owner_url_key = owner_url_key
         self.db: Db | None = None
 
     def setup(self):
         url = self.container.config.get(self.url_key)
         if not url:
             raise ConfigurationError(f"{self.url_key} is not set in the service config")
+        owner_url = self.container.config.get(self.owner_url_key)
         engine = make_engine(url)
         if self.container.config.get("AUTO_MIGRATE", True) not in (False, "false", "0"):
-            migrate(engine, self.migrations)
+            if owner_url:
+                upgrade(owner_url, self.migrations, service_role=engine.url.username)
+            else:
+                migrate(engine, self.migrations)
         self.db = open_db(engine)
 
     def stop(self):

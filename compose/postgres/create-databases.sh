@@ -1,22 +1,36 @@
 #!/bin/bash
 # Runs once, when the postgres container initialises an empty data volume
-# (/docker-entrypoint-initdb.d).  Each service owns its own database — no
-# service reads another's — all owned by the unprivileged role `sanxiang`
-# (password SANXIANG_DB_PASSWORD), not by the superuser.
-# Adding a service later on an existing volume: create its database by hand.
+# (/docker-entrypoint-initdb.d).  Each service has its own database — no service
+# reads another's — with two roles of its own, neither a superuser:
+#   <service>_owner  owns the database and its tables; runs the migrations
+#                    (the one-shot <service>-migrate: `sanxiang db upgrade`), which
+#                    grant the service's role its rights.  Password <SERVICE>_DB_OWNER_PASSWORD.
+#   <service>        the service itself: SELECT and INSERT, UPDATE only on the tables
+#                    its migrations name; it cannot TRUNCATE, DELETE, alter tables or
+#                    touch triggers.  Password <SERVICE>_DB_PASSWORD.
+# Adding a service later on an existing volume: run the same statements by hand.
 set -euo pipefail
 
-: "${SANXIANG_DB_PASSWORD:?SANXIANG_DB_PASSWORD must be set}"
-
-# psql variables (:'pw') quote the password safely whatever it contains.
-psql -v ON_ERROR_STOP=1 -v pw="$SANXIANG_DB_PASSWORD" --username "$POSTGRES_USER" --dbname postgres <<'SQL'
-CREATE ROLE sanxiang LOGIN PASSWORD :'pw';
-SQL
-
 for db in records review disclosure renderer vault; do
+    owner_var="${db^^}_DB_OWNER_PASSWORD"
+    service_var="${db^^}_DB_PASSWORD"
+    : "${!owner_var:?$owner_var must be set}"
+    : "${!service_var:?$service_var must be set}"
+    # psql variables (:'pw') quote the passwords safely whatever they contain.
+    psql -v ON_ERROR_STOP=1 -v owner_pw="${!owner_var}" -v service_pw="${!service_var}" \
+        -v owner="${db}_owner" -v service="$db" \
+        --username "$POSTGRES_USER" --dbname postgres <<'SQL'
+CREATE ROLE :"owner" LOGIN PASSWORD :'owner_pw';
+CREATE ROLE :"service" LOGIN PASSWORD :'service_pw';
+SQL
     psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
-        -c "CREATE DATABASE \"$db\" OWNER sanxiang"
-    # Only the owner (and the superuser) may connect.
+        -c "CREATE DATABASE \"$db\" OWNER \"${db}_owner\""
+    # Only its two roles (and the superuser) may connect; nobody else creates objects in
+    # its schema (PostgreSQL 15 already withholds CREATE on public from PUBLIC).
     psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
-        -c "REVOKE CONNECT, TEMPORARY ON DATABASE \"$db\" FROM PUBLIC"
+        -c "REVOKE CONNECT, TEMPORARY ON DATABASE \"$db\" FROM PUBLIC" \
+        -c "GRANT CONNECT ON DATABASE \"$db\" TO \"${db}_owner\", \"$db\""
+    psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$db" \
+        -c "REVOKE CREATE ON SCHEMA public FROM PUBLIC" \
+        -c "ALTER SCHEMA public OWNER TO \"${db}_owner\""
 done

@@ -8,7 +8,7 @@ import sys
 
 # Sub-command modules, in the order `sanxiang --help` lists them.
 COMMANDS = ("run", "demo", "ruleset", "calendar", "review", "templates", "contracts", "keys",
-            "token")
+            "token", "broker", "db")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -178,7 +178,7 @@ def test_health_start_order_and_volumes(path):
             want = "service_completed_successfully" if dep in one_shots else "service_healthy"
             assert spec["condition"] == want, f"{name} -> {dep}: condition {spec['condition']}"
         for vol in svc.get("volumes", []):
-            source = vol.split(":", 1)[0]
+            source = vol.split(":", 1)[0] if isinstance(vol, str) else vol["source"]
             if not source.startswith((".", "/")):
                 assert source in declared_volumes, f"{name}: volume {source} not declared"
 
@@ -318,3 +318,126 @@ def test_init_scripts_parse(script, shell):
 def test_python_helpers_compile(script):
     source = (COMPOSE / script).read_text(encoding="utf-8")
     compile(source, script, "exec")
+
+
+# --- least privilege: broker users, database roles, keys ---------------------------------
+
+def _present(path: Path) -> list[str]:
+    return [s for s in SERVICES if s in load(path)["services"]]
+
+
+def _mounts(svc: dict) -> list[dict]:
+    """Volume mounts in long form (short ones converted)."""
+    out = []
+    for vol in svc.get("volumes", []):
+        if isinstance(vol, str):
+            source, target, *mode = vol.split(":")
+            out.append({"source": source, "target": target, "read_only": mode == ["ro"]})
+        else:
+            out.append(vol)
+    return out
+
+
+@pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: p.name)
+def test_each_service_has_its_own_broker_user_and_database_role(path):
+    doc = load(path)
+    services = doc["services"]
+    amqp_users, db_roles = set(), set()
+    for name in _present(path):
+        env = env_items(services[name])
+        up = name.upper()
+        assert env["AMQP_URI"] == (f"pyamqp://{name}:${{RABBITMQ_{up}_PASSWORD:?set "
+                                   f"RABBITMQ_{up}_PASSWORD}}@rabbitmq:5672/sanxiang")
+        assert env[f"{up}_DATABASE_URL"] == (f"postgresql://{name}:${{{up}_DB_PASSWORD:?set "
+                                             f"{up}_DB_PASSWORD}}@postgres:5432/{name}")
+        # never the owner's password in a service container
+        assert not [k for k, v in env.items() if "OWNER" in k or "OWNER" in v], name
+        assert env["DECLARE_EVENT_EXCHANGES"] == "false"
+        amqp_users.add(env["AMQP_URI"].split("//")[1].split(":")[0])
+        db_roles.add(env[f"{up}_DATABASE_URL"].split("//")[1].split(":")[0])
+        # migrated by its own one-shot, as the owner, granting the service's role
+        migrate = services[f"{name}-migrate"]
+        assert migrate["restart"] == "no" and "healthcheck" not in migrate
+        assert migrate["command"] == ["sanxiang", "db", "upgrade", name, "--grant-to", name]
+        assert env_items(migrate) == {"DATABASE_OWNER_URL": (
+            f"postgresql://{name}_owner:${{{up}_DB_OWNER_PASSWORD:?set {up}_DB_OWNER_PASSWORD}}"
+            f"@postgres:5432/{name}")}
+        for dep in ("rabbitmq-init", "keys-init", f"{name}-migrate"):
+            assert services[name]["depends_on"][dep]["condition"] == \
+                "service_completed_successfully", (name, dep)
+    assert len(amqp_users) == len(db_roles) == len(_present(path))
+    # one broker user per service, all of them made by rabbitmq-init
+    init = env_items(services["rabbitmq-init"])
+    assert init["SANXIANG_SERVICES"].split(",") == SERVICES
+    for name in SERVICES:
+        assert f"RABBITMQ_{name.upper()}_PASSWORD" in init
+    assert "RABBITMQ_USER" not in compose_vars(doc) and "RABBITMQ_PASSWORD" not in compose_vars(doc)
+    # and both roles per database, for create-databases.sh
+    pg = env_items(services["postgres"])
+    for name in SERVICES:
+        assert {f"{name.upper()}_DB_OWNER_PASSWORD", f"{name.upper()}_DB_PASSWORD"} <= set(pg)
+
+
+def test_init_scripts_use_the_per_service_names():
+    script = (COMPOSE / "postgres" / "create-databases.sh").read_text(encoding="utf-8")
+    loop = re.search(r"^for db in (.+); do$", script, re.M)
+    assert loop and loop.group(1).split() == SERVICES
+    for part in ('CREATE ROLE :"owner" LOGIN', 'CREATE ROLE :"service" LOGIN',
+                 'OWNER \\"${db}_owner\\"', "REVOKE CONNECT, TEMPORARY ON DATABASE",
+                 "REVOKE CREATE ON SCHEMA public FROM PUBLIC"):
+        assert part in script, part
+    assert "SUPERUSER" not in script and "CREATEROLE" not in script
+
+
+@pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: p.name)
+def test_keys_public_to_every_service_private_only_where_it_signs(path):
+    doc = load(path)
+    services = doc["services"]
+    init = services["keys-init"]
+    assert init["restart"] == "no"
+    assert init["command"] == ["sanxiang", "keys", "init", "--keys", "/keys",
+                               "--services", ",".join(SERVICES)]
+    assert "keys:/keys" in init["volumes"]
+    assert "keys" in doc["volumes"]
+    for name, svc in services.items():
+        keys = [m for m in _mounts(svc) if m["source"] == "keys"]
+        if name == "keys-init":
+            continue
+        if name not in SERVICES:
+            assert keys == [], f"{name} must not see the keys"
+            continue
+        root = "/var/lib/sanxiang/keys"   # SANXIANG_KEYS of the image
+        got = {(m.get("volume", {}).get("subpath"), m["target"], m.get("read_only")) for m in keys}
+        assert got == {("public", f"{root}/public", True),
+                       (f"private/{name}", f"{root}/private/{name}", True)}, name
+    text = path.read_text(encoding="utf-8")
+    assert "private/issuer" not in text.replace("(private/issuer) is mounted into no service", "")
+
+
+def test_the_image_lets_keys_init_write_its_volume_and_points_services_at_the_keys():
+    text = (COMPOSE / "Dockerfile").read_text(encoding="utf-8")
+    assert "SANXIANG_KEYS=/var/lib/sanxiang/keys" in text
+    assert re.search(r"install -d -o sanxiang -g sanxiang -m 0750 /keys", text)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_event_exchanges_are_declared_unless_the_deployment_says_not(service):
+    path = COMPOSE / service / "config.yml"
+    assert nameko_load(path, env={})["DECLARE_EVENT_EXCHANGES"] is True
+    assert nameko_load(path, env={"DECLARE_EVENT_EXCHANGES": "false"})[
+        "DECLARE_EVENT_EXCHANGES"] is False
+
+
+def test_rabbitmq_init_grants_what_shared_broker_derives():
+    """The one place the rights come from: the init script runs `sanxiang broker setup`."""
+    text = (COMPOSE / "rabbitmq" / "init_rabbitmq.py").read_text(encoding="utf-8")
+    assert '"broker", "setup"' in text and "SANXIANG_SERVICES" in text
+    from shared import broker
+
+    grant = broker.service_grant("review", broker.contract_consumes(["review"])["review"])
+    assert grant.allows("write", "review.events") and not grant.allows("write", "records.events")
+    assert grant.allows("read", "records.events") and not grant.allows("configure",
+                                                                       "records.events")
+    caller = broker.caller_grant("case-system")
+    assert not caller.allows("read", "rpc-records") and not caller.allows("write",
+                                                                         "records.events")

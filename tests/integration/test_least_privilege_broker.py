@@ -1,0 +1,182 @@
+"""Broker users with least privilege (shared.broker) on real RabbitMQ, a vhost per test: a
+service's user cannot forge another service's events, an outside caller can only call and
+read its own replies, and the records + review loop runs with each service as its own user."""
+from __future__ import annotations
+
+import json
+import secrets
+import time
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from amqp.exceptions import AccessRefused
+from kombu import Connection, Exchange, Queue
+from kombu.exceptions import OperationalError
+
+from services.records.service import RecordsService
+from services.review.service import ReviewService
+from shared import broker, demo_case
+from shared.actor import TokenSigner
+from shared.cli import main as cli_main
+from shared.keys import KeyStore
+
+pytestmark = pytest.mark.rabbit
+
+AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
+SERVICES = ("records", "review", "renderer")
+
+
+def _uri(rabbit_config, user: str, password: str) -> str:
+    parts = urlsplit(rabbit_config["AMQP_URI"])
+    netloc = f"{user}:{password}@{parts.hostname}:{parts.port or 5672}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@pytest.fixture
+def users(request, rabbit_config, monkeypatch):
+    """Per-service users (and outside callers on demand) on the test's vhost; deleted after.
+    Users are broker-wide, so their names carry a unique prefix."""
+    api = urlsplit(request.config.getoption("RABBIT_API_URI"))
+    mgmt = broker.Management(f"{api.scheme}://{api.hostname}:{api.port or 15672}/api",
+                             api.username or "guest", api.password or "guest")
+    vhost = rabbit_config["vhost"]
+    tag = f"t{uuid.uuid4().hex[:10]}"
+    made: list[str] = []
+    creds = {s: (f"{tag}-{s}", secrets.token_hex(12)) for s in SERVICES}
+    made += [user for user, _ in creds.values()]
+    broker.setup_services(mgmt, vhost, creds)
+
+    def caller(name: str) -> tuple[str, str]:
+        """The outside system's user, made as README says: `sanxiang broker add-caller`."""
+        user, password = f"{tag}-{name}", secrets.token_hex(12)
+        made.append(user)
+        monkeypatch.setenv("CALLER_PASSWORD", password)
+        monkeypatch.setenv("RABBITMQ_ADMIN_USER", api.username or "guest")
+        monkeypatch.setenv("RABBITMQ_ADMIN_PASSWORD", api.password or "guest")
+        assert cli_main(["broker", "add-caller", user, "--api", mgmt.api, "--vhost", vhost,
+                         "--password-env", "CALLER_PASSWORD"]) == 0
+        return user, _uri(rabbit_config, user, password)
+
+    uris = {s: _uri(rabbit_config, *creds[s]) for s in SERVICES}
+    yield uris, caller
+    for user in made:
+        mgmt.delete_user(user)
+
+
+def _publish(uri: str, exchange: str, routing_key: str, body: bytes = b"{}", **props):
+    """Publish with confirms, so a refusal comes back here rather than on a later call."""
+    with Connection(uri, transport_options={"confirm_publish": True}) as conn:
+        producer = conn.Producer()
+        producer.publish(body, exchange=Exchange(exchange, type="topic", no_declare=True),
+                         routing_key=routing_key, **props)
+
+
+def _refused(exc_info) -> bool:
+    exc = exc_info.value
+    text = f"{exc!r} {getattr(exc, '__cause__', '')!r}"
+    return isinstance(exc, AccessRefused) or "ACCESS_REFUSED" in text
+
+
+def test_a_service_user_cannot_publish_another_services_events(users):
+    uris, _ = users
+    _publish(uris["records"], "records.events", "case_opened.v1")     # its own: allowed
+    with pytest.raises((AccessRefused, OperationalError)) as err:
+        _publish(uris["records"], "review.events", "opinion_issued.v1")
+    assert _refused(err), err.value
+
+
+def test_a_service_user_cannot_delete_another_services_exchange_or_tap_all_calls(users):
+    uris, _ = users
+    with Connection(uris["records"]) as conn:
+        with pytest.raises(AccessRefused):
+            conn.default_channel.exchange_delete("review.events")
+    with Connection(uris["records"]) as conn:
+        # its own RPC queue, bound with '#' instead of 'records.*', would see every call and
+        # its actor token: the topic permission refuses the binding
+        q = Queue("rpc-records", Exchange("nameko-rpc", type="topic", no_declare=True),
+                  routing_key="#", durable=True)
+        with pytest.raises(AccessRefused):
+            q(conn.default_channel).declare()
+
+
+def test_an_outside_caller_calls_and_reads_its_reply_and_nothing_else(
+        users, container_factory, rabbit_config, tmp_path, db_url):
+    uris, caller = users
+    keys = str(tmp_path / "keys")
+    config = dict(rabbit_config, AMQP_URI=uris["records"], DATABASE_URL=db_url, KEYS_DIR=keys,
+                  AGENCIES=AGENCIES, DECLARE_EVENT_EXCHANGES=False)
+    container_factory(RecordsService, config).start()
+    user, uri = caller("case-system")
+
+    with pytest.raises((AccessRefused, OperationalError)) as err:
+        _publish(uri, "records.events", "decision_issued.v1")
+    assert _refused(err), err.value
+    with Connection(uri) as conn:
+        with pytest.raises(AccessRefused):   # another service's requests
+            conn.default_channel.basic_get("rpc-records")
+    with Connection(uri) as conn:
+        with pytest.raises(AccessRefused):   # a queue outside its own prefix
+            conn.default_channel.queue_declare("rpc-records", durable=True)
+    with Connection(uri) as conn:
+        # its own reply queue bound to every request key: refused by the topic permission
+        tap = Queue(f"{broker.caller_prefix(user)}{uuid.uuid4()}",
+                    Exchange("nameko-rpc", type="topic", no_declare=True),
+                    routing_key="records.*", exclusive=True, auto_delete=True)
+        with pytest.raises(AccessRefused):
+            tap(conn.default_channel).declare()
+
+    # what it may do: the call README's "Calling the RPC API" describes
+    token = TokenSigner(KeyStore(keys).token_key()).issue(
+        actor_id="case-system", role="officer", agency="lingchuan-emergency")
+    with Connection(uri) as conn:
+        rpc_exchange = Exchange("nameko-rpc", type="topic", no_declare=True)
+        reply_name = f"{broker.caller_prefix(user)}{uuid.uuid4()}"
+        reply = Queue(reply_name, rpc_exchange, routing_key=reply_name, exclusive=True,
+                      auto_delete=True)
+        reply(conn.default_channel).declare()
+        correlation = str(uuid.uuid4())
+        body = {"args": [], "kwargs": demo_case.steps("陵应急立〔2025〕90号")[0].payload({})}
+        conn.Producer().publish(
+            json.dumps(body, ensure_ascii=False), exchange=rpc_exchange,
+            routing_key="records.open_case", reply_to=reply_name, correlation_id=correlation,
+            content_type="application/json", headers={"nameko.actor_token": token})
+        bound, msg, deadline = reply(conn.default_channel), None, time.monotonic() + 15
+        while msg is None and time.monotonic() < deadline:
+            msg = bound.get(no_ack=True) or time.sleep(0.05)
+    assert msg is not None and msg.properties["correlation_id"] == correlation
+    answer = json.loads(msg.body)
+    assert answer["error"] is None, answer["error"]
+    assert answer["result"]["head_seq"] == 1
+
+
+def test_records_and_review_loop_with_each_service_as_its_own_user(
+        users, container_factory, rabbit_config, tmp_path, db_url):
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from tests.integration.test_review_loop import run_case
+
+    uris, _ = users
+    keys = str(tmp_path / "keys")
+    base = dict(rabbit_config, KEYS_DIR=keys, AGENCIES=AGENCIES, DECLARE_EVENT_EXCHANGES=False)
+    dbs = {"records": db_url, "review": f"sqlite:///{tmp_path / 'review.sqlite3'}"}
+    for name, cls in (("records", RecordsService), ("review", ReviewService)):
+        container_factory(cls, dict(base, AMQP_URI=uris[name], DATABASE_URL=dbs[name])).start()
+    signer = TokenSigner(KeyStore(keys).token_key())
+
+    def rpc(role="officer"):
+        token = signer.issue(actor_id=demo_case.ACTORS[role], role=role,
+                             agency=demo_case.AGENCY, name=demo_case.ACTORS[role])
+        # the test's own caller is the vhost's administrator; the services are not
+        return ClusterRpcProxy(rabbit_config, context_data={"actor_token": token}, timeout=20)
+
+    with rpc("head") as head:
+        assert head.records.health()["missing_peers"] == []
+    ctx = run_case(rpc, demo_case.steps("陵应急立〔2025〕503号", with_review=True))
+    with rpc("head") as head:
+        entries = head.records.get_entries(case_id=ctx["case_id"])
+        assert head.records.verify_case(case_id=ctx["case_id"])["ok"]
+    kinds = [e["kind"] for e in entries]
+    # the opinion came back through review.events -> records' handler, before the decision
+    assert kinds.index("decision_proposed") < kinds.index("legal_review") < kinds.index(
+        "decision_issued")
