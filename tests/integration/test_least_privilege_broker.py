@@ -17,9 +17,7 @@ from kombu.exceptions import OperationalError
 from services.records.service import RecordsService
 from services.review.service import ReviewService
 from shared import broker, demo_case
-from shared.actor import TokenSigner
 from shared.cli import main as cli_main
-from shared.keys import KeyStore
 
 pytestmark = pytest.mark.rabbit
 
@@ -101,9 +99,10 @@ def test_a_service_user_cannot_delete_another_services_exchange_or_tap_all_calls
 
 
 def test_an_outside_caller_calls_and_reads_its_reply_and_nothing_else(
-        users, container_factory, rabbit_config, tmp_path, db_url):
+        users, container_factory, rabbit_config, tmp_path, db_url, keys_dir,
+        token_issuer):
     uris, caller = users
-    keys = str(tmp_path / "keys")
+    keys = keys_dir
     config = dict(rabbit_config, AMQP_URI=uris["records"], DATABASE_URL=db_url, KEYS_DIR=keys,
                   AGENCIES=AGENCIES, DECLARE_EVENT_EXCHANGES=False)
     container_factory(RecordsService, config).start()
@@ -127,7 +126,7 @@ def test_an_outside_caller_calls_and_reads_its_reply_and_nothing_else(
             tap(conn.default_channel).declare()
 
     # what it may do: the call README's "Calling the RPC API" describes
-    token = TokenSigner(KeyStore(keys).token_key()).issue(
+    token = token_issuer.issue(
         actor_id="case-system", role="officer", agency="lingchuan-emergency")
     with Connection(uri) as conn:
         rpc_exchange = Exchange("nameko-rpc", type="topic", no_declare=True)
@@ -151,18 +150,19 @@ def test_an_outside_caller_calls_and_reads_its_reply_and_nothing_else(
 
 
 def test_records_and_review_loop_with_each_service_as_its_own_user(
-        users, container_factory, rabbit_config, tmp_path, db_url):
+        users, container_factory, rabbit_config, tmp_path, db_url, keys_dir,
+        token_issuer):
     from nameko.standalone.rpc import ClusterRpcProxy
 
     from tests.integration.test_review_loop import run_case
 
     uris, _ = users
-    keys = str(tmp_path / "keys")
+    keys = keys_dir
     base = dict(rabbit_config, KEYS_DIR=keys, AGENCIES=AGENCIES, DECLARE_EVENT_EXCHANGES=False)
     dbs = {"records": db_url, "review": f"sqlite:///{tmp_path / 'review.sqlite3'}"}
     for name, cls in (("records", RecordsService), ("review", ReviewService)):
         container_factory(cls, dict(base, AMQP_URI=uris[name], DATABASE_URL=dbs[name])).start()
-    signer = TokenSigner(KeyStore(keys).token_key())
+    signer = token_issuer
 
     def rpc(role="officer"):
         token = signer.issue(actor_id=demo_case.ACTORS[role], role=role,

@@ -17,9 +17,7 @@ from services.records.service import RecordsService
 from services.renderer.service import RendererService
 from services.review.service import ReviewService
 from shared import demo_case
-from shared.actor import TokenSigner
 from shared.cli import main as cli_main
-from shared.keys import KeyStore
 from tests.conftest import _admin
 from tests.unit.renderer.fixtures import SAMPLE, write_template
 
@@ -55,8 +53,6 @@ def restricted_db(pg_url):
         _admin(pg_url, f'DROP ROLE IF EXISTS "{role}"')
 
 
-def _signer(keys):
-    return TokenSigner(KeyStore(keys).token_key())
 
 
 def _run_as(url: str, statement: str) -> str | None:
@@ -98,15 +94,16 @@ REFUSED = [
 
 
 def test_records_runs_under_its_role_and_the_role_is_refused_the_rest(
-        restricted_db, container_factory, rabbit_config, tmp_path):
+        restricted_db, container_factory, rabbit_config, tmp_path, keys_dir,
+        token_issuer):
     from tests.integration.test_review_loop import run_case
 
     owner_url, service_url = restricted_db("records")
-    keys = str(tmp_path / "keys")
+    keys = keys_dir
     container_factory(RecordsService, dict(
         rabbit_config, DATABASE_URL=service_url, DATABASE_OWNER_URL=owner_url, KEYS_DIR=keys,
         AGENCIES=AGENCIES)).start()
-    signer = _signer(keys)
+    signer = token_issuer
 
     def rpc(role="officer"):
         from nameko.standalone.rpc import ClusterRpcProxy
@@ -154,12 +151,13 @@ def test_sanxiang_db_upgrade_migrates_as_the_owner_and_grants_the_service_role(
 
 
 def test_review_and_renderer_work_under_their_roles(
-        restricted_db, container_factory, rabbit_config, tmp_path):
+        restricted_db, container_factory, rabbit_config, tmp_path, keys_dir,
+        token_issuer):
     from nameko.standalone.rpc import ClusterRpcProxy
 
     from tests.integration.test_review_loop import run_case
 
-    keys = str(tmp_path / "keys")
+    keys = keys_dir
     base = dict(rabbit_config, KEYS_DIR=keys, AGENCIES=AGENCIES)
     for name, cls in (("records", RecordsService), ("review", ReviewService)):
         owner_url, service_url = restricted_db(name)
@@ -170,7 +168,7 @@ def test_review_and_renderer_work_under_their_roles(
     container_factory(RendererService, dict(
         base, DATABASE_URL=service_url, DATABASE_OWNER_URL=owner_url, PDF="off",
         TEMPLATES_DIR=str(tmp_path / "templates"), TEMPLATES_POLL_SECONDS=0)).start()
-    signer = _signer(keys)
+    signer = token_issuer
 
     def rpc(role="officer"):
         token = signer.issue(actor_id=demo_case.ACTORS[role], role=role,
