@@ -219,7 +219,8 @@ RPCS = (
              {"named": "reviewer-lc-003", "person_id": "reviewer-lc-003", "name": "李某",
               "problems": []},
              {"named": "张某", "person_id": None, "name": None, "problems": [
-                 {"code": "not_registered", "basis": "002《法制审核办法》第七条",
+                 {"code": "not_registered",
+                  "basis": "002《法制审核办法》第七条（明确本机关法制审核机构，法制审核人员）",
                   "message": "张某 is not active staff of lingchuan-emergency in the review "
                              "board's register"}]}]},
         ("validation_failed", "not_found", "forbidden", "unauthenticated")),
