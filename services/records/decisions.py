@@ -75,7 +75,7 @@ def enter_legal_review(p, *, actor, db, outbox, rules, now, board) -> dict:
         # 周村 004 第五十五条: a passed review goes to 集体讨论; elsewhere the legal unit flags
         # it where the law requires it (行政处罚法 第五十七条第二款), as the review board's
         # reviewers do. Such an approval is not final until a collective_discussion record
-        # deciding on it follows (see _approving_review)
+        # deciding on it follows (see gate.approving_review)
         owed = opinions[p["opinion"]] and (gate.collective_discussion_always(rs)
                                            or p["collective_discussion_required"])
         content = dict(body, approving=opinions[p["opinion"]], final=not owed,

@@ -209,8 +209,7 @@ def _gate_findings(case, kinds) -> list[dict]:
                                 f"the board's last opinion on proposal "
                                 f"{decision['proposal_seq']} is seq {board[-1]}", seq=seq))
         elif not board and on is not None:
-            later = [s for s, _, _, c in _board_opinions_after(kinds, seq,
-                                                              decision["proposal_seq"])]
+            later = _board_opinions_after(kinds, seq, decision["proposal_seq"])
             if later:
                 out.append(_finding(case, "decision_not_on_board_opinion", _GATE_ARTICLE,
                                     f"决定依据法制审核机构以外录入的审核意见 (seq {on}) 作出, "
@@ -218,12 +217,14 @@ def _gate_findings(case, kinds) -> list[dict]:
     return out
 
 
-def _board_opinions_after(kinds, after: int, proposal_seq: int):
-    for seq, kind, stage, raw in kinds:
+def _board_opinions_after(kinds, after: int, proposal_seq: int) -> list[int]:
+    out = []
+    for seq, kind, _, raw in kinds:
         if seq > after and kind == "legal_review":
             content = json.loads(raw)["content"]
             if content["proposal_seq"] == proposal_seq and gate.is_board_opinion(content):
-                yield seq, kind, stage, content
+                out.append(seq)
+    return out
 
 
 def agency_findings(session, agency: str, rules, now: datetime) -> list[dict]:
