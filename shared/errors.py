@@ -69,6 +69,23 @@ class Forbidden(SanxiangError):
 
 
 @deserialize_to_instance
+class BoardOpinionStands(Forbidden):
+    """The review board has given its opinion on the proposal: only the rule set's
+    disagreement path (异议 → 协商沟通 → 负责人决定, 002 第十五条; 陵川: 局领导复核) changes
+    it, never an opinion entered around the board (000 第十一条, 004 第五十七条（十三）)."""
+    code = "board_opinion_stands"
+    message_zh = "法制审核机构已出具审核意见，只能通过异议程序改变，不得另行录入审核意见"
+
+
+@deserialize_to_instance
+class BoardReviewPending(Forbidden):
+    """The review board is deployed and takes up the proposal: an opinion entered by hand
+    would pre-empt it."""
+    code = "board_review_pending"
+    message_zh = "法制审核机构正在审核该决定，不得另行录入审核意见"
+
+
+@deserialize_to_instance
 class Unauthenticated(SanxiangError):
     code = "unauthenticated"
     message_zh = "身份凭证缺失或无效"

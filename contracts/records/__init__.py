@@ -132,7 +132,13 @@ RPCS = (
         dict(APPEND_OK, stage="decision", classification={"major": True, "fired": FIRED}),
         ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
     Rpc("enter_legal_review", m.EnterLegalReview, m.AppendResult,
-        "Enter the legal-review opinion (法制审核意见) on a proposal. An approval flagged "
+        "Enter the legal-review opinion (法制审核意见) on a proposal where no review board "
+        "gives it. Refused (board_opinion_stands) where the board gave an opinion on the "
+        "proposal — only the rule set's disagreement path on the board changes it — and "
+        "(board_review_pending) where the deployed board reviews the proposal, as it does "
+        "every major one; with the board deployed each named reviewer must be in its staff "
+        "register as a qualified reviewer (validation_failed on reviewers.N); the entry "
+        "records in staff_register whether they were checked. An approval flagged "
         "collective_discussion_required (or under a rule set that sends every passed review "
         "to 集体讨论) opens the gate only once a collective_discussion deciding on it follows.",
         ("legal_unit",),
@@ -140,9 +146,12 @@ RPCS = (
          "reasons": "事实清楚，证据确凿，适用依据正确，程序合法", "reviewers": ["陈某", "刘某"],
          "reviewed_at": "2025-10-24T15:00:00+08:00", "collective_discussion_required": True},
         APPEND_OK,
-        ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
+        ("validation_failed", "not_found", "domain_rule_violated", "forbidden",
+         "BoardOpinionStands", "BoardReviewPending", "service_not_deployed")),
     Rpc("issue_decision", m.IssueDecision, m.AppendResult,
-        "Record the decision as issued; a major one needs an approving legal review.", ("head",),
+        "Record the decision as issued; a major one needs an approving legal review — the "
+        "review board's last opinion on the proposal where it gave one (a review entered "
+        "beside it does not count).", ("head",),
         {"case_id": CASE_ID, "proposal_seq": 9, "decision_no": "陵应急罚〔2025〕12号",
          "issued_at": "2025-10-27T10:00:00+08:00", "signed_by": "王某"}, APPEND_OK,
         ("validation_failed", "not_found", "domain_rule_violated", "forbidden",

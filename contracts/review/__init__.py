@@ -206,6 +206,24 @@ RPCS = (
          "reviewers_required": 3, "met": False, "in_principle": True,
          "basis": "002《法制审核办法》第七条（原则上不少于本机关执法人员总数的5%）"},
         ("validation_failed", "not_found", "forbidden", "unauthenticated")),
+    Rpc("check_manual_review", m.CheckManualReview, m.ManualReviewCheck,
+        "For a legal review entered outside the board (records.enter_legal_review): does the "
+        "board hold its own review of the proposal, and is each named reviewer registered "
+        "staff of the agency with the reviewer role and the qualification the rule set asks "
+        "(行政处罚法 第五十八条第二款)? Reads only.",
+        ("legal_unit", "head", "supervisor"),
+        {"agency": "lingchuan-emergency", "case_id": CASE_ID, "proposal_seq": 9,
+         "act_type": "penalty", "reviewers": ["reviewer-lc-003", "张某"]},
+        {"agency": "lingchuan-emergency", "ruleset": "lingchuan-emergency@1", "review": None,
+         "reviewers": [
+             {"named": "reviewer-lc-003", "person_id": "reviewer-lc-003", "name": "李某",
+              "problems": []},
+             {"named": "张某", "person_id": None, "name": None, "problems": [
+                 {"code": "not_registered",
+                  "basis": "002《法制审核办法》第七条（明确本机关法制审核机构，法制审核人员）",
+                  "message": "张某 is not active staff of lingchuan-emergency in the review "
+                             "board's register"}]}]},
+        ("validation_failed", "not_found", "forbidden", "unauthenticated")),
     Rpc("opinion_document", m.ReviewRef, m.OpinionDocument,
         "Data of the 重大行政执法决定法制审核意见书 for the renderer, with its copies routed.",
         ("officer", "head", "legal_unit", "reviewer", "supervisor"), {"review_id": REVIEW_ID},

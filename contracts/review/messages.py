@@ -199,6 +199,18 @@ class AgencyRef(StrictSchema):
     agency = Id(required=True)
 
 
+class CheckManualReview(StrictSchema):
+    agency = Id(required=True)
+    case_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    proposal_seq = fields.Integer(required=True, validate=validate.Range(min=1))
+    act_type = fields.String(required=True, metadata={"description": "the proposal's act type "
+                                                      "(行政处罚法 第五十八条第二款 for penalties)"})
+    reviewers = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+                            required=True, validate=validate.Length(min=1), metadata={
+                                "description": "as the manual entry names them: person_id "
+                                               "or name in the staff register"})
+
+
 # ---- responses ------------------------------------------------------------------------------
 
 class Finding(StrictSchema):
@@ -276,6 +288,36 @@ class Staffing(StrictSchema):
     in_principle = fields.Boolean(required=True, metadata={
         "description": "原则上: the ratio is a principle, not a hard floor"})
     basis = fields.String(required=True)
+
+
+class RegisterProblem(StrictSchema):
+    code = fields.String(required=True, validate=validate.OneOf(
+        ["not_registered", "ambiguous", "not_a_reviewer", "legal_qualification_required"]))
+    message = fields.String(required=True)
+    basis = fields.String(required=True)
+
+
+class ReviewerCheck(StrictSchema):
+    named = fields.String(required=True, metadata={"description": "as the entry names them"})
+    person_id = fields.String(allow_none=True, metadata={"description": "null: not found"})
+    name = fields.String(allow_none=True)
+    problems = fields.List(fields.Nested(RegisterProblem), required=True,
+                           metadata={"description": "empty: registered, a reviewer, qualified"})
+
+
+class BoardReviewRef(StrictSchema):
+    review_id = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(STATES))
+    opinion = fields.String(allow_none=True)
+
+
+class ManualReviewCheck(StrictSchema):
+    agency = fields.String(required=True)
+    ruleset = fields.String(required=True, validate=validate.Regexp(RULESET_REF))
+    review = fields.Nested(BoardReviewRef, allow_none=True, metadata={
+        "description": "the board's own review of the proposal, if it holds one: a manual "
+                       "entry would pre-empt or override it"})
+    reviewers = fields.List(fields.Nested(ReviewerCheck), required=True)
 
 
 class Copy(StrictSchema):

@@ -1,6 +1,7 @@
 """Decision use cases of the record keeper: propose a decision (classified by the rule set's
-major-decision catalogue), enter the legal-review opinion, issue the decision — a major one
-only after an approving review (000《法制审核办法》第三条, 002 第五条, 004 第五十条)."""
+major-decision catalogue), enter the legal-review opinion where no review board gives it,
+issue the decision — a major one only after an approving review, the board's where it gave
+one (000《法制审核办法》第三条, 002 第五条, 004 第五十条; the gate itself: gate.py)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from contracts.records import messages as m
 from contracts.review import CONTRACT as REVIEW
-from services.records import chain
+from services.records import chain, gate
 from services.records.models import entries, inbox
 from services.records.usecases import appended, emit, entry_at, writable_case
 from shared import consumer
@@ -18,7 +19,7 @@ from shared import rules as rulebook
 from shared.actor import Actor
 from shared.catalogue import DecisionProposal, classify
 from shared.contracts import dump
-from shared.errors import Conflict, DomainRuleViolated, ServiceNotDeployed, ValidationFailed
+from shared.errors import Conflict, DomainRuleViolated, ValidationFailed
 
 
 def propose_decision(p, *, actor, db, outbox, rules, now) -> dict:
@@ -54,24 +55,31 @@ def propose_decision(p, *, actor, db, outbox, rules, now) -> dict:
     return result
 
 
-def enter_legal_review(p, *, actor, db, outbox, rules, now) -> dict:
+def enter_legal_review(p, *, actor, db, outbox, rules, now, board) -> dict:
+    """A legal review entered by the legal unit, for deployments without a review board.
+    Refused where the board gave an opinion on the proposal (its disagreement path changes
+    it) or where the deployed board reviews the proposal (gate.check_manual_entry); the
+    entry records whether its reviewers were checked against the board's staff register."""
     body = dump(m.EnterLegalReview, p)
     with db.transaction() as session:
         case = writable_case(session, p["case_id"], actor, roles=("legal_unit",))
-        entry_at(session, case["id"], p["proposal_seq"], "decision_proposed")
+        proposal = json.loads(entry_at(session, case["id"], p["proposal_seq"],
+                                       "decision_proposed").body)["content"]
         rs = rules.ruleset(case["ruleset"])
         opinions = rulebook.opinion_types(rs)
         if p["opinion"] not in opinions:
             raise ValidationFailed.from_messages({"opinion": [
                 f"not an opinion type of {rs.ref}; one of {', '.join(opinions)}"]})
+        gate.refuse_over_board(session, case, p["proposal_seq"], rs)
+        register = gate.check_manual_entry(board, case, proposal, p, rs)
         # 周村 004 第五十五条: a passed review goes to 集体讨论; elsewhere the legal unit flags
         # it where the law requires it (行政处罚法 第五十七条第二款), as the review board's
         # reviewers do. Such an approval is not final until a collective_discussion record
-        # deciding on it follows (see _approving_review)
-        owed = opinions[p["opinion"]] and (_collective_discussion_always(rs)
+        # deciding on it follows (see gate.approving_review)
+        owed = opinions[p["opinion"]] and (gate.collective_discussion_always(rs)
                                            or p["collective_discussion_required"])
         content = dict(body, approving=opinions[p["opinion"]], final=not owed,
-                       collective_discussion_owed=owed)
+                       collective_discussion_owed=owed, staff_register=register)
         seq, h, _ = chain.append(session, case, kind="legal_review", actor=actor, now=now,
                                  occurred_at=p["reviewed_at"], content=content)
         return appended(outbox, session, case, actor, seq, h, "legal_review")
@@ -90,6 +98,16 @@ def record_review_opinion(body: dict, *, db, outbox, rules, now) -> int | None:
             raise DomainRuleViolated(f"opinion of agency {event['agency']} for a case of "
                                      f"{case['agency']}", code="agency_mismatch")
         entry_at(session, case["id"], d["proposal_seq"], "decision_proposed")
+        # the board keeps one review per proposal and changes its opinion only by a new
+        # opinion of that review (disagreement → consultation → head, 002 第十五条)
+        earlier = [c for _, c in gate.reviews_of(session, case["id"], d["proposal_seq"])
+                   if gate.is_board_opinion(c)]
+        if earlier and earlier[-1]["review_id"] != d["review_id"]:
+            raise DomainRuleViolated(
+                f"proposal {d['proposal_seq']} is under review {earlier[-1]['review_id']}; "
+                f"an opinion of review {d['review_id']} cannot replace its opinion",
+                code="board_review_mismatch",
+                details={"review_id": earlier[-1]["review_id"], "got": d["review_id"]})
         reviewer = Actor(id=event["actor"]["id"], role=event["actor"]["role"],
                          agency=event["agency"], name=event["actor"].get("name") or "")
         content = {"case_id": case["id"], "proposal_seq": d["proposal_seq"],
@@ -120,7 +138,7 @@ def issue_decision(p, *, actor, db, outbox, rules, now, peers=None) -> dict:
         major = proposal["classification"]["major"]
         review_seq = discussion_seq = None
         if major:
-            review_seq, discussion_seq = _approving_review(
+            review_seq, discussion_seq = gate.approving_review(
                 session, case, p["proposal_seq"], peers, rules.ruleset(case["ruleset"]))
         content = dict(body, major=major, legal_review_seq=review_seq)
         if discussion_seq is not None:
@@ -135,122 +153,3 @@ def issue_decision(p, *, actor, db, outbox, rules, now, peers=None) -> dict:
             "legal_review_seq": review_seq, "party": party,
             "agency_name": rules.agency(case["agency"]).name})
         return appended(outbox, session, case, actor, seq, h, "decision_issued")
-
-
-def _collective_discussion_always(rs) -> bool:
-    """Does every passed review go to 集体讨论 under this rule set (周村 004 第五十五条)?
-    Elsewhere only when the law requires it, which the review board's reviewers flag."""
-    return rs.section("review")["collective_discussion_required"]["value"] == "always"
-
-
-def _approving_review(session, case, proposal_seq: int, peers, rs) -> tuple[int, int | None]:
-    """The latest legal review of the proposal must approve, and be final — not waiting for
-    the collective discussion 周村 requires (000 第三条, 002 第五条, 004 第五十条, 第五十五条).
-    Returns the review's seq and, where the discussion was owed, the seq of the
-    collective_discussion record that followed it.
-
-    The review board records the discussion itself and sends a final opinion after it. A
-    review entered by a legal_unit (enter_legal_review, no review board) that the rule set
-    or the legal unit's flag sends to 集体讨论 is final only once a collective_discussion
-    record about the proposal follows it in the chain; an entry written before such entries
-    carried `final` is read by the case's rule set, not as final. Whichever way the review
-    came, the latest discussion about the proposal after it must not have decided against
-    the decision (its `outcome`; none recorded reads as deciding)."""
-    reviews = session.execute(select(entries.c.seq, entries.c.body)
-                              .where(entries.c.case_id == case["id"])
-                              .where(entries.c.kind == "legal_review")
-                              .order_by(entries.c.seq.desc())).all()
-    for seq, raw in reviews:
-        content = json.loads(raw)["content"]
-        if content["proposal_seq"] != proposal_seq:
-            continue
-        if not content["approving"]:
-            raise DomainRuleViolated(
-                f"the legal review at seq {seq} did not approve (opinion {content['opinion']}); "
-                "a major decision cannot be issued", code="legal_review_not_approving",
-                details={"review_seq": seq, "opinion": content["opinion"]})
-        # a discussion on the proposal after its approving review that decided against it
-        # stands, however the review came in (004 第五十五条: 集体讨论决定)
-        discussion = _discussion_after(session, case["id"], seq, proposal_seq)
-        if discussion is not None:
-            _discussion_decides(discussion, seq, proposal_seq)
-        if "review_id" in content:  # the review board's opinion
-            if content.get("final", True):
-                return seq, None
-            raise DomainRuleViolated(
-                f"the legal review at seq {seq} passed, but the rule set requires 集体讨论 "
-                "before the decision; the review board records it (record_collective_"
-                "discussion)", code="collective_discussion_required",
-                message_zh="法制审核通过的，应当提交本机关集体讨论决定",
-                details={"review_seq": seq})
-        if content.get("final", not _collective_discussion_always(rs)):
-            return seq, None
-        if discussion is not None:
-            return seq, discussion["seq"]
-        if content.get("collective_discussion_required"):
-            why = ("the legal unit marked 集体讨论 as required by law for it (行政处罚法 "
-                   "第五十七条第二款)")
-        else:
-            rule = rs.section("review")["collective_discussion_required"]
-            why = f"{rs.ref} requires 集体讨论 before the decision ({rule['basis']})"
-        raise DomainRuleViolated(
-            f"the legal review at seq {seq} passed, but {why}: append a collective_discussion "
-            "record (append_record) deciding on the proposal after the review",
-            code="collective_discussion_required",
-            message_zh="法制审核通过的，应当提交本机关集体讨论决定",
-            details={"review_seq": seq, "ruleset": rs.ref,
-                     "record_type": "collective_discussion"})
-    if peers is not None and not peers.deployed("review"):
-        raise ServiceNotDeployed(
-            "this is a major decision (重大执法决定) and the review board (service `review`) "
-            "is not deployed: it cannot be issued before an approving legal review. Deploy "
-            "`review`, or let a legal_unit actor enter the review with enter_legal_review.",
-            message_zh="重大执法决定须经法制审核：法制审核服务（review）未部署，"
-                       "可由法制审核机构通过 enter_legal_review 录入审核意见",
-            details={"service": "review", "proposal_seq": proposal_seq})
-    raise DomainRuleViolated(
-        "this is a major decision (重大执法决定): it cannot be issued before an approving "
-        "legal review (法制审核). The review board's opinion is awaited (or a legal_unit "
-        "actor enters it with enter_legal_review).",
-        code="legal_review_required", message_zh="重大执法决定未经法制审核或审核未通过，不得作出决定",
-        details={"proposal_seq": proposal_seq})
-
-
-def _discussion_after(session, case_id: str, review_seq: int, proposal_seq: int) -> dict | None:
-    """The latest collective_discussion record (集体讨论记录, 004 第三十七条) appended after the
-    review at `review_seq` that is about the proposal: one naming `proposal_seq`, or one
-    naming no proposal (recorded before records named it). The latest is the leaders' last
-    word. Returns its seq and outcome (None where it recorded none)."""
-    rows = session.execute(select(entries.c.seq, entries.c.body)
-                           .where(entries.c.case_id == case_id)
-                           .where(entries.c.kind == "record")
-                           .where(entries.c.seq > review_seq)
-                           .order_by(entries.c.seq.desc())).all()
-    for seq, raw in rows:
-        content = json.loads(raw)["content"]
-        if content.get("record_type") != "collective_discussion":
-            continue
-        if content.get("proposal_seq") not in (None, proposal_seq):
-            continue  # about another proposal of the case
-        return {"seq": seq, "outcome": content.get("outcome")}
-    return None
-
-
-OUTCOME_ZH = {"revise": "修改后重新提出", "do_not_decide": "不予作出决定",
-              "refer": "移送司法机关"}
-
-
-def _discussion_decides(discussion: dict, review_seq: int, proposal_seq: int) -> None:
-    """集体讨论决定 (004 第五十五条): only a discussion that decided to make the decision lets
-    it be issued; one that recorded no outcome is read as deciding, as before outcomes."""
-    outcome = discussion["outcome"]
-    if outcome in (None, "decide"):
-        return
-    raise DomainRuleViolated(
-        f"the collective discussion at seq {discussion['seq']} decided {outcome!r} on "
-        f"proposal {proposal_seq}, not to make the decision: it cannot be issued"
-        + (" (propose the revised decision anew)" if outcome == "revise" else ""),
-        code="collective_discussion_not_deciding",
-        message_zh=f"集体讨论决定{OUTCOME_ZH[outcome]}，不得作出该决定",
-        details={"discussion_seq": discussion["seq"], "outcome": outcome,
-                 "review_seq": review_seq, "proposal_seq": proposal_seq})

@@ -1,6 +1,7 @@
 """Findings: every violation the recorded data shows, so a supervisor can see each item of
 004 第五十七条 that concerns records — (五) not recorded, (六) altered, (七) released outside
-procedure, (八) not archived — plus the periods of the case's rule set."""
+procedure, (八) not archived, (九)(十三) a decision issued around the review board's
+opinion — plus the periods of the case's rule set."""
 from __future__ import annotations
 
 import json
@@ -8,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from services.records import chain, domain
+from services.records import chain, domain, gate
 from services.records.models import access_log, av_records, cases, entries
 from services.records.queries import log_access
 from shared.clock import iso, local_date, utc
@@ -90,6 +91,9 @@ def case_findings(session, case: dict, rules, now: datetime) -> list[dict]:
     if issued and case["status"] != "open" and "service" not in record_types:
         out.append(_finding(case, "service_not_recorded", "沁源 第二十七条; 周村 第三十九条",
                             "执法决定未记录送达过程", seq=issued[0]))
+
+    # (九)(十三) a decision issued on anything but the board's last opinion
+    out.extend(_gate_findings(case, kinds))
 
     # (八) not archived within the period after closing
     if case["archive_due"]:
@@ -173,6 +177,53 @@ def _release_findings(case, rs, seq: int, released_at: str, content: dict) -> li
                             f"{keep['basis']}; {_RELEASE_ARTICLE}",
                             f"行政执法人员不得自行保存执法记录资料: released to {recipient['name']}",
                             seq=seq))
+    return out
+
+
+_GATE_ARTICLE = "沁源《法制审核办法》第十一条; 安泽《法制审核办法》第十六条; 周村 第五十七条(九)(十三)"
+
+
+def _gate_findings(case, kinds) -> list[dict]:
+    """Where the review board gave an opinion on a proposal, a decision on it stands on the
+    board's last opinion before it — also in chains written before records refused a review
+    entered beside the board's: a decision on such an entry, on an older board opinion, or
+    major and on none is flagged; so is one on an entry by hand that the board's opinion on
+    the proposal followed (the entry pre-empted the board)."""
+    reviews: list[tuple[int, dict]] = []
+    out = []
+    for seq, kind, _, raw in kinds:
+        if kind == "legal_review":
+            reviews.append((seq, json.loads(raw)["content"]))
+        if kind != "decision_issued":
+            continue
+        decision = json.loads(raw)["content"]
+        on = decision.get("legal_review_seq")
+        if not (decision.get("major") or on is not None):
+            continue
+        about = [(s, c) for s, c in reviews if c["proposal_seq"] == decision["proposal_seq"]]
+        board = [s for s, c in about if gate.is_board_opinion(c)]
+        if board and on != board[-1]:
+            what = f"seq {on}" if on is not None else "no legal review"
+            out.append(_finding(case, "decision_not_on_board_opinion", _GATE_ARTICLE,
+                                f"决定未依据法制审核机构的最后审核意见作出: issued on {what}, "
+                                f"the board's last opinion on proposal "
+                                f"{decision['proposal_seq']} is seq {board[-1]}", seq=seq))
+        elif not board and on is not None:
+            later = _board_opinions_after(kinds, seq, decision["proposal_seq"])
+            if later:
+                out.append(_finding(case, "decision_not_on_board_opinion", _GATE_ARTICLE,
+                                    f"决定依据法制审核机构以外录入的审核意见 (seq {on}) 作出, "
+                                    f"法制审核机构其后出具审核意见 (seq {later[0]})", seq=seq))
+    return out
+
+
+def _board_opinions_after(kinds, after: int, proposal_seq: int) -> list[int]:
+    out = []
+    for seq, kind, _, raw in kinds:
+        if seq > after and kind == "legal_review":
+            content = json.loads(raw)["content"]
+            if content["proposal_seq"] == proposal_seq and gate.is_board_opinion(content):
+                out.append(seq)
     return out
 
 

@@ -6,7 +6,7 @@ from nameko.timer import timer
 
 from contracts.records import CONTRACT
 from services.records import decisions, findings, queries, usecases
-from services.records.dependencies import SigningKey
+from services.records.dependencies import ReviewBoard, SigningKey
 from services.records.models import outbox as outbox_table
 from shared.actor import ActorProvider
 from shared.clock import now
@@ -30,6 +30,7 @@ class RecordsService:
     actor = ActorProvider()
     signing_key = SigningKey()
     peers = Peers()
+    board = ReviewBoard()
 
     def _run(self, method: str, payload: dict, fn, **deps):
         return handle(CONTRACT, method, payload, fn, actor=self.actor(), refused=self._refused,
@@ -77,7 +78,8 @@ class RecordsService:
 
     @rpc
     def enter_legal_review(self, **payload):
-        return self._write("enter_legal_review", payload, decisions.enter_legal_review)
+        return self._run("enter_legal_review", payload, decisions.enter_legal_review,
+                         outbox=self.outbox, rules=self.rules, board=self.board)
 
     @rpc
     def issue_decision(self, **payload):

@@ -64,6 +64,51 @@ def staffing_report(p, *, actor: Actor, db, rules: Rules, **_) -> dict:
     return report
 
 
+REGISTER_BASIS = "002《法制审核办法》第七条（明确本机关法制审核机构，法制审核人员）"
+
+
+def check_manual_review(p, *, actor: Actor, db, rules: Rules, **_) -> dict:
+    """What the record keeper asks before it accepts a legal review entered outside the
+    board: does the board hold its own review of the proposal (an entry would pre-empt or
+    override it), and is each named reviewer active staff of the agency with the reviewer
+    role and the qualification the rule set asks (行政处罚法 第五十八条第二款)? A reviewer is
+    named by person_id or by name; a name two active people share is not taken as either."""
+    agency = rules.agency(p["agency"])
+    actor.require("legal_unit", "head", "supervisor", agency=agency.code)
+    rs = agency.ruleset
+    with db.read() as session:
+        own = session.execute(select(reviews.c.id, reviews.c.state, reviews.c.opinion)
+                              .where(reviews.c.agency == agency.code)
+                              .where(reviews.c.case_id == p["case_id"])
+                              .where(reviews.c.proposal_seq == p["proposal_seq"])).first()
+        active = session.execute(select(staff.c.person_id, staff.c.name)
+                                 .where(staff.c.agency == agency.code)
+                                 .where(staff.c.active.is_(True))).all()
+        checks = [_check_reviewer(session, rs, agency.code, named, active, p["act_type"])
+                  for named in p["reviewers"]]
+    return {"agency": agency.code, "ruleset": rs.ref, "reviewers": checks,
+            "review": None if own is None else {
+                "review_id": own.id, "state": own.state,
+                "opinion": (own.opinion or {}).get("code")}}
+
+
+def _check_reviewer(session, rs, agency: str, named: str, active, act_type: str) -> dict:
+    matches = [pid for pid, _ in active if pid == named] or \
+        [pid for pid, name in active if name == named]
+    if len(matches) != 1:
+        code, why = (("not_registered", "is not active staff of {a} in the review board's "
+                      "register") if not matches else
+                     ("ambiguous", "names {n} active people of {a}; name the person_id"))
+        return {"named": named, "person_id": None, "name": None, "problems": [{
+            "code": code, "basis": REGISTER_BASIS,
+            "message": f"{named} " + why.format(a=agency, n=len(matches))}]}
+    person = store.reviewer(session, agency, matches[0])
+    return {"named": named, "person_id": person.person_id, "name": person.name,
+            "problems": [{"code": x["code"], "basis": x["basis"] or REGISTER_BASIS,
+                          "message": f"{person.name} ({person.person_id}) {x['message']}"}
+                         for x in domain.qualification_problems(rs, person, act_type)]}
+
+
 def opinion_document(p, *, actor: Actor, db, rules: Rules, **_) -> dict:
     with db.read() as session:
         review = store.load(session, p["review_id"])

@@ -128,6 +128,10 @@ class ReviewService:
         return self._run("staffing_report", payload, queries.staffing_report)
 
     @rpc
+    def check_manual_review(self, **payload):
+        return self._run("check_manual_review", payload, queries.check_manual_review)
+
+    @rpc
     def opinion_document(self, **payload):
         return self._run("opinion_document", payload, queries.opinion_document)
 

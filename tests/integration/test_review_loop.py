@@ -18,7 +18,8 @@ from services.records.service import RecordsService
 from services.review.service import ReviewService
 from shared import demo_case
 from shared.contracts import envelope
-from shared.errors import DomainRuleViolated, ServiceNotDeployed
+from shared.errors import (BoardOpinionStands, DomainRuleViolated, ServiceNotDeployed,
+                           ValidationFailed)
 
 AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
 
@@ -203,3 +204,93 @@ def test_a_passed_review_still_needs_the_decision_maker(suite):
                 assert exc.details["opinion"] == "further_investigation"
                 break
             pytest.fail("a decision was issued on a non-approving opinion")
+
+
+def _board_opinions(rpc, ctx, proposal_seq: int, count: int) -> list[dict]:
+    """The board's opinions on the proposal in the case's chain, once `count` have arrived
+    (each travels as review.opinion_issued.v1)."""
+    deadline = time.monotonic() + 15
+    with rpc("head") as head:
+        while True:
+            found = [e for e in head.records.get_entries(case_id=ctx["case_id"], limit=1000)
+                     if e["kind"] == "legal_review" and "review_id" in e["content"]
+                     and e["content"]["proposal_seq"] == proposal_seq]
+            if len(found) >= count or time.monotonic() > deadline:
+                assert len(found) == count, found
+                return found
+            time.sleep(0.1)
+
+
+def test_a_legal_unit_cannot_override_the_board_only_its_disagreement_path_can(suite):
+    """The board says not_approve; a legal_unit token enters `approve` by hand: refused and
+    recorded, and the decision is refused on the board's opinion (000 第十一条, 002
+    第十六条, 004 第五十七条（九）（十三））. With the board deployed a review entered for a
+    proposal the board does not take up is checked against its staff register, over RPC.
+    Then 陵川's path — contest, consultation, the leaders' re-examination by the head —
+    changes the board's opinion, and the decision is issued on the head's."""
+    start, rpc, _, _ = suite
+    start("records", "review")
+    plan = demo_case.steps("陵应急立〔2025〕504号", with_review=True)
+    cut = [s.method for s in plan].index("issue_opinion")
+    ctx = run_case(rpc, plan[:cut])
+    major = ctx["proposal_seq"]
+    with rpc("reviewer") as reviewer:
+        reviewer.review.issue_opinion(review_id=ctx["review_id"], opinion="not_approve",
+                                      reasons="违法行为不能成立",
+                                      issued_at="2025-10-24T15:00:00+08:00")
+    [board] = _board_opinions(rpc, ctx, major, 1)
+    manual = {"case_id": ctx["case_id"], "opinion": "approve", "reasons": "同意",
+              "reviewed_at": "2025-10-25T09:00:00+08:00"}
+    decision = {"case_id": ctx["case_id"], "proposal_seq": major,
+                "decision_no": "陵应急罚〔2025〕504号", "issued_at": "2025-10-27T10:00:00+08:00",
+                "signed_by": "王建军"}
+    with rpc("legal_unit") as legal:
+        with pytest.raises(BoardOpinionStands) as err:
+            legal.records.enter_legal_review(proposal_seq=major, reviewers=["陈静"], **manual)
+    assert err.value.details["board_opinion_seq"] == board["seq"]
+    assert err.value.details["disagreement"]["procedure"] == "leaders_reexamine"
+    with rpc("head") as head:
+        with pytest.raises(DomainRuleViolated) as err:
+            head.records.issue_decision(**decision)
+        assert (err.value.code, err.value.details["review_seq"]) == (
+            "legal_review_not_approving", board["seq"])
+        refused = [f for f in head.records.case_findings(case_id=ctx["case_id"])
+                   if f["code"] == "access_refused"]
+    assert [f["message"].split(":")[0] for f in refused] == [
+        f"legal_unit {demo_case.ACTORS['legal_unit']} (lingchuan-emergency) was refused "
+        "enter_legal_review"]
+
+    # a 10,000 CNY fine is not major in 陵川: the board does not take it up, and a review
+    # entered for it names reviewers the board's register knows
+    with rpc("officer") as officer:
+        minor = officer.records.propose_decision(
+            case_id=ctx["case_id"], occurred_at="2025-10-24T16:00:00+08:00",
+            decision=dict(demo_case.DECISION, fine_amount="10000"))["seq"]
+    with rpc("legal_unit") as legal:
+        with pytest.raises(ValidationFailed) as err:
+            legal.records.enter_legal_review(proposal_seq=minor, reviewers=["陈静", "张某"],
+                                             **manual)
+        assert list(err.value.details) == ["reviewers.1"]
+        legal.records.enter_legal_review(proposal_seq=minor, reviewers=["陈静"], **manual)
+
+    # 陵川 001 附件3 第九条: the handling unit asks the leaders to re-examine
+    with rpc("officer") as officer:
+        officer.review.contest_opinion(review_id=ctx["review_id"], reason="违法事实有证据证明",
+                                       contested_at="2025-10-25T09:00:00+08:00")
+        officer.review.record_consultation(
+            review_id=ctx["review_id"], held_at="2025-10-25T10:00:00+08:00",
+            participants=["李明", "陈静"], summary="未达成一致，提请局领导复核",
+            outcome="no_agreement")
+    with rpc("head") as head:
+        head.review.head_decide(review_id=ctx["review_id"], outcome="replace", opinion="approve",
+                                reasons="局领导复核：事实清楚，证据确凿，同意",
+                                decided_at="2025-10-27T09:00:00+08:00")
+    _, replaced = _board_opinions(rpc, ctx, major, 2)
+    assert (replaced["content"]["stage"], replaced["content"]["opinion"]) == (
+        "head_decision", "approve")
+    with rpc("head") as head:
+        issued = head.records.issue_decision(**decision)
+        entries = head.records.get_entries(case_id=ctx["case_id"], from_seq=issued["seq"])
+        found = head.records.case_findings(case_id=ctx["case_id"])
+    assert entries[0]["content"]["legal_review_seq"] == replaced["seq"]
+    assert "decision_not_on_board_opinion" not in [f["code"] for f in found]

@@ -34,6 +34,13 @@ class NoReviewBoard:
         return service == "records"
 
 
+class NoBoard:
+    """The review board as the record keeper sees it in a deployment without it."""
+
+    def deployed(self) -> bool:
+        return False
+
+
 class Env:
     def __init__(self, db, rules, keys):
         self.db = db
@@ -41,6 +48,7 @@ class Env:
         self.outbox = OutboxWriter(models.outbox, CONTRACT)
         self.signing_key = keys.checkpoint_key("records").key
         self.peers = NoReviewBoard()
+        self.board = NoBoard()
         self.now = datetime(2025, 10, 9, 8, 0, tzinfo=timezone.utc)
 
     def deps(self, **extra):
@@ -96,6 +104,8 @@ def call(env, method, payload, who):
     deps = env.deps() if method in WRITES else dict(db=env.db, now=env.now)
     if method == "issue_decision":
         deps["peers"] = env.peers
+    if method == "enter_legal_review":
+        deps["board"] = env.board
     return getattr(module, method)(request, actor=who, **deps)
 
 

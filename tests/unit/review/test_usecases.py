@@ -591,3 +591,20 @@ def test_materials_complete_once_even_when_more_arrive_the_same_day(env):
         "applicable": ["other"], "submitted_at": "2025-10-20T16:00:00+08:00"}, OFFICER)
     completed = env.events("materials_completed.v1")
     assert [e["data"]["complete_on"] for e in completed] == ["2025-10-20"]
+
+
+def test_check_manual_review_answers_as_its_contract_example_shows(env):
+    """records.enter_legal_review asks this: the contract's example is what the board says
+    for a qualified reviewer named by id and a name nobody in the register bears."""
+    from contracts.review import CONTRACT
+    from shared.contracts import dump
+    spec = CONTRACT.rpc("check_manual_review")
+    lingchuan = actor("legal_unit", agency="lingchuan-emergency", id="legal-1")
+    env.call(usecases.register_staff, "register_staff",
+             CONTRACT.rpc("register_staff").example_request, lingchuan)
+    answer = env.call(queries.check_manual_review, "check_manual_review",
+                      spec.example_request, lingchuan)
+    assert dump(spec.response, answer) == spec.example_response
+    with pytest.raises(Forbidden):
+        env.call(queries.check_manual_review, "check_manual_review", spec.example_request,
+                 actor("officer", agency="lingchuan-emergency"))
