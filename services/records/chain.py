@@ -199,10 +199,25 @@ def verify(session, case: dict, public_key, *, from_checkpoint: bool = False) ->
     judged = [head for _, head in signed if head.seq > start[0]] if start[0] else \
         [head for _, head in signed]
     found = [b for b in (domain.judge(walk, case["head_seq"], case["head_hash"], judged),
-                         check_sealed(session, case["id"], after_seq=start[0])) if b]
+                         check_sealed(session, case["id"], after_seq=start[0]),
+                         _signed_entry_kept(session, case["id"], *start)) if b]
     broken = min(found, key=lambda b: (b.seq, domain.FAILURES.index(b.failure))) \
         if found else None
     return Verdict(walk, broken, signed, start[0])
+
+
+def _signed_entry_kept(session, case_id: str, seq: int, signed: str) -> domain.ChainBreak | None:
+    """An incremental walk's start: is the checkpointed entry still there, with its hash?"""
+    if not seq:
+        return None
+    stored = session.execute(select(entries.c.entry_hash).where(entries.c.case_id == case_id)
+                             .where(entries.c.seq == seq)).scalar()
+    if stored == signed:
+        return None
+    return domain.ChainBreak(
+        seq, "the entry of a signed checkpoint no longer has the signed hash", signed,
+        stored or "no entry", domain.CHECKPOINT_MISMATCH if stored else domain.TRUNCATED,
+        checkpoint_seq=seq)
 
 
 def signed_heads(session, case_id: str, public_key) -> list:
@@ -260,6 +275,16 @@ def walk_stored(session, case_id: str, note_seqs=(), *, after_seq: int = 0,
     dbapi = session.connection().connection  # the pooled DBAPI connection of this session
     if _on_postgresql(session):
         from psycopg2.extensions import BYTES, register_type
+        if dbapi.driver_connection.autocommit:
+            # a write transaction begun by hand (shared.db): psycopg2 opens no named cursor
+            # there, and the lock held meanwhile makes one batch the right size anyway
+            cur = dbapi.cursor()
+            try:
+                register_type(BYTES, cur)
+                cur.execute(_CHAIN_ROWS.format("%s", "%s"), (case_id, after_seq))
+                return walk(cur)
+            finally:
+                cur.close()
         cur = dbapi.cursor("sanxiang_verify_chain")
         try:
             register_type(BYTES, cur)  # text columns as bytes, for this cursor only
