@@ -1,5 +1,7 @@
 """Storage side of the per-case chain: load a case (locked for writing), append an entry
-that hashes its canonical body together with the previous entry's hash, and sign heads."""
+that hashes its canonical body (a protected person's data sealed as salted commitments)
+together with the previous entry's hash, verify a stored chain up to the case's head and
+against its signed checkpoints, and sign heads."""
 from __future__ import annotations
 
 import base64
