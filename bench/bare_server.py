@@ -53,7 +53,8 @@ def entry_body(kwargs: dict, seq: int, now: datetime) -> str:
                "attachments": [], "signatures": [], **kwargs["content"], "record_type": kwargs["record_type"],
                "situations": sorted(kwargs.get("situations") or [])}
     return canonical({
-        "case_id": kwargs["case_id"], "seq": seq, "kind": "record", "stage": "initiation",
+        "format": 2, "case_id": kwargs["case_id"], "seq": seq, "kind": "record",
+        "stage": "initiation",
         "occurred_at": occurred.astimezone(timezone.utc).isoformat(),
         "recorded_at": now.isoformat(),
         "actor": {"id": "bench", "role": "officer", "agency": "lingchuan-emergency"},

@@ -334,7 +334,13 @@ class CaseView(StrictSchema):
     archive_due = fields.Nested(Deadline, allow_none=True)
     archived_at = When(allow_none=True)
     head_seq = fields.Integer(required=True)
-    head_hash = fields.String(required=True)
+    head_hash = fields.String(required=True, allow_none=True, metadata={
+        "description": "null only in a party's view of a chain written before personal data "
+                       "was sealed: its hashes would let a party test guesses"})
+
+
+_WITHHELD = ("; null in a party's view from the first entry whose hashed body still spells a "
+             "protected person's data (written before such data was sealed)")
 
 
 class EntryView(StrictSchema):
@@ -346,9 +352,20 @@ class EntryView(StrictSchema):
     actor_id = fields.String(required=True)
     actor_role = fields.String(required=True)
     corrects_seq = fields.Integer(allow_none=True)
-    content = fields.Dict(required=True)
-    prev_hash = fields.String(required=True)
-    entry_hash = fields.String(required=True)
+    content = fields.Dict(required=True, metadata={
+        "description": "in a party's view, every spelling of a protected person's name, id "
+                       "number, phone or address replaced by ［已隐去］ (000 第三十四条)"})
+    hashed_body = fields.String(required=True, allow_none=True, metadata={
+        "description": "the exact text hashed: entry_hash = SHA-256(prev_hash + \"\\n\" + "
+                       "hashed_body). A text naming a protected person is in it only as "
+                       "{\"commitment\": SHA-256(32-byte random salt + the text as JSON)}; "
+                       "the salt is never shown, so a masked view verifies and no guess "
+                       "can be tested" + _WITHHELD})
+    prev_hash = fields.String(required=True, allow_none=True,
+                              metadata={"description": "the previous entry's entry_hash"
+                                                       + _WITHHELD})
+    entry_hash = fields.String(required=True, allow_none=True,
+                               metadata={"description": "SHA-256 hex" + _WITHHELD})
 
 
 class AppendResult(StrictSchema):
@@ -360,14 +377,56 @@ class AppendResult(StrictSchema):
     classification = fields.Dict(allow_none=True)
 
 
+FAILURES = ["entry_altered", "missing_entries", "checkpoint_mismatch", "truncated",
+            "head_mismatch", "checkpoint_signature_invalid"]
+
+
+class ChainBreak(StrictSchema):
+    seq = fields.Integer(required=True, metadata={"description": "the first bad entry"})
+    failure = fields.String(required=True, validate=validate.OneOf(FAILURES))
+    problem = fields.String(required=True)
+    expected = fields.String(required=True)
+    found = fields.String(required=True)
+    checkpoint_seq = fields.Integer(allow_none=True, metadata={
+        "description": "the signed checkpoint that showed the failure, if one did"})
+    since_seq = fields.Integer(allow_none=True, metadata={
+        "description": "checkpoint_mismatch: the earliest entry that may differ (just after "
+                       "the last checkpoint the chain still leads to); seq is the "
+                       "checkpoint's own entry, whose hash differs from the signed one"})
+
+
+class ChainHead(StrictSchema):
+    seq = fields.Integer(required=True)
+    hash = fields.String(required=True)
+
+
+class CheckpointCheck(StrictSchema):
+    seq = fields.Integer(required=True)
+    signed_at = fields.String(required=True)
+    key_id = fields.String(required=True)
+    head_hash = fields.String(required=True, metadata={"description": "the signed hash"})
+    recomputed = fields.String(required=True, allow_none=True, metadata={
+        "description": "the chain's hash at seq; null when the chain breaks or ends before"})
+    signature_valid = fields.Boolean(required=True)
+    head_matches = fields.Boolean(required=True)
+    valid = fields.Boolean(required=True)
+
+
 class Verification(StrictSchema):
     case_id = fields.String(required=True)
     ok = fields.Boolean(required=True)
+    failure = fields.String(required=True, allow_none=True, validate=validate.OneOf(FAILURES),
+                            metadata={"description": "what failed first; null when ok"})
     entries_checked = fields.Integer(required=True)
-    head_seq = fields.Integer(required=True)
+    head_seq = fields.Integer(required=True, metadata={"description": "the case's recorded head"})
     head_hash = fields.String(required=True)
-    first_bad = fields.Dict(allow_none=True)
-    checkpoint = fields.Dict(allow_none=True)
+    chain_head = fields.Nested(ChainHead, required=True, metadata={
+        "description": "where the entries lead: the last entry that verified and its hash"})
+    first_bad = fields.Nested(ChainBreak, required=True, allow_none=True)
+    checkpoint = fields.Nested(CheckpointCheck, required=True, allow_none=True,
+                               metadata={"description": "the latest signed checkpoint"})
+    checkpoints_checked = fields.Integer(required=True, metadata={
+        "description": "every signed checkpoint is checked against the entry at its seq"})
 
 
 class Finding(StrictSchema):

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Iterable
 
+from services.records import personal
 from shared.errors import DomainRuleViolated
 
 # 程序启动 → 调查取证 → 审查决定 → 送达执行 → 归档管理 (000 第三条, 002 第三条, 004 第二十二条)
@@ -89,11 +90,6 @@ IMPLIED_SITUATIONS: dict[str, dict[str | None, object]] = {
                     "restore_original_state": ("restore_original_state",)}},
 }
 
-MASK = "［已隐去］"
-# 000 第三十四条: a party reads its records without informants, complainants, third parties.
-MASKED_PERSON_ROLES = ("informant", "complainant", "third_party", "witness")
-
-
 def check_advance(current: str, target: str) -> None:
     if current == "archive":
         raise DomainRuleViolated(f"case is closed (stage archive); it cannot move to {target}",
@@ -145,16 +141,47 @@ def link_hash(prev_hash: str, body_text: str) -> str:
     return h.hexdigest()
 
 
+# Bodies written since personal data is sealed carry "format": 2 (see services.records.personal);
+# a body without it was hashed with every text as it stands.
+ENTRY_FORMAT = 2
+
+# Why a chain does not verify, each named in verify_case's `failure`.
+ENTRY_ALTERED = "entry_altered"            # a body, a link or a sealed text no longer matches
+MISSING_ENTRIES = "missing_entries"        # a gap below the head
+TRUNCATED = "truncated"                    # the chain stops before the head or a checkpoint
+HEAD_MISMATCH = "head_mismatch"            # the case's recorded head is not where the chain ends
+CHECKPOINT_MISMATCH = "checkpoint_mismatch"  # the chain no longer leads to a signed hash
+CHECKPOINT_SIGNATURE_INVALID = "checkpoint_signature_invalid"
+# (in this order when two fail at one seq: a signed hash says more than the case's projection)
+FAILURES = (ENTRY_ALTERED, MISSING_ENTRIES, CHECKPOINT_MISMATCH, TRUNCATED, HEAD_MISMATCH,
+            CHECKPOINT_SIGNATURE_INVALID)
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     seq: int
     problem: str
     expected: str
     found: str
+    failure: str = ENTRY_ALTERED
+    checkpoint_seq: int | None = None    # the signed checkpoint that showed it, if one did
+    since_seq: int | None = None         # earliest entry that may differ (after the last
+                                         # checkpoint still matched), when not pinned down
 
     def to_dict(self) -> dict:
         return {"seq": self.seq, "problem": self.problem, "expected": self.expected,
-                "found": self.found}
+                "found": self.found, "failure": self.failure,
+                "checkpoint_seq": self.checkpoint_seq, "since_seq": self.since_seq}
+
+
+@dataclass(frozen=True)
+class Walk:
+    """What a walk over stored entries established."""
+    checked: int                 # entries whose links recomputed, from the start
+    last_seq: int                # the last of them (the start's seq when none)
+    last_hash: str               # its recomputed hash
+    broken: ChainBreak | None    # the first entry that did not recompute
+    noted: dict                  # seq → recomputed hash, for the seqs asked for
 
 
 def verify_chain(rows: Iterable[tuple[int, str | bytes, str | bytes, str | bytes]], *,
@@ -163,43 +190,58 @@ def verify_chain(rows: Iterable[tuple[int, str | bytes, str | bytes, str | bytes
     UTF-8 bytes (as a driver can hand them over without decoding). Returns (entries checked,
     the first break or None, the recomputed hash at `note_seq`). Every link is recomputed from
     the bodies, so an edited body, a deleted or reordered entry, or a rewritten hash all show
-    at the first entry affected; the hash at `note_seq` is what a signed checkpoint covers."""
+    at the first entry affected; the hash at `note_seq` is what a signed checkpoint covers.
+    (Whether the chain reaches the case's head is `judge`'s question.)"""
+    walk = walk_chain(rows, note_seqs=() if note_seq is None else (note_seq,))
+    return walk.checked, walk.broken, walk.noted.get(note_seq)
+
+
+def walk_chain(rows, *, note_seqs=(), after_seq: int = 0,
+               after_hash: str = GENESIS) -> Walk:
+    """The walk behind verify_chain, starting after entry `after_seq` whose hash is
+    `after_hash` (genesis by default: a checkpointed hash lets a walk start there), noting the
+    recomputed hash at each of `note_seqs`."""
     rows = iter(rows)
     first = next(rows, None)
     if first is None:
-        return 0, None, None
+        return Walk(0, after_seq, after_hash, None, {})
     rows = itertools.chain((first,), rows)
     if isinstance(first[1], str):
         # hashed as link_hash does: the UTF-8 encoding of each text
         rows = ((seq, body.encode("utf-8"), prev.encode("utf-8"), hash_.encode("utf-8"))
                 for seq, body, prev, hash_ in rows)
-    return _verify_bytes(rows, note_seq)
+    return _verify_bytes(rows, frozenset(note_seqs), after_seq, after_hash)
 
 
-def _verify_bytes(rows, note_seq):
-    prev = _GENESIS_BYTES
-    expected_seq = 1
-    noted = None
+def _verify_bytes(rows, notes, after_seq, after_hash):
+    prev = after_hash.encode("ascii")
+    expected_seq = after_seq + 1
+    noted = {}
     sha256 = hashlib.sha256
     for seq, body, stored_prev, stored_hash in rows:
         if seq != expected_seq:
-            return expected_seq - 1, ChainBreak(expected_seq, "missing entry",
-                                                str(expected_seq), str(seq)), noted
+            return _walked(expected_seq, after_seq, prev, noted, ChainBreak(
+                expected_seq, "missing entry", str(expected_seq), str(seq), MISSING_ENTRIES))
         if stored_prev != prev:
-            return seq - 1, ChainBreak(seq, "previous-hash link broken", _text(prev),
-                                       _text(stored_prev)), noted
+            return _walked(expected_seq, after_seq, prev, noted, ChainBreak(
+                seq, "previous-hash link broken", _text(prev), _text(stored_prev)))
         h = sha256(prev)
         h.update(b"\n")
         h.update(body)
         actual = h.hexdigest().encode("ascii")
         if actual != stored_hash:
-            return seq - 1, ChainBreak(seq, "content does not match its hash", _text(actual),
-                                       _text(stored_hash)), noted
-        if seq == note_seq:
-            noted = actual.decode("ascii")
+            return _walked(expected_seq, after_seq, prev, noted, ChainBreak(
+                seq, "content does not match its hash", _text(actual), _text(stored_hash)))
+        if seq in notes:
+            noted[seq] = actual.decode("ascii")
         prev = actual
         expected_seq += 1
-    return expected_seq - 1, None, noted
+    return _walked(expected_seq, after_seq, prev, noted, None)
+
+
+def _walked(expected_seq, after_seq, prev, noted, broken) -> Walk:
+    return Walk(expected_seq - 1 - after_seq, expected_seq - 1, prev.decode("ascii"), broken,
+                noted)
 
 
 _GENESIS_BYTES = GENESIS.encode("ascii")
@@ -209,36 +251,66 @@ def _text(value: str | bytes) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
+@dataclass(frozen=True)
+class SignedHead:
+    """A checkpoint as stored: the seq and hash it signed, and whether its signature holds."""
+    seq: int
+    head_hash: str
+    signature_valid: bool
+
+
+def judge(walk: Walk, head_seq: int, head_hash: str,
+          checkpoints: Iterable[SignedHead] = ()) -> ChainBreak | None:
+    """The first failure of a walked chain, or None when it verifies: it must recompute,
+    reach the case's recorded head exactly (seq and hash), hold every checkpoint's entry and
+    lead to every signed hash. Several failures: the one at the earliest seq."""
+    found = [walk.broken] if walk.broken else []
+    attested = 0  # the last seq a matching checkpoint vouches for
+    for cp in sorted(checkpoints, key=lambda c: c.seq):
+        if not cp.signature_valid:
+            found.append(ChainBreak(cp.seq, "checkpoint signature does not verify",
+                                    "a valid signature", "an invalid one",
+                                    CHECKPOINT_SIGNATURE_INVALID, checkpoint_seq=cp.seq))
+        elif walk.broken is None and cp.seq > walk.last_seq:
+            found.append(ChainBreak(walk.last_seq + 1, "entries missing below a signed "
+                                    "checkpoint", f"entries up to seq {cp.seq}",
+                                    f"entries up to seq {walk.last_seq}", TRUNCATED,
+                                    checkpoint_seq=cp.seq))
+        elif cp.seq in walk.noted:
+            if walk.noted[cp.seq] == cp.head_hash:
+                attested = max(attested, cp.seq)
+            else:
+                found.append(ChainBreak(cp.seq, "chain does not lead to the signed hash",
+                                        cp.head_hash, walk.noted[cp.seq], CHECKPOINT_MISMATCH,
+                                        checkpoint_seq=cp.seq, since_seq=attested + 1))
+    if walk.broken is None:
+        if walk.last_seq < head_seq:
+            found.append(ChainBreak(walk.last_seq + 1, "chain ends before the case's head",
+                                    f"entries up to seq {head_seq}",
+                                    f"entries up to seq {walk.last_seq}", TRUNCATED))
+        elif walk.last_seq > head_seq:
+            found.append(ChainBreak(head_seq + 1, "entries beyond the case's recorded head",
+                                    f"head at seq {head_seq}", f"entries up to seq "
+                                    f"{walk.last_seq}", HEAD_MISMATCH))
+        elif walk.last_hash != head_hash:
+            found.append(ChainBreak(head_seq, "case's head hash is not the chain's",
+                                    walk.last_hash, head_hash, HEAD_MISMATCH))
+    return min(found, key=lambda b: (b.seq, FAILURES.index(b.failure))) if found else None
+
+
 def checkpoint_statement(case_id: str, seq: int, head_hash: str, signed_at: str) -> str:
     return canonical({"type": "sanxiang.records.checkpoint.v1", "case_id": case_id, "seq": seq,
                       "head_hash": head_hash, "signed_at": signed_at})
 
 
 # ---- a party's view --------------------------------------------------------------------
+# (the rules are in services.records.personal; kept under these names for their callers)
+
+MASK = personal.MASK
+MASKED_PERSON_ROLES = personal.MASKED_PERSON_ROLES
+protected_persons = personal.protected_persons
+
 
 def mask_for_party(value, secrets: list[str]):
-    """Replace every occurrence of a protected person's name, id number or phone."""
-    if isinstance(value, str):
-        for secret in secrets:
-            if secret:
-                value = value.replace(secret, MASK)
-        return value
-    if isinstance(value, list):
-        return [mask_for_party(v, secrets) for v in value]
-    if isinstance(value, dict):
-        return {k: mask_for_party(v, secrets) for k, v in value.items()}
-    return value
-
-
-def protected_persons(persons: list[dict]) -> tuple[list[dict], list[str]]:
-    """Persons masked for a party, and the strings to scrub wherever they appear."""
-    masked, secrets = [], []
-    for person in persons:
-        if person.get("role") in MASKED_PERSON_ROLES:
-            secrets += [person.get(k) for k in ("name", "id_number", "phone", "address")
-                        if person.get(k)]
-            masked.append({"id": person["id"], "role": person["role"], "name": MASK})
-        else:
-            masked.append(person)
-    # longest first so "张三丰" is not left as "［已隐去］丰"
-    return masked, sorted(set(secrets), key=len, reverse=True)
+    """Replace every spelling of a protected person's name, id number, phone or address."""
+    return personal.mask(value, secrets)

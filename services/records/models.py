@@ -4,7 +4,7 @@ re-derivable from the chain; `access_log` records every read and every refusal."
 from __future__ import annotations
 
 from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, String,
-                        Table, Text, UniqueConstraint)
+                        Table, Text, UniqueConstraint, text)
 
 from shared.consumer import inbox_table
 from shared.outbox import outbox_table
@@ -57,7 +57,15 @@ entries = Table(
     Column("body", Text, nullable=False),        # the canonical JSON that was hashed
     Column("prev_hash", String(64), nullable=False),
     Column("entry_hash", String(64), nullable=False),
+    # Where `body` holds salted commitments in place of a protected person's data
+    # (services.records.personal): the canonical body with the texts themselves, and the
+    # [[path, salt hex], …] that re-derive each commitment. NULL: `body` is the plain body.
+    Column("plain", Text),
+    Column("openings", Text),
     UniqueConstraint("case_id", "seq", name="uq_entries_case_seq"),
+    # the few sealed entries of a case, for staff verification, without scanning the rest
+    Index("ix_entries_sealed", "case_id", "seq", postgresql_where=text("plain IS NOT NULL"),
+          sqlite_where=text("plain IS NOT NULL")),
 )
 
 av_records = Table(
@@ -93,6 +101,20 @@ checkpoints = Table(
     Column("key_id", String(16), nullable=False),
     Column("signature", String(128), nullable=False),
     Column("statement", Text, nullable=False),   # exactly the bytes that were signed
+)
+
+checkpoint_refusals = Table(
+    # A head the checkpoint timer refused to sign because its chain does not verify: the
+    # timer does not try that head again (a new head is judged afresh).
+    "checkpoint_refusals", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("case_id", String(36), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("head_seq", Integer, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("failure", String(40), nullable=False),
+    Column("first_bad_seq", Integer, nullable=False),
+    Column("problem", Text, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
 )
 
 access_log = Table(

@@ -3,18 +3,13 @@
 and third parties masked (000 第三十四条)."""
 from __future__ import annotations
 
-import base64
-import contextlib
 import json
-import queue
-import threading
 from datetime import datetime
 
-from cryptography.exceptions import InvalidSignature
 from sqlalchemy import insert, select
 
-from services.records import chain, domain
-from services.records.models import access_log, av_records, cases, checkpoints, entries, situations
+from services.records import chain, domain, personal
+from services.records.models import access_log, av_records, cases, entries, situations
 from shared import rules as rulebook
 from shared.actor import Actor
 from shared.clock import iso, utc
@@ -102,7 +97,11 @@ def read_case(session, actor: Actor, action: str, case_id: str, now: datetime):
 def get_case(p, *, actor, db, now) -> dict:
     with db.autocommit() as session:
         case, masked = read_case(session, actor, "get_case", p["case_id"], now)
-    return case_view(case, masked)
+        withheld = masked and _hashes_withheld_from(session, case) is not None
+    view = case_view(case, masked)
+    if withheld:
+        view["head_hash"] = None
+    return view
 
 
 def get_entries(p, *, actor, db, now) -> list[dict]:
@@ -112,17 +111,42 @@ def get_entries(p, *, actor, db, now) -> list[dict]:
             select(entries).where(entries.c.case_id == case["id"])
             .where(entries.c.seq >= p["from_seq"]).order_by(entries.c.seq)
             .limit(p["limit"])).mappings().all()
+        withheld_from = _hashes_withheld_from(session, case) if masked else None
     secrets = domain.protected_persons(case["persons"])[1] if masked else []
     out = []
     for row in rows:
-        body = json.loads(row["body"])
+        body = json.loads(row["plain"] or row["body"])
         item = {"seq": row["seq"], "kind": row["kind"], "stage": row["stage"],
                 "occurred_at": utc(row["occurred_at"]), "recorded_at": utc(row["recorded_at"]),
                 "actor_id": row["actor_id"], "actor_role": row["actor_role"],
-                "corrects_seq": row["corrects_seq"], "content": body["content"],
-                "prev_hash": row["prev_hash"], "entry_hash": row["entry_hash"]}
-        out.append(domain.mask_for_party(item, secrets) if masked else item)
+                "corrects_seq": row["corrects_seq"], "content": body["content"]}
+        if masked:
+            item = domain.mask_for_party(item, secrets)
+        # the exact text that was hashed: anyone recomputes entry_hash from it and prev_hash
+        # (a protected person's data is in it only as salted commitments) …
+        item.update(hashed_body=row["body"], prev_hash=row["prev_hash"],
+                    entry_hash=row["entry_hash"])
+        # … except where a hashed body still spells it (an entry written before commitments):
+        # from there on every hash would let a party test guesses, so none is shown
+        if withheld_from is not None and row["seq"] >= withheld_from:
+            item.update(hashed_body=None, entry_hash=None,
+                        prev_hash=None if row["seq"] > withheld_from else item["prev_hash"])
+        out.append(item)
     return out
+
+
+def _hashes_withheld_from(session, case: dict) -> int | None:
+    """The first seq whose hashed body spells a protected person's data (for a party's view),
+    or None. Every later hash depends on it, so a party is shown none from there on."""
+    pattern = personal.detector(tuple(domain.protected_persons(case["persons"])[1]))
+    if pattern is None:
+        return None
+    for seq, body in session.execute(select(entries.c.seq, entries.c.body)
+                                     .where(entries.c.case_id == case["id"])
+                                     .order_by(entries.c.seq)):
+        if personal.leaks(json.loads(body), pattern):
+            return seq
+    return None
 
 
 def list_cases(p, *, actor, db, now) -> list[dict]:
@@ -144,114 +168,39 @@ def verify_case(p, *, actor, db, signing_key, now) -> dict:
         actor.require("officer", "head", "legal_unit", "supervisor", agency=case["agency"])
         log_access(session, actor, "verify_case", case=case, outcome="granted", now=now)
     with db.read() as session:
-        latest = session.execute(select(checkpoints).where(checkpoints.c.case_id == case["id"])
-                                 .order_by(checkpoints.c.id.desc()).limit(1)).mappings().first()
-        checked, bad, at_checkpoint = verify_stored_chain(
-            session, case["id"], latest["seq"] if latest is not None else None)
-    report = _checkpoint_report(latest, at_checkpoint, signing_key)
-    return {"case_id": case["id"], "ok": bad is None and (report is None or report["valid"]),
-            "entries_checked": checked, "head_seq": case["head_seq"],
-            "head_hash": case["head_hash"], "first_bad": bad.to_dict() if bad else None,
-            "checkpoint": report}
+        verdict = chain.verify(session, case, signing_key.public_key() if signing_key else None)
+    return verification(case, verdict)
 
 
-_CHAIN_ROWS = "SELECT seq, body, prev_hash, entry_hash FROM entries WHERE case_id = {} ORDER BY seq"
+def verification(case: dict, verdict: chain.Verdict) -> dict:
+    """verify_case's answer: whether the chain verifies and, if not, what failed first —
+    with the head and the checkpoints it was compared against."""
+    walk, bad = verdict.walk, verdict.broken
+    checked = [_checkpoint_report(row, head, walk.noted.get(head.seq))
+               for row, head in verdict.checkpoints]
+    return {"case_id": case["id"], "ok": bad is None,
+            "failure": bad.failure if bad else None,
+            "entries_checked": walk.checked, "head_seq": case["head_seq"],
+            "head_hash": case["head_hash"],
+            "chain_head": {"seq": walk.last_seq, "hash": walk.last_hash},
+            "first_bad": bad.to_dict() if bad else None,
+            "checkpoint": checked[-1] if checked else None,
+            "checkpoints_checked": len(checked)}
 
 
-def verify_stored_chain(session, case_id: str, note_seq: int | None):
-    """domain.verify_chain over a case's entries as the database holds them. Reading the rows
-    costs more than hashing them, so they come through the driver's own cursor with the
-    texts as raw UTF-8 bytes (nothing decoded only to be encoded again for hashing); on
-    PostgreSQL through a server-side cursor in batches, so a long chain is streamed into the
-    hashing, not held in memory whole."""
-    dbapi = session.connection().connection  # the pooled DBAPI connection of this session
-    if session.bind.dialect.name == "postgresql":
-        from psycopg2.extensions import BYTES, register_type
-        cur = dbapi.cursor("sanxiang_verify_chain")
-        try:
-            register_type(BYTES, cur)  # text columns as bytes, for this cursor only
-            cur.execute(_CHAIN_ROWS.format("%s"), (case_id,))
-            rows = _fetched_ahead(cur, _VERIFY_BATCH)
-            try:
-                return domain.verify_chain(rows, note_seq=note_seq)
-            finally:
-                rows.close()
-        finally:
-            cur.close()
-    raw = dbapi.driver_connection
-    factory, raw.text_factory = raw.text_factory, bytes
-    try:
-        cur = raw.cursor()
-        try:
-            cur.execute(_CHAIN_ROWS.format("?"), (case_id,))
-            return domain.verify_chain(cur, note_seq=note_seq)
-        finally:
-            cur.close()
-    finally:
-        raw.text_factory = factory
-
-
-_VERIFY_BATCH = 1000
-
-
-def _fetched_ahead(cur, batch: int):
-    """The rows of a server-side cursor, `batch` at a time, fetched by a helper thread one
-    batch ahead of the consumer: PostgreSQL produces and sends the next batch while this one
-    is hashed (the database's side of a read is most of its time). Under eventlet the
-    helper is a green thread and the same overlap comes from the driver waiting green.
-    Only the helper touches the cursor until it has been joined."""
-    ahead: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def fetch() -> None:
-        try:
-            while not stop.is_set():
-                rows = cur.fetchmany(batch)
-                ahead.put(rows)
-                if len(rows) < batch:
-                    return
-        except BaseException as exc:  # handed to the consumer, raised there
-            ahead.put(exc)
-
-    helper = threading.Thread(target=fetch, name="verify-fetch-ahead", daemon=True)
-    helper.start()
-    try:
-        while True:
-            rows = ahead.get()
-            if isinstance(rows, BaseException):
-                raise rows
-            yield from rows
-            if len(rows) < batch:
-                return
-    finally:  # also when the consumer stopped early, at the first bad entry
-        stop.set()
-        while helper.is_alive():
-            with contextlib.suppress(queue.Empty):
-                ahead.get_nowait()  # a helper blocked on a full queue goes on and sees stop
-            helper.join(0.01)
-
-
-def _checkpoint_report(latest, recomputed: str | None, signing_key) -> dict | None:
-    if latest is None:
-        return None
-    valid_sig = True
-    try:
-        signing_key.public_key().verify(base64.b64decode(latest["signature"]),
-                                        latest["statement"].encode())
-    except (InvalidSignature, ValueError):
-        valid_sig = False
-    statement = json.loads(latest["statement"])
-    matches = recomputed == latest["head_hash"] == statement["head_hash"]
-    return {"seq": latest["seq"], "signed_at": iso(latest["signed_at"]),
-            "key_id": latest["key_id"], "signature_valid": valid_sig,
-            "head_matches": matches, "valid": valid_sig and matches}
+def _checkpoint_report(row, head, recomputed: str | None) -> dict:
+    matches = recomputed == head.head_hash
+    return {"seq": head.seq, "signed_at": iso(row["signed_at"]), "key_id": row["key_id"],
+            "head_hash": head.head_hash, "recomputed": recomputed,
+            "signature_valid": head.signature_valid, "head_matches": matches,
+            "valid": head.signature_valid and matches}
 
 
 AV_LABELS = ("party", "handler", "unit", "device_no", "started_at", "ended_at", "place")
 
 
 def archive_manifest(session, case: dict, due: dict, rules) -> dict:
-    avs = session.execute(select(av_records.c.seq, entries.c.body)
+    avs = session.execute(select(av_records.c.seq, chain.PLAIN_BODY)
                           .join(entries, entries.c.id == av_records.c.entry_id)
                           .where(av_records.c.case_id == case["id"])
                           .order_by(av_records.c.seq)).all()
@@ -276,7 +225,7 @@ def case_facts(session, case: dict) -> set[str]:
     facts = set(session.execute(select(situations.c.code)
                                 .where(situations.c.case_id == case["id"])).scalars())
     for kind, body in session.execute(
-            select(entries.c.kind, entries.c.body).where(entries.c.case_id == case["id"])
+            select(entries.c.kind, chain.PLAIN_BODY).where(entries.c.case_id == case["id"])
             .where(entries.c.kind.in_(["decision_issued", "decision_proposed", "av_record"]))):
         content = json.loads(body)["content"]
         if kind == "decision_proposed" and content["classification"]["major"]:

@@ -3,6 +3,7 @@ keyword arguments, runs in one transaction, appends to the case's chain and stag
 in the outbox of that same transaction."""
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime
 
@@ -11,7 +12,8 @@ from sqlalchemy import func, insert, select
 from contracts.records import messages as m
 from contracts.records.content import CONTENT
 from services.records import chain, domain
-from services.records.models import av_records, cases, checkpoints, entries, situations
+from services.records.models import (av_records, cases, checkpoint_refusals, checkpoints,
+                                     entries, situations)
 from services.records.queries import archive_manifest
 from shared.actor import Actor
 from shared.clock import iso, local_date, utc
@@ -20,6 +22,8 @@ from shared.errors import Conflict, DomainRuleViolated, NotFound, ValidationFail
 from shared import rules as rulebook
 from shared.outbox import requeue_unrouted
 from shared.rules import Rules
+
+log = logging.getLogger(__name__)
 
 WRITERS = ("officer", "head")
 _INSERT_AV = insert(av_records)
@@ -271,7 +275,8 @@ def record_av(p, *, actor, db, outbox, rules, now) -> dict:
 
 
 def entry_at(session, case_id: str, seq: int, kind: str | None = None):
-    row = session.execute(select(entries.c.kind, entries.c.body).where(entries.c.case_id == case_id)
+    """The entry's kind and plain body (its texts as written, not their commitments)."""
+    row = session.execute(select(entries.c.kind, chain.PLAIN_BODY).where(entries.c.case_id == case_id)
                           .where(entries.c.seq == seq)).first()
     if row is None or (kind and row.kind != kind):
         raise NotFound(f"case {case_id} has no {kind or 'entry'} at seq {seq}",
@@ -333,24 +338,63 @@ def correct_entry(p, *, actor, db, outbox, rules, now) -> dict:
 
 
 def checkpoint_case(p, *, actor, db, signing_key, now) -> dict:
+    """Sign the case's head — only a head whose whole chain verifies (from genesis, against
+    every earlier checkpoint): a signature must never launder a rewritten chain."""
     with db.transaction() as session:
         case = chain.load_case(session, p["case_id"], lock=True)
         actor.require("officer", "head", "legal_unit", "supervisor", agency=case["agency"])
+        verdict = chain.verify(session, case, signing_key.public_key())
+        if verdict.broken is not None:
+            raise chain_not_verified(case, verdict.broken)
         return chain.sign_head(session, case, signing_key, now)
 
 
-def checkpoint_moved_heads(*, db, signing_key, now, limit: int = 1000) -> int:
-    """Sign each case head that moved since its latest checkpoint (timer-driven)."""
-    latest = (select(checkpoints.c.case_id, func.max(checkpoints.c.seq).label("seq"))
-              .group_by(checkpoints.c.case_id).subquery())
-    with db.transaction() as session:
+def chain_not_verified(case: dict, bad: domain.ChainBreak) -> DomainRuleViolated:
+    return DomainRuleViolated(
+        f"case {case['case_no']}: the chain does not verify ({bad.failure} at seq {bad.seq}: "
+        f"{bad.problem}); its head is not signed",
+        code="chain_not_verified", message_zh="执法记录链校验未通过，不予签署",
+        details={"failure": bad.failure, "first_bad": bad.to_dict(),
+                 "head_seq": case["head_seq"], "head_hash": case["head_hash"]})
+
+
+def checkpoint_moved_heads(*, db, signing_key, now, limit: int = 1000) -> dict:
+    """Sign each case head that moved since its latest checkpoint (timer-driven), verifying
+    each chain from its last valid checkpoint to the head first. A head that does not verify
+    is not signed: it is logged and recorded in checkpoint_refusals, and later ticks pass it
+    by until the head moves again."""
+    last = (select(checkpoints.c.case_id, func.max(checkpoints.c.id).label("id"))
+            .group_by(checkpoints.c.case_id).subquery())
+    signed_cp = checkpoints.alias("signed_cp")
+    refused = (select(checkpoint_refusals.c.id)
+               .where(checkpoint_refusals.c.case_id == cases.c.id)
+               .where(checkpoint_refusals.c.head_seq == cases.c.head_seq)
+               .where(checkpoint_refusals.c.head_hash == cases.c.head_hash).exists())
+    with db.read() as session:
         moved = session.execute(
-            select(cases).outerjoin(latest, latest.c.case_id == cases.c.id)
-            .where((latest.c.seq.is_(None)) | (latest.c.seq < cases.c.head_seq))
-            .limit(limit)).mappings().all()
-        for case in moved:
-            chain.sign_head(session, dict(case), signing_key, now)
-    return len(moved)
+            select(cases.c.id).outerjoin(last, last.c.case_id == cases.c.id)
+            .outerjoin(signed_cp, signed_cp.c.id == last.c.id)
+            .where(signed_cp.c.id.is_(None) | (signed_cp.c.seq != cases.c.head_seq)
+                   | (signed_cp.c.head_hash != cases.c.head_hash))
+            .where(~refused).order_by(cases.c.id).limit(limit)).scalars().all()
+    done = {"signed": 0, "refused": 0}
+    for case_id in moved:  # one transaction each: a refused case holds nobody else back
+        with db.transaction() as session:
+            case = chain.load_case(session, case_id, lock=True)
+            verdict = chain.verify(session, case, signing_key.public_key(),
+                                   from_checkpoint=True)
+            bad = verdict.broken
+            if bad is None:
+                chain.sign_head(session, case, signing_key, now)
+                done["signed"] += 1
+                continue
+            log.error("checkpoint of case %s (%s) refused: %s at seq %s: %s", case["id"],
+                      case["case_no"], bad.failure, bad.seq, bad.problem)
+            session.execute(insert(checkpoint_refusals).values(
+                case_id=case["id"], head_seq=case["head_seq"], head_hash=case["head_hash"],
+                failure=bad.failure, first_bad_seq=bad.seq, problem=bad.problem, at=now))
+            done["refused"] += 1
+    return done
 
 
 def replay_events(p, *, actor, db, now, table, rules=None) -> dict:

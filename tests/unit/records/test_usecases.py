@@ -288,7 +288,7 @@ def test_a_consistently_rehashed_chain_is_caught_by_the_signed_checkpoint(env):
             prev = h
     verdict = queries.verify_case({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
                                   signing_key=env.signing_key, now=env.now)
-    assert verdict["first_bad"] is None  # the chain alone now looks intact …
     assert verdict["checkpoint"]["signature_valid"] is True
-    assert verdict["checkpoint"]["head_matches"] is False  # … but not what was signed
-    assert verdict["ok"] is False
+    assert verdict["checkpoint"]["head_matches"] is False  # the chain is not what was signed
+    assert verdict["ok"] is False and verdict["failure"] == "checkpoint_mismatch"
+    assert verdict["first_bad"]["seq"] == 12 and verdict["first_bad"]["since_seq"] == 1

@@ -1,0 +1,158 @@
+"""Personal data of the persons a party may not learn about — informants, complainants,
+witnesses, third parties (000 第三十四条): finding it in any text, spelling variants included,
+masking it for a party, and sealing it into the chain as salted commitments, so that a masked
+view still proves its entries' integrity without letting anyone test a guess against a hash.
+Pure functions; no framework imports."""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+import secrets as random
+import unicodedata
+from typing import Callable, Iterator
+
+MASK = "［已隐去］"
+# 000 第三十四条: a party reads its records without informants, complainants, third parties.
+MASKED_PERSON_ROLES = ("informant", "complainant", "third_party", "witness")
+PERSONAL_FIELDS = ("name", "id_number", "phone", "address")
+
+# What may stand between two characters of a name or number and still spell it: spaces (the
+# ideographic one too), dashes, dots, middle dots, slashes, commas. A few at most, so that
+# characters far apart in a sentence do not spell a name.
+_SEPARATORS = " \t\r\n\u00a0\u3000-‐‑‒–—―－·・•.．,，、_/／\\|"
+_SEP = "[" + re.escape(_SEPARATORS) + "]{0,3}"
+
+
+def protected_persons(persons: list[dict]) -> tuple[list[dict], list[str]]:
+    """Persons masked for a party, and the strings to scrub wherever they appear."""
+    masked, found = [], []
+    for person in persons:
+        if person.get("role") in MASKED_PERSON_ROLES:
+            found += [person.get(k) for k in PERSONAL_FIELDS if person.get(k)]
+            masked.append({"id": person["id"], "role": person["role"], "name": MASK})
+        else:
+            masked.append(person)
+    # longest first so "张三丰" is not left as "［已隐去］丰"
+    return masked, sorted(set(found), key=len, reverse=True)
+
+
+def _char_class(char: str) -> str:
+    """A character of a secret as it may be written: a digit or Latin letter also full-width
+    (and a letter in either case: the X of an ID number)."""
+    if char.isascii() and char.isalnum():
+        variants = {char, chr(ord(char) + 0xFEE0)}
+        if char.isalpha():
+            variants |= {char.swapcase(), chr(ord(char.swapcase()) + 0xFEE0)}
+        return "[" + "".join(sorted(variants)) + "]"
+    return re.escape(char)
+
+
+def _spelled(secret: str) -> str | None:
+    """The pattern of every spelling of `secret`: full-width forms folded (NFKC), separators
+    dropped from the secret and allowed between any two of its characters."""
+    chars = [c for c in unicodedata.normalize("NFKC", secret) if c not in _SEPARATORS
+             and not c.isspace()]
+    return _SEP.join(_char_class(c) for c in chars) if chars else None
+
+
+@functools.lru_cache(maxsize=256)
+def detector(found: tuple[str, ...]) -> re.Pattern | None:
+    """One pattern for all of a case's secrets, longest first; None when there are none."""
+    patterns = [p for p in (_spelled(s) for s in found) if p]
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in sorted(patterns, key=len, reverse=True)))
+
+
+def mask(value, found: list[str] | tuple[str, ...]):
+    """`value` (text, or lists and dicts of it) with every spelling of a secret replaced."""
+    pattern = detector(tuple(found))
+    return _mask(value, pattern) if pattern is not None else value
+
+
+def _mask(value, pattern: re.Pattern):
+    if isinstance(value, str):
+        return pattern.sub(MASK, value)
+    if isinstance(value, list):
+        return [_mask(v, pattern) for v in value]
+    if isinstance(value, dict):
+        return {k: _mask(v, pattern) for k, v in value.items()}
+    return value
+
+
+def leaks(value, pattern: re.Pattern | None) -> bool:
+    """Does any text in `value` spell a secret?"""
+    return pattern is not None and any(pattern.search(s) for _, s in _texts(value, ()))
+
+
+def _texts(value, path: tuple) -> Iterator[tuple[tuple, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _texts(v, path + (i,))
+    elif isinstance(value, dict):
+        for k in sorted(value):
+            yield from _texts(value[k], path + (k,))
+
+
+# ---- salted commitments ----------------------------------------------------------------
+#
+# A text of an entry that spells a protected person's data enters the hashed body as
+# {"commitment": SHA-256(salt ‖ its canonical JSON)} with a fresh random 32-byte salt. The
+# salts (with the path of each commitment) are kept beside the entry, never in the hashed
+# form: staff, who read the text, re-derive every commitment from text and salt; anybody
+# else sees a commitment that no guess can be tested against without the salt.
+
+def commitment(salt: bytes, value: str) -> str:
+    h = hashlib.sha256(salt)
+    h.update(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+    return h.hexdigest()
+
+
+def seal(body: dict, pattern: re.Pattern | None,
+         salt: Callable[[], bytes] = lambda: random.token_bytes(32)) -> tuple[dict, list]:
+    """(the body to hash, openings): every text of body["content"] that spells a secret
+    replaced by its commitment; openings = [[path, salt hex], …] in path order, empty when
+    nothing was sealed (the body is then hashed as it is)."""
+    if pattern is None:
+        return body, []
+    spelled = [(path, text) for path, text in _texts(body["content"], ("content",))
+               if pattern.search(text)]
+    if not spelled:
+        return body, []
+    sealed, openings = json.loads(json.dumps(body)), []  # a copy the caller does not share
+    for path, text in spelled:
+        fresh = salt()
+        _put(sealed, path, {"commitment": commitment(fresh, text)})
+        openings.append([list(path), fresh.hex()])
+    return sealed, openings
+
+
+def reseal(body: dict, openings: list) -> dict:
+    """The hashed body re-derived from the plain body and its openings (staff verification);
+    ValueError when an opening names no text of the body."""
+    sealed = json.loads(json.dumps(body))
+    for path, salt_hex in openings:
+        text = _get(body, path)
+        if not isinstance(text, str):
+            raise ValueError(f"no text at {'/'.join(map(str, path))}")
+        _put(sealed, path, {"commitment": commitment(bytes.fromhex(salt_hex), text)})
+    return sealed
+
+
+def _get(value, path):
+    for step in path:
+        try:
+            value = value[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
+def _put(value, path, new) -> None:
+    for step in path[:-1]:
+        value = value[step]
+    value[path[-1]] = new
