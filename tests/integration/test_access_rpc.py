@@ -151,6 +151,24 @@ def test_another_agencys_case_reads_exactly_like_a_missing_one(records):
     assert rows(db_url, "select head_seq from cases where id = :c", c=theirs) == [(1,)]
 
 
+def test_a_party_token_reads_its_own_case_and_no_other_case_of_the_same_party_label(records):
+    call, token, db_url = records
+    first = open_case(call, token, LC, "陵应急立〔2025〕303号")
+    second = open_case(call, token, LC, "陵应急立〔2025〕304号")  # its party is party-1 too
+    party = token("party", LC, actor_id="citizen-5", party_id="party-1", case_id=first)
+    own = call("get_case", party, case_id=first)
+    assert own["error"] is None and own["result"]["id"] == first
+    for method in ("get_case", "get_entries"):
+        other = call(method, party, case_id=second)
+        assert other["result"] is None
+        assert other["error"]["exc_args"][0] == {
+            "code": "not_found", "message": f"no case with id {second!r}",
+            "message_zh": "未找到", "details": {"case_id": second}}
+    assert rows(db_url, "select actor_id, action, outcome from access_log where case_id = :c "
+                "order by id", c=second) == [("citizen-5", "get_case", "refused"),
+                                             ("citizen-5", "get_entries", "refused")]
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 

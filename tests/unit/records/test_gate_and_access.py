@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from services.records import chain, models, queries, usecases
 from shared import demo_case
-from shared.errors import DomainRuleViolated, Forbidden, NotFound
+from shared.errors import DomainRuleViolated, Forbidden, NotFound, SanxiangError
 from tests.unit.records.conftest import access_log_rows, actor, as_service, call, outbox_states
 from tests.unit.records.test_usecases import run_demo
 
@@ -141,8 +141,10 @@ def test_a_party_token_reads_only_the_case_it_is_bound_to(env):
     own = actor("party", id="citizen-9", party_id="party-1", case_id=ctx["case_id"])
     view = read_as_service(env, "get_case", {"case_id": ctx["case_id"]}, own)
     assert view["persons"] == [{"id": "person-1", "role": "informant", "name": "［已隐去］"}]
-    missing = "00000000-0000-4000-8000-000000000000"
     before = access_rows(env)
+    with pytest.raises(SanxiangError):  # not case B's view of party-1
+        read_as_service(env, "get_case", {"case_id": other_id}, own)
+    missing = "00000000-0000-4000-8000-000000000000"
     # the same party label in another case of the same agency: out of reach, and answered
     # exactly as a case that does not exist
     for method in ("get_case", "get_entries"):
@@ -158,6 +160,7 @@ def test_a_party_token_reads_only_the_case_it_is_bound_to(env):
     unbound = actor("party", id="citizen-9", party_id="party-1")
     assert refused_read(env, "get_case", ctx["case_id"], unbound)["code"] == "not_found"
     assert access_rows(env)[len(before):] == [
+        ("citizen-9", LC, "get_case", LC, "refused"),
         ("citizen-9", LC, "get_case", LC, "refused"),
         ("citizen-9", LC, "get_entries", LC, "refused"),
         ("citizen-77", "qinyuan-energy", "get_case", LC, "refused"),
