@@ -40,7 +40,7 @@ def handle(contract: Contract, method: str, payload: dict, fn: Callable, *, acto
     `request` is the validated request, or the payload's strings when it was not validated
     yet. A refusal `out_of_reach` (another agency's record) is answered as `missing(request)`
     — the service's own not_found for that id — so it reads exactly like an id that does not
-    exist."""
+    exist; and that not_found for an id that really does not exist is recorded as well."""
     spec = contract.rpc(method)
     raw = _raw(payload)
     if isinstance(actor, Actor):
@@ -66,6 +66,14 @@ def handle(contract: Contract, method: str, payload: dict, fn: Callable, *, acto
                   and getattr(exc, "out_of_reach", False) else None)
         if answer is not None:
             raise answer from None
+        raise
+    except NotFound as exc:
+        # an id that does not exist is recorded as refused too: a probe for ids is worth
+        # knowing of, and the answer then costs the same work (one write) as the answer
+        # about another agency's record, so not even its timing tells them apart
+        if (refused is not None and missing is not None
+                and _same(missing(request), exc)):
+            refused(caller, method, request, exc)
         raise
     return dump(spec.response, result, many=spec.many)
 
@@ -94,6 +102,10 @@ def _claimed(token, exc: Unauthenticated) -> tuple[Actor, Unauthenticated]:
         actor, said = Actor(id="", role=UNVERIFIED, agency="", verified=False), {}
     details = dict(exc.details) if isinstance(exc.details, dict) else {}
     return actor, Unauthenticated(exc.message, details=dict(details, claimed=said))
+
+
+def _same(answer: NotFound | None, exc: NotFound) -> bool:
+    return answer is not None and answer.payload() == exc.payload()
 
 
 def _raw(payload) -> dict:

@@ -325,7 +325,9 @@ def test_the_review_board_hides_other_agencies_reviews_and_records_bad_tokens(
                "where action = 'refused' order by id")
     assert [r[:4] for r in log] == [
         (theirs, "officer-qy", "officer", "refused"),
+        (missing, "officer-qy", "officer", "refused"),  # a probe of an id: on record too
         (theirs, "officer-qy", "officer", "refused"),
+        (missing, "officer-qy", "officer", "refused"),
         (theirs, "mallory", "unverified", "refused")]
     body = log[-1][4] if isinstance(log[-1][4], dict) else json.loads(log[-1][4])
     assert body["method"] == "get_review" and body["verified"] is False
