@@ -12,8 +12,10 @@ keys (shared.keys), chosen by the token's `kid` header. Claims:
     case    for role "party": the case the token is bound to
     iat     issued at, exp  expiry (seconds since the epoch)
 
-Any language with a JWT library (or Ed25519 alone) can mint one: see README, "Actor tokens".
-Every entrypoint checks the actor's role and agency."""
+A party token must name both `party` and `case`: party ids are labels chosen per case, so
+only the case makes one mean a particular citizen. Any language with a JWT library (or Ed25519
+alone) can mint one: see README, "Actor tokens" (docs/tokens/mint-token.mjs).
+Every entrypoint checks the actor's role and agency (shared.service.handle)."""
 from __future__ import annotations
 
 import time
@@ -44,19 +46,35 @@ class Actor:
     party_id: str | None = None  # for role "party": which party of a case this citizen is
     case_id: str | None = None   # for role "party": the case the token is bound to
     expires: int = 0
+    # False only for what a refused token claimed (CallerToken.claimed): recorded, never trusted
+    verified: bool = True
 
     def ref(self) -> dict:
         return {"id": self.id, "role": self.role, "name": self.name or None}
 
     def require(self, *roles: str, agency: str | None = None) -> "Actor":
-        """Raise Forbidden unless the role is one of `roles` and (if given) the agency matches."""
+        """Raise Forbidden unless (if given) the agency matches and the role is one of `roles`.
+        The agency is judged first: for something of another agency the refusal is
+        `out_of_reach` whatever the role, so the answer cannot depend on what that agency
+        holds."""
+        if agency is not None and self.role != "supervisor" and self.agency != agency:
+            raise out_of_reach(f"actor of agency {self.agency!r} may not act for agency "
+                               f"{agency!r}", details={"actor_agency": self.agency,
+                                                       "agency": agency})
         if self.role not in roles:
             raise Forbidden(f"role {self.role!r} may not do this; allowed: {', '.join(roles)}",
                             details={"role": self.role, "allowed": list(roles)})
-        if agency is not None and self.role != "supervisor" and self.agency != agency:
-            raise Forbidden(f"actor of agency {self.agency!r} may not act for agency {agency!r}",
-                            details={"actor_agency": self.agency, "agency": agency})
         return self
+
+
+def out_of_reach(message: str, **kwargs) -> Forbidden:
+    """A refusal about something outside the caller's reach (another agency's case, a case a
+    party token is not bound to). It is recorded as the refusal it is, but the caller is
+    answered as if the thing did not exist (shared.service.handle, `missing`): a forbidden
+    here and a not_found for a missing id would tell an outsider which ids exist."""
+    exc = Forbidden(message, **kwargs)
+    exc.out_of_reach = True
+    return exc
 
 
 class TokenIssuer:
@@ -75,6 +93,10 @@ class TokenIssuer:
             raise ValueError("actor id must be 1 to 64 characters")
         if ttl_seconds <= 0:
             raise ValueError("ttl must be positive")
+        if role == "party" and not (party_id and case_id):
+            # party ids are per-case labels: only the case makes one a particular citizen
+            raise ValueError("a party token needs its party id and its case id "
+                             "(--party-id, --case-id)")
         issued = int(now if now is not None else time.time())
         claims = {"iss": self.issuer, "sub": actor_id, "role": role, "agency": agency,
                   "name": name, "iat": issued, "exp": issued + ttl_seconds}
@@ -155,9 +177,12 @@ class TokenVerifier:
         if role not in ROLES:
             raise Unauthenticated(f"actor token names unknown role {role!r}",
                                   details={"reason": "invalid_claims"})
-        for claim in ("sub", "agency"):
+        bound = ("party", "case") if role == "party" else ()
+        for claim in ("sub", "agency", *bound):
             if not isinstance(claims.get(claim), str) or not claims[claim]:
-                raise Unauthenticated(f"actor token claim {claim!r} must be a non-empty string",
+                raise Unauthenticated(f"actor token claim {claim!r} must be a non-empty string"
+                                      + (" (a party token is bound to its party and its case)"
+                                         if claim in bound else ""),
                                       details={"reason": "invalid_claims"})
         return Actor(id=claims["sub"], role=role, agency=claims["agency"],
                      name=claims.get("name") or "", party_id=claims.get("party"),
@@ -174,14 +199,61 @@ def unverified_claims(token) -> dict:
     return claims if isinstance(claims, dict) else {}
 
 
+# what of a refused token is recorded, each value cut to a length the logs can hold
+_CLAIMED_HEADER = ("kid", "alg")
+_CLAIMED = ("sub", "role", "agency", "party", "case", "iss", "exp")
+_CLAIM_LENGTH = 64
+
+
+def claimed(token) -> dict:
+    """The identity a token claims, unverified, as short strings (header `kid`, `alg` and the
+    claims that say who the caller is) — only to record who a refused caller said they were."""
+    out: dict = {}
+    if not isinstance(token, str) or not token:
+        return out
+    try:
+        header = jwt.get_unverified_header(token)
+    except Exception:
+        header = {}
+    for source, keys in ((header, _CLAIMED_HEADER), (unverified_claims(token), _CLAIMED)):
+        for key in keys:
+            value = source.get(key) if isinstance(source, dict) else None
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                out[key] = str(value)[:_CLAIM_LENGTH]
+    return out
+
+
+class CallerToken:
+    """The token of one call: calling it verifies it and returns the Actor (raising
+    Unauthenticated when it is missing or bad); `claimed()` is who a refused token said it
+    was, as an unverified Actor for the refusal log."""
+
+    def __init__(self, verifier: TokenVerifier, token):
+        self._verifier = verifier
+        self.token = token
+
+    def __call__(self) -> Actor:
+        return self._verifier.verify(self.token)
+
+    def claims(self) -> dict:
+        return claimed(self.token)
+
+    def claimed(self) -> Actor:
+        said = self.claims()
+        return Actor(id=said.get("sub", ""), role=UNVERIFIED, agency=said.get("agency", ""),
+                     party_id=said.get("party"), case_id=said.get("case"), verified=False)
+
+
+# the role recorded for a caller whose token was refused: its claims are not an identity
+UNVERIFIED = "unverified"
+
+
 class ActorProvider(DependencyProvider):
-    """Injects a callable returning the verified Actor of the current call (raising
-    Unauthenticated when the token is missing or bad), so open entrypoints like `health`
-    never touch it."""
+    """Injects the call's CallerToken, so open entrypoints like `health` never touch it and
+    shared.service.handle can record a refused token."""
 
     def setup(self):
         self.verifier = TokenVerifier.from_config(self.container.config)
 
     def get_dependency(self, worker_ctx):
-        token = worker_ctx.data.get(CONTEXT_KEY)
-        return lambda: self.verifier.verify(token)
+        return CallerToken(self.verifier, worker_ctx.data.get(CONTEXT_KEY))

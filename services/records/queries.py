@@ -11,10 +11,11 @@ from sqlalchemy import insert, select
 from services.records import chain, domain, personal
 from services.records.models import access_log, av_records, cases, entries, situations
 from shared import rules as rulebook
-from shared.actor import Actor
+from shared.actor import Actor, out_of_reach
 from shared.clock import iso, utc
 from shared.db import driver_fetch
-from shared.errors import Forbidden, NotFound
+from shared.errors import NotFound
+from shared.service import refusal_reason
 
 STAFF = ("officer", "head", "legal_unit", "reviewer", "supervisor")
 
@@ -38,17 +39,28 @@ def log_access(session, actor: Actor, action: str, *, case: dict | None, outcome
 
 def authorize_read(actor: Actor, case: dict) -> bool:
     """Returns True when the reader is the case's party (and must get the masked view).
-    A party token is issued by an agency for its own cases, and party ids are chosen per
-    case by whoever opens it: the id matches only within the token's agency."""
+    Party ids are labels chosen per case by whoever opens it (`party-1` in many cases), so a
+    party token is bound to one case (claim `case`) and reads that case alone, as the party
+    it names, in the agency that issued it. Anything else is out of reach: answered as a
+    missing case (shared.service.handle), recorded as refused."""
     if actor.role == "party":
-        if (actor.party_id and actor.agency == case["agency"]
+        if (actor.case_id and actor.party_id and actor.case_id == case["id"]
+                and actor.agency == case["agency"]
                 and any(p["id"] == actor.party_id for p in case["parties"])):
             return True
-        raise Forbidden("a party may read only the case it is a party to, in the agency "
-                        "that issued its token",
-                        message_zh="当事人只能查阅与其相关的执法记录")
+        raise out_of_reach("a party token reads only the case it is bound to, as the party "
+                           "it names", message_zh="当事人只能查阅与其相关的执法记录")
     actor.require(*STAFF, agency=case["agency"])
     return False
+
+
+def missing_case(request: dict) -> NotFound | None:
+    """What a caller is told about a case out of its reach: exactly what chain.load_case says
+    of an id that does not exist."""
+    case_id = request.get("case_id")
+    if not isinstance(case_id, str):
+        return None
+    return NotFound(f"no case with id {case_id!r}", details={"case_id": case_id})
 
 
 def case_view(case: dict, masked: bool) -> dict:
@@ -248,12 +260,13 @@ def retention_for(session, case: dict, rules) -> list[dict]:
 
 def record_refusal(db, actor: Actor, action: str, case_id: str | None, exc: Exception,
                    now: datetime) -> None:
-    """A refused call is recorded in its own transaction (the call's own was rolled back)."""
+    """A refused call is recorded in its own transaction (the call's own was rolled back):
+    who (for a refused token: who it claimed to be, role "unverified"), what, which case if
+    it exists, why."""
     with db.transaction() as session:
         case = None
-        if case_id:
+        if isinstance(case_id, str) and case_id:
             case = session.execute(select(cases.c.id, cases.c.agency)
                                    .where(cases.c.id == case_id)).mappings().first()
         log_access(session, actor, action, case=dict(case) if case else None,
-                   case_id=None, outcome="refused", now=now, reason=getattr(exc, "message",
-                                                                            str(exc)))
+                   case_id=None, outcome="refused", now=now, reason=refusal_reason(exc))

@@ -1,5 +1,6 @@
-"""nameko entrypoints of the record keeper: each authenticates the actor, validates the
-payload against the contract, runs one use case and dumps the contract's response."""
+"""nameko entrypoints of the record keeper: each goes through shared.service.handle —
+the actor authenticated, its role checked and the payload validated against the contract, one
+use case run, the contract's response dumped, every refusal recorded in the access log."""
 from __future__ import annotations
 
 from nameko.timer import timer
@@ -33,8 +34,8 @@ class RecordsService:
     board = ReviewBoard()
 
     def _run(self, method: str, payload: dict, fn, **deps):
-        return handle(CONTRACT, method, payload, fn, actor=self.actor(), refused=self._refused,
-                      db=self.db, now=now(), **deps)
+        return handle(CONTRACT, method, payload, fn, actor=self.actor, refused=self._refused,
+                      missing=queries.missing_case, db=self.db, now=now(), **deps)
 
     def _refused(self, actor, method, request, exc):
         queries.record_refusal(self.db, actor, method, request.get("case_id"), exc, now())

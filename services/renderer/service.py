@@ -1,5 +1,6 @@
-"""nameko entrypoints of the document renderer: each authenticates the actor, validates the
-payload against the contract, runs one use case and dumps the contract's response."""
+"""nameko entrypoints of the document renderer: each goes through shared.service.handle —
+the actor authenticated, its role checked and the payload validated against the contract, one
+use case run, the contract's response dumped, every refusal recorded in `refusals`."""
 from __future__ import annotations
 
 from nameko.timer import timer
@@ -33,7 +34,7 @@ class RendererService:
     peers = Peers()
 
     def _run(self, method: str, payload: dict, fn, **deps):
-        return handle(CONTRACT, method, payload, fn, actor=self.actor(), refused=self._refused,
+        return handle(CONTRACT, method, payload, fn, actor=self.actor, refused=self._refused,
                       registry=self.registry, **deps)
 
     def _refused(self, actor, method, request, exc):

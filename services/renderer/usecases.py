@@ -14,6 +14,7 @@ from services.renderer.models import refusals, renders
 from services.renderer.pdf import PDF_TYPE, PdfUnavailable
 from services.renderer.rendering import DOCX_TYPE, Stamp, data_sha256
 from shared.actor import Actor
+from shared.service import refusal_reason
 
 
 def _output(fmt: str, media_type: str, blob: bytes) -> dict:
@@ -76,9 +77,11 @@ def get_template(p: dict, *, actor: Actor, registry, **_) -> dict:
 
 
 def record_refusal(db, actor: Actor, method: str, request: dict, exc, now: datetime) -> None:
-    """A refused call is itself recorded, in its own transaction: who, what, why."""
+    """A refused call is itself recorded, in its own transaction: who (for a refused token:
+    who it claimed to be, role "unverified"), what, why."""
+    template_id = request.get("template_id")
     with db.transaction() as session:
         session.execute(refusals.insert().values(
             at=now, actor_id=actor.id, actor_role=actor.role, actor_agency=actor.agency,
-            method=method, template_id=request.get("template_id"),
-            reason=getattr(exc, "message", str(exc))))
+            method=method, template_id=template_id[:64] if isinstance(template_id, str) else None,
+            reason=refusal_reason(exc)))

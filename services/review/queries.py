@@ -12,8 +12,9 @@ from services.review.models import reviews, staff
 from shared.actor import Actor
 from shared.catalogue import DecisionProposal, classify as catalogue_classify
 from shared.clock import local_date
-from shared.errors import DomainRuleViolated
+from shared.errors import DomainRuleViolated, NotFound
 from shared.rules import Rules
+from shared.service import refusal_reason
 
 READERS = ("officer", "head", "legal_unit", "reviewer", "supervisor")
 
@@ -154,8 +155,20 @@ def check_clocks(*, db, outbox, rules: Rules, now: datetime, remind_workdays: in
 
 
 def record_refusal(db, actor: Actor, method: str, request: dict, exc, now: datetime) -> None:
-    """A refused call is itself recorded: who, what, why (as the record keeper does)."""
+    """A refused call is itself recorded: who (for a refused token: who it claimed to be, role
+    "unverified"), what, why (as the record keeper does)."""
+    review_id = request.get("review_id")
     with db.transaction() as session:
-        store.log(session, request.get("review_id") or "", actor, "refused",
-                  {"method": method, "agency": request.get("agency"), "reason": exc.message},
-                  now)
+        store.log(session, review_id[:36] if isinstance(review_id, str) else "", actor,
+                  "refused", {"method": method, "agency": request.get("agency"),
+                              "reason": refusal_reason(exc), "code": exc.code,
+                              "verified": actor.verified}, now)
+
+
+def missing_review(request: dict) -> NotFound | None:
+    """What a caller is told about a review out of its reach (another agency's): exactly what
+    store.load says of an id that does not exist."""
+    review_id = request.get("review_id")
+    if not isinstance(review_id, str):
+        return None
+    return NotFound(f"no review {review_id}", details={"review_id": review_id})

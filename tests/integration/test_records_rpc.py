@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from services.records.service import RecordsService
 from shared import demo_case
-from shared.errors import Forbidden, Unauthenticated, ValidationFailed
+from shared.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 
 AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"},
             "qinyuan-energy": {"name": "沁源县能源局", "ruleset": "qinyuan-energy"}}
@@ -131,7 +131,8 @@ def test_refusal_is_recorded_and_becomes_a_finding(records):
     with proxy() as rpc:
         case = rpc.open_case(**demo_case.steps("陵应急立〔2025〕78号")[0].payload({}))
     with proxy(agency="qinyuan-energy", actor_id="outsider") as rpc:
-        with pytest.raises(Forbidden):
+        # another agency's case is answered as a missing one (nothing about it leaks)
+        with pytest.raises(NotFound):
             rpc.get_case(case_id=case["id"])
     with proxy("supervisor") as rpc:
         found = rpc.case_findings(case_id=case["id"])

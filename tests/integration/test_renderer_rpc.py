@@ -42,7 +42,10 @@ def renderer(container_factory, rabbit_config, tmp_path, unoserver, request, key
     signer = token_issuer
 
     def proxy(role="officer", agency="lingchuan-emergency"):
-        token = signer.issue(actor_id=f"{role}-1", role=role, agency=agency)
+        # a party token is bound to its party and its case (shared.actor)
+        bound = ({"party_id": "party-1", "case_id": "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"}
+                 if role == "party" else {})
+        token = signer.issue(actor_id=f"{role}-1", role=role, agency=agency, **bound)
         return ServiceRpcProxy("renderer", config, context_data={"actor_token": token},
                                timeout=60)
 
@@ -189,8 +192,10 @@ def test_roles_and_agency_are_checked(renderer):
     assert [r[:5] for r in refused] == [
         ("party-1", "party", "lingchuan-emergency", "render", TID),
         ("public-1", "public", "lingchuan-emergency", "render", TID),
+        ("", "unverified", "", "list_templates", None),  # the call without a token
         ("supervisor-1", "supervisor", "lingchuan-emergency", "render", TID)]
     assert all(r[5] for r in refused)
+    assert refused[2][5].startswith("unauthenticated (missing): ")
     assert count(db_url, "renders") == 0
 
 

@@ -86,8 +86,10 @@ def env_db(db_url, tmp_path):
     yield from _env(db_url, tmp_path)
 
 
-def actor(role="officer", agency="lingchuan-emergency", id=None, party_id=None) -> Actor:
-    return Actor(id=id or f"{role}-1", role=role, agency=agency, name=role, party_id=party_id)
+def actor(role="officer", agency="lingchuan-emergency", id=None, party_id=None,
+          case_id=None) -> Actor:
+    return Actor(id=id or f"{role}-1", role=role, agency=agency, name=role, party_id=party_id,
+                 case_id=case_id)
 
 
 DECISIONS = {"propose_decision", "enter_legal_review", "issue_decision"}
@@ -111,7 +113,8 @@ def call(env, method, payload, who):
 
 def as_service(env, method: str, payload: dict, who, fn, **deps):
     """A use case through the entrypoint's shape (shared.service.handle): validated, and a
-    refusal recorded as the service records it."""
+    refusal recorded as the service records it (`missing=queries.missing_case` answers as
+    the service does)."""
     return handle(CONTRACT, method, payload, fn, actor=who,
                   refused=lambda a, m, request, exc: queries.record_refusal(
                       env.db, a, m, request.get("case_id"), exc, env.now),

@@ -1,6 +1,6 @@
 """The major-decision gate under 周村's collective discussion (004 第五十五条) when the review
-is entered by RPC, a party's reads limited to its own agency's cases (000 第三十四条), and
-the replay of unrouted events limited to the replaying actor's agency."""
+is entered by RPC, a party's reads limited to the one case its token is bound to (000
+第三十四条), and the replay of unrouted events limited to the replaying actor's agency."""
 from __future__ import annotations
 
 import copy
@@ -11,11 +11,12 @@ from sqlalchemy import select, update
 
 from services.records import chain, models, queries, usecases
 from shared import demo_case
-from shared.errors import DomainRuleViolated, Forbidden
+from shared.errors import DomainRuleViolated, Forbidden, NotFound, SanxiangError
 from tests.unit.records.conftest import access_log_rows, actor, as_service, call, outbox_states
 from tests.unit.records.test_usecases import run_demo
 
 ZHOUCUN = "zhoucun-district"
+LC = "lingchuan-emergency"
 
 
 def zc(role):
@@ -125,21 +126,51 @@ def access_rows(env):
     return access_log_rows(env, "actor_id", "actor_agency", "action", "agency", "outcome")
 
 
-def test_a_party_token_reads_only_cases_of_the_agency_that_issued_it(env):
+def refused_read(env, method, case_id, who) -> dict:
+    """The error payload a refused read answers with."""
+    with pytest.raises(NotFound) as err:
+        as_service(env, method, {"case_id": case_id}, who,
+                   getattr(queries, method), missing=queries.missing_case)
+    return err.value.payload()
+
+
+def test_a_party_token_reads_only_the_case_it_is_bound_to(env):
     ctx = run_demo(env, until="enter_legal_review")  # 陵川; its party is "party-1"
-    own = actor("party", id="citizen-9", party_id="party-1")
+    other = dict(demo_case.steps("陵应急立〔2025〕88号")[0].payload({}))
+    other_id = call(env, "open_case", other, actor())["id"]  # party-1 again: ids are labels
+    own = actor("party", id="citizen-9", party_id="party-1", case_id=ctx["case_id"])
     view = read_as_service(env, "get_case", {"case_id": ctx["case_id"]}, own)
     assert view["persons"] == [{"id": "person-1", "role": "informant", "name": "［已隐去］"}]
-    # another agency's party token naming the same party id (ids are chosen per case)
-    outsider = actor("party", id="citizen-77", agency="qinyuan-energy", party_id="party-1")
     before = access_rows(env)
+    with pytest.raises(SanxiangError):  # not case B's view of party-1
+        read_as_service(env, "get_case", {"case_id": other_id}, own)
+    missing = "00000000-0000-4000-8000-000000000000"
+    # the same party label in another case of the same agency: out of reach, and answered
+    # exactly as a case that does not exist
     for method in ("get_case", "get_entries"):
-        with pytest.raises(Forbidden) as err:
-            read_as_service(env, method, {"case_id": ctx["case_id"]}, outsider)
-        assert err.value.code == "forbidden"
-    assert access_rows(env)[len(before):] == [
-        ("citizen-77", "qinyuan-energy", "get_case", "lingchuan-emergency", "refused"),
-        ("citizen-77", "qinyuan-energy", "get_entries", "lingchuan-emergency", "refused")]
+        assert refused_read(env, method, other_id, own) == \
+            dict(refused_read(env, method, missing, own), details={"case_id": other_id},
+                 message=f"no case with id {other_id!r}")
+    # another agency's party token naming the same party id and even the same case
+    outsider = actor("party", id="citizen-77", agency="qinyuan-energy", party_id="party-1",
+                     case_id=ctx["case_id"])
+    for method in ("get_case", "get_entries"):
+        assert refused_read(env, method, ctx["case_id"], outsider)["code"] == "not_found"
+    # a party token not bound to a case reads nothing
+    unbound = actor("party", id="citizen-9", party_id="party-1")
+    assert refused_read(env, "get_case", ctx["case_id"], unbound)["code"] == "not_found"
+    logged = access_rows(env)[len(before):]
+    # the probes of an id that does not exist are on record too, with no case
+    assert [r for r in logged if r[3] is None] == [
+        ("citizen-9", LC, "get_case", None, "refused"),
+        ("citizen-9", LC, "get_entries", None, "refused")]
+    assert [r for r in logged if r[3] is not None] == [
+        ("citizen-9", LC, "get_case", LC, "refused"),
+        ("citizen-9", LC, "get_case", LC, "refused"),
+        ("citizen-9", LC, "get_entries", LC, "refused"),
+        ("citizen-77", "qinyuan-energy", "get_case", LC, "refused"),
+        ("citizen-77", "qinyuan-energy", "get_entries", LC, "refused"),
+        ("citizen-9", LC, "get_case", LC, "refused")]
 
 
 @pytest.fixture

@@ -155,14 +155,14 @@ def test_correction_points_at_the_old_entry_which_stays(env):
 
 def test_party_reads_own_case_masked_and_the_read_is_logged(env):
     ctx = run_demo(env, until="advance_stage")
-    party = actor("party", id="citizen-9", party_id="party-1")
+    party = actor("party", id="citizen-9", party_id="party-1", case_id=ctx["case_id"])
     view = call(env, "get_case", {"case_id": ctx["case_id"]}, party)
     assert view["persons"] == [{"id": "person-1", "role": "informant", "name": "［已隐去］"}]
     entries = call(env, "get_entries", {"case_id": ctx["case_id"]}, party)
     assert "王秀英" not in str(entries) and "13903561234" not in str(entries)
     with pytest.raises(Forbidden):
         call(env, "get_case", {"case_id": ctx["case_id"]},
-             actor("party", id="citizen-10", party_id="party-2"))
+             actor("party", id="citizen-10", party_id="party-2", case_id=ctx["case_id"]))
     with env.db.read() as s:
         rows = s.execute(text("select actor_id, action, outcome from access_log "
                               "order by id")).all()
