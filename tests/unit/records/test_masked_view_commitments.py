@@ -14,7 +14,11 @@ from services.records import domain, personal, queries
 from shared import demo_case
 from tests.unit.records.conftest import actor, call
 
-PARTY = actor("party", id="citizen-9", party_id="party-1")
+
+
+def party(case_id: str):
+    """The case's party-1, with a token bound to that case."""
+    return actor("party", id="citizen-9", party_id="party-1", case_id=case_id)
 CANDIDATES = ["张伟", "王秀英", "李娜", "王芳"]  # the true name second, as in the issue
 MASK = domain.MASK
 
@@ -105,8 +109,8 @@ def verifies(entries: list[dict], head_hash: str) -> bool:
 
 def test_the_informants_name_cannot_be_confirmed_from_the_masked_view(env_db):
     case_id = demo_until(env_db, "propose_decision")  # the interview names 王秀英
-    case = call(env_db, "get_case", {"case_id": case_id}, PARTY)
-    entries = call(env_db, "get_entries", {"case_id": case_id}, PARTY)
+    case = call(env_db, "get_case", {"case_id": case_id}, party(case_id))
+    entries = call(env_db, "get_entries", {"case_id": case_id}, party(case_id))
     shown = json.dumps([case, entries], ensure_ascii=False, default=str)
     assert "王秀英" not in shown and "13903561234" not in shown
     assert sum(MASK in json.dumps(e["content"], ensure_ascii=False) for e in entries) == 2
@@ -129,7 +133,7 @@ def test_spelling_variants_are_masked_and_sealed(env_db):
     call(env_db, "append_record", {
         "case_id": case_id, "record_type": "note", "occurred_at": "2025-10-10T09:00:00+08:00",
         "content": {"title": "来电记录", "summary": written}}, actor())
-    entries = call(env_db, "get_entries", {"case_id": case_id}, PARTY)
+    entries = call(env_db, "get_entries", {"case_id": case_id}, party(case_id))
     summary = entries[-1]["content"]["summary"]
     assert summary == f"来电人{MASK}（电话{MASK}，又记{MASK}），另称{MASK}"
     folded = unicodedata.normalize("NFKC", json.dumps(entries, ensure_ascii=False,
@@ -182,8 +186,8 @@ def test_a_chain_written_before_commitments_verifies_and_shows_a_party_no_hashes
     verdict = queries.verify_case({"case_id": case_id}, actor=actor("head"), db=env_db.db,
                                   signing_key=env_db.signing_key, now=env_db.now)
     assert verdict["ok"] and verdict["entries_checked"] == 12
-    case = call(env_db, "get_case", {"case_id": case_id}, PARTY)
-    entries = call(env_db, "get_entries", {"case_id": case_id}, PARTY)
+    case = call(env_db, "get_case", {"case_id": case_id}, party(case_id))
+    entries = call(env_db, "get_entries", {"case_id": case_id}, party(case_id))
     assert case["head_hash"] is None
     assert all(e["entry_hash"] is None and e["hashed_body"] is None for e in entries)
     assert confirmed_by_rehashing(entries, case) == set()
