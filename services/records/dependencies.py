@@ -6,31 +6,46 @@ from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
-from shared.errors import ServiceNotDeployed
+from shared.errors import ConfigurationError, ServiceNotDeployed
 from shared.keys import KeyStore
 from shared.peers import PeerDirectory
 
 
 class SigningKey(DependencyProvider):
     def setup(self):
-        self.key = KeyStore.from_config(self.container.config).checkpoint_key(self.container.service_name).key
+        keys = KeyStore.from_config(self.container.config)
+        self.key = keys.checkpoint_key(self.container.service_name).key
 
     def get_dependency(self, worker_ctx):
         return self.key
 
 
+# config REVIEW_BOARD: is the review board part of this deployment?
+BOARD_REQUIRED, BOARD_ABSENT, BOARD_AUTO = "required", "absent", "auto"
+
+
 class BoardClient:
     """The review board: `deployed()`, and `check_manual_review(**request)` — its answer
     (review.check_manual_review) within `timeout` seconds, or ServiceNotDeployed naming it:
-    a board that is there but does not answer must not turn into a hang, nor into a yes."""
+    a board that is there but does not answer must not turn into a hang, nor into a yes.
+
+    `deployed()` follows the deployment's REVIEW_BOARD: `required` — the board is part of it,
+    so a board that is down for a moment (restart, upgrade) still counts as there and a manual
+    entry cannot slip in ahead of it; `absent` — it is not; `auto` — whether an instance
+    consumes its RPC queue right now (a deployment that says nothing)."""
 
     timeout = 10.0
 
-    def __init__(self, directory: PeerDirectory, proxy):
+    def __init__(self, directory: PeerDirectory, proxy, mode: str = BOARD_AUTO):
         self.directory = directory
         self.proxy = proxy
+        self.mode = mode
 
     def deployed(self) -> bool:
+        if self.mode == BOARD_REQUIRED:
+            return True
+        if self.mode == BOARD_ABSENT:
+            return False
         return self.directory.deployed("review")
 
     def check_manual_review(self, **request) -> dict:
@@ -54,6 +69,10 @@ class ReviewBoard(RpcProxy):
     def setup(self):
         super().setup()
         self.directory = PeerDirectory(self.container.config[AMQP_URI_CONFIG_KEY])
+        self.mode = str(self.container.config.get("REVIEW_BOARD") or BOARD_AUTO).strip()
+        if self.mode not in (BOARD_REQUIRED, BOARD_ABSENT, BOARD_AUTO):
+            raise ConfigurationError(f"REVIEW_BOARD: {self.mode!r} is not one of "
+                                     f"{BOARD_REQUIRED}, {BOARD_ABSENT}, {BOARD_AUTO}")
 
     def get_dependency(self, worker_ctx):
-        return BoardClient(self.directory, super().get_dependency(worker_ctx))
+        return BoardClient(self.directory, super().get_dependency(worker_ctx), self.mode)

@@ -281,3 +281,42 @@ def test_a_proposal_the_board_reviews_is_not_entered_by_hand(env_db, board):
         call(env, "enter_legal_review", manual(ctx, proposal_seq=seq), actor("legal_unit"))
     assert err.value.details["review"] == {"review_id": review["id"],
                                            "state": "awaiting_materials", "opinion": None}
+
+
+class BoardDown:
+    """The peer directory while the board restarts: no instance consumes its queue."""
+
+    def deployed(self, service: str) -> bool:
+        return False
+
+
+def test_a_board_the_deployment_requires_counts_while_it_restarts(env):
+    """REVIEW_BOARD=required (the full suite): the board down for a moment does not open the
+    way for a legal unit's entry by hand; auto would have let it in, absent always does."""
+    from services.records.dependencies import BoardClient
+
+    ctx = run_demo(env, until="enter_legal_review")
+    down = BoardDown()
+    assert BoardClient(down, proxy=None, mode="auto").deployed() is False
+    with pytest.raises(BoardReviewPending):
+        as_service(env, "enter_legal_review", manual(ctx), actor("legal_unit"),
+                   decisions.enter_legal_review, outbox=env.outbox, rules=env.rules,
+                   board=BoardClient(down, proxy=None, mode="required"))
+    assert reviews_in_chain(env) == 0
+    # a deployment without the board: the legal unit enters the review
+    as_service(env, "enter_legal_review", manual(ctx), actor("legal_unit"),
+               decisions.enter_legal_review, outbox=env.outbox, rules=env.rules,
+               board=BoardClient(down, proxy=None, mode="absent"))
+    assert reviews_in_chain(env) == 1
+
+
+def test_review_board_setting_is_checked_on_start():
+    from services.records.dependencies import ReviewBoard
+    from shared.errors import ConfigurationError
+
+    provider = ReviewBoard()
+    provider.container = type("C", (), {"config": {"AMQP_URI": "memory://",
+                                                   "REVIEW_BOARD": "sometimes"},
+                                         "service_name": "records"})()
+    with pytest.raises(ConfigurationError, match="REVIEW_BOARD: 'sometimes'"):
+        provider.setup()
