@@ -17,6 +17,7 @@ move them back to ``<source>.events`` once the cause is fixed."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import traceback
 from datetime import datetime
@@ -156,7 +157,7 @@ class DeadLetterEventHandler(EventHandler):
             self.gate.check(body, message.delivery_info.get("routing_key"))
         except EventRefused as exc:
             # no worker: the service's code never sees a refused event
-            self.container.spawn_managed_thread(lambda: self._settle(message, exc),
+            self.container.spawn_managed_thread(functools.partial(self._settle, message, exc),
                                                 identifier=f"refuse-{self.method_name}")
             return
         super().handle_message(body, message)
