@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import time
 import traceback
 from datetime import datetime
 from typing import Iterator
@@ -97,22 +98,34 @@ def is_duplicate(exc: BaseException) -> bool:
 class EventGate:
     """What a consumer checks of an event before anything else runs (module docstring)."""
 
-    def __init__(self, source: str, keys: dict, agencies):
+    # an unknown key id re-reads the producer's public keys (a key added while rotating), at
+    # most this often, so a stream of forgeries cannot keep the consumer reading files
+    refresh_seconds = 30.0
+
+    def __init__(self, source: str, keys: dict, agencies, store: KeyStore | None = None):
         self.source = source
         self.keys = keys
         self.agencies = frozenset(agencies)
+        self.store = store
+        self._refreshed = time.monotonic()
 
     @classmethod
     def from_config(cls, source: str, config: dict) -> "EventGate":
-        keys = KeyStore.from_config(config).event_verification_keys(source)
+        store = KeyStore.from_config(config)
+        keys = store.event_verification_keys(source)
         if not keys:
             # not fatal: this service may run without that producer; its events are refused
             log.warning("no public event keys of %s under %s: its events will be refused",
-                        source, KeyStore.from_config(config).root)
-        return cls(source, keys, config.get("AGENCIES") or {})
+                        source, store.root / "public" / "events" / source)
+        return cls(source, keys, config.get("AGENCIES") or {}, store)
 
     def check(self, body, routing_key: str | None) -> None:
         """Return if the event may be handled; raise EventRefused with the reason if not."""
+        kid = body.get("key_id") if isinstance(body, dict) else None
+        if (isinstance(kid, str) and kid not in self.keys and self.store is not None
+                and time.monotonic() - self._refreshed >= self.refresh_seconds):
+            self._refreshed = time.monotonic()
+            self.keys = self.store.event_verification_keys(self.source)
         verify(body, self.keys, self.source)
         contract, event_type = body.get("contract"), body.get("event_type")
         if contract != self.source:

@@ -209,3 +209,48 @@ def test_an_agency_this_deployment_does_not_serve_is_refused(keys):
 def test_not_an_object_is_refused(keys):
     exc = refused(gate(keys), ["not", "an", "envelope"])
     assert exc.code == "event_malformed"
+
+
+def test_a_key_added_while_running_is_found_on_its_first_event(keys, keys_dir, tmp_path):
+    from shared.keys import init_deployment
+    body = proposed()
+    other_root = tmp_path / "other"
+    init_deployment(other_root, ["records"], issuer=False)
+    new_key = KeyStore(other_root).event_signing_key("records")   # the rotated-in key
+    sign(body, new_key)
+    gate_ = EventGate("records", keys.event_verification_keys("records"), AGENCIES, keys)
+    gate_.refresh_seconds = 0
+    assert refused(gate_, body).code == "event_unknown_key"
+    pem = other_root / "public" / "events" / "records" / f"{new_key.kid}.pem"
+    (keys.root / "public" / "events" / "records" / pem.name).write_bytes(pem.read_bytes())
+    gate_.check(json.loads(json.dumps(body)), "decision_proposed.v1")
+
+
+def _proposed_with(value) -> dict:
+    data = dict(RECORDS.event("decision_proposed.v1").example)
+    data["fired"] = [dict(data["fired"][0], measure=value)]   # free-form: any JSON value
+    return data
+
+
+def test_numbers_of_any_json_kind_survive_signing_and_transport(keys):
+    data = _proposed_with([0.1, 2 ** 53 - 1, 1e21, -2.50, 5e-324])
+    body = envelope(RECORDS, "decision_proposed.v1", data, agency="lingchuan-emergency",
+                    actor={"id": "officer-lc-017", "role": "officer"},
+                    ruleset="lingchuan-emergency@1")
+    text = sign(body, keys.event_signing_key("records"))
+    assert '"measure":[0.1,9007199254740991,1e+21,-2.5,5e-324]' in text
+    gate(keys).check(json.loads(text), "decision_proposed.v1")
+
+
+def test_an_event_that_cannot_be_signed_is_refused_naming_the_rule(keys):
+    from services.records.models import outbox
+    from shared.errors import ValidationFailed
+    from shared.outbox import OutboxWriter
+    writer = OutboxWriter(outbox, RECORDS, signer=keys.event_signing_key("records"))
+    with pytest.raises(ValidationFailed) as err:
+        writer.prepare("decision_proposed.v1", _proposed_with(2 ** 60),
+                       agency="lingchuan-emergency",
+                       actor={"id": "officer-lc-017", "role": "officer"},
+                       ruleset="lingchuan-emergency@1")
+    assert "cannot be signed" in err.value.message and str(2 ** 60) in err.value.message
+    assert writer.staged == 0
