@@ -168,7 +168,7 @@ class DeadLetterEventHandler(EventHandler):
     def handle_message(self, body, message):
         try:
             self.gate.check(body, message.delivery_info.get("routing_key"))
-        except EventRefused as exc:
+        except Exception as exc:  # EventRefused, or keys unreadable: refused all the same
             # no worker: the service's code never sees a refused event
             self.container.spawn_managed_thread(functools.partial(self._settle, message, exc),
                                                 identifier=f"refuse-{self.method_name}")
