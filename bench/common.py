@@ -189,6 +189,15 @@ def token_signer(keys_dir: str | Path):
 
 # ---- processes --------------------------------------------------------------------------
 
+def throwaway_key(service: str):
+    """An event key for events nobody verifies (in-process runs): signed as the service's are."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from shared.keys import SigningKey, key_id
+    key = Ed25519PrivateKey.generate()
+    return SigningKey(key, key_id(key.public_key()), service)
+
+
 def officer_headers(keys_dir: str | Path) -> dict:
     """AMQP headers carrying a fresh officer token of the bench agency."""
     token = token_signer(keys_dir).issue(actor_id="officer-bench", role="officer",

@@ -97,7 +97,9 @@ def in_process(db_url: str, keys: Path, args, points) -> dict:
     engine = make_engine(db_url)
     migrate(engine, "services.review:migrations")
     db = open_db(engine)
-    deps = dict(db=db, outbox=OutboxWriter(models.outbox, CONTRACT),
+    # events are never consumed in-process: a throwaway key signs them as the service's would
+    deps = dict(db=db, outbox=OutboxWriter(models.outbox, CONTRACT,
+                                           signer=common.throwaway_key("review")),
                 rules=Rules.from_config({"AGENCIES": common.AGENCIES}))
     fns = {"request_review": usecases.request_review, "register_staff": usecases.register_staff,
            "assign_reviewer": usecases.assign_reviewer,

@@ -48,7 +48,8 @@ def build_case(db, entries: int, batch: int = 1000) -> str:
     from shared.rules import Rules
 
     rules = Rules.from_config({"AGENCIES": common.AGENCIES})
-    outbox = OutboxWriter(outbox_table, CONTRACT)
+    # the events are never consumed here: a throwaway key signs them as the service's would
+    outbox = OutboxWriter(outbox_table, CONTRACT, signer=common.throwaway_key("records"))
     actor = Actor(id="officer-bench", role="officer", agency=common.AGENCY)
     deps = {"actor": actor, "outbox": outbox, "rules": rules}
     request = CONTRACT.rpc("append_record").request

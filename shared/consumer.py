@@ -2,6 +2,14 @@
 `inbox` table in the transaction of its effect, so a redelivered message does nothing twice;
 a message that cannot be handled is dead-lettered with the reason, never silently acked.
 
+Before a message reaches a worker (and so before the inbox or any handler code), the handler
+checks that it is what it claims to be (EventGate): signed by the service it subscribed to —
+the producer's signature verified against that service's public keys alone, so a valid
+signature by another service is a forgery here —, naming that service as its `contract`, of
+the event type it was routed under, of a schema version of that major version, and for an
+agency this deployment serves. A message failing any of these is refused: dead-lettered with
+the reason, never handled, never remembered in the inbox.
+
 Dead letters go to the durable queue ``dlq.<service>`` through the direct exchange
 ``sanxiang.dead-letter`` (routing key = service name), with headers naming the original
 exchange, routing key, handler and error. Operators see them in the management UI and can
@@ -9,7 +17,9 @@ move them back to ``<source>.events`` once the cause is fixed."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
+import time
 import traceback
 from datetime import datetime
 from typing import Iterator
@@ -21,9 +31,11 @@ from nameko.events import EventHandler
 from sqlalchemy import Column, MetaData, String, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from shared.contracts import Contract, Envelope, load
+from shared.contracts import EVENT_TYPE, Contract, Envelope, load
 from shared.errors import SanxiangError
+from shared.keys import KeyStore
 from shared.schema import UtcDateTime
+from shared.signed_events import EventRefused, verify
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +65,12 @@ def remember(session, table: Table, body: dict, now: datetime) -> None:
 
 
 def incoming(contract: Contract, body) -> dict:
-    """Validate an incoming event against the producer's contract: envelope, then data."""
+    """Validate an incoming event against the producer's contract: envelope, then data.
+    (Its signature was verified before, by the handler: EventGate.)"""
     envelope = load(Envelope, body, what="event envelope")
+    if envelope["contract"] != contract.service:
+        raise EventRefused(f"contract {envelope['contract']!r} is not {contract.service!r}",
+                           code="event_wrong_contract")
     event = contract.event(envelope["event_type"])
     envelope["data"] = load(event.schema, body["data"], what=f"{event.type} data", path="data")
     return envelope
@@ -79,11 +95,67 @@ def is_duplicate(exc: BaseException) -> bool:
     return isinstance(exc, IntegrityError) and "inbox" in str(exc.orig).lower()
 
 
+class EventGate:
+    """What a consumer checks of an event before anything else runs (module docstring)."""
+
+    # an unknown key id re-reads the producer's public keys (a key added while rotating), at
+    # most this often, so a stream of forgeries cannot keep the consumer reading files
+    refresh_seconds = 30.0
+
+    def __init__(self, source: str, keys: dict, agencies, store: KeyStore | None = None):
+        self.source = source
+        self.keys = keys
+        self.agencies = frozenset(agencies)
+        self.store = store
+        self._refreshed = time.monotonic()
+
+    @classmethod
+    def from_config(cls, source: str, config: dict) -> "EventGate":
+        store = KeyStore.from_config(config)
+        keys = store.event_verification_keys(source)
+        if not keys:
+            # not fatal: this service may run without that producer; its events are refused
+            log.warning("no public event keys of %s under %s: its events will be refused",
+                        source, store.root / "public" / "events" / source)
+        return cls(source, keys, config.get("AGENCIES") or {}, store)
+
+    def check(self, body, routing_key: str | None) -> None:
+        """Return if the event may be handled; raise EventRefused with the reason if not."""
+        kid = body.get("key_id") if isinstance(body, dict) else None
+        if (isinstance(kid, str) and kid not in self.keys and self.store is not None
+                and time.monotonic() - self._refreshed >= self.refresh_seconds):
+            self._refreshed = time.monotonic()
+            self.keys = self.store.event_verification_keys(self.source)
+        verify(body, self.keys, self.source)
+        contract, event_type = body.get("contract"), body.get("event_type")
+        if contract != self.source:
+            raise EventRefused(f"contract {contract!r} is not {self.source!r}, the service whose "
+                               f"exchange {self.source}.events it came from",
+                               code="event_wrong_contract")
+        if event_type != routing_key:
+            raise EventRefused(f"event_type {event_type!r} arrived under routing key "
+                               f"{routing_key!r}", code="event_wrong_type")
+        version = body.get("schema_version")
+        major = str(version).split(".", 1)[0]
+        if not (isinstance(event_type, str) and EVENT_TYPE.match(event_type)
+                and isinstance(version, str) and major.isdigit()
+                and event_type.rsplit(".v", 1)[1] == str(int(major))):
+            raise EventRefused(f"schema_version {version!r} is not a version of {event_type!r} "
+                               f"(its major version must be the .vN of the event type)",
+                               code="event_wrong_version")
+        agency = body.get("agency")
+        if agency not in self.agencies:
+            raise EventRefused(f"agency {agency!r} is not served by this deployment; known: "
+                               f"{', '.join(sorted(self.agencies)) or 'none'}",
+                               code="event_agency_not_served", details={"agency": agency})
+
+
 class DeadLetterEventHandler(EventHandler):
-    """An event handler whose failures are dead-lettered (see module docstring)."""
+    """An event handler whose refused or failed events are dead-lettered (module docstring)."""
 
     def setup(self):
         super().setup()
+        self.gate = EventGate.from_config(self.source_service, self.container.config)
         service = self.container.service_name
         self.dead_letter_exchange = Exchange(DEAD_LETTER_EXCHANGE, type="direct", durable=True)
         self.dead_letter_queue = Queue(f"dlq.{service}", exchange=self.dead_letter_exchange,
@@ -93,21 +165,34 @@ class DeadLetterEventHandler(EventHandler):
             serializer="json", delivery_mode=2,
             declare=[self.dead_letter_exchange, self.dead_letter_queue])
 
+    def handle_message(self, body, message):
+        try:
+            self.gate.check(body, message.delivery_info.get("routing_key"))
+        except Exception as exc:  # EventRefused, or keys unreadable: refused all the same
+            # no worker: the service's code never sees a refused event
+            self.container.spawn_managed_thread(functools.partial(self._settle, message, exc),
+                                                identifier=f"refuse-{self.method_name}")
+            return
+        super().handle_message(body, message)
+
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
-        if exc_info is not None:
-            exc = exc_info[1]
-            if is_duplicate(exc):
-                exc_info = None  # a concurrent redelivery won the race: already handled
-            else:
-                try:
-                    self._dead_letter(message, exc)
-                except Exception:  # broker trouble: keep the message, it comes back
-                    log.exception("could not dead-letter %s; requeueing it",
-                                  message.delivery_info.get("routing_key"))
-                    self.queue_consumer.requeue_message(message)
-                    return result, exc_info
-        self.queue_consumer.ack_message(message)
+        if exc_info is not None and is_duplicate(exc_info[1]):
+            exc_info = None  # a concurrent redelivery won the race: already handled
+        self._settle(message, exc_info[1] if exc_info else None)
         return result, exc_info
+
+    def _settle(self, message, exc: BaseException | None) -> bool:
+        """Ack the message, dead-lettering it first if it failed; False if it was requeued."""
+        if exc is not None:
+            try:
+                self._dead_letter(message, exc)
+            except Exception:  # broker trouble: keep the message, it comes back
+                log.exception("could not dead-letter %s; requeueing it",
+                              message.delivery_info.get("routing_key"))
+                self.queue_consumer.requeue_message(message)
+                return False
+        self.queue_consumer.ack_message(message)
+        return True
 
     def _dead_letter(self, message, exc: BaseException) -> None:
         if isinstance(exc, SanxiangError):

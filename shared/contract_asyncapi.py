@@ -210,9 +210,39 @@ routing key, e.g. `{sample}`, persistent, with publisher confirms and `mandatory
 no queue is bound for yet is returned to the publisher and kept for replay, not lost. Bind
 your own durable queue per event type you handle and ack after processing. Each body is an
 envelope (contract, event_type, schema_version, message_id, occurred_at, agency, actor,
-ruleset, data) and the AMQP `message_id` property repeats the envelope's; delivery is at
-least once, so process each `message_id` once. A breaking change publishes
+ruleset, data, key_id, signature) and the AMQP `message_id` property repeats the envelope's;
+delivery is at least once, so process each `message_id` once. A breaking change publishes
 `<name>.v(N+1)` beside `<name>.vN` under its own routing key: bind each version you read.
+
+## Verifying an event before acting on it
+
+Anyone who may publish to the broker can put a message on `{s}.events`; only `{s}` holds the
+key its events are signed with. Act on an event only after all of these hold, in this order:
+
+1. The body is a JSON object with string members `key_id` and `signature`.
+2. `key_id` names one of `{s}`'s public event keys: the file
+   `public/events/{s}/<key_id>.pem` (an Ed25519 public key, PEM / SubjectPublicKeyInfo) of the
+   deployment's key root, given to you by the operator. Use `{s}`'s keys only, because the
+   exchange is `{s}.events`; a valid signature made with another service's key is a forgery.
+   `key_id` is the first 16 hex digits of the SHA-256 of the raw 32-byte public key.
+3. `signature` (base64url, no padding: 64 bytes) is an Ed25519 signature (RFC 8032) that
+   verifies with that key over the UTF-8 bytes of the RFC 8785 (JSON Canonicalization
+   Scheme) serialisation of the body with the member `signature` removed (`key_id` stays).
+   Envelopes hold strings, integers within ±(2^53 − 1), booleans, null, objects and arrays;
+   canonicalise the parsed JSON, not the bytes you received.
+4. `contract` is `{s}`, `event_type` is the routing key the message arrived under, the major
+   version in `schema_version` is the `N` of `.vN`, and `agency` is one you serve.
+
+The examples in this document are signed with an example key whose private half is public
+(so it proves nothing; it lets you test your verifier): key id `{m.EXAMPLE_EVENT_KEY.kid}`,
+public key exported beside the examples as `{m.EXAMPLE_EVENT_KEY_FILE}`:
+
+```
+{m.EXAMPLE_EVENT_KEY_PEM.strip()}
+```
+
+Sanxiang's own consumers refuse an event failing any check before any handling: it goes to
+their dead-letter queue with the reason, and is never marked as processed.
 
 This service handles events from other services:{consumes}
 """

@@ -58,6 +58,8 @@ def render(contract: Contract) -> dict[str, bytes]:
     for event in contract.events:
         files[f"schemas/event.{event.type}.json"] = to_json(m.event_schema(contract, event))
         files[f"examples/event.{event.type}.json"] = to_json(m.event_example(contract, event))
+    if contract.events:
+        files[m.EXAMPLE_EVENT_KEY_FILE] = m.EXAMPLE_EVENT_KEY_PEM.encode()
     for name, schema in contract.components:
         files[f"schemas/component.{name}.json"] = to_json(m.component_schema(contract, name, schema))
     files[ASYNCAPI_FILE] = to_yaml(contract_asyncapi.build(contract))

@@ -1,24 +1,39 @@
 """The JSON Schema and the example of every message a contract defines (RPC kwargs, RPC result,
 event envelope), plus the nameko RPC reply/error shapes. Examples use fixed ids and times so
-every export of an unchanged contract is byte-for-byte the same."""
+every export of an unchanged contract is byte-for-byte the same; example events are signed with
+a published example key (Ed25519 signatures are deterministic), so an implementer can test a
+verifier against them."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nameko.exceptions import serialize
 
 from shared.contract_jsonschema import DRAFT, schema_to_json
 from shared.contracts import Contract, Envelope, Event, Rpc, envelope
 from shared.errors import SanxiangError
+from shared.keys import SigningKey, key_id, public_key_pem
+from shared.signed_events import sign
 
 EXAMPLE_NAMESPACE = uuid.UUID("5a9c1f3e-6b1d-4c0e-9a57-3f1e2d7c8b40")
 EXAMPLE_OCCURRED_AT = datetime(2025, 1, 6, 9, 30, tzinfo=timezone(timedelta(hours=8)))
 EXAMPLE_AGENCY = "example-agency"
 EXAMPLE_ACTOR = {"id": "officer-0001", "role": "officer", "name": "张三"}
 EXAMPLE_RULESET = "example-agency@1"
+
+# The key the example events are signed with. Its private half is public (derived from this
+# text), so it proves nothing about who wrote an example: it exists only so that a verifier
+# can be tested against the examples. Its public half is exported as EXAMPLE_EVENT_KEY_FILE.
+_EXAMPLE_SEED = hashlib.sha256(b"sanxiang example event key - not a deployment key").digest()
+_example_private = Ed25519PrivateKey.from_private_bytes(_EXAMPLE_SEED)
+EXAMPLE_EVENT_KEY = SigningKey(_example_private, key_id(_example_private.public_key()), "example")
+EXAMPLE_EVENT_KEY_PEM = public_key_pem(_example_private)
+EXAMPLE_EVENT_KEY_FILE = f"examples/event-key.{EXAMPLE_EVENT_KEY.kid}.pem"
 
 
 def _b64(data: bytes) -> str:
@@ -82,7 +97,7 @@ def event_example(contract: Contract, event: Event) -> dict:
     body = envelope(contract, event.type, event.example, agency=EXAMPLE_AGENCY, actor=EXAMPLE_ACTOR,
                     ruleset=EXAMPLE_RULESET, message_id=example_id(contract.service, event.type),
                     occurred_at=EXAMPLE_OCCURRED_AT)
-    return json.loads(json.dumps(body))  # plain dicts: dump() hands back OrderedDicts
+    return json.loads(sign(body, EXAMPLE_EVENT_KEY))  # what a consumer receives
 
 
 def error_classes() -> dict[str, type[SanxiangError]]:

@@ -33,7 +33,8 @@ class ActorRef(StrictSchema):
 
 
 class Envelope(StrictSchema):
-    """What every event carries besides its data (DESIGN.md "Messages")."""
+    """What every event carries besides its data (DESIGN.md "Messages"), signed by its
+    producer (shared.signed_events)."""
     contract = fields.String(required=True, metadata={"description": "contract (service) name"})
     event_type = fields.String(required=True, validate=validate.Regexp(EVENT_TYPE.pattern),
                                metadata={"description": "event name with major version, e.g. case_opened.v1"})
@@ -48,6 +49,15 @@ class Envelope(StrictSchema):
     ruleset = fields.String(required=True, validate=validate.Regexp(RULESET_REF),
                             metadata={"description": "rule set id@version the fact was made under"})
     data = fields.Dict(required=True)
+    key_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{16}$"), metadata={
+        "description": "the producer's event key: public/events/<contract>/<key_id>.pem of the "
+                       "deployment's key root (first 16 hex digits of the SHA-256 of the raw "
+                       "Ed25519 public key)"})
+    signature = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{86}$"),
+                              metadata={"description": (
+                                  "Ed25519 signature, base64url without padding, over the UTF-8 "
+                                  "RFC 8785 (JCS) serialisation of this envelope without "
+                                  "`signature`")})
 
 
 class Deadline(StrictSchema):
@@ -158,7 +168,8 @@ def dump(schema: Schema | type[Schema], obj: Any, *, many: bool = False) -> Any:
 def envelope(contract: Contract, event_type: str, data: dict, *, agency: str, actor: dict,
              ruleset: str, message_id: str | None = None,
              occurred_at: datetime | None = None) -> dict:
-    """Build a validated event message (envelope + data dumped through the event schema)."""
+    """Build a validated, still unsigned event message (envelope + data dumped through the
+    event schema); the outbox signs it (shared.signed_events.sign)."""
     event = contract.event(event_type)
     body = {
         "contract": contract.service,

@@ -1,10 +1,16 @@
 """Transactional outbox: events are written in the same database transaction as the facts
 they announce, then relayed to `<service>.events` with publisher confirms and `mandatory`.
 A crash between commit and publish loses nothing; an event no queue is bound for yet is kept
-(state `unrouted`) and can be replayed once a consumer exists."""
+(state `unrouted`) and can be replayed once a consumer exists.
+
+Each event is signed when it is staged, by the service's own event key (loaded once in
+setup()), and stored as the signed envelope's canonical text; the relay publishes the stored
+text as is and never signs. A row stored unsigned (written before events were signed, or put
+into the table by anyone but the service) goes out unsigned and every consumer dead-letters
+it: signing at relay time would sign whatever is in the table, so write access to the
+database would be enough to have a forged event accepted."""
 from __future__ import annotations
 
-import json
 import logging
 import time
 from datetime import datetime, timezone
@@ -20,7 +26,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from shared.contracts import Contract, envelope
+from shared.errors import ValidationFailed
+from shared.keys import KeyStore, SigningKey
 from shared.schema import UtcDateTime
+from shared.signed_events import CanonicalError, sign
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +59,11 @@ OUTBOX_COLUMNS = ("message_id", "event_type", "body", "created_at", "state", "at
 class OutboxWriter:
     """Per-worker handle: stage events into the caller's transaction."""
 
-    def __init__(self, table: Table, contract: Contract, insert=None):
+    def __init__(self, table: Table, contract: Contract, insert=None, *, signer: SigningKey):
         self.table = table
         self._insert = insert if insert is not None else table.insert()
         self.contract = contract
+        self.signer = signer
         self.staged = 0
 
     def stage(self, session: Session, event_type: str, data: dict, *, agency: str, actor: dict,
@@ -71,10 +81,15 @@ class OutboxWriter:
         caller must insert the row or fail its transaction."""
         body = envelope(self.contract, event_type, data, agency=agency, actor=actor,
                         ruleset=ruleset, occurred_at=occurred_at)
+        try:
+            text = sign(body, self.signer)
+        except CanonicalError as exc:
+            # e.g. an integer no consumer's IEEE 754 double holds exactly: refused, not sent
+            raise ValidationFailed.from_messages({"data": [f"cannot be signed: {exc}"]},
+                                                 what=f"{event_type} data") from None
         self.staged += 1
         return body, {
-            "message_id": body["message_id"], "event_type": event_type,
-            "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+            "message_id": body["message_id"], "event_type": event_type, "body": text,
             "created_at": datetime.now(timezone.utc), "state": PENDING, "attempts": 0}
 
 
@@ -202,9 +217,13 @@ class Outbox(DependencyProvider):
         self._running = False
         self._writers: dict = {}
         self.publisher = None
+        self.signer: SigningKey | None = None
 
     def setup(self):
         self._insert = self.table.insert()
+        # the service's own key; a missing one is a ConfigurationError naming the file
+        self.signer = KeyStore.from_config(self.container.config).event_signing_key(
+            self.contract.service)
         self.exchange_name = f"{self.contract.service}.events"
         from kombu import Exchange
         self.exchange = Exchange(self.exchange_name, type="topic", durable=True,
@@ -232,7 +251,7 @@ class Outbox(DependencyProvider):
             self._wake.send(True)
 
     def get_dependency(self, worker_ctx):
-        writer = OutboxWriter(self.table, self.contract, self._insert)
+        writer = OutboxWriter(self.table, self.contract, self._insert, signer=self.signer)
         self._writers[worker_ctx] = writer
         return writer
 

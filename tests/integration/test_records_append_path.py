@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kombu import Connection, Exchange, Queue
 from sqlalchemy import func, select, text
 
@@ -18,7 +19,7 @@ from shared.actor import Actor
 from shared.contracts import load
 from shared.db import make_engine, migrate, open_db
 from shared.errors import Conflict
-from shared.keys import KeyStore
+from shared.keys import KeyStore, SigningKey, key_id
 from shared.outbox import PENDING, PUBLISHED, UNROUTED, ConfirmedPublisher, OutboxWriter, \
     relay_pending
 from shared.rules import Rules
@@ -27,6 +28,10 @@ AGENCY = "lingchuan-emergency"
 NOW = datetime(2025, 10, 9, 8, 0, tzinfo=timezone.utc)
 OFFICER = Actor(id="officer-1", role="officer", agency=AGENCY)
 HEAD = Actor(id="head-1", role="head", agency=AGENCY)
+
+
+_records_key = Ed25519PrivateKey.generate()
+RECORDS_KEY = SigningKey(_records_key, key_id(_records_key.public_key()), "records")
 
 
 @pytest.fixture
@@ -39,7 +44,7 @@ def records_db(db_url):
 
 def _deps(db):
     return {"db": db, "now": NOW, "actor": OFFICER,
-            "outbox": OutboxWriter(models.outbox, CONTRACT),
+            "outbox": OutboxWriter(models.outbox, CONTRACT, signer=RECORDS_KEY),
             "rules": Rules.from_config({"AGENCIES": {AGENCY: {"name": "陵川县应急管理局",
                                                               "ruleset": AGENCY}}})}
 
@@ -86,7 +91,7 @@ def test_a_head_moved_underneath_is_refused_and_nothing_is_written(records_db):
         locked = chain.load_case(s, case["id"], lock=True)
     stale = dict(locked)
     usecases.append_record(_note(case["id"], 1), **_deps(records_db))  # the head moves on
-    outbox = OutboxWriter(models.outbox, CONTRACT)
+    outbox = OutboxWriter(models.outbox, CONTRACT, signer=RECORDS_KEY)
 
     def counts():
         with records_db.read() as s:
@@ -142,7 +147,7 @@ def test_relay_publishes_a_batch_under_confirms_and_keeps_the_unrouted(records_d
     conn = Connection(rabbit_config["AMQP_URI"])
     tap = Queue(f"tap-{uuid.uuid4().hex[:8]}", exchange, routing_key="entry_appended.v1")
     tap(conn.default_channel).declare()
-    outbox = OutboxWriter(models.outbox, CONTRACT)
+    outbox = OutboxWriter(models.outbox, CONTRACT, signer=RECORDS_KEY)
     data = {"case_id": str(uuid.uuid4()), "case_no": "X", "seq": 2, "kind": "record",
             "record_type": "note", "stage": "initiation", "entry_hash": "a" * 64}
     with records_db.transaction() as s:
@@ -174,7 +179,7 @@ def test_relay_publishes_a_batch_under_confirms_and_keeps_the_unrouted(records_d
 
 
 def test_relay_keeps_events_pending_when_the_broker_is_unreachable(records_db):
-    outbox = OutboxWriter(models.outbox, CONTRACT)
+    outbox = OutboxWriter(models.outbox, CONTRACT, signer=RECORDS_KEY)
     with records_db.transaction() as s:
         outbox.stage(s, "stage_changed.v1", {
             "case_id": str(uuid.uuid4()), "case_no": "X", "from_stage": "initiation",

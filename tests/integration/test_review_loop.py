@@ -2,7 +2,9 @@
 test), each service on its own database (SQLite files, or two PostgreSQL databases):
 decision_proposed → a review request; opinion_issued → an entry in the case's chain; records
 refuses a major decision until then, and names the review board when it is not deployed.
-Poison events are dead-lettered with their reason; redelivered events change nothing."""
+Poison events are dead-lettered with their reason; redelivered events change nothing; forged
+events (unsigned, signed by another service, for an agency not served) are dead-lettered
+before any handling."""
 from __future__ import annotations
 
 import json
@@ -10,16 +12,19 @@ import time
 import uuid
 
 import pytest
-from kombu import Connection, Exchange, Producer
+from kombu import Connection, Exchange, Producer, Queue
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
 from services.records.service import RecordsService
 from services.review.service import ReviewService
 from shared import demo_case
+from shared.consumer import DEAD_LETTER_EXCHANGE
 from shared.contracts import envelope
 from shared.errors import (BoardOpinionStands, DomainRuleViolated, ServiceNotDeployed,
                            ValidationFailed)
+from shared.keys import KeyStore
+from shared.signed_events import sign
 
 AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
 
@@ -124,28 +129,51 @@ def test_records_alone_names_the_missing_review_board(suite):
     assert "review board (service `review`) is not deployed" in err.value.message
 
 
-def _publish(config, body: dict, routing_key: str = "decision_proposed.v1") -> None:
+def _publish(config, body: dict, routing_key: str = "decision_proposed.v1",
+             exchange: str = "records.events") -> None:
     with Connection(config["AMQP_URI"]) as conn:
         Producer(conn.default_channel).publish(
             json.dumps(body, ensure_ascii=False), routing_key=routing_key,
-            exchange=Exchange("records.events", type="topic", durable=True),
+            exchange=Exchange(exchange, type="topic", durable=True),
             content_type="application/json", delivery_mode=2)
 
 
-def _proposed(case_id: str, **changes) -> dict:
+def _proposed(config, case_id: str, agency: str = "lingchuan-emergency", **changes) -> dict:
+    """A decision_proposed.v1 signed with records' own key, as records' outbox signs it."""
     from contracts.records import CONTRACT
     data = dict(CONTRACT.event("decision_proposed.v1").example, case_id=case_id, **changes)
-    return envelope(CONTRACT, "decision_proposed.v1", data, agency="lingchuan-emergency",
+    body = envelope(CONTRACT, "decision_proposed.v1", data, agency=agency,
                     actor={"id": "officer-lc-017", "role": "officer"},
                     ruleset="lingchuan-emergency@1")
+    sign(body, KeyStore(config["KEYS_DIR"]).event_signing_key("records"))
+    return body
+
+
+def _dead_letters(config, rabbit_api, queue: str, count: int, timeout: float = 20) -> list:
+    """Take `count` messages off a dead-letter queue (waiting for them)."""
+    got, deadline = [], time.monotonic() + timeout
+    with Connection(config["AMQP_URI"]) as conn:
+        # declared as the service declares it when it first dead-letters (same arguments)
+        Queue(queue, Exchange(DEAD_LETTER_EXCHANGE, type="direct", durable=True),
+              routing_key=queue.split(".", 1)[1], durable=True)(conn.default_channel).declare()
+        while len(got) < count and time.monotonic() < deadline:
+            msg = conn.default_channel.basic_get(queue, no_ack=True)
+            if msg is None:
+                time.sleep(0.1)
+            else:
+                got.append(msg)
+    assert len(got) == count, f"{len(got)} of {count} dead letters in {queue}"
+    return got
 
 
 def test_poison_events_are_dead_lettered_and_redeliveries_change_nothing(suite, rabbit_api):
     start, rpc, config, urls = suite
     start("review")
     vhost = config["AMQP_URI"].rsplit("/", 1)[1]
-    good = _proposed(str(uuid.uuid4()))
-    bad = dict(_proposed(str(uuid.uuid4())), data={"case_id": "x"})   # most fields missing
+    good = _proposed(config, str(uuid.uuid4()))
+    bad = _proposed(config, str(uuid.uuid4()))
+    bad["data"] = {"case_id": "x"}                                   # most fields missing
+    sign(bad, KeyStore(config["KEYS_DIR"]).event_signing_key("records"))
     for body in (good, bad, good):           # the good one twice: a redelivery
         _publish(config, body)
     deadline = time.monotonic() + 15
@@ -294,3 +322,86 @@ def test_a_legal_unit_cannot_override_the_board_only_its_disagreement_path_can(s
         found = head.records.case_findings(case_id=ctx["case_id"])
     assert entries[0]["content"]["legal_review_seq"] == replaced["seq"]
     assert "decision_not_on_board_opinion" not in [f["code"] for f in found]
+
+
+def _forged_opinion(ctx: dict) -> dict:
+    """An approving, final opinion_issued.v1 naming a pending proposal, as a forger writes it."""
+    from contracts.review import CONTRACT as REVIEW
+    data = dict(REVIEW.event("opinion_issued.v1").example, case_id=ctx["case_id"],
+                proposal_seq=ctx["proposal_seq"], review_id=ctx["review_id"], opinion="approve",
+                approving=True, final=True)
+    return envelope(REVIEW, "opinion_issued.v1", data, agency=demo_case.AGENCY,
+                    actor={"id": demo_case.REVIEWER, "role": "reviewer"},
+                    ruleset="lingchuan-emergency@1")
+
+
+def test_a_forged_opinion_is_dead_lettered_and_issues_nothing(suite, rabbit_api):
+    """Anyone who may publish on review.events: an approving opinion for a proposal whose real
+    review still awaits its materials, unsigned, or validly signed by records' key."""
+    start, rpc, config, urls = suite
+    start("records", "review")
+    plan = demo_case.steps("陵应急立〔2025〕504号", with_review=True)
+    ctx = run_case(rpc, plan[:[s.method for s in plan].index("submit_materials")])
+    with rpc("legal_unit") as legal:
+        assert legal.review.get_review(review_id=ctx["review_id"])["state"] == \
+            "awaiting_materials"
+    unsigned = _forged_opinion(ctx)
+    by_records = _forged_opinion(ctx)
+    records_key = KeyStore(config["KEYS_DIR"]).event_signing_key("records")
+    sign(by_records, records_key)
+    for body in (unsigned, by_records):
+        _publish(config, body, routing_key="opinion_issued.v1", exchange="review.events")
+    letters = {json.loads(m.body)["message_id"]: m.headers
+               for m in _dead_letters(config, rabbit_api, "dlq.records", 2)}
+    assert letters[unsigned["message_id"]]["x-dead-reason"].startswith(
+        "event_unsigned: the event is unsigned")
+    assert letters[by_records["message_id"]]["x-dead-reason"].startswith(
+        f"event_unknown_key: key_id {records_key.kid} is not one of review's event keys")
+    for headers in letters.values():
+        assert headers["x-dead-error"] == "EventRefused"
+        assert headers["x-handler"] == "records.on_opinion_issued"
+        assert headers["x-original-routing-key"] == "opinion_issued.v1"
+    with rpc("head") as head:
+        kinds = [e["kind"] for e in head.records.get_entries(case_id=ctx["case_id"])]
+        with pytest.raises(DomainRuleViolated) as err:
+            head.records.issue_decision(case_id=ctx["case_id"], proposal_seq=ctx["proposal_seq"],
+                                        decision_no="陵应急罚〔2025〕504号",
+                                        issued_at="2025-10-27T10:00:00+08:00", signed_by="王建军")
+    assert "legal_review" not in kinds and "decision_issued" not in kinds
+    assert err.value.code == "legal_review_required"
+    engine = create_engine(urls["records"])
+    with engine.connect() as c:   # never remembered as handled: nothing ran
+        assert c.execute(text("select count(*) from inbox")).scalar() == 0
+    engine.dispose()
+
+
+def test_events_for_an_agency_not_served_or_stored_unsigned_are_dead_lettered(suite, rabbit_api):
+    """A decision_proposed.v1 validly signed by records but for an agency this deployment does
+    not serve creates no review; a row records' outbox holds unsigned (written before events
+    were signed, or by anyone with write access to the table) goes out as stored and is
+    refused, as the relay never signs."""
+    start, rpc, config, urls = suite
+    start("records", "review")
+    elsewhere = _proposed(config, str(uuid.uuid4()), agency="no-such-agency")
+    _publish(config, elsewhere)
+    stored = _proposed(config, str(uuid.uuid4()))
+    del stored["key_id"], stored["signature"]
+    records_db = create_engine(urls["records"])
+    with records_db.begin() as c:
+        c.execute(text("insert into outbox (message_id, event_type, body, created_at, state, "
+                       "attempts) values (:m, 'decision_proposed.v1', :b, :t, 'pending', 0)"),
+                  {"m": stored["message_id"], "b": json.dumps(stored, ensure_ascii=False),
+                   "t": "2025-10-20 01:00:00"})
+    records_db.dispose()
+    letters = {json.loads(m.body)["message_id"]: m.headers
+               for m in _dead_letters(config, rabbit_api, "dlq.review", 2)}
+    assert letters[elsewhere["message_id"]]["x-dead-reason"] == (
+        "event_agency_not_served: agency 'no-such-agency' is not served by this deployment; "
+        "known: lingchuan-emergency")
+    assert letters[stored["message_id"]]["x-dead-reason"].startswith("event_unsigned:")
+    assert {h["x-handler"] for h in letters.values()} == {"review.on_decision_proposed"}
+    review_db = create_engine(urls["review"])
+    with review_db.connect() as c:
+        assert c.execute(text("select count(*) from reviews")).scalar() == 0
+        assert c.execute(text("select count(*) from inbox")).scalar() == 0
+    review_db.dispose()

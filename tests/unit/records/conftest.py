@@ -45,7 +45,8 @@ class Env:
     def __init__(self, db, rules, keys):
         self.db = db
         self.rules = rules
-        self.outbox = OutboxWriter(models.outbox, CONTRACT)
+        self.outbox = OutboxWriter(models.outbox, CONTRACT,
+                                   signer=keys.event_signing_key("records"))
         self.signing_key = keys.checkpoint_key("records").key
         self.peers = NoReviewBoard()
         self.board = NoBoard()

@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from contracts.records import DECISION, PARTY
@@ -15,6 +16,7 @@ from services.review import models
 from shared.actor import Actor
 from shared.contracts import load
 from shared.db import make_engine, migrate, open_db
+from shared.keys import SigningKey, key_id
 from shared.outbox import OutboxWriter
 from shared.rules import Rules
 
@@ -27,11 +29,17 @@ AGENCIES = {
 }
 
 
+def event_key(service: str) -> SigningKey:
+    """A fresh event key of `service` (no key folder: nothing here verifies against it)."""
+    key = Ed25519PrivateKey.generate()
+    return SigningKey(key, key_id(key.public_key()), service)
+
+
 class Env:
     def __init__(self, db, rules):
         self.db = db
         self.rules = rules
-        self.outbox = OutboxWriter(models.outbox, CONTRACT)
+        self.outbox = OutboxWriter(models.outbox, CONTRACT, signer=event_key("review"))
         self.now = datetime(2025, 10, 20, 1, 0, tzinfo=timezone.utc)   # 09:00 CST, a Monday
 
     def deps(self):

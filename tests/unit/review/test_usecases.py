@@ -11,8 +11,9 @@ import pytest
 from contracts.records import CONTRACT as RECORDS
 from services.review import domain, opinions, queries, usecases
 from shared.contracts import envelope
+from shared.signed_events import sign
 from shared.errors import Conflict, DomainRuleViolated, Forbidden, ValidationFailed
-from tests.unit.review.conftest import ALWAYS, actor, material, request_payload
+from tests.unit.review.conftest import ALWAYS, actor, event_key, material, request_payload
 
 OFFICER = actor("officer", id="officer-1")
 HEAD = actor("head", id="head-1")
@@ -435,9 +436,14 @@ def proposed(major=True, seq=9):
                 participants=["head-lc-001"])
     if not major:
         data["fired"] = []
-    return envelope(RECORDS, "decision_proposed.v1", data, agency="lingchuan-emergency",
+    body = envelope(RECORDS, "decision_proposed.v1", data, agency="lingchuan-emergency",
                     actor={"id": "officer-lc-017", "role": "officer"},
                     ruleset="lingchuan-emergency@1")
+    sign(body, RECORDS_KEY)   # as records' outbox does; the handler verified it before
+    return body
+
+
+RECORDS_KEY = event_key("records")
 
 
 def test_decision_proposed_is_handled_once_per_message_id(env):
