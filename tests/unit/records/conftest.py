@@ -6,17 +6,20 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from contracts.records import CONTRACT
+from contracts.review import CONTRACT as REVIEW
 from services.records import decisions, models, queries, usecases
 from shared.actor import Actor
-from shared.contracts import load
+from shared.contracts import envelope, load
 from shared.db import make_engine, migrate, open_db
-from shared.keys import KeyStore, init_deployment
+from shared.keys import KeyStore, SigningKey, init_deployment, key_id
 from shared.outbox import OutboxWriter
 from shared.rules import Rules
 from shared.service import handle
+from shared.signed_events import sign
 
 AGENCIES = {
     "lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"},
@@ -137,3 +140,21 @@ def outbox_states(env) -> dict[tuple[str, str], set[str]]:
             event = json.loads(body)
             out.setdefault((event["agency"], event["event_type"]), set()).add(state)
     return out
+
+
+# The review board's event key in these tests: its opinions reach the record keeper's handler
+# already verified (the handler's gate, shared.consumer), so any key of "review" will do.
+_review_key = Ed25519PrivateKey.generate()
+REVIEW_KEY = SigningKey(_review_key, key_id(_review_key.public_key()), "review")
+
+
+def review_opinion(ctx: dict, **changes) -> dict:
+    """review.opinion_issued.v1 on the proposal of `ctx`, signed as the board's outbox signs
+    it; `changes` replace fields of the contract's example data."""
+    data = dict(REVIEW.event("opinion_issued.v1").example, case_id=ctx["case_id"],
+                proposal_seq=ctx["proposal_seq"], **changes)
+    body = envelope(REVIEW, "opinion_issued.v1", data, agency="lingchuan-emergency",
+                    actor={"id": "reviewer-lc-003", "role": "reviewer", "name": "李某"},
+                    ruleset="lingchuan-emergency@1")
+    sign(body, REVIEW_KEY)
+    return body

@@ -18,11 +18,11 @@ from services.records.models import entries
 from services.review import queries as review_queries
 from services.review import usecases as review_usecases
 from shared.actor import Actor
-from shared.contracts import dump, envelope, load
+from shared.contracts import dump, load
 from shared.db import make_engine, migrate, open_db
 from shared.errors import (BoardOpinionStands, BoardReviewPending, DomainRuleViolated,
                            ValidationFailed)
-from tests.unit.records.conftest import access_log_rows, actor, as_service, call
+from tests.unit.records.conftest import access_log_rows, actor, as_service, call, review_opinion
 from tests.unit.records.test_usecases import run_demo
 
 OTHER_REVIEW = "7d0c1b2a-0000-4000-8000-000000000001"
@@ -30,11 +30,7 @@ OTHER_REVIEW = "7d0c1b2a-0000-4000-8000-000000000001"
 
 def board_opinion(env, ctx, **changes) -> int:
     """review.opinion_issued.v1 as the board publishes it, consumed by the record keeper."""
-    data = dict(REVIEW.event("opinion_issued.v1").example, case_id=ctx["case_id"],
-                proposal_seq=ctx["proposal_seq"], **changes)
-    body = envelope(REVIEW, "opinion_issued.v1", data, agency="lingchuan-emergency",
-                    actor={"id": "reviewer-lc-003", "role": "reviewer", "name": "李某"},
-                    ruleset="lingchuan-emergency@1")
+    body = review_opinion(ctx, **changes)
     return decisions.record_review_opinion(body, db=env.db, outbox=env.outbox,
                                            rules=env.rules, now=env.now)
 

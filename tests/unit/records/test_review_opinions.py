@@ -4,32 +4,16 @@ owed) does not open the gate, the final one does, and an invalid event is refuse
 from __future__ import annotations
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
-from contracts.review import CONTRACT as REVIEW
 from services.records import decisions
 from services.records.models import entries, inbox
-from shared.contracts import envelope
-from shared.keys import SigningKey, key_id
-from shared.signed_events import sign
 from shared.errors import DomainRuleViolated, ValidationFailed
-from tests.unit.records.conftest import actor
+from tests.unit.records.conftest import actor, review_opinion
 from tests.unit.records.test_usecases import call, run_demo
 
 
-def opinion(ctx, **changes) -> dict:
-    data = dict(REVIEW.event("opinion_issued.v1").example, case_id=ctx["case_id"],
-                proposal_seq=ctx["proposal_seq"], **changes)
-    body = envelope(REVIEW, "opinion_issued.v1", data, agency="lingchuan-emergency",
-                    actor={"id": "reviewer-lc-003", "role": "reviewer", "name": "李某"},
-                    ruleset="lingchuan-emergency@1")
-    sign(body, REVIEW_KEY)   # as review's outbox does; the handler verified it before
-    return body
-
-
-_review_key = Ed25519PrivateKey.generate()
-REVIEW_KEY = SigningKey(_review_key, key_id(_review_key.public_key()), "review")
+opinion = review_opinion
 
 
 def issue(env, ctx):
