@@ -63,7 +63,7 @@ def test_the_reply_channel_is_not_in_confirm_mode(echo, rabbit_config, rabbit_ap
     for n in range(100):
         assert echo.echo(n) == n
     vhost = urlparse(rabbit_config["AMQP_URI"]).path[1:] or "/"
-    deadline = time.monotonic() + 15  # the management API's statistics lag
+    deadline = time.monotonic() + 45  # the management API's statistics lag, more under load
     while True:
         channels = rabbit_api.get(f"vhosts/{quote(vhost, safe='')}/channels")
         channels.raise_for_status()
