@@ -271,6 +271,9 @@ def start_service(workdir: Path, *, amqp_uri: str, db_url: str, keys_dir: Path,
                   max_workers: int = 10) -> Proc:
     """The records service in its own process, as production runs it: `python -m nameko run`
     (which monkey-patches with eventlet, psycopg2 included)."""
+    from shared.keys import init_deployment
+    # the deployment's keys, as `sanxiang keys init` makes them (none is overwritten)
+    init_deployment(keys_dir, ["records", "review"], checkpoint_signers=["records"])
     config = write_config(workdir / "config.yml", amqp_uri=amqp_uri, db_url=db_url,
                           keys_dir=keys_dir, max_workers=max_workers)
     # SANXIANG_BENCH_LAUNCHER: a Python file to start instead of `-m nameko` (it must end by

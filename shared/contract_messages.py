@@ -116,10 +116,18 @@ def rpc_errors(rpc: Rpc) -> list[tuple[str, type[SanxiangError] | None]]:
     """(code, class) for each error the RPC declares; the class is None if none is imported."""
     known = error_classes()
     out = []
-    for name in rpc.errors:
+    for name in rpc.errors + _always(rpc):
         cls = known.get(name)
         out.append((cls.code if cls else name, cls))
     return out
+
+
+def _always(rpc: Rpc) -> tuple[str, ...]:
+    """What every entrypoint that takes an actor token may answer, whatever the method
+    declares (shared.service.handle): a missing or bad token, a role or agency refused."""
+    if is_open(rpc):
+        return ()
+    return tuple(code for code in ("unauthenticated", "forbidden") if code not in rpc.errors)
 
 
 def error_reply_example(code: str, cls: type[SanxiangError] | None) -> dict:

@@ -184,3 +184,41 @@ def token_issuer(keys_dir):
     from shared.keys import KeyStore
 
     return TokenIssuer(KeyStore(keys_dir).token_issuer_key())
+
+
+def _raw_rpc(amqp_uri: str, service: str, method: str, kwargs: dict, token: str | None, *,
+             reply_prefix: str = "reply-", timeout: float = 20.0) -> dict:
+    """One RPC the way a system in any language makes it (README "Calling the RPC API"):
+    JSON to exchange nameko-rpc, a reply queue bound by its own name, the actor token in
+    header nameko.actor_token. Returns the reply's body, {"result": ..., "error": ...}."""
+    import json
+    import time
+
+    from kombu import Connection, Exchange, Queue
+
+    with Connection(amqp_uri) as conn:
+        # declared by the services; a caller with least rights may not declare it
+        exchange = Exchange("nameko-rpc", type="topic", no_declare=True)
+        reply_name = f"{reply_prefix}{uuid.uuid4()}"
+        reply = Queue(reply_name, exchange, routing_key=reply_name, exclusive=True,
+                      auto_delete=True)
+        reply(conn.default_channel).declare()
+        correlation = str(uuid.uuid4())
+        conn.Producer().publish(
+            json.dumps({"args": [], "kwargs": kwargs}, ensure_ascii=False), exchange=exchange,
+            routing_key=f"{service}.{method}", reply_to=reply_name, correlation_id=correlation,
+            content_type="application/json",
+            headers={"nameko.actor_token": token} if token is not None else {})
+        bound, msg, deadline = reply(conn.default_channel), None, time.monotonic() + timeout
+        while msg is None and time.monotonic() < deadline:
+            msg = bound.get(no_ack=True) or time.sleep(0.05)
+        assert msg is not None, f"no reply to {service}.{method}"
+        assert msg.properties["correlation_id"] == correlation
+        return json.loads(msg.body)
+
+
+@pytest.fixture
+def raw_rpc():
+    """raw_rpc(amqp_uri, service, method, kwargs, token, reply_prefix="reply-") -> reply body:
+    an RPC over plain AMQP, as a non-Python caller makes it."""
+    return _raw_rpc

@@ -24,7 +24,6 @@ from pathlib import Path
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from kombu import Connection, Exchange, Producer, Queue
 from sqlalchemy import create_engine, text
 
 from contracts.review import CONTRACT as REVIEW_CONTRACT
@@ -41,29 +40,6 @@ AGENCIES = {LC: {"name": "陵川县应急管理局", "ruleset": LC},
             QY: {"name": "沁源县能源局", "ruleset": QY}}
 
 
-def raw_call(config, service: str, method: str, kwargs: dict, token: str | None) -> dict:
-    """One RPC the way any language makes it (README "Calling the RPC API"): the reply's body
-    as decoded JSON, {"result": ..., "error": ...}."""
-    with Connection(config["AMQP_URI"]) as conn:
-        exchange = Exchange("nameko-rpc", type="topic", durable=True)
-        reply_name = f"reply-{uuid.uuid4()}"
-        reply = Queue(reply_name, exchange, routing_key=reply_name, exclusive=True,
-                      auto_delete=True)
-        reply(conn.default_channel).declare()
-        correlation = str(uuid.uuid4())
-        Producer(conn.default_channel).publish(
-            json.dumps({"args": [], "kwargs": kwargs}, ensure_ascii=False), exchange=exchange,
-            routing_key=f"{service}.{method}", reply_to=reply_name, correlation_id=correlation,
-            content_type="application/json",
-            headers={"nameko.actor_token": token} if token is not None else {})
-        bound, msg, deadline = reply(conn.default_channel), None, time.monotonic() + 20
-        while msg is None and time.monotonic() < deadline:
-            msg = bound.get(no_ack=True) or time.sleep(0.05)
-        assert msg is not None, f"no reply to {service}.{method}"
-        assert msg.properties["correlation_id"] == correlation
-        return json.loads(msg.body)
-
-
 def rows(db_url: str, sql: str, **params) -> list[tuple]:
     engine = create_engine(db_url)
     try:
@@ -74,12 +50,12 @@ def rows(db_url: str, sql: str, **params) -> list[tuple]:
 
 
 @pytest.fixture
-def records(container_factory, rabbit_config, db_url, keys_dir, token_issuer):
+def records(container_factory, rabbit_config, db_url, keys_dir, token_issuer, raw_rpc):
     config = dict(rabbit_config, DATABASE_URL=db_url, KEYS_DIR=keys_dir, AGENCIES=AGENCIES)
     container_factory(RecordsService, config).start()
 
     def call(method, token, **kwargs):
-        return raw_call(config, "records", method, kwargs, token)
+        return raw_rpc(config["AMQP_URI"], "records", method, kwargs, token)
 
     def token(role="officer", agency=LC, **kw):
         return token_issuer.issue(actor_id=kw.pop("actor_id", f"{role}-{agency[:2]}"),
@@ -292,12 +268,12 @@ def test_a_token_minted_by_node_is_accepted_over_rpc(records, keys_dir):
 
 
 @pytest.fixture
-def review(container_factory, rabbit_config, db_url, keys_dir, token_issuer):
+def review(container_factory, rabbit_config, db_url, keys_dir, token_issuer, raw_rpc):
     config = dict(rabbit_config, DATABASE_URL=db_url, KEYS_DIR=keys_dir, AGENCIES=AGENCIES)
     container_factory(ReviewService, config).start()
 
     def call(method, token, **kwargs):
-        return raw_call(config, "review", method, kwargs, token)
+        return raw_rpc(config["AMQP_URI"], "review", method, kwargs, token)
 
     return call, db_url
 

@@ -100,7 +100,7 @@ def test_a_service_user_cannot_delete_another_services_exchange_or_tap_all_calls
 
 def test_an_outside_caller_calls_and_reads_its_reply_and_nothing_else(
         users, container_factory, rabbit_config, tmp_path, db_url, keys_dir,
-        token_issuer):
+        token_issuer, raw_rpc):
     uris, caller = users
     keys = keys_dir
     config = dict(rabbit_config, AMQP_URI=uris["records"], DATABASE_URL=db_url, KEYS_DIR=keys,
@@ -128,23 +128,9 @@ def test_an_outside_caller_calls_and_reads_its_reply_and_nothing_else(
     # what it may do: the call README's "Calling the RPC API" describes
     token = token_issuer.issue(
         actor_id="case-system", role="officer", agency="lingchuan-emergency")
-    with Connection(uri) as conn:
-        rpc_exchange = Exchange("nameko-rpc", type="topic", no_declare=True)
-        reply_name = f"{broker.caller_prefix(user)}{uuid.uuid4()}"
-        reply = Queue(reply_name, rpc_exchange, routing_key=reply_name, exclusive=True,
-                      auto_delete=True)
-        reply(conn.default_channel).declare()
-        correlation = str(uuid.uuid4())
-        body = {"args": [], "kwargs": demo_case.steps("陵应急立〔2025〕90号")[0].payload({})}
-        conn.Producer().publish(
-            json.dumps(body, ensure_ascii=False), exchange=rpc_exchange,
-            routing_key="records.open_case", reply_to=reply_name, correlation_id=correlation,
-            content_type="application/json", headers={"nameko.actor_token": token})
-        bound, msg, deadline = reply(conn.default_channel), None, time.monotonic() + 15
-        while msg is None and time.monotonic() < deadline:
-            msg = bound.get(no_ack=True) or time.sleep(0.05)
-    assert msg is not None and msg.properties["correlation_id"] == correlation
-    answer = json.loads(msg.body)
+    answer = raw_rpc(uri, "records", "open_case",
+                     demo_case.steps("陵应急立〔2025〕90号")[0].payload({}), token,
+                     reply_prefix=broker.caller_prefix(user))
     assert answer["error"] is None, answer["error"]
     assert answer["result"]["head_seq"] == 1
 

@@ -164,27 +164,12 @@ def test_event_nobody_listens_for_is_kept_and_can_be_replayed(records):
     engine.dispose()
 
 
-def test_raw_amqp_call_as_the_asyncapi_document_describes(records, tmp_path, token_issuer):
+def test_raw_amqp_call_as_the_asyncapi_document_describes(records, token_issuer, raw_rpc):
     """What a Java or Go system does: publish JSON to nameko-rpc, read the reply queue."""
     config, _, _ = records
     token = token_issuer.issue(
         actor_id="java-client", role="officer", agency="lingchuan-emergency")
-    with Connection(config["AMQP_URI"]) as conn:
-        rpc_exchange = Exchange("nameko-rpc", type="topic", durable=True)
-        reply_name = f"reply-{uuid.uuid4()}"
-        reply = Queue(reply_name, rpc_exchange, routing_key=reply_name, exclusive=True,
-                      auto_delete=True)
-        reply(conn.default_channel).declare()
-        correlation = str(uuid.uuid4())
-        body = {"args": [], "kwargs": demo_case.steps("陵应急立〔2025〕80号")[0].payload({})}
-        Producer(conn.default_channel).publish(
-            json.dumps(body, ensure_ascii=False), exchange=rpc_exchange,
-            routing_key="records.open_case", reply_to=reply_name, correlation_id=correlation,
-            content_type="application/json", headers={"nameko.actor_token": token})
-        bound, msg, deadline = reply(conn.default_channel), None, time.monotonic() + 15
-        while msg is None and time.monotonic() < deadline:
-            msg = bound.get(no_ack=True) or time.sleep(0.05)
-        assert msg is not None and msg.properties["correlation_id"] == correlation
-        answer = json.loads(msg.body)
-        assert answer["error"] is None
-        assert answer["result"]["stage"] == "initiation" and answer["result"]["head_seq"] == 1
+    answer = raw_rpc(config["AMQP_URI"], "records", "open_case",
+                     demo_case.steps("陵应急立〔2025〕80号")[0].payload({}), token)
+    assert answer["error"] is None
+    assert answer["result"]["stage"] == "initiation" and answer["result"]["head_seq"] == 1
