@@ -9,7 +9,7 @@ What a service ``S`` touches on the broker (nameko 2.14 and shared/):
 - Events it emits: the outbox declares and publishes to ``S.events``.
 - Events it consumes (``<source>.<event_type>`` from its contract's ``consumes``): queues
   ``evt-<source>-<event_type>--S.<method>`` bound to ``<source>.events``; failures go to the
-  direct exchange ``sanxiang.dead-letter`` and the queue ``dlq.S``.
+  topic exchange ``sanxiang.dead-letters`` and the queue ``dlq.S``, routing key ``S``.
 - Peers and health: passive declares of ``rpc-<peer>``, which need no permission.
 
 RabbitMQ's rules: declaring or deleting needs *configure* on the name; publishing needs
@@ -27,10 +27,11 @@ cannot bind ``#`` and read every call and its actor token), and on a source's ev
 exchange only the event types it consumes.
 
 Left to configure because nameko declares them on start, and therefore also deletable by
-every service: ``nameko-rpc`` and ``sanxiang.dead-letter`` (a deletion is an outage until a
-service restarts, never a forged or read message). And since the dead-letter exchange is a
-direct exchange (topic permissions do not apply), a service could bind one of its own queues
-to it with another service's key and see that service's dead letters.
+every service: ``nameko-rpc`` and ``sanxiang.dead-letters`` (a deletion is an outage until a
+service restarts, never a forged or read message). The dead-letter exchange is a topic exchange
+so that topic permissions hold there too: a service publishes and binds only its own name as
+the routing key, so it can neither read another service's dead letters (which hold their
+events' bodies) nor put one in another service's queue.
 """
 from __future__ import annotations
 
@@ -102,6 +103,7 @@ def service_grant(service: str, consumes: Iterable[str] = ()) -> Grant:
         queues.append(rf"dlq\.{s}")
         exchanges.append(re.escape(DEAD_LETTER_EXCHANGE))
         bind_from.append(re.escape(DEAD_LETTER_EXCHANGE))
+        topics.append((DEAD_LETTER_EXCHANGE, f"^{s}$", f"^{s}$"))
         for src in sorted({src for src, _ in consumed}):
             bind_from.append(re.escape(events_exchange(src)))
             types = sorted(re.escape(et) for s2, et in consumed if s2 == src)
@@ -140,7 +142,7 @@ def contract_consumes(services: Iterable[str]) -> dict[str, tuple[str, ...]]:
 
 def exchanges(services: Iterable[str]) -> list[tuple[str, str]]:
     """(name, type) of every exchange the services use, declared before they start."""
-    out = [(RPC_EXCHANGE, "topic"), (DEAD_LETTER_EXCHANGE, "direct")]
+    out = [(RPC_EXCHANGE, "topic"), (DEAD_LETTER_EXCHANGE, "topic")]
     out += [(events_exchange(s), "topic") for s in services]
     return out
 

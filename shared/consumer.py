@@ -10,8 +10,9 @@ the event type it was routed under, of a schema version of that major version, a
 agency this deployment serves. A message failing any of these is refused: dead-lettered with
 the reason, never handled, never remembered in the inbox.
 
-Dead letters go to the durable queue ``dlq.<service>`` through the direct exchange
-``sanxiang.dead-letter`` (routing key = service name), with headers naming the original
+Dead letters go to the durable queue ``dlq.<service>`` through the topic exchange
+``sanxiang.dead-letters`` (routing key = service name; a topic exchange, so that a broker user's
+topic permissions confine each service to its own dead letters), with headers naming the original
 exchange, routing key, handler and error. Operators see them in the management UI and can
 move them back to ``<source>.events`` once the cause is fixed."""
 from __future__ import annotations
@@ -39,7 +40,7 @@ from shared.signed_events import EventRefused, verify
 
 log = logging.getLogger(__name__)
 
-DEAD_LETTER_EXCHANGE = "sanxiang.dead-letter"
+DEAD_LETTER_EXCHANGE = "sanxiang.dead-letters"
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -157,7 +158,7 @@ class DeadLetterEventHandler(EventHandler):
         super().setup()
         self.gate = EventGate.from_config(self.source_service, self.container.config)
         service = self.container.service_name
-        self.dead_letter_exchange = Exchange(DEAD_LETTER_EXCHANGE, type="direct", durable=True)
+        self.dead_letter_exchange = Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True)
         self.dead_letter_queue = Queue(f"dlq.{service}", exchange=self.dead_letter_exchange,
                                        routing_key=service, durable=True)
         self.dead_letter_publisher = Publisher(

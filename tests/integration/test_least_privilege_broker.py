@@ -84,6 +84,25 @@ def test_a_service_user_cannot_publish_another_services_events(users):
     assert _refused(err), err.value
 
 
+def test_a_service_reads_and_writes_only_its_own_dead_letters(users):
+    """Dead letters hold the refused events' bodies: records may neither bind its queue to
+    review's dead letters nor put one into review's dead-letter queue."""
+    from shared.consumer import DEAD_LETTER_EXCHANGE
+    uris, _ = users
+    dead = Exchange(DEAD_LETTER_EXCHANGE, type="topic", no_declare=True)
+    with Connection(uris["records"]) as conn:
+        Queue("dlq.records", dead, routing_key="records", durable=True)(
+            conn.default_channel).declare()                              # its own: allowed
+    with Connection(uris["records"]) as conn:
+        with pytest.raises(AccessRefused):
+            Queue("dlq.records", dead, routing_key="review", durable=True)(
+                conn.default_channel).declare()
+    _publish(uris["records"], DEAD_LETTER_EXCHANGE, "records")           # its own: allowed
+    with pytest.raises((AccessRefused, OperationalError)) as err:
+        _publish(uris["records"], DEAD_LETTER_EXCHANGE, "review")
+    assert _refused(err), err.value
+
+
 def test_a_service_user_cannot_delete_another_services_exchange_or_tap_all_calls(users):
     uris, _ = users
     with Connection(uris["records"]) as conn:

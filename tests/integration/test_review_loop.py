@@ -154,7 +154,7 @@ def _dead_letters(config, rabbit_api, queue: str, count: int, timeout: float = 2
     got, deadline = [], time.monotonic() + timeout
     with Connection(config["AMQP_URI"]) as conn:
         # declared as the service declares it when it first dead-letters (same arguments)
-        Queue(queue, Exchange(DEAD_LETTER_EXCHANGE, type="direct", durable=True),
+        Queue(queue, Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True),
               routing_key=queue.split(".", 1)[1], durable=True)(conn.default_channel).declare()
         while len(got) < count and time.monotonic() < deadline:
             msg = conn.default_channel.basic_get(queue, no_ack=True)
