@@ -3,13 +3,18 @@ service with its compose/<service>/config.yml, SQLite files and keys under one d
 local RabbitMQ. The same config files work with plain `nameko run` (and in compose)."""
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
 # Every service the suite knows, in start order; only those whose package is installed run.
@@ -31,6 +36,9 @@ def register(sub) -> None:
                    help=f"comma-separated, of: {', '.join(SERVICES)} (default: all)")
     p.add_argument("--data", default=os.environ.get("SANXIANG_DATA", ".data"),
                    help="folder for SQLite files and keys (default .data)")
+    p.add_argument("--shared-broker-login", action="store_true",
+                   help="every service connects with AMQP_URI's login (default: each its own "
+                        "broker user with least rights, made through the management API)")
     p.set_defaults(func=main)
 
 
@@ -62,21 +70,88 @@ def parse_services(text: str) -> list[str]:
     return names
 
 
-def start(names: list[str], data: str | Path, log_dir: Path | None = None) -> list[subprocess.Popen]:
-    """Start one nameko process per service; output goes to log_dir/<service>.log if given."""
+def start(names: list[str], data: str | Path, log_dir: Path | None = None, *,
+          own_logins: bool = True) -> list[subprocess.Popen]:
+    """Start one nameko process per service; output goes to log_dir/<service>.log if given.
+    With `own_logins` each service connects as its own broker user (broker_logins)."""
     env = embedded_env(data)
     # the record keeper knows whether the review board is part of what runs here, so a
     # board restarting for a moment never lets a legal unit's entry by hand slip in
     env.setdefault("REVIEW_BOARD", "required" if "review" in names else "absent")
     Path(data).mkdir(parents=True, exist_ok=True)
     ensure_keys(env["SANXIANG_KEYS"])
+    logins = broker_logins(env["AMQP_URI"], names, data) if own_logins else None
     procs = []
     for name in names:
         cmd = [sys.executable, "-m", "nameko", "run", "--config",
                str(ROOT / "compose" / name / "config.yml"), SERVICES[name]]
         out = open(Path(log_dir) / f"{name}.log", "ab") if log_dir else None
-        procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=out))
+        child = env
+        if logins is not None:
+            # its own broker user; the exchanges were declared by the setup, which the
+            # user may bind to but not (re)declare
+            child = dict(env, AMQP_URI=logins.uris[name], DECLARE_EVENT_EXCHANGES="false")
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=child, stdout=out, stderr=out)
+        if logins is not None:
+            proc.sanxiang_logout = functools.partial(logins.remove, name)
+        procs.append(proc)
     return procs
+
+
+@dataclass
+class BrokerLogins:
+    """The services' own broker users on the local broker (shared.broker's rights), made by
+    `sanxiang run` as compose's rabbitmq-init makes them; removed when their service stops."""
+    management: object
+    users: dict[str, str]
+    uris: dict[str, str]
+
+    def remove(self, service: str) -> None:
+        try:
+            self.management.delete_user(self.users[service])
+        except Exception as exc:  # the broker went away first: nothing to clean up there
+            print(f"sanxiang: could not remove broker user {self.users[service]}: {exc}",
+                  file=sys.stderr)
+
+
+def broker_logins(amqp_uri: str, names: list[str], data: str | Path) -> BrokerLogins | None:
+    """Give each service its own broker user with least rights on the vhost of `amqp_uri`,
+    whose login must be an administrator's (the local broker's guest is). Passwords are kept
+    in <data>/broker/ (owner-only); user names carry a digest of the data folder and vhost, so
+    two runs on one broker never share a user. None — services share `amqp_uri`'s login, and
+    say so — when the management API does not answer."""
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    from shared import broker
+
+    parts = urlsplit(amqp_uri)
+    vhost = unquote(parts.path[1:]) or "/"
+    api = os.environ.get("RABBITMQ_API") or f"http://{parts.hostname or '127.0.0.1'}:15672/api"
+    mgmt = broker.Management(api, unquote(parts.username or "guest"),
+                             unquote(parts.password or "guest"), timeout=5)
+    try:
+        mgmt.call("GET", "overview")
+    except Exception as exc:
+        print(f"sanxiang: the broker's management API ({api}) did not answer ({exc}); the "
+              "services share one broker login", file=sys.stderr)
+        return None
+    folder = Path(data) / "broker"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    digest = hashlib.sha256(f"{Path(data).resolve()}|{vhost}".encode()).hexdigest()[:8]
+    users, passwords, uris = {}, {}, {}
+    for name in names:
+        users[name] = f"sanxiang-{digest}-{name}"
+        path = folder / f"{name}.password"
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(24))
+        passwords[name] = path.read_text().strip()
+        netloc = f"{quote(users[name], safe='')}:{passwords[name]}@{parts.hostname}" + (
+            f":{parts.port}" if parts.port else "")
+        uris[name] = urlunsplit(parts._replace(netloc=netloc))
+    broker.setup_services(mgmt, vhost, {n: (users[n], passwords[n]) for n in names})
+    return BrokerLogins(mgmt, users, uris)
 
 
 def stop(procs: list[subprocess.Popen], timeout: float = 15) -> None:
@@ -89,6 +164,10 @@ def stop(procs: list[subprocess.Popen], timeout: float = 15) -> None:
             proc.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+        logout = getattr(proc, "sanxiang_logout", None)
+        if logout is not None:
+            logout()
 
 
 def _interrupt(signum, frame):
@@ -99,7 +178,7 @@ def main(args) -> int:
     names = parse_services(args.services)
     # SIGTERM (docker stop, systemd, a test) must stop the children too, not orphan them
     signal.signal(signal.SIGTERM, _interrupt)
-    procs = start(names, args.data)
+    procs = start(names, args.data, own_logins=not args.shared_broker_login)
     print(f"sanxiang: running {', '.join(names)} (data in {Path(args.data).resolve()}); "
           "Ctrl-C stops", flush=True)
     try:

@@ -4,6 +4,7 @@ the demo case through it exactly as a user would."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -78,7 +79,7 @@ def test_demo_runs_against_the_running_suite(services, vhost, make_pg_database, 
     assert suite.returncode == 0, output
 
 
-def test_demo_starts_the_suite_itself_when_none_runs(vhost, tmp_path):
+def test_demo_starts_the_suite_itself_when_none_runs(vhost, tmp_path, rabbit_api):
     env = dict(os.environ, AMQP_URI=f"pyamqp://guest:guest@127.0.0.1:5672/{quote(vhost, safe='')}")
     started = time.monotonic()
     demo = subprocess.run([sys.executable, "-m", "shared.cli", "demo", "--data", str(tmp_path)],
@@ -92,3 +93,12 @@ def test_demo_starts_the_suite_itself_when_none_runs(vhost, tmp_path):
     assert len(list((keys / "public" / "token").glob("*.pem"))) == 1
     assert (keys / "private" / "records" / "checkpoint.ed25519.pem").exists()
     assert time.monotonic() - started < 120
+    # each service ran as its own broker user with least rights, removed when it stopped
+    seen = set()
+    for name in ("records", "review"):
+        log = (tmp_path / "logs" / f"{name}.log").read_text("utf-8")
+        found = re.search(rf"Connected to amqp://(sanxiang-[0-9a-f]{{8}}-{name}):", log)
+        assert found, log[-2000:]
+        seen.add(found.group(1))
+        assert (tmp_path / "broker" / f"{name}.password").stat().st_mode & 0o077 == 0
+    assert not seen & {u["name"] for u in rabbit_api.get("users").json()}
