@@ -113,7 +113,7 @@ def grant_service_role(engine: Engine, role: str, updates: tuple[str, ...]) -> N
         for statement in (
                 f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {r}",
                 f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {r}",
-                f"REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+                "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
                 f"REVOKE CREATE ON SCHEMA public FROM {r}",
                 f"GRANT USAGE ON SCHEMA public TO {r}",
                 f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO {r}",

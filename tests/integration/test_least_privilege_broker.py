@@ -3,9 +3,7 @@ service's user cannot forge another service's events, an outside caller can only
 read its own replies, and the records + review loop runs with each service as its own user."""
 from __future__ import annotations
 
-import json
 import secrets
-import time
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 

@@ -8,14 +8,14 @@ import time
 import uuid
 
 import pytest
-from kombu import Connection, Exchange, Producer, Queue
+from kombu import Connection, Exchange, Queue
 from nameko.exceptions import IncorrectSignature
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import create_engine, text
 
 from services.records.service import RecordsService
 from shared import demo_case
-from shared.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from shared.errors import NotFound, Unauthenticated, ValidationFailed
 
 AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"},
             "qinyuan-energy": {"name": "沁源县能源局", "ruleset": "qinyuan-energy"}}

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from contracts.records import CONTRACT
 from contracts.review import CONTRACT as REVIEW
 from services.records import decisions, models, queries, usecases
+from shared import demo_case
 from shared.actor import Actor
 from shared.contracts import envelope, load
 from shared.db import make_engine, migrate, open_db
@@ -158,3 +159,16 @@ def review_opinion(ctx: dict, **changes) -> dict:
                     ruleset="lingchuan-emergency@1")
     sign(body, REVIEW_KEY)
     return body
+
+
+def demo_until(env, until: str) -> str:
+    """The demo case up to (not including) the first step calling `until`, the steps the
+    demo expects refused left out; its case id."""
+    ctx: dict = {"decision_no": "陵应急罚〔2025〕31号"}
+    for step in demo_case.steps("陵应急立〔2025〕31号", with_review=False):
+        if step.method == until:
+            break
+        if not step.expect_error:
+            demo_case.remember(ctx, step, call(env, step.method, step.payload(ctx),
+                                               actor(step.role)))
+    return ctx["case_id"]

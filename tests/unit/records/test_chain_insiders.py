@@ -10,21 +10,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from services.records import domain, models, queries, usecases
-from shared import demo_case
 from shared.errors import DomainRuleViolated
-from tests.unit.records.conftest import actor, call
-
-
-def demo_until(env, until: str) -> str:
-    """The demo case up to (not including) the first step calling `until`; its case id."""
-    ctx: dict = {"decision_no": "陵应急罚〔2025〕31号"}
-    for step in demo_case.steps("陵应急立〔2025〕31号", with_review=False):
-        if step.method == until:
-            break
-        if not step.expect_error:
-            demo_case.remember(ctx, step, call(env, step.method, step.payload(ctx),
-                                               actor(step.role)))
-    return ctx["case_id"]
+from tests.unit.records.conftest import actor, call, demo_until
 
 
 @contextlib.contextmanager

@@ -11,27 +11,16 @@ import unicodedata
 from sqlalchemy import text
 
 from services.records import domain, personal, queries
-from shared import demo_case
-from tests.unit.records.conftest import actor, call
-
+from tests.unit.records.conftest import actor, call, demo_until
 
 
 def party(case_id: str):
     """The case's party-1, with a token bound to that case."""
     return actor("party", id="citizen-9", party_id="party-1", case_id=case_id)
+
+
 CANDIDATES = ["张伟", "王秀英", "李娜", "王芳"]  # the true name second, as in the issue
 MASK = domain.MASK
-
-
-def demo_until(env, until: str) -> str:
-    ctx: dict = {"decision_no": "陵应急罚〔2025〕31号"}
-    for step in demo_case.steps("陵应急立〔2025〕31号", with_review=False):
-        if step.method == until:
-            break
-        if not step.expect_error:
-            demo_case.remember(ctx, step, call(env, step.method, step.payload(ctx),
-                                               actor(step.role)))
-    return ctx["case_id"]
 
 
 def _fill(value, candidate: str):
