@@ -85,6 +85,7 @@ def measure(db_url: str, keys_dir, args) -> dict:
     from shared.actor import Actor
     from shared.clock import now
     from shared.db import make_engine, migrate, open_db
+    from services.records.chain import CheckpointKeys
     from shared.keys import KeyStore, init_deployment
 
     engine = make_engine(db_url)
@@ -100,7 +101,7 @@ def measure(db_url: str, keys_dir, args) -> dict:
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE entries")
         init_deployment(keys_dir, ["records"], checkpoint_signers=["records"], issuer=False)
-        key = KeyStore(keys_dir).checkpoint_key("records").key
+        key = CheckpointKeys.of(KeyStore(keys_dir).checkpoint_key("records").key)
         actor = Actor(id="head-bench", role="head", agency=common.AGENCY)
 
         def verify():

@@ -12,9 +12,10 @@ import queue
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -159,7 +160,23 @@ def append(session: Session, case: dict, *, kind: str, occurred_at: datetime, ac
     return entry.seq, entry.entry_hash, write(session, case, entry)
 
 
-def sign_head(session: Session, case: dict, signing_key, now: datetime) -> dict:
+@dataclass(frozen=True)
+class CheckpointKeys:
+    """The key that signs checkpoints now, and every public key whose checkpoints still
+    count (public/checkpoint/<service>/*.pem): after a rotation the old checkpoints keep
+    verifying under the key id each one names."""
+    signing: Ed25519PrivateKey
+    verifying: Mapping[str, Ed25519PublicKey]
+
+    @classmethod
+    def of(cls, signing: Ed25519PrivateKey,
+           published: Mapping[str, Ed25519PublicKey] | None = None) -> "CheckpointKeys":
+        own = signing.public_key()
+        return cls(signing, {**(published or {}), key_id(own): own})
+
+
+def sign_head(session: Session, case: dict, keys: CheckpointKeys, now: datetime) -> dict:
+    signing_key = keys.signing
     signed_at = iso(now)
     statement = domain.checkpoint_statement(case["id"], case["head_seq"], case["head_hash"],
                                             signed_at)
@@ -183,11 +200,12 @@ class Verdict:
     start_seq: int                        # 0, or the checkpoint an incremental walk began at
 
 
-def verify(session, case: dict, public_key, *, from_checkpoint: bool = False) -> Verdict:
+def verify(session, case: dict, keys: CheckpointKeys | None, *,
+           from_checkpoint: bool = False) -> Verdict:
     """The chain of `case` from genesis — or, `from_checkpoint`, from its last checkpoint
     whose signature holds (the signed hash is then where the walk starts, so a head that
     verifies links back to it) — to the case's recorded head."""
-    signed = signed_heads(session, case["id"], public_key)
+    signed = signed_heads(session, case["id"], keys.verifying if keys else {})
     start = (0, domain.GENESIS)
     if from_checkpoint:
         valid = [head for _, head in signed if head.signature_valid and
@@ -222,9 +240,10 @@ def _signed_entry_kept(session, case_id: str, seq: int, signed: str) -> domain.C
         checkpoint_seq=seq)
 
 
-def signed_heads(session, case_id: str, public_key) -> list:
+def signed_heads(session, case_id: str, public_keys: Mapping[str, Ed25519PublicKey]) -> list:
     """The case's checkpoints, each with what its signed statement says (the statement is
-    what counts, not the row's own columns) and whether its signature holds."""
+    what counts, not the row's own columns) and whether its signature holds under the
+    published key its key id names."""
     rows = session.execute(select(checkpoints).where(checkpoints.c.case_id == case_id)
                            .order_by(checkpoints.c.seq, checkpoints.c.id)).mappings().all()
     out = []
@@ -232,6 +251,7 @@ def signed_heads(session, case_id: str, public_key) -> list:
         try:
             statement = json.loads(row["statement"])
             seq, head_hash = int(statement["seq"]), str(statement["head_hash"])
+            public_key = public_keys.get(row["key_id"])
             ok = statement.get("case_id") == case_id and public_key is not None
             if ok:
                 public_key.verify(base64.b64decode(row["signature"]), row["statement"].encode())

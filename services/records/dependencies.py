@@ -6,15 +6,21 @@ from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
+from services.records.chain import CheckpointKeys
 from shared.errors import ConfigurationError, ServiceNotDeployed
 from shared.keys import KeyStore
 from shared.peers import PeerDirectory
 
 
 class SigningKey(DependencyProvider):
+    """The checkpoint keys (services.records.chain.CheckpointKeys): this service's signing key
+    and the published verification keys, old ones included."""
+
     def setup(self):
-        keys = KeyStore.from_config(self.container.config)
-        self.key = keys.checkpoint_key(self.container.service_name).key
+        store = KeyStore.from_config(self.container.config)
+        name = self.container.service_name
+        self.key = CheckpointKeys.of(store.checkpoint_key(name).key,
+                                     store.checkpoint_verification_keys(name))
 
     def get_dependency(self, worker_ctx):
         return self.key

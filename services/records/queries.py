@@ -180,7 +180,7 @@ def verify_case(p, *, actor, db, signing_key, now) -> dict:
         actor.require("officer", "head", "legal_unit", "supervisor", agency=case["agency"])
         log_access(session, actor, "verify_case", case=case, outcome="granted", now=now)
     with db.read() as session:
-        verdict = chain.verify(session, case, signing_key.public_key() if signing_key else None)
+        verdict = chain.verify(session, case, signing_key)
     return verification(case, verdict)
 
 

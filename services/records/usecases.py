@@ -343,7 +343,7 @@ def checkpoint_case(p, *, actor, db, signing_key, now) -> dict:
     with db.transaction() as session:
         case = chain.load_case(session, p["case_id"], lock=True)
         actor.require("officer", "head", "legal_unit", "supervisor", agency=case["agency"])
-        verdict = chain.verify(session, case, signing_key.public_key())
+        verdict = chain.verify(session, case, signing_key)
         if verdict.broken is not None:
             raise chain_not_verified(case, verdict.broken)
         return chain.sign_head(session, case, signing_key, now)
@@ -381,8 +381,7 @@ def checkpoint_moved_heads(*, db, signing_key, now, limit: int = 1000) -> dict:
     for case_id in moved:  # one transaction each: a refused case holds nobody else back
         with db.transaction() as session:
             case = chain.load_case(session, case_id, lock=True)
-            verdict = chain.verify(session, case, signing_key.public_key(),
-                                   from_checkpoint=True)
+            verdict = chain.verify(session, case, signing_key, from_checkpoint=True)
             bad = verdict.broken
             if bad is None:
                 chain.sign_head(session, case, signing_key, now)

@@ -122,7 +122,7 @@ def test_verify_names_the_first_bad_entry_read_as_bytes(records_db, tmp_path, ba
     deps = _deps(records_db)
     for n in range(4):
         usecases.append_record(_note(case["id"], n), **deps)
-    key = KeyStore(keys_dir).checkpoint_key("records").key
+    key = chain.CheckpointKeys.of(KeyStore(keys_dir).checkpoint_key("records").key)
     ok = queries.verify_case({"case_id": case["id"]}, actor=HEAD, db=records_db,
                              signing_key=key, now=NOW)
     assert ok["ok"] and ok["entries_checked"] == 5 and ok["first_bad"] is None

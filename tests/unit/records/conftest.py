@@ -12,6 +12,7 @@ from sqlalchemy import select
 from contracts.records import CONTRACT
 from contracts.review import CONTRACT as REVIEW
 from services.records import decisions, models, queries, usecases
+from services.records.chain import CheckpointKeys
 from shared import demo_case
 from shared.actor import Actor
 from shared.contracts import envelope, load
@@ -51,7 +52,7 @@ class Env:
         self.rules = rules
         self.outbox = OutboxWriter(models.outbox, CONTRACT,
                                    signer=keys.event_signing_key("records"))
-        self.signing_key = keys.checkpoint_key("records").key
+        self.signing_key = CheckpointKeys.of(keys.checkpoint_key("records").key)
         self.peers = NoReviewBoard()
         self.board = NoBoard()
         self.now = datetime(2025, 10, 9, 8, 0, tzinfo=timezone.utc)

@@ -190,3 +190,28 @@ def test_the_timer_signs_verified_heads_from_the_last_checkpoint_on(env_db):
     assert verdict["ok"] and verdict["failure"] is None and verdict["first_bad"] is None
     assert verdict["checkpoints_checked"] == 2 and verdict["checkpoint"]["seq"] == 13
     assert verdict["checkpoint"]["valid"] and verdict["chain_head"]["seq"] == 13
+
+
+def test_checkpoints_signed_before_a_key_rotation_still_verify(env_db):
+    """After the checkpoint key is rotated (the new public key published beside the old),
+    the old checkpoints verify under the key id each names; a checkpoint whose key is not
+    published does not count, and the chain is then not trusted to it."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from services.records.chain import CheckpointKeys
+
+    case_id = demo_until(env_db, "propose_decision")
+    old = env_db.signing_key
+    checkpoint(env_db, case_id)
+    call(env_db, "append_record", {
+        "case_id": case_id, "record_type": "note", "occurred_at": "2025-10-17T11:00:00+08:00",
+        "content": {"title": "补充记录", "summary": "补充说明"}}, actor())
+    new = Ed25519PrivateKey.generate()
+    env_db.signing_key = CheckpointKeys.of(new, old.verifying)   # rotated: both published
+    checkpoint(env_db, case_id)
+    verdict = verify(env_db, case_id)
+    assert verdict["ok"] and verdict["checkpoints_checked"] == 2
+    # the old key withdrawn from public/: its checkpoint no longer vouches for the chain
+    env_db.signing_key = CheckpointKeys.of(new)
+    verdict = verify(env_db, case_id)
+    assert not verdict["ok"] and verdict["failure"] == "checkpoint_signature_invalid"
