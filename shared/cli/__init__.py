@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from importlib.metadata import entry_points
 
 # Sub-command modules, in the order `sanxiang --help` lists them.
-COMMANDS = ("run", "demo", "ruleset", "calendar", "review", "templates", "contracts", "keys",
-            "token", "broker", "db")
+COMMANDS = ("run", "demo", "ruleset", "calendar", "contracts", "keys", "token", "broker", "db")
+# Services add their own (entry points "sanxiang.commands" in pyproject.toml), after these.
+PLUGIN_GROUP = "sanxiang.commands"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +25,15 @@ def build_parser() -> argparse.ArgumentParser:
             if exc.name == f"shared.cli.{name}":
                 continue
             raise
+        module.register(sub)
+    for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        try:
+            module = entry.load()
+        except ModuleNotFoundError as exc:
+            # a service left out of this installation takes its commands with it
+            if not entry.value.startswith(exc.name or "\0"):
+                raise
+            continue
         module.register(sub)
     return parser
 
