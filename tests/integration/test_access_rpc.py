@@ -50,12 +50,21 @@ def rows(db_url: str, sql: str, **params) -> list[tuple]:
 
 
 @pytest.fixture
-def records(container_factory, rabbit_config, db_url, keys_dir, token_issuer, raw_rpc):
+def serve(container_factory, rabbit_config, db_url, keys_dir, raw_rpc):
+    """serve(ServiceClass) -> call(method, token, **kwargs): the service started on the test's
+    vhost and database, called over plain AMQP."""
     config = dict(rabbit_config, DATABASE_URL=db_url, KEYS_DIR=keys_dir, AGENCIES=AGENCIES)
-    container_factory(RecordsService, config).start()
 
-    def call(method, token, **kwargs):
-        return raw_rpc(config["AMQP_URI"], "records", method, kwargs, token)
+    def start(cls):
+        container_factory(cls, config).start()
+        return lambda method, token, **kwargs: raw_rpc(config["AMQP_URI"], cls.name, method,
+                                                       kwargs, token)
+    return start
+
+
+@pytest.fixture
+def records(serve, db_url, token_issuer):
+    call = serve(RecordsService)
 
     def token(role="officer", agency=LC, **kw):
         return token_issuer.issue(actor_id=kw.pop("actor_id", f"{role}-{agency[:2]}"),
@@ -268,14 +277,8 @@ def test_a_token_minted_by_node_is_accepted_over_rpc(records, keys_dir):
 
 
 @pytest.fixture
-def review(container_factory, rabbit_config, db_url, keys_dir, token_issuer, raw_rpc):
-    config = dict(rabbit_config, DATABASE_URL=db_url, KEYS_DIR=keys_dir, AGENCIES=AGENCIES)
-    container_factory(ReviewService, config).start()
-
-    def call(method, token, **kwargs):
-        return raw_rpc(config["AMQP_URI"], "review", method, kwargs, token)
-
-    return call, db_url
+def review(serve, db_url):
+    return serve(ReviewService), db_url
 
 
 def test_the_review_board_hides_other_agencies_reviews_and_records_bad_tokens(

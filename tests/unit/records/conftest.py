@@ -2,12 +2,13 @@
 with no broker: events stay in the outbox table, where the tests read them back."""
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime, timezone
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from contracts.records import CONTRACT
 from contracts.review import CONTRACT as REVIEW
@@ -173,3 +174,17 @@ def demo_until(env, until: str) -> str:
             demo_case.remember(ctx, step, call(env, step.method, step.payload(ctx),
                                                actor(step.role)))
     return ctx["case_id"]
+
+
+@contextlib.contextmanager
+def insider(env):
+    """A transaction of someone who may switch the append-only triggers off."""
+    with env.db.transaction() as s:
+        if s.bind.dialect.name == "postgresql":
+            for table in ("entries", "checkpoints"):
+                s.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"))
+        else:
+            for table in ("entries", "checkpoints"):
+                for action in ("update", "delete"):
+                    s.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{action}"))
+        yield s

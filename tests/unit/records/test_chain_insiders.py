@@ -4,28 +4,12 @@ chain must fail verify_case with what failed named, and must never be signed —
 by the timer. SQLite and PostgreSQL both."""
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 from sqlalchemy import func, select, text
 
 from services.records import domain, models, queries, usecases
 from shared.errors import DomainRuleViolated
-from tests.unit.records.conftest import actor, call, demo_until
-
-
-@contextlib.contextmanager
-def insider(env):
-    """A transaction of someone who may switch the append-only triggers off."""
-    with env.db.transaction() as s:
-        if s.bind.dialect.name == "postgresql":
-            for table in ("entries", "checkpoints"):
-                s.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"))
-        else:
-            for table in ("entries", "checkpoints"):
-                for action in ("update", "delete"):
-                    s.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{action}"))
-        yield s
+from tests.unit.records.conftest import actor, call, demo_until, insider
 
 
 def delete_entries_from(env, case_id: str, seq: int, *, move_head: bool = False) -> None:

@@ -11,7 +11,7 @@ import unicodedata
 from sqlalchemy import text
 
 from services.records import domain, personal, queries
-from tests.unit.records.conftest import actor, call, demo_until
+from tests.unit.records.conftest import actor, call, demo_until, insider
 
 
 def party(case_id: str):
@@ -154,11 +154,7 @@ def test_a_chain_written_before_commitments_verifies_and_shows_a_party_no_hashes
     """Entries without the format marker: hashed as they stand (informant's name included),
     so staff verification passes and a party gets no hash to test guesses against."""
     case_id = demo_until(env_db, "propose_decision")
-    with env_db.db.transaction() as s:  # the chain as the previous release wrote it
-        if s.bind.dialect.name == "postgresql":
-            s.execute(text("ALTER TABLE entries DISABLE TRIGGER entries_append_only"))
-        else:
-            s.execute(text("DROP TRIGGER entries_no_update"))
+    with insider(env_db) as s:  # the chain as the previous release wrote it
         rows = s.execute(text("SELECT seq, coalesce(plain, body) FROM entries "
                               "WHERE case_id = :c ORDER BY seq"), {"c": case_id}).all()
         prev = domain.GENESIS
