@@ -16,6 +16,9 @@ Servers come from ./scripts/bootstrap; run the suite with ./scripts/test.
   management API (``--rabbit-api-uri``), e.g. ``rabbit_api.get("overview")``,
   plus ``rabbit_api.queues(vhost)``.
 
+- ``rabbit_node`` (function): a RabbitMQ node of the test's own (tests/brokers.py) to
+  stop, restart, kill or freeze; ``.amqp_uri``, ``.queues()``.
+
 nameko's own plugin adds ``rabbit_config`` (a vhost per test), ``container_factory``,
 ``runner_factory`` and friends.
 
@@ -222,3 +225,17 @@ def raw_rpc():
     """raw_rpc(amqp_uri, service, method, kwargs, token, reply_prefix="reply-") -> reply body:
     an RPC over plain AMQP, as a non-Python caller makes it."""
     return _raw_rpc
+
+
+@pytest.fixture
+def rabbit_node():
+    """A RabbitMQ node of this test's own (tests/brokers.py), booted: stop, restart, kill or
+    freeze it to cause a broker fault; killed at the end of the test."""
+    from tests.brokers import RabbitNode
+
+    node = RabbitNode()
+    node.start()
+    try:
+        yield node
+    finally:
+        node.close()
