@@ -142,5 +142,6 @@ class RecordsService:
 
     @timer(interval=300)
     def checkpoint_heads(self):
-        """Sign every chain head that moved since its last checkpoint."""
-        usecases.checkpoint_moved_heads(db=self.db, signing_key=self.signing_key, now=now())
+        """Sign every chain head that moved since its last checkpoint, once per head however
+        many instances tick."""
+        return usecases.checkpoint_moved_heads(db=self.db, signing_key=self.signing_key, now=now())

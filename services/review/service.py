@@ -139,6 +139,7 @@ class ReviewService:
 
     @timer(interval=600)
     def watch_clocks(self):
-        """Reminders before a review falls due and an overdue event after."""
-        queries.check_clocks(db=self.db, outbox=self.outbox, rules=self.rules, now=now(),
+        """Reminders before a review falls due and an overdue event after, each once per
+        review and due date however many instances tick."""
+        return queries.check_clocks(db=self.db, outbox=self.outbox, rules=self.rules, now=now(),
                              remind_workdays=int(self.config.get("REVIEW_REMIND_WORKDAYS", 2)))
