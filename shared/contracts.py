@@ -98,7 +98,8 @@ class CalendarCoverage(StrictSchema):
 
 CALENDAR_COVERAGE_EXAMPLE = {
     "covered_from": "2004-01-01", "covered_until": "2026-12-31", "days_left": 27,
-    "warn_days": 60, "fingerprint": "0afebc2336e2e4a0d30bae992e70f1651e6eca7fcfb21ad1ab50e5ea73dff57e",
+    "warn_days": 60,
+    "fingerprint": "0afebc2336e2e4a0d30bae992e70f1651e6eca7fcfb21ad1ab50e5ea73dff57e",
     "warning": "the legal calendar covers working days until 2026-12-31 (27 days left): every "
                "legal period that reaches 2027 fails with calendar_not_covered; once it is "
                "published, load the State Council notice for 2027 (国务院办公厅关于2027年部分节假日"
