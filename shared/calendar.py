@@ -14,11 +14,15 @@ import chinese_calendar
 from shared.calendar_files import SHIPPED_FILE, CalendarFile, load_file
 from shared.errors import CalendarNotCovered, ValidationFailed
 
-__all__ = ["Calendar", "Deadline", "UNITS"]
+__all__ = ["Calendar", "Coverage", "Deadline", "UNITS", "WARN_DAYS"]
 
 UNITS = ("workdays", "natural_days", "hours")
 _UNIT_ZH = {"workdays": "工作日", "natural_days": "自然日", "hours": "小时"}
 _ONE_DAY = timedelta(days=1)
+# How long before the calendar runs out services start warning: the State Council notice for
+# the next year usually appears in November, and a review or a penalty period started in
+# late autumn already reaches into January.
+WARN_DAYS = 60
 
 
 def _day(value: date) -> date:
@@ -111,6 +115,43 @@ class Deadline:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """How far the calendar reaches, seen from `today`: the years from chinesecalendar's first
+    through the last one covered without a gap (a period runs day by day, so a later year
+    past a gap is out of reach)."""
+    first: date
+    last: date
+    today: date
+    fingerprint: str
+    warn_days: int = WARN_DAYS
+
+    @property
+    def days_left(self) -> int:
+        """Natural days from today to the last covered day (negative once it has passed)."""
+        return (self.last - self.today).days
+
+    @property
+    def warning(self) -> str | None:
+        nxt = self.last.year + 1
+        load = (f"load the State Council notice for {nxt} (国务院办公厅关于{nxt}年部分节假日安排的"
+                f"通知) with `sanxiang calendar load NOTICE --into FILE` (FILE: one of the "
+                f"service's CALENDAR_FILES) and restart the service")
+        if self.days_left < 0:
+            return (f"the legal calendar ran out on {self.last}: every legal period fails with "
+                    f"calendar_not_covered; {load}")
+        if self.days_left <= self.warn_days:
+            return (f"the legal calendar covers working days until {self.last} "
+                    f"({self.days_left} days left): every legal period that reaches {nxt} "
+                    f"fails with calendar_not_covered; once it is published, {load}")
+        return None
+
+    def to_dict(self) -> dict:
+        return {"covered_from": self.first.isoformat(), "covered_until": self.last.isoformat(),
+                "days_left": self.days_left, "warn_days": self.warn_days,
+                "warning": self.warning, "fingerprint": self.fingerprint}
+
+
 class Calendar:
     """Working days: chinesecalendar, amended by calendar files in order (later files win)."""
 
@@ -150,6 +191,12 @@ class Calendar:
     def covers(self, year: int) -> bool:
         low, high = self.chinesecalendar_years
         return year in self._complete or low <= year <= high
+
+    def coverage(self, today: date) -> Coverage:
+        low, high = self.chinesecalendar_years
+        while self.covers(high + 1):
+            high += 1
+        return Coverage(date(low, 1, 1), date(high, 12, 31), _day(today), self.fingerprint)
 
     def status(self, d: date, agency: str | None = None) -> tuple[bool, str]:
         """(is a working day, why): why is '' for an ordinary working day."""

@@ -14,6 +14,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from shared.errors import ConfigurationError, flatten_messages
 
 SHIPPED_FILE = Path(__file__).parent / "calendar_data" / "cn.yaml"
+WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
@@ -40,6 +41,8 @@ class _HolidaySchema(_Strict):
     name = fields.String(required=True, validate=validate.Length(min=1))
     from_ = fields.Date(required=True, data_key="from")
     to = fields.Date(load_default=None)
+    days = fields.Integer(load_default=None, validate=validate.Range(min=1),
+                          metadata={"description": "共N天 as the notice says: checked"})
 
     @validates_schema
     def _order(self, data, **_):
@@ -196,19 +199,39 @@ def _year(key, raw, errors) -> YearEntry | None:
         errors.update(flatten_messages(exc.messages, where))
         return None
     holidays, workdays = [], []
+    blocks: dict[date, int] = {}
     for i, h in enumerate(loaded["holidays"]):
         day, last = h["from_"], h["to"] or h["from_"]
         if not (_in_year(day, year, f"{where}.holidays.{i}.from", errors)
                 & _in_year(last, year, f"{where}.holidays.{i}.to", errors)):
             continue
+        span = (last - day).days + 1
+        if h["days"] is not None and h["days"] != span:
+            errors[f"{where}.holidays.{i}.days"] = [
+                f"says {h['days']} days but {day} to {last} is {span}"]
         while day <= last:
+            if day in blocks:
+                errors.setdefault(f"{where}.holidays.{i}", []).append(
+                    f"{day} is also in holidays.{blocks[day]}: blocks must not overlap")
+                break
+            blocks[day] = i
             holidays.append((day, h["name"]))
             day += timedelta(days=1)
     rest_days = {d for d, _ in holidays}
+    names = {name for _, name in holidays}
     for i, w in enumerate(loaded["workdays"]):
-        _in_year(w["date"], year, f"{where}.workdays.{i}.date", errors)
+        at = f"{where}.workdays.{i}.date"
+        _in_year(w["date"], year, at, errors)
         if w["date"] in rest_days:
-            errors[f"{where}.workdays.{i}.date"] = ["also listed as a holiday"]
+            errors[at] = ["also listed as a holiday"]
+        elif loaded["complete"] and w["date"].weekday() < 5:
+            # (an amendment may restore a weekday it or an earlier file made a rest day)
+            errors[at] = [f"{w['date']} is a {WEEKDAYS_ZH[w['date'].weekday()]}: a make-up "
+                          "working day (调休上班) is a Saturday or Sunday"]
+        if loaded["complete"] and w["name"] not in names:
+            errors[f"{where}.workdays.{i}.name"] = [
+                f"{w['name']!r} names no holiday of {year} in this entry: a make-up day "
+                "belongs to a holiday"]
         workdays.append((w["date"], w["name"]))
     if loaded["complete"] and not holidays:
         errors[f"{where}.holidays"] = ["a complete year must list its holidays"]

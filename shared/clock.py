@@ -1,14 +1,40 @@
 """Time in one place: instants are stored in UTC; legal days are China Standard Time days
-(UTC+8 all year, no daylight saving since 1991), so a date is always taken in CST."""
+(UTC+8 all year, no daylight saving since 1991), so a date is always taken in CST.
+
+`now()` is the one reading of the wall clock the services make, so a test can set what
+"today" is (`frozen(at)`) — the day a reminder falls due, the day the calendar runs out —
+and run the real timers and entrypoints on that day."""
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime, timedelta, timezone
+from typing import Iterator
 
 CST = timezone(timedelta(hours=8), "CST")
 
+_fixed: datetime | None = None
+
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return _fixed if _fixed is not None else datetime.now(timezone.utc)
+
+
+def set_now(value: datetime | None) -> None:
+    """Fix what now() answers (aware datetime), or None to follow the wall clock again."""
+    global _fixed
+    if value is not None and value.tzinfo is None:
+        raise ValueError("set_now needs an aware datetime (a legal day depends on the zone)")
+    _fixed = None if value is None else value.astimezone(timezone.utc)
+
+
+@contextlib.contextmanager
+def frozen(value: datetime) -> Iterator[None]:
+    before = _fixed
+    set_now(value)
+    try:
+        yield
+    finally:
+        set_now(before)
 
 
 def utc(value: datetime) -> datetime:

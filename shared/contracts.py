@@ -78,6 +78,35 @@ class Deadline(StrictSchema):
     calendar_fingerprint = fields.String(required=True)
 
 
+class CalendarCoverage(StrictSchema):
+    """How far the service's legal calendar reaches (shared.calendar.Coverage.to_dict())."""
+    covered_from = fields.Date(required=True, metadata={
+        "description": "first day a legal period can be computed on"})
+    covered_until = fields.Date(required=True, metadata={
+        "description": "last day covered by published calendars (chinesecalendar and the "
+                       "loaded State Council notices); a period reaching past it fails with "
+                       "calendar_not_covered"})
+    days_left = fields.Integer(required=True, metadata={
+        "description": "natural days from today (CST) to covered_until; negative once passed"})
+    warn_days = fields.Integer(required=True, metadata={
+        "description": "days_left at which the warning starts"})
+    warning = fields.String(required=True, allow_none=True, metadata={
+        "description": "null, or what to do: days_left <= warn_days"})
+    fingerprint = fields.String(required=True, metadata={
+        "description": "sha256 of the calendar data, as in every deadline's derivation"})
+
+
+CALENDAR_COVERAGE_EXAMPLE = {
+    "covered_from": "2004-01-01", "covered_until": "2026-12-31", "days_left": 27,
+    "warn_days": 60,
+    "fingerprint": "0afebc2336e2e4a0d30bae992e70f1651e6eca7fcfb21ad1ab50e5ea73dff57e",
+    "warning": "the legal calendar covers working days until 2026-12-31 (27 days left): every "
+               "legal period that reaches 2027 fails with calendar_not_covered; once it is "
+               "published, load the State Council notice for 2027 (国务院办公厅关于2027年部分节假日"
+               "安排的通知) with `sanxiang calendar load NOTICE --into FILE` (FILE: one of the "
+               "service's CALENDAR_FILES) and restart the service"}
+
+
 @dataclass(frozen=True)
 class Rpc:
     name: str

@@ -1,13 +1,17 @@
-"""What every service does alike: the open `health` RPC, and the shape of an entrypoint —
+"""What every service does alike: the open `health` RPC and the daily look at how far the
+legal calendar reaches, and the shape of an entrypoint —
 verify the caller, check its role against the contract, validate the payload against the
 contract, run one use case, dump the contract's response; every refusal on the way (a missing
 or bad token, a role the method does not admit, another agency's record) is recorded by the
 service before it reaches the caller."""
 from __future__ import annotations
 
+import logging
+from datetime import datetime
 from typing import Callable
 
 from shared.actor import UNVERIFIED, Actor
+from shared.clock import local_date, now
 from shared.contracts import Contract, dump, load
 from shared.errors import Forbidden, NotFound, Unauthenticated
 
@@ -15,10 +19,30 @@ from shared.errors import Forbidden, NotFound, Unauthenticated
 _RAW_LENGTH = 64
 
 
-def health_payload(service: str, version: str, contract: Contract, rulesets: list[str],
+log = logging.getLogger(__name__)
+
+# the calendar watch: at start and once a day
+CALENDAR_WATCH_SECONDS = 24 * 3600
+
+
+def health_payload(service: str, version: str, contract: Contract, rules,
                    missing_peers: list[str] | None = None) -> dict:
-    return {"service": service, "version": version, "rulesets": rulesets,
-            "contracts": contract.versions(), "missing_peers": missing_peers or []}
+    """`rules` is the service's shared.rules.Rules: its rule sets, and the calendar whose
+    covered range (and warning, from 60 days before its end) health reports."""
+    return {"service": service, "version": version, "rulesets": rules.refs(),
+            "contracts": contract.versions(), "missing_peers": missing_peers or [],
+            "calendar": rules.calendar.coverage(local_date(now())).to_dict()}
+
+
+def check_calendar(service: str, calendar, at: datetime) -> dict:
+    """Log a warning while the legal calendar is about to run out (an error once it has): an
+    operator sees it in the service's log from 60 days before, not on the first refused
+    deadline. Returns the coverage as health reports it."""
+    coverage = calendar.coverage(local_date(at))
+    if coverage.warning:
+        log.log(logging.ERROR if coverage.days_left < 0 else logging.WARNING, "%s: %s",
+                service, coverage.warning)
+    return coverage.to_dict()
 
 
 def handle(contract: Contract, method: str, payload: dict, fn: Callable, *, actor,

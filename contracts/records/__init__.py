@@ -2,7 +2,7 @@
 the content schemas of its text records, each with an example a non-Python caller can copy."""
 from contracts.records import content as c
 from contracts.records import messages as m
-from shared.contracts import Contract, Event, Rpc
+from shared.contracts import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
 VERSION = "1.0.0"
 
@@ -121,10 +121,12 @@ APPEND_OK = {"case_id": CASE_ID, "seq": 4, "entry_hash": HASH, "stage": "investi
              "deadline": None, "classification": None}
 
 RPCS = (
-    Rpc("health", m.Empty, m.Health, "Service name, version, rule sets and contract versions. "
-        "Open to any caller, no token.", ("any",), {},
+    Rpc("health", m.Empty, m.Health, "Service name, version, rule sets and contract versions, "
+        "and how far the legal calendar reaches (calendar: covered range, days left, a warning "
+        "from 60 days before its end). Open to any caller, no token.", ("any",), {},
         {"service": "records", "version": "0.1.0", "rulesets": ["lingchuan-emergency@1"],
-         "contracts": {"contract": VERSION, "events": ["case_opened.v1"]}, "missing_peers": []}),
+         "contracts": {"contract": VERSION, "events": ["case_opened.v1"]}, "missing_peers": [],
+         "calendar": CALENDAR_COVERAGE_EXAMPLE}),
     Rpc("open_case", m.OpenCase, m.CaseView, "Open a case in one of the start modes "
         "(立案 / 紧急先行启动 / 依申请 / 投诉举报 / 移送).", ("officer", "head"),
         {"case_no": "陵应急立〔2025〕12号", "agency": "lingchuan-emergency", "act_type": "penalty",

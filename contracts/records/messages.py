@@ -3,7 +3,7 @@ RPC methods take keyword arguments only; each request schema describes those kwa
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from contracts.records.content import CONTENT, FilingApproval
-from shared.contracts import RULESET_REF, Deadline, StrictSchema
+from shared.contracts import RULESET_REF, CalendarCoverage, Deadline, StrictSchema
 
 ACT_TYPES = ["inspection", "penalty", "coercion", "licence", "confirmation", "registration",
              "levy", "requisition", "charge", "benefit", "adjudication"]
@@ -457,6 +457,7 @@ class Health(StrictSchema):
     rulesets = fields.List(fields.String(), required=True)
     contracts = fields.Dict(required=True)
     missing_peers = fields.List(fields.String(), required=True)
+    calendar = fields.Nested(CalendarCoverage, required=True)
 
 
 # ---- events ----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Contract of the document renderer (renderer), major version 1: its RPC methods and its
 event, each with an example a non-Python caller can copy."""
 from contracts.renderer import messages as m
-from shared.contracts import Contract, Event, Rpc
+from shared.contracts import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
 VERSION = "1.0.0"
 
@@ -25,11 +25,12 @@ FIELDS = {"decision_no": {"type": "string", "label": "文号", "pattern": r".+�
 
 RPCS = (
     Rpc("health", m.Empty, m.Health, "Service name, version, contract versions, whether PDF "
-        "can be made (and why not). Open to any caller, no token.", ("any",), {},
+        "can be made (and why not), how far the legal calendar reaches (calendar: covered "
+        "range, days left, a warning from 60 days before its end). Open to any caller, no token.", ("any",), {},
         {"service": "renderer", "version": "0.1.0", "rulesets": ["lingchuan-emergency@1"],
          "contracts": {"contract": VERSION, "events": ["document_rendered.v1"]},
          "missing_peers": ["vault"], "pdf": {"available": True, "reason": None},
-         "templates": 13}),
+         "templates": 13, "calendar": CALENDAR_COVERAGE_EXAMPLE}),
     Rpc("render", m.Render, m.Rendered,
         "Render a template version with the caller's data: validated against the template's "
         "field schema, rendered with autoescape, stamped (document properties: identifier "

@@ -2,7 +2,7 @@
 RPC methods take keyword arguments only; each request schema describes those kwargs."""
 from marshmallow import ValidationError, fields, validate, validates
 
-from shared.contracts import StrictSchema
+from shared.contracts import CalendarCoverage, StrictSchema
 
 FORMATS = ["docx", "pdf"]
 TemplateId = lambda **kw: fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$"),  # noqa
@@ -22,6 +22,7 @@ class Health(StrictSchema):
     rulesets = fields.List(fields.String(), required=True)
     contracts = fields.Dict(required=True)
     missing_peers = fields.List(fields.String(), required=True)
+    calendar = fields.Nested(CalendarCoverage, required=True)
     pdf = fields.Dict(required=True, metadata={
         "description": "{available: bool, reason: why not (null when available)}"})
     templates = fields.Integer(required=True, metadata={"description": "template versions registered"})

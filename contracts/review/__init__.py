@@ -2,7 +2,7 @@
 with an example a non-Python caller can copy."""
 from contracts.records import DECISION, FIRED, PARTY
 from contracts.review import messages as m
-from shared.contracts import Contract, Event, Rpc
+from shared.contracts import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
 VERSION = "1.0.0"
 
@@ -80,11 +80,12 @@ WRITE_ERRORS = ("validation_failed", "not_found", "domain_rule_violated", "forbi
                 "unauthenticated")
 
 RPCS = (
-    Rpc("health", m.Empty, m.Health, "Service name, version, rule sets and contract versions. "
-        "Open to any caller, no token.", ("any",), {},
+    Rpc("health", m.Empty, m.Health, "Service name, version, rule sets and contract versions, "
+        "and how far the legal calendar reaches (calendar: covered range, days left, a warning "
+        "from 60 days before its end). Open to any caller, no token.", ("any",), {},
         {"service": "review", "version": "0.1.0", "rulesets": ["lingchuan-emergency@1"],
          "contracts": {"contract": VERSION, "events": ["opinion_issued.v1"]},
-         "missing_peers": []}),
+         "missing_peers": [], "calendar": CALENDAR_COVERAGE_EXAMPLE}),
     Rpc("classify", m.Classify, m.Classification,
         "Is a proposed decision major (重大执法决定)? Names every catalogue rule that fired. "
         "Open to any caller, no token.", ("any",),

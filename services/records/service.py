@@ -17,7 +17,7 @@ from shared.outbox import Outbox
 from shared.peers import Peers
 from shared.rpc import rpc
 from shared.rules import RulesProvider
-from shared.service import handle, health_payload
+from shared.service import CALENDAR_WATCH_SECONDS, check_calendar, handle, health_payload
 
 VERSION = "0.1.0"
 
@@ -47,7 +47,7 @@ class RecordsService:
     def health(self):
         # the review board is the peer a major decision needs (DESIGN.md: name what is missing)
         missing = [] if self.peers.deployed("review") else ["review"]
-        return health_payload(self.name, VERSION, CONTRACT, self.rules.refs(), missing)
+        return health_payload(self.name, VERSION, CONTRACT, self.rules, missing)
 
     @rpc
     def open_case(self, **payload):
@@ -142,5 +142,11 @@ class RecordsService:
 
     @timer(interval=300)
     def checkpoint_heads(self):
-        """Sign every chain head that moved since its last checkpoint."""
-        usecases.checkpoint_moved_heads(db=self.db, signing_key=self.signing_key, now=now())
+        """Sign every chain head that moved since its last checkpoint, once per head however
+        many instances tick."""
+        return usecases.checkpoint_moved_heads(db=self.db, signing_key=self.signing_key, now=now())
+
+    @timer(interval=CALENDAR_WATCH_SECONDS, eager=True)
+    def watch_calendar(self):
+        """At start and daily: warn while the legal calendar is about to run out."""
+        return check_calendar(self.name, self.rules.calendar, now())

@@ -19,7 +19,7 @@ from shared.actor import Actor
 from shared.clock import iso, local_date, utc
 from shared.contracts import dump, load
 from shared.errors import Conflict, DomainRuleViolated, NotFound, ValidationFailed
-from shared import rules as rulebook
+from shared import rules as rulebook, timers
 from shared.outbox import requeue_unrouted
 from shared.rules import Rules
 
@@ -358,11 +358,28 @@ def chain_not_verified(case: dict, bad: domain.ChainBreak) -> DomainRuleViolated
                  "head_seq": case["head_seq"], "head_hash": case["head_hash"]})
 
 
+CHECKPOINT_TIMER = "records.checkpoint_heads"
+
+
 def checkpoint_moved_heads(*, db, signing_key, now, limit: int = 1000) -> dict:
     """Sign each case head that moved since its latest checkpoint (timer-driven), verifying
     each chain from its last valid checkpoint to the head first. A head that does not verify
     is not signed: it is logged and recorded in checkpoint_refusals, and later ticks pass it
-    by until the head moves again."""
+    by until the head moves again.
+
+    Once per head across instances (shared.timers): each case is claimed in its own
+    transaction and judged again there, so a head another instance signed (or refused) a
+    moment ago is not signed twice."""
+    with db.read() as session:
+        moved = session.execute(_moved_heads().order_by(cases.c.id).limit(limit)).scalars().all()
+    done = timers.each(CHECKPOINT_TIMER, moved, lambda case_id: _checkpoint(
+        case_id, db=db, signing_key=signing_key, now=now))
+    return {"signed": done.get("signed", 0), "refused": done.get("refused", 0),
+            "failed": done.get("failed", 0)}
+
+
+def _moved_heads():
+    """Ids of the cases whose head has neither a checkpoint nor a refusal."""
     last = (select(checkpoints.c.case_id, func.max(checkpoints.c.id).label("id"))
             .group_by(checkpoints.c.case_id).subquery())
     signed_cp = checkpoints.alias("signed_cp")
@@ -370,30 +387,31 @@ def checkpoint_moved_heads(*, db, signing_key, now, limit: int = 1000) -> dict:
                .where(checkpoint_refusals.c.case_id == cases.c.id)
                .where(checkpoint_refusals.c.head_seq == cases.c.head_seq)
                .where(checkpoint_refusals.c.head_hash == cases.c.head_hash).exists())
-    with db.read() as session:
-        moved = session.execute(
-            select(cases.c.id).outerjoin(last, last.c.case_id == cases.c.id)
+    return (select(cases.c.id).outerjoin(last, last.c.case_id == cases.c.id)
             .outerjoin(signed_cp, signed_cp.c.id == last.c.id)
             .where(signed_cp.c.id.is_(None) | (signed_cp.c.seq != cases.c.head_seq)
                    | (signed_cp.c.head_hash != cases.c.head_hash))
-            .where(~refused).order_by(cases.c.id).limit(limit)).scalars().all()
-    done = {"signed": 0, "refused": 0}
-    for case_id in moved:  # one transaction each: a refused case holds nobody else back
-        with db.transaction() as session:
-            case = chain.load_case(session, case_id, lock=True)
-            verdict = chain.verify(session, case, signing_key, from_checkpoint=True)
-            bad = verdict.broken
-            if bad is None:
-                chain.sign_head(session, case, signing_key, now)
-                done["signed"] += 1
-                continue
-            log.error("checkpoint of case %s (%s) refused: %s at seq %s: %s", case["id"],
-                      case["case_no"], bad.failure, bad.seq, bad.problem)
-            session.execute(insert(checkpoint_refusals).values(
-                case_id=case["id"], head_seq=case["head_seq"], head_hash=case["head_hash"],
-                failure=bad.failure, first_bad_seq=bad.seq, problem=bad.problem, at=now))
-            done["refused"] += 1
-    return done
+            .where(~refused))
+
+
+def _checkpoint(case_id: str, *, db, signing_key, now) -> str | None:
+    with db.transaction() as session:
+        if not timers.claim(session, CHECKPOINT_TIMER, case_id):
+            return None
+        case = chain.load_case(session, case_id, lock=True)
+        if session.execute(_moved_heads().where(cases.c.id == case_id)).first() is None:
+            return None     # signed or refused meanwhile
+        verdict = chain.verify(session, case, signing_key, from_checkpoint=True)
+        bad = verdict.broken
+        if bad is None:
+            chain.sign_head(session, case, signing_key, now)
+            return "signed"
+        log.error("checkpoint of case %s (%s) refused: %s at seq %s: %s", case["id"],
+                  case["case_no"], bad.failure, bad.seq, bad.problem)
+        session.execute(insert(checkpoint_refusals).values(
+            case_id=case["id"], head_seq=case["head_seq"], head_hash=case["head_hash"],
+            failure=bad.failure, first_bad_seq=bad.seq, problem=bad.problem, at=now))
+        return "refused"
 
 
 def replay_events(p, *, actor, db, now, table, rules=None) -> dict:

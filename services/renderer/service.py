@@ -16,7 +16,7 @@ from shared.outbox import Outbox
 from shared.peers import Peers
 from shared.rpc import rpc
 from shared.rules import RulesProvider
-from shared.service import handle, health_payload
+from shared.service import CALENDAR_WATCH_SECONDS, check_calendar, handle, health_payload
 
 VERSION = "0.1.0"
 
@@ -42,7 +42,7 @@ class RendererService:
 
     @rpc
     def health(self):
-        return dict(health_payload(self.name, VERSION, CONTRACT, self.rules.refs(),
+        return dict(health_payload(self.name, VERSION, CONTRACT, self.rules,
                                    missing_peers=[] if self.peers.deployed("vault")
                                    else ["vault"]),
                     pdf=self.pdf.status(), templates=len(self.registry.all()))
@@ -64,3 +64,8 @@ class RendererService:
     def watch_templates(self):
         """Pick up changed template files without a restart, even when nobody renders."""
         self.registry.refresh()
+
+    @timer(interval=CALENDAR_WATCH_SECONDS, eager=True)
+    def watch_calendar(self):
+        """At start and daily: warn while the legal calendar is about to run out."""
+        return check_calendar(self.name, self.rules.calendar, now())

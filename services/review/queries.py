@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from services.review import domain, store
 from services.review.models import reviews, staff
+from shared import timers
 from shared.actor import Actor
 from shared.catalogue import DecisionProposal, classify as catalogue_classify
 from shared.clock import local_date
@@ -119,39 +120,73 @@ def opinion_document(p, *, actor: Actor, db, rules: Rules, **_) -> dict:
     return review["opinion"]["document"]
 
 
+CLOCK_WATCH = "review.watch_clocks"
+_OPEN = (domain.UNDER_REVIEW, domain.AWAITING_MATERIALS)
+
+
 def check_clocks(*, db, outbox, rules: Rules, now: datetime, remind_workdays: int) -> dict:
     """Reminders `remind_workdays` working days before a review falls due, and one overdue
     event the day after (each once per due date; a new due date after an extension or a
-    stop gets its own)."""
+    stop gets its own). A review without a deadline (clock not started, or stopped) is
+    passed by: its column holds JSON null, which SQL's IS NOT NULL does not exclude.
+
+    Once per review and due date across instances (shared.timers): the scan is a read, and
+    each review owed an event gets its own short transaction that claims it, reads it again
+    locked and sends only what its stored reminded_for / overdue_for says is still owed."""
     today = local_date(now)
-    sent = {"reminders": 0, "overdue": 0}
+    with db.read() as session:
+        rows = session.execute(select(reviews.c.id, reviews.c.agency, reviews.c.deadline,
+                                      reviews.c.reminded_for, reviews.c.overdue_for)
+                               .where(reviews.c.state.in_(_OPEN))
+                               .order_by(reviews.c.id)).mappings().all()
+    done = timers.each(CLOCK_WATCH, rows, lambda row: _send_clock_event(
+        row, db=db, outbox=outbox, rules=rules, now=now, today=today,
+        remind_workdays=remind_workdays))
+    return {"reminders": done.get("reminders", 0), "overdue": done.get("overdue", 0),
+            "failed": done.get("failed", 0)}
+
+
+def _clock_owes(review, rules: Rules, today: date, remind_workdays: int):
+    """("reminders" | "overdue", working days left or overdue) owed for the review today, or
+    None."""
+    if review["deadline"] is None:
+        return None
+    due = date.fromisoformat(review["deadline"]["due"])
+    if today > due:
+        if review["overdue_for"] == due:
+            return None
+        return "overdue", rules.calendar.workdays_between(due, today, review["agency"])
+    if review["reminded_for"] == due:
+        return None
+    left = rules.calendar.workdays_between(today, due, review["agency"])
+    return ("reminders", left) if left <= remind_workdays else None
+
+
+def _send_clock_event(row, *, db, outbox, rules: Rules, now: datetime, today: date,
+                      remind_workdays: int) -> str | None:
+    if _clock_owes(row, rules, today, remind_workdays) is None:
+        return None         # the common case: decided without a write transaction
     with db.transaction() as session:
-        rows = session.execute(select(reviews).where(reviews.c.state.in_(
-            (domain.UNDER_REVIEW, domain.AWAITING_MATERIALS)))
-            .where(reviews.c.deadline.is_not(None))).mappings().all()
-        for row in rows:
-            review = dict(row)
-            due = date.fromisoformat(review["deadline"]["due"])
-            if today > due and review["overdue_for"] != due:
-                kind, event, sent_for, count = ("overdue", "review_overdue.v1",
-                                                "overdue_for", "days_overdue")
-                days = rules.calendar.workdays_between(due, today, review["agency"])
-            elif today <= due and review["reminded_for"] != due and (
-                    days := rules.calendar.workdays_between(today, due, review["agency"])
-            ) <= remind_workdays:
-                kind, event, sent_for, count = ("reminders", "review_due_soon.v1",
-                                                "reminded_for", "workdays_left")
-            else:
-                continue
-            review[sent_for] = due
-            store.emit(outbox, session, review, store.SYSTEM_ACTOR, event, {
-                "due": due.isoformat(), "deadline": review["deadline"], count: days})
-            store.log(session, review["id"], store.SYSTEM_ACTOR,
-                      "overdue" if kind == "overdue" else "reminded", {"due": due.isoformat()},
-                      now)
-            store.save(session, review, now)
-            sent[kind] += 1
-    return sent
+        if not timers.claim(session, CLOCK_WATCH, row["id"]):
+            return None
+        review = store.load(session, row["id"], lock=True)
+        owed = _clock_owes(review, rules, today, remind_workdays) \
+            if review["state"] in _OPEN else None
+        if owed is None:
+            return None     # sent meanwhile (another instance), or the review moved on
+        kind, days = owed
+        due = date.fromisoformat(review["deadline"]["due"])
+        event, sent_for, count, action = (
+            ("review_overdue.v1", "overdue_for", "days_overdue", "overdue")
+            if kind == "overdue" else
+            ("review_due_soon.v1", "reminded_for", "workdays_left", "reminded"))
+        review[sent_for] = due
+        store.emit(outbox, session, review, store.SYSTEM_ACTOR, event, {
+            "due": due.isoformat(), "deadline": review["deadline"], count: days})
+        store.log(session, review["id"], store.SYSTEM_ACTOR, action, {"due": due.isoformat()},
+                  now)
+        store.save(session, review, now)
+        return kind
 
 
 def record_refusal(db, actor: Actor, method: str, request: dict, exc, now: datetime) -> None:

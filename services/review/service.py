@@ -18,7 +18,7 @@ from shared.outbox import Outbox
 from shared.peers import Peers
 from shared.rpc import rpc
 from shared.rules import RulesProvider
-from shared.service import handle, health_payload
+from shared.service import CALENDAR_WATCH_SECONDS, check_calendar, handle, health_payload
 
 VERSION = "0.1.0"
 
@@ -47,7 +47,7 @@ class ReviewService:
     @rpc
     def health(self):
         missing = [] if self.peers.deployed("records") else ["records"]
-        return health_payload(self.name, VERSION, CONTRACT, self.rules.refs(), missing)
+        return health_payload(self.name, VERSION, CONTRACT, self.rules, missing)
 
     @rpc
     def classify(self, **payload):
@@ -139,6 +139,12 @@ class ReviewService:
 
     @timer(interval=600)
     def watch_clocks(self):
-        """Reminders before a review falls due and an overdue event after."""
-        queries.check_clocks(db=self.db, outbox=self.outbox, rules=self.rules, now=now(),
+        """Reminders before a review falls due and an overdue event after, each once per
+        review and due date however many instances tick."""
+        return queries.check_clocks(db=self.db, outbox=self.outbox, rules=self.rules, now=now(),
                              remind_workdays=int(self.config.get("REVIEW_REMIND_WORKDAYS", 2)))
+
+    @timer(interval=CALENDAR_WATCH_SECONDS, eager=True)
+    def watch_calendar(self):
+        """At start and daily: warn while the legal calendar is about to run out."""
+        return check_calendar(self.name, self.rules.calendar, now())

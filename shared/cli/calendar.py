@@ -9,6 +9,8 @@ from datetime import date, datetime
 
 from shared.calendar import UNITS, Calendar
 from shared.calendar_files import load_file
+from shared.calendar_notice import load_notice
+from shared.clock import local_date, now
 from shared.errors import ConfigurationError, ValidationFailed
 
 
@@ -45,6 +47,18 @@ def register(subparsers) -> None:
     p = sub.add_parser("check", help="validate a calendar file")
     p.add_argument("file")
     p.set_defaults(func=_check)
+
+    p = sub.add_parser("load", help="load a new year's State Council notice into a calendar "
+                                    "file: checked, and what changed reported")
+    p.add_argument("notice", help="the notice as a one-year calendar file (see the shipped "
+                                  "calendar_data/cn.yaml)")
+    p.add_argument("--into", required=True, metavar="FILE",
+                   help="the deployment's calendar file (one of CALENDAR_FILES); created "
+                        "if missing, the year's entry replaced if present")
+    p.add_argument("--calendar", action="append", default=[], metavar="FILE",
+                   help="other calendar files the services load before FILE (repeatable)")
+    p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    p.set_defaults(func=_load)
 
     p = sub.add_parser("info", parents=[common], help="files, covered years and fingerprint")
     p.set_defaults(func=_info)
@@ -119,6 +133,14 @@ def _check(args) -> int:
 
 
 @_guarded
+def _load(args) -> int:
+    loaded = load_notice(args.notice, args.into, others=args.calendar, dry_run=args.dry_run)
+    print(("checked, not written: " if args.dry_run else f"loaded into {args.into}: ")
+          + loaded.report())
+    return 0
+
+
+@_guarded
 def _info(args) -> int:
     cal = Calendar.load(args.calendar)
     low, high = cal.chinesecalendar_years
@@ -126,6 +148,10 @@ def _info(args) -> int:
     print(f"fingerprint {cal.fingerprint}")
     print(f"chinesecalendar covers {low}–{high}; complete calendar-file years: "
           f"{', '.join(map(str, extra)) or 'none'}")
+    coverage = cal.coverage(local_date(now()))
+    print(f"covered {coverage.first} – {coverage.last} ({coverage.days_left} days left)")
+    if coverage.warning:
+        print(f"warning: {coverage.warning}")
     for f in cal.files:
         print(f"file {f.path}")
     return 0

@@ -52,7 +52,9 @@ def checkpoint(env, case_id):
 
 
 def tick(env):
-    return usecases.checkpoint_moved_heads(db=env.db, signing_key=env.signing_key, now=env.now)
+    done = usecases.checkpoint_moved_heads(db=env.db, signing_key=env.signing_key, now=env.now)
+    assert done.pop("failed") == 0
+    return done
 
 
 def checkpoint_count(env, case_id) -> int:

@@ -561,8 +561,10 @@ def test_check_clocks_reminds_once_and_reports_overdue_once_per_due_date(env):
 
     def check(when):
         env.now = at(when)
-        return queries.check_clocks(db=env.db, outbox=env.outbox, rules=env.rules, now=env.now,
-                                    remind_workdays=2)
+        sent = queries.check_clocks(db=env.db, outbox=env.outbox, rules=env.rules,
+                                    now=env.now, remind_workdays=2)
+        assert sent.pop("failed") == 0
+        return sent
 
     assert check("2025-10-30T09:00:00") == {"reminders": 0, "overdue": 0}  # 3 workdays left
     assert check("2025-10-31T09:00:00") == {"reminders": 1, "overdue": 0}  # 11-03, 11-04
