@@ -26,7 +26,19 @@ from pathlib import Path
 
 from tests.brokers import free_port
 
-BIN = Path("/usr/lib/postgresql/15/bin")
+def _server_bin() -> Path:
+    """Where initdb and pg_ctl are: SANXIANG_TEST_PG_BIN, else Debian's newest server."""
+    if os.environ.get("SANXIANG_TEST_PG_BIN"):
+        return Path(os.environ["SANXIANG_TEST_PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                   key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    if not found:
+        raise RuntimeError("no PostgreSQL server binaries (initdb): install the server "
+                           "(./scripts/bootstrap does) or set SANXIANG_TEST_PG_BIN")
+    return found[-1].parent
+
+
+BIN = _server_bin()
 ROLE = "sanxiang"
 HOG = "sanxiang-test-hog"  # application_name of the connections that fill the server
 

@@ -1,9 +1,9 @@
 """The review board consuming good, signed decision_proposed.v1 events while its PostgreSQL (a
 server of the test's own, tests/databases.py) restarts or runs out of connection slots: each
 event is handled once and none is dead-lettered — a fault of the moment is retried with
-back-off, stale pooled connections are replaced, the outbox relay carries on. A permanent
-error is dead-lettered at once, and a fault outlasting the retry budget is dead-lettered with
-the attempts it had."""
+back-off, stale pooled connections are replaced, the outbox relay and a timer carry on. A
+permanent error is dead-lettered at once, and a fault outlasting the retry budget is
+dead-lettered with the attempts it had."""
 from __future__ import annotations
 
 import json
@@ -47,114 +47,121 @@ def wait_for(what, predicate, timeout: float):
     raise AssertionError(f"{what}: not within {timeout} s")
 
 
-@pytest.fixture
-def review_on_pg(container_factory, rabbit_config, keys_dir, pg_node):
-    """Start the review board on a database of pg_node; returns a function publishing n good
-    events (their message ids) and one counting what the board has handled."""
-    url = pg_node.create_database("review")
+class ReviewOnPg:
+    """The review board (and, if asked, the ticker) on a database of pg_node; good events
+    published to it and what it has made of them."""
 
-    def start(**config):
-        container = container_factory(ReviewService, dict(
-            rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES, DATABASE_URL=url, **config))
+    def __init__(self, container_factory, rabbit_config, keys_dir, pg_node):
+        self.url = pg_node.create_database("review")
+        self.uri = rabbit_config["AMQP_URI"]
+        self._factory, self._rabbit, self._keys, self._pg = (container_factory, rabbit_config,
+                                                             keys_dir, pg_node)
+
+    def start(self, **config):
+        container = self._factory(ReviewService, dict(
+            self._rabbit, KEYS_DIR=self._keys, AGENCIES=AGENCIES, DATABASE_URL=self.url,
+            **config))
         container.start()
         return container
 
-    def start_ticker():
+    def start_ticker(self):
         ReviewTicker.ticks = []
-        container = container_factory(ReviewTicker, dict(rabbit_config, DATABASE_URL=url))
+        container = self._factory(ReviewTicker, dict(self._rabbit, DATABASE_URL=self.url))
         container.start()
         return container
 
-    def publish(n: int) -> list[str]:
+    def publish(self, n: int) -> list[str]:
+        """n good decision_proposed.v1, signed by records; their message ids."""
         ids = []
         for _ in range(n):
-            body = proposed(keys_dir, str(uuid.uuid4()))
-            publish_event(rabbit_config["AMQP_URI"], body)
+            body = proposed(self._keys, str(uuid.uuid4()))
+            publish_event(self.uri, body)
             ids.append(body["message_id"])
         return ids
 
-    def handled() -> dict:
+    def handled(self) -> dict:
         # as the superuser: its reserved slots answer while the role's are all taken
-        row = pg_node.admin("SELECT (SELECT count(*) FROM inbox), (SELECT count(*) FROM "
-                            "reviews), (SELECT count(DISTINCT source_message_id) FROM reviews),"
-                            " (SELECT count(*) FROM outbox WHERE state = 'pending')",
-                            database="review")[0]
+        row = self._pg.admin("SELECT (SELECT count(*) FROM inbox), (SELECT count(*) FROM "
+                             "reviews), (SELECT count(DISTINCT source_message_id) FROM "
+                             "reviews), (SELECT count(*) FROM outbox WHERE state = 'pending')",
+                             database="review")[0]
         return dict(zip(("inbox", "reviews", "distinct", "pending"), row))
 
-    start.ticker = start_ticker
-    return start, publish, handled, rabbit_config["AMQP_URI"]
+    def handled_when(self, inbox: int) -> dict | None:
+        counts = self.handled()
+        return counts if counts["inbox"] == inbox else None
 
 
-def test_events_survive_a_database_restart(review_on_pg, pg_node):
-    start, publish, handled, uri = review_on_pg
-    board = start()
-    ticker = start.ticker()
-    publish(1)
-    wait_for("the first event", lambda: handled()["inbox"] == 1, 15)  # the pool is warm
+@pytest.fixture
+def board(container_factory, rabbit_config, keys_dir, pg_node) -> ReviewOnPg:
+    return ReviewOnPg(container_factory, rabbit_config, keys_dir, pg_node)
+
+
+def test_events_survive_a_database_restart(board, pg_node):
+    service = board.start()
+    ticker = board.start_ticker()
+    board.publish(1)
+    wait_for("the first event", lambda: board.handled()["inbox"] == 1, 15)  # the pool is warm
 
     pg_node.stop()                      # every session ended, then nothing answers
-    publish(5)
+    board.publish(5)
     time.sleep(2)                       # the handlers fail meanwhile, and wait
     failed_ticks = len(ReviewTicker.ticks)
     pg_node.start()
     wait_for("the 5 events sent while the database was down",
-             lambda: handled()["inbox"] == 6, 30)
+             lambda: board.handled()["inbox"] == 6, 30)
 
     pg_node.restart()                   # the pooled connections are dead, nobody noticed
-    publish(5)
+    board.publish(5)
     counts = wait_for("the 5 events sent after a restart",
-                      lambda: (lambda c: c if c["inbox"] == 11 else None)(handled()), 30)
+                      lambda: board.handled_when(inbox=11), 30)
     assert counts["reviews"] == counts["distinct"] == 11      # each handled once
-    assert queue_depth(uri, "dlq.review") == 0                # none dead-lettered
+    assert queue_depth(board.uri, "dlq.review") == 0          # none dead-lettered
     # the outbox relay lived through both: every review_requested.v1 went out
-    wait_for("the outbox relay to publish", lambda: handled()["pending"] == 0, 20)
+    wait_for("the outbox relay to publish", lambda: board.handled()["pending"] == 0, 20)
     # and the timer: it failed while the database was down and ticks on since
     assert False in ReviewTicker.ticks[:failed_ticks]
     assert ReviewTicker.ticks[failed_ticks:].count(True) >= 3
-    assert not ticker._died.ready() and not board._died.ready()   # nothing died
+    assert not ticker._died.ready() and not service._died.ready()   # nothing died
 
 
-def test_events_wait_out_a_full_connection_table(review_on_pg, pg_node):
-    start, publish, handled, uri = review_on_pg
-    start()
-    publish(1)
-    wait_for("the first event", lambda: handled()["inbox"] == 1, 15)
+def test_events_wait_out_a_full_connection_table(board, pg_node):
+    board.start()
+    board.publish(1)
+    wait_for("the first event", lambda: board.handled()["inbox"] == 1, 15)
 
     with pg_node.exhausted("review") as taken:
         assert taken >= 15              # max_connections 20 less the superusers' 3
-        publish(5)
+        board.publish(5)
         time.sleep(3)                   # `too many clients` meanwhile
-        assert handled()["inbox"] == 1
-        assert queue_depth(uri, "dlq.review") == 0
+        assert board.handled()["inbox"] == 1
+        assert queue_depth(board.uri, "dlq.review") == 0
     counts = wait_for("the 5 events once connections are free again",
-                      lambda: (lambda c: c if c["inbox"] == 6 else None)(handled()), 30)
+                      lambda: board.handled_when(inbox=6), 30)
     assert counts["reviews"] == counts["distinct"] == 6
-    assert queue_depth(uri, "dlq.review") == 0
+    assert queue_depth(board.uri, "dlq.review") == 0
 
 
-def test_a_permanent_error_is_dead_lettered_without_retries(review_on_pg, pg_node):
-    start, publish, handled, uri = review_on_pg
-    start(EVENT_RETRY_FIRST_DELAY=2)
+def test_a_permanent_error_is_dead_lettered_without_retries(board, pg_node):
+    board.start(EVENT_RETRY_FIRST_DELAY=2)
     pg_node.admin("REVOKE INSERT ON reviews FROM sanxiang", database="review")
     t0 = time.monotonic()
-    [message_id] = publish(1)
-    [letter] = dead_letters(uri, "dlq.review", 1, timeout=15)
+    [message_id] = board.publish(1)
+    [letter] = dead_letters(board.uri, "dlq.review", 1, timeout=15)
     assert time.monotonic() - t0 < 2   # no back-off waited: not worth another try
     headers = letter.headers
     assert headers["x-attempts"] == 1 and headers["x-transient"] is False
     assert "permission denied for table reviews" in headers["x-dead-reason"]
     assert headers["x-dead-error"] == "ProgrammingError"
     assert json.loads(letter.body)["message_id"] == message_id
-    assert handled()["inbox"] == 0     # rolled back with the rest
+    assert board.handled()["inbox"] == 0     # rolled back with the rest
 
 
-def test_a_fault_outlasting_the_budget_is_dead_lettered_with_its_attempts(review_on_pg,
-                                                                           pg_node):
-    start, publish, handled, uri = review_on_pg
-    start(EVENT_RETRY_ATTEMPTS=3, EVENT_RETRY_FIRST_DELAY=0.2, EVENT_RETRY_MAX_DELAY=0.5)
+def test_a_fault_outlasting_the_budget_is_dead_lettered_with_its_attempts(board, pg_node):
+    board.start(EVENT_RETRY_ATTEMPTS=3, EVENT_RETRY_FIRST_DELAY=0.2, EVENT_RETRY_MAX_DELAY=0.5)
     pg_node.stop()
-    [message_id] = publish(1)
-    [letter] = dead_letters(uri, "dlq.review", 1, timeout=15)
+    [message_id] = board.publish(1)
+    [letter] = dead_letters(board.uri, "dlq.review", 1, timeout=15)
     headers = letter.headers
     assert headers["x-attempts"] == 3 and headers["x-transient"] is True
     assert headers["x-dead-reason"].startswith("still failing after 3 attempts: ")
