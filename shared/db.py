@@ -90,7 +90,8 @@ def _refuse_stale_connection(dbapi_conn, record, proxy) -> None:
     "pessimistic" disconnect handling). A poll with no timeout costs a system call, not the
     round trip of pool_pre_ping's `SELECT 1` on every checkout of the hot path. A connection
     that dies unnoticed (a network that drops packets silently) fails its statement instead,
-    which the caller's retry of transient faults covers (shared/transient.py)."""
+    which the caller's retry of transient faults covers (shared/transient.py); one the server
+    sent a stray notice to is replaced needlessly, at the cost of a reconnect."""
     if dbapi_conn.closed:
         raise DisconnectionError("connection closed")
     poller = _os_poll()
@@ -337,9 +338,10 @@ class Database(DependencyProvider):
         config = self.container.config
         owner_url = config.get(self.owner_url_key)
         engine = make_engine(
+            # a pool size of 0 would be SQLAlchemy's "no limit"
             url, pool_size=_config_int(config, "DB_POOL_SIZE",
-                                       pool_size_for(self.container.max_workers)),
-            max_overflow=_config_int(config, "DB_MAX_OVERFLOW", POOL_OVERFLOW))
+                                       pool_size_for(self.container.max_workers), 1),
+            max_overflow=_config_int(config, "DB_MAX_OVERFLOW", POOL_OVERFLOW, 0))
         if self.container.config.get("AUTO_MIGRATE", True) not in (False, "false", "0"):
             if owner_url:
                 upgrade(owner_url, self.migrations, service_role=engine.url.username)
@@ -357,16 +359,16 @@ class Database(DependencyProvider):
         return self.db
 
 
-def _config_int(config: dict, key: str, default: int) -> int:
+def _config_int(config: dict, key: str, default: int, least: int) -> int:
     value = config.get(key)
     if value is None or value == "":
-        return int(os.environ.get(key, default))
+        value = os.environ.get(key, default)
     try:
         number = int(value)
     except (TypeError, ValueError):
-        number = -1
-    if number < 0:
-        raise ConfigurationError(f"{key} must be a whole number ≥ 0, not {value!r}")
+        number = least - 1
+    if number < least:
+        raise ConfigurationError(f"{key} must be a whole number ≥ {least}, not {value!r}")
     return number
 
 
