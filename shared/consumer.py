@@ -10,33 +10,52 @@ the event type it was routed under, of a schema version of that major version, a
 agency this deployment serves. A message failing any of these is refused: dead-lettered with
 the reason, never handled, never remembered in the inbox.
 
+Nothing is decoded by kombu: the handler takes the message's bytes and decodes them itself
+(decode_event) — UTF-8 JSON holding an object, nothing else, so a pickle is never unpickled —
+and a message that is no event at all (bad JSON, invalid UTF-8, another content type, nesting
+beyond the decoder) is dead-lettered like a refused one.
+
+A handler that fails for a fault of the moment (shared/transient.py: the database restarting,
+full, or choosing this transaction as a deadlock's loser) runs again after a back-off that
+doubles (RetryBudget, configurable); only a permanent error, or a fault outlasting the budget,
+is dead-lettered, with the number of attempts in its headers. The message stays unacked
+meanwhile, so a service that stops in between gets it redelivered.
+
 Dead letters go to the durable queue ``dlq.<service>`` through the topic exchange
 ``sanxiang.dead-letters`` (routing key = service name; a topic exchange, so that a broker user's
 topic permissions confine each service to its own dead letters), with headers naming the original
-exchange, routing key, handler and error. Operators see them in the management UI and can
-move them back to ``<source>.events`` once the cause is fixed."""
+exchange, routing key and content type, the handler, the error and the attempts. Operators see
+them in the management UI and can move them back to ``<source>.events`` once the cause is
+fixed."""
 from __future__ import annotations
 
 import contextlib
-import functools
+import json
 import logging
 import time
 import traceback
 from datetime import datetime
+from functools import partial
 from typing import Iterator
 
+import eventlet
+import tenacity
+from eventlet.event import Event as GreenEvent
 from kombu import Exchange, Queue
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import EventHandler
+from nameko.exceptions import ContainerBeingKilled
+from nameko.messaging import QueueConsumer
 from sqlalchemy import Column, MetaData, String, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from shared.contracts import EVENT_TYPE, Contract, Envelope, load
-from shared.errors import SanxiangError
+from shared.errors import ConfigurationError, SanxiangError
 from shared.keys import KeyStore
 from shared.schema import UtcDateTime
 from shared.signed_events import EventRefused, verify
+from shared.transient import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -151,12 +170,130 @@ class EventGate:
                                code="event_agency_not_served", details={"agency": agency})
 
 
+MAX_EVENT_BYTES = 1 << 20  # an envelope is a few kilobytes; the broker's own limit is 128 MiB
+
+
+class EventUndecodable(EventRefused):
+    """A message that is not an event at all: not JSON, not UTF-8, not an object, nested beyond
+    the decoder, compressed, or of another content type (a pickle is never unpickled)."""
+    code = "event_undecodable"
+
+
+def decode_event(message) -> dict:
+    """The event a message carries, decoded here rather than by kombu: only UTF-8 JSON text
+    holding an object is an event, whatever serializers kombu knows (pickle among them, which
+    runs code when loaded); anything else raises EventUndecodable naming the rule."""
+    content_type = message.content_type
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media != "application/json":
+        raise EventUndecodable(f"content type {content_type!r} is not application/json: an "
+                               f"event is JSON text and nothing else is decoded")
+    encoding = (message.content_encoding or "utf-8").lower()
+    if encoding not in ("utf-8", "utf8"):
+        raise EventUndecodable(f"content encoding {message.content_encoding!r} is not utf-8")
+    if (message.headers or {}).get("compression"):
+        raise EventUndecodable("a compressed body is not accepted (compression "
+                               f"{message.headers['compression']!r})")
+    raw = message.body
+    if len(raw) > MAX_EVENT_BYTES:
+        raise EventUndecodable(f"body of {len(raw)} bytes is over the {MAX_EVENT_BYTES} an "
+                               f"event may have")
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
+    except UnicodeDecodeError as exc:
+        raise EventUndecodable(f"body is not valid UTF-8: {exc.reason} at byte "
+                               f"{exc.start}") from None
+    try:
+        body = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise EventUndecodable("body nests arrays or objects deeper than the decoder "
+                               "allows") from None
+    except ValueError as exc:  # json.JSONDecodeError, and NaN/Infinity refused below
+        raise EventUndecodable(f"body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise EventUndecodable(f"body is a JSON {type(body).__name__}, not the object of an "
+                               f"event envelope")
+    return body
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+class UndecodedQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, except that kombu hands each message over undecoded (the
+    consumer's `on_message` instead of its callbacks), so that no kombu serializer ever reads
+    an event's body: the handler decodes it itself (decode_event) and dead-letters what it
+    cannot decode. Shared by the event handlers of a container (their own AMQP connection,
+    beside the RPC consumer's)."""
+
+    def get_consumers(self, consumer_cls, channel):
+        for provider in self._providers:
+            consumer = consumer_cls(queues=[provider.queue],
+                                    on_message=partial(self.handle_undecoded, provider),
+                                    accept=["application/json"])
+            consumer.qos(prefetch_count=self.prefetch_count)
+            self._consumers[provider] = consumer
+        return self._consumers.values()
+
+    def handle_undecoded(self, provider, message):
+        self.container.spawn_managed_thread(
+            partial(provider.handle_undecoded, message),
+            identifier=f"{type(provider).__name__}.handle_undecoded"
+                       f"[{message.delivery_info.get('routing_key')}]")
+
+
+class RetryBudget:
+    """How a consumer retries an event whose handling failed for a fault of the moment
+    (shared/transient.py): `attempts` runs in all, waiting `first_delay` seconds after the
+    first, doubling up to `max_delay`, with up to `first_delay` of jitter so instances do not
+    retry in step. Config: EVENT_RETRY_ATTEMPTS, EVENT_RETRY_FIRST_DELAY, EVENT_RETRY_MAX_DELAY;
+    the defaults ride out about 25 seconds of outage (a database restart, a full connection
+    table) before the event is dead-lettered."""
+
+    def __init__(self, attempts: int = 8, first_delay: float = 0.25, max_delay: float = 8.0):
+        self.attempts = attempts
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+
+    @classmethod
+    def from_config(cls, config: dict) -> "RetryBudget":
+        defaults = cls()
+        values = {}
+        for key, attr, kind, least in (("EVENT_RETRY_ATTEMPTS", "attempts", int, 1),
+                                       ("EVENT_RETRY_FIRST_DELAY", "first_delay", float, 0),
+                                       ("EVENT_RETRY_MAX_DELAY", "max_delay", float, 0)):
+            raw = config.get(key)
+            if raw is None or raw == "":
+                values[attr] = getattr(defaults, attr)
+                continue
+            try:
+                values[attr] = kind(raw)
+            except (TypeError, ValueError):
+                values[attr] = least - 1
+            if values[attr] < least:
+                raise ConfigurationError(f"{key} must be a number ≥ {least}, not {raw!r}")
+        return cls(**values)
+
+    def retrying(self) -> tenacity.Retrying:
+        return tenacity.Retrying(
+            retry=tenacity.retry_if_exception(is_transient),
+            stop=tenacity.stop_after_attempt(self.attempts),
+            wait=(tenacity.wait_exponential(multiplier=self.first_delay, max=self.max_delay)
+                  + tenacity.wait_random(0, self.first_delay)),
+            sleep=eventlet.sleep, reraise=True)
+
+
 class DeadLetterEventHandler(EventHandler):
-    """An event handler whose refused or failed events are dead-lettered (module docstring)."""
+    """An event handler whose undecodable, refused or failed events are dead-lettered, and
+    whose transient failures are retried first (module docstring)."""
+
+    queue_consumer = UndecodedQueueConsumer()
 
     def setup(self):
         super().setup()
         self.gate = EventGate.from_config(self.source_service, self.container.config)
+        self.retry = RetryBudget.from_config(self.container.config)
         service = self.container.service_name
         self.dead_letter_exchange = Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True)
         self.dead_letter_queue = Queue(f"dlq.{service}", exchange=self.dead_letter_exchange,
@@ -166,27 +303,62 @@ class DeadLetterEventHandler(EventHandler):
             serializer="json", delivery_mode=2,
             declare=[self.dead_letter_exchange, self.dead_letter_queue])
 
-    def handle_message(self, body, message):
+    def handle_undecoded(self, message):
+        """In a managed thread of its own: decode, check, handle (retrying transient faults),
+        then ack or dead-letter. Never raises: a managed thread that fails kills the container;
+        a message this cannot settle stays unacked and comes back."""
         try:
-            self.gate.check(body, message.delivery_info.get("routing_key"))
-        except Exception as exc:  # EventRefused, or keys unreadable: refused all the same
-            # no worker: the service's code never sees a refused event
-            self.container.spawn_managed_thread(functools.partial(self._settle, message, exc),
-                                                identifier=f"refuse-{self.method_name}")
+            try:
+                body = decode_event(message)
+                self.gate.check(body, message.delivery_info.get("routing_key"))
+            except Exception as exc:  # EventRefused, or keys unreadable: refused all the same
+                # no worker: the service's code never sees a refused event
+                self._settle(message, exc, attempts=0)
+                return
+            self._handle(body, message)
+        except Exception:
+            log.exception("could not settle %s; it stays unacknowledged",
+                          message.delivery_info.get("routing_key"))
+
+    def _handle(self, body, message) -> None:
+        attempts = 0
+        try:
+            for attempt in self.retry.retrying():
+                with attempt:
+                    attempts += 1
+                    if attempts > 1:
+                        log.warning("%s.%s: attempt %d of %d after a transient fault",
+                                    self.container.service_name, self.method_name, attempts,
+                                    self.retry.attempts)
+                    self._run_worker(body, message)
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
             return
-        super().handle_message(body, message)
+        except Exception as exc:
+            self._settle(message, exc, attempts=attempts)
+            return
+        self._settle(message, None, attempts=attempts)
 
-    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
-        if exc_info is not None and is_duplicate(exc_info[1]):
-            exc_info = None  # a concurrent redelivery won the race: already handled
-        self._settle(message, exc_info[1] if exc_info else None)
-        return result, exc_info
+    def _run_worker(self, body, message) -> None:
+        """Run the service's handler once in a worker; raise what it raised."""
+        outcome = GreenEvent()
 
-    def _settle(self, message, exc: BaseException | None) -> bool:
+        def handle_result(worker_ctx, result=None, exc_info=None):
+            outcome.send(exc_info[1] if exc_info is not None else None)
+            return result, exc_info
+
+        self.container.spawn_worker(self, (body,), {},
+                                    context_data=self.unpack_message_headers(message),
+                                    handle_result=handle_result)
+        exc = outcome.wait()
+        if exc is not None and not is_duplicate(exc):  # a duplicate: a concurrent
+            raise exc                                    # redelivery won the race
+
+    def _settle(self, message, exc: BaseException | None, *, attempts: int) -> bool:
         """Ack the message, dead-lettering it first if it failed; False if it was requeued."""
         if exc is not None:
             try:
-                self._dead_letter(message, exc)
+                self._dead_letter(message, exc, attempts)
             except Exception:  # broker trouble: keep the message, it comes back
                 log.exception("could not dead-letter %s; requeueing it",
                               message.delivery_info.get("routing_key"))
@@ -195,24 +367,35 @@ class DeadLetterEventHandler(EventHandler):
         self.queue_consumer.ack_message(message)
         return True
 
-    def _dead_letter(self, message, exc: BaseException) -> None:
+    def _dead_letter(self, message, exc: BaseException, attempts: int) -> None:
         if isinstance(exc, SanxiangError):
             reason = f"{exc.code}: {exc.message}"
         else:
             reason = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        transient = attempts > 0 and is_transient(exc)
+        if transient:
+            reason = f"still failing after {attempts} attempts: {reason}"
         info = message.delivery_info
         headers = {"x-dead-reason": reason[:2000],
                    "x-dead-error": type(exc).__name__,
+                   "x-attempts": attempts,
+                   "x-transient": transient,
                    "x-original-exchange": info.get("exchange", ""),
                    "x-original-routing-key": info.get("routing_key", ""),
+                   "x-original-content-type": message.content_type or "",
                    "x-handler": f"{self.container.service_name}.{self.method_name}",
                    "x-redelivered": bool(info.get("redelivered"))}
         log.warning("dead-lettering %s for %s: %s", info.get("routing_key"),
                     headers["x-handler"], reason)
+        # the body as it came, bytes for bytes (never decoded, never re-encoded); a message
+        # without a content type goes as opaque bytes, which kombu does not serialize
+        properties = {key: message.properties[key] for key in ("message_id", "correlation_id")
+                      if message.properties.get(key)}
         self.dead_letter_publisher.publish(
             message.body, exchange=self.dead_letter_exchange,
             routing_key=self.container.service_name, headers=headers,
-            content_type=message.content_type, content_encoding=message.content_encoding)
+            content_type=message.content_type or "application/octet-stream",
+            content_encoding=message.content_encoding or "binary", **properties)
 
 
 event_handler = DeadLetterEventHandler.decorator

@@ -8,15 +8,32 @@ import os
 from pathlib import Path
 from typing import Iterator
 
+from eventlet.patcher import original
 from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.errors import ConfigurationError
 
 
-def make_engine(url: str) -> Engine:
+# Connections a service instance may hold, unless its config says otherwise (DB_POOL_SIZE,
+# DB_MAX_OVERFLOW): one per worker (nameko's max_workers, 10 by default) and one for the outbox
+# relay, kept open, plus two for the moment a worker needs a second one — 13 in all. PostgreSQL
+# refuses connections beyond max_connections (100 by default, 3 of them kept for superusers),
+# so a server shared by N service instances needs max_connections ≥ 13·N + the operators'
+# own; README "Database connections".
+POOL_OVERFLOW = 2
+POOL_TIMEOUT_SECONDS = 10
+
+
+def pool_size_for(max_workers: int) -> int:
+    return max_workers + 1
+
+
+def make_engine(url: str, *, pool_size: int | None = None,
+                max_overflow: int | None = None) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
@@ -43,10 +60,13 @@ def make_engine(url: str) -> Engine:
 
         return engine
     if url.startswith("postgresql"):
-        # No pre-ping (a round trip per checkout on the hot path): a dropped connection
-        # fails one call and SQLAlchemy then invalidates the pool; recycle ages them out.
-        engine = create_engine(url, pool_size=int(os.environ.get("DB_POOL_SIZE", "10")),
-                               max_overflow=20, pool_recycle=1800)
+        if pool_size is None:
+            pool_size = int(os.environ.get("DB_POOL_SIZE", pool_size_for(10)))
+        if max_overflow is None:
+            max_overflow = int(os.environ.get("DB_MAX_OVERFLOW", POOL_OVERFLOW))
+        engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow,
+                               pool_timeout=POOL_TIMEOUT_SECONDS, pool_recycle=1800)
+        event.listen(engine, "checkout", _refuse_stale_connection)
 
         @event.listens_for(engine, "before_cursor_execute", retval=True)
         def _begin_with_first_statement(conn, cursor, statement, parameters, context,
@@ -60,6 +80,30 @@ def make_engine(url: str) -> Engine:
 
         return engine
     raise ConfigurationError(f"DATABASE_URL {url!r}: only sqlite:/// and postgresql:// are supported")
+
+
+def _refuse_stale_connection(dbapi_conn, record, proxy) -> None:
+    """Hand out no pooled connection the server has already closed (a restart, an admin's
+    pg_terminate_backend, an idle timeout): an idle PostgreSQL connection has nothing to read,
+    so a socket that is readable — the server's last words, or the end of the stream — or
+    already closed is dead, and DisconnectionError makes the pool replace it (SQLAlchemy's
+    "pessimistic" disconnect handling). A poll with no timeout costs a system call, not the
+    round trip of pool_pre_ping's `SELECT 1` on every checkout of the hot path. A connection
+    that dies unnoticed (a network that drops packets silently) fails its statement instead,
+    which the caller's retry of transient faults covers (shared/transient.py); one the server
+    sent a stray notice to is replaced needlessly, at the cost of a reconnect."""
+    if dbapi_conn.closed:
+        raise DisconnectionError("connection closed")
+    poller = _os_poll()
+    poller.register(dbapi_conn.fileno(), _POLLIN)
+    if poller.poll(0):
+        raise DisconnectionError("the server closed the connection while it was idle")
+
+
+# the operating system's poll, not eventlet's green one: a zero timeout never blocks, and the
+# green version would go through the hub for nothing
+_os_poll = original("select").poll
+_POLLIN = 0x001 | 0x002 | 0x008 | 0x010  # POLLIN, POLLPRI, POLLERR, POLLHUP
 
 
 def migrate(engine: Engine, migrations: str) -> None:
@@ -291,8 +335,13 @@ class Database(DependencyProvider):
         url = self.container.config.get(self.url_key)
         if not url:
             raise ConfigurationError(f"{self.url_key} is not set in the service config")
-        owner_url = self.container.config.get(self.owner_url_key)
-        engine = make_engine(url)
+        config = self.container.config
+        owner_url = config.get(self.owner_url_key)
+        engine = make_engine(
+            # a pool size of 0 would be SQLAlchemy's "no limit"
+            url, pool_size=_config_int(config, "DB_POOL_SIZE",
+                                       pool_size_for(self.container.max_workers), 1),
+            max_overflow=_config_int(config, "DB_MAX_OVERFLOW", POOL_OVERFLOW, 0))
         if self.container.config.get("AUTO_MIGRATE", True) not in (False, "false", "0"):
             if owner_url:
                 upgrade(owner_url, self.migrations, service_role=engine.url.username)
@@ -308,6 +357,19 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.db
+
+
+def _config_int(config: dict, key: str, default: int, least: int) -> int:
+    value = config.get(key)
+    if value is None or value == "":
+        value = os.environ.get(key, default)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = least - 1
+    if number < least:
+        raise ConfigurationError(f"{key} must be a whole number ≥ {least}, not {value!r}")
+    return number
 
 
 def open_db(engine: Engine) -> Db:

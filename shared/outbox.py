@@ -30,6 +30,7 @@ from shared.errors import ValidationFailed
 from shared.keys import KeyStore, SigningKey
 from shared.schema import UtcDateTime
 from shared.signed_events import CanonicalError, sign
+from shared.transient import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +209,7 @@ class Outbox(DependencyProvider):
     batch_size = 200
     idle_poll_seconds = 2.0
     gather_seconds = 0.025
+    max_backoff_seconds = 10.0
 
     def __init__(self, contract: Contract, table: Table, database_attr: str = "db"):
         self.contract = contract
@@ -274,10 +276,15 @@ class Outbox(DependencyProvider):
                 sent = relay_pending(self._database(), self.table, self.publisher,
                                      self.batch_size)
                 backoff = 0.5
-            except Exception:  # broker or database down: keep rows, retry later
-                log.exception("outbox relay failed; retrying in %.1fs", backoff)
+            except Exception as exc:  # broker or database down: keep rows, retry later
+                if is_transient(exc):  # a database restarting or full: expected, said briefly
+                    log.warning("outbox relay: %s; retrying in %.1fs",
+                                str(exc).strip().splitlines()[0], backoff)
+                else:
+                    log.exception("outbox relay failed; retrying in %.1fs", backoff)
                 eventlet.sleep(backoff)
-                backoff = min(backoff * 2, 30)
+                # at most max_backoff_seconds behind the database or broker coming back
+                backoff = min(backoff * 2, self.max_backoff_seconds)
                 continue
             if sent >= self.batch_size:
                 continue  # a backlog: on at once

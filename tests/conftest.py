@@ -18,6 +18,9 @@ Servers come from ./scripts/bootstrap; run the suite with ./scripts/test.
 
 - ``rabbit_node`` (function): a RabbitMQ node of the test's own (tests/brokers.py) to
   stop, restart, kill or freeze; ``.amqp_uri``, ``.queues()``.
+- ``pg_node`` (function): a PostgreSQL server of the test's own (tests/databases.py), 20
+  connections at most, to stop, restart or fill; ``.create_database(name)`` -> URL for the
+  login role ``sanxiang``, ``.admin(sql)``, ``.exhausted()``.
 
 nameko's own plugin adds ``rabbit_config`` (a vhost per test), ``container_factory``,
 ``runner_factory`` and friends.
@@ -236,6 +239,20 @@ def rabbit_node():
     node = RabbitNode()
     node.start()
     try:
+        yield node
+    finally:
+        node.close()
+
+
+@pytest.fixture
+def pg_node():
+    """A PostgreSQL server of this test's own (tests/databases.py), started: stop, restart or
+    fill it to cause a database fault; stopped and removed at the end of the test."""
+    from tests.databases import PgNode
+
+    node = PgNode(max_connections=20)
+    try:
+        node.start()
         yield node
     finally:
         node.close()

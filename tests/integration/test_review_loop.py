@@ -12,19 +12,19 @@ import time
 import uuid
 
 import pytest
-from kombu import Connection, Exchange, Producer, Queue
+from kombu import Connection, Exchange, Producer
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
 from services.records.service import RecordsService
 from services.review.service import ReviewService
 from shared import demo_case
-from shared.consumer import DEAD_LETTER_EXCHANGE
 from shared.contracts import envelope
 from shared.errors import (BoardOpinionStands, DomainRuleViolated, ServiceNotDeployed,
                            ValidationFailed)
 from shared.keys import KeyStore
 from shared.signed_events import sign
+from tests.events import dead_letters, proposed
 
 AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
 
@@ -139,31 +139,11 @@ def _publish(config, body: dict, routing_key: str = "decision_proposed.v1",
 
 
 def _proposed(config, case_id: str, agency: str = "lingchuan-emergency", **changes) -> dict:
-    """A decision_proposed.v1 signed with records' own key, as records' outbox signs it."""
-    from contracts.records import CONTRACT
-    data = dict(CONTRACT.event("decision_proposed.v1").example, case_id=case_id, **changes)
-    body = envelope(CONTRACT, "decision_proposed.v1", data, agency=agency,
-                    actor={"id": "officer-lc-017", "role": "officer"},
-                    ruleset="lingchuan-emergency@1")
-    sign(body, KeyStore(config["KEYS_DIR"]).event_signing_key("records"))
-    return body
+    return proposed(config["KEYS_DIR"], case_id, agency, **changes)
 
 
 def _dead_letters(config, rabbit_api, queue: str, count: int, timeout: float = 20) -> list:
-    """Take `count` messages off a dead-letter queue (waiting for them)."""
-    got, deadline = [], time.monotonic() + timeout
-    with Connection(config["AMQP_URI"]) as conn:
-        # declared as the service declares it when it first dead-letters (same arguments)
-        Queue(queue, Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True),
-              routing_key=queue.split(".", 1)[1], durable=True)(conn.default_channel).declare()
-        while len(got) < count and time.monotonic() < deadline:
-            msg = conn.default_channel.basic_get(queue, no_ack=True)
-            if msg is None:
-                time.sleep(0.1)
-            else:
-                got.append(msg)
-    assert len(got) == count, f"{len(got)} of {count} dead letters in {queue}"
-    return got
+    return dead_letters(config["AMQP_URI"], queue, count, timeout)
 
 
 def test_poison_events_are_dead_lettered_and_redeliveries_change_nothing(suite, rabbit_api):
