@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Iterator
 
+from greenlet import getcurrent
 from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -138,35 +139,67 @@ def upgrade(owner_url: str, migrations: str, service_role: str | None = None) ->
 
 
 class Db:
-    """What a worker sees: transactions, not a raw engine."""
+    """What a worker sees: transactions, not a raw engine.
+
+    A call that must happen once (shared.idempotency.Scope) is registered for its
+    greenthread while it runs (`scoped`): its transaction(), read() and autocommit() then go
+    through the scope, so the use case's own transaction becomes the scope's — reentrant for
+    that greenthread only; every other worker's transactions are untouched."""
 
     def __init__(self, engine: Engine, write_lock):
         self.engine = engine
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
         self._write_lock = write_lock
         self.dialect = engine.dialect.name
+        self._scopes: dict = {}
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A write transaction: committed on success, rolled back on any error."""
+    def scoped(self, scope) -> Iterator[None]:
+        """Route this greenthread's transactions through `scope` while the block runs."""
+        me = getcurrent()
+        self._scopes[me] = scope
+        try:
+            yield
+        finally:
+            self._scopes.pop(me, None)
+
+    def transaction(self) -> contextlib.AbstractContextManager[Session]:
+        """A write transaction: committed on success, rolled back on any error (within a
+        scoped call: the call's transaction, committed with its answer)."""
+        scope = self._scopes.get(getcurrent()) if self._scopes else None
+        return scope.transaction() if scope is not None else self.plain_transaction()
+
+    @contextlib.contextmanager
+    def plain_transaction(self) -> Iterator[Session]:
         with self._write_lock, self._session(write=True) as session:
             yield session
 
+    def read(self) -> contextlib.AbstractContextManager[Session]:
+        scope = self._scopes.get(getcurrent()) if self._scopes else None
+        if scope is not None and scope.session is not None:
+            return scope.joined()  # a scoped call reads what it has written
+        return self._read()
+
     @contextlib.contextmanager
-    def read(self) -> Iterator[Session]:
+    def _read(self) -> Iterator[Session]:
         with self._session(write=False) as session:
             yield session
 
-    @contextlib.contextmanager
-    def autocommit(self) -> Iterator[Session]:
+    def autocommit(self) -> contextlib.AbstractContextManager[Session]:
         """Statements that each commit on their own: a read and the access-log row it leaves,
         which no transaction needs to tie together. On PostgreSQL that saves the BEGIN and
         COMMIT round trips (a read and its log row: 2 round trips instead of 3); on SQLite,
-        which has no round trips to save, it is a write transaction as `transaction()`."""
+        which has no round trips to save, it is a write transaction as `transaction()`.
+        Within a scoped call it is the call's transaction."""
+        scope = self._scopes.get(getcurrent()) if self._scopes else None
+        if scope is not None:
+            return scope.transaction()
         if self.dialect != "postgresql":
-            with self.transaction() as session:
-                yield session
-            return
+            return self.plain_transaction()
+        return self._autocommit()
+
+    @contextlib.contextmanager
+    def _autocommit(self) -> Iterator[Session]:
         session = self._sessions()
         dbapi = session.connection().connection.driver_connection
         dbapi.autocommit = True  # as _FoldedBegin: psycopg2 sends no BEGIN, COMMIT is a no-op
@@ -209,6 +242,8 @@ class Db:
 # Set on a PostgreSQL connection (its pool record's info) while a write transaction's BEGIN
 # is still to be sent: the first statement then carries it ("BEGIN;<statement>").
 BEGIN_PENDING = "sanxiang_begin_pending"
+# Set on a PostgreSQL connection by commit_with: a statement that is sent with the COMMIT.
+COMMIT_WITH = "sanxiang_commit_with"
 
 
 def begin_prefix(session: Session) -> str:
@@ -225,6 +260,21 @@ def driver_fetch(session: Session, statement: str, params=()):
     try:
         cur.execute(begin_prefix(session) + statement, params)
         return cur.fetchone() if cur.description is not None else None
+    finally:
+        cur.close()
+
+
+def commit_with(session: Session, statement: str, params=()) -> None:
+    """PostgreSQL: run `statement` as the last of the write transaction, sent with its COMMIT
+    (one round trip for both); dropped if the transaction rolls back. Its errors are the
+    COMMIT's. Outside a write transaction (nothing to fold it into) it runs at once."""
+    conn = session.connection()
+    cur = conn.connection.cursor()
+    try:
+        if BEGIN_PENDING in conn.info or not conn.connection.driver_connection.autocommit:
+            cur.execute(begin_prefix(session) + statement, params)
+            return
+        conn.info[COMMIT_WITH] = cur.mogrify(statement, params)
     finally:
         cur.close()
 
@@ -247,9 +297,11 @@ class _FoldedBegin:
             return  # no statement ran: no transaction was begun
         if command == "ROLLBACK" and self.dbapi.closed:
             return
+        pending = self.info.pop(COMMIT_WITH, None)
         cur = self.dbapi.cursor()
         try:
-            cur.execute(command)
+            cur.execute(pending + b";COMMIT" if pending is not None and command == "COMMIT"
+                        else command)
         except Exception:
             if command == "COMMIT":
                 raise
@@ -259,6 +311,7 @@ class _FoldedBegin:
 
     def release(self) -> None:
         self.info.pop(BEGIN_PENDING, None)
+        self.info.pop(COMMIT_WITH, None)
         if not self.dbapi.closed:
             self.dbapi.autocommit = False
 
