@@ -52,11 +52,12 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "before_cursor_execute", retval=True)
         def _begin_with_first_statement(conn, cursor, statement, parameters, context,
                                         executemany):
-            if conn.info.pop(BEGIN_PENDING, False):
+            prefix = _pending_begin(conn.info)
+            if prefix:
                 if executemany:
-                    cursor.execute("BEGIN")
+                    cursor.execute(prefix)
                 else:
-                    statement = "BEGIN;" + statement
+                    statement = prefix + statement
             return statement, parameters
 
         return engine
@@ -178,10 +179,10 @@ class Db:
         scope = self._scopes.get(getcurrent()) if self._scopes else None
         if scope is not None and scope.session is not None:
             return scope.joined()  # a scoped call reads what it has written
-        return self._read()
+        return self.plain_read()
 
     @contextlib.contextmanager
-    def _read(self) -> Iterator[Session]:
+    def plain_read(self) -> Iterator[Session]:
         with self._session(write=False) as session:
             yield session
 
@@ -240,16 +241,41 @@ class Db:
 
 
 # Set on a PostgreSQL connection (its pool record's info) while a write transaction's BEGIN
-# is still to be sent: the first statement then carries it ("BEGIN;<statement>").
+# is still to be sent: the first statement then carries it ("BEGIN;<statement>"). True, or
+# the text of statements to run first in the transaction (begin_with).
 BEGIN_PENDING = "sanxiang_begin_pending"
 # Set on a PostgreSQL connection by commit_with: a statement that is sent with the COMMIT.
 COMMIT_WITH = "sanxiang_commit_with"
 
 
+def _pending_begin(info: dict) -> str:
+    pending = info.pop(BEGIN_PENDING, False)
+    if not pending:
+        return ""
+    return "BEGIN;" if pending is True else f"BEGIN;{pending};"
+
+
 def begin_prefix(session: Session) -> str:
-    """For code that executes on the DBAPI cursor itself: "BEGIN;" to put before its
-    statement when it is the first of a write transaction, else ""."""
-    return "BEGIN;" if session.connection().info.pop(BEGIN_PENDING, False) else ""
+    """For code that executes on the DBAPI cursor itself: "BEGIN;" (and what begin_with
+    added) to put before its statement when it is the first of a write transaction, else ""."""
+    return _pending_begin(session.connection().info)
+
+
+def begin_with(session: Session, statement: str) -> None:
+    """PostgreSQL: run `statement` first in the write transaction, sent with its BEGIN and
+    its first statement (no round trip of its own); its errors are that statement's. It must
+    carry no parameters and no "%" (it is put before a statement whose parameters the driver
+    interpolates). If the transaction has begun already, it runs at once."""
+    info = session.connection().info
+    pending = info.get(BEGIN_PENDING)
+    if pending:
+        info[BEGIN_PENDING] = statement if pending is True else f"{pending};{statement}"
+        return
+    cur = session.connection().connection.cursor()
+    try:
+        cur.execute(statement)
+    finally:
+        cur.close()
 
 
 def driver_fetch(session: Session, statement: str, params=()):

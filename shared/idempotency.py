@@ -52,7 +52,7 @@ from typing import Callable, Iterator
 from nameko.extensions import DependencyProvider
 from sqlalchemy import Column, MetaData, String, Table, Text, insert, select, update
 
-from shared.db import Db, commit_with, driver_fetch
+from shared.db import Db, begin_with, commit_with, driver_fetch
 from shared.errors import Conflict, IdempotencyKeyReused, ValidationFailed
 from shared.schema import UtcDateTime
 
@@ -136,16 +136,24 @@ def run(db: Db, keys: CallKeys | None, *, agency: str, actor_id: str, method: st
 
 
 _PG_CLAIM = ("INSERT INTO idempotency (agency, actor_id, method, key, fingerprint, created_at) "
-             "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1")
+             "VALUES ({}, now())")
 _PG_PRIOR = ("SELECT fingerprint, result FROM idempotency "
              "WHERE agency = %s AND actor_id = %s AND method = %s AND key = %s")
 _PG_KEEP = ("UPDATE idempotency SET result = %s "
             "WHERE agency = %s AND actor_id = %s AND method = %s AND key = %s")
+_PG_CLAIMED = "pk_idempotency"  # the constraint a lost claim collides with
 
 
 class Scope:
     """One idempotent call (module docstring): the write transaction its use case opens and
-    joins, with the key claimed first and the answer stored last."""
+    joins, with the key claimed first and the answer stored last.
+
+    On PostgreSQL the claim is a plain INSERT sent with BEGIN and the use case's first
+    statement (shared.db.begin_with): no round trip of its own. A key recorded before makes
+    it fail on the primary key — at once if that call committed, after it if it is still
+    under way — and that failure becomes the stored answer (or the refusal of a reused key).
+    On SQLite (one writer at a time) the claim is INSERT OR IGNORE and its outcome is read
+    at once."""
 
     def __init__(self, db: Db, ident: tuple[str, str, str, str], print_: str):
         self.db = db
@@ -159,14 +167,16 @@ class Scope:
         with self.db.scoped(self):
             try:
                 answer = call()
+                if self.session is not None:
+                    self._keep(answer)
+                    self._end(None)
             except _Replay as replay:
                 return replay.answer
-            except BaseException:
+            except BaseException as exc:
                 self._end(sys.exc_info())
+                if _claim_lost(exc):
+                    return self._prior()
                 raise
-            if self.session is not None:
-                self._keep(answer)
-                self._end(None)
         return answer
 
     @contextlib.contextmanager
@@ -179,9 +189,11 @@ class Scope:
             self._open()
         try:
             yield self.session
-        except BaseException:
+        except BaseException as exc:
             self.failed = True
             self._end(sys.exc_info())
+            if _claim_lost(exc):
+                raise _Replay(self._prior()) from None
             raise
 
     @contextlib.contextmanager
@@ -201,19 +213,24 @@ class Scope:
         self._stack, self.session = stack, session
 
     def _claim(self, session) -> None:
-        now = datetime.now(timezone.utc)
         if self.db.dialect == "postgresql":
-            if driver_fetch(session, _PG_CLAIM, (*self.ident, self.print_, now)) is not None:
-                return
-            prior = driver_fetch(session, _PG_PRIOR, self.ident)
-        else:
-            table = _TABLE
-            claimed = session.execute(insert(table).prefix_with("OR IGNORE").values(
-                **dict(zip(_IDENT, self.ident)), fingerprint=self.print_, created_at=now))
-            if claimed.rowcount:
-                return
+            begin_with(session, _PG_CLAIM.format(_pg_texts(session, (*self.ident, self.print_))))
+            return
+        table = _TABLE
+        claimed = session.execute(insert(table).prefix_with("OR IGNORE").values(
+            **dict(zip(_IDENT, self.ident)), fingerprint=self.print_,
+            created_at=datetime.now(timezone.utc)))
+        if not claimed.rowcount:
             prior = session.execute(select(table.c.fingerprint, table.c.result).where(
                 *(table.c[c] == v for c, v in zip(_IDENT, self.ident)))).first()
+            raise _Replay(self._judge(prior))
+
+    def _prior(self):
+        """The answer of the call that holds the key (PostgreSQL, after a lost claim)."""
+        with self.db.plain_read() as session:
+            return self._judge(driver_fetch(session, _PG_PRIOR, self.ident))
+
+    def _judge(self, prior):
         if prior is None or prior[1] is None:  # cannot be: a claim commits with its answer
             raise Conflict("the call's idempotency record holds no answer",
                            code="idempotency_record_incomplete")
@@ -223,7 +240,7 @@ class Scope:
                 f"idempotency key {key.split(':', 1)[1]!r} was used for another {method} "
                 f"request of this caller; a new request needs a new key",
                 details={"header": HEADER, "method": method})
-        raise _Replay(json.loads(prior[1]))
+        return json.loads(prior[1])
 
     def _keep(self, answer) -> None:
         text = json.dumps(answer, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -241,6 +258,27 @@ class Scope:
                 stack.close()
             else:
                 stack.__exit__(*exc_info)
+
+
+def _claim_lost(exc: BaseException) -> bool:
+    """Is this the claim's INSERT colliding with a key recorded before (PostgreSQL)?"""
+    orig = getattr(exc, "orig", exc)
+    diag = getattr(orig, "diag", None)
+    return (getattr(orig, "pgcode", None) == "23505"
+            and getattr(diag, "constraint_name", None) == _PG_CLAIMED)
+
+
+def _pg_texts(session, values: tuple[str, ...]) -> str:
+    """Strings as PostgreSQL literals, comma-separated, with no "%" in them (begin_with's
+    rule): quoted by the driver, each holding a "%" spelled in hex instead."""
+    if any("%" in value for value in values):
+        return ", ".join(f"convert_from(decode('{value.encode('utf-8').hex()}', 'hex'), 'UTF8')"
+                         if "%" in value else _pg_texts(session, (value,)) for value in values)
+    cur = session.connection().connection.cursor()
+    try:
+        return cur.mogrify(", ".join(("%s",) * len(values)), values).decode("utf-8")
+    finally:
+        cur.close()
 
 
 _IDENT = ("agency", "actor_id", "method", "key")

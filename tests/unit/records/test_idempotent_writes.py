@@ -51,15 +51,15 @@ def test_a_repeated_request_appends_once_and_gets_the_first_answer(env_db):
     assert count(env_db, models.entries) == entries + 1
     assert count(env_db, models.outbox) == events + 1
     # the caller's own key: a retry after a timeout learns the outcome, and writes nothing
-    mine = CallKeys(given="append-interview-7", request_id="corr-2")
+    mine = CallKeys(given="append 'interview' 7 %s 100%", request_id="corr-2")
     second = write(env_db, "append_record", dict(APPEND, case_id=case_id), actor(), mine)
     retry = write(env_db, "append_record", dict(APPEND, case_id=case_id), actor(),
-                  CallKeys(given="append-interview-7", request_id="corr-3"))
+                  CallKeys(given="append 'interview' 7 %s 100%", request_id="corr-3"))
     assert retry == second and second["seq"] == 3
     assert count(env_db, models.entries) == entries + 2
     # a correlation id is not the caller's promise: with another request it is another call
-    other = write(env_db, "append_record", dict(APPEND, case_id=case_id, situations=["interview"]),
-                  actor(), redelivered)
+    other = write(env_db, "append_record",
+                  dict(APPEND, case_id=case_id, situations=["interview"]), actor(), redelivered)
     assert other["seq"] == 4
 
 
