@@ -17,15 +17,18 @@ How (shared.service.handle runs every contract method with `writes` this way):
   writes nothing. A correlation id is not a promise of the caller's, so without a caller key
   the fingerprint is part of the key: the same correlation id with another request is another
   request.
-- **The record.** One row of the service's `idempotency` table: claimed by the first
-  statement of the call's write transaction (INSERT … ON CONFLICT DO NOTHING on PostgreSQL,
-  INSERT OR IGNORE on SQLite) and given the call's answer (the contract's dumped response, as
-  JSON) just before COMMIT — in the transaction of the write itself, so there is never a
-  write without its record, nor a record without its write. On PostgreSQL the answer rides
-  with the COMMIT (shared.db.commit_with): the record costs one statement, folded with BEGIN.
-- **A duplicate** finds the row and answers with the stored answer; a concurrent duplicate (a
-  second instance got the redelivery while the first is frozen) blocks on the uncommitted
-  claim until the first commits, then does the same — or, if the first rolled back, runs.
+- **The record.** One row of the service's `idempotency` table — the key, the fingerprint
+  and the call's answer (the contract's dumped response, as JSON) — written in the
+  transaction of the write itself, so there is never a write without its record, nor a
+  record without its write. The key is claimed by the first statement of that transaction:
+  on PostgreSQL a transaction-level advisory lock on the call's identity and a look for the
+  record (PG_CLAIM_FUNCTION), sent with BEGIN and the use case's own first statement, and the
+  record inserted with the COMMIT — no round trip of its own, and no UPDATE right for the
+  service's role; on SQLite, whose writers take turns anyway, INSERT OR IGNORE at BEGIN and the
+  answer written into that row before COMMIT.
+- **A duplicate** finds the record and answers with the stored answer; a concurrent duplicate
+  (a second instance got the redelivery while the first is frozen) waits on the first's claim
+  until the first's transaction ends, then does the same — or, if the first rolled back, runs.
 - **A failed call** (any error) rolls back its claim with its writes: nothing is stored and a
   retry runs afresh.
 
@@ -135,25 +138,43 @@ def run(db: Db, keys: CallKeys | None, *, agency: str, actor_id: str, method: st
     return Scope(db, (agency, actor_id, method, key), print_).run(call)
 
 
-_PG_CLAIM = ("INSERT INTO idempotency (agency, actor_id, method, key, fingerprint, created_at) "
-             "VALUES ({}, now())")
+# PostgreSQL: the claim, created by each service's migration. A transaction-level advisory
+# lock on the call's identity makes a duplicate wait until the first call's transaction has
+# ended; then a key recorded before raises SQLSTATE SX409 — the signal, sent with BEGIN and the
+# use case's first statement, that costs no round trip of its own. A hash collision between
+# two identities only makes one wait for the other.
+PG_CLAIM_FUNCTION = """
+CREATE OR REPLACE FUNCTION sanxiang_idempotency_claim(
+    p_agency text, p_actor_id text, p_method text, p_key text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended(
+        p_agency || chr(10) || p_actor_id || chr(10) || p_method || chr(10) || p_key, 0));
+    IF EXISTS (SELECT 1 FROM idempotency WHERE agency = p_agency AND actor_id = p_actor_id
+               AND method = p_method AND key = p_key) THEN
+        RAISE EXCEPTION 'idempotency key recorded before' USING ERRCODE = 'SX409';
+    END IF;
+END
+$$
+"""
+_PG_RECORDED = "SX409"
+_PG_CLAIM = "SELECT sanxiang_idempotency_claim({})"
 _PG_PRIOR = ("SELECT fingerprint, result FROM idempotency "
              "WHERE agency = %s AND actor_id = %s AND method = %s AND key = %s")
-_PG_KEEP = ("UPDATE idempotency SET result = %s "
-            "WHERE agency = %s AND actor_id = %s AND method = %s AND key = %s")
-_PG_CLAIMED = "pk_idempotency"  # the constraint a lost claim collides with
+_PG_KEEP = ("INSERT INTO idempotency (agency, actor_id, method, key, fingerprint, result, "
+            "created_at) VALUES (%s, %s, %s, %s, %s, %s, now())")
 
 
 class Scope:
     """One idempotent call (module docstring): the write transaction its use case opens and
     joins, with the key claimed first and the answer stored last.
 
-    On PostgreSQL the claim is a plain INSERT sent with BEGIN and the use case's first
+    On PostgreSQL the claim (PG_CLAIM_FUNCTION) is sent with BEGIN and the use case's first
     statement (shared.db.begin_with): no round trip of its own. A key recorded before makes
-    it fail on the primary key — at once if that call committed, after it if it is still
-    under way — and that failure becomes the stored answer (or the refusal of a reused key).
-    On SQLite (one writer at a time) the claim is INSERT OR IGNORE and its outcome is read
-    at once."""
+    it fail — at once if that call committed, after it if it is still under way — and that
+    failure becomes the stored answer (or the refusal of a reused key); the record itself is
+    one INSERT sent with the COMMIT. On SQLite (one writer at a time) the claim is INSERT OR
+    IGNORE, its outcome read at once, and the answer written into the claimed row."""
 
     def __init__(self, db: Db, ident: tuple[str, str, str, str], print_: str):
         self.db = db
@@ -214,7 +235,7 @@ class Scope:
 
     def _claim(self, session) -> None:
         if self.db.dialect == "postgresql":
-            begin_with(session, _PG_CLAIM.format(_pg_texts(session, (*self.ident, self.print_))))
+            begin_with(session, _PG_CLAIM.format(_pg_texts(session, self.ident)))
             return
         table = _TABLE
         claimed = session.execute(insert(table).prefix_with("OR IGNORE").values(
@@ -245,7 +266,7 @@ class Scope:
     def _keep(self, answer) -> None:
         text = json.dumps(answer, ensure_ascii=False, separators=(",", ":"), default=str)
         if self.db.dialect == "postgresql":
-            commit_with(self.session, _PG_KEEP, (text, *self.ident))
+            commit_with(self.session, _PG_KEEP, (*self.ident, self.print_, text))
             return
         table = _TABLE
         self.session.execute(update(table).where(
@@ -261,11 +282,8 @@ class Scope:
 
 
 def _claim_lost(exc: BaseException) -> bool:
-    """Is this the claim's INSERT colliding with a key recorded before (PostgreSQL)?"""
-    orig = getattr(exc, "orig", exc)
-    diag = getattr(orig, "diag", None)
-    return (getattr(orig, "pgcode", None) == "23505"
-            and getattr(diag, "constraint_name", None) == _PG_CLAIMED)
+    """Is this the claim finding its key recorded before (PostgreSQL)?"""
+    return getattr(getattr(exc, "orig", exc), "pgcode", None) == _PG_RECORDED
 
 
 def _pg_texts(session, values: tuple[str, ...]) -> str:

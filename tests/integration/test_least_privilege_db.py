@@ -86,6 +86,7 @@ REFUSED = [
     "DELETE FROM cases",
     "DELETE FROM inbox",
     "DELETE FROM idempotency",
+    "UPDATE idempotency SET result = '{}'",
     "ALTER TABLE entries ADD COLUMN note text",
     "ALTER TABLE entries OWNER TO CURRENT_USER",
     "DROP TABLE access_log",

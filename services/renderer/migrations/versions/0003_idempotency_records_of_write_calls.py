@@ -7,6 +7,8 @@ Create Date: 2026-12-04 23:00:00
 from alembic import op
 import sqlalchemy as sa
 
+from shared.idempotency import PG_CLAIM_FUNCTION
+
 
 revision = '0003'
 down_revision = '0002'
@@ -25,7 +27,11 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('agency', 'actor_id', 'method', 'key', name=op.f('pk_idempotency'))
     )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(PG_CLAIM_FUNCTION)
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS sanxiang_idempotency_claim(text, text, text, text)")
     op.drop_table('idempotency')
