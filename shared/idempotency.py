@@ -40,8 +40,12 @@ call that fails ends the scope's at once (rolled back); anything the use case th
 before raising (a refusal it keeps on record) commits on its own, as it would without a scope.
 
 Work a use case does before its first transaction (a render, a peer's call) is repeated by a
-duplicate, which then finds the record and answers the stored answer. Records are kept (the
-service's role has no DELETE); each is a few hundred bytes besides the answer."""
+duplicate, which then finds the record and answers the stored answer. A call made from inside
+a write forwards the caller's key with the rest of the call's context (records' call to the
+review board), so a retry is once-only there too. Records are kept (the service's role has no
+DELETE); each is a few hundred bytes besides the answer — a render's answer holds its
+documents. Events are once-only apart from this: each consumer remembers the message ids it
+handled in its `inbox`, in the transaction of the effect (shared.consumer.once)."""
 from __future__ import annotations
 
 import contextlib

@@ -1,16 +1,20 @@
-"""A write whose commit the broker never hears of happens once (shared.idempotency).
+"""A write whose ack the broker never gets happens once (shared.idempotency).
 
 nameko acks an RPC request after replying. Here the record keeper (its own process, as
 production runs it, on a private broker node and a PostgreSQL database of the test's own)
-commits an `append_record` while the broker is down, so the request is never acked and comes
-back when the broker does. Deterministic: the case row is locked from another connection so
-the worker waits inside its transaction while the broker is stopped; the lock is released
-only then. Exactly one entry must stand, and the caller's retry must learn the first answer.
+commits an `append_record` whose request then comes back. Deterministic: the case row is
+locked from another connection, so the worker waits inside its transaction while the fault
+is set up; the lock is released only then. Exactly one entry must stand.
 
-- broker outage: the caller sent its own key (header nameko.idempotency_key); the service is
-  restarted only if the outage killed it (surviving one is another matter, tested apart);
+- broker outage: the broker stops while the worker waits and the write commits while it is
+  down; the caller sent its own key (header nameko.idempotency_key), and its retry learns the
+  first answer; the service is restarted only if the outage killed it (surviving one is
+  another matter);
 - kill: no caller key — the request's correlation_id is the key; the service is SIGKILLed
-  after its commit, before any ack, and a fresh process gets the redelivery."""
+  after its commit, before any ack, and a fresh process gets the redelivery;
+- freeze: the service stops (SIGSTOP) inside its transaction, the broker gives the request to
+  a second instance after the missed heartbeats (the test node beats every 10 s), and the
+  first thaws and commits while the second holds the redelivery."""
 from __future__ import annotations
 
 import json
@@ -140,13 +144,14 @@ def entries_of(dsn: str, case_id: str) -> list[tuple]:
     return rows
 
 
-def waiting_on_a_lock(dsn: str) -> bool:
+def waiting_on_a_lock(dsn: str) -> int:
+    """How many of the service's statements wait on a lock."""
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                     "AND wait_event_type = 'Lock'")
         n = cur.fetchone()[0]
     conn.close()
-    return n > 0
+    return n
 
 
 @pytest.fixture
@@ -226,4 +231,39 @@ def test_a_service_killed_after_its_commit_writes_once(setup):
     redelivered_and_settled(rabbit_node, records)
     after = entries_of(dsn, case_id)
     assert len(after) == len(before) + 1, after
+    assert time.monotonic() - started < 90
+
+
+def test_a_frozen_service_whose_request_went_to_another_instance_writes_once(setup, tmp_path):
+    """The service freezes (SIGSTOP) inside its transaction; the broker, missing its heartbeats,
+    hands the request to a second instance; the first thaws and commits: the second waits on
+    the first's claim, then answers what the first wrote."""
+    rabbit_node, records, caller, dsn, case_id = setup
+    started = time.monotonic()
+    before = entries_of(dsn, case_id)
+    locker = psycopg2.connect(dsn)
+    locker.cursor().execute("SELECT id FROM cases WHERE id = %s FOR UPDATE", (case_id,))
+    conn, _, _ = caller.send("append_record", dict(NOTE, case_id=case_id))
+    conn.release()
+    wait("the worker waits on the case row", lambda: waiting_on_a_lock(dsn) == 1, 15)
+    records.proc.send_signal(signal.SIGSTOP)
+    (tmp_path / "second").mkdir()
+    second = Records(tmp_path / "second", rabbit_node.amqp_uri,
+                     yaml.safe_load(records.config.read_text())["DATABASE_URL"],
+                     yaml.safe_load(records.config.read_text())["KEYS_DIR"])
+    second.start()
+    try:
+        # the redelivery reaches the second instance, whose claim waits for the first's
+        wait("the second instance waits on the first's claim",
+             lambda: waiting_on_a_lock(dsn) == 2, 60, step=0.5)
+        locker.rollback()
+        locker.close()
+        records.proc.send_signal(signal.SIGCONT)
+        wait("the request settled", lambda: rabbit_node.queues().get("rpc-records", {})
+             .get("messages", 1) == 0, 30, step=0.3)
+        after = entries_of(dsn, case_id)
+        assert len(after) == len(before) + 1, after
+    finally:
+        records.proc.send_signal(signal.SIGCONT)
+        second.kill()
     assert time.monotonic() - started < 90
