@@ -95,8 +95,8 @@ def test_a_reused_key_is_refused_and_recorded(databases):
         return {}
 
     def call(payload):
-        return handle(REVIEW, rpc.name, payload, use_case, actor=who, db=databases["review"], keys=CallKeys(given="staff-7"),
-                      refused=lambda *args: refusals.append(args))
+        return handle(REVIEW, rpc.name, payload, use_case, actor=who, db=databases["review"],
+                      keys=CallKeys(given="staff-7"), refused=lambda *args: refusals.append(args))
 
     call(rpc.example_request)
     other = dict(rpc.example_request, name=rpc.example_request["name"] + "甲")
