@@ -162,9 +162,13 @@ def _rpc_text(rpc: Rpc, errors: list) -> str:
     roles = ("any caller; no actor token needed" if m.is_open(rpc)
              else ", ".join(f"`{r}`" for r in rpc.roles) or "any authenticated actor")
     shape = "a list of the response schema" if rpc.many else "the response schema"
+    once = ("\n\nWrites, once per idempotency key (header `nameko.idempotency_key`, else the "
+            "request's `correlation_id`): a repeated request gets the first result and writes "
+            "nothing." if rpc.writes and not m.is_open(rpc) else
+            "\n\nReads only: safe to repeat." if not m.is_open(rpc) else "")
     return (f"{rpc.summary}\n\nAllowed actor roles: {roles}.\n\nRequest body `{{\"args\": [], "
             f"\"kwargs\": {{...}}}}` with `kwargs` as in the request schema; the reply's `result` is "
-            f"{shape}.\n\n{_errors_text(errors)}")
+            f"{shape}.{once}\n\n{_errors_text(errors)}")
 
 
 def _info_text(contract: Contract) -> str:
@@ -192,7 +196,8 @@ or nameko library is needed on the calling side.
    role, for which agency): a JWT (RFC 7519) signed with EdDSA/Ed25519 by the deployment's
    token issuer, header `kid` naming the key, claims `iss`, `sub`, `role`, `agency`, `name`,
    `iat`, `exp` (and for a party `party` and `case`); `nameko.call_id_stack` (optional list of strings) links
-   traces across systems. Every header `nameko.<key>` becomes context data of the call.
+   traces across systems; `nameko.idempotency_key` (optional, methods that write) is your key
+   for this request (below). Every header `nameko.<key>` becomes context data of the call.
 6. The reply arrives on your queue with the same `correlation_id`. Its body is
    `{{"result": <response>, "error": null}}` on success, or `{{"result": null, "error":
    {{"exc_type", "exc_path", "exc_args", "value"}}}}` on failure. For every Sanxiang error
@@ -200,8 +205,15 @@ or nameko library is needed on the calling side.
    show `message_zh` to people. Each operation lists the codes it may return. The payload
    keeps its JSON types (numbers, booleans and `null` inside `details` arrive as such); other
    errors (e.g. nameko's `MethodNotFound`) carry their arguments as strings.
-7. Apply your own timeout; a call may be executed more than once if a worker dies mid-call,
-   so retry only what is safe to repeat.
+7. Apply your own timeout. Every method that writes runs once per idempotency key: the
+   header `nameko.idempotency_key` (1 to 128 printable characters, yours to choose, e.g. a
+   UUID per business action) or, without it, the request's `correlation_id`. A request
+   delivered again (the service died, froze or lost the broker after its commit) or retried
+   with the same key gets the first call's result and writes nothing; so after a timeout,
+   send the same request again with the same key to learn the outcome. The key belongs to
+   you (agency and actor id) and the method; the same key with a different request is
+   refused with `idempotency_key_reused`. A call that failed stored nothing: its retry runs.
+   Methods that only read are safe to repeat.
 
 ## Receiving events
 

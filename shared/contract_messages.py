@@ -127,7 +127,8 @@ def _always(rpc: Rpc) -> tuple[str, ...]:
     declares (shared.service.handle): a missing or bad token, a role or agency refused."""
     if is_open(rpc):
         return ()
-    return tuple(code for code in ("unauthenticated", "forbidden") if code not in rpc.errors)
+    codes = ("unauthenticated", "forbidden") + (("idempotency_key_reused",) if rpc.writes else ())
+    return tuple(code for code in codes if code not in rpc.errors)
 
 
 def error_reply_example(code: str, cls: type[SanxiangError] | None) -> dict:
@@ -208,6 +209,14 @@ ACTOR_TOKEN = _header(
     "(Ed25519) by the deployment's token issuer (`sanxiang token issue`); header kid names the "
     "key; claims iss, sub, role, agency, name, iat, exp, and party + case for a party",
     type="string", pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+IDEMPOTENCY_KEY = _header(
+    "application header, optional, read by the methods that write: your idempotency key for "
+    "this request, 1 to 128 printable characters, kept when you retry it. A write runs once "
+    "per key, caller (agency and actor id) and method: a repeated request gets the first "
+    "call's result and writes nothing; the same key with a different request is refused "
+    "(idempotency_key_reused). Without it the request's correlation_id is the key, which "
+    "protects against redelivery but not against a retry sent as a new message",
+    type="string", minLength=1, maxLength=128)
 CALL_ID_STACK = _header("application header, optional: call ids of the calling chain, for tracing",
                         type="array", items={"type": "string"})
 
@@ -221,6 +230,7 @@ def _request_headers(title: str, description: str, required: list[str]) -> dict:
                                 "with on exchange nameko-rpc (simplest: the queue's own name)",
                                 type="string", minLength=1),
             "nameko.actor_token": ACTOR_TOKEN, "nameko.call_id_stack": CALL_ID_STACK,
+            "nameko.idempotency_key": IDEMPOTENCY_KEY,
         },
         "required": sorted(["content_type", "correlation_id", "reply_to", *required]),
     }
@@ -265,6 +275,8 @@ def request_headers_example(contract: Contract, rpc: Rpc) -> dict:
                "nameko.call_id_stack": [f"example-client.call.{example_id('client', call)}"]}
     if not is_open(rpc):
         headers["nameko.actor_token"] = EXAMPLE_ACTOR_TOKEN
+    if rpc.writes and not is_open(rpc):
+        headers["nameko.idempotency_key"] = f"example-client-{example_id('key', call)}"
     return headers
 
 

@@ -118,6 +118,10 @@ class Rpc:
     example_response: Any
     errors: tuple[str, ...] = ()
     many: bool = False  # response is a list of `response`
+    # A method that writes runs once per idempotency key (shared.idempotency); a method that
+    # only reads says so. The safe side is the default: a new method is a write until declared
+    # a read.
+    writes: bool = True
 
 
 @dataclass(frozen=True)

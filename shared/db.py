@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 from eventlet.patcher import original
+from greenlet import getcurrent
 from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -71,11 +72,12 @@ def make_engine(url: str, *, pool_size: int | None = None,
         @event.listens_for(engine, "before_cursor_execute", retval=True)
         def _begin_with_first_statement(conn, cursor, statement, parameters, context,
                                         executemany):
-            if conn.info.pop(BEGIN_PENDING, False):
+            prefix = _pending_begin(conn.info)
+            if prefix:
                 if executemany:
-                    cursor.execute("BEGIN")
+                    cursor.execute(prefix)
                 else:
-                    statement = "BEGIN;" + statement
+                    statement = prefix + statement
             return statement, parameters
 
         return engine
@@ -182,35 +184,67 @@ def upgrade(owner_url: str, migrations: str, service_role: str | None = None) ->
 
 
 class Db:
-    """What a worker sees: transactions, not a raw engine."""
+    """What a worker sees: transactions, not a raw engine.
+
+    A call that must happen once (shared.idempotency.Scope) is registered for its
+    greenthread while it runs (`scoped`): its transaction(), read() and autocommit() then go
+    through the scope, so the use case's own transaction becomes the scope's — reentrant for
+    that greenthread only; every other worker's transactions are untouched."""
 
     def __init__(self, engine: Engine, write_lock):
         self.engine = engine
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
         self._write_lock = write_lock
         self.dialect = engine.dialect.name
+        self._scopes: dict = {}
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A write transaction: committed on success, rolled back on any error."""
+    def scoped(self, scope) -> Iterator[None]:
+        """Route this greenthread's transactions through `scope` while the block runs."""
+        me = getcurrent()
+        self._scopes[me] = scope
+        try:
+            yield
+        finally:
+            self._scopes.pop(me, None)
+
+    def transaction(self) -> contextlib.AbstractContextManager[Session]:
+        """A write transaction: committed on success, rolled back on any error (within a
+        scoped call: the call's transaction, committed with its answer)."""
+        scope = self._scopes.get(getcurrent()) if self._scopes else None
+        return scope.transaction() if scope is not None else self.plain_transaction()
+
+    @contextlib.contextmanager
+    def plain_transaction(self) -> Iterator[Session]:
         with self._write_lock, self._session(write=True) as session:
             yield session
 
+    def read(self) -> contextlib.AbstractContextManager[Session]:
+        scope = self._scopes.get(getcurrent()) if self._scopes else None
+        if scope is not None and scope.session is not None:
+            return scope.joined()  # a scoped call reads what it has written
+        return self.plain_read()
+
     @contextlib.contextmanager
-    def read(self) -> Iterator[Session]:
+    def plain_read(self) -> Iterator[Session]:
         with self._session(write=False) as session:
             yield session
 
-    @contextlib.contextmanager
-    def autocommit(self) -> Iterator[Session]:
+    def autocommit(self) -> contextlib.AbstractContextManager[Session]:
         """Statements that each commit on their own: a read and the access-log row it leaves,
         which no transaction needs to tie together. On PostgreSQL that saves the BEGIN and
         COMMIT round trips (a read and its log row: 2 round trips instead of 3); on SQLite,
-        which has no round trips to save, it is a write transaction as `transaction()`."""
+        which has no round trips to save, it is a write transaction as `transaction()`.
+        Within a scoped call it is the call's transaction."""
+        scope = self._scopes.get(getcurrent()) if self._scopes else None
+        if scope is not None:
+            return scope.transaction()
         if self.dialect != "postgresql":
-            with self.transaction() as session:
-                yield session
-            return
+            return self.plain_transaction()
+        return self._autocommit()
+
+    @contextlib.contextmanager
+    def _autocommit(self) -> Iterator[Session]:
         session = self._sessions()
         dbapi = session.connection().connection.driver_connection
         dbapi.autocommit = True  # as _FoldedBegin: psycopg2 sends no BEGIN, COMMIT is a no-op
@@ -251,14 +285,41 @@ class Db:
 
 
 # Set on a PostgreSQL connection (its pool record's info) while a write transaction's BEGIN
-# is still to be sent: the first statement then carries it ("BEGIN;<statement>").
+# is still to be sent: the first statement then carries it ("BEGIN;<statement>"). True, or
+# the text of statements to run first in the transaction (begin_with).
 BEGIN_PENDING = "sanxiang_begin_pending"
+# Set on a PostgreSQL connection by commit_with: a statement that is sent with the COMMIT.
+COMMIT_WITH = "sanxiang_commit_with"
+
+
+def _pending_begin(info: dict) -> str:
+    pending = info.pop(BEGIN_PENDING, False)
+    if not pending:
+        return ""
+    return "BEGIN;" if pending is True else f"BEGIN;{pending};"
 
 
 def begin_prefix(session: Session) -> str:
-    """For code that executes on the DBAPI cursor itself: "BEGIN;" to put before its
-    statement when it is the first of a write transaction, else ""."""
-    return "BEGIN;" if session.connection().info.pop(BEGIN_PENDING, False) else ""
+    """For code that executes on the DBAPI cursor itself: "BEGIN;" (and what begin_with
+    added) to put before its statement when it is the first of a write transaction, else ""."""
+    return _pending_begin(session.connection().info)
+
+
+def begin_with(session: Session, statement: str) -> None:
+    """PostgreSQL: run `statement` first in the write transaction, sent with its BEGIN and
+    its first statement (no round trip of its own); its errors are that statement's. It must
+    carry no parameters and no "%" (it is put before a statement whose parameters the driver
+    interpolates). If the transaction has begun already, it runs at once."""
+    info = session.connection().info
+    pending = info.get(BEGIN_PENDING)
+    if pending:
+        info[BEGIN_PENDING] = statement if pending is True else f"{pending};{statement}"
+        return
+    cur = session.connection().connection.cursor()
+    try:
+        cur.execute(statement)
+    finally:
+        cur.close()
 
 
 def driver_fetch(session: Session, statement: str, params=()):
@@ -269,6 +330,21 @@ def driver_fetch(session: Session, statement: str, params=()):
     try:
         cur.execute(begin_prefix(session) + statement, params)
         return cur.fetchone() if cur.description is not None else None
+    finally:
+        cur.close()
+
+
+def commit_with(session: Session, statement: str, params=()) -> None:
+    """PostgreSQL: run `statement` as the last of the write transaction, sent with its COMMIT
+    (one round trip for both); dropped if the transaction rolls back. Its errors are the
+    COMMIT's. Outside a write transaction (nothing to fold it into) it runs at once."""
+    conn = session.connection()
+    cur = conn.connection.cursor()
+    try:
+        if BEGIN_PENDING in conn.info or not conn.connection.driver_connection.autocommit:
+            cur.execute(begin_prefix(session) + statement, params)
+            return
+        conn.info[COMMIT_WITH] = cur.mogrify(statement, params)
     finally:
         cur.close()
 
@@ -291,9 +367,11 @@ class _FoldedBegin:
             return  # no statement ran: no transaction was begun
         if command == "ROLLBACK" and self.dbapi.closed:
             return
+        pending = self.info.pop(COMMIT_WITH, None)
         cur = self.dbapi.cursor()
         try:
-            cur.execute(command)
+            cur.execute(pending + b";COMMIT" if pending is not None and command == "COMMIT"
+                        else command)
         except Exception:
             if command == "COMMIT":
                 raise
@@ -303,6 +381,7 @@ class _FoldedBegin:
 
     def release(self) -> None:
         self.info.pop(BEGIN_PENDING, None)
+        self.info.pop(COMMIT_WITH, None)
         if not self.dbapi.closed:
             self.dbapi.autocommit = False
 

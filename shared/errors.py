@@ -105,6 +105,14 @@ class Conflict(SanxiangError):
 
 
 @deserialize_to_instance
+class IdempotencyKeyReused(Conflict):
+    """The caller's idempotency key was used before for another request of the same caller
+    and method (shared.idempotency): refused, nothing written."""
+    code = "idempotency_key_reused"
+    message_zh = "幂等键已用于另一请求，请为新请求使用新的幂等键"
+
+
+@deserialize_to_instance
 class ServiceNotDeployed(SanxiangError):
     code = "service_not_deployed"
     message_zh = "所需服务未部署"

@@ -33,6 +33,7 @@ from nameko.constants import (
 from nameko.exceptions import UnserializableValueError, serialize
 
 from shared.errors import SanxiangError
+from shared.idempotency import REQUEST_ID_KEY
 
 
 def serialize_error(exc: BaseException) -> dict:
@@ -115,6 +116,18 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
 
 class Rpc(nameko_rpc.Rpc):
     rpc_consumer = RpcConsumer()
+
+    def unpack_message_headers(self, message):
+        """nameko's context data, plus the request's own identity — its `correlation_id`,
+        which a redelivery keeps — under REQUEST_ID_KEY: the idempotency key of a write
+        whose caller sent none (shared.idempotency). Always this message's own, never a
+        header's (a call made from a worker forwards its context)."""
+        data = super().unpack_message_headers(message)
+        data.pop(REQUEST_ID_KEY, None)
+        request_id = message.properties.get("correlation_id")
+        if request_id:
+            data[REQUEST_ID_KEY] = request_id
+        return data
 
 
 rpc = Rpc.decorator

@@ -13,7 +13,8 @@ from typing import Callable
 from shared.actor import UNVERIFIED, Actor
 from shared.clock import local_date, now
 from shared.contracts import Contract, dump, load
-from shared.errors import Forbidden, NotFound, Unauthenticated
+from shared import idempotency
+from shared.errors import Forbidden, IdempotencyKeyReused, NotFound, Unauthenticated
 
 # what of a payload that was never validated goes to the refusal log: its strings, cut short
 _RAW_LENGTH = 64
@@ -47,7 +48,8 @@ def check_calendar(service: str, calendar, at: datetime) -> dict:
 
 def handle(contract: Contract, method: str, payload: dict, fn: Callable, *, actor,
            refused: Callable | None = None,
-           missing: Callable[[dict], NotFound | None] | None = None, **deps):
+           missing: Callable[[dict], NotFound | None] | None = None,
+           keys: idempotency.CallKeys | None = None, **deps):
     """One RPC, decided in this order so that what a caller learns never depends on data it
     may not see:
 
@@ -55,7 +57,11 @@ def handle(contract: Contract, method: str, payload: dict, fn: Callable, *, acto
        already verified Actor; a missing or bad token is refused;
     2. its role against the contract's `roles` for `method` — before the payload is read;
     3. the payload against the contract (validation_failed names each field and rule);
-    4. the use case, which judges the agency of what it loads (Actor.require).
+    4. the use case, which judges the agency of what it loads (Actor.require) — for a method
+       the contract marks as a write, once per idempotency key (`keys`, the call's
+       shared.idempotency.CallKeys; deps["db"] holds the record): a repeated request gets
+       the first answer and writes nothing, a caller key reused for another request is
+       refused (idempotency_key_reused) and recorded.
 
     `refused(actor, method, request, exc)` records each refusal before it is raised: a
     Forbidden with the verified Actor, or an Unauthenticated with an unverified Actor (role
@@ -82,11 +88,16 @@ def handle(contract: Contract, method: str, payload: dict, fn: Callable, *, acto
         if "any" not in spec.roles:
             caller.require(*spec.roles)
         request = load(spec.request, payload, what=method)
+        if spec.writes and keys is not None:
+            def once():
+                return dump(spec.response, fn(request, actor=caller, **deps), many=spec.many)
+            return idempotency.run(deps["db"], keys, agency=caller.agency, actor_id=caller.id,
+                                   method=method, request=request, call=once)
         result = fn(request, actor=caller, **deps)
-    except Forbidden as exc:
+    except (Forbidden, IdempotencyKeyReused) as exc:
         if refused is not None:
             refused(caller, method, request, exc)
-        answer = (missing(request) if missing is not None
+        answer = (missing(request) if missing is not None and isinstance(exc, Forbidden)
                   and getattr(exc, "out_of_reach", False) else None)
         if answer is not None:
             raise answer from None

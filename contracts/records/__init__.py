@@ -126,7 +126,7 @@ RPCS = (
         "from 60 days before its end). Open to any caller, no token.", ("any",), {},
         {"service": "records", "version": "0.1.0", "rulesets": ["lingchuan-emergency@1"],
          "contracts": {"contract": VERSION, "events": ["case_opened.v1"]}, "missing_peers": [],
-         "calendar": CALENDAR_COVERAGE_EXAMPLE}),
+         "calendar": CALENDAR_COVERAGE_EXAMPLE}, writes=False),
     Rpc("open_case", m.OpenCase, m.CaseView, "Open a case in one of the start modes "
         "(立案 / 紧急先行启动 / 依申请 / 投诉举报 / 移送).", ("officer", "head"),
         {"case_no": "陵应急立〔2025〕12号", "agency": "lingchuan-emergency", "act_type": "penalty",
@@ -227,7 +227,7 @@ RPCS = (
     Rpc("get_case", m.CaseRef, m.CaseView, "Read a case (a party sees its own, masked); "
         "the read is recorded.", ("officer", "head", "legal_unit", "reviewer", "supervisor",
                                   "party"), {"case_id": CASE_ID}, CASE_VIEW,
-        ("not_found", "forbidden")),
+        ("not_found", "forbidden"), writes=False),
     Rpc("get_entries", m.GetEntries, m.EntryView, "Read a case's chain entries. A party "
         "sees every spelling of a protected person's data masked (000 第三十四条) and can "
         "still recompute each entry_hash from prev_hash and hashed_body, where that data "
@@ -235,11 +235,11 @@ RPCS = (
         ("officer", "head", "legal_unit", "reviewer", "supervisor", "party"),
         {"case_id": "278d6732-8979-492b-89f9-7da5a879f9d1", "from_seq": 6, "limit": 1},
         # a party's view of the demo case's interview record, as the service returned it
-        PARTY_ENTRIES, ("not_found", "forbidden"), many=True),
+        PARTY_ENTRIES, ("not_found", "forbidden"), many=True, writes=False),
     Rpc("list_cases", m.ListCases, m.CaseView, "List an agency's cases.",
         ("officer", "head", "legal_unit", "reviewer", "supervisor"),
         {"agency": "lingchuan-emergency", "stage": "investigation", "limit": 50, "offset": 0},
-        [CASE_VIEW], ("validation_failed", "forbidden"), many=True),
+        [CASE_VIEW], ("validation_failed", "forbidden"), many=True, writes=False),
     Rpc("verify_case", m.CaseRef, m.Verification, "Recompute the case's chain from genesis "
         "to its recorded head, re-derive every sealed text's commitments, check every signed "
         "checkpoint against the entry at its seq; names what failed first (failure, "
@@ -247,7 +247,7 @@ RPCS = (
         ("officer", "head", "legal_unit", "supervisor"),
         {"case_id": "6cbf93bd-adaf-46d6-b5bb-16d0a74f1429"},
         # the demo case after an insider rewrote seq 5 and re-hashed the rest, as returned
-        REWRITTEN_CHAIN_VERDICT, ("not_found", "forbidden")),
+        REWRITTEN_CHAIN_VERDICT, ("not_found", "forbidden"), writes=False),
     Rpc("checkpoint_case", m.CaseRef, m.Checkpoint, "Sign the case's chain head now — only "
         "when its chain verifies; otherwise refused (code chain_not_verified, details: "
         "failure, first_bad, head_seq, head_hash).",
@@ -258,7 +258,7 @@ RPCS = (
         ("not_found", "domain_rule_violated", "forbidden")),
     Rpc("case_findings", m.CaseRef, m.Finding, "Every violation the case's data shows.",
         ("head", "legal_unit", "supervisor"), {"case_id": CASE_ID}, [FINDING],
-        ("not_found", "forbidden"), many=True),
+        ("not_found", "forbidden"), many=True, writes=False),
     Rpc("replay_events", m.ReplayEvents, m.Replayed,
         "Publish again the events no queue was bound for when they happened (after deploying "
         "a consumer). Consumers are idempotent on message_id. A legal_unit replays its own "
@@ -273,7 +273,7 @@ RPCS = (
         [FINDING, dict(FINDING, code="archive_late", article=ARCHIVE_DEADLINE["basis"],
                        seq=None, due=ARCHIVE_DEADLINE["due"], at=None,
                        message="案卷未在行政执法行为终结之日起规定期限内立卷归档")],
-        ("forbidden",), many=True),
+        ("forbidden",), many=True, writes=False),
 )
 
 EVENTS = (

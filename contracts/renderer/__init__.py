@@ -30,7 +30,7 @@ RPCS = (
         {"service": "renderer", "version": "0.1.0", "rulesets": ["lingchuan-emergency@1"],
          "contracts": {"contract": VERSION, "events": ["document_rendered.v1"]},
          "missing_peers": ["vault"], "pdf": {"available": True, "reason": None},
-         "templates": 13, "calendar": CALENDAR_COVERAGE_EXAMPLE}),
+         "templates": 13, "calendar": CALENDAR_COVERAGE_EXAMPLE}, writes=False),
     Rpc("render", m.Render, m.Rendered,
         "Render a template version with the caller's data: validated against the template's "
         "field schema, rendered with autoescape, stamped (document properties: identifier "
@@ -54,7 +54,7 @@ RPCS = (
     Rpc("list_templates", m.ListTemplates, m.TemplateSummary,
         "Templates the registry knows: the latest version of each, or every version.",
         READ_ROLES, {"template_id": None, "all_versions": False}, [SUMMARY],
-        ("validation_failed", "forbidden", "unauthenticated"), many=True),
+        ("validation_failed", "forbidden", "unauthenticated"), many=True, writes=False),
     Rpc("get_template", m.TemplateRef, m.TemplateDetail,
         "One template version with its field schema (also as JSON Schema) and sample data.",
         READ_ROLES, {"template_id": "penalty_decision", "version": 1},
@@ -69,7 +69,7 @@ RPCS = (
                                          "format": "date"}}},
             sample={"decision_no": "陵应急罚〔2025〕12号", "fine_amount": "60000",
                     "issued_on": "2025-10-27"}),
-        ("not_found", "forbidden", "unauthenticated")),
+        ("not_found", "forbidden", "unauthenticated"), writes=False),
 )
 
 EVENTS = (

@@ -85,7 +85,7 @@ RPCS = (
         "from 60 days before its end). Open to any caller, no token.", ("any",), {},
         {"service": "review", "version": "0.1.0", "rulesets": ["lingchuan-emergency@1"],
          "contracts": {"contract": VERSION, "events": ["opinion_issued.v1"]},
-         "missing_peers": [], "calendar": CALENDAR_COVERAGE_EXAMPLE}),
+         "missing_peers": [], "calendar": CALENDAR_COVERAGE_EXAMPLE}, writes=False),
     Rpc("classify", m.Classify, m.Classification,
         "Is a proposed decision major (重大执法决定)? Names every catalogue rule that fired. "
         "Open to any caller, no token.", ("any",),
@@ -96,7 +96,7 @@ RPCS = (
         {"ruleset": "lingchuan-emergency@1", "major": True, "review_allowed": True,
          "fired": FIRED, "optional": [], "notes": [],
          "fingerprint": "ca8972637574c003048e389c1e185de73b78632d0a5c490180c6bef763ae2c94"},
-        ("validation_failed", "not_found")),
+        ("validation_failed", "not_found"), writes=False),
     Rpc("request_review", m.RequestReview, m.Review,
         "Ask for legal review of a proposed decision (also made automatically from records' "
         "decision_proposed.v1 when it is major). Materials may come with it.",
@@ -194,11 +194,12 @@ RPCS = (
         dict(REVIEW, history=[{"at": "2025-10-20T01:00:00+00:00", "actor_id": "officer-lc-017",
                                "actor_role": "officer", "action": "requested",
                                "body": {"via": "records.decision_proposed.v1"}}]),
-        ("not_found", "forbidden", "unauthenticated")),
+        ("not_found", "forbidden", "unauthenticated"), writes=False),
     Rpc("list_reviews", m.ListReviews, m.Review, "Reviews of an agency, newest first.",
         ("officer", "head", "legal_unit", "reviewer", "supervisor"),
         {"agency": "lingchuan-emergency", "state": "under_review", "case_id": None, "limit": 100},
-        [REVIEW], ("validation_failed", "not_found", "forbidden", "unauthenticated"), many=True),
+        [REVIEW], ("validation_failed", "not_found", "forbidden", "unauthenticated"), many=True,
+        writes=False),
     Rpc("staffing_report", m.AgencyRef, m.Staffing,
         "Reviewers against enforcement officers and the rule set's ratio (5%).",
         ("head", "legal_unit", "supervisor"), {"agency": "anze-justice"},
@@ -206,7 +207,7 @@ RPCS = (
          "legally_qualified": 1, "ratio_required": "0.05", "ratio_actual": "0.0333",
          "reviewers_required": 3, "met": False, "in_principle": True,
          "basis": "002《法制审核办法》第七条（原则上不少于本机关执法人员总数的5%）"},
-        ("validation_failed", "not_found", "forbidden", "unauthenticated")),
+        ("validation_failed", "not_found", "forbidden", "unauthenticated"), writes=False),
     Rpc("check_manual_review", m.CheckManualReview, m.ManualReviewCheck,
         "For a legal review entered outside the board (records.enter_legal_review): does the "
         "board hold its own review of the proposal, and is each named reviewer registered "
@@ -224,11 +225,12 @@ RPCS = (
                   "basis": "002《法制审核办法》第七条（明确本机关法制审核机构，法制审核人员）",
                   "message": "张某 is not active staff of lingchuan-emergency in the review "
                              "board's register"}]}]},
-        ("validation_failed", "not_found", "forbidden", "unauthenticated")),
+        ("validation_failed", "not_found", "forbidden", "unauthenticated"), writes=False),
     Rpc("opinion_document", m.ReviewRef, m.OpinionDocument,
         "Data of the 重大行政执法决定法制审核意见书 for the renderer, with its copies routed.",
         ("officer", "head", "legal_unit", "reviewer", "supervisor"), {"review_id": REVIEW_ID},
-        DOCUMENT, ("not_found", "domain_rule_violated", "forbidden", "unauthenticated")),
+        DOCUMENT, ("not_found", "domain_rule_violated", "forbidden", "unauthenticated"),
+        writes=False),
 )
 
 EVENTS = (

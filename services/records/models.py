@@ -7,6 +7,7 @@ from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, Strin
                         Table, Text, UniqueConstraint, text)
 
 from shared.consumer import inbox_table
+from shared.idempotency import idempotency_table
 from shared.outbox import outbox_table
 from shared.schema import BigId, UtcDateTime, service_metadata
 
@@ -133,3 +134,4 @@ access_log = Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)  # events consumed (review.opinion_issued.v1), once each
+idempotency = idempotency_table(metadata)  # write calls, once each, with their answers

@@ -13,6 +13,7 @@ from shared.actor import ActorProvider
 from shared.clock import now
 from shared.consumer import event_handler
 from shared.db import Database
+from shared.idempotency import RequestKeys
 from shared.outbox import Outbox
 from shared.peers import Peers
 from shared.rpc import rpc
@@ -29,13 +30,15 @@ class RecordsService:
     outbox = Outbox(CONTRACT, outbox_table)
     rules = RulesProvider()
     actor = ActorProvider()
+    keys = RequestKeys()
     signing_key = SigningKey()
     peers = Peers()
     board = ReviewBoard()
 
     def _run(self, method: str, payload: dict, fn, **deps):
-        return handle(CONTRACT, method, payload, fn, actor=self.actor, refused=self._refused,
-                      missing=queries.missing_case, db=self.db, now=now(), **deps)
+        return handle(CONTRACT, method, payload, fn, actor=self.actor, keys=self.keys,
+                      refused=self._refused, missing=queries.missing_case, db=self.db,
+                      now=now(), **deps)
 
     def _refused(self, actor, method, request, exc):
         queries.record_refusal(self.db, actor, method, request.get("case_id"), exc, now())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Integer, LargeBinary, String, Table, Text
 
+from shared.idempotency import idempotency_table
 from shared.outbox import outbox_table
 from shared.schema import BigId, UtcDateTime, service_metadata
 
@@ -54,3 +55,4 @@ refusals = Table(
 )
 
 outbox = outbox_table(metadata)
+idempotency = idempotency_table(metadata)  # renders, once each, with their answers

@@ -12,6 +12,7 @@ from services.renderer.models import outbox as outbox_table
 from shared.actor import ActorProvider
 from shared.clock import now
 from shared.db import Database
+from shared.idempotency import RequestKeys
 from shared.outbox import Outbox
 from shared.peers import Peers
 from shared.rpc import rpc
@@ -28,14 +29,15 @@ class RendererService:
     outbox = Outbox(CONTRACT, outbox_table)
     rules = RulesProvider()
     actor = ActorProvider()
+    keys = RequestKeys()
     registry = TemplateRegistry()
     renderer = RenderPool()
     pdf = PdfConverter()
     peers = Peers()
 
     def _run(self, method: str, payload: dict, fn, **deps):
-        return handle(CONTRACT, method, payload, fn, actor=self.actor, refused=self._refused,
-                      registry=self.registry, **deps)
+        return handle(CONTRACT, method, payload, fn, actor=self.actor, keys=self.keys,
+                      refused=self._refused, registry=self.registry, **deps)
 
     def _refused(self, actor, method, request, exc):
         usecases.record_refusal(self.db, actor, method, request, exc, now())

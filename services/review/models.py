@@ -9,6 +9,7 @@ from sqlalchemy import (JSON, Boolean, Column, Date, Index, Integer, String, Tab
                         Text, UniqueConstraint)
 
 from shared.consumer import inbox_table
+from shared.idempotency import idempotency_table
 from shared.outbox import outbox_table
 from shared.schema import BigId, UtcDateTime, service_metadata
 
@@ -83,3 +84,4 @@ staff = Table(
 
 inbox = inbox_table(metadata)
 outbox = outbox_table(metadata)
+idempotency = idempotency_table(metadata)  # write calls, once each, with their answers

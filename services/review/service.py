@@ -14,6 +14,7 @@ from shared.clock import now
 from shared.consumer import event_handler
 from shared.contracts import dump, load
 from shared.db import Database
+from shared.idempotency import RequestKeys
 from shared.outbox import Outbox
 from shared.peers import Peers
 from shared.rpc import rpc
@@ -30,13 +31,14 @@ class ReviewService:
     outbox = Outbox(CONTRACT, outbox_table)
     rules = RulesProvider()
     actor = ActorProvider()
+    keys = RequestKeys()
     config = Config()
     peers = Peers()
 
     def _run(self, method: str, payload: dict, fn, **deps):
-        return handle(CONTRACT, method, payload, fn, actor=self.actor, refused=self._refused,
-                      missing=queries.missing_review, db=self.db, rules=self.rules, now=now(),
-                      **deps)
+        return handle(CONTRACT, method, payload, fn, actor=self.actor, keys=self.keys,
+                      refused=self._refused, missing=queries.missing_review, db=self.db,
+                      rules=self.rules, now=now(), **deps)
 
     def _refused(self, actor, method, request, exc):
         queries.record_refusal(self.db, actor, method, request, exc, now())

@@ -13,11 +13,13 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy.engine import make_url
 
+from contracts.review import CONTRACT as REVIEW
 from services.records.service import RecordsService
 from services.renderer.service import RendererService
 from services.review.service import ReviewService
 from shared import demo_case
 from shared.cli import main as cli_main
+from shared.errors import IdempotencyKeyReused
 from tests.conftest import _admin
 from tests.unit.renderer.fixtures import SAMPLE, write_template
 
@@ -83,6 +85,8 @@ REFUSED = [
     "DELETE FROM access_log",
     "DELETE FROM cases",
     "DELETE FROM inbox",
+    "DELETE FROM idempotency",
+    "UPDATE idempotency SET result = '{}'",
     "ALTER TABLE entries ADD COLUMN note text",
     "ALTER TABLE entries OWNER TO CURRENT_USER",
     "DROP TABLE access_log",
@@ -182,10 +186,22 @@ def test_review_and_renderer_work_under_their_roles(
         assert head.review.get_review(review_id=ctx["review_id"])["state"] == "opinion_issued"
         kinds = [e["kind"] for e in head.records.get_entries(case_id=ctx["case_id"])]
     assert "legal_review" in kinds and "decision_issued" in kinds
+    # the review board's writes run once per key too
+    token = signer.issue(actor_id=demo_case.ACTORS["head"], role="head", agency=demo_case.AGENCY)
+    staff = dict(REVIEW.rpc("register_staff").example_request, person_id="reviewer-lp-9")
+    with ClusterRpcProxy(rabbit_config, context_data={
+            "actor_token": token, "idempotency_key": "staff-9"}, timeout=30) as head:
+        assert head.review.register_staff(**staff) == head.review.register_staff(**staff)
+        with pytest.raises(IdempotencyKeyReused):
+            head.review.register_staff(**dict(staff, position="副股长"))
     token = signer.issue(actor_id="officer-1", role="officer", agency="lingchuan-emergency")
-    with ServiceRpcProxy("renderer", base, context_data={"actor_token": token},
-                         timeout=60) as renderer:
+    # a caller's retry with its idempotency key gets the first render, nothing rendered again
+    with ServiceRpcProxy("renderer", base, context_data={
+            "actor_token": token, "idempotency_key": "render-601"}, timeout=60) as renderer:
         result = renderer.render(template_id="fixture_penalty", data=SAMPLE, formats=["docx"])
+        again = renderer.render(template_id="fixture_penalty", data=SAMPLE, formats=["docx"])
     assert result["outputs"][0]["format"] == "docx"
+    assert again == result
     assert _run_as(service_url, "DELETE FROM renders") == "42501"
+    assert _run_as(service_url, "DELETE FROM idempotency") == "42501"
     assert _run_as(service_url, "TRUNCATE template_versions") == "42501"
