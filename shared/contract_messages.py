@@ -123,11 +123,13 @@ def rpc_errors(rpc: Rpc) -> list[tuple[str, type[SanxiangError] | None]]:
 
 
 def _always(rpc: Rpc) -> tuple[str, ...]:
-    """What every entrypoint that takes an actor token may answer, whatever the method
-    declares (shared.service.handle): a missing or bad token, a role or agency refused."""
-    if is_open(rpc):
-        return ()
-    return tuple(code for code in ("unauthenticated", "forbidden") if code not in rpc.errors)
+    """What every entrypoint may answer, whatever the method declares: arguments that are
+    not the request schema's keywords (shared.rpc), a passing fault to retry and a fault of
+    the service (shared.faults); and where it takes an actor token (shared.service.handle), a
+    missing or bad token, a role or agency refused."""
+    guarded = () if is_open(rpc) else ("unauthenticated", "forbidden")
+    every = ("validation_failed", "unavailable", "internal_error")
+    return tuple(code for code in guarded + every if code not in rpc.errors)
 
 
 def error_reply_example(code: str, cls: type[SanxiangError] | None) -> dict:
@@ -164,8 +166,8 @@ RPC_ERROR = {
         "exc_args": {
             "type": "array",
             "description": "exception arguments; for Sanxiang errors exactly one, the "
-                           "ErrorPayload. nameko's own errors (MethodNotFound, IncorrectSignature, "
-                           "MalformedRequest) carry a string",
+                           "ErrorPayload. nameko's own errors (MethodNotFound, MalformedRequest) "
+                           "carry a string",
             "items": {"anyOf": [{"$ref": "#/components/schemas/ErrorPayload"}, {"type": "string"}]},
         },
         "value": {"type": "string",

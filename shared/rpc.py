@@ -30,9 +30,9 @@ from nameko.constants import (
     AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_RETRY_POLICY, DEFAULT_TRANSPORT_OPTIONS,
     LOGIN_METHOD_CONFIG_KEY, PERSISTENT,
 )
-from nameko.exceptions import UnserializableValueError, serialize
+from nameko.exceptions import IncorrectSignature, UnserializableValueError, serialize
 
-from shared.errors import SanxiangError
+from shared.errors import SanxiangError, ValidationFailed
 
 
 def serialize_error(exc: BaseException) -> dict:
@@ -115,6 +115,24 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
 
 class Rpc(nameko_rpc.Rpc):
     rpc_consumer = RpcConsumer()
+
+    def check_signature(self, args, kwargs):
+        """Arguments that do not fit the method are the caller's mistake, answered as
+        validation_failed naming what was wrong — not nameko's IncorrectSignature, whose
+        text is Python's: methods take keyword arguments only (`args` empty, `kwargs` an
+        object), and a method without a request schema (health) takes none."""
+        problems = {}
+        if not isinstance(args, list) or args:
+            problems["args"] = ["must be an empty list: methods take keyword arguments only"]
+        if not isinstance(kwargs, dict):
+            problems["kwargs"] = ["must be an object"]
+        elif "args" not in problems:
+            try:
+                super().check_signature([], kwargs)
+            except IncorrectSignature:
+                problems.update({f"kwargs.{name}": ["Unknown field."] for name in kwargs})
+        if problems:
+            raise ValidationFailed.from_messages(problems, what=f"{self.method_name} call")
 
 
 rpc = Rpc.decorator

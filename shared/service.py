@@ -10,6 +10,7 @@ from typing import Callable
 from shared.actor import UNVERIFIED, Actor
 from shared.contracts import Contract, dump, load
 from shared.errors import Forbidden, NotFound, Unauthenticated
+from shared.faults import contained
 
 # what of a payload that was never validated goes to the refusal log: its strings, cut short
 _RAW_LENGTH = 64
@@ -21,6 +22,7 @@ def health_payload(service: str, version: str, contract: Contract, rulesets: lis
             "contracts": contract.versions(), "missing_peers": missing_peers or []}
 
 
+@contained  # a fault that is not a Sanxiang error reaches the caller as one, without its text
 def handle(contract: Contract, method: str, payload: dict, fn: Callable, *, actor,
            refused: Callable | None = None,
            missing: Callable[[dict], NotFound | None] | None = None, **deps):

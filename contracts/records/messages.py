@@ -9,6 +9,8 @@ ACT_TYPES = ["inspection", "penalty", "coercion", "licence", "confirmation", "re
              "levy", "requisition", "charge", "benefit", "adjudication"]
 STAGES = ["initiation", "investigation", "decision", "service_execution", "archive"]
 START_MODES = ["ex_officio", "emergency", "application", "complaint", "referral"]
+# what one case plausibly holds (beyond shared.bounds, which admits 1,000 items to any list)
+MAX_PARTIES, MAX_PERSONS, MAX_HANDLERS = 100, 200, 20
 CaseId = lambda **kw: fields.String(required=True, validate=validate.Length(min=1, max=36),  # noqa
                                     **kw)
 Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)  # noqa: E731
@@ -86,9 +88,12 @@ class OpenCase(StrictSchema):
                           metadata={"description": "案件名称"})
     start_mode = fields.String(required=True, validate=validate.OneOf(START_MODES))
     occurred_at = When(required=True)
-    parties = fields.List(fields.Nested(Party), required=True, validate=validate.Length(min=1))
-    persons = fields.List(fields.Nested(Person), load_default=list)
-    handlers = fields.List(fields.String(), required=True, validate=validate.Length(min=2),
+    parties = fields.List(fields.Nested(Party), required=True,
+                          validate=validate.Length(min=1, max=MAX_PARTIES))
+    persons = fields.List(fields.Nested(Person), load_default=list,
+                          validate=validate.Length(max=MAX_PERSONS))
+    handlers = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                           required=True, validate=validate.Length(min=2, max=MAX_HANDLERS),
                            metadata={"description": "actor ids of the officers; at least two "
                                                     "(行政处罚法 第四十二条)"})
     filing_approval = fields.Nested(FilingApproval, load_default=None, allow_none=True)
@@ -171,7 +176,8 @@ class Interruption(StrictSchema):
 class Media(StrictSchema):
     object_ref = fields.String(required=True, validate=validate.Length(min=1, max=500))
     sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
-    size_bytes = fields.Integer(required=True, validate=validate.Range(min=1))
+    size_bytes = fields.Integer(required=True, validate=validate.Range(min=1, max=2 ** 53 - 1),
+                                metadata={"description": "up to 2^53 − 1, JSON's exact integers"})
     format = fields.String(required=True, validate=validate.Length(min=1, max=20))
 
 
