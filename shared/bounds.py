@@ -45,6 +45,12 @@ DATETIME_PATTERN = ("^(19[7-9][0-9]|20[0-9][0-9])-.*([Zz]|[+-](0[0-9]|1[0-3]):[0
 DATE_PATTERN = "^(19[7-9][0-9]|20[0-9][0-9])-"
 
 
+def printable(text: str, limit: int) -> str:
+    """`text` as a refusal log may keep it from a payload or token nobody validated: every
+    refused character replaced by U+FFFD, cut to `limit` characters."""
+    return _REFUSED.sub("\ufffd", text[:limit])
+
+
 class Bound:
     """Marks a validator as one of these kernel rules (the export leaves them out of
     response schemas)."""

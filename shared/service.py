@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from shared.actor import UNVERIFIED, Actor
+from shared.bounds import printable
 from shared.contracts import Contract, dump, load
 from shared.errors import Forbidden, NotFound, Unauthenticated
 from shared.faults import contained
@@ -113,5 +114,5 @@ def _same(answer: NotFound | None, exc: NotFound) -> bool:
 def _raw(payload) -> dict:
     if not isinstance(payload, dict):
         return {}
-    return {key: value[:_RAW_LENGTH] for key, value in payload.items()
-            if isinstance(key, str) and isinstance(value, str)}
+    return {printable(key, _RAW_LENGTH): printable(value, _RAW_LENGTH)
+            for key, value in payload.items() if isinstance(key, str) and isinstance(value, str)}
