@@ -1,0 +1,103 @@
+"""The fuzz suite's deployment: records, review and renderer in-process over real RabbitMQ
+(a vhost per test), on SQLite and on PostgreSQL, called over raw AMQP (tests/fuzz/harness.py),
+with an actor token for every role and a real case and review to aim at."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from contracts.records import CONTRACT as RECORDS
+from contracts.review import CONTRACT as REVIEW
+from contracts.renderer import CONTRACT as RENDERER
+from services.records.service import RecordsService
+from services.renderer.service import RendererService
+from services.review.service import ReviewService
+from shared import demo_case
+from shared.contracts import ROLES
+from tests.fuzz.harness import Judge, RawRpc, RowCounter, encode
+
+AGENCY = demo_case.AGENCY
+AGENCIES = {AGENCY: {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"},
+            "qinyuan-energy": {"name": "沁源县能源局", "ruleset": "qinyuan-energy"}}
+CONTRACTS = {"records": RECORDS, "review": REVIEW, "renderer": RENDERER}
+SERVICES = {"records": RecordsService, "review": ReviewService, "renderer": RendererService}
+CALL_SECONDS = 10.0  # every call is answered within this (a 10 MB body: BIG_CALL_SECONDS)
+BIG_CALL_SECONDS = 30.0
+
+# every outcome of the session's fuzz calls, for the summary line
+SESSION = Judge()
+
+
+class Deployment:
+    def __init__(self, config: dict, urls: dict, tokens: dict):
+        self.config, self.urls, self.tokens = config, urls, tokens
+        self.rpc = RawRpc(config["AMQP_URI"])
+        self.counters = {name: RowCounter(name, url) for name, url in urls.items()}
+        self.judge = Judge()
+        self.ids: dict[str, str] = {}
+
+    def call(self, service: str, method: str, body: bytes, role: str | None, *,
+             what: str = "", limit: float = CALL_SECONDS) -> dict | None:
+        """One raw call, judged (harness.Judge); the reply."""
+        counter = self.counters[service]
+        before = counter.counts()
+        reply, seconds = self.rpc.call(service, method, body, self.tokens.get(role), limit)
+        refused = reply is None or reply.get("error") is not None
+        after = counter.counts() if refused else None
+        label = f"{service}.{method} as {role or 'nobody'}{': ' + what if what else ''}"
+        for judge in (self.judge, SESSION):
+            judge.judge(label, reply, seconds, limit, before if refused else None, after)
+        return reply
+
+    def ok(self, service: str, method: str, kwargs: dict, role: str) -> dict:
+        """A call that must succeed (setting the scene); its result."""
+        reply, _ = self.rpc.call(service, method, encode(kwargs), self.tokens[role],
+                                 CALL_SECONDS)
+        assert reply is not None and reply["error"] is None, (method, reply)
+        return reply["result"]
+
+    def close(self):
+        self.rpc.close()
+        for counter in self.counters.values():
+            counter.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def deployment(request, container_factory, rabbit_config, tmp_path, keys_dir, token_issuer):
+    if request.param == "sqlite":
+        urls = {name: f"sqlite:///{tmp_path / name}.sqlite3" for name in SERVICES}
+    else:
+        make = request.getfixturevalue("make_pg_database")
+        urls = {name: make(f"sanxiang_fuzz_{name}") for name in SERVICES}
+    config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES, PDF="off",
+                  RENDER_PROCESSES=1, TEMPLATES_POLL_SECONDS=0)
+    for name, cls in SERVICES.items():
+        container_factory(cls, dict(config, DATABASE_URL=urls[name])).start()
+
+    # a real case to aim at (opened as the demo opens it), and a real review of it
+    officer = token_issuer.issue(actor_id=demo_case.ACTORS["officer"], role="officer",
+                                 agency=AGENCY)
+    tokens = {"officer": officer}
+    deployment = Deployment(config, urls, tokens)
+    opened = deployment.ok("records", "open_case",
+                           demo_case.steps("陵应急立〔2025〕900号")[0].payload({}), "officer")
+    case_id = opened["id"]
+    for role in ROLES:
+        bound = {"party_id": demo_case.PARTY["id"], "case_id": case_id} if role == "party" else {}
+        tokens[role] = token_issuer.issue(actor_id=demo_case.ACTORS.get(role, f"{role}-1"),
+                                          role=role, agency=AGENCY, **bound)
+    review = copy.deepcopy(REVIEW.rpc("request_review").example_request)
+    review.update(agency=AGENCY, case_id=case_id)
+    reviewed = deployment.ok("review", "request_review", review,
+                             REVIEW.rpc("request_review").roles[0])
+    deployment.ids = {"case_id": case_id, "review_id": reviewed["id"], "agency": AGENCY}
+    try:
+        yield deployment
+    finally:
+        deployment.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SESSION.calls:
+        terminalreporter.write_line(f"fuzz: {SESSION.summary()}")
