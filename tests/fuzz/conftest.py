@@ -31,8 +31,8 @@ SERVICES = {"records": RecordsService, "review": ReviewService, "renderer": Rend
 CALL_SECONDS = 10.0  # every call is answered within this (a 10 MB body: BIG_CALL_SECONDS)
 BIG_CALL_SECONDS = 30.0
 
-# every outcome of the session's fuzz calls, for the summary line
-SESSION = Judge()
+# every outcome of this test run's fuzz calls, for the summary line
+ALL_CALLS = Judge()
 
 
 class Deployment:
@@ -53,7 +53,7 @@ class Deployment:
         refused = reply is None or reply.get("error") is not None
         after = counter.counts() if refused else None
         label = f"{service}.{method} as {role or 'nobody'}{': ' + what if what else ''}"
-        for judge in (self.judge, SESSION):
+        for judge in (self.judge, ALL_CALLS):
             judge.judge(label, reply, seconds, limit, before if refused else None, after)
         return reply
 
@@ -129,5 +129,5 @@ def deployment(request, service_vhosts, container_factory, rabbit_config, tmp_pa
 
 
 def pytest_terminal_summary(terminalreporter):
-    if SESSION.calls:
-        terminalreporter.write_line(f"fuzz: {SESSION.summary()}")
+    if ALL_CALLS.calls:
+        terminalreporter.write_line(f"fuzz: {ALL_CALLS.summary()}")
