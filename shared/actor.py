@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import jwt
 from nameko.extensions import DependencyProvider
 
+from shared.bounds import printable
 from shared.contracts import ROLES
 from shared.errors import ConfigurationError, Forbidden, Unauthenticated
 from shared.keys import KeyStore, SigningKey
@@ -219,7 +220,7 @@ def claimed(token) -> dict:
         for key in keys:
             value = source.get(key) if isinstance(source, dict) else None
             if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                out[key] = str(value)[:_CLAIM_LENGTH]
+                out[key] = printable(str(value), _CLAIM_LENGTH)
     return out
 
 

@@ -3,6 +3,7 @@ call every RPC (nameko request/reply over AMQP 0-9-1) and consume every event wi
 our Python. Schemas are embedded as components; examples are the exported ones."""
 from __future__ import annotations
 
+from shared import bounds
 from shared import contract_messages as m
 from shared.contracts import Contract, Rpc
 
@@ -172,7 +173,7 @@ def _rpc_text(rpc: Rpc, errors: list) -> str:
 
 
 def _info_text(contract: Contract) -> str:
-    s = contract.service
+    s, b = contract.service, bounds
     consumes = "".join(f"\n- `{c}`" for c in contract.consumes) or " none."
     sample = contract.events[0].type if contract.events else "<name>.v1"
     return f"""{contract.title} — {contract.description}
@@ -204,7 +205,18 @@ or nameko library is needed on the calling side.
    `error.exc_args[0]` is `{{"code", "message", "message_zh", "details"}}`: branch on `code`,
    show `message_zh` to people. Each operation lists the codes it may return. The payload
    keeps its JSON types (numbers, booleans and `null` inside `details` arrive as such); other
-   errors (e.g. nameko's `MethodNotFound`) carry their arguments as strings.
+   errors (e.g. nameko's `MethodNotFound`) carry their arguments as strings. Every method
+   may answer `validation_failed` (`details` maps each field to the rules it broke; positional
+   arguments or unknown keywords are reported the same way), `unavailable` (a passing fault:
+   nothing was written, send the same request again) and `internal_error` (a fault of the
+   service: `details.incident` is the id it was logged under); neither of the last two
+   carries the fault's own text. Besides each field's own rules, every request is held to
+   the kernel's bounds, stated in its schema: text without NUL, other control characters
+   (tab, line feed and carriage return allowed) or lone surrogates, at most {b.TEXT_MAX:,}
+   characters unless stated; date-times and dates in {b.YEARS[0]}–{b.YEARS[1]}, offsets
+   within ±14:00; integers within 32 bits unless stated; lists of at most {b.LIST_MAX:,}
+   items; free-form objects of at most {b.DICT_BYTES // 2 ** 20} MiB as JSON and
+   {b.DICT_DEPTH} levels deep, numbers finite.
 7. Apply your own timeout. Every method that writes runs once per idempotency key: the
    header `nameko.idempotency_key` (1 to 128 printable characters, yours to choose, e.g. a
    UUID per business action) or, without it, the request's `correlation_id`. A request

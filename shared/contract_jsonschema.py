@@ -12,6 +12,8 @@ from jsonschema import FormatChecker
 from marshmallow import RAISE, Schema, fields, validate
 from marshmallow.utils import missing
 
+from shared.bounds import Bound, Plausible, PlainText
+
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _DATETIME_FORMATS = (None, "iso", "iso8601", "rfc", "rfc822")
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
@@ -66,6 +68,8 @@ def _field(field: fields.Field, mode: str, stack: tuple) -> dict:
     override = field.metadata.get("jsonschema")
     out = dict(override) if override is not None else _base(field, mode, stack)
     for validator in _validators(field.validators):
+        if mode == "dump" and isinstance(validator, Bound):
+            continue  # the kernel's bounds limit what callers send, not what services answer
         _merge(out, _constraint(validator, out))
     description = field.metadata.get("description")
     if description:
@@ -172,6 +176,8 @@ def _constraint(validator, base: dict) -> dict:
         pattern = validator.regex.pattern
         # marshmallow uses re.match (anchored at the start); JSON Schema searches anywhere.
         return {"pattern": pattern if pattern.startswith("^") else f"^(?:{pattern})"}
+    if isinstance(validator, (PlainText, Plausible)):
+        return {"pattern": validator.pattern}
     if isinstance(validator, validate.Range):
         if kind == "string":  # money: the sign rule lives in the pattern
             return {}

@@ -12,6 +12,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from shared import bounds
 from shared.errors import ValidationFailed
 
 EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*\.v[1-9][0-9]*$")
@@ -20,10 +21,15 @@ ROLES = ("officer", "head", "legal_unit", "reviewer", "publisher", "supervisor",
 
 
 class StrictSchema(Schema):
-    """Unknown fields are an error, never silently dropped."""
+    """Unknown fields are an error, never silently dropped; every field is held to the
+    kernel's bounds for its kind (shared.bounds: text without control characters, plausible
+    moments, whole numbers a database stores, lists and objects of a sane size)."""
 
     class Meta:
         unknown = RAISE
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        bounds.bind(field_obj)
 
 
 class ActorRef(StrictSchema):

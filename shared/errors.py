@@ -113,6 +113,24 @@ class IdempotencyKeyReused(Conflict):
 
 
 @deserialize_to_instance
+class Unavailable(SanxiangError):
+    """A passing fault (the database restarting, out of connections, a serialisation
+    failure or deadlock): nothing was written; the same request may be sent again.
+    ``details``: ``retry`` (always true) and ``incident``, the id the service logged it under."""
+    code = "unavailable"
+    message_zh = "服务暂时不可用，请稍后重试"
+
+
+@deserialize_to_instance
+class InternalError(SanxiangError):
+    """A fault of the service itself. The caller learns only ``details.incident``, the id
+    under which the service logged what happened (with its traceback); nothing of the
+    fault's text, which may name tables, queries or values."""
+    code = "internal_error"
+    message_zh = "系统内部错误"
+
+
+@deserialize_to_instance
 class ServiceNotDeployed(SanxiangError):
     code = "service_not_deployed"
     message_zh = "所需服务未部署"

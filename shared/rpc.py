@@ -20,6 +20,7 @@ shared by the class that declares it.
 """
 from __future__ import annotations
 
+import inspect
 import sys
 
 import kombu.serialization
@@ -30,9 +31,9 @@ from nameko.constants import (
     AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_RETRY_POLICY, DEFAULT_TRANSPORT_OPTIONS,
     LOGIN_METHOD_CONFIG_KEY, PERSISTENT,
 )
-from nameko.exceptions import UnserializableValueError, serialize
+from nameko.exceptions import IncorrectSignature, UnserializableValueError, serialize
 
-from shared.errors import SanxiangError
+from shared.errors import SanxiangError, ValidationFailed
 from shared.idempotency import REQUEST_ID_KEY
 
 
@@ -128,6 +129,46 @@ class Rpc(nameko_rpc.Rpc):
         if request_id:
             data[REQUEST_ID_KEY] = request_id
         return data
+
+    def check_signature(self, args, kwargs):
+        """Arguments that do not fit the method are the caller's mistake, answered as
+        validation_failed naming what was wrong — not nameko's IncorrectSignature, whose
+        text is Python's. Our services' methods take keyword arguments only (`args` empty,
+        `kwargs` an object) and a method without a request schema (health) takes none."""
+        problems = {}
+        if not isinstance(args, list):
+            problems["args"] = ["must be a list"]
+        if not isinstance(kwargs, dict):
+            problems["kwargs"] = ["must be an object"]
+        if not problems:
+            try:
+                super().check_signature(args, kwargs)
+            except IncorrectSignature:
+                problems = _misfit(getattr(self.container.service_cls, self.method_name),
+                                   args, kwargs)
+        if problems:
+            raise ValidationFailed.from_messages(problems, what=f"{self.method_name} call")
+
+
+def _misfit(fn, args: list, kwargs: dict) -> dict:
+    """What of `args` and `kwargs` the method's parameters refuse, as field → rules."""
+    params = list(inspect.signature(fn).parameters.values())[1:]  # without self
+    kinds = {p.kind for p in params}
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    named = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    problems = {}
+    if len(args) > len(positional) and inspect.Parameter.VAR_POSITIONAL not in kinds:
+        problems["args"] = ["must be an empty list: methods take keyword arguments only"
+                            if not positional else f"at most {len(positional)} items"]
+    if inspect.Parameter.VAR_KEYWORD not in kinds:
+        problems.update({f"kwargs.{name}": ["Unknown field."]
+                         for name in kwargs if name not in named})
+    bound = {p.name for p in positional[:len(args)]} | set(kwargs)
+    problems.update({f"kwargs.{p.name}": ["Missing data for required field."]
+                     for p in params if p.default is p.empty
+                     and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                     and p.name not in bound})
+    return problems or {"args": ["do not fit the method's parameters"]}
 
 
 rpc = Rpc.decorator

@@ -11,10 +11,12 @@ from datetime import datetime
 from typing import Callable
 
 from shared.actor import UNVERIFIED, Actor
+from shared import idempotency
+from shared.bounds import printable
 from shared.clock import local_date, now
 from shared.contracts import Contract, dump, load
-from shared import idempotency
 from shared.errors import Forbidden, IdempotencyKeyReused, NotFound, Unauthenticated
+from shared.faults import contained
 
 # what of a payload that was never validated goes to the refusal log: its strings, cut short
 _RAW_LENGTH = 64
@@ -46,6 +48,7 @@ def check_calendar(service: str, calendar, at: datetime) -> dict:
     return coverage.to_dict()
 
 
+@contained  # a fault that is not a Sanxiang error reaches the caller as one, without its text
 def handle(contract: Contract, method: str, payload: dict, fn: Callable, *, actor,
            refused: Callable | None = None,
            missing: Callable[[dict], NotFound | None] | None = None,
@@ -146,5 +149,5 @@ def _same(answer: NotFound | None, exc: NotFound) -> bool:
 def _raw(payload) -> dict:
     if not isinstance(payload, dict):
         return {}
-    return {key: value[:_RAW_LENGTH] for key, value in payload.items()
-            if isinstance(key, str) and isinstance(value, str)}
+    return {printable(key, _RAW_LENGTH): printable(value, _RAW_LENGTH)
+            for key, value in payload.items() if isinstance(key, str) and isinstance(value, str)}

@@ -4,7 +4,7 @@ from contracts.records import content as c
 from contracts.records import messages as m
 from shared.contracts import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 CASE_ID = "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"
 HASH = "9f2c4e8b1d7a6c3e5f0a2b4d6e8f1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e0b2d4f"
@@ -236,10 +236,15 @@ RPCS = (
         {"case_id": "278d6732-8979-492b-89f9-7da5a879f9d1", "from_seq": 6, "limit": 1},
         # a party's view of the demo case's interview record, as the service returned it
         PARTY_ENTRIES, ("not_found", "forbidden"), many=True, writes=False),
-    Rpc("list_cases", m.ListCases, m.CaseView, "List an agency's cases.",
+    Rpc("list_cases", m.ListCases, m.CasePage, "List an agency's cases a page at a time, "
+        f"newest opened first (ties by case id): at most `limit` ({m.MAX_CASES_PAGE} at most) "
+        "per call; `next` is the cursor of the following page, null on the last. Changed in "
+        "1.1: the reply is a page object, no longer a bare list, and `offset` gave way to "
+        "`cursor`.",
         ("officer", "head", "legal_unit", "reviewer", "supervisor"),
-        {"agency": "lingchuan-emergency", "stage": "investigation", "limit": 50, "offset": 0},
-        [CASE_VIEW], ("validation_failed", "forbidden"), many=True, writes=False),
+        {"agency": "lingchuan-emergency", "stage": "investigation", "limit": 50,
+         "cursor": "WyIyMDI1LTEwLTEwVDAwOjAwOjAwKzAwOjAwIiwiY2FzZS0xIl0"},
+        {"items": [CASE_VIEW], "next": None}, ("validation_failed", "forbidden"), writes=False),
     Rpc("verify_case", m.CaseRef, m.Verification, "Recompute the case's chain from genesis "
         "to its recorded head, re-derive every sealed text's commitments, check every signed "
         "checkpoint against the entry at its seq; names what failed first (failure, "
@@ -268,12 +273,17 @@ RPCS = (
         {"event_types": ["decision_issued.v1"], "since": "2025-10-01T00:00:00+08:00",
          "agency": "lingchuan-emergency"},
         {"requeued": 3}, ("validation_failed", "forbidden", "not_found")),
-    Rpc("agency_findings", m.AgencyRef, m.Finding, "Every violation across an agency's cases.",
-        ("head", "legal_unit", "supervisor"), {"agency": "lingchuan-emergency"},
-        [FINDING, dict(FINDING, code="archive_late", article=ARCHIVE_DEADLINE["basis"],
-                       seq=None, due=ARCHIVE_DEADLINE["due"], at=None,
-                       message="案卷未在行政执法行为终结之日起规定期限内立卷归档")],
-        ("forbidden",), many=True, writes=False),
+    Rpc("agency_findings", m.AgencyFindings, m.FindingPage, "Every violation across an "
+        "agency's cases, a page of cases at a time in opening order (ties by case id): the "
+        f"findings of at most `limit` cases ({m.MAX_FINDINGS_PAGE} at most) per call; `next` "
+        "is the cursor of the following page, null on the last. Changed in 1.1: the reply is "
+        "a page object, no longer a bare list of every case's findings.",
+        ("head", "legal_unit", "supervisor"), {"agency": "lingchuan-emergency", "limit": 20},
+        {"items": [FINDING, dict(FINDING, code="archive_late", article=ARCHIVE_DEADLINE["basis"],
+                                 seq=None, due=ARCHIVE_DEADLINE["due"], at=None,
+                                 message="案卷未在行政执法行为终结之日起规定期限内立卷归档")],
+         "cases": 20, "next": "WyIyMDI1LTEwLTA5VDA4OjMwOjAwKzAwOjAwIiwiNmNiZjkzYmQiXQ"},
+        ("validation_failed", "forbidden"), writes=False),
 )
 
 EVENTS = (

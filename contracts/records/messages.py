@@ -4,11 +4,16 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from contracts.records.content import CONTENT, FilingApproval
 from shared.contracts import RULESET_REF, CalendarCoverage, Deadline, StrictSchema
+from shared.paging import cursor_field
 
 ACT_TYPES = ["inspection", "penalty", "coercion", "licence", "confirmation", "registration",
              "levy", "requisition", "charge", "benefit", "adjudication"]
 STAGES = ["initiation", "investigation", "decision", "service_execution", "archive"]
 START_MODES = ["ex_officio", "emergency", "application", "complaint", "referral"]
+# the most one page of a listing holds (shared.paging): cases listed, cases examined for findings
+MAX_CASES_PAGE, MAX_FINDINGS_PAGE = 200, 50
+# what one case plausibly holds (beyond shared.bounds, which admits 1,000 items to any list)
+MAX_PARTIES, MAX_PERSONS, MAX_HANDLERS = 100, 200, 20
 CaseId = lambda **kw: fields.String(required=True, validate=validate.Length(min=1, max=36),  # noqa
                                     **kw)
 Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)  # noqa: E731
@@ -86,9 +91,12 @@ class OpenCase(StrictSchema):
                           metadata={"description": "案件名称"})
     start_mode = fields.String(required=True, validate=validate.OneOf(START_MODES))
     occurred_at = When(required=True)
-    parties = fields.List(fields.Nested(Party), required=True, validate=validate.Length(min=1))
-    persons = fields.List(fields.Nested(Person), load_default=list)
-    handlers = fields.List(fields.String(), required=True, validate=validate.Length(min=2),
+    parties = fields.List(fields.Nested(Party), required=True,
+                          validate=validate.Length(min=1, max=MAX_PARTIES))
+    persons = fields.List(fields.Nested(Person), load_default=list,
+                          validate=validate.Length(max=MAX_PERSONS))
+    handlers = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                           required=True, validate=validate.Length(min=2, max=MAX_HANDLERS),
                            metadata={"description": "actor ids of the officers; at least two "
                                                     "(行政处罚法 第四十二条)"})
     filing_approval = fields.Nested(FilingApproval, load_default=None, allow_none=True)
@@ -171,7 +179,8 @@ class Interruption(StrictSchema):
 class Media(StrictSchema):
     object_ref = fields.String(required=True, validate=validate.Length(min=1, max=500))
     sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
-    size_bytes = fields.Integer(required=True, validate=validate.Range(min=1))
+    size_bytes = fields.Integer(required=True, validate=validate.Range(min=1, max=2 ** 53 - 1),
+                                metadata={"description": "up to 2^53 − 1, JSON's exact integers"})
     format = fields.String(required=True, validate=validate.Length(min=1, max=20))
 
 
@@ -286,10 +295,12 @@ class GetEntries(StrictSchema):
 
 
 class ListCases(StrictSchema):
-    agency = fields.String(required=True)
+    """A page of the agency's cases, newest opened first; follow `next` for the rest."""
+    agency = fields.String(required=True, validate=validate.Length(min=1, max=64))
     stage = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STAGES))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_CASES_PAGE),
+                           metadata={"description": f"cases per page, at most {MAX_CASES_PAGE}"})
+    cursor = cursor_field()
 
 
 class ReplayEvents(StrictSchema):
@@ -308,8 +319,13 @@ class Replayed(StrictSchema):
     requeued = fields.Integer(required=True)
 
 
-class AgencyRef(StrictSchema):
-    agency = fields.String(required=True)
+class AgencyFindings(StrictSchema):
+    """The findings of a page of the agency's cases, oldest opened first; follow `next`."""
+    agency = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_FINDINGS_PAGE),
+                           metadata={"description": f"cases examined per page, at most "
+                                                    f"{MAX_FINDINGS_PAGE}"})
+    cursor = cursor_field()
 
 
 # ---- responses -------------------------------------------------------------------------
@@ -438,6 +454,21 @@ class Finding(StrictSchema):
     message = fields.String(required=True)
     due = fields.String(allow_none=True)
     at = fields.String(allow_none=True)
+
+
+_NEXT = ("the cursor for the next page (pass it as `cursor`); null on the last page")
+
+
+class CasePage(StrictSchema):
+    items = fields.List(fields.Nested(CaseView), required=True)
+    next = fields.String(required=True, allow_none=True, metadata={"description": _NEXT})
+
+
+class FindingPage(StrictSchema):
+    items = fields.List(fields.Nested(Finding), required=True,
+                        metadata={"description": "the findings of the cases of this page"})
+    cases = fields.Integer(required=True, metadata={"description": "cases examined"})
+    next = fields.String(required=True, allow_none=True, metadata={"description": _NEXT})
 
 
 class Checkpoint(StrictSchema):

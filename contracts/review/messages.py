@@ -60,7 +60,7 @@ class Material(StrictSchema):
 
 class RequestReview(StrictSchema):
     agency = Id(required=True)
-    case_id = Id(required=True)
+    case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     case_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
     case_title = fields.String(load_default=None, allow_none=True,
                                validate=validate.Length(max=200), metadata={"description": "案件名称"})
@@ -97,7 +97,8 @@ class RegisterStaff(StrictSchema):
     roles = fields.List(fields.String(validate=validate.OneOf(
         ["officer", "reviewer", "legal_counsel"])), required=True, validate=validate.Length(min=1))
     legal_qualification = fields.Boolean(required=True, metadata={"description": "法律职业资格"})
-    qualification_no = fields.String(load_default=None, allow_none=True)
+    qualification_no = fields.String(load_default=None, allow_none=True,
+                                     validate=validate.Length(max=64))
     prior_penalty_reviews = fields.Integer(load_default=0, validate=validate.Range(min=0),
                                            metadata={"description": "penalty reviews done "
                                                      "before this system"})

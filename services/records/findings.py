@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from services.records import chain, domain, gate
 from services.records.models import access_log, av_records, cases, entries
-from services.records.queries import log_access
+from services.records.queries import cursor_moment, log_access
+from shared import paging
 from shared.clock import iso, local_date, utc
 
 
@@ -227,12 +228,24 @@ def _board_opinions_after(kinds, after: int, proposal_seq: int) -> list[int]:
     return out
 
 
-def agency_findings(session, agency: str, rules, now: datetime) -> list[dict]:
+def agency_findings(session, agency: str, rules, now: datetime, *, limit: int,
+                    cursor: str | None = None) -> dict:
+    """The findings of a page of the agency's cases — at most `limit` cases, in opening
+    order (ties by id), after `cursor` — and the cursor after the last case examined: a
+    supervisor walks an agency's history a bounded page at a time."""
+    query = select(cases).where(cases.c.agency == agency)
+    if cursor:
+        at, case_id = paging.decode(cursor, 2)
+        at = cursor_moment(at)
+        query = query.where(or_(cases.c.opened_at > at,
+                                and_(cases.c.opened_at == at, cases.c.id > case_id)))
+    rows = session.execute(query.order_by(cases.c.opened_at, cases.c.id)
+                           .limit(limit + 1)).mappings().all()
+    rows, after = paging.page(rows, limit, lambda r: (iso(r["opened_at"]), r["id"]))
     out = []
-    for case in session.execute(select(cases).where(cases.c.agency == agency)
-                                .order_by(cases.c.opened_at)).mappings():
+    for case in rows:
         out.extend(case_findings(session, dict(case), rules, now))
-    return out
+    return {"items": out, "cases": len(rows), "next": after}
 
 
 def for_case(p, *, actor, db, rules, now) -> list[dict]:
@@ -250,4 +263,5 @@ def for_agency(p, *, actor, db, rules, now) -> list[dict]:
         log_access(session, actor, "agency_findings", case=None, outcome="granted", now=now,
                    reason=f"agency={p['agency']}")
     with db.read() as session:
-        return agency_findings(session, p["agency"], rules, now)
+        return agency_findings(session, p["agency"], rules, now, limit=p["limit"],
+                               cursor=p.get("cursor"))

@@ -41,6 +41,8 @@ cases = Table(
     Column("head_hash", String(64), nullable=False),
     UniqueConstraint("agency", "case_no", name="uq_cases_agency_case_no"),
     Index("ix_cases_agency_stage", "agency", "stage"),
+    # pages of an agency's cases in opening order (list_cases, agency_findings)
+    Index("ix_cases_agency_opened_at", "agency", "opened_at", "id"),
 )
 
 entries = Table(

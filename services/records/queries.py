@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, or_, select
 
 from services.records import chain, domain, personal
 from services.records.models import access_log, av_records, cases, entries, situations
@@ -14,7 +14,8 @@ from shared import rules as rulebook
 from shared.actor import Actor, out_of_reach
 from shared.clock import iso, utc
 from shared.db import driver_fetch
-from shared.errors import NotFound
+from shared import paging
+from shared.errors import NotFound, ValidationFailed
 from shared.service import refusal_reason
 
 STAFF = ("officer", "head", "legal_unit", "reviewer", "supervisor")
@@ -161,17 +162,33 @@ def _hashes_withheld_from(session, case: dict) -> int | None:
     return None
 
 
-def list_cases(p, *, actor, db, now) -> list[dict]:
+def list_cases(p, *, actor, db, now) -> dict:
+    """A page of the agency's cases, newest opened first (ties by id), after `cursor`."""
     actor.require(*STAFF, agency=p["agency"])
     with db.autocommit() as session:
         query = select(cases).where(cases.c.agency == p["agency"])
         if p.get("stage"):
             query = query.where(cases.c.stage == p["stage"])
-        rows = session.execute(query.order_by(cases.c.opened_at.desc(), cases.c.id)
-                               .limit(p["limit"]).offset(p["offset"])).mappings().all()
+        if p.get("cursor"):
+            at, case_id = paging.decode(p["cursor"], 2)
+            at = cursor_moment(at)
+            query = query.where(or_(cases.c.opened_at < at,
+                                    and_(cases.c.opened_at == at, cases.c.id < case_id)))
+        rows = session.execute(query.order_by(cases.c.opened_at.desc(), cases.c.id.desc())
+                               .limit(p["limit"] + 1)).mappings().all()
         log_access(session, actor, "list_cases", case=None, outcome="granted", now=now,
                    reason=f"agency={p['agency']}")
-    return [case_view(dict(r), False) for r in rows]
+    rows, after = paging.page(rows, p["limit"], lambda r: (iso(r["opened_at"]), r["id"]))
+    return {"items": [case_view(dict(r), False) for r in rows], "next": after}
+
+
+def cursor_moment(text: str) -> datetime:
+    """The opened_at a cursor of a case listing names."""
+    try:
+        return utc(datetime.fromisoformat(text))
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationFailed.from_messages(
+            {"cursor": ["not a cursor this listing returned"]}, what="cursor") from None
 
 
 def verify_case(p, *, actor, db, signing_key, now) -> dict:

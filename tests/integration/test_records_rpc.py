@@ -9,7 +9,6 @@ import uuid
 
 import pytest
 from kombu import Connection, Exchange, Queue
-from nameko.exceptions import IncorrectSignature
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import create_engine, text
 
@@ -115,8 +114,13 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(records):
         assert err.value.details == {"act_type": [
             "Must be one of: inspection, penalty, coercion, licence, confirmation, "
             "registration, levy, requisition, charge, benefit, adjudication."]}
-        with pytest.raises(IncorrectSignature):  # keyword arguments only, as the contract says
+        with pytest.raises(ValidationFailed) as err:  # keyword arguments only, as the contract says
             rpc.open_case(payload)
+        assert err.value.details == {"args": [
+            "must be an empty list: methods take keyword arguments only"]}
+        with pytest.raises(ValidationFailed) as err:  # health takes no arguments at all
+            rpc.health(agency="x")
+        assert err.value.details == {"kwargs.agency": ["Unknown field."]}
     with ServiceRpcProxy("records", config, timeout=10) as anonymous:
         with pytest.raises(Unauthenticated):
             anonymous.get_case(case_id="x")

@@ -6,20 +6,28 @@ import json
 
 import pytest
 from jsonschema import Draft202012Validator
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from shared.contract_export import to_json, to_yaml
 from shared.contract_jsonschema import DRAFT, field_to_json, format_checker, schema_to_json
+from shared import bounds
 from shared.contracts import StrictSchema
 
 
-class Party(StrictSchema):
+class Strict(Schema):
+    """StrictSchema without the kernel's bounds (asserted on their own below)."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class Party(Strict):
     """A party to the case."""
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     kind = fields.String(load_default=None, validate=validate.OneOf(["organisation", "individual"]))
 
 
-class Sample(StrictSchema):
+class Sample(Strict):
     case_no = fields.String(required=True, validate=validate.Regexp(r"[A-Z]{2}-\d{4}"),
                             metadata={"description": "案号"})
     code = fields.String(required=True, validate=validate.Regexp(r"^[a-z]+$"))
@@ -165,3 +173,34 @@ def test_negative_money_and_naive_time_rejected_by_schema():
         "'not-a-uuid' is not a 'uuid'",
         "Additional properties are not allowed ('zzz' was unexpected)",
     ]), json.dumps(messages, ensure_ascii=False)
+
+
+class Bounded(StrictSchema):
+    name = fields.String(required=True)
+    code = fields.String(validate=validate.Regexp(r"^[a-z]+$"))
+    at = fields.AwareDateTime(format="iso")
+    on = fields.Date()
+    seq = fields.Integer(validate=validate.Range(min=1))
+    size = fields.Integer(validate=validate.Range(min=1, max=2 ** 53 - 1))
+    tags = fields.List(fields.String(validate=validate.Length(max=20)))
+    data = fields.Dict()
+
+
+def test_a_strict_schema_exports_the_kernel_bounds_for_callers_only():
+    text = {"pattern": bounds.TEXT_PATTERN, "maxLength": bounds.TEXT_MAX}
+    assert schema_to_json(Bounded)["properties"] == {
+        "name": {"type": "string", **text},
+        "code": {"type": "string", "pattern": "^[a-z]+$", "maxLength": bounds.TEXT_MAX,
+                 "allOf": [{"pattern": bounds.TEXT_PATTERN}]},
+        "at": {"type": "string", "format": "date-time", "pattern": bounds.DATETIME_PATTERN},
+        "on": {"type": "string", "format": "date", "pattern": bounds.DATE_PATTERN},
+        "seq": {"type": "integer", "minimum": 1, "maximum": 2 ** 31 - 1},
+        "size": {"type": "integer", "minimum": 1, "maximum": 2 ** 53 - 1},
+        "tags": {"type": "array", "maxItems": bounds.LIST_MAX,
+                 "items": {"type": "string", "maxLength": 20,
+                           "pattern": bounds.TEXT_PATTERN}},
+        "data": {"type": "object"},
+    }
+    dumped = schema_to_json(Bounded, mode="dump")["properties"]
+    assert dumped["name"] == {"type": "string"} and dumped["seq"] == {"type": "integer",
+                                                                       "minimum": 1}

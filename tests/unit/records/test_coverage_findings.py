@@ -15,7 +15,7 @@ from services.records import findings, queries
 from services.records.models import access_log, cases
 from shared import demo_case
 from shared.clock import CST, iso, local_date
-from shared.errors import Forbidden
+from shared.errors import Forbidden, ValidationFailed
 from shared.service import handle
 from tests.unit.records.conftest import actor, call
 
@@ -259,13 +259,25 @@ def test_a_correction_entry_is_not_an_alteration(env):
 
 # --- findings.for_agency (the agency_findings RPC) --------------------------------------
 
-def agency_findings(env, agency, who):
+def agency_findings_page(env, agency, who, **paging):
     """The RPC as RecordsService.agency_findings runs it: contract in and out, a refusal
     recorded before it reaches the caller."""
     def refused(a, method, request, exc):
         queries.record_refusal(env.db, a, method, request.get("case_id"), exc, env.now)
-    return handle(CONTRACT, "agency_findings", {"agency": agency}, findings.for_agency,
-                  actor=who, refused=refused, db=env.db, rules=env.rules, now=env.now)
+    return handle(CONTRACT, "agency_findings", {"agency": agency, **paging},
+                  findings.for_agency, actor=who, refused=refused, db=env.db, rules=env.rules,
+                  now=env.now)
+
+
+def agency_findings(env, agency, who):
+    """Every page of the agency's findings, followed to the last."""
+    out, cursor = [], None
+    while True:
+        page = agency_findings_page(env, agency, who, cursor=cursor)
+        out.extend(page["items"])
+        cursor = page["next"]
+        if cursor is None:
+            return out
 
 
 def test_agency_findings_cover_every_case_of_the_agency_and_no_other(env):
@@ -331,3 +343,31 @@ def test_a_granted_agency_findings_read_is_logged(env):
                                 access_log.c.outcome)
                          .where(access_log.c.actor_id == who.id)).all()
     assert ("supervisor-7", "agency_findings", "granted") in rows
+
+
+def test_agency_findings_come_a_bounded_page_of_cases_at_a_time(env):
+    """Each call examines at most `limit` cases (opening order, ties by id) and hands back
+    the cursor after the last; following the cursors gives every finding once, and a page
+    never exceeds the contract's maximum."""
+    opened = [investigated_case(env, LC, f"陵应急立〔2025〕6{n}号", credentials=False,
+                                opened=t("2025-09-01", f"0{n}:00")) for n in range(1, 6)]
+    for case in opened:
+        advance(env, case, "decision", t("2025-09-12"))
+    who = actor("supervisor", LC)
+    pages, cursor = [], None
+    while True:
+        page = agency_findings_page(env, LC, who, limit=2, cursor=cursor)
+        pages.append(([f["case_no"] for f in page["items"]], page["cases"]))
+        cursor = page["next"]
+        if cursor is None:
+            break
+    names = [case["case_no"] for case in opened]
+    assert pages == [(names[0:2], 2), (names[2:4], 2), (names[4:5], 1)]
+    assert agency_findings(env, LC, who) == [finding(c, *CREDENTIALS_MISSING) for c in opened]
+    with pytest.raises(ValidationFailed) as err:
+        agency_findings_page(env, LC, who, limit=51)
+    assert err.value.details == {"limit": ["Must be greater than or equal to 1 and less "
+                                           "than or equal to 50."]}
+    with pytest.raises(ValidationFailed) as err:
+        agency_findings_page(env, LC, who, cursor="bm90LWEtY3Vyc29y")
+    assert err.value.details == {"cursor": ["not a cursor this listing returned"]}

@@ -1,0 +1,133 @@
+"""The fuzz suite's deployment: records, review and renderer in-process over real RabbitMQ,
+on SQLite and on PostgreSQL, called over raw AMQP (tests/fuzz/harness.py), with an actor
+token for every role and a real case and review to aim at.
+
+Each service runs on a vhost of its own, so no event of one (a decision proposed, an opinion
+issued) writes into another's database while that one is being fuzzed: a refused call must
+leave every row count as it was, and only the call itself may change it."""
+from __future__ import annotations
+
+import copy
+import uuid
+from urllib.parse import quote, urlsplit
+
+import pytest
+
+from contracts.records import CONTRACT as RECORDS
+from contracts.review import CONTRACT as REVIEW
+from contracts.renderer import CONTRACT as RENDERER
+from services.records.service import RecordsService
+from services.renderer.service import RendererService
+from services.review.service import ReviewService
+from shared import demo_case
+from shared.contracts import ROLES
+from tests.fuzz.harness import Judge, RawRpc, RowCounter, encode
+
+AGENCY = demo_case.AGENCY
+AGENCIES = {AGENCY: {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"},
+            "qinyuan-energy": {"name": "沁源县能源局", "ruleset": "qinyuan-energy"}}
+CONTRACTS = {"records": RECORDS, "review": REVIEW, "renderer": RENDERER}
+SERVICES = {"records": RecordsService, "review": ReviewService, "renderer": RendererService}
+CALL_SECONDS = 10.0  # every call is answered within this (a 10 MB body: BIG_CALL_SECONDS)
+BIG_CALL_SECONDS = 30.0
+
+# every outcome of this test run's fuzz calls, for the summary line
+ALL_CALLS = Judge()
+
+
+class Deployment:
+    def __init__(self, configs: dict, urls: dict, tokens: dict):
+        self.configs, self.urls, self.tokens = configs, urls, tokens
+        self.rpcs = {name: RawRpc(config["AMQP_URI"]) for name, config in configs.items()}
+        self.counters = {name: RowCounter(name, url) for name, url in urls.items()}
+        self.judge = Judge()
+        self.ids: dict[str, str] = {}
+
+    def call(self, service: str, method: str, body: bytes, role: str | None, *,
+             what: str = "", limit: float = CALL_SECONDS) -> dict | None:
+        """One raw call, judged (harness.Judge); the reply."""
+        counter = self.counters[service]
+        before = counter.counts()
+        reply, seconds = self.rpcs[service].call(service, method, body, self.tokens.get(role),
+                                                 limit)
+        refused = reply is None or reply.get("error") is not None
+        after = counter.counts() if refused else None
+        label = f"{service}.{method} as {role or 'nobody'}{': ' + what if what else ''}"
+        for judge in (self.judge, ALL_CALLS):
+            judge.judge(label, reply, seconds, limit, before if refused else None, after)
+        return reply
+
+    def ok(self, service: str, method: str, kwargs: dict, role: str) -> dict:
+        """A call that must succeed (setting the scene); its result."""
+        reply, _ = self.rpcs[service].call(service, method, encode(kwargs), self.tokens[role],
+                                           CALL_SECONDS)
+        assert reply is not None and reply["error"] is None, (method, reply)
+        return reply["result"]
+
+    def close(self):
+        for rpc in self.rpcs.values():
+            rpc.close()
+        for counter in self.counters.values():
+            counter.close()
+
+
+@pytest.fixture
+def service_vhosts(rabbit_api, rabbit_config):
+    """An AMQP URI on a vhost of its own per service, removed after the test (this fixture
+    is set up before the containers, so it is torn down after they stop)."""
+    parts = urlsplit(rabbit_config["AMQP_URI"])
+    made, uris = [], {}
+    for name in SERVICES:
+        vhost = f"fuzz-{name}-{uuid.uuid4().hex[:8]}"
+        quoted = quote(vhost, safe="")
+        rabbit_api.put(f"vhosts/{quoted}").raise_for_status()
+        made.append(quoted)
+        rabbit_api.put(f"permissions/{quoted}/{quote(parts.username or 'guest', safe='')}",
+                       json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+        uris[name] = f"{parts.scheme}://{parts.netloc}/{quoted}"
+    yield uris
+    for quoted in made:
+        rabbit_api.delete(f"vhosts/{quoted}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def deployment(request, service_vhosts, container_factory, rabbit_config, tmp_path, keys_dir,
+               token_issuer):
+    if request.param == "sqlite":
+        urls = {name: f"sqlite:///{tmp_path / name}.sqlite3" for name in SERVICES}
+    else:
+        make = request.getfixturevalue("make_pg_database")
+        urls = {name: make(f"sanxiang_fuzz_{name}") for name in SERVICES}
+    common = dict(KEYS_DIR=keys_dir, AGENCIES=AGENCIES, PDF="off", RENDER_PROCESSES=1,
+                  TEMPLATES_POLL_SECONDS=0)
+    configs = {name: dict(common, AMQP_URI=service_vhosts[name], DATABASE_URL=urls[name])
+               for name in SERVICES}
+    for name, cls in SERVICES.items():
+        container_factory(cls, configs[name]).start()
+
+    # a real case to aim at (opened as the demo opens it), and a real review of it
+    officer = token_issuer.issue(actor_id=demo_case.ACTORS["officer"], role="officer",
+                                 agency=AGENCY)
+    tokens = {"officer": officer}
+    deployment = Deployment(configs, urls, tokens)
+    opened = deployment.ok("records", "open_case",
+                           demo_case.steps("陵应急立〔2025〕900号")[0].payload({}), "officer")
+    case_id = opened["id"]
+    for role in ROLES:
+        bound = {"party_id": demo_case.PARTY["id"], "case_id": case_id} if role == "party" else {}
+        tokens[role] = token_issuer.issue(actor_id=demo_case.ACTORS.get(role, f"{role}-1"),
+                                          role=role, agency=AGENCY, **bound)
+    review = copy.deepcopy(REVIEW.rpc("request_review").example_request)
+    review.update(agency=AGENCY, case_id=case_id)
+    reviewed = deployment.ok("review", "request_review", review,
+                             REVIEW.rpc("request_review").roles[0])
+    deployment.ids = {"case_id": case_id, "review_id": reviewed["id"], "agency": AGENCY}
+    try:
+        yield deployment
+    finally:
+        deployment.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if ALL_CALLS.calls:
+        terminalreporter.write_line(f"fuzz: {ALL_CALLS.summary()}")
