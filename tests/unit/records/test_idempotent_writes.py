@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from contracts.records import CONTRACT
 from services.records import models, queries, usecases
-from shared.errors import IdempotencyKeyReused
+from shared.errors import IdempotencyKeyReused, InternalError
 from shared.idempotency import CallKeys
 from shared.service import handle
 from tests.unit.records.conftest import access_log_rows, actor, call
@@ -104,7 +104,7 @@ def test_a_failed_call_stores_nothing_and_its_retry_runs(env_db):
         raise RuntimeError("the worker died before answering")
 
     key = CallKeys(given="k-2", request_id="corr-1")
-    with pytest.raises(RuntimeError):
+    with pytest.raises(InternalError):  # what the caller is told (shared.faults)
         write(env_db, "append_record", dict(APPEND, case_id=case_id), actor(), key,
               fn=appended_then_failed)
     assert count(env_db, models.entries) == entries
