@@ -61,7 +61,7 @@ from sqlalchemy import Column, MetaData, String, Table, Text, insert, select, up
 
 from shared.db import Db, begin_with, commit_with, driver_fetch
 from shared.errors import Conflict, IdempotencyKeyReused, ValidationFailed
-from shared.schema import UtcDateTime
+from shared.schema import UtcDateTime, service_metadata
 
 # context data of the call (nameko: header `nameko.<key>`)
 CONTEXT_KEY = "idempotency_key"
@@ -147,6 +147,20 @@ def run(db: Db, keys: CallKeys | None, *, agency: str, actor_id: str, method: st
 # ended; then a key recorded before raises SQLSTATE SX409 — the signal, sent with BEGIN and the
 # use case's first statement, that costs no round trip of its own. A hash collision between
 # two identities only makes one wait for the other.
+def create_schema(op) -> None:
+    """The migration step that adds the `idempotency` table (and, on PostgreSQL, its claim
+    function) to a service's database: one definition for every service's migration."""
+    _TABLE.create(op.get_bind())
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(PG_CLAIM_FUNCTION)
+
+
+def drop_schema(op) -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS sanxiang_idempotency_claim(text, text, text, text)")
+    op.drop_table("idempotency")
+
+
 PG_CLAIM_FUNCTION = """
 CREATE OR REPLACE FUNCTION sanxiang_idempotency_claim(
     p_agency text, p_actor_id text, p_method text, p_key text) RETURNS void
@@ -305,4 +319,4 @@ def _pg_texts(session, values: tuple[str, ...]) -> str:
 
 _IDENT = ("agency", "actor_id", "method", "key")
 # the `idempotency` table as SQLAlchemy Core sees it (every service's is the same)
-_TABLE = idempotency_table(MetaData())
+_TABLE = idempotency_table(service_metadata())

@@ -5,10 +5,8 @@ Revises: 0004
 Create Date: 2026-12-04 23:00:00
 """
 from alembic import op
-import sqlalchemy as sa
 
-from shared.idempotency import PG_CLAIM_FUNCTION
-
+from shared import idempotency
 
 revision = '0005'
 down_revision = '0004'
@@ -17,21 +15,8 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table('idempotency',
-    sa.Column('agency', sa.String(length=64), nullable=False),
-    sa.Column('actor_id', sa.String(length=64), nullable=False),
-    sa.Column('method', sa.String(length=64), nullable=False),
-    sa.Column('key', sa.String(length=140), nullable=False),
-    sa.Column('fingerprint', sa.String(length=64), nullable=False),
-    sa.Column('result', sa.Text(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('agency', 'actor_id', 'method', 'key', name=op.f('pk_idempotency'))
-    )
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(PG_CLAIM_FUNCTION)
+    idempotency.create_schema(op)
 
 
 def downgrade():
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS sanxiang_idempotency_claim(text, text, text, text)")
-    op.drop_table('idempotency')
+    idempotency.drop_schema(op)
