@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from shared.contracts import EVENT_TYPE, Contract, Envelope, load
 from shared.errors import SanxiangError
 from shared.keys import KeyStore
+from shared.queue_consumer import QueueConsumer
 from shared.schema import UtcDateTime
 from shared.signed_events import EventRefused, verify
 
@@ -151,20 +152,46 @@ class EventGate:
                                code="event_agency_not_served", details={"agency": agency})
 
 
+class DeadLetters:
+    """The route to ``dlq.<service>`` (module docstring): each message published as it came,
+    under confirms and ``mandatory``, with headers naming the reason, the error, the handler
+    and where the message came from. Used by the event handlers here and by the RPC
+    entrypoint (shared.rpc) for requests it cannot decode."""
+
+    def __init__(self, config: dict, service: str):
+        self.service = service
+        self.exchange = Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True)
+        self.queue = Queue(f"dlq.{service}", exchange=self.exchange, routing_key=service,
+                           durable=True)
+        self.publisher = Publisher(
+            config[AMQP_URI_CONFIG_KEY], use_confirms=True, mandatory=True, serializer="json",
+            delivery_mode=2, declare=[self.exchange, self.queue])
+
+    def send(self, message, *, reason: str, error: str, handler: str) -> None:
+        info = message.delivery_info
+        headers = {"x-dead-reason": reason[:2000],
+                   "x-dead-error": error,
+                   "x-original-exchange": info.get("exchange", ""),
+                   "x-original-routing-key": info.get("routing_key", ""),
+                   "x-handler": handler,
+                   "x-redelivered": bool(info.get("redelivered"))}
+        log.warning("dead-lettering %s for %s: %s", info.get("routing_key"), handler, reason)
+        self.publisher.publish(
+            message.body, exchange=self.exchange, routing_key=self.service, headers=headers,
+            # a body without a content type is kept as the bytes it was, never re-encoded
+            content_type=message.content_type or "application/octet-stream",
+            content_encoding=message.content_encoding or "binary")
+
+
 class DeadLetterEventHandler(EventHandler):
     """An event handler whose refused or failed events are dead-lettered (module docstring)."""
+
+    queue_consumer = QueueConsumer()  # survives broker outages (shared.queue_consumer)
 
     def setup(self):
         super().setup()
         self.gate = EventGate.from_config(self.source_service, self.container.config)
-        service = self.container.service_name
-        self.dead_letter_exchange = Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True)
-        self.dead_letter_queue = Queue(f"dlq.{service}", exchange=self.dead_letter_exchange,
-                                       routing_key=service, durable=True)
-        self.dead_letter_publisher = Publisher(
-            self.container.config[AMQP_URI_CONFIG_KEY], use_confirms=True, mandatory=True,
-            serializer="json", delivery_mode=2,
-            declare=[self.dead_letter_exchange, self.dead_letter_queue])
+        self.dead_letters = DeadLetters(self.container.config, self.container.service_name)
 
     def handle_message(self, body, message):
         try:
@@ -200,19 +227,8 @@ class DeadLetterEventHandler(EventHandler):
             reason = f"{exc.code}: {exc.message}"
         else:
             reason = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        info = message.delivery_info
-        headers = {"x-dead-reason": reason[:2000],
-                   "x-dead-error": type(exc).__name__,
-                   "x-original-exchange": info.get("exchange", ""),
-                   "x-original-routing-key": info.get("routing_key", ""),
-                   "x-handler": f"{self.container.service_name}.{self.method_name}",
-                   "x-redelivered": bool(info.get("redelivered"))}
-        log.warning("dead-lettering %s for %s: %s", info.get("routing_key"),
-                    headers["x-handler"], reason)
-        self.dead_letter_publisher.publish(
-            message.body, exchange=self.dead_letter_exchange,
-            routing_key=self.container.service_name, headers=headers,
-            content_type=message.content_type, content_encoding=message.content_encoding)
+        self.dead_letters.send(message, reason=reason, error=type(exc).__name__,
+                               handler=f"{self.container.service_name}.{self.method_name}")
 
 
 event_handler = DeadLetterEventHandler.decorator

@@ -199,7 +199,13 @@ or nameko library is needed on the calling side.
    `error.exc_args[0]` is `{{"code", "message", "message_zh", "details"}}`: branch on `code`,
    show `message_zh` to people. Each operation lists the codes it may return. The payload
    keeps its JSON types (numbers, booleans and `null` inside `details` arrive as such); other
-   errors (e.g. nameko's `MethodNotFound`) carry their arguments as strings.
+   errors (e.g. nameko's `IncorrectSignature`) carry their arguments as strings.
+   A request that cannot be read — a content type other than `application/json`, a body
+   that is not UTF-8 JSON, not `{{"args": [...], "kwargs": {{...}}}}` or nested more than 64
+   levels deep, no `correlation_id`, a method the service does not have — is answered with
+   `bad_request` (`details` names each property or field and the rule), never run, and kept
+   in the service's dead-letter queue `dlq.{s}` with the reason. Without `reply_to` it
+   cannot be answered: it is only dead-lettered.
 7. Apply your own timeout; a call may be executed more than once if a worker dies mid-call,
    so retry only what is safe to repeat.
 

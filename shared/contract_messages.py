@@ -123,11 +123,11 @@ def rpc_errors(rpc: Rpc) -> list[tuple[str, type[SanxiangError] | None]]:
 
 
 def _always(rpc: Rpc) -> tuple[str, ...]:
-    """What every entrypoint that takes an actor token may answer, whatever the method
-    declares (shared.service.handle): a missing or bad token, a role or agency refused."""
-    if is_open(rpc):
-        return ()
-    return tuple(code for code in ("unauthenticated", "forbidden") if code not in rpc.errors)
+    """What every entrypoint may answer, whatever the method declares: a request that
+    cannot be read (shared.rpc: bad_request); and, when it takes an actor token
+    (shared.service.handle), a missing or bad token, a role or agency refused."""
+    codes = ("bad_request",) if is_open(rpc) else ("unauthenticated", "forbidden", "bad_request")
+    return tuple(code for code in codes if code not in rpc.errors)
 
 
 def error_reply_example(code: str, cls: type[SanxiangError] | None) -> dict:
@@ -164,7 +164,7 @@ RPC_ERROR = {
         "exc_args": {
             "type": "array",
             "description": "exception arguments; for Sanxiang errors exactly one, the "
-                           "ErrorPayload. nameko's own errors (MethodNotFound, IncorrectSignature, "
+                           "ErrorPayload. nameko's own errors (IncorrectSignature, "
                            "MalformedRequest) carry a string",
             "items": {"anyOf": [{"$ref": "#/components/schemas/ErrorPayload"}, {"type": "string"}]},
         },
