@@ -8,8 +8,9 @@ What a service ``S`` touches on the broker (nameko 2.14 and shared/):
   replies and calls are published to ``nameko-rpc``.
 - Events it emits: the outbox declares and publishes to ``S.events``.
 - Events it consumes (``<source>.<event_type>`` from its contract's ``consumes``): queues
-  ``evt-<source>-<event_type>--S.<method>`` bound to ``<source>.events``; failures go to the
-  topic exchange ``sanxiang.dead-letters`` and the queue ``dlq.S``, routing key ``S``.
+  ``evt-<source>-<event_type>--S.<method>`` bound to ``<source>.events``.
+- Dead letters (refused events, RPC requests it cannot read) go to the topic exchange
+  ``sanxiang.dead-letters`` and the queue ``dlq.S``, routing key ``S``.
 - Peers and health: passive declares of ``rpc-<peer>``, which need no permission.
 
 RabbitMQ's rules: declaring or deleting needs *configure* on the name; publishing needs
@@ -97,13 +98,14 @@ def service_grant(service: str, consumes: Iterable[str] = ()) -> Grant:
     exchanges = [re.escape(RPC_EXCHANGE), re.escape(events_exchange(service))]
     bind_from = [re.escape(RPC_EXCHANGE)]
     topics = [(RPC_EXCHANGE, ".*", _any_of([rf"{s}\.\*", UUID]))]
+    # every service dead-letters: refused events, and RPC requests it cannot read
+    queues.append(rf"dlq\.{s}")
+    exchanges.append(re.escape(DEAD_LETTER_EXCHANGE))
+    bind_from.append(re.escape(DEAD_LETTER_EXCHANGE))
+    topics.append((DEAD_LETTER_EXCHANGE, f"^{s}$", f"^{s}$"))
     if consumed:
         queues += [rf"evt-{re.escape(src)}-{re.escape(et)}--{s}\.[a-z_][a-z0-9_]*"
                    for src, et in consumed]
-        queues.append(rf"dlq\.{s}")
-        exchanges.append(re.escape(DEAD_LETTER_EXCHANGE))
-        bind_from.append(re.escape(DEAD_LETTER_EXCHANGE))
-        topics.append((DEAD_LETTER_EXCHANGE, f"^{s}$", f"^{s}$"))
         for src in sorted({src for src, _ in consumed}):
             bind_from.append(re.escape(events_exchange(src)))
             types = sorted(re.escape(et) for s2, et in consumed if s2 == src)

@@ -35,7 +35,6 @@ import logging
 import time
 import traceback
 from datetime import datetime
-from functools import partial
 from typing import Iterator
 
 import eventlet
@@ -46,13 +45,13 @@ from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
-from nameko.messaging import QueueConsumer
 from sqlalchemy import Column, MetaData, String, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from shared.contracts import EVENT_TYPE, Contract, Envelope, load
 from shared.errors import ConfigurationError, SanxiangError
 from shared.keys import KeyStore
+from shared.queue_consumer import QueueConsumer
 from shared.schema import UtcDateTime
 from shared.signed_events import EventRefused, verify
 from shared.transient import is_transient
@@ -220,29 +219,6 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
-class UndecodedQueueConsumer(QueueConsumer):
-    """nameko's queue consumer, except that kombu hands each message over undecoded (the
-    consumer's `on_message` instead of its callbacks), so that no kombu serializer ever reads
-    an event's body: the handler decodes it itself (decode_event) and dead-letters what it
-    cannot decode. Shared by the event handlers of a container (their own AMQP connection,
-    beside the RPC consumer's)."""
-
-    def get_consumers(self, consumer_cls, channel):
-        for provider in self._providers:
-            consumer = consumer_cls(queues=[provider.queue],
-                                    on_message=partial(self.handle_undecoded, provider),
-                                    accept=["application/json"])
-            consumer.qos(prefetch_count=self.prefetch_count)
-            self._consumers[provider] = consumer
-        return self._consumers.values()
-
-    def handle_undecoded(self, provider, message):
-        self.container.spawn_managed_thread(
-            partial(provider.handle_undecoded, message),
-            identifier=f"{type(provider).__name__}.handle_undecoded"
-                       f"[{message.delivery_info.get('routing_key')}]")
-
-
 class RetryBudget:
     """How a consumer retries an event whose handling failed for a fault of the moment
     (shared/transient.py): `attempts` runs in all, waiting `first_delay` seconds after the
@@ -282,28 +258,62 @@ class RetryBudget:
             wait=(tenacity.wait_exponential(multiplier=self.first_delay, max=self.max_delay)
                   + tenacity.wait_random(0, self.first_delay)),
             sleep=eventlet.sleep, reraise=True)
+class DeadLetters:
+    """The route to ``dlq.<service>`` (module docstring): each message published as it came,
+    under confirms and ``mandatory``, with headers naming the reason, the error, the handler
+    and where the message came from. Used by the event handlers here and by the RPC
+    entrypoint (shared.rpc) for requests it cannot decode."""
+
+    def __init__(self, config: dict, service: str):
+        self.service = service
+        self.exchange = Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True)
+        self.queue = Queue(f"dlq.{service}", exchange=self.exchange, routing_key=service,
+                           durable=True)
+        self.publisher = Publisher(
+            config[AMQP_URI_CONFIG_KEY], use_confirms=True, mandatory=True, serializer="json",
+            delivery_mode=2, declare=[self.exchange, self.queue])
+
+    def send(self, message, *, reason: str, error: str, handler: str, attempts: int = 0,
+             transient: bool = False) -> None:
+        """`attempts`: how many times a handler ran on it (0: none could, e.g. undecodable);
+        `transient`: whether it is dead-lettered only because a passing fault outlasted the
+        retry budget (shared.transient)."""
+        info = message.delivery_info
+        headers = {"x-dead-reason": reason[:2000],
+                   "x-dead-error": error,
+                   "x-attempts": attempts,
+                   "x-transient": transient,
+                   "x-original-exchange": info.get("exchange", ""),
+                   "x-original-routing-key": info.get("routing_key", ""),
+                   "x-original-content-type": message.content_type or "",
+                   "x-handler": handler,
+                   "x-redelivered": bool(info.get("redelivered"))}
+        log.warning("dead-lettering %s for %s: %s", info.get("routing_key"), handler, reason)
+        # the body as it came, bytes for bytes (never decoded, never re-encoded); a message
+        # without a content type goes as opaque bytes, which kombu does not serialize
+        properties = {key: message.properties[key] for key in ("message_id", "correlation_id")
+                      if message.properties.get(key)}
+        self.publisher.publish(
+            message.body, exchange=self.exchange, routing_key=self.service, headers=headers,
+            content_type=message.content_type or "application/octet-stream",
+            content_encoding=message.content_encoding or "binary", **properties)
 
 
 class DeadLetterEventHandler(EventHandler):
     """An event handler whose undecodable, refused or failed events are dead-lettered, and
-    whose transient failures are retried first (module docstring)."""
+    whose transient failures are retried first (module docstring). Its messages reach it
+    undecoded (shared.queue_consumer's handle_raw_message): kombu's serializers never run on
+    an event's body."""
 
-    queue_consumer = UndecodedQueueConsumer()
+    queue_consumer = QueueConsumer()  # survives broker outages (shared.queue_consumer)
 
     def setup(self):
         super().setup()
         self.gate = EventGate.from_config(self.source_service, self.container.config)
         self.retry = RetryBudget.from_config(self.container.config)
-        service = self.container.service_name
-        self.dead_letter_exchange = Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True)
-        self.dead_letter_queue = Queue(f"dlq.{service}", exchange=self.dead_letter_exchange,
-                                       routing_key=service, durable=True)
-        self.dead_letter_publisher = Publisher(
-            self.container.config[AMQP_URI_CONFIG_KEY], use_confirms=True, mandatory=True,
-            serializer="json", delivery_mode=2,
-            declare=[self.dead_letter_exchange, self.dead_letter_queue])
+        self.dead_letters = DeadLetters(self.container.config, self.container.service_name)
 
-    def handle_undecoded(self, message):
+    def handle_raw_message(self, message):
         """In a managed thread of its own: decode, check, handle (retrying transient faults),
         then ack or dead-letter. Never raises: a managed thread that fails kills the container;
         a message this cannot settle stays unacked and comes back."""
@@ -375,27 +385,9 @@ class DeadLetterEventHandler(EventHandler):
         transient = attempts > 0 and is_transient(exc)
         if transient:
             reason = f"still failing after {attempts} attempts: {reason}"
-        info = message.delivery_info
-        headers = {"x-dead-reason": reason[:2000],
-                   "x-dead-error": type(exc).__name__,
-                   "x-attempts": attempts,
-                   "x-transient": transient,
-                   "x-original-exchange": info.get("exchange", ""),
-                   "x-original-routing-key": info.get("routing_key", ""),
-                   "x-original-content-type": message.content_type or "",
-                   "x-handler": f"{self.container.service_name}.{self.method_name}",
-                   "x-redelivered": bool(info.get("redelivered"))}
-        log.warning("dead-lettering %s for %s: %s", info.get("routing_key"),
-                    headers["x-handler"], reason)
-        # the body as it came, bytes for bytes (never decoded, never re-encoded); a message
-        # without a content type goes as opaque bytes, which kombu does not serialize
-        properties = {key: message.properties[key] for key in ("message_id", "correlation_id")
-                      if message.properties.get(key)}
-        self.dead_letter_publisher.publish(
-            message.body, exchange=self.dead_letter_exchange,
-            routing_key=self.container.service_name, headers=headers,
-            content_type=message.content_type or "application/octet-stream",
-            content_encoding=message.content_encoding or "binary", **properties)
+        self.dead_letters.send(message, reason=reason, error=type(exc).__name__,
+                               handler=f"{self.container.service_name}.{self.method_name}",
+                               attempts=attempts, transient=transient)
 
 
 event_handler = DeadLetterEventHandler.decorator

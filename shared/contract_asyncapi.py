@@ -205,7 +205,7 @@ or nameko library is needed on the calling side.
    `error.exc_args[0]` is `{{"code", "message", "message_zh", "details"}}`: branch on `code`,
    show `message_zh` to people. Each operation lists the codes it may return. The payload
    keeps its JSON types (numbers, booleans and `null` inside `details` arrive as such); other
-   errors (e.g. nameko's `MethodNotFound`) carry their arguments as strings. Every method
+   errors of nameko's own, should one reach you, carry their arguments as strings. Every method
    may answer `validation_failed` (`details` maps each field to the rules it broke; positional
    arguments or unknown keywords are reported the same way), `unavailable` (a passing fault:
    nothing was written, send the same request again) and `internal_error` (a fault of the
@@ -217,6 +217,12 @@ or nameko library is needed on the calling side.
    within ±14:00; integers within 32 bits unless stated; lists of at most {b.LIST_MAX:,}
    items; free-form objects of at most {b.DICT_BYTES // 2 ** 20} MiB as JSON and
    {b.DICT_DEPTH} levels deep, numbers finite.
+   A request that cannot be read — a content type other than `application/json`, a body
+   that is not UTF-8 JSON, not `{{"args": [...], "kwargs": {{...}}}}` or nested more than 64
+   levels deep, no `correlation_id`, a method the service does not have — is answered with
+   `bad_request` (`details` names each property or field and the rule), never run, and kept
+   in the service's dead-letter queue `dlq.{s}` with the reason. Without `reply_to` it
+   cannot be answered: it is only dead-lettered.
 7. Apply your own timeout. Every method that writes runs once per idempotency key: the
    header `nameko.idempotency_key` (1 to 128 printable characters, yours to choose, e.g. a
    UUID per business action) or, without it, the request's `correlation_id`. A request

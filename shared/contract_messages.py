@@ -123,13 +123,14 @@ def rpc_errors(rpc: Rpc) -> list[tuple[str, type[SanxiangError] | None]]:
 
 
 def _always(rpc: Rpc) -> tuple[str, ...]:
-    """What every entrypoint may answer, whatever the method declares: arguments that are
-    not the request schema's keywords (shared.rpc), a passing fault to retry and a fault of
-    the service (shared.faults); where it takes an actor token (shared.service.handle), a
-    missing or bad token, a role or agency refused; and where it writes, a caller's
-    idempotency key reused for another request (shared.idempotency)."""
+    """What every entrypoint may answer, whatever the method declares: a request that
+    cannot be read (shared.rpc: bad_request), arguments that are not the request schema's
+    keywords (validation_failed), a passing fault to retry and a fault of the service
+    (shared.faults); where it takes an actor token (shared.service.handle), a missing or bad
+    token, a role or agency refused; and where it writes, a caller's idempotency key reused
+    for another request (shared.idempotency)."""
     guarded = () if is_open(rpc) else ("unauthenticated", "forbidden")
-    every = ("validation_failed", "unavailable", "internal_error")
+    every = ("bad_request", "validation_failed", "unavailable", "internal_error")
     reused = ("idempotency_key_reused",) if rpc.writes and not is_open(rpc) else ()
     return tuple(code for code in guarded + reused + every if code not in rpc.errors)
 
@@ -168,8 +169,8 @@ RPC_ERROR = {
         "exc_args": {
             "type": "array",
             "description": "exception arguments; for Sanxiang errors exactly one, the "
-                           "ErrorPayload. nameko's own errors (MethodNotFound, MalformedRequest) "
-                           "carry a string",
+                           "ErrorPayload. nameko's own errors (MalformedRequest) carry a "
+                           "string",
             "items": {"anyOf": [{"$ref": "#/components/schemas/ErrorPayload"}, {"type": "string"}]},
         },
         "value": {"type": "string",

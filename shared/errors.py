@@ -57,6 +57,16 @@ class ValidationFailed(SanxiangError):
 
 
 @deserialize_to_instance
+class BadRequest(SanxiangError):
+    """An RPC request that cannot be read as one: not UTF-8 JSON, not `{"args": [], "kwargs":
+    {...}}`, missing the properties a reply needs, or naming no method of the service.
+    ``details`` maps what is wrong (``content_type``, ``body``, ``kwargs``, ``method``…) to
+    the rules broken. The request is also dead-lettered (``dlq.<service>``)."""
+    code = "bad_request"
+    message_zh = "请求无法解析"
+
+
+@deserialize_to_instance
 class NotFound(SanxiangError):
     code = "not_found"
     message_zh = "未找到"

@@ -10,17 +10,29 @@ a reply that never comes (its call times out) because the service may commit and
 before replying. What a request does is made durable by the service's own transaction (and
 its events by the outbox, which still publishes under confirms), never by the reply.
 
-The wire format is nameko's: `{"result": ..., "error": ...}` encoded as the request was,
-`correlation_id` copied, an unserialisable result turned into `UnserializableValueError`,
-the request acked after the reply is handed to the broker — with one difference that
-callers in other languages need: a Sanxiang error's `exc_args[0]` keeps its JSON types
-(`serialize_error`). All `@rpc` methods of one
+The wire format is nameko's: `{"result": ..., "error": ...}` in JSON (the only content type a
+request may have), `correlation_id` copied, an unserialisable result turned into
+`UnserializableValueError`, the request acked after the reply is handed to the broker — with
+two differences that callers in other languages need: a Sanxiang error's `exc_args[0]` keeps
+its JSON types (`serialize_error`), and an unknown method is a `bad_request` error like any
+request that cannot be run (below), not nameko's `MethodNotFound`. All `@rpc` methods of one
 service must come from here: the queue `rpc-<service>` is consumed by one `RpcConsumer`,
 shared by the class that declares it.
+
+Two things nameko leaves to chance are settled here. A request that cannot be read — not
+UTF-8 JSON, not `{"args": [...], "kwargs": {...}}`, without `reply_to` or `correlation_id`,
+for a method the service does not have — is answered with a `bad_request` error whenever
+`reply_to` allows, dead-lettered to `dlq.<service>` with the reason, and acked: never run,
+never requeued (nameko raised KeyError on it in the reply path, which killed the container on
+every redelivery, or kombu acked it unanswered). And a reply the broker cannot take (it went
+away while the worker ran) is logged and the request left unacknowledged, so the broker
+redelivers it once it is back, instead of the error killing the container.
 """
 from __future__ import annotations
 
 import inspect
+import json
+import logging
 import sys
 
 import kombu.serialization
@@ -31,10 +43,21 @@ from nameko.constants import (
     AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_RETRY_POLICY, DEFAULT_TRANSPORT_OPTIONS,
     LOGIN_METHOD_CONFIG_KEY, PERSISTENT,
 )
-from nameko.exceptions import IncorrectSignature, UnserializableValueError, serialize
+from nameko.exceptions import (
+    IncorrectSignature, MethodNotFound, UnserializableValueError, serialize,
+)
 
-from shared.errors import SanxiangError, ValidationFailed
+from shared.consumer import DeadLetters
+from shared.errors import BadRequest, SanxiangError, ValidationFailed
 from shared.idempotency import REQUEST_ID_KEY
+from shared.queue_consumer import QueueConsumer
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPE = "application/json"
+# Deeper JSON than any contract has (a few levels) is refused before it reaches a schema:
+# recursive validation and serialisation would exhaust the interpreter's stack on it.
+MAX_DEPTH = 64
 
 
 def serialize_error(exc: BaseException) -> dict:
@@ -60,7 +83,7 @@ def _json_value(value):
 
 class Responder:
     """Publishes one reply, as nameko's Responder does (same body, properties, exchange,
-    retry policy; the reply encoded as the request was), but serialised once and through
+    retry policy; JSON, as every request is), but serialised once and through
     a producer pool keyed once per service instead of on every reply — half the CPU of
     nameko's, which builds a Publisher and a kombu Connection per reply."""
 
@@ -72,7 +95,9 @@ class Responder:
     def send_response(self, result, exc_info):
         error = None if exc_info is None else serialize_error(exc_info[1])
         properties = self.message.properties
-        serializer = kombu.serialization.registry.type_to_name[properties["content_type"]]
+        # every reply is JSON, a refused request's too: the only type a request may have
+        # (decode_request), whatever one claimed
+        serializer = "json"
         try:
             content_type, encoding, body = kombu.serialization.dumps(
                 {"result": result, "error": error}, serializer)
@@ -92,9 +117,78 @@ class Responder:
         return result, exc_info
 
 
-class RpcConsumer(nameko_rpc.RpcConsumer):
-    """nameko's consumer of `rpc-<service>`, replying through `Responder` above."""
+def decode_request(message) -> dict:
+    """The request's body `{"args": [...], "kwargs": {...}}`, or BadRequest naming what is
+    wrong with it: the properties a reply needs, the content type and encoding, UTF-8, JSON,
+    nesting, the body's shape."""
+    properties = message.properties
+    problems: dict[str, list[str]] = {}
+    for name in ("reply_to", "correlation_id"):
+        if not isinstance(properties.get(name), str) or not properties.get(name):
+            problems[name] = ["missing: the reply is addressed by it"]
+    content_type = message.content_type
+    if content_type != CONTENT_TYPE:
+        problems["content_type"] = [f"must be {CONTENT_TYPE}, not {content_type!r}"]
+    encoding = message.content_encoding
+    if (encoding or "utf-8").lower() not in ("utf-8", "utf8"):
+        problems["content_encoding"] = [f"must be utf-8, not {encoding!r}"]
+    if problems:
+        raise _bad(problems)
+    raw = message.body
+    try:
+        text = bytes(raw).decode("utf-8") if not isinstance(raw, str) else raw
+    except UnicodeDecodeError as exc:
+        raise _bad({"body": [f"is not valid UTF-8 (byte {exc.start})"]}) from None
+    try:
+        body = json.loads(text)
+    except RecursionError:
+        raise _bad({"body": [f"nests deeper than {MAX_DEPTH} levels"]}) from None
+    except ValueError as exc:
+        raise _bad({"body": [f"is not JSON: {exc}"]}) from None
+    if _depth_exceeds(body, MAX_DEPTH):
+        raise _bad({"body": [f"nests deeper than {MAX_DEPTH} levels"]})
+    if not isinstance(body, dict):
+        raise _bad({"body": ['must be an object {"args": [...], "kwargs": {...}}']})
+    unknown = sorted(set(body) - {"args", "kwargs"})
+    if unknown:
+        problems.update({key: ["unknown field"] for key in unknown})
+    if not isinstance(body.get("args"), list):
+        problems["args"] = ["must be a list" if "args" in body else "missing"]
+    if not isinstance(body.get("kwargs"), dict):
+        problems["kwargs"] = ["must be an object" if "kwargs" in body else "missing"]
+    if problems:
+        raise _bad(problems)
+    return body
 
+
+def _bad(problems: dict[str, list[str]]) -> BadRequest:
+    summary = "; ".join(f"{key}: {', '.join(rules)}" for key, rules in problems.items())
+    return BadRequest(f"cannot read the request: {summary}", details=problems)
+
+
+def _depth_exceeds(value, limit: int) -> bool:
+    """Whether lists and objects nest more than `limit` deep (iteratively: no recursion on
+    what the check is there to refuse)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+class RpcConsumer(nameko_rpc.RpcConsumer):
+    """nameko's consumer of `rpc-<service>`, decoding requests itself (decode_request) and
+    replying through `Responder` above."""
+
+    queue_consumer = QueueConsumer()  # survives broker outages (shared.queue_consumer)
     connection: Connection | None = None
 
     def setup(self):
@@ -107,12 +201,77 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
             login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
             transport_options=dict(DEFAULT_TRANSPORT_OPTIONS, confirm_publish=False))
         self.exchange = nameko_rpc.get_rpc_exchange(config)
+        self.dead_letters = DeadLetters(config, self.container.service_name)
+
+    def handle_raw_message(self, message):
+        """Every request, undecoded (shared.queue_consumer), in a thread of its own: an
+        error escaping it would kill the container."""
+        try:
+            body = decode_request(message)
+        except BadRequest as exc:
+            self.refuse(message, exc)
+            return
+        except Exception as exc:  # whatever a hostile message finds: refused all the same
+            log.exception("could not decode a request")
+            self.refuse(message, BadRequest(f"cannot read the request: {exc}",
+                                            details={"body": ["cannot be read"]}))
+            return
+        self.handle_message(body, message)
+
+    def handle_message(self, body, message):
+        try:
+            self.get_provider_for_method(message.delivery_info["routing_key"])
+        except MethodNotFound:
+            method = str(message.delivery_info["routing_key"]).split(".", 1)[-1]
+            self.refuse(message, BadRequest(
+                f"{self.container.service_name} has no method {method!r}",
+                details={"method": [f"unknown: {method!r}"]}))
+            return
+        super().handle_message(body, message)
+
+    def refuse(self, message, exc: BadRequest) -> None:
+        """Dead-letter a request that cannot be run, answer it where `reply_to` allows, ack
+        it. If even the dead letter cannot be published the broker is in trouble: the request
+        is requeued once, to be refused again when the broker is back."""
+        service = self.container.service_name
+        try:
+            self.dead_letters.send(message, reason=str(exc), error=type(exc).__name__,
+                                   handler=f"{service}.rpc")
+        except Exception:
+            if not message.delivery_info.get("redelivered"):
+                log.exception("could not dead-letter a bad request; requeueing it once")
+                self.queue_consumer.requeue_message(message)
+                return
+            log.exception("could not dead-letter a bad request a second time; dropping it: "
+                          "%s", exc)
+        if message.properties.get("reply_to"):
+            self._reply(message, None, (type(exc), exc, None))
+        self.queue_consumer.ack_message(message)
 
     def handle_result(self, message, result, exc_info):
-        result, exc_info = Responder(self.connection, self.exchange, message).send_response(
-            result, exc_info)
-        self.queue_consumer.ack_message(message)
+        sent, result, exc_info = self._reply(message, result, exc_info)
+        if sent:
+            self.queue_consumer.ack_message(message)
+        elif message.channel.connection and not message.delivery_info.get("redelivered"):
+            # the consumer's connection is fine, only the reply failed: once more
+            self.queue_consumer.requeue_message(message)
+        elif message.channel.connection:
+            self.queue_consumer.ack_message(message)
+        # else the broker went away: it redelivers the unacknowledged request when back
         return result, exc_info
+
+    def _reply(self, message, result, exc_info):
+        """(sent, result, exc_info): a reply the broker cannot take is logged, never raised —
+        an error escaping a worker would kill the container."""
+        try:
+            result, exc_info = Responder(self.connection, self.exchange, message).send_response(
+                result, exc_info)
+        except Exception as exc:
+            log.error("could not reply to %s (correlation id %s): %s; the request is left to "
+                      "the broker to redeliver", message.delivery_info.get("routing_key"),
+                      message.properties.get("correlation_id"), exc)
+            return False, result, exc_info
+        return True, result, exc_info
 
 
 class Rpc(nameko_rpc.Rpc):

@@ -1,6 +1,11 @@
 """`sanxiang run`: run chosen services on embedded defaults — one `nameko run` process per
 service with its compose/<service>/config.yml, SQLite files and keys under one data folder, the
-local RabbitMQ. The same config files work with plain `nameko run` (and in compose)."""
+local RabbitMQ. The same config files work with plain `nameko run` (and in compose).
+
+A service whose process exits is started again after a back-off (1 s, doubling up to a
+minute, afresh once it has run for a minute), each exit and restart logged; the others keep
+running. (Services reconnect to a broker that comes back by themselves; this is for whatever
+still kills one.)"""
 from __future__ import annotations
 
 import functools
@@ -28,6 +33,10 @@ _ALL_SERVICES = {
 SERVICES = {name: path for name, path in _ALL_SERVICES.items()
             if find_spec(path.split(":")[0].rsplit(".", 1)[0]) is not None}
 DEFAULT_AMQP = "pyamqp://guest:guest@127.0.0.1:5672/"
+# Restarting a service that exited: first wait, longest wait (doubling between), and how long
+# it must run for the next exit to start from the first wait again (seconds).
+RESTART_BACKOFF = (1.0, 60.0)
+RESTART_STEADY = 60.0
 
 
 def register(sub) -> None:
@@ -91,11 +100,52 @@ def start(names: list[str], data: str | Path, log_dir: Path | None = None, *,
             # its own broker user; the exchanges were declared by the setup, which the
             # user may bind to but not (re)declare
             child = dict(env, AMQP_URI=logins.uris[name], DECLARE_EVENT_EXCHANGES="false")
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=child, stdout=out, stderr=out)
+        launch = functools.partial(subprocess.Popen, cmd, cwd=ROOT, env=child, stdout=out,
+                                   stderr=out)
+        proc = launch()
+        proc.sanxiang_launch = launch
         if logins is not None:
             proc.sanxiang_logout = functools.partial(logins.remove, name)
         procs.append(proc)
     return procs
+
+
+def supervise(names: list[str], procs: list[subprocess.Popen], *, poll: float = 0.5) -> None:
+    """Run until interrupted, starting again (in place in `procs`) each service whose process
+    exits, after its back-off (RESTART_BACKOFF); the other services are left alone."""
+    first, longest = RESTART_BACKOFF
+    waits = dict.fromkeys(names, first)
+    started = dict.fromkeys(names, time.monotonic())
+    due: dict[str, float] = {}
+    while True:
+        now = time.monotonic()
+        for i, name in enumerate(names):
+            proc = procs[i]
+            if name in due:
+                if now >= due[name]:
+                    del due[name]
+                    procs[i] = _relaunch(proc)
+                    started[name] = now
+                    print(f"sanxiang: {name} started again (pid {procs[i].pid})", flush=True)
+                continue
+            code = proc.poll()
+            if code is None:
+                if now - started[name] >= RESTART_STEADY:
+                    waits[name] = first
+                continue
+            wait, waits[name] = waits[name], min(waits[name] * 2, longest)
+            due[name] = now + wait
+            print(f"sanxiang: {name} exited with code {code}; starting it again in {wait:g} s",
+                  file=sys.stderr, flush=True)
+        time.sleep(poll)
+
+
+def _relaunch(proc: subprocess.Popen) -> subprocess.Popen:
+    new = proc.sanxiang_launch()
+    new.sanxiang_launch = proc.sanxiang_launch
+    if hasattr(proc, "sanxiang_logout"):
+        new.sanxiang_logout = proc.sanxiang_logout
+    return new
 
 
 @dataclass
@@ -182,8 +232,7 @@ def main(args) -> int:
     print(f"sanxiang: running {', '.join(names)} (data in {Path(args.data).resolve()}); "
           "Ctrl-C stops", flush=True)
     try:
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
+        supervise(names, procs)
     except KeyboardInterrupt:
         pass
     finally:

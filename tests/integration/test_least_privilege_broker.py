@@ -101,6 +101,22 @@ def test_a_service_reads_and_writes_only_its_own_dead_letters(users):
     assert _refused(err), err.value
 
 
+def test_a_service_that_consumes_no_events_still_dead_letters(users):
+    """Every service dead-letters the RPC requests it cannot read (shared.rpc), the renderer
+    too, which handles no events: its user declares and feeds its own dead-letter queue the
+    way shared.consumer.DeadLetters does (declare the exchange and the queue, publish)."""
+    from shared.consumer import DEAD_LETTER_EXCHANGE
+    uris, _ = users
+    dead = Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True)
+    with Connection(uris["renderer"]) as conn:
+        Queue("dlq.renderer", dead, routing_key="renderer", durable=True)(
+            conn.default_channel).declare()
+    _publish(uris["renderer"], DEAD_LETTER_EXCHANGE, "renderer")
+    with pytest.raises((AccessRefused, OperationalError)) as err:
+        _publish(uris["renderer"], DEAD_LETTER_EXCHANGE, "records")
+    assert _refused(err), err.value
+
+
 def test_a_service_user_cannot_delete_another_services_exchange_or_tap_all_calls(users):
     uris, _ = users
     with Connection(uris["records"]) as conn:

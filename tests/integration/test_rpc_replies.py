@@ -1,15 +1,16 @@
-"""shared.rpc's replies on the real broker, read by nameko's own client: results, errors,
-an unknown method and an unserialisable result arrive as nameko's Responder would send them,
-from a reply channel that is not in confirm mode (the broker's management API says)."""
+"""shared.rpc's replies on the real broker, read by nameko's own client: results, errors and
+an unserialisable result arrive as nameko's Responder would send them (an unknown method is
+a bad_request), from a reply channel that is not in confirm mode (the broker's management
+API says)."""
 from __future__ import annotations
 
 import time
 
 import pytest
-from nameko.exceptions import MethodNotFound, RemoteError
+from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from shared.errors import DomainRuleViolated
+from shared.errors import BadRequest, DomainRuleViolated
 from shared.rpc import rpc
 
 DETAILS = {"count": 3, "ok": True, "missing": None, "ratio": 0.5,
@@ -53,8 +54,9 @@ def test_results_and_errors_arrive_as_nameko_sends_them(echo):
     with pytest.raises(RemoteError) as exc:
         echo.unserialisable()
     assert exc.value.exc_type == "UnserializableValueError"
-    with pytest.raises(MethodNotFound):
+    with pytest.raises(BadRequest) as exc:  # and dead-lettered: test_rpc_bad_requests
         echo.nothing_here()
+    assert exc.value.details == {"method": ["unknown: 'nothing_here'"]}
     assert echo.echo(1) == 1  # the worker and its consumer live on
 
 
