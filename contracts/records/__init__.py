@@ -236,11 +236,16 @@ RPCS = (
         {"case_id": "278d6732-8979-492b-89f9-7da5a879f9d1", "from_seq": 6, "limit": 1},
         # a party's view of the demo case's interview record, as the service returned it
         PARTY_ENTRIES, ("not_found", "forbidden"), many=True, writes=False),
-    Rpc("list_cases", m.ListCases, m.CasePage, "List an agency's cases a page at a time, "
+    Rpc("list_cases", m.ListCasesV1, m.CaseView, "List an agency's cases, newest opened "
+        f"first, `limit` of them after `offset` (at most {m.MAX_OFFSET:,}, so that no call "
+        "walks an agency's whole history; list_cases_v2 pages by cursor without that limit).",
+        ("officer", "head", "legal_unit", "reviewer", "supervisor"),
+        {"agency": "lingchuan-emergency", "stage": "investigation", "limit": 50, "offset": 0},
+        [CASE_VIEW], ("validation_failed", "forbidden"), many=True, writes=False),
+    Rpc("list_cases_v2", m.ListCases, m.CasePage, "List an agency's cases a page at a time, "
         f"newest opened first (ties by case id): at most `limit` ({m.MAX_CASES_PAGE} at most) "
-        "per call; `next` is the cursor of the following page, null on the last. Changed in "
-        "1.1: the reply is a page object, no longer a bare list, and `offset` gave way to "
-        "`cursor`.",
+        "per call; `next` is the cursor of the following page, null on the last. New in 1.1, "
+        "beside list_cases (v1), which keeps its list and its offset.",
         ("officer", "head", "legal_unit", "reviewer", "supervisor"),
         {"agency": "lingchuan-emergency", "stage": "investigation", "limit": 50,
          "cursor": "WyIyMDI1LTEwLTEwVDAwOjAwOjAwKzAwOjAwIiwiY2FzZS0xIl0"},
@@ -273,11 +278,20 @@ RPCS = (
         {"event_types": ["decision_issued.v1"], "since": "2025-10-01T00:00:00+08:00",
          "agency": "lingchuan-emergency"},
         {"requeued": 3}, ("validation_failed", "forbidden", "not_found")),
-    Rpc("agency_findings", m.AgencyFindings, m.FindingPage, "Every violation across an "
+    Rpc("agency_findings", m.AgencyRef, m.Finding, "Every violation across an agency's "
+        f"cases, in one list, for an agency of at most {m.MAX_FINDINGS_PAGE} cases; a larger "
+        "agency is refused (too_many_cases), so that no call walks a whole history: "
+        "agency_findings_v2 pages through any number.",
+        ("head", "legal_unit", "supervisor"), {"agency": "lingchuan-emergency"},
+        [FINDING, dict(FINDING, code="archive_late", article=ARCHIVE_DEADLINE["basis"],
+                       seq=None, due=ARCHIVE_DEADLINE["due"], at=None,
+                       message="案卷未在行政执法行为终结之日起规定期限内立卷归档")],
+        ("validation_failed", "forbidden", "domain_rule_violated"), many=True, writes=False),
+    Rpc("agency_findings_v2", m.AgencyFindings, m.FindingPage, "Every violation across an "
         "agency's cases, a page of cases at a time in opening order (ties by case id): the "
         f"findings of at most `limit` cases ({m.MAX_FINDINGS_PAGE} at most) per call; `next` "
-        "is the cursor of the following page, null on the last. Changed in 1.1: the reply is "
-        "a page object, no longer a bare list of every case's findings.",
+        "is the cursor of the following page, null on the last. New in 1.1, beside "
+        "agency_findings (v1), which keeps its list.",
         ("head", "legal_unit", "supervisor"), {"agency": "lingchuan-emergency", "limit": 20},
         {"items": [FINDING, dict(FINDING, code="archive_late", article=ARCHIVE_DEADLINE["basis"],
                                  seq=None, due=ARCHIVE_DEADLINE["due"], at=None,

@@ -12,6 +12,8 @@ STAGES = ["initiation", "investigation", "decision", "service_execution", "archi
 START_MODES = ["ex_officio", "emergency", "application", "complaint", "referral"]
 # the most one page of a listing holds (shared.paging): cases listed, cases examined for findings
 MAX_CASES_PAGE, MAX_FINDINGS_PAGE = 200, 50
+# list_cases v1 pages by offset: how deep it may reach (list_cases_v2's cursor has no limit)
+MAX_OFFSET = 10_000
 # what one case plausibly holds (beyond shared.bounds, which admits 1,000 items to any list)
 MAX_PARTIES, MAX_PERSONS, MAX_HANDLERS = 100, 200, 20
 CaseId = lambda **kw: fields.String(required=True, validate=validate.Length(min=1, max=36),  # noqa
@@ -303,6 +305,16 @@ class ListCases(StrictSchema):
     cursor = cursor_field()
 
 
+class ListCasesV1(StrictSchema):
+    """list_cases (v1): a list of the agency's cases, newest opened first, by offset."""
+    agency = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    stage = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STAGES))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET),
+                            metadata={"description": f"at most {MAX_OFFSET:,}: deeper pages "
+                                                     "through list_cases_v2's cursor"})
+
+
 class ReplayEvents(StrictSchema):
     event_types = fields.List(fields.String(validate=validate.Regexp(r"^[a-z_]+\.v[1-9][0-9]*$")),
                               load_default=None, allow_none=True,
@@ -317,6 +329,10 @@ class ReplayEvents(StrictSchema):
 
 class Replayed(StrictSchema):
     requeued = fields.Integer(required=True)
+
+
+class AgencyRef(StrictSchema):
+    agency = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
 class AgencyFindings(StrictSchema):

@@ -9,11 +9,13 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 
+from contracts.records.messages import MAX_FINDINGS_PAGE
 from services.records import chain, domain, gate
 from services.records.models import access_log, av_records, cases, entries
 from services.records.queries import cursor_moment, log_access
 from shared import paging
 from shared.clock import iso, local_date, utc
+from shared.errors import DomainRuleViolated
 
 
 def _finding(case, code, article, message, *, seq=None, due=None, at=None) -> dict:
@@ -257,11 +259,31 @@ def for_case(p, *, actor, db, rules, now) -> list[dict]:
 
 
 def for_agency(p, *, actor, db, rules, now) -> list[dict]:
-    actor.require("head", "legal_unit", "supervisor", agency=p["agency"])
-    rules.agency(p["agency"])
-    with db.autocommit() as session:  # every read is recorded (002 第十九条), as list_cases
-        log_access(session, actor, "agency_findings", case=None, outcome="granted", now=now,
-                   reason=f"agency={p['agency']}")
+    """agency_findings (v1): every finding of the agency in one list — for an agency of at
+    most MAX_FINDINGS_PAGE cases; a larger one is refused (too_many_cases) rather than walked
+    whole, and pages through agency_findings_v2."""
+    _granted(p, actor, rules, db, now, "agency_findings")
+    with db.read() as session:
+        found = agency_findings(session, p["agency"], rules, now, limit=MAX_FINDINGS_PAGE)
+    if found["next"] is not None:
+        raise DomainRuleViolated(
+            f"agency {p['agency']} has more than {MAX_FINDINGS_PAGE} cases: agency_findings "
+            f"answers only that many in one list; page through them with agency_findings_v2",
+            code="too_many_cases", details={"limit": MAX_FINDINGS_PAGE})
+    return found["items"]
+
+
+def for_agency_page(p, *, actor, db, rules, now) -> dict:
+    """agency_findings_v2: the findings of a page of the agency's cases."""
+    _granted(p, actor, rules, db, now, "agency_findings_v2")
     with db.read() as session:
         return agency_findings(session, p["agency"], rules, now, limit=p["limit"],
                                cursor=p.get("cursor"))
+
+
+def _granted(p, actor, rules, db, now, method: str) -> None:
+    actor.require("head", "legal_unit", "supervisor", agency=p["agency"])
+    rules.agency(p["agency"])
+    with db.autocommit() as session:  # every read is recorded (002 第十九条), as list_cases
+        log_access(session, actor, method, case=None, outcome="granted", now=now,
+                   reason=f"agency={p['agency']}")

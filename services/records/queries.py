@@ -162,13 +162,31 @@ def _hashes_withheld_from(session, case: dict) -> int | None:
     return None
 
 
-def list_cases(p, *, actor, db, now) -> dict:
-    """A page of the agency's cases, newest opened first (ties by id), after `cursor`."""
+def list_cases(p, *, actor, db, now) -> list[dict]:
+    """list_cases (v1): `limit` of the agency's cases after `offset`, newest opened first;
+    the offset is bounded by the contract, so the work is too."""
     actor.require(*STAFF, agency=p["agency"])
     with db.autocommit() as session:
-        query = select(cases).where(cases.c.agency == p["agency"])
-        if p.get("stage"):
-            query = query.where(cases.c.stage == p["stage"])
+        rows = session.execute(_agency_cases(p).order_by(cases.c.opened_at.desc(), cases.c.id)
+                               .limit(p["limit"]).offset(p["offset"])).mappings().all()
+        log_access(session, actor, "list_cases", case=None, outcome="granted", now=now,
+                   reason=f"agency={p['agency']}")
+    return [case_view(dict(r), False) for r in rows]
+
+
+def _agency_cases(p):
+    query = select(cases).where(cases.c.agency == p["agency"])
+    if p.get("stage"):
+        query = query.where(cases.c.stage == p["stage"])
+    return query
+
+
+def list_cases_page(p, *, actor, db, now) -> dict:
+    """list_cases_v2: a page of the agency's cases, newest opened first (ties by id), after
+    `cursor`."""
+    actor.require(*STAFF, agency=p["agency"])
+    with db.autocommit() as session:
+        query = _agency_cases(p)
         if p.get("cursor"):
             at, case_id = paging.decode(p["cursor"], 2)
             at = cursor_moment(at)
@@ -176,7 +194,7 @@ def list_cases(p, *, actor, db, now) -> dict:
                                     and_(cases.c.opened_at == at, cases.c.id < case_id)))
         rows = session.execute(query.order_by(cases.c.opened_at.desc(), cases.c.id.desc())
                                .limit(p["limit"] + 1)).mappings().all()
-        log_access(session, actor, "list_cases", case=None, outcome="granted", now=now,
+        log_access(session, actor, "list_cases_v2", case=None, outcome="granted", now=now,
                    reason=f"agency={p['agency']}")
     rows, after = paging.page(rows, p["limit"], lambda r: (iso(r["opened_at"]), r["id"]))
     return {"items": [case_view(dict(r), False) for r in rows], "next": after}

@@ -121,6 +121,10 @@ class RecordsService:
         return self._run("list_cases", payload, queries.list_cases)
 
     @rpc
+    def list_cases_v2(self, **payload):
+        return self._run("list_cases_v2", payload, queries.list_cases_page)
+
+    @rpc
     def verify_case(self, **payload):
         return self._run("verify_case", payload, queries.verify_case,
                          signing_key=self.signing_key)
@@ -137,6 +141,11 @@ class RecordsService:
     @rpc
     def agency_findings(self, **payload):
         return self._run("agency_findings", payload, findings.for_agency, rules=self.rules)
+
+    @rpc
+    def agency_findings_v2(self, **payload):
+        return self._run("agency_findings_v2", payload, findings.for_agency_page,
+                         rules=self.rules)
 
     @rpc
     def replay_events(self, **payload):

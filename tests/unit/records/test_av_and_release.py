@@ -252,7 +252,7 @@ def test_lingchuan_release_by_legal_procedure_but_never_to_an_officer(env):
 
 def test_agency_findings_leave_an_access_row(env):
     open_case(env, LC, "陵应急立〔2025〕44号")
-    findings.for_agency({"agency": LC, "limit": 20}, actor=actor("supervisor", LC, id="sup-7"), db=env.db,
+    findings.for_agency({"agency": LC}, actor=actor("supervisor", LC, id="sup-7"), db=env.db,
                         rules=env.rules, now=env.now)
     with env.db.read() as s:
         rows = s.execute(select(access_log.c.actor_id, access_log.c.action,

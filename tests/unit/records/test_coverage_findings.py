@@ -257,20 +257,29 @@ def test_a_correction_entry_is_not_an_alteration(env):
     assert case_findings(env, case) == []
 
 
-# --- findings.for_agency (the agency_findings RPC) --------------------------------------
+# --- findings.for_agency / for_agency_page (agency_findings, agency_findings_v2) ----------
 
-def agency_findings_page(env, agency, who, **paging):
-    """The RPC as RecordsService.agency_findings runs it: contract in and out, a refusal
-    recorded before it reaches the caller."""
+def _as_service(env, method, request, fn, who):
+    """The RPC as RecordsService runs it: contract in and out, a refusal recorded before it
+    reaches the caller."""
     def refused(a, method, request, exc):
         queries.record_refusal(env.db, a, method, request.get("case_id"), exc, env.now)
-    return handle(CONTRACT, "agency_findings", {"agency": agency, **paging},
-                  findings.for_agency, actor=who, refused=refused, db=env.db, rules=env.rules,
-                  now=env.now)
+    return handle(CONTRACT, method, request, fn, actor=who, refused=refused, db=env.db,
+                  rules=env.rules, now=env.now)
+
+
+def agency_findings_page(env, agency, who, **paging):
+    return _as_service(env, "agency_findings_v2", {"agency": agency, **paging},
+                       findings.for_agency_page, who)
 
 
 def agency_findings(env, agency, who):
-    """Every page of the agency's findings, followed to the last."""
+    """agency_findings (v1): every finding in one list."""
+    return _as_service(env, "agency_findings", {"agency": agency}, findings.for_agency, who)
+
+
+def every_page(env, agency, who):
+    """agency_findings_v2's pages, followed to the last."""
     out, cursor = [], None
     while True:
         page = agency_findings_page(env, agency, who, cursor=cursor)
@@ -364,6 +373,7 @@ def test_agency_findings_come_a_bounded_page_of_cases_at_a_time(env):
     names = [case["case_no"] for case in opened]
     assert pages == [(names[0:2], 2), (names[2:4], 2), (names[4:5], 1)]
     assert agency_findings(env, LC, who) == [finding(c, *CREDENTIALS_MISSING) for c in opened]
+    assert every_page(env, LC, who) == agency_findings(env, LC, who)
     with pytest.raises(ValidationFailed) as err:
         agency_findings_page(env, LC, who, limit=51)
     assert err.value.details == {"limit": ["Must be greater than or equal to 1 and less "
@@ -371,3 +381,22 @@ def test_agency_findings_come_a_bounded_page_of_cases_at_a_time(env):
     with pytest.raises(ValidationFailed) as err:
         agency_findings_page(env, LC, who, cursor="bm90LWEtY3Vyc29y")
     assert err.value.details == {"cursor": ["not a cursor this listing returned"]}
+
+
+def test_agency_findings_v1_answers_one_list_up_to_its_bound_and_refuses_beyond(env):
+    """v1 keeps its signature (a list of every finding) but never walks a whole history: an
+    agency of more cases than one page is refused, naming agency_findings_v2, and recorded."""
+    from contracts.records.messages import MAX_FINDINGS_PAGE
+    from shared.errors import DomainRuleViolated
+
+    who = actor("supervisor", LC)
+    for n in range(MAX_FINDINGS_PAGE):
+        open_case(env, LC, f"陵应急立〔2026〕{n + 1}号", opened=t("2025-09-01", "09:00"))
+    assert isinstance(agency_findings(env, LC, who), list)
+    open_case(env, LC, "陵应急立〔2026〕999号", opened=t("2025-09-02", "09:00"))
+    with pytest.raises(DomainRuleViolated) as exc:
+        agency_findings(env, LC, who)
+    assert exc.value.code == "too_many_cases" and "agency_findings_v2" in exc.value.message
+    first = agency_findings_page(env, LC, who, limit=MAX_FINDINGS_PAGE)  # v2 pages on
+    rest = agency_findings_page(env, LC, who, limit=MAX_FINDINGS_PAGE, cursor=first["next"])
+    assert (first["cases"], rest["cases"], rest["next"]) == (MAX_FINDINGS_PAGE, 1, None)

@@ -28,6 +28,11 @@ def open_case(env, case_no, opened):
 
 
 def list_page(env, **request):
+    return as_service(env, "list_cases_v2", {"agency": LC, **request}, actor("head", LC),
+                      queries.list_cases_page)
+
+
+def list_v1(env, **request):
     return as_service(env, "list_cases", {"agency": LC, **request}, actor("head", LC),
                       queries.list_cases)
 
@@ -64,5 +69,21 @@ def test_limit_and_cursor_are_checked_by_the_contract(env):
             list_page(env, cursor=bad)
         assert err.value.details == {"cursor": ["not a cursor this listing returned"]}
     with pytest.raises(ValidationFailed) as err:
-        list_page(env, offset=100)  # gave way to the cursor
+        list_page(env, offset=100)  # v2 pages by cursor only
     assert err.value.details == {"offset": ["Unknown field."]}
+
+
+def test_list_cases_v1_keeps_its_list_and_offset_within_a_bounded_depth(env):
+    """v1's signature does not change (a list; limit and offset), but its offset is bounded,
+    so no call walks an agency's whole history; v2's cursor reaches further."""
+    from contracts.records.messages import MAX_OFFSET
+
+    opened = [open_case(env, f"陵应急立〔2025〕8{n}号", f"2025-09-0{1 + n}T10:00:00+08:00")
+              for n in range(3)]
+    newest_first = [c["id"] for c in sorted(opened, key=lambda c: c["opened_at"], reverse=True)]
+    assert [c["id"] for c in list_v1(env, limit=2)] == newest_first[:2]
+    assert [c["id"] for c in list_v1(env, limit=2, offset=2)] == newest_first[2:]
+    assert [c["id"] for c in list_page(env, limit=3)["items"]] == newest_first
+    with pytest.raises(ValidationFailed) as exc:
+        list_v1(env, offset=MAX_OFFSET + 1)
+    assert list(exc.value.details) == ["offset"]
