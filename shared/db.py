@@ -208,10 +208,14 @@ class Db:
         finally:
             self._scopes.pop(me, None)
 
+    def _scope(self):
+        """The scoped call this greenthread is running, if any."""
+        return self._scopes.get(getcurrent()) if self._scopes else None
+
     def transaction(self) -> contextlib.AbstractContextManager[Session]:
         """A write transaction: committed on success, rolled back on any error (within a
         scoped call: the call's transaction, committed with its answer)."""
-        scope = self._scopes.get(getcurrent()) if self._scopes else None
+        scope = self._scope()
         return scope.transaction() if scope is not None else self.plain_transaction()
 
     @contextlib.contextmanager
@@ -220,7 +224,7 @@ class Db:
             yield session
 
     def read(self) -> contextlib.AbstractContextManager[Session]:
-        scope = self._scopes.get(getcurrent()) if self._scopes else None
+        scope = self._scope()
         if scope is not None and scope.session is not None:
             return scope.joined()  # a scoped call reads what it has written
         return self.plain_read()
@@ -236,7 +240,7 @@ class Db:
         COMMIT round trips (a read and its log row: 2 round trips instead of 3); on SQLite,
         which has no round trips to save, it is a write transaction as `transaction()`.
         Within a scoped call it is the call's transaction."""
-        scope = self._scopes.get(getcurrent()) if self._scopes else None
+        scope = self._scope()
         if scope is not None:
             return scope.transaction()
         if self.dialect != "postgresql":

@@ -293,20 +293,15 @@ class Rpc(nameko_rpc.Rpc):
         """Arguments that do not fit the method are the caller's mistake, answered as
         validation_failed naming what was wrong — not nameko's IncorrectSignature, whose
         text is Python's. Our services' methods take keyword arguments only (`args` empty,
-        `kwargs` an object) and a method without a request schema (health) takes none."""
-        problems = {}
-        if not isinstance(args, list):
-            problems["args"] = ["must be a list"]
-        if not isinstance(kwargs, dict):
-            problems["kwargs"] = ["must be an object"]
-        if not problems:
-            try:
-                super().check_signature(args, kwargs)
-            except IncorrectSignature:
-                problems = _misfit(getattr(self.container.service_cls, self.method_name),
-                                   args, kwargs)
-        if problems:
-            raise ValidationFailed.from_messages(problems, what=f"{self.method_name} call")
+        `kwargs` an object) and a method without a request schema (health) takes none. That
+        `args` is a list and `kwargs` an object, decode_request has made sure already."""
+        try:
+            super().check_signature(args, kwargs)
+        except IncorrectSignature:
+            problems = _misfit(getattr(self.container.service_cls, self.method_name),
+                               args, kwargs)
+            raise ValidationFailed.from_messages(problems,
+                                                 what=f"{self.method_name} call") from None
 
 
 def _misfit(fn, args: list, kwargs: dict) -> dict:
