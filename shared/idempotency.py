@@ -142,11 +142,6 @@ def run(db: Db, keys: CallKeys | None, *, agency: str, actor_id: str, method: st
     return Scope(db, (agency, actor_id, method, key), print_).run(call)
 
 
-# PostgreSQL: the claim, created by each service's migration. A transaction-level advisory
-# lock on the call's identity makes a duplicate wait until the first call's transaction has
-# ended; then a key recorded before raises SQLSTATE SX409 — the signal, sent with BEGIN and the
-# use case's first statement, that costs no round trip of its own. A hash collision between
-# two identities only makes one wait for the other.
 def create_schema(op) -> None:
     """The migration step that adds the `idempotency` table (and, on PostgreSQL, its claim
     function) to a service's database: one definition for every service's migration."""
@@ -161,6 +156,11 @@ def drop_schema(op) -> None:
     op.drop_table("idempotency")
 
 
+# PostgreSQL: the claim, created by each service's migration. A transaction-level advisory
+# lock on the call's identity makes a duplicate wait until the first call's transaction has
+# ended; then a key recorded before raises SQLSTATE SX409 — the signal, sent with BEGIN and the
+# use case's first statement, that costs no round trip of its own. A hash collision between
+# two identities only makes one wait for the other.
 PG_CLAIM_FUNCTION = """
 CREATE OR REPLACE FUNCTION sanxiang_idempotency_claim(
     p_agency text, p_actor_id text, p_method text, p_key text) RETURNS void
