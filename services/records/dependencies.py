@@ -1,28 +1,31 @@
 """The record keeper's own providers: the Ed25519 key that signs chain checkpoints, and the
 review board as the record keeper sees it (is it deployed; what it says about a legal review
 entered outside it)."""
+from typing import Any
+
 import eventlet
 from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.containers import WorkerContext
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
-from services.records.chain import CheckpointKeys
+from services.records.domain.chain import CheckpointKeys
 from shared.errors import ConfigurationError, ServiceNotDeployed
 from shared.keys import KeyStore
 from shared.peers import PeerDirectory
 
 
 class SigningKey(DependencyProvider):
-    """The checkpoint keys (services.records.chain.CheckpointKeys): this service's signing key
+    """The checkpoint keys (services.records.domain.chain.CheckpointKeys): this service's signing key
     and the published verification keys, old ones included."""
 
-    def setup(self):
+    def setup(self) -> None:
         store = KeyStore.from_config(self.container.config)
         name = self.container.service_name
         self.key = CheckpointKeys.of(store.checkpoint_key(name).key,
                                      store.checkpoint_verification_keys(name))
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: WorkerContext) -> CheckpointKeys:
         return self.key
 
 
@@ -42,7 +45,7 @@ class BoardClient:
 
     timeout = 10.0
 
-    def __init__(self, directory: PeerDirectory, proxy, mode: str = BOARD_AUTO):
+    def __init__(self, directory: PeerDirectory, proxy: Any, mode: str = BOARD_AUTO) -> None:
         self.directory = directory
         self.proxy = proxy
         self.mode = mode
@@ -54,7 +57,7 @@ class BoardClient:
             return False
         return self.directory.deployed("review")
 
-    def check_manual_review(self, **request) -> dict:
+    def check_manual_review(self, **request: Any) -> dict:
         # the caller's actor token travels with the call (nameko context data), so the
         # board authorises the legal unit itself
         reply = self.proxy.check_manual_review.call_async(**request)
@@ -69,10 +72,10 @@ class BoardClient:
 
 
 class ReviewBoard(RpcProxy):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("review")
 
-    def setup(self):
+    def setup(self) -> None:
         super().setup()
         self.directory = PeerDirectory(self.container.config[AMQP_URI_CONFIG_KEY])
         self.mode = str(self.container.config.get("REVIEW_BOARD") or BOARD_AUTO).strip()
@@ -80,5 +83,5 @@ class ReviewBoard(RpcProxy):
             raise ConfigurationError(f"REVIEW_BOARD: {self.mode!r} is not one of "
                                      f"{BOARD_REQUIRED}, {BOARD_ABSENT}, {BOARD_AUTO}")
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: WorkerContext) -> BoardClient:
         return BoardClient(self.directory, super().get_dependency(worker_ctx), self.mode)

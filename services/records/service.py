@@ -6,9 +6,10 @@ from __future__ import annotations
 from nameko.timer import timer
 
 from contracts.records import CONTRACT
-from services.records import decisions, findings, queries, usecases
+from services.records import queries, store
 from services.records.dependencies import ReviewBoard, SigningKey
 from services.records.models import outbox as outbox_table
+from services.records.usecases import cases, checkpoints, decisions, events, records
 from shared.actor import ActorProvider
 from shared.clock import now
 from shared.consumer import event_handler
@@ -41,7 +42,7 @@ class RecordsService:
                       now=now(), **deps)
 
     def _refused(self, actor, method, request, exc):
-        queries.record_refusal(self.db, actor, method, request.get("case_id"), exc, now())
+        store.record_refusal(self.db, actor, method, request, exc, now())
 
     def _write(self, method, payload, fn):
         return self._run(method, payload, fn, outbox=self.outbox, rules=self.rules)
@@ -54,27 +55,27 @@ class RecordsService:
 
     @rpc
     def open_case(self, **payload):
-        return self._write("open_case", payload, usecases.open_case)
+        return self._write("open_case", payload, cases.open_case)
 
     @rpc
     def approve_emergency_start(self, **payload):
-        return self._write("approve_emergency_start", payload, usecases.approve_emergency_start)
+        return self._write("approve_emergency_start", payload, cases.approve_emergency_start)
 
     @rpc
     def decide_source(self, **payload):
-        return self._write("decide_source", payload, usecases.decide_source)
+        return self._write("decide_source", payload, cases.decide_source)
 
     @rpc
     def advance_stage(self, **payload):
-        return self._write("advance_stage", payload, usecases.advance_stage)
+        return self._write("advance_stage", payload, cases.advance_stage)
 
     @rpc
     def append_record(self, **payload):
-        return self._write("append_record", payload, usecases.append_record)
+        return self._write("append_record", payload, records.append_record)
 
     @rpc
     def record_av(self, **payload):
-        return self._write("record_av", payload, usecases.record_av)
+        return self._write("record_av", payload, records.record_av)
 
     @rpc
     def propose_decision(self, **payload):
@@ -93,20 +94,20 @@ class RecordsService:
     @event_handler("review", "opinion_issued.v1")
     def on_opinion_issued(self, body):
         """The review board's opinion becomes a legal_review entry of the case's chain."""
-        decisions.record_review_opinion(body, db=self.db, outbox=self.outbox, rules=self.rules,
+        events.record_review_opinion(body, db=self.db, outbox=self.outbox, rules=self.rules,
                                         now=now())
 
     @rpc
     def close_case(self, **payload):
-        return self._write("close_case", payload, usecases.close_case)
+        return self._write("close_case", payload, cases.close_case)
 
     @rpc
     def archive_case(self, **payload):
-        return self._write("archive_case", payload, usecases.archive_case)
+        return self._write("archive_case", payload, cases.archive_case)
 
     @rpc
     def correct_entry(self, **payload):
-        return self._write("correct_entry", payload, usecases.correct_entry)
+        return self._write("correct_entry", payload, records.correct_entry)
 
     @rpc
     def get_case(self, **payload):
@@ -131,32 +132,33 @@ class RecordsService:
 
     @rpc
     def checkpoint_case(self, **payload):
-        return self._run("checkpoint_case", payload, usecases.checkpoint_case,
+        return self._run("checkpoint_case", payload, checkpoints.checkpoint_case,
                          signing_key=self.signing_key)
 
     @rpc
     def case_findings(self, **payload):
-        return self._run("case_findings", payload, findings.for_case, rules=self.rules)
+        return self._run("case_findings", payload, queries.case_findings, rules=self.rules)
 
     @rpc
     def agency_findings(self, **payload):
-        return self._run("agency_findings", payload, findings.for_agency, rules=self.rules)
+        return self._run("agency_findings", payload, queries.agency_findings, rules=self.rules)
 
     @rpc
     def agency_findings_v2(self, **payload):
-        return self._run("agency_findings_v2", payload, findings.for_agency_page,
+        return self._run("agency_findings_v2", payload, queries.agency_findings_page,
                          rules=self.rules)
 
     @rpc
     def replay_events(self, **payload):
-        return self._run("replay_events", payload, usecases.replay_events, table=outbox_table,
+        return self._run("replay_events", payload, events.replay_events, table=outbox_table,
                          rules=self.rules)
 
     @timer(interval=300)
     def checkpoint_heads(self):
         """Sign every chain head that moved since its last checkpoint, once per head however
         many instances tick."""
-        return usecases.checkpoint_moved_heads(db=self.db, signing_key=self.signing_key, now=now())
+        return checkpoints.checkpoint_moved_heads(db=self.db, signing_key=self.signing_key,
+                                                  now=now())
 
     @timer(interval=CALENDAR_WATCH_SECONDS, eager=True)
     def watch_calendar(self):

@@ -11,7 +11,7 @@ import json
 import re
 import secrets as random
 import unicodedata
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 MASK = "［已隐去］"
 # 000 第三十四条: a party reads its records without informants, complainants, third parties.
@@ -66,13 +66,13 @@ def detector(found: tuple[str, ...]) -> re.Pattern | None:
     return re.compile("|".join(f"(?:{p})" for p in sorted(patterns, key=len, reverse=True)))
 
 
-def mask(value, found: list[str] | tuple[str, ...]):
+def mask(value: Any, found: list[str] | tuple[str, ...]) -> Any:
     """`value` (text, or lists and dicts of it) with every spelling of a secret replaced."""
     pattern = detector(tuple(found))
     return _mask(value, pattern) if pattern is not None else value
 
 
-def _mask(value, pattern: re.Pattern):
+def _mask(value: Any, pattern: re.Pattern) -> Any:
     if isinstance(value, str):
         return pattern.sub(MASK, value)
     if isinstance(value, list):
@@ -82,12 +82,12 @@ def _mask(value, pattern: re.Pattern):
     return value
 
 
-def leaks(value, pattern: re.Pattern | None) -> bool:
+def leaks(value: Any, pattern: re.Pattern | None) -> bool:
     """Does any text in `value` spell a secret?"""
     return pattern is not None and any(pattern.search(s) for _, s in _texts(value, ()))
 
 
-def _texts(value, path: tuple) -> Iterator[tuple[tuple, str]]:
+def _texts(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, list):
@@ -143,7 +143,7 @@ def reseal(body: dict, openings: list) -> dict:
     return sealed
 
 
-def _get(value, path):
+def _get(value: Any, path: list) -> Any:
     for step in path:
         try:
             value = value[step]
@@ -152,7 +152,7 @@ def _get(value, path):
     return value
 
 
-def _put(value, path, new) -> None:
+def _put(value: Any, path: list | tuple, new: Any) -> None:
     for step in path[:-1]:
         value = value[step]
     value[path[-1]] = new
