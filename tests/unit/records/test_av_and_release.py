@@ -1,7 +1,8 @@
-"""Mandatory AV derived from what a record says, not from the officer's tags; records provided
-outside the procedure (对外提供, 004 第五十七条（七）); the agency's findings leave an access row;
-the archive_due.v1 example as the service emits it; the 股室 label of stored AV.
-Every test runs on SQLite and on PostgreSQL (the `db_url` fixture of tests/conftest.py)."""
+"""AV records: stored within the rule set's period, mandatory where what a record says
+requires it (not only where the officer tags it), the 股室 label of stored AV; records
+provided outside the procedure (对外提供, 004 第五十七条（七）); the archive_due.v1 example as
+the service emits it. Every test runs on SQLite and on PostgreSQL (the `db_url` fixture of
+tests/conftest.py)."""
 from __future__ import annotations
 
 import copy
@@ -11,13 +12,15 @@ import pytest
 from sqlalchemy import select
 
 from contracts.records import CONTRACT
-from services.records import domain, findings
-from services.records.models import access_log, cases
+from services.records import queries
+from services.records.domain import stages
+from services.records.models import cases
 from shared import demo_case
 from shared import rules as rulebook
 from shared.clock import local_date
 from shared.errors import ValidationFailed
-from tests.unit.records.conftest import actor, call
+from tests.unit.records.support import actor, call, run_demo
+
 
 LC, QY, ZC, AZ = "lingchuan-emergency", "qinyuan-energy", "zhoucun-district", "anze-county"
 
@@ -26,8 +29,6 @@ LC, QY, ZC, AZ = "lingchuan-emergency", "qinyuan-energy", "zhoucun-district", "a
 def env(env_db):
     """On SQLite and on PostgreSQL."""
     return env_db
-
-
 
 
 def t(day: str, hm: str = "10:00") -> str:
@@ -39,7 +40,7 @@ def open_case(env, agency, case_no, stage="investigation") -> str:
     payload.update(agency=agency, occurred_at=t("09", "08:00"))
     case_id = call(env, "open_case", payload, actor(agency=agency))["id"]
     for to in ("investigation", "decision", "service_execution"):
-        if domain.STAGES.index(to) > domain.STAGES.index(stage):
+        if stages.STAGES.index(to) > stages.STAGES.index(stage):
             break
         call(env, "advance_stage", {"case_id": case_id, "to_stage": to,
                                     "occurred_at": t("09", "09:00")}, actor(agency=agency))
@@ -63,7 +64,7 @@ def record_av(env, case_id, agency, situations, **extra):
 
 
 def case_findings(env, case_id, agency, code=None):
-    found = findings.for_case({"case_id": case_id}, actor=actor("head", agency), db=env.db,
+    found = queries.case_findings({"case_id": case_id}, actor=actor("head", agency), db=env.db,
                               rules=env.rules, now=env.now)
     return [f for f in found if code in (None, f["code"])]
 
@@ -74,6 +75,29 @@ def when(text: str) -> datetime:
 
 def inspection(kind="onsite_inspection"):
     return {"document_kind": kind, "summary": "检查现场", "place": "井口"}
+
+
+def test_lingchuan_av_must_be_stored_the_same_working_day(env):
+    ctx = run_demo(env, until="record_av")
+    step = demo_case.steps("x")[1]
+    payload = step.payload(ctx)
+    payload["stored_at"] = "2025-10-10T09:00:00+08:00"
+    result = call(env, "record_av", payload, actor())
+    assert result["deadline"]["due"] == "2025-10-09" and result["deadline"]["amount"] == 0
+    found = queries.case_findings({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
+                              rules=env.rules, now=env.now)
+    assert [(f["code"], f["due"]) for f in found] == [("av_storage_late", "2025-10-09")]
+
+
+def test_mandatory_av_situation_without_av_is_a_finding(env):
+    ctx = run_demo(env, until="record_av")
+    call(env, "advance_stage", {"case_id": ctx["case_id"], "to_stage": "investigation",
+                                "occurred_at": "2025-10-10T08:00:00+08:00"}, actor())
+    step = [s for s in demo_case.steps("x") if s.method == "append_record"][1]
+    res = call(env, "append_record", step.payload(ctx), actor())  # on-site inspection, no AV
+    found = queries.case_findings({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
+                              rules=env.rules, now=env.now)
+    assert ("av_missing", res["seq"]) in [(f["code"], f["seq"]) for f in found]
 
 
 # --- 1. mandatory AV from the record's content ------------------------------------------
@@ -146,16 +170,6 @@ def test_qinyuan_coercive_execution_by_its_measure_needs_av(env, measure, code, 
         == [(seq, article)]
     record_av(env, case_id, QY, [code])
     assert case_findings(env, case_id, QY, "av_missing") == []
-
-
-def test_implied_situations_by_content():
-    assert domain.implied_situations("investigation_document",
-                                     {"document_kind": "appraisal"}) == set()
-    assert domain.implied_situations("coercive_execution", {"measure": "late_fee"}) \
-        == {"coercive_measure"}
-    assert domain.implied_situations("coercive_execution", {"measure": "remove_obstruction"}) \
-        == {"coercive_measure", "remove_obstruction"}
-    assert domain.implied_situations("rectification_check", {}) == {"rectification_check"}
 
 
 # --- 2. external_release ------------------------------------------------------------------
@@ -246,21 +260,6 @@ def test_lingchuan_release_by_legal_procedure_but_never_to_an_officer(env):
     unapproved = append(env, qy, QY, "external_release", release("officer"))["seq"]
     assert [(f["code"], f["seq"]) for f in releases(env, qy, QY)] == [
         ("release_unapproved", unapproved)]
-
-
-# --- 3. the agency's findings are a recorded read -----------------------------------------
-
-def test_agency_findings_leave_an_access_row(env):
-    open_case(env, LC, "陵应急立〔2025〕44号")
-    findings.for_agency({"agency": LC}, actor=actor("supervisor", LC, id="sup-7"), db=env.db,
-                        rules=env.rules, now=env.now)
-    with env.db.read() as s:
-        rows = s.execute(select(access_log.c.actor_id, access_log.c.action,
-                                access_log.c.case_id, access_log.c.agency,
-                                access_log.c.outcome, access_log.c.reason)
-                         .where(access_log.c.action == "agency_findings")).all()
-    assert rows == [("sup-7", "agency_findings", None, None, "granted",
-                     f"agency={LC}")]
 
 
 # --- 4. the archive_due.v1 example is what the service emits ------------------------------

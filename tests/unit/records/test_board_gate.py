@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from contracts.records import DECISION
 from contracts.review import CONTRACT as REVIEW
-from services.records import chain, decisions, findings
+from services.records import queries, store
 from services.records.models import entries
+from services.records.usecases import decisions, events
 from services.review import queries as review_queries
 from services.review import usecases as review_usecases
 from shared.actor import Actor
@@ -22,8 +23,9 @@ from shared.contracts import dump, load
 from shared.db import make_engine, migrate, open_db
 from shared.errors import (BoardOpinionStands, BoardReviewPending, DomainRuleViolated,
                            ValidationFailed)
-from tests.unit.records.conftest import access_log_rows, actor, as_service, call, review_opinion
-from tests.unit.records.test_usecases import run_demo
+from tests.unit.records.support import (access_log_rows, actor, as_service, call,
+                                        review_opinion, run_demo)
+
 
 OTHER_REVIEW = "7d0c1b2a-0000-4000-8000-000000000001"
 
@@ -31,7 +33,7 @@ OTHER_REVIEW = "7d0c1b2a-0000-4000-8000-000000000001"
 def board_opinion(env, ctx, **changes) -> int:
     """review.opinion_issued.v1 as the board publishes it, consumed by the record keeper."""
     body = review_opinion(ctx, **changes)
-    return decisions.record_review_opinion(body, db=env.db, outbox=env.outbox,
+    return events.record_review_opinion(body, db=env.db, outbox=env.outbox,
                                            rules=env.rules, now=env.now)
 
 
@@ -53,7 +55,7 @@ def issue(env, ctx):
 
 
 def gate_findings(env, ctx) -> list[tuple[str, int]]:
-    found = findings.for_case({"case_id": ctx["case_id"]}, actor=actor("supervisor"),
+    found = queries.case_findings({"case_id": ctx["case_id"]}, actor=actor("supervisor"),
                               db=env.db, rules=env.rules, now=env.now)
     return [(f["code"], f["seq"]) for f in found if f["code"] == "decision_not_on_board_opinion"]
 
@@ -68,8 +70,8 @@ def append_as_before(env, ctx, kind: str, content: dict, who) -> int:
     """An entry as records wrote it before the gate refused it (the chain is append-only:
     such entries stay, and must still be read right)."""
     with env.db.transaction() as session:
-        case = chain.load_case(session, ctx["case_id"], lock=True)
-        seq, _, _ = chain.append(session, case, kind=kind, actor=who, now=env.now,
+        case = store.load_case(session, ctx["case_id"], lock=True)
+        seq, _, _ = store.append(session, case, kind=kind, actor=who, now=env.now,
                                  occurred_at=env.now, content=content)
     return seq
 

@@ -1,15 +1,16 @@
-"""The chain against an insider with the database owner's rights (the append-only triggers
-switched off, as a superuser or the tables' owner can): a truncated, emptied or rewritten
-chain must fail verify_case with what failed named, and must never be signed — by the RPC or
-by the timer. SQLite and PostgreSQL both."""
+"""What an insider with rights to switch the append-only triggers off can do to a chain, and
+what verification and the checkpoints make of it: truncation, gaps, rewrites, a head that is
+not the chain's; a head that does not verify is never signed. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select, text
 
-from services.records import domain, models, queries, usecases
+from services.records import models, queries
+from services.records.domain import chain
+from services.records.usecases import checkpoints
 from shared.errors import DomainRuleViolated
-from tests.unit.records.conftest import actor, call, demo_until, insider
+from tests.unit.records.support import actor, call, demo_until, insider, run_demo
 
 
 def delete_entries_from(env, case_id: str, seq: int, *, move_head: bool = False) -> None:
@@ -30,10 +31,10 @@ def rewrite(env, case_id: str, seq: int, old: str, new: str) -> None:
     with insider(env) as s:
         rows = s.execute(text("SELECT seq, body FROM entries WHERE case_id = :c ORDER BY seq"),
                          {"c": case_id}).all()
-        prev = domain.GENESIS
+        prev = chain.GENESIS
         for n, body in rows:
             body = body.replace(old, new) if n == seq else body
-            h = domain.link_hash(prev, body)
+            h = chain.link_hash(prev, body)
             s.execute(text("UPDATE entries SET body = :b, prev_hash = :p, entry_hash = :h "
                            "WHERE case_id = :c AND seq = :s"),
                       {"b": body, "p": prev, "h": h, "c": case_id, "s": n})
@@ -47,12 +48,12 @@ def verify(env, case_id):
 
 
 def checkpoint(env, case_id):
-    return usecases.checkpoint_case({"case_id": case_id}, actor=actor("head"), db=env.db,
+    return checkpoints.checkpoint_case({"case_id": case_id}, actor=actor("head"), db=env.db,
                                     signing_key=env.signing_key, now=env.now)
 
 
 def tick(env):
-    done = usecases.checkpoint_moved_heads(db=env.db, signing_key=env.signing_key, now=env.now)
+    done = checkpoints.checkpoint_moved_heads(db=env.db, signing_key=env.signing_key, now=env.now)
     assert done.pop("failed") == 0
     return done
 
@@ -88,7 +89,7 @@ def test_every_entry_deleted_is_truncation_from_seq_1(env_db):
     verdict = verify(env_db, case_id)
     assert verdict["ok"] is False and verdict["failure"] == "truncated"
     assert verdict["first_bad"]["seq"] == 1 and verdict["entries_checked"] == 0
-    assert verdict["chain_head"] == {"seq": 0, "hash": domain.GENESIS}
+    assert verdict["chain_head"] == {"seq": 0, "hash": chain.GENESIS}
     assert refused_to_sign(env_db, case_id)["first_bad"]["seq"] == 1
     assert checkpoint_count(env_db, case_id) == 0
 
@@ -184,7 +185,7 @@ def test_checkpoints_signed_before_a_key_rotation_still_verify(env_db):
     published does not count, and the chain is then not trusted to it."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from services.records.chain import CheckpointKeys
+    from services.records.domain.chain import CheckpointKeys
 
     case_id = demo_until(env_db, "propose_decision")
     old = env_db.signing_key
@@ -201,3 +202,43 @@ def test_checkpoints_signed_before_a_key_rotation_still_verify(env_db):
     env_db.signing_key = CheckpointKeys.of(new)
     verdict = verify(env_db, case_id)
     assert not verdict["ok"] and verdict["failure"] == "checkpoint_signature_invalid"
+
+
+def test_entries_refuse_update_and_tampering_is_named(env):
+    ctx = run_demo(env, until="propose_decision")
+    with pytest.raises(Exception, match="append-only"):
+        with env.db.transaction() as s:
+            s.execute(text("update entries set body = 'x' where seq = 3"))
+    with env.db.transaction() as s:  # an intruder with DDL rights
+        s.execute(text("drop trigger entries_no_update"))
+        s.execute(text("update entries set body = replace(body, '3人', '1人') "
+                       "where case_id = :c and seq = 5"), {"c": ctx["case_id"]})
+    verdict = queries.verify_case({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
+                                  signing_key=env.signing_key, now=env.now)
+    assert not verdict["ok"]
+    assert verdict["first_bad"]["seq"] == 5
+    assert verdict["first_bad"]["problem"] == "content does not match its hash"
+
+
+def test_a_consistently_rehashed_chain_is_caught_by_the_signed_checkpoint(env):
+    ctx = run_demo(env, until="propose_decision")
+    checkpoints.checkpoint_case({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
+                             signing_key=env.signing_key, now=env.now)
+    with env.db.transaction() as s:  # an intruder rewrites seq 5 and every hash after it
+        s.execute(text("drop trigger entries_no_update"))
+        rows = s.execute(text("select seq, body from entries where case_id = :c order by seq"),
+                         {"c": ctx["case_id"]}).all()
+        prev = chain.GENESIS
+        for seq, body in rows:
+            body = body.replace("3人", "1人") if seq == 5 else body
+            h = chain.link_hash(prev, body)
+            s.execute(text("update entries set body = :b, prev_hash = :p, entry_hash = :h "
+                           "where case_id = :c and seq = :s"),
+                      {"b": body, "p": prev, "h": h, "c": ctx["case_id"], "s": seq})
+            prev = h
+    verdict = queries.verify_case({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
+                                  signing_key=env.signing_key, now=env.now)
+    assert verdict["checkpoint"]["signature_valid"] is True
+    assert verdict["checkpoint"]["head_matches"] is False  # the chain is not what was signed
+    assert verdict["ok"] is False and verdict["failure"] == "checkpoint_mismatch"
+    assert verdict["first_bad"]["seq"] == 12 and verdict["first_bad"]["since_seq"] == 1

@@ -11,14 +11,21 @@ import pytest
 from sqlalchemy import func, select
 
 from contracts.records import CONTRACT
-from services.records import models, queries, usecases
+from services.records import models
+from services.records.usecases import records
 from shared.errors import IdempotencyKeyReused, InternalError
 from shared.idempotency import CallKeys
 from shared.service import handle
-from tests.unit.records.conftest import access_log_rows, actor, call
+from tests.unit.records.support import (access_log_rows, actor, call, open_env,
+                                        recorded_refusal, use_case)
+
 
 OPEN_CASE = CONTRACT.rpc("open_case").example_request
+
+
 OFFICERS = CONTRACT.rpc("append_record").example_request["content"]["officers"]
+
+
 APPEND = {"record_type": "note", "occurred_at": "2025-10-10T10:30:00+08:00", "situations": [],
           "content": {"title": "询问情况记录", "document_no": "陵应急询〔2025〕12号",
                       "officers": OFFICERS, "summary": "安全科长承认未组织特种作业人员参加培训"}}
@@ -26,10 +33,8 @@ APPEND = {"record_type": "note", "occurred_at": "2025-10-10T10:30:00+08:00", "si
 
 def write(env, method, payload, who, keys, fn=None):
     """A write as the service's entrypoint runs it: shared.service.handle with the call's keys."""
-    return handle(CONTRACT, method, payload, fn or getattr(usecases, method), actor=who,
-                  keys=keys, refused=lambda a, m, request, exc: queries.record_refusal(
-                      env.db, a, m, request.get("case_id"), exc, env.now),
-                  **env.deps())
+    return handle(CONTRACT, method, payload, fn or use_case(method), actor=who,
+                  keys=keys, refused=recorded_refusal(env), **env.deps())
 
 
 def count(env, table) -> int:
@@ -100,7 +105,7 @@ def test_a_failed_call_stores_nothing_and_its_retry_runs(env_db):
     entries = count(env_db, models.entries)
 
     def appended_then_failed(request, **deps):
-        usecases.append_record(request, **deps)
+        records.append_record(request, **deps)
         raise RuntimeError("the worker died before answering")
 
     key = CallKeys(given="k-2", request_id="corr-1")
@@ -117,9 +122,7 @@ def test_a_failed_call_stores_nothing_and_its_retry_runs(env_db):
 def test_concurrent_duplicates_write_once_on_postgresql(make_pg_database, tmp_path):
     """A second instance gets the redelivery while the first waits (frozen, or on a lock):
     the second blocks on the first's claim and answers what the first committed."""
-    from tests.unit.records.conftest import _env
-
-    gen = _env(make_pg_database(), tmp_path)
+    gen = open_env(make_pg_database(), tmp_path)
     env = next(gen)
     try:
         case_id = opened(env)

@@ -11,7 +11,8 @@ from contracts.records.messages import MAX_CASES_PAGE
 from services.records import queries
 from shared import demo_case
 from shared.errors import ValidationFailed
-from tests.unit.records.conftest import actor, as_service, call
+from tests.unit.records.support import actor, as_service, call
+
 
 LC = "lingchuan-emergency"
 

@@ -1,7 +1,7 @@
 """A party's masked view (000 第三十四条) proves its entries' integrity without letting the
 party test guesses: the informant's data is in the hashed bodies only as salted commitments.
 The attack of the issue is run as an attacker would: fill each masked place with a candidate
-name, re-hash, compare. SQLite and PostgreSQL both."""
+name, re-hash, compare. SQLite and PostgreSQL both. Masking itself, as pure rules, too."""
 from __future__ import annotations
 
 import hashlib
@@ -10,8 +10,9 @@ import unicodedata
 
 from sqlalchemy import text
 
-from services.records import domain, personal, queries
-from tests.unit.records.conftest import actor, call, demo_until, insider
+from services.records import queries
+from services.records.domain import chain, personal
+from tests.unit.records.support import actor, call, demo_until, insider
 
 
 def party(case_id: str):
@@ -20,7 +21,9 @@ def party(case_id: str):
 
 
 CANDIDATES = ["张伟", "王秀英", "李娜", "王芳"]  # the true name second, as in the issue
-MASK = domain.MASK
+
+
+MASK = personal.MASK
 
 
 def _fill(value, candidate: str):
@@ -75,8 +78,8 @@ def confirmed_by_rehashing(entries: list[dict], case: dict) -> set[str]:
             continue
         for candidate in CANDIDATES:
             body = _guess_body(entry, case, candidate)
-            if entry["entry_hash"] and domain.link_hash(
-                    entry["prev_hash"], domain.canonical(body)) == entry["entry_hash"]:
+            if entry["entry_hash"] and chain.link_hash(
+                    entry["prev_hash"], chain.canonical(body)) == entry["entry_hash"]:
                 confirmed.add(candidate)
             unsalted = hashlib.sha256(json.dumps(candidate, ensure_ascii=False)
                                       .encode()).hexdigest()
@@ -87,9 +90,9 @@ def confirmed_by_rehashing(entries: list[dict], case: dict) -> set[str]:
 
 def verifies(entries: list[dict], head_hash: str) -> bool:
     """What a party can check alone: every hash recomputed from the view, every link."""
-    prev = domain.GENESIS
+    prev = chain.GENESIS
     for entry in entries:
-        if entry["prev_hash"] != prev or domain.link_hash(
+        if entry["prev_hash"] != prev or chain.link_hash(
                 prev, entry["hashed_body"]) != entry["entry_hash"]:
             return False
         prev = entry["entry_hash"]
@@ -157,12 +160,12 @@ def test_a_chain_written_before_commitments_verifies_and_shows_a_party_no_hashes
     with insider(env_db) as s:  # the chain as the previous release wrote it
         rows = s.execute(text("SELECT seq, coalesce(plain, body) FROM entries "
                               "WHERE case_id = :c ORDER BY seq"), {"c": case_id}).all()
-        prev = domain.GENESIS
+        prev = chain.GENESIS
         for seq, body in rows:
             old = json.loads(body)
             del old["format"]
-            body = domain.canonical(old)
-            h = domain.link_hash(prev, body)
+            body = chain.canonical(old)
+            h = chain.link_hash(prev, body)
             s.execute(text("UPDATE entries SET body = :b, plain = NULL, openings = NULL, "
                            "prev_hash = :p, entry_hash = :h WHERE case_id = :c AND seq = :s"),
                       {"b": body, "p": prev, "h": h, "c": case_id, "s": seq})
@@ -200,3 +203,14 @@ def test_a_commitment_is_salted_and_re_derived_from_text_and_salt():
         b"\x01" * 32 + '"举报人王秀英"'.encode()).hexdigest()}
     assert personal.reseal(body, openings) == sealed
     assert personal.seal(body, pattern)[0] != sealed  # a fresh salt each time
+
+
+def test_party_view_masks_informants_everywhere():
+    persons = [{"id": "p1", "role": "informant", "name": "张三丰", "phone": "13800138000"},
+               {"id": "p2", "role": "applicant", "name": "李四"}]
+    masked, secrets = personal.protected_persons(persons)
+    assert masked[0] == {"id": "p1", "role": "informant", "name": personal.MASK}
+    assert masked[1]["name"] == "李四"
+    text = {"summary": "举报人张三丰（电话13800138000）反映", "list": ["张三丰"]}
+    assert personal.mask(text, secrets) == {
+        "summary": f"举报人{personal.MASK}（电话{personal.MASK}）反映", "list": [personal.MASK]}

@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from services.records import decisions
 from services.records.models import entries, inbox
+from services.records.usecases import events
 from shared.errors import DomainRuleViolated, ValidationFailed
-from tests.unit.records.conftest import actor, review_opinion
-from tests.unit.records.test_usecases import call, run_demo
+from tests.unit.records.support import actor, call, review_opinion, run_demo
 
 
 opinion = review_opinion
@@ -34,9 +33,9 @@ def count(env, table, **where):
 def test_an_opinion_becomes_one_entry_however_often_it_arrives(env):
     ctx = run_demo(env, until="enter_legal_review")
     body = opinion(ctx)
-    seq = decisions.record_review_opinion(body, db=env.db, outbox=env.outbox, rules=env.rules,
+    seq = events.record_review_opinion(body, db=env.db, outbox=env.outbox, rules=env.rules,
                                           now=env.now)
-    again = decisions.record_review_opinion(body, db=env.db, outbox=env.outbox,
+    again = events.record_review_opinion(body, db=env.db, outbox=env.outbox,
                                             rules=env.rules, now=env.now)
     assert again is None and count(env, entries, kind="legal_review") == 1
     assert count(env, inbox) == 1
@@ -47,12 +46,12 @@ def test_an_opinion_becomes_one_entry_however_often_it_arrives(env):
 
 def test_an_approval_awaiting_collective_discussion_does_not_open_the_gate(env):
     ctx = run_demo(env, until="enter_legal_review")
-    decisions.record_review_opinion(opinion(ctx, final=False), db=env.db, outbox=env.outbox,
+    events.record_review_opinion(opinion(ctx, final=False), db=env.db, outbox=env.outbox,
                                     rules=env.rules, now=env.now)
     with pytest.raises(DomainRuleViolated) as err:
         issue(env, ctx)
     assert err.value.code == "collective_discussion_required"
-    decisions.record_review_opinion(opinion(ctx, final=True, stage="collective_discussion"),
+    events.record_review_opinion(opinion(ctx, final=True, stage="collective_discussion"),
                                     db=env.db, outbox=env.outbox, rules=env.rules, now=env.now)
     assert issue(env, ctx)["stage"] == "decision"
 
@@ -62,7 +61,7 @@ def test_an_invalid_opinion_is_refused_whole(env):
     body = opinion(ctx)
     del body["data"]["approving"]
     with pytest.raises(ValidationFailed) as err:
-        decisions.record_review_opinion(body, db=env.db, outbox=env.outbox, rules=env.rules,
+        events.record_review_opinion(body, db=env.db, outbox=env.outbox, rules=env.rules,
                                         now=env.now)
     assert err.value.details == {"data.approving": ["Missing data for required field."]}
     assert count(env, inbox) == 0 and count(env, entries, kind="legal_review") == 0

@@ -14,13 +14,24 @@ from services.records.models import cases, entries
 from shared import demo_case
 from shared.clock import local_date
 from shared.errors import DomainRuleViolated, Forbidden, ValidationFailed
-from tests.unit.records.conftest import AGENCIES, actor
-from tests.unit.records.test_coverage_findings import (  # noqa: F401  (env is a fixture)
-    ARCHIVE_LATE_MESSAGE, ZC, call, case_findings, env, finding, open_case, t)
+from tests.agencies import AGENCIES
+from tests.unit.records.support import (ARCHIVE_LATE_MESSAGE, actor, call, case_findings,
+                                        finding, open_case, t)
+
+ZC = "zhoucun-district"
+
+
+@pytest.fixture
+def env(env_db):
+    """On SQLite and on PostgreSQL."""
+    return env_db
+
 
 REFERRAL = {"kind": "referral", "referring_body": "淄博市生态环境局周村分局",
             "received_at": t("2025-09-01", "09:00"),
             "content": "移送线索：某化工企业涉嫌未按规定贮存危险化学品"}
+
+
 NOT_STARTED = {"decision": "not_start", "reason": "经审查，该企业不属本机关管辖",
                "legal_basis": "《中华人民共和国行政处罚法》第二十二条",
                "notified_at": t("2025-09-04", "15:00"), "notice_method": "written",

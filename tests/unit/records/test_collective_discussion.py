@@ -1,20 +1,18 @@
-"""Contract follow-ups of the record keeper: a collective discussion's fixed-choice outcome and
-the proposal it discussed (004 第五十五条, 第三十七条), the legal unit's flag that the law
-requires 集体讨论 (行政处罚法 第五十七条第二款) under 陵川 and 安泽, replay narrowed to one
-agency, and the storage labels of each AV object in the archive manifest (001 附件2 第七条)."""
+"""The collective discussion a major decision may owe (004 第五十五条, 第三十七条): its
+fixed-choice outcome and the proposal it discussed, and the legal unit's flag that the law
+requires 集体讨论 (行政处罚法 第五十七条第二款) under 陵川 and 安泽. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from services.records import chain, models, queries, usecases
+from services.records import models
 from shared import demo_case
-from shared.errors import DomainRuleViolated, Forbidden, NotFound, ValidationFailed
-from tests.unit.records.conftest import access_log_rows, actor, as_service, call, outbox_states
-from tests.unit.records.test_gate_and_access import case_at_decision, enter_approval, issue
+from shared.errors import DomainRuleViolated, ValidationFailed
+from tests.unit.records.support import actor, call, case_at_decision, enter_approval, issue
+
 
 ZHOUCUN, LINGCHUAN, ANZE = "zhoucun-district", "lingchuan-emergency", "anze-county"
 
@@ -169,100 +167,3 @@ def test_unflagged_rpc_review_is_final_where_the_law_decides(env):
     stored = entry_content(env, ctx["case_id"], review["seq"])
     assert (stored["collective_discussion_required"], stored["final"]) == (False, True)
     assert issue(env, ctx, ANZE)["seq"] == review["seq"] + 1
-
-
-# ---- 3. replay narrowed to one agency ------------------------------------------------------
-
-def replay(env, who, rules=None, **payload):
-    return as_service(env, "replay_events", payload, who, usecases.replay_events,
-                      table=models.outbox, rules=rules)
-
-
-def refusals(env):
-    return access_log_rows(env, "actor_id", "actor_agency", "action", "outcome", "reason")
-
-
-def test_replay_narrowed_to_one_agency(env):
-    for agency, case_no in ((LINGCHUAN, "陵应急立〔2025〕91号"), ("qinyuan-energy", "沁能立〔2025〕91号"),
-                            (ZHOUCUN, "周村立〔2025〕91号")):
-        opening = dict(demo_case.steps(case_no)[0].payload({}), agency=agency)
-        call(env, "open_case", opening, actor("officer", agency=agency))
-    with env.db.transaction() as s:  # no queue was bound for any of them
-        s.execute(update(models.outbox).values(state="unrouted"))
-    # a supervisor narrows its replay to one agency
-    assert replay(env, actor("supervisor", agency="changzhi-energy"),
-                  agency="qinyuan-energy") == {"requeued": 2}
-    states = outbox_states(env)
-    assert {k: v for k, v in states.items() if v != {"unrouted"}} == {
-        ("qinyuan-energy", "case_opened.v1"): {"pending"},
-        ("qinyuan-energy", "entry_appended.v1"): {"pending"}}
-    # a legal unit naming another agency is refused, the refusal recorded, nothing requeued
-    with pytest.raises(Forbidden) as err:
-        replay(env, actor("legal_unit", agency=LINGCHUAN), agency=ZHOUCUN)
-    assert err.value.details == {"actor_agency": LINGCHUAN, "agency": ZHOUCUN}
-    assert refusals(env)[-1] == (
-        "legal_unit-1", LINGCHUAN, "replay_events", "refused",
-        f"actor of agency {LINGCHUAN!r} may not act for agency {ZHOUCUN!r}")
-    assert outbox_states(env) == states
-    # naming its own agency is as not naming one
-    assert replay(env, actor("legal_unit", agency=LINGCHUAN), agency=LINGCHUAN,
-                  event_types=["case_opened.v1"]) == {"requeued": 1}
-    assert outbox_states(env)[(ZHOUCUN, "case_opened.v1")] == {"unrouted"}
-    # an agency this deployment does not serve is not found (not "0 requeued")
-    with pytest.raises(NotFound) as err:
-        replay(env, actor("supervisor", agency="changzhi-energy"), agency="no-such-agency",
-               rules=env.rules)
-    assert err.value.details == {"agency": "no-such-agency"}
-    assert outbox_states(env)[(ZHOUCUN, "case_opened.v1")] == {"unrouted"}
-
-
-@pytest.mark.parametrize("agency, rule", [
-    ("", "Length must be between 1 and 64."), ("x" * 65, "Length must be between 1 and 64.")])
-def test_replay_with_a_malformed_agency_is_refused(env, agency, rule):
-    with pytest.raises(ValidationFailed) as err:
-        replay(env, actor("supervisor"), agency=agency)
-    assert err.value.details == {"agency": [rule]}
-
-
-# ---- 4. the AV objects of the archive manifest carry their labels -------------------------
-
-def test_archive_manifest_carries_each_av_objects_labels(env):
-    opening = copy.deepcopy(demo_case.steps("陵应急立〔2025〕41号")[0].payload({}))
-    ctx = {"case_id": call(env, "open_case", opening, actor("officer"))["id"]}
-    av = next(s for s in demo_case.steps("陵应急立〔2025〕41号") if s.method == "record_av")
-    labelled = dict(av.payload(ctx), unit="执法监察股")
-    unlabelled = dict(av.payload(ctx), device_no="ZFJLY-0032", place="陵川县礼义镇宏泰煤矿调度室",
-                      media=dict(labelled["media"], object_ref="vault://av/2025/b.mp4"))
-    first = call(env, "record_av", labelled, actor("officer"))
-    second = call(env, "record_av", unlabelled, actor("officer"))
-    call(env, "close_case", {"case_id": ctx["case_id"], "closed_at": "2025-10-20T10:00:00+08:00",
-                             "reason": "经调查不构成违法"}, actor("officer"))
-    event = env.events("archive_due.v1")[-1]
-    assert event["schema_version"] == "1.1"
-    assert event["data"]["av_objects"] == [
-        {"seq": first["seq"], "object_ref": labelled["media"]["object_ref"],
-         "sha256": demo_case.SHA, "party": demo_case.PARTY["name"], "handler": "李明",
-         "unit": "执法监察股", "device_no": "ZFJLY-0031",
-         "started_at": "2025-10-09T14:00:00+08:00", "ended_at": "2025-10-09T15:10:00+08:00",
-         "place": "陵川县礼义镇宏泰煤矿井口"},
-        {"seq": second["seq"], "object_ref": "vault://av/2025/b.mp4",
-         "sha256": demo_case.SHA, "party": demo_case.PARTY["name"], "handler": "李明",
-         "device_no": "ZFJLY-0032", "started_at": "2025-10-09T14:00:00+08:00",
-         "ended_at": "2025-10-09T15:10:00+08:00", "place": "陵川县礼义镇宏泰煤矿调度室"}]
-
-
-def test_archive_manifest_copies_only_the_labels_an_av_record_has(env):
-    """An AV record registered without a unit (null) gives no unit label, not a null one."""
-    opening = copy.deepcopy(demo_case.steps("陵应急立〔2025〕42号")[0].payload({}))
-    ctx = {"case_id": call(env, "open_case", opening, actor("officer"))["id"]}
-    av = next(s for s in demo_case.steps("陵应急立〔2025〕42号") if s.method == "record_av")
-    done = call(env, "record_av", av.payload(ctx), actor("officer"))
-    with env.db.read() as s:
-        case = chain.load_case(s, ctx["case_id"])
-        content = json.loads(s.execute(select(models.entries.c.body).where(
-            models.entries.c.case_id == ctx["case_id"])
-            .where(models.entries.c.seq == done["seq"])).scalar_one())["content"]
-        assert "unit" in content and content["unit"] is None
-        manifest = queries.archive_manifest(s, case, {}, env.rules)
-    assert "unit" not in manifest["av_objects"][0]
-    assert manifest["av_objects"][0]["device_no"] == "ZFJLY-0031"

@@ -1,0 +1,64 @@
+"""The archive manifest (archive_due.v1): the storage labels of each AV object (001 附件2
+第七条), only those an AV record has. On SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from sqlalchemy import select
+
+from services.records import models, store
+from services.records.usecases import cases
+from shared import demo_case
+from tests.unit.records.support import actor, call
+
+
+@pytest.fixture
+def env(env_db):
+    """On SQLite and on PostgreSQL."""
+    return env_db
+
+
+# ---- 4. the AV objects of the archive manifest carry their labels -------------------------
+
+def test_archive_manifest_carries_each_av_objects_labels(env):
+    opening = copy.deepcopy(demo_case.steps("陵应急立〔2025〕41号")[0].payload({}))
+    ctx = {"case_id": call(env, "open_case", opening, actor("officer"))["id"]}
+    av = next(s for s in demo_case.steps("陵应急立〔2025〕41号") if s.method == "record_av")
+    labelled = dict(av.payload(ctx), unit="执法监察股")
+    unlabelled = dict(av.payload(ctx), device_no="ZFJLY-0032", place="陵川县礼义镇宏泰煤矿调度室",
+                      media=dict(labelled["media"], object_ref="vault://av/2025/b.mp4"))
+    first = call(env, "record_av", labelled, actor("officer"))
+    second = call(env, "record_av", unlabelled, actor("officer"))
+    call(env, "close_case", {"case_id": ctx["case_id"], "closed_at": "2025-10-20T10:00:00+08:00",
+                             "reason": "经调查不构成违法"}, actor("officer"))
+    event = env.events("archive_due.v1")[-1]
+    assert event["schema_version"] == "1.1"
+    assert event["data"]["av_objects"] == [
+        {"seq": first["seq"], "object_ref": labelled["media"]["object_ref"],
+         "sha256": demo_case.SHA, "party": demo_case.PARTY["name"], "handler": "李明",
+         "unit": "执法监察股", "device_no": "ZFJLY-0031",
+         "started_at": "2025-10-09T14:00:00+08:00", "ended_at": "2025-10-09T15:10:00+08:00",
+         "place": "陵川县礼义镇宏泰煤矿井口"},
+        {"seq": second["seq"], "object_ref": "vault://av/2025/b.mp4",
+         "sha256": demo_case.SHA, "party": demo_case.PARTY["name"], "handler": "李明",
+         "device_no": "ZFJLY-0032", "started_at": "2025-10-09T14:00:00+08:00",
+         "ended_at": "2025-10-09T15:10:00+08:00", "place": "陵川县礼义镇宏泰煤矿调度室"}]
+
+
+def test_archive_manifest_copies_only_the_labels_an_av_record_has(env):
+    """An AV record registered without a unit (null) gives no unit label, not a null one."""
+    opening = copy.deepcopy(demo_case.steps("陵应急立〔2025〕42号")[0].payload({}))
+    ctx = {"case_id": call(env, "open_case", opening, actor("officer"))["id"]}
+    av = next(s for s in demo_case.steps("陵应急立〔2025〕42号") if s.method == "record_av")
+    done = call(env, "record_av", av.payload(ctx), actor("officer"))
+    with env.db.read() as s:
+        case = store.load_case(s, ctx["case_id"])
+        content = json.loads(s.execute(select(models.entries.c.body).where(
+            models.entries.c.case_id == ctx["case_id"])
+            .where(models.entries.c.seq == done["seq"])).scalar_one())["content"]
+        assert "unit" in content and content["unit"] is None
+        manifest = cases.archive_manifest(s, case, {}, env.rules.ruleset(case["ruleset"]))
+    assert "unit" not in manifest["av_objects"][0]
+    assert manifest["av_objects"][0]["device_no"] == "ZFJLY-0031"
