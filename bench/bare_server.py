@@ -46,7 +46,7 @@ def canonical(body: dict) -> str:
 
 
 def entry_body(kwargs: dict, seq: int, now: datetime) -> str:
-    """The canonical body services.records.chain.append would store for this record."""
+    """The canonical body services.records.store.append would store for this record."""
     occurred = datetime.fromisoformat(kwargs["occurred_at"])
     # the defaults the content schema fills in, so the body has the service's size
     content = {"title": None, "document_no": None, "officers": [], "person_ids": [],

@@ -39,7 +39,7 @@ class BatchDb:
 
 def build_case(db, entries: int, batch: int = 1000) -> str:
     from contracts.records import CONTRACT
-    from services.records import usecases
+    from services.records.usecases import cases, records
     from services.records.models import outbox as outbox_table
     from shared.actor import Actor
     from shared.clock import now
@@ -53,7 +53,7 @@ def build_case(db, entries: int, batch: int = 1000) -> str:
     actor = Actor(id="officer-bench", role="officer", agency=common.AGENCY)
     deps = {"actor": actor, "outbox": outbox, "rules": rules}
     request = CONTRACT.rpc("append_record").request
-    case = usecases.open_case(load(CONTRACT.rpc("open_case").request,
+    case = cases.open_case(load(CONTRACT.rpc("open_case").request,
                                    common.open_case_payload("陵应急立〔2025〕V1号")),
                               db=db, now=now(), **deps)
     done = 1
@@ -61,7 +61,7 @@ def build_case(db, entries: int, batch: int = 1000) -> str:
         with db.transaction() as session:
             batch_db = BatchDb(session)
             for _ in range(min(batch, entries - done)):
-                usecases.append_record(load(request, common.note_payload(case["id"], done)),
+                records.append_record(load(request, common.note_payload(case["id"], done)),
                                        db=batch_db, now=now(), **deps)
                 done += 1
     return case["id"]
@@ -80,12 +80,14 @@ def best(fn, repeat: int) -> tuple[float, object, float]:
 def measure(db_url: str, keys_dir, args) -> dict:
     from sqlalchemy import select
 
-    from services.records import domain, queries, usecases
+    from services.records import queries
+    from services.records.domain import chain
+    from services.records.usecases import checkpoints
     from services.records.models import entries
     from shared.actor import Actor
     from shared.clock import now
     from shared.db import make_engine, migrate, open_db
-    from services.records.chain import CheckpointKeys
+    from services.records.domain.chain import CheckpointKeys
     from shared.keys import KeyStore, init_deployment
 
     engine = make_engine(db_url)
@@ -133,7 +135,7 @@ def measure(db_url: str, keys_dir, args) -> dict:
         bodies = [r.body for r in rows]
 
         def bare():
-            prev = domain.GENESIS
+            prev = chain.GENESIS
             for body in bodies:
                 prev = hashlib.sha256((prev + "\n" + body).encode()).hexdigest()
             return prev
@@ -146,16 +148,16 @@ def measure(db_url: str, keys_dir, args) -> dict:
         out["read_raw"] = best(read_raw, args.repeat)
 
         def bare_with_read():  # the same bare loop over rows the driver just fetched
-            prev = domain.GENESIS
+            prev = chain.GENESIS
             for _seq, body, _prev, _hash in read_raw():
                 prev = hashlib.sha256((prev + "\n" + body).encode()).hexdigest()
             return prev
 
         out["bare_read"] = best(bare_with_read, args.repeat)
-        out["chain"] = best(lambda: domain.verify_chain(rows), args.repeat)
+        out["chain"] = best(lambda: chain.verify_chain(rows), args.repeat)
         out["verify"] = best(verify, args.repeat)
         # sign the head, as the service's timer would
-        usecases.checkpoint_case({"case_id": case_id}, actor=actor, db=db, signing_key=key,
+        checkpoints.checkpoint_case({"case_id": case_id}, actor=actor, db=db, signing_key=key,
                                  now=now())
         out["verify_cp"] = best(verify, args.repeat)
         return out

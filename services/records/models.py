@@ -61,7 +61,7 @@ entries = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("entry_hash", String(64), nullable=False),
     # Where `body` holds salted commitments in place of a protected person's data
-    # (services.records.personal): the canonical body with the texts themselves, and the
+    # (services.records.domain.personal): the canonical body with the texts themselves, and the
     # [[path, salt hex], …] that re-derive each commitment. NULL: `body` is the plain body.
     Column("plain", Text),
     Column("openings", Text),

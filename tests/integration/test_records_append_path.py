@@ -14,7 +14,9 @@ from kombu import Connection, Exchange, Queue
 from sqlalchemy import func, select, text
 
 from contracts.records import CONTRACT
-from services.records import chain, models, queries, usecases
+from services.records import models, queries, store
+from services.records.domain import chain
+from services.records.usecases import cases, records
 from shared.actor import Actor
 from shared.contracts import load
 from shared.db import make_engine, migrate, open_db
@@ -52,7 +54,7 @@ def _deps(db):
 def _open_case(db) -> dict:
     from shared import demo_case
     payload = demo_case.steps(f"陵应急立〔2025〕{uuid.uuid4().hex[:6]}号")[0].payload({})
-    return usecases.open_case(load(CONTRACT.rpc("open_case").request, payload), **_deps(db))
+    return cases.open_case(load(CONTRACT.rpc("open_case").request, payload), **_deps(db))
 
 
 def _note(case_id: str, n: int) -> dict:
@@ -64,7 +66,7 @@ def _note(case_id: str, n: int) -> dict:
 def test_append_writes_entry_head_and_event_together(records_db):
     case = _open_case(records_db)
     deps = _deps(records_db)
-    results = [usecases.append_record(_note(case["id"], n), **deps) for n in range(3)]
+    results = [records.append_record(_note(case["id"], n), **deps) for n in range(3)]
     assert [r["seq"] for r in results] == [2, 3, 4]
     with records_db.read() as s:
         head = s.execute(select(models.cases.c.head_seq, models.cases.c.head_hash)
@@ -88,9 +90,9 @@ def test_append_writes_entry_head_and_event_together(records_db):
 def test_a_head_moved_underneath_is_refused_and_nothing_is_written(records_db):
     case = _open_case(records_db)
     with records_db.transaction() as s:
-        locked = chain.load_case(s, case["id"], lock=True)
+        locked = store.load_case(s, case["id"], lock=True)
     stale = dict(locked)
-    usecases.append_record(_note(case["id"], 1), **_deps(records_db))  # the head moves on
+    records.append_record(_note(case["id"], 1), **_deps(records_db))  # the head moves on
     outbox = OutboxWriter(models.outbox, CONTRACT, signer=RECORDS_KEY)
 
     def counts():
@@ -109,7 +111,7 @@ def test_a_head_moved_underneath_is_refused_and_nothing_is_written(records_db):
                 "kind": "record", "record_type": "note", "stage": entry.row["stage"],
                 "entry_hash": entry.entry_hash}, agency=AGENCY, actor=OFFICER.ref(),
                 ruleset=case["ruleset"])
-            chain.write(s, stale, entry, [row])
+            store.write(s, stale, entry, [row])
     assert err.value.code == "concurrent_append"
     assert counts() == before
 
@@ -117,11 +119,11 @@ def test_a_head_moved_underneath_is_refused_and_nothing_is_written(records_db):
 @pytest.mark.parametrize("batch", [1000, 2])
 def test_verify_names_the_first_bad_entry_read_as_bytes(records_db, tmp_path, batch,
                                                        monkeypatch, keys_dir):
-    monkeypatch.setattr(chain, "VERIFY_BATCH", batch)  # 2: fetched ahead, stopped early
+    monkeypatch.setattr(store, "VERIFY_BATCH", batch)  # 2: fetched ahead, stopped early
     case = _open_case(records_db)
     deps = _deps(records_db)
     for n in range(4):
-        usecases.append_record(_note(case["id"], n), **deps)
+        records.append_record(_note(case["id"], n), **deps)
     key = chain.CheckpointKeys.of(KeyStore(keys_dir).checkpoint_key("records").key)
     ok = queries.verify_case({"case_id": case["id"]}, actor=HEAD, db=records_db,
                              signing_key=key, now=NOW)
@@ -198,8 +200,8 @@ def test_the_case_row_read_through_the_driver_equals_sqlalchemy_s(records_db):
     with records_db.transaction() as s:
         via_sqlalchemy = dict(s.execute(select(models.cases).where(
             models.cases.c.id == case["id"])).mappings().one())
-        assert chain.load_case(s, case["id"], lock=True) == via_sqlalchemy
-        assert chain.load_case(s, case["id"]) == via_sqlalchemy
+        assert store.load_case(s, case["id"], lock=True) == via_sqlalchemy
+        assert store.load_case(s, case["id"]) == via_sqlalchemy
     assert isinstance(via_sqlalchemy["parties"], list)
     # aware UTC on both databases (shared.schema.UtcDateTime)
     assert via_sqlalchemy["opened_at"].utcoffset() == timedelta(0)

@@ -21,7 +21,7 @@ import verify_case  # noqa: E402
 def test_bare_body_matches_what_the_chain_stores(tmp_path):
     from sqlalchemy import select
 
-    from services.records import domain
+    from services.records.domain import chain as domain
     from services.records.models import entries
     from shared.db import make_engine, migrate, open_db
 
