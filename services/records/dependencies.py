@@ -16,8 +16,8 @@ from shared.peers import PeerDirectory
 
 
 class SigningKey(DependencyProvider):
-    """The checkpoint keys (services.records.domain.chain.CheckpointKeys): this service's signing key
-    and the published verification keys, old ones included."""
+    """The checkpoint keys (services.records.domain.chain.CheckpointKeys): this service's
+    signing key and the published verification keys, old ones included."""
 
     def setup(self) -> None:
         store = KeyStore.from_config(self.container.config)

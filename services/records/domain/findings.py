@@ -258,7 +258,8 @@ def records_missing(case: CaseState, entries: Sequence[EntryRow],
     return out
 
 
-_GATE_ARTICLE = "沁源《法制审核办法》第十一条; 安泽《法制审核办法》第十六条; 周村 第五十七条(九)(十三)"
+_GATE_ARTICLE = ("沁源《法制审核办法》第十一条; 安泽《法制审核办法》第十六条; "
+                 "周村 第五十七条(九)(十三)")
 
 
 def gate_findings(case: CaseState, entries: Sequence[EntryRow]) -> list[dict]:

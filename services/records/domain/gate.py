@@ -202,7 +202,8 @@ def no_review(proposal_seq: int, board_absent: bool) -> DomainRuleViolated | Ser
         "this is a major decision (重大执法决定): it cannot be issued before an approving "
         "legal review (法制审核). The review board's opinion is awaited (or, where no board "
         "is deployed, a legal_unit actor enters it with enter_legal_review).",
-        code="legal_review_required", message_zh="重大执法决定未经法制审核或审核未通过，不得作出决定",
+        code="legal_review_required",
+        message_zh="重大执法决定未经法制审核或审核未通过，不得作出决定",
         details={"proposal_seq": proposal_seq})
 
 

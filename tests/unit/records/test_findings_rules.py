@@ -148,7 +148,8 @@ def approval(role: str = "agency_head", at: str = "2025-10-10T09:00:00+08:00") -
 
 @pytest.mark.parametrize("given, message", [
     (None, "未经行政机关负责人批准对外提供执法记录 (to 某某人民法院)"),
-    (approval("unit_head"), "未经行政机关负责人批准对外提供执法记录: approved by 王建军 (unit_head)"),
+    (approval("unit_head"),
+     "未经行政机关负责人批准对外提供执法记录: approved by 王建军 (unit_head)"),
     (approval(at="2025-10-10T11:00:00+08:00"),
      "对外提供执法记录后才批准 (approved 2025-10-10T03:00:00+00:00, released "
      "2025-10-10T02:00:00+00:00)")], ids=["none", "not_the_head", "after"])
@@ -200,8 +201,10 @@ def test_rights_notice_missing_and_service_not_recorded_for_an_issued_penalty():
     assert codes(found(CASE, entries)) == [("rights_notice_missing", 4)]
     closed = found(replace(CASE, status="closed"), entries)
     assert [(f["code"], f["seq"], f["article"], f["message"]) for f in closed] == [
-        ("rights_notice_missing", 4, "周村 第三十五条", "作出处罚决定前未记录告知当事人陈述、申辩权利"),
-        ("service_not_recorded", 4, "沁源 第二十七条; 周村 第三十九条", "执法决定未记录送达过程")]
+        ("rights_notice_missing", 4, "周村 第三十五条",
+         "作出处罚决定前未记录告知当事人陈述、申辩权利"),
+        ("service_not_recorded", 4, "沁源 第二十七条; 周村 第三十九条",
+         "执法决定未记录送达过程")]
     notified = ("record", "investigation", record("rights_notice"))
     served = ("record", "service_execution", record("service", method="direct"))
     assert found(replace(CASE, status="closed"),
@@ -241,7 +244,8 @@ def test_a_decision_on_an_entry_by_hand_the_board_then_answered_is_a_finding():
                        issued(4, major=True, legal_review_seq=5), review(4, board=True))
     assert [(f["code"], f["seq"], f["message"]) for f in found(CASE, entries)] == [
         ("decision_not_on_board_opinion", 6,
-         "决定依据法制审核机构以外录入的审核意见 (seq 5) 作出, 法制审核机构其后出具审核意见 (seq 7)")]
+         "决定依据法制审核机构以外录入的审核意见 (seq 5) 作出, "
+         "法制审核机构其后出具审核意见 (seq 7)")]
     other_proposal = chain_of(OPENED, *SHOWN_AND_NOTIFIED, PROPOSED, review(4, board=False),
                               issued(4, major=True, legal_review_seq=5), review(9, board=True))
     assert found(CASE, other_proposal) == []
@@ -261,7 +265,8 @@ def test_archive_late(archived, at):
     assert found(case, chain_of(OPENED)) == [{
         "code": "archive_late", "article": ARCHIVE_DUE["basis"], "case_id": "case-1",
         "case_no": CASE.case_no, "seq": None,
-        "message": "案卷未在行政执法行为终结之日起规定期限内立卷归档", "due": "2025-10-15", "at": at}]
+        "message": "案卷未在行政执法行为终结之日起规定期限内立卷归档", "due": "2025-10-15",
+        "at": at}]
 
 
 def test_archiving_on_the_due_day_in_law_is_on_time():
