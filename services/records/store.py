@@ -219,8 +219,8 @@ def kind_at(session: Session, case_id: str, seq: int) -> str | None:
 
 def actor_ids(session: Session, case_id: str) -> list[str]:
     """Everyone who has written an entry of the case."""
-    return session.execute(select(entries.c.actor_id).distinct()
-                           .where(entries.c.case_id == case_id)).scalars().all()
+    return list(session.execute(select(entries.c.actor_id).distinct()
+                                .where(entries.c.case_id == case_id)).scalars())
 
 
 def issued_proposals(session: Session, case_id: str) -> list[int]:
@@ -295,7 +295,7 @@ def _moved_heads() -> Select:
 
 def moved_heads(session: Session, limit: int) -> list[str]:
     """Up to `limit` cases (by id) whose head moved since its checkpoint or refusal."""
-    return session.execute(_moved_heads().order_by(cases.c.id).limit(limit)).scalars().all()
+    return list(session.execute(_moved_heads().order_by(cases.c.id).limit(limit)).scalars())
 
 
 def head_moved(session: Session, case_id: str) -> bool:

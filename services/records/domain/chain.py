@@ -27,7 +27,7 @@ GENESIS = "0" * 64
 
 # ---- the chain -------------------------------------------------------------------------
 
-def canonical(body: dict) -> str:
+def canonical(body: Any) -> str:
     """The one serialisation that is hashed: sorted keys, no spaces, UTF-8 text kept."""
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -223,7 +223,7 @@ def judge(walk: Walk, head_seq: int, head_hash: str,
     """The first failure of a walked chain, or None when it verifies: it must recompute,
     reach the case's recorded head exactly (seq and hash), hold every checkpoint's entry and
     lead to every signed hash. Several failures: the one at the earliest seq."""
-    found = [walk.broken] if walk.broken else []
+    found: list[ChainBreak | None] = [walk.broken] if walk.broken else []
     found += _checkpoint_breaks(walk, checkpoints)
     if walk.broken is None:
         found.append(_head_break(walk, head_seq, head_hash))

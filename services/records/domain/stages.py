@@ -3,6 +3,8 @@ situations a record's content shows by itself, and how a case may start (the sta
 agency's rule set provides)."""
 from __future__ import annotations
 
+from typing import Any
+
 from shared.errors import DomainRuleViolated
 from shared.rulesets import RuleSet
 
@@ -58,7 +60,7 @@ RECORD_STAGES: dict[str, tuple[str, ...]] = {
 #   002《全过程记录办法》第十条（四）、第十一条; 001 工作方案 四(二)二, 附件2 第四条;
 #   004 第二十五条、第三十三条、第三十六条第二款、第四十条第二款、第四十二条第二款.
 # record_type → {None: situations of every such record, field: {value: situations}}.
-IMPLIED_SITUATIONS: dict[str, dict[str | None, object]] = {
+IMPLIED_SITUATIONS: dict[str, dict[str | None, Any]] = {
     "investigation_document": {"document_kind": {
         # 现场检查（勘验）: 000 第十八条（二）; 001 工作方案 四(二)二; 004 第二十五条、第三十三条
         "onsite_inspection": ("onsite_inspection",),
@@ -114,7 +116,7 @@ def check_record_stage(record_type: str, stage: str) -> None:
             details={"record_type": record_type, "stage": stage, "allowed": list(allowed)})
 
 
-def implied_situations(record_type: str, content: dict) -> set[str]:
+def implied_situations(record_type: str | None, content: dict) -> set[str]:
     """The situations `content` of a `record_type` record shows by itself."""
     rules = IMPLIED_SITUATIONS.get(record_type)
     if not rules:
