@@ -16,12 +16,12 @@ from contracts.records.messages import MAX_FINDINGS_PAGE
 from services.records import store
 from services.records.domain import chain, findings, personal
 from services.records.models import cases, entries
-from shared import paging
-from shared.actor import Actor, out_of_reach
-from shared.clock import iso, utc
-from shared.db import Db
+from shared.persistence import paging
+from shared.trust.actor import Actor, out_of_reach
+from shared.calendar.clock import iso, utc
+from shared.persistence.db import Db
 from shared.errors import DomainRuleViolated, NotFound, ValidationFailed
-from shared.rules import Rules
+from shared.rulesets.provider import Rules
 
 STAFF = ("officer", "head", "legal_unit", "reviewer", "supervisor")
 
@@ -31,7 +31,7 @@ def authorize_read(actor: Actor, case: dict) -> bool:
     Party ids are labels chosen per case by whoever opens it (`party-1` in many cases), so a
     party token is bound to one case (claim `case`) and reads that case alone, as the party
     it names, in the agency that issued it. Anything else is out of reach: answered as a
-    missing case (shared.service.handle), recorded as refused."""
+    missing case (shared.service.entrypoint.handle), recorded as refused."""
     if actor.role == "party":
         if (actor.case_id and actor.party_id and actor.case_id == case["id"]
                 and actor.agency == case["agency"]

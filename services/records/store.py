@@ -21,11 +21,11 @@ from services.records.domain import chain, findings, gate
 from services.records.domain.chain import CheckpointKeys, Entry
 from services.records.models import (access_log, av_records, cases, checkpoint_refusals,
                                      checkpoints, entries, outbox, situations)
-from shared.actor import Actor
-from shared.db import Db, driver_fetch
+from shared.trust.actor import Actor
+from shared.persistence.db import Db, driver_fetch
 from shared.errors import Conflict, DomainRuleViolated, NotFound
-from shared.outbox import OUTBOX_COLUMNS, OutboxWriter
-from shared.service import refusal_reason
+from shared.messaging.outbox import OUTBOX_COLUMNS, OutboxWriter
+from shared.service.entrypoint import refusal_reason
 
 # Built once: constructing statements per call showed up in the append profile.
 _INSERT_ENTRY = insert(entries)
@@ -498,7 +498,7 @@ def _walk_pg(dbapi: Any, walk: Callable[[Iterable[tuple]], chain.Walk], case_id:
              after_seq: int) -> chain.Walk:
     from psycopg2.extensions import BYTES, register_type
     if dbapi.driver_connection.autocommit:
-        # a write transaction begun by hand (shared.db): psycopg2 opens no named cursor
+        # a write transaction begun by hand (shared.persistence.db): psycopg2 opens no named cursor
         # there, and the lock held meanwhile makes one batch the right size anyway
         cur = dbapi.cursor()
         try:

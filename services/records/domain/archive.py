@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from shared import rules as rulebook
-from shared.rulesets import RuleSet
+from shared.rulesets import provider as rulebook
+from shared.rulesets.repository import RuleSet
 
 # the storage labels an AV record carries (001 附件2 第七条; 000 第三十二条)
 AV_LABELS = ("party", "handler", "unit", "device_no", "started_at", "ended_at", "place")

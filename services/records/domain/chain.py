@@ -16,12 +16,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from services.records.domain import personal
-from shared.clock import iso
+from shared.calendar.clock import iso
 from shared.errors import DomainRuleViolated
-from shared.keys import key_id, public_key_pem
+from shared.trust.keys import key_id, public_key_pem
 
 if TYPE_CHECKING:
-    from shared.actor import Actor
+    from shared.trust.actor import Actor
 
 GENESIS = "0" * 64
 

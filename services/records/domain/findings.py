@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any, Iterator, Mapping, Sequence
 
 from services.records.domain import chain, gate, stages
-from shared.clock import iso, local_date, utc
-from shared.rulesets import RuleSet
+from shared.calendar.clock import iso, local_date, utc
+from shared.rulesets.repository import RuleSet
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from shared.errors import (BoardOpinionStands, BoardReviewPending, DomainRuleViolated,
                            ServiceNotDeployed, ValidationFailed)
-from shared.rulesets import RuleSet
+from shared.rulesets.repository import RuleSet
 
 # how the board's disagreement path runs, as its RPC methods (contracts/review)
 _PATH = {"head_decides": ("contest_opinion → record_consultation → head_decide",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.errors import DomainRuleViolated
-from shared.rulesets import RuleSet
+from shared.rulesets.repository import RuleSet
 
 # 程序启动 → 调查取证 → 审查决定 → 送达执行 → 归档管理 (000 第三条, 002 第三条, 004 第二十二条)
 STAGES = ("initiation", "investigation", "decision", "service_execution", "archive")

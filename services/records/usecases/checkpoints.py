@@ -8,9 +8,9 @@ from datetime import datetime
 
 from services.records import store
 from services.records.domain import chain
-from shared import timers
-from shared.actor import Actor
-from shared.db import Db
+from shared.persistence import timers
+from shared.trust.actor import Actor
+from shared.persistence.db import Db
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def checkpoint_moved_heads(*, db: Db, signing_key: chain.CheckpointKeys, now: da
     is not signed: it is logged and recorded in checkpoint_refusals, and later ticks pass it
     by until the head moves again.
 
-    Once per head across instances (shared.timers): each case is claimed in its own
+    Once per head across instances (shared.persistence.timers): each case is claimed in its own
     transaction and judged again there, so a head another instance signed (or refused) a
     moment ago is not signed twice."""
     with db.read() as session:

@@ -12,19 +12,19 @@ from sqlalchemy.orm import Session
 from contracts.records import messages as m
 from services.records import store
 from services.records.domain import gate
-from shared import rules as rulebook
-from shared.actor import Actor
-from shared.catalogue import DecisionProposal, classify
-from shared.contracts import dump
-from shared.db import Db
+from shared.rulesets import provider as rulebook
+from shared.trust.actor import Actor
+from shared.law.major import DecisionProposal, classify
+from shared.contracts.registry import dump
+from shared.persistence.db import Db
 from shared.errors import Conflict, DomainRuleViolated, ValidationFailed
-from shared.outbox import OutboxWriter
-from shared.rules import Rules
-from shared.rulesets import RuleSet
+from shared.messaging.outbox import OutboxWriter
+from shared.rulesets.provider import Rules
+from shared.rulesets.repository import RuleSet
 
 if TYPE_CHECKING:
     from services.records.dependencies import BoardClient
-    from shared.peers import PeerDirectory
+    from shared.messaging.peers import PeerDirectory
 
 
 def propose_decision(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Rules,

@@ -22,16 +22,16 @@ from services.records import models, queries, store
 from services.records.domain.chain import CheckpointKeys
 from services.records.usecases import cases, decisions, records
 from shared import demo_case
-from shared.actor import Actor
-from shared.clock import local_date
-from shared.contracts import envelope, load
-from shared.db import Db, make_engine, migrate, open_db
+from shared.trust.actor import Actor
+from shared.calendar.clock import local_date
+from shared.contracts.registry import envelope, load
+from shared.persistence.db import Db, make_engine, migrate, open_db
 from shared.errors import SanxiangError
-from shared.keys import KeyStore, SigningKey, init_deployment, key_id
-from shared.outbox import OutboxWriter
-from shared.rules import Rules
-from shared.service import handle
-from shared.signed_events import sign
+from shared.trust.keys import KeyStore, SigningKey, init_deployment, key_id
+from shared.messaging.outbox import OutboxWriter
+from shared.rulesets.provider import Rules
+from shared.service.entrypoint import handle
+from shared.trust.signatures import sign
 from tests.agencies import AGENCIES
 
 
@@ -124,7 +124,7 @@ def recorded_refusal(env: Env) -> Callable:
 
 def as_service(env: Env, method: str, payload: dict, who: Actor, fn: Callable,
                **deps: Any) -> Any:
-    """A use case through the entrypoint's shape (shared.service.handle): validated, and a
+    """A use case through the entrypoint's shape (shared.service.entrypoint.handle): validated, and a
     refusal recorded as the service records it (`missing=queries.missing_case` answers as
     the service does)."""
     return handle(CONTRACT, method, payload, fn, actor=who, refused=recorded_refusal(env),
@@ -149,7 +149,7 @@ def outbox_states(env: Env) -> dict[tuple[str, str], set[str]]:
 
 
 # The review board's event key in these tests: its opinions reach the record keeper's handler
-# already verified (the handler's gate, shared.consumer), so any key of "review" will do.
+# already verified (the handler's gate, shared.messaging.consumer), so any key of "review" will do.
 _review_key = Ed25519PrivateKey.generate()
 REVIEW_KEY = SigningKey(_review_key, key_id(_review_key.public_key()), "review")
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from contracts.records import CONTRACT
 from services.records import queries
 from services.records.models import access_log, cases
-from shared.clock import CST
+from shared.calendar.clock import CST
 from shared.errors import Forbidden, ValidationFailed
-from shared.service import handle
+from shared.service.entrypoint import handle
 from tests.unit.records.support import (ARCHIVE_LATE_MESSAGE, CLOSED_AT, CREDENTIALS_MISSING,
                                         actor, advance, call, case_findings,
                                         expected_archive_due, finding, investigated_case,

@@ -16,8 +16,8 @@ from services.records import queries
 from services.records.domain import stages
 from services.records.models import cases
 from shared import demo_case
-from shared import rules as rulebook
-from shared.clock import local_date
+from shared.rulesets import provider as rulebook
+from shared.calendar.clock import local_date
 from shared.errors import ValidationFailed
 from tests.unit.records.support import actor, call, run_demo
 

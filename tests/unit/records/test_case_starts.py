@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from services.records.models import cases, entries
 from shared import demo_case
-from shared.clock import local_date
+from shared.calendar.clock import local_date
 from shared.errors import DomainRuleViolated, Forbidden, ValidationFailed
 from tests.agencies import AGENCIES
 from tests.unit.records.support import (ARCHIVE_LATE_MESSAGE, actor, call, case_findings,

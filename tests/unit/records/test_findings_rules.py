@@ -11,7 +11,7 @@ import pytest
 
 from services.records.domain import chain, findings
 from services.records.domain.findings import AvRecord, CaseState, EntryRow, RefusedAccess
-from shared.rules import Rules
+from shared.rulesets.provider import Rules
 from tests.agencies import ANZE, LINGCHUAN, QINYUAN, ZHOUCUN, agencies
 
 RULES = Rules.from_config({"AGENCIES": agencies(LINGCHUAN, QINYUAN, ANZE, ZHOUCUN)})

@@ -9,7 +9,7 @@ import pytest
 from services.records.domain import gate
 from shared.errors import (BoardOpinionStands, BoardReviewPending, DomainRuleViolated,
                            ServiceNotDeployed, ValidationFailed)
-from shared.rules import Rules
+from shared.rulesets.provider import Rules
 from tests.agencies import ANZE, LINGCHUAN, QINYUAN, ZHOUCUN, agencies
 
 RULES = Rules.from_config({"AGENCIES": agencies(LINGCHUAN, QINYUAN, ANZE, ZHOUCUN)})
