@@ -12,7 +12,8 @@ from lxml import etree
 
 from services.renderer import fields as field_schema
 from services.renderer.library import DOCX, MANIFEST, Folder
-from services.renderer.rendering import Stamp, data_sha256, jinja_env, render_docx
+from services.renderer.domain import stamp_for
+from services.renderer.rendering import jinja_env, render_docx
 from shared.errors import ValidationFailed
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -51,8 +52,7 @@ def lint_folder(folder: Folder, root_name: str = "templates") -> tuple[list[str]
                      for path, rules in exc.details.items()]
         return problems, warnings
     try:
-        render_docx(t.docx, data, Stamp(t.template_id, t.version, t.sha256, data_sha256(data),
-                                        t.title))
+        render_docx(t.docx, data, stamp_for(t, data))
     except Exception as exc:
         problems.append(f"{docx_path}: the sample does not render (StrictUndefined): "
                         f"{type(exc).__name__}: {exc}")
@@ -76,7 +76,7 @@ def split_tags(docx: bytes) -> list[str]:
     return out
 
 
-def _paragraph(para) -> list[str]:
+def _paragraph(para: etree._Element) -> list[str]:
     pieces = []  # (text, formatting of its run)
     for run in para.iter(f"{W}r"):
         text = "".join(t.text or "" for t in run.iter(f"{W}t"))
@@ -100,7 +100,7 @@ def _paragraph(para) -> list[str]:
     return problems
 
 
-def _without_noise(rpr):
+def _without_noise(rpr: etree._Element) -> etree._Element:
     """Run properties minus what does not show (spell-check language, noProof, font hints)."""
     copy = etree.fromstring(etree.tostring(rpr))
     for el in copy.findall(f"{W}lang") + copy.findall(f"{W}noProof"):
