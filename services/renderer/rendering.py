@@ -119,33 +119,42 @@ def render_docx(template: bytes, data: dict[str, Any], stamp: Stamp) -> bytes:
     return deterministic_zip(out.getvalue())
 
 
-def deterministic_zip(blob: bytes) -> bytes:
-    """The same zip with every entry's time set to 1980-01-01 00:00 (python-docx stamps the
-    wall clock; nothing else in its output varies). The DOS time and date fields are patched
-    in place in the local and central headers — no recompression — after zipfile has parsed
-    the archive, so the offsets are the ones it found."""
+LOCAL_SIG, CENTRAL_SIG = b"PK\x03\x04", b"PK\x01\x02"
+
+
+def dos_time(when: tuple[int, int, int, int, int, int]) -> bytes:
+    """A zip entry's time and date fields for (year, month, day, hour, minute, second)."""
+    year, month, day, hour, minute, second = when
+    return struct.pack("<HH", hour << 11 | minute << 5 | second // 2,
+                       (year - 1980) << 9 | month << 5 | day)
+
+
+DOS_EPOCH = dos_time((1980, 1, 1, 0, 0, 0))
+
+
+def deterministic_zip(blob: bytes, when: bytes = DOS_EPOCH) -> bytes:
+    """The same zip with every entry's time set to `when` (1980-01-01 00:00 unless given:
+    python-docx stamps the wall clock; nothing else in its output varies). The DOS time and
+    date fields are patched in place in the local and central headers — no recompression —
+    after zipfile has parsed the archive, so the offsets are the ones it found."""
     out = bytearray(blob)
     with zipfile.ZipFile(io.BytesIO(blob)) as z:
         infos = z.infolist()
         central = z.start_dir
     for info in infos:
-        _clear_time(out, info.header_offset, LOCAL_SIG, 10)
+        _clear_time(out, info.header_offset, LOCAL_SIG, 10, when)
     offset = central
     for _ in infos:
-        _clear_time(out, offset, CENTRAL_SIG, 12)
+        _clear_time(out, offset, CENTRAL_SIG, 12, when)
         name_len, extra_len, comment_len = struct.unpack_from("<HHH", out, offset + 28)
         offset += 46 + name_len + extra_len + comment_len
     return bytes(out)
 
 
-LOCAL_SIG, CENTRAL_SIG = b"PK\x03\x04", b"PK\x01\x02"
-DOS_EPOCH = struct.pack("<HH", 0, (1980 - 1980) << 9 | 1 << 5 | 1)  # 00:00:00, 1980-01-01
-
-
-def _clear_time(buf: bytearray, offset: int, signature: bytes, at: int) -> None:
+def _clear_time(buf: bytearray, offset: int, signature: bytes, at: int, when: bytes) -> None:
     if buf[offset:offset + 4] != signature:
         raise ValueError(f"not a zip header at {offset}")
-    buf[offset + at:offset + at + 4] = DOS_EPOCH
+    buf[offset + at:offset + at + 4] = when
 
 
 def core_properties(blob: bytes) -> dict[str, Any]:
