@@ -86,38 +86,36 @@ def _flow(d):
 
 
 def _emit(obj, indent, fields_mode, out):
-    pad = "  " * indent
+    """Append the YAML lines of a mapping or a list to `out`."""
     if isinstance(obj, dict):
         for k, v in obj.items():
-            key = _plain_key(k)
-            if fields_mode and isinstance(v, dict) and _is_flat(v):
-                out.append(f"{pad}{key}: {_flow(v)}")
-            elif isinstance(v, dict):
-                if not v:
-                    out.append(f"{pad}{key}: {{}}")
-                    continue
-                out.append(f"{pad}{key}:")
-                _emit(v, indent + 1, fields_mode, out)
-            elif isinstance(v, list):
-                if not v:
-                    out.append(f"{pad}{key}: []")
-                elif all(not isinstance(x, (dict, list)) for x in v):
-                    out.append(f"{pad}{key}: [{', '.join(_scalar(x) for x in v)}]")
-                else:
-                    out.append(f"{pad}{key}:")
-                    _emit(v, indent + 1, fields_mode, out)
-            else:
-                out.append(f"{pad}{key}: {_scalar(v)}")
+            _emit_entry(_plain_key(k), v, indent, fields_mode, out)
     elif isinstance(obj, list):
+        pad = "  " * indent
         for item in obj:
             if isinstance(item, dict):
                 sub = []
                 _emit(item, indent + 1, fields_mode, sub)
-                first = sub[0].lstrip()
-                out.append(f"{pad}- {first}")
+                out.append(f"{pad}- {sub[0].lstrip()}")
                 out.extend(sub[1:])
             else:
                 out.append(f"{pad}- {_scalar(item)}")
+
+
+def _emit_entry(key, v, indent, fields_mode, out):
+    """One `key: value` of a mapping: inline when flat or empty, else a nested block."""
+    pad = "  " * indent
+    if fields_mode and isinstance(v, dict) and _is_flat(v):
+        out.append(f"{pad}{key}: {_flow(v)}")
+    elif isinstance(v, (dict, list)) and not v:
+        out.append(f"{pad}{key}: {'{}' if isinstance(v, dict) else '[]'}")
+    elif isinstance(v, list) and all(not isinstance(x, (dict, list)) for x in v):
+        out.append(f"{pad}{key}: [{', '.join(_scalar(x) for x in v)}]")
+    elif isinstance(v, (dict, list)):
+        out.append(f"{pad}{key}:")
+        _emit(v, indent + 1, fields_mode, out)
+    else:
+        out.append(f"{pad}{key}: {_scalar(v)}")
 
 
 def _ordered_fields(fields):
