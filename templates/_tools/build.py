@@ -30,24 +30,18 @@ from services.renderer.rendering import DOS_EPOCH, deterministic_zip, dos_time  
 
 TEMPLATES_DIR = HERE.parent
 
-# The zip entries' time of each shipped template: the moment its file was first built, kept so
-# that its bytes — and the version every deployment registered them as — stay as they are.
-# A template not listed here is built with 1980-01-01 00:00, as rendered documents are.
-ZIP_TIMES = {
-    "annual_statistics_report": (2026, 11, 21, 6, 51, 48),
-    "case_approval": (2026, 11, 21, 6, 51, 46),
-    "case_closing_approval": (2026, 11, 21, 6, 51, 48),
-    "decision_summary": (2026, 11, 21, 6, 51, 48),
-    "evidence_preservation_notice": (2026, 11, 21, 6, 51, 46),
-    "hearing_notice": (2026, 11, 21, 6, 51, 46),
-    "interview_record": (2026, 11, 21, 6, 51, 46),
-    "legal_review_opinion": (2026, 11, 21, 6, 51, 46),
-    "onsite_inspection_record": (2026, 11, 21, 6, 51, 46),
-    "penalty_decision": (2026, 11, 21, 6, 51, 46),
-    "penalty_notice": (2026, 11, 21, 6, 51, 46),
-    "reminder_notice": (2026, 11, 21, 6, 51, 46),
-    "service_receipt": (2026, 11, 21, 6, 51, 46),
+# The zip entries' time of each shipped template: the moment its file was first built
+# (2026-11-21 06:51, at :46 or :48 seconds), kept so that its bytes — and the version every
+# deployment registered them as — stay as they are. A template not listed here is built with
+# 1980-01-01 00:00, as rendered documents are.
+FIRST_BUILT = {
+    46: ("case_approval", "evidence_preservation_notice", "hearing_notice", "interview_record",
+         "legal_review_opinion", "onsite_inspection_record", "penalty_decision",
+         "penalty_notice", "reminder_notice", "service_receipt"),
+    48: ("annual_statistics_report", "case_closing_approval", "decision_summary"),
 }
+ZIP_TIMES = {template_id: (2026, 11, 21, 6, 51, second)
+             for second, ids in FIRST_BUILT.items() for template_id in ids}
 
 YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 FIELD_KEY_ORDER = ("type", "label", "required", "max_length", "pattern", "enum", "fields",
