@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from contracts.renderer import READ_ROLES
 from services.renderer import fields
 from services.renderer.domain import latest_versions
-from shared.actor import Actor
+from shared.trust.actor import Actor
 
 if TYPE_CHECKING:  # the provider's type, for the hints only
     from services.renderer.registry import Registry

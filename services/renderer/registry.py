@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.renderer import library, store
 from services.renderer.domain import TemplateVersion, version_for
-from shared.db import Db
+from shared.persistence.db import Db
 from shared.errors import NotFound
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from services.renderer.domain import TemplateVersion
 from services.renderer.models import refusals, renders, template_versions
-from shared.actor import Actor
-from shared.db import Db
-from shared.outbox import OutboxWriter
-from shared.service import refusal_reason
+from shared.trust.actor import Actor
+from shared.persistence.db import Db
+from shared.messaging.outbox import OutboxWriter
+from shared.service.entrypoint import refusal_reason
 
 
 def _row(t: TemplateVersion, now: datetime) -> dict[str, Any]:

@@ -13,14 +13,14 @@ from services.renderer import fields, store
 from services.renderer.domain import stamp_for
 from services.renderer.pdf import PDF_TYPE, PdfUnavailable
 from services.renderer.rendering import DOCX_TYPE
-from shared.actor import Actor
+from shared.trust.actor import Actor
 
 if TYPE_CHECKING:  # the providers' types, for the hints only
     from services.renderer.dependencies import Pdf, Renderer
     from services.renderer.registry import Registry
-    from shared.db import Db
-    from shared.outbox import OutboxWriter
-    from shared.rules import Rules
+    from shared.persistence.db import Db
+    from shared.messaging.outbox import OutboxWriter
+    from shared.rulesets.provider import Rules
 
 
 def _output(fmt: str, media_type: str, blob: bytes) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import pytest
 from services.renderer.domain import TemplateVersion, latest_versions, version_for
 from services.renderer.library import scan
 from services.renderer.registry import Registry
-from shared.db import make_engine, migrate, open_db
+from shared.persistence.db import make_engine, migrate, open_db
 from shared.errors import NotFound
 from tests.unit.renderer.fixtures import template_docx, write_template
 

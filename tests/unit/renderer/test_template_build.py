@@ -13,7 +13,7 @@ import pytest
 
 from services.renderer.library import default_root
 from services.renderer.registry import Registry
-from shared.db import make_engine, migrate, open_db
+from shared.persistence.db import make_engine, migrate, open_db
 
 ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = default_root()
