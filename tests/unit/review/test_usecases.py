@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from contracts.records import CONTRACT as RECORDS
-from services.review import domain, opinions, queries, usecases
+from services.review import domain, queries, usecases
 from shared.contracts import envelope
 from shared.signed_events import sign
 from shared.errors import Conflict, DomainRuleViolated, Forbidden, ValidationFailed
@@ -45,7 +45,7 @@ def at(day_time: str) -> datetime:
 
 def findings(env, review_id, points, who=REVIEWER, **results):
     for point in points:
-        view = env.call(opinions.record_finding, "record_finding", {
+        view = env.call(usecases.record_finding, "record_finding", {
             "review_id": review_id, "point": point, "result": results.get(point, "pass"),
             "note": "文书编号不规范" if results.get(point) == "flaw" else None,
             "recorded_at": "2025-10-30T10:00:00+08:00"}, who)
@@ -154,7 +154,7 @@ def test_review_lifecycle_in_qinyuan(env):
         "supplementary_materials", "补充材料", "2025-10-22", "000《法制审核办法》第十条第一款")
     findings(env, rid, ["lawful_subject"])           # allowed while paused
     with pytest.raises(DomainRuleViolated) as err:
-        env.call(opinions.issue_opinion, "issue_opinion", {
+        env.call(usecases.issue_opinion, "issue_opinion", {
             "review_id": rid, "opinion": "approve", "reasons": "x",
             "issued_at": "2025-10-23T10:00:00+08:00"}, REVIEWER)
     assert err.value.code == "wrong_state"
@@ -183,14 +183,14 @@ def test_review_lifecycle_in_qinyuan(env):
     # an opinion needs every point; then approve with one flaw
     findings(env, rid, QINYUAN_POINTS[:-2])
     with pytest.raises(DomainRuleViolated) as err:
-        env.call(opinions.issue_opinion, "issue_opinion", {
+        env.call(usecases.issue_opinion, "issue_opinion", {
             "review_id": rid, "opinion": "approve", "reasons": "x",
             "issued_at": "2025-10-30T16:00:00+08:00"}, REVIEWER)
     assert err.value.details == {"missing_points": ["documents", "other"]}
     view = findings(env, rid, QINYUAN_POINTS, documents="flaw")
     assert len(view["findings"]) == 8 and view["findings"]["documents"]["result"] == "flaw"
     reasons = "事实清楚，证据确凿，适用法律正确，程序合法，裁量适当"
-    view = env.call(opinions.issue_opinion, "issue_opinion", {
+    view = env.call(usecases.issue_opinion, "issue_opinion", {
         "review_id": rid, "opinion": "approve", "reasons": reasons,
         "issued_at": "2025-10-30T16:00:00+08:00"}, REVIEWER)
     assert view["state"] == "opinion_issued"
@@ -222,29 +222,29 @@ def test_review_lifecycle_in_qinyuan(env):
 
     # the handling unit contests; consultation does not settle it; the head replaces it
     with pytest.raises(DomainRuleViolated) as err:
-        env.call(opinions.head_decide, "head_decide", {
+        env.call(usecases.head_decide, "head_decide", {
             "review_id": rid, "outcome": "replace", "opinion": "correct", "reasons": "x",
             "decided_at": "2025-11-03T09:00:00+08:00"}, HEAD)
     assert err.value.code == "wrong_state"
-    view = env.call(opinions.contest_opinion, "contest_opinion", {
+    view = env.call(usecases.contest_opinion, "contest_opinion", {
         "review_id": rid, "reason": "文书瑕疵应予纠正", "contested_at": "2025-10-31T09:00:00+08:00"},
         OFFICER)
     assert view["state"] == "contested"
     assert view["disagreement"]["opinion_contested"] == "approve"
     with pytest.raises(DomainRuleViolated) as err:
-        env.call(opinions.head_decide, "head_decide", {
+        env.call(usecases.head_decide, "head_decide", {
             "review_id": rid, "outcome": "replace", "opinion": "correct", "reasons": "x",
             "decided_at": "2025-11-03T09:00:00+08:00"}, HEAD)
     assert err.value.code == "consultation_first"
-    env.call(opinions.record_consultation, "record_consultation", {
+    env.call(usecases.record_consultation, "record_consultation", {
         "review_id": rid, "held_at": "2025-10-31T15:00:00+08:00",
         "participants": ["officer-1", "reviewer-1"], "summary": "未能达成一致",
         "outcome": "no_agreement"}, OFFICER)
     with pytest.raises(Forbidden):
-        env.call(opinions.head_decide, "head_decide", {
+        env.call(usecases.head_decide, "head_decide", {
             "review_id": rid, "outcome": "replace", "opinion": "correct", "reasons": "x",
             "decided_at": "2025-11-03T09:00:00+08:00"}, LEGAL)
-    view = env.call(opinions.head_decide, "head_decide", {
+    view = env.call(usecases.head_decide, "head_decide", {
         "review_id": rid, "outcome": "replace", "opinion": "correct",
         "reasons": "文书不规范，予以纠正", "decided_at": "2025-11-03T09:00:00+08:00"}, HEAD)
     assert view["state"] == "decided"
@@ -273,10 +273,10 @@ def test_review_lifecycle_in_qinyuan(env):
 def test_consultation_accepting_the_opinion_restores_its_state(env):
     rid = complete_review(env)
     issue(env, rid)
-    env.call(opinions.contest_opinion, "contest_opinion", {
+    env.call(usecases.contest_opinion, "contest_opinion", {
         "review_id": rid, "reason": "异议", "contested_at": "2025-10-31T09:00:00+08:00"},
         OFFICER)
-    view = env.call(opinions.record_consultation, "record_consultation", {
+    view = env.call(usecases.record_consultation, "record_consultation", {
         "review_id": rid, "held_at": "2025-10-31T15:00:00+08:00",
         "participants": ["officer-1", "reviewer-1"], "summary": "接受审核意见",
         "outcome": "opinion_accepted"}, REVIEWER)
@@ -300,7 +300,7 @@ def issue(env, rid, agency="qinyuan-energy", opinion="approve"):
     who = actor("reviewer", agency=agency, id="reviewer-1")
     points = domain.review_points(env.rules.agency(agency).ruleset)
     findings(env, rid, points, who=who)
-    return env.call(opinions.issue_opinion, "issue_opinion", {
+    return env.call(usecases.issue_opinion, "issue_opinion", {
         "review_id": rid, "opinion": opinion, "reasons": "事实清楚",
         "issued_at": "2025-10-30T16:00:00+08:00"}, who)
 
@@ -316,11 +316,11 @@ def test_zhoucun_approval_waits_for_collective_discussion(env):
     assert (first["approving"], first["final"], first["stage"]) == (True, False, "reviewers")
     assert view["opinion"]["collective_discussion_owed"] is True
     with pytest.raises(Forbidden):
-        env.call(opinions.record_collective_discussion, "record_collective_discussion", {
+        env.call(usecases.record_collective_discussion, "record_collective_discussion", {
             "review_id": rid, "held_at": "2025-11-04T15:00:00+08:00",
             "participants": ["head-zc-001", "head-zc-002"], "summary": "同意",
             "conclusion": "approve"}, actor("legal_unit", agency=zc))
-    view = env.call(opinions.record_collective_discussion, "record_collective_discussion", {
+    view = env.call(usecases.record_collective_discussion, "record_collective_discussion", {
         "review_id": rid, "held_at": "2025-11-04T15:00:00+08:00",
         "participants": ["head-zc-001", "head-zc-002", "head-zc-003"],
         "summary": "经集体讨论，同意作出处罚决定", "conclusion": "approve"},
@@ -343,7 +343,7 @@ def test_zhoucun_collective_discussion_may_refuse(env):
     zc = "zhoucun-district"
     rid = complete_review(env, zc, case_no="周政立〔2025〕6号")
     issue(env, rid, zc)
-    env.call(opinions.record_collective_discussion, "record_collective_discussion", {
+    env.call(usecases.record_collective_discussion, "record_collective_discussion", {
         "review_id": rid, "held_at": "2025-11-04T15:00:00+08:00",
         "participants": ["head-zc-001", "head-zc-002"], "summary": "不同意",
         "conclusion": "not_approve"}, actor("head", agency=zc))
@@ -358,7 +358,7 @@ def test_elsewhere_an_approval_is_final_unless_collective_discussion_is_flagged(
     rid2 = complete_review(env, case_no="沁能立〔2025〕8号")
     who = REVIEWER
     findings(env, rid2, QINYUAN_POINTS, who=who)
-    view = env.call(opinions.issue_opinion, "issue_opinion", {
+    view = env.call(usecases.issue_opinion, "issue_opinion", {
         "review_id": rid2, "opinion": "approve", "reasons": "情节复杂",
         "issued_at": "2025-10-30T16:00:00+08:00", "collective_discussion_required": True}, who)
     assert view["state"] == "awaiting_collective_discussion"
@@ -512,7 +512,7 @@ def test_invalid_payloads_name_the_field(env):
         findings(env, rid, ["not_a_point"])
     assert list(err.value.details) == ["point"]
     with pytest.raises(ValidationFailed) as err:
-        env.call(opinions.record_finding, "record_finding", {
+        env.call(usecases.record_finding, "record_finding", {
             "review_id": rid, "point": "documents", "result": "maybe",
             "recorded_at": "2025-10-30T10:00:00+08:00"}, REVIEWER)
     assert list(err.value.details) == ["result"]
@@ -528,7 +528,7 @@ def test_invalid_payloads_name_the_field(env):
     assert list(err.value.details) == ["submitted_at"]
     findings(env, rid, QINYUAN_POINTS)
     with pytest.raises(ValidationFailed) as err:
-        env.call(opinions.issue_opinion, "issue_opinion", {
+        env.call(usecases.issue_opinion, "issue_opinion", {
             "review_id": rid, "opinion": "further_investigation", "reasons": "x",
             "issued_at": "2025-10-30T16:00:00+08:00"}, REVIEWER)
     assert list(err.value.details) == ["opinion"]
@@ -561,7 +561,7 @@ def test_check_clocks_reminds_once_and_reports_overdue_once_per_due_date(env):
 
     def check(when):
         env.now = at(when)
-        sent = queries.check_clocks(db=env.db, outbox=env.outbox, rules=env.rules,
+        sent = usecases.check_clocks(db=env.db, outbox=env.outbox, rules=env.rules,
                                     now=env.now, remind_workdays=2)
         assert sent.pop("failed") == 0
         return sent
