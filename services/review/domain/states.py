@@ -14,7 +14,7 @@ PAUSED: Final = "paused"                           # clock stopped (补充材料
 OPINION_ISSUED: Final = "opinion_issued"           # reviewers' opinion given, final
 CONTESTED: Final = "contested"                     # the handling unit disagrees (异议)
 AWAITING_COLLECTIVE: Final = "awaiting_collective_discussion"  # passed; 集体讨论 owed (周村)
-DECIDED: Final = "decided"                         # head decided a contested opinion / collective done
+DECIDED: Final = "decided"                         # contest decided by the head / 集体讨论 held
 STATES: Final = (AWAITING_MATERIALS, UNDER_REVIEW, PAUSED, OPINION_ISSUED, CONTESTED,
                  AWAITING_COLLECTIVE, DECIDED)
 OPEN_STATES: Final = (AWAITING_MATERIALS, UNDER_REVIEW, PAUSED)

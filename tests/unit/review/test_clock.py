@@ -4,13 +4,13 @@ Expected dates are worked out by hand from the 2025 State Council notice: 10-01.
 国庆/中秋 holidays, 09-28 (Sun) and 10-11 (Sat) 调休 working days."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
 from services.review import domain, usecases
 from services.review.domain import Stop
-from shared.errors import ValidationFailed
+from shared.errors import Conflict, DomainRuleViolated, ValidationFailed
 from tests.unit.review.support import (RULES, QINYUAN, ANZE, LINGCHUAN, ZHOUCUN, CHANGZHI, ALWAYS,
                                        actor, OFFICER, HEAD, request_payload, material, staff, at)
 
@@ -176,3 +176,66 @@ def test_check_clocks_reminds_once_and_reports_overdue_once_per_due_date(env):
     assert check("2025-11-20T09:00:00") == {"reminders": 0, "overdue": 0}
     assert [e["data"]["due"] for e in env.events("review_overdue.v1")] == ["2025-11-04",
                                                                           "2025-11-18"]
+
+
+# ---- the clock's rules, without a database -----------------------------------------------------
+
+def clock_review(**fields) -> dict:
+    base = {"agency": "qinyuan-energy", "state": domain.UNDER_REVIEW,
+            "clock_start": date(2025, 10, 21), "stops": [], "extension": None,
+            "deadline": {"due": "2025-11-04"}, "reminded_for": None, "overdue_for": None}
+    return dict(base, **fields)
+
+
+def test_no_due_date_before_the_clock_starts_or_while_it_is_stopped():
+    assert domain.deadline_fields(RULES.calendar, QINYUAN, clock_review(clock_start=None)) == {
+        "deadline": None}
+    assert domain.deadline_fields(RULES.calendar, QINYUAN,
+                                  clock_review(state=domain.PAUSED)) == {"deadline": None}
+    fields = domain.deadline_fields(RULES.calendar, QINYUAN, clock_review(
+        stops=[{"stopped_on": "2025-10-22", "resumed_on": "2025-10-24", "reason": "x",
+                "label": "补充材料"}], extension={"approved_by": "head-1"}))
+    assert fields["first_deadline"]["due"] == "2025-11-06"
+    assert fields["deadline"]["due"] == "2025-11-20"
+
+
+def test_a_stop_is_resumed_on_or_after_its_day():
+    reason = domain.pause_reason(QINYUAN, "expert_argument")
+    stops = domain.stopped(clock_review(), reason, date(2025, 10, 22), "专家论证会")
+    assert stops == [{"stopped_on": "2025-10-22", "resumed_on": None,
+                      "reason": "expert_argument", "label": "专家论证", "note": "专家论证会"}]
+    with pytest.raises(ValidationFailed) as err:
+        domain.resumed(clock_review(stops=stops), date(2025, 10, 21))
+    assert list(err.value.details) == ["resumed_at"]
+    assert domain.resumed(clock_review(stops=stops), date(2025, 10, 22))[-1]["resumed_on"] \
+        == "2025-10-22"
+
+
+def test_the_period_is_extended_once_and_only_once_the_clock_runs():
+    approved = datetime(2025, 10, 27, 9, 0, tzinfo=timezone.utc)
+    assert domain.extension(clock_review(), "head-1", "案情复杂", approved) == {
+        "approved_by": "head-1", "reason": "案情复杂", "approved_at": approved.isoformat()}
+    with pytest.raises(Conflict) as err:
+        domain.extension(clock_review(extension={}), "head-1", "x", approved)
+    assert err.value.code == "already_extended"
+    with pytest.raises(DomainRuleViolated) as err:
+        domain.extension(clock_review(clock_start=None), "head-1", "x", approved)
+    assert err.value.code == "clock_not_started"
+
+
+@pytest.mark.parametrize("today,fields,owed", [
+    (date(2025, 10, 30), {}, None),                                  # 3 workdays left
+    (date(2025, 10, 31), {}, ("reminders", 2)),
+    (date(2025, 10, 31), {"reminded_for": date(2025, 11, 4)}, None),
+    (date(2025, 11, 4), {"reminded_for": date(2025, 11, 4)}, None),  # the due day itself
+    (date(2025, 11, 5), {"reminded_for": date(2025, 11, 4)}, ("overdue", 1)),
+    (date(2025, 11, 6), {"overdue_for": date(2025, 11, 4)}, None),
+    (date(2025, 11, 6), {"deadline": None}, None),
+])
+def test_the_watch_owes_one_reminder_and_one_overdue_notice_per_due_date(today, fields, owed):
+    found = domain.clock_owes(RULES.calendar, clock_review(**fields), today, 2)
+    assert (None if found is None else (found.kind, found.days)) == owed
+    if found is not None:
+        assert found.due == date(2025, 11, 4)
+        assert domain.CLOCK_EVENTS[found.kind].event_type in ("review_due_soon.v1",
+                                                              "review_overdue.v1")

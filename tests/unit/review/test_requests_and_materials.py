@@ -3,12 +3,13 @@ message — and its materials: which are owed, returned while missing, complete 
 from __future__ import annotations
 
 import copy
+from datetime import date, datetime, timezone
 
 import pytest
 
 from services.review import domain, queries, usecases
-from shared.errors import Conflict
-from tests.unit.review.support import (QINYUAN, ANZE, ALWAYS, codes, actor, OFFICER,
+from shared.errors import Conflict, ValidationFailed
+from tests.unit.review.support import (QINYUAN, ANZE, LINGCHUAN, ALWAYS, codes, actor, OFFICER,
                                        request_payload, material, proposed)
 
 
@@ -86,3 +87,38 @@ def test_decision_proposed_not_major_is_ignored(env):
                                   actor=actor("head", agency="lingchuan-emergency"),
                                   db=env.db, rules=env.rules)
     assert listed == []
+
+
+# ---- a new review and its submissions, without a database ---------------------------------------
+
+def test_a_new_review_awaits_its_materials_and_shows_what_is_missing():
+    now = datetime(2025, 10, 20, 1, 0, tzinfo=timezone.utc)
+    p = request_payload()
+    review = domain.new_review("r-1", agency="qinyuan-energy", ruleset=QINYUAN.ref, p=p,
+                               verdict={"major": True, "fired": [], "notes": []},
+                               requested_by="officer-1", now=now, source_message_id=None)
+    assert (review["state"], review["classification"], review["materials"]) == (
+        "awaiting_materials", {"major": True, "fired": []}, [])
+    shown = domain.view(dict(review, received_on=date(2025, 10, 20)), QINYUAN)
+    assert shown["received_on"] == "2025-10-20"
+    assert codes(shown["missing"]) == list(ALWAYS)
+
+
+def test_a_submission_keeps_the_latest_of_each_material_and_the_day_first_received():
+    review = {"materials": [dict(material("proposal"), label="x", submitted_on="2025-10-19")],
+              "applicable": ["other"], "received_on": None, "clock_start": None}
+    materials = [material("proposal"), material("draft_decision")]
+    known = domain.known_materials(LINGCHUAN, materials, [])
+    got = domain.received(review, LINGCHUAN, known, materials, ["other"], date(2025, 10, 20),
+                          "officer-1")
+    assert [(m["code"], m["submitted_on"]) for m in got["materials"]] == [
+        ("proposal", "2025-10-20"), ("draft_decision", "2025-10-20")]
+    assert (got["applicable"], got["received_on"], got["clock_start"]) == (
+        ["other"], date(2025, 10, 20), date(2025, 10, 20))        # 陵川: from receipt
+    assert "clock_start" not in domain.received(review, QINYUAN, known, materials, [],
+                                                date(2025, 10, 20), "officer-1")
+    assert domain.completed({"clock_start": date(2025, 10, 20)}, date(2025, 10, 22)) == {
+        "complete_on": date(2025, 10, 22)}
+    with pytest.raises(ValidationFailed) as err:
+        domain.known_materials(QINYUAN, [material("made_up")], ["also_made_up"])
+    assert sorted(err.value.details) == ["applicable.0", "materials.0.code"]
