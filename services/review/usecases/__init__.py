@@ -16,6 +16,8 @@ from services.review.usecases.staffing import (assign_reviewer, declare_interest
                                                register_staff)
 
 __all__ = [
+    # _new_review: a review stood up as request_review does, without its checks — for the
+    # record keeper's tests that need the board to hold a review of a proposal
     "request_review", "on_decision_proposed", "submit_materials", "_new_review",
     "register_staff", "assign_reviewer", "declare_interest",
     "stop_clock", "resume_clock", "extend_deadline", "check_clocks", "CLOCK_WATCH",
