@@ -7,11 +7,11 @@ import sys
 from typing import Callable
 
 from services.review.domain import Stop, review_deadline
-from shared.calendar import Calendar
-from shared.catalogue import DecisionProposal, classify
+from shared.calendar.legal import Calendar
+from shared.law.major import DecisionProposal, classify
 from shared.cli.calendar import _date, _pause
 from shared.errors import SanxiangError
-from shared.rulesets import RuleSet, RuleSetRepository
+from shared.rulesets.repository import RuleSet, RuleSetRepository
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

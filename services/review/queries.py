@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from services.review import domain, store
 from services.review.models import reviews, staff
-from shared.actor import Actor
-from shared.catalogue import DecisionProposal, classify as catalogue_classify
-from shared.db import Db
+from shared.trust.actor import Actor
+from shared.law.major import DecisionProposal, classify as catalogue_classify
+from shared.persistence.db import Db
 from shared.errors import DomainRuleViolated
-from shared.rules import Rules
-from shared.rulesets import RuleSet
+from shared.rulesets.provider import Rules
+from shared.rulesets.repository import RuleSet
 
 READERS = ("officer", "head", "legal_unit", "reviewer", "supervisor")
 

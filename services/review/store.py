@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from services.review import domain
 from services.review.models import review_log, reviews, staff
-from shared.actor import Actor
-from shared.db import Db
+from shared.trust.actor import Actor
+from shared.persistence.db import Db
 from shared.errors import NotFound, SanxiangError
-from shared.outbox import OutboxWriter
-from shared.service import refusal_reason
+from shared.messaging.outbox import OutboxWriter
+from shared.service.entrypoint import refusal_reason
 
 
 def load(session: Session, review_id: str, *, lock: bool = False) -> domain.Review:

@@ -8,9 +8,9 @@ from datetime import date, datetime
 from typing import Final, Mapping, Sequence
 
 from services.review.domain import states
-from shared.calendar import Calendar, Deadline, clock_pause
+from shared.calendar.legal import Calendar, Deadline, clock_pause
 from shared.errors import Conflict, DomainRuleViolated, ValidationFailed
-from shared.rulesets import RuleSet
+from shared.rulesets.repository import RuleSet
 
 # the board acts through the clock, not through a person
 SYSTEM_ACTOR: Final = {"id": "review-clock", "role": "legal_unit", "name": "审核时限提醒"}

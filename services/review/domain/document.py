@@ -6,7 +6,7 @@ from datetime import date
 from typing import Final, Mapping
 
 from services.review.domain.opinions import review_points
-from shared.rulesets import RuleSet
+from shared.rulesets.repository import RuleSet
 
 
 def copies(rs: RuleSet) -> list[dict]:

@@ -7,7 +7,7 @@ from typing import Mapping, Sequence
 
 from services.review.domain import states
 from shared.errors import ValidationFailed
-from shared.rulesets import RuleSet
+from shared.rulesets.repository import RuleSet
 
 
 def materials_missing(rs: RuleSet, submitted: set[str], applicable: set[str],

@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 
 from services.review.domain import states
 from shared.errors import DomainRuleViolated, ValidationFailed
-from shared.rulesets import RuleSet
+from shared.rulesets.repository import RuleSet
 
 FINDING_RESULTS = ("pass", "flaw", "fail")
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Final, Mapping, TypedDict
 
 from services.review.domain import materials, states
-from shared.rulesets import RuleSet
+from shared.rulesets.repository import RuleSet
 
 # the review's days, shown as ISO dates
 DATES: Final = ("received_on", "complete_on", "clock_start", "reminded_for", "overdue_for")

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Final, Mapping, Sequence
 
 from shared.errors import Conflict, DomainRuleViolated
-from shared.rulesets import RuleSet
+from shared.rulesets.repository import RuleSet
 
 # what the board's register says of a staff member (register_staff's answer)
 STAFF_FIELDS: Final = ("agency", "person_id", "name", "position", "roles",

@@ -7,12 +7,12 @@ from typing import Mapping
 
 from services.review import domain, store
 from services.review.usecases.common import begin, recompute_deadline, view
-from shared import timers
-from shared.actor import Actor
-from shared.clock import local_date
-from shared.db import Db
-from shared.outbox import OutboxWriter
-from shared.rules import Rules
+from shared.persistence import timers
+from shared.trust.actor import Actor
+from shared.calendar.clock import local_date
+from shared.persistence.db import Db
+from shared.messaging.outbox import OutboxWriter
+from shared.rulesets.provider import Rules
 
 CLOCK_WATCH = "review.watch_clocks"
 
@@ -75,7 +75,7 @@ def check_clocks(*, db: Db, outbox: OutboxWriter, rules: Rules, now: datetime,
     stop gets its own). A review without a deadline (clock not started, or stopped) is
     passed by: its column holds JSON null, which SQL's IS NOT NULL does not exclude.
 
-    Once per review and due date across instances (shared.timers): the scan is a read, and
+    Once per review and due date across instances (shared.persistence.timers): the scan is a read, and
     each review owed an event gets its own short transaction that claims it, reads it again
     locked and sends only what its stored reminded_for / overdue_for says is still owed."""
     today = local_date(now)

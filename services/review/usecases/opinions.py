@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from services.review import domain, store
 from services.review.usecases.common import begin, view
-from shared.actor import Actor
-from shared.clock import local_date
-from shared.db import Db
-from shared.outbox import OutboxWriter
-from shared.rules import Rules
-from shared.rulesets import RuleSet
+from shared.trust.actor import Actor
+from shared.calendar.clock import local_date
+from shared.persistence.db import Db
+from shared.messaging.outbox import OutboxWriter
+from shared.rulesets.provider import Rules
+from shared.rulesets.repository import RuleSet
 
 
 def record_finding(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Rules,

@@ -12,15 +12,15 @@ from contracts.records import CONTRACT as RECORDS
 from services.review import domain, store
 from services.review.models import inbox
 from services.review.usecases.common import begin, recompute_deadline, view
-from shared import consumer
-from shared.actor import Actor
-from shared.catalogue import DecisionProposal, classify
-from shared.clock import local_date
-from shared.db import Db
+from shared.messaging import consumer
+from shared.trust.actor import Actor
+from shared.law.major import DecisionProposal, classify
+from shared.calendar.clock import local_date
+from shared.persistence.db import Db
 from shared.errors import Conflict, DomainRuleViolated
-from shared.outbox import OutboxWriter
-from shared.rules import Rules
-from shared.rulesets import RuleSet
+from shared.messaging.outbox import OutboxWriter
+from shared.rulesets.provider import Rules
+from shared.rulesets.repository import RuleSet
 
 
 def _classify(rs: RuleSet, decision: dict, party_kind: str) -> dict:

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from services.review import domain, store
 from services.review.usecases.common import begin, view
-from shared.actor import Actor
-from shared.db import Db
+from shared.trust.actor import Actor
+from shared.persistence.db import Db
 from shared.errors import DomainRuleViolated
-from shared.outbox import OutboxWriter
-from shared.rules import Rules
+from shared.messaging.outbox import OutboxWriter
+from shared.rulesets.provider import Rules
 
 
 def register_staff(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter | None,

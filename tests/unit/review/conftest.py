@@ -7,8 +7,8 @@ from typing import Iterator
 
 import pytest
 
-from shared.db import make_engine, migrate, open_db
-from shared.rules import Rules
+from shared.persistence.db import make_engine, migrate, open_db
+from shared.rulesets.provider import Rules
 from tests.unit.review.support import AGENCIES, Env
 
 

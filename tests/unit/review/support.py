@@ -16,14 +16,14 @@ from contracts.records import CONTRACT as RECORDS, DECISION, PARTY
 from contracts.review import CONTRACT
 from services.review import domain, models, queries, usecases
 from services.review.domain import Reviewer
-from shared.actor import Actor
-from shared.contracts import envelope, load
-from shared.db import Db
-from shared.keys import SigningKey, key_id
-from shared.outbox import OutboxWriter
-from shared.rules import Rules
-from shared.rulesets import RuleSet
-from shared.signed_events import sign
+from shared.trust.actor import Actor
+from shared.contracts.registry import envelope, load
+from shared.persistence.db import Db
+from shared.trust.keys import SigningKey, key_id
+from shared.messaging.outbox import OutboxWriter
+from shared.rulesets.provider import Rules
+from shared.rulesets.repository import RuleSet
+from shared.trust.signatures import sign
 from tests import agencies
 from tests.agencies import AGENCIES
 

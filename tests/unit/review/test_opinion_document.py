@@ -11,7 +11,7 @@ import yaml
 from contracts.review import DOCUMENT
 from services.renderer.fields import validate
 from services.review import domain
-from shared.rulesets import RuleSetRepository
+from shared.rulesets.repository import RuleSetRepository
 from tests.unit.review.support import ANZE, LINGCHUAN, QINYUAN
 
 ROOT = Path(__file__).resolve().parents[3]
