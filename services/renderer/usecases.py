@@ -13,8 +13,8 @@ from services.renderer import fields
 from services.renderer.models import refusals, renders
 from services.renderer.pdf import PDF_TYPE, PdfUnavailable
 from services.renderer.rendering import DOCX_TYPE, Stamp, data_sha256
-from shared.actor import Actor
-from shared.service import refusal_reason
+from shared.trust.actor import Actor
+from shared.service.entrypoint import refusal_reason
 
 
 def _output(fmt: str, media_type: str, blob: bytes) -> dict:

@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from services.review.domain import Stop, review_deadline
-from shared.calendar import Calendar
-from shared.catalogue import DecisionProposal, classify
+from shared.calendar.legal import Calendar
+from shared.law.major import DecisionProposal, classify
 from shared.cli.calendar import _date, _pause
 from shared.errors import SanxiangError
-from shared.rulesets import RuleSetRepository
+from shared.rulesets.repository import RuleSetRepository
 
 
 def register(subparsers) -> None:

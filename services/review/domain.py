@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from shared.calendar import Calendar, Deadline, clock_pause
+from shared.calendar.legal import Calendar, Deadline, clock_pause
 from shared.errors import DomainRuleViolated, ValidationFailed
-from shared.rulesets import RuleSet
+from shared.rulesets.repository import RuleSet
 
 # states of a review
 AWAITING_MATERIALS = "awaiting_materials"   # requested; materials missing (returned)

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.review import domain, store
-from shared.actor import Actor
-from shared.clock import local_date
+from shared.trust.actor import Actor
+from shared.calendar.clock import local_date
 from shared.errors import DomainRuleViolated, ValidationFailed
-from shared.rules import Rules
+from shared.rulesets.provider import Rules
 
 
 def record_finding(p, *, actor: Actor, db, outbox, rules: Rules, now: datetime) -> dict:

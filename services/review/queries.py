@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from services.review import domain, store
 from services.review.models import reviews, staff
-from shared import timers
-from shared.actor import Actor
-from shared.catalogue import DecisionProposal, classify as catalogue_classify
-from shared.clock import local_date
+from shared.persistence import timers
+from shared.trust.actor import Actor
+from shared.law.major import DecisionProposal, classify as catalogue_classify
+from shared.calendar.clock import local_date
 from shared.errors import DomainRuleViolated, NotFound
-from shared.rules import Rules
-from shared.service import refusal_reason
+from shared.rulesets.provider import Rules
+from shared.service.entrypoint import refusal_reason
 
 READERS = ("officer", "head", "legal_unit", "reviewer", "supervisor")
 
@@ -130,7 +130,7 @@ def check_clocks(*, db, outbox, rules: Rules, now: datetime, remind_workdays: in
     stop gets its own). A review without a deadline (clock not started, or stopped) is
     passed by: its column holds JSON null, which SQL's IS NOT NULL does not exclude.
 
-    Once per review and due date across instances (shared.timers): the scan is a read, and
+    Once per review and due date across instances (shared.persistence.timers): the scan is a read, and
     each review owed an event gets its own short transaction that claims it, reads it again
     locked and sends only what its stored reminded_for / overdue_for says is still owed."""
     today = local_date(now)

@@ -8,9 +8,9 @@ from sqlalchemy import insert, select, update
 
 from services.review import domain
 from services.review.models import review_log, reviews, staff
-from shared.actor import Actor
+from shared.trust.actor import Actor
 from shared.errors import DomainRuleViolated, NotFound
-from shared.rules import Rules
+from shared.rulesets.provider import Rules
 
 _DATES = ("received_on", "complete_on", "clock_start", "reminded_for", "overdue_for")
 # the board acts through the clock, not through a person

@@ -12,12 +12,12 @@ from sqlalchemy import insert, select
 from contracts.records import CONTRACT as RECORDS
 from services.review import domain, store
 from services.review.models import inbox, reviews, staff
-from shared import consumer
-from shared.actor import Actor
-from shared.catalogue import DecisionProposal, classify
-from shared.clock import local_date
+from shared.messaging import consumer
+from shared.trust.actor import Actor
+from shared.law.major import DecisionProposal, classify
+from shared.calendar.clock import local_date
 from shared.errors import Conflict, DomainRuleViolated, ValidationFailed
-from shared.rules import Rules
+from shared.rulesets.provider import Rules
 
 HANDLING_UNIT = ("officer", "head")
 BOARD = ("legal_unit", "head")

@@ -1,12 +1,12 @@
 """`sanxiang keys init`: create a deployment's missing keys (never overwriting one) in the
-layout shared.keys describes — each service's event-signing key, the record keeper's checkpoint
+layout shared.trust.keys describes — each service's event-signing key, the record keeper's checkpoint
 key, the token issuer's key, and every public half under public/ for all services to verify."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from shared.keys import init_deployment
+from shared.trust.keys import init_deployment
 
 # the service that signs chain checkpoints
 CHECKPOINT_SIGNERS = ("records",)

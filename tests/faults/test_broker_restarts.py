@@ -20,7 +20,6 @@ from sqlalchemy.engine import make_url
 
 from services.records.service import RecordsService
 from shared import demo_case
-
 AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
 
 

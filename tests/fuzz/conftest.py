@@ -20,7 +20,7 @@ from services.records.service import RecordsService
 from services.renderer.service import RendererService
 from services.review.service import ReviewService
 from shared import demo_case
-from shared.contracts import ROLES
+from shared.contracts.registry import ROLES
 from tests.fuzz.harness import Judge, RawRpc, RowCounter, encode
 
 AGENCY = demo_case.AGENCY

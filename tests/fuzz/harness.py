@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from kombu import Connection, Consumer, Exchange, Queue
 from sqlalchemy import create_engine, inspect, text
 
-from shared.contract_messages import error_classes
+from shared.contracts.messages import error_classes
 
 # what a refusal may write: the access log (records), refusal rows (review, renderer)
 REFUSAL_LOGS = {"records": {"access_log": None},

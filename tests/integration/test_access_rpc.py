@@ -30,8 +30,8 @@ from contracts.review import CONTRACT as REVIEW_CONTRACT
 from services.records.service import RecordsService
 from services.review.service import ReviewService
 from shared import demo_case
-from shared.actor import TokenIssuer
-from shared.keys import KeyStore, SigningKey, key_id
+from shared.trust.actor import TokenIssuer
+from shared.trust.keys import KeyStore, SigningKey, key_id
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "tokens" / "mint-token.mjs"

@@ -17,7 +17,7 @@ from nameko.testing.services import entrypoint_hook
 from services.records.service import RecordsService
 from services.renderer.service import RendererService
 from services.review.service import ReviewService
-from shared.clock import frozen
+from shared.calendar.clock import frozen
 from tests.unit.test_calendar_notice import FIXTURE_2027
 
 AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}

@@ -42,7 +42,7 @@ def renderer(container_factory, rabbit_config, tmp_path, unoserver, request, key
     signer = token_issuer
 
     def proxy(role="officer", agency="lingchuan-emergency"):
-        # a party token is bound to its party and its case (shared.actor)
+        # a party token is bound to its party and its case (shared.trust.actor)
         bound = ({"party_id": "party-1", "case_id": "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"}
                  if role == "party" else {})
         token = signer.issue(actor_id=f"{role}-1", role=role, agency=agency, **bound)

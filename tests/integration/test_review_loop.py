@@ -19,11 +19,11 @@ from sqlalchemy import create_engine, text
 from services.records.service import RecordsService
 from services.review.service import ReviewService
 from shared import demo_case
-from shared.contracts import envelope
+from shared.contracts.registry import envelope
 from shared.errors import (BoardOpinionStands, DomainRuleViolated, ServiceNotDeployed,
                            ValidationFailed)
-from shared.keys import KeyStore
-from shared.signed_events import sign
+from shared.trust.keys import KeyStore
+from shared.trust.signatures import sign
 from tests.events import dead_letters, proposed
 
 AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}

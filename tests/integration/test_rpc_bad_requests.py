@@ -18,7 +18,7 @@ from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.records.service import RecordsService
-from shared.consumer import DEAD_LETTER_EXCHANGE
+from shared.messaging.consumer import DEAD_LETTER_EXCHANGE
 
 AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
 OK_BODY = json.dumps({"args": [], "kwargs": {}}).encode()

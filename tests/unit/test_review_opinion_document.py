@@ -10,7 +10,7 @@ import yaml
 from contracts.review import DOCUMENT
 from services.renderer.fields import validate
 from services.review import domain
-from shared.rulesets import RuleSetRepository
+from shared.rulesets.repository import RuleSetRepository
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = yaml.safe_load((ROOT / "templates/legal_review_opinion/1/manifest.yaml")

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from services.records.models import cases, entries
 from shared import demo_case
-from shared.clock import local_date
+from shared.calendar.clock import local_date
 from shared.errors import DomainRuleViolated, Forbidden, ValidationFailed
 from tests.unit.records.conftest import AGENCIES, actor
 from tests.unit.records.test_coverage_findings import (  # noqa: F401  (env is a fixture)

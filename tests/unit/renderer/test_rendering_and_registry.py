@@ -13,7 +13,7 @@ from services.renderer.fields import validate
 from services.renderer.library import scan
 from services.renderer.registry import Registry
 from services.renderer.rendering import Stamp, core_properties, data_sha256, render_docx
-from shared.db import make_engine, migrate, open_db
+from shared.persistence.db import make_engine, migrate, open_db
 from shared.errors import NotFound
 from tests.unit.renderer.fixtures import FIELDS, SAMPLE, template_docx, write_template
 

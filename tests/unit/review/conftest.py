@@ -13,12 +13,12 @@ from sqlalchemy import select
 from contracts.records import DECISION, PARTY
 from contracts.review import CONTRACT
 from services.review import models
-from shared.actor import Actor
-from shared.contracts import load
-from shared.db import make_engine, migrate, open_db
-from shared.keys import SigningKey, key_id
-from shared.outbox import OutboxWriter
-from shared.rules import Rules
+from shared.trust.actor import Actor
+from shared.contracts.registry import load
+from shared.persistence.db import make_engine, migrate, open_db
+from shared.trust.keys import SigningKey, key_id
+from shared.messaging.outbox import OutboxWriter
+from shared.rulesets.provider import Rules
 
 AGENCIES = {
     "lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"},

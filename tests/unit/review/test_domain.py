@@ -10,7 +10,7 @@ import pytest
 from services.review import domain
 from services.review.domain import Reviewer, Stop
 from shared.errors import DomainRuleViolated, ValidationFailed
-from shared.rules import Rules
+from shared.rulesets.provider import Rules
 from tests.unit.review.conftest import AGENCIES
 
 RULES = Rules.from_config({"AGENCIES": AGENCIES})

@@ -10,8 +10,8 @@ import pytest
 
 from contracts.records import CONTRACT as RECORDS
 from services.review import domain, opinions, queries, usecases
-from shared.contracts import envelope
-from shared.signed_events import sign
+from shared.contracts.registry import envelope
+from shared.trust.signatures import sign
 from shared.errors import Conflict, DomainRuleViolated, Forbidden, ValidationFailed
 from tests.unit.review.conftest import ALWAYS, actor, event_key, material, request_payload
 
@@ -605,7 +605,7 @@ def test_check_manual_review_answers_as_its_contract_example_shows(env):
     """records.enter_legal_review asks this: the contract's example is what the board says
     for a qualified reviewer named by id and a name nobody in the register bears."""
     from contracts.review import CONTRACT
-    from shared.contracts import dump
+    from shared.contracts.registry import dump
     spec = CONTRACT.rpc("check_manual_review")
     lingchuan = actor("legal_unit", agency="lingchuan-emergency", id="legal-1")
     env.call(usecases.register_staff, "register_staff",
