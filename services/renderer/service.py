@@ -6,7 +6,7 @@ from __future__ import annotations
 from nameko.timer import timer
 
 from contracts.renderer import CONTRACT
-from services.renderer import usecases
+from services.renderer import queries, store, usecases
 from services.renderer.dependencies import PdfConverter, RenderPool, TemplateRegistry
 from services.renderer.models import outbox as outbox_table
 from shared.trust.actor import ActorProvider
@@ -40,7 +40,7 @@ class RendererService:
                       refused=self._refused, registry=self.registry, **deps)
 
     def _refused(self, actor, method, request, exc):
-        usecases.record_refusal(self.db, actor, method, request, exc, now())
+        store.record_refusal(self.db, actor, method, request, exc, now())
 
     @rpc
     def health(self):
@@ -56,11 +56,11 @@ class RendererService:
 
     @rpc
     def list_templates(self, **payload):
-        return self._run("list_templates", payload, usecases.list_templates)
+        return self._run("list_templates", payload, queries.list_templates)
 
     @rpc
     def get_template(self, **payload):
-        return self._run("get_template", payload, usecases.get_template)
+        return self._run("get_template", payload, queries.get_template)
 
     @timer(interval=5)
     def watch_templates(self):

@@ -23,7 +23,7 @@ from services.review.service import ReviewService
 from shared.calendar.clock import frozen
 from shared.persistence.db import make_engine, open_db
 from shared.rulesets.provider import Rules
-from tests.unit.review.conftest import AGENCIES, ALWAYS, Env, actor, material, request_payload
+from tests.unit.review.support import AGENCIES, ALWAYS, Env, actor, material, request_payload
 
 OFFICER = actor("officer", id="officer-1")
 

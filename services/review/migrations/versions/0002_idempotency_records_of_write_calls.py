@@ -13,9 +13,9 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     idempotency.create_schema(op)
 
 
-def downgrade():
+def downgrade() -> None:
     idempotency.drop_schema(op)

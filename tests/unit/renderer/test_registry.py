@@ -1,53 +1,19 @@
-"""Rendering on bytes (determinism, autoescape, stamp, StrictUndefined) and the registry on a
-real SQLite database: folders registered, an edited file registered as the next version with
-the old one kept byte for byte, unknown ids and versions named."""
-import io
-import time
+"""The template registry on a real SQLite database: folders registered, an edited file
+registered as the next version with the old one kept byte for byte, unknown ids and versions
+named, broken folders skipped; the version rule itself without a database."""
+import dataclasses
 
-import jinja2
 import pytest
-from docx import Document
 
-from services.renderer.domain import version_for
-from services.renderer.fields import validate
+from services.renderer.domain import TemplateVersion, latest_versions, version_for
 from services.renderer.library import scan
 from services.renderer.registry import Registry
-from services.renderer.rendering import Stamp, core_properties, data_sha256, render_docx
 from shared.persistence.db import make_engine, migrate, open_db
 from shared.errors import NotFound
-from tests.unit.renderer.fixtures import FIELDS, SAMPLE, template_docx, write_template
-
-STAMP = Stamp("fixture_penalty", 1, "a" * 64, data_sha256(SAMPLE), "行政处罚决定书")
-
-
-def test_same_template_and_data_give_the_same_bytes_with_the_stamp_inside():
-    template = template_docx()
-    data = validate(FIELDS, SAMPLE)
-    first = render_docx(template, data, STAMP)
-    time.sleep(2.1)  # zip entry times have a 2-second resolution: a wall-clock stamp would show
-    second = render_docx(template, data, STAMP)
-    assert first == second
-    props = core_properties(first)
-    assert props["identifier"] == "sanxiang:fixture_penalty@1" and props["version"] == "1"
-    assert props["keywords"] == ("template=fixture_penalty; version=1; template_sha256=" + "a" * 64
-                                 + "; data_sha256=" + STAMP.data_sha256)
-    assert props["created"].year == 2000  # never the wall clock
-    texts = [p.text for p in Document(io.BytesIO(first)).paragraphs]
-    assert "当事人：陵川县某某煤业有限公司 A & B <C>" in texts
-
-
-def test_a_variable_the_data_lacks_fails_loudly():
-    template = template_docx("{{ party.address }}")
-    with pytest.raises(jinja2.UndefinedError):
-        render_docx(template, validate(FIELDS, SAMPLE), STAMP)
-
-
-def test_data_hash_ignores_key_order():
-    assert data_sha256({"a": 1, "b": "乙"}) == data_sha256({"b": "乙", "a": 1})
+from tests.unit.renderer.fixtures import template_docx, write_template
 
 
 def found(version, sha, source=None):
-    from services.renderer.domain import TemplateVersion
     return TemplateVersion("t", version, "题", sha, "m", {}, b"", source or f"t/{version}")
 
 
@@ -106,3 +72,8 @@ def test_a_broken_folder_is_skipped_and_reported(registry):
         "broken/1/manifest.yaml: version 2 does not match the folder 1",
         "broken/1/manifest.yaml: fields: must be a non-empty mapping of field name to spec"]
     assert [f.template_id for f in scan(root)] == ["broken", "fixture_penalty"]
+
+
+def test_the_latest_version_of_each_template():
+    versions = [found(1, "a"), found(2, "b"), dataclasses.replace(found(1, "c"), template_id="u")]
+    assert [(t.template_id, t.version) for t in latest_versions(versions)] == [("t", 2), ("u", 1)]

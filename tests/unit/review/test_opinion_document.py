@@ -1,5 +1,6 @@
-"""The review board's 意见书 data fits the renderer's legal_review_opinion template: the
-data an opinion carries validates against that template's field schema and renders."""
+"""The review board's 意见书: its data fits the renderer's legal_review_opinion template (the
+data an opinion carries validates against that template's field schema and renders), and
+its copies go where the rule set says."""
 from __future__ import annotations
 
 from datetime import date
@@ -11,8 +12,9 @@ from contracts.review import DOCUMENT
 from services.renderer.fields import validate
 from services.review import domain
 from shared.rulesets.repository import RuleSetRepository
+from tests.unit.review.support import ANZE, LINGCHUAN, QINYUAN
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MANIFEST = yaml.safe_load((ROOT / "templates/legal_review_opinion/1/manifest.yaml")
                           .read_text(encoding="utf-8"))
 
@@ -61,3 +63,15 @@ def test_document_details_given_with_the_opinion_replace_the_defaults():
 
 def test_the_contract_example_is_valid_template_data():
     validate(MANIFEST["fields"], DOCUMENT["data"])
+
+
+def test_copies_go_to_the_case_file_and_the_review_archive():
+    assert domain.copies(QINYUAN) == [
+        {"copy": 1, "destination": "case_file", "label": "存入执法案卷",
+         "online_replaces_paper": False},
+        {"copy": 2, "destination": "review_archive", "label": "法制审核机构留存归档",
+         "online_replaces_paper": False}]
+    # 002: where review runs online, the online record replaces the paper
+    assert [c["online_replaces_paper"] for c in domain.copies(ANZE)] == [True, True]
+    assert [c["destination"] for c in domain.copies(LINGCHUAN)] == ["case_file",
+                                                                    "review_archive"]
