@@ -14,7 +14,6 @@ from contracts.records import CONTRACT
 from contracts.review import CONTRACT as REVIEW
 from services.records import decisions, models, queries, usecases
 from services.records.chain import CheckpointKeys
-from shared import demo_case
 from shared.actor import Actor
 from shared.contracts import envelope, load
 from shared.db import make_engine, migrate, open_db
@@ -23,6 +22,7 @@ from shared.outbox import OutboxWriter
 from shared.rules import Rules
 from shared.service import handle
 from shared.signed_events import sign
+from tests.builders import demo_plan, remember
 
 AGENCIES = {
     "lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"},
@@ -167,12 +167,12 @@ def demo_until(env, until: str) -> str:
     """The demo case up to (not including) the first step calling `until`, the steps the
     demo expects refused left out; its case id."""
     ctx: dict = {"decision_no": "陵应急罚〔2025〕31号"}
-    for step in demo_case.steps("陵应急立〔2025〕31号", with_review=False):
+    for step in demo_plan("陵应急立〔2025〕31号", with_review=False):
         if step.method == until:
             break
         if not step.expect_error:
-            demo_case.remember(ctx, step, call(env, step.method, step.payload(ctx),
-                                               actor(step.role)))
+            remember(ctx, step, call(env, step.method, step.payload(ctx),
+                                     actor(step.role)))
     return ctx["case_id"]
 
 

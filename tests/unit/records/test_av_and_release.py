@@ -4,7 +4,6 @@ the archive_due.v1 example as the service emits it; the 股室 label of stored A
 Every test runs on SQLite and on PostgreSQL (the `db_url` fixture of tests/conftest.py)."""
 from __future__ import annotations
 
-import copy
 from datetime import datetime
 
 import pytest
@@ -13,10 +12,10 @@ from sqlalchemy import select
 from contracts.records import CONTRACT
 from services.records import domain, findings
 from services.records.models import access_log, cases
-from shared import demo_case
 from shared import rules as rulebook
 from shared.clock import local_date
 from shared.errors import ValidationFailed
+from tests.builders import open_case_request
 from tests.unit.records.conftest import actor, call
 
 LC, QY, ZC, AZ = "lingchuan-emergency", "qinyuan-energy", "zhoucun-district", "anze-county"
@@ -35,7 +34,7 @@ def t(day: str, hm: str = "10:00") -> str:
 
 
 def open_case(env, agency, case_no, stage="investigation") -> str:
-    payload = copy.deepcopy(demo_case.steps(case_no)[0].payload({}))
+    payload = open_case_request(case_no)
     payload.update(agency=agency, occurred_at=t("09", "08:00"))
     case_id = call(env, "open_case", payload, actor(agency=agency))["id"]
     for to in ("investigation", "decision", "service_execution"):

@@ -4,15 +4,14 @@ requires 集体讨论 (行政处罚法 第五十七条第二款) under 陵川 an
 agency, and the storage labels of each AV object in the archive manifest (001 附件2 第七条)."""
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
 from sqlalchemy import func, select, update
 
 from services.records import chain, models, queries, usecases
-from shared import demo_case
 from shared.errors import DomainRuleViolated, Forbidden, NotFound, ValidationFailed
+from tests.builders import PARTY, SHA, demo_decision, demo_step, open_case_request
 from tests.unit.records.conftest import access_log_rows, actor, as_service, call, outbox_states
 from tests.unit.records.test_gate_and_access import case_at_decision, enter_approval, issue
 
@@ -89,7 +88,7 @@ def test_zhoucun_discussion_of_one_proposal_does_not_count_for_the_other(env):
     ctx = case_at_decision(env, ZHOUCUN, "周村立〔2025〕22号")
     second = call(env, "propose_decision", {
         "case_id": ctx["case_id"], "occurred_at": "2025-10-21T09:00:00+08:00",
-        "decision": dict(demo_case.DECISION, hearing_held=True, fine_amount="80000")},
+        "decision": demo_decision(hearing_held=True, fine_amount="80000")},
         actor("officer", agency=ZHOUCUN))
     other = dict(ctx, proposal_seq=second["seq"])
     enter_approval(env, ctx, ZHOUCUN)
@@ -185,7 +184,7 @@ def refusals(env):
 def test_replay_narrowed_to_one_agency(env):
     for agency, case_no in ((LINGCHUAN, "陵应急立〔2025〕91号"), ("qinyuan-energy", "沁能立〔2025〕91号"),
                             (ZHOUCUN, "周村立〔2025〕91号")):
-        opening = dict(demo_case.steps(case_no)[0].payload({}), agency=agency)
+        opening = open_case_request(case_no, agency=agency)
         call(env, "open_case", opening, actor("officer", agency=agency))
     with env.db.transaction() as s:  # no queue was bound for any of them
         s.execute(update(models.outbox).values(state="unrouted"))
@@ -227,9 +226,9 @@ def test_replay_with_a_malformed_agency_is_refused(env, agency, rule):
 # ---- 4. the AV objects of the archive manifest carry their labels -------------------------
 
 def test_archive_manifest_carries_each_av_objects_labels(env):
-    opening = copy.deepcopy(demo_case.steps("陵应急立〔2025〕41号")[0].payload({}))
+    opening = open_case_request("陵应急立〔2025〕41号")
     ctx = {"case_id": call(env, "open_case", opening, actor("officer"))["id"]}
-    av = next(s for s in demo_case.steps("陵应急立〔2025〕41号") if s.method == "record_av")
+    av = demo_step("onsite_video", "陵应急立〔2025〕41号")
     labelled = dict(av.payload(ctx), unit="执法监察股")
     unlabelled = dict(av.payload(ctx), device_no="ZFJLY-0032", place="陵川县礼义镇宏泰煤矿调度室",
                       media=dict(labelled["media"], object_ref="vault://av/2025/b.mp4"))
@@ -241,21 +240,21 @@ def test_archive_manifest_carries_each_av_objects_labels(env):
     assert event["schema_version"] == "1.1"
     assert event["data"]["av_objects"] == [
         {"seq": first["seq"], "object_ref": labelled["media"]["object_ref"],
-         "sha256": demo_case.SHA, "party": demo_case.PARTY["name"], "handler": "李明",
+         "sha256": SHA, "party": PARTY["name"], "handler": "李明",
          "unit": "执法监察股", "device_no": "ZFJLY-0031",
          "started_at": "2025-10-09T14:00:00+08:00", "ended_at": "2025-10-09T15:10:00+08:00",
          "place": "陵川县礼义镇宏泰煤矿井口"},
         {"seq": second["seq"], "object_ref": "vault://av/2025/b.mp4",
-         "sha256": demo_case.SHA, "party": demo_case.PARTY["name"], "handler": "李明",
+         "sha256": SHA, "party": PARTY["name"], "handler": "李明",
          "device_no": "ZFJLY-0032", "started_at": "2025-10-09T14:00:00+08:00",
          "ended_at": "2025-10-09T15:10:00+08:00", "place": "陵川县礼义镇宏泰煤矿调度室"}]
 
 
 def test_archive_manifest_copies_only_the_labels_an_av_record_has(env):
     """An AV record registered without a unit (null) gives no unit label, not a null one."""
-    opening = copy.deepcopy(demo_case.steps("陵应急立〔2025〕42号")[0].payload({}))
+    opening = open_case_request("陵应急立〔2025〕42号")
     ctx = {"case_id": call(env, "open_case", opening, actor("officer"))["id"]}
-    av = next(s for s in demo_case.steps("陵应急立〔2025〕42号") if s.method == "record_av")
+    av = demo_step("onsite_video", "陵应急立〔2025〕42号")
     done = call(env, "record_av", av.payload(ctx), actor("officer"))
     with env.db.read() as s:
         case = chain.load_case(s, ctx["case_id"])

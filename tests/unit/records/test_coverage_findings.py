@@ -4,7 +4,6 @@ and record_altered — each beside the compliant variant of the same case, which
 Every test runs on SQLite and on PostgreSQL (the `db_url` fixture of tests/conftest.py)."""
 from __future__ import annotations
 
-import copy
 from datetime import datetime, time, timezone
 
 import pytest
@@ -13,10 +12,10 @@ from sqlalchemy import select, text
 from contracts.records import CONTRACT
 from services.records import findings, queries
 from services.records.models import access_log, cases
-from shared import demo_case
 from shared.clock import CST, iso, local_date
 from shared.errors import Forbidden, ValidationFailed
 from shared.service import handle
+from tests.builders import OFFICERS, demo_decision, open_case_request
 from tests.unit.records.conftest import actor, call
 
 LC, QY, ZC = "lingchuan-emergency", "qinyuan-energy", "zhoucun-district"
@@ -35,7 +34,7 @@ def t(day: str, hm: str = "10:00") -> str:
 
 
 def open_case(env, agency, case_no, opened=t("2025-09-01"), **changes) -> dict:
-    payload = copy.deepcopy(demo_case.steps(case_no)[0].payload({}))
+    payload = open_case_request(case_no)
     payload.update(agency=agency, occurred_at=opened, **changes)
     return call(env, "open_case", payload, actor(agency=agency))
 
@@ -61,7 +60,7 @@ def finding(case, code, article, message, *, seq=None, due=None, at=None) -> dic
             "seq": seq, "message": message, "due": due, "at": at}
 
 
-CREDENTIALS = {"officers": demo_case.OFFICERS}
+CREDENTIALS = {"officers": OFFICERS}
 RIGHTS_NOTICE = {"rights": ["statement", "defence"], "notified_on": "2025-09-10",
                  "document_no": "告〔2025〕1号"}
 SERVICE = {"document": "行政处罚决定书", "method": "direct", "recipient": "赵建国",
@@ -179,9 +178,9 @@ def decided_case(env, agency, case_no, *, rights_notice=True, act_type="penalty"
     advance(env, case, "decision", t("2025-09-12"))
     proposal = call(env, "propose_decision", {
         "case_id": case["id"], "occurred_at": t("2025-09-12", "11:00"),
-        "decision": dict(demo_case.DECISION, act_type=act_type,
-                         fine_amount="1000" if act_type == "penalty" else None,
-                         conclusion="罚款人民币壹仟元整")}, actor(agency=agency))
+        "decision": demo_decision(act_type=act_type,
+                                  fine_amount="1000" if act_type == "penalty" else None,
+                                  conclusion="罚款人民币壹仟元整")}, actor(agency=agency))
     assert proposal["classification"]["major"] is False
     issued = call(env, "issue_decision", {
         "case_id": case["id"], "proposal_seq": proposal["seq"],
@@ -248,8 +247,8 @@ def test_a_correction_entry_is_not_an_alteration(env):
     case = investigated_case(env, LC, "陵应急立〔2025〕45号", rights_notice=False)
     fixed = call(env, "correct_entry", {
         "case_id": case["id"], "seq": 3, "reason": "执法证件号记载错误",
-        "content": {"officers": [dict(demo_case.OFFICERS[0], certificate_no="14052100099"),
-                                 demo_case.OFFICERS[1]]}}, actor(agency=LC))
+        "content": {"officers": [dict(OFFICERS[0], certificate_no="14052100099"),
+                                 OFFICERS[1]]}}, actor(agency=LC))
     entries = call(env, "get_entries", {"case_id": case["id"]}, actor("head", LC))
     assert [(e["seq"], e["kind"], e["corrects_seq"]) for e in entries[2:]] == [
         (3, "record", None), (fixed["seq"], "correction", 3)]

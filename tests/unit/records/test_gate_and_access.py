@@ -3,15 +3,14 @@ is entered by RPC, a party's reads limited to the one case its token is bound to
 第三十四条), and the replay of unrouted events limited to the replaying actor's agency."""
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
 from sqlalchemy import select, update
 
 from services.records import chain, models, queries, usecases
-from shared import demo_case
 from shared.errors import DomainRuleViolated, Forbidden, NotFound, SanxiangError
+from tests.builders import demo_decision, open_case_request
 from tests.unit.records.conftest import access_log_rows, actor, as_service, call, outbox_states
 from tests.unit.records.test_usecases import run_demo
 
@@ -27,7 +26,7 @@ def case_at_decision(env, agency: str, case_no: str) -> dict:
     """A case of `agency` in stage decision with a major proposal (heard: 004 第五十一条
     第二款（四）; 陵川's 60,000 CNY on a company: 001 附件3 第二条)."""
     who = lambda role: actor(role, agency=agency)  # noqa: E731
-    opening = copy.deepcopy(demo_case.steps(case_no, with_review=False)[0].payload({}))
+    opening = open_case_request(case_no)
     opening["agency"] = agency
     ctx = {"case_id": call(env, "open_case", opening, who("officer"))["id"]}
     for stage, at in (("investigation", "2025-10-10T08:30:00+08:00"),
@@ -36,7 +35,7 @@ def case_at_decision(env, agency: str, case_no: str) -> dict:
                                     "occurred_at": at, "reason": None}, who("officer"))
     proposed = call(env, "propose_decision", {
         "case_id": ctx["case_id"], "occurred_at": "2025-10-20T09:00:00+08:00",
-        "decision": dict(demo_case.DECISION, hearing_held=True)}, who("officer"))
+        "decision": demo_decision(hearing_held=True)}, who("officer"))
     assert proposed["classification"]["major"] is True
     ctx["proposal_seq"] = proposed["seq"]
     return ctx
@@ -136,7 +135,7 @@ def refused_read(env, method, case_id, who) -> dict:
 
 def test_a_party_token_reads_only_the_case_it_is_bound_to(env):
     ctx = run_demo(env, until="enter_legal_review")  # 陵川; its party is "party-1"
-    other = dict(demo_case.steps("陵应急立〔2025〕88号")[0].payload({}))
+    other = open_case_request("陵应急立〔2025〕88号")
     other_id = call(env, "open_case", other, actor())["id"]  # party-1 again: ids are labels
     own = actor("party", id="citizen-9", party_id="party-1", case_id=ctx["case_id"])
     view = read_as_service(env, "get_case", {"case_id": ctx["case_id"]}, own)
@@ -183,7 +182,7 @@ def test_a_legal_unit_replays_only_its_own_agencys_events(env_on):
     env = env_on
     for agency, case_no in (("lingchuan-emergency", "陵应急立〔2025〕90号"),
                             ("qinyuan-energy", "沁能立〔2025〕90号")):
-        opening = dict(demo_case.steps(case_no)[0].payload({}), agency=agency)
+        opening = open_case_request(case_no, agency=agency)
         call(env, "open_case", opening, actor("officer", agency=agency))
     with env.db.transaction() as s:  # no queue was bound for any of them
         s.execute(update(models.outbox).values(state="unrouted"))

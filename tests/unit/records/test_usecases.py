@@ -2,21 +2,20 @@
 each rule the issue names — refusals, deadlines, findings, corrections, masking, tampering."""
 from __future__ import annotations
 
-import copy
 from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import text
 
 from services.records import findings, queries, usecases
-from shared import demo_case
 from shared.errors import (DomainRuleViolated, Forbidden, NotFound, SanxiangError,
                            ValidationFailed)
+from tests.builders import demo_plan, demo_step, filing_approval, open_case_request, remember
 from tests.unit.records.conftest import actor, call
 
 def run_demo(env, until=None):
     ctx = {"decision_no": "陵应急罚〔2025〕31号"}
-    for step in demo_case.steps("陵应急立〔2025〕31号", with_review=False):
+    for step in demo_plan("陵应急立〔2025〕31号", with_review=False):
         if until and step.method == until:
             return ctx
         who = actor(step.role)
@@ -25,7 +24,7 @@ def run_demo(env, until=None):
                 call(env, step.method, step.payload(ctx), who)
             assert err.value.code == step.expect_error
             continue
-        demo_case.remember(ctx, step, call(env, step.method, step.payload(ctx), who))
+        remember(ctx, step, call(env, step.method, step.payload(ctx), who))
     return ctx
 
 
@@ -59,7 +58,7 @@ def test_demo_case_runs_through_every_stage(env):
 
 
 def test_invalid_payload_names_field_and_rule_and_writes_nothing(env):
-    payload = copy.deepcopy(demo_case.steps("X-1")[0].payload({}))
+    payload = open_case_request("X-1")
     payload["parties"][0]["kind"] = "company"
     payload["surprise"] = 1
     with pytest.raises(ValidationFailed) as err:
@@ -107,10 +106,10 @@ def test_illegal_transition_and_archived_case_are_refused(env):
 def run_demo_all(env):
     env.now = datetime(2025, 12, 1, tzinfo=timezone.utc)
     ctx = {"decision_no": "陵应急罚〔2025〕32号"}
-    for step in demo_case.steps("陵应急立〔2025〕32号", with_review=False):
+    for step in demo_plan("陵应急立〔2025〕32号", with_review=False):
         if not step.expect_error:
-            demo_case.remember(ctx, step, call(env, step.method, step.payload(ctx),
-                                               actor(step.role)))
+            remember(ctx, step, call(env, step.method, step.payload(ctx),
+                                     actor(step.role)))
     return ctx
 
 
@@ -122,7 +121,7 @@ def test_other_agency_is_refused(env):
 
 def test_lingchuan_av_must_be_stored_the_same_working_day(env):
     ctx = run_demo(env, until="record_av")
-    step = demo_case.steps("x")[1]
+    step = demo_step("onsite_video")
     payload = step.payload(ctx)
     payload["stored_at"] = "2025-10-10T09:00:00+08:00"
     result = call(env, "record_av", payload, actor())
@@ -136,7 +135,7 @@ def test_mandatory_av_situation_without_av_is_a_finding(env):
     ctx = run_demo(env, until="record_av")
     call(env, "advance_stage", {"case_id": ctx["case_id"], "to_stage": "investigation",
                                 "occurred_at": "2025-10-10T08:00:00+08:00"}, actor())
-    step = [s for s in demo_case.steps("x") if s.method == "append_record"][1]
+    step = demo_step("onsite_inspection")
     res = call(env, "append_record", step.payload(ctx), actor())  # on-site inspection, no AV
     found = findings.for_case({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
                               rules=env.rules, now=env.now)
@@ -187,7 +186,7 @@ def test_entries_refuse_update_and_tampering_is_named(env):
 
 
 def _open(env, agency, case_no, **changes):
-    payload = copy.deepcopy(demo_case.steps(case_no)[0].payload({}))
+    payload = open_case_request(case_no)
     payload.update(agency=agency, **changes)
     return call(env, "open_case", payload, actor(agency=agency))
 
@@ -198,7 +197,7 @@ def test_emergency_start_is_due_for_approval_within_24_hours_in_qinyuan(env):
                  occurred_at="2025-10-09T22:00:00+08:00")
     assert case["emergency_due"]["due"] == "2025-10-10T14:00:00+00:00"
     assert case["emergency_due"]["unit"] == "hours"
-    approval = dict(demo_case.steps("x")[0].payload({})["filing_approval"],
+    approval = dict(filing_approval(),
                     approved_at="2025-10-11T09:00:00+08:00")
     call(env, "approve_emergency_start", {"case_id": case["id"], "filing_approval": approval},
          actor("head", agency="qinyuan-energy"))
