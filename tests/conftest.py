@@ -38,6 +38,9 @@ import requests
 
 from tests.databases import admin_sql, connect
 
+# the shared test helpers' own asserts report their values, as a test module's do
+pytest.register_assert_rewrite("tests.plans")
+
 DEFAULT_TEST_PG = "postgresql://sanxiang:sanxiang@127.0.0.1:5432/postgres"
 HOW_TO_START = (
     "Run ./scripts/bootstrap (it installs and starts PostgreSQL and RabbitMQ and "

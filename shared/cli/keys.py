@@ -1,6 +1,7 @@
 """`sanxiang keys init`: create a deployment's missing keys (never overwriting one) in the
-layout shared.keys describes — each service's event-signing key, the record keeper's checkpoint
-key, the token issuer's key, and every public half under public/ for all services to verify."""
+layout shared.keys describes — each service's event-signing key, a checkpoint key for each
+service whose class signs checkpoints (shared.cli.services), the token issuer's key, and every
+public half under public/ for all services to verify."""
 from __future__ import annotations
 
 import os
