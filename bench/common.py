@@ -21,7 +21,7 @@ import warnings
 from pathlib import Path
 from typing import Callable, Iterator
 
-# eventlet (imported with shared.actor → nameko) warns that it is in maintenance mode;
+# eventlet (imported with shared.trust.actor → nameko) warns that it is in maintenance mode;
 # nameko 2.14 stands on it, so the warning says nothing actionable here
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
@@ -181,8 +181,8 @@ def pg_database(prefix: str) -> Iterator[str]:
 
 
 def token_signer(keys_dir: str | Path):
-    from shared.actor import TokenIssuer
-    from shared.keys import KeyStore, init_deployment
+    from shared.trust.actor import TokenIssuer
+    from shared.trust.keys import KeyStore, init_deployment
     init_deployment(keys_dir, ["records", "review"], checkpoint_signers=["records"])
     return TokenIssuer(KeyStore(keys_dir).token_issuer_key())
 
@@ -193,7 +193,7 @@ def throwaway_key(service: str):
     """An event key for events nobody verifies (in-process runs): signed as the service's are."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from shared.keys import SigningKey, key_id
+    from shared.trust.keys import SigningKey, key_id
     key = Ed25519PrivateKey.generate()
     return SigningKey(key, key_id(key.public_key()), service)
 
@@ -271,7 +271,7 @@ def start_service(workdir: Path, *, amqp_uri: str, db_url: str, keys_dir: Path,
                   max_workers: int = 10) -> Proc:
     """The records service in its own process, as production runs it: `python -m nameko run`
     (which monkey-patches with eventlet, psycopg2 included)."""
-    from shared.keys import init_deployment
+    from shared.trust.keys import init_deployment
     # the deployment's keys, as `sanxiang keys init` makes them (none is overwritten)
     init_deployment(keys_dir, ["records", "review"], checkpoint_signers=["records"])
     config = write_config(workdir / "config.yml", amqp_uri=amqp_uri, db_url=db_url,

@@ -13,8 +13,8 @@ import sys
 import time
 from datetime import datetime, timezone
 
-import shared.outbox as outbox
-from shared.contracts import envelope
+import shared.messaging.outbox as outbox
+from shared.contracts.registry import envelope
 
 MODE = os.environ.get("SIGN_AB", "signed")
 spent = {"seconds": 0.0, "events": 0, "cpu0": time.process_time()}

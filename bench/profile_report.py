@@ -21,7 +21,7 @@ GROUPS = [
     # sampled without --native): load_case (lock), _write_pg (entry + head + outbox)
     ("SQL: SQLAlchemy statement building + execution, psycopg2, BEGIN/COMMIT, pre-ping",
      ["sqlalchemy/", "psycopg", "Db.transaction", "_write_pg (", "load_case (services"]),
-    ("contract load/dump (marshmallow)", ["load (shared/contracts.py", "dump (shared/contracts.py"]),
+    ("contract load/dump (marshmallow)", ["load (shared/contracts/registry.py", "dump (shared/contracts/registry.py"]),
     ("canonical JSON + sha256", ["canonical (services", "link_hash"]),
     ("actor token verify", ["TokenVerifier.verify"]),
     ("AMQP consume (drain, decode, ack)", ["drain_events", "QueueConsumer", "Message.ack",

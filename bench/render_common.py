@@ -48,7 +48,10 @@ def grown_sample(rows: int) -> tuple[dict, str]:
 
 def start_renderer(workdir: Path, amqp_uri: str, *, pdf: str = "off", processes: int = 2,
                    unoserver: tuple[str, int] | None = None) -> common.Proc:
+    from shared.trust.keys import init_deployment
     keys = workdir / "keys"
+    # the deployment's keys, as `sanxiang keys init` makes them (none is overwritten)
+    init_deployment(keys, ["renderer"])
     config = {"AMQP_URI": amqp_uri, "max_workers": 10,
               "DATABASE_URL": f"sqlite:///{workdir / 'renderer.sqlite3'}",
               "KEYS_DIR": str(keys), "AGENCIES": common.AGENCIES, "PDF": pdf,

@@ -35,7 +35,8 @@ def run(args):
     from services.renderer import fields
     from services.renderer.library import default_root
     from services.renderer.pdf import LocalUnoserver, PdfUnavailable
-    from services.renderer.rendering import Stamp, data_sha256, render_docx
+    from services.renderer.domain import Stamp, data_sha256
+    from services.renderer.rendering import render_docx
     import yaml
     docs = 5 if args.quick else args.docs
     data, field = grown_sample(args.rows)

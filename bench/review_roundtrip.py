@@ -45,7 +45,7 @@ def staff_payload() -> dict:
 
 
 def review_points() -> list[str]:
-    from shared.rules import Rules
+    from shared.rulesets.provider import Rules
     rules = Rules.from_config({"AGENCIES": common.AGENCIES})
     return [p["code"] for p in rules.agency(AGENCY).ruleset.section("review")["review_points"]]
 
@@ -86,13 +86,13 @@ def timed(label: str, run_one, reviews: int, warmup: int) -> dict:
 
 def in_process(db_url: str, keys: Path, args, points) -> dict:
     from contracts.review import CONTRACT
-    from services.review import models, opinions, usecases
-    from shared.actor import Actor
-    from shared.clock import now
-    from shared.contracts import dump, load
-    from shared.db import make_engine, migrate, open_db
-    from shared.outbox import OutboxWriter
-    from shared.rules import Rules
+    from services.review import models, usecases
+    from shared.trust.actor import Actor
+    from shared.calendar.clock import now
+    from shared.contracts.registry import dump, load
+    from shared.persistence.db import make_engine, migrate, open_db
+    from shared.messaging.outbox import OutboxWriter
+    from shared.rulesets.provider import Rules
 
     engine = make_engine(db_url)
     migrate(engine, "services.review:migrations")
@@ -103,7 +103,7 @@ def in_process(db_url: str, keys: Path, args, points) -> dict:
                 rules=Rules.from_config({"AGENCIES": common.AGENCIES}))
     fns = {"request_review": usecases.request_review, "register_staff": usecases.register_staff,
            "assign_reviewer": usecases.assign_reviewer,
-           "record_finding": opinions.record_finding, "issue_opinion": opinions.issue_opinion}
+           "record_finding": usecases.record_finding, "issue_opinion": usecases.issue_opinion}
     actors = {role: Actor(id=who, role=role, agency=AGENCY, name=who)
               for role, who in ROLES.items()}
 

@@ -41,11 +41,11 @@ def build_case(db, entries: int, batch: int = 1000) -> str:
     from contracts.records import CONTRACT
     from services.records import usecases
     from services.records.models import outbox as outbox_table
-    from shared.actor import Actor
-    from shared.clock import now
-    from shared.contracts import load
-    from shared.outbox import OutboxWriter
-    from shared.rules import Rules
+    from shared.trust.actor import Actor
+    from shared.calendar.clock import now
+    from shared.contracts.registry import load
+    from shared.messaging.outbox import OutboxWriter
+    from shared.rulesets.provider import Rules
 
     rules = Rules.from_config({"AGENCIES": common.AGENCIES})
     # the events are never consumed here: a throwaway key signs them as the service's would
@@ -82,11 +82,11 @@ def measure(db_url: str, keys_dir, args) -> dict:
 
     from services.records import domain, queries, usecases
     from services.records.models import entries
-    from shared.actor import Actor
-    from shared.clock import now
-    from shared.db import make_engine, migrate, open_db
+    from shared.trust.actor import Actor
+    from shared.calendar.clock import now
+    from shared.persistence.db import make_engine, migrate, open_db
     from services.records.chain import CheckpointKeys
-    from shared.keys import KeyStore, init_deployment
+    from shared.trust.keys import KeyStore, init_deployment
 
     engine = make_engine(db_url)
     migrate(engine, "services.records:migrations")

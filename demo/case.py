@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from shared.rulesets import RuleSetRepository
+from shared.rulesets.repository import RuleSetRepository
 
 AGENCY = "lingchuan-emergency"
 HANDLERS = ("officer-lc-017", "officer-lc-021")

@@ -99,9 +99,9 @@ def main(args) -> int:
     from nameko.exceptions import RemoteError
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from shared.actor import TokenIssuer
+    from shared.trust.actor import TokenIssuer
     from shared.errors import SanxiangError
-    from shared.keys import KeyStore
+    from shared.trust.keys import KeyStore
 
     uri = _config()["AMQP_URI"]
     if problem := _broker_ok(uri):

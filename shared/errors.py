@@ -31,7 +31,7 @@ class SanxiangError(Exception):
         if message_zh:
             self.message_zh = message_zh
         # Always an object, so callers can read details[...] without a null check (the
-        # reply keeps JSON types: shared.rpc.serialize_error).
+        # reply keeps JSON types: shared.messaging.rpc.serialize_error).
         self.details = details if details is not None else {}
         super().__init__(self.payload())
 
@@ -117,7 +117,7 @@ class Conflict(SanxiangError):
 @deserialize_to_instance
 class IdempotencyKeyReused(Conflict):
     """The caller's idempotency key was used before for another request of the same caller
-    and method (shared.idempotency): refused, nothing written."""
+    and method (shared.persistence.idempotency): refused, nothing written."""
     code = "idempotency_key_reused"
     message_zh = "幂等键已用于另一请求，请为新请求使用新的幂等键"
 

@@ -150,14 +150,14 @@ def rabbit_api(request):
     api.close()
 
 
-# The deployment's keys as `sanxiang keys init` makes them (shared.keys): every service's
+# The deployment's keys as `sanxiang keys init` makes them (shared.trust.keys): every service's
 # event key, the record keeper's checkpoint key and the token issuer's key.
 KEY_SIGNERS = ("records", "review", "renderer", "vault", "disclosure")
 
 
 @pytest.fixture
 def keys_dir(tmp_path) -> str:
-    from shared.keys import init_deployment
+    from shared.trust.keys import init_deployment
 
     root = tmp_path / "keys"
     init_deployment(root, KEY_SIGNERS, checkpoint_signers=["records"])
@@ -167,8 +167,8 @@ def keys_dir(tmp_path) -> str:
 @pytest.fixture
 def token_issuer(keys_dir):
     """Mints actor tokens the services of this test verify (TokenIssuer.issue)."""
-    from shared.actor import TokenIssuer
-    from shared.keys import KeyStore
+    from shared.trust.actor import TokenIssuer
+    from shared.trust.keys import KeyStore
 
     return TokenIssuer(KeyStore(keys_dir).token_issuer_key())
 

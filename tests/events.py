@@ -9,10 +9,10 @@ import time
 from amqp import Message
 from kombu import Connection, Exchange, Queue
 
-from shared.consumer import DEAD_LETTER_EXCHANGE
-from shared.contracts import envelope
-from shared.keys import KeyStore
-from shared.signed_events import sign
+from shared.messaging.consumer import DEAD_LETTER_EXCHANGE
+from shared.contracts.registry import envelope
+from shared.trust.keys import KeyStore
+from shared.trust.signatures import sign
 
 
 def proposed(keys_dir: str, case_id: str, agency: str = "lingchuan-emergency",

@@ -1,7 +1,7 @@
 """One-shot RabbitMQ setup for the compose deployment, through the management API (so it
 needs no Erlang cookie): `sanxiang broker setup` — the services' vhost with quorum as its
 default queue type, every exchange the services use, and one user per service with only the
-rights shared.broker derives for it (its own events exchange to write, the events it consumes
+rights shared.messaging.broker derives for it (its own events exchange to write, the events it consumes
 to read, its own queues).
 
 Why a vhost default rather than code: nameko declares its queues itself; with the vhost

@@ -2,7 +2,7 @@
 the content schemas of its text records, each with an example a non-Python caller can copy."""
 from contracts.records import content as c
 from contracts.records import messages as m
-from shared.contracts import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
+from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
 VERSION = "1.1.0"
 

@@ -3,7 +3,7 @@
 `record_type`; each is exported as a component schema `content.<record_type>`."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.contracts import StrictSchema
+from shared.contracts.registry import StrictSchema
 
 Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)  # noqa: E731
 Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=100), **kw)  # noqa: E731

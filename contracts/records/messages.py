@@ -3,18 +3,18 @@ RPC methods take keyword arguments only; each request schema describes those kwa
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from contracts.records.content import CONTENT, FilingApproval
-from shared.contracts import RULESET_REF, CalendarCoverage, Deadline, StrictSchema
-from shared.paging import cursor_field
+from shared.contracts.registry import RULESET_REF, CalendarCoverage, Deadline, StrictSchema
+from shared.persistence.paging import cursor_field
 
 ACT_TYPES = ["inspection", "penalty", "coercion", "licence", "confirmation", "registration",
              "levy", "requisition", "charge", "benefit", "adjudication"]
 STAGES = ["initiation", "investigation", "decision", "service_execution", "archive"]
 START_MODES = ["ex_officio", "emergency", "application", "complaint", "referral"]
-# the most one page of a listing holds (shared.paging): cases listed, cases examined for findings
+# the most one page of a listing holds (shared.persistence.paging): cases listed, cases examined for findings
 MAX_CASES_PAGE, MAX_FINDINGS_PAGE = 200, 50
 # list_cases v1 pages by offset: how deep it may reach (list_cases_v2's cursor has no limit)
 MAX_OFFSET = 10_000
-# what one case plausibly holds (beyond shared.bounds, which admits 1,000 items to any list)
+# what one case plausibly holds (beyond shared.contracts.bounds, which admits 1,000 items to any list)
 MAX_PARTIES, MAX_PERSONS, MAX_HANDLERS = 100, 200, 20
 CaseId = lambda **kw: fields.String(required=True, validate=validate.Length(min=1, max=36),  # noqa
                                     **kw)

@@ -1,7 +1,7 @@
 """Contract of the document renderer (renderer), major version 1: its RPC methods and its
 event, each with an example a non-Python caller can copy."""
 from contracts.renderer import messages as m
-from shared.contracts import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
+from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
 VERSION = "1.0.0"
 

@@ -2,7 +2,7 @@
 RPC methods take keyword arguments only; each request schema describes those kwargs."""
 from marshmallow import ValidationError, fields, validate, validates
 
-from shared.contracts import CalendarCoverage, StrictSchema
+from shared.contracts.registry import CalendarCoverage, StrictSchema
 
 FORMATS = ["docx", "pdf"]
 TemplateId = lambda **kw: fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$"),  # noqa

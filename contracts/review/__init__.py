@@ -2,7 +2,7 @@
 with an example a non-Python caller can copy."""
 from contracts.records import DECISION, FIRED, PARTY
 from contracts.review import messages as m
-from shared.contracts import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
+from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
 VERSION = "1.0.0"
 

@@ -3,7 +3,7 @@ RPC methods take keyword arguments only; each request schema describes those kwa
 from marshmallow import fields, validate
 
 from contracts.records.messages import Decision, Empty, Health, Party  # noqa: F401 (re-export)
-from shared.contracts import RULESET_REF, Deadline, StrictSchema
+from shared.contracts.registry import RULESET_REF, Deadline, StrictSchema
 
 STATES = ["awaiting_materials", "under_review", "paused", "opinion_issued", "contested",
           "awaiting_collective_discussion", "decided"]

@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session
 
 from services.records import domain, personal
 from services.records.models import cases, checkpoints, entries, outbox
-from shared.actor import Actor
-from shared.clock import iso
-from shared.db import driver_fetch
+from shared.trust.actor import Actor
+from shared.calendar.clock import iso
+from shared.persistence.db import driver_fetch
 from shared.errors import Conflict, NotFound
-from shared.keys import key_id, public_key_pem
-from shared.outbox import OUTBOX_COLUMNS
+from shared.trust.keys import key_id, public_key_pem
+from shared.messaging.outbox import OUTBOX_COLUMNS
 
 
 # Built once: constructing statements per call showed up in the append profile.
@@ -298,7 +298,7 @@ def walk_stored(session, case_id: str, note_seqs=(), *, after_seq: int = 0,
     if _on_postgresql(session):
         from psycopg2.extensions import BYTES, register_type
         if dbapi.driver_connection.autocommit:
-            # a write transaction begun by hand (shared.db): psycopg2 opens no named cursor
+            # a write transaction begun by hand (shared.persistence.db): psycopg2 opens no named cursor
             # there, and the lock held meanwhile makes one batch the right size anyway
             cur = dbapi.cursor()
             try:

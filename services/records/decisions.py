@@ -14,11 +14,11 @@ from contracts.review import CONTRACT as REVIEW
 from services.records import chain, gate
 from services.records.models import entries, inbox
 from services.records.usecases import appended, emit, entry_at, writable_case
-from shared import consumer
-from shared import rules as rulebook
-from shared.actor import Actor
-from shared.catalogue import DecisionProposal, classify
-from shared.contracts import dump
+from shared.messaging import consumer
+from shared.rulesets import provider as rulebook
+from shared.trust.actor import Actor
+from shared.law.major import DecisionProposal, classify
+from shared.contracts.registry import dump
 from shared.errors import Conflict, DomainRuleViolated, ValidationFailed
 
 

@@ -8,8 +8,8 @@ from nameko.rpc import RpcProxy
 
 from services.records.chain import CheckpointKeys
 from shared.errors import ConfigurationError, ServiceNotDeployed
-from shared.keys import KeyStore
-from shared.peers import PeerDirectory
+from shared.trust.keys import KeyStore
+from shared.messaging.peers import PeerDirectory
 
 
 class SigningKey(DependencyProvider):

@@ -13,8 +13,8 @@ from contracts.records.messages import MAX_FINDINGS_PAGE
 from services.records import chain, domain, gate
 from services.records.models import access_log, av_records, cases, entries
 from services.records.queries import cursor_moment, log_access
-from shared import paging
-from shared.clock import iso, local_date, utc
+from shared.persistence import paging
+from shared.calendar.clock import iso, local_date, utc
 from shared.errors import DomainRuleViolated
 
 

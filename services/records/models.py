@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, String,
                         Table, Text, UniqueConstraint, text)
 
-from shared.consumer import inbox_table
-from shared.idempotency import idempotency_table
-from shared.outbox import outbox_table
-from shared.schema import BigId, UtcDateTime, service_metadata
+from shared.messaging.consumer import inbox_table
+from shared.persistence.idempotency import idempotency_table
+from shared.messaging.outbox import outbox_table
+from shared.persistence.schema import BigId, UtcDateTime, service_metadata
 
 metadata = service_metadata()
 

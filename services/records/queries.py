@@ -10,13 +10,13 @@ from sqlalchemy import and_, insert, or_, select
 
 from services.records import chain, domain, personal
 from services.records.models import access_log, av_records, cases, entries, situations
-from shared import rules as rulebook
-from shared.actor import Actor, out_of_reach
-from shared.clock import iso, utc
-from shared.db import driver_fetch
-from shared import paging
+from shared.rulesets import provider as rulebook
+from shared.trust.actor import Actor, out_of_reach
+from shared.calendar.clock import iso, utc
+from shared.persistence.db import driver_fetch
+from shared.persistence import paging
 from shared.errors import NotFound, ValidationFailed
-from shared.service import refusal_reason
+from shared.service.entrypoint import refusal_reason
 
 STAFF = ("officer", "head", "legal_unit", "reviewer", "supervisor")
 
@@ -43,7 +43,7 @@ def authorize_read(actor: Actor, case: dict) -> bool:
     Party ids are labels chosen per case by whoever opens it (`party-1` in many cases), so a
     party token is bound to one case (claim `case`) and reads that case alone, as the party
     it names, in the agency that issued it. Anything else is out of reach: answered as a
-    missing case (shared.service.handle), recorded as refused."""
+    missing case (shared.service.entrypoint.handle), recorded as refused."""
     if actor.role == "party":
         if (actor.case_id and actor.party_id and actor.case_id == case["id"]
                 and actor.agency == case["agency"]

@@ -1,4 +1,4 @@
-"""nameko entrypoints of the record keeper: each goes through shared.service.handle —
+"""nameko entrypoints of the record keeper: each goes through shared.service.entrypoint.handle —
 the actor authenticated, its role checked and the payload validated against the contract, one
 use case run, the contract's response dumped, every refusal recorded in the access log."""
 from __future__ import annotations
@@ -9,16 +9,16 @@ from contracts.records import CONTRACT
 from services.records import decisions, findings, queries, usecases
 from services.records.dependencies import ReviewBoard, SigningKey
 from services.records.models import outbox as outbox_table
-from shared.actor import ActorProvider
-from shared.clock import now
-from shared.consumer import event_handler
-from shared.db import Database
-from shared.idempotency import RequestKeys
-from shared.outbox import Outbox
-from shared.peers import Peers
-from shared.rpc import rpc
-from shared.rules import RulesProvider
-from shared.service import CALENDAR_WATCH_SECONDS, check_calendar, handle, health_payload
+from shared.trust.actor import ActorProvider
+from shared.calendar.clock import now
+from shared.messaging.consumer import event_handler
+from shared.persistence.db import Database
+from shared.persistence.idempotency import RequestKeys
+from shared.messaging.outbox import Outbox
+from shared.messaging.peers import Peers
+from shared.messaging.rpc import rpc
+from shared.rulesets.provider import RulesProvider
+from shared.service.entrypoint import CALENDAR_WATCH_SECONDS, check_calendar, handle, health_payload
 
 VERSION = "0.1.0"
 

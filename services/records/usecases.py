@@ -15,13 +15,14 @@ from services.records import chain, domain
 from services.records.models import (av_records, cases, checkpoint_refusals, checkpoints,
                                      entries, situations)
 from services.records.queries import archive_manifest
-from shared.actor import Actor
-from shared.clock import iso, local_date, utc
-from shared.contracts import dump, load
+from shared.trust.actor import Actor
+from shared.calendar.clock import iso, local_date, utc
+from shared.contracts.registry import dump, load
 from shared.errors import Conflict, DomainRuleViolated, NotFound, ValidationFailed
-from shared import rules as rulebook, timers
-from shared.outbox import requeue_unrouted
-from shared.rules import Rules
+from shared.rulesets import provider as rulebook
+from shared.persistence import timers
+from shared.messaging.outbox import requeue_unrouted
+from shared.rulesets.provider import Rules
 
 log = logging.getLogger(__name__)
 
@@ -367,7 +368,7 @@ def checkpoint_moved_heads(*, db, signing_key, now, limit: int = 1000) -> dict:
     is not signed: it is logged and recorded in checkpoint_refusals, and later ticks pass it
     by until the head moves again.
 
-    Once per head across instances (shared.timers): each case is claimed in its own
+    Once per head across instances (shared.persistence.timers): each case is claimed in its own
     transaction and judged again there, so a head another instance signed (or refused) a
     moment ago is not signed twice."""
     with db.read() as session:

@@ -3,13 +3,14 @@ templates folder (templates/<id>/<version>/), the same one the renderer polls, s
 and previews here is what the service registers once the files are in place."""
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     from services.renderer.library import default_root
 
     parser = subparsers.add_parser("templates", help="list, lint and preview document templates")
@@ -33,7 +34,7 @@ def register(subparsers) -> None:
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
 
-def run_list(args) -> int:
+def run_list(args: argparse.Namespace) -> int:
     from services.renderer.library import scan
     folders = scan(args.dir)
     if not folders:
@@ -46,7 +47,7 @@ def run_list(args) -> int:
     return 0
 
 
-def run_lint(args) -> int:
+def run_lint(args: argparse.Namespace) -> int:
     from services.renderer.library import scan
     from services.renderer.lint import lint_folder
     folders = scan(args.dir, args.template_id)
@@ -66,11 +67,12 @@ def run_lint(args) -> int:
     return 1 if problems else 0
 
 
-def run_preview(args) -> int:
+def run_preview(args: argparse.Namespace) -> int:
     from services.renderer import fields
     from services.renderer.library import scan
     from services.renderer.pdf import LocalUnoserver, PdfUnavailable, UnoserverClient
-    from services.renderer.rendering import Stamp, data_sha256, render_docx
+    from services.renderer.domain import stamp_for
+    from services.renderer.rendering import render_docx
     found = [f for f in scan(args.dir, args.template_id)
              if args.version is None or f.version == args.version]
     if not found:
@@ -84,8 +86,7 @@ def run_preview(args) -> int:
         return 1
     t = folder.template
     data = fields.validate(t.fields, t.sample)
-    docx = render_docx(t.docx, data, Stamp(t.template_id, t.version, t.sha256,
-                                           data_sha256(data), t.title))
+    docx = render_docx(t.docx, data, stamp_for(t, data))
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / f"{t.template_id}-v{t.version}"
     docx_path = stem.with_suffix(".docx")

@@ -8,6 +8,7 @@ import os
 import pickle
 import sys
 from pathlib import Path
+from typing import Any
 
 import eventlet
 from eventlet.event import Event as GreenEvent
@@ -19,7 +20,7 @@ from services.renderer import library
 from services.renderer.pdf import (LocalUnoserver, PdfUnavailable, UnoserverClient,
                                    local_unavailable_reason)
 from services.renderer.registry import Registry
-from services.renderer.rendering import Stamp
+from services.renderer.domain import Stamp
 from services.renderer.worker import read_frame, write_frame
 from shared.errors import ConfigurationError
 
@@ -29,11 +30,11 @@ log = logging.getLogger(__name__)
 class TemplateRegistry(DependencyProvider):
     """One Registry per container, loaded in start() (after the database migrated)."""
 
-    def __init__(self, database_attr: str = "db"):
+    def __init__(self, database_attr: str = "db") -> None:
         self.database_attr = database_attr
         self.registry: Registry | None = None
 
-    def start(self):
+    def start(self) -> None:
         config = self.container.config
         root = Path(config.get("TEMPLATES_DIR") or library.default_root())
         db = next(ext.db for ext in self.container.dependencies
@@ -41,16 +42,16 @@ class TemplateRegistry(DependencyProvider):
         self.registry = Registry(db, root, float(config.get("TEMPLATES_POLL_SECONDS", 2)))
         self.registry.load()
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> Registry | None:
         return self.registry
 
 
-def _job(sha256: str, template: bytes | None, data: dict, stamp: Stamp) -> bytes:
+def _job(sha256: str, template: bytes | None, data: dict[str, Any], stamp: Stamp) -> bytes:
     return pickle.dumps((sha256, template, data, stamp), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class _Process:
-    def __init__(self):
+    def __init__(self) -> None:
         root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             filter(None, [root, os.environ.get("PYTHONPATH")])))
@@ -76,7 +77,7 @@ class _Process:
             raise EOFError(f"render worker {self.proc.pid} exited ({self.proc.poll()})")
         return pickle.loads(frame)
 
-    def stop(self):
+    def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.stdin.close()  # EOF: the worker returns
             try:
@@ -91,14 +92,14 @@ class Renderer:
     so it keeps answering heartbeats while a long document renders and the broker never takes
     the call back to deliver it again."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int) -> None:
         self.size = size
         self._idle: LightQueue = LightQueue()
         self._all: list[_Process] = []
         for _ in range(size):
             self._add()
 
-    def _add(self):
+    def _add(self) -> None:
         p = _Process()
         self._all.append(p)
         self._idle.put(p)
@@ -123,35 +124,35 @@ class Renderer:
                                     "version": str(stamp.version), "error": reply[2]},
                                  code="template_render_failed", message_zh="文书模板无法生成文书")
 
-    def close(self):
+    def close(self) -> None:
         for p in self._all:
             p.stop()
         self._all = []
 
 
 class RenderPool(DependencyProvider):
-    def setup(self):
+    def setup(self) -> None:
         self.size = int(self.container.config.get("RENDER_PROCESSES") or min(os.cpu_count() or 1, 4))
         self.renderer: Renderer | None = None
 
-    def start(self):
+    def start(self) -> None:
         self.renderer = Renderer(self.size)
 
-    def stop(self):
+    def stop(self) -> None:
         if self.renderer is not None:
             self.renderer.close()
             self.renderer = None
 
     kill = stop
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> Renderer | None:
         return self.renderer
 
 
 class Pdf:
     """What a worker sees: convert(docx) → PDF bytes, or PdfUnavailable with the reason."""
 
-    def __init__(self, provider: "PdfConverter"):
+    def __init__(self, provider: PdfConverter) -> None:
         self._p = provider
 
     def status(self) -> dict:
@@ -174,7 +175,7 @@ class Pdf:
 class PdfConverter(DependencyProvider):
     start_timeout = 120
 
-    def setup(self):
+    def setup(self) -> None:
         config = self.container.config
         self.reason: str | None = None
         self.client: UnoserverClient | None = None
@@ -188,14 +189,14 @@ class PdfConverter(DependencyProvider):
         else:
             self.reason = local_unavailable_reason()
 
-    def start(self):
+    def start(self) -> None:
         if self.client is None and self.reason is None:
             self.local = LocalUnoserver().start()
             self.client = self.local.client
             self.ready = GreenEvent()
             self.container.spawn_managed_thread(self._wait_ready, identifier="pdf-converter")
 
-    def _wait_ready(self):
+    def _wait_ready(self) -> None:
         try:
             self.local.wait_ready(self.start_timeout)
         except Exception as exc:  # a converter that cannot start must not stop the service
@@ -203,12 +204,12 @@ class PdfConverter(DependencyProvider):
             self.reason = str(exc)
         self.ready.send(True)
 
-    def stop(self):
+    def stop(self) -> None:
         if self.local is not None:
             self.local.stop()
             self.local = None
 
     kill = stop
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> Pdf:
         return Pdf(self)

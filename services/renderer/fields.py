@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, Callable
 
 from shared.errors import ValidationFailed
 
@@ -31,31 +31,42 @@ def schema_problems(fields: Any, path: str = "fields") -> list[str]:
         if not isinstance(spec, dict):
             problems.append(f"{where}: spec must be a mapping")
             continue
-        unknown = sorted(set(spec) - SPEC_KEYS)
-        if unknown:
-            problems.append(f"{where}: unknown key(s) {', '.join(unknown)}")
-        kind = spec.get("type")
-        if kind not in TYPES:
-            problems.append(f"{where}.type: must be one of {', '.join(TYPES)}")
-            continue
-        if not spec.get("label"):
-            problems.append(f"{where}.label: the Chinese label is required")
-        if "pattern" in spec:
-            try:
-                re.compile(spec["pattern"])
-            except (re.error, TypeError) as exc:
-                problems.append(f"{where}.pattern: not a regular expression ({exc})")
-        if "enum" in spec and not isinstance(spec["enum"], list):
-            problems.append(f"{where}.enum: must be a list")
-        if kind == "object":
-            problems += schema_problems(spec.get("fields"), f"{where}.fields")
-        elif kind == "list":
-            items = spec.get("items")
-            if not isinstance(items, dict) or items.get("type") not in TYPES:
-                problems.append(f"{where}.items: must be a spec with a type")
-            elif items["type"] == "object":
-                problems += schema_problems(items.get("fields"), f"{where}.items.fields")
+        problems += _spec_problems(spec, where)
     return problems
+
+
+def _spec_problems(spec: dict, where: str) -> list[str]:
+    problems = []
+    unknown = sorted(set(spec) - SPEC_KEYS)
+    if unknown:
+        problems.append(f"{where}: unknown key(s) {', '.join(unknown)}")
+    kind = spec.get("type")
+    if kind not in TYPES:
+        return problems + [f"{where}.type: must be one of {', '.join(TYPES)}"]
+    if not spec.get("label"):
+        problems.append(f"{where}.label: the Chinese label is required")
+    if "pattern" in spec:
+        try:
+            re.compile(spec["pattern"])
+        except (re.error, TypeError) as exc:
+            problems.append(f"{where}.pattern: not a regular expression ({exc})")
+    if "enum" in spec and not isinstance(spec["enum"], list):
+        problems.append(f"{where}.enum: must be a list")
+    return problems + _inner_problems(spec, where)
+
+
+def _inner_problems(spec: dict, where: str) -> list[str]:
+    """What is wrong inside an object's fields or a list's items."""
+    if spec["type"] == "object":
+        return schema_problems(spec.get("fields"), f"{where}.fields")
+    if spec["type"] != "list":
+        return []
+    items = spec.get("items")
+    if not isinstance(items, dict) or items.get("type") not in TYPES:
+        return [f"{where}.items: must be a spec with a type"]
+    if items["type"] == "object":
+        return schema_problems(items.get("fields"), f"{where}.items.fields")
+    return []
 
 
 def validate(fields: dict, data: Any) -> dict:
@@ -94,48 +105,87 @@ def _object(fields: dict, data: Any, path: str, errors: dict) -> dict | None:
 
 def _value(spec: dict, value: Any, path: str, errors: dict) -> Any:
     kind = spec["type"]
-    if kind in ("string", "text"):
-        if not isinstance(value, str):
-            return _add(errors, path, "must be a string")
-        if kind == "string" and "\n" in value:
-            _add(errors, path, "must be a single line (use a text field for paragraphs)")
-        if "max_length" in spec and len(value) > spec["max_length"]:
-            _add(errors, path, f"longer than {spec['max_length']} characters")
-        if "pattern" in spec and not re.fullmatch(spec["pattern"], value):
-            _add(errors, path, f"does not match pattern {spec['pattern']}")
-    elif kind == "integer":
-        if isinstance(value, bool) or not isinstance(value, int):
-            return _add(errors, path, "must be an integer")
-        if "minimum" in spec and value < spec["minimum"]:
-            _add(errors, path, f"less than {spec['minimum']}")
-        if "maximum" in spec and value > spec["maximum"]:
-            _add(errors, path, f"greater than {spec['maximum']}")
-    elif kind == "money":
-        if not isinstance(value, str) or not MONEY.match(value):
-            return _add(errors, path, "must be a CNY amount as a decimal string, e.g. \"60000.00\"")
-    elif kind == "date":
-        try:
-            if not isinstance(value, str) or len(value) != 10:
-                raise ValueError
-            dt.date.fromisoformat(value)
-        except ValueError:
-            return _add(errors, path, "must be an ISO date, e.g. \"2025-10-09\"")
-    elif kind == "boolean":
-        if not isinstance(value, bool):
-            return _add(errors, path, "must be true or false")
-    elif kind == "object":
+    if kind == "object":
         return _object(spec["fields"], value, path, errors)
-    elif kind == "list":
-        if not isinstance(value, list):
-            return _add(errors, path, "must be a list")
-        if len(value) < spec.get("min_items", 0):
-            _add(errors, path, f"needs at least {spec['min_items']} item(s)")
-        if "max_items" in spec and len(value) > spec["max_items"]:
-            _add(errors, path, f"more than {spec['max_items']} items")
-        return [_value(spec["items"], item, f"{path}.{i}", errors) for i, item in enumerate(value)]
+    if kind == "list":
+        return _list(spec, value, path, errors)
+    if not _SCALAR.get(kind, _any)(spec, value, path, errors):
+        return None  # not even of its type: no further rule applies
     if "enum" in spec and value not in spec["enum"]:
         _add(errors, path, f"must be one of: {', '.join(map(str, spec['enum']))}")
     return value
+
+
+# scalar checks: each notes what `value` breaks, and says whether it is of the field's type
+
+
+def _string(spec: dict, value: Any, path: str, errors: dict) -> bool:
+    if not isinstance(value, str):
+        _add(errors, path, "must be a string")
+        return False
+    if spec["type"] == "string" and "\n" in value:
+        _add(errors, path, "must be a single line (use a text field for paragraphs)")
+    if "max_length" in spec and len(value) > spec["max_length"]:
+        _add(errors, path, f"longer than {spec['max_length']} characters")
+    if "pattern" in spec and not re.fullmatch(spec["pattern"], value):
+        _add(errors, path, f"does not match pattern {spec['pattern']}")
+    return True
+
+
+def _integer(spec: dict, value: Any, path: str, errors: dict) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int):
+        _add(errors, path, "must be an integer")
+        return False
+    if "minimum" in spec and value < spec["minimum"]:
+        _add(errors, path, f"less than {spec['minimum']}")
+    if "maximum" in spec and value > spec["maximum"]:
+        _add(errors, path, f"greater than {spec['maximum']}")
+    return True
+
+
+def _money(spec: dict, value: Any, path: str, errors: dict) -> bool:
+    if not isinstance(value, str) or not MONEY.match(value):
+        _add(errors, path, "must be a CNY amount as a decimal string, e.g. \"60000.00\"")
+        return False
+    return True
+
+
+def _date(spec: dict, value: Any, path: str, errors: dict) -> bool:
+    try:
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError
+        dt.date.fromisoformat(value)
+    except ValueError:
+        _add(errors, path, "must be an ISO date, e.g. \"2025-10-09\"")
+        return False
+    return True
+
+
+def _boolean(spec: dict, value: Any, path: str, errors: dict) -> bool:
+    if not isinstance(value, bool):
+        _add(errors, path, "must be true or false")
+        return False
+    return True
+
+
+def _any(spec: dict, value: Any, path: str, errors: dict) -> bool:
+    return True
+
+
+_SCALAR: dict[str, Callable[[dict, Any, str, dict], bool]] = {
+    "string": _string, "text": _string, "integer": _integer, "money": _money, "date": _date,
+    "boolean": _boolean}
+
+
+def _list(spec: dict, value: Any, path: str, errors: dict) -> list | None:
+    if not isinstance(value, list):
+        _add(errors, path, "must be a list")
+        return None
+    if len(value) < spec.get("min_items", 0):
+        _add(errors, path, f"needs at least {spec['min_items']} item(s)")
+    if "max_items" in spec and len(value) > spec["max_items"]:
+        _add(errors, path, f"more than {spec['max_items']} items")
+    return [_value(spec["items"], item, f"{path}.{i}", errors) for i, item in enumerate(value)]
 
 
 def to_json_schema(fields: dict) -> dict:
@@ -146,37 +196,40 @@ def to_json_schema(fields: dict) -> dict:
 
 
 def _json(spec: dict) -> dict:
-    kind = spec["type"]
     out: dict[str, Any] = {"title": spec.get("label", "")}
     if spec.get("description"):
         out["description"] = spec["description"]
-    if kind in ("string", "text"):
-        out["type"] = "string"
-        if "max_length" in spec:
-            out["maxLength"] = spec["max_length"]
-        if "pattern" in spec:
-            out["pattern"] = f"^(?:{spec['pattern']})$"
-    elif kind == "integer":
-        out["type"] = "integer"
-        for key in ("minimum", "maximum"):
-            if key in spec:
-                out[key] = spec[key]
-    elif kind == "money":
-        out.update(type="string", pattern=MONEY.pattern)
-    elif kind == "date":
-        out.update(type="string", format="date")
-    elif kind == "boolean":
-        out["type"] = "boolean"
-    elif kind == "object":
-        out.update(to_json_schema(spec["fields"]))
-    elif kind == "list":
-        out.update(type="array", items=_json(spec["items"]))
-        if "min_items" in spec:
-            out["minItems"] = spec["min_items"]
-        if "max_items" in spec:
-            out["maxItems"] = spec["max_items"]
+    out.update(_JSON.get(spec["type"], lambda spec: {})(spec))
     if "enum" in spec:
         out["enum"] = spec["enum"]
     if not spec.get("required", True):
         out["type"] = [out["type"], "null"] if "type" in out else out.get("type")
     return out
+
+
+def _renamed(spec: dict, names: dict[str, str]) -> dict:
+    return {json_key: spec[key] for key, json_key in names.items() if key in spec}
+
+
+def _json_string(spec: dict) -> dict:
+    out = dict(type="string", **_renamed(spec, {"max_length": "maxLength"}))
+    if "pattern" in spec:
+        out["pattern"] = f"^(?:{spec['pattern']})$"
+    return out
+
+
+def _json_list(spec: dict) -> dict:
+    return dict(type="array", items=_json(spec["items"]),
+                **_renamed(spec, {"min_items": "minItems", "max_items": "maxItems"}))
+
+
+_JSON: dict[str, Callable[[dict], dict]] = {
+    "string": _json_string, "text": _json_string,
+    "integer": lambda spec: dict(type="integer",
+                                 **_renamed(spec, {"minimum": "minimum", "maximum": "maximum"})),
+    "money": lambda spec: {"type": "string", "pattern": MONEY.pattern},
+    "date": lambda spec: {"type": "string", "format": "date"},
+    "boolean": lambda spec: {"type": "boolean"},
+    "object": lambda spec: to_json_schema(spec["fields"]),
+    "list": _json_list,
+}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 CAPITAL = "零壹贰叁肆伍陆柒捌玖"
 CAPITAL_UNITS = ("", "拾", "佰", "仟")
@@ -14,7 +15,7 @@ CENT = Decimal("0.01")
 LIMIT = Decimal(10) ** 16
 
 
-def _amount(value) -> Decimal:
+def _amount(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise ValueError(f"not an amount: {value!r}")
     try:
@@ -64,7 +65,7 @@ def _integer(n: int, digits: str, units: tuple) -> str:
     return "".join(out)
 
 
-def cny_upper(value) -> str:
+def cny_upper(value: Any) -> str:
     """"60000" → 陆万元整, "1234.56" → 壹仟贰佰叁拾肆元伍角陆分, "1000.05" → 壹仟元零伍分."""
     amount = _amount(value)
     yuan = int(amount)
@@ -82,12 +83,12 @@ def cny_upper(value) -> str:
     return out
 
 
-def cny(value) -> str:
+def cny(value: Any) -> str:
     """"60000" → 60,000.00"""
     return f"{_amount(value):,.2f}"
 
 
-def cn_number(value) -> str:
+def cn_number(value: Any) -> str:
     """Counts in Chinese numerals: 3 → 三, 12 → 十二, 105 → 一百零五, 20000 → 二万."""
     if isinstance(value, bool) or int(value) != value or int(value) < 0:
         raise ValueError(f"not a count: {value!r}")
@@ -95,7 +96,7 @@ def cn_number(value) -> str:
     return text[1:] if text.startswith("一十") else text  # 十二, not 一十二
 
 
-def cn_date(value) -> str:
+def cn_date(value: Any) -> str:
     """"2025-10-09" → 2025年10月9日 (GB/T 9704: Arabic numerals, no leading zeros)."""
     if isinstance(value, dt.datetime):
         value = value.date()

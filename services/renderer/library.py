@@ -61,7 +61,6 @@ def fingerprint(root: Path) -> tuple:
 
 def read_folder(template_id: str, version: int, folder: Path, root: Path) -> Folder:
     rel = folder.relative_to(root).as_posix()
-    problems: list[str] = []
     try:
         docx = (folder / DOCX).read_bytes()
     except OSError as exc:
@@ -75,7 +74,19 @@ def read_folder(template_id: str, version: int, folder: Path, root: Path) -> Fol
         return Folder(folder, template_id, version, None, [f"{rel}/{MANIFEST}: not valid YAML ({exc})"])
     if not isinstance(manifest, dict):
         return Folder(folder, template_id, version, None, [f"{rel}/{MANIFEST}: must be a mapping"])
-    where = f"{rel}/{MANIFEST}"
+    problems = manifest_problems(manifest, template_id, version, f"{rel}/{MANIFEST}")
+    if problems:
+        return Folder(folder, template_id, version, None, problems)
+    template = TemplateVersion(
+        template_id=template_id, version=version, title=manifest["title"],
+        sha256=hashlib.sha256(docx).hexdigest(), manifest_sha256=hashlib.sha256(raw).hexdigest(),
+        manifest=manifest, docx=docx, source=rel)
+    return Folder(folder, template_id, version, template, [])
+
+
+def manifest_problems(manifest: dict, template_id: str, version: int, where: str) -> list[str]:
+    """What is wrong with a manifest read from the folder <template_id>/<version>/."""
+    problems = []
     unknown = sorted(set(manifest) - MANIFEST_KEYS)
     if unknown:
         problems.append(f"{where}: unknown key(s) {', '.join(unknown)}")
@@ -87,14 +98,7 @@ def read_folder(template_id: str, version: int, folder: Path, root: Path) -> Fol
         problems.append(f"{where}: title (the Chinese title) is required")
     if "sample" in manifest and not isinstance(manifest["sample"], dict):
         problems.append(f"{where}: sample must be a mapping")
-    problems += [f"{where}: {p}" for p in schema_problems(manifest.get("fields"))]
-    if problems:
-        return Folder(folder, template_id, version, None, problems)
-    template = TemplateVersion(
-        template_id=template_id, version=version, title=manifest["title"],
-        sha256=hashlib.sha256(docx).hexdigest(), manifest_sha256=hashlib.sha256(raw).hexdigest(),
-        manifest=manifest, docx=docx, source=rel)
-    return Folder(folder, template_id, version, template, [])
+    return problems + [f"{where}: {p}" for p in schema_problems(manifest.get("fields"))]
 
 
 def scan(root: Path, template_id: str | None = None) -> list[Folder]:

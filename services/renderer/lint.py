@@ -7,12 +7,14 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from typing import Any
 
 from lxml import etree
 
 from services.renderer import fields as field_schema
 from services.renderer.library import DOCX, MANIFEST, Folder
-from services.renderer.rendering import Stamp, data_sha256, jinja_env, render_docx
+from services.renderer.domain import stamp_for
+from services.renderer.rendering import jinja_env, render_docx
 from shared.errors import ValidationFailed
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -51,12 +53,83 @@ def lint_folder(folder: Folder, root_name: str = "templates") -> tuple[list[str]
                      for path, rules in exc.details.items()]
         return problems, warnings
     try:
-        render_docx(t.docx, data, Stamp(t.template_id, t.version, t.sha256, data_sha256(data),
-                                        t.title))
+        render_docx(t.docx, data, stamp_for(t, data))
     except Exception as exc:
         problems.append(f"{docx_path}: the sample does not render (StrictUndefined): "
                         f"{type(exc).__name__}: {exc}")
+        return problems, warnings
+    read: set[str] = set()  # once more, noting what the template reads
+    render_docx(t.docx, _tracked(data, "", read), stamp_for(t, data))
+    warnings += [f"{manifest_path}: field {path} is declared but the template never uses it"
+                 for path in unread_fields(t.fields, t.sample, read, template_text(t.docx))]
     return problems, warnings
+
+
+class _Tracked(dict):
+    """Render data that notes which of its keys the template read ("rows[].item")."""
+
+    def __init__(self, data: dict[str, Any], path: str, read: set[str]) -> None:
+        super().__init__({k: _tracked(v, f"{path}{k}", read) for k, v in data.items()})
+        self._path, self._read = path, read
+
+    def __getitem__(self, key: str) -> Any:
+        value = super().__getitem__(key)
+        self._read.add(f"{self._path}{key}")
+        return value
+
+
+def _tracked(value: Any, path: str, read: set[str]) -> Any:
+    if isinstance(value, dict):
+        return _Tracked(value, f"{path}." if path else "", read)
+    if isinstance(value, list):
+        return [_tracked(v, f"{path}[]", read) for v in value]
+    return value
+
+
+def nested_fields(fields: dict[str, Any], path: str = "") -> list[str]:
+    """The paths of the fields declared inside objects and list items ("rows[].item")."""
+    out = []
+    for name, spec in fields.items():
+        inner = spec.get("fields") if spec["type"] == "object" else \
+            (spec.get("items") or {}).get("fields") if spec["type"] == "list" else None
+        if inner:
+            prefix = f"{path}{name}{'[]' if spec['type'] == 'list' else ''}."
+            out += [f"{prefix}{n}" for n in inner]
+            out += nested_fields(inner, prefix)
+    return out
+
+
+def unread_fields(fields: dict[str, Any], sample: dict[str, Any], read: set[str],
+                  text: str) -> list[str]:
+    """Nested fields the sample's render never read. One the sample leaves empty may sit in a
+    branch the sample does not take: it passes when its name appears in the template."""
+    out = []
+    for path in nested_fields(fields):
+        if path in read:
+            continue
+        leaf = path.rsplit(".", 1)[-1]
+        if not re.search(rf"\b{re.escape(leaf)}\b", text) or _sample_has(sample, path):
+            out.append(path)
+    return out
+
+
+def _sample_has(sample: dict[str, Any], path: str) -> bool:
+    """True when the sample gives a non-empty value at path (so the render would read it)."""
+    values: list[Any] = [sample]
+    for part in path.split("."):
+        name, is_list = part.removesuffix("[]"), part.endswith("[]")
+        found: list[Any] = []
+        for v in values:
+            if isinstance(v, dict) and v.get(name) not in (None, "", [], False):
+                found.extend(v[name] if is_list else [v[name]])
+        values = found
+    return bool(values)
+
+
+def template_text(docx: bytes) -> str:
+    """The XML of the document, its headers and footers, as one string."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
+        return "".join(z.read(n).decode("utf-8") for n in sorted(z.namelist()) if PARTS.match(n))
 
 
 def undeclared_variables(docx: bytes) -> set[str]:
@@ -76,7 +149,7 @@ def split_tags(docx: bytes) -> list[str]:
     return out
 
 
-def _paragraph(para) -> list[str]:
+def _paragraph(para: etree._Element) -> list[str]:
     pieces = []  # (text, formatting of its run)
     for run in para.iter(f"{W}r"):
         text = "".join(t.text or "" for t in run.iter(f"{W}t"))
@@ -100,7 +173,7 @@ def _paragraph(para) -> list[str]:
     return problems
 
 
-def _without_noise(rpr):
+def _without_noise(rpr: etree._Element) -> etree._Element:
     """Run properties minus what does not show (spell-check language, noProof, font hints)."""
     copy = etree.fromstring(etree.tostring(rpr))
     for el in copy.findall(f"{W}lang") + copy.findall(f"{W}noProof"):

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Integer, LargeBinary, String, Table, Text
 
-from shared.idempotency import idempotency_table
-from shared.outbox import outbox_table
-from shared.schema import BigId, UtcDateTime, service_metadata
+from shared.persistence.idempotency import idempotency_table
+from shared.messaging.outbox import outbox_table
+from shared.persistence.schema import BigId, UtcDateTime, service_metadata
 
 metadata = service_metadata()
 

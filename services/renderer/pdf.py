@@ -16,6 +16,7 @@ import time
 import xmlrpc.client
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +31,11 @@ class PdfUnavailable(RuntimeError):
 
 
 class _Transport(xmlrpc.client.Transport):
-    def __init__(self, timeout: float):
+    def __init__(self, timeout: float) -> None:
         super().__init__()
         self.timeout = timeout
 
-    def make_connection(self, host):
+    def make_connection(self, host: Any) -> http.client.HTTPConnection:
         conn = super().make_connection(host)
         conn.timeout = self.timeout
         return conn
@@ -44,11 +45,11 @@ class UnoserverClient:
     """Talks unoserver's XML-RPC API (version 3): convert(inpath, indata, outpath, convert_to,
     filtername, filter_options, update_index, infiltername)."""
 
-    def __init__(self, host: str, port: int, timeout: float = 120):
+    def __init__(self, host: str, port: int, timeout: float = 120) -> None:
         self.url = f"http://{host}:{int(port)}"
         self.timeout = timeout
 
-    def _proxy(self, timeout=None):
+    def _proxy(self, timeout: float | None = None) -> xmlrpc.client.ServerProxy:
         return xmlrpc.client.ServerProxy(self.url, transport=_Transport(timeout or self.timeout),
                                          allow_none=True)
 
@@ -96,7 +97,8 @@ class LocalUnoserver:
     """A unoserver + LibreOffice of our own: own profile folder, own ports, our font aliases.
     start() returns at once; wait_ready() blocks until it converts (about 12 s cold)."""
 
-    def __init__(self, soffice: str | None = None, workdir: str | os.PathLike | None = None):
+    def __init__(self, soffice: str | None = None,
+                 workdir: str | os.PathLike | None = None) -> None:
         self.soffice = soffice or shutil.which("soffice")
         self._own_dir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="sanxiang-uno-"))

@@ -1,7 +1,7 @@
 """The template registry: every (template id, version, sha256) the renderer has seen, kept in
-its own database with the bytes, and a cache of them in memory. It polls the templates folder
-(at most every `poll_seconds`, on use): a new folder registers as its version, an edited file
-as the next version — the old one stays and re-renders as it did."""
+its own database with the bytes (through `store`), and a cache of them in memory. It polls the
+templates folder (at most every `poll_seconds`, on use): a new folder registers as its version,
+an edited file as the next version — the old one stays and re-renders as it did."""
 from __future__ import annotations
 
 import dataclasses
@@ -11,31 +11,18 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from services.renderer import library
+from services.renderer import library, store
 from services.renderer.domain import TemplateVersion, version_for
-from services.renderer.models import template_versions as table
+from shared.persistence.db import Db
 from shared.errors import NotFound
 
 log = logging.getLogger(__name__)
 
 
-def _row(t: TemplateVersion) -> dict:
-    return {"template_id": t.template_id, "version": t.version, "title": t.title,
-            "sha256": t.sha256, "manifest_sha256": t.manifest_sha256, "manifest": t.manifest,
-            "docx": t.docx, "source": t.source, "registered_at": datetime.now(timezone.utc)}
-
-
-def _from_row(r) -> TemplateVersion:
-    return TemplateVersion(template_id=r.template_id, version=r.version, title=r.title,
-                           sha256=r.sha256, manifest_sha256=r.manifest_sha256,
-                           manifest=r.manifest, docx=bytes(r.docx), source=r.source)
-
-
 class Registry:
-    def __init__(self, db, root: Path, poll_seconds: float = 2.0):
+    def __init__(self, db: Db, root: Path, poll_seconds: float = 2.0) -> None:
         self.db = db
         self.root = Path(root)
         self.poll_seconds = poll_seconds
@@ -88,10 +75,9 @@ class Registry:
         self.refresh(force=True)
 
     def _reload(self) -> None:
-        with self.db.read() as session:
-            rows = session.execute(select(table)).all()
+        versions = store.load_versions(self.db)
         with self._lock:
-            self._versions = {(r.template_id, r.version): _from_row(r) for r in rows}
+            self._versions = versions
 
     def refresh(self, force: bool = False) -> list[TemplateVersion]:
         """Register new or changed template files; returns what was registered."""
@@ -119,15 +105,15 @@ class Registry:
             self._fingerprint = fp
             return added
 
-    def _register(self, found: TemplateVersion, folder_versions: list[int]):
+    def _register(self, found: TemplateVersion,
+                  folder_versions: list[int]) -> TemplateVersion | None:
         for attempt in range(3):
             version = version_for(found, self._of(found.template_id), folder_versions)
             if version is None:
                 return None
             t = dataclasses.replace(found, version=version)
             try:
-                with self.db.transaction() as session:
-                    session.execute(table.insert().values(**_row(t)))
+                store.register_version(self.db, t, datetime.now(timezone.utc))
             except IntegrityError:
                 self._reload()  # another instance registered this number first
                 continue

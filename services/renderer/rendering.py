@@ -5,18 +5,20 @@ off the eventlet hub (see dependencies.RenderPool)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
-import json
 import struct
 import zipfile
 from collections import OrderedDict
-from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import jinja2
 from docxtpl import DocxTemplate
 
+from services.renderer.domain import Stamp
 from services.renderer.filters import FILTERS
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 # A document's properties say what it was made from, never when: the time of a render is not
 # part of its content, and a re-render years later must give the same bytes.
@@ -24,51 +26,27 @@ FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-@dataclass(frozen=True)
-class Stamp:
-    template_id: str
-    version: int
-    template_sha256: str
-    data_sha256: str
-    title: str
-
-    @property
-    def identifier(self) -> str:
-        return f"sanxiang:{self.template_id}@{self.version}"
-
-    @property
-    def keywords(self) -> str:
-        return (f"template={self.template_id}; version={self.version}; "
-                f"template_sha256={self.template_sha256}; data_sha256={self.data_sha256}")
-
-
-def data_sha256(data: dict) -> str:
-    """Hash of the render data in canonical JSON (sorted keys, no spaces, UTF-8)."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def jinja_env(undefined=jinja2.StrictUndefined) -> jinja2.Environment:
+def jinja_env(undefined: type[jinja2.Undefined] = jinja2.StrictUndefined) -> jinja2.Environment:
     # autoescape: "A & B <C>" must reach the XML as &amp; and &lt;, not break it
     env = jinja2.Environment(autoescape=True, undefined=undefined)
     env.filters.update(FILTERS)
     return env
 
 
-class _Lru:
+class _Lru(Generic[K, V]):
     """A small least-recently-used map (a worker renders few templates, each many times)."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int) -> None:
         self.size = size
-        self._d: OrderedDict = OrderedDict()
+        self._d: OrderedDict[K, V] = OrderedDict()
 
-    def get(self, key):
+    def get(self, key: K) -> V | None:
         value = self._d.get(key)
         if value is not None:
             self._d.move_to_end(key)
         return value
 
-    def put(self, key, value):
+    def put(self, key: K, value: V) -> None:
         self._d[key] = value
         self._d.move_to_end(key)
         while len(self._d) > self.size:
@@ -82,11 +60,12 @@ class CompilingEnvironment(jinja2.Environment):
     lexing, parsing and compiling ≈ 200 KB of XML each time (a third of a render). Same
     source, same environment → the same compiled code → the same output."""
 
-    def __init__(self, *args, cache_size: int = 64, **kwargs):
+    def __init__(self, *args: Any, cache_size: int = 64, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._compiled = _Lru(cache_size)
+        self._compiled: _Lru[str, jinja2.Template] = _Lru(cache_size)
 
-    def from_string(self, source, globals=None, template_class=None):
+    def from_string(self, source: Any, globals: Any = None,
+                    template_class: Any = None) -> jinja2.Template:
         if globals is not None or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
         compiled = self._compiled.get(source)
@@ -100,9 +79,9 @@ class _Template(DocxTemplate):
     """DocxTemplate whose patch_xml (a pure function of the template's XML: regular expressions
     that mend split jinja tags) is remembered per XML text, like the compiled templates."""
 
-    _patched = _Lru(64)
+    _patched: _Lru[str, str] = _Lru(64)
 
-    def patch_xml(self, src_xml):
+    def patch_xml(self, src_xml: str) -> str:
         patched = self._patched.get(src_xml)
         if patched is None:
             patched = super().patch_xml(src_xml)
@@ -123,7 +102,7 @@ def _worker_env() -> CompilingEnvironment:
     return _env
 
 
-def render_docx(template: bytes, data: dict, stamp: Stamp) -> bytes:
+def render_docx(template: bytes, data: dict[str, Any], stamp: Stamp) -> bytes:
     tpl = _Template(io.BytesIO(template))
     tpl.render(data, jinja_env=_worker_env(), autoescape=True)
     props = tpl.docx.core_properties
@@ -140,36 +119,45 @@ def render_docx(template: bytes, data: dict, stamp: Stamp) -> bytes:
     return deterministic_zip(out.getvalue())
 
 
-def deterministic_zip(blob: bytes) -> bytes:
-    """The same zip with every entry's time set to 1980-01-01 00:00 (python-docx stamps the
-    wall clock; nothing else in its output varies). The DOS time and date fields are patched
-    in place in the local and central headers — no recompression — after zipfile has parsed
-    the archive, so the offsets are the ones it found."""
+LOCAL_SIG, CENTRAL_SIG = b"PK\x03\x04", b"PK\x01\x02"
+
+
+def dos_time(when: tuple[int, int, int, int, int, int]) -> bytes:
+    """A zip entry's time and date fields for (year, month, day, hour, minute, second)."""
+    year, month, day, hour, minute, second = when
+    return struct.pack("<HH", hour << 11 | minute << 5 | second // 2,
+                       (year - 1980) << 9 | month << 5 | day)
+
+
+DOS_EPOCH = dos_time((1980, 1, 1, 0, 0, 0))
+
+
+def deterministic_zip(blob: bytes, when: bytes = DOS_EPOCH) -> bytes:
+    """The same zip with every entry's time set to `when` (1980-01-01 00:00 unless given:
+    python-docx stamps the wall clock; nothing else in its output varies). The DOS time and
+    date fields are patched in place in the local and central headers — no recompression —
+    after zipfile has parsed the archive, so the offsets are the ones it found."""
     out = bytearray(blob)
     with zipfile.ZipFile(io.BytesIO(blob)) as z:
         infos = z.infolist()
         central = z.start_dir
     for info in infos:
-        _clear_time(out, info.header_offset, LOCAL_SIG, 10)
+        _clear_time(out, info.header_offset, LOCAL_SIG, 10, when)
     offset = central
     for _ in infos:
-        _clear_time(out, offset, CENTRAL_SIG, 12)
+        _clear_time(out, offset, CENTRAL_SIG, 12, when)
         name_len, extra_len, comment_len = struct.unpack_from("<HHH", out, offset + 28)
         offset += 46 + name_len + extra_len + comment_len
     return bytes(out)
 
 
-LOCAL_SIG, CENTRAL_SIG = b"PK\x03\x04", b"PK\x01\x02"
-DOS_EPOCH = struct.pack("<HH", 0, (1980 - 1980) << 9 | 1 << 5 | 1)  # 00:00:00, 1980-01-01
-
-
-def _clear_time(buf: bytearray, offset: int, signature: bytes, at: int) -> None:
+def _clear_time(buf: bytearray, offset: int, signature: bytes, at: int, when: bytes) -> None:
     if buf[offset:offset + 4] != signature:
         raise ValueError(f"not a zip header at {offset}")
-    buf[offset + at:offset + at + 4] = DOS_EPOCH
+    buf[offset + at:offset + at + 4] = when
 
 
-def core_properties(blob: bytes) -> dict:
+def core_properties(blob: bytes) -> dict[str, Any]:
     """The stamp as read back from a rendered docx (for callers and tests)."""
     from docx import Document
     props = Document(io.BytesIO(blob)).core_properties

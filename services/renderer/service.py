@@ -1,4 +1,4 @@
-"""nameko entrypoints of the document renderer: each goes through shared.service.handle —
+"""nameko entrypoints of the document renderer: each goes through shared.service.entrypoint.handle —
 the actor authenticated, its role checked and the payload validated against the contract, one
 use case run, the contract's response dumped, every refusal recorded in `refusals`."""
 from __future__ import annotations
@@ -6,18 +6,18 @@ from __future__ import annotations
 from nameko.timer import timer
 
 from contracts.renderer import CONTRACT
-from services.renderer import usecases
+from services.renderer import queries, store, usecases
 from services.renderer.dependencies import PdfConverter, RenderPool, TemplateRegistry
 from services.renderer.models import outbox as outbox_table
-from shared.actor import ActorProvider
-from shared.clock import now
-from shared.db import Database
-from shared.idempotency import RequestKeys
-from shared.outbox import Outbox
-from shared.peers import Peers
-from shared.rpc import rpc
-from shared.rules import RulesProvider
-from shared.service import CALENDAR_WATCH_SECONDS, check_calendar, handle, health_payload
+from shared.trust.actor import ActorProvider
+from shared.calendar.clock import now
+from shared.persistence.db import Database
+from shared.persistence.idempotency import RequestKeys
+from shared.messaging.outbox import Outbox
+from shared.messaging.peers import Peers
+from shared.messaging.rpc import rpc
+from shared.rulesets.provider import RulesProvider
+from shared.service.entrypoint import CALENDAR_WATCH_SECONDS, check_calendar, handle, health_payload
 
 VERSION = "0.1.0"
 
@@ -40,7 +40,7 @@ class RendererService:
                       refused=self._refused, registry=self.registry, **deps)
 
     def _refused(self, actor, method, request, exc):
-        usecases.record_refusal(self.db, actor, method, request, exc, now())
+        store.record_refusal(self.db, actor, method, request, exc, now())
 
     @rpc
     def health(self):
@@ -56,11 +56,11 @@ class RendererService:
 
     @rpc
     def list_templates(self, **payload):
-        return self._run("list_templates", payload, usecases.list_templates)
+        return self._run("list_templates", payload, queries.list_templates)
 
     @rpc
     def get_template(self, **payload):
-        return self._run("get_template", payload, usecases.get_template)
+        return self._run("get_template", payload, queries.get_template)
 
     @timer(interval=5)
     def watch_templates(self):

@@ -1,37 +1,42 @@
-"""What the renderer does, as functions taking their dependencies as keyword arguments:
-render (validate → docxtpl off the hub → stamp → optional PDF → record + event in one
-transaction), list the registry, describe a template."""
+"""Commands of the renderer: render (validate → docxtpl off the hub → stamp → optional PDF →
+record + event in one transaction)."""
 from __future__ import annotations
 
 import base64
 import hashlib
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from contracts.renderer import READ_ROLES, RENDER_ROLES
-from services.renderer import fields
-from services.renderer.models import refusals, renders
+from contracts.renderer import RENDER_ROLES
+from services.renderer import fields, store
+from services.renderer.domain import stamp_for
 from services.renderer.pdf import PDF_TYPE, PdfUnavailable
-from services.renderer.rendering import DOCX_TYPE, Stamp, data_sha256
-from shared.actor import Actor
-from shared.service import refusal_reason
+from services.renderer.rendering import DOCX_TYPE
+from shared.trust.actor import Actor
+
+if TYPE_CHECKING:  # the providers' types, for the hints only
+    from services.renderer.dependencies import Pdf, Renderer
+    from services.renderer.registry import Registry
+    from shared.persistence.db import Db
+    from shared.messaging.outbox import OutboxWriter
+    from shared.rulesets.provider import Rules
 
 
-def _output(fmt: str, media_type: str, blob: bytes) -> dict:
+def _output(fmt: str, media_type: str, blob: bytes) -> dict[str, Any]:
     return {"format": fmt, "media_type": media_type, "sha256": hashlib.sha256(blob).hexdigest(),
             "size": len(blob), "object_ref": None,
             # no vault is deployed yet: the bytes travel in the reply
             "content_base64": base64.b64encode(blob).decode("ascii")}
 
 
-def render(p: dict, *, actor: Actor, db, registry, renderer, pdf, outbox, rules,
-           now: datetime) -> dict:
+def render(p: dict[str, Any], *, actor: Actor, db: Db, registry: Registry, renderer: Renderer,
+           pdf: Pdf, outbox: OutboxWriter, rules: Rules, now: datetime) -> dict[str, Any]:
     ruleset = rules.agency(actor.agency).ruleset.ref  # an agency this deployment serves
     actor.require(*RENDER_ROLES, agency=actor.agency)
     template = registry.get(p["template_id"], p["version"])
     data = fields.validate(template.fields, p["data"])
-    stamp = Stamp(template.template_id, template.version, template.sha256, data_sha256(data),
-                  template.title)
+    stamp = stamp_for(template, data)
     docx = renderer.render_docx(template.docx, data, stamp)
     outputs, notes = [_output("docx", DOCX_TYPE, docx)], []
     if "pdf" in p["formats"]:
@@ -45,43 +50,7 @@ def render(p: dict, *, actor: Actor, db, registry, renderer, pdf, outbox, rules,
               "outputs": outputs, "notes": notes}
     made = [{k: o[k] for k in ("format", "sha256", "size", "object_ref")} for o in outputs]
     with db.transaction() as session:
-        session.execute(renders.insert().values(
-            render_id=result["render_id"], template_id=template.template_id,
-            version=template.version, data_sha256=stamp.data_sha256, outputs=made,
-            actor_id=actor.id, agency=actor.agency, reference=p["reference"], rendered_at=now))
-        outbox.stage(session, "document_rendered.v1", {
-            "render_id": result["render_id"], "template_id": template.template_id,
-            "version": template.version, "template_sha256": template.sha256,
-            "data_sha256": stamp.data_sha256, "reference": p["reference"], "outputs": made},
-            agency=actor.agency, actor=actor.ref(), ruleset=ruleset, occurred_at=now)
+        store.save_render(session, result, made, actor=actor, reference=p["reference"], now=now)
+        store.emit_rendered(outbox, session, result, made, actor=actor, ruleset=ruleset,
+                            reference=p["reference"], now=now)
     return result
-
-
-def list_templates(p: dict, *, actor: Actor, registry, **_) -> list[dict]:
-    actor.require(*READ_ROLES)
-    found = [t for t in registry.all()
-             if p["template_id"] is None or t.template_id == p["template_id"]]
-    if not p["all_versions"]:
-        latest = {}
-        for t in found:  # all() is sorted by (id, version)
-            latest[t.template_id] = t
-        found = list(latest.values())
-    return [t.summary() for t in found]
-
-
-def get_template(p: dict, *, actor: Actor, registry, **_) -> dict:
-    actor.require(*READ_ROLES)
-    t = registry.get(p["template_id"], p["version"])
-    return dict(t.summary(), fields=t.fields, json_schema=fields.to_json_schema(t.fields),
-                sample=t.sample)
-
-
-def record_refusal(db, actor: Actor, method: str, request: dict, exc, now: datetime) -> None:
-    """A refused call is itself recorded, in its own transaction: who (for a refused token:
-    who it claimed to be, role "unverified"), what, why."""
-    template_id = request.get("template_id")
-    with db.transaction() as session:
-        session.execute(refusals.insert().values(
-            at=now, actor_id=actor.id, actor_role=actor.role, actor_agency=actor.agency,
-            method=method, template_id=template_id[:64] if isinstance(template_id, str) else None,
-            reason=refusal_reason(exc)))

@@ -15,12 +15,13 @@ import hashlib
 import pickle
 import struct
 import sys
+from typing import BinaryIO
 
 HEADER = struct.Struct(">I")
 TEMPLATES = 32
 
 
-def _read(stream, size: int) -> bytes | None:
+def _read(stream: BinaryIO, size: int) -> bytes | None:
     chunks, left = [], size
     while left:
         chunk = stream.read(left)
@@ -31,13 +32,13 @@ def _read(stream, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def read_frame(stream) -> bytes | None:
+def read_frame(stream: BinaryIO) -> bytes | None:
     """One frame's body, or None at end of stream."""
     head = _read(stream, HEADER.size)
     return None if head is None else _read(stream, HEADER.unpack(head)[0])
 
 
-def write_frame(stream, body: bytes) -> None:
+def write_frame(stream: BinaryIO, body: bytes) -> None:
     stream.write(HEADER.pack(len(body)) + body)
     stream.flush()
 

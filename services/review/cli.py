@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Callable
 
 from services.review.domain import Stop, review_deadline
-from shared.calendar import Calendar
-from shared.catalogue import DecisionProposal, classify
+from shared.calendar.legal import Calendar
+from shared.law.major import DecisionProposal, classify
 from shared.cli.calendar import _date, _pause
 from shared.errors import SanxiangError
-from shared.rulesets import RuleSetRepository
+from shared.rulesets.repository import RuleSet, RuleSetRepository
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("review", help="legal review 法制审核: classify, deadline")
     sub = p.add_subparsers(dest="review_command", metavar="COMMAND", required=True)
     common = argparse.ArgumentParser(add_help=False)
@@ -55,8 +56,8 @@ def register(subparsers) -> None:
     d.set_defaults(func=_guarded(_deadline))
 
 
-def _guarded(run):
-    def wrapper(args) -> int:
+def _guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def wrapper(args: argparse.Namespace) -> int:
         try:
             return run(args)
         except SanxiangError as exc:
@@ -67,12 +68,12 @@ def _guarded(run):
     return wrapper
 
 
-def _ruleset(args):
+def _ruleset(args: argparse.Namespace) -> RuleSet:
     repo = RuleSetRepository(args.dir) if args.dir else RuleSetRepository.default()
     return repo.get(args.ruleset)
 
 
-def _classify(args) -> int:
+def _classify(args: argparse.Namespace) -> int:
     rs = _ruleset(args)
     verdict = classify(rs, DecisionProposal(
         act_type=args.act, party_kind=args.party, fine_amount=args.fine,
@@ -91,7 +92,7 @@ def _classify(args) -> int:
     return 0
 
 
-def _deadline(args) -> int:
+def _deadline(args: argparse.Namespace) -> int:
     rs = _ruleset(args)
     stops = [Stop(p[0], p[1], "cli", p[2] if len(p) > 2 else "") for p in args.paused]
     first, extended = review_deadline(Calendar.load(args.calendar), rs, args.complete,

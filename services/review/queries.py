@@ -1,43 +1,43 @@
 """Reads of the review board — a review with its history, reviews of an agency, the staffing
-report, the opinion document's data, the open classification — and the clock watch that
-sends reminders before a review falls due and an overdue event after."""
+report, the check of a legal review entered by hand, the opinion document's data, the open
+classification. A read writes nothing."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from typing import Sequence
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from services.review import domain, store
 from services.review.models import reviews, staff
-from shared import timers
-from shared.actor import Actor
-from shared.catalogue import DecisionProposal, classify as catalogue_classify
-from shared.clock import local_date
-from shared.errors import DomainRuleViolated, NotFound
-from shared.rules import Rules
-from shared.service import refusal_reason
+from shared.trust.actor import Actor
+from shared.law.major import DecisionProposal, classify as catalogue_classify
+from shared.persistence.db import Db
+from shared.errors import DomainRuleViolated
+from shared.rulesets.provider import Rules
+from shared.rulesets.repository import RuleSet
 
 READERS = ("officer", "head", "legal_unit", "reviewer", "supervisor")
 
 
-def classify(p, *, rules: Rules, **_) -> dict:
+def classify(p: dict, *, rules: Rules, **_: object) -> dict:
     """Open to any caller: the catalogue is public law, not case data."""
     rs = rules.ruleset(p["ruleset"])
     verdict = catalogue_classify(rs, DecisionProposal.from_dict(p["proposal"])).to_dict()
     return dict(verdict, ruleset=rs.ref)
 
 
-def get_review(p, *, actor: Actor, db, rules: Rules, **_) -> dict:
+def get_review(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object) -> dict:
     with db.read() as session:
         review = store.load(session, p["review_id"])
         actor.require(*READERS, agency=review["agency"])
-        out = store.view(review, rules)
+        out = _view(review, rules)
         out["history"] = [dict(h, at=h["at"].isoformat()) for h in
                           store.history(session, review["id"])]
         return out
 
 
-def list_reviews(p, *, actor: Actor, db, rules: Rules, **_) -> list[dict]:
+def list_reviews(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object) -> list[dict]:
     agency = rules.agency(p["agency"])
     actor.require(*READERS, agency=agency.code)
     query = select(reviews).where(reviews.c.agency == agency.code)
@@ -47,10 +47,10 @@ def list_reviews(p, *, actor: Actor, db, rules: Rules, **_) -> list[dict]:
         query = query.where(reviews.c.case_id == p["case_id"])
     query = query.order_by(reviews.c.requested_at.desc()).limit(p["limit"])
     with db.read() as session:
-        return [store.view(dict(r), rules) for r in session.execute(query).mappings()]
+        return [_view(dict(r), rules) for r in session.execute(query).mappings()]
 
 
-def staffing_report(p, *, actor: Actor, db, rules: Rules, **_) -> dict:
+def staffing_report(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object) -> dict:
     agency = rules.agency(p["agency"])
     actor.require("head", "legal_unit", "supervisor", agency=agency.code)
     with db.read() as session:
@@ -69,7 +69,8 @@ def staffing_report(p, *, actor: Actor, db, rules: Rules, **_) -> dict:
 REGISTER_BASIS = "002《法制审核办法》第七条（明确本机关法制审核机构，法制审核人员）"
 
 
-def check_manual_review(p, *, actor: Actor, db, rules: Rules, **_) -> dict:
+def check_manual_review(p: dict, *, actor: Actor, db: Db, rules: Rules,
+                        **_: object) -> dict:
     """What the record keeper asks before it accepts a legal review entered outside the
     board: does the board hold its own review of the proposal (an entry would pre-empt or
     override it), and is each named reviewer active staff of the agency with the reviewer
@@ -94,7 +95,8 @@ def check_manual_review(p, *, actor: Actor, db, rules: Rules, **_) -> dict:
                 "opinion": (own.opinion or {}).get("code")}}
 
 
-def _check_reviewer(session, rs, agency: str, named: str, active, act_type: str) -> dict:
+def _check_reviewer(session: Session, rs: RuleSet, agency: str, named: str,
+                    active: Sequence[tuple[str, str]], act_type: str) -> dict:
     matches = [pid for pid, _ in active if pid == named] or \
         [pid for pid, name in active if name == named]
     if len(matches) != 1:
@@ -111,7 +113,7 @@ def _check_reviewer(session, rs, agency: str, named: str, active, act_type: str)
                          for x in domain.qualification_problems(rs, person, act_type)]}
 
 
-def opinion_document(p, *, actor: Actor, db, rules: Rules, **_) -> dict:
+def opinion_document(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object) -> dict:
     with db.read() as session:
         review = store.load(session, p["review_id"])
     actor.require(*READERS, agency=review["agency"])
@@ -120,90 +122,5 @@ def opinion_document(p, *, actor: Actor, db, rules: Rules, **_) -> dict:
     return review["opinion"]["document"]
 
 
-CLOCK_WATCH = "review.watch_clocks"
-_OPEN = (domain.UNDER_REVIEW, domain.AWAITING_MATERIALS)
-
-
-def check_clocks(*, db, outbox, rules: Rules, now: datetime, remind_workdays: int) -> dict:
-    """Reminders `remind_workdays` working days before a review falls due, and one overdue
-    event the day after (each once per due date; a new due date after an extension or a
-    stop gets its own). A review without a deadline (clock not started, or stopped) is
-    passed by: its column holds JSON null, which SQL's IS NOT NULL does not exclude.
-
-    Once per review and due date across instances (shared.timers): the scan is a read, and
-    each review owed an event gets its own short transaction that claims it, reads it again
-    locked and sends only what its stored reminded_for / overdue_for says is still owed."""
-    today = local_date(now)
-    with db.read() as session:
-        rows = session.execute(select(reviews.c.id, reviews.c.agency, reviews.c.deadline,
-                                      reviews.c.reminded_for, reviews.c.overdue_for)
-                               .where(reviews.c.state.in_(_OPEN))
-                               .order_by(reviews.c.id)).mappings().all()
-    done = timers.each(CLOCK_WATCH, rows, lambda row: _send_clock_event(
-        row, db=db, outbox=outbox, rules=rules, now=now, today=today,
-        remind_workdays=remind_workdays))
-    return {"reminders": done.get("reminders", 0), "overdue": done.get("overdue", 0),
-            "failed": done.get("failed", 0)}
-
-
-def _clock_owes(review, rules: Rules, today: date, remind_workdays: int):
-    """("reminders" | "overdue", working days left or overdue) owed for the review today, or
-    None."""
-    if review["deadline"] is None:
-        return None
-    due = date.fromisoformat(review["deadline"]["due"])
-    if today > due:
-        if review["overdue_for"] == due:
-            return None
-        return "overdue", rules.calendar.workdays_between(due, today, review["agency"])
-    if review["reminded_for"] == due:
-        return None
-    left = rules.calendar.workdays_between(today, due, review["agency"])
-    return ("reminders", left) if left <= remind_workdays else None
-
-
-def _send_clock_event(row, *, db, outbox, rules: Rules, now: datetime, today: date,
-                      remind_workdays: int) -> str | None:
-    if _clock_owes(row, rules, today, remind_workdays) is None:
-        return None         # the common case: decided without a write transaction
-    with db.transaction() as session:
-        if not timers.claim(session, CLOCK_WATCH, row["id"]):
-            return None
-        review = store.load(session, row["id"], lock=True)
-        owed = _clock_owes(review, rules, today, remind_workdays) \
-            if review["state"] in _OPEN else None
-        if owed is None:
-            return None     # sent meanwhile (another instance), or the review moved on
-        kind, days = owed
-        due = date.fromisoformat(review["deadline"]["due"])
-        event, sent_for, count, action = (
-            ("review_overdue.v1", "overdue_for", "days_overdue", "overdue")
-            if kind == "overdue" else
-            ("review_due_soon.v1", "reminded_for", "workdays_left", "reminded"))
-        review[sent_for] = due
-        store.emit(outbox, session, review, store.SYSTEM_ACTOR, event, {
-            "due": due.isoformat(), "deadline": review["deadline"], count: days})
-        store.log(session, review["id"], store.SYSTEM_ACTOR, action, {"due": due.isoformat()},
-                  now)
-        store.save(session, review, now)
-        return kind
-
-
-def record_refusal(db, actor: Actor, method: str, request: dict, exc, now: datetime) -> None:
-    """A refused call is itself recorded: who (for a refused token: who it claimed to be, role
-    "unverified"), what, why (as the record keeper does)."""
-    review_id = request.get("review_id")
-    with db.transaction() as session:
-        store.log(session, review_id[:36] if isinstance(review_id, str) else "", actor,
-                  "refused", {"method": method, "agency": request.get("agency"),
-                              "reason": refusal_reason(exc), "code": exc.code,
-                              "verified": actor.verified}, now)
-
-
-def missing_review(request: dict) -> NotFound | None:
-    """What a caller is told about a review out of its reach (another agency's): exactly what
-    store.load says of an id that does not exist."""
-    review_id = request.get("review_id")
-    if not isinstance(review_id, str):
-        return None
-    return NotFound(f"no review {review_id}", details={"review_id": review_id})
+def _view(review: domain.Review, rules: Rules) -> dict:
+    return domain.view(review, rules.ruleset(review["ruleset"]))

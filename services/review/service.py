@@ -1,25 +1,28 @@
-"""nameko entrypoints of the review board: each goes through shared.service.handle —
+"""nameko entrypoints of the review board: each goes through shared.service.entrypoint.handle —
 the actor authenticated, its role checked and the payload validated against the contract, one
 use case run, the contract's response dumped, every refusal recorded in the review log."""
 from __future__ import annotations
+
+from typing import Any, Callable
 
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
 from contracts.review import CONTRACT
-from services.review import opinions, queries, usecases
+from services.review import queries, store, usecases
 from services.review.models import outbox as outbox_table
-from shared.actor import ActorProvider
-from shared.clock import now
-from shared.consumer import event_handler
-from shared.contracts import dump, load
-from shared.db import Database
-from shared.idempotency import RequestKeys
-from shared.outbox import Outbox
-from shared.peers import Peers
-from shared.rpc import rpc
-from shared.rules import RulesProvider
-from shared.service import CALENDAR_WATCH_SECONDS, check_calendar, handle, health_payload
+from shared.trust.actor import Actor, ActorProvider
+from shared.calendar.clock import now
+from shared.messaging.consumer import event_handler
+from shared.contracts.registry import dump, load
+from shared.persistence.db import Database
+from shared.errors import SanxiangError
+from shared.persistence.idempotency import RequestKeys
+from shared.messaging.outbox import Outbox
+from shared.messaging.peers import Peers
+from shared.messaging.rpc import rpc
+from shared.rulesets.provider import RulesProvider
+from shared.service.entrypoint import CALENDAR_WATCH_SECONDS, check_calendar, handle, health_payload
 
 VERSION = "0.1.0"
 
@@ -35,118 +38,119 @@ class ReviewService:
     config = Config()
     peers = Peers()
 
-    def _run(self, method: str, payload: dict, fn, **deps):
+    def _run(self, method: str, payload: dict, fn: Callable[..., Any], **deps: Any) -> Any:
         return handle(CONTRACT, method, payload, fn, actor=self.actor, keys=self.keys,
-                      refused=self._refused, missing=queries.missing_review, db=self.db,
+                      refused=self._refused, missing=store.missing_review, db=self.db,
                       rules=self.rules, now=now(), **deps)
 
-    def _refused(self, actor, method, request, exc):
-        queries.record_refusal(self.db, actor, method, request, exc, now())
+    def _refused(self, actor: Actor, method: str, request: dict, exc: SanxiangError) -> None:
+        store.record_refusal(self.db, actor, method, request, exc, now())
 
-    def _write(self, method: str, payload: dict, fn):
+    def _write(self, method: str, payload: dict, fn: Callable[..., Any]) -> Any:
         return self._run(method, payload, fn, outbox=self.outbox)
 
     @rpc
-    def health(self):
+    def health(self) -> dict:
         missing = [] if self.peers.deployed("records") else ["records"]
         return health_payload(self.name, VERSION, CONTRACT, self.rules, missing)
 
     @rpc
-    def classify(self, **payload):
+    def classify(self, **payload: Any) -> dict:
         spec = CONTRACT.rpc("classify")
         return dump(spec.response, queries.classify(load(spec.request, payload, what="classify"),
                                                     rules=self.rules))
 
     @event_handler("records", "decision_proposed.v1")
-    def on_decision_proposed(self, body):
+    def on_decision_proposed(self, body: dict) -> None:
         usecases.on_decision_proposed(body, db=self.db, outbox=self.outbox, rules=self.rules,
                                       now=now())
 
     @rpc
-    def request_review(self, **payload):
+    def request_review(self, **payload: Any) -> Any:
         return self._write("request_review", payload, usecases.request_review)
 
     @rpc
-    def submit_materials(self, **payload):
+    def submit_materials(self, **payload: Any) -> Any:
         return self._write("submit_materials", payload, usecases.submit_materials)
 
     @rpc
-    def register_staff(self, **payload):
+    def register_staff(self, **payload: Any) -> Any:
         return self._write("register_staff", payload, usecases.register_staff)
 
     @rpc
-    def assign_reviewer(self, **payload):
+    def assign_reviewer(self, **payload: Any) -> Any:
         return self._write("assign_reviewer", payload, usecases.assign_reviewer)
 
     @rpc
-    def declare_interest(self, **payload):
+    def declare_interest(self, **payload: Any) -> Any:
         return self._write("declare_interest", payload, usecases.declare_interest)
 
     @rpc
-    def stop_clock(self, **payload):
+    def stop_clock(self, **payload: Any) -> Any:
         return self._write("stop_clock", payload, usecases.stop_clock)
 
     @rpc
-    def resume_clock(self, **payload):
+    def resume_clock(self, **payload: Any) -> Any:
         return self._write("resume_clock", payload, usecases.resume_clock)
 
     @rpc
-    def extend_deadline(self, **payload):
+    def extend_deadline(self, **payload: Any) -> Any:
         return self._write("extend_deadline", payload, usecases.extend_deadline)
 
     @rpc
-    def record_finding(self, **payload):
-        return self._write("record_finding", payload, opinions.record_finding)
+    def record_finding(self, **payload: Any) -> Any:
+        return self._write("record_finding", payload, usecases.record_finding)
 
     @rpc
-    def issue_opinion(self, **payload):
-        return self._write("issue_opinion", payload, opinions.issue_opinion)
+    def issue_opinion(self, **payload: Any) -> Any:
+        return self._write("issue_opinion", payload, usecases.issue_opinion)
 
     @rpc
-    def contest_opinion(self, **payload):
-        return self._write("contest_opinion", payload, opinions.contest_opinion)
+    def contest_opinion(self, **payload: Any) -> Any:
+        return self._write("contest_opinion", payload, usecases.contest_opinion)
 
     @rpc
-    def record_consultation(self, **payload):
-        return self._write("record_consultation", payload, opinions.record_consultation)
+    def record_consultation(self, **payload: Any) -> Any:
+        return self._write("record_consultation", payload, usecases.record_consultation)
 
     @rpc
-    def head_decide(self, **payload):
-        return self._write("head_decide", payload, opinions.head_decide)
+    def head_decide(self, **payload: Any) -> Any:
+        return self._write("head_decide", payload, usecases.head_decide)
 
     @rpc
-    def record_collective_discussion(self, **payload):
+    def record_collective_discussion(self, **payload: Any) -> Any:
         return self._write("record_collective_discussion", payload,
-                           opinions.record_collective_discussion)
+                           usecases.record_collective_discussion)
 
     @rpc
-    def get_review(self, **payload):
+    def get_review(self, **payload: Any) -> Any:
         return self._run("get_review", payload, queries.get_review)
 
     @rpc
-    def list_reviews(self, **payload):
+    def list_reviews(self, **payload: Any) -> Any:
         return self._run("list_reviews", payload, queries.list_reviews)
 
     @rpc
-    def staffing_report(self, **payload):
+    def staffing_report(self, **payload: Any) -> Any:
         return self._run("staffing_report", payload, queries.staffing_report)
 
     @rpc
-    def check_manual_review(self, **payload):
+    def check_manual_review(self, **payload: Any) -> Any:
         return self._run("check_manual_review", payload, queries.check_manual_review)
 
     @rpc
-    def opinion_document(self, **payload):
+    def opinion_document(self, **payload: Any) -> Any:
         return self._run("opinion_document", payload, queries.opinion_document)
 
     @timer(interval=600)
-    def watch_clocks(self):
+    def watch_clocks(self) -> dict:
         """Reminders before a review falls due and an overdue event after, each once per
         review and due date however many instances tick."""
-        return queries.check_clocks(db=self.db, outbox=self.outbox, rules=self.rules, now=now(),
-                             remind_workdays=int(self.config.get("REVIEW_REMIND_WORKDAYS", 2)))
+        return usecases.check_clocks(db=self.db, outbox=self.outbox, rules=self.rules,
+                                     now=now(), remind_workdays=int(
+                                         self.config.get("REVIEW_REMIND_WORKDAYS", 2)))
 
     @timer(interval=CALENDAR_WATCH_SECONDS, eager=True)
-    def watch_calendar(self):
+    def watch_calendar(self) -> dict:
         """At start and daily: warn while the legal calendar is about to run out."""
         return check_calendar(self.name, self.rules.calendar, now())

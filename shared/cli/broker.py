@@ -1,4 +1,4 @@
-"""`sanxiang broker`: the RabbitMQ users of a deployment, with the rights shared.broker derives.
+"""`sanxiang broker`: the RabbitMQ users of a deployment, with the rights shared.messaging.broker derives.
 
   permissions [--services ...]    print each service's regexes and topic permissions (JSON)
   setup --vhost V --services ...  vhost, exchanges and one user per service; passwords from
@@ -16,8 +16,7 @@ import os
 import secrets
 import sys
 
-from shared import broker
-
+from shared.messaging import broker
 DEFAULT_API = "http://127.0.0.1:15672/api"
 
 

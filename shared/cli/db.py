@@ -28,7 +28,7 @@ def register(sub) -> None:
 
 
 def _upgrade(args) -> int:
-    from shared.db import upgrade
+    from shared.persistence.db import upgrade
 
     url = os.environ.get(args.owner_url_env)
     if not url:

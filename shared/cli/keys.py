@@ -1,5 +1,5 @@
 """`sanxiang keys init`: create a deployment's missing keys (never overwriting one) in the
-layout shared.keys describes — each service's event-signing key, a checkpoint key for each
+layout shared.trust.keys describes — each service's event-signing key, a checkpoint key for each
 service whose class signs checkpoints (shared.cli.services), the token issuer's key, and every
 public half under public/ for all services to verify."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from shared.cli.services import checkpoint_signers
-from shared.keys import init_deployment
+from shared.trust.keys import init_deployment
 
 
 def default_root() -> Path:

@@ -9,10 +9,10 @@ import sys
 from typing import Any
 
 from shared.errors import NotFound, RuleSetInvalid
-from shared.ruleset_schema import (ACT_TYPES, AV_SITUATIONS, COERCIVE_EXECUTION_METHODS,
+from shared.rulesets.schema import (ACT_TYPES, AV_SITUATIONS, COERCIVE_EXECUTION_METHODS,
                                    MASKED_INFORMATION, PARTY_KINDS, PERIOD_UNITS,
                                    REPORT_RECIPIENTS, RETENTION_CONDITIONS, RETENTION_SUBJECTS)
-from shared.rulesets import RuleSet, RuleSetRepository
+from shared.rulesets.repository import RuleSet, RuleSetRepository
 
 SECTION_TITLES = {
     "periods": "一、期限", "av": "二、音像记录", "retention": "三、保存期限",

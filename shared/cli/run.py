@@ -58,7 +58,7 @@ def embedded_env(data: str | Path) -> dict:
 def ensure_keys(root: str | Path) -> None:
     """Embedded defaults: make the deployment's missing keys (never overwriting one), so the
     services find theirs; `sanxiang keys init` does the same for any other key root."""
-    from shared.keys import init_deployment
+    from shared.trust.keys import init_deployment
     names = list(SERVICES)
     for path in init_deployment(root, names, checkpoint_signers=checkpoint_signers(names)):
         print(f"sanxiang: created key {path}", flush=True)
@@ -142,7 +142,7 @@ def _relaunch(proc: subprocess.Popen) -> subprocess.Popen:
 
 @dataclass
 class BrokerLogins:
-    """The services' own broker users on the local broker (shared.broker's rights), made by
+    """The services' own broker users on the local broker (shared.messaging.broker's rights), made by
     `sanxiang run` as compose's rabbitmq-init makes them; removed when their service stops."""
     management: object
     users: dict[str, str]
@@ -164,8 +164,7 @@ def broker_logins(amqp_uri: str, names: list[str], data: str | Path) -> BrokerLo
     say so — when the management API does not answer."""
     from urllib.parse import unquote, urlsplit, urlunsplit
 
-    from shared import broker
-
+    from shared.messaging import broker
     parts = urlsplit(amqp_uri)
     vhost = unquote(parts.path[1:]) or "/"
     api = os.environ.get("RABBITMQ_API") or f"http://{parts.hostname or '127.0.0.1'}:15672/api"

@@ -43,7 +43,7 @@ def service_class(name: str) -> type:
 def migrations(name: str) -> str | None:
     """The Alembic migrations ("package:folder") of the service's database, as its
     `Database` provider names them; None for a service without a database of its own."""
-    from shared.db import Database
+    from shared.persistence.db import Database
     for klass in service_class(name).__mro__:
         for value in vars(klass).values():
             if isinstance(value, Database):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import sys
 
-from shared.actor import TokenIssuer
-from shared.contracts import ROLES
+from shared.trust.actor import TokenIssuer
+from shared.contracts.registry import ROLES
 from shared.errors import ConfigurationError
-from shared.keys import KeyStore
+from shared.trust.keys import KeyStore
 
 
 def register(sub) -> None:

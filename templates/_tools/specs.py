@@ -7,6 +7,8 @@ stay ISO / decimal strings in the data. Optional fields are guarded with `is def
 drops an absent optional field or passes it as null.
 """
 
+from contextlib import contextmanager
+
 from gw import GwDocument
 
 # ---------------------------------------------------------------------------------------
@@ -136,9 +138,8 @@ OFFICER_LIST = ("{% for o in officers %}{{ o.name }}（执法证号：{{ o.certi
 def party_block(g):
     g.np("当事人：{{ party.name }}")
     g.np(PARTY_ID_LABEL + "：{{ party.id_number }}")
-    g.tag("{%p if party.legal_representative is defined and party.legal_representative %}")
-    g.np("法定代表人（负责人）：{{ party.legal_representative }}")
-    g.tag("{%p endif %}")
+    with given(g, "party.legal_representative"):
+        g.np("法定代表人（负责人）：{{ party.legal_representative }}")
     g.np("住所（地址）：{{ party.address }}")
 
 
@@ -155,6 +156,25 @@ def head(text):
     return {"text": text, "style": "表头"}
 
 
+def numbered_table(g, widths, headings, loop, cells):
+    """A table with a heading row, then one row per item of `loop` (e.g. "e in evidence"):
+    its number (序号) and `cells`."""
+    g.table(widths, [
+        [head(h) for h in ("序号", *headings)],
+        ("tag", f"{{%tr for {loop} %}}"),
+        [lab("{{ loop.index }}"), *cells],
+        ("tag", "{%tr endfor %}"),
+    ])
+
+
+@contextmanager
+def given(g, name):
+    """The paragraphs written inside appear only when the optional field `name` is given."""
+    g.tag(f"{{%p if {name} is defined and {name} %}}")
+    yield
+    g.tag("{%p endif %}")
+
+
 # ---------------------------------------------------------------------------------------
 # 行政处罚决定书 — 行政处罚法 第五十九条
 def build_penalty_decision():
@@ -169,44 +189,31 @@ def build_penalty_decision():
     g.p("{{ facts }}")
     g.h1("二、证据")
     g.p("上述事实有下列证据证明：")
-    g.table([14, 62, 80], [
-        [head("序号"), head("证据名称"), head("证明事项")],
-        ("tag", "{%tr for e in evidence %}"),
-        [lab("{{ loop.index }}"), "{{ e.name }}", "{{ e.proves }}"],
-        ("tag", "{%tr endfor %}"),
-    ])
+    numbered_table(g, [14, 62, 80], ["证据名称", "证明事项"],
+                   "e in evidence", ["{{ e.name }}", "{{ e.proves }}"])
     g.h1("三、违反的规定和处罚依据")
     g.p("{{ you }}的上述行为违反了下列规定，依法应当给予行政处罚：")
-    g.table([14, 56, 43, 43], [
-        [head("序号"), head("违法行为"), head("违反的规定"), head("处罚依据")],
-        ("tag", "{%tr for v in violations %}"),
-        [lab("{{ loop.index }}"), "{{ v.act }}", "{{ v.violated_provision }}",
-         "{{ v.penalty_provision }}"],
-        ("tag", "{%tr endfor %}"),
-    ])
+    numbered_table(g, [14, 56, 43, 43], ["违法行为", "违反的规定", "处罚依据"],
+                   "v in violations",
+                   ["{{ v.act }}", "{{ v.violated_provision }}", "{{ v.penalty_provision }}"])
     g.h1("四、告知及陈述、申辩、听证和法制审核情况")
     g.p("{{ procedure }}")
     g.h1("五、行政处罚决定")
     g.p("依据{{ penalty_basis }}的规定，本机关决定对{{ you }}作出{{ penalty_kinds }}的行政处罚：")
-    g.tag("{%p if fine_amount is defined and fine_amount %}")
-    g.p("罚款人民币{{ fine_amount|cny_upper }}（¥{{ fine_amount|cny }}）。")
-    g.tag("{%p endif %}")
-    g.tag("{%p if other_penalty is defined and other_penalty %}")
-    g.p("{{ other_penalty }}")
-    g.tag("{%p endif %}")
-    g.tag("{%p if correction_order is defined and correction_order %}")
-    g.p("{{ correction_order }}")
-    g.tag("{%p endif %}")
+    with given(g, "fine_amount"):
+        g.p("罚款人民币{{ fine_amount|cny_upper }}（¥{{ fine_amount|cny }}）。")
+    with given(g, "other_penalty"):
+        g.p("{{ other_penalty }}")
+    with given(g, "correction_order"):
+        g.p("{{ correction_order }}")
     g.h1("六、履行方式和期限")
-    g.tag("{%p if fine_amount is defined and fine_amount %}")
-    g.p("{{ you }}应当自收到本决定书之日起{{ payment_days|cn_number }}日内，将罚款缴至"
-        "{{ payment.bank }}（户名：{{ payment.account_name }}；账号：{{ payment.account_number }}）。"
-        "到期不缴纳罚款的，本机关可以依据《中华人民共和国行政处罚法》第七十二条第一款第一项的规定，"
-        "每日按罚款数额的百分之三加处罚款，加处罚款的数额不超出罚款的数额。")
-    g.tag("{%p endif %}")
-    g.tag("{%p if performance_note is defined and performance_note %}")
-    g.p("{{ performance_note }}")
-    g.tag("{%p endif %}")
+    with given(g, "fine_amount"):
+        g.p("{{ you }}应当自收到本决定书之日起{{ payment_days|cn_number }}日内，将罚款缴至"
+            "{{ payment.bank }}（户名：{{ payment.account_name }}；账号：{{ payment.account_number }}）。"
+            "到期不缴纳罚款的，本机关可以依据《中华人民共和国行政处罚法》第七十二条第一款第一项的规定，"
+            "每日按罚款数额的百分之三加处罚款，加处罚款的数额不超出罚款的数额。")
+    with given(g, "performance_note"):
+        g.p("{{ performance_note }}")
     g.h1("七、救济途径和期限")
     g.p("{{ you }}如不服本决定，可以自收到本决定书之日起{{ reconsideration_days|cn_number }}日内"
         "向{{ reconsideration_body }}申请行政复议，也可以自收到本决定书之日起"
@@ -431,12 +438,8 @@ def build_onsite_inspection_record():
         "{% if av_recorded %}检查过程使用执法记录仪（设备编号：{{ av_device }}）进行音像记录，已告知在场人员。"
         "{% else %}检查过程未进行音像记录。{% endif %}")
     g.h1("一、检查情况")
-    g.table([14, 56, 86], [
-        [head("序号"), head("检查项目"), head("检查情况")],
-        ("tag", "{%tr for it in check_items %}"),
-        [lab("{{ loop.index }}"), "{{ it.item }}", "{{ it.result }}"],
-        ("tag", "{%tr endfor %}"),
-    ])
+    numbered_table(g, [14, 56, 86], ["检查项目", "检查情况"],
+                   "it in check_items", ["{{ it.item }}", "{{ it.result }}"])
     g.h1("二、检查发现的问题")
     g.p("{{ findings }}")
     g.h1("三、现场处理措施")
@@ -533,9 +536,8 @@ def build_interview_record():
     g.np("住址：{{ interviewee.address }}　联系电话：{{ interviewee.phone }}")
     g.np("询问人：" + OFFICER_LIST)
     g.np("记录人：{{ recorder }}")
-    g.tag("{%p if others_present is defined and others_present %}")
-    g.np("其他在场人员：{{ others_present }}")
-    g.tag("{%p endif %}")
+    with given(g, "others_present"):
+        g.np("其他在场人员：{{ others_present }}")
     g.p("我们是{{ authority_name }}的执法人员，这是我们的执法证件（出示执法证件）。现依法就{{ case_name }}"
         "向你进行询问调查，请你如实回答问题，不得作伪证或者隐匿证据。你有权进行陈述和申辩；"
         "认为执法人员与本案有直接利害关系或者其他关系可能影响公正执法的，有权申请回避。"
@@ -628,13 +630,10 @@ def build_evidence_preservation_notice():
     g.p("{{ reason }}因证据可能灭失或者以后难以取得，经本机关负责人批准，依据《中华人民共和国行政处罚法》"
         "第五十六条的规定，本机关决定自{{ preservation_date|cn_date }}起对{{ you }}的下列物品（证据）"
         "予以先行登记保存，保存方式为{{ preservation_method }}，保存地点为{{ preservation_place }}：")
-    g.table([12, 60, 30, 20, 34], [
-        [head("序号"), head("物品（证据）名称"), head("规格（型号）"), head("数量"), head("备注")],
-        ("tag", "{%tr for it in preserved_items %}"),
-        [lab("{{ loop.index }}"), "{{ it.name }}", "{{ it.specification }}",
-         lab("{{ it.quantity }}"), "{{ it.note|default('', true) }}"],
-        ("tag", "{%tr endfor %}"),
-    ])
+    numbered_table(g, [12, 60, 30, 20, 34], ["物品（证据）名称", "规格（型号）", "数量", "备注"],
+                   "it in preserved_items",
+                   ["{{ it.name }}", "{{ it.specification }}", lab("{{ it.quantity }}"),
+                    "{{ it.note|default('', true) }}"])
     g.p("在先行登记保存期间，{{ you }}或者有关人员不得损毁、销毁、转移、隐匿或者擅自使用上述物品（证据）。"
         "本机关将在七日内依法对先行登记保存的证据作出处理决定。")
     contact_block(g)
@@ -826,22 +825,16 @@ def build_legal_review_opinion():
     g.h1("二、拟作出的决定")
     g.p("{{ proposed_decision }}")
     g.h1("三、审核情况")
-    g.table([14, 52, 90], [
-        [head("序号"), head("审核事项"), head("审核情况")],
-        ("tag", "{%tr for rp in review_points %}"),
-        [lab("{{ loop.index }}"), "{{ rp.point }}", "{{ rp.finding }}"],
-        ("tag", "{%tr endfor %}"),
-    ])
+    numbered_table(g, [14, 52, 90], ["审核事项", "审核情况"],
+                   "rp in review_points", ["{{ rp.point }}", "{{ rp.finding }}"])
     g.h1("四、审核意见")
     g.p("审核意见：{{ opinion_kind }}。")
     g.p("{{ opinion_reasons }}")
-    g.tag("{%p if suggestions is defined and suggestions %}")
-    g.p("建议：{{ suggestions }}")
-    g.tag("{%p endif %}")
-    g.tag("{%p if counsel_opinion is defined and counsel_opinion %}")
-    g.h2("法律顾问意见")
-    g.p("{{ counsel_opinion }}")
-    g.tag("{%p endif %}")
+    with given(g, "suggestions"):
+        g.p("建议：{{ suggestions }}")
+    with given(g, "counsel_opinion"):
+        g.h2("法律顾问意见")
+        g.p("{{ counsel_opinion }}")
     g.h1("五、审核人员")
     g.p("{% for r in reviewers %}{{ r.name }}（{{ r.position }}）{% if not loop.last %}、{% endif %}{% endfor %}")
     g.signature("{{ reviewing_unit }}", "{{ review_date|cn_date }}")
@@ -1021,11 +1014,10 @@ def build_reminder_notice():
         "但至今未履行。根据《中华人民共和国行政强制法》第三十五条的规定，现催告{{ you }}履行下列义务：")
     g.p("一、履行期限：自收到本催告书之日起{{ deadline_days|cn_number }}日内。")
     g.p("二、履行方式：{{ performance_method }}")
-    g.tag("{%p if amount is defined and amount %}")
-    g.p("三、金额：应缴纳罚款人民币{{ amount|cny_upper }}（¥{{ amount|cny }}）"
-        "{% if surcharge_amount is defined and surcharge_amount %}，截至{{ surcharge_until|cn_date }}"
-        "加处罚款人民币{{ surcharge_amount|cny_upper }}（¥{{ surcharge_amount|cny }}）{% endif %}。")
-    g.tag("{%p endif %}")
+    with given(g, "amount"):
+        g.p("三、金额：应缴纳罚款人民币{{ amount|cny_upper }}（¥{{ amount|cny }}）"
+            "{% if surcharge_amount is defined and surcharge_amount %}，截至{{ surcharge_until|cn_date }}"
+            "加处罚款人民币{{ surcharge_amount|cny_upper }}（¥{{ surcharge_amount|cny }}）{% endif %}。")
     g.p("{{ you }}收到本催告书后有权进行陈述和申辩，可以于收到本催告书之日起"
         "{{ statement_days|cn_number }}日内向本机关书面或者口头提出。本机关将充分听取{{ you }}的意见，"
         "对{{ you }}提出的事实、理由和证据进行记录、复核；事实、理由或者证据成立的，本机关将予以采纳。")
@@ -1266,31 +1258,24 @@ def build_annual_statistics_report():
     g.p("{{ inspection_plan }}")
     g.h1("二、行政执法数据统计")
     g.p("{{ year }}年度本机关行政执法主要数据如下：")
-    g.table([14, 34, 66, 22, 20], [
-        [head("序号"), head("类别"), head("项目"), head("数量"), head("单位")],
-        ("tag", "{%tr for s in statistics %}"),
-        [lab("{{ loop.index }}"), lab("{{ s.category }}"), "{{ s.item }}", lab("{{ s.count }}"),
-         lab("{{ s.unit }}")],
-        ("tag", "{%tr endfor %}"),
-    ])
+    numbered_table(g, [14, 34, 66, 22, 20], ["类别", "项目", "数量", "单位"],
+                   "s in statistics",
+                   [lab("{{ s.category }}"), "{{ s.item }}", lab("{{ s.count }}"),
+                    lab("{{ s.unit }}")])
     g.p("全年罚没款合计人民币{{ fines_total|cny_upper }}（¥{{ fines_total|cny }}）。")
     g.h1("三、行政处罚、行政强制等案件办理情况")
     g.p("{{ cases_summary }}")
     g.h1("四、投诉、举报案件的受理和分类办理情况")
-    g.table([14, 58, 28, 28, 28], [
-        [head("序号"), head("投诉、举报类别"), head("受理（件）"), head("办结（件）"), head("移送（件）")],
-        ("tag", "{%tr for c in complaints %}"),
-        [lab("{{ loop.index }}"), "{{ c.kind }}", lab("{{ c.received }}"), lab("{{ c.closed }}"),
-         lab("{{ c.transferred }}")],
-        ("tag", "{%tr endfor %}"),
-    ])
+    numbered_table(g, [14, 58, 28, 28, 28], ["投诉、举报类别", "受理（件）", "办结（件）", "移送（件）"],
+                   "c in complaints",
+                   ["{{ c.kind }}", lab("{{ c.received }}"), lab("{{ c.closed }}"),
+                    lab("{{ c.transferred }}")])
     g.p("{{ complaints_summary }}")
     g.h1("五、行政复议、行政诉讼情况")
     g.p("{{ remedies_summary }}")
-    g.tag("{%p if other_matters is defined and other_matters %}")
-    g.h1("六、其他需要公示的情况")
-    g.p("{{ other_matters }}")
-    g.tag("{%p endif %}")
+    with given(g, "other_matters"):
+        g.h1("六、其他需要公示的情况")
+        g.p("{{ other_matters }}")
     g.signature("{{ authority_name }}", "{{ report_date|cn_date }}")
     g.blank()
     g.note("（{{ disclosure_note }}）")

@@ -16,10 +16,10 @@ from marshmallow import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-from shared import contract_export
+from shared.contracts import export as contract_export
 from shared.cli import main as cli
-from shared.contract_jsonschema import format_checker
-from shared.contracts import EVENT_TYPE, Contract, Envelope
+from shared.contracts.jsonschema import format_checker
+from shared.contracts.registry import EVENT_TYPE, Contract, Envelope
 
 META = contract_export.CONTRACTS_DIR / "_meta"
 ASYNCAPI_SCHEMA = json.loads((META / "asyncapi-3.0.0-without-id.json").read_text("utf-8"))
@@ -175,7 +175,7 @@ def test_vendored_asyncapi_schema_is_the_documented_file():
 
 LOCAL_SOURCE = '''
 from marshmallow import fields, validate
-from shared.contracts import Contract, Event, Rpc, StrictSchema
+from shared.contracts.registry import Contract, Event, Rpc, StrictSchema
 
 class Party(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))

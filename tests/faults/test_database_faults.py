@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from services.review.models import reviews
 from services.review.service import ReviewService
-from shared.db import Database
+from shared.persistence.db import Database
 from tests.agencies import LINGCHUAN, agencies
 from tests.events import dead_letters, proposed, publish_event, queue_depth
 
@@ -175,7 +175,7 @@ def test_a_pooled_connection_the_server_closed_is_never_handed_out(pg_node):
     checkout, without a round trip of its own, so no statement fails for it."""
     from sqlalchemy import text
 
-    from shared.db import make_engine
+    from shared.persistence.db import make_engine
     engine = make_engine(pg_node.create_database("stale"), pool_size=3, max_overflow=0)
     try:
         held = [engine.connect() for _ in range(3)]   # three pooled connections

@@ -1,4 +1,4 @@
-"""A write whose ack the broker never gets happens once (shared.idempotency).
+"""A write whose ack the broker never gets happens once (shared.persistence.idempotency).
 
 nameko acks an RPC request after replying. Here the record keeper (its own process, as
 production runs it, on a private broker node and a PostgreSQL database of the test's own)

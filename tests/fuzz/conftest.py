@@ -17,7 +17,7 @@ from contracts.review import CONTRACT as REVIEW
 from services.records.service import RecordsService
 from services.renderer.service import RendererService
 from services.review.service import ReviewService
-from shared.contracts import ROLES
+from shared.contracts.registry import ROLES
 from tests.agencies import LINGCHUAN, QINYUAN, agencies
 from tests.builders import ACTORS, AGENCY, PARTY, open_case_request
 from tests.fuzz.harness import CALL_SECONDS, Judge, RawRpc, RowCounter, encode

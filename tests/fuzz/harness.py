@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, inspect, text
 from contracts.records import CONTRACT as RECORDS
 from contracts.renderer import CONTRACT as RENDERER
 from contracts.review import CONTRACT as REVIEW
-from shared.contract_messages import error_classes
+from shared.contracts.messages import error_classes
 
 CONTRACTS = {"records": RECORDS, "review": REVIEW, "renderer": RENDERER}
 CALL_SECONDS = 10.0  # every call is answered within this (a 10 MB body: BIG_CALL_SECONDS)

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from shared.bounds import TEXT_PATTERN
-from shared.contracts import ROLES
+from shared.contracts.bounds import TEXT_PATTERN
+from shared.contracts.registry import ROLES
 from tests.fuzz.harness import BIG_CALL_SECONDS, CONTRACTS, encode
 from tests.fuzz.nasties import for_value, leaves, replaced, whole
 

@@ -29,8 +29,8 @@ from sqlalchemy import create_engine, text
 from contracts.review import CONTRACT as REVIEW_CONTRACT
 from services.records.service import RecordsService
 from services.review.service import ReviewService
-from shared.actor import TokenIssuer
-from shared.keys import KeyStore, SigningKey, key_id
+from shared.trust.actor import TokenIssuer
+from shared.trust.keys import KeyStore, SigningKey, key_id
 from tests.agencies import LINGCHUAN, QINYUAN, agencies
 from tests.builders import open_case_request, step_request
 

@@ -17,7 +17,7 @@ from nameko.testing.services import entrypoint_hook
 from services.records.service import RecordsService
 from services.renderer.service import RendererService
 from services.review.service import ReviewService
-from shared.clock import frozen
+from shared.calendar.clock import frozen
 from tests.agencies import LINGCHUAN, agencies
 from tests.calendar_notices import FIXTURE_2027
 

@@ -1,4 +1,4 @@
-"""Broker users with least privilege (shared.broker) on real RabbitMQ, a vhost per test: a
+"""Broker users with least privilege (shared.messaging.broker) on real RabbitMQ, a vhost per test: a
 service's user cannot forge another service's events, an outside caller can only call and
 read its own replies, and the records + review loop runs with each service as its own user."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ from kombu.exceptions import OperationalError
 
 from services.records.service import RecordsService
 from services.review.service import ReviewService
-from shared import broker
+from shared.messaging import broker
 from shared.cli import main as cli_main
 from tests.agencies import LINGCHUAN, agencies
 from tests.builders import ACTORS, AGENCY, demo_plan, open_case_request
@@ -88,7 +88,7 @@ def test_a_service_user_cannot_publish_another_services_events(users):
 def test_a_service_reads_and_writes_only_its_own_dead_letters(users):
     """Dead letters hold the refused events' bodies: records may neither bind its queue to
     review's dead letters nor put one into review's dead-letter queue."""
-    from shared.consumer import DEAD_LETTER_EXCHANGE
+    from shared.messaging.consumer import DEAD_LETTER_EXCHANGE
     uris, _ = users
     dead = Exchange(DEAD_LETTER_EXCHANGE, type="topic", no_declare=True)
     with Connection(uris["records"]) as conn:
@@ -105,10 +105,10 @@ def test_a_service_reads_and_writes_only_its_own_dead_letters(users):
 
 
 def test_a_service_that_consumes_no_events_still_dead_letters(users):
-    """Every service dead-letters the RPC requests it cannot read (shared.rpc), the renderer
+    """Every service dead-letters the RPC requests it cannot read (shared.messaging.rpc), the renderer
     too, which handles no events: its user declares and feeds its own dead-letter queue the
-    way shared.consumer.DeadLetters does (declare the exchange and the queue, publish)."""
-    from shared.consumer import DEAD_LETTER_EXCHANGE
+    way shared.messaging.consumer.DeadLetters does (declare the exchange and the queue, publish)."""
+    from shared.messaging.consumer import DEAD_LETTER_EXCHANGE
     uris, _ = users
     dead = Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True)
     with Connection(uris["renderer"]) as conn:

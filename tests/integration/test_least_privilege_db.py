@@ -146,7 +146,7 @@ def test_sanxiang_db_upgrade_migrates_as_the_owner_and_grants_the_service_role(
     assert _run_as(service_url, "UPDATE review_log SET action = 'x'") == "42501"
     # a service started on its own role alone (compose: after its migrate container) finds
     # the schema at head and needs no right it lacks
-    from shared.db import make_engine, migrate
+    from shared.persistence.db import make_engine, migrate
     engine = make_engine(service_url)
     try:
         migrate(engine, "services.review:migrations")

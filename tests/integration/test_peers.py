@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kombu import Connection, Consumer, Queue
 
-from shared.peers import PeerDirectory
+from shared.messaging.peers import PeerDirectory
 
 
 def test_a_peer_counts_as_deployed_only_while_it_consumes_its_rpc_queue(rabbit_config):

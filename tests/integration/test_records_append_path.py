@@ -15,14 +15,14 @@ from sqlalchemy import func, select, text
 
 from contracts.records import CONTRACT
 from services.records import chain, models, queries, usecases
-from shared.actor import Actor
-from shared.contracts import load
-from shared.db import make_engine, migrate, open_db
+from shared.trust.actor import Actor
+from shared.contracts.registry import load
+from shared.persistence.db import make_engine, migrate, open_db
 from shared.errors import Conflict
-from shared.keys import KeyStore, SigningKey, key_id
-from shared.outbox import PENDING, PUBLISHED, UNROUTED, ConfirmedPublisher, OutboxWriter, \
+from shared.trust.keys import KeyStore, SigningKey, key_id
+from shared.messaging.outbox import PENDING, PUBLISHED, UNROUTED, ConfirmedPublisher, OutboxWriter, \
     relay_pending
-from shared.rules import Rules
+from shared.rulesets.provider import Rules
 
 AGENCY = "lingchuan-emergency"
 NOW = datetime(2025, 10, 9, 8, 0, tzinfo=timezone.utc)
@@ -201,7 +201,7 @@ def test_the_case_row_read_through_the_driver_equals_sqlalchemy_s(records_db):
         assert chain.load_case(s, case["id"], lock=True) == via_sqlalchemy
         assert chain.load_case(s, case["id"]) == via_sqlalchemy
     assert isinstance(via_sqlalchemy["parties"], list)
-    # aware UTC on both databases (shared.schema.UtcDateTime)
+    # aware UTC on both databases (shared.persistence.schema.UtcDateTime)
     assert via_sqlalchemy["opened_at"].utcoffset() == timedelta(0)
 
 

@@ -7,7 +7,6 @@ import base64
 import hashlib
 import io
 import json
-import os
 import time
 import uuid
 
@@ -22,8 +21,8 @@ from services.renderer.service import RendererService
 from shared.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from tests.unit.renderer.converter import pdf_fonts, unoserver  # noqa: F401  session fixture
 from tests.unit.renderer.fixtures import SAMPLE, template_docx, write_template
+from tests.unit.renderer.support import AGENCIES, count, docx_of
 
-AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
 TID = "fixture_penalty"
 
 
@@ -42,7 +41,7 @@ def renderer(container_factory, rabbit_config, tmp_path, unoserver, request, key
     signer = token_issuer
 
     def proxy(role="officer", agency="lingchuan-emergency"):
-        # a party token is bound to its party and its case (shared.actor)
+        # a party token is bound to its party and its case (shared.trust.actor)
         bound = ({"party_id": "party-1", "case_id": "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"}
                  if role == "party" else {})
         token = signer.issue(actor_id=f"{role}-1", role=role, agency=agency, **bound)
@@ -50,23 +49,6 @@ def renderer(container_factory, rabbit_config, tmp_path, unoserver, request, key
                                timeout=60)
 
     return config, proxy, db_url
-
-
-def count(db_url: str, table: str) -> int:
-    engine = create_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text(f"select count(*) from {table}")).scalar()
-    finally:
-        engine.dispose()
-
-
-def docx_of(result: dict) -> bytes:
-    out = result["outputs"][0]
-    assert out["format"] == "docx" and out["object_ref"] is None
-    blob = base64.b64decode(out["content_base64"])
-    assert hashlib.sha256(blob).hexdigest() == out["sha256"] and len(blob) == out["size"]
-    return blob
 
 
 def test_health_is_open_to_any_caller(renderer):

@@ -18,11 +18,11 @@ from sqlalchemy import create_engine, text
 
 from services.records.service import RecordsService
 from services.review.service import ReviewService
-from shared.contracts import envelope
+from shared.contracts.registry import envelope
 from shared.errors import (BoardOpinionStands, DomainRuleViolated, ServiceNotDeployed,
                            ValidationFailed)
-from shared.keys import KeyStore
-from shared.signed_events import sign
+from shared.trust.keys import KeyStore
+from shared.trust.signatures import sign
 from tests.builders import ACTORS, AGENCY, REVIEWER, demo_decision, demo_plan, perform, remember
 from tests.events import dead_letters, proposed
 

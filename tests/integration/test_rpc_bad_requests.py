@@ -18,7 +18,7 @@ from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.records.service import RecordsService
-from shared.consumer import DEAD_LETTER_EXCHANGE
+from shared.messaging.consumer import DEAD_LETTER_EXCHANGE
 from tests.agencies import LINGCHUAN, agencies
 
 AGENCIES = agencies(LINGCHUAN)

@@ -1,4 +1,4 @@
-"""shared.rpc's replies on the real broker, read by nameko's own client: results, errors and
+"""shared.messaging.rpc's replies on the real broker, read by nameko's own client: results, errors and
 an unserialisable result arrive as nameko's Responder would send them (an unknown method is
 a bad_request), from a reply channel that is not in confirm mode (the broker's management
 API says)."""
@@ -11,7 +11,7 @@ from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.errors import BadRequest, DomainRuleViolated
-from shared.rpc import rpc
+from shared.messaging.rpc import rpc
 
 DETAILS = {"count": 3, "ok": True, "missing": None, "ratio": 0.5,
            "items": [1, {"seq": None, "label": "第三项"}], "text": "3"}

@@ -1,5 +1,5 @@
 """The services' timers run on real containers (nameko's entrypoint hook fires the @timer
-method itself), on a controlled "today" (shared.clock.frozen): the review board's clock watch
+method itself), on a controlled "today" (shared.calendar.clock.frozen): the review board's clock watch
 and the record keeper's checkpoints, each acting once per subject — per review and due date,
 per case head — with two instances of the service on one PostgreSQL database, and with the
 embedded single instance on SQLite."""
@@ -20,10 +20,10 @@ from services.records import models as records_models
 from services.records.service import RecordsService
 from services.review import models, usecases
 from services.review.service import ReviewService
-from shared.clock import frozen
-from shared.db import make_engine, open_db
-from shared.rules import Rules
-from tests.unit.review.conftest import AGENCIES, ALWAYS, Env, actor, material, request_payload
+from shared.calendar.clock import frozen
+from shared.persistence.db import make_engine, open_db
+from shared.rulesets.provider import Rules
+from tests.unit.review.support import AGENCIES, ALWAYS, Env, actor, material, request_payload
 
 OFFICER = actor("officer", id="officer-1")
 

@@ -1,4 +1,4 @@
-"""Which database errors are faults of the moment (shared/transient.py), told from real errors
+"""Which database errors are faults of the moment (shared/persistence/transient.py), told from real errors
 of PostgreSQL and SQLite: the SQLSTATEs a server raises while restarting, full or resolving a
 conflict; a refused connection; SQLite's locked file — and, against them, errors no retry mends."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from shared.errors import ValidationFailed
-from shared.transient import is_transient
+from shared.persistence.transient import is_transient
 
 
 def _pg_error(url: str, sql: str) -> DBAPIError:

@@ -23,7 +23,7 @@ def test_bare_body_matches_what_the_chain_stores(tmp_path):
 
     from services.records import domain
     from services.records.models import entries
-    from shared.db import make_engine, migrate, open_db
+    from shared.persistence.db import make_engine, migrate, open_db
 
     engine = make_engine(f"sqlite:///{tmp_path / 'r.sqlite3'}")
     migrate(engine, "services.records:migrations")

@@ -2,8 +2,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from shared.calendar import Calendar, Deadline
-from shared.calendar_files import SHIPPED_FILE, load_file, parse
+from shared.calendar.legal import Calendar, Deadline
+from shared.calendar.files import SHIPPED_FILE, load_file, parse
 from shared.errors import CalendarNotCovered, ConfigurationError, ValidationFailed
 
 D = date.fromisoformat

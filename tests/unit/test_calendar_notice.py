@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.calendar import Calendar
+from shared.calendar.legal import Calendar
 from shared.cli import main
 from shared.errors import CalendarNotCovered
 from tests.calendar_notices import FIXTURE_2027
@@ -70,7 +70,7 @@ def test_every_year_chinesecalendar_knows_passes_the_file_checks(tmp_path):
     data, passes the weekday and naming checks (a check that refused real notices would be
     worse than none)."""
     import chinese_calendar
-    from shared.calendar_files import parse
+    from shared.calendar.files import parse
     zh = {h.value: h.chinese for h in chinese_calendar.Holiday}
     for year in range(2004, 2027):
         holidays = [f"      - {{name: {zh[n]}, from: {d}}}" for d, n in

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from shared.catalogue import Classification, DecisionProposal, FiredRule, classify
+from shared.law.major import Classification, DecisionProposal, FiredRule, classify
 from shared.errors import ValidationFailed
-from shared.rulesets import REPO_ROOT, RuleSetRepository
+from shared.rulesets.repository import REPO_ROOT, RuleSetRepository
 
 
 @pytest.fixture(scope="module")

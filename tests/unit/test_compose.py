@@ -442,8 +442,7 @@ def test_rabbitmq_init_grants_what_shared_broker_derives():
     """The one place the rights come from: the init script runs `sanxiang broker setup`."""
     text = (COMPOSE / "rabbitmq" / "init_rabbitmq.py").read_text(encoding="utf-8")
     assert '"broker", "setup"' in text and "SANXIANG_SERVICES" in text
-    from shared import broker
-
+    from shared.messaging import broker
     grant = broker.service_grant("review", broker.contract_consumes(["review"])["review"])
     assert grant.allows("write", "review.events") and not grant.allows("write", "records.events")
     assert grant.allows("read", "records.events") and not grant.allows("configure",

@@ -8,10 +8,10 @@ import pytest
 from jsonschema import Draft202012Validator
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
-from shared.contract_export import to_json, to_yaml
-from shared.contract_jsonschema import DRAFT, field_to_json, format_checker, schema_to_json
-from shared import bounds
-from shared.contracts import StrictSchema
+from shared.contracts.export import to_json, to_yaml
+from shared.contracts.jsonschema import DRAFT, field_to_json, format_checker, schema_to_json
+from shared.contracts import bounds
+from shared.contracts.registry import StrictSchema
 
 
 class Strict(Schema):

@@ -1,4 +1,4 @@
-"""The deployment's keys (shared.keys): made only by `keys init`, never overwritten, private
+"""The deployment's keys (shared.trust.keys): made only by `keys init`, never overwritten, private
 keys in their signer's folder alone, public halves for everyone, named by their key id."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from shared.cli import main as cli
 from shared.errors import ConfigurationError
-from shared.keys import KeyStore, init_deployment, key_id
+from shared.trust.keys import KeyStore, init_deployment, key_id
 
 
 def test_init_makes_each_signer_its_own_key_and_publishes_the_public_halves(tmp_path):
@@ -75,7 +75,7 @@ def test_cli_keys_init_and_token_issue_use_the_configured_root_from_any_director
     capsys.readouterr()
     assert cli(["token", "issue", "--role", "officer", "--agency", "a", "--actor-id", "x"]) == 0
     token = capsys.readouterr().out.strip()
-    from shared.actor import TokenVerifier
+    from shared.trust.actor import TokenVerifier
     actor = TokenVerifier(KeyStore(root).token_verification_keys()).verify(token)
     assert (actor.id, actor.role, actor.agency) == ("x", "officer", "a")
     assert not (elsewhere / ".data").exists() and os.listdir(elsewhere) == []

@@ -1,4 +1,4 @@
-"""Every service answers RPC through shared.rpc: one consumer of `rpc-<service>` per service
+"""Every service answers RPC through shared.messaging.rpc: one consumer of `rpc-<service>` per service
 (two consumer classes on one queue would each get calls meant for the other's methods and
 answer MethodNotFound)."""
 from __future__ import annotations
@@ -9,8 +9,7 @@ from nameko.rpc import Rpc as NamekoRpc
 from services.records.service import RecordsService
 from services.renderer.service import RendererService
 from services.review.service import ReviewService
-from shared import rpc as shared_rpc
-
+from shared.messaging import rpc as shared_rpc
 SERVICES = [RecordsService, ReviewService, RendererService]
 
 
@@ -25,17 +24,17 @@ def test_every_rpc_method_uses_the_shared_entrypoint(cls):
     rpcs = [(name, ep) for name, ep in _entrypoints(cls) if isinstance(ep, NamekoRpc)]
     assert rpcs, f"{cls.name} has no RPC methods"
     wrong = [name for name, ep in rpcs if type(ep) is not shared_rpc.Rpc]
-    assert not wrong, f"{cls.name}: methods not on shared.rpc.rpc: {wrong}"
+    assert not wrong, f"{cls.name}: methods not on shared.messaging.rpc.rpc: {wrong}"
     assert {type(ep.rpc_consumer) for _, ep in rpcs} == {shared_rpc.RpcConsumer}
 
 
 def test_the_request_identity_is_the_messages_own_correlation_id():
-    """What a write without a caller key is keyed by (shared.idempotency): the AMQP
+    """What a write without a caller key is keyed by (shared.persistence.idempotency): the AMQP
     correlation_id of the message being handled — never a header a caller sent, nor the one a
     calling worker forwarded with its context."""
     from kombu import Message
 
-    from shared.idempotency import REQUEST_ID_KEY
+    from shared.persistence.idempotency import REQUEST_ID_KEY
 
     entrypoint = shared_rpc.Rpc()
     forwarded = {"nameko.actor_token": "t", f"nameko.{REQUEST_ID_KEY}": "the caller's own",
@@ -49,7 +48,7 @@ def test_the_request_identity_is_the_messages_own_correlation_id():
 
 @pytest.mark.parametrize("cls", SERVICES, ids=lambda c: c.name)
 def test_every_service_hands_its_calls_keys_to_the_entrypoint_shape(cls):
-    from shared.idempotency import RequestKeys
+    from shared.persistence.idempotency import RequestKeys
 
     assert isinstance(getattr(cls, "keys", None), RequestKeys), \
-        f"{cls.name}: its writes need the call's idempotency keys (shared.idempotency)"
+        f"{cls.name}: its writes need the call's idempotency keys (shared.persistence.idempotency)"

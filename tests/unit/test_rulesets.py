@@ -14,8 +14,8 @@ import pytest
 
 from shared.cli import main
 from shared.errors import NotFound, RuleSetInvalid
-from shared.ruleset_schema import AV_SITUATIONS, REQUIRED_PERIODS
-from shared.rulesets import REPO_ROOT, Period, RuleSetRepository
+from shared.rulesets.schema import AV_SITUATIONS, REQUIRED_PERIODS
+from shared.rulesets.repository import REPO_ROOT, Period, RuleSetRepository
 
 SHIPPED = REPO_ROOT / "rulesets"
 AGENCIES = ("qinyuan-energy", "lingchuan-emergency", "anze-county", "changzhi-energy",

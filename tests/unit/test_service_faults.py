@@ -1,4 +1,4 @@
-"""Only Sanxiang errors leave shared.service.handle (shared.faults): a real database's
+"""Only Sanxiang errors leave shared.service.entrypoint.handle (shared.service.faults): a real database's
 passing fault — PostgreSQL's lock_not_available, SQLite's "database is locked" — is answered
 `unavailable` (retry), any other exception `internal_error`; neither carries the fault's
 text (SQL, table names, values), and each names an incident id the service logged with the
@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from contracts.records import CONTRACT
-from shared.actor import Actor
+from shared.trust.actor import Actor
 from shared.errors import InternalError, NotFound, Unavailable
-from shared.transient import is_transient as transient
-from shared.service import handle
+from shared.persistence.transient import is_transient as transient
+from shared.service.entrypoint import handle
 
 OFFICER = Actor(id="officer-1", role="officer", agency="lingchuan-emergency")
 CASE = {"case_id": "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"}
@@ -39,7 +39,7 @@ def test_a_programming_fault_is_an_internal_error_without_its_text(engine, caplo
         with engine.connect() as conn:
             conn.execute(text("SELECT id FROM no_such_table WHERE id = :id"), {"id": p["case_id"]})
 
-    with caplog.at_level(logging.ERROR, logger="shared.faults"):
+    with caplog.at_level(logging.ERROR, logger="shared.service.faults"):
         with pytest.raises(InternalError) as err:
             run(use_case)
     answer = err.value

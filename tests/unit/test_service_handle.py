@@ -1,4 +1,4 @@
-"""shared.service.handle, the one entrypoint shape: the caller's token first, its role against
+"""shared.service.entrypoint.handle, the one entrypoint shape: the caller's token first, its role against
 the contract before the payload, the payload before the use case; every refusal handed to the
 service's recorder (a refused token with what it claimed, unverified); a refusal about
 another agency's record answered as the service's own not_found."""
@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from contracts.records import CONTRACT
-from shared.actor import Actor, CallerToken, TokenVerifier, out_of_reach
+from shared.trust.actor import Actor, CallerToken, TokenVerifier, out_of_reach
 from shared.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
-from shared.keys import KeyStore
-from shared.service import handle, refusal_reason
+from shared.trust.keys import KeyStore
+from shared.service.entrypoint import handle, refusal_reason
 
 OFFICER = Actor(id="officer-1", role="officer", agency="lingchuan-emergency")
 

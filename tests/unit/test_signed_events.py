@@ -11,10 +11,10 @@ import rfc8785
 
 from contracts.records import CONTRACT as RECORDS
 from contracts.review import CONTRACT as REVIEW
-from shared.consumer import EventGate
-from shared.contracts import envelope
-from shared.keys import KeyStore
-from shared.signed_events import CanonicalError, EventRefused, canonical, sign, verify
+from shared.messaging.consumer import EventGate
+from shared.contracts.registry import envelope
+from shared.trust.keys import KeyStore
+from shared.trust.signatures import CanonicalError, EventRefused, canonical, sign, verify
 
 AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
 
@@ -212,7 +212,7 @@ def test_not_an_object_is_refused(keys):
 
 
 def test_a_key_added_while_running_is_found_on_its_first_event(keys, keys_dir, tmp_path):
-    from shared.keys import init_deployment
+    from shared.trust.keys import init_deployment
     body = proposed()
     other_root = tmp_path / "other"
     init_deployment(other_root, ["records"], issuer=False)
@@ -245,7 +245,7 @@ def test_numbers_of_any_json_kind_survive_signing_and_transport(keys):
 def test_an_event_that_cannot_be_signed_is_refused_naming_the_rule(keys):
     from services.records.models import outbox
     from shared.errors import ValidationFailed
-    from shared.outbox import OutboxWriter
+    from shared.messaging.outbox import OutboxWriter
     writer = OutboxWriter(outbox, RECORDS, signer=keys.event_signing_key("records"))
     with pytest.raises(ValidationFailed) as err:
         writer.prepare("decision_proposed.v1", _proposed_with(2 ** 60),

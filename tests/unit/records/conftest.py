@@ -14,14 +14,14 @@ from contracts.records import CONTRACT
 from contracts.review import CONTRACT as REVIEW
 from services.records import decisions, models, queries, usecases
 from services.records.chain import CheckpointKeys
-from shared.actor import Actor
-from shared.contracts import envelope, load
-from shared.db import make_engine, migrate, open_db
-from shared.keys import KeyStore, SigningKey, init_deployment, key_id
-from shared.outbox import OutboxWriter
-from shared.rules import Rules
-from shared.service import handle
-from shared.signed_events import sign
+from shared.trust.actor import Actor
+from shared.contracts.registry import envelope, load
+from shared.persistence.db import make_engine, migrate, open_db
+from shared.trust.keys import KeyStore, SigningKey, init_deployment, key_id
+from shared.messaging.outbox import OutboxWriter
+from shared.rulesets.provider import Rules
+from shared.service.entrypoint import handle
+from shared.trust.signatures import sign
 from tests.builders import demo_plan, remember
 
 AGENCIES = {
@@ -119,7 +119,7 @@ def call(env, method, payload, who):
 
 
 def as_service(env, method: str, payload: dict, who, fn, **deps):
-    """A use case through the entrypoint's shape (shared.service.handle): validated, and a
+    """A use case through the entrypoint's shape (shared.service.entrypoint.handle): validated, and a
     refusal recorded as the service records it (`missing=queries.missing_case` answers as
     the service does)."""
     return handle(CONTRACT, method, payload, fn, actor=who,
@@ -146,7 +146,7 @@ def outbox_states(env) -> dict[tuple[str, str], set[str]]:
 
 
 # The review board's event key in these tests: its opinions reach the record keeper's handler
-# already verified (the handler's gate, shared.consumer), so any key of "review" will do.
+# already verified (the handler's gate, shared.messaging.consumer), so any key of "review" will do.
 _review_key = Ed25519PrivateKey.generate()
 REVIEW_KEY = SigningKey(_review_key, key_id(_review_key.public_key()), "review")
 

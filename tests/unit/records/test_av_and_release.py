@@ -12,8 +12,8 @@ from sqlalchemy import select
 from contracts.records import CONTRACT
 from services.records import domain, findings
 from services.records.models import access_log, cases
-from shared import rules as rulebook
-from shared.clock import local_date
+from shared.rulesets import provider as rulebook
+from shared.calendar.clock import local_date
 from shared.errors import ValidationFailed
 from tests.builders import open_case_request
 from tests.unit.records.conftest import actor, call

@@ -17,9 +17,9 @@ from services.records import chain, decisions, findings
 from services.records.models import entries
 from services.review import queries as review_queries
 from services.review import usecases as review_usecases
-from shared.actor import Actor
-from shared.contracts import dump, load
-from shared.db import make_engine, migrate, open_db
+from shared.trust.actor import Actor
+from shared.contracts.registry import dump, load
+from shared.persistence.db import make_engine, migrate, open_db
 from shared.errors import (BoardOpinionStands, BoardReviewPending, DomainRuleViolated,
                            ValidationFailed)
 from tests.unit.records.conftest import access_log_rows, actor, as_service, call, review_opinion

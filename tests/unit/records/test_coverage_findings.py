@@ -12,9 +12,9 @@ from sqlalchemy import select, text
 from contracts.records import CONTRACT
 from services.records import findings, queries
 from services.records.models import access_log, cases
-from shared.clock import CST, iso, local_date
+from shared.calendar.clock import CST, iso, local_date
 from shared.errors import Forbidden, ValidationFailed
-from shared.service import handle
+from shared.service.entrypoint import handle
 from tests.builders import OFFICERS, demo_decision, open_case_request
 from tests.unit.records.conftest import actor, call
 
@@ -126,7 +126,7 @@ def test_archive_late_when_archived_after_the_rule_sets_period(env, agency, arti
 def test_an_unarchived_case_is_late_from_the_first_cst_day_after_the_due_day(env):
     period, due = expected_archive_due(env, QY)
     case, _ = closed_case(env, QY, "沁能立〔2025〕9号")
-    # the supervisor's clock is UTC; the day it is in law is the CST day (shared.clock)
+    # the supervisor's clock is UTC; the day it is in law is the CST day (shared.calendar.clock)
     env.now = datetime.combine(due.due, time(15, 59), tzinfo=timezone.utc)
     assert local_date(env.now) == due.due                           # 23:59 CST: still on time
     assert case_findings(env, case) == []

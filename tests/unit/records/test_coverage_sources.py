@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.records.models import cases, entries
-from shared.clock import local_date
+from shared.calendar.clock import local_date
 from shared.errors import DomainRuleViolated, Forbidden, ValidationFailed
 from tests.builders import filing_approval
 from tests.unit.records.conftest import AGENCIES, actor

@@ -1,4 +1,4 @@
-"""Every write of the record keeper happens once per idempotency key (shared.idempotency), on
+"""Every write of the record keeper happens once per idempotency key (shared.persistence.idempotency), on
 SQLite and PostgreSQL: a repeated request — a redelivery after a crash, a caller's retry after
 a timeout — gets the first answer and appends nothing; a caller key reused for another request
 is refused and recorded; two callers never share a key; a failed call stores nothing; a
@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from contracts.records import CONTRACT
 from services.records import models, queries, usecases
 from shared.errors import IdempotencyKeyReused, InternalError
-from shared.idempotency import CallKeys
-from shared.service import handle
+from shared.persistence.idempotency import CallKeys
+from shared.service.entrypoint import handle
 from tests.unit.records.conftest import access_log_rows, actor, call
 
 OPEN_CASE = CONTRACT.rpc("open_case").example_request
@@ -25,7 +25,7 @@ APPEND = {"record_type": "note", "occurred_at": "2025-10-10T10:30:00+08:00", "si
 
 
 def write(env, method, payload, who, keys, fn=None):
-    """A write as the service's entrypoint runs it: shared.service.handle with the call's keys."""
+    """A write as the service's entrypoint runs it: shared.service.entrypoint.handle with the call's keys."""
     return handle(CONTRACT, method, payload, fn or getattr(usecases, method), actor=who,
                   keys=keys, refused=lambda a, m, request, exc: queries.record_refusal(
                       env.db, a, m, request.get("case_id"), exc, env.now),
@@ -104,7 +104,7 @@ def test_a_failed_call_stores_nothing_and_its_retry_runs(env_db):
         raise RuntimeError("the worker died before answering")
 
     key = CallKeys(given="k-2", request_id="corr-1")
-    with pytest.raises(InternalError):  # what the caller is told (shared.faults)
+    with pytest.raises(InternalError):  # what the caller is told (shared.service.faults)
         write(env_db, "append_record", dict(APPEND, case_id=case_id), actor(), key,
               fn=appended_then_failed)
     assert count(env_db, models.entries) == entries

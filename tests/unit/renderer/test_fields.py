@@ -2,7 +2,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from services.renderer.fields import schema_problems, to_json_schema, validate
-from shared.contract_jsonschema import format_checker
+from shared.contracts.jsonschema import format_checker
 from shared.errors import ValidationFailed
 from tests.unit.renderer.fixtures import FIELDS, SAMPLE
 

@@ -8,7 +8,8 @@ import pytest
 
 from services.renderer.dependencies import Renderer
 from services.renderer.library import default_root
-from services.renderer.rendering import Stamp, data_sha256, render_docx
+from services.renderer.domain import Stamp, data_sha256
+from services.renderer.rendering import render_docx
 from shared.errors import ConfigurationError
 
 TEMPLATE = default_root() / "penalty_decision" / "1"

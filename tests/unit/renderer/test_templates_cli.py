@@ -2,15 +2,11 @@
 import io
 import zipfile
 
-import pytest
 from docx import Document
-from docx.oxml.ns import qn
 
-from services.renderer.library import default_root
-from services.renderer.pdf import local_unavailable_reason
 from shared.cli import main as cli
 from tests.unit.renderer.converter import pdf_fonts
-from tests.unit.renderer.fixtures import SAMPLE, template_docx, write_template
+from tests.unit.renderer.fixtures import FIELDS, SAMPLE, template_docx, write_template
 
 
 def test_list_shows_ids_versions_and_chinese_titles(capsys):
@@ -81,20 +77,14 @@ def test_preview_writes_docx_pdf_and_png_of_page_one(tmp_path, capsys, unoserver
     assert set(fonts.values()) == {"yes"}, fonts
 
 
-def test_without_libreoffice_the_reason_says_so(monkeypatch, tmp_path):
-    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH with no soffice on it
-    reason = local_unavailable_reason()
-    assert reason.startswith("LibreOffice (soffice) is not installed on this host")
-    assert "docx only" in reason
-
-
-def test_normal_style_of_the_shipped_penalty_decision_names_an_east_asian_font():
-    doc = Document(str(default_root() / "penalty_decision" / "1" / "template.docx"))
-    fonts = doc.styles["Normal"].element.rPr.rFonts
-    assert fonts.get(qn("w:eastAsia")) in ("仿宋_GB2312", "仿宋")
-
-
-def test_the_unoserver_image_gets_the_same_font_aliases():
-    from services.renderer.pdf import FONTS_CONF
-    image_copy = FONTS_CONF.parents[3] / "compose" / "unoserver" / "sanxiang-fonts.conf"
-    assert image_copy.read_bytes() == FONTS_CONF.read_bytes()
+def test_lint_warns_of_a_field_declared_inside_list_items_that_the_template_never_uses(
+        tmp_path, capsys):
+    root = tmp_path / "templates"
+    fields = dict(FIELDS, rows=dict(FIELDS["rows"], items=dict(FIELDS["rows"]["items"], fields=dict(
+        FIELDS["rows"]["items"]["fields"], note={"type": "string", "label": "备注",
+                                                 "required": False}))))
+    write_template(root, "unused_note", fields=fields)
+    assert cli(["templates", "lint", "--dir", str(root)]) == 0  # a warning, not a problem
+    assert capsys.readouterr().out.splitlines() == [
+        "warning: templates/unused_note/1/manifest.yaml: field rows[].note is declared but the "
+        "template never uses it"]

@@ -7,7 +7,7 @@ Revises: 0003
 from alembic import op
 import sqlalchemy as sa
 
-from shared.schema import BigId, UtcDateTime
+from shared.persistence.schema import BigId, UtcDateTime
 
 revision = "0004"
 down_revision = "0003"

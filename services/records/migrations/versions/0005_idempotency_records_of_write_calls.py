@@ -1,4 +1,4 @@
-"""idempotency records of write calls (shared.idempotency): each write RPC once per key
+"""idempotency records of write calls (shared.persistence.idempotency): each write RPC once per key
 
 Revision ID: 0005
 Revises: 0004
@@ -6,8 +6,7 @@ Create Date: 2026-12-04 23:00:00
 """
 from alembic import op
 
-from shared import idempotency
-
+from shared.persistence import idempotency
 revision = '0005'
 down_revision = '0004'
 branch_labels = None

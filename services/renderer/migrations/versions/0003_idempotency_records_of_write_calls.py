@@ -1,4 +1,4 @@
-"""idempotency records of write calls (shared.idempotency): each write RPC once per key
+"""idempotency records of write calls (shared.persistence.idempotency): each write RPC once per key
 
 Revision ID: 0003
 Revises: 0002
@@ -6,17 +6,16 @@ Create Date: 2026-12-04 23:00:00
 """
 from alembic import op
 
-from shared import idempotency
-
+from shared.persistence import idempotency
 revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     idempotency.create_schema(op)
 
 
-def downgrade():
+def downgrade() -> None:
     idempotency.drop_schema(op)

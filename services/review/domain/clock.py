@@ -1,0 +1,155 @@
+"""The review clock: the period from the day it starts (the materials complete, or received
+where the rule set says so), the stops that do not count, the one extension, and the
+reminder and overdue notice the board owes before and after the due date."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Final, Mapping, Sequence
+
+from services.review.domain import states
+from shared.calendar.legal import Calendar, Deadline, clock_pause
+from shared.errors import Conflict, DomainRuleViolated, ValidationFailed
+from shared.rulesets.repository import RuleSet
+
+# the board acts through the clock, not through a person
+SYSTEM_ACTOR: Final = {"id": "review-clock", "role": "legal_unit", "name": "审核时限提醒"}
+
+
+@dataclass(frozen=True)
+class Stop:
+    stopped_on: date
+    resumed_on: date | None
+    reason: str
+    label: str
+
+
+def pauses(stops: list[Stop]) -> list[tuple]:
+    """Calendar pauses of the finished stops; an open stop has no end yet."""
+    out = []
+    for s in stops:
+        if s.resumed_on is not None:
+            p = clock_pause(s.stopped_on, s.resumed_on, s.label)
+            if p:
+                out.append(p)
+    return out
+
+
+def review_deadline(calendar: Calendar, rs: RuleSet, start: date, *,
+                    stops: Sequence[Stop] = (), extended: bool = False,
+                    agency: str | None = None) -> tuple[Deadline, Deadline | None]:
+    """The review period from `start` (the day materials were complete, or received where the
+    rule set says so) with the stopped days not counted; with an approved extension, the
+    extension runs on from the first due date (10 + 10 工作日 in 000/002; 7 工作日 + at most
+    3 日 in 001)."""
+    periods = rs.data["periods"]
+    held = pauses(list(stops))
+    base = periods["review"]
+    first = calendar.due(start, base["amount"], base["unit"], rule="review",
+                         basis=base["basis"], agency=agency, paused=held)
+    if not extended:
+        return first, None
+    ext = periods.get("review_extension")
+    if ext is None:
+        raise DomainRuleViolated(f"rule set {rs.ref} allows no extension of the review period",
+                                 code="no_extension")
+    second = calendar.due(first.due, ext["amount"], ext["unit"], rule="review_extension",
+                          basis=ext["basis"], agency=agency, paused=held)
+    return first, second
+
+
+def stops_of(review: Mapping) -> list[Stop]:
+    """The review's stops as the calendar counts them."""
+    day = lambda v: date.fromisoformat(v) if v else None  # noqa: E731
+    return [Stop(day(s["stopped_on"]), day(s["resumed_on"]), s["reason"], s["label"])
+            for s in review["stops"]]
+
+
+def deadline_fields(calendar: Calendar, rs: RuleSet, review: Mapping) -> dict:
+    """The review's due dates from the clock start, the finished stops and the extension;
+    none while the clock has not started or is stopped (the days left are frozen until it
+    resumes)."""
+    if review["clock_start"] is None or review["state"] == states.PAUSED:
+        return {"deadline": None}
+    first, second = review_deadline(calendar, rs, review["clock_start"], stops=stops_of(review),
+                                    extended=review["extension"] is not None,
+                                    agency=review["agency"])
+    return {"first_deadline": first.to_dict(), "deadline": (second or first).to_dict()}
+
+
+def pause_reason(rs: RuleSet, code: str) -> dict:
+    reasons = {r["code"]: r for r in rs.section("review")["pause_reasons"]}
+    if code not in reasons:
+        allowed = ", ".join(reasons) or "none — this rule set stops the clock for nothing"
+        raise ValidationFailed.from_messages({"reason": [
+            f"not a reason that stops the review clock under {rs.ref}; one of: {allowed}"]})
+    return reasons[code]
+
+
+def stopped(review: Mapping, reason: Mapping, day: date, note: str | None) -> list[dict]:
+    """The review's stops with a new one from `day` (the stop day itself still counts)."""
+    return review["stops"] + [{"stopped_on": day.isoformat(), "resumed_on": None,
+                               "reason": reason["code"], "label": reason["label"],
+                               "note": note}]
+
+
+def resumed(review: Mapping, day: date) -> list[dict]:
+    """The review's stops with the open one ended on `day`, which is not before it began."""
+    last = review["stops"][-1]
+    if day.isoformat() < last["stopped_on"]:
+        raise ValidationFailed.from_messages({"resumed_at": [
+            f"before the clock stopped on {last['stopped_on']}"]})
+    return review["stops"][:-1] + [dict(last, resumed_on=day.isoformat())]
+
+
+def extension(review: Mapping, by: str, reason: str, approved_at: datetime) -> dict:
+    """经批准可以延长 (000 第十条, 002 第十四条, 001 附件3 第四条): once, and only once the
+    clock runs."""
+    if review["extension"] is not None:
+        raise Conflict("the review period was already extended once", code="already_extended")
+    if review["clock_start"] is None:
+        raise DomainRuleViolated("the clock has not started: materials are incomplete",
+                                 code="clock_not_started")
+    return {"approved_by": by, "reason": reason, "approved_at": approved_at.isoformat()}
+
+
+# ---- the watch: a reminder before the due date, an overdue notice after ----------------------
+
+@dataclass(frozen=True)
+class ClockEvent:
+    """What the watch sends for one kind of notice, and where it notes it was sent."""
+    event_type: str
+    sent_for: str       # the review's column holding the due date it was sent for
+    count: str          # the event's field for the days left / overdue
+    action: str         # the review history's action
+
+
+CLOCK_EVENTS: Final = {
+    "reminders": ClockEvent("review_due_soon.v1", "reminded_for", "workdays_left", "reminded"),
+    "overdue": ClockEvent("review_overdue.v1", "overdue_for", "days_overdue", "overdue"),
+}
+
+
+@dataclass(frozen=True)
+class Owed:
+    kind: str           # "reminders" | "overdue" (a key of CLOCK_EVENTS)
+    days: int           # working days left, or overdue
+    due: date
+
+
+def clock_owes(calendar: Calendar, review: Mapping, today: date,
+               remind_workdays: int) -> Owed | None:
+    """The notice owed for the review today, once per due date: a reminder from
+    `remind_workdays` working days before the due date, an overdue notice after it; none
+    for a review without a due date (clock not started, or stopped)."""
+    if review["deadline"] is None:
+        return None
+    due = date.fromisoformat(review["deadline"]["due"])
+    if today > due:
+        if review["overdue_for"] == due:
+            return None
+        return Owed("overdue", calendar.workdays_between(due, today, review["agency"]), due)
+    if review["reminded_for"] == due:
+        return None
+    left = calendar.workdays_between(today, due, review["agency"])
+    return Owed("reminders", left, due) if left <= remind_workdays else None

@@ -1,0 +1,147 @@
+"""From findings to the final word: a finding per review point, the opinion and whether it
+may be given, the handling unit's disagreement (异议: consultation, then the head decides)
+and the collective discussion (集体讨论) a passed review goes to where the rule set asks."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Mapping, Sequence
+
+from services.review.domain import states
+from shared.errors import DomainRuleViolated, ValidationFailed
+from shared.rulesets.repository import RuleSet
+
+FINDING_RESULTS = ("pass", "flaw", "fail")
+
+
+def review_points(rs: RuleSet) -> dict[str, dict]:
+    return {p["code"]: p for p in rs.section("review")["review_points"]}
+
+
+def opinion_kinds(rs: RuleSet) -> dict[str, dict]:
+    review = rs.section("review")
+    approving = set(review["approving_opinions"])
+    return {o["code"]: dict(o, approving=o["code"] in approving)
+            for o in review["opinion_types"]}
+
+
+def finding(rs: RuleSet, point: str, result: str, note: str | None, *, by: str,
+            at: datetime) -> dict:
+    """A reviewer's finding on one of the rule set's review points."""
+    points = review_points(rs)
+    if point not in points:
+        raise ValidationFailed.from_messages({"point": [
+            f"not a review point of {rs.ref}; one of: {', '.join(points)}"]})
+    return {"result": result, "note": note, "by": by, "at": at.isoformat()}
+
+
+def opinion_kind(rs: RuleSet, code: str) -> dict:
+    """The rule set's opinion of that code."""
+    kinds = opinion_kinds(rs)
+    if code not in kinds:
+        raise ValidationFailed.from_messages({"opinion": [
+            f"not an opinion of {rs.ref}; one of: {', '.join(kinds)}"]})
+    return kinds[code]
+
+
+def check_opinion(rs: RuleSet, code: str, findings: dict) -> dict:
+    """The opinion must be of the rule set's kinds, and every review point must have a
+    finding first; an approval cannot stand on a failed point."""
+    kind = opinion_kind(rs, code)
+    missing = [p for p in review_points(rs) if p not in findings]
+    if missing:
+        raise DomainRuleViolated(
+            f"no finding yet for review point(s) {', '.join(missing)}; every point of "
+            f"{rs.ref} is examined before an opinion", code="findings_incomplete",
+            details={"missing_points": missing})
+    failed = [p for p, f in findings.items() if f["result"] == "fail"]
+    if kind["approving"] and failed:
+        raise DomainRuleViolated(
+            f"an approving opinion cannot stand on failed review point(s) {', '.join(failed)}",
+            code="approval_on_failed_point", details={"failed_points": failed})
+    return kind
+
+
+def collective_discussion_owed(rs: RuleSet, opinion: dict, flagged_by_reviewer: bool) -> bool:
+    """周村 004 第五十五条: every passed review goes to 集体讨论; elsewhere only when the
+    law requires it (行政处罚法 第五十七条第二款), which the reviewers flag."""
+    if not opinion["approving"]:
+        return False
+    rule = rs.section("review")["collective_discussion_required"]["value"]
+    return rule == "always" or flagged_by_reviewer
+
+
+def opinion_outcome(owed: bool) -> str:
+    """How an opinion ends for the state machine: final, or owing a collective discussion."""
+    return states.OWES_COLLECTIVE if owed else states.FINAL
+
+
+def issued(kind: Mapping, reasons: str, *, by: str, at: datetime, day: date,
+           assignments: Sequence[Mapping], deadline: Mapping | None, owed: bool,
+           revised: bool) -> dict:
+    """The reviewers' opinion, on time when given by the due date (a review without one has
+    no clock to be late against)."""
+    return {
+        "code": kind["code"], "label": kind["label"], "approving": kind["approving"],
+        "reasons": reasons, "issued_on": day.isoformat(), "issued_at": at.isoformat(),
+        "issued_by": by,
+        "reviewers": [a["reviewer_id"] for a in assignments if a["status"] == "active"],
+        "stage": "reviewers", "final": not owed, "collective_discussion_owed": owed,
+        "on_time": deadline is None or day.isoformat() <= deadline["due"],
+        "revised": revised}
+
+
+# ---- disagreement (异议) ------------------------------------------------------------------------
+
+def disagreement_rule(rs: RuleSet) -> dict:
+    rule = rs.section("review").get("disagreement")
+    if rule:
+        return rule
+    return {"value": "head_decides",
+            "basis": f"{rs.ref} sets no procedure; the agency head (行政机关负责人) decides"}
+
+
+def disagreement(rs: RuleSet, review: Mapping, reason: str, *, by: str,
+                 at: datetime) -> dict:
+    """The handling unit disagrees (002 第十五条; 001 附件3 第九条): recorded with the
+    procedure the rule set sets, and the state to go back to if the opinion stands."""
+    rule = disagreement_rule(rs)
+    return {"contested_at": at.isoformat(), "by": by, "reason": reason,
+            "procedure": rule["value"], "basis": rule["basis"],
+            "opinion_contested": review["opinion"]["code"], "state_before": review["state"],
+            "consultations": [], "head_decision": None, "resolved_by": None}
+
+
+def consulted(d: Mapping, consultation: Mapping) -> dict:
+    """The disagreement with a consultation; one where the handling unit accepts the opinion
+    resolves it."""
+    out = dict(d, consultations=d["consultations"] + [consultation])
+    if consultation["outcome"] == states.ACCEPTED:
+        out["resolved_by"] = "consultation"
+    return out
+
+
+def require_consulted(d: Mapping) -> None:
+    if not d["consultations"]:
+        raise DomainRuleViolated("the handling unit and the reviewers consult first; the "
+                                 "head decides what consultation did not settle",
+                                 code="consultation_first")
+
+
+def replaced(opinion: Mapping, kind: Mapping, reasons: str, *, by: str, at: datetime,
+             day: date, owed: bool) -> dict:
+    """The opinion as the head replaces it."""
+    return dict(opinion, code=kind["code"], label=kind["label"], approving=kind["approving"],
+                reasons=reasons, issued_on=day.isoformat(), issued_at=at.isoformat(),
+                issued_by=by, stage="head_decision", final=not owed,
+                collective_discussion_owed=owed)
+
+
+# ---- collective discussion (集体讨论) -----------------------------------------------------------
+
+def discussed(opinion: Mapping, conclusion: str, summary: str, *, by: str, at: datetime,
+              day: date) -> dict:
+    """The leaders' conclusion is the final word: it approves only what the opinion approved."""
+    return dict(opinion, approving=conclusion == "approve" and opinion["approving"],
+                stage="collective_discussion", final=True, collective_discussion_owed=False,
+                issued_on=day.isoformat(), issued_at=at.isoformat(), issued_by=by,
+                reasons=summary)

@@ -1,0 +1,132 @@
+"""A review requested — by RPC, or from the record keeper's decision_proposed event — and its
+materials submitted until they are complete and the clock runs."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Sequence
+
+from sqlalchemy.orm import Session
+
+from contracts.records import CONTRACT as RECORDS
+from services.review import domain, store
+from services.review.models import inbox
+from services.review.usecases.common import begin, recompute_deadline, view
+from shared.messaging import consumer
+from shared.trust.actor import Actor
+from shared.law.major import DecisionProposal, classify
+from shared.calendar.clock import local_date
+from shared.persistence.db import Db
+from shared.errors import Conflict, DomainRuleViolated
+from shared.messaging.outbox import OutboxWriter
+from shared.rulesets.provider import Rules
+from shared.rulesets.repository import RuleSet
+
+
+def _classify(rs: RuleSet, decision: dict, party_kind: str) -> dict:
+    return classify(rs, DecisionProposal(
+        act_type=decision["act_type"], party_kind=party_kind,
+        fine_amount=decision.get("fine_amount"), measures=tuple(decision["measures"]),
+        hearing_held=decision["hearing_held"], grounds=tuple(decision["grounds"]),
+        procedure=decision["procedure"], licence_action=decision.get("licence_action"),
+        coercive_execution=decision.get("coercive_execution"))).to_dict()
+
+
+def _new_review(session: Session, *, agency: str, ruleset: RuleSet, p: dict, verdict: dict,
+                actor: dict, now: datetime, source_message_id: str | None) -> domain.Review:
+    """A new review of the proposal; a proposal has one review."""
+    exists = store.review_of_proposal(session, p["case_id"], p["proposal_seq"])
+    if exists:
+        raise Conflict(f"proposal {p['proposal_seq']} of case {p['case_no']} already has "
+                       f"review {exists}", code="review_exists",
+                       details={"review_id": exists})
+    review = domain.new_review(str(uuid.uuid4()), agency=agency, ruleset=ruleset.ref, p=p,
+                               verdict=verdict, requested_by=actor["id"], now=now,
+                               source_message_id=source_message_id)
+    store.insert_review(session, review)
+    return review
+
+
+def request_review(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Rules,
+                   now: datetime) -> dict:
+    agency = rules.agency(p["agency"])
+    actor.require(*domain.party("request_review").roles, agency=agency.code)
+    rs = agency.ruleset
+    verdict = _classify(rs, p["decision"], p["party"]["kind"])
+    if not (verdict["major"] or verdict.get("review_allowed")):
+        raise DomainRuleViolated(
+            f"not a major decision under {rs.ref} and the rule set allows no optional review",
+            code="not_major", details={"classification": verdict})
+    with db.transaction() as session:
+        review = _new_review(session, agency=agency.code, ruleset=rs, p=p, verdict=verdict,
+                             actor=actor.ref(), now=now, source_message_id=None)
+        store.log(session, review["id"], actor, "requested", {"via": "rpc"}, now)
+        store.emit(outbox, session, review, actor, "review_requested.v1", _requested(review))
+        if p.get("materials"):
+            _submit(session, review, p["materials"], p.get("applicable", []),
+                    p["requested_at"], actor, outbox, rules, now)
+        return view(review, rules)
+
+
+def on_decision_proposed(body: dict, *, db: Db, outbox: OutboxWriter, rules: Rules,
+                         now: datetime) -> str | None:
+    """records.decision_proposed.v1 → a review request for a major decision. Idempotent on
+    the message id; a non-major proposal is remembered and needs nothing."""
+    with consumer.once(db, inbox, RECORDS, body, now) as (session, event):
+        if event is None or not event["data"]["major"]:
+            return None
+        data = event["data"]
+        rs = rules.ruleset(event["ruleset"])
+        verdict = {"major": True, "fired": data["fired"]}
+        p = dict(data, decision=data["decision"])
+        review = _new_review(session, agency=event["agency"], ruleset=rs, p=p, verdict=verdict,
+                             actor=event["actor"], now=now,
+                             source_message_id=event["message_id"])
+        store.log(session, review["id"], event["actor"], "requested",
+                  {"via": "records.decision_proposed.v1", "message_id": event["message_id"]},
+                  now)
+        store.emit(outbox, session, review, event["actor"], "review_requested.v1",
+                   _requested(review))
+        return review["id"]
+
+
+def _requested(review: domain.Review) -> dict:
+    return {"decision": review["decision"], "party": review["party"],
+            "fired": review["classification"]["fired"], "handlers": review["handlers"],
+            "requested_at": review["requested_at"].isoformat()}
+
+
+def submit_materials(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Rules,
+                     now: datetime) -> dict:
+    with db.transaction() as session:
+        review = begin(session, p["review_id"], "submit_materials", actor)
+        _submit(session, review, p["materials"], p["applicable"], p["submitted_at"], actor,
+                outbox, rules, now)
+        return view(review, rules)
+
+
+def _submit(session: Session, review: domain.Review, materials: Sequence[dict],
+            applicable: Sequence[str], submitted_at: datetime, actor: Actor,
+            outbox: OutboxWriter, rules: Rules, now: datetime) -> None:
+    """Materials in: returned with what is missing, or complete now (once: a later
+    submission completes nothing new), when the clock starts unless it runs from receipt."""
+    rs = rules.ruleset(review["ruleset"])
+    known = domain.known_materials(rs, materials, applicable)
+    day = local_date(submitted_at)
+    review.update(domain.received(review, rs, known, materials, applicable, day, actor.id))
+    lacking = domain.missing(rs, review)
+    outcome = domain.submission_outcome(lacking, review["complete_on"])
+    store.log(session, review["id"], actor, "materials_submitted",
+              {"codes": [m["code"] for m in materials], "missing": [m["code"] for m in lacking]},
+              now)
+    if lacking and review["state"] == domain.AWAITING_MATERIALS:
+        store.log(session, review["id"], actor, "returned_incomplete", {"missing": lacking}, now)
+    if outcome == domain.COMPLETE:
+        review.update(domain.completed(review, day))
+    review["state"] = domain.next_state("submit_materials", review["state"], outcome)
+    recompute_deadline(review, rules)
+    store.save(session, review, now)
+    if outcome == domain.COMPLETE:
+        store.emit(outbox, session, review, actor, "materials_completed.v1", {
+            "complete_on": day.isoformat(), "clock_start": review["clock_start"].isoformat(),
+            "deadline": review["deadline"]})

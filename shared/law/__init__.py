@@ -1,0 +1,2 @@
+"""Legal rules more than one service applies alike, each in one place: is a proposed decision
+major (major)."""

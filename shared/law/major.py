@@ -1,0 +1,249 @@
+"""The major-decision catalogue (重大执法决定目录清单): is a proposed decision major?
+
+Reads ``major_decisions`` of a rule set and names every rule that fired, with its basis.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from shared.errors import ValidationFailed
+from shared.rulesets.schema import (ACT_TYPES, COERCIVE_EXECUTION_METHODS, GROUNDS,
+                                   LICENCE_ACTION_MEASURES, LICENCE_ACTIONS, MEASURES,
+                                   PARTY_KINDS, PROCEDURES)
+
+# What a proposal payload may carry; anything else is refused rather than ignored.
+_FIELDS = ("act_type", "party_kind", "fine_amount", "measures", "hearing_held", "grounds",
+           "procedure", "licence_action", "coercive_execution")
+
+
+@dataclass(frozen=True)
+class DecisionProposal:
+    act_type: str
+    party_kind: str | None = None
+    fine_amount: str | Decimal | None = None
+    measures: tuple[str, ...] = ()
+    hearing_held: bool = False
+    grounds: tuple[str, ...] = ()
+    procedure: str = "general"
+    licence_action: str | None = None
+    coercive_execution: str | None = None
+
+    @classmethod
+    def from_dict(cls, payload: dict) -> "DecisionProposal":
+        unknown = sorted(set(payload) - set(_FIELDS))
+        problems = {k: ["unknown field"] for k in unknown}
+        if "act_type" not in payload:
+            problems["act_type"] = ["required"]
+        if problems:
+            raise ValidationFailed(f"invalid proposal fields: {', '.join(problems)}",
+                                   details=problems)
+        data = dict(payload)
+        for key in ("measures", "grounds"):
+            if isinstance(data.get(key), list):
+                data[key] = tuple(data[key])
+        return cls(**data)
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["measures"] = list(self.measures)
+        out["grounds"] = list(self.grounds)
+        if self.fine_amount is not None:
+            out["fine_amount"] = str(self.fine_amount)
+        return out
+
+
+@dataclass(frozen=True)
+class FiredRule:
+    code: str       # "fine_threshold", "measure.<code>", "ground.<code>", "hearing_held", …
+    label: str
+    basis: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Classification:
+    major: bool
+    fired: tuple[FiredRule, ...]
+    # Rules that allow but do not require review (周村 004 第五十一条第一款 “可以”).
+    optional: tuple[FiredRule, ...] = ()
+    # What was asked about but did not fire here, and why — so nobody wonders.
+    notes: tuple[str, ...] = ()
+    ruleset: str = ""
+    fingerprint: str = ""
+
+    @property
+    def review_allowed(self) -> bool:
+        return self.major or bool(self.optional)
+
+    def to_dict(self) -> dict:
+        return {"major": self.major, "review_allowed": self.review_allowed,
+                "fired": [asdict(r) for r in self.fired],
+                "optional": [asdict(r) for r in self.optional],
+                "notes": list(self.notes), "ruleset": self.ruleset,
+                "fingerprint": self.fingerprint}
+
+
+def _codes(value: Any, name: str, vocabulary: dict, errors: dict) -> tuple[str, ...]:
+    # A bare string is iterable too; "suspend_production" must not become 18 letters.
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        errors.setdefault(name, []).append("must be a list of codes")
+        return ()
+    out = []
+    for code in value:
+        if code not in vocabulary:
+            errors.setdefault(name, []).append(
+                f"unknown {name[:-1]} code {code!r} (known: {', '.join(vocabulary)})")
+        else:
+            out.append(code)
+    return tuple(dict.fromkeys(out))
+
+
+def _validated(p: DecisionProposal) -> tuple[tuple[str, ...], tuple[str, ...], Decimal | None]:
+    errors: dict[str, list[str]] = {}
+
+    def check(name: str, value: Any, vocabulary: dict, optional: bool) -> None:
+        if value is None and optional:
+            return
+        if value not in vocabulary:
+            errors.setdefault(name, []).append(
+                f"unknown {name} {value!r} (known: {', '.join(vocabulary)})")
+
+    check("act_type", p.act_type, ACT_TYPES, False)
+    check("party_kind", p.party_kind, PARTY_KINDS, True)
+    check("procedure", p.procedure, PROCEDURES, False)
+    check("licence_action", p.licence_action, LICENCE_ACTIONS, True)
+    check("coercive_execution", p.coercive_execution, COERCIVE_EXECUTION_METHODS, True)
+    measures = _codes(p.measures, "measures", MEASURES, errors)
+    grounds = _codes(p.grounds, "grounds", GROUNDS, errors)
+    if not isinstance(p.hearing_held, bool):
+        errors.setdefault("hearing_held", []).append("must be true or false")
+
+    amount = None
+    if p.fine_amount is not None:
+        if isinstance(p.fine_amount, (float, bool)) \
+                or not isinstance(p.fine_amount, (str, Decimal, int)):
+            errors.setdefault("fine_amount", []).append(
+                "must be a decimal string such as \"50000.00\" (never a float)")
+        else:
+            try:
+                amount = Decimal(str(p.fine_amount).strip())
+            except InvalidOperation:
+                amount = None
+            if amount is None or not amount.is_finite() or amount < 0:
+                errors.setdefault("fine_amount", []).append(
+                    f"not a non-negative decimal amount: {p.fine_amount!r}")
+                amount = None
+        if p.act_type != "penalty":
+            errors.setdefault("fine_amount", []).append("a fine is only part of a penalty "
+                                                        "(act_type 'penalty')")
+        if p.party_kind is None:
+            errors.setdefault("party_kind", []).append("needed to compare a fine with the "
+                                                       "thresholds")
+    if p.licence_action in LICENCE_ACTIONS:
+        if p.act_type == "penalty" and p.licence_action != "revoke":
+            errors.setdefault("licence_action", []).append(
+                "in a penalty the only licence action is revoke (吊销许可证件)")
+        elif p.act_type not in ("licence", "penalty"):
+            errors.setdefault("licence_action", []).append(
+                "a licence action belongs to a licence decision or a penalty")
+    if p.coercive_execution is not None and p.act_type != "coercion":
+        errors.setdefault("coercive_execution", []).append(
+            "coercive execution is an act of type 'coercion'")
+    if errors:
+        summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
+        raise ValidationFailed(f"invalid decision proposal: {summary}", details=errors)
+    return measures, grounds, amount
+
+
+def _applies(entry: dict, act_type: str) -> bool:
+    return not entry.get("act_types") or act_type in entry["act_types"]
+
+
+def classify(rs, p: DecisionProposal) -> Classification:
+    """Classify ``p`` under rule set ``rs``; raises ValidationFailed for unknown codes."""
+    measures, grounds, amount = _validated(p)
+    md = rs.section("major_decisions")
+    fired: list[FiredRule] = []
+    optional: list[FiredRule] = []
+    notes: list[str] = []
+
+    for entry in md["act_types"]:
+        if entry["code"] == p.act_type:
+            fired.append(FiredRule(f"act_type.{p.act_type}", entry["label"], entry["basis"],
+                                   f"act_type={p.act_type}"))
+
+    if amount is not None:
+        threshold = md["fine_thresholds"].get(p.party_kind)
+        kind = PARTY_KINDS[p.party_kind]
+        if threshold is None:
+            notes.append(f"fine_threshold: no threshold for {p.party_kind} in {rs.ref}")
+        else:
+            limit = Decimal(threshold["amount"])
+            # 以上 includes the number itself (民法典 第一千二百五十九条), hence >=.
+            if amount >= limit:
+                fired.append(FiredRule(
+                    "fine_threshold", f"对{kind}罚款{limit}元以上", threshold["basis"],
+                    f"{p.party_kind} {kind} fine {amount} ≥ {limit} CNY"))
+            else:
+                notes.append(f"fine_threshold: {p.party_kind} {kind} fine {amount} < "
+                             f"{limit} CNY")
+
+    catalogue = {e["code"]: e for e in md["measures"]}
+    asked: dict[str, str] = {m: f"measures includes {m}" for m in measures}
+    if p.licence_action is not None:
+        implied = LICENCE_ACTION_MEASURES.get((p.licence_action, p.act_type))
+        if implied:
+            asked.setdefault(implied, f"licence_action={p.licence_action}")
+    for code, why in asked.items():
+        entry = catalogue.get(code)
+        if entry is None:
+            notes.append(f"measure.{code}: not in the catalogue of {rs.ref}")
+        elif not _applies(entry, p.act_type):
+            notes.append(f"measure.{code}: catalogued only for "
+                         f"{', '.join(entry['act_types'])}, not {p.act_type}")
+        else:
+            fired.append(FiredRule(f"measure.{code}", entry["label"], entry["basis"], why))
+
+    hearing = md["hearing_held_is_major"]
+    if p.hearing_held:
+        if hearing["value"]:
+            fired.append(FiredRule("hearing_held", "经过听证程序作出的决定", hearing["basis"],
+                                   "hearing_held=true"))
+        else:
+            notes.append(f"hearing_held: a hearing does not make a decision major in {rs.ref}")
+
+    ground_entries = {e["code"]: e for e in md["general_grounds"]}
+    for code in grounds:
+        entry = ground_entries.get(code)
+        if entry is None:
+            notes.append(f"ground.{code}: not a ground in the catalogue of {rs.ref}")
+        elif not _applies(entry, p.act_type):
+            notes.append(f"ground.{code}: applies only to {', '.join(entry['act_types'])}")
+        else:
+            fired.append(FiredRule(f"ground.{code}", entry["label"], entry["basis"],
+                                   f"grounds includes {code}"))
+
+    if p.coercive_execution is not None:
+        rule = md["coercive_execution_is_major"]
+        method = COERCIVE_EXECUTION_METHODS[p.coercive_execution]
+        if not rule["value"]:
+            notes.append(f"coercive_execution: not major as such in {rs.ref}")
+        elif p.coercive_execution in rule.get("exceptions", ()):
+            notes.append(f"coercive_execution: {p.coercive_execution} ({method}) is excepted "
+                         f"({rule['basis']})")
+        else:
+            fired.append(FiredRule("coercive_execution", "行政强制执行决定", rule["basis"],
+                                   f"coercive_execution={p.coercive_execution}（{method}）"))
+
+    all_non_simple = md.get("all_non_simple_procedure")
+    if all_non_simple and p.procedure != "simple":
+        rule = FiredRule("all_non_simple_procedure", "法定简易程序以外的行政执法决定",
+                         all_non_simple["basis"], f"procedure={p.procedure}")
+        (fired if all_non_simple["mode"] == "must" else optional).append(rule)
+
+    return Classification(major=bool(fired), fired=tuple(fired), optional=tuple(optional),
+                          notes=tuple(notes), ruleset=rs.ref, fingerprint=rs.fingerprint)

@@ -1,0 +1,393 @@
+"""Consuming events reliably: every handled message is remembered in the consumer's own
+`inbox` table in the transaction of its effect, so a redelivered message does nothing twice;
+a message that cannot be handled is dead-lettered with the reason, never silently acked.
+
+Before a message reaches a worker (and so before the inbox or any handler code), the handler
+checks that it is what it claims to be (EventGate): signed by the service it subscribed to —
+the producer's signature verified against that service's public keys alone, so a valid
+signature by another service is a forgery here —, naming that service as its `contract`, of
+the event type it was routed under, of a schema version of that major version, and for an
+agency this deployment serves. A message failing any of these is refused: dead-lettered with
+the reason, never handled, never remembered in the inbox.
+
+Nothing is decoded by kombu: the handler takes the message's bytes and decodes them itself
+(decode_event) — UTF-8 JSON holding an object, nothing else, so a pickle is never unpickled —
+and a message that is no event at all (bad JSON, invalid UTF-8, another content type, nesting
+beyond the decoder) is dead-lettered like a refused one.
+
+A handler that fails for a fault of the moment (shared/persistence/transient.py: the database restarting,
+full, or choosing this transaction as a deadlock's loser) runs again after a back-off that
+doubles (RetryBudget, configurable); only a permanent error, or a fault outlasting the budget,
+is dead-lettered, with the number of attempts in its headers. The message stays unacked
+meanwhile, so a service that stops in between gets it redelivered.
+
+Dead letters go to the durable queue ``dlq.<service>`` through the topic exchange
+``sanxiang.dead-letters`` (routing key = service name; a topic exchange, so that a broker user's
+topic permissions confine each service to its own dead letters), with headers naming the original
+exchange, routing key and content type, the handler, the error and the attempts. Operators see
+them in the management UI and can move them back to ``<source>.events`` once the cause is
+fixed."""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+import traceback
+from datetime import datetime
+from typing import Iterator
+
+import eventlet
+import tenacity
+from eventlet.event import Event as GreenEvent
+from kombu import Exchange, Queue
+from nameko.amqp.publish import Publisher
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.events import EventHandler
+from nameko.exceptions import ContainerBeingKilled
+from sqlalchemy import Column, MetaData, String, Table, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from shared.contracts.registry import EVENT_TYPE, Contract, Envelope, load
+from shared.errors import ConfigurationError, SanxiangError
+from shared.trust.keys import KeyStore
+from shared.messaging.queue_consumer import QueueConsumer
+from shared.persistence.schema import UtcDateTime
+from shared.trust.signatures import EventRefused, verify
+from shared.persistence.transient import is_transient
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER_EXCHANGE = "sanxiang.dead-letters"
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "inbox", metadata,
+        Column("message_id", String(64), primary_key=True),
+        Column("event_type", String(80), nullable=False),
+        Column("source", String(40), nullable=False),
+        Column("received_at", UtcDateTime(), nullable=False))
+
+
+def already_handled(session, table: Table, message_id: str) -> bool:
+    return session.execute(select(table.c.message_id)
+                           .where(table.c.message_id == message_id)).first() is not None
+
+
+def remember(session, table: Table, body: dict, now: datetime) -> None:
+    """Record the message as handled, in the caller's transaction; a concurrent duplicate
+    makes the primary key collide and the whole transaction roll back."""
+    session.execute(insert(table), {"message_id": body["message_id"],
+                                    "event_type": body["event_type"],
+                                    "source": body["contract"], "received_at": now})
+
+
+def incoming(contract: Contract, body) -> dict:
+    """Validate an incoming event against the producer's contract: envelope, then data.
+    (Its signature was verified before, by the handler: EventGate.)"""
+    envelope = load(Envelope, body, what="event envelope")
+    if envelope["contract"] != contract.service:
+        raise EventRefused(f"contract {envelope['contract']!r} is not {contract.service!r}",
+                           code="event_wrong_contract")
+    event = contract.event(envelope["event_type"])
+    envelope["data"] = load(event.schema, body["data"], what=f"{event.type} data", path="data")
+    return envelope
+
+
+@contextlib.contextmanager
+def once(db, table: Table, contract: Contract, body, now: datetime
+         ) -> Iterator[tuple[object, dict | None]]:
+    """Handle an event once: validate it against its producer's contract, open the write
+    transaction, and yield (session, event) — event None when this message id was handled
+    before. The message is remembered in the same transaction as the handler's effect."""
+    event = incoming(contract, body)
+    with db.transaction() as session:
+        if already_handled(session, table, event["message_id"]):
+            yield session, None
+            return
+        remember(session, table, event, now)
+        yield session, event
+
+
+def is_duplicate(exc: BaseException) -> bool:
+    return isinstance(exc, IntegrityError) and "inbox" in str(exc.orig).lower()
+
+
+class EventGate:
+    """What a consumer checks of an event before anything else runs (module docstring)."""
+
+    # an unknown key id re-reads the producer's public keys (a key added while rotating), at
+    # most this often, so a stream of forgeries cannot keep the consumer reading files
+    refresh_seconds = 30.0
+
+    def __init__(self, source: str, keys: dict, agencies, store: KeyStore | None = None):
+        self.source = source
+        self.keys = keys
+        self.agencies = frozenset(agencies)
+        self.store = store
+        self._refreshed = time.monotonic()
+
+    @classmethod
+    def from_config(cls, source: str, config: dict) -> "EventGate":
+        store = KeyStore.from_config(config)
+        keys = store.event_verification_keys(source)
+        if not keys:
+            # not fatal: this service may run without that producer; its events are refused
+            log.warning("no public event keys of %s under %s: its events will be refused",
+                        source, store.root / "public" / "events" / source)
+        return cls(source, keys, config.get("AGENCIES") or {}, store)
+
+    def check(self, body, routing_key: str | None) -> None:
+        """Return if the event may be handled; raise EventRefused with the reason if not."""
+        kid = body.get("key_id") if isinstance(body, dict) else None
+        if (isinstance(kid, str) and kid not in self.keys and self.store is not None
+                and time.monotonic() - self._refreshed >= self.refresh_seconds):
+            self._refreshed = time.monotonic()
+            self.keys = self.store.event_verification_keys(self.source)
+        verify(body, self.keys, self.source)
+        contract, event_type = body.get("contract"), body.get("event_type")
+        if contract != self.source:
+            raise EventRefused(f"contract {contract!r} is not {self.source!r}, the service whose "
+                               f"exchange {self.source}.events it came from",
+                               code="event_wrong_contract")
+        if event_type != routing_key:
+            raise EventRefused(f"event_type {event_type!r} arrived under routing key "
+                               f"{routing_key!r}", code="event_wrong_type")
+        version = body.get("schema_version")
+        major = str(version).split(".", 1)[0]
+        if not (isinstance(event_type, str) and EVENT_TYPE.match(event_type)
+                and isinstance(version, str) and major.isdigit()
+                and event_type.rsplit(".v", 1)[1] == str(int(major))):
+            raise EventRefused(f"schema_version {version!r} is not a version of {event_type!r} "
+                               f"(its major version must be the .vN of the event type)",
+                               code="event_wrong_version")
+        agency = body.get("agency")
+        if agency not in self.agencies:
+            raise EventRefused(f"agency {agency!r} is not served by this deployment; known: "
+                               f"{', '.join(sorted(self.agencies)) or 'none'}",
+                               code="event_agency_not_served", details={"agency": agency})
+
+
+MAX_EVENT_BYTES = 1 << 20  # an envelope is a few kilobytes; the broker's own limit is 128 MiB
+
+
+class EventUndecodable(EventRefused):
+    """A message that is not an event at all: not JSON, not UTF-8, not an object, nested beyond
+    the decoder, compressed, or of another content type (a pickle is never unpickled)."""
+    code = "event_undecodable"
+
+
+def decode_event(message) -> dict:
+    """The event a message carries, decoded here rather than by kombu: only UTF-8 JSON text
+    holding an object is an event, whatever serializers kombu knows (pickle among them, which
+    runs code when loaded); anything else raises EventUndecodable naming the rule."""
+    content_type = message.content_type
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media != "application/json":
+        raise EventUndecodable(f"content type {content_type!r} is not application/json: an "
+                               f"event is JSON text and nothing else is decoded")
+    encoding = (message.content_encoding or "utf-8").lower()
+    if encoding not in ("utf-8", "utf8"):
+        raise EventUndecodable(f"content encoding {message.content_encoding!r} is not utf-8")
+    if (message.headers or {}).get("compression"):
+        raise EventUndecodable("a compressed body is not accepted (compression "
+                               f"{message.headers['compression']!r})")
+    raw = message.body
+    if len(raw) > MAX_EVENT_BYTES:
+        raise EventUndecodable(f"body of {len(raw)} bytes is over the {MAX_EVENT_BYTES} an "
+                               f"event may have")
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
+    except UnicodeDecodeError as exc:
+        raise EventUndecodable(f"body is not valid UTF-8: {exc.reason} at byte "
+                               f"{exc.start}") from None
+    try:
+        body = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise EventUndecodable("body nests arrays or objects deeper than the decoder "
+                               "allows") from None
+    except ValueError as exc:  # json.JSONDecodeError, and NaN/Infinity refused below
+        raise EventUndecodable(f"body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise EventUndecodable(f"body is a JSON {type(body).__name__}, not the object of an "
+                               f"event envelope")
+    return body
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+class RetryBudget:
+    """How a consumer retries an event whose handling failed for a fault of the moment
+    (shared/persistence/transient.py): `attempts` runs in all, waiting `first_delay` seconds after the
+    first, doubling up to `max_delay`, with up to `first_delay` of jitter so instances do not
+    retry in step. Config: EVENT_RETRY_ATTEMPTS, EVENT_RETRY_FIRST_DELAY, EVENT_RETRY_MAX_DELAY;
+    the defaults ride out about 25 seconds of outage (a database restart, a full connection
+    table) before the event is dead-lettered."""
+
+    def __init__(self, attempts: int = 8, first_delay: float = 0.25, max_delay: float = 8.0):
+        self.attempts = attempts
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+
+    @classmethod
+    def from_config(cls, config: dict) -> "RetryBudget":
+        defaults = cls()
+        values = {}
+        for key, attr, kind, least in (("EVENT_RETRY_ATTEMPTS", "attempts", int, 1),
+                                       ("EVENT_RETRY_FIRST_DELAY", "first_delay", float, 0),
+                                       ("EVENT_RETRY_MAX_DELAY", "max_delay", float, 0)):
+            raw = config.get(key)
+            if raw is None or raw == "":
+                values[attr] = getattr(defaults, attr)
+                continue
+            try:
+                values[attr] = kind(raw)
+            except (TypeError, ValueError):
+                values[attr] = least - 1
+            if values[attr] < least:
+                raise ConfigurationError(f"{key} must be a number ≥ {least}, not {raw!r}")
+        return cls(**values)
+
+    def retrying(self) -> tenacity.Retrying:
+        return tenacity.Retrying(
+            retry=tenacity.retry_if_exception(is_transient),
+            stop=tenacity.stop_after_attempt(self.attempts),
+            wait=(tenacity.wait_exponential(multiplier=self.first_delay, max=self.max_delay)
+                  + tenacity.wait_random(0, self.first_delay)),
+            sleep=eventlet.sleep, reraise=True)
+class DeadLetters:
+    """The route to ``dlq.<service>`` (module docstring): each message published as it came,
+    under confirms and ``mandatory``, with headers naming the reason, the error, the handler
+    and where the message came from. Used by the event handlers here and by the RPC
+    entrypoint (shared.messaging.rpc) for requests it cannot decode."""
+
+    def __init__(self, config: dict, service: str):
+        self.service = service
+        self.exchange = Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True)
+        self.queue = Queue(f"dlq.{service}", exchange=self.exchange, routing_key=service,
+                           durable=True)
+        self.publisher = Publisher(
+            config[AMQP_URI_CONFIG_KEY], use_confirms=True, mandatory=True, serializer="json",
+            delivery_mode=2, declare=[self.exchange, self.queue])
+
+    def send(self, message, *, reason: str, error: str, handler: str, attempts: int = 0,
+             transient: bool = False) -> None:
+        """`attempts`: how many times a handler ran on it (0: none could, e.g. undecodable);
+        `transient`: whether it is dead-lettered only because a passing fault outlasted the
+        retry budget (shared.persistence.transient)."""
+        info = message.delivery_info
+        headers = {"x-dead-reason": reason[:2000],
+                   "x-dead-error": error,
+                   "x-attempts": attempts,
+                   "x-transient": transient,
+                   "x-original-exchange": info.get("exchange", ""),
+                   "x-original-routing-key": info.get("routing_key", ""),
+                   "x-original-content-type": message.content_type or "",
+                   "x-handler": handler,
+                   "x-redelivered": bool(info.get("redelivered"))}
+        log.warning("dead-lettering %s for %s: %s", info.get("routing_key"), handler, reason)
+        # the body as it came, bytes for bytes (never decoded, never re-encoded); a message
+        # without a content type goes as opaque bytes, which kombu does not serialize
+        properties = {key: message.properties[key] for key in ("message_id", "correlation_id")
+                      if message.properties.get(key)}
+        self.publisher.publish(
+            message.body, exchange=self.exchange, routing_key=self.service, headers=headers,
+            content_type=message.content_type or "application/octet-stream",
+            content_encoding=message.content_encoding or "binary", **properties)
+
+
+class DeadLetterEventHandler(EventHandler):
+    """An event handler whose undecodable, refused or failed events are dead-lettered, and
+    whose transient failures are retried first (module docstring). Its messages reach it
+    undecoded (shared.messaging.queue_consumer's handle_raw_message): kombu's serializers never run on
+    an event's body."""
+
+    queue_consumer = QueueConsumer()  # survives broker outages (shared.messaging.queue_consumer)
+
+    def setup(self):
+        super().setup()
+        self.gate = EventGate.from_config(self.source_service, self.container.config)
+        self.retry = RetryBudget.from_config(self.container.config)
+        self.dead_letters = DeadLetters(self.container.config, self.container.service_name)
+
+    def handle_raw_message(self, message):
+        """In a managed thread of its own: decode, check, handle (retrying transient faults),
+        then ack or dead-letter. Never raises: a managed thread that fails kills the container;
+        a message this cannot settle stays unacked and comes back."""
+        try:
+            try:
+                body = decode_event(message)
+                self.gate.check(body, message.delivery_info.get("routing_key"))
+            except Exception as exc:  # EventRefused, or keys unreadable: refused all the same
+                # no worker: the service's code never sees a refused event
+                self._settle(message, exc, attempts=0)
+                return
+            self._handle(body, message)
+        except Exception:
+            log.exception("could not settle %s; it stays unacknowledged",
+                          message.delivery_info.get("routing_key"))
+
+    def _handle(self, body, message) -> None:
+        attempts = 0
+        try:
+            for attempt in self.retry.retrying():
+                with attempt:
+                    attempts += 1
+                    if attempts > 1:
+                        log.warning("%s.%s: attempt %d of %d after a transient fault",
+                                    self.container.service_name, self.method_name, attempts,
+                                    self.retry.attempts)
+                    self._run_worker(body, message)
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+            return
+        except Exception as exc:
+            self._settle(message, exc, attempts=attempts)
+            return
+        self._settle(message, None, attempts=attempts)
+
+    def _run_worker(self, body, message) -> None:
+        """Run the service's handler once in a worker; raise what it raised."""
+        outcome = GreenEvent()
+
+        def handle_result(worker_ctx, result=None, exc_info=None):
+            outcome.send(exc_info[1] if exc_info is not None else None)
+            return result, exc_info
+
+        self.container.spawn_worker(self, (body,), {},
+                                    context_data=self.unpack_message_headers(message),
+                                    handle_result=handle_result)
+        exc = outcome.wait()
+        if exc is not None and not is_duplicate(exc):  # a duplicate: a concurrent
+            raise exc                                    # redelivery won the race
+
+    def _settle(self, message, exc: BaseException | None, *, attempts: int) -> bool:
+        """Ack the message, dead-lettering it first if it failed; False if it was requeued."""
+        if exc is not None:
+            try:
+                self._dead_letter(message, exc, attempts)
+            except Exception:  # broker trouble: keep the message, it comes back
+                log.exception("could not dead-letter %s; requeueing it",
+                              message.delivery_info.get("routing_key"))
+                self.queue_consumer.requeue_message(message)
+                return False
+        self.queue_consumer.ack_message(message)
+        return True
+
+    def _dead_letter(self, message, exc: BaseException, attempts: int) -> None:
+        if isinstance(exc, SanxiangError):
+            reason = f"{exc.code}: {exc.message}"
+        else:
+            reason = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        transient = attempts > 0 and is_transient(exc)
+        if transient:
+            reason = f"still failing after {attempts} attempts: {reason}"
+        self.dead_letters.send(message, reason=reason, error=type(exc).__name__,
+                               handler=f"{self.container.service_name}.{self.method_name}",
+                               attempts=attempts, transient=transient)
+
+
+event_handler = DeadLetterEventHandler.decorator

@@ -1,0 +1,77 @@
+"""The review board's 意见书: its data fits the renderer's legal_review_opinion template (the
+data an opinion carries validates against that template's field schema and renders), and
+its copies go where the rule set says."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from contracts.review import DOCUMENT
+from services.renderer.fields import validate
+from services.review import domain
+from shared.rulesets.repository import RuleSetRepository
+from tests.unit.review.support import ANZE, LINGCHUAN, QINYUAN
+
+ROOT = Path(__file__).resolve().parents[3]
+MANIFEST = yaml.safe_load((ROOT / "templates/legal_review_opinion/1/manifest.yaml")
+                          .read_text(encoding="utf-8"))
+
+
+def review(**overrides) -> dict:
+    rs = RuleSetRepository.default().get("lingchuan-emergency")
+    findings = {p["code"]: {"result": "pass", "note": None, "by": "r", "at": "x"}
+                for p in rs.section("review")["review_points"]}
+    findings["discretion"] = {"result": "flaw", "note": "裁量说明不充分", "by": "r", "at": "x"}
+    base = {
+        "case_no": "陵应急立〔2025〕12号", "case_title": "陵川县宏泰煤业有限公司未按规定开展安全生产教育培训案",
+        "party": {"name": "陵川县宏泰煤业有限公司"},
+        "decision": {"legal_basis": "《中华人民共和国安全生产法》第九十七条", "conclusion": "罚款人民币陆万元整"},
+        "received_on": date(2025, 10, 20), "complete_on": date(2025, 10, 21),
+        "materials": [{"code": "proposal", "title": "重大行政执法决定建议及情况说明"}],
+        "findings": findings,
+        "assignments": [{"name": "陈静", "position": "政策法规股股长", "status": "active"},
+                        {"name": "刘洋", "position": None, "status": "recused"}],
+        "opinion": {"label": "同意", "reasons": "事实清楚，证据确凿", "issued_on": "2025-10-24"},
+        "document_info": None}
+    base.update(overrides)
+    return base
+
+
+def test_the_opinion_data_validates_against_the_template_fields():
+    rs = RuleSetRepository.default().get("lingchuan-emergency")
+    doc = domain.opinion_document(rs, review(), "陵川县应急管理局")
+    data = validate(MANIFEST["fields"], doc["data"])
+    assert data["doc_number"] == "陵应急法审〔2025〕12号"
+    assert data["submitted_date"] == "2025-10-20" and data["materials_complete_date"] == "2025-10-21"
+    assert data["reviewers"] == [{"name": "陈静", "position": "政策法规股股长"}]
+    assert data["proposed_decision"] == "依据《中华人民共和国安全生产法》第九十七条，罚款人民币陆万元整"
+    assert {"point": "行政裁量权运用", "finding": "存在瑕疵：裁量说明不充分"} in data["review_points"]
+    assert len(data["review_points"]) == 11
+    assert [c["destination"] for c in doc["copies"]] == ["case_file", "review_archive"]
+
+
+def test_document_details_given_with_the_opinion_replace_the_defaults():
+    rs = RuleSetRepository.default().get("anze-county")
+    doc = domain.opinion_document(rs, review(document_info={
+        "doc_number": "安司法审〔2025〕3号", "reviewing_unit": "法制股"}), "安泽县司法局")
+    assert validate(MANIFEST["fields"], doc["data"])["doc_number"] == "安司法审〔2025〕3号"
+    assert doc["data"]["reviewing_unit"] == "法制股"
+    assert doc["copies"][0]["online_replaces_paper"] is True  # 002 第十三条
+
+
+def test_the_contract_example_is_valid_template_data():
+    validate(MANIFEST["fields"], DOCUMENT["data"])
+
+
+def test_copies_go_to_the_case_file_and_the_review_archive():
+    assert domain.copies(QINYUAN) == [
+        {"copy": 1, "destination": "case_file", "label": "存入执法案卷",
+         "online_replaces_paper": False},
+        {"copy": 2, "destination": "review_archive", "label": "法制审核机构留存归档",
+         "online_replaces_paper": False}]
+    # 002: where review runs online, the online record replaces the paper
+    assert [c["online_replaces_paper"] for c in domain.copies(ANZE)] == [True, True]
+    assert [c["destination"] for c in domain.copies(LINGCHUAN)] == ["case_file",
+                                                                    "review_archive"]

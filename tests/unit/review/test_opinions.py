@@ -1,0 +1,127 @@
+"""The opinion and the disagreement that may follow it: every point examined first, no
+approval on a failed point, the opinion kinds of the rule set, a consultation that settles
+the disagreement."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from services.review import domain, usecases
+from shared.errors import DomainRuleViolated, ValidationFailed
+from tests.unit.review.support import (QINYUAN, LINGCHUAN, all_points, OFFICER, REVIEWER,
+                                       complete_review, issue)
+
+
+# ---- whether an opinion may be given -------------------------------------------------------------
+
+def test_opinion_needs_a_finding_for_every_point():
+    findings = all_points(QINYUAN)
+    del findings["documents"], findings["other"]
+    with pytest.raises(DomainRuleViolated) as err:
+        domain.check_opinion(QINYUAN, "approve", findings)
+    assert err.value.code == "findings_incomplete"
+    assert err.value.details == {"missing_points": ["documents", "other"]}
+
+
+def test_approval_cannot_stand_on_a_failed_point():
+    with pytest.raises(DomainRuleViolated) as err:
+        domain.check_opinion(QINYUAN, "approve", all_points(QINYUAN, facts_evidence="fail"))
+    assert err.value.code == "approval_on_failed_point"
+    assert err.value.details == {"failed_points": ["facts_evidence"]}
+
+
+def test_non_approving_opinion_on_a_failed_point_and_approval_on_a_flaw():
+    kind = domain.check_opinion(QINYUAN, "do_not_decide",
+                                all_points(QINYUAN, facts_evidence="fail"))
+    assert (kind["code"], kind["label"], kind["approving"]) == (
+        "do_not_decide", "撤销或不予作出行政执法决定", False)
+    assert domain.check_opinion(QINYUAN, "approve",
+                                all_points(QINYUAN, documents="flaw"))["approving"] is True
+
+
+def test_unknown_opinion_names_the_field():
+    with pytest.raises(ValidationFailed) as err:
+        domain.check_opinion(QINYUAN, "further_investigation", all_points(QINYUAN))
+    assert list(err.value.details) == ["opinion"]
+    # 陵川 has nine opinion types, of which only 同意 approves
+    kinds = domain.opinion_kinds(LINGCHUAN)
+    assert len(kinds) == 9 and [k for k, v in kinds.items() if v["approving"]] == ["approve"]
+
+
+# ---- disagreement (异议) ---------------------------------------------------------------------------
+
+def test_consultation_accepting_the_opinion_restores_its_state(env):
+    rid = complete_review(env)
+    issue(env, rid)
+    env.call(usecases.contest_opinion, "contest_opinion", {
+        "review_id": rid, "reason": "异议", "contested_at": "2025-10-31T09:00:00+08:00"},
+        OFFICER)
+    view = env.call(usecases.record_consultation, "record_consultation", {
+        "review_id": rid, "held_at": "2025-10-31T15:00:00+08:00",
+        "participants": ["officer-1", "reviewer-1"], "summary": "接受审核意见",
+        "outcome": "opinion_accepted"}, REVIEWER)
+    assert view["state"] == "opinion_issued"
+    assert view["disagreement"]["resolved_by"] == "consultation"
+    assert len(env.events("opinion_issued.v1")) == 1
+
+
+# ---- findings, opinions and disagreement, without a database -------------------------------------
+
+WHEN = datetime(2025, 10, 30, 8, 0, tzinfo=timezone.utc)
+
+
+def test_a_finding_is_on_a_review_point_of_the_rule_set():
+    assert domain.finding(QINYUAN, "documents", "flaw", "编号", by="reviewer-1", at=WHEN) == {
+        "result": "flaw", "note": "编号", "by": "reviewer-1", "at": WHEN.isoformat()}
+    with pytest.raises(ValidationFailed) as err:
+        domain.finding(QINYUAN, "not_a_point", "pass", None, by="reviewer-1", at=WHEN)
+    assert list(err.value.details) == ["point"]
+
+
+def test_an_opinion_is_on_time_by_its_due_date_and_names_the_active_reviewers():
+    kind = domain.opinion_kinds(QINYUAN)["approve"]
+    assignments = [{"reviewer_id": "reviewer-1", "status": "active"},
+                   {"reviewer_id": "reviewer-2", "status": "recused"}]
+    day = date(2025, 10, 30)
+    opinion = domain.issued(kind, "事实清楚", by="reviewer-1", at=WHEN, day=day,
+                            assignments=assignments, deadline={"due": "2025-10-30"},
+                            owed=False, revised=False)
+    assert (opinion["reviewers"], opinion["on_time"], opinion["final"], opinion["stage"]) == (
+        ["reviewer-1"], True, True, "reviewers")
+    late = domain.issued(kind, "x", by="reviewer-1", at=WHEN, day=day, assignments=[],
+                         deadline={"due": "2025-10-29"}, owed=True, revised=True)
+    assert (late["on_time"], late["final"], late["collective_discussion_owed"],
+            late["revised"]) == (False, False, True, True)
+
+
+def test_a_disagreement_remembers_the_state_to_go_back_to_and_is_consulted_first():
+    review = {"opinion": {"code": "approve"}, "state": domain.AWAITING_COLLECTIVE}
+    d = domain.disagreement(QINYUAN, review, "异议", by="officer-1", at=WHEN)
+    assert (d["state_before"], d["opinion_contested"], d["consultations"],
+            d["resolved_by"]) == (domain.AWAITING_COLLECTIVE, "approve", [], None)
+    with pytest.raises(DomainRuleViolated) as err:
+        domain.require_consulted(d)
+    assert err.value.code == "consultation_first"
+    talked = domain.consulted(d, {"outcome": domain.NO_AGREEMENT})
+    domain.require_consulted(talked)
+    assert talked["resolved_by"] is None
+    assert domain.consulted(talked, {"outcome": domain.ACCEPTED})["resolved_by"] == \
+        "consultation"
+
+
+def test_the_head_replaces_an_opinion_and_a_collective_discussion_has_the_last_word():
+    opinion = {"code": "approve", "approving": True, "reviewers": ["reviewer-1"]}
+    correct = domain.opinion_kind(QINYUAN, "correct")
+    replaced = domain.replaced(opinion, correct, "纠正", by="head-1", at=WHEN,
+                               day=date(2025, 10, 30), owed=False)
+    assert (replaced["code"], replaced["approving"], replaced["stage"], replaced["final"],
+            replaced["reviewers"]) == ("correct", False, "head_decision", True, ["reviewer-1"])
+    with pytest.raises(ValidationFailed):
+        domain.opinion_kind(QINYUAN, None)
+    refused = domain.discussed(opinion, "not_approve", "不同意", by="head-1", at=WHEN,
+                               day=date(2025, 10, 30))
+    assert (refused["approving"], refused["final"], refused["stage"]) == (
+        False, True, "collective_discussion")
+    assert domain.discussed(dict(opinion, approving=False), "approve", "同意", by="head-1",
+                            at=WHEN, day=date(2025, 10, 30))["approving"] is False
