@@ -352,9 +352,9 @@ OFFICERS = [{"name": "李明", "certificate_no": "14052100017", "certificate_sho
 
 
 def open_case_payload(case_no: str) -> dict:
-    """The demo's first step (shared.demo_case), with a case number of our own."""
-    from shared import demo_case
-    return demo_case.steps(case_no)[0].payload({})
+    """The demo's opening of a case (demo.case), with a case number of our own."""
+    from demo import case as demo
+    return demo.step("case_opened", case_no).payload({})
 
 
 def note_payload(case_id: str, n: int) -> dict:

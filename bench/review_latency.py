@@ -1,6 +1,6 @@
 """From a proposed major decision to the review board's request: the records and review
 services run as production runs them (`python -m nameko run`, each in its own process, on
-PostgreSQL); for each sample a case of the demo (shared.demo_case) is taken to its decision
+PostgreSQL); for each sample a case of the demo (demo.case) is taken to its decision
 stage, records.propose_decision is called over RPC (the fine of 60,000 CNY on a company is
 major under 陵川), and a kombu consumer bound to review.events waits for that case's
 review_requested.v1. Measured: RPC start → event received (end to end: records' transaction,
@@ -27,10 +27,10 @@ NAME = "review_latency"
 
 def _records_proxy(amqp: str, keys: Path):
     from nameko.standalone.rpc import ClusterRpcProxy
-    from shared import demo_case
-    who = demo_case.ACTORS["officer"]
+    from demo import case as demo
+    who = demo.ACTORS["officer"]
     token = common.token_signer(keys).issue(actor_id=who, role="officer",
-                                            agency=demo_case.AGENCY, name=who)
+                                            agency=demo.AGENCY, name=who)
     return ClusterRpcProxy({"AMQP_URI": amqp}, context_data={"actor_token": token},
                            timeout=30)
 
@@ -73,17 +73,16 @@ class Tap:
 
 def _to_decision_stage(records, n: int, tag: str) -> tuple[dict, object]:
     """Run the demo's steps up to the proposal; returns (ctx, the proposal step)."""
-    from shared import demo_case
+    from demo import case as demo
     ctx: dict = {}
-    for step in demo_case.steps(f"陵应急立〔2025〕{tag}{n}号"):
-        if step.method == "propose_decision":
-            return ctx, step
+    plan = demo.steps(f"陵应急立〔2025〕{tag}{n}号")
+    for step in demo.until(plan, "decision_proposed"):
         if step.role != "officer" or step.service != "records":
-            raise BenchError(f"demo step {step.method} needs {step.role}; the bench acts "
+            raise BenchError(f"demo step {step.name} needs {step.role}; the bench acts "
                              "as the officer only")
-        result = demo_case.perform(step, getattr(records.records, step.method), ctx)
-        demo_case.remember(ctx, step, result)
-    raise BenchError("the demo has no propose_decision step")
+        result = demo.perform(step, getattr(records.records, step.method), ctx)
+        demo.remember(ctx, step, result)
+    return ctx, next(step for step in plan if step.name == "decision_proposed")
 
 
 def _sample(records, tap: Tap, n: int, tag: str) -> dict:

@@ -36,6 +36,11 @@ from urllib.parse import quote, urljoin, urlsplit
 import pytest
 import requests
 
+from tests.databases import admin_sql, connect
+
+# the shared test helpers' own asserts report their values, as a test module's do
+pytest.register_assert_rewrite("tests.plans")
+
 DEFAULT_TEST_PG = "postgresql://sanxiang:sanxiang@127.0.0.1:5432/postgres"
 HOW_TO_START = (
     "Run ./scripts/bootstrap (it installs and starts PostgreSQL and RabbitMQ and "
@@ -56,35 +61,11 @@ def pytest_configure(config):
         )
 
 
-def _connect(url: str):
-    import psycopg2
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    conn = psycopg2.connect(
-        host=u.host, port=u.port, user=u.username, password=u.password,
-        dbname=u.database, connect_timeout=5,
-    )
-    # CREATE/DROP DATABASE refuse to run inside a transaction block.
-    conn.autocommit = True
-    return conn
-
-
-def _admin(url: str, sql: str) -> None:
-    # Not `with conn:`, which opens a transaction even under autocommit.
-    conn = _connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
-
-
 @pytest.fixture(scope="session")
 def pg_url() -> str:
     url = os.environ.get("SANXIANG_TEST_PG", DEFAULT_TEST_PG)
     try:
-        _connect(url).close()
+        connect(url).close()
     except Exception as exc:  # psycopg2.OperationalError and bad URLs alike
         from sqlalchemy.engine import make_url
 
@@ -103,7 +84,7 @@ def make_pg_database(pg_url):
     def make(prefix: str = "sanxiang_test") -> str:
         # Other test runs may share the server: names must never collide.
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-        _admin(pg_url, f'CREATE DATABASE "{name}"')
+        admin_sql(pg_url, f'CREATE DATABASE "{name}"')
         created.append(name)
         return make_url(pg_url).set(database=name).render_as_string(hide_password=False)
 
@@ -113,7 +94,7 @@ def make_pg_database(pg_url):
     for name in created:
         try:
             # FORCE ends connections a test's pool left open.
-            _admin(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin_sql(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         except Exception as exc:
             errors.append(f"{name}: {exc}")
     if errors:

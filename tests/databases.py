@@ -12,6 +12,9 @@ about a second; `restart()` and `stop()`/`start()` keep the data.
     node.stop(); node.start() / node.restart()
     node.admin("select ...")         # as the superuser, on database postgres
     with node.exhausted(): ...       # every connection slot the role may use is taken
+
+and, for any server by URL: `connect(url)` (psycopg2, autocommit) and `admin_sql(url, sql)`
+(one statement, e.g. CREATE DATABASE, which refuses to run inside a transaction).
 """
 from __future__ import annotations
 
@@ -25,6 +28,32 @@ import time
 from pathlib import Path
 
 from tests.brokers import free_port
+
+
+def connect(url: str):
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    conn = psycopg2.connect(
+        host=u.host, port=u.port, user=u.username, password=u.password,
+        dbname=u.database, connect_timeout=5,
+    )
+    # CREATE/DROP DATABASE refuse to run inside a transaction block.
+    conn.autocommit = True
+    return conn
+
+
+def admin_sql(url: str, sql: str) -> None:
+    """Run one statement on the server of `url` in autocommit (CREATE/DROP DATABASE, roles)."""
+    # Not `with conn:`, which opens a transaction even under autocommit.
+    conn = connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        conn.close()
+
 
 def _server_bin() -> Path:
     """Where initdb and pg_ctl are: SANXIANG_TEST_PG_BIN, else Debian's newest server."""

@@ -8,8 +8,9 @@ import sys
 from importlib.metadata import entry_points
 
 # Sub-command modules, in the order `sanxiang --help` lists them.
-COMMANDS = ("run", "demo", "ruleset", "calendar", "contracts", "keys", "token", "broker", "db")
-# Services add their own (entry points "sanxiang.commands" in pyproject.toml), after these.
+COMMANDS = ("run", "ruleset", "calendar", "contracts", "keys", "token", "broker", "db")
+# Services and the application (the demo) add their own (entry points "sanxiang.commands" in
+# pyproject.toml), after these.
 PLUGIN_GROUP = "sanxiang.commands"
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 import sys
-from importlib.util import find_spec
 
+from shared.cli.services import installed, migrations
 from shared.errors import ConfigurationError
 
 
@@ -16,7 +16,7 @@ def register(sub) -> None:
     p = sub.add_parser("db", help="service databases: migrations as the owner, service roles")
     dsub = p.add_subparsers(dest="db_command", metavar="SUBCOMMAND")
     up = dsub.add_parser("upgrade", help="migrate a service's database to head as its owner")
-    up.add_argument("service", help="records, review, renderer, …")
+    up.add_argument("service", help="an installed service (entry points sanxiang.services)")
     up.add_argument("--owner-url-env", default="DATABASE_OWNER_URL",
                     help="environment variable holding the owner's database URL "
                          "(default DATABASE_OWNER_URL)")
@@ -34,14 +34,13 @@ def _upgrade(args) -> int:
     if not url:
         print(f"{args.owner_url_env} is not set (the database owner's URL)", file=sys.stderr)
         return 2
-    migrations = f"services.{args.service}:migrations"
-    if find_spec(f"services.{args.service}") is None or \
-            find_spec(f"services.{args.service}.migrations") is None:
-        print(f"service {args.service!r} has no migrations (services.{args.service}.migrations)",
-              file=sys.stderr)
+    found = migrations(args.service) if args.service in installed() else None
+    if found is None:
+        print(f"service {args.service!r} has no migrations (no installed service of that name "
+              "with a database)", file=sys.stderr)
         return 2
     try:
-        upgrade(url, migrations, service_role=args.grant_to)
+        upgrade(url, found, service_role=args.grant_to)
     except ConfigurationError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -1,15 +1,14 @@
 """`sanxiang keys init`: create a deployment's missing keys (never overwriting one) in the
-layout shared.trust.keys describes — each service's event-signing key, the record keeper's checkpoint
-key, the token issuer's key, and every public half under public/ for all services to verify."""
+layout shared.trust.keys describes — each service's event-signing key, a checkpoint key for each
+service whose class signs checkpoints (shared.cli.services), the token issuer's key, and every
+public half under public/ for all services to verify."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from shared.cli.services import checkpoint_signers
 from shared.trust.keys import init_deployment
-
-# the service that signs chain checkpoints
-CHECKPOINT_SIGNERS = ("records",)
 
 
 def default_root() -> Path:
@@ -38,7 +37,7 @@ def _init(args) -> int:
     root = Path(args.keys) if args.keys else default_root()
     services = [s.strip() for s in args.services.split(",") if s.strip()]
     written = init_deployment(root, services,
-                              checkpoint_signers=[s for s in CHECKPOINT_SIGNERS if s in services],
+                              checkpoint_signers=checkpoint_signers(services),
                               issuer=not args.no_issuer)
     for path in written:
         print(f"created {path}")

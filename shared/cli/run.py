@@ -17,21 +17,14 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import quote
 
+from shared.cli.services import checkpoint_signers, installed, run_environment
+
 ROOT = Path(__file__).resolve().parents[2]
-# Every service the suite knows, in start order; only those whose package is installed run.
-_ALL_SERVICES = {
-    "records": "services.records.service:RecordsService",
-    "review": "services.review.service:ReviewService",
-    "renderer": "services.renderer.service:RendererService",
-    "vault": "services.vault.service:VaultService",
-    "disclosure": "services.disclosure.service:DisclosureService",
-}
-SERVICES = {name: path for name, path in _ALL_SERVICES.items()
-            if find_spec(path.split(":")[0].rsplit(".", 1)[0]) is not None}
+# Every installed service, in start order: name -> "module:Class" (shared.cli.services).
+SERVICES = installed()
 DEFAULT_AMQP = "pyamqp://guest:guest@127.0.0.1:5672/"
 # Restarting a service that exited: first wait, longest wait (doubling between), and how long
 # it must run for the next exit to start from the first wait again (seconds).
@@ -65,9 +58,9 @@ def embedded_env(data: str | Path) -> dict:
 def ensure_keys(root: str | Path) -> None:
     """Embedded defaults: make the deployment's missing keys (never overwriting one), so the
     services find theirs; `sanxiang keys init` does the same for any other key root."""
-    from shared.cli.keys import CHECKPOINT_SIGNERS
     from shared.trust.keys import init_deployment
-    for path in init_deployment(root, list(SERVICES), checkpoint_signers=CHECKPOINT_SIGNERS):
+    names = list(SERVICES)
+    for path in init_deployment(root, names, checkpoint_signers=checkpoint_signers(names)):
         print(f"sanxiang: created key {path}", flush=True)
 
 
@@ -84,9 +77,6 @@ def start(names: list[str], data: str | Path, log_dir: Path | None = None, *,
     """Start one nameko process per service; output goes to log_dir/<service>.log if given.
     With `own_logins` each service connects as its own broker user (broker_logins)."""
     env = embedded_env(data)
-    # the record keeper knows whether the review board is part of what runs here, so a
-    # board restarting for a moment never lets a legal unit's entry by hand slip in
-    env.setdefault("REVIEW_BOARD", "required" if "review" in names else "absent")
     Path(data).mkdir(parents=True, exist_ok=True)
     ensure_keys(env["SANXIANG_KEYS"])
     logins = broker_logins(env["AMQP_URI"], names, data) if own_logins else None
@@ -95,11 +85,13 @@ def start(names: list[str], data: str | Path, log_dir: Path | None = None, *,
         cmd = [sys.executable, "-m", "nameko", "run", "--config",
                str(ROOT / "compose" / name / "config.yml"), SERVICES[name]]
         out = open(Path(log_dir) / f"{name}.log", "ab") if log_dir else None
-        child = env
+        # what the service asks for, knowing which services run beside it (the environment
+        # given wins)
+        child = {**run_environment(name, names), **env}
         if logins is not None:
             # its own broker user; the exchanges were declared by the setup, which the
             # user may bind to but not (re)declare
-            child = dict(env, AMQP_URI=logins.uris[name], DECLARE_EVENT_EXCHANGES="false")
+            child = dict(child, AMQP_URI=logins.uris[name], DECLARE_EVENT_EXCHANGES="false")
         launch = functools.partial(subprocess.Popen, cmd, cwd=ROOT, env=child, stdout=out,
                                    stderr=out)
         proc = launch()

@@ -19,12 +19,14 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy.engine import make_url
 
 from services.records.service import RecordsService
-from shared import demo_case
-AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
+from tests.agencies import LINGCHUAN, agencies
+from tests.builders import open_case_request
+
+AGENCIES = agencies(LINGCHUAN)
 
 
 def open_case_payload(case_no: str) -> dict:
-    return demo_case.steps(case_no, with_review=False)[0].payload({})
+    return open_case_request(case_no)
 
 
 def call(config, token, method, timeout=45, **kwargs):

@@ -17,9 +17,10 @@ from sqlalchemy import func, select
 from services.review.models import reviews
 from services.review.service import ReviewService
 from shared.persistence.db import Database
+from tests.agencies import LINGCHUAN, agencies
 from tests.events import dead_letters, proposed, publish_event, queue_depth
 
-AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
+AGENCIES = agencies(LINGCHUAN)
 
 
 class ReviewTicker:

@@ -32,9 +32,10 @@ import yaml
 from kombu import Connection, Exchange, Queue
 
 from contracts.records import CONTRACT
+from tests.agencies import LINGCHUAN, agencies
 
 ROOT = Path(__file__).resolve().parents[2]
-AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
+AGENCIES = agencies(LINGCHUAN)
 OPEN_CASE = dict(CONTRACT.rpc("open_case").example_request, case_no="陵应急立〔2025〕90号")
 OFFICERS = CONTRACT.rpc("append_record").example_request["content"]["officers"]
 NOTE = {"record_type": "note", "occurred_at": "2025-10-10T10:30:00+08:00", "situations": [],

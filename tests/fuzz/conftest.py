@@ -13,23 +13,17 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from contracts.records import CONTRACT as RECORDS
 from contracts.review import CONTRACT as REVIEW
-from contracts.renderer import CONTRACT as RENDERER
 from services.records.service import RecordsService
 from services.renderer.service import RendererService
 from services.review.service import ReviewService
-from shared import demo_case
 from shared.contracts.registry import ROLES
-from tests.fuzz.harness import Judge, RawRpc, RowCounter, encode
+from tests.agencies import LINGCHUAN, QINYUAN, agencies
+from tests.builders import ACTORS, AGENCY, PARTY, open_case_request
+from tests.fuzz.harness import CALL_SECONDS, Judge, RawRpc, RowCounter, encode
 
-AGENCY = demo_case.AGENCY
-AGENCIES = {AGENCY: {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"},
-            "qinyuan-energy": {"name": "沁源县能源局", "ruleset": "qinyuan-energy"}}
-CONTRACTS = {"records": RECORDS, "review": REVIEW, "renderer": RENDERER}
+AGENCIES = agencies(LINGCHUAN, QINYUAN)
 SERVICES = {"records": RecordsService, "review": ReviewService, "renderer": RendererService}
-CALL_SECONDS = 10.0  # every call is answered within this (a 10 MB body: BIG_CALL_SECONDS)
-BIG_CALL_SECONDS = 30.0
 
 # every outcome of this test run's fuzz calls, for the summary line
 ALL_CALLS = Judge()
@@ -106,16 +100,16 @@ def deployment(request, service_vhosts, container_factory, rabbit_config, tmp_pa
         container_factory(cls, configs[name]).start()
 
     # a real case to aim at (opened as the demo opens it), and a real review of it
-    officer = token_issuer.issue(actor_id=demo_case.ACTORS["officer"], role="officer",
+    officer = token_issuer.issue(actor_id=ACTORS["officer"], role="officer",
                                  agency=AGENCY)
     tokens = {"officer": officer}
     deployment = Deployment(configs, urls, tokens)
     opened = deployment.ok("records", "open_case",
-                           demo_case.steps("陵应急立〔2025〕900号")[0].payload({}), "officer")
+                           open_case_request("陵应急立〔2025〕900号"), "officer")
     case_id = opened["id"]
     for role in ROLES:
-        bound = {"party_id": demo_case.PARTY["id"], "case_id": case_id} if role == "party" else {}
-        tokens[role] = token_issuer.issue(actor_id=demo_case.ACTORS.get(role, f"{role}-1"),
+        bound = {"party_id": PARTY["id"], "case_id": case_id} if role == "party" else {}
+        tokens[role] = token_issuer.issue(actor_id=ACTORS.get(role, f"{role}-1"),
                                           role=role, agency=AGENCY, **bound)
     review = copy.deepcopy(REVIEW.rpc("request_review").example_request)
     review.update(agency=AGENCY, case_id=case_id)

@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from kombu import Connection, Consumer, Exchange, Queue
 from sqlalchemy import create_engine, inspect, text
 
+from contracts.records import CONTRACT as RECORDS
+from contracts.renderer import CONTRACT as RENDERER
+from contracts.review import CONTRACT as REVIEW
 from shared.contracts.messages import error_classes
+
+CONTRACTS = {"records": RECORDS, "review": REVIEW, "renderer": RENDERER}
+CALL_SECONDS = 10.0  # every call is answered within this (a 10 MB body: BIG_CALL_SECONDS)
+BIG_CALL_SECONDS = 30.0
 
 # what a refusal may write: the access log (records), refusal rows (review, renderer)
 REFUSAL_LOGS = {"records": {"access_log": None},

@@ -22,8 +22,7 @@ from hypothesis_jsonschema import from_schema
 
 from shared.contracts.bounds import TEXT_PATTERN
 from shared.contracts.registry import ROLES
-from tests.fuzz.conftest import BIG_CALL_SECONDS, CONTRACTS
-from tests.fuzz.harness import encode
+from tests.fuzz.harness import BIG_CALL_SECONDS, CONTRACTS, encode
 from tests.fuzz.nasties import for_value, leaves, replaced, whole
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "contracts"

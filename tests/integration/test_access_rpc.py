@@ -29,15 +29,15 @@ from sqlalchemy import create_engine, text
 from contracts.review import CONTRACT as REVIEW_CONTRACT
 from services.records.service import RecordsService
 from services.review.service import ReviewService
-from shared import demo_case
 from shared.trust.actor import TokenIssuer
 from shared.trust.keys import KeyStore, SigningKey, key_id
+from tests.agencies import LINGCHUAN, QINYUAN, agencies
+from tests.builders import open_case_request, step_request
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "tokens" / "mint-token.mjs"
-LC, QY = "lingchuan-emergency", "qinyuan-energy"
-AGENCIES = {LC: {"name": "陵川县应急管理局", "ruleset": LC},
-            QY: {"name": "沁源县能源局", "ruleset": QY}}
+LC, QY = LINGCHUAN, QINYUAN
+AGENCIES = agencies(LC, QY)
 
 
 def rows(db_url: str, sql: str, **params) -> list[tuple]:
@@ -74,7 +74,7 @@ def records(serve, db_url, token_issuer):
 
 
 def open_case(call, token, agency: str, case_no: str) -> str:
-    payload = dict(demo_case.steps(case_no)[0].payload({}), agency=agency)
+    payload = open_case_request(case_no, agency=agency)
     reply = call("open_case", token("officer", agency), **payload)
     assert reply["error"] is None, reply["error"]
     return reply["result"]["id"]
@@ -88,9 +88,9 @@ def _with(case_id: str, error: dict | None) -> str:
 def requests(case_id: str) -> list[tuple[str, str, dict]]:
     """(role, method, payload) probing a case: reads, writes, valid and invalid payloads,
     and a method the role may not call at all."""
-    step = {s.method: s for s in demo_case.steps("陵应急立〔2025〕300号")}
-    ctx = {"case_id": case_id}
-    append = step["append_record"].payload(ctx)
+    case_no = "陵应急立〔2025〕300号"
+    advance = step_request("service_stage", case_id, case_no=case_no)
+    append = step_request("fine_paid", case_id, case_no=case_no)
     return [
         ("officer", "get_case", {"case_id": case_id}),
         ("officer", "get_entries", {"case_id": case_id}),
@@ -98,9 +98,8 @@ def requests(case_id: str) -> list[tuple[str, str, dict]]:
         ("officer", "verify_case", {"case_id": case_id}),
         ("officer", "checkpoint_case", {"case_id": case_id}),
         ("head", "case_findings", {"case_id": case_id}),
-        ("officer", "advance_stage", step["advance_stage"].payload(ctx)),
-        ("officer", "advance_stage", dict(step["advance_stage"].payload(ctx),
-                                          to_stage="nowhere")),                 # invalid
+        ("officer", "advance_stage", advance),
+        ("officer", "advance_stage", dict(advance, to_stage="nowhere")),          # invalid
         ("officer", "append_record", append),
         ("officer", "append_record", dict(append, content={})),                  # invalid
         ("officer", "issue_decision", {"case_id": case_id}),                     # wrong role
@@ -258,7 +257,7 @@ def test_a_token_minted_by_node_is_accepted_over_rpc(records, keys_dir):
     call, token, db_url = records
     officer = mint_with_node(keys_dir, "--sub", "node-0017", "--role", "officer",
                              "--agency", LC, "--name", "李明")
-    payload = demo_case.steps("陵应急立〔2025〕302号")[0].payload({})
+    payload = open_case_request("陵应急立〔2025〕302号")
     opened = call("open_case", officer, **payload)
     assert opened["error"] is None, opened["error"]
     case_id = opened["result"]["id"]

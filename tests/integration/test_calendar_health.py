@@ -18,9 +18,10 @@ from services.records.service import RecordsService
 from services.renderer.service import RendererService
 from services.review.service import ReviewService
 from shared.calendar.clock import frozen
-from tests.unit.test_calendar_notice import FIXTURE_2027
+from tests.agencies import LINGCHUAN, agencies
+from tests.calendar_notices import FIXTURE_2027
 
-AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
+AGENCIES = agencies(LINGCHUAN)
 SERVICES = {"records": RecordsService, "review": ReviewService, "renderer": RendererService}
 CONTRACTS = Path(__file__).parents[2] / "contracts"
 

@@ -15,12 +15,14 @@ from kombu.exceptions import OperationalError
 from services.records.service import RecordsService
 from services.review.service import ReviewService
 from shared.messaging import broker
-from shared import demo_case
 from shared.cli import main as cli_main
+from tests.agencies import LINGCHUAN, agencies
+from tests.builders import ACTORS, AGENCY, demo_plan, open_case_request
+from tests.plans import run_case
 
 pytestmark = pytest.mark.rabbit
 
-AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
+AGENCIES = agencies(LINGCHUAN)
 SERVICES = ("records", "review", "renderer")
 
 
@@ -163,7 +165,7 @@ def test_an_outside_caller_calls_and_reads_its_reply_and_nothing_else(
     token = token_issuer.issue(
         actor_id="case-system", role="officer", agency="lingchuan-emergency")
     answer = raw_rpc(uri, "records", "open_case",
-                     demo_case.steps("陵应急立〔2025〕90号")[0].payload({}), token,
+                     open_case_request("陵应急立〔2025〕90号"), token,
                      reply_prefix=broker.caller_prefix(user))
     assert answer["error"] is None, answer["error"]
     assert answer["result"]["head_seq"] == 1
@@ -174,8 +176,6 @@ def test_records_and_review_loop_with_each_service_as_its_own_user(
         token_issuer):
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from tests.integration.test_review_loop import run_case
-
     uris, _ = users
     keys = keys_dir
     base = dict(rabbit_config, KEYS_DIR=keys, AGENCIES=AGENCIES, DECLARE_EVENT_EXCHANGES=False)
@@ -185,14 +185,14 @@ def test_records_and_review_loop_with_each_service_as_its_own_user(
     signer = token_issuer
 
     def rpc(role="officer"):
-        token = signer.issue(actor_id=demo_case.ACTORS[role], role=role,
-                             agency=demo_case.AGENCY, name=demo_case.ACTORS[role])
+        token = signer.issue(actor_id=ACTORS[role], role=role,
+                             agency=AGENCY, name=ACTORS[role])
         # the test's own caller is the vhost's administrator; the services are not
         return ClusterRpcProxy(rabbit_config, context_data={"actor_token": token}, timeout=20)
 
     with rpc("head") as head:
         assert head.records.health()["missing_peers"] == []
-    ctx = run_case(rpc, demo_case.steps("陵应急立〔2025〕503号", with_review=True))
+    ctx = run_case(rpc, demo_plan("陵应急立〔2025〕503号", with_review=True))
     with rpc("head") as head:
         entries = head.records.get_entries(case_id=ctx["case_id"])
         assert head.records.verify_case(case_id=ctx["case_id"])["ok"]

@@ -17,15 +17,17 @@ from contracts.review import CONTRACT as REVIEW
 from services.records.service import RecordsService
 from services.renderer.service import RendererService
 from services.review.service import ReviewService
-from shared import demo_case
 from shared.cli import main as cli_main
 from shared.errors import IdempotencyKeyReused
-from tests.conftest import _admin
+from tests.agencies import LINGCHUAN, agencies
+from tests.builders import ACTORS, AGENCY, demo_plan
+from tests.databases import admin_sql
+from tests.plans import run_case
 from tests.unit.renderer.fixtures import SAMPLE, write_template
 
 pytestmark = pytest.mark.postgres
 
-AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
+AGENCIES = agencies(LINGCHUAN)
 
 
 @pytest.fixture
@@ -39,11 +41,11 @@ def restricted_db(pg_url):
         tag = uuid.uuid4().hex[:10]
         db, role, password = f"sanxiang_lp_{service}_{tag}", f"sanxiang_lp_{service}_{tag}", \
             secrets.token_hex(12)
-        _admin(pg_url, f'CREATE DATABASE "{db}"')
+        admin_sql(pg_url, f'CREATE DATABASE "{db}"')
         made.append((db, role))
-        _admin(pg_url, f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
+        admin_sql(pg_url, f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
         # membership lets the teardown's DROP DATABASE … (FORCE) end the role's connections
-        _admin(pg_url, f'GRANT "{role}" TO CURRENT_USER')
+        admin_sql(pg_url, f'GRANT "{role}" TO CURRENT_USER')
         owner = make_url(pg_url).set(database=db)
         service_url = owner.set(username=role, password=password)
         return (owner.render_as_string(hide_password=False),
@@ -51,8 +53,8 @@ def restricted_db(pg_url):
 
     yield make
     for db, role in made:
-        _admin(pg_url, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        _admin(pg_url, f'DROP ROLE IF EXISTS "{role}"')
+        admin_sql(pg_url, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        admin_sql(pg_url, f'DROP ROLE IF EXISTS "{role}"')
 
 
 
@@ -100,8 +102,6 @@ REFUSED = [
 def test_records_runs_under_its_role_and_the_role_is_refused_the_rest(
         restricted_db, container_factory, rabbit_config, tmp_path, keys_dir,
         token_issuer):
-    from tests.integration.test_review_loop import run_case
-
     owner_url, service_url = restricted_db("records")
     keys = keys_dir
     container_factory(RecordsService, dict(
@@ -111,14 +111,14 @@ def test_records_runs_under_its_role_and_the_role_is_refused_the_rest(
 
     def rpc(role="officer"):
         from nameko.standalone.rpc import ClusterRpcProxy
-        token = signer.issue(actor_id=demo_case.ACTORS[role], role=role,
-                             agency=demo_case.AGENCY, name=demo_case.ACTORS[role])
+        token = signer.issue(actor_id=ACTORS[role], role=role,
+                             agency=AGENCY, name=ACTORS[role])
         return ClusterRpcProxy(rabbit_config, context_data={"actor_token": token}, timeout=20)
 
     # the case up to its proposal: opening, appends (the case row locked FOR UPDATE and its
     # head updated), stage changes, the outbox relayed, reads logged
-    ctx = run_case(rpc, demo_case.steps("陵应急立〔2025〕601号", with_review=False),
-                   until_method="propose_decision")
+    ctx = run_case(rpc, demo_plan("陵应急立〔2025〕601号", with_review=False),
+                   through="decision_proposed")
     with rpc("head") as head:
         assert head.records.get_case(case_id=ctx["case_id"])["head_seq"] > 3
         verdict = head.records.checkpoint_case(case_id=ctx["case_id"])
@@ -159,8 +159,6 @@ def test_review_and_renderer_work_under_their_roles(
         token_issuer):
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from tests.integration.test_review_loop import run_case
-
     keys = keys_dir
     base = dict(rabbit_config, KEYS_DIR=keys, AGENCIES=AGENCIES)
     for name, cls in (("records", RecordsService), ("review", ReviewService)):
@@ -175,19 +173,19 @@ def test_review_and_renderer_work_under_their_roles(
     signer = token_issuer
 
     def rpc(role="officer"):
-        token = signer.issue(actor_id=demo_case.ACTORS[role], role=role,
-                             agency=demo_case.AGENCY, name=demo_case.ACTORS[role])
+        token = signer.issue(actor_id=ACTORS[role], role=role,
+                             agency=AGENCY, name=ACTORS[role])
         return ClusterRpcProxy(rabbit_config, context_data={"actor_token": token}, timeout=30)
 
     # the whole loop: review requested from the event, reviewers assigned, findings, the
     # opinion (the review row locked FOR UPDATE and updated), back into records' chain
-    ctx = run_case(rpc, demo_case.steps("陵应急立〔2025〕602号", with_review=True))
+    ctx = run_case(rpc, demo_plan("陵应急立〔2025〕602号", with_review=True))
     with rpc("head") as head:
         assert head.review.get_review(review_id=ctx["review_id"])["state"] == "opinion_issued"
         kinds = [e["kind"] for e in head.records.get_entries(case_id=ctx["case_id"])]
     assert "legal_review" in kinds and "decision_issued" in kinds
     # the review board's writes run once per key too
-    token = signer.issue(actor_id=demo_case.ACTORS["head"], role="head", agency=demo_case.AGENCY)
+    token = signer.issue(actor_id=ACTORS["head"], role="head", agency=AGENCY)
     staff = dict(REVIEW.rpc("register_staff").example_request, person_id="reviewer-lp-9")
     with ClusterRpcProxy(rabbit_config, context_data={
             "actor_token": token, "idempotency_key": "staff-9"}, timeout=30) as head:

@@ -52,8 +52,8 @@ def _deps(db):
 
 
 def _open_case(db) -> dict:
-    from shared import demo_case
-    payload = demo_case.steps(f"陵应急立〔2025〕{uuid.uuid4().hex[:6]}号")[0].payload({})
+    from tests.builders import open_case_request
+    payload = open_case_request(f"陵应急立〔2025〕{uuid.uuid4().hex[:6]}号")
     return cases.open_case(load(CONTRACT.rpc("open_case").request, payload), **_deps(db))
 
 

@@ -13,11 +13,11 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import create_engine, text
 
 from services.records.service import RecordsService
-from shared import demo_case
 from shared.errors import NotFound, Unauthenticated, ValidationFailed
+from tests.agencies import LINGCHUAN, QINYUAN, agencies
+from tests.builders import demo_plan, open_case_request, remember
 
-AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"},
-            "qinyuan-energy": {"name": "沁源县能源局", "ruleset": "qinyuan-energy"}}
+AGENCIES = agencies(LINGCHUAN, QINYUAN)
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_demo_case_over_rpc_publishes_its_events(records):
     config, proxy, _ = records
     conn, queue = tap(config)
     ctx = {"decision_no": "陵应急罚〔2025〕77号"}
-    plan = demo_case.steps("陵应急立〔2025〕77号", with_review=False)
+    plan = demo_plan("陵应急立〔2025〕77号", with_review=False)
     proxies = {role: proxy(role) for role in {s.role for s in plan}}
     rpcs = {role: p.start() for role, p in proxies.items()}
     try:
@@ -82,7 +82,7 @@ def test_demo_case_over_rpc_publishes_its_events(records):
                     method(**step.payload(ctx))
                 assert step.expect_error in str(err.value)
                 continue
-            demo_case.remember(ctx, step, method(**step.payload(ctx)))
+            remember(ctx, step, method(**step.payload(ctx)))
         case = rpcs["head"].get_case(case_id=ctx["case_id"])
         verdict = rpcs["head"].verify_case(case_id=ctx["case_id"])
     finally:
@@ -107,7 +107,7 @@ def test_demo_case_over_rpc_publishes_its_events(records):
 
 def test_bad_input_gets_a_clear_error_and_writes_nothing(records):
     config, proxy, db_url = records
-    payload = demo_case.steps("X-2")[0].payload({})
+    payload = open_case_request("X-2")
     with proxy() as rpc:
         with pytest.raises(ValidationFailed) as err:
             rpc.open_case(**dict(payload, act_type="fine"))
@@ -133,7 +133,7 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(records):
 def test_refusal_is_recorded_and_becomes_a_finding(records):
     _, proxy, _ = records
     with proxy() as rpc:
-        case = rpc.open_case(**demo_case.steps("陵应急立〔2025〕78号")[0].payload({}))
+        case = rpc.open_case(**open_case_request("陵应急立〔2025〕78号"))
     with proxy(agency="qinyuan-energy", actor_id="outsider") as rpc:
         # another agency's case is answered as a missing one (nothing about it leaks)
         with pytest.raises(NotFound):
@@ -147,7 +147,7 @@ def test_refusal_is_recorded_and_becomes_a_finding(records):
 def test_event_nobody_listens_for_is_kept_and_can_be_replayed(records):
     config, proxy, db_url = records
     with proxy() as rpc:
-        rpc.open_case(**demo_case.steps("陵应急立〔2025〕79号")[0].payload({}))
+        rpc.open_case(**open_case_request("陵应急立〔2025〕79号"))
     engine = create_engine(db_url)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -174,6 +174,6 @@ def test_raw_amqp_call_as_the_asyncapi_document_describes(records, token_issuer,
     token = token_issuer.issue(
         actor_id="java-client", role="officer", agency="lingchuan-emergency")
     answer = raw_rpc(config["AMQP_URI"], "records", "open_case",
-                     demo_case.steps("陵应急立〔2025〕80号")[0].payload({}), token)
+                     open_case_request("陵应急立〔2025〕80号"), token)
     assert answer["error"] is None
     assert answer["result"]["stage"] == "initiation" and answer["result"]["head_seq"] == 1

@@ -18,12 +18,12 @@ from sqlalchemy import create_engine, text
 
 from services.records.service import RecordsService
 from services.review.service import ReviewService
-from shared import demo_case
 from shared.contracts.registry import envelope
 from shared.errors import (BoardOpinionStands, DomainRuleViolated, ServiceNotDeployed,
                            ValidationFailed)
 from shared.trust.keys import KeyStore
 from shared.trust.signatures import sign
+from tests.builders import ACTORS, AGENCY, REVIEWER, demo_decision, demo_plan, perform, remember
 from tests.events import dead_letters, proposed
 
 AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
@@ -51,8 +51,8 @@ def suite(container_factory, rabbit_config, db_url, second_db, tmp_path, keys_di
             container_factory(classes[name], dict(config, DATABASE_URL=urls[name])).start()
 
     def rpc(role="officer"):
-        token = signer.issue(actor_id=demo_case.ACTORS[role], role=role,
-                             agency=demo_case.AGENCY, name=demo_case.ACTORS[role])
+        token = signer.issue(actor_id=ACTORS[role], role=role,
+                             agency=AGENCY, name=ACTORS[role])
         return ClusterRpcProxy(config, context_data={"actor_token": token}, timeout=20)
 
     return start, rpc, config, urls
@@ -67,10 +67,10 @@ def run_case(rpc, plan, until_method=None) -> dict:
             call = getattr(getattr(clients[step.role], step.service), step.method)
             if step.expect_error:
                 with pytest.raises(Exception) as err:
-                    demo_case.perform(step, call, ctx)
+                    perform(step, call, ctx)
                 assert getattr(err.value, "code", None) == step.expect_error, err.value
                 continue
-            demo_case.remember(ctx, step, demo_case.perform(step, call, ctx))
+            remember(ctx, step, perform(step, call, ctx))
             if step.method == until_method:
                 break
     finally:
@@ -85,7 +85,7 @@ def test_a_major_decision_passes_through_the_review_board(suite):
     with rpc("head") as head:
         assert head.records.health()["missing_peers"] == []
         assert head.review.health()["missing_peers"] == []
-    ctx = run_case(rpc, demo_case.steps("陵应急立〔2025〕501号", with_review=True))
+    ctx = run_case(rpc, demo_plan("陵应急立〔2025〕501号", with_review=True))
     with rpc("head") as head:
         entries = head.records.get_entries(case_id=ctx["case_id"])
         review = head.review.get_review(review_id=ctx["review_id"])
@@ -97,7 +97,7 @@ def test_a_major_decision_passes_through_the_review_board(suite):
     # the opinion entered the chain through the event, before the decision, by the reviewer
     assert kinds.index("decision_proposed") < kinds.index("legal_review") < kinds.index(
         "decision_issued")
-    assert (review_entry["actor_id"], review_entry["actor_role"]) == (demo_case.REVIEWER, "reviewer")
+    assert (review_entry["actor_id"], review_entry["actor_role"]) == (REVIEWER, "reviewer")
     assert (content["review_id"], content["opinion"], content["approving"], content["final"]) \
         == (ctx["review_id"], "approve", True, True)
     assert [c["destination"] for c in content["document"]["copies"]] == [
@@ -116,7 +116,7 @@ def test_a_major_decision_passes_through_the_review_board(suite):
 def test_records_alone_names_the_missing_review_board(suite):
     start, rpc, _, _ = suite
     start("records")
-    plan = demo_case.steps("陵应急立〔2025〕502号", with_review=False)
+    plan = demo_plan("陵应急立〔2025〕502号", with_review=False)
     ctx = run_case(rpc, plan, until_method="propose_decision")
     with rpc("head") as head:
         with pytest.raises(ServiceNotDeployed) as err:
@@ -188,7 +188,7 @@ def test_a_passed_review_still_needs_the_decision_maker(suite):
     not approve blocks the decision, named as such."""
     start, rpc, _, _ = suite
     start("records", "review")
-    plan = demo_case.steps("陵应急立〔2025〕503号", with_review=True)
+    plan = demo_plan("陵应急立〔2025〕503号", with_review=True)
     cut = [s.method for s in plan].index("issue_opinion")
     ctx = run_case(rpc, plan[:cut])
     with rpc("reviewer") as reviewer:
@@ -238,7 +238,7 @@ def test_a_legal_unit_cannot_override_the_board_only_its_disagreement_path_can(s
     changes the board's opinion, and the decision is issued on the head's."""
     start, rpc, _, _ = suite
     start("records", "review")
-    plan = demo_case.steps("陵应急立〔2025〕504号", with_review=True)
+    plan = demo_plan("陵应急立〔2025〕504号", with_review=True)
     cut = [s.method for s in plan].index("issue_opinion")
     ctx = run_case(rpc, plan[:cut])
     major = ctx["proposal_seq"]
@@ -265,7 +265,7 @@ def test_a_legal_unit_cannot_override_the_board_only_its_disagreement_path_can(s
         refused = [f for f in head.records.case_findings(case_id=ctx["case_id"])
                    if f["code"] == "access_refused"]
     assert [f["message"].split(":")[0] for f in refused] == [
-        f"legal_unit {demo_case.ACTORS['legal_unit']} (lingchuan-emergency) was refused "
+        f"legal_unit {ACTORS['legal_unit']} (lingchuan-emergency) was refused "
         "enter_legal_review"]
 
     # a 10,000 CNY fine is not major in 陵川: the board does not take it up, and a review
@@ -273,7 +273,7 @@ def test_a_legal_unit_cannot_override_the_board_only_its_disagreement_path_can(s
     with rpc("officer") as officer:
         minor = officer.records.propose_decision(
             case_id=ctx["case_id"], occurred_at="2025-10-24T16:00:00+08:00",
-            decision=dict(demo_case.DECISION, fine_amount="10000"))["seq"]
+            decision=demo_decision(fine_amount="10000"))["seq"]
     with rpc("legal_unit") as legal:
         with pytest.raises(ValidationFailed) as err:
             legal.records.enter_legal_review(proposal_seq=minor, reviewers=["陈静", "张某"],
@@ -310,8 +310,8 @@ def _forged_opinion(ctx: dict) -> dict:
     data = dict(REVIEW.event("opinion_issued.v1").example, case_id=ctx["case_id"],
                 proposal_seq=ctx["proposal_seq"], review_id=ctx["review_id"], opinion="approve",
                 approving=True, final=True)
-    return envelope(REVIEW, "opinion_issued.v1", data, agency=demo_case.AGENCY,
-                    actor={"id": demo_case.REVIEWER, "role": "reviewer"},
+    return envelope(REVIEW, "opinion_issued.v1", data, agency=AGENCY,
+                    actor={"id": REVIEWER, "role": "reviewer"},
                     ruleset="lingchuan-emergency@1")
 
 
@@ -320,7 +320,7 @@ def test_a_forged_opinion_is_dead_lettered_and_issues_nothing(suite, rabbit_api)
     review still awaits its materials, unsigned, or validly signed by records' key."""
     start, rpc, config, urls = suite
     start("records", "review")
-    plan = demo_case.steps("陵应急立〔2025〕504号", with_review=True)
+    plan = demo_plan("陵应急立〔2025〕504号", with_review=True)
     ctx = run_case(rpc, plan[:[s.method for s in plan].index("submit_materials")])
     with rpc("legal_unit") as legal:
         assert legal.review.get_review(review_id=ctx["review_id"])["state"] == \

@@ -19,8 +19,9 @@ from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.records.service import RecordsService
 from shared.messaging.consumer import DEAD_LETTER_EXCHANGE
+from tests.agencies import LINGCHUAN, agencies
 
-AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
+AGENCIES = agencies(LINGCHUAN)
 OK_BODY = json.dumps({"args": [], "kwargs": {}}).encode()
 DEEP = 100_000
 

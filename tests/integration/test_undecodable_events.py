@@ -12,9 +12,10 @@ import uuid
 from sqlalchemy import create_engine, text
 
 from services.review.service import ReviewService
+from tests.agencies import LINGCHUAN, agencies
 from tests.events import dead_letters, proposed, publish_event, publish_raw
 
-AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
+AGENCIES = agencies(LINGCHUAN)
 
 
 class _Detonator:

@@ -12,22 +12,9 @@ import pytest
 from shared.calendar.legal import Calendar
 from shared.cli import main
 from shared.errors import CalendarNotCovered
+from tests.calendar_notices import FIXTURE_2027
 
 NOTICE_2026 = Path(__file__).parent / "calendar_notices" / "2026.yaml"
-
-# Not a State Council notice: a fixture in the notice format, as an operator would write the
-# 2027 notice once it is published. Nothing in it is taken for the real 2027.
-FIXTURE_2027 = """\
-years:
-  2027:
-    source: 测试用 (test fixture, not the notice) 国务院办公厅关于2027年部分节假日安排的通知
-    complete: true
-    holidays:
-      - {name: 元旦, from: 2027-01-01, to: 2027-01-03, days: 3}
-      - {name: 春节, from: 2027-02-06, to: 2027-02-12}
-    workdays:
-      - {name: 春节, date: 2027-02-20}
-"""
 
 
 def calendar_with(tmp_path, text) -> Calendar:

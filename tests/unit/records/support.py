@@ -5,7 +5,6 @@ build — the demo case up to a step, a case at its decision, and the cases of t
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,7 +20,7 @@ from contracts.review import CONTRACT as REVIEW
 from services.records import models, queries, store
 from services.records.domain.chain import CheckpointKeys
 from services.records.usecases import cases, decisions, records
-from shared import demo_case
+from tests.builders import OFFICERS, demo_decision, demo_plan, open_case_request, remember, step_request
 from shared.trust.actor import Actor
 from shared.calendar.clock import local_date
 from shared.contracts.registry import envelope, load
@@ -186,11 +185,11 @@ def demo_until(env: Env, until: str) -> str:
     """The demo case up to (not including) the first step calling `until`, the steps the
     demo expects refused left out; its case id."""
     ctx: dict = {"decision_no": "陵应急罚〔2025〕31号"}
-    for step in demo_case.steps("陵应急立〔2025〕31号", with_review=False):
+    for step in demo_plan("陵应急立〔2025〕31号", with_review=False):
         if step.method == until:
             break
         if not step.expect_error:
-            demo_case.remember(ctx, step, call(env, step.method, step.payload(ctx),
+            remember(ctx, step, call(env, step.method, step.payload(ctx),
                                                actor(step.role)))
     return ctx["case_id"]
 
@@ -199,7 +198,7 @@ def run_demo(env: Env, until: str | None = None) -> dict:
     """The demo case up to (not including) the first step calling `until` — every step, the
     refusals the demo expects checked — and what it remembered of it."""
     ctx = {"decision_no": "陵应急罚〔2025〕31号"}
-    for step in demo_case.steps("陵应急立〔2025〕31号", with_review=False):
+    for step in demo_plan("陵应急立〔2025〕31号", with_review=False):
         if until and step.method == until:
             return ctx
         who = actor(step.role)
@@ -208,7 +207,7 @@ def run_demo(env: Env, until: str | None = None) -> dict:
                 call(env, step.method, step.payload(ctx), who)
             assert err.value.code == step.expect_error
             continue
-        demo_case.remember(ctx, step, call(env, step.method, step.payload(ctx), who))
+        remember(ctx, step, call(env, step.method, step.payload(ctx), who))
     return ctx
 
 
@@ -216,9 +215,9 @@ def run_demo_all(env: Env) -> dict:
     """The whole demo case (a second one: 32号), on 2025-12-01."""
     env.now = datetime(2025, 12, 1, tzinfo=timezone.utc)
     ctx = {"decision_no": "陵应急罚〔2025〕32号"}
-    for step in demo_case.steps("陵应急立〔2025〕32号", with_review=False):
+    for step in demo_plan("陵应急立〔2025〕32号", with_review=False):
         if not step.expect_error:
-            demo_case.remember(ctx, step, call(env, step.method, step.payload(ctx),
+            remember(ctx, step, call(env, step.method, step.payload(ctx),
                                                actor(step.role)))
     return ctx
 
@@ -229,7 +228,7 @@ def case_at_decision(env: Env, agency: str, case_no: str) -> dict:
     """A case of `agency` in stage decision with a major proposal (heard: 004 第五十一条
     第二款（四）; 陵川's 60,000 CNY on a company: 001 附件3 第二条)."""
     who = lambda role: actor(role, agency=agency)  # noqa: E731
-    opening = copy.deepcopy(demo_case.steps(case_no, with_review=False)[0].payload({}))
+    opening = step_request("case_opened", case_no=case_no, with_review=False)
     opening["agency"] = agency
     ctx = {"case_id": call(env, "open_case", opening, who("officer"))["id"]}
     for stage, at in (("investigation", "2025-10-10T08:30:00+08:00"),
@@ -238,7 +237,7 @@ def case_at_decision(env: Env, agency: str, case_no: str) -> dict:
                                     "occurred_at": at, "reason": None}, who("officer"))
     proposed = call(env, "propose_decision", {
         "case_id": ctx["case_id"], "occurred_at": "2025-10-20T09:00:00+08:00",
-        "decision": dict(demo_case.DECISION, hearing_held=True)}, who("officer"))
+        "decision": demo_decision(hearing_held=True)}, who("officer"))
     assert proposed["classification"]["major"] is True
     ctx["proposal_seq"] = proposed["seq"]
     return ctx
@@ -266,7 +265,7 @@ def t(day: str, hm: str = "10:00") -> str:
 
 
 def open_case(env, agency, case_no, opened=t("2025-09-01"), **changes) -> dict:
-    payload = copy.deepcopy(demo_case.steps(case_no)[0].payload({}))
+    payload = open_case_request(case_no)
     payload.update(agency=agency, occurred_at=opened, **changes)
     return call(env, "open_case", payload, actor(agency=agency))
 
@@ -292,7 +291,7 @@ def finding(case, code, article, message, *, seq=None, due=None, at=None) -> dic
             "seq": seq, "message": message, "due": due, "at": at}
 
 
-CREDENTIALS = {"officers": demo_case.OFFICERS}
+CREDENTIALS = {"officers": OFFICERS}
 
 
 RIGHTS_NOTICE = {"rights": ["statement", "defence"], "notified_on": "2025-09-10",

@@ -2,7 +2,6 @@
 第七条), only those an AV record has. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
@@ -10,7 +9,7 @@ from sqlalchemy import select
 
 from services.records import models, store
 from services.records.usecases import cases
-from shared import demo_case
+from tests.builders import PARTY, SHA, demo_step, open_case_request
 from tests.unit.records.support import actor, call
 
 
@@ -23,9 +22,9 @@ def env(env_db):
 # ---- 4. the AV objects of the archive manifest carry their labels -------------------------
 
 def test_archive_manifest_carries_each_av_objects_labels(env):
-    opening = copy.deepcopy(demo_case.steps("陵应急立〔2025〕41号")[0].payload({}))
+    opening = open_case_request("陵应急立〔2025〕41号")
     ctx = {"case_id": call(env, "open_case", opening, actor("officer"))["id"]}
-    av = next(s for s in demo_case.steps("陵应急立〔2025〕41号") if s.method == "record_av")
+    av = demo_step("onsite_video", "陵应急立〔2025〕41号")
     labelled = dict(av.payload(ctx), unit="执法监察股")
     unlabelled = dict(av.payload(ctx), device_no="ZFJLY-0032", place="陵川县礼义镇宏泰煤矿调度室",
                       media=dict(labelled["media"], object_ref="vault://av/2025/b.mp4"))
@@ -37,21 +36,21 @@ def test_archive_manifest_carries_each_av_objects_labels(env):
     assert event["schema_version"] == "1.1"
     assert event["data"]["av_objects"] == [
         {"seq": first["seq"], "object_ref": labelled["media"]["object_ref"],
-         "sha256": demo_case.SHA, "party": demo_case.PARTY["name"], "handler": "李明",
+         "sha256": SHA, "party": PARTY["name"], "handler": "李明",
          "unit": "执法监察股", "device_no": "ZFJLY-0031",
          "started_at": "2025-10-09T14:00:00+08:00", "ended_at": "2025-10-09T15:10:00+08:00",
          "place": "陵川县礼义镇宏泰煤矿井口"},
         {"seq": second["seq"], "object_ref": "vault://av/2025/b.mp4",
-         "sha256": demo_case.SHA, "party": demo_case.PARTY["name"], "handler": "李明",
+         "sha256": SHA, "party": PARTY["name"], "handler": "李明",
          "device_no": "ZFJLY-0032", "started_at": "2025-10-09T14:00:00+08:00",
          "ended_at": "2025-10-09T15:10:00+08:00", "place": "陵川县礼义镇宏泰煤矿调度室"}]
 
 
 def test_archive_manifest_copies_only_the_labels_an_av_record_has(env):
     """An AV record registered without a unit (null) gives no unit label, not a null one."""
-    opening = copy.deepcopy(demo_case.steps("陵应急立〔2025〕42号")[0].payload({}))
+    opening = open_case_request("陵应急立〔2025〕42号")
     ctx = {"case_id": call(env, "open_case", opening, actor("officer"))["id"]}
-    av = next(s for s in demo_case.steps("陵应急立〔2025〕42号") if s.method == "record_av")
+    av = demo_step("onsite_video", "陵应急立〔2025〕42号")
     done = call(env, "record_av", av.payload(ctx), actor("officer"))
     with env.db.read() as s:
         case = store.load_case(s, ctx["case_id"])

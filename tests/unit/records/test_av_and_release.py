@@ -5,7 +5,6 @@ the service emits it. Every test runs on SQLite and on PostgreSQL (the `db_url` 
 tests/conftest.py)."""
 from __future__ import annotations
 
-import copy
 from datetime import datetime
 
 import pytest
@@ -15,7 +14,7 @@ from contracts.records import CONTRACT
 from services.records import queries
 from services.records.domain import stages
 from services.records.models import cases
-from shared import demo_case
+from tests.builders import demo_plan, open_case_request
 from shared.rulesets import provider as rulebook
 from shared.calendar.clock import local_date
 from shared.errors import ValidationFailed
@@ -36,7 +35,7 @@ def t(day: str, hm: str = "10:00") -> str:
 
 
 def open_case(env, agency, case_no, stage="investigation") -> str:
-    payload = copy.deepcopy(demo_case.steps(case_no)[0].payload({}))
+    payload = open_case_request(case_no)
     payload.update(agency=agency, occurred_at=t("09", "08:00"))
     case_id = call(env, "open_case", payload, actor(agency=agency))["id"]
     for to in ("investigation", "decision", "service_execution"):
@@ -79,7 +78,7 @@ def inspection(kind="onsite_inspection"):
 
 def test_lingchuan_av_must_be_stored_the_same_working_day(env):
     ctx = run_demo(env, until="record_av")
-    step = demo_case.steps("x")[1]
+    step = demo_plan("x")[1]
     payload = step.payload(ctx)
     payload["stored_at"] = "2025-10-10T09:00:00+08:00"
     result = call(env, "record_av", payload, actor())
@@ -93,7 +92,7 @@ def test_mandatory_av_situation_without_av_is_a_finding(env):
     ctx = run_demo(env, until="record_av")
     call(env, "advance_stage", {"case_id": ctx["case_id"], "to_stage": "investigation",
                                 "occurred_at": "2025-10-10T08:00:00+08:00"}, actor())
-    step = [s for s in demo_case.steps("x") if s.method == "append_record"][1]
+    step = [s for s in demo_plan("x") if s.method == "append_record"][1]
     res = call(env, "append_record", step.payload(ctx), actor())  # on-site inspection, no AV
     found = queries.case_findings({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
                               rules=env.rules, now=env.now)

@@ -9,7 +9,7 @@ from datetime import datetime, time, timezone
 import pytest
 from sqlalchemy import text
 
-from shared import demo_case
+from tests.builders import OFFICERS, demo_decision
 from shared.calendar.clock import CST, iso, local_date
 from tests.unit.records.support import (ARCHIVE_LATE_MESSAGE, CREDENTIALS_MISSING, actor,
                                         advance, call, case_findings, closed_case,
@@ -102,7 +102,7 @@ def decided_case(env, agency, case_no, *, rights_notice=True, act_type="penalty"
     advance(env, case, "decision", t("2025-09-12"))
     proposal = call(env, "propose_decision", {
         "case_id": case["id"], "occurred_at": t("2025-09-12", "11:00"),
-        "decision": dict(demo_case.DECISION, act_type=act_type,
+        "decision": demo_decision(act_type=act_type,
                          fine_amount="1000" if act_type == "penalty" else None,
                          conclusion="罚款人民币壹仟元整")}, actor(agency=agency))
     assert proposal["classification"]["major"] is False
@@ -171,8 +171,8 @@ def test_a_correction_entry_is_not_an_alteration(env):
     case = investigated_case(env, LC, "陵应急立〔2025〕45号", rights_notice=False)
     fixed = call(env, "correct_entry", {
         "case_id": case["id"], "seq": 3, "reason": "执法证件号记载错误",
-        "content": {"officers": [dict(demo_case.OFFICERS[0], certificate_no="14052100099"),
-                                 demo_case.OFFICERS[1]]}}, actor(agency=LC))
+        "content": {"officers": [dict(OFFICERS[0], certificate_no="14052100099"),
+                                 OFFICERS[1]]}}, actor(agency=LC))
     entries = call(env, "get_entries", {"case_id": case["id"]}, actor("head", LC))
     assert [(e["seq"], e["kind"], e["corrects_seq"]) for e in entries[2:]] == [
         (3, "record", None), (fixed["seq"], "correction", 3)]

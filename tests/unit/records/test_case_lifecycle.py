@@ -3,13 +3,12 @@ refused payloads, transitions and readers, corrections, and how a case starts â€
 start awaiting approval, a complaint not started, an oral application."""
 from __future__ import annotations
 
-import copy
 
 import pytest
 from sqlalchemy import text
 
 from services.records import queries
-from shared import demo_case
+from tests.builders import open_case_request
 from shared.errors import DomainRuleViolated, Forbidden, NotFound, ValidationFailed
 from tests.unit.records.support import actor, call, run_demo, run_demo_all
 
@@ -44,7 +43,7 @@ def test_demo_case_runs_through_every_stage(env):
 
 
 def test_invalid_payload_names_field_and_rule_and_writes_nothing(env):
-    payload = copy.deepcopy(demo_case.steps("X-1")[0].payload({}))
+    payload = open_case_request("X-1")
     payload["parties"][0]["kind"] = "company"
     payload["surprise"] = 1
     with pytest.raises(ValidationFailed) as err:
@@ -87,7 +86,7 @@ def test_correction_points_at_the_old_entry_which_stays(env):
 
 
 def _open(env, agency, case_no, **changes):
-    payload = copy.deepcopy(demo_case.steps(case_no)[0].payload({}))
+    payload = open_case_request(case_no)
     payload.update(agency=agency, **changes)
     return call(env, "open_case", payload, actor(agency=agency))
 
@@ -98,7 +97,7 @@ def test_emergency_start_is_due_for_approval_within_24_hours_in_qinyuan(env):
                  occurred_at="2025-10-09T22:00:00+08:00")
     assert case["emergency_due"]["due"] == "2025-10-10T14:00:00+00:00"
     assert case["emergency_due"]["unit"] == "hours"
-    approval = dict(demo_case.steps("x")[0].payload({})["filing_approval"],
+    approval = dict(open_case_request("x")["filing_approval"],
                     approved_at="2025-10-11T09:00:00+08:00")
     call(env, "approve_emergency_start", {"case_id": case["id"], "filing_approval": approval},
          actor("head", agency="qinyuan-energy"))

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.records.models import cases, entries
-from shared import demo_case
+from tests.builders import open_case_request
 from shared.calendar.clock import local_date
 from shared.errors import DomainRuleViolated, Forbidden, ValidationFailed
 from tests.agencies import AGENCIES
@@ -97,7 +97,7 @@ def test_decide_source_start_needs_the_filing_approval_and_starts_the_procedure(
     with pytest.raises(ValidationFailed) as err:
         call(env, "decide_source", dict(start, case_id=case["id"]), actor(agency=ZC))
     assert err.value.details == {"filing_approval": ["starting a case needs its 立案审批表"]}
-    approval = demo_case.steps("x")[0].payload({})["filing_approval"]
+    approval = open_case_request("x")["filing_approval"]
     result = call(env, "decide_source", dict(start, case_id=case["id"],
                                              filing_approval=approval), actor(agency=ZC))
     assert (result["seq"], result["stage"], result["deadline"]) == (2, "initiation", None)

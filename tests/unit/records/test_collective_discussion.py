@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.records import models
-from shared import demo_case
+from tests.builders import demo_decision
 from shared.errors import DomainRuleViolated, ValidationFailed
 from tests.unit.records.support import actor, call, case_at_decision, enter_approval, issue
 
@@ -87,7 +87,7 @@ def test_zhoucun_discussion_of_one_proposal_does_not_count_for_the_other(env):
     ctx = case_at_decision(env, ZHOUCUN, "周村立〔2025〕22号")
     second = call(env, "propose_decision", {
         "case_id": ctx["case_id"], "occurred_at": "2025-10-21T09:00:00+08:00",
-        "decision": dict(demo_case.DECISION, hearing_held=True, fine_amount="80000")},
+        "decision": demo_decision(hearing_held=True, fine_amount="80000")},
         actor("officer", agency=ZHOUCUN))
     other = dict(ctx, proposal_seq=second["seq"])
     enter_approval(env, ctx, ZHOUCUN)

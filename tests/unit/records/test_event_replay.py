@@ -7,7 +7,7 @@ from sqlalchemy import update
 
 from services.records import models
 from services.records.usecases import events
-from shared import demo_case
+from tests.builders import open_case_request
 from shared.errors import Forbidden, NotFound, ValidationFailed
 from tests.unit.records.support import access_log_rows, actor, as_service, call, outbox_states
 
@@ -34,7 +34,7 @@ def refusals(env):
 def test_replay_narrowed_to_one_agency(env):
     for agency, case_no in ((LINGCHUAN, "陵应急立〔2025〕91号"), ("qinyuan-energy", "沁能立〔2025〕91号"),
                             (ZHOUCUN, "周村立〔2025〕91号")):
-        opening = dict(demo_case.steps(case_no)[0].payload({}), agency=agency)
+        opening = dict(open_case_request(case_no), agency=agency)
         call(env, "open_case", opening, actor("officer", agency=agency))
     with env.db.transaction() as s:  # no queue was bound for any of them
         s.execute(update(models.outbox).values(state="unrouted"))
@@ -76,7 +76,7 @@ def test_replay_with_a_malformed_agency_is_refused(env, agency, rule):
 def test_a_legal_unit_replays_only_its_own_agencys_events(env):
     for agency, case_no in (("lingchuan-emergency", "陵应急立〔2025〕90号"),
                             ("qinyuan-energy", "沁能立〔2025〕90号")):
-        opening = dict(demo_case.steps(case_no)[0].payload({}), agency=agency)
+        opening = dict(open_case_request(case_no), agency=agency)
         call(env, "open_case", opening, actor("officer", agency=agency))
     with env.db.transaction() as s:  # no queue was bound for any of them
         s.execute(update(models.outbox).values(state="unrouted"))

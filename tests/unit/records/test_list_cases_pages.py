@@ -3,13 +3,12 @@ whole history in one call): newest opened first, ties by id, `next` the cursor a
 page, null on the last; `limit` capped by the contract. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import copy
 
 import pytest
 
 from contracts.records.messages import MAX_CASES_PAGE
 from services.records import queries
-from shared import demo_case
+from tests.builders import open_case_request
 from shared.errors import ValidationFailed
 from tests.unit.records.support import actor, as_service, call
 
@@ -23,7 +22,7 @@ def env(env_db):
 
 
 def open_case(env, case_no, opened):
-    payload = copy.deepcopy(demo_case.steps(case_no)[0].payload({}))
+    payload = open_case_request(case_no)
     payload.update(occurred_at=opened)
     return call(env, "open_case", payload, actor(agency=LC))
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from services.records import queries
-from shared import demo_case
+from tests.builders import open_case_request
 from shared.errors import Forbidden, NotFound, SanxiangError
 from tests.unit.records.support import access_log_rows, actor, as_service, call, run_demo
 
@@ -50,7 +50,7 @@ def refused_read(env, method, case_id, who) -> dict:
 
 def test_a_party_token_reads_only_the_case_it_is_bound_to(env):
     ctx = run_demo(env, until="enter_legal_review")  # 陵川; its party is "party-1"
-    other = dict(demo_case.steps("陵应急立〔2025〕88号")[0].payload({}))
+    other = dict(open_case_request("陵应急立〔2025〕88号"))
     other_id = call(env, "open_case", other, actor())["id"]  # party-1 again: ids are labels
     own = actor("party", id="citizen-9", party_id="party-1", case_id=ctx["case_id"])
     view = read_as_service(env, "get_case", {"case_id": ctx["case_id"]}, own)

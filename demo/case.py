@@ -1,11 +1,12 @@
 """The demo case: a 陵川 safety-production penalty — 60,000 CNY on a company, hence major —
-taken through every stage as a list of RPC steps. `sanxiang demo` runs it against the live
-suite and the end-to-end tests run the same steps, so the demo cannot rot unnoticed."""
+taken through every stage as a list of named RPC steps. `sanxiang demo` runs it against the
+live suite and the end-to-end tests run the same steps, so the demo cannot rot unnoticed; the
+tests' builders (tests/builders.py) take their requests from these steps by name."""
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from shared.rulesets.repository import RuleSetRepository
 
@@ -32,6 +33,7 @@ INFORMANT = {"id": "person-1", "role": "informant", "name": "王秀英", "phone"
 
 @dataclass(frozen=True)
 class Step:
+    name: str   # what the step does to the case, unique in a plan: "case_opened", "onsite_video"
     title: str
     role: str
     method: str
@@ -43,7 +45,7 @@ class Step:
     retry_on: str | None = None      # an error code meaning "not yet", retried
 
 
-def perform(step: Step, call: Callable[..., object], ctx: dict, seconds: float = 20):
+def perform(step: Step, call: Callable[..., object], ctx: dict, seconds: float = 20) -> Any:
     """Run one step with `call(**payload)`: a list payload makes one call per item, and a
     step that waits on another service's event is retried for up to `seconds`."""
     deadline = time.monotonic() + seconds
@@ -104,14 +106,17 @@ def review_steps() -> list[Step]:
     points = [p["code"] for p in RuleSetRepository.default().get(AGENCY)
               .section("review")["review_points"]]
     return [
-        Step("送审 the review board has the request (from decision_proposed)", "legal_unit",
+        Step("review_requested",
+             "送审 the review board has the request (from decision_proposed)", "legal_unit",
              "list_reviews", lambda ctx: {"agency": AGENCY, "case_id": ctx["case_id"]},
              service="review", until=lambda result: bool(result)),
-        Step("送审材料 materials submitted, complete: the clock starts", "officer",
+        Step("materials_submitted",
+             "送审材料 materials submitted, complete: the clock starts", "officer",
              "submit_materials", lambda ctx: review(ctx, materials=MATERIALS, applicable=[],
                                                     submitted_at=_t(20, "10:00")),
              service="review"),
-        Step("审核人员 register the reviewer and a handler", "legal_unit", "register_staff",
+        Step("staff_registered",
+             "审核人员 register the reviewer and a handler", "legal_unit", "register_staff",
              lambda ctx: [
                  {"agency": AGENCY, "person_id": REVIEWER, "name": "陈静", "position": "政策法规股股长",
                   "roles": ["reviewer"],
@@ -120,18 +125,22 @@ def review_steps() -> list[Step]:
                  {"agency": AGENCY, "person_id": HANDLERS[0], "name": "李明",
                   "roles": ["officer", "reviewer"], "legal_qualification": False,
                   "prior_penalty_reviews": 3}], service="review"),
-        Step("指定审核 the case handler as reviewer — must be refused (回避)", "legal_unit",
+        Step("handler_assignment_refused",
+             "指定审核 the case handler as reviewer — must be refused (回避)", "legal_unit",
              "assign_reviewer", lambda ctx: review(ctx, reviewer_id=HANDLERS[0],
                                                    reason="政策法规股指定"),
              service="review", expect_error="recusal_required"),
-        Step("指定审核 assign 陈静 (法律职业资格)", "legal_unit", "assign_reviewer",
+        Step("reviewer_assigned",
+             "指定审核 assign 陈静 (法律职业资格)", "legal_unit", "assign_reviewer",
              lambda ctx: review(ctx, reviewer_id=REVIEWER, reason="政策法规股指定"),
              service="review"),
-        Step(f"审核要点 findings on the {len(points)} review points", "reviewer",
+        Step("points_found",
+             f"审核要点 findings on the {len(points)} review points", "reviewer",
              "record_finding", lambda ctx: [review(ctx, point=p, result="pass", note=None,
                                                    recorded_at=_t(23, "16:00"))
                                             for p in points], service="review"),
-        Step("审核意见 opinion: approve (同意)", "reviewer", "issue_opinion",
+        Step("opinion_issued",
+             "审核意见 opinion: approve (同意)", "reviewer", "issue_opinion",
              lambda ctx: review(ctx, opinion="approve",
                                 reasons="主体合法，事实清楚，证据确凿，适用依据正确，程序合法，裁量适当",
                                 issued_at=_t(24, "15:00"), collective_discussion_required=False),
@@ -140,8 +149,11 @@ def review_steps() -> list[Step]:
 
 
 def steps(case_no: str, with_review: bool = True) -> list[Step]:
+    """The whole case, numbered `case_no`: with the review board deployed, its part
+    (review_steps); without it, the legal unit enters the review by RPC."""
     return [
-        Step("立案 open the case (依职权, 立案审批表)", "officer", "open_case", lambda ctx: {
+        Step("case_opened",
+             "立案 open the case (依职权, 立案审批表)", "officer", "open_case", lambda ctx: {
             "case_no": case_no, "agency": AGENCY, "act_type": "penalty",
             "title": f"{PARTY['name']}未按规定开展安全生产教育培训案", "start_mode": "ex_officio",
             "occurred_at": _t(9, "16:30"), "parties": [PARTY], "persons": [INFORMANT],
@@ -156,87 +168,124 @@ def steps(case_no: str, with_review: bool = True) -> list[Step]:
                                {"role": "agency_head", "name": "王建军",
                                 "signed_at": "2025-10-09"}],
                 "approved_at": _t(9, "16:30")}}),
-        Step("音像记录 on-site inspection video (stored same day)", "officer",
+        Step("onsite_video",
+             "音像记录 on-site inspection video (stored same day)", "officer",
              "record_av", _av(_t(9, "14:00"), _t(9, "15:10"), _t(9, "17:20"),
                               "陵川县礼义镇宏泰煤矿井口", ["onsite_inspection"],
                               "vault://av/2025/ZFJLY-0031-20251009-1400.mp4")),
-        Step("调查取证 stage", "officer", "advance_stage", _advance("investigation", _t(10, "08:30"))),
-        Step("亮证 officers' names, certificates and showing", "officer", "append_record",
+        Step("investigation_started",
+             "调查取证 stage", "officer", "advance_stage", _advance("investigation", _t(10, "08:30"))),
+        Step("credentials_shown",
+             "亮证 officers' names, certificates and showing", "officer", "append_record",
              _record("credentials_shown", _t(10, "09:00"), {"officers": OFFICERS})),
-        Step("现场检查笔录 on-site inspection record", "officer", "append_record",
+        Step("onsite_inspection",
+             "现场检查笔录 on-site inspection record", "officer", "append_record",
              _record("investigation_document", _t(10, "09:30"), {
                  "document_kind": "onsite_inspection", "place": "宏泰煤矿调度室",
                  "document_no": "陵应急检〔2025〕31号", "officers": OFFICERS,
                  "summary": "检查特种作业人员持证情况，3人无有效特种作业操作证"},
                  ["onsite_inspection"])),
-        Step("询问笔录 interview of the safety manager", "officer", "append_record",
+        Step("interview",
+             "询问笔录 interview of the safety manager", "officer", "append_record",
              _record("investigation_document", _t(10, "10:30"), {
                  "document_kind": "interview", "place": "宏泰煤矿会议室",
                  "document_no": "陵应急询〔2025〕31号", "officers": OFFICERS,
                  "summary": "安全科长承认未组织特种作业人员参加培训取证，举报人王秀英反映属实"},
                  ["interview"])),
-        Step("先行登记保存 evidence preservation, on video", "officer", "append_record",
+        Step("evidence_preserved",
+             "先行登记保存 evidence preservation, on video", "officer", "append_record",
              _record("evidence_preservation", _t(10, "11:00"), {
                  "reason": "培训台账可能被补记或灭失", "object": "2025年度安全培训台账3册",
                  "form": "registration_preservation", "approved_by": "王建军",
                  "document_no": "陵应急先保〔2025〕31号", "officers": OFFICERS})),
-        Step("音像记录 of the preservation", "officer", "record_av",
+        Step("preservation_video",
+             "音像记录 of the preservation", "officer", "record_av",
              _av(_t(10, "10:55"), _t(10, "11:20"), _t(10, "16:00"), "宏泰煤矿会议室",
                  ["evidence_preservation"], "vault://av/2025/ZFJLY-0031-20251010-1055.mp4")),
-        Step("行政处罚告知书 rights notice", "officer", "append_record",
+        Step("rights_notified",
+             "行政处罚告知书 rights notice", "officer", "append_record",
              _record("rights_notice", _t(14, "10:00"), {
                  "rights": ["statement", "defence", "hearing"], "notified_on": "2025-10-14",
                  "document_no": "陵应急告〔2025〕31号"})),
-        Step("陈述申辩笔录 the party's statement", "officer", "append_record",
+        Step("statement_heard",
+             "陈述申辩笔录 the party's statement", "officer", "append_record",
              _record("statement_defence", _t(16, "15:00"), {
                  "waived": False, "summary": "当事人承认违法事实，请求从轻处罚"})),
-        Step("审查决定 stage", "officer", "advance_stage", _advance("decision", _t(17, "09:00"))),
-        Step("案件审理记录 case review record", "officer", "append_record",
+        Step("decision_stage",
+             "审查决定 stage", "officer", "advance_stage", _advance("decision", _t(17, "09:00"))),
+        Step("case_reviewed",
+             "案件审理记录 case review record", "officer", "append_record",
              _record("review_record", _t(17, "10:00"), {
                  "drafter": "李明", "reviewer": "孙丽", "opinion": "建议罚款人民币陆万元",
                  "legal_basis": "《中华人民共和国安全生产法》第九十七条",
                  "evidence": ["现场检查笔录", "询问笔录", "培训台账", "现场执法视频"]})),
-        Step("拟作出决定 propose: fine 60,000 CNY on a company", "officer", "propose_decision",
+        Step("decision_proposed",
+             "拟作出决定 propose: fine 60,000 CNY on a company", "officer", "propose_decision",
              lambda ctx: {"case_id": ctx["case_id"], "occurred_at": _t(20, "09:00"),
                           "decision": DECISION}),
-        Step("作出决定 without legal review — must be refused", "head", "issue_decision",
+        Step("unreviewed_decision_refused",
+             "作出决定 without legal review — must be refused", "head", "issue_decision",
              lambda ctx: {"case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],
                           "decision_no": ctx["decision_no"], "issued_at": _t(21, "10:00"),
                           "signed_by": "王建军"},
              expect_error="legal_review_required" if with_review else "service_not_deployed"),
         *(review_steps() if with_review else [
-            Step("法制审核 legal review entered by the legal unit: approve", "legal_unit",
+            Step("legal_review_entered",
+                 "法制审核 legal review entered by the legal unit: approve", "legal_unit",
                  "enter_legal_review",
                  lambda ctx: {"case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],
                               "opinion": "approve", "reviewers": ["陈静", "刘洋"],
                               "reasons": "主体合法，事实清楚，证据确凿，适用依据正确，程序合法，裁量适当",
                               "reviewed_at": _t(24, "15:00")})]),
-        Step("作出决定 issue the decision", "head", "issue_decision",
+        Step("decision_issued",
+             "作出决定 issue the decision", "head", "issue_decision",
              lambda ctx: {"case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],
                           "decision_no": ctx["decision_no"], "issued_at": _t(27, "10:00"),
                           "signed_by": "王建军"},
              # the opinion reaches the chain through an event: wait for it
              retry_on="legal_review_required" if with_review else None),
-        Step("送达执行 stage", "officer", "advance_stage",
+        Step("service_stage",
+             "送达执行 stage", "officer", "advance_stage",
              _advance("service_execution", _t(27, "10:30"))),
-        Step("送达回证 direct service", "officer", "append_record",
+        Step("decision_served",
+             "送达回证 direct service", "officer", "append_record",
              _record("service", _t(27, "15:00"), {
                  "document": "行政处罚决定书", "method": "direct", "recipient": "赵建国",
                  "signed_by": "赵建国", "served_at": _t(27, "15:00"),
                  "document_no": "陵应急送〔2025〕31号"})),
-        Step("履行 the fine is paid", "officer", "append_record",
+        Step("fine_paid",
+             "履行 the fine is paid", "officer", "append_record",
              _record("performance", "2025-11-10T09:00:00+08:00", {
                  "performed": True, "summary": "当事人已于2025年11月7日缴纳罚款人民币60000元"})),
-        Step("结案 close the case", "officer", "close_case", lambda ctx: {
+        Step("case_closed",
+             "结案 close the case", "officer", "close_case", lambda ctx: {
             "case_id": ctx["case_id"], "closed_at": "2025-11-12T10:00:00+08:00",
             "reason": "罚款已缴纳，执行完毕"}),
-        Step("归档 archive the case file", "officer", "archive_case", lambda ctx: {
+        Step("case_archived",
+             "归档 archive the case file", "officer", "archive_case", lambda ctx: {
             "case_id": ctx["case_id"], "archived_at": "2025-11-25T10:00:00+08:00",
             "archive_no": "LCYJ-2025-WS-031", "location": "档案室3号柜"}),
     ]
 
 
-def remember(ctx: dict, step: Step, result) -> None:
+def step(name: str, case_no: str = "陵应急立〔2025〕31号", with_review: bool = True) -> Step:
+    """The step called `name` of the plan for `case_no`."""
+    for candidate in steps(case_no, with_review=with_review):
+        if candidate.name == name:
+            return candidate
+    raise LookupError(f"the demo case has no step {name!r} "
+                      f"({'with' if with_review else 'without'} the review board)")
+
+
+def until(plan: list[Step], name: str) -> list[Step]:
+    """The steps of `plan` before the one called `name`."""
+    names = [s.name for s in plan]
+    if name not in names:
+        raise LookupError(f"the plan has no step {name!r}")
+    return plan[:names.index(name)]
+
+
+def remember(ctx: dict, step: Step, result: Any) -> None:
     """Carry forward what later steps need (case id, the proposal's seq)."""
     if step.method == "open_case":
         ctx["case_id"] = result["id"]

@@ -1,6 +1,7 @@
 """`sanxiang demo`: drive one realistic case through the running suite (starting it on
 embedded defaults when it is not running), with a progress display, then print what happened
-— chain verification, findings, the events seen — and where to look."""
+— chain verification, findings, the events seen — and where to look. Registered as a
+`sanxiang` command through the entry points "sanxiang.commands"."""
 from __future__ import annotations
 
 import os
@@ -9,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from demo.case import ACTORS, AGENCY, perform, remember, steps
 from shared.cli import run as runner
-from shared.demo_case import ACTORS, AGENCY, perform, remember, steps
 
 # the demo's services: the record keeper, and the review board when it is installed
 SUITE = [name for name in ("records", "review") if name in runner.SERVICES]

@@ -1,0 +1,34 @@
+"""Running the demo case's steps (tests/builders.py's demo_plan) against services over RPC, as
+`sanxiang demo` does, each step as its role's actor; a step the case expects refused must be
+refused with its code."""
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+
+from tests.builders import Step, perform, remember
+
+
+def run_case(rpc: Callable[[str], object], plan: list[Step], through: str | None = None,
+             decision_no: str = "陵应急罚〔2025〕501号") -> dict:
+    """Run `plan` (up to and including the step called `through`) with `rpc(role)`, a
+    nameko ClusterRpcProxy for that role's actor; what the steps remembered."""
+    ctx = {"decision_no": decision_no}
+    proxies = {role: rpc(role) for role in {s.role for s in plan}}
+    clients = {role: p.start() for role, p in proxies.items()}
+    try:
+        for step in plan:
+            call = getattr(getattr(clients[step.role], step.service), step.method)
+            if step.expect_error:
+                with pytest.raises(Exception) as err:
+                    perform(step, call, ctx)
+                assert getattr(err.value, "code", None) == step.expect_error, err.value
+                continue
+            remember(ctx, step, perform(step, call, ctx))
+            if step.name == through:
+                break
+    finally:
+        for p in proxies.values():
+            p.stop()
+    return ctx

@@ -1,0 +1,36 @@
+"""How the `sanxiang` command finds the services (shared.cli.services): through the entry points
+"sanxiang.services" each service declares in pyproject.toml, never by a name in the kernel."""
+from __future__ import annotations
+
+from shared.cli import main, services
+from shared.cli.run import SERVICES
+
+
+def test_the_installed_services_are_those_the_entry_points_declare():
+    assert services.installed() == SERVICES == {
+        "records": "services.records.service:RecordsService",
+        "renderer": "services.renderer.service:RendererService",
+        "review": "services.review.service:ReviewService"}
+    assert all(services.service_class(name).name == name for name in SERVICES)
+
+
+def test_a_services_migrations_are_its_database_providers():
+    assert {name: services.migrations(name) for name in SERVICES} == {
+        name: f"services.{name}:migrations" for name in SERVICES}
+
+
+def test_only_the_record_keeper_signs_checkpoints_and_absent_services_are_skipped():
+    assert services.checkpoint_signers(["records", "review", "renderer", "vault"]) == ["records"]
+
+
+def test_the_record_keeper_is_told_whether_the_review_board_runs_beside_it():
+    assert services.run_environment("records", ["records", "review"]) == {
+        "REVIEW_BOARD": "required"}
+    assert services.run_environment("records", ["records"]) == {"REVIEW_BOARD": "absent"}
+    assert services.run_environment("review", ["records", "review"]) == {}
+
+
+def test_db_upgrade_refuses_a_service_that_is_not_installed(monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_OWNER_URL", "sqlite://")
+    assert main(["db", "upgrade", "vault"]) == 2
+    assert "service 'vault' has no migrations" in capsys.readouterr().err
