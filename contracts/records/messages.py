@@ -5,11 +5,11 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from contracts.records.content import CONTENT, FilingApproval
 from shared.contracts.registry import RULESET_REF, CalendarCoverage, Deadline, StrictSchema
 from shared.persistence.paging import cursor_field
+from shared.rulesets import vocabulary
 
-ACT_TYPES = ["inspection", "penalty", "coercion", "licence", "confirmation", "registration",
-             "levy", "requisition", "charge", "benefit", "adjudication"]
+ACT_TYPES = list(vocabulary.ACT_TYPES)
 STAGES = ["initiation", "investigation", "decision", "service_execution", "archive"]
-START_MODES = ["ex_officio", "emergency", "application", "complaint", "referral"]
+START_MODES = list(vocabulary.CASE_START_MODES)
 # the most one page of a listing holds (shared.persistence.paging): cases listed, cases examined for findings
 MAX_CASES_PAGE, MAX_FINDINGS_PAGE = 200, 50
 # list_cases v1 pages by offset: how deep it may reach (list_cases_v2's cursor has no limit)

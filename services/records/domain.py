@@ -21,8 +21,6 @@ STAGE_LABELS = {"initiation": "程序启动", "investigation": "调查取证", "
 NEXT_STAGE = {"initiation": "investigation", "investigation": "decision",
               "decision": "service_execution", "service_execution": "archive"}
 
-START_MODES = ("ex_officio", "emergency", "application", "complaint", "referral")
-
 GENESIS = "0" * 64
 
 # record_type → stages it may be recorded in. Seeds: 000 第十四至三十条; 004 第三十一至四十三条.

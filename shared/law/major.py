@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from shared.errors import ValidationFailed
-from shared.rulesets.schema import (ACT_TYPES, COERCIVE_EXECUTION_METHODS, GROUNDS,
+from shared.rulesets.vocabulary import (ACT_TYPES, COERCIVE_EXECUTION_METHODS, GROUNDS,
                                    LICENCE_ACTION_MEASURES, LICENCE_ACTIONS, MEASURES,
                                    PARTY_KINDS, PROCEDURES)
 

@@ -68,7 +68,7 @@ class RulesProvider(DependencyProvider):
 
 def situation_codes() -> frozenset[str]:
     """The shared vocabulary of situations (what may make audio/video recording mandatory)."""
-    from shared.rulesets.schema import AV_SITUATIONS
+    from shared.rulesets.vocabulary import AV_SITUATIONS
     return frozenset(AV_SITUATIONS)
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Iterable, NamedTuple
 
 from shared.errors import NotFound, RuleSetInvalid
-from shared.rulesets.schema import (IDENTITY_KEYS, ORPHAN_PARTIAL, REF_RE, Document, RuleSetSchema,
-                                   canonical_json, cross_check, error_dict, merge,
-                                   messages_to_paths, read_document, walk_paths, yaml_files)
+from shared.rulesets.checks import cross_check, messages_to_paths
+from shared.rulesets.merge import canonical_json, merge, walk_paths
+from shared.rulesets.schema import IDENTITY_KEYS, ORPHAN_PARTIAL, REF_RE, RuleSetSchema
+from shared.rulesets.source import Document, error_dict, read_document, yaml_files
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENV_DIR = "SANXIANG_RULESETS_DIR"

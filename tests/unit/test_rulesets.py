@@ -14,7 +14,8 @@ import pytest
 
 from shared.cli import main
 from shared.errors import NotFound, RuleSetInvalid
-from shared.rulesets.schema import AV_SITUATIONS, REQUIRED_PERIODS
+from shared.rulesets.checks import REQUIRED_PERIODS
+from shared.rulesets.vocabulary import AV_SITUATIONS
 from shared.rulesets.repository import REPO_ROOT, Period, RuleSetRepository
 
 SHIPPED = REPO_ROOT / "rulesets"

@@ -1,0 +1,116 @@
+"""Reading a rule-set file: YAML that keeps the line of each key (so an error names it), no
+merge keys, dates left as text, and the files of a directory."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: the schema parses them, and canonical JSON
+    (hence the fingerprint) needs plain strings anyway."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+MAX_DEPTH = 40
+
+
+class Document:
+    """One file as read: its data, where each key path sits, and reading errors."""
+
+    def __init__(self, file: str, data: Any, lines: dict[tuple, int], errors: list[dict]):
+        self.file = file
+        self.data = data
+        self.lines = lines
+        self.errors = errors
+
+    @property
+    def key(self) -> tuple[Any, Any]:
+        data = self.data if isinstance(self.data, dict) else {}
+        return data.get("id"), data.get("version")
+
+    @property
+    def ref(self) -> str:
+        ident, version = self.key
+        return f"{ident}@{version}"
+
+
+def error_dict(file: str, line: int | None, path: Iterable, rule: str) -> dict:
+    return {"file": file, "line": line, "path": ".".join(str(p) for p in path), "rule": rule}
+
+
+def read_document(path: Path) -> Document:
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Document(file, None, {}, [error_dict(file, None, (), "file not found")])
+    except (OSError, UnicodeDecodeError) as exc:
+        return Document(file, None, {}, [error_dict(file, None, (), f"cannot read: {exc}")])
+    loader = _Loader(text)
+    lines: dict[tuple, int] = {(): 1}
+    errors: list[dict] = []
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return Document(file, None, lines, [error_dict(file, 1, (), "file is empty")])
+
+        def build(node: yaml.Node, path: tuple, depth: int) -> Any:
+            if depth > MAX_DEPTH:
+                errors.append(error_dict(file, node.start_mark.line + 1, path,
+                                         "nested too deeply (recursive alias?)"))
+                return None
+            if isinstance(node, yaml.MappingNode):
+                out: dict = {}
+                for key_node, value_node in node.value:
+                    line = key_node.start_mark.line + 1
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        errors.append(error_dict(
+                            file, line, path, "YAML merge keys (<<) are not allowed; use extends"))
+                        continue
+                    key = (loader.construct_object(key_node)
+                           if isinstance(key_node, yaml.ScalarNode) else None)
+                    if not isinstance(key, str):
+                        errors.append(error_dict(file, line, path,
+                                                 f"key must be text, YAML read {key!r}; quote it"))
+                        continue
+                    if key in out:
+                        errors.append(error_dict(file, line, path + (key,),
+                                                 f"duplicate key {key!r} (first on line "
+                                                 f"{lines[path + (key,)]})"))
+                        continue
+                    lines[path + (key,)] = line
+                    out[key] = build(value_node, path + (key,), depth + 1)
+                return out
+            if isinstance(node, yaml.SequenceNode):
+                items = []
+                for i, item in enumerate(node.value):
+                    lines[path + (i,)] = item.start_mark.line + 1
+                    items.append(build(item, path + (i,), depth + 1))
+                return items
+            return loader.construct_object(node)
+
+        data = build(node, (), 0)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        return Document(file, None, lines,
+                        [error_dict(file, line, (), f"YAML syntax: {exc.problem}")])
+    except yaml.YAMLError as exc:
+        return Document(file, None, lines, [error_dict(file, None, (), f"YAML: {exc}")])
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        errors.append(error_dict(file, 1, (), "the file must be a mapping of keys to values"))
+        data = None
+    return Document(file, data, lines, errors)
+
+
+def yaml_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir()
+                  if p.suffix in (".yaml", ".yml") and p.is_file() and not p.name.startswith("."))
+
