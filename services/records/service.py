@@ -9,48 +9,33 @@ from contracts.records import CONTRACT
 from services.records import decisions, findings, queries, usecases
 from services.records.dependencies import ReviewBoard, SigningKey
 from services.records.models import outbox as outbox_table
-from shared.trust.actor import ActorProvider
 from shared.calendar.clock import now
 from shared.messaging.consumer import event_handler
 from shared.persistence.db import Database
-from shared.persistence.idempotency import RequestKeys
 from shared.messaging.outbox import Outbox
-from shared.messaging.peers import Peers
 from shared.messaging.rpc import rpc
-from shared.rulesets.provider import RulesProvider
-from shared.service.entrypoint import CALENDAR_WATCH_SECONDS, check_calendar, handle, health_payload
+from shared.service import Service
 
 VERSION = "0.1.0"
 
 
-class RecordsService:
+class RecordsService(Service):
     name = "records"
+    contract = CONTRACT
+    version = VERSION
+    # the review board is the peer a major decision needs (DESIGN.md: name what is missing)
+    peers_needed = ("review",)
 
     db = Database("services.records:migrations")
     outbox = Outbox(CONTRACT, outbox_table)
-    rules = RulesProvider()
-    actor = ActorProvider()
-    keys = RequestKeys()
     signing_key = SigningKey()
-    peers = Peers()
     board = ReviewBoard()
 
-    def _run(self, method: str, payload: dict, fn, **deps):
-        return handle(CONTRACT, method, payload, fn, actor=self.actor, keys=self.keys,
-                      refused=self._refused, missing=queries.missing_case, db=self.db,
-                      now=now(), **deps)
+    def _missing(self, request):
+        return queries.missing_case(request)
 
     def _refused(self, actor, method, request, exc):
         queries.record_refusal(self.db, actor, method, request.get("case_id"), exc, now())
-
-    def _write(self, method, payload, fn):
-        return self._run(method, payload, fn, outbox=self.outbox, rules=self.rules)
-
-    @rpc
-    def health(self):
-        # the review board is the peer a major decision needs (DESIGN.md: name what is missing)
-        missing = [] if self.peers.deployed("review") else ["review"]
-        return health_payload(self.name, VERSION, CONTRACT, self.rules, missing)
 
     @rpc
     def open_case(self, **payload):
@@ -157,8 +142,3 @@ class RecordsService:
         """Sign every chain head that moved since its last checkpoint, once per head however
         many instances tick."""
         return usecases.checkpoint_moved_heads(db=self.db, signing_key=self.signing_key, now=now())
-
-    @timer(interval=CALENDAR_WATCH_SECONDS, eager=True)
-    def watch_calendar(self):
-        """At start and daily: warn while the legal calendar is about to run out."""
-        return check_calendar(self.name, self.rules.calendar, now())

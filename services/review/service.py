@@ -9,47 +9,33 @@ from nameko.timer import timer
 from contracts.review import CONTRACT
 from services.review import opinions, queries, usecases
 from services.review.models import outbox as outbox_table
-from shared.trust.actor import ActorProvider
 from shared.calendar.clock import now
 from shared.messaging.consumer import event_handler
 from shared.contracts.registry import dump, load
 from shared.persistence.db import Database
-from shared.persistence.idempotency import RequestKeys
 from shared.messaging.outbox import Outbox
-from shared.messaging.peers import Peers
 from shared.messaging.rpc import rpc
-from shared.rulesets.provider import RulesProvider
-from shared.service.entrypoint import CALENDAR_WATCH_SECONDS, check_calendar, handle, health_payload
+from shared.service import Service
 
 VERSION = "0.1.0"
 
 
-class ReviewService:
+class ReviewService(Service):
     name = "review"
+    contract = CONTRACT
+    version = VERSION
+    peers_needed = ("records",)
+    store = queries  # record_refusal(db, actor, method, request, exc, now)
 
     db = Database("services.review:migrations")
     outbox = Outbox(CONTRACT, outbox_table)
-    rules = RulesProvider()
-    actor = ActorProvider()
-    keys = RequestKeys()
     config = Config()
-    peers = Peers()
 
-    def _run(self, method: str, payload: dict, fn, **deps):
-        return handle(CONTRACT, method, payload, fn, actor=self.actor, keys=self.keys,
-                      refused=self._refused, missing=queries.missing_review, db=self.db,
-                      rules=self.rules, now=now(), **deps)
+    def _deps(self):
+        return {"db": self.db, "rules": self.rules, "now": now()}
 
-    def _refused(self, actor, method, request, exc):
-        queries.record_refusal(self.db, actor, method, request, exc, now())
-
-    def _write(self, method: str, payload: dict, fn):
-        return self._run(method, payload, fn, outbox=self.outbox)
-
-    @rpc
-    def health(self):
-        missing = [] if self.peers.deployed("records") else ["records"]
-        return health_payload(self.name, VERSION, CONTRACT, self.rules, missing)
+    def _missing(self, request):
+        return queries.missing_review(request)
 
     @rpc
     def classify(self, **payload):
@@ -145,8 +131,3 @@ class ReviewService:
         review and due date however many instances tick."""
         return queries.check_clocks(db=self.db, outbox=self.outbox, rules=self.rules, now=now(),
                              remind_workdays=int(self.config.get("REVIEW_REMIND_WORKDAYS", 2)))
-
-    @timer(interval=CALENDAR_WATCH_SECONDS, eager=True)
-    def watch_calendar(self):
-        """At start and daily: warn while the legal calendar is about to run out."""
-        return check_calendar(self.name, self.rules.calendar, now())
