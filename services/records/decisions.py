@@ -18,6 +18,7 @@ from shared.messaging import consumer
 from shared.rulesets import provider as rulebook
 from shared.trust.actor import Actor
 from shared.law.major import DecisionProposal, classify
+from shared.law.review import collective_discussion_owed
 from shared.contracts.registry import dump
 from shared.errors import Conflict, DomainRuleViolated, ValidationFailed
 
@@ -34,12 +35,8 @@ def propose_decision(p, *, actor, db, outbox, rules, now) -> dict:
         if party is None:
             raise ValidationFailed.from_messages({"decision.party_id": [
                 f"not a party of case {case['case_no']}"]})
-        verdict = classify(rules.ruleset(case["ruleset"]), DecisionProposal(
-            act_type=d["act_type"], party_kind=party["kind"], fine_amount=d.get("fine_amount"),
-            measures=tuple(d["measures"]), hearing_held=d["hearing_held"],
-            grounds=tuple(d["grounds"]), procedure=d["procedure"],
-            licence_action=d.get("licence_action"),
-            coercive_execution=d.get("coercive_execution"))).to_dict()
+        verdict = classify(rules.ruleset(case["ruleset"]),
+                           DecisionProposal.from_request(d, party["kind"])).to_dict()
         seq, h, _ = chain.append(session, case, kind="decision_proposed", actor=actor, now=now,
                                  occurred_at=p["occurred_at"],
                                  content={"decision": body["decision"], "classification": verdict})
@@ -76,8 +73,8 @@ def enter_legal_review(p, *, actor, db, outbox, rules, now, board) -> dict:
         # it where the law requires it (行政处罚法 第五十七条第二款), as the review board's
         # reviewers do. Such an approval is not final until a collective_discussion record
         # deciding on it follows (see gate.approving_review)
-        owed = opinions[p["opinion"]] and (gate.collective_discussion_always(rs)
-                                           or p["collective_discussion_required"])
+        owed = collective_discussion_owed(rs, opinions[p["opinion"]],
+                                          p["collective_discussion_required"])
         content = dict(body, approving=opinions[p["opinion"]], final=not owed,
                        collective_discussion_owed=owed, staff_register=register)
         seq, h, _ = chain.append(session, case, kind="legal_review", actor=actor, now=now,

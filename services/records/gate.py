@@ -11,6 +11,7 @@ import json
 from sqlalchemy import select
 
 from services.records.models import entries
+from shared.law.review import collective_discussion_always
 from shared.errors import (BoardOpinionStands, BoardReviewPending, DomainRuleViolated,
                            ServiceNotDeployed, ValidationFailed)
 
@@ -191,12 +192,6 @@ def _no_review(proposal_seq: int, peers):
         "is deployed, a legal_unit actor enters it with enter_legal_review).",
         code="legal_review_required", message_zh="重大执法决定未经法制审核或审核未通过，不得作出决定",
         details={"proposal_seq": proposal_seq})
-
-
-def collective_discussion_always(rs) -> bool:
-    """Does every passed review go to 集体讨论 under this rule set (周村 004 第五十五条)?
-    Elsewhere only when the law requires it, which the review board's reviewers flag."""
-    return rs.section("review")["collective_discussion_required"]["value"] == "always"
 
 
 def _discussion_after(session, case_id: str, review_seq: int, proposal_seq: int) -> dict | None:

@@ -26,7 +26,6 @@ from shared.rulesets.provider import Rules
 
 log = logging.getLogger(__name__)
 
-WRITERS = ("officer", "head")
 _INSERT_AV = insert(av_records)
 
 
@@ -43,7 +42,7 @@ def appended(outbox, session, case, actor, seq, entry_hash, kind, record_type=No
             "deadline": None, "classification": None}
 
 
-def writable_case(session, case_id: str, actor: Actor, roles=WRITERS) -> dict:
+def writable_case(session, case_id: str, actor: Actor, roles: tuple[str, ...] = ()) -> dict:
     case = chain.load_case(session, case_id, lock=True)
     actor.require(*roles, agency=case["agency"])
     if case["status"] == "archived":
@@ -54,7 +53,7 @@ def writable_case(session, case_id: str, actor: Actor, roles=WRITERS) -> dict:
 
 def open_case(p: dict, *, actor: Actor, db, outbox, rules: Rules, now: datetime) -> dict:
     agency = rules.agency(p["agency"])
-    actor.require(*WRITERS, agency=agency.code)
+    actor.require(agency=agency.code)
     rs = agency.ruleset
     _check_start_mode(rs, p["start_mode"])
     emergency_due = None

@@ -10,6 +10,7 @@ from datetime import datetime
 from services.review import domain, store
 from shared.trust.actor import Actor
 from shared.calendar.clock import local_date
+from shared.law.review import collective_discussion_owed
 from shared.errors import DomainRuleViolated, ValidationFailed
 from shared.rulesets.provider import Rules
 
@@ -42,7 +43,8 @@ def issue_opinion(p, *, actor: Actor, db, outbox, rules: Rules, now: datetime) -
         rs = rules.ruleset(review["ruleset"])
         kind = domain.check_opinion(rs, p["opinion"], review["findings"])
         day = local_date(p["issued_at"])
-        owed = domain.collective_discussion_owed(rs, kind, p["collective_discussion_required"])
+        owed = collective_discussion_owed(rs, kind["approving"],
+                                          p["collective_discussion_required"])
         deadline = review["deadline"]
         review["opinion"] = {
             "code": kind["code"], "label": kind["label"], "approving": kind["approving"],
@@ -130,7 +132,7 @@ def head_decide(p, *, actor: Actor, db, outbox, rules: Rules, now: datetime) -> 
             raise ValidationFailed.from_messages({"opinion": [
                 f"not an opinion of {rs.ref}; one of: {', '.join(kinds)}"]})
         kind = kinds[p["opinion"]]
-        owed = domain.collective_discussion_owed(rs, kind, False)
+        owed = collective_discussion_owed(rs, kind["approving"], False)
         review["opinion"] = dict(review["opinion"], code=kind["code"], label=kind["label"],
                                  approving=kind["approving"], reasons=p["reasons"],
                                  issued_on=day.isoformat(),

@@ -24,12 +24,7 @@ BOARD = ("legal_unit", "head")
 
 
 def _classify(rs, decision: dict, party_kind: str) -> dict:
-    return classify(rs, DecisionProposal(
-        act_type=decision["act_type"], party_kind=party_kind,
-        fine_amount=decision.get("fine_amount"), measures=tuple(decision["measures"]),
-        hearing_held=decision["hearing_held"], grounds=tuple(decision["grounds"]),
-        procedure=decision["procedure"], licence_action=decision.get("licence_action"),
-        coercive_execution=decision.get("coercive_execution"))).to_dict()
+    return classify(rs, DecisionProposal.from_request(decision, party_kind)).to_dict()
 
 
 def _new_review(session, *, agency: str, ruleset, p: dict, verdict: dict, actor: dict,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Mapping
 
 from shared.errors import ValidationFailed
 from shared.rulesets.vocabulary import (ACT_TYPES, COERCIVE_EXECUTION_METHODS, GROUNDS,
@@ -44,6 +44,21 @@ class DecisionProposal:
             if isinstance(data.get(key), list):
                 data[key] = tuple(data[key])
         return cls(**data)
+
+    @classmethod
+    def from_request(cls, decision: Mapping[str, Any], party_kind: str | None) -> "DecisionProposal":
+        """The proposal a proposed decision makes, as the records contract carries it (its
+        `decision`: act type, fine, measures, hearing, grounds, procedure, licence action,
+        coercive execution — other keys such as the party or the text are not the catalogue's),
+        for a party of `party_kind`."""
+        return cls(act_type=decision["act_type"], party_kind=party_kind,
+                   fine_amount=decision.get("fine_amount"),
+                   measures=tuple(decision.get("measures") or ()),
+                   hearing_held=bool(decision.get("hearing_held", False)),
+                   grounds=tuple(decision.get("grounds") or ()),
+                   procedure=decision.get("procedure", "general"),
+                   licence_action=decision.get("licence_action"),
+                   coercive_execution=decision.get("coercive_execution"))
 
     def to_dict(self) -> dict:
         out = asdict(self)

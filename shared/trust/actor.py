@@ -54,15 +54,17 @@ class Actor:
         return {"id": self.id, "role": self.role, "name": self.name or None}
 
     def require(self, *roles: str, agency: str | None = None) -> "Actor":
-        """Raise Forbidden unless (if given) the agency matches and the role is one of `roles`.
-        The agency is judged first: for something of another agency the refusal is
+        """Raise Forbidden unless (if given) the agency matches and (if given) the role is one
+        of `roles`. The agency is judged first: for something of another agency the refusal is
         `out_of_reach` whatever the role, so the answer cannot depend on what that agency
-        holds."""
+        holds. The roles a contract declares for an RPC are judged before the use case runs
+        (shared.service.entrypoint.handle); a use case names `roles` only where it narrows
+        them, and otherwise judges the agency alone."""
         if agency is not None and self.role != "supervisor" and self.agency != agency:
             raise out_of_reach(f"actor of agency {self.agency!r} may not act for agency "
                                f"{agency!r}", details={"actor_agency": self.agency,
                                                        "agency": agency})
-        if self.role not in roles:
+        if roles and self.role not in roles:
             raise Forbidden(f"role {self.role!r} may not do this; allowed: {', '.join(roles)}",
                             details={"role": self.role, "allowed": list(roles)})
         return self

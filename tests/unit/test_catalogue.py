@@ -210,3 +210,16 @@ def test_general_grounds_everywhere(repo, ident):
     c = classify(repo.get(ident), penalty(grounds=("public_interest",)))
     assert c.major and codes(c) == ["ground.public_interest"]
     assert not classify(repo.get(ident), penalty(fine_amount="1000000")).major
+
+
+def test_a_proposal_from_a_request_keeps_only_the_catalogue_fields():
+    decision = {"act_type": "penalty", "party_id": "p-1", "summary": "罚款", "fine_amount": "60000",
+                "measures": ["suspend_production"], "hearing_held": True, "grounds": [],
+                "procedure": "general", "licence_action": None}
+    p = DecisionProposal.from_request(decision, "organisation")
+    assert p == DecisionProposal(act_type="penalty", party_kind="organisation",
+                                 fine_amount="60000", measures=("suspend_production",),
+                                 hearing_held=True, procedure="general")
+    # what the contract leaves out takes the proposal's defaults
+    assert DecisionProposal.from_request({"act_type": "inspection"}, None) == DecisionProposal(
+        act_type="inspection")

@@ -98,3 +98,12 @@ def test_a_party_token_must_be_bound_to_its_case(keys_dir, token_issuer):
                                agency="lingchuan-emergency", party_id="party-1", case_id="c-1")
     actor = verifier.verify(bound)
     assert (actor.party_id, actor.case_id) == ("party-1", "c-1")
+
+
+def test_actor_require_without_roles_judges_the_agency_alone():
+    # the contract's roles were judged by handle; a use case that does not narrow them asks
+    # only whether the record is within the caller's agency
+    assert OFFICER.require(agency="lingchuan-emergency") is OFFICER
+    with pytest.raises(Forbidden) as err:
+        OFFICER.require(agency="qinyuan-energy")
+    assert getattr(err.value, "out_of_reach", False)

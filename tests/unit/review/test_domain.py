@@ -244,20 +244,6 @@ def test_unknown_opinion_names_the_field():
     assert len(kinds) == 9 and [k for k, v in kinds.items() if v["approving"]] == ["approve"]
 
 
-def test_collective_discussion_owed_in_zhoucun_for_every_passed_review():
-    approve = domain.opinion_kinds(ZHOUCUN)["approve"]
-    correct = domain.opinion_kinds(ZHOUCUN)["correct"]
-    assert domain.collective_discussion_owed(ZHOUCUN, approve, False) is True
-    assert domain.collective_discussion_owed(ZHOUCUN, correct, False) is False
-
-
-def test_collective_discussion_elsewhere_only_when_flagged():
-    for rs in (QINYUAN, ANZE, LINGCHUAN, CHANGZHI):
-        approve = domain.opinion_kinds(rs)["approve"]
-        assert domain.collective_discussion_owed(rs, approve, False) is False
-        assert domain.collective_discussion_owed(rs, approve, True) is True
-
-
 def test_copies_go_to_the_case_file_and_the_review_archive():
     assert domain.copies(QINYUAN) == [
         {"copy": 1, "destination": "case_file", "label": "存入执法案卷",
