@@ -30,7 +30,6 @@ fixed."""
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import time
 import traceback
@@ -51,6 +50,7 @@ from sqlalchemy.exc import IntegrityError
 from shared.contracts.registry import EVENT_TYPE, Contract, Envelope, load
 from shared.errors import ConfigurationError, SanxiangError
 from shared.trust.keys import KeyStore
+from shared.messaging.body import Unreadable, is_utf8, read_json
 from shared.messaging.queue_consumer import QueueConsumer
 from shared.persistence.schema import UtcDateTime
 from shared.trust.signatures import EventRefused, verify
@@ -182,41 +182,41 @@ def decode_event(message) -> dict:
     """The event a message carries, decoded here rather than by kombu: only UTF-8 JSON text
     holding an object is an event, whatever serializers kombu knows (pickle among them, which
     runs code when loaded); anything else raises EventUndecodable naming the rule."""
-    content_type = message.content_type
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    if media != "application/json":
-        raise EventUndecodable(f"content type {content_type!r} is not application/json: an "
-                               f"event is JSON text and nothing else is decoded")
-    encoding = (message.content_encoding or "utf-8").lower()
-    if encoding not in ("utf-8", "utf8"):
-        raise EventUndecodable(f"content encoding {message.content_encoding!r} is not utf-8")
-    if (message.headers or {}).get("compression"):
-        raise EventUndecodable("a compressed body is not accepted (compression "
-                               f"{message.headers['compression']!r})")
+    _check_envelope(message)
     raw = message.body
     if len(raw) > MAX_EVENT_BYTES:
         raise EventUndecodable(f"body of {len(raw)} bytes is over the {MAX_EVENT_BYTES} an "
                                f"event may have")
     try:
-        text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
-    except UnicodeDecodeError as exc:
-        raise EventUndecodable(f"body is not valid UTF-8: {exc.reason} at byte "
-                               f"{exc.start}") from None
-    try:
-        body = json.loads(text, parse_constant=_no_constant)
-    except RecursionError:
-        raise EventUndecodable("body nests arrays or objects deeper than the decoder "
-                               "allows") from None
-    except ValueError as exc:  # json.JSONDecodeError, and NaN/Infinity refused below
-        raise EventUndecodable(f"body is not JSON: {exc}") from None
+        body = read_json(raw, constants=False)
+    except Unreadable as exc:
+        raise EventUndecodable(_unreadable(exc)) from None
     if not isinstance(body, dict):
         raise EventUndecodable(f"body is a JSON {type(body).__name__}, not the object of an "
                                f"event envelope")
     return body
 
 
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not a JSON number")
+def _check_envelope(message) -> None:
+    """JSON, in UTF-8, uncompressed — or EventUndecodable naming which is not."""
+    content_type = message.content_type
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media != "application/json":
+        raise EventUndecodable(f"content type {content_type!r} is not application/json: an "
+                               f"event is JSON text and nothing else is decoded")
+    if not is_utf8(message.content_encoding):
+        raise EventUndecodable(f"content encoding {message.content_encoding!r} is not utf-8")
+    if (message.headers or {}).get("compression"):
+        raise EventUndecodable("a compressed body is not accepted (compression "
+                               f"{message.headers['compression']!r})")
+
+
+def _unreadable(exc: Unreadable) -> str:
+    if exc.problem == "utf8" and isinstance(exc.cause, UnicodeDecodeError):
+        return f"body is not valid UTF-8: {exc.cause.reason} at byte {exc.cause.start}"
+    if exc.problem == "depth":
+        return "body nests arrays or objects deeper than the decoder allows"
+    return f"body is not JSON: {exc.cause}"
 
 
 class RetryBudget:
