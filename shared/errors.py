@@ -50,7 +50,7 @@ class ValidationFailed(SanxiangError):
     message_zh = "提交的数据不符合要求"
 
     @classmethod
-    def from_messages(cls, messages: dict, *, what: str = "payload") -> "ValidationFailed":
+    def from_messages(cls, messages: dict, *, what: str = "payload") -> ValidationFailed:
         flat = flatten_messages(messages)
         summary = "; ".join(f"{path}: {', '.join(rules)}" for path, rules in flat.items())
         return cls(f"invalid {what}: {summary}", details=flat)

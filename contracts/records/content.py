@@ -5,8 +5,8 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from shared.contracts.registry import StrictSchema
 
-Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)  # noqa: E731
-Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=100), **kw)  # noqa: E731
+Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)
+Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=100), **kw)
 
 
 class Officer(StrictSchema):

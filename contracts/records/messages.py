@@ -16,11 +16,11 @@ MAX_CASES_PAGE, MAX_FINDINGS_PAGE = 200, 50
 MAX_OFFSET = 10_000
 # what one case plausibly holds (beyond shared.contracts.bounds, which admits 1,000 items to any list)
 MAX_PARTIES, MAX_PERSONS, MAX_HANDLERS = 100, 200, 20
-CaseId = lambda **kw: fields.String(required=True, validate=validate.Length(min=1, max=36),  # noqa
+CaseId = lambda **kw: fields.String(required=True, validate=validate.Length(min=1, max=36),
                                     **kw)
-Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)  # noqa: E731
-When = lambda **kw: fields.AwareDateTime(format="iso", **kw)  # noqa: E731
-Money = lambda **kw: fields.String(validate=validate.Regexp(r"^\d{1,12}(\.\d{1,2})?$"),  # noqa
+Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)
+When = lambda **kw: fields.AwareDateTime(format="iso", **kw)
+Money = lambda **kw: fields.String(validate=validate.Regexp(r"^\d{1,12}(\.\d{1,2})?$"),
                                    metadata={"description": "CNY amount as a decimal string"}, **kw)
 
 

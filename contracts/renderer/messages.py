@@ -5,11 +5,11 @@ from marshmallow import ValidationError, fields, validate, validates
 from shared.contracts.registry import CalendarCoverage, StrictSchema
 
 FORMATS = ["docx", "pdf"]
-TemplateId = lambda **kw: fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$"),  # noqa
+TemplateId = lambda **kw: fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$"),
                                         metadata={"description": "template id, e.g. penalty_decision"},
                                         **kw)
-Sha256 = lambda **kw: fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}$"), **kw)  # noqa: E731
-Version = lambda **kw: fields.Integer(validate=validate.Range(min=1), **kw)  # noqa: E731
+Sha256 = lambda **kw: fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}$"), **kw)
+Version = lambda **kw: fields.Integer(validate=validate.Range(min=1), **kw)
 
 
 class Empty(StrictSchema):

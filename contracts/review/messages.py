@@ -7,10 +7,10 @@ from shared.contracts.registry import RULESET_REF, Deadline, StrictSchema
 
 STATES = ["awaiting_materials", "under_review", "paused", "opinion_issued", "contested",
           "awaiting_collective_discussion", "decided"]
-Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
-Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)  # noqa: E731
-When = lambda **kw: fields.AwareDateTime(format="iso", **kw)  # noqa: E731
-Ids = lambda **kw: fields.List(Id(), **kw)  # noqa: E731
+Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)
+Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)
+When = lambda **kw: fields.AwareDateTime(format="iso", **kw)
+Ids = lambda **kw: fields.List(Id(), **kw)
 
 
 # ---- classification (open) ------------------------------------------------------------------

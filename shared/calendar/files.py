@@ -109,7 +109,7 @@ class CalendarFile:
     @property
     def canonical(self) -> str:
         """Content as canonical JSON: the fingerprint changes with meaning, not with comments."""
-        iso = lambda pairs: [[d.isoformat(), name] for d, name in sorted(pairs)]  # noqa: E731
+        iso = lambda pairs: [[d.isoformat(), name] for d, name in sorted(pairs)]
         return json.dumps({
             "years": {str(y.year): {"source": y.source, "complete": y.complete,
                                     "holidays": iso(y.holidays), "workdays": iso(y.workdays)}

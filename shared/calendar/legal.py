@@ -4,10 +4,10 @@ hours) is computed by Calendar.due() and returned as a Deadline that carries its
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import chinese_calendar
 
@@ -63,7 +63,7 @@ class Deadline:
         return _day(at) > self.due
 
     def to_dict(self) -> dict:
-        iso = lambda d: d.isoformat() if d is not None else None  # noqa: E731
+        iso = lambda d: d.isoformat() if d is not None else None
         return {"start": iso(self.start), "amount": self.amount, "unit": self.unit,
                 "rule": self.rule, "basis": self.basis, "agency": self.agency,
                 "due": iso(self.due), "counted": [iso(d) for d in self.counted],
@@ -74,7 +74,7 @@ class Deadline:
                 "calendar_fingerprint": self.calendar_fingerprint}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Deadline":
+    def from_dict(cls, data: dict) -> Deadline:
         day = date.fromisoformat
         return cls(start=_parse_moment(data["start"]), amount=data["amount"], unit=data["unit"],
                    rule=data["rule"], basis=data.get("basis", ""), agency=data.get("agency"),
@@ -184,7 +184,7 @@ class Calendar:
 
     @classmethod
     def load(cls, files: Iterable[str | Path] | None = None, *,
-             shipped: bool = True) -> "Calendar":
+             shipped: bool = True) -> Calendar:
         paths = ([SHIPPED_FILE] if shipped else []) + list(files or ())
         return cls([load_file(p) for p in paths])
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from shared.calendar.legal import Calendar
 from shared.calendar.files import YearEntry, load_file, parse
+from shared.calendar.legal import Calendar
 from shared.errors import ConfigurationError
 
 FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")

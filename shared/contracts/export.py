@@ -10,7 +10,6 @@ from pathlib import Path
 import yaml
 
 from shared.contracts import asyncapi as contract_asyncapi
-
 from shared.contracts import messages as m
 from shared.contracts.jsonschema import field_to_json, format_checker, schema_to_json
 from shared.contracts.registry import Contract

@@ -12,7 +12,7 @@ from jsonschema import FormatChecker
 from marshmallow import RAISE, Schema, fields, validate
 from marshmallow.utils import missing
 
-from shared.contracts.bounds import Bound, Plausible, PlainText
+from shared.contracts.bounds import Bound, PlainText, Plausible
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _DATETIME_FORMATS = (None, "iso", "iso8601", "rfc", "rfc822")

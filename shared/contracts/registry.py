@@ -7,7 +7,7 @@ import functools
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -175,7 +175,7 @@ class Contract:
         return {"contract": self.version, "events": sorted(e.type for e in self.events)}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _instance(cls: type[Schema]) -> Schema:
     # Building a schema object costs more than loading a small payload; instances are
     # stateless between calls for our schemas (no context), so one per class serves all.
@@ -215,7 +215,7 @@ def envelope(contract: Contract, event_type: str, data: dict, *, agency: str, ac
         "event_type": event.type,
         "schema_version": event.schema_version,
         "message_id": message_id or str(uuid.uuid4()),
-        "occurred_at": (occurred_at or datetime.now(timezone.utc)).isoformat(),
+        "occurred_at": (occurred_at or datetime.now(UTC)).isoformat(),
         "agency": agency,
         "actor": {"id": actor["id"], "role": actor["role"], "name": actor.get("name")},
         "ruleset": ruleset,

@@ -4,14 +4,22 @@ Reads ``major_decisions`` of a rule set and names every rule that fired, with it
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any
 
 from shared.errors import ValidationFailed
-from shared.rulesets.vocabulary import (ACT_TYPES, COERCIVE_EXECUTION_METHODS, GROUNDS,
-                                   LICENCE_ACTION_MEASURES, LICENCE_ACTIONS, MEASURES,
-                                   PARTY_KINDS, PROCEDURES)
+from shared.rulesets.vocabulary import (
+    ACT_TYPES,
+    COERCIVE_EXECUTION_METHODS,
+    GROUNDS,
+    LICENCE_ACTION_MEASURES,
+    LICENCE_ACTIONS,
+    MEASURES,
+    PARTY_KINDS,
+    PROCEDURES,
+)
 
 # What a proposal payload may carry; anything else is refused rather than ignored.
 _FIELDS = ("act_type", "party_kind", "fine_amount", "measures", "hearing_held", "grounds",
@@ -31,7 +39,7 @@ class DecisionProposal:
     coercive_execution: str | None = None
 
     @classmethod
-    def from_dict(cls, payload: dict) -> "DecisionProposal":
+    def from_dict(cls, payload: dict) -> DecisionProposal:
         unknown = sorted(set(payload) - set(_FIELDS))
         problems = {k: ["unknown field"] for k in unknown}
         if "act_type" not in payload:
@@ -46,7 +54,7 @@ class DecisionProposal:
         return cls(**data)
 
     @classmethod
-    def from_request(cls, decision: Mapping[str, Any], party_kind: str | None) -> "DecisionProposal":
+    def from_request(cls, decision: Mapping[str, Any], party_kind: str | None) -> DecisionProposal:
         """The proposal a proposed decision makes, as the records contract carries it (its
         `decision`: act type, fine, measures, hearing, grounds, procedure, licence action,
         coercive execution — other keys such as the party or the text are not the catalogue's),

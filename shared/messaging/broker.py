@@ -38,8 +38,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 from urllib.parse import quote
 
 from shared.messaging.consumer import DEAD_LETTER_EXCHANGE

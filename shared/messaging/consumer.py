@@ -33,8 +33,8 @@ import contextlib
 import logging
 import time
 import traceback
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Iterator
 
 import eventlet
 import tenacity
@@ -49,12 +49,12 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.contracts.registry import EVENT_TYPE, Contract, Envelope, load
 from shared.errors import ConfigurationError, SanxiangError
-from shared.trust.keys import KeyStore
 from shared.messaging.body import Unreadable, is_utf8, read_json
 from shared.messaging.queue_consumer import QueueConsumer
 from shared.persistence.schema import UtcDateTime
-from shared.trust.signatures import EventRefused, verify
 from shared.persistence.transient import is_transient
+from shared.trust.keys import KeyStore
+from shared.trust.signatures import EventRefused, verify
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ class EventGate:
         self._refreshed = time.monotonic()
 
     @classmethod
-    def from_config(cls, source: str, config: dict) -> "EventGate":
+    def from_config(cls, source: str, config: dict) -> EventGate:
         store = KeyStore.from_config(config)
         keys = store.event_verification_keys(source)
         if not keys:
@@ -233,7 +233,7 @@ class RetryBudget:
         self.max_delay = max_delay
 
     @classmethod
-    def from_config(cls, config: dict) -> "RetryBudget":
+    def from_config(cls, config: dict) -> RetryBudget:
         defaults = cls()
         values = {}
         for key, attr, kind, least in (("EVENT_RETRY_ATTEMPTS", "attempts", int, 1),

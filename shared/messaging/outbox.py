@@ -13,24 +13,36 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import eventlet
 from eventlet.event import Event as GreenEvent
 from nameko.amqp.publish import UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
-from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, Text,
-                        cast, func, select, text, update)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    cast,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from shared.contracts.registry import Contract, envelope
 from shared.errors import ValidationFailed
-from shared.trust.keys import KeyStore, SigningKey
 from shared.persistence.schema import UtcDateTime
-from shared.trust.signatures import CanonicalError, sign
 from shared.persistence.transient import is_transient
+from shared.trust.keys import KeyStore, SigningKey
+from shared.trust.signatures import CanonicalError, sign
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +103,7 @@ class OutboxWriter:
         self.staged += 1
         return body, {
             "message_id": body["message_id"], "event_type": event_type, "body": text,
-            "created_at": datetime.now(timezone.utc), "state": PENDING, "attempts": 0}
+            "created_at": datetime.now(UTC), "state": PENDING, "attempts": 0}
 
 
 class ConfirmedPublisher:
@@ -353,7 +365,7 @@ def _publish(rows, publisher, states: dict | None = None) -> dict[str, list[int]
 
 
 def _mark(session, table: Table, states: dict[str, list[int]]) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for state, ids in states.items():
         if ids:
             session.execute(update(table).where(table.c.id.in_(ids)).values(

@@ -39,18 +39,25 @@ from kombu import Connection
 from kombu.pools import producers
 from nameko import rpc as nameko_rpc
 from nameko.constants import (
-    AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_RETRY_POLICY, DEFAULT_TRANSPORT_OPTIONS,
-    LOGIN_METHOD_CONFIG_KEY, PERSISTENT,
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    DEFAULT_RETRY_POLICY,
+    DEFAULT_TRANSPORT_OPTIONS,
+    LOGIN_METHOD_CONFIG_KEY,
+    PERSISTENT,
 )
 from nameko.exceptions import (
-    IncorrectSignature, MethodNotFound, UnserializableValueError, serialize,
+    IncorrectSignature,
+    MethodNotFound,
+    UnserializableValueError,
+    serialize,
 )
 
+from shared.errors import BadRequest, SanxiangError, ValidationFailed
 from shared.messaging.body import Unreadable, is_utf8, read_json
 from shared.messaging.consumer import DeadLetters
-from shared.errors import BadRequest, SanxiangError, ValidationFailed
-from shared.persistence.idempotency import REQUEST_ID_KEY
 from shared.messaging.queue_consumer import QueueConsumer
+from shared.persistence.idempotency import REQUEST_ID_KEY
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from eventlet.patcher import original
 from greenlet import getcurrent
@@ -17,7 +17,6 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.errors import ConfigurationError
-
 
 # Connections a service instance may hold, unless its config says otherwise (DB_POOL_SIZE,
 # DB_MAX_OVERFLOW): one per worker (nameko's max_workers, 10 by default) and one for the outbox

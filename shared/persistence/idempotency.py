@@ -52,15 +52,15 @@ import contextlib
 import hashlib
 import json
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable, Iterator
+from datetime import UTC, datetime
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import Column, MetaData, String, Table, Text, insert, select, update
 
-from shared.persistence.db import Db, begin_with, commit_with, driver_fetch
 from shared.errors import Conflict, IdempotencyKeyReused, ValidationFailed
+from shared.persistence.db import Db, begin_with, commit_with, driver_fetch
 from shared.persistence.schema import UtcDateTime, service_metadata
 
 # context data of the call (nameko: header `nameko.<key>`)
@@ -257,11 +257,11 @@ class Scope:
             return
         table = _TABLE
         claimed = session.execute(insert(table).prefix_with("OR IGNORE").values(
-            **dict(zip(_IDENT, self.ident)), fingerprint=self.print_,
-            created_at=datetime.now(timezone.utc)))
+            **dict(zip(_IDENT, self.ident, strict=False)), fingerprint=self.print_,
+            created_at=datetime.now(UTC)))
         if not claimed.rowcount:
             prior = session.execute(select(table.c.fingerprint, table.c.result).where(
-                *(table.c[c] == v for c, v in zip(_IDENT, self.ident)))).first()
+                *(table.c[c] == v for c, v in zip(_IDENT, self.ident, strict=False)))).first()
             raise _Replay(self._judge(prior))
 
     def _prior(self):
@@ -288,7 +288,7 @@ class Scope:
             return
         table = _TABLE
         self.session.execute(update(table).where(
-            *(table.c[c] == v for c, v in zip(_IDENT, self.ident))).values(result=text))
+            *(table.c[c] == v for c, v in zip(_IDENT, self.ident, strict=False))).values(result=text))
 
     def _end(self, exc_info) -> None:
         stack, self._stack, self.session = self._stack, None, None

@@ -18,7 +18,8 @@ never ends the timer."""
 from __future__ import annotations
 
 import logging
-from typing import Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session

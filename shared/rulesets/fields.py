@@ -62,10 +62,10 @@ class DecimalString(fields.Field):
             raise ValidationError(f"not a decimal number: {value!r}") from None
         if not amount.is_finite():
             raise ValidationError(f"not a finite number: {value!r}")
-        if self.minimum is not None:
-            if amount < self.minimum or (self.exclusive_minimum and amount == self.minimum):
-                op = ">" if self.exclusive_minimum else ">="
-                raise ValidationError(f"must be {op} {self.minimum}, got {value}")
+        if self.minimum is not None and (amount < self.minimum or (
+                self.exclusive_minimum and amount == self.minimum)):
+            op = ">" if self.exclusive_minimum else ">="
+            raise ValidationError(f"must be {op} {self.minimum}, got {value}")
         if self.maximum is not None and amount > self.maximum:
             raise ValidationError(f"must be <= {self.maximum}, got {value}")
         return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+
 def merge(parent: Any, child: Any) -> Any:
     """Child over parent: maps deep-merge, lists and scalars replace, None drops the key,
     and a map holding a ``basis`` is one rule, replaced whole."""

@@ -26,7 +26,7 @@ class Rules:
         self.calendar = calendar
 
     @classmethod
-    def from_config(cls, config: dict) -> "Rules":
+    def from_config(cls, config: dict) -> Rules:
         rulesets_dir = config.get("RULESETS_DIR") or None
         repository = (RuleSetRepository([rulesets_dir]) if rulesets_dir
                       else RuleSetRepository.default())

@@ -7,8 +7,9 @@ import copy
 import datetime as _dt
 import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from shared.errors import NotFound, RuleSetInvalid
 from shared.rulesets.checks import cross_check, messages_to_paths
@@ -223,7 +224,7 @@ def default_directory() -> Path:
 class RuleSetRepository:
     """Every rule set in some files/folders, loaded and validated once, all or nothing."""
 
-    _default_cache: dict[Path, "RuleSetRepository"] = {}
+    _default_cache: dict[Path, RuleSetRepository] = {}
 
     def __init__(self, paths: Iterable[str | os.PathLike]):
         files: list[Path] = []
@@ -256,7 +257,7 @@ class RuleSetRepository:
                 f"{first['line']}: {first['path']}: {first['rule']}", details=errors)
 
     @classmethod
-    def default(cls, reload: bool = False) -> "RuleSetRepository":
+    def default(cls, reload: bool = False) -> RuleSetRepository:
         directory = default_directory().resolve()
         if reload or directory not in cls._default_cache:
             cls._default_cache[directory] = cls([directory])

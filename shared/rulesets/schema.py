@@ -6,12 +6,32 @@ import re
 
 from marshmallow import Schema, fields, validate
 
-from shared.rulesets.fields import (Code, DecimalString, ListOf, MapOf, OneOf, StrictBool,
-                                    StrictInt, Text, nested)
-from shared.rulesets.vocabulary import (ACT_TYPES, AV_SITUATIONS, COERCIVE_EXECUTION_METHODS,
-                                        GROUNDS, MASKED_INFORMATION, MEASURES, PARTY_KINDS,
-                                        PERIOD_UNITS, REPORT_RECIPIENTS, RETENTION_CONDITIONS,
-                                        RETENTION_SUBJECTS, SERVICE_METHODS, START_MODES)
+from shared.rulesets.fields import (
+    Code,
+    DecimalString,
+    ListOf,
+    MapOf,
+    OneOf,
+    StrictBool,
+    StrictInt,
+    Text,
+    nested,
+)
+from shared.rulesets.vocabulary import (
+    ACT_TYPES,
+    AV_SITUATIONS,
+    COERCIVE_EXECUTION_METHODS,
+    GROUNDS,
+    MASKED_INFORMATION,
+    MEASURES,
+    PARTY_KINDS,
+    PERIOD_UNITS,
+    REPORT_RECIPIENTS,
+    RETENTION_CONDITIONS,
+    RETENTION_SUBJECTS,
+    SERVICE_METHODS,
+    START_MODES,
+)
 
 ID_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 REF_RE = re.compile(r"^(?P<id>[a-z][a-z0-9]*(-[a-z0-9]+)*)(@(?P<version>[1-9][0-9]*))?$")

@@ -10,7 +10,8 @@ read, `self._write(...)` for a command. nameko finds the entrypoints and depende
 here on the subclass as on any class (it inspects the class with its bases)."""
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from nameko.timer import timer
 

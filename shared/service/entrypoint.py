@@ -7,16 +7,16 @@ service before it reaches the caller."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
-from shared.trust.actor import UNVERIFIED, Actor
-from shared.persistence import idempotency
-from shared.contracts.bounds import printable
 from shared.calendar.clock import local_date, now
+from shared.contracts.bounds import printable
 from shared.contracts.registry import Contract, dump, load
 from shared.errors import Forbidden, IdempotencyKeyReused, NotFound, Unauthenticated
+from shared.persistence import idempotency
 from shared.service.faults import contained
+from shared.trust.actor import UNVERIFIED, Actor
 
 # what of a payload that was never validated goes to the refusal log: its strings, cut short
 _RAW_LENGTH = 64

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 from shared.errors import InternalError, SanxiangError, Unavailable
 from shared.persistence.transient import is_transient

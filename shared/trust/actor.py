@@ -53,7 +53,7 @@ class Actor:
     def ref(self) -> dict:
         return {"id": self.id, "role": self.role, "name": self.name or None}
 
-    def require(self, *roles: str, agency: str | None = None) -> "Actor":
+    def require(self, *roles: str, agency: str | None = None) -> Actor:
         """Raise Forbidden unless (if given) the agency matches and (if given) the role is one
         of `roles`. The agency is judged first: for something of another agency the refusal is
         `out_of_reach` whatever the role, so the answer cannot depend on what that agency
@@ -126,7 +126,7 @@ class TokenVerifier:
         self._cache: OrderedDict[str, Actor] = OrderedDict()
 
     @classmethod
-    def from_config(cls, config: dict) -> "TokenVerifier":
+    def from_config(cls, config: dict) -> TokenVerifier:
         return cls(KeyStore.from_config(config).token_verification_keys(),
                    str(config.get("TOKEN_ISSUER") or DEFAULT_ISSUER))
 
