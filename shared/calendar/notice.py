@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -92,7 +93,8 @@ def read_notice(path: str | Path) -> YearEntry:
     return notice.years[0]
 
 
-def load_notice(notice_path: str | Path, into: str | Path, *, others=(),
+def load_notice(notice_path: str | Path, into: str | Path, *,
+                others: Sequence[str | Path] = (),
                 dry_run: bool = False) -> Loaded:
     """Check the notice, compare the calendar (shipped data, `others`, the `into` file) before
     and after it, and — unless `dry_run` — write its year into `into` (created if missing),

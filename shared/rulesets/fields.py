@@ -4,6 +4,7 @@ not silently reinterpreted."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,11 +13,11 @@ from marshmallow import Schema, ValidationError, fields
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 class StrictInt(fields.Field):
-    def __init__(self, minimum: int | None = None, **kw):
+    def __init__(self, minimum: int | None = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.minimum = minimum
 
-    def _deserialize(self, value, attr, data, **kw):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(f"must be a whole number, got {type(value).__name__} {value!r}")
         if self.minimum is not None and value < self.minimum:
@@ -25,7 +26,7 @@ class StrictInt(fields.Field):
 
 
 class StrictBool(fields.Field):
-    def _deserialize(self, value, attr, data, **kw):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
         if not isinstance(value, bool):
             raise ValidationError(f"must be true or false, got {value!r}")
         return value
@@ -34,7 +35,7 @@ class StrictBool(fields.Field):
 class Text(fields.String):
     """A non-blank string."""
 
-    def _deserialize(self, value, attr, data, **kw):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
         if not isinstance(value, str):
             raise ValidationError(f"must be text, got {type(value).__name__} {value!r}")
         if not value.strip():
@@ -46,13 +47,13 @@ class DecimalString(fields.Field):
     """Money and ratios: quoted decimal strings, because a YAML float cannot hold cents exactly."""
 
     def __init__(self, minimum: str | None = None, maximum: str | None = None,
-                 exclusive_minimum: bool = False, **kw):
+                 exclusive_minimum: bool = False, **kw: Any) -> None:
         super().__init__(**kw)
         self.minimum = Decimal(minimum) if minimum is not None else None
         self.maximum = Decimal(maximum) if maximum is not None else None
         self.exclusive_minimum = exclusive_minimum
 
-    def _deserialize(self, value, attr, data, **kw):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
         if not isinstance(value, str):
             raise ValidationError(
                 f"must be a quoted decimal string such as \"50000\", got {value!r}")
@@ -72,12 +73,13 @@ class DecimalString(fields.Field):
 
 
 class Code(fields.Field):
-    def __init__(self, vocabulary: dict | None = None, vocabulary_name: str = "", **kw):
+    def __init__(self, vocabulary: dict | None = None, vocabulary_name: str = "",
+                 **kw: Any) -> None:
         super().__init__(**kw)
         self.vocabulary = vocabulary
         self.vocabulary_name = vocabulary_name
 
-    def _deserialize(self, value, attr, data, **kw):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
         if not isinstance(value, str) or not CODE_RE.match(value):
             raise ValidationError(f"must be a snake_case code, got {value!r}")
         if self.vocabulary is not None and value not in self.vocabulary:
@@ -88,11 +90,11 @@ class Code(fields.Field):
 
 
 class OneOf(fields.Field):
-    def __init__(self, choices, **kw):
+    def __init__(self, choices: Iterable[Any], **kw: Any) -> None:
         super().__init__(**kw)
         self.choices = tuple(choices)
 
-    def _deserialize(self, value, attr, data, **kw):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
         if value not in self.choices or isinstance(value, bool):
             raise ValidationError(f"must be one of {', '.join(map(str, self.choices))}; "
                                   f"got {value!r}")
@@ -103,12 +105,14 @@ class ListOf(fields.Field):
     """A list whose items are checked by ``inner``; with ``unique_code`` items are entries
     whose ``code`` must be unique (or plain codes that must be unique)."""
 
-    def __init__(self, inner: fields.Field | type[Schema], unique_code: bool = True, **kw):
+    def __init__(self, inner: fields.Field | type[Schema], unique_code: bool = True,
+                 **kw: Any) -> None:
         super().__init__(**kw)
         self.inner = inner
         self.unique_code = unique_code
 
-    def _deserialize(self, value, attr, data, partial=None, **kw):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, partial: Any = None,
+                     **kw: Any) -> Any:
         if not isinstance(value, list):
             raise ValidationError(f"must be a list, got {type(value).__name__}")
         errors: dict[int, Any] = {}
@@ -137,12 +141,14 @@ class ListOf(fields.Field):
 class MapOf(fields.Field):
     """A mapping of code → entry; keys from ``keys`` vocabulary or any snake_case code."""
 
-    def __init__(self, inner: type[Schema], keys: dict | None = None, keys_name: str = "", **kw):
+    def __init__(self, inner: type[Schema], keys: dict | None = None, keys_name: str = "",
+                 **kw: Any) -> None:
         super().__init__(**kw)
         self.inner = inner
         self.key_field = Code(keys, keys_name)
 
-    def _deserialize(self, value, attr, data, partial=None, **kw):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, partial: Any = None,
+                     **kw: Any) -> Any:
         if not isinstance(value, dict):
             raise ValidationError(f"must be a mapping, got {type(value).__name__}")
         errors: dict[str, Any] = {}
@@ -161,5 +167,5 @@ class MapOf(fields.Field):
         return value
 
 
-def nested(schema: type[Schema], **kw) -> fields.Nested:
+def nested(schema: type[Schema], **kw: Any) -> fields.Nested:
     return fields.Nested(schema, **kw)

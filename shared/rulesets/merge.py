@@ -3,6 +3,7 @@ result (every key path; canonical JSON for the fingerprint)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -23,7 +24,7 @@ def merge(parent: Any, child: Any) -> Any:
     return child
 
 
-def walk_paths(data: Any, path: tuple = ()):
+def walk_paths(data: Any, path: tuple = ()) -> Iterator[tuple]:
     yield path
     if isinstance(data, dict):
         for key, value in data.items():

@@ -3,6 +3,7 @@ rule-set repository and the legal calendar, loaded once per container in setup()
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from nameko.extensions import DependencyProvider
 
@@ -59,10 +60,10 @@ class Rules:
 
 
 class RulesProvider(DependencyProvider):
-    def setup(self):
+    def setup(self) -> None:
         self.rules = Rules.from_config(self.container.config)
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> Rules:
         return self.rules
 
 

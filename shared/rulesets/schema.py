@@ -44,7 +44,8 @@ class FieldItemSchema(Schema):
     label = Text(required=True)
 
 
-def entry_schema(vocabulary: dict | None = None, name: str = "", **extra) -> type[Schema]:
+def entry_schema(vocabulary: dict | None = None, name: str = "",
+                 **extra: fields.Field) -> type[Schema]:
     """{code, label, basis, note?} with ``code`` drawn from ``vocabulary`` when given."""
     attrs = {"code": Code(vocabulary, name, required=True), "label": Text(required=True),
              "basis": Text(required=True), "note": Text()}
@@ -60,7 +61,7 @@ class PeriodSchema(Schema):
     note = Text()
 
 
-def rule_schema(value_field: fields.Field, name: str, **extra) -> type[Schema]:
+def rule_schema(value_field: fields.Field, name: str, **extra: fields.Field) -> type[Schema]:
     """A single rule: {value, basis, note?} (plus extras)."""
     attrs = {"value": value_field, "basis": Text(required=True), "note": Text()}
     attrs.update(extra)
@@ -268,7 +269,8 @@ def _inheritable(schema: type[Schema], prefix: str = "") -> list[str]:
             continue
         out.append(prefix + name)
         nested = getattr(field, "nested", None)
-        if isinstance(nested, type) and "basis" not in nested._declared_fields:
+        if (isinstance(nested, type) and issubclass(nested, Schema)
+                and "basis" not in nested._declared_fields):
             out.extend(_inheritable(nested, f"{prefix}{name}."))
     return out
 
