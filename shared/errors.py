@@ -76,6 +76,8 @@ class NotFound(SanxiangError):
 class Forbidden(SanxiangError):
     code = "forbidden"
     message_zh = "无权执行此操作"
+    # about something outside the caller's reach: answered as not found (shared.trust.actor)
+    out_of_reach: bool = False
 
 
 @deserialize_to_instance

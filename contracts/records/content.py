@@ -175,7 +175,8 @@ class ServiceLien(StrictSchema):
 
 class ServicePublicNotice(StrictSchema):
     failed_methods = fields.List(fields.String(), required=True, validate=validate.Length(min=1),
-                                 metadata={"description": "every other method tried and why it failed"})
+                                 metadata={"description":
+                                           "every other method tried and why it failed"})
     failure_account = Text(required=True)
     carrier = Text(required=True, metadata={"description": "公告的方式和载体"})
 

@@ -197,7 +197,8 @@ def _applies(entry: dict, act_type: str) -> bool:
     return not entry.get("act_types") or act_type in entry["act_types"]
 
 
-def classify(rs: RuleSet, p: DecisionProposal) -> Classification:  # noqa: C901 — the catalogue's rules in its order, each a few lines
+# The catalogue's rules in its order, each a few lines: kept whole (C901).
+def classify(rs: RuleSet, p: DecisionProposal) -> Classification:  # noqa: C901
     """Classify ``p`` under rule set ``rs``; raises ValidationFailed for unknown codes."""
     measures, grounds, amount = _validated(p)
     md = rs.section("major_decisions")

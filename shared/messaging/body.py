@@ -6,6 +6,7 @@ own words what is wrong."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 UTF8 = ("utf-8", "utf8")
@@ -49,9 +50,10 @@ def read_json(raw: bytes | bytearray | memoryview | str, *, max_depth: int | Non
 def depth_exceeds(value: Any, limit: int) -> bool:
     """Whether lists and objects nest more than `limit` deep (iteratively: no recursion on
     what the check is there to refuse)."""
-    stack = [(value, 1)]
+    stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):

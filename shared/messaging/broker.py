@@ -181,7 +181,8 @@ class Management:
                 return
             except (requests.RequestException, BrokerSetupError):
                 if time.monotonic() > deadline:
-                    raise BrokerSetupError(f"management API at {self.api} did not answer")
+                    raise BrokerSetupError(
+                        f"management API at {self.api} did not answer") from None
                 time.sleep(2)
 
     def ensure_vhost(self, vhost: str, default_queue_type: str = "quorum") -> None:

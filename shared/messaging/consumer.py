@@ -15,9 +15,9 @@ Nothing is decoded by kombu: the handler takes the message's bytes and decodes t
 and a message that is no event at all (bad JSON, invalid UTF-8, another content type, nesting
 beyond the decoder) is dead-lettered like a refused one.
 
-A handler that fails for a fault of the moment (shared/persistence/transient.py: the database restarting,
-full, or choosing this transaction as a deadlock's loser) runs again after a back-off that
-doubles (RetryBudget, configurable); only a permanent error, or a fault outlasting the budget,
+A handler that fails for a fault of the moment (shared/persistence/transient.py: the database
+restarting, full, or choosing this transaction as a deadlock's loser) runs again after a back-off
+that doubles (RetryBudget, configurable); only a permanent error, or a fault outlasting the budget,
 is dead-lettered, with the number of attempts in its headers. The message stays unacked
 meanwhile, so a service that stops in between gets it redelivered.
 
@@ -221,8 +221,8 @@ def _unreadable(exc: Unreadable) -> str:
 
 class RetryBudget:
     """How a consumer retries an event whose handling failed for a fault of the moment
-    (shared/persistence/transient.py): `attempts` runs in all, waiting `first_delay` seconds after the
-    first, doubling up to `max_delay`, with up to `first_delay` of jitter so instances do not
+    (shared/persistence/transient.py): `attempts` runs in all, waiting `first_delay` seconds after
+    the first, doubling up to `max_delay`, with up to `first_delay` of jitter so instances do not
     retry in step. Config: EVENT_RETRY_ATTEMPTS, EVENT_RETRY_FIRST_DELAY, EVENT_RETRY_MAX_DELAY;
     the defaults ride out about 25 seconds of outage (a database restart, a full connection
     table) before the event is dead-lettered."""
@@ -302,8 +302,8 @@ class DeadLetters:
 class DeadLetterEventHandler(EventHandler):
     """An event handler whose undecodable, refused or failed events are dead-lettered, and
     whose transient failures are retried first (module docstring). Its messages reach it
-    undecoded (shared.messaging.queue_consumer's handle_raw_message): kombu's serializers never run on
-    an event's body."""
+    undecoded (shared.messaging.queue_consumer's handle_raw_message): kombu's serializers never run
+    on an event's body."""
 
     queue_consumer = QueueConsumer()  # survives broker outages (shared.messaging.queue_consumer)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import eventlet
 from eventlet.event import Event as GreenEvent
@@ -117,8 +118,8 @@ class ConfirmedPublisher:
         self.amqp_uri = amqp_uri
         self.exchange = exchange
         self.confirm_timeout = confirm_timeout
-        self._conn = None
-        self._channel = None
+        self._conn: Any = None
+        self._channel: Any = None
         self._tag = 0
         self._acked: set[int] = set()
         self._nacked: set[int] = set()
@@ -227,10 +228,10 @@ class Outbox(DependencyProvider):
         self.contract = contract
         self.table = table
         self.database_attr = database_attr
-        self._wake = None
+        self._wake: GreenEvent | None = None
         self._running = False
         self._writers: dict = {}
-        self.publisher = None
+        self.publisher: ConfirmedPublisher | None = None
         self.signer: SigningKey | None = None
 
     def setup(self):
@@ -265,6 +266,7 @@ class Outbox(DependencyProvider):
             self._wake.send(True)
 
     def get_dependency(self, worker_ctx):
+        assert self.signer is not None, "setup loads the signing key"
         writer = OutboxWriter(self.table, self.contract, self._insert, signer=self.signer)
         self._writers[worker_ctx] = writer
         return writer
@@ -301,9 +303,9 @@ class Outbox(DependencyProvider):
             if sent >= self.batch_size:
                 continue  # a backlog: on at once
             if not sent:
-                self._wake = GreenEvent()
+                self._wake = wake = GreenEvent()
                 with eventlet.Timeout(self.idle_poll_seconds, False):
-                    self._wake.wait()
+                    wake.wait()
             # Let the events of writes under way gather before the next pass: a pass costs
             # about as much as publishing a dozen events, so passes of one event each (one
             # per commit, under load) would cost the relay most of the service's CPU.

@@ -262,6 +262,7 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
         """(sent, result, exc_info): a reply the broker cannot take is logged, never raised —
         an error escaping a worker would kill the container."""
         try:
+            assert self.connection is not None, "setup opens the connection"
             result, exc_info = Responder(self.connection, self.exchange, message).send_response(
                 result, exc_info)
         except Exception as exc:

@@ -54,7 +54,7 @@ def run_migrations(metadata: MetaData) -> None:
     connection = context.config.attributes.get("connection")
     if connection is None:
         from sqlalchemy import create_engine
-        engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
+        engine = create_engine(context.config.get_main_option("sqlalchemy.url") or "")
         with engine.begin() as connection:
             context.configure(connection=connection, target_metadata=metadata,
                               render_as_batch=True)

@@ -73,8 +73,8 @@ class Actor:
 def out_of_reach(message: str, **kwargs) -> Forbidden:
     """A refusal about something outside the caller's reach (another agency's case, a case a
     party token is not bound to). It is recorded as the refusal it is, but the caller is
-    answered as if the thing did not exist (shared.service.entrypoint.handle, `missing`): a forbidden
-    here and a not_found for a missing id would tell an outsider which ids exist."""
+    answered as if the thing did not exist (shared.service.entrypoint.handle, `missing`): a
+    forbidden here and a not_found for a missing id would tell an outsider which ids exist."""
     exc = Forbidden(message, **kwargs)
     exc.out_of_reach = True
     return exc
