@@ -32,7 +32,7 @@ class Service:
     contract: ClassVar[Contract]
     version: ClassVar[str] = "0.1.0"
     peers_needed: ClassVar[tuple[str, ...]] = ()
-    store: ClassVar[RefusalLog]
+    store: RefusalLog  # a module (or object) with record_refusal
 
     rules = RulesProvider()
     actor = ActorProvider()

@@ -3,11 +3,12 @@ thresholds include their own amount, exceptions hold, and bad input is refused b
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from shared.law.major import Classification, DecisionProposal, FiredRule, classify
 from shared.errors import ValidationFailed
+from shared.law.major import Classification, DecisionProposal, FiredRule, classify
 from shared.rulesets.repository import REPO_ROOT, RuleSetRepository
 
 
@@ -31,10 +32,11 @@ def zhoucun(repo):
     return repo.get("zhoucun-district")
 
 
-def penalty(**kw) -> DecisionProposal:
-    base = dict(act_type="penalty", party_kind="organisation", fine_amount=None, measures=(),
-                hearing_held=False, grounds=(), procedure="general", licence_action=None,
-                coercive_execution=None)
+def penalty(**kw: Any) -> DecisionProposal:
+    base: dict[str, Any] = dict(
+        act_type="penalty", party_kind="organisation", fine_amount=None, measures=(),
+        hearing_held=False, grounds=(), procedure="general", licence_action=None,
+        coercive_execution=None)
     base.update(kw)
     return DecisionProposal(**base)
 

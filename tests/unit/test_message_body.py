@@ -45,6 +45,6 @@ def test_each_decoder_says_it_in_its_own_words():
     for body, said in ((b"\xff", "body is not valid UTF-8: invalid start byte at byte 0"),
                        (b"{", "body is not JSON: "), (b'{"x": NaN}', "body is not JSON: NaN"),
                        (b"[" * 100_000, "body nests arrays or objects deeper than the decoder")):
-        with pytest.raises(EventUndecodable) as exc:
+        with pytest.raises(EventUndecodable) as undecodable:
             decode_event(event(body))
-        assert exc.value.message.startswith(said), exc.value.message
+        assert undecodable.value.message.startswith(said), undecodable.value.message

@@ -79,12 +79,12 @@ def test_a_refusal_is_recorded_through_the_store():
 
 
 def test_health_names_the_missing_peers_and_what_the_service_adds(monkeypatch):
-    class Peers:
+    class FakePeers:
         def deployed(self, service):
             return service == "records"
 
     service = sample("head")
-    service.peers = Peers()
+    service.__dict__["peers"] = FakePeers()
     monkeypatch.setattr("shared.service.base.health_payload",
                         lambda name, version, contract, rules, missing: {
                             "service": name, "version": version, "missing_peers": missing})
