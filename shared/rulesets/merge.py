@@ -1,4 +1,4 @@
-"""Inheritance between rule sets: a child over its parent, and the helpers that compare the
+"""Inheritance between rule sets: a child over its parent, and the functions that compare the
 result (every key path; canonical JSON for the fingerprint)."""
 from __future__ import annotations
 
