@@ -50,7 +50,7 @@ class ValidationFailed(SanxiangError):
     message_zh = "提交的数据不符合要求"
 
     @classmethod
-    def from_messages(cls, messages: dict, *, what: str = "payload") -> "ValidationFailed":
+    def from_messages(cls, messages: dict, *, what: str = "payload") -> ValidationFailed:
         flat = flatten_messages(messages)
         summary = "; ".join(f"{path}: {', '.join(rules)}" for path, rules in flat.items())
         return cls(f"invalid {what}: {summary}", details=flat)
@@ -76,6 +76,8 @@ class NotFound(SanxiangError):
 class Forbidden(SanxiangError):
     code = "forbidden"
     message_zh = "无权执行此操作"
+    # about something outside the caller's reach: answered as not found (shared.trust.actor)
+    out_of_reach: bool = False
 
 
 @deserialize_to_instance

@@ -5,8 +5,8 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from shared.contracts.registry import StrictSchema
 
-Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)  # noqa: E731
-Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=100), **kw)  # noqa: E731
+Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)
+Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=100), **kw)
 
 
 class Officer(StrictSchema):
@@ -175,7 +175,8 @@ class ServiceLien(StrictSchema):
 
 class ServicePublicNotice(StrictSchema):
     failed_methods = fields.List(fields.String(), required=True, validate=validate.Length(min=1),
-                                 metadata={"description": "every other method tried and why it failed"})
+                                 metadata={"description":
+                                           "every other method tried and why it failed"})
     failure_account = Text(required=True)
     carrier = Text(required=True, metadata={"description": "公告的方式和载体"})
 

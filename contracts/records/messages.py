@@ -5,22 +5,24 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from contracts.records.content import CONTENT, FilingApproval
 from shared.contracts.registry import RULESET_REF, CalendarCoverage, Deadline, StrictSchema
 from shared.persistence.paging import cursor_field
+from shared.rulesets import vocabulary
 
-ACT_TYPES = ["inspection", "penalty", "coercion", "licence", "confirmation", "registration",
-             "levy", "requisition", "charge", "benefit", "adjudication"]
+ACT_TYPES = list(vocabulary.ACT_TYPES)
 STAGES = ["initiation", "investigation", "decision", "service_execution", "archive"]
-START_MODES = ["ex_officio", "emergency", "application", "complaint", "referral"]
-# the most one page of a listing holds (shared.persistence.paging): cases listed, cases examined for findings
+START_MODES = list(vocabulary.CASE_START_MODES)
+# the most one page of a listing holds (shared.persistence.paging): cases listed, cases examined for
+# findings
 MAX_CASES_PAGE, MAX_FINDINGS_PAGE = 200, 50
 # list_cases v1 pages by offset: how deep it may reach (list_cases_v2's cursor has no limit)
 MAX_OFFSET = 10_000
-# what one case plausibly holds (beyond shared.contracts.bounds, which admits 1,000 items to any list)
+# what one case plausibly holds (beyond shared.contracts.bounds, which admits 1,000 items to any
+# list)
 MAX_PARTIES, MAX_PERSONS, MAX_HANDLERS = 100, 200, 20
-CaseId = lambda **kw: fields.String(required=True, validate=validate.Length(min=1, max=36),  # noqa
+CaseId = lambda **kw: fields.String(required=True, validate=validate.Length(min=1, max=36),
                                     **kw)
-Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)  # noqa: E731
-When = lambda **kw: fields.AwareDateTime(format="iso", **kw)  # noqa: E731
-Money = lambda **kw: fields.String(validate=validate.Regexp(r"^\d{1,12}(\.\d{1,2})?$"),  # noqa
+Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)
+When = lambda **kw: fields.AwareDateTime(format="iso", **kw)
+Money = lambda **kw: fields.String(validate=validate.Regexp(r"^\d{1,12}(\.\d{1,2})?$"),
                                    metadata={"description": "CNY amount as a decimal string"}, **kw)
 
 
@@ -52,7 +54,8 @@ class Person(StrictSchema):
 
 
 class Emergency(StrictSchema):
-    reason = Text(required=True, metadata={"description": "why the procedure started before approval"})
+    reason = Text(required=True,
+                  metadata={"description": "why the procedure started before approval"})
 
 
 class Application(StrictSchema):
@@ -77,7 +80,8 @@ class Application(StrictSchema):
 
 class Source(StrictSchema):
     """案源 (000 第十三条, 004 第三十条)."""
-    kind = fields.String(required=True, validate=validate.OneOf(["complaint", "report", "referral"]))
+    kind = fields.String(required=True, validate=validate.OneOf(["complaint", "report",
+                                                                 "referral"]))
     provider_person_id = fields.String(load_default=None, allow_none=True)
     referring_body = fields.String(load_default=None, allow_none=True)
     received_at = When(required=True)
@@ -230,7 +234,8 @@ class Decision(StrictSchema):
     hearing_held = fields.Boolean(load_default=False)
     grounds = fields.List(fields.String(), load_default=list, metadata={
         "description": "general grounds of the catalogue the handler declares"})
-    procedure = fields.String(load_default="general", validate=validate.OneOf(["simple", "general"]))
+    procedure = fields.String(load_default="general", validate=validate.OneOf(["simple",
+                                                                               "general"]))
     licence_action = fields.String(load_default=None, allow_none=True,
                                    validate=validate.OneOf(["withdraw", "revoke", "annul"]),
                                    metadata={"description": "撤回 withdraw; on a penalty revoke is "
@@ -250,7 +255,8 @@ class ProposeDecision(StrictSchema):
 class EnterLegalReview(StrictSchema):
     case_id = CaseId()
     proposal_seq = fields.Integer(required=True, validate=validate.Range(min=1))
-    opinion = fields.String(required=True, metadata={"description": "an opinion type of the rule set"})
+    opinion = fields.String(required=True,
+                            metadata={"description": "an opinion type of the rule set"})
     reasons = Text(required=True)
     reviewers = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     reviewed_at = When(required=True)

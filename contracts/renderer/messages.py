@@ -5,11 +5,12 @@ from marshmallow import ValidationError, fields, validate, validates
 from shared.contracts.registry import CalendarCoverage, StrictSchema
 
 FORMATS = ["docx", "pdf"]
-TemplateId = lambda **kw: fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$"),  # noqa
-                                        metadata={"description": "template id, e.g. penalty_decision"},
+TemplateId = lambda **kw: fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$"),
+                                        metadata={"description":
+                                                  "template id, e.g. penalty_decision"},
                                         **kw)
-Sha256 = lambda **kw: fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}$"), **kw)  # noqa: E731
-Version = lambda **kw: fields.Integer(validate=validate.Range(min=1), **kw)  # noqa: E731
+Sha256 = lambda **kw: fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}$"), **kw)
+Version = lambda **kw: fields.Integer(validate=validate.Range(min=1), **kw)
 
 
 class Empty(StrictSchema):
@@ -25,7 +26,8 @@ class Health(StrictSchema):
     calendar = fields.Nested(CalendarCoverage, required=True)
     pdf = fields.Dict(required=True, metadata={
         "description": "{available: bool, reason: why not (null when available)}"})
-    templates = fields.Integer(required=True, metadata={"description": "template versions registered"})
+    templates = fields.Integer(required=True,
+                               metadata={"description": "template versions registered"})
 
 
 class Render(StrictSchema):

@@ -7,10 +7,10 @@ from shared.contracts.registry import RULESET_REF, Deadline, StrictSchema
 
 STATES = ["awaiting_materials", "under_review", "paused", "opinion_issued", "contested",
           "awaiting_collective_discussion", "decided"]
-Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
-Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)  # noqa: E731
-When = lambda **kw: fields.AwareDateTime(format="iso", **kw)  # noqa: E731
-Ids = lambda **kw: fields.List(Id(), **kw)  # noqa: E731
+Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)
+Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)
+When = lambda **kw: fields.AwareDateTime(format="iso", **kw)
+Ids = lambda **kw: fields.List(Id(), **kw)
 
 
 # ---- classification (open) ------------------------------------------------------------------
@@ -63,7 +63,8 @@ class RequestReview(StrictSchema):
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     case_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
     case_title = fields.String(load_default=None, allow_none=True,
-                               validate=validate.Length(max=200), metadata={"description": "案件名称"})
+                               validate=validate.Length(max=200),
+                               metadata={"description": "案件名称"})
     proposal_seq = fields.Integer(required=True, validate=validate.Range(min=1))
     decision = fields.Nested(Decision, required=True)
     party = fields.Nested(Party, required=True)
@@ -117,7 +118,8 @@ class DeclareInterest(ReviewRef):
 
 
 class StopClock(ReviewRef):
-    reason = fields.String(required=True, metadata={"description": "a pause reason of the rule set"})
+    reason = fields.String(required=True,
+                           metadata={"description": "a pause reason of the rule set"})
     stopped_at = When(required=True)
     note = fields.String(load_default=None, allow_none=True)
 
@@ -152,7 +154,8 @@ class DocumentInfo(StrictSchema):
 
 
 class IssueOpinion(ReviewRef):
-    opinion = fields.String(required=True, metadata={"description": "an opinion type of the rule set"})
+    opinion = fields.String(required=True,
+                            metadata={"description": "an opinion type of the rule set"})
     reasons = Text(required=True)
     issued_at = When(required=True)
     collective_discussion_required = fields.Boolean(load_default=False, metadata={
@@ -204,8 +207,8 @@ class CheckManualReview(StrictSchema):
     agency = Id(required=True)
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     proposal_seq = fields.Integer(required=True, validate=validate.Range(min=1))
-    act_type = fields.String(required=True, metadata={"description": "the proposal's act type "
-                                                      "(行政处罚法 第五十八条第二款 for penalties)"})
+    act_type = fields.String(required=True, metadata={
+        "description": "the proposal's act type (行政处罚法 第五十八条第二款 for penalties)"})
     reviewers = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
                             required=True, validate=validate.Length(min=1), metadata={
                                 "description": "as the manual entry names them: person_id "
@@ -248,7 +251,8 @@ class Review(StrictSchema):
     stops = fields.List(fields.Dict(), required=True)
     extension = fields.Dict(allow_none=True)
     deadline = fields.Nested(Deadline, allow_none=True,
-                             metadata={"description": "null while the clock is stopped or not started"})
+                             metadata={"description":
+                                       "null while the clock is stopped or not started"})
     first_deadline = fields.Nested(Deadline, allow_none=True)
     reminded_for = fields.String(allow_none=True)
     overdue_for = fields.String(allow_none=True)

@@ -10,30 +10,27 @@ from services.records import queries, store
 from services.records.dependencies import ReviewBoard, SigningKey
 from services.records.models import outbox as outbox_table
 from services.records.usecases import cases, checkpoints, decisions, events, records
-from shared.trust.actor import ActorProvider
 from shared.calendar.clock import now
 from shared.messaging.consumer import event_handler
-from shared.persistence.db import Database
-from shared.persistence.idempotency import RequestKeys
 from shared.messaging.outbox import Outbox
-from shared.messaging.peers import Peers
 from shared.messaging.rpc import rpc
-from shared.rulesets.provider import RulesProvider
-from shared.service.entrypoint import CALENDAR_WATCH_SECONDS, check_calendar, handle, health_payload
+from shared.persistence.db import Database
+from shared.service import Service
 
 VERSION = "0.1.0"
 
 
-class RecordsService:
+class RecordsService(Service):
     name = "records"
+    contract = CONTRACT
+    version = VERSION
+    store = store
+    # the review board is the peer a major decision needs (DESIGN.md: name what is missing)
+    peers_needed = ("review",)
 
     db = Database("services.records:migrations")
     outbox = Outbox(CONTRACT, outbox_table)
-    rules = RulesProvider()
-    actor = ActorProvider()
-    keys = RequestKeys()
     signing_key = SigningKey()
-    peers = Peers()
     board = ReviewBoard()
     # what the `sanxiang` command asks of a service (shared.cli.services)
     signs_checkpoints = True
@@ -44,22 +41,8 @@ class RecordsService:
         # moment never lets a legal unit's entry by hand slip in
         return {"REVIEW_BOARD": "required" if "review" in running else "absent"}
 
-    def _run(self, method: str, payload: dict, fn, **deps):
-        return handle(CONTRACT, method, payload, fn, actor=self.actor, keys=self.keys,
-                      refused=self._refused, missing=queries.missing_case, db=self.db,
-                      now=now(), **deps)
-
-    def _refused(self, actor, method, request, exc):
-        store.record_refusal(self.db, actor, method, request, exc, now())
-
-    def _write(self, method, payload, fn):
-        return self._run(method, payload, fn, outbox=self.outbox, rules=self.rules)
-
-    @rpc
-    def health(self):
-        # the review board is the peer a major decision needs (DESIGN.md: name what is missing)
-        missing = [] if self.peers.deployed("review") else ["review"]
-        return health_payload(self.name, VERSION, CONTRACT, self.rules, missing)
+    def _missing(self, request):
+        return queries.missing_case(request)
 
     @rpc
     def open_case(self, **payload):
@@ -167,8 +150,3 @@ class RecordsService:
         many instances tick."""
         return checkpoints.checkpoint_moved_heads(db=self.db, signing_key=self.signing_key,
                                                   now=now())
-
-    @timer(interval=CALENDAR_WATCH_SECONDS, eager=True)
-    def watch_calendar(self):
-        """At start and daily: warn while the legal calendar is about to run out."""
-        return check_calendar(self.name, self.rules.calendar, now())

@@ -62,15 +62,11 @@ def load_case(session: Session, case_id: str, *, lock: bool = False) -> dict:
 
 # ---- cases ------------------------------------------------------------------------------
 
-# who writes a case's records (the kernel's roles, declared per RPC in the contract)
-WRITERS = ("officer", "head")
-
-
-def writable_case(session: Session, case_id: str, actor: Actor,
-                  roles: tuple[str, ...] = WRITERS) -> dict:
-    """The case locked for writing, once the actor may write it and it is not archived."""
+def writable_case(session: Session, case_id: str, actor: Actor) -> dict:
+    """The case locked for writing, once it is of the actor's agency and not archived (who
+    may write it the contract declares per RPC, and the kernel checked before this runs)."""
     case = load_case(session, case_id, lock=True)
-    actor.require(*roles, agency=case["agency"])
+    actor.require(agency=case["agency"])
     if case["status"] == "archived":
         raise DomainRuleViolated(f"case {case['case_no']} is archived; nothing more may be "
                                  "appended", code="case_archived")

@@ -75,11 +75,11 @@ def _ruleset(args: argparse.Namespace) -> RuleSet:
 
 def _classify(args: argparse.Namespace) -> int:
     rs = _ruleset(args)
-    verdict = classify(rs, DecisionProposal(
-        act_type=args.act, party_kind=args.party, fine_amount=args.fine,
-        measures=tuple(args.measure), hearing_held=args.hearing, grounds=tuple(args.ground),
-        procedure=args.procedure, licence_action=args.licence_action,
-        coercive_execution=args.coercive_execution))
+    verdict = classify(rs, DecisionProposal.from_request(
+        {"act_type": args.act, "fine_amount": args.fine, "measures": args.measure,
+         "hearing_held": args.hearing, "grounds": args.ground, "procedure": args.procedure,
+         "licence_action": args.licence_action, "coercive_execution": args.coercive_execution},
+        args.party))
     print(("major 重大" if verdict.major else "not major 非重大") + f"  ({rs.ref})")
     for rule in verdict.fired:
         print(f"  fired {rule.code}: {rule.label} — {rule.detail} [{rule.basis}]")

@@ -3,7 +3,7 @@ the actor authenticated, its role checked and the payload validated against the 
 use case run, the contract's response dumped, every refusal recorded in the review log."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from nameko.dependency_providers import Config
 from nameko.timer import timer
@@ -11,48 +11,34 @@ from nameko.timer import timer
 from contracts.review import CONTRACT
 from services.review import queries, store, usecases
 from services.review.models import outbox as outbox_table
-from shared.trust.actor import Actor, ActorProvider
 from shared.calendar.clock import now
 from shared.messaging.consumer import event_handler
 from shared.contracts.registry import dump, load
+from shared.errors import NotFound
 from shared.persistence.db import Database
-from shared.errors import SanxiangError
-from shared.persistence.idempotency import RequestKeys
 from shared.messaging.outbox import Outbox
-from shared.messaging.peers import Peers
 from shared.messaging.rpc import rpc
-from shared.rulesets.provider import RulesProvider
-from shared.service.entrypoint import CALENDAR_WATCH_SECONDS, check_calendar, handle, health_payload
+from shared.service import Service
 
 VERSION = "0.1.0"
 
 
-class ReviewService:
+class ReviewService(Service):
     name = "review"
+    contract = CONTRACT
+    version = VERSION
+    peers_needed = ("records",)
+    store = store
 
     db = Database("services.review:migrations")
     outbox = Outbox(CONTRACT, outbox_table)
-    rules = RulesProvider()
-    actor = ActorProvider()
-    keys = RequestKeys()
     config = Config()
-    peers = Peers()
 
-    def _run(self, method: str, payload: dict, fn: Callable[..., Any], **deps: Any) -> Any:
-        return handle(CONTRACT, method, payload, fn, actor=self.actor, keys=self.keys,
-                      refused=self._refused, missing=store.missing_review, db=self.db,
-                      rules=self.rules, now=now(), **deps)
+    def _deps(self) -> dict[str, Any]:
+        return {"db": self.db, "rules": self.rules, "now": now()}
 
-    def _refused(self, actor: Actor, method: str, request: dict, exc: SanxiangError) -> None:
-        store.record_refusal(self.db, actor, method, request, exc, now())
-
-    def _write(self, method: str, payload: dict, fn: Callable[..., Any]) -> Any:
-        return self._run(method, payload, fn, outbox=self.outbox)
-
-    @rpc
-    def health(self) -> dict:
-        missing = [] if self.peers.deployed("records") else ["records"]
-        return health_payload(self.name, VERSION, CONTRACT, self.rules, missing)
+    def _missing(self, request: dict) -> NotFound | None:
+        return store.missing_review(request)
 
     @rpc
     def classify(self, **payload: Any) -> dict:
@@ -149,8 +135,3 @@ class ReviewService:
         return usecases.check_clocks(db=self.db, outbox=self.outbox, rules=self.rules,
                                      now=now(), remind_workdays=int(
                                          self.config.get("REVIEW_REMIND_WORKDAYS", 2)))
-
-    @timer(interval=CALENDAR_WATCH_SECONDS, eager=True)
-    def watch_calendar(self) -> dict:
-        """At start and daily: warn while the legal calendar is about to run out."""
-        return check_calendar(self.name, self.rules.calendar, now())

@@ -7,8 +7,8 @@ and run the real timers and entrypoints on that day."""
 from __future__ import annotations
 
 import contextlib
-from datetime import date, datetime, timedelta, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta, timezone
 
 CST = timezone(timedelta(hours=8), "CST")
 
@@ -16,7 +16,7 @@ _fixed: datetime | None = None
 
 
 def now() -> datetime:
-    return _fixed if _fixed is not None else datetime.now(timezone.utc)
+    return _fixed if _fixed is not None else datetime.now(UTC)
 
 
 def set_now(value: datetime | None) -> None:
@@ -24,7 +24,7 @@ def set_now(value: datetime | None) -> None:
     global _fixed
     if value is not None and value.tzinfo is None:
         raise ValueError("set_now needs an aware datetime (a legal day depends on the zone)")
-    _fixed = None if value is None else value.astimezone(timezone.utc)
+    _fixed = None if value is None else value.astimezone(UTC)
 
 
 @contextlib.contextmanager
@@ -40,8 +40,8 @@ def frozen(value: datetime) -> Iterator[None]:
 def utc(value: datetime) -> datetime:
     """Aware UTC; a naive value (SQLite drops offsets) is taken as already UTC."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def local(value: datetime) -> datetime:

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any, NoReturn
 
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -32,7 +33,7 @@ class _Strict(Schema):
         unknown = RAISE
 
 
-def _not_before(data, low, high):
+def _not_before(data: dict, low: str, high: str) -> None:
     if data.get(high) and data[high] < data[low]:
         raise ValidationError("must not be before 'from'", "to")
 
@@ -45,7 +46,7 @@ class _HolidaySchema(_Strict):
                           metadata={"description": "共N天 as the notice says: checked"})
 
     @validates_schema
-    def _order(self, data, **_):
+    def _order(self, data: dict, **_: Any) -> None:
         _not_before(data, "from_", "to")
 
 
@@ -69,7 +70,7 @@ class _ClosureSchema(_Strict):
                            load_default=None, validate=validate.Length(min=1))
 
     @validates_schema
-    def _order(self, data, **_):
+    def _order(self, data: dict, **_: Any) -> None:
         _not_before(data, "from_", "to")
 
 
@@ -109,7 +110,7 @@ class CalendarFile:
     @property
     def canonical(self) -> str:
         """Content as canonical JSON: the fingerprint changes with meaning, not with comments."""
-        iso = lambda pairs: [[d.isoformat(), name] for d, name in sorted(pairs)]  # noqa: E731
+        iso = lambda pairs: [[d.isoformat(), name] for d, name in sorted(pairs)]
         return json.dumps({
             "years": {str(y.year): {"source": y.source, "complete": y.complete,
                                     "holidays": iso(y.holidays), "workdays": iso(y.workdays)}
@@ -143,12 +144,13 @@ def parse(text: str, path: str = "<calendar>") -> CalendarFile:
     errors: dict[str, list[str]] = {}
     _walk(node, "", lines, errors)
     calendar_file = _build(data, path, errors)
-    if errors:
+    if errors or calendar_file is None:
         _raise(path, errors, lines)
     return calendar_file
 
 
-def _walk(node, prefix, lines, errors):
+def _walk(node: yaml.Node | None, prefix: str, lines: dict[str, int],
+          errors: dict[str, list[str]]) -> None:
     """Line of every key path, and duplicate keys (PyYAML would silently keep the last)."""
     if isinstance(node, yaml.MappingNode):
         seen = set()
@@ -166,7 +168,7 @@ def _walk(node, prefix, lines, errors):
             _walk(value, path, lines, errors)
 
 
-def _build(data, path, errors) -> CalendarFile | None:
+def _build(data: Any, path: str, errors: dict[str, list[str]]) -> CalendarFile | None:
     if not isinstance(data, dict):
         errors["_schema"] = ["a calendar file is a mapping with the keys 'years' and 'closures'"]
         return None
@@ -178,15 +180,16 @@ def _build(data, path, errors) -> CalendarFile | None:
     raw_years = data.get("years")
     years = [_year(key, raw, errors) for key, raw in
              (raw_years.items() if isinstance(raw_years, dict) else ())]
-    if errors or top is None:
+    if errors or top is None or None in years:
         return None
     closures = tuple(Closure(c["from_"], c["to"] or c["from_"], c["reason"],
                              frozenset(c["agencies"]) if c["agencies"] else None)
                      for c in top["closures"])
-    return CalendarFile(path, tuple(sorted(years, key=lambda y: y.year)), closures)
+    return CalendarFile(path, tuple(sorted((y for y in years if y is not None),
+                                           key=lambda y: y.year)), closures)
 
 
-def _year(key, raw, errors) -> YearEntry | None:
+def _year(key: Any, raw: Any, errors: dict[str, list[str]]) -> YearEntry | None:
     where = f"years.{key}"
     year = key if isinstance(key, int) and not isinstance(key, bool) else (
         int(key) if isinstance(key, str) and key.isdigit() else None)
@@ -198,9 +201,20 @@ def _year(key, raw, errors) -> YearEntry | None:
     except ValidationError as exc:
         errors.update(flatten_messages(exc.messages, where))
         return None
-    holidays, workdays = [], []
+    holidays = _holidays(loaded["holidays"], year, where, errors)
+    workdays = _workdays(loaded, holidays, year, where, errors)
+    if loaded["complete"] and not holidays:
+        errors[f"{where}.holidays"] = ["a complete year must list its holidays"]
+    return YearEntry(year, loaded["source"], loaded["complete"], tuple(holidays), tuple(workdays))
+
+
+def _holidays(blocks_of: list[dict], year: int, where: str,
+              errors: dict[str, list[str]]) -> list[tuple[date, str]]:
+    """Every rest day of the year's holiday blocks, each block within the year, its 共N天
+    right, no day in two blocks."""
+    holidays: list[tuple[date, str]] = []
     blocks: dict[date, int] = {}
-    for i, h in enumerate(loaded["holidays"]):
+    for i, h in enumerate(blocks_of):
         day, last = h["from_"], h["to"] or h["from_"]
         if not (_in_year(day, year, f"{where}.holidays.{i}.from", errors)
                 & _in_year(last, year, f"{where}.holidays.{i}.to", errors)):
@@ -217,6 +231,14 @@ def _year(key, raw, errors) -> YearEntry | None:
             blocks[day] = i
             holidays.append((day, h["name"]))
             day += timedelta(days=1)
+    return holidays
+
+
+def _workdays(loaded: dict, holidays: list[tuple[date, str]], year: int, where: str,
+              errors: dict[str, list[str]]) -> list[tuple[date, str]]:
+    """The make-up working days (调休上班): none a holiday; in a complete year each a weekend
+    day and naming one of the year's holidays."""
+    workdays: list[tuple[date, str]] = []
     rest_days = {d for d, _ in holidays}
     names = {name for _, name in holidays}
     for i, w in enumerate(loaded["workdays"]):
@@ -233,12 +255,10 @@ def _year(key, raw, errors) -> YearEntry | None:
                 f"{w['name']!r} names no holiday of {year} in this entry: a make-up day "
                 "belongs to a holiday"]
         workdays.append((w["date"], w["name"]))
-    if loaded["complete"] and not holidays:
-        errors[f"{where}.holidays"] = ["a complete year must list its holidays"]
-    return YearEntry(year, loaded["source"], loaded["complete"], tuple(holidays), tuple(workdays))
+    return workdays
 
 
-def _in_year(day: date, year: int, where: str, errors) -> bool:
+def _in_year(day: date, year: int, where: str, errors: dict[str, list[str]]) -> bool:
     # A notice may arrange the New Year break from late December of the year before.
     if day.year == year or (day.year == year - 1 and day.month == 12):
         return True
@@ -246,8 +266,8 @@ def _in_year(day: date, year: int, where: str, errors) -> bool:
     return False
 
 
-def _raise(path: str, errors: dict[str, list[str]], lines: dict[str, int]):
-    items = []
+def _raise(path: str, errors: dict[str, list[str]], lines: dict[str, int]) -> NoReturn:
+    items: list[dict[str, Any]] = []
     for key, messages in sorted(errors.items()):
         probe, line = key, None
         while probe and line is None:   # a missing key has no line: use its parent's

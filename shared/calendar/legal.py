@@ -4,10 +4,11 @@ hours) is computed by Calendar.due() and returned as a Deadline that carries its
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, NoReturn
 
 import chinese_calendar
 
@@ -58,12 +59,12 @@ class Deadline:
     calendar_fingerprint: str = ""
 
     def is_overdue(self, at: date) -> bool:
-        if self.unit == "hours":
+        if self.unit == "hours" and isinstance(self.due, datetime):  # ends at a time of day
             return (at > self.due) if isinstance(at, datetime) else at > self.due.date()
         return _day(at) > self.due
 
     def to_dict(self) -> dict:
-        iso = lambda d: d.isoformat() if d is not None else None  # noqa: E731
+        iso = lambda d: d.isoformat() if d is not None else None
         return {"start": iso(self.start), "amount": self.amount, "unit": self.unit,
                 "rule": self.rule, "basis": self.basis, "agency": self.agency,
                 "due": iso(self.due), "counted": [iso(d) for d in self.counted],
@@ -74,7 +75,7 @@ class Deadline:
                 "calendar_fingerprint": self.calendar_fingerprint}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Deadline":
+    def from_dict(cls, data: dict) -> Deadline:
         day = date.fromisoformat
         return cls(start=_parse_moment(data["start"]), amount=data["amount"], unit=data["unit"],
                    rule=data["rule"], basis=data.get("basis", ""), agency=data.get("agency"),
@@ -184,7 +185,7 @@ class Calendar:
 
     @classmethod
     def load(cls, files: Iterable[str | Path] | None = None, *,
-             shipped: bool = True) -> "Calendar":
+             shipped: bool = True) -> Calendar:
         paths = ([SHIPPED_FILE] if shipped else []) + list(files or ())
         return cls([load_file(p) for p in paths])
 
@@ -236,34 +237,49 @@ class Calendar:
             raise ValidationFailed(f"amount must be a whole number >= 0, not {amount!r}",
                                    details={"amount": ["whole number >= 0"]})
         pauses = _pauses(paused)
-        made = dict(start=start, amount=amount, unit=unit, rule=rule, basis=basis, agency=agency,
-                    paused=pauses, calendar_fingerprint=self.fingerprint)
+        made: dict[str, Any] = {
+            "start": start, "amount": amount, "unit": unit, "rule": rule, "basis": basis,
+            "agency": agency, "paused": pauses, "calendar_fingerprint": self.fingerprint}
         if unit == "hours":
             if not isinstance(start, datetime) or pauses:
                 raise ValidationFailed("an hours period needs a datetime start and no pauses",
                                        details={"start": ["datetime"], "paused": ["empty"]})
             return Deadline(due=start + timedelta(hours=amount), **made)
-        counted, skipped, notes = [], [], []
-        d = _day(start)
-        if unit == "workdays":
-            if amount > 0:
-                d += _ONE_DAY
-            while True:
-                why = _paused_on(d, pauses)
-                work, reason = (False, why) if why else self.status(d, agency)
-                if not work:
-                    skipped.append((d, reason))
-                else:
-                    if reason:
-                        notes.append((d, reason))
-                    if amount == 0:
-                        break
-                    counted.append(d)
-                    if len(counted) == amount:
-                        break
-                d += _ONE_DAY
-            return Deadline(due=d, counted=tuple(counted), skipped=tuple(skipped),
-                            notes=tuple(notes), **made)
+        count = (self._count_workdays if unit == "workdays" else self._count_natural_days)(
+            _day(start), amount, agency, pauses)
+        return Deadline(due=count.due, counted=tuple(count.counted),
+                        skipped=tuple(count.skipped), notes=tuple(count.notes),
+                        rolled_from=count.rolled_from, **made)
+
+    def _count_workdays(self, d: date, amount: int, agency: str | None,
+                        pauses: tuple[tuple[date, date, str], ...]) -> _Count:
+        """`amount` working days after `d` (0: `d` itself, or the next working day)."""
+        count = _Count(d)
+        if amount > 0:
+            d += _ONE_DAY
+        while True:
+            why = _paused_on(d, pauses)
+            work, reason = (False, why) if why else self.status(d, agency)
+            if not work:
+                count.skipped.append((d, reason))
+            else:
+                if reason:
+                    count.notes.append((d, reason))
+                if amount == 0:
+                    break
+                count.counted.append(d)
+                if len(count.counted) == amount:
+                    break
+            d += _ONE_DAY
+        count.due = d
+        return count
+
+    def _count_natural_days(self, d: date, amount: int, agency: str | None,
+                            pauses: tuple[tuple[date, date, str], ...]) -> _Count:
+        """`amount` natural days after `d`, an end on a rest day rolled on to the next
+        working day."""
+        count = _Count(d)
+        counted, skipped, notes = count.counted, count.skipped, count.notes
         while len(counted) < amount:
             d += _ONE_DAY
             why = _paused_on(d, pauses)
@@ -284,8 +300,8 @@ class Calendar:
                     skipped.append((d, why or f"顺延: {reason}"))
         if reason:
             notes.append((d, reason))
-        return Deadline(due=d, counted=tuple(counted), skipped=tuple(skipped),
-                        notes=tuple(notes), rolled_from=rolled_from, **made)
+        count.due, count.rolled_from = d, rolled_from
+        return count
 
     def _national(self, d: date) -> tuple[bool, str]:
         if not self.covers(d.year):
@@ -302,7 +318,7 @@ class Calendar:
                 return False, f"法定节假日: {_holiday_zh(name)}"
         return (False, "周末") if d.weekday() >= 5 else (True, "")
 
-    def _not_covered(self, year: int):
+    def _not_covered(self, year: int) -> NoReturn:
         low, high = self.chinesecalendar_years
         partial = (f" {self._partial[year]} has a {year} entry but without complete: true."
                    if year in self._partial else "")
@@ -316,6 +332,16 @@ class Calendar:
             message_zh=f"工作日历未覆盖{year}年度，无法计算法定期限：请依据国务院办公厅关于{year}年"
                        f"部分节假日安排的通知补充日历文件（years: {year}）",
             details={"year": year, "chinesecalendar_years": [low, high]})
+
+
+@dataclass
+class _Count:
+    """A period counted day by day: where it ends and what the count met on the way."""
+    due: date
+    counted: list[date] = field(default_factory=list)
+    skipped: list[tuple[date, str]] = field(default_factory=list)
+    notes: list[tuple[date, str]] = field(default_factory=list)
+    rolled_from: date | None = None
 
 
 def _pauses(paused: Iterable[tuple]) -> tuple[tuple[date, date, str], ...]:
@@ -332,7 +358,7 @@ def _pauses(paused: Iterable[tuple]) -> tuple[tuple[date, date, str], ...]:
     return tuple(out)
 
 
-def _paused_on(d: date, pauses) -> str:
+def _paused_on(d: date, pauses: tuple[tuple[date, date, str], ...]) -> str:
     for low, high, label in pauses:
         if low <= d <= high:
             return f"暂停: {label}" if label else "暂停"

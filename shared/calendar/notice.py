@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
 
-from shared.calendar.legal import Calendar
 from shared.calendar.files import YearEntry, load_file, parse
+from shared.calendar.legal import Calendar
 from shared.errors import ConfigurationError
 
 FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
@@ -92,7 +93,8 @@ def read_notice(path: str | Path) -> YearEntry:
     return notice.years[0]
 
 
-def load_notice(notice_path: str | Path, into: str | Path, *, others=(),
+def load_notice(notice_path: str | Path, into: str | Path, *,
+                others: Sequence[str | Path] = (),
                 dry_run: bool = False) -> Loaded:
     """Check the notice, compare the calendar (shipped data, `others`, the `into` file) before
     and after it, and — unless `dry_run` — write its year into `into` (created if missing),

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from shared.errors import NotFound, RuleSetInvalid
-from shared.rulesets.schema import (ACT_TYPES, AV_SITUATIONS, COERCIVE_EXECUTION_METHODS,
+from shared.rulesets.vocabulary import (ACT_TYPES, AV_SITUATIONS, COERCIVE_EXECUTION_METHODS,
                                    MASKED_INFORMATION, PARTY_KINDS, PERIOD_UNITS,
                                    REPORT_RECIPIENTS, RETENTION_CONDITIONS, RETENTION_SUBJECTS)
 from shared.rulesets.repository import RuleSet, RuleSetRepository

@@ -3,6 +3,8 @@ call every RPC (nameko request/reply over AMQP 0-9-1) and consume every event wi
 our Python. Schemas are embedded as components; examples are the exported ones."""
 from __future__ import annotations
 
+from typing import Any
+
 from shared.contracts import bounds
 from shared.contracts import messages as m
 from shared.contracts.registry import Contract, Rpc
@@ -23,7 +25,9 @@ def _strip(schema: dict) -> dict:
 
 def build(contract: Contract) -> dict:
     service = contract.service
-    channels, operations, messages = {}, {}, {}
+    channels: dict[str, dict[str, Any]] = {}
+    operations: dict[str, dict[str, Any]] = {}
+    messages: dict[str, dict[str, Any]] = {}
     schemas = {"ErrorPayload": m.ERROR_PAYLOAD, "RpcError": m.RPC_ERROR, **m.HEADERS}
     correlation = {"location": "$message.header#/correlation_id",
                    "description": "AMQP correlation_id: the reply carries the request's value"}
@@ -126,7 +130,8 @@ def build(contract: Contract) -> dict:
     return {
         "asyncapi": "3.0.0",
         "id": f"urn:sanxiang:{service}",
-        "info": {"title": f"Sanxiang (三项) {service}: {contract.title}", "version": contract.version,
+        "info": {"title": f"Sanxiang (三项) {service}: {contract.title}",
+                 "version": contract.version,
                  "description": _info_text(contract),
                  "license": {"name": "Apache-2.0",
                              "url": "https://www.apache.org/licenses/LICENSE-2.0"}},
@@ -145,7 +150,8 @@ def build(contract: Contract) -> dict:
             "messages": dict(sorted(messages.items())),
             "securitySchemes": {"broker": {
                 "type": "userPassword",
-                "description": "AMQP user name and password issued to your system by the operator"}},
+                "description": "AMQP user name and password issued to your system by the "
+                               "operator"}},
         },
     }
 
@@ -168,8 +174,8 @@ def _rpc_text(rpc: Rpc, errors: list) -> str:
             "nothing." if rpc.writes and not m.is_open(rpc) else
             "\n\nReads only: safe to repeat." if not m.is_open(rpc) else "")
     return (f"{rpc.summary}\n\nAllowed actor roles: {roles}.\n\nRequest body `{{\"args\": [], "
-            f"\"kwargs\": {{...}}}}` with `kwargs` as in the request schema; the reply's `result` is "
-            f"{shape}.{once}\n\n{_errors_text(errors)}")
+            f"\"kwargs\": {{...}}}}` with `kwargs` as in the request schema; the reply's "
+            f"`result` is {shape}.{once}\n\n{_errors_text(errors)}")
 
 
 def _info_text(contract: Contract) -> str:
@@ -196,9 +202,9 @@ or nameko library is needed on the calling side.
 5. Application headers: `nameko.actor_token` carries your actor token (who acts, in which
    role, for which agency): a JWT (RFC 7519) signed with EdDSA/Ed25519 by the deployment's
    token issuer, header `kid` naming the key, claims `iss`, `sub`, `role`, `agency`, `name`,
-   `iat`, `exp` (and for a party `party` and `case`); `nameko.call_id_stack` (optional list of strings) links
-   traces across systems; `nameko.idempotency_key` (optional, methods that write) is your key
-   for this request (below). Every header `nameko.<key>` becomes context data of the call.
+   `iat`, `exp` (and for a party `party` and `case`); `nameko.call_id_stack` (optional list of
+   strings) links traces across systems; `nameko.idempotency_key` (optional, methods that write) is
+   your key for this request (below). Every header `nameko.<key>` becomes context data of the call.
 6. The reply arrives on your queue with the same `correlation_id`. Its body is
    `{{"result": <response>, "error": null}}` on success, or `{{"result": null, "error":
    {{"exc_type", "exc_path", "exc_args", "value"}}}}` on failure. For every Sanxiang error

@@ -1,8 +1,8 @@
 """What any contract field admits at most, whatever its schema says: one rule per kind of
-value, bound to every field of every strict schema when it loads (shared.contracts.registry.StrictSchema),
-so that no payload reaches a use case with a value the database cannot store or no real
-case can hold — and the refusal is a `validation_failed` naming the field and the rule,
-never a driver error from deep inside a write.
+value, bound to every field of every strict schema when it loads
+(shared.contracts.registry.StrictSchema), so that no payload reaches a use case with a value the
+database cannot store or no real case can hold — and the refusal is a `validation_failed` naming the
+field and the rule, never a driver error from deep inside a write.
 
 - text: no NUL, no other C0 control character but tab, line feed and carriage return, no
   lone UTF-16 surrogate (PostgreSQL refuses NUL in text; a lone surrogate cannot be encoded
@@ -129,14 +129,15 @@ def _walk(value, depth: int) -> None:
             _walk(item, depth + 1)
 
 
-def bind(field: fields.Field) -> None:
+# One rule per field kind, a table in code: kept whole (C901).
+def bind(field: fields.Field) -> None:  # noqa: C901
     """Add the kernel rules for `field`'s kind to its validators (and to a list's items,
     a mapping's keys and values) — once; a rule the field declares itself stands."""
     if getattr(field, "_bounded", False):
         return
-    field._bounded = True
+    field._bounded = True  # type: ignore[attr-defined]
     own = list(field.validators)
-    add = []
+    add: list[validate.Validator] = []
     if isinstance(field, fields.List):
         bind(field.inner)
         if not _declares(own, validate.Length, "max"):

@@ -10,7 +10,6 @@ from pathlib import Path
 import yaml
 
 from shared.contracts import asyncapi as contract_asyncapi
-
 from shared.contracts import messages as m
 from shared.contracts.jsonschema import field_to_json, format_checker, schema_to_json
 from shared.contracts.registry import Contract
@@ -63,7 +62,8 @@ def render(contract: Contract) -> dict[str, bytes]:
     if contract.events:
         files[m.EXAMPLE_EVENT_KEY_FILE] = m.EXAMPLE_EVENT_KEY_PEM.encode()
     for name, schema in contract.components:
-        files[f"schemas/component.{name}.json"] = to_json(m.component_schema(contract, name, schema))
+        files[f"schemas/component.{name}.json"] = to_json(m.component_schema(contract, name,
+                                                                             schema))
     files[ASYNCAPI_FILE] = to_yaml(contract_asyncapi.build(contract))
     return dict(sorted(files.items()))
 
@@ -126,6 +126,7 @@ def discover(root: Path = CONTRACTS_DIR, package: str = "contracts") -> dict[str
         module = importlib.import_module(f"{package}.{name}")
         contract = getattr(module, "CONTRACT", None)
         if not isinstance(contract, Contract):
-            raise TypeError(f"{package}.{name} has no CONTRACT (a shared.contracts.registry.Contract)")
+            raise TypeError(f"{package}.{name} has no CONTRACT "
+                            "(a shared.contracts.registry.Contract)")
         found[name] = contract
     return found

@@ -126,9 +126,9 @@ def _always(rpc: Rpc) -> tuple[str, ...]:
     """What every entrypoint may answer, whatever the method declares: a request that
     cannot be read (shared.messaging.rpc: bad_request), arguments that are not the request schema's
     keywords (validation_failed), a passing fault to retry and a fault of the service
-    (shared.service.faults); where it takes an actor token (shared.service.entrypoint.handle), a missing or bad
-    token, a role or agency refused; and where it writes, a caller's idempotency key reused
-    for another request (shared.persistence.idempotency)."""
+    (shared.service.faults); where it takes an actor token (shared.service.entrypoint.handle), a
+    missing or bad token, a role or agency refused; and where it writes, a caller's idempotency key
+    reused for another request (shared.persistence.idempotency)."""
     guarded = () if is_open(rpc) else ("unauthenticated", "forbidden")
     every = ("bad_request", "validation_failed", "unavailable", "internal_error")
     reused = ("idempotency_key_reused",) if rpc.writes and not is_open(rpc) else ()
@@ -148,7 +148,8 @@ ERROR_PAYLOAD = {
                    "people. It keeps its JSON types: numbers, booleans and null inside details "
                    "arrive as such",
     "properties": {
-        "code": {"type": "string", "description": "machine code, e.g. not_found, validation_failed"},
+        "code": {"type": "string",
+                 "description": "machine code, e.g. not_found, validation_failed"},
         "message": {"type": "string", "description": "English message"},
         "message_zh": {"type": ["string", "null"], "description": "Chinese message"},
         "details": {"description": "structured details; for validation_failed a map of field "
@@ -188,7 +189,8 @@ def reply_payload(result_ref: str) -> dict:
          "properties": {"result": {"$ref": result_ref}, "error": {"type": "null"}}},
         {"title": "failure", "type": "object", "additionalProperties": False,
          "required": ["error", "result"],
-         "properties": {"result": {"type": "null"}, "error": {"$ref": "#/components/schemas/RpcError"}}},
+         "properties": {"result": {"type": "null"},
+                        "error": {"$ref": "#/components/schemas/RpcError"}}},
     ]}
 
 
@@ -254,7 +256,8 @@ HEADERS = {
                        "correlation_id": CORRELATION_ID},
         "required": ["content_type", "correlation_id"],
     },
-    # The outbox relay (shared/messaging/outbox.py) publishes, not a nameko worker: no nameko.* headers.
+    # The outbox relay (shared/messaging/outbox.py) publishes, not a nameko worker: no nameko.*
+    # headers.
     "EventHeaders": {
         "type": "object", "title": "EventHeaders",
         "description": "AMQP properties of an event",
@@ -275,7 +278,8 @@ def is_open(rpc: Rpc) -> bool:
 def request_headers_example(contract: Contract, rpc: Rpc) -> dict:
     call = example_id(contract.service, rpc.name)
     headers = {"content_type": "application/json", "content_encoding": "utf-8",
-               "correlation_id": call, "reply_to": f"rpc.reply-example-client-{example_id('reply')}",
+               "correlation_id": call,
+               "reply_to": f"rpc.reply-example-client-{example_id('reply')}",
                "nameko.call_id_stack": [f"example-client.call.{example_id('client', call)}"]}
     if not is_open(rpc):
         headers["nameko.actor_token"] = EXAMPLE_ACTOR_TOKEN

@@ -3,11 +3,12 @@ describes each service's RPC methods and events (the source of the exported JSON
 AsyncAPI documents in contracts/). Payloads are validated here before any domain code runs."""
 from __future__ import annotations
 
+import builtins
 import functools
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -22,8 +23,8 @@ ROLES = ("officer", "head", "legal_unit", "reviewer", "publisher", "supervisor",
 
 class StrictSchema(Schema):
     """Unknown fields are an error, never silently dropped; every field is held to the
-    kernel's bounds for its kind (shared.contracts.bounds: text without control characters, plausible
-    moments, whole numbers a database stores, lists and objects of a sane size)."""
+    kernel's bounds for its kind (shared.contracts.bounds: text without control characters,
+    plausible moments, whole numbers a database stores, lists and objects of a sane size)."""
 
     class Meta:
         unknown = RAISE
@@ -43,7 +44,8 @@ class Envelope(StrictSchema):
     producer (shared.trust.signatures)."""
     contract = fields.String(required=True, metadata={"description": "contract (service) name"})
     event_type = fields.String(required=True, validate=validate.Regexp(EVENT_TYPE.pattern),
-                               metadata={"description": "event name with major version, e.g. case_opened.v1"})
+                               metadata={"description":
+                                         "event name with major version, e.g. case_opened.v1"})
     schema_version = fields.String(required=True, validate=validate.Regexp(r"^\d+\.\d+$"),
                                    metadata={"description": "major.minor of the data schema"})
     message_id = fields.String(required=True, validate=validate.Regexp(
@@ -70,11 +72,13 @@ class Deadline(StrictSchema):
     """A legal period with its derivation (shared.calendar.legal.Deadline.to_dict())."""
     start = fields.String(required=True)
     amount = fields.Integer(required=True)
-    unit = fields.String(required=True, validate=validate.OneOf(["workdays", "natural_days", "hours"]))
+    unit = fields.String(required=True, validate=validate.OneOf(["workdays", "natural_days",
+                                                                 "hours"]))
     rule = fields.String(required=True)
     basis = fields.String(required=True)
     agency = fields.String(allow_none=True)
-    due = fields.String(required=True, metadata={"description": "ISO date (day units) or date-time (hours)"})
+    due = fields.String(required=True,
+                        metadata={"description": "ISO date (day units) or date-time (hours)"})
     counted = fields.List(fields.String(), required=True)
     skipped = fields.List(fields.List(fields.String()), required=True,
                           metadata={"description": "[date, reason] pairs"})
@@ -124,16 +128,21 @@ class Rpc:
     example_response: Any
     errors: tuple[str, ...] = ()
     many: bool = False  # response is a list of `response`
-    # A method that writes runs once per idempotency key (shared.persistence.idempotency); a method that
+    # A method that writes runs once per idempotency key (shared.persistence.idempotency); a method
+    # that
     # only reads says so. The safe side is the default: a new method is a write until declared
     # a read.
     writes: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.roles:
+            raise ValueError(f"rpc {self.name}: declare its roles (or \"any\" for an open method)")
 
 
 @dataclass(frozen=True)
 class Event:
     type: str
-    schema: type[Schema]
+    schema: builtins.type[Schema]  # `type` above is the event's, in this class
     summary: str
     example: dict
     schema_version: str = "1.0"
@@ -175,7 +184,7 @@ class Contract:
         return {"contract": self.version, "events": sorted(e.type for e in self.events)}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _instance(cls: type[Schema]) -> Schema:
     # Building a schema object costs more than loading a small payload; instances are
     # stateless between calls for our schemas (no context), so one per class serves all.
@@ -198,7 +207,10 @@ def load(schema: Schema | type[Schema], payload: Any, *, what: str = "payload",
     raise ValidationFailed.from_messages({path: messages} if path else messages, what=what)
 
 
-def dump(schema: Schema | type[Schema], obj: Any, *, many: bool = False) -> Any:
+def dump(schema: Schema | type[Schema] | None, obj: Any, *, many: bool = False) -> Any:
+    """`obj` as `schema` emits it; a method declared without a response answers null."""
+    if schema is None:
+        return None
     if isinstance(schema, type):
         schema = _instance(schema)
     return schema.dump(obj, many=many)
@@ -215,7 +227,7 @@ def envelope(contract: Contract, event_type: str, data: dict, *, agency: str, ac
         "event_type": event.type,
         "schema_version": event.schema_version,
         "message_id": message_id or str(uuid.uuid4()),
-        "occurred_at": (occurred_at or datetime.now(timezone.utc)).isoformat(),
+        "occurred_at": (occurred_at or datetime.now(UTC)).isoformat(),
         "agency": agency,
         "actor": {"id": actor["id"], "role": actor["role"], "name": actor.get("name")},
         "ruleset": ruleset,

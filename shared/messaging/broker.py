@@ -38,8 +38,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 from urllib.parse import quote
 
 from shared.messaging.consumer import DEAD_LETTER_EXCHANGE
@@ -181,7 +181,8 @@ class Management:
                 return
             except (requests.RequestException, BrokerSetupError):
                 if time.monotonic() > deadline:
-                    raise BrokerSetupError(f"management API at {self.api} did not answer")
+                    raise BrokerSetupError(
+                        f"management API at {self.api} did not answer") from None
                 time.sleep(2)
 
     def ensure_vhost(self, vhost: str, default_queue_type: str = "quorum") -> None:

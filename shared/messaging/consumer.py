@@ -15,9 +15,9 @@ Nothing is decoded by kombu: the handler takes the message's bytes and decodes t
 and a message that is no event at all (bad JSON, invalid UTF-8, another content type, nesting
 beyond the decoder) is dead-lettered like a refused one.
 
-A handler that fails for a fault of the moment (shared/persistence/transient.py: the database restarting,
-full, or choosing this transaction as a deadlock's loser) runs again after a back-off that
-doubles (RetryBudget, configurable); only a permanent error, or a fault outlasting the budget,
+A handler that fails for a fault of the moment (shared/persistence/transient.py: the database
+restarting, full, or choosing this transaction as a deadlock's loser) runs again after a back-off
+that doubles (RetryBudget, configurable); only a permanent error, or a fault outlasting the budget,
 is dead-lettered, with the number of attempts in its headers. The message stays unacked
 meanwhile, so a service that stops in between gets it redelivered.
 
@@ -30,12 +30,11 @@ fixed."""
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import time
 import traceback
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Iterator
 
 import eventlet
 import tenacity
@@ -50,11 +49,12 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.contracts.registry import EVENT_TYPE, Contract, Envelope, load
 from shared.errors import ConfigurationError, SanxiangError
-from shared.trust.keys import KeyStore
+from shared.messaging.body import Unreadable, is_utf8, read_json
 from shared.messaging.queue_consumer import QueueConsumer
 from shared.persistence.schema import UtcDateTime
-from shared.trust.signatures import EventRefused, verify
 from shared.persistence.transient import is_transient
+from shared.trust.keys import KeyStore
+from shared.trust.signatures import EventRefused, verify
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ class EventGate:
         self._refreshed = time.monotonic()
 
     @classmethod
-    def from_config(cls, source: str, config: dict) -> "EventGate":
+    def from_config(cls, source: str, config: dict) -> EventGate:
         store = KeyStore.from_config(config)
         keys = store.event_verification_keys(source)
         if not keys:
@@ -182,47 +182,47 @@ def decode_event(message) -> dict:
     """The event a message carries, decoded here rather than by kombu: only UTF-8 JSON text
     holding an object is an event, whatever serializers kombu knows (pickle among them, which
     runs code when loaded); anything else raises EventUndecodable naming the rule."""
-    content_type = message.content_type
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    if media != "application/json":
-        raise EventUndecodable(f"content type {content_type!r} is not application/json: an "
-                               f"event is JSON text and nothing else is decoded")
-    encoding = (message.content_encoding or "utf-8").lower()
-    if encoding not in ("utf-8", "utf8"):
-        raise EventUndecodable(f"content encoding {message.content_encoding!r} is not utf-8")
-    if (message.headers or {}).get("compression"):
-        raise EventUndecodable("a compressed body is not accepted (compression "
-                               f"{message.headers['compression']!r})")
+    _check_envelope(message)
     raw = message.body
     if len(raw) > MAX_EVENT_BYTES:
         raise EventUndecodable(f"body of {len(raw)} bytes is over the {MAX_EVENT_BYTES} an "
                                f"event may have")
     try:
-        text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
-    except UnicodeDecodeError as exc:
-        raise EventUndecodable(f"body is not valid UTF-8: {exc.reason} at byte "
-                               f"{exc.start}") from None
-    try:
-        body = json.loads(text, parse_constant=_no_constant)
-    except RecursionError:
-        raise EventUndecodable("body nests arrays or objects deeper than the decoder "
-                               "allows") from None
-    except ValueError as exc:  # json.JSONDecodeError, and NaN/Infinity refused below
-        raise EventUndecodable(f"body is not JSON: {exc}") from None
+        body = read_json(raw, constants=False)
+    except Unreadable as exc:
+        raise EventUndecodable(_unreadable(exc)) from None
     if not isinstance(body, dict):
         raise EventUndecodable(f"body is a JSON {type(body).__name__}, not the object of an "
                                f"event envelope")
     return body
 
 
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not a JSON number")
+def _check_envelope(message) -> None:
+    """JSON, in UTF-8, uncompressed — or EventUndecodable naming which is not."""
+    content_type = message.content_type
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media != "application/json":
+        raise EventUndecodable(f"content type {content_type!r} is not application/json: an "
+                               f"event is JSON text and nothing else is decoded")
+    if not is_utf8(message.content_encoding):
+        raise EventUndecodable(f"content encoding {message.content_encoding!r} is not utf-8")
+    if (message.headers or {}).get("compression"):
+        raise EventUndecodable("a compressed body is not accepted (compression "
+                               f"{message.headers['compression']!r})")
+
+
+def _unreadable(exc: Unreadable) -> str:
+    if exc.problem == "utf8" and isinstance(exc.cause, UnicodeDecodeError):
+        return f"body is not valid UTF-8: {exc.cause.reason} at byte {exc.cause.start}"
+    if exc.problem == "depth":
+        return "body nests arrays or objects deeper than the decoder allows"
+    return f"body is not JSON: {exc.cause}"
 
 
 class RetryBudget:
     """How a consumer retries an event whose handling failed for a fault of the moment
-    (shared/persistence/transient.py): `attempts` runs in all, waiting `first_delay` seconds after the
-    first, doubling up to `max_delay`, with up to `first_delay` of jitter so instances do not
+    (shared/persistence/transient.py): `attempts` runs in all, waiting `first_delay` seconds after
+    the first, doubling up to `max_delay`, with up to `first_delay` of jitter so instances do not
     retry in step. Config: EVENT_RETRY_ATTEMPTS, EVENT_RETRY_FIRST_DELAY, EVENT_RETRY_MAX_DELAY;
     the defaults ride out about 25 seconds of outage (a database restart, a full connection
     table) before the event is dead-lettered."""
@@ -233,7 +233,7 @@ class RetryBudget:
         self.max_delay = max_delay
 
     @classmethod
-    def from_config(cls, config: dict) -> "RetryBudget":
+    def from_config(cls, config: dict) -> RetryBudget:
         defaults = cls()
         values = {}
         for key, attr, kind, least in (("EVENT_RETRY_ATTEMPTS", "attempts", int, 1),
@@ -302,8 +302,8 @@ class DeadLetters:
 class DeadLetterEventHandler(EventHandler):
     """An event handler whose undecodable, refused or failed events are dead-lettered, and
     whose transient failures are retried first (module docstring). Its messages reach it
-    undecoded (shared.messaging.queue_consumer's handle_raw_message): kombu's serializers never run on
-    an event's body."""
+    undecoded (shared.messaging.queue_consumer's handle_raw_message): kombu's serializers never run
+    on an event's body."""
 
     queue_consumer = QueueConsumer()  # survives broker outages (shared.messaging.queue_consumer)
 

@@ -13,24 +13,37 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 import eventlet
 from eventlet.event import Event as GreenEvent
 from nameko.amqp.publish import UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
-from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, Text,
-                        cast, func, select, text, update)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    cast,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from shared.contracts.registry import Contract, envelope
 from shared.errors import ValidationFailed
-from shared.trust.keys import KeyStore, SigningKey
 from shared.persistence.schema import UtcDateTime
-from shared.trust.signatures import CanonicalError, sign
 from shared.persistence.transient import is_transient
+from shared.trust.keys import KeyStore, SigningKey
+from shared.trust.signatures import CanonicalError, sign
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +104,7 @@ class OutboxWriter:
         self.staged += 1
         return body, {
             "message_id": body["message_id"], "event_type": event_type, "body": text,
-            "created_at": datetime.now(timezone.utc), "state": PENDING, "attempts": 0}
+            "created_at": datetime.now(UTC), "state": PENDING, "attempts": 0}
 
 
 class ConfirmedPublisher:
@@ -105,8 +118,8 @@ class ConfirmedPublisher:
         self.amqp_uri = amqp_uri
         self.exchange = exchange
         self.confirm_timeout = confirm_timeout
-        self._conn = None
-        self._channel = None
+        self._conn: Any = None
+        self._channel: Any = None
         self._tag = 0
         self._acked: set[int] = set()
         self._nacked: set[int] = set()
@@ -215,10 +228,10 @@ class Outbox(DependencyProvider):
         self.contract = contract
         self.table = table
         self.database_attr = database_attr
-        self._wake = None
+        self._wake: GreenEvent | None = None
         self._running = False
         self._writers: dict = {}
-        self.publisher = None
+        self.publisher: ConfirmedPublisher | None = None
         self.signer: SigningKey | None = None
 
     def setup(self):
@@ -253,6 +266,7 @@ class Outbox(DependencyProvider):
             self._wake.send(True)
 
     def get_dependency(self, worker_ctx):
+        assert self.signer is not None, "setup loads the signing key"
         writer = OutboxWriter(self.table, self.contract, self._insert, signer=self.signer)
         self._writers[worker_ctx] = writer
         return writer
@@ -289,9 +303,9 @@ class Outbox(DependencyProvider):
             if sent >= self.batch_size:
                 continue  # a backlog: on at once
             if not sent:
-                self._wake = GreenEvent()
+                self._wake = wake = GreenEvent()
                 with eventlet.Timeout(self.idle_poll_seconds, False):
-                    self._wake.wait()
+                    wake.wait()
             # Let the events of writes under way gather before the next pass: a pass costs
             # about as much as publishing a dozen events, so passes of one event each (one
             # per commit, under load) would cost the relay most of the service's CPU.
@@ -353,7 +367,7 @@ def _publish(rows, publisher, states: dict | None = None) -> dict[str, list[int]
 
 
 def _mark(session, table: Table, states: dict[str, list[int]]) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for state, ids in states.items():
         if ids:
             session.execute(update(table).where(table.c.id.in_(ids)).values(

@@ -31,7 +31,6 @@ redelivers it once it is back, instead of the error killing the container.
 from __future__ import annotations
 
 import inspect
-import json
 import logging
 import sys
 
@@ -40,17 +39,25 @@ from kombu import Connection
 from kombu.pools import producers
 from nameko import rpc as nameko_rpc
 from nameko.constants import (
-    AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_RETRY_POLICY, DEFAULT_TRANSPORT_OPTIONS,
-    LOGIN_METHOD_CONFIG_KEY, PERSISTENT,
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    DEFAULT_RETRY_POLICY,
+    DEFAULT_TRANSPORT_OPTIONS,
+    LOGIN_METHOD_CONFIG_KEY,
+    PERSISTENT,
 )
 from nameko.exceptions import (
-    IncorrectSignature, MethodNotFound, UnserializableValueError, serialize,
+    IncorrectSignature,
+    MethodNotFound,
+    UnserializableValueError,
+    serialize,
 )
 
-from shared.messaging.consumer import DeadLetters
 from shared.errors import BadRequest, SanxiangError, ValidationFailed
-from shared.persistence.idempotency import REQUEST_ID_KEY
+from shared.messaging.body import Unreadable, is_utf8, read_json
+from shared.messaging.consumer import DeadLetters
 from shared.messaging.queue_consumer import QueueConsumer
+from shared.persistence.idempotency import REQUEST_ID_KEY
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +128,23 @@ def decode_request(message) -> dict:
     """The request's body `{"args": [...], "kwargs": {...}}`, or BadRequest naming what is
     wrong with it: the properties a reply needs, the content type and encoding, UTF-8, JSON,
     nesting, the body's shape."""
+    problems = _envelope_problems(message)
+    if problems:
+        raise _bad(problems)
+    try:
+        body = read_json(message.body, max_depth=MAX_DEPTH)
+    except Unreadable as exc:
+        raise _bad({"body": [_unreadable(exc)]}) from None
+    if not isinstance(body, dict):
+        raise _bad({"body": ['must be an object {"args": [...], "kwargs": {...}}']})
+    problems = _shape_problems(body)
+    if problems:
+        raise _bad(problems)
+    return body
+
+
+def _envelope_problems(message) -> dict[str, list[str]]:
+    """What the message's properties lack: the reply's address, JSON in UTF-8."""
     properties = message.properties
     problems: dict[str, list[str]] = {}
     for name in ("reply_to", "correlation_id"):
@@ -130,58 +154,32 @@ def decode_request(message) -> dict:
     if content_type != CONTENT_TYPE:
         problems["content_type"] = [f"must be {CONTENT_TYPE}, not {content_type!r}"]
     encoding = message.content_encoding
-    if (encoding or "utf-8").lower() not in ("utf-8", "utf8"):
+    if not is_utf8(encoding):
         problems["content_encoding"] = [f"must be utf-8, not {encoding!r}"]
-    if problems:
-        raise _bad(problems)
-    raw = message.body
-    try:
-        text = bytes(raw).decode("utf-8") if not isinstance(raw, str) else raw
-    except UnicodeDecodeError as exc:
-        raise _bad({"body": [f"is not valid UTF-8 (byte {exc.start})"]}) from None
-    try:
-        body = json.loads(text)
-    except RecursionError:
-        raise _bad({"body": [f"nests deeper than {MAX_DEPTH} levels"]}) from None
-    except ValueError as exc:
-        raise _bad({"body": [f"is not JSON: {exc}"]}) from None
-    if _depth_exceeds(body, MAX_DEPTH):
-        raise _bad({"body": [f"nests deeper than {MAX_DEPTH} levels"]})
-    if not isinstance(body, dict):
-        raise _bad({"body": ['must be an object {"args": [...], "kwargs": {...}}']})
-    unknown = sorted(set(body) - {"args", "kwargs"})
-    if unknown:
-        problems.update({key: ["unknown field"] for key in unknown})
+    return problems
+
+
+def _unreadable(exc: Unreadable) -> str:
+    if exc.problem == "utf8" and isinstance(exc.cause, UnicodeDecodeError):
+        return f"is not valid UTF-8 (byte {exc.cause.start})"
+    if exc.problem == "depth":
+        return f"nests deeper than {MAX_DEPTH} levels"
+    return f"is not JSON: {exc.cause}"
+
+
+def _shape_problems(body: dict) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {key: ["unknown field"]
+                                      for key in sorted(set(body) - {"args", "kwargs"})}
     if not isinstance(body.get("args"), list):
         problems["args"] = ["must be a list" if "args" in body else "missing"]
     if not isinstance(body.get("kwargs"), dict):
         problems["kwargs"] = ["must be an object" if "kwargs" in body else "missing"]
-    if problems:
-        raise _bad(problems)
-    return body
+    return problems
 
 
 def _bad(problems: dict[str, list[str]]) -> BadRequest:
     summary = "; ".join(f"{key}: {', '.join(rules)}" for key, rules in problems.items())
     return BadRequest(f"cannot read the request: {summary}", details=problems)
-
-
-def _depth_exceeds(value, limit: int) -> bool:
-    """Whether lists and objects nest more than `limit` deep (iteratively: no recursion on
-    what the check is there to refuse)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children)
-    return False
 
 
 class RpcConsumer(nameko_rpc.RpcConsumer):
@@ -264,6 +262,7 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
         """(sent, result, exc_info): a reply the broker cannot take is logged, never raised —
         an error escaping a worker would kill the container."""
         try:
+            assert self.connection is not None, "setup opens the connection"
             result, exc_info = Responder(self.connection, self.exchange, message).send_response(
                 result, exc_info)
         except Exception as exc:

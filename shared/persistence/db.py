@@ -1,12 +1,14 @@
 """Database provider: one SQLAlchemy engine per service container (SQLite file by default,
 PostgreSQL by URI), schema kept by the service's Alembic migrations, and a `Db` handle that
-speaks transactions — writes are serialised per process on SQLite so greenlets never spin on its file lock."""
+speaks transactions — writes are serialised per process on SQLite so greenlets never spin on its
+file lock."""
 from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 from eventlet.patcher import original
 from greenlet import getcurrent
@@ -17,7 +19,6 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.errors import ConfigurationError
-
 
 # Connections a service instance may hold, unless its config says otherwise (DB_POOL_SIZE,
 # DB_MAX_OVERFLOW): one per worker (nameko's max_workers, 10 by default) and one for the outbox
@@ -33,7 +34,8 @@ def pool_size_for(max_workers: int) -> int:
     return max_workers + 1
 
 
-def make_engine(url: str, *, pool_size: int | None = None,
+# One dialect's settings each: kept whole (C901).
+def make_engine(url: str, *, pool_size: int | None = None,  # noqa: C901
                 max_overflow: int | None = None) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
@@ -81,7 +83,8 @@ def make_engine(url: str, *, pool_size: int | None = None,
             return statement, parameters
 
         return engine
-    raise ConfigurationError(f"DATABASE_URL {url!r}: only sqlite:/// and postgresql:// are supported")
+    raise ConfigurationError(f"DATABASE_URL {url!r}: only sqlite:/// and postgresql:// are "
+                             "supported")
 
 
 def _refuse_stale_connection(dbapi_conn, record, proxy) -> None:
@@ -92,8 +95,8 @@ def _refuse_stale_connection(dbapi_conn, record, proxy) -> None:
     "pessimistic" disconnect handling). A poll with no timeout costs a system call, not the
     round trip of pool_pre_ping's `SELECT 1` on every checkout of the hot path. A connection
     that dies unnoticed (a network that drops packets silently) fails its statement instead,
-    which the caller's retry of transient faults covers (shared/persistence/transient.py); one the server
-    sent a stray notice to is replaced needlessly, at the cost of a reconnect."""
+    which the caller's retry of transient faults covers (shared/persistence/transient.py); one
+    the server sent a stray notice to is replaced needlessly, at the cost of a reconnect."""
     if dbapi_conn.closed:
         raise DisconnectionError("connection closed")
     poller = _os_poll()
@@ -250,7 +253,7 @@ class Db:
     @contextlib.contextmanager
     def _autocommit(self) -> Iterator[Session]:
         session = self._sessions()
-        dbapi = session.connection().connection.driver_connection
+        dbapi: Any = session.connection().connection.driver_connection
         dbapi.autocommit = True  # as _FoldedBegin: psycopg2 sends no BEGIN, COMMIT is a no-op
         try:
             yield session
@@ -345,7 +348,8 @@ def commit_with(session: Session, statement: str, params=()) -> None:
     conn = session.connection()
     cur = conn.connection.cursor()
     try:
-        if BEGIN_PENDING in conn.info or not conn.connection.driver_connection.autocommit:
+        driver: Any = conn.connection.driver_connection
+        if BEGIN_PENDING in conn.info or not driver.autocommit:
             cur.execute(begin_prefix(session) + statement, params)
             return
         conn.info[COMMIT_WITH] = cur.mogrify(statement, params)
@@ -362,7 +366,7 @@ class _FoldedBegin:
     def __init__(self, session: Session):
         conn = session.connection()
         self.info = conn.info
-        self.dbapi = conn.connection.driver_connection
+        self.dbapi: Any = conn.connection.driver_connection
         self.dbapi.autocommit = True
         self.info[BEGIN_PENDING] = True
 
@@ -447,7 +451,7 @@ def _config_int(config: dict, key: str, default: int, least: int) -> int:
     if value is None or value == "":
         value = os.environ.get(key, default)
     try:
-        number = int(value)
+        number = int(value)  # type: ignore[arg-type]  # None and the like: TypeError below
     except (TypeError, ValueError):
         number = least - 1
     if number < least:

@@ -52,15 +52,17 @@ import contextlib
 import hashlib
 import json
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import Column, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy.orm import Session
 
-from shared.persistence.db import Db, begin_with, commit_with, driver_fetch
 from shared.errors import Conflict, IdempotencyKeyReused, ValidationFailed
+from shared.persistence.db import Db, begin_with, commit_with, driver_fetch
 from shared.persistence.schema import UtcDateTime, service_metadata
 
 # context data of the call (nameko: header `nameko.<key>`)
@@ -188,8 +190,8 @@ class Scope:
     joins, with the key claimed first and the answer stored last.
 
     On PostgreSQL the claim (PG_CLAIM_FUNCTION) is sent with BEGIN and the use case's first
-    statement (shared.persistence.db.begin_with): no round trip of its own. A key recorded before makes
-    it fail — at once if that call committed, after it if it is still under way — and that
+    statement (shared.persistence.db.begin_with): no round trip of its own. A key recorded before
+    makes it fail — at once if that call committed, after it if it is still under way — and that
     failure becomes the stored answer (or the refusal of a reused key); the record itself is
     one INSERT sent with the COMMIT. On SQLite (one writer at a time) the claim is INSERT OR
     IGNORE, its outcome read at once, and the answer written into the claimed row."""
@@ -198,7 +200,7 @@ class Scope:
         self.db = db
         self.ident = ident
         self.print_ = print_
-        self.session = None
+        self.session: Session | None = None
         self._stack: contextlib.ExitStack | None = None
         self.failed = False
 
@@ -257,11 +259,11 @@ class Scope:
             return
         table = _TABLE
         claimed = session.execute(insert(table).prefix_with("OR IGNORE").values(
-            **dict(zip(_IDENT, self.ident)), fingerprint=self.print_,
-            created_at=datetime.now(timezone.utc)))
+            **dict(zip(_IDENT, self.ident, strict=False)), fingerprint=self.print_,
+            created_at=datetime.now(UTC)))
         if not claimed.rowcount:
             prior = session.execute(select(table.c.fingerprint, table.c.result).where(
-                *(table.c[c] == v for c, v in zip(_IDENT, self.ident)))).first()
+                *(table.c[c] == v for c, v in zip(_IDENT, self.ident, strict=False)))).first()
             raise _Replay(self._judge(prior))
 
     def _prior(self):
@@ -281,14 +283,17 @@ class Scope:
                 details={"header": HEADER, "method": method})
         return json.loads(prior[1])
 
-    def _keep(self, answer) -> None:
+    def _keep(self, answer: Any) -> None:
+        session = self.session
+        assert session is not None, "an answer is kept inside the claimed call"
         text = json.dumps(answer, ensure_ascii=False, separators=(",", ":"), default=str)
         if self.db.dialect == "postgresql":
-            commit_with(self.session, _PG_KEEP, (*self.ident, self.print_, text))
+            commit_with(session, _PG_KEEP, (*self.ident, self.print_, text))
             return
         table = _TABLE
-        self.session.execute(update(table).where(
-            *(table.c[c] == v for c, v in zip(_IDENT, self.ident))).values(result=text))
+        session.execute(update(table).where(
+            *(table.c[c] == v for c, v in zip(_IDENT, self.ident, strict=True)))
+            .values(result=text))
 
     def _end(self, exc_info) -> None:
         stack, self._stack, self.session = self._stack, None, None

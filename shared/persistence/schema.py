@@ -3,7 +3,7 @@ the same way on SQLite and PostgreSQL), the id type, and the Alembic environment
 service's migrations on the connection the Database provider hands it."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData
 from sqlalchemy.types import TypeDecorator
@@ -28,15 +28,15 @@ class UtcDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value.isoformat()}: give its UTC offset")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def service_metadata() -> MetaData:
@@ -54,7 +54,7 @@ def run_migrations(metadata: MetaData) -> None:
     connection = context.config.attributes.get("connection")
     if connection is None:
         from sqlalchemy import create_engine
-        engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
+        engine = create_engine(context.config.get_main_option("sqlalchemy.url") or "")
         with engine.begin() as connection:
             context.configure(connection=connection, target_metadata=metadata,
                               render_as_batch=True)

@@ -18,7 +18,8 @@ never ends the timer."""
 from __future__ import annotations
 
 import logging
-from typing import Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -33,7 +34,7 @@ _CLAIM = text("SELECT pg_try_advisory_xact_lock(hashtext(:timer), hashtext(:subj
 def claim(session: Session, timer: str, subject: str) -> bool:
     """Whether this transaction holds (timer, subject) until it ends; False when another
     instance holds it. Call it first in a write transaction."""
-    if session.bind.dialect.name != "postgresql":
+    if session.get_bind().dialect.name != "postgresql":
         return True
     return bool(session.execute(_CLAIM, {"timer": timer, "subject": subject}).scalar())
 

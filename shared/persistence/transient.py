@@ -52,7 +52,7 @@ TRANSIENT_CONNECT_MESSAGES = (
 TRANSIENT_SQLITE_MESSAGES = ("database is locked", "database table is locked", "database is busy")
 
 
-def is_transient(exc: BaseException) -> bool:
+def is_transient(exc: BaseException | None) -> bool:
     """True if `exc` (or the database error it was raised from) is a fault of the moment."""
     seen = set()
     while exc is not None and id(exc) not in seen:

@@ -3,6 +3,7 @@ rule-set repository and the legal calendar, loaded once per container in setup()
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from nameko.extensions import DependencyProvider
 
@@ -26,7 +27,7 @@ class Rules:
         self.calendar = calendar
 
     @classmethod
-    def from_config(cls, config: dict) -> "Rules":
+    def from_config(cls, config: dict) -> Rules:
         rulesets_dir = config.get("RULESETS_DIR") or None
         repository = (RuleSetRepository([rulesets_dir]) if rulesets_dir
                       else RuleSetRepository.default())
@@ -59,16 +60,16 @@ class Rules:
 
 
 class RulesProvider(DependencyProvider):
-    def setup(self):
+    def setup(self) -> None:
         self.rules = Rules.from_config(self.container.config)
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> Rules:
         return self.rules
 
 
 def situation_codes() -> frozenset[str]:
     """The shared vocabulary of situations (what may make audio/video recording mandatory)."""
-    from shared.rulesets.schema import AV_SITUATIONS
+    from shared.rulesets.vocabulary import AV_SITUATIONS
     return frozenset(AV_SITUATIONS)
 
 

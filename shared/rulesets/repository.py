@@ -7,13 +7,15 @@ import copy
 import datetime as _dt
 import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from shared.errors import NotFound, RuleSetInvalid
-from shared.rulesets.schema import (IDENTITY_KEYS, ORPHAN_PARTIAL, REF_RE, Document, RuleSetSchema,
-                                   canonical_json, cross_check, error_dict, merge,
-                                   messages_to_paths, read_document, walk_paths, yaml_files)
+from shared.rulesets.checks import cross_check, messages_to_paths
+from shared.rulesets.merge import canonical_json, merge, walk_paths
+from shared.rulesets.schema import IDENTITY_KEYS, ORPHAN_PARTIAL, REF_RE, RuleSetSchema
+from shared.rulesets.source import Document, error_dict, read_document, yaml_files
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENV_DIR = "SANXIANG_RULESETS_DIR"
@@ -27,7 +29,7 @@ class Period(NamedTuple):
 
 
 class _Resolved:
-    def __init__(self, data: dict, origins: dict[tuple, tuple[str, int, str]],
+    def __init__(self, data: dict, origins: dict[tuple, tuple[str, int, str] | None],
                  chain: list[str], complete: bool):
         self.data = data
         self.origins = origins      # path → (file, line, ref of the file that set it)
@@ -54,15 +56,17 @@ class _Resolver:
         versions = [v for (i, v) in self.by_key if i == ident]
         return self.by_key[(ident, max(versions))] if versions else None
 
-    def resolve(self, doc: Document, stack: tuple[str, ...] = ()):
+    def resolve(self, doc: Document,
+                stack: tuple[str, ...] = ()) -> tuple[_Resolved | None, list[dict]]:
         if doc.file in self._done:
             return self._done[doc.file]
         if doc.data is None:
             return None, list(doc.errors)
         errors = list(doc.errors)
         own = doc.data
-        origins = {p: (doc.file, doc.lines.get(p) or _nearest_line(doc.lines, p), doc.ref)
-                   for p in walk_paths(own)}
+        origins: dict[tuple, tuple[str, int, str] | None] = {
+            p: (doc.file, doc.lines.get(p) or _nearest_line(doc.lines, p), doc.ref)
+            for p in walk_paths(own)}
         chain: list[str] = []
         complete = True
         data = own
@@ -122,7 +126,7 @@ def _nearest_line(lines: dict[tuple, int], path: tuple) -> int:
     return lines.get(path, 1)
 
 
-def _origin(origins: dict, path: tuple):
+def _origin(origins: dict, path: tuple) -> tuple | None:
     path = tuple(path)
     while path and origins.get(path) is None:
         path = path[:-1]
@@ -188,12 +192,12 @@ class RuleSet:
     def av_discretionary_situations(self) -> dict[str, dict]:
         return {e["code"]: dict(e) for e in self._data["av"]["discretionary_situations"]}
 
-    def origin(self, *path) -> str:
+    def origin(self, *path: str | int) -> str:
         """The ref (id@version) of the file that set the value at ``path``."""
         found = _origin(self._origins, tuple(path))
         return found[2] if found else self.ref
 
-    def inherited(self, *path) -> bool:
+    def inherited(self, *path: str | int) -> bool:
         return self.origin(*path) != self.ref
 
     def to_dict(self) -> dict:
@@ -222,7 +226,7 @@ def default_directory() -> Path:
 class RuleSetRepository:
     """Every rule set in some files/folders, loaded and validated once, all or nothing."""
 
-    _default_cache: dict[Path, "RuleSetRepository"] = {}
+    _default_cache: dict[Path, RuleSetRepository] = {}
 
     def __init__(self, paths: Iterable[str | os.PathLike]):
         files: list[Path] = []
@@ -255,7 +259,7 @@ class RuleSetRepository:
                 f"{first['line']}: {first['path']}: {first['rule']}", details=errors)
 
     @classmethod
-    def default(cls, reload: bool = False) -> "RuleSetRepository":
+    def default(cls, reload: bool = False) -> RuleSetRepository:
         directory = default_directory().resolve()
         if reload or directory not in cls._default_cache:
             cls._default_cache[directory] = cls([directory])
@@ -302,7 +306,7 @@ class RuleSetRepository:
     def load_file(path: str | os.PathLike) -> RuleSet:
         """One file's effective rule set, looked up as ``check_file`` does."""
         rs, errors = _load_one(Path(path))
-        if errors:
+        if errors or rs is None:
             raise RuleSetInvalid(f"{len(errors)} problem(s) in {path}", details=errors)
         return rs
 
@@ -321,6 +325,6 @@ def _load_one(target_path: Path) -> tuple[RuleSet | None, list[dict]]:
                              if f.resolve() != target_path.resolve())
     documents.append(target)
     resolved, errors = _Resolver(documents).resolve(target)
-    if errors:
+    if errors or resolved is None:
         return None, errors
     return RuleSet(resolved.data, resolved.origins, resolved.chain, target.file), []

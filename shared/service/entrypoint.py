@@ -7,16 +7,16 @@ service before it reaches the caller."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
-from shared.trust.actor import UNVERIFIED, Actor
-from shared.persistence import idempotency
-from shared.contracts.bounds import printable
 from shared.calendar.clock import local_date, now
+from shared.contracts.bounds import printable
 from shared.contracts.registry import Contract, dump, load
 from shared.errors import Forbidden, IdempotencyKeyReused, NotFound, Unauthenticated
+from shared.persistence import idempotency
 from shared.service.faults import contained
+from shared.trust.actor import UNVERIFIED, Actor
 
 # what of a payload that was never validated goes to the refusal log: its strings, cut short
 _RAW_LENGTH = 64
@@ -30,8 +30,8 @@ CALENDAR_WATCH_SECONDS = 24 * 3600
 
 def health_payload(service: str, version: str, contract: Contract, rules,
                    missing_peers: list[str] | None = None) -> dict:
-    """`rules` is the service's shared.rulesets.provider.Rules: its rule sets, and the calendar whose
-    covered range (and warning, from 60 days before its end) health reports."""
+    """`rules` is the service's shared.rulesets.provider.Rules: its rule sets, and the calendar
+    whose covered range (and warning, from 60 days before its end) health reports."""
     return {"service": service, "version": version, "rulesets": rules.refs(),
             "contracts": contract.versions(), "missing_peers": missing_peers or [],
             "calendar": rules.calendar.coverage(local_date(now())).to_dict()}
@@ -49,7 +49,8 @@ def check_calendar(service: str, calendar, at: datetime) -> dict:
 
 
 @contained  # a fault that is not a Sanxiang error reaches the caller as one, without its text
-def handle(contract: Contract, method: str, payload: dict, fn: Callable, *, actor,
+# The docstring's steps in order, one frame on every call: kept whole (C901).
+def handle(contract: Contract, method: str, payload: dict, fn: Callable, *, actor,  # noqa: C901
            refused: Callable | None = None,
            missing: Callable[[dict], NotFound | None] | None = None,
            keys: idempotency.CallKeys | None = None, **deps):
@@ -62,8 +63,8 @@ def handle(contract: Contract, method: str, payload: dict, fn: Callable, *, acto
     3. the payload against the contract (validation_failed names each field and rule);
     4. the use case, which judges the agency of what it loads (Actor.require) — for a method
        the contract marks as a write, once per idempotency key (`keys`, the call's
-       shared.persistence.idempotency.CallKeys; deps["db"] holds the record): a repeated request gets
-       the first answer and writes nothing, a caller key reused for another request is
+       shared.persistence.idempotency.CallKeys; deps["db"] holds the record): a repeated request
+       gets the first answer and writes nothing, a caller key reused for another request is
        refused (idempotency_key_reused) and recorded.
 
     `refused(actor, method, request, exc)` records each refusal before it is raised: a

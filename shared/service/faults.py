@@ -5,8 +5,8 @@ attacker how the service is built.
 
 - a passing database fault (shared.persistence.transient: connection lost, too many connections, the
   database starting or shutting down, a serialisation failure, a deadlock, a pool timeout,
-  SQLite busy) is answered `unavailable` (details.retry true): the transaction was rolled back, the same
-  request may be sent again;
+  SQLite busy) is answered `unavailable` (details.retry true): the transaction was rolled back, the
+  same request may be sent again;
 - any other exception that is not a Sanxiang error is answered `internal_error`;
 
 each with details.incident, a fresh id under which the service logs the method and the
@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 from shared.errors import InternalError, SanxiangError, Unavailable
 from shared.persistence.transient import is_transient

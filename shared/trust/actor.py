@@ -53,16 +53,18 @@ class Actor:
     def ref(self) -> dict:
         return {"id": self.id, "role": self.role, "name": self.name or None}
 
-    def require(self, *roles: str, agency: str | None = None) -> "Actor":
-        """Raise Forbidden unless (if given) the agency matches and the role is one of `roles`.
-        The agency is judged first: for something of another agency the refusal is
+    def require(self, *roles: str, agency: str | None = None) -> Actor:
+        """Raise Forbidden unless (if given) the agency matches and (if given) the role is one
+        of `roles`. The agency is judged first: for something of another agency the refusal is
         `out_of_reach` whatever the role, so the answer cannot depend on what that agency
-        holds."""
+        holds. The roles a contract declares for an RPC are judged before the use case runs
+        (shared.service.entrypoint.handle); a use case names `roles` only where it narrows
+        them, and otherwise judges the agency alone."""
         if agency is not None and self.role != "supervisor" and self.agency != agency:
             raise out_of_reach(f"actor of agency {self.agency!r} may not act for agency "
                                f"{agency!r}", details={"actor_agency": self.agency,
                                                        "agency": agency})
-        if self.role not in roles:
+        if roles and self.role not in roles:
             raise Forbidden(f"role {self.role!r} may not do this; allowed: {', '.join(roles)}",
                             details={"role": self.role, "allowed": list(roles)})
         return self
@@ -71,8 +73,8 @@ class Actor:
 def out_of_reach(message: str, **kwargs) -> Forbidden:
     """A refusal about something outside the caller's reach (another agency's case, a case a
     party token is not bound to). It is recorded as the refusal it is, but the caller is
-    answered as if the thing did not exist (shared.service.entrypoint.handle, `missing`): a forbidden
-    here and a not_found for a missing id would tell an outsider which ids exist."""
+    answered as if the thing did not exist (shared.service.entrypoint.handle, `missing`): a
+    forbidden here and a not_found for a missing id would tell an outsider which ids exist."""
     exc = Forbidden(message, **kwargs)
     exc.out_of_reach = True
     return exc
@@ -124,7 +126,7 @@ class TokenVerifier:
         self._cache: OrderedDict[str, Actor] = OrderedDict()
 
     @classmethod
-    def from_config(cls, config: dict) -> "TokenVerifier":
+    def from_config(cls, config: dict) -> TokenVerifier:
         return cls(KeyStore.from_config(config).token_verification_keys(),
                    str(config.get("TOKEN_ISSUER") or DEFAULT_ISSUER))
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -51,7 +51,7 @@ class KeyStore:
         self.root = Path(root)
 
     @classmethod
-    def from_config(cls, config: dict) -> "KeyStore":
+    def from_config(cls, config: dict) -> KeyStore:
         return cls(config.get("KEYS_DIR") or DEFAULT_ROOT)
 
     # -- private keys: only the signer's own folder -------------------------------------------

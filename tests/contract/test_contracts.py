@@ -8,6 +8,7 @@ import hashlib
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -16,8 +17,8 @@ from marshmallow import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-from shared.contracts import export as contract_export
 from shared.cli import main as cli
+from shared.contracts import export as contract_export
 from shared.contracts.jsonschema import format_checker
 from shared.contracts.registry import EVENT_TYPE, Contract, Envelope
 
@@ -32,7 +33,8 @@ def messages(contract: Contract):
     for rpc in contract.rpcs:
         yield f"rpc.{rpc.name}.request", lambda ex, rpc=rpc: rpc.request().load(ex)
         if rpc.response is not None:
-            yield f"rpc.{rpc.name}.response", lambda ex, rpc=rpc: rpc.response().load(ex, many=rpc.many)
+            yield f"rpc.{rpc.name}.response", lambda ex, rpc=rpc: rpc.response().load(ex,
+                                                                                      many=rpc.many)
     for event in contract.events:
         def load_event(ex, event=event):
             Envelope().load(ex)
@@ -42,7 +44,8 @@ def messages(contract: Contract):
 
 def cases(per_message: bool):
     out = [pytest.param(name, stem, id=f"{name}:{stem}") for name, c in CONTRACTS.items()
-           for stem, _ in messages(c)] if per_message else [pytest.param(n, id=n) for n in CONTRACTS]
+           for stem, _ in messages(c)] if per_message else [pytest.param(n,
+                                                                         id=n) for n in CONTRACTS]
     return out or [pytest.param(*((None, None) if per_message else (None,)), marks=NONE)]
 
 
@@ -79,11 +82,13 @@ def check_unknown_field_rejected(contract: Contract, out_dir: Path, stem: str) -
 
 def check_asyncapi(contract: Contract, out_dir: Path) -> dict:
     doc = yaml.safe_load((out_dir / contract.service / "asyncapi.yaml").read_text("utf-8"))
-    errors = [f"{list(e.absolute_path)}: {e.message}" for e in Draft7Validator(ASYNCAPI_SCHEMA).iter_errors(doc)]
+    errors = [f"{list(e.absolute_path)}: {e.message}"
+              for e in Draft7Validator(ASYNCAPI_SCHEMA).iter_errors(doc)]
     assert not errors, "\n".join(errors[:20])
     for ref in refs(doc):
         assert resolve(doc, ref) is not None, f"dangling $ref {ref}"
-    registry = Registry().with_resource("urn:doc", Resource.from_contents(doc, default_specification=DRAFT7))
+    registry = Registry().with_resource("urn:doc",
+                                        Resource.from_contents(doc, default_specification=DRAFT7))
     for name, message in doc["components"]["messages"].items():
         for example in message["examples"]:
             for part in ("payload", "headers"):
@@ -92,7 +97,8 @@ def check_asyncapi(contract: Contract, out_dir: Path) -> dict:
                                 format_checker=format_checker()).validate(example[part])
     for rpc in contract.rpcs:
         op = doc["operations"][f"rpc.{rpc.name}"]
-        assert op["action"] == "receive" and op["reply"]["address"]["location"] == "$message.header#/reply_to"
+        assert op["action"] == "receive"
+        assert op["reply"]["address"]["location"] == "$message.header#/reply_to"
         channel = doc["channels"][f"rpc.{rpc.name}"]
         assert channel["address"] == f"{contract.service}.{rpc.name}"
         assert channel["bindings"]["amqp"]["exchange"]["name"] == "nameko-rpc"
@@ -118,9 +124,10 @@ def refs(node):
 
 
 def resolve(doc: dict, ref: str):
-    node = doc
+    node: Any = doc
     for part in ref.removeprefix("#/").split("/"):
-        node = node.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(node, dict) else None
+        key = part.replace("~1", "/").replace("~0", "~")
+        node = node.get(key) if isinstance(node, dict) else None
     return node
 
 
@@ -213,7 +220,8 @@ VIEW = {"case_no": "AB-0001", "parties": [{"name": "某某公司", "id_number": 
         "opened_at": "2025-01-06T09:30:00+08:00"}
 CONTRACT = Contract("demo", "1.0.0", "演示服务", "Exercises every export feature.", rpcs=(
     Rpc("open_case", OpenCase, CaseView, "Open a case.", ("officer",),
-        {"case_no": "AB-0001", "kind": "simple", "parties": [{"name": "某某公司"}], "fine": "100.50",
+        {"case_no": "AB-0001", "kind": "simple", "parties": [{"name": "某某公司"}],
+         "fine": "100.50",
          "occurred_at": "2025-01-06T09:30:00+08:00", "due": "2025-02-01"}, VIEW,
         ("validation_failed", "conflict")),
     Rpc("list_cases", Empty, CaseView, "List cases.", ("officer", "head"), {}, [VIEW], many=True),
@@ -228,7 +236,8 @@ CONTRACT = Contract("demo", "1.0.0", "演示服务", "Exercises every export fea
 def write_package(root: Path, package: str, extra: str = "") -> Path:
     (root / package / "demo").mkdir(parents=True)
     (root / package / "__init__.py").write_text("")
-    (root / package / "demo" / "__init__.py").write_text(textwrap.dedent(LOCAL_SOURCE % {"extra": extra}))
+    (root / package / "demo" / "__init__.py").write_text(
+        textwrap.dedent(LOCAL_SOURCE % {"extra": extra}))
     return root / package
 
 
@@ -237,9 +246,11 @@ def local(tmp_path_factory):
     root = tmp_path_factory.mktemp("local_contract")
     with pytest.MonkeyPatch.context() as mp:
         mp.syspath_prepend(str(root))
-        found = contract_export.discover(write_package(root, "sx_local_contracts"), "sx_local_contracts")
+        found = contract_export.discover(write_package(root, "sx_local_contracts"),
+                                         "sx_local_contracts")
         changed = contract_export.discover(
-            write_package(root, "sx_changed_contracts", "\n    note = fields.String(load_default=None)"),
+            write_package(root, "sx_changed_contracts",
+                          "\n    note = fields.String(load_default=None)"),
             "sx_changed_contracts")
     out = root / "out"
     contract_export.export(found["demo"], out)

@@ -15,6 +15,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 
 from shared.contracts import export as contract_export
+
 CONTRACTS = contract_export.discover()
 EVENTS = [pytest.param(name, event.type, id=f"{name}:{event.type}")
           for name, contract in CONTRACTS.items() for event in contract.events]

@@ -1,9 +1,10 @@
+import dataclasses
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from shared.calendar.legal import Calendar, Deadline
 from shared.calendar.files import SHIPPED_FILE, load_file, parse
+from shared.calendar.legal import Calendar, Deadline
 from shared.errors import CalendarNotCovered, ConfigurationError, ValidationFailed
 
 D = date.fromisoformat
@@ -116,7 +117,8 @@ def test_pauses_stop_the_clock(cal):
                       paused=[(D("2025-09-02"), D("2025-09-03"), "专家论证")])
     assert natural.due == D("2025-09-08")
     with pytest.raises(ValidationFailed):
-        cal.due(D("2025-09-01"), 1, "workdays", rule="x", paused=[(D("2025-09-03"), D("2025-09-02"))])
+        cal.due(D("2025-09-01"), 1, "workdays", rule="x", paused=[(D("2025-09-03"),
+                                                                   D("2025-09-02"))])
 
 
 def test_hours_are_natural_time(cal):
@@ -138,16 +140,18 @@ def test_bad_arguments(cal):
 
 def test_deadline_value(cal):
     deadline = cal.due(D("2025-09-28"), 7, "workdays", rule="av_storage",
-                       basis="沁源 第三十二条", agency="LC", paused=[(D("2025-09-29"), D("2025-09-29"), "x")])
+                       basis="沁源 第三十二条", agency="LC",
+                       paused=[(D("2025-09-29"), D("2025-09-29"), "x")])
     data = deadline.to_dict()
     assert data["start"] == "2025-09-28" and data["due"] == "2025-10-15"
     assert data["calendar_fingerprint"] == cal.fingerprint
     assert Deadline.from_dict(data) == deadline
-    assert deadline.is_overdue(D("2025-10-16")) and not deadline.is_overdue(datetime(2025, 10, 15, 23))
+    assert deadline.is_overdue(D("2025-10-16")) and not deadline.is_overdue(datetime(2025, 10, 15,
+                                                                                     23))
     text = deadline.explain()
     assert "av_storage" in text and "沁源 第三十二条" in text and "2025-10-15" in text
     assert "调休上班: 国庆节" in text and "暂停: x" in text and cal.fingerprint in text
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         deadline.due = D("2026-01-01")
 
 
@@ -179,7 +183,8 @@ def test_complete_2027_file_covers_2027(write):
 
 
 def test_incomplete_year_entry_does_not_cover(write):
-    path = write("years:\n  2027:\n    source: draft\n    holidays: [{name: 元旦, from: 2027-01-01}]\n")
+    path = write("years:\n  2027:\n    source: draft\n"
+                 "    holidays: [{name: 元旦, from: 2027-01-01}]\n")
     cal = Calendar.load([path])
     with pytest.raises(CalendarNotCovered, match="without complete: true"):
         cal.is_workday(D("2027-01-04"))
@@ -248,9 +253,9 @@ def test_bad_calendar_file_names_the_key_path(write, text, path, line):
     with pytest.raises(ConfigurationError) as exc:
         Calendar.load([bad])
     assert str(bad) in exc.value.message and path in exc.value.message
-    assert {"path": path, "line": line} == {
+    assert {
         k: v for k, v in next(e for e in exc.value.details["errors"] if e["path"] == path).items()
-        if k != "messages"}
+        if k != "messages"} == {"path": path, "line": line}
 
 
 def test_unreadable_or_malformed_file():

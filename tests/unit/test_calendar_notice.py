@@ -38,8 +38,9 @@ def test_coverage_and_its_warning_from_60_days_before_the_end(today, days_left, 
     if warns is None:
         assert coverage.warning is None
     else:
-        assert warns in coverage.warning and "sanxiang calendar load" in coverage.warning
-        assert "2027年部分节假日安排" in coverage.warning
+        warning = coverage.warning or ""
+        assert warns in warning and "sanxiang calendar load" in warning
+        assert "2027年部分节假日安排" in warning
     assert coverage.to_dict()["covered_until"] == "2026-12-31"
 
 
@@ -70,6 +71,7 @@ def test_every_year_chinesecalendar_knows_passes_the_file_checks(tmp_path):
     data, passes the weekday and naming checks (a check that refused real notices would be
     worse than none)."""
     import chinese_calendar
+
     from shared.calendar.files import parse
     zh = {h.value: h.chinese for h in chinese_calendar.Holiday}
     for year in range(2004, 2027):

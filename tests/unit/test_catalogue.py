@@ -3,11 +3,12 @@ thresholds include their own amount, exceptions hold, and bad input is refused b
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from shared.law.major import Classification, DecisionProposal, FiredRule, classify
 from shared.errors import ValidationFailed
+from shared.law.major import Classification, DecisionProposal, FiredRule, classify
 from shared.rulesets.repository import REPO_ROOT, RuleSetRepository
 
 
@@ -31,10 +32,11 @@ def zhoucun(repo):
     return repo.get("zhoucun-district")
 
 
-def penalty(**kw) -> DecisionProposal:
-    base = dict(act_type="penalty", party_kind="organisation", fine_amount=None, measures=(),
-                hearing_held=False, grounds=(), procedure="general", licence_action=None,
-                coercive_execution=None)
+def penalty(**kw: Any) -> DecisionProposal:
+    base: dict[str, Any] = dict(
+        act_type="penalty", party_kind="organisation", fine_amount=None, measures=(),
+        hearing_held=False, grounds=(), procedure="general", licence_action=None,
+        coercive_execution=None)
     base.update(kw)
     return DecisionProposal(**base)
 
@@ -210,3 +212,16 @@ def test_general_grounds_everywhere(repo, ident):
     c = classify(repo.get(ident), penalty(grounds=("public_interest",)))
     assert c.major and codes(c) == ["ground.public_interest"]
     assert not classify(repo.get(ident), penalty(fine_amount="1000000")).major
+
+
+def test_a_proposal_from_a_request_keeps_only_the_catalogue_fields():
+    decision = {"act_type": "penalty", "party_id": "p-1", "summary": "罚款", "fine_amount": "60000",
+                "measures": ["suspend_production"], "hearing_held": True, "grounds": [],
+                "procedure": "general", "licence_action": None}
+    p = DecisionProposal.from_request(decision, "organisation")
+    assert p == DecisionProposal(act_type="penalty", party_kind="organisation",
+                                 fine_amount="60000", measures=("suspend_production",),
+                                 hearing_held=True, procedure="general")
+    # what the contract leaves out takes the proposal's defaults
+    assert DecisionProposal.from_request({"act_type": "inspection"}, None) == DecisionProposal(
+        act_type="inspection")

@@ -8,9 +8,9 @@ import pytest
 from jsonschema import Draft202012Validator
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
+from shared.contracts import bounds
 from shared.contracts.export import to_json, to_yaml
 from shared.contracts.jsonschema import DRAFT, field_to_json, format_checker, schema_to_json
-from shared.contracts import bounds
 from shared.contracts.registry import StrictSchema
 
 
@@ -39,7 +39,8 @@ class Sample(Strict):
     refund = fields.Decimal(as_string=True, places=2, load_default=None)
     contact = fields.Email(load_default=None)
     ref = fields.UUID(data_key="reference", required=True)
-    count = fields.Integer(load_default=1, validate=validate.Range(min=0, max=10, max_inclusive=False))
+    count = fields.Integer(load_default=1, validate=validate.Range(min=0, max=10,
+                                                                   max_inclusive=False))
     urgent = fields.Boolean(load_default=False)
     tags = fields.List(fields.String(validate=validate.Length(max=20)), load_default=list)
     extra = fields.Dict(keys=fields.String(), values=fields.Integer())
@@ -52,7 +53,8 @@ PARTY = {
     "type": "object", "title": "Party", "description": "A party to the case.",
     "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 100},
-        "kind": {"type": ["string", "null"], "enum": ["organisation", "individual", None], "default": None},
+        "kind": {"type": ["string", "null"], "enum": ["organisation", "individual", None],
+                 "default": None},
     },
     "required": ["name"],
     "additionalProperties": False,
@@ -68,7 +70,8 @@ SAMPLE_LOAD = {
         "occurred_at": {"type": "string", "format": "date-time"},
         "due": {"type": ["string", "null"], "format": "date", "default": None},
         "fine": {"type": "string", "pattern": r"^[0-9]+(\.[0-9]{1,2})?$"},
-        "refund": {"type": ["string", "null"], "pattern": r"^-?[0-9]+(\.[0-9]{1,2})?$", "default": None},
+        "refund": {"type": ["string", "null"], "pattern": r"^-?[0-9]+(\.[0-9]{1,2})?$",
+                   "default": None},
         "contact": {"type": ["string", "null"], "format": "email", "default": None},
         "reference": {"type": "string", "format": "uuid"},
         "count": {"type": "integer", "minimum": 0, "exclusiveMaximum": 10, "default": 1},
@@ -119,16 +122,22 @@ def test_schema_that_ignores_unknown_fields_allows_additional_properties():
 
 
 def test_one_of_with_allow_none_and_regexp_and_equal():
-    field = fields.String(allow_none=True, validate=[validate.OneOf(["a", "b"]), validate.Length(max=1)])
-    assert field_to_json(field) == {"type": ["string", "null"], "enum": ["a", "b", None], "maxLength": 1}
-    assert field_to_json(fields.String(validate=validate.Equal("x"))) == {"type": "string", "const": "x"}
+    field = fields.String(allow_none=True, validate=[validate.OneOf(["a", "b"]),
+                                                     validate.Length(max=1)])
+    assert field_to_json(field) == {"type": ["string", "null"], "enum": ["a", "b", None],
+                                    "maxLength": 1}
+    assert field_to_json(fields.String(validate=validate.Equal("x"))) == {"type": "string",
+                                                                          "const": "x"}
     two = fields.String(validate=[validate.Regexp("^a"), validate.Regexp("b$")])
-    assert field_to_json(two) == {"type": "string", "pattern": "^a", "allOf": [{"pattern": "^(?:b$)"}]}
+    assert field_to_json(two) == {"type": "string", "pattern": "^a",
+                                  "allOf": [{"pattern": "^(?:b$)"}]}
 
 
 def test_money_without_places_and_whole_units():
-    assert field_to_json(fields.Decimal(as_string=True)) == {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
-    assert field_to_json(fields.Decimal(as_string=True, places=0)) == {"type": "string", "pattern": "^-?[0-9]+$"}
+    assert field_to_json(fields.Decimal(as_string=True)) == {"type": "string",
+                                                             "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+    assert field_to_json(fields.Decimal(as_string=True, places=0)) == {"type": "string",
+                                                                       "pattern": "^-?[0-9]+$"}
 
 
 def test_unsupported_field_is_refused_unless_described():
@@ -150,7 +159,8 @@ def test_exported_schema_agrees_with_marshmallow_on_a_valid_payload():
     payload = {"case_no": "AB-0001", "code": "x", "parties": [{"name": "某公司"}],
                "occurred_at": "2025-01-06T09:30:00+08:00", "fine": "100.50",
                "reference": "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11", "extra": {"k": 1}}
-    Draft202012Validator({"$schema": DRAFT, **SAMPLE_LOAD}, format_checker=format_checker()).validate(payload)
+    Draft202012Validator({"$schema": DRAFT, **SAMPLE_LOAD},
+                         format_checker=format_checker()).validate(payload)
     Sample().load(payload)
 
 
@@ -163,7 +173,8 @@ def test_date_time_format_is_rfc3339_with_offset(value, ok):
 
 
 def test_negative_money_and_naive_time_rejected_by_schema():
-    validator = Draft202012Validator({"$schema": DRAFT, **SAMPLE_LOAD}, format_checker=format_checker())
+    validator = Draft202012Validator({"$schema": DRAFT, **SAMPLE_LOAD},
+                                     format_checker=format_checker())
     bad = {"case_no": "AB-0001", "code": "x", "parties": [{"name": "a"}], "fine": "-1",
            "occurred_at": "2025-01-06T09:30:00", "reference": "not-a-uuid", "zzz": 1}
     messages = sorted(e.message for e in validator.iter_errors(bad))

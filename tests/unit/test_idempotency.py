@@ -1,4 +1,5 @@
-"""Every write method of every contract runs once per idempotency key (shared.persistence.idempotency),
+"""Every write method of every contract runs once per idempotency key
+(shared.persistence.idempotency),
 each in its own service's real database (SQLite, migrated): the method list comes from the
 contracts, so a method added later is covered — and it is a write until its contract declares
 it a read (`writes=False`)."""
@@ -11,12 +12,13 @@ from sqlalchemy import func, select, text
 from contracts.records import CONTRACT as RECORDS
 from contracts.renderer import CONTRACT as RENDERER
 from contracts.review import CONTRACT as REVIEW
-from shared.trust.actor import Actor
 from shared.contracts.registry import dump
-from shared.persistence.db import make_engine, migrate, open_db
 from shared.errors import IdempotencyKeyReused, ValidationFailed
-from shared.persistence.idempotency import CallKeys, _TABLE as IDEMPOTENCY
+from shared.persistence.db import make_engine, migrate, open_db
+from shared.persistence.idempotency import _TABLE as IDEMPOTENCY
+from shared.persistence.idempotency import CallKeys
 from shared.service.entrypoint import handle
+from shared.trust.actor import Actor
 
 CONTRACTS = (RECORDS, REVIEW, RENDERER)
 WRITES = [pytest.param(contract, rpc, id=f"{contract.service}.{rpc.name}")

@@ -1,4 +1,5 @@
-"""Every service answers RPC through shared.messaging.rpc: one consumer of `rpc-<service>` per service
+"""Every service answers RPC through shared.messaging.rpc: one consumer of `rpc-<service>` per
+service
 (two consumer classes on one queue would each get calls meant for the other's methods and
 answer MethodNotFound)."""
 from __future__ import annotations
@@ -10,6 +11,7 @@ from services.records.service import RecordsService
 from services.renderer.service import RendererService
 from services.review.service import ReviewService
 from shared.messaging import rpc as shared_rpc
+
 SERVICES = [RecordsService, ReviewService, RendererService]
 
 

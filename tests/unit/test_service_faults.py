@@ -1,4 +1,5 @@
-"""Only Sanxiang errors leave shared.service.entrypoint.handle (shared.service.faults): a real database's
+"""Only Sanxiang errors leave shared.service.entrypoint.handle (shared.service.faults): a real
+database's
 passing fault — PostgreSQL's lock_not_available, SQLite's "database is locked" — is answered
 `unavailable` (retry), any other exception `internal_error`; neither carries the fault's
 text (SQL, table names, values), and each names an incident id the service logged with the
@@ -11,10 +12,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from contracts.records import CONTRACT
-from shared.trust.actor import Actor
 from shared.errors import InternalError, NotFound, Unavailable
 from shared.persistence.transient import is_transient as transient
 from shared.service.entrypoint import handle
+from shared.trust.actor import Actor
 
 OFFICER = Actor(id="officer-1", role="officer", agency="lingchuan-emergency")
 CASE = {"case_id": "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"}
@@ -54,7 +55,8 @@ def test_a_programming_fault_is_an_internal_error_without_its_text(engine, caplo
 
 def test_python_exceptions_are_internal_errors_too():
     def use_case(p, *, actor):
-        return {}["missing key"]
+        nothing: dict[str, int] = {}
+        return nothing["missing key"]
 
     with pytest.raises(InternalError) as err:
         run(use_case)

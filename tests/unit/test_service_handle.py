@@ -1,4 +1,5 @@
-"""shared.service.entrypoint.handle, the one entrypoint shape: the caller's token first, its role against
+"""shared.service.entrypoint.handle, the one entrypoint shape: the caller's token first, its role
+against
 the contract before the payload, the payload before the use case; every refusal handed to the
 service's recorder (a refused token with what it claimed, unverified); a refusal about
 another agency's record answered as the service's own not_found."""
@@ -7,10 +8,10 @@ from __future__ import annotations
 import pytest
 
 from contracts.records import CONTRACT
-from shared.trust.actor import Actor, CallerToken, TokenVerifier, out_of_reach
 from shared.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
-from shared.trust.keys import KeyStore
 from shared.service.entrypoint import handle, refusal_reason
+from shared.trust.actor import Actor, CallerToken, TokenVerifier, out_of_reach
+from shared.trust.keys import KeyStore
 
 OFFICER = Actor(id="officer-1", role="officer", agency="lingchuan-emergency")
 
@@ -46,7 +47,7 @@ def test_out_of_reach_is_answered_as_missing_and_recorded_as_refused():
     def elsewhere(request, **_):
         raise out_of_reach("another agency's case", details={"agency": "qinyuan-energy"})
 
-    missing = lambda request: NotFound(f"no case {request['case_id']}")  # noqa: E731
+    missing = lambda request: NotFound(f"no case {request['case_id']}")
     exc, refusals = run("get_case", {"case_id": "c-1"}, elsewhere, missing=missing)
     assert type(exc) is NotFound and exc.message == "no case c-1"
     assert [(m, r, e.message) for _, m, r, e in refusals] == [
@@ -98,3 +99,12 @@ def test_a_party_token_must_be_bound_to_its_case(keys_dir, token_issuer):
                                agency="lingchuan-emergency", party_id="party-1", case_id="c-1")
     actor = verifier.verify(bound)
     assert (actor.party_id, actor.case_id) == ("party-1", "c-1")
+
+
+def test_actor_require_without_roles_judges_the_agency_alone():
+    # the contract's roles were judged by handle; a use case that does not narrow them asks
+    # only whether the record is within the caller's agency
+    assert OFFICER.require(agency="lingchuan-emergency") is OFFICER
+    with pytest.raises(Forbidden) as err:
+        OFFICER.require(agency="qinyuan-energy")
+    assert getattr(err.value, "out_of_reach", False)

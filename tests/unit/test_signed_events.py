@@ -11,8 +11,8 @@ import rfc8785
 
 from contracts.records import CONTRACT as RECORDS
 from contracts.review import CONTRACT as REVIEW
-from shared.messaging.consumer import EventGate
 from shared.contracts.registry import envelope
+from shared.messaging.consumer import EventGate
 from shared.trust.keys import KeyStore
 from shared.trust.signatures import CanonicalError, EventRefused, canonical, sign, verify
 
@@ -22,12 +22,13 @@ AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset
 # ---- canonical form -----------------------------------------------------------------------------
 
 def test_the_rfc_8785_sample_serialises_as_the_rfc_says():
-    value = json.loads('{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],'
+    value = json.loads('{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, '
+                       '0.000000000000000000000000001],'
                        ' "string": "\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/",'
                        ' "literals": [null, true, false]}')
     assert canonical(value) == ('{"literals":[null,true,false],"numbers":[333333333.3333333,'
                                 '1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}'
-                                ).encode("utf-8")
+                                ).encode()
 
 
 def test_keys_sort_by_utf16_code_units_not_code_points():
@@ -39,7 +40,8 @@ def test_keys_sort_by_utf16_code_units_not_code_points():
 
 @pytest.mark.parametrize("value,text", [(1.0, "1"), (-0.0, "0"), (1e21, "1e+21"),
                                         (1e20, "100000000000000000000"), (1e-7, "1e-7"),
-                                        (0.000001, "0.000001"), (9007199254740991, "9007199254740991")])
+                                        (0.000001, "0.000001"), (9007199254740991,
+                                                                 "9007199254740991")])
 def test_numbers_are_written_as_ecmascript_writes_them(value, text):
     assert canonical([value]) == f"[{text}]".encode()
 
@@ -54,7 +56,7 @@ def test_what_rfc_8785_cannot_represent_is_refused(value, why):
 
 def _random_value(rng: random.Random, depth: int = 0):
     alphabet = "aZ09 _-\"\\/\n\t\x00\x1f\x7f\u00e9\u2028\u4e2d\u6587\ufb33\ufffd\U0001F600"
-    text = lambda: "".join(rng.choice(alphabet) for _ in range(rng.randrange(6)))  # noqa: E731
+    text = lambda: "".join(rng.choice(alphabet) for _ in range(rng.randrange(6)))
     kind = rng.randrange(9 if depth < 3 else 6)
     if kind == 0:
         return text()

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
+from shared.law.review import collective_discussion_always
+
 from shared.errors import (BoardOpinionStands, BoardReviewPending, DomainRuleViolated,
                            ServiceNotDeployed, ValidationFailed)
 from shared.rulesets.repository import RuleSet
@@ -105,19 +107,6 @@ def disagreement_path(rs: RuleSet) -> dict:
         "value": "head_decides", "basis": f"{rs.ref} sets no procedure; the agency head decides"}
     rpc, zh = _PATH[rule["value"]]
     return {"procedure": rule["value"], "basis": rule["basis"], "rpc": rpc, "zh": zh}
-
-
-def collective_discussion_always(rs: RuleSet) -> bool:
-    """Does every passed review go to 集体讨论 under this rule set (周村 004 第五十五条)?
-    Elsewhere only when the law requires it, which the review board's reviewers flag."""
-    return rs.section("review")["collective_discussion_required"]["value"] == "always"
-
-
-def discussion_owed(rs: RuleSet, approving: bool, flagged: bool) -> bool:
-    """Is a review entered by hand sent to 集体讨论 (周村 004 第五十五条: every passed review;
-    elsewhere where the legal unit flags it as the law requires, 行政处罚法 第五十七条第二款)?
-    Such an approval is not final until a collective_discussion deciding on it follows."""
-    return approving and (collective_discussion_always(rs) or flagged)
 
 
 # ---- who may enter a review by hand --------------------------------------------------

@@ -18,7 +18,6 @@ STAGE_LABELS = {"initiation": "程序启动", "investigation": "调查取证", "
 NEXT_STAGE = {"initiation": "investigation", "investigation": "decision",
               "decision": "service_execution", "service_execution": "archive"}
 
-START_MODES = ("ex_officio", "emergency", "application", "complaint", "referral")
 # where each start mode leaves a case opened with it
 START_STATES = {"ex_officio": "approved", "emergency": "pending_approval",
                 "application": "pending_acceptance", "complaint": "pending_decision",

@@ -15,6 +15,7 @@ from services.records.domain import gate
 from shared.rulesets import provider as rulebook
 from shared.trust.actor import Actor
 from shared.law.major import DecisionProposal, classify
+from shared.law.review import collective_discussion_owed
 from shared.contracts.registry import dump
 from shared.persistence.db import Db
 from shared.errors import Conflict, DomainRuleViolated, ValidationFailed
@@ -40,12 +41,8 @@ def propose_decision(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rul
         if party is None:
             raise ValidationFailed.from_messages({"decision.party_id": [
                 f"not a party of case {case['case_no']}"]})
-        verdict = classify(rules.ruleset(case["ruleset"]), DecisionProposal(
-            act_type=d["act_type"], party_kind=party["kind"], fine_amount=d.get("fine_amount"),
-            measures=tuple(d["measures"]), hearing_held=d["hearing_held"],
-            grounds=tuple(d["grounds"]), procedure=d["procedure"],
-            licence_action=d.get("licence_action"),
-            coercive_execution=d.get("coercive_execution"))).to_dict()
+        verdict = classify(rules.ruleset(case["ruleset"]), DecisionProposal.from_request(
+            d, party["kind"])).to_dict()
         seq, h, _ = store.append(session, case, kind="decision_proposed", actor=actor, now=now,
                                  occurred_at=p["occurred_at"],
                                  content={"decision": body["decision"], "classification": verdict})
@@ -68,7 +65,7 @@ def enter_legal_review(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, r
     whether its reviewers were checked against the board's staff register."""
     body = dump(m.EnterLegalReview, p)
     with db.transaction() as session:
-        case = store.writable_case(session, p["case_id"], actor, roles=("legal_unit",))
+        case = store.writable_case(session, p["case_id"], actor)
         proposal = gate.Proposal.of(p["proposal_seq"], store.content_at(
             session, case["id"], p["proposal_seq"], "decision_proposed"))
         rs = rules.ruleset(case["ruleset"])
@@ -81,8 +78,8 @@ def enter_legal_review(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, r
         register = _manual_entry(board, case, proposal, p, rs)
         # 周村 004 第五十五条: a passed review goes to 集体讨论; elsewhere the legal unit flags
         # it where the law requires it, as the review board's reviewers do (gate.approval)
-        owed = gate.discussion_owed(rs, opinions[p["opinion"]],
-                                    p["collective_discussion_required"])
+        owed = collective_discussion_owed(rs, opinions[p["opinion"]],
+                                          p["collective_discussion_required"])
         content = dict(body, approving=opinions[p["opinion"]], final=not owed,
                        collective_discussion_owed=owed, staff_register=register)
         seq, h, _ = store.append(session, case, kind="legal_review", actor=actor, now=now,
@@ -112,7 +109,7 @@ def issue_decision(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules
                    now: datetime, peers: PeerDirectory | None = None) -> dict:
     body = dump(m.IssueDecision, p)
     with db.transaction() as session:
-        case = store.writable_case(session, p["case_id"], actor, roles=("head",))
+        case = store.writable_case(session, p["case_id"], actor)
         proposal = store.content_at(session, case["id"], p["proposal_seq"], "decision_proposed")
         if p["proposal_seq"] in store.issued_proposals(session, case["id"]):
             raise Conflict(f"proposal {p['proposal_seq']} was already issued",

@@ -13,7 +13,7 @@ from services.review.domain.materials import (clock_starts_on_receipt, completed
                                               materials_missing, missing, received,
                                               submission_outcome)
 from services.review.domain.opinions import (FINDING_RESULTS, check_opinion,
-                                             collective_discussion_owed, consulted, discussed,
+                                             consulted, discussed,
                                              disagreement, disagreement_rule, finding, issued,
                                              opinion_kind, opinion_kinds, opinion_outcome,
                                              replaced,
@@ -57,7 +57,7 @@ __all__ = [
     "require_own_interest", "recused", "staffing",
     # findings, opinions, disagreement, collective discussion
     "FINDING_RESULTS", "review_points", "opinion_kinds", "opinion_kind", "finding",
-    "check_opinion", "collective_discussion_owed", "opinion_outcome", "issued", "disagreement_rule",
+    "check_opinion", "opinion_outcome", "issued", "disagreement_rule",
     "disagreement", "consulted", "require_consulted", "replaced", "discussed",
     # the 法制审核意见书
     "RESULT_ZH", "copies", "opinion_document",

@@ -61,15 +61,6 @@ def check_opinion(rs: RuleSet, code: str, findings: dict) -> dict:
     return kind
 
 
-def collective_discussion_owed(rs: RuleSet, opinion: dict, flagged_by_reviewer: bool) -> bool:
-    """周村 004 第五十五条: every passed review goes to 集体讨论; elsewhere only when the
-    law requires it (行政处罚法 第五十七条第二款), which the reviewers flag."""
-    if not opinion["approving"]:
-        return False
-    rule = rs.section("review")["collective_discussion_required"]["value"]
-    return rule == "always" or flagged_by_reviewer
-
-
 def opinion_outcome(owed: bool) -> str:
     """How an opinion ends for the state machine: final, or owing a collective discussion."""
     return states.OWES_COLLECTIVE if owed else states.FINAL

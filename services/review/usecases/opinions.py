@@ -13,6 +13,7 @@ from services.review import domain, store
 from services.review.usecases.common import begin, view
 from shared.trust.actor import Actor
 from shared.calendar.clock import local_date
+from shared.law.review import collective_discussion_owed
 from shared.persistence.db import Db
 from shared.messaging.outbox import OutboxWriter
 from shared.rulesets.provider import Rules
@@ -38,7 +39,8 @@ def issue_opinion(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules:
         review = begin(session, p["review_id"], "issue_opinion", actor)
         rs = rules.ruleset(review["ruleset"])
         kind = domain.check_opinion(rs, p["opinion"], review["findings"])
-        owed = domain.collective_discussion_owed(rs, kind, p["collective_discussion_required"])
+        owed = collective_discussion_owed(rs, kind["approving"],
+                                          p["collective_discussion_required"])
         contested = review["state"] == domain.CONTESTED
         review["opinion"] = domain.issued(
             kind, p["reasons"], by=actor.id, at=p["issued_at"], day=local_date(p["issued_at"]),
@@ -111,7 +113,7 @@ def _replace(session: Session, review: domain.Review, p: dict, decision: dict, a
     """The head replaces the contested opinion with one of the rule set's."""
     rs = rules.ruleset(review["ruleset"])
     kind = domain.opinion_kind(rs, p["opinion"])
-    owed = domain.collective_discussion_owed(rs, kind, False)
+    owed = collective_discussion_owed(rs, kind["approving"], False)
     review["opinion"] = domain.replaced(review["opinion"], kind, p["reasons"], by=actor.id,
                                         at=p["decided_at"], day=local_date(p["decided_at"]),
                                         owed=owed)

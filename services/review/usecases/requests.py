@@ -24,12 +24,7 @@ from shared.rulesets.repository import RuleSet
 
 
 def _classify(rs: RuleSet, decision: dict, party_kind: str) -> dict:
-    return classify(rs, DecisionProposal(
-        act_type=decision["act_type"], party_kind=party_kind,
-        fine_amount=decision.get("fine_amount"), measures=tuple(decision["measures"]),
-        hearing_held=decision["hearing_held"], grounds=tuple(decision["grounds"]),
-        procedure=decision["procedure"], licence_action=decision.get("licence_action"),
-        coercive_execution=decision.get("coercive_execution"))).to_dict()
+    return classify(rs, DecisionProposal.from_request(decision, party_kind)).to_dict()
 
 
 def _new_review(session: Session, *, agency: str, ruleset: RuleSet, p: dict, verdict: dict,

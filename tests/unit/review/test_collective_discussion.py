@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from services.review import domain, usecases
+from services.review import usecases
 from shared.errors import Forbidden
-from tests.unit.review.support import (QINYUAN, ANZE, LINGCHUAN, ZHOUCUN, CHANGZHI, QINYUAN_POINTS,
-                                       actor, REVIEWER, findings, complete_review, issue)
+from tests.unit.review.support import (QINYUAN_POINTS, REVIEWER, actor, complete_review, findings,
+                                       issue)
 
 
 # ---- when it is owed -----------------------------------------------------------------------------
 
-def test_collective_discussion_owed_in_zhoucun_for_every_passed_review():
-    approve = domain.opinion_kinds(ZHOUCUN)["approve"]
-    correct = domain.opinion_kinds(ZHOUCUN)["correct"]
-    assert domain.collective_discussion_owed(ZHOUCUN, approve, False) is True
-    assert domain.collective_discussion_owed(ZHOUCUN, correct, False) is False
-
-
-def test_collective_discussion_elsewhere_only_when_flagged():
-    for rs in (QINYUAN, ANZE, LINGCHUAN, CHANGZHI):
-        approve = domain.opinion_kinds(rs)["approve"]
-        assert domain.collective_discussion_owed(rs, approve, False) is False
-        assert domain.collective_discussion_owed(rs, approve, True) is True
+# (when it is owed: tests/unit/test_law.py, the rule's one home)
 
 
 # ---- the discussion ------------------------------------------------------------------------------

@@ -1,0 +1,129 @@
+"""What is wrong with a rule-set file beyond its schema: the checks that span fields, and
+marshmallow's messages turned into (path, rule) pairs in plain words."""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+REQUIRED_PERIODS = ("av_storage", "case_archive", "publish_licence_penalty",
+                    "publish_other_decision", "withdraw_changed_publication",
+                    "review", "review_extension")
+
+
+Problem = tuple[tuple, str]  # (path in the file, the rule it breaks)
+
+
+def cross_check(data: dict, partial: bool) -> list[Problem]:
+    """Rules marshmallow cannot express field by field; returns (path, rule) pairs.
+
+    Written defensively: it runs even when field validation failed, on whatever is there.
+    """
+    out: list[Problem] = []
+    periods = _get(data, "periods")
+    if isinstance(periods, dict) and not partial:
+        out.extend((("periods",), f"required period {name!r} is missing")
+                   for name in REQUIRED_PERIODS if name not in periods)
+    out.extend(_av_situations(_get(data, "av")))
+    out.extend(_retention_classes(_get(data, "retention", "classes")))
+    out.extend(_approving_opinions(_get(data, "review", "opinion_types"),
+                                   _get(data, "review", "approving_opinions")))
+    out.extend(_annual_report_due(_get(data, "disclosure", "annual_report", "due")))
+    out.extend(_emergency_approval(_get(data, "records", "start_modes"), periods))
+    return out
+
+
+def _get(data: Any, *path: str | int) -> Any:
+    """What sits at `path`, or None where the file holds nothing (or something else) there."""
+    node = data
+    for key in path:
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+            node = node[key]
+        else:
+            return None
+    return node
+
+
+def _av_situations(av: Any) -> list[Problem]:
+    """A situation is either mandatory or discretionary."""
+    mandatory = _get(av, "mandatory_situations")
+    discretionary = _get(av, "discretionary_situations")
+    if not (isinstance(mandatory, list) and isinstance(discretionary, list)):
+        return []
+    codes = {e.get("code") for e in mandatory if isinstance(e, dict)}
+    return [(("av", "discretionary_situations", i, "code"),
+             f"{entry['code']!r} is also a mandatory situation; "
+             "a situation is either mandatory or discretionary")
+            for i, entry in enumerate(discretionary)
+            if isinstance(entry, dict) and entry.get("code") in codes]
+
+
+def _retention_classes(classes: Any) -> list[Problem]:
+    """Each retention class keeps for years, permanently or per the archives rules: one of them."""
+    out: list[Problem] = []
+    for i, cls in enumerate(classes if isinstance(classes, list) else ()):
+        if not isinstance(cls, dict):
+            continue
+        kinds = [k for k in ("years", "permanent", "per_archives_rules")
+                 if k in cls and cls[k] is not False]
+        if len(kinds) != 1:
+            out.append((("retention", "classes", i),
+                        "give exactly one of years: N, permanent: true, "
+                        f"per_archives_rules: true (got {', '.join(kinds) or 'none'})"))
+    return out
+
+
+def _approving_opinions(opinions: Any, approving: Any) -> list[Problem]:
+    """An approving opinion is one of the rule set's opinion types."""
+    if not (isinstance(opinions, list) and isinstance(approving, list)):
+        return []
+    codes = {e.get("code") for e in opinions if isinstance(e, dict)}
+    return [(("review", "approving_opinions", i),
+             f"{code!r} is not one of this rule set's opinion_types")
+            for i, code in enumerate(approving) if code not in codes]
+
+
+def _annual_report_due(due: Any) -> list[Problem]:
+    """The annual report falls due on a real day of the year."""
+    if not (isinstance(due, dict) and isinstance(due.get("month"), int)
+            and isinstance(due.get("day"), int)):
+        return []
+    try:
+        _dt.date(2000, due["month"], due["day"])  # a leap year: 2-29 is a real due date
+    except ValueError:
+        return [(("disclosure", "annual_report", "due"),
+                 f"no such day of the year: month {due['month']}, day {due['day']}")]
+    return []
+
+
+def _emergency_approval(modes: Any, periods: Any) -> list[Problem]:
+    """An emergency start's approval period is one the rule set defines."""
+    if not (isinstance(modes, list) and isinstance(periods, dict)):
+        return []
+    path = ("emergency_start", "approval_period")
+    return [(("records", "start_modes", i, *path),
+             f"names period {ref!r}, which this rule set does not define")
+            for i, mode in enumerate(modes)
+            if isinstance(ref := _get(mode, *path), str) and ref not in periods]
+
+
+def messages_to_paths(messages: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
+    out: list[tuple[tuple, str]] = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            sub = path if key == "_schema" else path + (key,)
+            out.extend(messages_to_paths(value, sub))
+    elif isinstance(messages, (list, tuple)):
+        for value in messages:
+            out.extend(messages_to_paths(value, path))
+    else:
+        out.append((path, _PLAIN.get(str(messages), str(messages))))
+    return out
+
+
+_PLAIN = {"Unknown field.": "unknown key: not part of the rule-set format",
+          "Missing data for required field.": "required key is missing",
+          "Not a valid mapping type.": "must be a mapping of keys to values",
+          "Invalid input type.": "must be a mapping of keys to values",
+          "Not a valid date.": "must be a date written YYYY-MM-DD"}
