@@ -106,8 +106,12 @@ def use_case(method: str) -> Callable:
 
 
 def call(env: Env, method: str, payload: dict, who: Actor) -> Any:
-    """A use case as its RPC runs it: the request loaded by the contract first."""
-    request = load(CONTRACT.rpc(method).request, payload, what=method)
+    """A use case as its RPC runs it: the caller's role checked against the contract and the
+    request loaded by it first (as shared.service.entrypoint.handle does)."""
+    spec = CONTRACT.rpc(method)
+    if "any" not in spec.roles:
+        who.require(*spec.roles)
+    request = load(spec.request, payload, what=method)
     deps = env.deps() if method in WRITES else dict(db=env.db, now=env.now)
     if method == "issue_decision":
         deps["peers"] = env.peers

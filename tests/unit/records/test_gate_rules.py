@@ -9,6 +9,7 @@ import pytest
 from services.records.domain import gate
 from shared.errors import (BoardOpinionStands, BoardReviewPending, DomainRuleViolated,
                            ServiceNotDeployed, ValidationFailed)
+from shared.law.review import collective_discussion_always, collective_discussion_owed
 from shared.rulesets.provider import Rules
 from tests.agencies import ANZE, LINGCHUAN, QINYUAN, ZHOUCUN, agencies
 
@@ -184,12 +185,13 @@ def test_the_named_reviewers_are_checked_against_the_boards_register():
 # ---- the collective discussion ------------------------------------------------------------
 
 def test_which_reviews_by_hand_owe_a_collective_discussion():
-    assert gate.collective_discussion_always(rs(ZHOUCUN))
-    assert not gate.collective_discussion_always(rs(LINGCHUAN))
-    assert gate.discussion_owed(rs(ZHOUCUN), approving=True, flagged=False)
-    assert not gate.discussion_owed(rs(LINGCHUAN), approving=True, flagged=False)
-    assert gate.discussion_owed(rs(LINGCHUAN), approving=True, flagged=True)
-    assert not gate.discussion_owed(rs(ZHOUCUN), approving=False, flagged=True)
+    # the rule is the kernel's (shared.law.review), the one both services apply
+    assert collective_discussion_always(rs(ZHOUCUN))
+    assert not collective_discussion_always(rs(LINGCHUAN))
+    assert collective_discussion_owed(rs(ZHOUCUN), approving=True, flagged=False)
+    assert not collective_discussion_owed(rs(LINGCHUAN), approving=True, flagged=False)
+    assert collective_discussion_owed(rs(LINGCHUAN), approving=True, flagged=True)
+    assert not collective_discussion_owed(rs(ZHOUCUN), approving=False, flagged=True)
 
 
 def test_where_the_law_decides_a_final_review_by_hand_suffices():
