@@ -124,7 +124,7 @@ def run(args) -> tuple[list[dict], list[str]]:
     bare_rates = [b["rate"] for b in bares]
     bare = dict(bares[0], rate=sum(bare_rates) / len(bare_rates))
     ratio = svc["rate"] / bare["rate"]
-    ms = lambda r, q: f"{1000 * common.percentile(r['latencies'], q):.2f}"  # noqa: E731
+    ms = lambda r, q: f"{1000 * common.percentile(r['latencies'], q):.2f}"
     notes = [f"{NAME}: {args.callers} callers, {args.seconds:.0f}s after {args.warmup:.0f}s "
              "warm-up; CPU per process group during each window (100% = one core of 2):"]
     label = "records.append_record" + (f" x{args.processes}" if args.processes > 1 else "")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
@@ -55,7 +55,7 @@ def entry_body(kwargs: dict, seq: int, now: datetime) -> str:
     return canonical({
         "format": 2, "case_id": kwargs["case_id"], "seq": seq, "kind": "record",
         "stage": "initiation",
-        "occurred_at": occurred.astimezone(timezone.utc).isoformat(),
+        "occurred_at": occurred.astimezone(UTC).isoformat(),
         "recorded_at": now.isoformat(),
         "actor": {"id": "bench", "role": "officer", "agency": "lingchuan-emergency"},
         "ruleset": "lingchuan-emergency@1", "corrects_seq": None, "content": content})
@@ -81,7 +81,7 @@ class Appender:
         case_id = kwargs["case_id"]
         seq, prev = self.heads.get(case_id, (0, GENESIS))
         seq += 1
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         occurred = datetime.fromisoformat(kwargs["occurred_at"])
         body = entry_body(kwargs, seq, now)
         entry_hash = link(prev, body)

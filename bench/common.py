@@ -18,8 +18,8 @@ import urllib.parse
 import urllib.request
 import uuid
 import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 # eventlet (imported with shared.trust.actor → nameko) warns that it is in maintenance mode;
 # nameko 2.14 stands on it, so the warning says nothing actionable here

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import shared.messaging.outbox as outbox
 from shared.contracts.registry import envelope
@@ -37,7 +37,7 @@ def _unsigned_prepare(self, event_type, data, *, agency, actor, ruleset, occurre
     self.staged += 1
     return body, {"message_id": body["message_id"], "event_type": event_type,
                   "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-                  "created_at": datetime.now(timezone.utc), "state": outbox.PENDING,
+                  "created_at": datetime.now(UTC), "state": outbox.PENDING,
                   "attempts": 0}
 
 

@@ -8,8 +8,8 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from common import RPC_EXCHANGE, BenchError
 

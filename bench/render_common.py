@@ -8,9 +8,8 @@ import os
 import sys
 from pathlib import Path
 
-import yaml
-
 import common
+import yaml
 from common import BenchError
 
 TEMPLATE = "penalty_decision"

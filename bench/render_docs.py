@@ -48,7 +48,7 @@ def run(args):
         try:
             wait_ready(client, proc)
             hdrs = headers(wd)
-            make = lambda caller, n: ({"template_id": TEMPLATE, "data": data}, hdrs)  # noqa
+            make = lambda caller, n: ({"template_id": TEMPLATE, "data": data}, hdrs)
             one = client.closed_loop("renderer.render", make, callers=1, warmup=1,
                                      duration=seconds, server_pid=proc.pid)
             two = client.closed_loop("renderer.render", make, callers=2, warmup=1,

@@ -32,12 +32,13 @@ def _pages(pdf: bytes) -> str:
 
 
 def run(args):
+    import yaml
+
     from services.renderer import fields
+    from services.renderer.domain import Stamp, data_sha256
     from services.renderer.library import default_root
     from services.renderer.pdf import LocalUnoserver, PdfUnavailable
-    from services.renderer.domain import Stamp, data_sha256
     from services.renderer.rendering import render_docx
-    import yaml
     docs = 5 if args.quick else args.docs
     data, field = grown_sample(args.rows)
     folder = default_root() / TEMPLATE / "1"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import common
@@ -27,6 +27,7 @@ NAME = "review_latency"
 
 def _records_proxy(amqp: str, keys: Path):
     from nameko.standalone.rpc import ClusterRpcProxy
+
     from demo import case as demo
     who = demo.ACTORS["officer"]
     token = common.token_signer(keys).issue(actor_id=who, role="officer",
@@ -53,7 +54,7 @@ class Tap:
         body = message.body
         body = json.loads(body) if isinstance(body, (bytes, str)) else body
         self.got[body["data"]["case_id"]] = (time.perf_counter(), body,
-                                             datetime.now(timezone.utc))
+                                             datetime.now(UTC))
 
     def wait(self, case_id: str, timeout: float = 30):
         deadline = time.monotonic() + timeout
@@ -137,7 +138,7 @@ def run(args) -> tuple[list[dict], list[str]]:
             for n in range(args.samples):
                 samples.append(_sample(records, tap, n, "L"))
     ms = {k: sorted(1000 * s[k] for s in samples) for k in ("end_to_end", "after_rpc", "relay")}
-    fmt = lambda k: (f"{percentile(ms[k], 50):.1f} / {percentile(ms[k], 95):.1f}")  # noqa: E731
+    fmt = lambda k: (f"{percentile(ms[k], 50):.1f} / {percentile(ms[k], 95):.1f}")
     notes = [f"{NAME}: {args.samples} proposals after {args.warmup} warm-up, one at a time, "
              f"{db_kind}; records and review each in its own `nameko run` process"]
     rows = [

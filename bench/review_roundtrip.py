@@ -87,12 +87,12 @@ def timed(label: str, run_one, reviews: int, warmup: int) -> dict:
 def in_process(db_url: str, keys: Path, args, points) -> dict:
     from contracts.review import CONTRACT
     from services.review import models, usecases
-    from shared.trust.actor import Actor
     from shared.calendar.clock import now
     from shared.contracts.registry import dump, load
-    from shared.persistence.db import make_engine, migrate, open_db
     from shared.messaging.outbox import OutboxWriter
+    from shared.persistence.db import make_engine, migrate, open_db
     from shared.rulesets.provider import Rules
+    from shared.trust.actor import Actor
 
     engine = make_engine(db_url)
     migrate(engine, "services.review:migrations")
@@ -202,7 +202,7 @@ def run(args) -> tuple[list[dict], list[str]]:
                 local = in_process(local_db, keys, args, points)
                 remote = over_rpc(wd, amqp, rpc_db, keys, args, points)
     ratio = remote["rate"] / local["rate"]
-    ms = lambda r, q: f"{1000 * common.percentile(r['latencies'], q):.1f}"  # noqa: E731
+    ms = lambda r, q: f"{1000 * common.percentile(r['latencies'], q):.1f}"
     notes = [f"{NAME}: {args.reviews} reviews after {args.warmup} warm-up, one caller, "
              f"{db_kind}; a review = {calls} calls (request, assign, {len(points)} findings, "
              "opinion)"]

@@ -39,13 +39,13 @@ class BatchDb:
 
 def build_case(db, entries: int, batch: int = 1000) -> str:
     from contracts.records import CONTRACT
-    from services.records.usecases import cases, records
     from services.records.models import outbox as outbox_table
-    from shared.trust.actor import Actor
+    from services.records.usecases import cases, records
     from shared.calendar.clock import now
     from shared.contracts.registry import load
     from shared.messaging.outbox import OutboxWriter
     from shared.rulesets.provider import Rules
+    from shared.trust.actor import Actor
 
     rules = Rules.from_config({"AGENCIES": common.AGENCIES})
     # the events are never consumed here: a throwaway key signs them as the service's would
@@ -82,12 +82,12 @@ def measure(db_url: str, keys_dir, args) -> dict:
 
     from services.records import queries
     from services.records.domain import chain
-    from services.records.usecases import checkpoints
+    from services.records.domain.chain import CheckpointKeys
     from services.records.models import entries
-    from shared.trust.actor import Actor
+    from services.records.usecases import checkpoints
     from shared.calendar.clock import now
     from shared.persistence.db import make_engine, migrate, open_db
-    from services.records.domain.chain import CheckpointKeys
+    from shared.trust.actor import Actor
     from shared.trust.keys import KeyStore, init_deployment
 
     engine = make_engine(db_url)
@@ -175,7 +175,7 @@ def run(args) -> tuple[list[dict], list[str]]:
         results["SQLite"] = measure(f"sqlite:///{wd / 'records.sqlite3'}", wd / "keys", args)
 
     n = args.entries
-    rate = lambda seconds: n / seconds  # noqa: E731
+    rate = lambda seconds: n / seconds
     notes = [f"{NAME}: one case of {n} entries; best of {args.repeat} (median in brackets); "
              "entries/s"]
     rows = []

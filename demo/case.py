@@ -5,8 +5,9 @@ tests' builders (tests/builders.py) take their requests from these steps by name
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from shared.rulesets.repository import RuleSetRepository
 

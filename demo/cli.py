@@ -99,8 +99,8 @@ def main(args) -> int:
     from nameko.exceptions import RemoteError
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from shared.trust.actor import TokenIssuer
     from shared.errors import SanxiangError
+    from shared.trust.actor import TokenIssuer
     from shared.trust.keys import KeyStore
 
     uri = _config()["AMQP_URI"]

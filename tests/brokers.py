@@ -19,8 +19,8 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 import tempfile
+import time
 import uuid
 from pathlib import Path
 

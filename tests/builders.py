@@ -24,8 +24,18 @@ import copy
 from typing import Any
 
 from demo import case as demo
-from demo.case import (ACTORS, AGENCY, DECISION, OFFICERS, PARTY, REVIEWER, SHA, Step,
-                       perform, remember)
+from demo.case import (
+    ACTORS,
+    AGENCY,
+    DECISION,
+    OFFICERS,
+    PARTY,
+    REVIEWER,
+    SHA,
+    Step,
+    perform,
+    remember,
+)
 
 __all__ = ["ACTORS", "AGENCY", "CASE_NO", "OFFICERS", "PARTY", "REVIEWER", "SHA", "Step",
            "av_request", "demo_decision", "demo_plan", "demo_step", "filing_approval",

@@ -9,8 +9,8 @@ import time
 from amqp import Message
 from kombu import Connection, Exchange, Queue
 
-from shared.messaging.consumer import DEAD_LETTER_EXCHANGE
 from shared.contracts.registry import envelope
+from shared.messaging.consumer import DEAD_LETTER_EXCHANGE
 from shared.trust.keys import KeyStore
 from shared.trust.signatures import sign
 

@@ -3,7 +3,7 @@
 refused with its code."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 

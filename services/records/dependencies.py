@@ -11,8 +11,8 @@ from nameko.rpc import RpcProxy
 
 from services.records.domain.chain import CheckpointKeys
 from shared.errors import ConfigurationError, ServiceNotDeployed
-from shared.trust.keys import KeyStore
 from shared.messaging.peers import PeerDirectory
+from shared.trust.keys import KeyStore
 
 
 class SigningKey(DependencyProvider):

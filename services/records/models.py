@@ -3,12 +3,23 @@ deleted); `cases` is a projection of it (stage, head, due dates) kept for fast r
 re-derivable from the chain; `access_log` records every read and every refusal."""
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, String,
-                        Table, Text, UniqueConstraint, text)
+from sqlalchemy import (
+                        JSON,
+                        Boolean,
+                        Column,
+                        ForeignKey,
+                        Index,
+                        Integer,
+                        String,
+                        Table,
+                        Text,
+                        UniqueConstraint,
+                        text,
+)
 
 from shared.messaging.consumer import inbox_table
-from shared.persistence.idempotency import idempotency_table
 from shared.messaging.outbox import outbox_table
+from shared.persistence.idempotency import idempotency_table
 from shared.persistence.schema import BigId, UtcDateTime, service_metadata
 
 metadata = service_metadata()

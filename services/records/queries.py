@@ -16,12 +16,12 @@ from contracts.records.messages import MAX_FINDINGS_PAGE
 from services.records import store
 from services.records.domain import chain, findings, personal
 from services.records.models import cases, entries
-from shared.persistence import paging
-from shared.trust.actor import Actor, out_of_reach
 from shared.calendar.clock import iso, utc
-from shared.persistence.db import Db
 from shared.errors import DomainRuleViolated, NotFound, ValidationFailed
+from shared.persistence import paging
+from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
+from shared.trust.actor import Actor, out_of_reach
 
 STAFF = ("officer", "head", "legal_unit", "reviewer", "supervisor")
 

@@ -9,9 +9,10 @@ import functools
 import json
 import queue
 import threading
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Generator, Iterable, Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -19,13 +20,21 @@ from sqlalchemy.sql import Select
 
 from services.records.domain import chain, findings, gate
 from services.records.domain.chain import CheckpointKeys, Entry
-from services.records.models import (access_log, av_records, cases, checkpoint_refusals,
-                                     checkpoints, entries, outbox, situations)
-from shared.trust.actor import Actor
-from shared.persistence.db import Db, driver_fetch
+from services.records.models import (
+    access_log,
+    av_records,
+    cases,
+    checkpoint_refusals,
+    checkpoints,
+    entries,
+    outbox,
+    situations,
+)
 from shared.errors import Conflict, DomainRuleViolated, NotFound
 from shared.messaging.outbox import OUTBOX_COLUMNS, OutboxWriter
+from shared.persistence.db import Db, driver_fetch
 from shared.service.entrypoint import refusal_reason
+from shared.trust.actor import Actor
 
 # Built once: constructing statements per call showed up in the append profile.
 _INSERT_ENTRY = insert(entries)
@@ -49,7 +58,7 @@ def _on_postgresql(session: Session) -> bool:
 def load_case(session: Session, case_id: str, *, lock: bool = False) -> dict:
     if _on_postgresql(session):
         found = driver_fetch(session, _PG_LOCK_CASE if lock else PG_LOAD_CASE, (case_id,))
-        row = dict(zip(CASE_COLUMNS, found)) if found is not None else None
+        row = dict(zip(CASE_COLUMNS, found, strict=False)) if found is not None else None
     else:
         # (SQLite has no row locks: its writers are serialised by BEGIN IMMEDIATE)
         found = session.execute(select(cases).where(cases.c.id == case_id)).mappings().first()
@@ -112,7 +121,7 @@ def write(session: Session, case: dict, entry: Entry, outbox_rows: Sequence[dict
 def _pg_write_statement(events: int) -> str:
     """… and, in one statement (one round trip instead of three), the entry inserted, the
     head moved by compare-and-set, and the outbox rows inserted."""
-    marks = lambda n: "(" + ", ".join(["%s"] * n) + ")"  # noqa: E731
+    marks = lambda n: "(" + ", ".join(["%s"] * n) + ")"
     parts = [f"e AS (INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) "
              f"VALUES {marks(len(_ENTRY_COLUMNS))} RETURNING id)",
              "h AS (UPDATE cases SET head_seq = %s, head_hash = %s "
@@ -381,7 +390,7 @@ def log_access(session: Session, actor: Actor, action: str, *, case: dict | None
     if session.bind.dialect.name == "postgresql":
         driver_fetch(session, _PG_INSERT_ACCESS, values)
     else:
-        session.execute(_INSERT_ACCESS, dict(zip(_ACCESS_COLUMNS, values)))
+        session.execute(_INSERT_ACCESS, dict(zip(_ACCESS_COLUMNS, values, strict=False)))
 
 
 # The case row and, in the same statement, the reader's access row — written only when the
@@ -406,7 +415,7 @@ def load_case_logged(session: Session, actor: Actor, action: str, case_id: str,
         case_id, now, actor.id, actor.role, actor.agency, action, actor.agency))
     if found is None:
         raise NotFound(f"no case with id {case_id!r}", details={"case_id": case_id})
-    return dict(zip(CASE_COLUMNS, found[:-1])), bool(found[-1])
+    return dict(zip(CASE_COLUMNS, found[:-1], strict=False)), bool(found[-1])
 
 
 def record_refusal(db: Db, actor: Actor, method: str, request: dict, exc: Exception,

@@ -69,9 +69,9 @@ def run_lint(args: argparse.Namespace) -> int:
 
 def run_preview(args: argparse.Namespace) -> int:
     from services.renderer import fields
+    from services.renderer.domain import stamp_for
     from services.renderer.library import scan
     from services.renderer.pdf import LocalUnoserver, PdfUnavailable, UnoserverClient
-    from services.renderer.domain import stamp_for
     from services.renderer.rendering import render_docx
     found = [f for f in scan(args.dir, args.template_id)
              if args.version is None or f.version == args.version]

@@ -17,10 +17,14 @@ from eventlet.queue import LightQueue
 from nameko.extensions import DependencyProvider
 
 from services.renderer import library
-from services.renderer.pdf import (LocalUnoserver, PdfUnavailable, UnoserverClient,
-                                   local_unavailable_reason)
-from services.renderer.registry import Registry
 from services.renderer.domain import Stamp
+from services.renderer.pdf import (
+    LocalUnoserver,
+    PdfUnavailable,
+    UnoserverClient,
+    local_unavailable_reason,
+)
+from services.renderer.registry import Registry
 from services.renderer.worker import read_frame, write_frame
 from shared.errors import ConfigurationError
 

@@ -12,8 +12,8 @@ from typing import Any
 from lxml import etree
 
 from services.renderer import fields as field_schema
-from services.renderer.library import DOCX, MANIFEST, Folder
 from services.renderer.domain import stamp_for
+from services.renderer.library import DOCX, MANIFEST, Folder
 from services.renderer.rendering import jinja_env, render_docx
 from shared.errors import ValidationFailed
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Integer, LargeBinary, String, Table, Text
 
-from shared.persistence.idempotency import idempotency_table
 from shared.messaging.outbox import outbox_table
+from shared.persistence.idempotency import idempotency_table
 from shared.persistence.schema import BigId, UtcDateTime, service_metadata
 
 metadata = service_metadata()

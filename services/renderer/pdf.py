@@ -105,7 +105,7 @@ class LocalUnoserver:
         self.proc: subprocess.Popen | None = None
         self.client: UnoserverClient | None = None
 
-    def start(self) -> "LocalUnoserver":
+    def start(self) -> LocalUnoserver:
         reason = local_unavailable_reason(self.soffice)
         if reason:
             raise PdfUnavailable(reason)

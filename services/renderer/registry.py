@@ -8,15 +8,15 @@ import dataclasses
 import logging
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
 from services.renderer import library, store
 from services.renderer.domain import TemplateVersion, version_for
-from shared.persistence.db import Db
 from shared.errors import NotFound
+from shared.persistence.db import Db
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class Registry:
                 return None
             t = dataclasses.replace(found, version=version)
             try:
-                store.register_version(self.db, t, datetime.now(timezone.utc))
+                store.register_version(self.db, t, datetime.now(UTC))
             except IntegrityError:
                 self._reload()  # another instance registered this number first
                 continue

@@ -22,7 +22,7 @@ V = TypeVar("V")
 
 # A document's properties say what it was made from, never when: the time of a render is not
 # part of its content, and a re-render years later must give the same bytes.
-FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 

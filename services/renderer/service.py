@@ -10,9 +10,9 @@ from services.renderer import queries, store, usecases
 from services.renderer.dependencies import PdfConverter, RenderPool, TemplateRegistry
 from services.renderer.models import outbox as outbox_table
 from shared.calendar.clock import now
-from shared.persistence.db import Database
 from shared.messaging.outbox import Outbox
 from shared.messaging.rpc import rpc
+from shared.persistence.db import Database
 from shared.service import Service
 
 VERSION = "0.1.0"

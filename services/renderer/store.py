@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from services.renderer.domain import TemplateVersion
 from services.renderer.models import refusals, renders, template_versions
-from shared.trust.actor import Actor
-from shared.persistence.db import Db
 from shared.messaging.outbox import OutboxWriter
+from shared.persistence.db import Db
 from shared.service.entrypoint import refusal_reason
+from shared.trust.actor import Actor
 
 
 def _row(t: TemplateVersion, now: datetime) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from shared.trust.actor import Actor
 if TYPE_CHECKING:  # the providers' types, for the hints only
     from services.renderer.dependencies import Pdf, Renderer
     from services.renderer.registry import Registry
-    from shared.persistence.db import Db
     from shared.messaging.outbox import OutboxWriter
+    from shared.persistence.db import Db
     from shared.rulesets.provider import Rules
 
 

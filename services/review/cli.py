@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from services.review.domain import Stop, review_deadline
 from shared.calendar.legal import Calendar
-from shared.law.major import DecisionProposal, classify
 from shared.cli.calendar import _date, _pause
 from shared.errors import SanxiangError
+from shared.law.major import DecisionProposal, classify
 from shared.rulesets.repository import RuleSet, RuleSetRepository
 
 

@@ -5,12 +5,22 @@ are the review's parts: materials, stops, assignments, findings, opinion, disagr
 effect."""
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Column, Date, Index, Integer, String, Table,
-                        Text, UniqueConstraint)
+from sqlalchemy import (
+                        JSON,
+                        Boolean,
+                        Column,
+                        Date,
+                        Index,
+                        Integer,
+                        String,
+                        Table,
+                        Text,
+                        UniqueConstraint,
+)
 
 from shared.messaging.consumer import inbox_table
-from shared.persistence.idempotency import idempotency_table
 from shared.messaging.outbox import outbox_table
+from shared.persistence.idempotency import idempotency_table
 from shared.persistence.schema import BigId, UtcDateTime, service_metadata
 
 metadata = service_metadata()

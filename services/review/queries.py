@@ -3,19 +3,20 @@ report, the check of a legal review entered by hand, the opinion document's data
 classification. A read writes nothing."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.review import domain, store
 from services.review.models import reviews, staff
-from shared.trust.actor import Actor
-from shared.law.major import DecisionProposal, classify as catalogue_classify
-from shared.persistence.db import Db
 from shared.errors import DomainRuleViolated
+from shared.law.major import DecisionProposal
+from shared.law.major import classify as catalogue_classify
+from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
 from shared.rulesets.repository import RuleSet
+from shared.trust.actor import Actor
 
 READERS = ("officer", "head", "legal_unit", "reviewer", "supervisor")
 

@@ -12,12 +12,12 @@ from contracts.review import CONTRACT
 from services.review import queries, store, usecases
 from services.review.models import outbox as outbox_table
 from shared.calendar.clock import now
-from shared.messaging.consumer import event_handler
 from shared.contracts.registry import dump, load
 from shared.errors import NotFound
-from shared.persistence.db import Database
+from shared.messaging.consumer import event_handler
 from shared.messaging.outbox import Outbox
 from shared.messaging.rpc import rpc
+from shared.persistence.db import Database
 from shared.service import Service
 
 VERSION = "0.1.0"

@@ -3,8 +3,8 @@ writing), inserted and saved, its history and its events, the staff register, an
 of a refused call."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import RowMapping
@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from services.review import domain
 from services.review.models import review_log, reviews, staff
-from shared.trust.actor import Actor
-from shared.persistence.db import Db
 from shared.errors import NotFound, SanxiangError
 from shared.messaging.outbox import OutboxWriter
+from shared.persistence.db import Db
 from shared.service.entrypoint import refusal_reason
+from shared.trust.actor import Actor
 
 
 def load(session: Session, review_id: str, *, lock: bool = False) -> domain.Review:

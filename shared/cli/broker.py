@@ -17,6 +17,7 @@ import secrets
 import sys
 
 from shared.messaging import broker
+
 DEFAULT_API = "http://127.0.0.1:15672/api"
 
 

@@ -7,10 +7,10 @@ import argparse
 import sys
 from datetime import date, datetime
 
-from shared.calendar.legal import UNITS, Calendar
-from shared.calendar.files import load_file
-from shared.calendar.notice import load_notice
 from shared.calendar.clock import local_date, now
+from shared.calendar.files import load_file
+from shared.calendar.legal import UNITS, Calendar
+from shared.calendar.notice import load_notice
 from shared.errors import ConfigurationError, ValidationFailed
 
 

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from shared.contracts import export as contract_export
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "contracts", help="export service contracts (JSON Schema, examples, AsyncAPI 3.0.0)")

@@ -9,10 +9,18 @@ import sys
 from typing import Any
 
 from shared.errors import NotFound, RuleSetInvalid
-from shared.rulesets.vocabulary import (ACT_TYPES, AV_SITUATIONS, COERCIVE_EXECUTION_METHODS,
-                                   MASKED_INFORMATION, PARTY_KINDS, PERIOD_UNITS,
-                                   REPORT_RECIPIENTS, RETENTION_CONDITIONS, RETENTION_SUBJECTS)
 from shared.rulesets.repository import RuleSet, RuleSetRepository
+from shared.rulesets.vocabulary import (
+    ACT_TYPES,
+    AV_SITUATIONS,
+    COERCIVE_EXECUTION_METHODS,
+    MASKED_INFORMATION,
+    PARTY_KINDS,
+    PERIOD_UNITS,
+    REPORT_RECIPIENTS,
+    RETENTION_CONDITIONS,
+    RETENTION_SUBJECTS,
+)
 
 SECTION_TITLES = {
     "periods": "一、期限", "av": "二、音像记录", "retention": "三、保存期限",

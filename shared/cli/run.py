@@ -228,5 +228,5 @@ def main(args) -> int:
         pass
     finally:
         stop(procs)
-    failed = [n for n, p in zip(names, procs) if p.returncode not in (0, -signal.SIGTERM, None)]
+    failed = [n for n, p in zip(names, procs, strict=False) if p.returncode not in (0, -signal.SIGTERM, None)]
     return 1 if failed else 0

@@ -13,9 +13,9 @@ migrations are), and optionally
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from importlib.metadata import entry_points
 from importlib.util import find_spec
-from typing import Sequence
 
 GROUP = "sanxiang.services"
 

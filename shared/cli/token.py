@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sys
 
-from shared.trust.actor import TokenIssuer
 from shared.contracts.registry import ROLES
 from shared.errors import ConfigurationError
+from shared.trust.actor import TokenIssuer
 from shared.trust.keys import KeyStore
 
 

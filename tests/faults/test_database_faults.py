@@ -86,7 +86,7 @@ class ReviewOnPg:
                              "reviews), (SELECT count(DISTINCT source_message_id) FROM "
                              "reviews), (SELECT count(*) FROM outbox WHERE state = 'pending')",
                              database="review")[0]
-        return dict(zip(("inbox", "reviews", "distinct", "pending"), row))
+        return dict(zip(("inbox", "reviews", "distinct", "pending"), row, strict=False))
 
     def handled_when(self, inbox: int) -> dict | None:
         counts = self.handled()

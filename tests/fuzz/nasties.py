@@ -4,7 +4,7 @@ hostile as a whole (10 MB, wrong argument shapes, unknown fields)."""
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 NAN, INF = float("nan"), float("inf")
 MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T")

@@ -113,7 +113,7 @@ def test_another_agencys_case_reads_exactly_like_a_missing_one(records):
     missing = str(uuid.uuid4())
     ours = open_case(call, token, LC, "陵应急立〔2025〕300号")
     party = token("party", LC, actor_id="citizen-1", party_id="party-1", case_id=ours)
-    for (role, method, payload), (_, _, probe) in zip(requests(theirs), requests(missing)):
+    for (role, method, payload), (_, _, probe) in zip(requests(theirs), requests(missing), strict=False):
         who = party if role == "party" else token(role, LC)
         answer, control = call(method, who, **payload), call(method, who, **probe)
         assert answer["result"] is None and answer["error"] is not None, (method, answer)
@@ -217,12 +217,12 @@ def test_every_bad_token_is_refused_and_recorded_with_what_it_claimed(records, k
     refused = rows(db_url, "select actor_id, actor_role, actor_agency, action, case_id, "
                    "agency, reason from access_log where outcome = 'refused' order by id")
     assert len(refused) == len(tokens)
-    for (name, (_, reason, said)), row in zip(tokens.items(), refused):
+    for (name, (_, reason, said)), row in zip(tokens.items(), refused, strict=False):
         assert row[:6] == (said.get("sub", ""), "unverified", said.get("agency", ""),
                            "get_case", case_id, LC), name
         assert row[6].startswith(f"unauthenticated ({reason}): "), (name, row[6])
     # what else the token claimed is in the reason, marked as not verified
-    by_name = dict(zip(tokens, refused))
+    by_name = dict(zip(tokens, refused, strict=False))
     assert "claimed, not verified: kid=" in by_name["forged"][6]
     assert "role='supervisor'" in by_name["role_edited"][6]
     assert "alg='HS256'" in by_name["hs256_public_key"][6]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jsonschema
@@ -27,7 +27,7 @@ CONTRACTS = Path(__file__).parents[2] / "contracts"
 
 
 def cst(day: str) -> datetime:
-    return datetime.fromisoformat(f"{day}T09:00:00+08:00").astimezone(timezone.utc)
+    return datetime.fromisoformat(f"{day}T09:00:00+08:00").astimezone(UTC)
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from kombu.exceptions import OperationalError
 
 from services.records.service import RecordsService
 from services.review.service import ReviewService
-from shared.messaging import broker
 from shared.cli import main as cli_main
+from shared.messaging import broker
 from tests.agencies import LINGCHUAN, agencies
 from tests.builders import ACTORS, AGENCY, demo_plan, open_case_request
 from tests.plans import run_case

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -17,17 +17,23 @@ from contracts.records import CONTRACT
 from services.records import models, queries, store
 from services.records.domain import chain
 from services.records.usecases import cases, records
-from shared.trust.actor import Actor
 from shared.contracts.registry import load
-from shared.persistence.db import make_engine, migrate, open_db
 from shared.errors import Conflict
-from shared.trust.keys import KeyStore, SigningKey, key_id
-from shared.messaging.outbox import PENDING, PUBLISHED, UNROUTED, ConfirmedPublisher, OutboxWriter, \
-    relay_pending
+from shared.messaging.outbox import (
+    PENDING,
+    PUBLISHED,
+    UNROUTED,
+    ConfirmedPublisher,
+    OutboxWriter,
+    relay_pending,
+)
+from shared.persistence.db import make_engine, migrate, open_db
 from shared.rulesets.provider import Rules
+from shared.trust.actor import Actor
+from shared.trust.keys import KeyStore, SigningKey, key_id
 
 AGENCY = "lingchuan-emergency"
-NOW = datetime(2025, 10, 9, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 10, 9, 8, 0, tzinfo=UTC)
 OFFICER = Actor(id="officer-1", role="officer", agency=AGENCY)
 HEAD = Actor(id="head-1", role="head", agency=AGENCY)
 
@@ -219,7 +225,7 @@ def test_a_read_leaves_its_access_row_and_the_connection_as_it_found_it(records_
             models.access_log.c.case_id == case["id"])).mappings().all()
         assert [(r["action"], r["actor_id"], r["agency"], r["outcome"], r["reason"])
                 for r in rows] == [("get_case", "head-1", AGENCY, "granted", None)]
-        assert rows[0]["at"].replace(tzinfo=rows[0]["at"].tzinfo or timezone.utc) == NOW
+        assert rows[0]["at"].replace(tzinfo=rows[0]["at"].tzinfo or UTC) == NOW
         if s.bind.dialect.name == "postgresql":
             assert s.connection().connection.driver_connection.autocommit is False
     other = Actor(id="officer-9", role="officer", agency="anze-county")

@@ -10,8 +10,13 @@ from urllib.parse import quote
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.renderer.service import RendererService
-from tests.unit.renderer.fixtures import SAMPLE, WIDE_FIELDS, long_rows, wide_table_docx, \
-    write_template
+from tests.unit.renderer.fixtures import (
+    SAMPLE,
+    WIDE_FIELDS,
+    long_rows,
+    wide_table_docx,
+    write_template,
+)
 from tests.unit.renderer.support import AGENCIES, count, docx_of
 
 ROWS, COLUMNS = 4000, 60

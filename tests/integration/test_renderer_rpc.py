@@ -28,7 +28,7 @@ TID = "fixture_penalty"
 
 @pytest.fixture
 def renderer(container_factory, rabbit_config, tmp_path, unoserver, request, keys_dir,
-             token_issuer):  # noqa: F811
+             token_issuer):
     db_url = getattr(request, "param", None) or f"sqlite:///{tmp_path / 'renderer.sqlite3'}"
     if db_url == "postgresql":
         db_url = request.getfixturevalue("fresh_database")
@@ -202,6 +202,7 @@ def test_shipped_penalty_decision_without_pdf_gives_docx_and_says_why(container_
                                                                        rabbit_config, tmp_path,
                                                                        keys_dir, token_issuer):
     import yaml
+
     from services.renderer.library import default_root
     config = dict(rabbit_config, DATABASE_URL=f"sqlite:///{tmp_path / 'r.sqlite3'}",
                   KEYS_DIR=keys_dir, AGENCIES=AGENCIES, PDF="off")

@@ -19,8 +19,12 @@ from sqlalchemy import create_engine, text
 from services.records.service import RecordsService
 from services.review.service import ReviewService
 from shared.contracts.registry import envelope
-from shared.errors import (BoardOpinionStands, DomainRuleViolated, ServiceNotDeployed,
-                           ValidationFailed)
+from shared.errors import (
+    BoardOpinionStands,
+    DomainRuleViolated,
+    ServiceNotDeployed,
+    ValidationFailed,
+)
 from shared.trust.keys import KeyStore
 from shared.trust.signatures import sign
 from tests.builders import ACTORS, AGENCY, REVIEWER, demo_decision, demo_plan, perform, remember

@@ -6,7 +6,7 @@ embedded single instance on SQLite."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import eventlet
 import psycopg2
@@ -29,7 +29,7 @@ OFFICER = actor("officer", id="officer-1")
 
 
 def cst(day: str, hour: int = 9) -> datetime:
-    return datetime.fromisoformat(f"{day}T{hour:02d}:00:00+08:00").astimezone(timezone.utc)
+    return datetime.fromisoformat(f"{day}T{hour:02d}:00:00+08:00").astimezone(UTC)
 
 
 def instances(container_factory, service, config, db_url, count=None):
@@ -204,7 +204,7 @@ def test_checkpoint_timer_signs_each_moved_head_once_over_many_ticks(keepers):
     for _ in range(3):
         results += fire_together(containers, "checkpoint_heads")
     assert sum(r["signed"] for r in results) == 3 and not any(r["failed"] for r in results)
-    assert checkpoints_per_case(engine) == {case_id: 1 for case_id in cases}
+    assert checkpoints_per_case(engine) == dict.fromkeys(cases, 1)
 
 
 @pytest.mark.postgres
@@ -220,4 +220,4 @@ def test_instances_that_tick_together_on_a_busy_case_sign_its_head_once(keepers,
     finally:
         lock.close()
     assert sum(r["signed"] for r in results) == 3
-    assert checkpoints_per_case(engine) == {case_id: 1 for case_id in cases}
+    assert checkpoints_per_case(engine) == dict.fromkeys(cases, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -36,7 +36,7 @@ def test_bare_body_matches_what_the_chain_stores(tmp_path):
                                  .where(entries.c.seq == 2)).one()
     engine.dispose()
     bare = bare_server.entry_body(common.note_payload(case_id, 1), 2,
-                                  datetime.now(timezone.utc))
+                                  datetime.now(UTC))
     chain_body, bare_body = json.loads(stored.body), json.loads(bare)
     assert set(bare_body) == set(chain_body)
     assert set(bare_body["content"]) == set(chain_body["content"])

@@ -112,7 +112,7 @@ def test_valid_against_compose_spec_before_and_after_interpolation(path, schema)
     validator = jsonschema.Draft7Validator(schema)
     for label, candidate in [
         ("raw", doc),
-        ("interpolated", interpolate(doc, {v: "x" for v in required_vars(doc)})),
+        ("interpolated", interpolate(doc, dict.fromkeys(required_vars(doc), "x"))),
     ]:
         errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
                   for e in validator.iter_errors(candidate)]

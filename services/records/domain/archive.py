@@ -3,7 +3,8 @@ the storage labels each carries — and the facts its rule set's retention class
 against."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from shared.rulesets import provider as rulebook
 from shared.rulesets.repository import RuleSet

@@ -8,9 +8,10 @@ import hashlib
 import itertools
 import json
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -284,7 +285,7 @@ class CheckpointKeys:
 
     @classmethod
     def of(cls, signing: Ed25519PrivateKey,
-           published: Mapping[str, Ed25519PublicKey] | None = None) -> "CheckpointKeys":
+           published: Mapping[str, Ed25519PublicKey] | None = None) -> CheckpointKeys:
         own = signing.public_key()
         return cls(signing, {**(published or {}), key_id(own): own})
 

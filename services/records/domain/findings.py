@@ -8,9 +8,10 @@ Pure: the case, its entries, its AV records and its refused reads come in as val
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 from services.records.domain import chain, gate, stages
 from shared.calendar.clock import iso, local_date, utc
@@ -31,7 +32,7 @@ class CaseState:
     archived_at: datetime | None = None
 
     @classmethod
-    def of(cls, row: Mapping[str, Any]) -> "CaseState":
+    def of(cls, row: Mapping[str, Any]) -> CaseState:
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
 

@@ -9,13 +9,18 @@ Pure: the reviews, the proposal and the discussion come in as value types read b
 each function answers what the rules say or raises the refusal."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
+from shared.errors import (
+    BoardOpinionStands,
+    BoardReviewPending,
+    DomainRuleViolated,
+    ServiceNotDeployed,
+    ValidationFailed,
+)
 from shared.law.review import collective_discussion_always
-
-from shared.errors import (BoardOpinionStands, BoardReviewPending, DomainRuleViolated,
-                           ServiceNotDeployed, ValidationFailed)
 from shared.rulesets.repository import RuleSet
 
 # how the board's disagreement path runs, as its RPC methods (contracts/review)
@@ -49,7 +54,7 @@ class Review:
     collective_discussion_required: bool = False   # the legal unit's flag
 
     @classmethod
-    def of(cls, seq: int, content: Mapping[str, Any]) -> "Review":
+    def of(cls, seq: int, content: Mapping[str, Any]) -> Review:
         return cls(seq=seq, proposal_seq=content["proposal_seq"],
                    opinion=content.get("opinion", ""),
                    approving=bool(content.get("approving")),
@@ -67,7 +72,7 @@ class Proposal:
     act_type: str
 
     @classmethod
-    def of(cls, seq: int, content: Mapping[str, Any]) -> "Proposal":
+    def of(cls, seq: int, content: Mapping[str, Any]) -> Proposal:
         return cls(seq=seq, major=content["classification"]["major"],
                    act_type=content["decision"]["act_type"])
 

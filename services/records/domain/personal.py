@@ -11,7 +11,8 @@ import json
 import re
 import secrets as random
 import unicodedata
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 MASK = "［已隐去］"
 # 000 第三十四条: a party reads its records without informants, complainants, third parties.

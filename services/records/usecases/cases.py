@@ -10,14 +10,14 @@ from sqlalchemy.orm import Session
 from contracts.records import messages as m
 from services.records import store
 from services.records.domain import archive, chain, stages
-from shared.trust.actor import Actor
 from shared.calendar.clock import iso, local_date, utc
 from shared.contracts.registry import dump
-from shared.persistence.db import Db
 from shared.errors import Conflict, DomainRuleViolated
 from shared.messaging.outbox import OutboxWriter
+from shared.persistence.db import Db
 from shared.rulesets.provider import Agency, Rules
 from shared.rulesets.repository import RuleSet
+from shared.trust.actor import Actor
 
 
 def open_case(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Rules,

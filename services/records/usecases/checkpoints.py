@@ -9,8 +9,8 @@ from datetime import datetime
 from services.records import store
 from services.records.domain import chain
 from shared.persistence import timers
-from shared.trust.actor import Actor
 from shared.persistence.db import Db
+from shared.trust.actor import Actor
 
 log = logging.getLogger(__name__)
 

@@ -12,16 +12,16 @@ from sqlalchemy.orm import Session
 from contracts.records import messages as m
 from services.records import store
 from services.records.domain import gate
-from shared.rulesets import provider as rulebook
-from shared.trust.actor import Actor
+from shared.contracts.registry import dump
+from shared.errors import Conflict, DomainRuleViolated, ValidationFailed
 from shared.law.major import DecisionProposal, classify
 from shared.law.review import collective_discussion_owed
-from shared.contracts.registry import dump
-from shared.persistence.db import Db
-from shared.errors import Conflict, DomainRuleViolated, ValidationFailed
 from shared.messaging.outbox import OutboxWriter
+from shared.persistence.db import Db
+from shared.rulesets import provider as rulebook
 from shared.rulesets.provider import Rules
 from shared.rulesets.repository import RuleSet
+from shared.trust.actor import Actor
 
 if TYPE_CHECKING:
     from services.records.dependencies import BoardClient

@@ -10,12 +10,12 @@ from contracts.review import CONTRACT as REVIEW
 from services.records import store
 from services.records.domain import gate
 from services.records.models import inbox
-from shared.messaging import consumer
-from shared.trust.actor import Actor
-from shared.persistence.db import Db
 from shared.errors import DomainRuleViolated
+from shared.messaging import consumer
 from shared.messaging.outbox import OutboxWriter, requeue_unrouted
+from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
+from shared.trust.actor import Actor
 
 
 def record_review_opinion(body: dict, *, db: Db, outbox: OutboxWriter, rules: Rules,

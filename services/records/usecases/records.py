@@ -10,15 +10,15 @@ from contracts.records import messages as m
 from contracts.records.content import CONTENT
 from services.records import store
 from services.records.domain import chain, stages
-from shared.rulesets import provider as rulebook
-from shared.trust.actor import Actor
 from shared.calendar.clock import local_date
 from shared.contracts.registry import dump, load
-from shared.persistence.db import Db
 from shared.errors import DomainRuleViolated, ValidationFailed
 from shared.messaging.outbox import OutboxWriter
+from shared.persistence.db import Db
+from shared.rulesets import provider as rulebook
 from shared.rulesets.provider import Rules
 from shared.rulesets.repository import RuleSet
+from shared.trust.actor import Actor
 
 
 def _situations(declared: list[str]) -> set[str]:

@@ -3,9 +3,10 @@ where the rule set says so), the stops that do not count, the one extension, and
 reminder and overdue notice the board owes before and after the due date."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Final, Mapping, Sequence
+from typing import Final
 
 from services.review.domain import states
 from shared.calendar.legal import Calendar, Deadline, clock_pause
@@ -60,7 +61,7 @@ def review_deadline(calendar: Calendar, rs: RuleSet, start: date, *,
 
 def stops_of(review: Mapping) -> list[Stop]:
     """The review's stops as the calendar counts them."""
-    day = lambda v: date.fromisoformat(v) if v else None  # noqa: E731
+    day = lambda v: date.fromisoformat(v) if v else None
     return [Stop(day(s["stopped_on"]), day(s["resumed_on"]), s["reason"], s["label"])
             for s in review["stops"]]
 

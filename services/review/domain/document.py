@@ -2,8 +2,9 @@
 its copies go."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Final, Mapping
+from typing import Final
 
 from services.review.domain.opinions import review_points
 from shared.rulesets.repository import RuleSet

@@ -2,8 +2,8 @@
 submission changes — the day they were received, the day they were complete."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Mapping, Sequence
 
 from services.review.domain import states
 from shared.errors import ValidationFailed

@@ -3,8 +3,8 @@ may be given, the handling unit's disagreement (异议: consultation, then the h
 and the collective discussion (集体讨论) a passed review goes to where the rule set asks."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Mapping, Sequence
 
 from services.review.domain import states
 from shared.errors import DomainRuleViolated, ValidationFailed

@@ -2,8 +2,9 @@
 findings, opinion, disagreement) — how a new one starts, and how the contract shows it."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Final, Mapping, TypedDict
+from typing import Final, TypedDict
 
 from services.review.domain import materials, states
 from shared.rulesets.repository import RuleSet

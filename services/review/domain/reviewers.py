@@ -4,10 +4,11 @@ enforcement officers."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Final, Mapping, Sequence
+from typing import Final
 
 from shared.errors import Conflict, DomainRuleViolated
 from shared.rulesets.repository import RuleSet

@@ -2,8 +2,9 @@
 the state it leads to — where an act can end more than one way, one row per outcome."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Sequence
+from typing import Final
 
 from shared.errors import DomainRuleViolated
 

@@ -5,15 +5,28 @@ and its watch (`clock`), findings, opinions, disagreement and collective discuss
 transaction."""
 from __future__ import annotations
 
-from services.review.usecases.clock import (CLOCK_WATCH, check_clocks, extend_deadline,
-                                            resume_clock, stop_clock)
-from services.review.usecases.opinions import (contest_opinion, head_decide, issue_opinion,
-                                               record_collective_discussion,
-                                               record_consultation, record_finding)
-from services.review.usecases.requests import (_new_review, on_decision_proposed,
-                                               request_review, submit_materials)
-from services.review.usecases.staffing import (assign_reviewer, declare_interest,
-                                               register_staff)
+from services.review.usecases.clock import (
+                                            CLOCK_WATCH,
+                                            check_clocks,
+                                            extend_deadline,
+                                            resume_clock,
+                                            stop_clock,
+)
+from services.review.usecases.opinions import (
+                                            contest_opinion,
+                                            head_decide,
+                                            issue_opinion,
+                                            record_collective_discussion,
+                                            record_consultation,
+                                            record_finding,
+)
+from services.review.usecases.requests import (
+                                            _new_review,
+                                            on_decision_proposed,
+                                            request_review,
+                                            submit_materials,
+)
+from services.review.usecases.staffing import assign_reviewer, declare_interest, register_staff
 
 __all__ = [
     # _new_review: a review stood up as request_review does, without its checks — for the

@@ -2,17 +2,17 @@
 watched — a reminder before a review falls due and an overdue notice after."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Mapping
 
 from services.review import domain, store
 from services.review.usecases.common import begin, recompute_deadline, view
-from shared.persistence import timers
-from shared.trust.actor import Actor
 from shared.calendar.clock import local_date
-from shared.persistence.db import Db
 from shared.messaging.outbox import OutboxWriter
+from shared.persistence import timers
+from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
+from shared.trust.actor import Actor
 
 CLOCK_WATCH = "review.watch_clocks"
 

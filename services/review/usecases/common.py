@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.review import domain, store
-from shared.trust.actor import Actor
 from shared.rulesets.provider import Rules
+from shared.trust.actor import Actor
 
 
 def begin(session: Session, review_id: str, act: str, actor: Actor) -> domain.Review:

@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 
 from services.review import domain, store
 from services.review.usecases.common import begin, view
-from shared.trust.actor import Actor
 from shared.calendar.clock import local_date
 from shared.law.review import collective_discussion_owed
-from shared.persistence.db import Db
 from shared.messaging.outbox import OutboxWriter
+from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
 from shared.rulesets.repository import RuleSet
+from shared.trust.actor import Actor
 
 
 def record_finding(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Rules,

@@ -3,8 +3,8 @@ materials submitted until they are complete and the clock runs."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from sqlalchemy.orm import Session
 
@@ -12,15 +12,15 @@ from contracts.records import CONTRACT as RECORDS
 from services.review import domain, store
 from services.review.models import inbox
 from services.review.usecases.common import begin, recompute_deadline, view
-from shared.messaging import consumer
-from shared.trust.actor import Actor
-from shared.law.major import DecisionProposal, classify
 from shared.calendar.clock import local_date
-from shared.persistence.db import Db
 from shared.errors import Conflict, DomainRuleViolated
+from shared.law.major import DecisionProposal, classify
+from shared.messaging import consumer
 from shared.messaging.outbox import OutboxWriter
+from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
 from shared.rulesets.repository import RuleSet
+from shared.trust.actor import Actor
 
 
 def _classify(rs: RuleSet, decision: dict, party_kind: str) -> dict:

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from services.review import domain, store
 from services.review.usecases.common import begin, view
-from shared.trust.actor import Actor
-from shared.persistence.db import Db
 from shared.errors import DomainRuleViolated
 from shared.messaging.outbox import OutboxWriter
+from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
+from shared.trust.actor import Actor
 
 
 def register_staff(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter | None,

@@ -2,8 +2,8 @@
 and the shipped rule sets, with no broker (tests.unit.records.support)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -20,18 +21,25 @@ from contracts.review import CONTRACT as REVIEW
 from services.records import models, queries, store
 from services.records.domain.chain import CheckpointKeys
 from services.records.usecases import cases, decisions, records
-from tests.builders import OFFICERS, demo_decision, demo_plan, open_case_request, remember, step_request
-from shared.trust.actor import Actor
 from shared.calendar.clock import local_date
 from shared.contracts.registry import envelope, load
-from shared.persistence.db import Db, make_engine, migrate, open_db
 from shared.errors import SanxiangError
-from shared.trust.keys import KeyStore, SigningKey, init_deployment, key_id
 from shared.messaging.outbox import OutboxWriter
+from shared.persistence.db import Db, make_engine, migrate, open_db
 from shared.rulesets.provider import Rules
 from shared.service.entrypoint import handle
+from shared.trust.actor import Actor
+from shared.trust.keys import KeyStore, SigningKey, init_deployment, key_id
 from shared.trust.signatures import sign
 from tests.agencies import AGENCIES
+from tests.builders import (
+    OFFICERS,
+    demo_decision,
+    demo_plan,
+    open_case_request,
+    remember,
+    step_request,
+)
 
 
 class NoReviewBoard:
@@ -57,7 +65,7 @@ class Env:
         self.signing_key = CheckpointKeys.of(keys.checkpoint_key("records").key)
         self.peers = NoReviewBoard()
         self.board = NoBoard()
-        self.now = datetime(2025, 10, 9, 8, 0, tzinfo=timezone.utc)
+        self.now = datetime(2025, 10, 9, 8, 0, tzinfo=UTC)
 
     def deps(self, **extra: Any) -> dict:
         return dict(db=self.db, outbox=self.outbox, rules=self.rules, now=self.now, **extra)
@@ -217,7 +225,7 @@ def run_demo(env: Env, until: str | None = None) -> dict:
 
 def run_demo_all(env: Env) -> dict:
     """The whole demo case (a second one: 32号), on 2025-12-01."""
-    env.now = datetime(2025, 12, 1, tzinfo=timezone.utc)
+    env.now = datetime(2025, 12, 1, tzinfo=UTC)
     ctx = {"decision_no": "陵应急罚〔2025〕32号"}
     for step in demo_plan("陵应急立〔2025〕32号", with_review=False):
         if not step.expect_error:
@@ -231,7 +239,7 @@ def run_demo_all(env: Env) -> dict:
 def case_at_decision(env: Env, agency: str, case_no: str) -> dict:
     """A case of `agency` in stage decision with a major proposal (heard: 004 第五十一条
     第二款（四）; 陵川's 60,000 CNY on a company: 001 附件3 第二条)."""
-    who = lambda role: actor(role, agency=agency)  # noqa: E731
+    who = lambda role: actor(role, agency=agency)
     opening = step_request("case_opened", case_no=case_no, with_review=False)
     opening["agency"] = agency
     ctx = {"case_id": call(env, "open_case", opening, who("officer"))["id"]}

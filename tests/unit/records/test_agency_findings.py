@@ -14,10 +14,21 @@ from services.records.models import access_log, cases
 from shared.calendar.clock import CST
 from shared.errors import Forbidden, ValidationFailed
 from shared.service.entrypoint import handle
-from tests.unit.records.support import (ARCHIVE_LATE_MESSAGE, CLOSED_AT, CREDENTIALS_MISSING,
-                                        actor, advance, call, case_findings,
-                                        expected_archive_due, finding, investigated_case,
-                                        open_case, recorded_refusal, t)
+from tests.unit.records.support import (
+    ARCHIVE_LATE_MESSAGE,
+    CLOSED_AT,
+    CREDENTIALS_MISSING,
+    actor,
+    advance,
+    call,
+    case_findings,
+    expected_archive_due,
+    finding,
+    investigated_case,
+    open_case,
+    recorded_refusal,
+    t,
+)
 
 LC, QY, ZC = "lingchuan-emergency", "qinyuan-energy", "zhoucun-district"
 

@@ -14,12 +14,11 @@ from contracts.records import CONTRACT
 from services.records import queries
 from services.records.domain import stages
 from services.records.models import cases
-from tests.builders import demo_plan, open_case_request
-from shared.rulesets import provider as rulebook
 from shared.calendar.clock import local_date
 from shared.errors import ValidationFailed
+from shared.rulesets import provider as rulebook
+from tests.builders import demo_plan, open_case_request
 from tests.unit.records.support import actor, call, run_demo
-
 
 LC, QY, ZC, AZ = "lingchuan-emergency", "qinyuan-energy", "zhoucun-district", "anze-county"
 

@@ -18,14 +18,23 @@ from services.records.models import entries
 from services.records.usecases import decisions, events
 from services.review import queries as review_queries
 from services.review import usecases as review_usecases
-from shared.trust.actor import Actor
 from shared.contracts.registry import dump, load
+from shared.errors import (
+    BoardOpinionStands,
+    BoardReviewPending,
+    DomainRuleViolated,
+    ValidationFailed,
+)
 from shared.persistence.db import make_engine, migrate, open_db
-from shared.errors import (BoardOpinionStands, BoardReviewPending, DomainRuleViolated,
-                           ValidationFailed)
-from tests.unit.records.support import (access_log_rows, actor, as_service, call,
-                                        review_opinion, run_demo)
-
+from shared.trust.actor import Actor
+from tests.unit.records.support import (
+    access_log_rows,
+    actor,
+    as_service,
+    call,
+    review_opinion,
+    run_demo,
+)
 
 OTHER_REVIEW = "7d0c1b2a-0000-4000-8000-000000000001"
 

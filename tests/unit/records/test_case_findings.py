@@ -4,17 +4,27 @@ each beside the compliant variant of the same case, which has none. Every test r
 and on PostgreSQL (the `db_url` fixture of tests/conftest.py)."""
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 import pytest
 from sqlalchemy import text
 
-from tests.builders import OFFICERS, demo_decision
 from shared.calendar.clock import CST, iso, local_date
-from tests.unit.records.support import (ARCHIVE_LATE_MESSAGE, CREDENTIALS_MISSING, actor,
-                                        advance, call, case_findings, closed_case,
-                                        expected_archive_due, finding, investigated_case,
-                                        record, t)
+from tests.builders import OFFICERS, demo_decision
+from tests.unit.records.support import (
+    ARCHIVE_LATE_MESSAGE,
+    CREDENTIALS_MISSING,
+    actor,
+    advance,
+    call,
+    case_findings,
+    closed_case,
+    expected_archive_due,
+    finding,
+    investigated_case,
+    record,
+    t,
+)
 
 LC, QY, ZC = "lingchuan-emergency", "qinyuan-energy", "zhoucun-district"
 
@@ -47,11 +57,11 @@ def test_archive_late_when_archived_after_the_rule_sets_period(env, agency, arti
     day = due.due if archived == "on_the_due_day" else env.rules.calendar.next_workday(due.due)
     # given in UTC (10:00 CST) so that the stored instant is the same on both databases; the
     # +08:00 evening case is test_archiving_in_the_evening_of_the_due_day_is_on_time
-    archived_at = datetime.combine(day, time(2, 0), tzinfo=timezone.utc)
+    archived_at = datetime.combine(day, time(2, 0), tzinfo=UTC)
     call(env, "archive_case", {"case_id": case["id"], "archived_at": archived_at.isoformat(),
                                "archive_no": "GD-1", "location": "档案室1号柜"},
          actor(agency=agency))
-    env.now = datetime.combine(day, time(12, 0), tzinfo=timezone.utc)
+    env.now = datetime.combine(day, time(12, 0), tzinfo=UTC)
     found = case_findings(env, case)
     if archived == "on_the_due_day":
         assert found == []
@@ -64,10 +74,10 @@ def test_an_unarchived_case_is_late_from_the_first_cst_day_after_the_due_day(env
     period, due = expected_archive_due(env, QY)
     case, _ = closed_case(env, QY, "沁能立〔2025〕9号")
     # the supervisor's clock is UTC; the day it is in law is the CST day (shared.calendar.clock)
-    env.now = datetime.combine(due.due, time(15, 59), tzinfo=timezone.utc)
+    env.now = datetime.combine(due.due, time(15, 59), tzinfo=UTC)
     assert local_date(env.now) == due.due                           # 23:59 CST: still on time
     assert case_findings(env, case) == []
-    env.now = datetime.combine(due.due, time(16, 30), tzinfo=timezone.utc)
+    env.now = datetime.combine(due.due, time(16, 30), tzinfo=UTC)
     assert local_date(env.now) > due.due                            # 00:30 CST the next day
     assert case_findings(env, case) == [finding(case, "archive_late", period.basis,
                                                 ARCHIVE_LATE_MESSAGE, due=due.due.isoformat())]

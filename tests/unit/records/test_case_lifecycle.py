@@ -3,13 +3,12 @@ refused payloads, transitions and readers, corrections, and how a case starts â€
 start awaiting approval, a complaint not started, an oral application."""
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import text
 
 from services.records import queries
-from tests.builders import open_case_request
 from shared.errors import DomainRuleViolated, Forbidden, NotFound, ValidationFailed
+from tests.builders import open_case_request
 from tests.unit.records.support import actor, call, run_demo, run_demo_all
 
 

@@ -5,18 +5,25 @@ a start mode only 周村's rule set provides — and decide_source: the decision
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 import pytest
 from sqlalchemy import func, select
 
 from services.records.models import cases, entries
-from tests.builders import open_case_request
 from shared.calendar.clock import local_date
 from shared.errors import DomainRuleViolated, Forbidden, ValidationFailed
 from tests.agencies import AGENCIES
-from tests.unit.records.support import (ARCHIVE_LATE_MESSAGE, actor, call, case_findings,
-                                        finding, open_case, t)
+from tests.builders import open_case_request
+from tests.unit.records.support import (
+    ARCHIVE_LATE_MESSAGE,
+    actor,
+    call,
+    case_findings,
+    finding,
+    open_case,
+    t,
+)
 
 ZC = "zhoucun-district"
 
@@ -147,10 +154,10 @@ def test_decide_source_not_start_records_the_notice_and_closes_the_source(env):
     assert err.value.code == "no_pending_decision"
 
     # the closed 案源 record is archived like any case file (004 第四十三条第二款)
-    env.now = datetime.combine(due.due, time(12, 0), tzinfo=timezone.utc)
+    env.now = datetime.combine(due.due, time(12, 0), tzinfo=UTC)
     assert case_findings(env, case) == []
     env.now = datetime.combine(env.rules.calendar.next_workday(due.due), time(12, 0),
-                               tzinfo=timezone.utc)
+                               tzinfo=UTC)
     assert case_findings(env, case) == [finding(case, "archive_late", period.basis,
                                                 ARCHIVE_LATE_MESSAGE, due=due.due.isoformat())]
 

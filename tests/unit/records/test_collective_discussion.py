@@ -9,10 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from services.records import models
-from tests.builders import demo_decision
 from shared.errors import DomainRuleViolated, ValidationFailed
+from tests.builders import demo_decision
 from tests.unit.records.support import actor, call, case_at_decision, enter_approval, issue
-
 
 ZHOUCUN, LINGCHUAN, ANZE = "zhoucun-district", "lingchuan-emergency", "anze-county"
 

@@ -10,8 +10,14 @@ from sqlalchemy import select
 
 from services.records import models, store
 from shared.errors import DomainRuleViolated, Forbidden, ValidationFailed
-from tests.unit.records.support import (actor, call, case_at_decision, enter_approval, issue,
-                                        run_demo)
+from tests.unit.records.support import (
+    actor,
+    call,
+    case_at_decision,
+    enter_approval,
+    issue,
+    run_demo,
+)
 
 
 def test_major_decision_needs_an_approving_review(env):

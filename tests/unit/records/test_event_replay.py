@@ -7,8 +7,8 @@ from sqlalchemy import update
 
 from services.records import models
 from services.records.usecases import events
-from tests.builders import open_case_request
 from shared.errors import Forbidden, NotFound, ValidationFailed
+from tests.builders import open_case_request
 from tests.unit.records.support import access_log_rows, actor, as_service, call, outbox_states
 
 ZHOUCUN, LINGCHUAN = "zhoucun-district", "lingchuan-emergency"
@@ -80,7 +80,7 @@ def test_a_legal_unit_replays_only_its_own_agencys_events(env):
         call(env, "open_case", opening, actor("officer", agency=agency))
     with env.db.transaction() as s:  # no queue was bound for any of them
         s.execute(update(models.outbox).values(state="unrouted"))
-    replay = lambda who, **p: events.replay_events(  # noqa: E731
+    replay = lambda who, **p: events.replay_events(
         dict({"event_types": None, "since": None}, **p), actor=who, db=env.db, now=env.now,
         table=models.outbox)
     assert replay(actor("legal_unit", agency="qinyuan-energy"),

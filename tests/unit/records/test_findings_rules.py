@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,7 +15,7 @@ from shared.rulesets.provider import Rules
 from tests.agencies import ANZE, LINGCHUAN, QINYUAN, ZHOUCUN, agencies
 
 RULES = Rules.from_config({"AGENCIES": agencies(LINGCHUAN, QINYUAN, ANZE, ZHOUCUN)})
-NOW = datetime(2025, 10, 20, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 10, 20, 2, 0, tzinfo=UTC)
 CASE = CaseState(id="case-1", case_no="陵应急立〔2025〕1号", act_type="penalty", status="open",
                  start_state="approved")
 AT = "2025-10-10T10:00:00+08:00"
@@ -75,7 +75,7 @@ EMERGENCY_DUE = {"due": "2025-10-10T14:00:00+00:00", "basis": "000《全过程�
 
 
 @pytest.mark.parametrize("approved, at", [
-    (datetime(2025, 10, 11, 1, 0, tzinfo=timezone.utc), "2025-10-11T01:00:00+00:00"),
+    (datetime(2025, 10, 11, 1, 0, tzinfo=UTC), "2025-10-11T01:00:00+00:00"),
     (None, None)], ids=["approved_late", "not_approved"])
 def test_emergency_approval_late(approved, at):
     case = replace(CASE, emergency_due=EMERGENCY_DUE, emergency_approved_at=approved)
@@ -87,7 +87,7 @@ def test_emergency_approval_late(approved, at):
 
 def test_an_emergency_start_approved_in_time_is_no_finding():
     case = replace(CASE, emergency_due=EMERGENCY_DUE,
-                   emergency_approved_at=datetime(2025, 10, 10, 9, tzinfo=timezone.utc))
+                   emergency_approved_at=datetime(2025, 10, 10, 9, tzinfo=UTC))
     assert found(case, chain_of(OPENED)) == []
 
 
@@ -102,7 +102,7 @@ def test_emergency_approval_missing_when_the_case_closes_unapproved():
 
 def av(seq: int, *situations: str, late: bool = False) -> AvRecord:
     return AvRecord(seq, late, {"due": "2025-10-10", "basis": "001 附件2 第四条"},
-                    datetime(2025, 10, 11, 9, tzinfo=timezone.utc), situations)
+                    datetime(2025, 10, 11, 9, tzinfo=UTC), situations)
 
 
 def test_av_storage_late():
@@ -257,7 +257,7 @@ ARCHIVE_DUE = {"due": "2025-10-15", "basis": "000《全过程记录办法》第�
 
 
 @pytest.mark.parametrize("archived, at", [
-    (datetime(2025, 10, 16, 2, tzinfo=timezone.utc), "2025-10-16T02:00:00+00:00"),
+    (datetime(2025, 10, 16, 2, tzinfo=UTC), "2025-10-16T02:00:00+00:00"),
     (None, None)], ids=["archived_late", "not_archived"])
 def test_archive_late(archived, at):
     case = replace(CASE, status="archived" if archived else "closed", archive_due=ARCHIVE_DUE,
@@ -272,15 +272,15 @@ def test_archive_late(archived, at):
 def test_archiving_on_the_due_day_in_law_is_on_time():
     # 2025-10-15 23:30 CST is still the due day, though it is 15:30 UTC
     case = replace(CASE, status="archived", archive_due=ARCHIVE_DUE,
-                   archived_at=datetime(2025, 10, 15, 15, 30, tzinfo=timezone.utc))
+                   archived_at=datetime(2025, 10, 15, 15, 30, tzinfo=UTC))
     assert found(case, chain_of(OPENED)) == []
     unarchived = replace(CASE, status="closed", archive_due=ARCHIVE_DUE)
     assert found(unarchived, chain_of(OPENED),
-                 now=datetime(2025, 10, 15, 15, 59, tzinfo=timezone.utc)) == []
+                 now=datetime(2025, 10, 15, 15, 59, tzinfo=UTC)) == []
 
 
 def test_access_refused():
-    refusal = RefusedAccess(datetime(2025, 10, 11, 1, tzinfo=timezone.utc), "citizen-9",
+    refusal = RefusedAccess(datetime(2025, 10, 11, 1, tzinfo=UTC), "citizen-9",
                             "party", "qinyuan-energy", "get_case", "out of reach")
     assert found(CASE, chain_of(OPENED), refused=[refusal]) == [{
         "code": "access_refused", "article": "沁源 第三十三条; 周村 第五十七条(七)",

@@ -7,8 +7,13 @@ from __future__ import annotations
 import pytest
 
 from services.records.domain import gate
-from shared.errors import (BoardOpinionStands, BoardReviewPending, DomainRuleViolated,
-                           ServiceNotDeployed, ValidationFailed)
+from shared.errors import (
+    BoardOpinionStands,
+    BoardReviewPending,
+    DomainRuleViolated,
+    ServiceNotDeployed,
+    ValidationFailed,
+)
 from shared.law.review import collective_discussion_always, collective_discussion_owed
 from shared.rulesets.provider import Rules
 from tests.agencies import ANZE, LINGCHUAN, QINYUAN, ZHOUCUN, agencies

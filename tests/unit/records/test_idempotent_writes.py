@@ -16,9 +16,14 @@ from services.records.usecases import records
 from shared.errors import IdempotencyKeyReused, InternalError
 from shared.persistence.idempotency import CallKeys
 from shared.service.entrypoint import handle
-from tests.unit.records.support import (access_log_rows, actor, call, open_env,
-                                        recorded_refusal, use_case)
-
+from tests.unit.records.support import (
+    access_log_rows,
+    actor,
+    call,
+    open_env,
+    recorded_refusal,
+    use_case,
+)
 
 OPEN_CASE = CONTRACT.rpc("open_case").example_request
 

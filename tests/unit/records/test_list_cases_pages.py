@@ -3,15 +3,13 @@ whole history in one call): newest opened first, ties by id, `next` the cursor a
 page, null on the last; `limit` capped by the contract. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
-
 import pytest
 
 from contracts.records.messages import MAX_CASES_PAGE
 from services.records import queries
-from tests.builders import open_case_request
 from shared.errors import ValidationFailed
+from tests.builders import open_case_request
 from tests.unit.records.support import actor, as_service, call
-
 
 LC = "lingchuan-emergency"
 

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import text
 
 from services.records import queries
-from tests.builders import open_case_request
 from shared.errors import Forbidden, NotFound, SanxiangError
+from tests.builders import open_case_request
 from tests.unit.records.support import access_log_rows, actor, as_service, call, run_demo
 
 

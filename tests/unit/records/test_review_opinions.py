@@ -11,7 +11,6 @@ from services.records.usecases import events
 from shared.errors import DomainRuleViolated, ValidationFailed
 from tests.unit.records.support import actor, call, review_opinion, run_demo
 
-
 opinion = review_opinion
 
 

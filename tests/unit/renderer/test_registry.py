@@ -8,8 +8,8 @@ import pytest
 from services.renderer.domain import TemplateVersion, latest_versions, version_for
 from services.renderer.library import scan
 from services.renderer.registry import Registry
-from shared.persistence.db import make_engine, migrate, open_db
 from shared.errors import NotFound
+from shared.persistence.db import make_engine, migrate, open_db
 from tests.unit.renderer.fixtures import template_docx, write_template
 
 

@@ -7,8 +7,8 @@ import hashlib
 import pytest
 
 from services.renderer.dependencies import Renderer
-from services.renderer.library import default_root
 from services.renderer.domain import Stamp, data_sha256
+from services.renderer.library import default_root
 from services.renderer.rendering import render_docx
 from shared.errors import ConfigurationError
 
@@ -18,6 +18,7 @@ TEMPLATE = default_root() / "penalty_decision" / "1"
 @pytest.fixture(scope="module")
 def case():
     import yaml
+
     from services.renderer.fields import validate
     manifest = yaml.safe_load((TEMPLATE / "manifest.yaml").read_text("utf-8"))
     template = (TEMPLATE / "template.docx").read_bytes()

@@ -2,8 +2,8 @@
 with no broker (the builders are in support.py)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

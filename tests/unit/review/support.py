@@ -6,23 +6,25 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
-from contracts.records import CONTRACT as RECORDS, DECISION, PARTY
+from contracts.records import CONTRACT as RECORDS
+from contracts.records import DECISION, PARTY
 from contracts.review import CONTRACT
 from services.review import domain, models, queries, usecases
 from services.review.domain import Reviewer
-from shared.trust.actor import Actor
 from shared.contracts.registry import envelope, load
-from shared.persistence.db import Db
-from shared.trust.keys import SigningKey, key_id
 from shared.messaging.outbox import OutboxWriter
+from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
 from shared.rulesets.repository import RuleSet
+from shared.trust.actor import Actor
+from shared.trust.keys import SigningKey, key_id
 from shared.trust.signatures import sign
 from tests import agencies
 from tests.agencies import AGENCIES
@@ -67,7 +69,7 @@ class Env:
         self.db = db
         self.rules = rules
         self.outbox = OutboxWriter(models.outbox, CONTRACT, signer=event_key("review"))
-        self.now = datetime(2025, 10, 20, 1, 0, tzinfo=timezone.utc)   # 09:00 CST, a Monday
+        self.now = datetime(2025, 10, 20, 1, 0, tzinfo=UTC)   # 09:00 CST, a Monday
 
     def deps(self) -> dict:
         return dict(db=self.db, outbox=self.outbox, rules=self.rules, now=self.now)
@@ -134,7 +136,7 @@ def history(env: Env, review_id: str, agency: str = agencies.QINYUAN) -> list[di
 
 def at(day_time: str) -> datetime:
     """A CST wall-clock time as the use cases' `now`."""
-    return datetime.fromisoformat(day_time + "+08:00").astimezone(timezone.utc)
+    return datetime.fromisoformat(day_time + "+08:00").astimezone(UTC)
 
 
 def findings(env: Env, review_id: str, points: list[str], who: Actor = REVIEWER,

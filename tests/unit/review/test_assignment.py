@@ -2,15 +2,24 @@
 involvement, and the legal qualification a first penalty review asks for."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from services.review import domain, usecases
 from shared.errors import Conflict, DomainRuleViolated
-from tests.unit.review.support import (QINYUAN, ANZE, ALWAYS, codes, reviewer, OFFICER, LEGAL,
-                                       request_payload, staff, history)
-
+from tests.unit.review.support import (
+    ALWAYS,
+    ANZE,
+    LEGAL,
+    OFFICER,
+    QINYUAN,
+    codes,
+    history,
+    request_payload,
+    reviewer,
+    staff,
+)
 
 # ---- recusal -------------------------------------------------------------------------------------
 
@@ -86,7 +95,7 @@ def assignable(**fields) -> dict:
 
 def test_an_assignment_says_what_was_checked():
     person = reviewer(qualified=True)
-    when = datetime(2025, 10, 20, 1, 0, tzinfo=timezone.utc)
+    when = datetime(2025, 10, 20, 1, 0, tzinfo=UTC)
     domain.require_eligible(QINYUAN, assignable(), person)
     assert domain.assignment(QINYUAN, assignable(), person, "轮值", by="legal-1", at=when) == {
         "reviewer_id": "r", "name": "王某", "position": None,
@@ -112,7 +121,7 @@ def test_a_person_is_assigned_once_and_not_while_they_must_recuse_or_lack_the_qu
 
 
 def test_a_declared_interest_ends_only_that_persons_active_assignment():
-    when = datetime(2025, 10, 20, 1, 0, tzinfo=timezone.utc)
+    when = datetime(2025, 10, 20, 1, 0, tzinfo=UTC)
     assignments = [{"reviewer_id": "reviewer-1", "status": "active"},
                    {"reviewer_id": "reviewer-2", "status": "active"}]
     assert domain.recused(assignments, "reviewer-2", "近亲属", when) == [

@@ -4,16 +4,29 @@ Expected dates are worked out by hand from the 2025 State Council notice: 10-01.
 国庆/中秋 holidays, 09-28 (Sun) and 10-11 (Sat) 调休 working days."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from services.review import domain, usecases
 from services.review.domain import Stop
 from shared.errors import Conflict, DomainRuleViolated, ValidationFailed
-from tests.unit.review.support import (RULES, QINYUAN, ANZE, LINGCHUAN, ZHOUCUN, CHANGZHI, ALWAYS,
-                                       actor, OFFICER, HEAD, request_payload, material, staff, at)
-
+from tests.unit.review.support import (
+    ALWAYS,
+    ANZE,
+    CHANGZHI,
+    HEAD,
+    LINGCHUAN,
+    OFFICER,
+    QINYUAN,
+    RULES,
+    ZHOUCUN,
+    actor,
+    at,
+    material,
+    request_payload,
+    staff,
+)
 
 # ---- when the clock starts -----------------------------------------------------------------------
 
@@ -212,7 +225,7 @@ def test_a_stop_is_resumed_on_or_after_its_day():
 
 
 def test_the_period_is_extended_once_and_only_once_the_clock_runs():
-    approved = datetime(2025, 10, 27, 9, 0, tzinfo=timezone.utc)
+    approved = datetime(2025, 10, 27, 9, 0, tzinfo=UTC)
     assert domain.extension(clock_review(), "head-1", "案情复杂", approved) == {
         "approved_by": "head-1", "reason": "案情复杂", "approved_at": approved.isoformat()}
     with pytest.raises(Conflict) as err:

@@ -6,9 +6,14 @@ import pytest
 
 from services.review import usecases
 from shared.errors import Forbidden
-from tests.unit.review.support import (QINYUAN_POINTS, REVIEWER, actor, complete_review, findings,
-                                       issue)
-
+from tests.unit.review.support import (
+    QINYUAN_POINTS,
+    REVIEWER,
+    actor,
+    complete_review,
+    findings,
+    issue,
+)
 
 # ---- when it is owed -----------------------------------------------------------------------------
 

@@ -3,15 +3,21 @@ approval on a failed point, the opinion kinds of the rule set, a consultation th
 the disagreement."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from services.review import domain, usecases
 from shared.errors import DomainRuleViolated, ValidationFailed
-from tests.unit.review.support import (QINYUAN, LINGCHUAN, all_points, OFFICER, REVIEWER,
-                                       complete_review, issue)
-
+from tests.unit.review.support import (
+    LINGCHUAN,
+    OFFICER,
+    QINYUAN,
+    REVIEWER,
+    all_points,
+    complete_review,
+    issue,
+)
 
 # ---- whether an opinion may be given -------------------------------------------------------------
 
@@ -68,7 +74,7 @@ def test_consultation_accepting_the_opinion_restores_its_state(env):
 
 # ---- findings, opinions and disagreement, without a database -------------------------------------
 
-WHEN = datetime(2025, 10, 30, 8, 0, tzinfo=timezone.utc)
+WHEN = datetime(2025, 10, 30, 8, 0, tzinfo=UTC)
 
 
 def test_a_finding_is_on_a_review_point_of_the_rule_set():

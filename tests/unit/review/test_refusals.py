@@ -6,9 +6,17 @@ import pytest
 
 from services.review import queries, usecases
 from shared.errors import Forbidden, ValidationFailed
-from tests.unit.review.support import (QINYUAN_POINTS, actor, OFFICER, LEGAL, REVIEWER,
-                                       request_payload, material, findings, complete_review)
-
+from tests.unit.review.support import (
+    LEGAL,
+    OFFICER,
+    QINYUAN_POINTS,
+    REVIEWER,
+    actor,
+    complete_review,
+    findings,
+    material,
+    request_payload,
+)
 
 # ---- refusals and validation ---------------------------------------------------------------------
 

@@ -3,15 +3,24 @@ message — and its materials: which are owed, returned while missing, complete 
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from services.review import domain, queries, usecases
 from shared.errors import Conflict, ValidationFailed
-from tests.unit.review.support import (QINYUAN, ANZE, LINGCHUAN, ALWAYS, codes, actor, OFFICER,
-                                       request_payload, material, proposed)
-
+from tests.unit.review.support import (
+    ALWAYS,
+    ANZE,
+    LINGCHUAN,
+    OFFICER,
+    QINYUAN,
+    actor,
+    codes,
+    material,
+    proposed,
+    request_payload,
+)
 
 # ---- what the rule set owes ----------------------------------------------------------------------
 
@@ -92,7 +101,7 @@ def test_decision_proposed_not_major_is_ignored(env):
 # ---- a new review and its submissions, without a database ---------------------------------------
 
 def test_a_new_review_awaits_its_materials_and_shows_what_is_missing():
-    now = datetime(2025, 10, 20, 1, 0, tzinfo=timezone.utc)
+    now = datetime(2025, 10, 20, 1, 0, tzinfo=UTC)
     p = request_payload()
     review = domain.new_review("r-1", agency="qinyuan-energy", ruleset=QINYUAN.ref, p=p,
                                verdict={"major": True, "fired": [], "notes": []},

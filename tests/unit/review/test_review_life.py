@@ -7,10 +7,20 @@ import pytest
 
 from services.review import queries, usecases
 from shared.errors import Conflict, DomainRuleViolated, Forbidden
-from tests.unit.review.support import (ALWAYS, QINYUAN_POINTS, OFFICER, HEAD, LEGAL, REVIEWER,
-                                       REVIEWER2, request_payload, material, staff, history,
-                                       findings)
-
+from tests.unit.review.support import (
+    ALWAYS,
+    HEAD,
+    LEGAL,
+    OFFICER,
+    QINYUAN_POINTS,
+    REVIEWER,
+    REVIEWER2,
+    findings,
+    history,
+    material,
+    request_payload,
+    staff,
+)
 
 # ---- the whole life of a review ------------------------------------------------------------------
 

@@ -6,8 +6,7 @@ import pytest
 
 from services.review import domain, queries, usecases
 from shared.errors import Forbidden
-from tests.unit.review.support import (ANZE, CHANGZHI, actor, staff)
-
+from tests.unit.review.support import ANZE, CHANGZHI, actor, staff
 
 # ---- the ratio -----------------------------------------------------------------------------------
 
