@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = sub.add_parser("preview", help="render the sample data to docx, PDF and a PNG of page 1")
     p.add_argument("template_id", metavar="ID")
     p.add_argument("--version", type=int, help="version folder (default: the highest)")
-    p.add_argument("--out", type=Path, default=Path("preview"), help="output folder (default ./preview)")
+    p.add_argument("--out", type=Path, default=Path("preview"),
+                   help="output folder (default ./preview)")
     p.add_argument("--dir", **common)
     p.set_defaults(func=run_preview)
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])

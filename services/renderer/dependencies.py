@@ -136,7 +136,8 @@ class Renderer:
 
 class RenderPool(DependencyProvider):
     def setup(self) -> None:
-        self.size = int(self.container.config.get("RENDER_PROCESSES") or min(os.cpu_count() or 1, 4))
+        self.size = int(self.container.config.get("RENDER_PROCESSES")
+                        or min(os.cpu_count() or 1, 4))
         self.renderer: Renderer | None = None
 
     def start(self) -> None:
@@ -173,6 +174,8 @@ class Pdf:
                 raise PdfUnavailable("the local LibreOffice converter is still starting")
             if p.reason:
                 raise PdfUnavailable(p.reason)
+        if p.client is None:  # set up with a reason, or started with a client
+            raise PdfUnavailable("no PDF converter is configured")
         return p.client.convert(docx)
 
 
@@ -195,18 +198,19 @@ class PdfConverter(DependencyProvider):
 
     def start(self) -> None:
         if self.client is None and self.reason is None:
-            self.local = LocalUnoserver().start()
-            self.client = self.local.client
-            self.ready = GreenEvent()
-            self.container.spawn_managed_thread(self._wait_ready, identifier="pdf-converter")
+            local = self.local = LocalUnoserver().start()
+            self.client = local.client
+            ready = self.ready = GreenEvent()
+            self.container.spawn_managed_thread(lambda: self._wait_ready(local, ready),
+                                                identifier="pdf-converter")
 
-    def _wait_ready(self) -> None:
+    def _wait_ready(self, local: LocalUnoserver, ready: GreenEvent) -> None:
         try:
-            self.local.wait_ready(self.start_timeout)
+            local.wait_ready(self.start_timeout)
         except Exception as exc:  # a converter that cannot start must not stop the service
             log.error("PDF converter unavailable: %s", exc)
             self.reason = str(exc)
-        self.ready.send(True)
+        ready.send(True)
 
     def stop(self) -> None:
         if self.local is not None:

@@ -75,7 +75,7 @@ def validate(fields: dict, data: Any) -> dict:
     field path and the rule it broke."""
     errors: dict[str, list[str]] = {}
     cleaned = _object(fields, data, "data", errors)
-    if errors:
+    if errors or cleaned is None:  # None only with its error recorded
         raise ValidationFailed.from_messages(errors, what="render data")
     return cleaned
 
@@ -88,7 +88,7 @@ def _object(fields: dict, data: Any, path: str, errors: dict) -> dict | None:
     if not isinstance(data, dict):
         _add(errors, path, "must be an object")
         return None
-    out = {}
+    out: dict[str, Any] = {}
     for name in sorted(set(data) - set(fields)):
         _add(errors, f"{path}.{name}", "unknown field: not declared in the template's schema")
     for name, spec in fields.items():

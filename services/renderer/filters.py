@@ -29,7 +29,8 @@ def _amount(value: Any) -> Decimal:
 
 def _group(n: int, digits: str, units: tuple) -> str:
     """0 < n < 10000 → numerals with 拾佰仟; inner zeros collapse into one 零, trailing dropped."""
-    out, zero = [], False
+    out: list[str] = []
+    zero = False
     for power in (3, 2, 1, 0):
         d = n // 10 ** power % 10
         if d == 0:
@@ -51,7 +52,8 @@ def _integer(n: int, digits: str, units: tuple) -> str:
         n //= 10000
     if len(groups) > len(GROUPS):
         raise ValueError("number too large")
-    out, need_zero = [], False
+    out: list[str] = []
+    need_zero = False
     for index in range(len(groups) - 1, -1, -1):
         g = groups[index]
         if g == 0:

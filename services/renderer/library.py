@@ -34,7 +34,7 @@ class Folder:
 def version_dirs(root: Path) -> list[tuple[str, int, Path]]:
     """(template id, version, folder) of every <id>/<n>/ under root, sorted; other entries
     (e.g. _tools/) are not templates and are skipped."""
-    out = []
+    out: list[tuple[str, int, Path]] = []
     if not root.is_dir():
         return out
     for tdir in root.iterdir():
@@ -46,9 +46,13 @@ def version_dirs(root: Path) -> list[tuple[str, int, Path]]:
     return sorted(out, key=lambda t: (t[0], t[1]))
 
 
-def fingerprint(root: Path) -> tuple:
+# (template id, version, file name, size, mtime in ns); size and mtime None for a missing file
+FileStamp = tuple[str, int, str, int | None, int | None]
+
+
+def fingerprint(root: Path) -> tuple[FileStamp, ...]:
     """Cheap change detector: size and mtime of every template file (no reads)."""
-    out = []
+    out: list[FileStamp] = []
     for template_id, version, folder in version_dirs(root):
         for name in (DOCX, MANIFEST):
             try:
@@ -64,16 +68,17 @@ def read_folder(template_id: str, version: int, folder: Path, root: Path) -> Fol
     try:
         docx = (folder / DOCX).read_bytes()
     except OSError as exc:
-        return Folder(folder, template_id, version, None, [f"{rel}/{DOCX}: cannot read ({exc.strerror})"])
+        return _broken(folder, template_id, version, f"{rel}/{DOCX}: cannot read ({exc.strerror})")
     try:
         raw = (folder / MANIFEST).read_bytes()
         manifest = yaml.safe_load(raw.decode("utf-8"))
     except OSError as exc:
-        return Folder(folder, template_id, version, None, [f"{rel}/{MANIFEST}: cannot read ({exc.strerror})"])
+        return _broken(folder, template_id, version,
+                       f"{rel}/{MANIFEST}: cannot read ({exc.strerror})")
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        return Folder(folder, template_id, version, None, [f"{rel}/{MANIFEST}: not valid YAML ({exc})"])
+        return _broken(folder, template_id, version, f"{rel}/{MANIFEST}: not valid YAML ({exc})")
     if not isinstance(manifest, dict):
-        return Folder(folder, template_id, version, None, [f"{rel}/{MANIFEST}: must be a mapping"])
+        return _broken(folder, template_id, version, f"{rel}/{MANIFEST}: must be a mapping")
     problems = manifest_problems(manifest, template_id, version, f"{rel}/{MANIFEST}")
     if problems:
         return Folder(folder, template_id, version, None, problems)
@@ -84,6 +89,10 @@ def read_folder(template_id: str, version: int, folder: Path, root: Path) -> Fol
     return Folder(folder, template_id, version, template, [])
 
 
+def _broken(folder: Path, template_id: str, version: int, problem: str) -> Folder:
+    return Folder(folder, template_id, version, None, [problem])
+
+
 def manifest_problems(manifest: dict, template_id: str, version: int, where: str) -> list[str]:
     """What is wrong with a manifest read from the folder <template_id>/<version>/."""
     problems = []
@@ -91,9 +100,11 @@ def manifest_problems(manifest: dict, template_id: str, version: int, where: str
     if unknown:
         problems.append(f"{where}: unknown key(s) {', '.join(unknown)}")
     if manifest.get("id") != template_id:
-        problems.append(f"{where}: id {manifest.get('id')!r} does not match the folder {template_id!r}")
+        problems.append(f"{where}: id {manifest.get('id')!r} does not match the folder "
+                        f"{template_id!r}")
     if manifest.get("version") != version:
-        problems.append(f"{where}: version {manifest.get('version')!r} does not match the folder {version}")
+        problems.append(f"{where}: version {manifest.get('version')!r} does not match the "
+                        f"folder {version}")
     if not isinstance(manifest.get("title"), str) or not manifest.get("title"):
         problems.append(f"{where}: title (the Chinese title) is required")
     if "sample" in manifest and not isinstance(manifest["sample"], dict):

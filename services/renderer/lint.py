@@ -28,7 +28,8 @@ def lint_folder(folder: Folder, root_name: str = "templates") -> tuple[list[str]
     if folder.template is None:
         return [f"{root_name}/{p}" for p in folder.problems], []
     t = folder.template
-    docx_path, manifest_path = f"{root_name}/{t.source}/{DOCX}", f"{root_name}/{t.source}/{MANIFEST}"
+    docx_path = f"{root_name}/{t.source}/{DOCX}"
+    manifest_path = f"{root_name}/{t.source}/{MANIFEST}"
     problems: list[str] = []
     warnings: list[str] = []
     try:
@@ -167,9 +168,10 @@ def _paragraph(para: etree._Element) -> list[str]:
             problems.append(f"tag {match.group()!r} is split across {len(runs)} runs with "
                             "different formatting; retype it in one go with one format")
     rest = TAG.sub("", joined)
-    if OPEN.search(rest):
+    unclosed = OPEN.search(rest)
+    if unclosed:
         problems.append(f"a tag opens but does not close within the paragraph: "
-                        f"{rest[OPEN.search(rest).start():][:40]!r}")
+                        f"{rest[unclosed.start():][:40]!r}")
     return problems
 
 

@@ -1,7 +1,8 @@
 """Tables of the renderer. `template_versions` keeps every (template id, version) the registry
 has registered, with its bytes and manifest, and is never updated: an old version re-renders
 from here byte for byte even after its folder changed or went. `renders` records each render
-(what from, what came out) once; `refusals` keeps every refused call; `outbox` carries document_rendered events."""
+(what from, what came out) once; `refusals` keeps every refused call; `outbox` carries
+document_rendered events."""
 from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Integer, LargeBinary, String, Table, Text

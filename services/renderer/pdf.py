@@ -60,12 +60,18 @@ class UnoserverClient:
                                        True, None)
         except (OSError, http.client.HTTPException, xmlrpc.client.Error) as exc:
             raise PdfUnavailable(f"the PDF converter at {self.url} failed: {exc}") from None
-        return result.data if isinstance(result, xmlrpc.client.Binary) else bytes(result)
+        if isinstance(result, xmlrpc.client.Binary):
+            return result.data
+        if isinstance(result, bytes | bytearray):
+            return bytes(result)
+        raise PdfUnavailable(f"the PDF converter at {self.url} answered "
+                             f"{type(result).__name__}, not a document")
 
     def ready(self, timeout: float = 3) -> bool:
         try:
             with self._proxy(timeout) as proxy:
-                return proxy.info()["api"] == "3"
+                info = proxy.info()
+            return isinstance(info, dict) and info["api"] == "3"
         except (OSError, http.client.HTTPException, xmlrpc.client.Error, KeyError):
             return False
 
@@ -107,14 +113,14 @@ class LocalUnoserver:
 
     def start(self) -> LocalUnoserver:
         reason = local_unavailable_reason(self.soffice)
-        if reason:
-            raise PdfUnavailable(reason)
+        if reason or self.soffice is None:
+            raise PdfUnavailable(reason or "LibreOffice (soffice) is not installed on this host")
         shim = self.workdir / "pythonpath"
         shim.mkdir(parents=True, exist_ok=True)
         dist = metadata.distribution("unoserver")
         # only unoserver itself (and its metadata) onto the system interpreter's path
         for name in ("unoserver", f"{dist.metadata['Name']}-{dist.version}.dist-info"):
-            target = Path(dist.locate_file(name))
+            target = Path(str(dist.locate_file(name)))
             link = shim / name
             if target.exists() and not link.exists():
                 link.symlink_to(target)
@@ -126,25 +132,25 @@ class LocalUnoserver:
         env = dict(os.environ, PYTHONPATH=str(shim), FONTCONFIG_FILE=str(fc),
                    HOME=str(self.workdir))
         env.pop("PYTHONHOME", None)
-        logfile = open(self.workdir / "unoserver.log", "ab")
-        self.proc = subprocess.Popen(
-            [UNO_PYTHON, "-c", "from unoserver.server import main; main()",
-             "--interface", "127.0.0.1", "--port", str(port), "--uno-port", str(uno_port),
-             "--user-installation", str(self.workdir / "profile"),
-             "--executable", self.soffice, "--conversion-timeout", "300"],
-            env=env, stdout=logfile, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True)  # its own group: stop() ends soffice with it
-        logfile.close()
+        with open(self.workdir / "unoserver.log", "ab") as logfile:
+            self.proc = subprocess.Popen(
+                [UNO_PYTHON, "-c", "from unoserver.server import main; main()",
+                 "--interface", "127.0.0.1", "--port", str(port), "--uno-port", str(uno_port),
+                 "--user-installation", str(self.workdir / "profile"),
+                 "--executable", self.soffice, "--conversion-timeout", "300"],
+                env=env, stdout=logfile, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True)  # its own group: stop() ends soffice with it
         self.client = UnoserverClient("127.0.0.1", port)
         return self
 
     def wait_ready(self, timeout: float = 90) -> UnoserverClient:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.proc is None or self.proc.poll() is not None:
+            client = self.client
+            if self.proc is None or client is None or self.proc.poll() is not None:
                 raise PdfUnavailable(f"the local unoserver exited: {self._log_tail()}")
-            if self.client.ready():
-                return self.client
+            if client.ready():
+                return client
             time.sleep(0.5)
         raise PdfUnavailable(f"the local unoserver did not answer within {timeout:g} s: "
                              f"{self._log_tail()}")

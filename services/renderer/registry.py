@@ -107,7 +107,7 @@ class Registry:
 
     def _register(self, found: TemplateVersion,
                   folder_versions: list[int]) -> TemplateVersion | None:
-        for attempt in range(3):
+        for _attempt in range(3):
             version = version_for(found, self._of(found.template_id), folder_versions)
             if version is None:
                 return None

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from services.renderer.domain import TemplateVersion
 from services.renderer.models import refusals, renders, template_versions
 from shared.messaging.outbox import OutboxWriter
-from shared.persistence.db import Db
 from shared.service.entrypoint import refusal_reason
+from shared.service.ports import Db
 from shared.trust.actor import Actor
 
 

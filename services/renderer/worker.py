@@ -15,7 +15,7 @@ import hashlib
 import pickle
 import struct
 import sys
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 HEADER = struct.Struct(">I")
 TEMPLATES = 32
@@ -47,12 +47,13 @@ def main() -> int:
     from services.renderer.rendering import _Lru, render_docx
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but frames on the real stdout
-    templates = _Lru(TEMPLATES)
+    templates: _Lru[str, bytes] = _Lru(TEMPLATES)
     while True:
         frame = read_frame(stdin)
         if frame is None:
             return 0
         sha256, template, data, stamp = pickle.loads(frame)
+        reply: tuple[Any, ...]
         if template is None:
             template = templates.get(sha256)
         elif hashlib.sha256(template).hexdigest() == sha256:

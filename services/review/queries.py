@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from services.review import domain, store
@@ -48,7 +48,7 @@ def list_reviews(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object) ->
         query = query.where(reviews.c.case_id == p["case_id"])
     query = query.order_by(reviews.c.requested_at.desc()).limit(p["limit"])
     with db.read() as session:
-        return [_view(dict(r), rules) for r in session.execute(query).mappings()]
+        return [_view(store.as_review(r), rules) for r in session.execute(query).mappings()]
 
 
 def staffing_report(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object) -> dict:
@@ -97,7 +97,7 @@ def check_manual_review(p: dict, *, actor: Actor, db: Db, rules: Rules,
 
 
 def _check_reviewer(session: Session, rs: RuleSet, agency: str, named: str,
-                    active: Sequence[tuple[str, str]], act_type: str) -> dict:
+                    active: Sequence[Row[tuple[str, str]]], act_type: str) -> dict:
     matches = [pid for pid, _ in active if pid == named] or \
         [pid for pid, name in active if name == named]
     if len(matches) != 1:

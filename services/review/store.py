@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import RowMapping
@@ -14,19 +15,24 @@ from services.review import domain
 from services.review.models import review_log, reviews, staff
 from shared.errors import NotFound, SanxiangError
 from shared.messaging.outbox import OutboxWriter
-from shared.persistence.db import Db
 from shared.service.entrypoint import refusal_reason
+from shared.service.ports import Db
 from shared.trust.actor import Actor
 
 
 def load(session: Session, review_id: str, *, lock: bool = False) -> domain.Review:
     query = select(reviews).where(reviews.c.id == review_id)
-    if lock and session.bind.dialect.name == "postgresql":
+    if lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     row = session.execute(query).mappings().first()
     if row is None:
         raise _no_review(review_id)
-    return dict(row)
+    return as_review(row)
+
+
+def as_review(row: RowMapping) -> domain.Review:
+    """A row of the reviews table: its columns are the Review's keys."""
+    return cast(domain.Review, dict(row))
 
 
 def _no_review(review_id: str) -> NotFound:
@@ -59,7 +65,7 @@ def save(session: Session, review: domain.Review, now: datetime) -> None:
     session.execute(update(reviews).where(reviews.c.id == review["id"]).values(**values))
 
 
-def open_clocks(session: Session, states: Sequence[str]) -> list[RowMapping]:
+def open_clocks(session: Session, states: Sequence[str]) -> Sequence[RowMapping]:
     """What the clock watch needs of every review in `states`."""
     return session.execute(select(reviews.c.id, reviews.c.agency, reviews.c.deadline,
                                   reviews.c.reminded_for, reviews.c.overdue_for)
@@ -91,7 +97,7 @@ def emit(outbox: OutboxWriter, session: Session, review: domain.Review, actor: A
                  ruleset=review["ruleset"])
 
 
-def record_refusal(db: Db, actor: Actor, method: str, request: dict, exc: SanxiangError,
+def record_refusal(db: Db, actor: Actor, method: str, request: dict, exc: Exception,
                    now: datetime) -> None:
     """A refused call is itself recorded: who (for a refused token: who it claimed to be, role
     "unverified"), what, why (as the record keeper does)."""
@@ -99,8 +105,13 @@ def record_refusal(db: Db, actor: Actor, method: str, request: dict, exc: Sanxia
     with db.transaction() as session:
         log(session, review_id[:36] if isinstance(review_id, str) else "", actor,
             "refused", {"method": method, "agency": request.get("agency"),
-                        "reason": refusal_reason(exc), "code": exc.code,
+                        "reason": refusal_reason(exc), "code": _code(exc),
                         "verified": actor.verified}, now)
+
+
+def _code(exc: Exception) -> str:
+    """The error's code; every refusal is a Sanxiang error (shared.service.entrypoint.handle)."""
+    return exc.code if isinstance(exc, SanxiangError) else SanxiangError.code
 
 
 # ---- the staff register -----------------------------------------------------------------------

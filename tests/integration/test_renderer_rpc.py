@@ -9,6 +9,7 @@ import io
 import json
 import time
 import uuid
+from typing import Any
 
 import pytest
 from docx import Document
@@ -77,11 +78,13 @@ def test_render_docx_and_pdf_stamped_with_fonts_embedded_and_announced(renderer,
     texts = [p.text for p in doc.paragraphs]
     assert "当事人：陵川县某某煤业有限公司 A & B <C>" in texts  # autoescape kept every character
     assert "处罚种类：罚款。罚款人民币陆万元整（¥60,000.00）。" in texts
-    assert [c.text for c in doc.tables[0].rows[2].cells] == ["特种作业人员未持证上岗", "30,000.00"]
+    assert [c.text for c in doc.tables[0].rows[2].cells] == ["特种作业人员未持证上岗",
+                                                             "30,000.00"]
     props = core_properties(blob)
     assert props["identifier"] == f"sanxiang:{TID}@1"
     assert props["keywords"] == (f"template={TID}; version=1; template_sha256="
-                                 f"{result['template_sha256']}; data_sha256={result['data_sha256']}")
+                                 f"{result['template_sha256']}; "
+                                 f"data_sha256={result['data_sha256']}")
     assert result["template_sha256"] == hashlib.sha256(
         (tmp_path / "templates" / TID / "1" / "template.docx").read_bytes()).hexdigest()
     pdf = base64.b64decode(result["outputs"][1]["content_base64"])
@@ -92,10 +95,14 @@ def test_render_docx_and_pdf_stamped_with_fonts_embedded_and_announced(renderer,
     assert any(name.startswith("NotoSerifCJK") for name in fonts), fonts
     assert set(fonts.values()) == {"yes"}, fonts
     assert count(db_url, "renders") == 1
-    deadline, events = time.monotonic() + 10, []
+    deadline = time.monotonic() + 10
+    events: list[dict[str, Any]] = []
     while not events and time.monotonic() < deadline:
         msg = tap(conn.default_channel).get(no_ack=True)
-        events = [json.loads(msg.body)] if msg else (time.sleep(0.1) or [])
+        if msg:
+            events = [json.loads(msg.body)]
+        else:
+            time.sleep(0.1)
     conn.release()
     event = events[0]
     assert event["event_type"] == "document_rendered.v1" and event["ruleset"] == \
@@ -134,13 +141,14 @@ def test_bad_input_is_refused_naming_field_and_rule_and_writes_nothing(renderer)
         with pytest.raises(ValidationFailed) as err:
             rpc.render(template_id=TID, data=SAMPLE, formats=["pdf"])
         assert err.value.details == {"formats": ['must be ["docx"] or ["docx", "pdf"]']}
-        with pytest.raises(NotFound) as err:
+        with pytest.raises(NotFound) as missing:
             rpc.render(template_id="no_such", data=SAMPLE)
-        assert err.value.code == "template_not_found" and err.value.details["known"] == [TID]
-        with pytest.raises(NotFound) as err:
+        assert missing.value.code == "template_not_found"
+        assert missing.value.details["known"] == [TID]
+        with pytest.raises(NotFound) as missing:
             rpc.render(template_id=TID, version=7, data=SAMPLE)
-        assert err.value.code == "template_version_not_found"
-        assert err.value.details == {"template_id": TID, "version": 7, "known": [1]}
+        assert missing.value.code == "template_version_not_found"
+        assert missing.value.details == {"template_id": TID, "version": 7, "known": [1]}
         assert rpc.health()["service"] == "renderer"  # no worker crashed
     assert count(db_url, "renders") == 0 and count(db_url, "outbox") == 0
 
@@ -192,7 +200,8 @@ def test_changed_template_file_is_picked_up_without_restart_and_old_version_kept
         again = rpc.render(template_id=TID, version=1, data=SAMPLE)
         versions = rpc.list_templates(all_versions=True)
     assert before["version"] == 1 and after["version"] == 2
-    assert "（修订：增加告知段落）" in [p.text for p in Document(io.BytesIO(docx_of(after))).paragraphs]
+    revised = Document(io.BytesIO(docx_of(after)))
+    assert "（修订：增加告知段落）" in [p.text for p in revised.paragraphs]
     assert docx_of(again) == docx_of(before)  # the old version re-renders byte for byte
     assert [(v["version"], v["source"]) for v in versions] == [(1, f"{TID}/1"), (2, f"{TID}/1")]
     assert count(db_url, "template_versions") == 2

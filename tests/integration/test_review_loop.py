@@ -169,7 +169,9 @@ def test_poison_events_are_dead_lettered_and_redeliveries_change_nothing(suite, 
     with Connection(config["AMQP_URI"]) as conn:
         msg = None
         while msg is None and time.monotonic() < deadline + 5:
-            msg = conn.default_channel.basic_get("dlq.review", no_ack=True) or time.sleep(0.1)
+            msg = conn.default_channel.basic_get("dlq.review", no_ack=True)
+            if msg is None:
+                time.sleep(0.1)
     assert msg is not None, "the poison message was not dead-lettered"
     headers = msg.headers
     assert json.loads(msg.body)["message_id"] == bad["message_id"]
@@ -257,10 +259,10 @@ def test_a_legal_unit_cannot_override_the_board_only_its_disagreement_path_can(s
                 "decision_no": "陵应急罚〔2025〕504号", "issued_at": "2025-10-27T10:00:00+08:00",
                 "signed_by": "王建军"}
     with rpc("legal_unit") as legal:
-        with pytest.raises(BoardOpinionStands) as err:
+        with pytest.raises(BoardOpinionStands) as stands:
             legal.records.enter_legal_review(proposal_seq=major, reviewers=["陈静"], **manual)
-    assert err.value.details["board_opinion_seq"] == board["seq"]
-    assert err.value.details["disagreement"]["procedure"] == "leaders_reexamine"
+    assert stands.value.details["board_opinion_seq"] == board["seq"]
+    assert stands.value.details["disagreement"]["procedure"] == "leaders_reexamine"
     with rpc("head") as head:
         with pytest.raises(DomainRuleViolated) as err:
             head.records.issue_decision(**decision)
@@ -279,10 +281,10 @@ def test_a_legal_unit_cannot_override_the_board_only_its_disagreement_path_can(s
             case_id=ctx["case_id"], occurred_at="2025-10-24T16:00:00+08:00",
             decision=demo_decision(fine_amount="10000"))["seq"]
     with rpc("legal_unit") as legal:
-        with pytest.raises(ValidationFailed) as err:
+        with pytest.raises(ValidationFailed) as invalid:
             legal.records.enter_legal_review(proposal_seq=minor, reviewers=["陈静", "张某"],
                                              **manual)
-        assert list(err.value.details) == ["reviewers.1"]
+        assert list(invalid.value.details) == ["reviewers.1"]
         legal.records.enter_legal_review(proposal_seq=minor, reviewers=["陈静"], **manual)
 
     # 陵川 001 附件3 第九条: the handling unit asks the leaders to re-examine

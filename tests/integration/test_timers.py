@@ -1,6 +1,6 @@
 """The services' timers run on real containers (nameko's entrypoint hook fires the @timer
-method itself), on a controlled "today" (shared.calendar.clock.frozen): the review board's clock watch
-and the record keeper's checkpoints, each acting once per subject — per review and due date,
+method itself), on a controlled "today" (shared.calendar.clock.frozen): the review board's clock
+watch and the record keeper's checkpoints, each acting once per subject — per review and due date,
 per case head — with two instances of the service on one PostgreSQL database, and with the
 embedded single instance on SQLite."""
 from __future__ import annotations

@@ -36,12 +36,14 @@ from services.review.domain.opinions import (
                                           check_opinion,
                                           consulted,
                                           disagreement,
+                                          disagreement_of,
                                           disagreement_rule,
                                           discussed,
                                           finding,
                                           issued,
                                           opinion_kind,
                                           opinion_kinds,
+                                          opinion_of,
                                           opinion_outcome,
                                           replaced,
                                           require_consulted,
@@ -123,8 +125,8 @@ __all__ = [
     "require_own_interest", "recused", "staffing",
     # findings, opinions, disagreement, collective discussion
     "FINDING_RESULTS", "review_points", "opinion_kinds", "opinion_kind", "finding",
-    "check_opinion", "opinion_outcome", "issued", "disagreement_rule",
-    "disagreement", "consulted", "require_consulted", "replaced", "discussed",
+    "check_opinion", "opinion_outcome", "issued", "opinion_of", "disagreement_rule",
+    "disagreement", "disagreement_of", "consulted", "require_consulted", "replaced", "discussed",
     # the 法制审核意见书
     "RESULT_ZH", "copies", "opinion_document",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Final
+from typing import Final, Literal, Required, TypedDict
 
 from services.review.domain import states
 from shared.calendar.legal import Calendar, Deadline, clock_pause
@@ -61,12 +61,21 @@ def review_deadline(calendar: Calendar, rs: RuleSet, start: date, *,
 
 def stops_of(review: Mapping) -> list[Stop]:
     """The review's stops as the calendar counts them."""
-    day = lambda v: date.fromisoformat(v) if v else None
-    return [Stop(day(s["stopped_on"]), day(s["resumed_on"]), s["reason"], s["label"])
-            for s in review["stops"]]
+    return [Stop(date.fromisoformat(s["stopped_on"]), _day(s["resumed_on"]), s["reason"],
+                 s["label"]) for s in review["stops"]]
 
 
-def deadline_fields(calendar: Calendar, rs: RuleSet, review: Mapping) -> dict:
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+class DeadlineFields(TypedDict, total=False):
+    """The review's due dates (Review's keys), as Deadline.to_dict() gives them."""
+    deadline: Required[dict | None]
+    first_deadline: dict | None
+
+
+def deadline_fields(calendar: Calendar, rs: RuleSet, review: Mapping) -> DeadlineFields:
     """The review's due dates from the clock start, the finished stops and the extension;
     none while the clock has not started or is stopped (the days left are frozen until it
     resumes)."""
@@ -120,7 +129,8 @@ def extension(review: Mapping, by: str, reason: str, approved_at: datetime) -> d
 class ClockEvent:
     """What the watch sends for one kind of notice, and where it notes it was sent."""
     event_type: str
-    sent_for: str       # the review's column holding the due date it was sent for
+    # the review's column holding the due date it was sent for
+    sent_for: Literal["reminded_for", "overdue_for"]
     count: str          # the event's field for the days left / overdue
     action: str         # the review history's action
 

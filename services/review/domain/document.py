@@ -85,4 +85,4 @@ def _review_doc_number(case_no: str) -> str:
 
 
 def _iso(day: date | str | None) -> str | None:
-    return day.isoformat() if hasattr(day, "isoformat") else day
+    return day.isoformat() if isinstance(day, date) else day

@@ -4,10 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Required, TypedDict
 
 from services.review.domain import states
 from shared.errors import ValidationFailed
 from shared.rulesets.repository import RuleSet
+
+
+class Received(TypedDict, total=False):
+    """The review's fields a submission sets (Review's keys)."""
+    materials: Required[list[dict]]
+    applicable: Required[list[str]]
+    received_on: date | None
+    clock_start: date | None
+
+
+class Completed(TypedDict, total=False):
+    """The review's fields once its materials are complete (Review's keys)."""
+    complete_on: Required[date | None]
+    clock_start: date | None
 
 
 def materials_missing(rs: RuleSet, submitted: set[str], applicable: set[str],
@@ -35,7 +50,9 @@ def material_codes(rs: RuleSet) -> list[str]:
 
 def clock_starts_on_receipt(rs: RuleSet) -> bool:
     rule = rs.section("review").get("clock_starts")
-    return bool(rule) and rule["value"] == "receipt"
+    if not rule:
+        return False
+    return bool(rule["value"] == "receipt")
 
 
 def known_materials(rs: RuleSet, materials: Sequence[Mapping],
@@ -54,7 +71,7 @@ def known_materials(rs: RuleSet, materials: Sequence[Mapping],
 
 def received(review: Mapping, rs: RuleSet, known: Mapping[str, dict],
              materials: Sequence[Mapping], applicable: Sequence[str], day: date,
-             by: str) -> dict:
+             by: str) -> Received:
     """The review's fields after a submission on `day`: the materials (a code submitted again
     replaces the earlier one), what is applicable, and — on the first submission — the day
     received, from which the clock runs where the rule set starts it on receipt."""
@@ -62,8 +79,8 @@ def received(review: Mapping, rs: RuleSet, known: Mapping[str, dict],
     for m in materials:
         by_code[m["code"]] = dict(m, label=known[m["code"]]["label"],
                                   submitted_on=day.isoformat(), submitted_by=by)
-    out = {"materials": list(by_code.values()),
-           "applicable": sorted(set(review["applicable"]) | set(applicable))}
+    out: Received = {"materials": list(by_code.values()),
+                     "applicable": sorted(set(review["applicable"]) | set(applicable))}
     if review["received_on"] is None:
         out["received_on"] = day
         if clock_starts_on_receipt(rs):
@@ -79,10 +96,10 @@ def submission_outcome(lacking: Sequence[dict], complete_on: date | None) -> str
     return states.COMPLETE if complete_on is None else None
 
 
-def completed(review: Mapping, day: date) -> dict:
+def completed(review: Mapping, day: date) -> Completed:
     """The review's fields once its materials are complete on `day`: the clock runs from
     then unless it already runs from receipt."""
-    out: dict = {"complete_on": day}
+    out: Completed = {"complete_on": day}
     if review["clock_start"] is None:
         out["clock_start"] = day
     return out

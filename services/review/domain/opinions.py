@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from services.review.domain import states
+from services.review.domain.review import Review
 from shared.errors import DomainRuleViolated, ValidationFailed
 from shared.rulesets.repository import RuleSet
 
@@ -81,6 +82,14 @@ def issued(kind: Mapping, reasons: str, *, by: str, at: datetime, day: date,
         "revised": revised}
 
 
+def opinion_of(review: Review) -> dict:
+    """The review's opinion, which every act after one is issued works on."""
+    opinion = review["opinion"]
+    if opinion is None:
+        raise DomainRuleViolated("no opinion has been issued yet", code="no_opinion")
+    return opinion
+
+
 # ---- disagreement (异议) ------------------------------------------------------------------------
 
 def disagreement_rule(rs: RuleSet) -> dict:
@@ -109,6 +118,14 @@ def consulted(d: Mapping, consultation: Mapping) -> dict:
     if consultation["outcome"] == states.ACCEPTED:
         out["resolved_by"] = "consultation"
     return out
+
+
+def disagreement_of(review: Review) -> dict:
+    """The review's disagreement, which every act on a contested review works on."""
+    d = review["disagreement"]
+    if d is None:
+        raise DomainRuleViolated("the opinion has not been contested", code="not_contested")
+    return d
 
 
 def require_consulted(d: Mapping) -> None:

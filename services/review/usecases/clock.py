@@ -59,9 +59,10 @@ def extend_deadline(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rule
     """经批准可以延长 (000 第十条, 002 第十四条, 001 附件3 第四条): the head approves, once."""
     with db.transaction() as session:
         review = begin(session, p["review_id"], "extend_deadline", actor)
-        review["extension"] = domain.extension(review, actor.id, p["reason"], p["approved_at"])
+        extension = domain.extension(review, actor.id, p["reason"], p["approved_at"])
+        review["extension"] = extension
         recompute_deadline(review, rules)
-        store.log(session, review["id"], actor, "extension_approved", review["extension"], now)
+        store.log(session, review["id"], actor, "extension_approved", extension, now)
         store.save(session, review, now)
         return view(review, rules)
 
@@ -75,12 +76,14 @@ def check_clocks(*, db: Db, outbox: OutboxWriter, rules: Rules, now: datetime,
     stop gets its own). A review without a deadline (clock not started, or stopped) is
     passed by: its column holds JSON null, which SQL's IS NOT NULL does not exclude.
 
-    Once per review and due date across instances (shared.persistence.timers): the scan is a read, and
-    each review owed an event gets its own short transaction that claims it, reads it again
-    locked and sends only what its stored reminded_for / overdue_for says is still owed."""
+    Once per review and due date across instances (shared.persistence.timers): the scan is a
+    read, and each review owed an event gets its own short transaction that claims it, reads
+    it again locked and sends only what its stored reminded_for / overdue_for says is still
+    owed."""
     today = local_date(now)
+    watched = [state for state in domain.sources("watch_clock") if state is not None]
     with db.read() as session:
-        rows = store.open_clocks(session, domain.sources("watch_clock"))
+        rows = store.open_clocks(session, watched)
     done = timers.each(CLOCK_WATCH, rows, lambda row: _send_clock_event(
         row, db=db, outbox=outbox, rules=rules, now=now, today=today,
         remind_workdays=remind_workdays))

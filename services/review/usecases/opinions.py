@@ -49,7 +49,8 @@ def issue_opinion(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules:
         if p["document"]:
             review["document_info"] = {k: v for k, v in p["document"].items() if v}
         if contested:
-            review["disagreement"] = dict(review["disagreement"], resolved_by="revised_opinion")
+            review["disagreement"] = dict(domain.disagreement_of(review),
+                                          resolved_by="revised_opinion")
         review["state"] = domain.next_state("issue_opinion", review["state"],
                                             domain.opinion_outcome(owed))
         return _publish(session, review, rs, actor, outbox, rules, now, "opinion_issued")
@@ -79,7 +80,7 @@ def record_consultation(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, 
         consultation = {"held_at": p["held_at"].isoformat(), "participants": p["participants"],
                         "summary": p["summary"], "outcome": p["outcome"],
                         "recorded_by": actor.id}
-        d = review["disagreement"]
+        d = domain.disagreement_of(review)
         review["state"] = domain.next_state("record_consultation", review["state"],
                                             p["outcome"], previous=d["state_before"])
         review["disagreement"] = domain.consulted(d, consultation)
@@ -94,7 +95,7 @@ def head_decide(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: R
     the head replaces is published like any other."""
     with db.transaction() as session:
         review = begin(session, p["review_id"], "head_decide", actor)
-        d = review["disagreement"]
+        d = domain.disagreement_of(review)
         domain.require_consulted(d)
         decision = {"outcome": p["outcome"], "reasons": p["reasons"], "by": actor.id,
                     "decided_at": p["decided_at"].isoformat()}
@@ -114,7 +115,7 @@ def _replace(session: Session, review: domain.Review, p: dict, decision: dict, a
     rs = rules.ruleset(review["ruleset"])
     kind = domain.opinion_kind(rs, p["opinion"])
     owed = collective_discussion_owed(rs, kind["approving"], False)
-    review["opinion"] = domain.replaced(review["opinion"], kind, p["reasons"], by=actor.id,
+    review["opinion"] = domain.replaced(domain.opinion_of(review), kind, p["reasons"], by=actor.id,
                                         at=p["decided_at"], day=local_date(p["decided_at"]),
                                         owed=owed)
     review["state"] = domain.next_state("head_decide", review["state"],
@@ -133,8 +134,8 @@ def record_collective_discussion(p: dict, *, actor: Actor, db: Db, outbox: Outbo
         review["collective"] = {"held_at": p["held_at"].isoformat(),
                                 "participants": p["participants"], "summary": p["summary"],
                                 "conclusion": p["conclusion"], "chaired_by": actor.id}
-        review["opinion"] = domain.discussed(review["opinion"], p["conclusion"], p["summary"],
-                                             by=actor.id, at=p["held_at"],
+        review["opinion"] = domain.discussed(domain.opinion_of(review), p["conclusion"],
+                                             p["summary"], by=actor.id, at=p["held_at"],
                                              day=local_date(p["held_at"]))
         review["state"] = domain.next_state("record_collective_discussion", review["state"])
         return _publish(session, review, rs, actor, outbox, rules, now,
@@ -143,7 +144,7 @@ def record_collective_discussion(p: dict, *, actor: Actor, db: Db, outbox: Outbo
 
 def _publish(session: Session, review: domain.Review, rs: RuleSet, actor: Actor,
              outbox: OutboxWriter, rules: Rules, now: datetime, action: str) -> dict:
-    opinion = review["opinion"]
+    opinion = domain.opinion_of(review)
     document = domain.opinion_document(rs, review, rules.agency(review["agency"]).name)
     review["opinion"] = dict(opinion, document=document)
     store.log(session, review["id"], actor, action,
@@ -155,13 +156,13 @@ def _publish(session: Session, review: domain.Review, rs: RuleSet, actor: Actor,
 
 
 def _issued_event(review: domain.Review, document: dict) -> dict:
-    opinion = review["opinion"]
+    opinion = domain.opinion_of(review)
     return {
         "opinion": opinion["code"], "label": opinion["label"],
         "approving": opinion["approving"], "final": opinion["final"],
         "stage": opinion["stage"], "reasons": opinion["reasons"],
         "reviewers": opinion["reviewers"], "issued_at": opinion["issued_at"],
         "on_time": opinion["on_time"],
-        "findings": [dict(point=k, result=v["result"], note=v["note"])
+        "findings": [{"point": k, "result": v["result"], "note": v["note"]}
                      for k, v in review["findings"].items()],
         "collective": review["collective"], "document": document}

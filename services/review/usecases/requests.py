@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy.orm import Session
 
@@ -67,7 +68,8 @@ def on_decision_proposed(body: dict, *, db: Db, outbox: OutboxWriter, rules: Rul
                          now: datetime) -> str | None:
     """records.decision_proposed.v1 → a review request for a major decision. Idempotent on
     the message id; a non-major proposal is remembered and needs nothing."""
-    with consumer.once(db, inbox, RECORDS, body, now) as (session, event):
+    with consumer.once(db, inbox, RECORDS, body, now) as (transaction, event):
+        session = cast(Session, transaction)  # the Session once opened (typed object there)
         if event is None or not event["data"]["major"]:
             return None
         data = event["data"]
@@ -121,7 +123,8 @@ def _submit(session: Session, review: domain.Review, materials: Sequence[dict],
     review["state"] = domain.next_state("submit_materials", review["state"], outcome)
     recompute_deadline(review, rules)
     store.save(session, review, now)
-    if outcome == domain.COMPLETE:
+    clock_start = review["clock_start"]
+    if outcome == domain.COMPLETE and clock_start is not None:
         store.emit(outbox, session, review, actor, "materials_completed.v1", {
-            "complete_on": day.isoformat(), "clock_start": review["clock_start"].isoformat(),
+            "complete_on": day.isoformat(), "clock_start": clock_start.isoformat(),
             "deadline": review["deadline"]})

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import yaml
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-FIELDS = {
+FIELDS: dict[str, Any] = {
     "agency_name": {"type": "string", "label": "机关名称", "max_length": 60},
     "decision_no": {"type": "string", "label": "文号", "pattern": r"\S+〔\d{4}〕\d+号"},
     "party_name": {"type": "string", "label": "当事人"},
@@ -25,7 +26,7 @@ FIELDS = {
         "item": {"type": "string", "label": "违法行为"},
         "amount": {"type": "money", "label": "金额"}}}},
 }
-SAMPLE = {
+SAMPLE: dict[str, Any] = {
     "agency_name": "陵川县应急管理局", "decision_no": "陵应急罚〔2025〕12号",
     "party_name": "陵川县某某煤业有限公司 A & B <C>",
     "facts": "2025年10月9日现场检查发现3名特种作业人员未持证上岗。",
@@ -44,7 +45,7 @@ def template_docx(extra_paragraph: str | None = None) -> bytes:
     title = doc.add_paragraph()
     run = title.add_run("{{ agency_name }}\n行政处罚决定书")
     run.font.name = "方正小标宋简体"
-    run._element.rPr.rFonts.set(qn("w:eastAsia"), "方正小标宋简体")
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "方正小标宋简体")
     doc.add_paragraph("{{ decision_no }}")
     doc.add_paragraph("当事人：{{ party_name }}")
     doc.add_paragraph("{{ facts }}")
@@ -61,7 +62,7 @@ def template_docx(extra_paragraph: str | None = None) -> bytes:
         doc.add_paragraph(extra_paragraph)
     kai = doc.add_paragraph().add_run("（此页无正文）")
     kai.font.name = "楷体"
-    kai._element.rPr.rFonts.set(qn("w:eastAsia"), "楷体")
+    kai._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "楷体")
     doc.add_paragraph("{{ issued_on|cn_date }}")
     out = io.BytesIO()
     doc.save(out)

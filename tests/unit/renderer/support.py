@@ -16,7 +16,7 @@ def count(db_url: str, table: str) -> int:
     engine = create_engine(db_url)
     try:
         with engine.connect() as conn:
-            return conn.execute(text(f"select count(*) from {table}")).scalar()
+            return conn.execute(text(f"select count(*) from {table}")).scalar_one()
     finally:
         engine.dispose()
 

@@ -49,7 +49,8 @@ def test_schema_problems_point_at_the_spec():
         "fields.a.type: must be one of string, text, integer, money, date, boolean, list, object",
         "fields.b.items: must be a spec with a type",
         "fields.c: unknown key(s) maxlen",
-        "fields.c.pattern: not a regular expression (missing ), unterminated subpattern at position 0)",
+        "fields.c.pattern: not a regular expression "
+        "(missing ), unterminated subpattern at position 0)",
         "fields.d e: field names must be identifiers (letters, digits, _)",
         "fields.d e.fields: must be a non-empty mapping of field name to spec",
     ]
@@ -61,4 +62,5 @@ def test_json_schema_accepts_the_sample_and_rejects_what_validate_rejects():
     assert not list(validator.iter_errors(SAMPLE))
     assert not list(validator.iter_errors(dict(SAMPLE, witnesses=None)))
     bad = dict(SAMPLE, extra=1, fine_amount="6万", issued_on="2025-10-9")
-    assert {e.json_path for e in validator.iter_errors(bad)} == {"$", "$.fine_amount", "$.issued_on"}
+    assert {e.json_path for e in validator.iter_errors(bad)} == {
+        "$", "$.fine_amount", "$.issued_on"}

@@ -10,6 +10,7 @@ from services.renderer.pdf import local_unavailable_reason
 def test_without_libreoffice_the_reason_says_so(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # a PATH with no soffice on it
     reason = local_unavailable_reason()
+    assert reason is not None
     assert reason.startswith("LibreOffice (soffice) is not installed on this host")
     assert "docx only" in reason
 

@@ -1,6 +1,7 @@
 """`sanxiang templates list|lint|preview` on the shipped templates and on broken ones."""
 import io
 import zipfile
+from pathlib import Path
 
 from docx import Document
 
@@ -68,8 +69,8 @@ def test_preview_writes_docx_pdf_and_png_of_page_one(tmp_path, capsys, unoserver
                        "pdf": f"{out}/penalty_decision-v1.pdf",
                        "png": f"{out}/penalty_decision-v1-page1.png"}
     assert zipfile.is_zipfile(printed["docx"])
-    assert open(printed["png"], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
-    fonts = pdf_fonts(open(printed["pdf"], "rb").read(), tmp_path)
+    assert Path(printed["png"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    fonts = pdf_fonts(Path(printed["pdf"]).read_bytes(), tmp_path)
     # the official names in the template (仿宋_GB2312, 方正小标宋简体…) became the free
     # stand-ins, embedded; no Latin fallback face carries the Chinese text
     assert "FandolFang-Regular" in fonts, fonts

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -139,7 +139,7 @@ def at(day_time: str) -> datetime:
     return datetime.fromisoformat(day_time + "+08:00").astimezone(UTC)
 
 
-def findings(env: Env, review_id: str, points: list[str], who: Actor = REVIEWER,
+def findings(env: Env, review_id: str, points: Iterable[str], who: Actor = REVIEWER,
              **results: str) -> dict:
     for point in points:
         view = env.call(usecases.record_finding, "record_finding", {

@@ -106,9 +106,9 @@ def test_an_assignment_says_what_was_checked():
 
 
 def test_a_person_is_assigned_once_and_not_while_they_must_recuse_or_lack_the_qualification():
-    with pytest.raises(Conflict) as err:
+    with pytest.raises(Conflict) as conflict:
         domain.require_unassigned([{"reviewer_id": "r", "status": "active"}], "r")
-    assert err.value.code == "already_assigned"
+    assert conflict.value.code == "already_assigned"
     domain.require_unassigned([{"reviewer_id": "r", "status": "recused"}], "r")
     with pytest.raises(DomainRuleViolated) as err:
         domain.require_eligible(QINYUAN, assignable(participants=["r"]), reviewer(True))

@@ -25,9 +25,10 @@ def test_in_process_baseline_runs_whole_reviews(tmp_path):
     assert result["rate"] > 0 and len(result["latencies"]) == 3
     engine = create_engine(url)
     with engine.connect() as c:
-        states = c.execute(text("select state, count(*) from reviews group by state")).all()
+        states = c.execute(text("select state, count(*) from reviews group by state")
+                           ).tuples().all()
         events = dict(c.execute(text("select event_type, count(*) from outbox "
-                                     "group by event_type")).all())
+                                     "group by event_type")).tuples().all())
     engine.dispose()
     assert states == [("opinion_issued", 4)]
     assert events == {"review_requested.v1": 4, "materials_completed.v1": 4,

@@ -45,8 +45,8 @@ def test_zhoucun_approval_waits_for_collective_discussion(env):
     assert len(issued) == 2
     final = issued[1]["data"]
     assert (final["approving"], final["final"], final["stage"], final["reasons"],
-            final["issued_at"]) == (True, True, "collective_discussion", "经集体讨论，同意作出处罚决定",
-                                    "2025-11-04T15:00:00+08:00")
+            final["issued_at"]) == (True, True, "collective_discussion",
+                                    "经集体讨论，同意作出处罚决定", "2025-11-04T15:00:00+08:00")
     assert final["collective"] == {
         "held_at": "2025-11-04T15:00:00+08:00",
         "participants": ["head-zc-001", "head-zc-002", "head-zc-003"],

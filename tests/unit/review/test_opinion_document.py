@@ -25,9 +25,11 @@ def review(**overrides) -> dict:
                 for p in rs.section("review")["review_points"]}
     findings["discretion"] = {"result": "flaw", "note": "裁量说明不充分", "by": "r", "at": "x"}
     base = {
-        "case_no": "陵应急立〔2025〕12号", "case_title": "陵川县宏泰煤业有限公司未按规定开展安全生产教育培训案",
+        "case_no": "陵应急立〔2025〕12号",
+        "case_title": "陵川县宏泰煤业有限公司未按规定开展安全生产教育培训案",
         "party": {"name": "陵川县宏泰煤业有限公司"},
-        "decision": {"legal_basis": "《中华人民共和国安全生产法》第九十七条", "conclusion": "罚款人民币陆万元整"},
+        "decision": {"legal_basis": "《中华人民共和国安全生产法》第九十七条",
+                     "conclusion": "罚款人民币陆万元整"},
         "received_on": date(2025, 10, 20), "complete_on": date(2025, 10, 21),
         "materials": [{"code": "proposal", "title": "重大行政执法决定建议及情况说明"}],
         "findings": findings,
@@ -44,10 +46,13 @@ def test_the_opinion_data_validates_against_the_template_fields():
     doc = domain.opinion_document(rs, review(), "陵川县应急管理局")
     data = validate(MANIFEST["fields"], doc["data"])
     assert data["doc_number"] == "陵应急法审〔2025〕12号"
-    assert data["submitted_date"] == "2025-10-20" and data["materials_complete_date"] == "2025-10-21"
+    assert data["submitted_date"] == "2025-10-20"
+    assert data["materials_complete_date"] == "2025-10-21"
     assert data["reviewers"] == [{"name": "陈静", "position": "政策法规股股长"}]
-    assert data["proposed_decision"] == "依据《中华人民共和国安全生产法》第九十七条，罚款人民币陆万元整"
-    assert {"point": "行政裁量权运用", "finding": "存在瑕疵：裁量说明不充分"} in data["review_points"]
+    assert data["proposed_decision"] == (
+        "依据《中华人民共和国安全生产法》第九十七条，罚款人民币陆万元整")
+    assert {"point": "行政裁量权运用", "finding": "存在瑕疵：裁量说明不充分"} \
+        in data["review_points"]
     assert len(data["review_points"]) == 11
     assert [c["destination"] for c in doc["copies"]] == ["case_file", "review_archive"]
 

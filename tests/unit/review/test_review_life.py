@@ -197,8 +197,8 @@ def test_review_lifecycle_in_qinyuan(env):
             "decided_at": "2025-11-03T09:00:00+08:00"}, HEAD)
     assert err.value.code == "wrong_state"
     view = env.call(usecases.contest_opinion, "contest_opinion", {
-        "review_id": rid, "reason": "文书瑕疵应予纠正", "contested_at": "2025-10-31T09:00:00+08:00"},
-        OFFICER)
+        "review_id": rid, "reason": "文书瑕疵应予纠正",
+        "contested_at": "2025-10-31T09:00:00+08:00"}, OFFICER)
     assert view["state"] == "contested"
     assert view["disagreement"]["opinion_contested"] == "approve"
     with pytest.raises(DomainRuleViolated) as err:

@@ -4,7 +4,9 @@ outside its party, and every act in each state it has no row for; the acts only 
 reviewer may do are refused to anyone else."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from functools import partial
 
 import pytest
 
@@ -12,7 +14,11 @@ from services.review import domain
 from shared.errors import DomainRuleViolated
 
 ROLES = ("officer", "head", "legal_unit", "reviewer", "supervisor", "party")
-ROWS = [pytest.param(t, id=f"{t.act}:{t.source}:{t.outcome}") for t in domain.TRANSITIONS]
+def params(transitions: Iterable[domain.Transition]) -> list[pytest.ParameterSet]:
+    return [pytest.param(t, id=f"{t.act}:{t.source}:{t.outcome}") for t in transitions]
+
+
+ROWS = params(domain.TRANSITIONS)
 # where a transition goes back to the state before the contest, it stood here
 BEFORE = domain.AWAITING_COLLECTIVE
 
@@ -101,9 +107,8 @@ def test_every_act_is_refused_in_the_states_it_has_no_row_for(act):
     for state in refused_states(act):
         role = domain.party(act).roles[0]
         assert domain.may(act, state, role=role, assigned=True) is False
-        for attempt in (lambda: domain.require_state(act, state),
-                        lambda: domain.next_state(act, state, domain.FINAL,
-                                                  previous=BEFORE)):
+        for attempt in (partial(domain.require_state, act, state),
+                        partial(domain.next_state, act, state, domain.FINAL, previous=BEFORE)):
             with pytest.raises(DomainRuleViolated) as err:
                 attempt()
             assert err.value.code == "wrong_state"
@@ -116,7 +121,7 @@ def test_only_an_interest_may_be_declared_in_every_state():
                       assigned=True) is False
 
 
-@pytest.mark.parametrize("t", [r for r in ROWS if r.values[0].party.assigned])
+@pytest.mark.parametrize("t", params(t for t in domain.TRANSITIONS if t.party.assigned))
 def test_an_assigned_reviewers_act_is_refused_to_a_reviewer_not_assigned(t):
     assert domain.may(t.act, t.source, role="reviewer", assigned=False) is False
 
