@@ -185,7 +185,7 @@ def cursor_moment(text: str) -> datetime:
             {"cursor": ["not a cursor this listing returned"]}, what="cursor") from None
 
 
-def verify_case(p: dict, *, actor: Actor, db: Db, signing_key: chain.CheckpointKeys,
+def verify_case(p: dict, *, actor: Actor, db: Db, signing_key: chain.CheckpointKeys | None,
                 now: datetime) -> dict:
     with db.autocommit() as session:
         case = store.load_case(session, p["case_id"])
