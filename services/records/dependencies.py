@@ -12,6 +12,7 @@ from nameko.rpc import RpcProxy
 from services.records.domain.chain import CheckpointKeys
 from shared.errors import ConfigurationError, ServiceNotDeployed
 from shared.messaging.peers import PeerDirectory
+from shared.service.ports import Peers
 from shared.trust.keys import KeyStore
 
 
@@ -45,7 +46,7 @@ class BoardClient:
 
     timeout = 10.0
 
-    def __init__(self, directory: PeerDirectory, proxy: Any, mode: str = BOARD_AUTO) -> None:
+    def __init__(self, directory: Peers, proxy: Any, mode: str = BOARD_AUTO) -> None:
         self.directory = directory
         self.proxy = proxy
         self.mode = mode

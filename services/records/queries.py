@@ -168,8 +168,8 @@ def list_cases_page(p: dict, *, actor: Actor, db: Db, now: datetime) -> dict:
             at = cursor_moment(at)
             query = query.where(or_(cases.c.opened_at < at,
                                     and_(cases.c.opened_at == at, cases.c.id < case_id)))
-        rows = session.execute(query.order_by(cases.c.opened_at.desc(), cases.c.id.desc())
-                               .limit(p["limit"] + 1)).mappings().all()
+        rows = list(session.execute(query.order_by(cases.c.opened_at.desc(), cases.c.id.desc())
+                                    .limit(p["limit"] + 1)).mappings())
         store.log_access(session, actor, "list_cases_v2", case=None, outcome="granted", now=now,
                    reason=f"agency={p['agency']}")
     rows, after = paging.page(rows, p["limit"], lambda r: (iso(r["opened_at"]), r["id"]))
@@ -185,7 +185,7 @@ def cursor_moment(text: str) -> datetime:
             {"cursor": ["not a cursor this listing returned"]}, what="cursor") from None
 
 
-def verify_case(p: dict, *, actor: Actor, db: Db, signing_key: chain.CheckpointKeys,
+def verify_case(p: dict, *, actor: Actor, db: Db, signing_key: chain.CheckpointKeys | None,
                 now: datetime) -> dict:
     with db.autocommit() as session:
         case = store.load_case(session, p["case_id"])
@@ -243,8 +243,8 @@ def findings_page(session: Session, agency: str, rules: Rules, now: datetime, *,
         at = cursor_moment(at)
         query = query.where(or_(cases.c.opened_at > at,
                                 and_(cases.c.opened_at == at, cases.c.id > case_id)))
-    rows = session.execute(query.order_by(cases.c.opened_at, cases.c.id)
-                           .limit(limit + 1)).mappings().all()
+    rows = list(session.execute(query.order_by(cases.c.opened_at, cases.c.id)
+                                .limit(limit + 1)).mappings())
     rows, after = paging.page(rows, limit, lambda r: (iso(r["opened_at"]), r["id"]))
     out = []
     for case in rows:

@@ -12,9 +12,9 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import CursorResult, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -32,8 +32,9 @@ from services.records.models import (
 )
 from shared.errors import Conflict, DomainRuleViolated, NotFound
 from shared.messaging.outbox import OUTBOX_COLUMNS, OutboxWriter
-from shared.persistence.db import Db, driver_fetch
+from shared.persistence.db import driver_fetch
 from shared.service.entrypoint import refusal_reason
+from shared.service.ports import Db
 from shared.trust.actor import Actor
 
 # Built once: constructing statements per call showed up in the append profile.
@@ -52,7 +53,9 @@ _PG_LOCK_CASE = PG_LOAD_CASE + " FOR UPDATE"
 
 
 def _on_postgresql(session: Session) -> bool:
-    return session.bind.dialect.name == "postgresql"
+    bind = session.bind
+    assert bind is not None, "a service's sessions are bound to its engine"
+    return bind.dialect.name == "postgresql"
 
 
 def load_case(session: Session, case_id: str, *, lock: bool = False) -> dict:
@@ -105,10 +108,13 @@ def write(session: Session, case: dict, entry: Entry, outbox_rows: Sequence[dict
     if _on_postgresql(session) and entry.head.keys() == {"head_seq", "head_hash"}:
         entry_id, moved = _write_pg(session, case, entry, outbox_rows)
     else:
-        entry_id = session.execute(_INSERT_ENTRY, entry.row).inserted_primary_key[0]
-        moved = session.execute(
+        key = cast("CursorResult[Any]", session.execute(_INSERT_ENTRY, entry.row)
+                   ).inserted_primary_key
+        assert key is not None, "a single-row INSERT answers the key it made"
+        entry_id = key[0]
+        moved = cast("CursorResult[Any]", session.execute(
             update(cases).where(cases.c.id == case["id"])
-            .where(cases.c.head_seq == entry.expected_head_seq).values(**entry.head)).rowcount
+            .where(cases.c.head_seq == entry.expected_head_seq).values(**entry.head))).rowcount
         if outbox_rows:
             session.execute(_INSERT_OUTBOX, list(outbox_rows))
     if moved != 1:
@@ -387,7 +393,7 @@ def log_access(session: Session, actor: Actor, action: str, *, case: dict | None
                case_id: str | None = None) -> None:
     values = (now, actor.id, actor.role, actor.agency, action,
               case["id"] if case else case_id, case["agency"] if case else None, outcome, reason)
-    if session.bind.dialect.name == "postgresql":
+    if _on_postgresql(session):
         driver_fetch(session, _PG_INSERT_ACCESS, values)
     else:
         session.execute(_INSERT_ACCESS, dict(zip(_ACCESS_COLUMNS, values, strict=False)))

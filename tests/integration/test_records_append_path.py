@@ -12,13 +12,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kombu import Connection, Exchange, Queue
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from contracts.records import CONTRACT
 from services.records import models, queries, store
 from services.records.domain import chain
 from services.records.usecases import cases, records
 from shared.contracts.registry import load
-from shared.errors import Conflict
+from shared.errors import Conflict, SanxiangError
 from shared.messaging.outbox import (
     PENDING,
     PUBLISHED,
@@ -195,7 +196,7 @@ def test_relay_keeps_events_pending_when_the_broker_is_unreachable(records_db):
             ruleset="lingchuan-emergency@1")
     publisher = ConfirmedPublisher("amqp://guest:guest@127.0.0.1:1//",
                                    Exchange("records.events", type="topic", durable=True))
-    with pytest.raises(Exception):
+    with pytest.raises(OSError):  # the connection refused
         relay_pending(records_db, models.outbox, publisher)
     with records_db.read() as s:
         assert s.execute(select(models.outbox.c.state)).scalars().all() == [PENDING]
@@ -229,7 +230,7 @@ def test_a_read_leaves_its_access_row_and_the_connection_as_it_found_it(records_
         if s.bind.dialect.name == "postgresql":
             assert s.connection().connection.driver_connection.autocommit is False
     other = Actor(id="officer-9", role="officer", agency="anze-county")
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(SanxiangError) as refused:
         queries.get_case({"case_id": case["id"]}, actor=other, db=records_db, now=NOW)
     assert refused.value.code == "forbidden"
     with records_db.read() as s:  # the refusal is the caller's to record: nothing written here
@@ -239,7 +240,7 @@ def test_a_read_leaves_its_access_row_and_the_connection_as_it_found_it(records_
     supervisor = Actor(id="sup-1", role="supervisor", agency="county-justice")
     queries.get_entries({"case_id": case["id"], "from_seq": 1, "limit": 5}, actor=supervisor,
                         db=records_db, now=NOW)
-    with pytest.raises(Exception) as missing:
+    with pytest.raises(SanxiangError) as missing:
         queries.get_case({"case_id": "no-such-case"}, actor=HEAD, db=records_db, now=NOW)
     assert missing.value.code == "not_found"
     with records_db.read() as s:
@@ -247,7 +248,7 @@ def test_a_read_leaves_its_access_row_and_the_connection_as_it_found_it(records_
                          .order_by(models.access_log.c.id)).all() == [
             ("get_case", "head-1"), ("get_entries", "sup-1")]
     # a failed statement inside autocommit() leaves nothing behind and the pool usable
-    with pytest.raises(Exception):
+    with pytest.raises(DBAPIError):
         with records_db.autocommit() as s:
             s.execute(text("SELECT no_such_column FROM cases"))
     with records_db.transaction() as s:

@@ -46,7 +46,8 @@ def tap(config) -> tuple[Connection, Queue]:
 
 
 def drain(conn, queue, want: int, seconds: float = 10) -> list[dict]:
-    got, deadline = [], time.monotonic() + seconds
+    got: list[dict] = []
+    deadline = time.monotonic() + seconds
     bound = queue(conn.default_channel)
     while len(got) < want and time.monotonic() < deadline:
         msg = bound.get(no_ack=True)
@@ -153,7 +154,7 @@ def test_event_nobody_listens_for_is_kept_and_can_be_replayed(records):
     while time.monotonic() < deadline:
         with engine.connect() as c:
             states = dict(c.execute(text(
-                "select event_type, state from outbox order by id")).all())
+                "select event_type, state from outbox order by id")).tuples().all())
         if states and all(s != "pending" for s in states.values()):
             break
         time.sleep(0.1)

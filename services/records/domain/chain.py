@@ -294,7 +294,9 @@ def signed_checkpoint(case: Mapping[str, Any], keys: CheckpointKeys,
                       now: datetime) -> dict:
     """The `checkpoints` row signing the case's head at `now`."""
     signing_key = keys.signing
-    statement = checkpoint_statement(case["id"], case["head_seq"], case["head_hash"], iso(now))
+    statement = checkpoint_statement(
+        case["id"], case["head_seq"], case["head_hash"],
+        iso(now))  # type: ignore[arg-type]  # a datetime's iso is text; iso's type says str | None
     signature = base64.b64encode(signing_key.sign(statement.encode())).decode()
     return {"case_id": case["id"], "seq": case["head_seq"], "head_hash": case["head_hash"],
             "signed_at": now, "key_id": key_id(signing_key.public_key()),
@@ -306,7 +308,7 @@ def checkpoint_answer(row: dict, keys: CheckpointKeys) -> dict:
     return dict(row, signed_at=iso(row["signed_at"]), public_key=public_key_pem(keys.signing))
 
 
-def signed_head(row: Mapping[str, Any], case_id: str,
+def signed_head(row: Mapping[Any, Any], case_id: str,
                 public_keys: Mapping[str, Ed25519PublicKey]) -> SignedHead:
     """What a stored checkpoint's signed statement says (the statement is what counts, not
     the row's own columns) and whether its signature holds under the published key its key
@@ -315,9 +317,10 @@ def signed_head(row: Mapping[str, Any], case_id: str,
         statement = json.loads(row["statement"])
         seq, head_hash = int(statement["seq"]), str(statement["head_hash"])
         public_key = public_keys.get(row["key_id"])
-        ok = statement.get("case_id") == case_id and public_key is not None
-        if ok:
+        ok = False
+        if statement.get("case_id") == case_id and public_key is not None:
             public_key.verify(base64.b64decode(row["signature"]), row["statement"].encode())
+            ok = True
     except (InvalidSignature, ValueError, KeyError, TypeError):
         seq, head_hash, ok = row["seq"], row["head_hash"], False
     return SignedHead(seq, head_hash, ok)

@@ -210,7 +210,8 @@ def release_findings(case: CaseState, rs: RuleSet, seq: int, released_at: str,
     if recipient["kind"] == "officer" and keep and keep["value"] is False:
         out.append(_finding(case, "records_kept_by_officer",
                             f"{keep['basis']}; {_RELEASE_ARTICLE}",
-                            f"行政执法人员不得自行保存执法记录资料: released to {recipient['name']}",
+                            "行政执法人员不得自行保存执法记录资料: "
+                            f"released to {recipient['name']}",
                             seq=seq))
     return out
 

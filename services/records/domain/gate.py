@@ -271,7 +271,7 @@ def _discussion_decides(discussion: Discussion, review_seq: int, proposal_seq: i
     """集体讨论决定 (004 第五十五条): only a discussion that decided to make the decision lets
     it be issued; one that recorded no outcome is read as deciding, as before outcomes."""
     outcome = discussion.outcome
-    if outcome in (None, "decide"):
+    if outcome is None or outcome == "decide":
         return
     raise DomainRuleViolated(
         f"the collective discussion at seq {discussion.seq} decided {outcome!r} on "

@@ -28,10 +28,11 @@ _SEP = "[" + re.escape(_SEPARATORS) + "]{0,3}"
 
 def protected_persons(persons: list[dict]) -> tuple[list[dict], list[str]]:
     """Persons masked for a party, and the strings to scrub wherever they appear."""
-    masked, found = [], []
+    masked: list[dict] = []
+    found: list[str] = []
     for person in persons:
         if person.get("role") in MASKED_PERSON_ROLES:
-            found += [person.get(k) for k in PERSONAL_FIELDS if person.get(k)]
+            found += [value for k in PERSONAL_FIELDS if (value := person.get(k))]
             masked.append({"id": person["id"], "role": person["role"], "name": MASK})
         else:
             masked.append(person)

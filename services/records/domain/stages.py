@@ -55,11 +55,13 @@ RECORD_STAGES: dict[str, tuple[str, ...]] = {
 # ones are kept too: the union is recorded). Whether a situation makes AV mandatory is the
 # case's rule set's to say (av.mandatory_situations), not this table's: it only names what the
 # seeds' AV lists speak of, where the content tells it —
-#   000《全过程记录办法》第十七条（二）（三）、第十八条（二）（三）（四）、第二十七条（二）、第二十八条;
+#   000《全过程记录办法》第十七条（二）（三）、第十八条（二）（三）（四）、
+#       第二十七条（二）、第二十八条;
 #   002《全过程记录办法》第十条（四）、第十一条; 001 工作方案 四(二)二, 附件2 第四条;
 #   004 第二十五条、第三十三条、第三十六条第二款、第四十条第二款、第四十二条第二款.
-# record_type → {None: situations of every such record, field: {value: situations}}.
-IMPLIED_SITUATIONS: dict[str, dict[str | None, Any]] = {
+# record_type → {None: situations of every such record, field: {value: situations}}; looked
+# up by a record's type as its content names it, which a record may lack (None finds nothing).
+IMPLIED_SITUATIONS: dict[str | None, dict[str | None, Any]] = {
     "investigation_document": {"document_kind": {
         # 现场检查（勘验）: 000 第十八条（二）; 001 工作方案 四(二)二; 004 第二十五条、第三十三条
         "onsite_inspection": ("onsite_inspection",),
@@ -83,7 +85,7 @@ IMPLIED_SITUATIONS: dict[str, dict[str | None, Any]] = {
     # 000 第十八条（四）, 第二十七条（二） "并进行音像记录"
     "service": {"method": {"lien": ("service_lien",), "public_notice": ("service_public_notice",)}},
     "coercive_execution": {
-        None: ("coercive_measure",),                                 # 001 工作方案 四(二)二; 004 第二十五条
+        None: ("coercive_measure",),          # 001 工作方案 四(二)二; 004 第二十五条
         # 排除妨碍、恢复原状、代履行: 000 第十七条（二）; 002 第十条（四）; 004 第四十二条第二款
         "measure": {"substitute_performance": ("substitute_performance",),
                     "remove_obstruction": ("remove_obstruction",),
@@ -95,7 +97,7 @@ def check_advance(current: str, target: str) -> None:
     if current == "archive":
         raise DomainRuleViolated(f"case is closed (stage archive); it cannot move to {target}",
                                  code="case_closed")
-    expected = NEXT_STAGE.get(current)
+    expected = NEXT_STAGE[current]
     if target != expected:
         raise DomainRuleViolated(
             f"illegal stage transition {current} → {target}: the next stage after "

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from contracts.records import CONTRACT
 from contracts.review import CONTRACT as REVIEW
+from demo.case import Step
 from services.records import models, queries, store
 from services.records.domain.chain import CheckpointKeys
 from services.records.usecases import cases, decisions, records
@@ -135,9 +136,9 @@ def recorded_refusal(env: Env) -> Callable:
 
 def as_service(env: Env, method: str, payload: dict, who: Actor, fn: Callable,
                **deps: Any) -> Any:
-    """A use case through the entrypoint's shape (shared.service.entrypoint.handle): validated, and a
-    refusal recorded as the service records it (`missing=queries.missing_case` answers as
-    the service does)."""
+    """A use case through the entrypoint's shape (shared.service.entrypoint.handle): validated,
+    and a refusal recorded as the service records it (`missing=queries.missing_case` answers
+    as the service does)."""
     return handle(CONTRACT, method, payload, fn, actor=who, refused=recorded_refusal(env),
                   db=env.db, now=env.now, **deps)
 
@@ -181,7 +182,7 @@ def review_opinion(ctx: dict, **changes: Any) -> dict:
 def insider(env: Env) -> Iterator[Session]:
     """A transaction of someone who may switch the append-only triggers off."""
     with env.db.transaction() as s:
-        if s.bind.dialect.name == "postgresql":
+        if s.get_bind().dialect.name == "postgresql":
             for table in ("entries", "checkpoints"):
                 s.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"))
         else:
@@ -193,6 +194,14 @@ def insider(env: Env) -> Iterator[Session]:
 
 # ---- the demo case ------------------------------------------------------------------------
 
+def request_of(step: Step, ctx: dict) -> dict:
+    """The request of a step of the record keeper's part of the demo: one call each (a list,
+    one call per item, is what only the review board's steps make)."""
+    payload = step.payload(ctx)
+    assert isinstance(payload, dict), f"step {step.name} makes {len(payload)} calls"
+    return payload
+
+
 def demo_until(env: Env, until: str) -> str:
     """The demo case up to (not including) the first step calling `until`, the steps the
     demo expects refused left out; its case id."""
@@ -201,8 +210,8 @@ def demo_until(env: Env, until: str) -> str:
         if step.method == until:
             break
         if not step.expect_error:
-            remember(ctx, step, call(env, step.method, step.payload(ctx),
-                                               actor(step.role)))
+            remember(ctx, step, call(env, step.method, request_of(step, ctx),
+                                     actor(step.role)))
     return ctx["case_id"]
 
 
@@ -216,10 +225,10 @@ def run_demo(env: Env, until: str | None = None) -> dict:
         who = actor(step.role)
         if step.expect_error:
             with pytest.raises(SanxiangError) as err:
-                call(env, step.method, step.payload(ctx), who)
+                call(env, step.method, request_of(step, ctx), who)
             assert err.value.code == step.expect_error
             continue
-        remember(ctx, step, call(env, step.method, step.payload(ctx), who))
+        remember(ctx, step, call(env, step.method, request_of(step, ctx), who))
     return ctx
 
 
@@ -229,8 +238,8 @@ def run_demo_all(env: Env) -> dict:
     ctx = {"decision_no": "陵应急罚〔2025〕32号"}
     for step in demo_plan("陵应急立〔2025〕32号", with_review=False):
         if not step.expect_error:
-            remember(ctx, step, call(env, step.method, step.payload(ctx),
-                                               actor(step.role)))
+            remember(ctx, step, call(env, step.method, request_of(step, ctx),
+                                     actor(step.role)))
     return ctx
 
 
@@ -276,7 +285,10 @@ def t(day: str, hm: str = "10:00") -> str:
     return f"{day}T{hm}:00+08:00"
 
 
-def open_case(env, agency, case_no, opened=t("2025-09-01"), **changes) -> dict:
+OPENED_AT = t("2025-09-01")  # when a case of the findings is opened, unless a test says
+
+
+def open_case(env, agency, case_no, opened=OPENED_AT, **changes) -> dict:
     payload = open_case_request(case_no)
     payload.update(agency=agency, occurred_at=opened, **changes)
     return call(env, "open_case", payload, actor(agency=agency))
@@ -345,7 +357,7 @@ def expected_archive_due(env, agency):
 # --- credentials_not_recorded (000 第十四条; 004 第三十一条) ------------------------------
 
 def investigated_case(env, agency, case_no, *, credentials=True, rights_notice=True,
-                      act_type="penalty", opened=t("2025-09-01")):
+                      act_type="penalty", opened=OPENED_AT):
     case = open_case(env, agency, case_no, act_type=act_type, opened=opened)
     advance(env, case, "investigation", t("2025-09-08"))
     if credentials:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from services.records import models, store
 from services.records.usecases import cases
 from tests.builders import PARTY, SHA, demo_step, open_case_request
-from tests.unit.records.support import actor, call
+from tests.unit.records.support import actor, call, request_of
 
 
 @pytest.fixture
@@ -25,8 +25,9 @@ def test_archive_manifest_carries_each_av_objects_labels(env):
     opening = open_case_request("陵应急立〔2025〕41号")
     ctx = {"case_id": call(env, "open_case", opening, actor("officer"))["id"]}
     av = demo_step("onsite_video", "陵应急立〔2025〕41号")
-    labelled = dict(av.payload(ctx), unit="执法监察股")
-    unlabelled = dict(av.payload(ctx), device_no="ZFJLY-0032", place="陵川县礼义镇宏泰煤矿调度室",
+    labelled = dict(request_of(av, ctx), unit="执法监察股")
+    unlabelled = dict(request_of(av, ctx), device_no="ZFJLY-0032",
+                      place="陵川县礼义镇宏泰煤矿调度室",
                       media=dict(labelled["media"], object_ref="vault://av/2025/b.mp4"))
     first = call(env, "record_av", labelled, actor("officer"))
     second = call(env, "record_av", unlabelled, actor("officer"))
@@ -51,7 +52,7 @@ def test_archive_manifest_copies_only_the_labels_an_av_record_has(env):
     opening = open_case_request("陵应急立〔2025〕42号")
     ctx = {"case_id": call(env, "open_case", opening, actor("officer"))["id"]}
     av = demo_step("onsite_video", "陵应急立〔2025〕42号")
-    done = call(env, "record_av", av.payload(ctx), actor("officer"))
+    done = call(env, "record_av", request_of(av, ctx), actor("officer"))
     with env.db.read() as s:
         case = store.load_case(s, ctx["case_id"])
         content = json.loads(s.execute(select(models.entries.c.body).where(

@@ -18,7 +18,7 @@ from shared.calendar.clock import local_date
 from shared.errors import ValidationFailed
 from shared.rulesets import provider as rulebook
 from tests.builders import demo_plan, open_case_request
-from tests.unit.records.support import actor, call, run_demo
+from tests.unit.records.support import actor, call, request_of, run_demo
 
 LC, QY, ZC, AZ = "lingchuan-emergency", "qinyuan-energy", "zhoucun-district", "anze-county"
 
@@ -33,6 +33,10 @@ def t(day: str, hm: str = "10:00") -> str:
     return f"2025-10-{day}T{hm}:00+08:00"
 
 
+RECORDED_AT = t("10")  # when a record is made, unless a test says
+APPROVED_AT = t("10", "09:00")  # when a release is approved, unless a test says
+
+
 def open_case(env, agency, case_no, stage="investigation") -> str:
     payload = open_case_request(case_no)
     payload.update(agency=agency, occurred_at=t("09", "08:00"))
@@ -45,7 +49,7 @@ def open_case(env, agency, case_no, stage="investigation") -> str:
     return case_id
 
 
-def append(env, case_id, agency, record_type, content, situations=(), at=t("10")):
+def append(env, case_id, agency, record_type, content, situations=(), at=RECORDED_AT):
     return call(env, "append_record", {"case_id": case_id, "record_type": record_type,
                                        "occurred_at": at, "content": content,
                                        "situations": list(situations)}, actor(agency=agency))
@@ -78,7 +82,7 @@ def inspection(kind="onsite_inspection"):
 def test_lingchuan_av_must_be_stored_the_same_working_day(env):
     ctx = run_demo(env, until="record_av")
     step = demo_plan("x")[1]
-    payload = step.payload(ctx)
+    payload = request_of(step, ctx)
     payload["stored_at"] = "2025-10-10T09:00:00+08:00"
     result = call(env, "record_av", payload, actor())
     assert result["deadline"]["due"] == "2025-10-09" and result["deadline"]["amount"] == 0
@@ -92,7 +96,7 @@ def test_mandatory_av_situation_without_av_is_a_finding(env):
     call(env, "advance_stage", {"case_id": ctx["case_id"], "to_stage": "investigation",
                                 "occurred_at": "2025-10-10T08:00:00+08:00"}, actor())
     step = [s for s in demo_plan("x") if s.method == "append_record"][1]
-    res = call(env, "append_record", step.payload(ctx), actor())  # on-site inspection, no AV
+    res = call(env, "append_record", request_of(step, ctx), actor())  # on-site inspection, no AV
     found = queries.case_findings({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
                               rules=env.rules, now=env.now)
     assert ("av_missing", res["seq"]) in [(f["code"], f["seq"]) for f in found]
@@ -181,7 +185,7 @@ def release(kind="court", approval=None, **changes):
     return content
 
 
-def approval(role="agency_head", at=t("10", "09:00")):
+def approval(role="agency_head", at=APPROVED_AT):
     return {"approved_by": "王建军", "approver_role": role, "approved_at": at}
 
 
@@ -220,9 +224,11 @@ ANZE = "002《全过程记录办法》第十八条第一款；第二十条第二
 
 @pytest.mark.parametrize("given, message", [
     (None, "未经行政机关负责人批准对外提供执法记录 (to 某某人民法院)"),
-    (approval("unit_head"), "未经行政机关负责人批准对外提供执法记录: approved by 王建军 (unit_head)"),
-    (approval(at=t("10", "11:00")), "对外提供执法记录后才批准 (approved 2025-10-10T03:00:00+00:00, "
-                                    "released 2025-10-10T02:00:00+00:00)"),
+    (approval("unit_head"),
+     "未经行政机关负责人批准对外提供执法记录: approved by 王建军 (unit_head)"),
+    (approval(at=t("10", "11:00")),
+     "对外提供执法记录后才批准 (approved 2025-10-10T03:00:00+00:00, "
+     "released 2025-10-10T02:00:00+00:00)"),
 ])
 def test_anze_release_needs_the_heads_prior_approval(env, given, message):
     case_id = open_case(env, AZ, "安司立〔2025〕3号")
@@ -239,8 +245,9 @@ def test_zhoucun_release_needs_an_approval_and_never_goes_to_an_officer(env):
                         release("officer", approval=approval()))["seq"]
     assert [(f["code"], f["article"], f["seq"]) for f in releases(env, case_id, ZC)] == [
         ("release_unapproved", "004 第四十五条第一款; 周村 第五十七条(七)", unapproved),
-        ("records_kept_by_officer", "004 第四十四条第一款（行政执法人员不得自行保存行政执法文字记录和音像记录资料）"
-                                    "; 周村 第五十七条(七)", to_officer)]
+        ("records_kept_by_officer",
+         "004 第四十四条第一款（行政执法人员不得自行保存行政执法文字记录和音像记录资料）"
+         "; 周村 第五十七条(七)", to_officer)]
 
 
 def test_lingchuan_release_by_legal_procedure_but_never_to_an_officer(env):
@@ -297,7 +304,8 @@ def test_av_record_carries_its_unit(env):
     bare = record_av(env, case_id, LC, ["onsite_inspection"])["seq"]
     entries = call(env, "get_entries", {"case_id": case_id, "from_seq": seq, "limit": 2},
                    actor("head"))
-    assert [(e["seq"], e["content"]["unit"]) for e in entries] == [(seq, "执法监察股"), (bare, None)]
+    assert [(e["seq"], e["content"]["unit"]) for e in entries] == [(seq, "执法监察股"),
+                                                                    (bare, None)]
     with pytest.raises(ValidationFailed) as err:
         record_av(env, case_id, LC, [], unit="")
     assert list(err.value.details) == ["unit"]

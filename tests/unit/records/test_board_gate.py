@@ -42,8 +42,10 @@ OTHER_REVIEW = "7d0c1b2a-0000-4000-8000-000000000001"
 def board_opinion(env, ctx, **changes) -> int:
     """review.opinion_issued.v1 as the board publishes it, consumed by the record keeper."""
     body = review_opinion(ctx, **changes)
-    return events.record_review_opinion(body, db=env.db, outbox=env.outbox,
-                                           rules=env.rules, now=env.now)
+    seq = events.record_review_opinion(body, db=env.db, outbox=env.outbox, rules=env.rules,
+                                       now=env.now)
+    assert seq is not None  # a first delivery: the opinion is appended
+    return seq
 
 
 NOT_APPROVE = dict(opinion="not_approve", label="不予批准或者建议撤销案件", approving=False,
@@ -106,11 +108,11 @@ def test_a_legal_unit_cannot_override_the_boards_opinion(env_db):
     refused = [r for r in access_log_rows(env, "actor_id", "action", "outcome", "reason")
                if r[2] == "refused"]
     assert refused == [("legal-lc-003", "enter_legal_review", "refused", e.message)]
-    with pytest.raises(DomainRuleViolated) as err:
+    with pytest.raises(DomainRuleViolated) as not_approving:
         issue(env, ctx)
-    assert err.value.code == "legal_review_not_approving"
-    assert err.value.details == {"review_seq": board_seq, "opinion": "not_approve",
-                                 "ignored": []}
+    assert not_approving.value.code == "legal_review_not_approving"
+    assert not_approving.value.details == {"review_seq": board_seq, "opinion": "not_approve",
+                                           "ignored": []}
 
 
 def test_a_chain_written_before_the_gate_issues_on_the_boards_last_opinion(env_db):

@@ -43,7 +43,8 @@ SERVICE = {"document": "行政处罚决定书", "method": "direct", "recipient":
            "signed_by": "赵建国", "served_at": t("2025-09-16"), "document_no": "送〔2025〕1号"}
 
 
-SERVICE_MISSING = ("service_not_recorded", "沁源 第二十七条; 周村 第三十九条", "执法决定未记录送达过程")
+SERVICE_MISSING = ("service_not_recorded", "沁源 第二十七条; 周村 第三十九条",
+                   "执法决定未记录送达过程")
 
 
 @pytest.mark.parametrize("agency, article", [(QY, "000《全过程记录办法》第三十二条第一款"),

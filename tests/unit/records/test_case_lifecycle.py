@@ -128,8 +128,9 @@ def test_complaint_not_started_tells_the_source_and_falls_due_for_archiving(env)
     assert err.value.code == "not_started"
     res = call(env, "decide_source", {
         "case_id": case["id"], "decision": "not_start", "reason": "经核查不存在违法行为",
-        "legal_basis": "《安全生产违法行为行政处罚办法》", "notified_at": "2025-10-10T10:00:00+08:00",
-        "notice_method": "phone", "notice_content": "经核查，不予立案"}, actor())
+        "legal_basis": "《安全生产违法行为行政处罚办法》",
+        "notified_at": "2025-10-10T10:00:00+08:00", "notice_method": "phone",
+        "notice_content": "经核查，不予立案"}, actor())
     assert res["deadline"]["rule"] == "case_archive" and res["deadline"]["due"] == "2025-11-10"
     view = call(env, "get_case", {"case_id": case["id"]}, actor())
     assert view["status"] == "closed" and view["stage"] == "archive"

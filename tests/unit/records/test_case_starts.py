@@ -118,9 +118,9 @@ def test_decide_source_start_needs_the_filing_approval_and_starts_the_procedure(
     moved = call(env, "advance_stage", {"case_id": case["id"], "to_stage": "investigation",
                                         "occurred_at": t("2025-09-05")}, actor(agency=ZC))
     assert moved["stage"] == "investigation"
-    with pytest.raises(DomainRuleViolated) as err:   # decided once
+    with pytest.raises(DomainRuleViolated) as decided_once:
         call(env, "decide_source", dict(NOT_STARTED, case_id=case["id"]), actor(agency=ZC))
-    assert err.value.code == "no_pending_decision"
+    assert decided_once.value.code == "no_pending_decision"
 
 
 def test_decide_source_not_start_records_the_notice_and_closes_the_source(env):

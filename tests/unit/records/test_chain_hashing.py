@@ -30,7 +30,7 @@ def test_edited_body_is_named_at_its_seq():
     rows[2] = (seq, body.replace("2", "7"), prev, h)
     checked, bad, _ = chain.verify_chain(rows)
     assert checked == 2
-    assert bad.seq == 3 and bad.problem == "content does not match its hash"
+    assert bad is not None and bad.seq == 3 and bad.problem == "content does not match its hash"
 
 
 def test_rehashed_entry_breaks_the_next_link():
@@ -39,14 +39,14 @@ def test_rehashed_entry_breaks_the_next_link():
     forged = chain.canonical({"n": 99})
     rows[1] = (seq, forged, prev, chain.link_hash(prev, forged))
     _, bad, _ = chain.verify_chain(rows)
-    assert bad.seq == 3 and bad.problem == "previous-hash link broken"
+    assert bad is not None and bad.seq == 3 and bad.problem == "previous-hash link broken"
 
 
 def test_deleted_entry_is_named():
     rows = _chain([{"n": i} for i in range(5)])
     del rows[3]
     _, bad, _ = chain.verify_chain(rows)
-    assert bad.seq == 4 and bad.problem == "missing entry"
+    assert bad is not None and bad.seq == 4 and bad.problem == "missing entry"
 
 
 def test_chain_read_as_bytes_verifies_the_same():
@@ -56,6 +56,7 @@ def test_chain_read_as_bytes_verifies_the_same():
     seq, body, prev, h = as_bytes[2]
     as_bytes[2] = (seq, body.replace("张".encode(), "李".encode()), prev, h)
     checked, bad, _ = chain.verify_chain(as_bytes)
-    assert checked == 2 and bad.seq == 3 and bad.problem == "content does not match its hash"
+    assert checked == 2 and bad is not None
+    assert bad.seq == 3 and bad.problem == "content does not match its hash"
     assert bad.found == h.decode() and isinstance(bad.expected, str)
     assert chain.verify_chain([]) == (0, None, None)

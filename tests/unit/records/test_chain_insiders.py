@@ -21,7 +21,7 @@ def delete_entries_from(env, case_id: str, seq: int, *, move_head: bool = False)
                   {"c": case_id, "s": seq})
         if move_head:  # and the case's projection made to agree
             last = s.execute(text("SELECT seq, entry_hash FROM entries WHERE case_id = :c "
-                                  "ORDER BY seq DESC LIMIT 1"), {"c": case_id}).first()
+                                  "ORDER BY seq DESC LIMIT 1"), {"c": case_id}).one()
             s.execute(text("UPDATE cases SET head_seq = :s, head_hash = :h WHERE id = :c"),
                       {"s": last[0], "h": last[1], "c": case_id})
 

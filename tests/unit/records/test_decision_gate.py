@@ -34,9 +34,9 @@ def test_major_decision_needs_an_approving_review(env):
     with pytest.raises(DomainRuleViolated) as err:
         call(env, "issue_decision", issue, actor("head"))
     assert err.value.code == "legal_review_not_approving"
-    with pytest.raises(ValidationFailed) as err:
+    with pytest.raises(ValidationFailed) as invalid:
         call(env, "enter_legal_review", dict(review, opinion="looks_fine"), actor("legal_unit"))
-    assert "opinion" in err.value.details
+    assert "opinion" in invalid.value.details
 
 
 ZHOUCUN = "zhoucun-district"

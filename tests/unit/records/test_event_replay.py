@@ -32,7 +32,8 @@ def refusals(env):
 
 
 def test_replay_narrowed_to_one_agency(env):
-    for agency, case_no in ((LINGCHUAN, "陵应急立〔2025〕91号"), ("qinyuan-energy", "沁能立〔2025〕91号"),
+    for agency, case_no in ((LINGCHUAN, "陵应急立〔2025〕91号"),
+                            ("qinyuan-energy", "沁能立〔2025〕91号"),
                             (ZHOUCUN, "周村立〔2025〕91号")):
         opening = dict(open_case_request(case_no), agency=agency)
         call(env, "open_case", opening, actor("officer", agency=agency))
@@ -58,10 +59,10 @@ def test_replay_narrowed_to_one_agency(env):
                   event_types=["case_opened.v1"]) == {"requeued": 1}
     assert outbox_states(env)[(ZHOUCUN, "case_opened.v1")] == {"unrouted"}
     # an agency this deployment does not serve is not found (not "0 requeued")
-    with pytest.raises(NotFound) as err:
+    with pytest.raises(NotFound) as missing:
         replay(env, actor("supervisor", agency="changzhi-energy"), agency="no-such-agency",
                rules=env.rules)
-    assert err.value.details == {"agency": "no-such-agency"}
+    assert missing.value.details == {"agency": "no-such-agency"}
     assert outbox_states(env)[(ZHOUCUN, "case_opened.v1")] == {"unrouted"}
 
 

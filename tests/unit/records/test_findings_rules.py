@@ -50,7 +50,7 @@ def codes(found_: list[dict]) -> list[tuple[str, int | None]]:
     return [(f["code"], f["seq"]) for f in found_]
 
 
-OPENED = ("case_opened", "initiation", {})
+OPENED: tuple[str, str, dict] = ("case_opened", "initiation", {})
 
 
 def test_a_clean_case_has_no_findings():

@@ -4,6 +4,8 @@ board's opinion and the disagreement path, who may enter a review by hand, and t
 discussion a review may owe (required, deciding, deciding against)."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from services.records.domain import gate
@@ -77,11 +79,13 @@ def test_no_review_counts_where_none_was_given():
 
 def test_the_boards_last_opinion_counts_over_any_entry_by_hand():
     reviews = [board(8, approving=False), board(10), by_hand(11)]
-    assert gate.counting_review(reviews).seq == 10
+    counting = gate.counting_review(reviews)
+    assert counting is not None and counting.seq == 10
 
 
 def test_without_the_board_the_last_review_entered_counts():
-    assert gate.counting_review([by_hand(8, approving=False), by_hand(9)]).seq == 9
+    counting = gate.counting_review([by_hand(8, approving=False), by_hand(9)])
+    assert counting is not None and counting.seq == 9
 
 
 # ---- a major decision without a review ----------------------------------------------------
@@ -172,7 +176,7 @@ def test_a_deployed_board_takes_the_proposal_before_any_entry_by_hand():
 
 
 def test_the_named_reviewers_are_checked_against_the_boards_register():
-    checked = {"ruleset": "lingchuan-emergency@1", "reviewers": [
+    checked: dict[str, Any] = {"ruleset": "lingchuan-emergency@1", "reviewers": [
         {"named": "陈静", "person_id": "p-1", "problems": []},
         {"named": "刘洋", "person_id": None,
          "problems": [{"message": "not in the staff register", "basis": "001 第三条"}]}]}
@@ -242,6 +246,8 @@ def test_a_discussion_that_decided_against_refuses_the_decision(outcome):
 def test_the_latest_discussion_about_the_proposal_is_the_leaders_last_word():
     latest_first = [gate.Discussion(12, "decide", PROPOSAL + 1),
                     gate.Discussion(11, "revise", None), gate.Discussion(10, "decide", PROPOSAL)]
-    assert gate.latest_discussion(latest_first, PROPOSAL).seq == 11
+    latest = gate.latest_discussion(latest_first, PROPOSAL)
+    assert latest is not None and latest.seq == 11
     assert gate.latest_discussion(latest_first[:1], PROPOSAL) is None
-    assert gate.latest_discussion(iter(latest_first), PROPOSAL + 1).seq == 12
+    latest = gate.latest_discussion(iter(latest_first), PROPOSAL + 1)
+    assert latest is not None and latest.seq == 12

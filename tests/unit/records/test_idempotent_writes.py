@@ -1,8 +1,9 @@
-"""Every write of the record keeper happens once per idempotency key (shared.persistence.idempotency), on
-SQLite and PostgreSQL: a repeated request — a redelivery after a crash, a caller's retry after
-a timeout — gets the first answer and appends nothing; a caller key reused for another request
-is refused and recorded; two callers never share a key; a failed call stores nothing; a
-concurrent duplicate waits for the first and answers as it did."""
+"""Every write of the record keeper happens once per idempotency key
+(shared.persistence.idempotency), on SQLite and PostgreSQL: a repeated request — a redelivery
+after a crash, a caller's retry after a timeout — gets the first answer and appends nothing; a
+caller key reused for another request is refused and recorded; two callers never share a key;
+a failed call stores nothing; a concurrent duplicate waits for the first and answers as it
+did."""
 from __future__ import annotations
 
 import eventlet
@@ -37,7 +38,8 @@ APPEND = {"record_type": "note", "occurred_at": "2025-10-10T10:30:00+08:00", "si
 
 
 def write(env, method, payload, who, keys, fn=None):
-    """A write as the service's entrypoint runs it: shared.service.entrypoint.handle with the call's keys."""
+    """A write as the service's entrypoint runs it: shared.service.entrypoint.handle with the
+    call's keys."""
     return handle(CONTRACT, method, payload, fn or use_case(method), actor=who,
                   keys=keys, refused=recorded_refusal(env), **env.deps())
 

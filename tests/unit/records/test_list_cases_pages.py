@@ -41,7 +41,8 @@ def test_pages_follow_the_cursor_through_every_case_once_newest_first(env):
               for n in range(5)]
     expected = [c["id"] for c in sorted(opened, key=lambda c: (c["opened_at"], c["id"]),
                                         reverse=True)]
-    seen, pages, cursor = [], 0, None
+    seen: list[str] = []
+    pages, cursor = 0, None
     while True:
         page = list_page(env, limit=2, cursor=cursor)
         assert len(page["items"]) <= 2

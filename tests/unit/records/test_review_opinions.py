@@ -33,7 +33,8 @@ def test_an_opinion_becomes_one_entry_however_often_it_arrives(env):
     ctx = run_demo(env, until="enter_legal_review")
     body = opinion(ctx)
     seq = events.record_review_opinion(body, db=env.db, outbox=env.outbox, rules=env.rules,
-                                          now=env.now)
+                                       now=env.now)
+    assert seq is not None
     again = events.record_review_opinion(body, db=env.db, outbox=env.outbox,
                                             rules=env.rules, now=env.now)
     assert again is None and count(env, entries, kind="legal_review") == 1
