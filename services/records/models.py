@@ -4,17 +4,17 @@ re-derivable from the chain; `access_log` records every read and every refusal."
 from __future__ import annotations
 
 from sqlalchemy import (
-                        JSON,
-                        Boolean,
-                        Column,
-                        ForeignKey,
-                        Index,
-                        Integer,
-                        String,
-                        Table,
-                        Text,
-                        UniqueConstraint,
-                        text,
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
 )
 
 from shared.messaging.consumer import inbox_table

@@ -6,16 +6,16 @@ effect."""
 from __future__ import annotations
 
 from sqlalchemy import (
-                        JSON,
-                        Boolean,
-                        Column,
-                        Date,
-                        Index,
-                        Integer,
-                        String,
-                        Table,
-                        Text,
-                        UniqueConstraint,
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 
 from shared.messaging.consumer import inbox_table

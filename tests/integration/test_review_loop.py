@@ -27,10 +27,12 @@ from shared.errors import (
 )
 from shared.trust.keys import KeyStore
 from shared.trust.signatures import sign
-from tests.builders import ACTORS, AGENCY, REVIEWER, demo_decision, demo_plan, perform, remember
+from tests.agencies import LINGCHUAN, agencies
+from tests.builders import ACTORS, AGENCY, REVIEWER, demo_decision, demo_plan
 from tests.events import dead_letters, proposed
+from tests.plans import run_case
 
-AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
+AGENCIES = agencies(LINGCHUAN)
 
 
 @pytest.fixture
@@ -60,27 +62,6 @@ def suite(container_factory, rabbit_config, db_url, second_db, tmp_path, keys_di
         return ClusterRpcProxy(config, context_data={"actor_token": token}, timeout=20)
 
     return start, rpc, config, urls
-
-
-def run_case(rpc, plan, until_method=None) -> dict:
-    ctx = {"decision_no": "陵应急罚〔2025〕501号"}
-    proxies = {role: rpc(role) for role in {s.role for s in plan}}
-    clients = {role: p.start() for role, p in proxies.items()}
-    try:
-        for step in plan:
-            call = getattr(getattr(clients[step.role], step.service), step.method)
-            if step.expect_error:
-                with pytest.raises(Exception) as err:
-                    perform(step, call, ctx)
-                assert getattr(err.value, "code", None) == step.expect_error, err.value
-                continue
-            remember(ctx, step, perform(step, call, ctx))
-            if step.method == until_method:
-                break
-    finally:
-        for p in proxies.values():
-            p.stop()
-    return ctx
 
 
 def test_a_major_decision_passes_through_the_review_board(suite):
@@ -121,7 +102,7 @@ def test_records_alone_names_the_missing_review_board(suite):
     start, rpc, _, _ = suite
     start("records")
     plan = demo_plan("陵应急立〔2025〕502号", with_review=False)
-    ctx = run_case(rpc, plan, until_method="propose_decision")
+    ctx = run_case(rpc, plan, through="decision_proposed")
     with rpc("head") as head:
         with pytest.raises(ServiceNotDeployed) as err:
             head.records.issue_decision(case_id=ctx["case_id"],

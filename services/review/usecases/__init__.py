@@ -6,25 +6,25 @@ transaction."""
 from __future__ import annotations
 
 from services.review.usecases.clock import (
-                                            CLOCK_WATCH,
-                                            check_clocks,
-                                            extend_deadline,
-                                            resume_clock,
-                                            stop_clock,
+    CLOCK_WATCH,
+    check_clocks,
+    extend_deadline,
+    resume_clock,
+    stop_clock,
 )
 from services.review.usecases.opinions import (
-                                            contest_opinion,
-                                            head_decide,
-                                            issue_opinion,
-                                            record_collective_discussion,
-                                            record_consultation,
-                                            record_finding,
+    contest_opinion,
+    head_decide,
+    issue_opinion,
+    record_collective_discussion,
+    record_consultation,
+    record_finding,
 )
 from services.review.usecases.requests import (
-                                            _new_review,
-                                            on_decision_proposed,
-                                            request_review,
-                                            submit_materials,
+    _new_review,
+    on_decision_proposed,
+    request_review,
+    submit_materials,
 )
 from services.review.usecases.staffing import assign_reviewer, declare_interest, register_staff
 
