@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from contracts.records import CONTRACT
 from services.records import models, queries, store
 from services.records.domain import chain
+from services.records.store import verification
 from services.records.usecases import cases, records
 from shared.contracts.registry import load
 from shared.errors import Conflict, SanxiangError
@@ -126,7 +127,7 @@ def test_a_head_moved_underneath_is_refused_and_nothing_is_written(records_db):
 @pytest.mark.parametrize("batch", [1000, 2])
 def test_verify_names_the_first_bad_entry_read_as_bytes(records_db, tmp_path, batch,
                                                        monkeypatch, keys_dir):
-    monkeypatch.setattr(store, "VERIFY_BATCH", batch)  # 2: fetched ahead, stopped early
+    monkeypatch.setattr(verification, "VERIFY_BATCH", batch)  # 2: fetched ahead, stopped early
     case = _open_case(records_db)
     deps = _deps(records_db)
     for n in range(4):

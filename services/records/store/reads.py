@@ -1,0 +1,63 @@
+"""The rows the findings and the archive manifest read, as the pure rules take them."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.records.domain import findings
+from services.records.models import (
+    access_log,
+    av_records,
+    entries,
+    situations,
+)
+from services.records.store.entries import PLAIN_BODY
+
+
+def entry_rows(session: Session, case_id: str) -> list[findings.EntryRow]:
+    """The case's entries as stored (hashed bodies), in seq order."""
+    return [findings.EntryRow(*row) for row in session.execute(
+        select(entries.c.seq, entries.c.kind, entries.c.stage, entries.c.body,
+               entries.c.prev_hash, entries.c.entry_hash)
+        .where(entries.c.case_id == case_id).order_by(entries.c.seq))]
+
+
+def av_rows(session: Session, case_id: str) -> list[findings.AvRecord]:
+    return [findings.AvRecord(row["seq"], row["late"], row["storage_due"], row["stored_at"],
+                              tuple(row["situations"] or ()))
+            for row in session.execute(select(av_records)
+                                       .where(av_records.c.case_id == case_id)
+                                       .order_by(av_records.c.entry_id)).mappings()]
+
+
+def refused_reads(session: Session, case_id: str) -> list[findings.RefusedAccess]:
+    return [findings.RefusedAccess(row["at"], row["actor_id"], row["actor_role"],
+                                   row["actor_agency"], row["action"], row["reason"])
+            for row in session.execute(select(access_log)
+                                       .where(access_log.c.case_id == case_id)
+                                       .where(access_log.c.outcome == "refused")
+                                       .order_by(access_log.c.id)).mappings()]
+
+
+def av_contents(session: Session, case_id: str) -> list[tuple[int, dict]]:
+    """(seq, plain content) of the case's AV records, in seq order."""
+    return [(seq, json.loads(body)["content"]) for seq, body in session.execute(
+        select(av_records.c.seq, PLAIN_BODY)
+        .join(entries, entries.c.id == av_records.c.entry_id)
+        .where(av_records.c.case_id == case_id).order_by(av_records.c.seq))]
+
+
+def situation_codes(session: Session, case_id: str) -> list[str]:
+    return list(session.execute(select(situations.c.code)
+                                .where(situations.c.case_id == case_id)).scalars())
+
+
+def fact_entries(session: Session, case_id: str) -> list[tuple[str, dict]]:
+    """(kind, plain content) of the entries retention facts are read from."""
+    return [(kind, json.loads(body)["content"]) for kind, body in session.execute(
+        select(entries.c.kind, PLAIN_BODY).where(entries.c.case_id == case_id)
+        .where(entries.c.kind.in_(["decision_issued", "decision_proposed", "av_record"])))]
+
+
