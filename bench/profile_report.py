@@ -21,7 +21,8 @@ GROUPS = [
     # sampled without --native): load_case (lock), _write_pg (entry + head + outbox)
     ("SQL: SQLAlchemy statement building + execution, psycopg2, BEGIN/COMMIT, pre-ping",
      ["sqlalchemy/", "psycopg", "Db.transaction", "_write_pg (", "load_case (services"]),
-    ("contract load/dump (marshmallow)", ["load (shared/contracts/registry.py", "dump (shared/contracts/registry.py"]),
+    ("contract load/dump (marshmallow)", ["load (shared/contracts/registry.py",
+                                          "dump (shared/contracts/registry.py"]),
     ("canonical JSON + sha256", ["canonical (services", "link_hash"]),
     ("actor token verify", ["TokenVerifier.verify"]),
     ("AMQP consume (drain, decode, ack)", ["drain_events", "QueueConsumer", "Message.ack",
@@ -50,8 +51,9 @@ def main() -> None:
     p.add_argument("--top", type=int, default=30)
     p.add_argument("--match", help="only stacks containing this text")
     args = p.parse_args()
-    inclusive, self_time = collections.Counter(), collections.Counter()
-    grouped = collections.Counter()
+    inclusive: collections.Counter[str] = collections.Counter()
+    self_time: collections.Counter[str] = collections.Counter()
+    grouped: collections.Counter[str] = collections.Counter()
     total = 0
     with open(args.path, "rb") as fh:  # binary: a frame may hold a stray \r
         lines = fh.read().decode("utf-8", "replace").split("\n")
