@@ -8,6 +8,10 @@ from __future__ import annotations
 import argparse
 import collections
 import re
+from pathlib import Path
+
+# the checkout the profiled service ran from (its frames name files under it)
+CHECKOUT = f"{Path(__file__).resolve().parents[1]}/"
 
 # Where a sample's time goes, checked in this order; the first group with a frame in the
 # stack takes the sample (so SQL run by the outbox relay counts as relay).
@@ -39,7 +43,7 @@ def short(frame: str) -> str:
     if not m:
         return frame
     path = m.group("file")
-    for marker in ("site-packages/", "/work/main/", "lib/python3.11/"):
+    for marker in ("site-packages/", CHECKOUT, "lib/python3.11/"):
         if marker in path:
             path = path.split(marker, 1)[1]
     return f"{m.group('func')} ({path})"
