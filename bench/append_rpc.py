@@ -29,11 +29,11 @@ def _outbox_backlog(db_url: str, drain_limit: float = 60) -> tuple[int, float | 
     query = text("select count(*) from outbox where state = 'pending'")
     try:
         with engine.connect() as c:
-            backlog = c.execute(query).scalar()
+            backlog = int(c.execute(query).scalar_one())
         t0 = time.perf_counter()
         while time.perf_counter() - t0 < drain_limit:
             with engine.connect() as c:
-                if c.execute(query).scalar() == 0:
+                if c.execute(query).scalar_one() == 0:
                     return backlog, time.perf_counter() - t0
             time.sleep(0.1)
         return backlog, None
@@ -42,7 +42,7 @@ def _outbox_backlog(db_url: str, drain_limit: float = 60) -> tuple[int, float | 
 
 
 def _measure(client: RpcClient, routing_key: str, cases: list[str], headers: dict, args,
-             server_pid: int | None) -> dict:
+             server_pid: int | list[int] | None) -> dict:
     return client.closed_loop(
         routing_key, lambda caller, n: (common.note_payload(cases[caller], n), headers),
         callers=args.callers, warmup=args.warmup, duration=args.seconds, server_pid=server_pid)

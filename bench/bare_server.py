@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from kombu import Connection, Consumer, Exchange, Producer, Queue
@@ -50,7 +51,8 @@ def entry_body(kwargs: dict, seq: int, now: datetime) -> str:
     occurred = datetime.fromisoformat(kwargs["occurred_at"])
     # the defaults the content schema fills in, so the body has the service's size
     content = {"title": None, "document_no": None, "officers": [], "person_ids": [],
-               "attachments": [], "signatures": [], **kwargs["content"], "record_type": kwargs["record_type"],
+               "attachments": [], "signatures": [], **kwargs["content"],
+               "record_type": kwargs["record_type"],
                "situations": sorted(kwargs.get("situations") or [])}
     return canonical({
         "format": 2, "case_id": kwargs["case_id"], "seq": seq, "kind": "record",
@@ -102,7 +104,8 @@ def main() -> None:
     p.add_argument("--dsn")
     p.add_argument("--prefetch", type=int, default=10, help="as nameko's max_workers")
     args = p.parse_args()
-    handler = Appender(args.dsn) if args.mode == "append" else (lambda kwargs, headers: {})
+    handler: Callable[[dict, dict], dict] = (
+        Appender(args.dsn) if args.mode == "append" else (lambda kwargs, headers: {}))
     with Connection(args.amqp) as conn:
         exchange = Exchange("nameko-rpc", type="topic", durable=True)
         queue = Queue(f"bare-{args.mode}", exchange, routing_key=f"bare.{args.mode}",

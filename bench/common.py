@@ -30,8 +30,9 @@ ROOT = BENCH.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-PG_ADMIN = os.environ.get("SANXIANG_BENCH_PG") or os.environ.get(
-    "SANXIANG_TEST_PG", "postgresql://sanxiang:sanxiang@127.0.0.1:5432/postgres")
+_TEST_PG = os.environ.get("SANXIANG_TEST_PG",
+                          "postgresql://sanxiang:sanxiang@127.0.0.1:5432/postgres")
+PG_ADMIN = os.environ.get("SANXIANG_BENCH_PG") or _TEST_PG
 AMQP_BASE = os.environ.get("SANXIANG_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
 RABBIT_API = os.environ.get("SANXIANG_BENCH_RABBIT_API", "http://guest:guest@127.0.0.1:15672")
 AGENCY = "lingchuan-emergency"
@@ -233,9 +234,10 @@ class Proc:
     def __init__(self, cmd: list[str], log_path: Path, what: str):
         self.what = what
         self.log_path = log_path
-        self._log = open(log_path, "ab")
-        self.popen = subprocess.Popen(cmd, cwd=ROOT, env=child_env(), stdout=self._log,
-                                      stderr=subprocess.STDOUT)
+        # the child keeps its own descriptor of the log; this one closes once it started
+        with open(log_path, "ab") as log:
+            self.popen = subprocess.Popen(cmd, cwd=ROOT, env=child_env(), stdout=log,
+                                          stderr=subprocess.STDOUT)
         self.pid = self.popen.pid
 
     def log_tail(self, lines: int = 25) -> str:
@@ -264,7 +266,6 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait()
-        self._log.close()
 
 
 def start_service(workdir: Path, *, amqp_uri: str, db_url: str, keys_dir: Path,
@@ -332,17 +333,16 @@ def profiler(pid: int, out_dir: str | None, name: str) -> Iterator[None]:
     extra = os.environ.get("PYSPY_ARGS", "").split()  # e.g. --native (then blocking), --idle
     if "--native" not in extra:
         extra.append("--nonblocking")
-    log = open(Path(out_dir) / f"{name}.log", "wb")
-    proc = subprocess.Popen([exe, "record", "-p", str(pid), "-r", "200", *extra, "-f", "raw",
-                             "-o", str(Path(out_dir) / f"{name}.txt")],
-                            stdout=log, stderr=subprocess.STDOUT)
+    with open(Path(out_dir) / f"{name}.log", "wb") as log:
+        proc = subprocess.Popen([exe, "record", "-p", str(pid), "-r", "200", *extra,
+                                 "-f", "raw", "-o", str(Path(out_dir) / f"{name}.txt")],
+                                stdout=log, stderr=subprocess.STDOUT)
     time.sleep(0.5)
     try:
         yield
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
-        log.close()
 
 
 # ---- payloads ---------------------------------------------------------------------------
@@ -354,7 +354,10 @@ OFFICERS = [{"name": "李明", "certificate_no": "14052100017", "certificate_sho
 def open_case_payload(case_no: str) -> dict:
     """The demo's opening of a case (demo.case), with a case number of our own."""
     from demo import case as demo
-    return demo.step("case_opened", case_no).payload({})
+    payload = demo.step("case_opened", case_no).payload({})
+    if not isinstance(payload, dict):  # a list would be one call per item
+        raise BenchError("the demo opens its case with more than one call")
+    return payload
 
 
 def note_payload(case_id: str, n: int) -> dict:

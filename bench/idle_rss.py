@@ -26,7 +26,7 @@ def status_kib(pid: int, key: str) -> int:
 
 
 def descendants(pid: int) -> list[int]:
-    children = {}
+    children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:

@@ -9,6 +9,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from common import RPC_EXCHANGE, BenchError
@@ -93,6 +94,20 @@ def noise_warning(results: list[dict], limit: float = 25.0) -> list[str]:
 
 # ---- raw kombu request/reply client -----------------------------------------------------
 
+@dataclass(slots=True)
+class _LoopState:
+    """Where a closed loop is: calls done and measured, the error replies, the measured
+    window's start and end (perf_counter seconds; None until they happen), whether to stop
+    sending, and when the last reply came."""
+    last: float
+    done: int = 0
+    measured: int = 0
+    errors: list[object] = field(default_factory=list)
+    window_start: float | None = None
+    window_end: float | None = None
+    stop: bool = False
+
+
 class RpcClient:
     """Speaks nameko's RPC wire protocol with plain kombu, as a non-Python caller would:
     JSON to exchange `nameko-rpc` with reply_to and correlation_id, context in `nameko.*`
@@ -139,7 +154,7 @@ class RpcClient:
              timeout: float = 30) -> dict:
         """One call, waiting for its reply; returns the reply body ({result, error})."""
         corr = uuid.uuid4().hex
-        got = {}
+        got: dict[str, bytes | str] = {}
         self._handler = lambda c, body: got.setdefault(c, body)
         self.publish(routing_key, kwargs, headers, corr)
         deadline = time.monotonic() + timeout
@@ -163,8 +178,7 @@ class RpcClient:
         from kombu.exceptions import OperationalError
         pending: dict[str, tuple[int, float]] = {}
         sent = [0] * callers
-        state = {"done": 0, "measured": 0, "errors": [], "window": None, "stop": False,
-                 "last": time.perf_counter()}
+        state = _LoopState(last=time.perf_counter())
         latencies: list[float] = []
         start = time.perf_counter()
         meter = CpuMeter(server_pid)
@@ -176,32 +190,31 @@ class RpcClient:
             pending[corr] = (caller, time.perf_counter())
             self.publish(routing_key, kwargs, headers, corr)
 
-        def on_reply(corr, body) -> None:
+        def on_reply(corr: str, body: bytes | str) -> None:
             if corr not in pending:  # a late reply from an earlier call()
                 return
             caller, t0 = pending.pop(corr)
-            t = state["last"] = time.perf_counter()
+            t = state.last = time.perf_counter()
             reply = json.loads(body)
             if reply.get("error") is not None:
-                state["errors"].append(reply["error"])
-                state["stop"] = True
-            state["done"] += 1
-            window = state["window"]
-            if window is None:
-                warm = (state["done"] >= warmup_count and t - start >= warmup) if count \
+                state.errors.append(reply["error"])
+                state.stop = True
+            state.done += 1
+            if state.window_start is None:
+                warm = (state.done >= warmup_count and t - start >= warmup) if count \
                     else t - start >= warmup
                 if warm:
-                    state["window"] = window = [t, None]
+                    state.window_start = t
                     meter.__enter__()
-            elif window[1] is None:
-                state["measured"] += 1
+            elif state.window_end is None:
+                state.measured += 1
                 latencies.append(t - t0)
-                if (count and state["measured"] >= count) or \
-                        (duration and t - window[0] >= duration):
-                    window[1] = t
+                if (count and state.measured >= count) or \
+                        (duration and t - state.window_start >= duration):
+                    state.window_end = t
                     meter.__exit__()
-                    state["stop"] = True
-            if not state["stop"]:
+                    state.stop = True
+            if not state.stop:
                 send(caller)
 
         self._handler = on_reply
@@ -215,18 +228,17 @@ class RpcClient:
                     pass
                 except OperationalError as exc:
                     raise BenchError(f"broker connection lost: {exc}") from None
-                if time.perf_counter() - state["last"] > 30:
+                if time.perf_counter() - state.last > 30:
                     raise BenchError(f"{len(pending)} calls to {routing_key} got no reply "
                                      "for 30s")
         finally:
             self._handler = None
-        if state["errors"]:
-            raise BenchError(f"{routing_key} replied with an error: {state['errors'][0]}")
-        window = state["window"]
-        if window is None or window[1] is None:
+        if state.errors:
+            raise BenchError(f"{routing_key} replied with an error: {state.errors[0]}")
+        if state.window_start is None or state.window_end is None:
             raise BenchError("the measurement window never closed")
-        elapsed = window[1] - window[0]
+        elapsed = state.window_end - state.window_start
         latencies.sort()
-        return {"calls": state["measured"], "seconds": elapsed,
-                "rate": state["measured"] / elapsed, "latencies": latencies,
+        return {"calls": state.measured, "seconds": elapsed,
+                "rate": state.measured / elapsed, "latencies": latencies,
                 "cpu": meter.percent(), "cpu_summary": meter.summary()}

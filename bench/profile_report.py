@@ -8,6 +8,10 @@ from __future__ import annotations
 import argparse
 import collections
 import re
+from pathlib import Path
+
+# the checkout the profiled service ran from (its frames name files under it)
+CHECKOUT = f"{Path(__file__).resolve().parents[1]}/"
 
 # Where a sample's time goes, checked in this order; the first group with a frame in the
 # stack takes the sample (so SQL run by the outbox relay counts as relay).
@@ -21,7 +25,8 @@ GROUPS = [
     # sampled without --native): load_case (lock), _write_pg (entry + head + outbox)
     ("SQL: SQLAlchemy statement building + execution, psycopg2, BEGIN/COMMIT, pre-ping",
      ["sqlalchemy/", "psycopg", "Db.transaction", "_write_pg (", "load_case (services"]),
-    ("contract load/dump (marshmallow)", ["load (shared/contracts/registry.py", "dump (shared/contracts/registry.py"]),
+    ("contract load/dump (marshmallow)", ["load (shared/contracts/registry.py",
+                                          "dump (shared/contracts/registry.py"]),
     ("canonical JSON + sha256", ["canonical (services", "link_hash"]),
     ("actor token verify", ["TokenVerifier.verify"]),
     ("AMQP consume (drain, decode, ack)", ["drain_events", "QueueConsumer", "Message.ack",
@@ -38,7 +43,7 @@ def short(frame: str) -> str:
     if not m:
         return frame
     path = m.group("file")
-    for marker in ("site-packages/", "/work/main/", "lib/python3.11/"):
+    for marker in ("site-packages/", CHECKOUT, "lib/python3.11/"):
         if marker in path:
             path = path.split(marker, 1)[1]
     return f"{m.group('func')} ({path})"
@@ -50,8 +55,9 @@ def main() -> None:
     p.add_argument("--top", type=int, default=30)
     p.add_argument("--match", help="only stacks containing this text")
     args = p.parse_args()
-    inclusive, self_time = collections.Counter(), collections.Counter()
-    grouped = collections.Counter()
+    inclusive: collections.Counter[str] = collections.Counter()
+    self_time: collections.Counter[str] = collections.Counter()
+    grouped: collections.Counter[str] = collections.Counter()
     total = 0
     with open(args.path, "rb") as fh:  # binary: a frame may hold a stray \r
         lines = fh.read().decode("utf-8", "replace").split("\n")

@@ -1,9 +1,10 @@
 """renderer.render of the shipped 行政处罚决定书 with a 50-row list (rows grown from the
 sample's first row), docx only: documents/s through the service (RPC, validation, worker
 process, stamp, deterministic zip, base64 reply, render record and event) against bare docxtpl
-(DocxTemplate → render with autoescape and the templates' filters → save to memory) on the same template and data in this
-process. The bare loop runs before and after the service; its mean is the baseline. One caller
-(sequential, like for like) and, for context, two callers (the service's two worker processes).
+(DocxTemplate → render with autoescape and the templates' filters → save to memory) on the
+same template and data in this process. The bare loop runs before and after the service; its
+mean is the baseline. One caller (sequential, like for like) and, for context, two callers (the
+service's two worker processes).
 
 Target: ≥ 0.8× bare docxtpl (one caller).
 

@@ -17,10 +17,14 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import common
 from common import BenchError, percentile, row
 from review_roundtrip import start_review, wait_ready
+
+if TYPE_CHECKING:
+    from demo.case import Step
 
 NAME = "review_latency"
 
@@ -45,7 +49,7 @@ class Tap:
         self.conn.connect()
         queue = Queue(f"bench-{NAME}", Exchange("review.events", type="topic", durable=True),
                       routing_key="review_requested.v1", exclusive=True, auto_delete=True)
-        self.got: dict[str, tuple[float, dict]] = {}
+        self.got: dict[str, tuple[float, dict, datetime]] = {}
         self.consumer = Consumer(self.conn.channel(), queues=[queue], no_ack=True,
                                  on_message=self._on_message)
         self.consumer.consume()
@@ -56,7 +60,7 @@ class Tap:
         self.got[body["data"]["case_id"]] = (time.perf_counter(), body,
                                              datetime.now(UTC))
 
-    def wait(self, case_id: str, timeout: float = 30):
+    def wait(self, case_id: str, timeout: float = 30) -> tuple[float, dict, datetime]:
         deadline = time.monotonic() + timeout
         while case_id not in self.got:
             left = deadline - time.monotonic()
@@ -72,7 +76,7 @@ class Tap:
         self.conn.release()
 
 
-def _to_decision_stage(records, n: int, tag: str) -> tuple[dict, object]:
+def _to_decision_stage(records, n: int, tag: str) -> tuple[dict, Step]:
     """Run the demo's steps up to the proposal; returns (ctx, the proposal step)."""
     from demo import case as demo
     ctx: dict = {}

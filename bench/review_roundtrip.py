@@ -98,9 +98,8 @@ def in_process(db_url: str, keys: Path, args, points) -> dict:
     migrate(engine, "services.review:migrations")
     db = open_db(engine)
     # events are never consumed in-process: a throwaway key signs them as the service's would
-    deps = dict(db=db, outbox=OutboxWriter(models.outbox, CONTRACT,
-                                           signer=common.throwaway_key("review")),
-                rules=Rules.from_config({"AGENCIES": common.AGENCIES}))
+    outbox = OutboxWriter(models.outbox, CONTRACT, signer=common.throwaway_key("review"))
+    rules = Rules.from_config({"AGENCIES": common.AGENCIES})
     fns = {"request_review": usecases.request_review, "register_staff": usecases.register_staff,
            "assign_reviewer": usecases.assign_reviewer,
            "record_finding": usecases.record_finding, "issue_opinion": usecases.issue_opinion}
@@ -110,7 +109,8 @@ def in_process(db_url: str, keys: Path, args, points) -> dict:
     def call(role, method, payload):
         spec = CONTRACT.rpc(method)
         request = load(spec.request, payload, what=method)
-        return dump(spec.response, fns[method](request, actor=actors[role], now=now(), **deps))
+        return dump(spec.response, fns[method](request, actor=actors[role], now=now(), db=db,
+                                               outbox=outbox, rules=rules))
 
     try:
         call("legal_unit", "register_staff", staff_payload())

@@ -14,30 +14,40 @@ import contextlib
 import hashlib
 import statistics
 import time
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import common
 from common import row
+from sqlalchemy.orm import Session
+
+from shared.persistence.db import Db
 
 NAME = "verify_case"
 TARGET_RATIO = 0.5
 
 
-class BatchDb:
+class BatchDb(Db):
     """The use cases' `db`, but every transaction() joins one open session, so a batch of
-    use-case calls commits once (only to build the case quickly)."""
+    use-case calls commits once (only to build the case quickly). It has no engine of its own:
+    the session's transaction is the only one."""
 
-    def __init__(self, session):
+    def __init__(self, session: Session) -> None:  # no Db.__init__: it would make an engine's
         self.session = session
-        self.dialect = session.bind.dialect.name
+        self.dialect = session.get_bind().dialect.name
 
     @contextlib.contextmanager
-    def transaction(self):
+    def _joined(self) -> Iterator[Session]:
         yield self.session
 
+    def transaction(self) -> contextlib.AbstractContextManager[Session]:
+        return self._joined()
+
     read = transaction
+    autocommit = transaction
 
 
-def build_case(db, entries: int, batch: int = 1000) -> str:
+def build_case(db: Db, entries: int, batch: int = 1000) -> str:
     from contracts.records import CONTRACT
     from services.records.models import outbox as outbox_table
     from services.records.usecases import cases, records
@@ -51,25 +61,26 @@ def build_case(db, entries: int, batch: int = 1000) -> str:
     # the events are never consumed here: a throwaway key signs them as the service's would
     outbox = OutboxWriter(outbox_table, CONTRACT, signer=common.throwaway_key("records"))
     actor = Actor(id="officer-bench", role="officer", agency=common.AGENCY)
-    deps = {"actor": actor, "outbox": outbox, "rules": rules}
     request = CONTRACT.rpc("append_record").request
     case = cases.open_case(load(CONTRACT.rpc("open_case").request,
-                                   common.open_case_payload("陵应急立〔2025〕V1号")),
-                              db=db, now=now(), **deps)
+                                common.open_case_payload("陵应急立〔2025〕V1号")),
+                           db=db, now=now(), actor=actor, outbox=outbox, rules=rules)
     done = 1
     while done < entries:
         with db.transaction() as session:
             batch_db = BatchDb(session)
             for _ in range(min(batch, entries - done)):
                 records.append_record(load(request, common.note_payload(case["id"], done)),
-                                       db=batch_db, now=now(), **deps)
+                                      db=batch_db, now=now(), actor=actor, outbox=outbox,
+                                      rules=rules)
                 done += 1
     return case["id"]
 
 
-def best(fn, repeat: int) -> tuple[float, object, float]:
+def best(fn: Callable[[], object], repeat: int) -> tuple[float, object, float]:
     """(best seconds, last result, median seconds)"""
-    times, result = [], None
+    times: list[float] = []
+    result = None
     for _ in range(repeat):
         t0 = time.perf_counter()
         result = fn()
@@ -142,7 +153,8 @@ def measure(db_url: str, keys_dir, args) -> dict:
 
         if bare() != rows[-1].entry_hash:
             raise common.BenchError("the bare loop does not reproduce the chain's head hash")
-        out = {"build_s": build_s, "body_bytes": sum(len(b.encode()) for b in bodies)}
+        out: dict[str, Any] = {"build_s": build_s,
+                               "body_bytes": sum(len(b.encode()) for b in bodies)}
         out["bare"] = best(bare, args.repeat)
         out["read"] = best(read_rows, args.repeat)
         out["read_raw"] = best(read_raw, args.repeat)

@@ -21,7 +21,8 @@ MATERIALS = [
     {"code": "proposal", "title": "重大行政执法决定建议及情况说明"},
     {"code": "investigation_report", "title": "案件调查终结报告"},
     {"code": "draft_decision", "title": "行政处罚决定书（代拟稿）"},
-    {"code": "basis_and_evidence", "title": "法律依据及证据材料目录（现场检查笔录、询问笔录、培训台账、执法视频）"},
+    {"code": "basis_and_evidence",
+     "title": "法律依据及证据材料目录（现场检查笔录、询问笔录、培训台账、执法视频）"},
 ]
 SHA = "3f1d0c9e8b7a6f5e4d3c2b1a09f8e7d6c5b4a3928170f6e5d4c3b2a190807f6e"
 OFFICERS = [{"name": "李明", "certificate_no": "14052100017", "certificate_shown": True},
@@ -119,7 +120,8 @@ def review_steps() -> list[Step]:
         Step("staff_registered",
              "审核人员 register the reviewer and a handler", "legal_unit", "register_staff",
              lambda ctx: [
-                 {"agency": AGENCY, "person_id": REVIEWER, "name": "陈静", "position": "政策法规股股长",
+                 {"agency": AGENCY, "person_id": REVIEWER, "name": "陈静",
+                  "position": "政策法规股股长",
                   "roles": ["reviewer"],
                   "legal_qualification": True, "qualification_no": "A20181405123",
                   "prior_penalty_reviews": 12},
@@ -175,7 +177,8 @@ def steps(case_no: str, with_review: bool = True) -> list[Step]:
                               "陵川县礼义镇宏泰煤矿井口", ["onsite_inspection"],
                               "vault://av/2025/ZFJLY-0031-20251009-1400.mp4")),
         Step("investigation_started",
-             "调查取证 stage", "officer", "advance_stage", _advance("investigation", _t(10, "08:30"))),
+             "调查取证 stage", "officer", "advance_stage",
+             _advance("investigation", _t(10, "08:30"))),
         Step("credentials_shown",
              "亮证 officers' names, certificates and showing", "officer", "append_record",
              _record("credentials_shown", _t(10, "09:00"), {"officers": OFFICERS})),
@@ -236,7 +239,8 @@ def steps(case_no: str, with_review: bool = True) -> list[Step]:
                  "enter_legal_review",
                  lambda ctx: {"case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],
                               "opinion": "approve", "reviewers": ["陈静", "刘洋"],
-                              "reasons": "主体合法，事实清楚，证据确凿，适用依据正确，程序合法，裁量适当",
+                              "reasons": "主体合法，事实清楚，证据确凿，"
+                                         "适用依据正确，程序合法，裁量适当",
                               "reviewed_at": _t(24, "15:00")})]),
         Step("decision_issued",
              "作出决定 issue the decision", "head", "issue_decision",

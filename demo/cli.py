@@ -9,8 +9,9 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-from demo.case import ACTORS, AGENCY, perform, remember, steps
+from demo.case import ACTORS, AGENCY, Step, perform, remember, steps
 from shared.cli import run as runner
 
 # the demo's services: the record keeper, and the review board when it is installed
@@ -95,11 +96,48 @@ class EventTap:
         self.conn.release()
 
 
-def main(args) -> int:
+def _ensure_suite(uri: str, data: Path) -> tuple[list[runner.ServiceProcess], list[str]]:
+    """The processes started (none when the suite is already running) and the services that
+    answer."""
+    running = [name for name in SUITE if _consumers(uri, f"rpc-{name}")]
+    if running:
+        return [], running
+    (data / "logs").mkdir(parents=True, exist_ok=True)
+    print(f"starting {', '.join(SUITE)} on embedded defaults (data in {data}) …",
+          flush=True)
+    return runner.start(SUITE, data, log_dir=data / "logs"), SUITE
+
+
+def _drive(plan: list[Step], rpc: dict[str, Any], ctx: dict) -> bool:
+    """Perform the plan's steps in order, printing each; True when one went otherwise than the
+    rules say (stopping at an unexpected refusal)."""
     from nameko.exceptions import RemoteError
-    from nameko.standalone.rpc import ClusterRpcProxy
 
     from shared.errors import SanxiangError
+
+    failed = False
+    for i, step in enumerate(plan, 1):
+        started = time.perf_counter()
+        method = getattr(getattr(rpc[step.role], step.service), step.method)
+        try:
+            result = perform(step, method, ctx)
+            remember(ctx, step, result)
+            note = _describe(step, result)
+            mark = "✗" if step.expect_error else "✓"
+            failed |= bool(step.expect_error)
+        except (RemoteError, SanxiangError) as exc:
+            if not step.expect_error or getattr(exc, "code", None) != step.expect_error:
+                print(f"[{i:2}/{len(plan)}] ✗ {step.title}\n        {exc}")
+                return True
+            mark, note = "✓", f"refused as the rules require: {exc.code}"
+        ms = (time.perf_counter() - started) * 1000
+        print(f"[{i:2}/{len(plan)}] {mark} {_pad(step.title, 56)} {note}  ({ms:.0f} ms)")
+    return failed
+
+
+def main(args) -> int:
+    from nameko.standalone.rpc import ClusterRpcProxy
+
     from shared.trust.actor import TokenIssuer
     from shared.trust.keys import KeyStore
 
@@ -109,14 +147,7 @@ def main(args) -> int:
               "      start it with ./scripts/bootstrap (or set AMQP_URI)", file=sys.stderr)
         return 1
     data = Path(args.data).resolve()
-    procs = []
-    running = [name for name in SUITE if _consumers(uri, f"rpc-{name}")]
-    if not running:
-        (data / "logs").mkdir(parents=True, exist_ok=True)
-        print(f"starting {', '.join(SUITE)} on embedded defaults (data in {data}) …",
-              flush=True)
-        procs = runner.start(SUITE, data, log_dir=data / "logs")
-        running = SUITE
+    procs, running = _ensure_suite(uri, data)
     health = {name: _wait_healthy(procs, 90, name) for name in running}
     with_review = "review" in health
     keys = Path(os.environ.get("SANXIANG_KEYS", data / "keys"))
@@ -136,23 +167,7 @@ def main(args) -> int:
     failed = False
     try:
         print(f"\n案件 {case_no} — 陵川县应急管理局, fine 60,000 CNY on a company (major)\n")
-        for i, step in enumerate(plan, 1):
-            started = time.perf_counter()
-            method = getattr(getattr(rpc[step.role], step.service), step.method)
-            try:
-                result = perform(step, method, ctx)
-                remember(ctx, step, result)
-                note = _describe(step, result)
-                mark = "✗" if step.expect_error else "✓"
-                failed |= bool(step.expect_error)
-            except (RemoteError, SanxiangError) as exc:
-                if not step.expect_error or getattr(exc, "code", None) != step.expect_error:
-                    print(f"[{i:2}/{len(plan)}] ✗ {step.title}\n        {exc}")
-                    failed = True
-                    break
-                mark, note = "✓", f"refused as the rules require: {exc.code}"
-            ms = (time.perf_counter() - started) * 1000
-            print(f"[{i:2}/{len(plan)}] {mark} {_pad(step.title, 56)} {note}  ({ms:.0f} ms)")
+        failed = _drive(plan, rpc, ctx)
         if not failed:
             _summary(rpc, ctx, tap, data, with_review)
     finally:

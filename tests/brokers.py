@@ -96,10 +96,9 @@ class RabbitNode:
         pid_file = self.base / "pid"
         if pid_file.exists():
             pid_file.unlink()
-        log = open(self.base / "server.out", "ab")
-        self.process = subprocess.Popen([SERVER], env=self._env(), stdout=log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
+        with open(self.base / "server.out", "ab") as log:  # the node keeps its own descriptor
+            self.process = subprocess.Popen([SERVER], env=self._env(), stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + self.boot_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -160,12 +159,18 @@ class RabbitNode:
         while self._amqp_answers() and time.monotonic() < deadline:
             time.sleep(0.1)
 
+    def _running_beam(self) -> int:
+        pid = self._beam()
+        if pid is None:
+            raise RuntimeError(f"RabbitMQ node {self.name} has no pid file: is it running?")
+        return pid
+
     def freeze(self) -> None:
         """The VM stops (SIGSTOP): connections stay open and nothing answers."""
-        os.kill(self._beam(), signal.SIGSTOP)
+        os.kill(self._running_beam(), signal.SIGSTOP)
 
     def thaw(self) -> None:
-        os.kill(self._beam(), signal.SIGCONT)
+        os.kill(self._running_beam(), signal.SIGCONT)
 
     def restart(self) -> None:
         self.stop()

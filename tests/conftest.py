@@ -198,7 +198,9 @@ def _raw_rpc(amqp_uri: str, service: str, method: str, kwargs: dict, token: str 
             headers={"nameko.actor_token": token} if token is not None else {})
         bound, msg, deadline = reply(conn.default_channel), None, time.monotonic() + timeout
         while msg is None and time.monotonic() < deadline:
-            msg = bound.get(no_ack=True) or time.sleep(0.05)
+            msg = bound.get(no_ack=True)
+            if msg is None:
+                time.sleep(0.05)
         assert msg is not None, f"no reply to {service}.{method}"
         assert msg.properties["correlation_id"] == correlation
         return json.loads(msg.body)

@@ -47,9 +47,10 @@ def publish_event(amqp_uri: str, body: dict, **kwargs) -> None:
     publish_raw(amqp_uri, json.dumps(body, ensure_ascii=False).encode("utf-8"), **kwargs)
 
 
-def dead_letters(amqp_uri: str, queue: str, count: int, timeout: float = 20) -> list:
+def dead_letters(amqp_uri: str, queue: str, count: int, timeout: float = 20) -> list[Message]:
     """Take `count` messages off a dead-letter queue (waiting for them)."""
-    got, deadline = [], time.monotonic() + timeout
+    got: list[Message] = []
+    deadline = time.monotonic() + timeout
     with Connection(amqp_uri) as conn:
         # declared as the service declares it when it first dead-letters (same arguments)
         Queue(queue, Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True),

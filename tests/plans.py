@@ -4,13 +4,22 @@ refused with its code."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Protocol
 
 import pytest
 
 from tests.builders import Step, perform, remember
 
 
-def run_case(rpc: Callable[[str], object], plan: list[Step], through: str | None = None,
+class RpcProxy(Protocol):
+    """What run_case needs of a nameko ClusterRpcProxy."""
+
+    def start(self) -> Any: ...
+
+    def stop(self) -> None: ...
+
+
+def run_case(rpc: Callable[[str], RpcProxy], plan: list[Step], through: str | None = None,
              decision_no: str = "陵应急罚〔2025〕501号") -> dict:
     """Run `plan` (up to and including the step called `through`) with `rpc(role)`, a
     nameko ClusterRpcProxy for that role's actor; what the steps remembered."""

@@ -1,4 +1,5 @@
-"""`sanxiang broker`: the RabbitMQ users of a deployment, with the rights shared.messaging.broker derives.
+"""`sanxiang broker`: the RabbitMQ users of a deployment, with the rights
+shared.messaging.broker derives.
 
   permissions [--services ...]    print each service's regexes and topic permissions (JSON)
   setup --vhost V --services ...  vhost, exchanges and one user per service; passwords from

@@ -24,7 +24,8 @@ def register(sub) -> None:
     ksub = p.add_subparsers(dest="keys_command", metavar="SUBCOMMAND")
     init = ksub.add_parser("init", help="create the keys that are missing; never overwrite")
     init.add_argument("--keys", default=None,
-                      help="key root (default: $SANXIANG_KEYS, else .data/keys of the installation)")
+                      help="key root (default: $SANXIANG_KEYS, "
+                           "else .data/keys of the installation)")
     init.add_argument("--services", default=",".join(SERVICES),
                       help="services that sign events (default: every service)")
     init.add_argument("--no-issuer", action="store_true",

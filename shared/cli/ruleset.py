@@ -38,7 +38,8 @@ KEY_LABELS = {
     "review": "法制审核", "review_extension": "法制审核延长",
     "av_handover_legal_unit": "音像资料移交法制机构",
     # av
-    "mandatory_situations": "应当音像记录的情形", "discretionary_situations": "根据实际情况音像记录的情形",
+    "mandatory_situations": "应当音像记录的情形",
+    "discretionary_situations": "根据实际情况音像记录的情形",
     "conduct": "音像记录规范", "storage_labels": "存储标注项目", "offsite_backup": "异地备份",
     # retention
     "classes": "保存类别",
@@ -74,7 +75,8 @@ FIELD_LABELS = {"when": "适用情形", "required": "提交要求", "act_types":
                 "emergency_start": "紧急先行启动", "note": "说明", "starts": "起算",
                 "exception": "例外", "applies_to": "适用于", "conditions": "条件",
                 "exceptions": "除外", "mode": "方式", "due": "报送期限", "recipients": "报送对象",
-                "contents": "内容", "copies": "份数", "online_replaces_paper": "网上审核替代书面意见书",
+                "contents": "内容", "copies": "份数",
+                "online_replaces_paper": "网上审核替代书面意见书",
                 "allowed": "允许", "approval_period": "补办审批期限", "in_principle": "原则性要求",
                 "minimum": "为最低期限", "years": "保存年限（年）", "permanent": "永久保存",
                 "per_archives_rules": "按档案保管期限"}
@@ -86,8 +88,9 @@ VALUE_LABELS = {
     "初次从事行政处罚决定法制审核的人员应当取得", "all_reviewers": "全部审核人员应当取得",
     "legal_preferred": "优先配备具有法律职业资格或法律专业背景的人员",
     "head_decides": "报请行政执法机关负责人决定", "leaders_reexamine": "提请局领导复核",
-    "legal_procedure": "须经法定程序", "approval": "须经批准", "head_approval": "须经机关负责人批准",
-    "none": "无", "consent_or_public_interest": "权利人同意或不公开会对公共利益造成重大影响的可以公开",
+    "legal_procedure": "须经法定程序", "approval": "须经批准",
+    "head_approval": "须经机关负责人批准", "none": "无",
+    "consent_or_public_interest": "权利人同意或不公开会对公共利益造成重大影响的可以公开",
 }
 CODE_LABELS = {**ACT_TYPES, **AV_SITUATIONS, **COERCIVE_EXECUTION_METHODS, **MASKED_INFORMATION,
                **PARTY_KINDS, **REPORT_RECIPIENTS, **RETENTION_CONDITIONS, **RETENTION_SUBJECTS}
@@ -167,7 +170,7 @@ def _guarded(run):
 @_guarded
 def cmd_list(args) -> int:
     repo = _repository(args)
-    rows = [{"ref": rs.ref, "id": rs.id, "version": rs.version,
+    rows: list[dict[str, Any]] = [{"ref": rs.ref, "id": rs.id, "version": rs.version,
              "effective": rs.effective.isoformat(), "title": rs.title,
              "extends": list(rs.extends_chain), "fingerprint": rs.fingerprint}
             for rs in repo.all()]
@@ -261,38 +264,58 @@ def _extras(entry: dict, skip: set) -> list[str]:
     return out
 
 
-def _render(rs: RuleSet, lines: list, path: tuple, key: Any, value: Any, depth: int) -> None:
+def _render(rs: RuleSet, lines: list[str], path: tuple, key: Any, value: Any,
+            depth: int) -> None:
     pad = "  " * depth
     head = f"{pad}{_label(key)} [{key}]"
     if path[0] == "periods" and len(path) == 2:
-        extra = [f"自{value['starts']}起"] if value.get("starts") else []
-        extra += [value["note"]] if value.get("note") else []
-        lines.append(f"{head}: {_period(value)}" + (f"（{'；'.join(extra)}）" if extra else "")
-                     + f" — 依据：{value['basis']}{_mark(rs, path)}")
+        _render_period(rs, lines, path, head, value)
     elif isinstance(value, dict) and "basis" in value:
-        shown = next((_value(value[k]) for k in ("value", "mode") if k in value), "")
-        lines.append(f"{head}: {shown} — 依据：{value['basis']}{_mark(rs, path)}".replace(
-            ":  —", ": —"))
-        for extra in _extras(value, {"value", "mode", "basis"}):
-            lines.append(f"{pad}    {extra}")
+        _render_based(rs, lines, path, head, pad, value)
     elif isinstance(value, dict):
-        lines.append(f"{head}:" + (f" （无）{_mark(rs, path)}" if not value else ""))
-        for sub_key, sub_value in value.items():
-            if key == "fine_thresholds":
-                lines.append(f"{pad}  {CODE_LABELS.get(sub_key, sub_key)} [{sub_key}]: "
-                             f"{sub_value['amount']} 元以上 — 依据：{sub_value['basis']}"
-                             f"{_mark(rs, path + (sub_key,))}")
-            else:
-                _render(rs, lines, path + (sub_key,), sub_key, sub_value, depth + 1)
+        _render_mapping(rs, lines, path, head, pad, key, value, depth)
     elif isinstance(value, list) and all(isinstance(v, dict) and "code" in v for v in value) \
             and value:
-        lines.append(f"{head}:{_mark(rs, path)}")
-        for entry in value:
-            text = f"{pad}  · {entry['label']} [{entry['code']}]"
-            if "basis" in entry:
-                text += f" — 依据：{entry['basis']}"
-            lines.append(text)
-            for extra in _extras(entry, {"code", "label", "basis"}):
-                lines.append(f"{pad}      {extra}")
+        _render_coded_list(rs, lines, path, head, pad, value)
     else:
         lines.append(f"{head}: {_value(value)}{_mark(rs, path)}")
+
+
+def _render_period(rs: RuleSet, lines: list[str], path: tuple, head: str, value: dict) -> None:
+    extra = [f"自{value['starts']}起"] if value.get("starts") else []
+    extra += [value["note"]] if value.get("note") else []
+    lines.append(f"{head}: {_period(value)}" + (f"（{'；'.join(extra)}）" if extra else "")
+                 + f" — 依据：{value['basis']}{_mark(rs, path)}")
+
+
+def _render_based(rs: RuleSet, lines: list[str], path: tuple, head: str, pad: str,
+                  value: dict) -> None:
+    shown = next((_value(value[k]) for k in ("value", "mode") if k in value), "")
+    lines.append(f"{head}: {shown} — 依据：{value['basis']}{_mark(rs, path)}".replace(
+        ":  —", ": —"))
+    for extra in _extras(value, {"value", "mode", "basis"}):
+        lines.append(f"{pad}    {extra}")
+
+
+def _render_mapping(rs: RuleSet, lines: list[str], path: tuple, head: str, pad: str, key: Any,
+                    value: dict, depth: int) -> None:
+    lines.append(f"{head}:" + (f" （无）{_mark(rs, path)}" if not value else ""))
+    for sub_key, sub_value in value.items():
+        if key == "fine_thresholds":
+            lines.append(f"{pad}  {CODE_LABELS.get(sub_key, sub_key)} [{sub_key}]: "
+                         f"{sub_value['amount']} 元以上 — 依据：{sub_value['basis']}"
+                         f"{_mark(rs, path + (sub_key,))}")
+        else:
+            _render(rs, lines, path + (sub_key,), sub_key, sub_value, depth + 1)
+
+
+def _render_coded_list(rs: RuleSet, lines: list[str], path: tuple, head: str, pad: str,
+                       value: list[dict]) -> None:
+    lines.append(f"{head}:{_mark(rs, path)}")
+    for entry in value:
+        text = f"{pad}  · {entry['label']} [{entry['code']}]"
+        if "basis" in entry:
+            text += f" — 依据：{entry['basis']}"
+        lines.append(text)
+        for extra in _extras(entry, {"code", "label", "basis"}):
+            lines.append(f"{pad}      {extra}")

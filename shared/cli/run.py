@@ -16,11 +16,16 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from shared.cli.services import checkpoint_signers, installed, run_environment
+
+if TYPE_CHECKING:
+    from shared.messaging.broker import Management
 
 ROOT = Path(__file__).resolve().parents[2]
 # Every installed service, in start order: name -> "module:Class" (shared.cli.services).
@@ -44,7 +49,7 @@ def register(sub) -> None:
     p.set_defaults(func=main)
 
 
-def embedded_env(data: str | Path) -> dict:
+def embedded_env(data: str | Path) -> dict[str, str]:
     data = Path(data).resolve()
     env = dict(os.environ)
     env.setdefault("AMQP_URI", DEFAULT_AMQP)
@@ -72,8 +77,32 @@ def parse_services(text: str) -> list[str]:
     return names
 
 
+class ServiceProcess(subprocess.Popen[bytes]):
+    """One service's nameko process, with how to start it again (`launch`) and, when the
+    service connects as its own broker user, how to remove that user once it stops
+    (`logout`)."""
+    launch: Callable[[], ServiceProcess]
+    logout: Callable[[], None] | None = None
+
+
+def _launcher(cmd: list[str], env: dict[str, str],
+              log: Path | None) -> Callable[[], ServiceProcess]:
+    """Start the service's process, its output appended to `log` if given; each process
+    started knows this launcher as its `launch`."""
+    def launch() -> ServiceProcess:
+        if log is None:
+            proc = ServiceProcess(cmd, cwd=ROOT, env=env)
+        else:
+            # the child keeps its own descriptor of the log; this one closes once started
+            with open(log, "ab") as out:
+                proc = ServiceProcess(cmd, cwd=ROOT, env=env, stdout=out, stderr=out)
+        proc.launch = launch
+        return proc
+    return launch
+
+
 def start(names: list[str], data: str | Path, log_dir: Path | None = None, *,
-          own_logins: bool = True) -> list[subprocess.Popen]:
+          own_logins: bool = True) -> list[ServiceProcess]:
     """Start one nameko process per service; output goes to log_dir/<service>.log if given.
     With `own_logins` each service connects as its own broker user (broker_logins)."""
     env = embedded_env(data)
@@ -84,7 +113,6 @@ def start(names: list[str], data: str | Path, log_dir: Path | None = None, *,
     for name in names:
         cmd = [sys.executable, "-m", "nameko", "run", "--config",
                str(ROOT / "compose" / name / "config.yml"), SERVICES[name]]
-        out = open(Path(log_dir) / f"{name}.log", "ab") if log_dir else None
         # what the service asks for, knowing which services run beside it (the environment
         # given wins)
         child = {**run_environment(name, names), **env}
@@ -92,17 +120,15 @@ def start(names: list[str], data: str | Path, log_dir: Path | None = None, *,
             # its own broker user; the exchanges were declared by the setup, which the
             # user may bind to but not (re)declare
             child = dict(child, AMQP_URI=logins.uris[name], DECLARE_EVENT_EXCHANGES="false")
-        launch = functools.partial(subprocess.Popen, cmd, cwd=ROOT, env=child, stdout=out,
-                                   stderr=out)
-        proc = launch()
-        proc.sanxiang_launch = launch
+        log = Path(log_dir) / f"{name}.log" if log_dir else None
+        proc = _launcher(cmd, child, log)()
         if logins is not None:
-            proc.sanxiang_logout = functools.partial(logins.remove, name)
+            proc.logout = functools.partial(logins.remove, name)
         procs.append(proc)
     return procs
 
 
-def supervise(names: list[str], procs: list[subprocess.Popen], *, poll: float = 0.5) -> None:
+def supervise(names: list[str], procs: list[ServiceProcess], *, poll: float = 0.5) -> None:
     """Run until interrupted, starting again (in place in `procs`) each service whose process
     exits, after its back-off (RESTART_BACKOFF); the other services are left alone."""
     first, longest = RESTART_BACKOFF
@@ -132,19 +158,18 @@ def supervise(names: list[str], procs: list[subprocess.Popen], *, poll: float = 
         time.sleep(poll)
 
 
-def _relaunch(proc: subprocess.Popen) -> subprocess.Popen:
-    new = proc.sanxiang_launch()
-    new.sanxiang_launch = proc.sanxiang_launch
-    if hasattr(proc, "sanxiang_logout"):
-        new.sanxiang_logout = proc.sanxiang_logout
+def _relaunch(proc: ServiceProcess) -> ServiceProcess:
+    new = proc.launch()
+    new.logout = proc.logout
     return new
 
 
 @dataclass
 class BrokerLogins:
-    """The services' own broker users on the local broker (shared.messaging.broker's rights), made by
-    `sanxiang run` as compose's rabbitmq-init makes them; removed when their service stops."""
-    management: object
+    """The services' own broker users on the local broker (shared.messaging.broker's rights),
+    made by `sanxiang run` as compose's rabbitmq-init makes them; removed when their service
+    stops."""
+    management: Management
     users: dict[str, str]
     uris: dict[str, str]
 
@@ -195,7 +220,7 @@ def broker_logins(amqp_uri: str, names: list[str], data: str | Path) -> BrokerLo
     return BrokerLogins(mgmt, users, uris)
 
 
-def stop(procs: list[subprocess.Popen], timeout: float = 15) -> None:
+def stop(procs: list[ServiceProcess], timeout: float = 15) -> None:
     for proc in procs:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -206,9 +231,8 @@ def stop(procs: list[subprocess.Popen], timeout: float = 15) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        logout = getattr(proc, "sanxiang_logout", None)
-        if logout is not None:
-            logout()
+        if proc.logout is not None:
+            proc.logout()
 
 
 def _interrupt(signum, frame):
@@ -228,5 +252,6 @@ def main(args) -> int:
         pass
     finally:
         stop(procs)
-    failed = [n for n, p in zip(names, procs, strict=False) if p.returncode not in (0, -signal.SIGTERM, None)]
+    failed = [n for n, p in zip(names, procs, strict=True)
+              if p.returncode not in (0, -signal.SIGTERM, None)]
     return 1 if failed else 0

@@ -16,8 +16,15 @@ import importlib
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 from importlib.util import find_spec
+from typing import ClassVar, Protocol
 
 GROUP = "sanxiang.services"
+
+
+class ServiceClass(Protocol):
+    """A service class as nameko knows it: the name its RPC and events go under."""
+
+    name: ClassVar[str]
 
 
 def installed() -> dict[str, str]:
@@ -31,7 +38,7 @@ def installed() -> dict[str, str]:
     return found
 
 
-def service_class(name: str) -> type:
+def service_class(name: str) -> type[ServiceClass]:
     """The class of the installed service `name` (imports the service)."""
     target = installed().get(name)
     if target is None:

@@ -30,9 +30,10 @@ CALL_SECONDS = 10.0  # every call is answered within this (a 10 MB body: BIG_CAL
 BIG_CALL_SECONDS = 30.0
 
 # what a refusal may write: the access log (records), refusal rows (review, renderer)
-REFUSAL_LOGS = {"records": {"access_log": None},
-                "review": {"review_log": "action <> 'refused'"},
-                "renderer": {"refusals": None}}
+REFUSAL_LOGS: dict[str, dict[str, str | None]] = {
+    "records": {"access_log": None},
+    "review": {"review_log": "action <> 'refused'"},
+    "renderer": {"refusals": None}}
 # words that only a driver or an interpreter would put in a message
 LEAKS = re.compile(r"psycopg|sqlite3|sqlalchemy|Traceback|File \"|\bSELECT\b|\bINSERT\b|"
                    r"\bUPDATE\b|\bWHERE\b|integer out of range|time zone displacement|"
@@ -106,12 +107,12 @@ class RowCounter:
             if table in logs and logs[table] is None:
                 continue
             where = f" WHERE {logs[table]}" if logs.get(table) else ""
-            parts.append(f"SELECT '{table}' AS t, count(*) AS n FROM {table}{where}")
+            parts.append(f"SELECT '{table}' AS tbl, count(*) AS n FROM {table}{where}")
         self.query = text(" UNION ALL ".join(parts))
         self.conn = self.engine.connect()
 
     def counts(self) -> dict[str, int]:
-        rows = dict(self.conn.execute(self.query).all())
+        rows = {row.tbl: row.n for row in self.conn.execute(self.query)}
         self.conn.rollback()  # a fresh snapshot next time
         return rows
 

@@ -19,7 +19,7 @@ def nested(depth: int, leaf=1, key: str | None = "a"):
 
 
 # any field may get these: the wrong type, null
-EVERYWHERE = [None, True, [], {"x": 1}]
+EVERYWHERE: list[object] = [None, True, [], {"x": 1}]
 TEXTS = ["", "x" * 5000, "长" * 100_000, "a\x00b", "\ud800", "x\udfffy", "\x07\x1b[31m\x7f",
          "\u202e\u200b\ufeff", "'; DROP TABLE cases; --", "𠮷" * 50, " ", 12345, 1.5]
 WHOLE = [0, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 63, -(2 ** 63) - 1, 10 ** 30, 1e308, NAN, INF,
@@ -38,16 +38,17 @@ OBJECTS = [{}, nested(500), nested(40), {"\x00": 1}, {"k": NAN}, {"k": "\ud800"}
            {f"k{i}": i for i in range(10_000)}, {"k": 2 ** 70}]
 
 
-def for_value(value) -> list:
+def for_value(value: object) -> list[object]:
     """Hostile replacements for a field that holds `value` in a valid request."""
+    kind: list[object]
     if isinstance(value, bool):
         kind = FLAGS
     elif isinstance(value, int):
         kind = WHOLE
     elif isinstance(value, str) and MOMENT.match(value):
-        kind = MOMENTS + ["x\x00"]
+        kind = [*MOMENTS, "x\x00"]
     elif isinstance(value, str) and DAY.match(value):
-        kind = DAYS + ["x\x00"]
+        kind = [*DAYS, "x\x00"]
     elif isinstance(value, str):
         kind = TEXTS
     elif isinstance(value, list):

@@ -113,7 +113,8 @@ def test_another_agencys_case_reads_exactly_like_a_missing_one(records):
     missing = str(uuid.uuid4())
     ours = open_case(call, token, LC, "陵应急立〔2025〕300号")
     party = token("party", LC, actor_id="citizen-1", party_id="party-1", case_id=ours)
-    for (role, method, payload), (_, _, probe) in zip(requests(theirs), requests(missing), strict=False):
+    for (role, method, payload), (_, _, probe) in zip(requests(theirs), requests(missing),
+                                                      strict=True):
         who = party if role == "party" else token(role, LC)
         answer, control = call(method, who, **payload), call(method, who, **probe)
         assert answer["result"] is None and answer["error"] is not None, (method, answer)

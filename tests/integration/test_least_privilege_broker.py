@@ -105,9 +105,10 @@ def test_a_service_reads_and_writes_only_its_own_dead_letters(users):
 
 
 def test_a_service_that_consumes_no_events_still_dead_letters(users):
-    """Every service dead-letters the RPC requests it cannot read (shared.messaging.rpc), the renderer
-    too, which handles no events: its user declares and feeds its own dead-letter queue the
-    way shared.messaging.consumer.DeadLetters does (declare the exchange and the queue, publish)."""
+    """Every service dead-letters the RPC requests it cannot read (shared.messaging.rpc), the
+    renderer too, which handles no events: its user declares and feeds its own dead-letter queue
+    the way shared.messaging.consumer.DeadLetters does (declare the exchange and the queue,
+    publish)."""
     from shared.messaging.consumer import DEAD_LETTER_EXCHANGE
     uris, _ = users
     dead = Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True)

@@ -136,6 +136,7 @@ def test_sanxiang_db_upgrade_migrates_as_the_owner_and_grants_the_service_role(
         restricted_db, monkeypatch):
     owner_url, service_url = restricted_db("review")
     role = make_url(service_url).username
+    assert role is not None
     monkeypatch.setenv("DATABASE_OWNER_URL", owner_url)
     assert cli_main(["db", "upgrade", "review", "--grant-to", role]) == 0
     assert _run_as(service_url, "SELECT count(*) FROM reviews") is None

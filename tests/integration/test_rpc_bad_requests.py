@@ -15,6 +15,7 @@ import uuid
 import amqp
 import pytest
 from kombu import Connection, Exchange, Queue
+from kombu.message import Message
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.records.service import RecordsService
@@ -26,7 +27,7 @@ OK_BODY = json.dumps({"args": [], "kwargs": {}}).encode()
 DEEP = 100_000
 
 # id: (routing key method, body, properties (None: left out), field the error names)
-CASES = {
+CASES: dict[str, tuple[str, bytes, dict[str, str | None], str | None]] = {
     "no content_type": ("health", OK_BODY, {"content_type": None}, "content_type"),
     "pickle": ("health", pickle.dumps({"args": [], "kwargs": {}}),
                {"content_type": "application/x-python-serialize"}, "content_type"),
@@ -55,7 +56,8 @@ def records(container_factory, rabbit_config, tmp_path, keys_dir):
     yield config, container
 
 
-def send_raw(amqp_uri: str, method: str, body: bytes, overrides: dict, timeout: float = 10):
+def send_raw(amqp_uri: str, method: str, body: bytes, overrides: dict,
+             timeout: float = 10) -> Message | None:
     """Publish one request with exactly these properties (py-amqp, so kombu adds nothing) and
     return the reply message, or None when no reply_to was given."""
     with Connection(amqp_uri) as conn:
@@ -76,18 +78,21 @@ def send_raw(amqp_uri: str, method: str, body: bytes, overrides: dict, timeout: 
         deadline, message = time.monotonic() + timeout, None
         while message is None:
             assert time.monotonic() < deadline, "no reply"
-            message = reply(channel).get(no_ack=True) or time.sleep(0.05)
+            message = reply(channel).get(no_ack=True)
+            if message is None:
+                time.sleep(0.05)
         assert message.properties.get("correlation_id") == properties.get("correlation_id")
         return message
 
 
-def dead_letters(amqp_uri: str, want: int, timeout: float = 10) -> list:
+def dead_letters(amqp_uri: str, want: int, timeout: float = 10) -> list[Message]:
     with Connection(amqp_uri) as conn:
         channel = conn.default_channel
         dlq = Queue("dlq.records", Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True),
                     routing_key="records", durable=True)
         dlq(channel).declare()
-        got, deadline = [], time.monotonic() + timeout
+        got: list[Message] = []
+        deadline = time.monotonic() + timeout
         while len(got) < want and time.monotonic() < deadline:
             message = dlq(channel).get(no_ack=True)
             if message is None:
@@ -119,6 +124,7 @@ def test_an_unreadable_request_is_answered_dead_lettered_and_never_requeued(
     if field is None:
         assert reply is None
     else:
+        assert reply is not None
         answer = json.loads(reply.body)
         assert answer["result"] is None
         error = answer["error"]["exc_args"][0]

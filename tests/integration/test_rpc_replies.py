@@ -1,5 +1,5 @@
-"""shared.messaging.rpc's replies on the real broker, read by nameko's own client: results, errors and
-an unserialisable result arrive as nameko's Responder would send them (an unknown method is
+"""shared.messaging.rpc's replies on the real broker, read by nameko's own client: results, errors
+and an unserialisable result arrive as nameko's Responder would send them (an unknown method is
 a bad_request), from a reply channel that is not in confirm mode (the broker's management
 API says)."""
 from __future__ import annotations
@@ -46,7 +46,8 @@ def echo(container_factory, rabbit_config):
 
 
 def test_results_and_errors_arrive_as_nameko_sends_them(echo):
-    assert echo.echo({"案号": "陵应急罚〔2025〕1号", "n": 3}) == {"案号": "陵应急罚〔2025〕1号", "n": 3}
+    assert echo.echo({"案号": "陵应急罚〔2025〕1号", "n": 3}) == {"案号": "陵应急罚〔2025〕1号",
+                                                                "n": 3}
     assert echo.echo("x", twice=True) == ["x", "x"]
     with pytest.raises(RemoteError) as exc:
         echo.fails()

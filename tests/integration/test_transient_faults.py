@@ -1,10 +1,12 @@
-"""Which database errors are faults of the moment (shared/persistence/transient.py), told from real errors
-of PostgreSQL and SQLite: the SQLSTATEs a server raises while restarting, full or resolving a
-conflict; a refused connection; SQLite's locked file — and, against them, errors no retry mends."""
+"""Which database errors are faults of the moment (shared/persistence/transient.py), told from
+real errors of PostgreSQL and SQLite: the SQLSTATEs a server raises while restarting, full or
+resolving a conflict; a refused connection; SQLite's locked file — and, against them, errors no
+retry mends."""
 from __future__ import annotations
 
 import sqlite3
 
+import psycopg2
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
@@ -44,6 +46,7 @@ def _raise(sqlstate: str) -> str:
 ])
 def test_postgresql_errors_by_sqlstate(fresh_database, sqlstate, transient):
     exc = _pg_error(fresh_database, _raise(sqlstate))
+    assert isinstance(exc.orig, psycopg2.Error)
     assert exc.orig.pgcode == sqlstate
     assert is_transient(exc) is transient
 

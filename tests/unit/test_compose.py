@@ -136,9 +136,11 @@ def test_referenced_files_exist(path):
     for name, svc in doc["services"].items():
         build = svc.get("build")
         if build:
-            context = (path.parent / (build if isinstance(build, str) else build["context"])).resolve()
+            folder = build if isinstance(build, str) else build["context"]
+            context = (path.parent / folder).resolve()
             assert context.is_dir(), f"{name}: build context {context} missing"
-            dockerfile = "Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile")
+            dockerfile = ("Dockerfile" if isinstance(build, str)
+                          else build.get("dockerfile", "Dockerfile"))
             assert (context / dockerfile).is_file(), f"{name}: {dockerfile} missing in {context}"
         for vol in svc.get("volumes", []):
             source = vol.split(":", 1)[0] if isinstance(vol, str) else vol.get("source", "")
@@ -157,7 +159,8 @@ def test_dockerfile_copies_existing_compose_files_and_runs_nameko_as_non_root():
                     assert f"!{src}" in ignore, f"{src} is excluded from the build context"
     assert re.search(r"^USER (?!root)\S+", text, re.M), "image must not run as root"
     cmd = [ln for ln in text.splitlines() if ln.startswith("CMD ")][-1]
-    for part in ("nameko run", "--config /etc/sanxiang/config.yml", "services.${SANXIANG_SERVICE}.service"):
+    for part in ("nameko run", "--config /etc/sanxiang/config.yml",
+                 "services.${SANXIANG_SERVICE}.service"):
         assert part in cmd
 
 
