@@ -93,7 +93,9 @@ def _to_decision_stage(records, n: int, tag: str) -> tuple[dict, Step]:
 def _sample(records, tap: Tap, n: int, tag: str) -> dict:
     ctx, step = _to_decision_stage(records, n, tag)
     t0 = time.perf_counter()
-    result = records.records.propose_decision(**step.payload(ctx))
+    payload = step.payload(ctx)
+    assert isinstance(payload, dict), "propose_decision is one call"
+    result = records.records.propose_decision(**payload)
     t_rpc = time.perf_counter()
     received, body, wall = tap.wait(ctx["case_id"])
     if body["data"]["proposal_seq"] != result["seq"]:

@@ -15,7 +15,7 @@ from demo.case import ACTORS, AGENCY, Step, perform, remember, steps
 from shared.cli import run as runner
 
 # the demo's services: the record keeper, and the review board when it is installed
-SUITE = [name for name in ("records", "review") if name in runner.SERVICES]
+SUITE: list[str] = [name for name in ("records", "review") if name in runner.SERVICES]
 
 
 def register(sub) -> None:

@@ -39,7 +39,8 @@ from demo.case import (
 
 __all__ = ["ACTORS", "AGENCY", "CASE_NO", "OFFICERS", "PARTY", "REVIEWER", "SHA", "Step",
            "av_request", "demo_decision", "demo_plan", "demo_step", "filing_approval",
-           "open_case_request", "perform", "proposal_request", "remember", "step_request"]
+           "open_case_request", "perform", "proposal_request", "remember", "request_of",
+           "step_request"]
 
 # the demo's case number, where a test needs none of its own
 CASE_NO = "陵应急立〔2025〕31号"
@@ -67,6 +68,14 @@ def step_request(name: str, ctx: dict | str | None = None, *, case_no: str = CAS
     if isinstance(payload, list):
         payload = payload[0]
     return dict(copy.deepcopy(payload), **changes)
+
+
+def request_of(step: Step, ctx: dict) -> dict:
+    """The request of a step that makes one call (only the review board's steps make a list,
+    one call per item)."""
+    payload = step.payload(ctx)
+    assert isinstance(payload, dict), f"step {step.name} makes {len(payload)} calls"
+    return payload
 
 
 def open_case_request(case_no: str = CASE_NO, **changes: Any) -> dict:

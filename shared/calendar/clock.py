@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import overload
 
 CST = timezone(timedelta(hours=8), "CST")
 
@@ -52,5 +53,9 @@ def local_date(value: datetime) -> date:
     return local(value).date()
 
 
+@overload
+def iso(value: datetime) -> str: ...
+@overload
+def iso(value: None) -> None: ...
 def iso(value: datetime | None) -> str | None:
     return None if value is None else utc(value).isoformat()

@@ -46,6 +46,7 @@ from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from sqlalchemy import Column, MetaData, String, Table, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from shared.contracts.registry import EVENT_TYPE, Contract, Envelope, load
 from shared.errors import ConfigurationError, SanxiangError
@@ -97,7 +98,7 @@ def incoming(contract: Contract, body) -> dict:
 
 @contextlib.contextmanager
 def once(db, table: Table, contract: Contract, body, now: datetime
-         ) -> Iterator[tuple[object, dict | None]]:
+         ) -> Iterator[tuple[Session, dict | None]]:
     """Handle an event once: validate it against its producer's contract, open the write
     transaction, and yield (session, event) — event None when this message id was handled
     before. The message is remembered in the same transaction as the handler's effect."""

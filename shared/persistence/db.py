@@ -366,7 +366,9 @@ class _FoldedBegin:
     def __init__(self, session: Session):
         conn = session.connection()
         self.info = conn.info
-        self.dbapi: Any = conn.connection.driver_connection
+        driver = conn.connection.driver_connection
+        assert driver is not None, "a checked-out connection holds its driver's connection"
+        self.dbapi: Any = driver
         self.dbapi.autocommit = True
         self.info[BEGIN_PENDING] = True
 

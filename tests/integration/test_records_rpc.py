@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from services.records.service import RecordsService
 from shared.errors import NotFound, Unauthenticated, ValidationFailed
 from tests.agencies import LINGCHUAN, QINYUAN, agencies
-from tests.builders import demo_plan, open_case_request, remember
+from tests.builders import demo_plan, open_case_request, remember, request_of
 
 AGENCIES = agencies(LINGCHUAN, QINYUAN)
 
@@ -80,10 +80,10 @@ def test_demo_case_over_rpc_publishes_its_events(records):
             method = getattr(rpcs[step.role], step.method)
             if step.expect_error:
                 with pytest.raises(Exception) as err:
-                    method(**step.payload(ctx))
+                    method(**request_of(step, ctx))
                 assert step.expect_error in str(err.value)
                 continue
-            remember(ctx, step, method(**step.payload(ctx)))
+            remember(ctx, step, method(**request_of(step, ctx)))
         case = rpcs["head"].get_case(case_id=ctx["case_id"])
         verdict = rpcs["head"].verify_case(case_id=ctx["case_id"])
     finally:

@@ -296,7 +296,7 @@ def signed_checkpoint(case: Mapping[str, Any], keys: CheckpointKeys,
     signing_key = keys.signing
     statement = checkpoint_statement(
         case["id"], case["head_seq"], case["head_hash"],
-        iso(now))  # type: ignore[arg-type]  # a datetime's iso is text; iso's type says str | None
+        iso(now))
     signature = base64.b64encode(signing_key.sign(statement.encode())).decode()
     return {"case_id": case["id"], "seq": case["head_seq"], "head_hash": case["head_hash"],
             "signed_at": now, "key_id": key_id(signing_key.public_key()),

@@ -3,10 +3,8 @@ chain (review.opinion_issued.v1), and the outbox's unrouted events are replayed 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
 from sqlalchemy import Table
-from sqlalchemy.orm import Session
 
 from contracts.review import CONTRACT as REVIEW
 from services.records import store
@@ -25,11 +23,9 @@ def record_review_opinion(body: dict, *, db: Db, outbox: OutboxWriter, rules: Ru
     """review.opinion_issued.v1 → a legal_review entry in the case's chain, once per message.
     The review board's opinion carries its reviewers, findings and the data of the 意见书
     (the copy routed into the case file, 000 第九条, 002 第十三条)."""
-    with consumer.once(db, inbox, REVIEW, body, now) as (transaction, event):
+    with consumer.once(db, inbox, REVIEW, body, now) as (session, event):
         if event is None:
             return None
-        # what consumer.once yields is the Session of db.transaction() (typed as object there)
-        session = cast(Session, transaction)
         d = event["data"]
         case = store.load_case(session, d["case_id"], lock=True)
         if case["agency"] != event["agency"]:

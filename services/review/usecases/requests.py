@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
 
 from sqlalchemy.orm import Session
 
@@ -68,8 +67,7 @@ def on_decision_proposed(body: dict, *, db: Db, outbox: OutboxWriter, rules: Rul
                          now: datetime) -> str | None:
     """records.decision_proposed.v1 → a review request for a major decision. Idempotent on
     the message id; a non-major proposal is remembered and needs nothing."""
-    with consumer.once(db, inbox, RECORDS, body, now) as (transaction, event):
-        session = cast(Session, transaction)  # the Session once opened (typed object there)
+    with consumer.once(db, inbox, RECORDS, body, now) as (session, event):
         if event is None or not event["data"]["major"]:
             return None
         data = event["data"]

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from contracts.records import CONTRACT
 from contracts.review import CONTRACT as REVIEW
-from demo.case import Step
 from services.records import models, queries, store
 from services.records.domain.chain import CheckpointKeys
 from services.records.usecases import cases, decisions, records
@@ -39,6 +38,7 @@ from tests.builders import (
     demo_plan,
     open_case_request,
     remember,
+    request_of,
     step_request,
 )
 
@@ -193,14 +193,6 @@ def insider(env: Env) -> Iterator[Session]:
 
 
 # ---- the demo case ------------------------------------------------------------------------
-
-def request_of(step: Step, ctx: dict) -> dict:
-    """The request of a step of the record keeper's part of the demo: one call each (a list,
-    one call per item, is what only the review board's steps make)."""
-    payload = step.payload(ctx)
-    assert isinstance(payload, dict), f"step {step.name} makes {len(payload)} calls"
-    return payload
-
 
 def demo_until(env: Env, until: str) -> str:
     """The demo case up to (not including) the first step calling `until`, the steps the

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from services.records import models, store
 from services.records.usecases import cases
-from tests.builders import PARTY, SHA, demo_step, open_case_request
-from tests.unit.records.support import actor, call, request_of
+from tests.builders import PARTY, SHA, demo_step, open_case_request, request_of
+from tests.unit.records.support import actor, call
 
 
 @pytest.fixture

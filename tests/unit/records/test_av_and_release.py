@@ -17,8 +17,8 @@ from services.records.models import cases
 from shared.calendar.clock import local_date
 from shared.errors import ValidationFailed
 from shared.rulesets import provider as rulebook
-from tests.builders import demo_plan, open_case_request
-from tests.unit.records.support import actor, call, request_of, run_demo
+from tests.builders import demo_plan, open_case_request, request_of
+from tests.unit.records.support import actor, call, run_demo
 
 LC, QY, ZC, AZ = "lingchuan-emergency", "qinyuan-energy", "zhoucun-district", "anze-county"
 
