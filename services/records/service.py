@@ -3,6 +3,8 @@ the actor authenticated, its role checked and the payload validated against the 
 use case run, the contract's response dumped, every refusal recorded in the access log."""
 from __future__ import annotations
 
+from typing import Any
+
 from nameko.timer import timer
 
 from contracts.records import CONTRACT
@@ -11,6 +13,7 @@ from services.records.dependencies import ReviewBoard, SigningKey
 from services.records.models import outbox as outbox_table
 from services.records.usecases import cases, checkpoints, decisions, events, records
 from shared.calendar.clock import now
+from shared.errors import NotFound
 from shared.messaging.consumer import event_handler
 from shared.messaging.outbox import Outbox
 from shared.messaging.rpc import rpc
@@ -41,111 +44,111 @@ class RecordsService(Service):
         # moment never lets a legal unit's entry by hand slip in
         return {"REVIEW_BOARD": "required" if "review" in running else "absent"}
 
-    def _missing(self, request):
+    def _missing(self, request: dict) -> NotFound | None:
         return queries.missing_case(request)
 
     @rpc
-    def open_case(self, **payload):
+    def open_case(self, **payload: Any) -> Any:
         return self._write("open_case", payload, cases.open_case)
 
     @rpc
-    def approve_emergency_start(self, **payload):
+    def approve_emergency_start(self, **payload: Any) -> Any:
         return self._write("approve_emergency_start", payload, cases.approve_emergency_start)
 
     @rpc
-    def decide_source(self, **payload):
+    def decide_source(self, **payload: Any) -> Any:
         return self._write("decide_source", payload, cases.decide_source)
 
     @rpc
-    def advance_stage(self, **payload):
+    def advance_stage(self, **payload: Any) -> Any:
         return self._write("advance_stage", payload, cases.advance_stage)
 
     @rpc
-    def append_record(self, **payload):
+    def append_record(self, **payload: Any) -> Any:
         return self._write("append_record", payload, records.append_record)
 
     @rpc
-    def record_av(self, **payload):
+    def record_av(self, **payload: Any) -> Any:
         return self._write("record_av", payload, records.record_av)
 
     @rpc
-    def propose_decision(self, **payload):
+    def propose_decision(self, **payload: Any) -> Any:
         return self._write("propose_decision", payload, decisions.propose_decision)
 
     @rpc
-    def enter_legal_review(self, **payload):
+    def enter_legal_review(self, **payload: Any) -> Any:
         return self._run("enter_legal_review", payload, decisions.enter_legal_review,
                          outbox=self.outbox, rules=self.rules, board=self.board)
 
     @rpc
-    def issue_decision(self, **payload):
+    def issue_decision(self, **payload: Any) -> Any:
         return self._run("issue_decision", payload, decisions.issue_decision,
                          outbox=self.outbox, rules=self.rules, peers=self.peers)
 
     @event_handler("review", "opinion_issued.v1")
-    def on_opinion_issued(self, body):
+    def on_opinion_issued(self, body: dict) -> None:
         """The review board's opinion becomes a legal_review entry of the case's chain."""
         events.record_review_opinion(body, db=self.db, outbox=self.outbox, rules=self.rules,
                                         now=now())
 
     @rpc
-    def close_case(self, **payload):
+    def close_case(self, **payload: Any) -> Any:
         return self._write("close_case", payload, cases.close_case)
 
     @rpc
-    def archive_case(self, **payload):
+    def archive_case(self, **payload: Any) -> Any:
         return self._write("archive_case", payload, cases.archive_case)
 
     @rpc
-    def correct_entry(self, **payload):
+    def correct_entry(self, **payload: Any) -> Any:
         return self._write("correct_entry", payload, records.correct_entry)
 
     @rpc
-    def get_case(self, **payload):
+    def get_case(self, **payload: Any) -> Any:
         return self._run("get_case", payload, queries.get_case)
 
     @rpc
-    def get_entries(self, **payload):
+    def get_entries(self, **payload: Any) -> Any:
         return self._run("get_entries", payload, queries.get_entries)
 
     @rpc
-    def list_cases(self, **payload):
+    def list_cases(self, **payload: Any) -> Any:
         return self._run("list_cases", payload, queries.list_cases)
 
     @rpc
-    def list_cases_v2(self, **payload):
+    def list_cases_v2(self, **payload: Any) -> Any:
         return self._run("list_cases_v2", payload, queries.list_cases_page)
 
     @rpc
-    def verify_case(self, **payload):
+    def verify_case(self, **payload: Any) -> Any:
         return self._run("verify_case", payload, queries.verify_case,
                          signing_key=self.signing_key)
 
     @rpc
-    def checkpoint_case(self, **payload):
+    def checkpoint_case(self, **payload: Any) -> Any:
         return self._run("checkpoint_case", payload, checkpoints.checkpoint_case,
                          signing_key=self.signing_key)
 
     @rpc
-    def case_findings(self, **payload):
+    def case_findings(self, **payload: Any) -> Any:
         return self._run("case_findings", payload, queries.case_findings, rules=self.rules)
 
     @rpc
-    def agency_findings(self, **payload):
+    def agency_findings(self, **payload: Any) -> Any:
         return self._run("agency_findings", payload, queries.agency_findings, rules=self.rules)
 
     @rpc
-    def agency_findings_v2(self, **payload):
+    def agency_findings_v2(self, **payload: Any) -> Any:
         return self._run("agency_findings_v2", payload, queries.agency_findings_page,
                          rules=self.rules)
 
     @rpc
-    def replay_events(self, **payload):
+    def replay_events(self, **payload: Any) -> Any:
         return self._run("replay_events", payload, events.replay_events, table=outbox_table,
                          rules=self.rules)
 
     @timer(interval=300)
-    def checkpoint_heads(self):
+    def checkpoint_heads(self) -> dict:
         """Sign every chain head that moved since its last checkpoint, once per head however
         many instances tick."""
         return checkpoints.checkpoint_moved_heads(db=self.db, signing_key=self.signing_key,

@@ -3,6 +3,8 @@ the actor authenticated, its role checked and the payload validated against the 
 use case run, the contract's response dumped, every refusal recorded in `refusals`."""
 from __future__ import annotations
 
+from typing import Any
+
 from nameko.timer import timer
 
 from contracts.renderer import CONTRACT
@@ -31,26 +33,26 @@ class RendererService(Service):
     renderer = RenderPool()
     pdf = PdfConverter()
 
-    def _deps(self):
+    def _deps(self) -> dict[str, Any]:
         return {"registry": self.registry}
 
-    def _health(self):
+    def _health(self) -> dict[str, Any]:
         return {"pdf": self.pdf.status(), "templates": len(self.registry.all())}
 
     @rpc
-    def render(self, **payload):
+    def render(self, **payload: Any) -> Any:
         return self._run("render", payload, usecases.render, db=self.db, renderer=self.renderer,
                          pdf=self.pdf, outbox=self.outbox, rules=self.rules, now=now())
 
     @rpc
-    def list_templates(self, **payload):
+    def list_templates(self, **payload: Any) -> Any:
         return self._run("list_templates", payload, queries.list_templates)
 
     @rpc
-    def get_template(self, **payload):
+    def get_template(self, **payload: Any) -> Any:
         return self._run("get_template", payload, queries.get_template)
 
     @timer(interval=5)
-    def watch_templates(self):
+    def watch_templates(self) -> None:
         """Pick up changed template files without a restart, even when nobody renders."""
         self.registry.refresh()
