@@ -15,3 +15,13 @@ years:
     workdays:
       - {name: 春节, date: 2027-02-20}
 """
+
+# A calendar file covering 2027's New Year alone (not the notice either): enough for a command
+# that must see a year covered.
+NEW_YEAR_2027 = """
+years:
+  2027:
+    source: test fixture, not the State Council notice
+    complete: true
+    holidays: [{name: 元旦, from: 2027-01-01, to: 2027-01-03}]
+"""

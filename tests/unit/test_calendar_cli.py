@@ -1,14 +1,7 @@
 import pytest
 
 from shared.cli import main
-
-YEAR_2027 = """
-years:
-  2027:
-    source: test fixture, not the State Council notice
-    complete: true
-    holidays: [{name: 元旦, from: 2027-01-01, to: 2027-01-03}]
-"""
+from tests.calendar_notices import NEW_YEAR_2027 as YEAR_2027
 
 
 def test_add_workdays_prints_the_due_date_first(capsys):

@@ -4,14 +4,7 @@ worked out by hand: in 2025, 09-28 (Sun) and 10-11 (Sat) are 调休 working days
 import pytest
 
 from shared.cli import main
-
-YEAR_2027 = """
-years:
-  2027:
-    source: test fixture, not the State Council notice
-    complete: true
-    holidays: [{name: 元旦, from: 2027-01-01, to: 2027-01-03}]
-"""
+from tests.calendar_notices import NEW_YEAR_2027 as YEAR_2027
 
 
 def run(capsys, *argv):
