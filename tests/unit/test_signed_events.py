@@ -15,8 +15,9 @@ from shared.contracts.registry import envelope
 from shared.messaging.consumer import EventGate
 from shared.trust.keys import KeyStore
 from shared.trust.signatures import CanonicalError, EventRefused, canonical, sign, verify
+from tests.agencies import LINGCHUAN, agencies
 
-AGENCIES = {"lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"}}
+AGENCIES = agencies(LINGCHUAN)
 
 
 # ---- canonical form -----------------------------------------------------------------------------
