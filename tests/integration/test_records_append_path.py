@@ -33,6 +33,7 @@ from shared.persistence.db import make_engine, migrate, open_db
 from shared.rulesets.provider import Rules
 from shared.trust.actor import Actor
 from shared.trust.keys import KeyStore, SigningKey, key_id
+from tests.agencies import agencies
 
 AGENCY = "lingchuan-emergency"
 NOW = datetime(2025, 10, 9, 8, 0, tzinfo=UTC)
@@ -55,8 +56,7 @@ def records_db(db_url):
 def _deps(db):
     return {"db": db, "now": NOW, "actor": OFFICER,
             "outbox": OutboxWriter(models.outbox, CONTRACT, signer=RECORDS_KEY),
-            "rules": Rules.from_config({"AGENCIES": {AGENCY: {"name": "陵川县应急管理局",
-                                                              "ruleset": AGENCY}}})}
+            "rules": Rules.from_config({"AGENCIES": agencies(AGENCY)})}
 
 
 def _open_case(db) -> dict:
