@@ -24,6 +24,9 @@ from shared.persistence.schema import BigId, UtcDateTime, service_metadata
 
 metadata = service_metadata()
 
+# a case whose head the checkpoint timer has not judged yet
+JUDGE_PENDING = "checkpoint_hash IS NULL OR checkpoint_hash <> head_hash"
+
 cases = Table(
     "cases", metadata,
     Column("id", String(36), primary_key=True),
@@ -50,10 +53,17 @@ cases = Table(
     Column("archived_at", UtcDateTime()),
     Column("head_seq", Integer, nullable=False),
     Column("head_hash", String(64), nullable=False),
+    # the head the checkpoint timer last judged (signed, or refused as not verifying): the
+    # timer's candidates are the cases where it differs from the head, read from the partial
+    # index below, so an idle tick costs nothing per case; what it finds is confirmed against
+    # `checkpoints` and `checkpoint_refusals` themselves before anything is signed
+    Column("checkpoint_hash", String(64)),
     UniqueConstraint("agency", "case_no", name="uq_cases_agency_case_no"),
     Index("ix_cases_agency_stage", "agency", "stage"),
     # pages of an agency's cases in opening order (list_cases, agency_findings)
     Index("ix_cases_agency_opened_at", "agency", "opened_at", "id"),
+    Index("ix_cases_head_not_judged", "id", postgresql_where=text(JUDGE_PENDING),
+          sqlite_where=text(JUDGE_PENDING)),
 )
 
 entries = Table(

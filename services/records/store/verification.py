@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from services.records.domain import chain
 from services.records.domain.chain import CheckpointKeys
 from services.records.models import (
+    JUDGE_PENDING,
     cases,
     checkpoint_refusals,
     checkpoints,
@@ -29,6 +30,7 @@ from services.records.store.cases import on_postgresql
 def sign_head(session: Session, case: dict, keys: CheckpointKeys, now: datetime) -> dict:
     row = chain.signed_checkpoint(case, keys, now)
     session.execute(insert(checkpoints).values(**row))
+    mark_judged(session, case)
     return chain.checkpoint_answer(row, keys)
 
 
@@ -38,6 +40,14 @@ def refuse_checkpoint(session: Session, case: dict, bad: chain.ChainBreak,
     session.execute(insert(checkpoint_refusals).values(
         case_id=case["id"], head_seq=case["head_seq"], head_hash=case["head_hash"],
         failure=bad.failure, first_bad_seq=bad.seq, problem=bad.problem, at=now))
+    mark_judged(session, case)
+
+
+def mark_judged(session: Session, case: dict) -> None:
+    """The case's head judged (signed, refused, or found judged already): the timer's
+    candidates no longer include it until the head moves again."""
+    session.execute(update(cases).where(cases.c.id == case["id"])
+                    .values(checkpoint_hash=case["head_hash"]))
 
 
 def _moved_heads() -> Select:
@@ -56,12 +66,20 @@ def _moved_heads() -> Select:
             .where(~refused))
 
 
+_NOT_JUDGED = text(JUDGE_PENDING)
+
+
 def moved_heads(session: Session, limit: int) -> list[str]:
-    """Up to `limit` cases (by id) whose head moved since its checkpoint or refusal."""
-    return list(session.execute(_moved_heads().order_by(cases.c.id).limit(limit)).scalars())
+    """Up to `limit` cases (by id) whose head the timer has not judged since it moved: read
+    from the partial index of such cases, so a tick costs what it finds, not what the
+    deployment holds."""
+    return list(session.execute(select(cases.c.id).where(_NOT_JUDGED)
+                                .order_by(cases.c.id).limit(limit)).scalars())
 
 
 def head_moved(session: Session, case_id: str) -> bool:
+    """Has the case's head neither a checkpoint nor a refusal? Judged from those tables
+    themselves, not from the timer's note of what it judged."""
     return session.execute(_moved_heads().where(cases.c.id == case_id)).first() is not None
 
 

@@ -55,7 +55,8 @@ def _checkpoint(case_id: str, *, db: Db, signing_key: chain.CheckpointKeys,
             return None
         case = store.load_case(session, case_id, lock=True)
         if not store.head_moved(session, case_id):
-            return None     # signed or refused meanwhile
+            store.mark_judged(session, case)  # signed or refused meanwhile
+            return None
         bad = store.verify(session, case, signing_key, from_checkpoint=True).broken
         if bad is None:
             store.sign_head(session, case, signing_key, now)
