@@ -2,7 +2,11 @@
 (集体讨论) — the one rule the record keeper and the review board both apply."""
 from __future__ import annotations
 
-from shared.law.review import collective_discussion_always, collective_discussion_owed
+from shared.law.review import (
+    collective_discussion_always,
+    collective_discussion_owed,
+    disagreement_rule,
+)
 from shared.rulesets.provider import opinion_types
 from shared.rulesets.repository import RuleSetRepository
 
@@ -28,3 +32,11 @@ def test_collective_discussion_elsewhere_only_when_flagged():
         assert collective_discussion_owed(rs, approve, True) is True
     # a review that did not pass owes nothing, flagged or not
     assert collective_discussion_owed(QINYUAN, False, True) is False
+
+
+def test_the_disagreement_procedure_is_the_rule_sets_or_the_head_decides():
+    assert disagreement_rule(LINGCHUAN)["value"] == LINGCHUAN.section("review")[
+        "disagreement"]["value"]
+    silent = disagreement_rule(QINYUAN)
+    assert silent == {"value": "head_decides",
+                      "basis": f"{QINYUAN.ref} sets no procedure; the agency head decides"}

@@ -20,7 +20,7 @@ from shared.errors import (
     ServiceNotDeployed,
     ValidationFailed,
 )
-from shared.law.review import collective_discussion_always
+from shared.law.review import collective_discussion_always, disagreement_rule
 from shared.rulesets.repository import RuleSet
 
 # how the board's disagreement path runs, as its RPC methods (contracts/review)
@@ -108,8 +108,7 @@ def latest_discussion(discussions: Iterable[Discussion], proposal_seq: int
 def disagreement_path(rs: RuleSet) -> dict:
     """The rule set's disagreement procedure (review.disagreement; where a rule set is
     silent the agency's head decides, as the review board reads it)."""
-    rule = rs.section("review").get("disagreement") or {
-        "value": "head_decides", "basis": f"{rs.ref} sets no procedure; the agency head decides"}
+    rule = disagreement_rule(rs)
     rpc, zh = _PATH[rule["value"]]
     return {"procedure": rule["value"], "basis": rule["basis"], "rpc": rpc, "zh": zh}
 

@@ -37,7 +37,6 @@ from services.review.domain.opinions import (
     consulted,
     disagreement,
     disagreement_of,
-    disagreement_rule,
     discussed,
     finding,
     issued,
@@ -125,7 +124,7 @@ __all__ = [
     "require_own_interest", "recused", "staffing",
     # findings, opinions, disagreement, collective discussion
     "FINDING_RESULTS", "review_points", "opinion_kinds", "opinion_kind", "finding",
-    "check_opinion", "opinion_outcome", "issued", "opinion_of", "disagreement_rule",
+    "check_opinion", "opinion_outcome", "issued", "opinion_of",
     "disagreement", "disagreement_of", "consulted", "require_consulted", "replaced", "discussed",
     # the 法制审核意见书
     "RESULT_ZH", "copies", "opinion_document",

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from services.review.domain import states
 from services.review.domain.review import Review
 from shared.errors import DomainRuleViolated, ValidationFailed
+from shared.law.review import disagreement_rule
 from shared.rulesets.repository import RuleSet
 
 FINDING_RESULTS = ("pass", "flaw", "fail")
@@ -91,14 +92,6 @@ def opinion_of(review: Review) -> dict:
 
 
 # ---- disagreement (异议) ------------------------------------------------------------------------
-
-def disagreement_rule(rs: RuleSet) -> dict:
-    rule = rs.section("review").get("disagreement")
-    if rule:
-        return rule
-    return {"value": "head_decides",
-            "basis": f"{rs.ref} sets no procedure; the agency head (行政机关负责人) decides"}
-
 
 def disagreement(rs: RuleSet, review: Mapping, reason: str, *, by: str,
                  at: datetime) -> dict:
