@@ -128,15 +128,20 @@ class Rpc:
     example_response: Any
     errors: tuple[str, ...] = ()
     many: bool = False  # response is a list of `response`
-    # A method that writes runs once per idempotency key (shared.persistence.idempotency); a method
-    # that
-    # only reads says so. The safe side is the default: a new method is a write until declared
-    # a read.
+    # A method that writes runs once per idempotency key (shared.persistence.idempotency); a
+    # method that only reads says so. The safe side is the default: a new method is a write
+    # until declared a read.
     writes: bool = True
 
     def __post_init__(self) -> None:
         if not self.roles:
             raise ValueError(f"rpc {self.name}: declare its roles (or \"any\" for an open method)")
+
+    def admit(self, caller: Any) -> None:
+        """Refuse (Forbidden) a caller (a shared.trust.actor.Actor) whose role the method does
+        not declare; "any" admits every verified caller."""
+        if "any" not in self.roles:
+            caller.require(*self.roles)
 
 
 @dataclass(frozen=True)

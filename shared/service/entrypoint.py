@@ -89,8 +89,7 @@ def handle(contract: Contract, method: str, payload: dict, fn: Callable, *, acto
             raise
     request = raw
     try:
-        if "any" not in spec.roles:
-            caller.require(*spec.roles)
+        spec.admit(caller)
         request = load(spec.request, payload, what=method)
         if spec.writes and keys is not None:
             def once():
