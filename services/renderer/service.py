@@ -11,7 +11,6 @@ from contracts.renderer import CONTRACT
 from services.renderer import queries, store, usecases
 from services.renderer.dependencies import PdfConverter, RenderPool, TemplateRegistry
 from services.renderer.models import outbox as outbox_table
-from shared.calendar.clock import now
 from shared.messaging.outbox import Outbox
 from shared.messaging.rpc import rpc
 from shared.persistence.db import Database
@@ -34,15 +33,15 @@ class RendererService(Service):
     pdf = PdfConverter()
 
     def _deps(self) -> dict[str, Any]:
-        return {"registry": self.registry}
+        return dict(super()._deps(), registry=self.registry)
 
     def _health(self) -> dict[str, Any]:
         return {"pdf": self.pdf.status(), "templates": len(self.registry.all())}
 
     @rpc
     def render(self, **payload: Any) -> Any:
-        return self._run("render", payload, usecases.render, db=self.db, renderer=self.renderer,
-                         pdf=self.pdf, outbox=self.outbox, rules=self.rules, now=now())
+        return self._write("render", payload, usecases.render, renderer=self.renderer,
+                           pdf=self.pdf)
 
     @rpc
     def list_templates(self, **payload: Any) -> Any:
