@@ -182,6 +182,11 @@ def _bad(problems: dict[str, list[str]]) -> BadRequest:
     return BadRequest(f"cannot read the request: {summary}", details=problems)
 
 
+def reply_connection_name(service: str) -> str:
+    """The name a service's reply connection gives the broker (its `connection_name`)."""
+    return f"{service} rpc replies"
+
+
 class RpcConsumer(nameko_rpc.RpcConsumer):
     """nameko's consumer of `rpc-<service>`, decoding requests itself (decode_request) and
     replying through `Responder` above."""
@@ -193,11 +198,15 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
         super().setup()
         config = self.container.config
         # its own transport options: nameko's Publisher mutates its class-level dict
-        # (`confirm_publish`), which every Publisher subclass shares
+        # (`confirm_publish`), which every Publisher subclass shares. Named, so that an operator
+        # (and a test) finds the replies' connection in the broker's management UI.
         self.connection = Connection(
             config[AMQP_URI_CONFIG_KEY], ssl=config.get(AMQP_SSL_CONFIG_KEY),
             login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
-            transport_options=dict(DEFAULT_TRANSPORT_OPTIONS, confirm_publish=False))
+            transport_options=dict(
+                DEFAULT_TRANSPORT_OPTIONS, confirm_publish=False,
+                client_properties={"connection_name": reply_connection_name(
+                    self.container.service_name)}))
         self.exchange = nameko_rpc.get_rpc_exchange(config)
         self.dead_letters = DeadLetters(config, self.container.service_name)
 

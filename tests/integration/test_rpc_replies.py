@@ -11,7 +11,7 @@ from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.errors import BadRequest, DomainRuleViolated
-from shared.messaging.rpc import rpc
+from shared.messaging.rpc import reply_connection_name, rpc
 
 DETAILS = {"count": 3, "ok": True, "missing": None, "ratio": 0.5,
            "items": [1, {"seq": None, "label": "第三项"}], "text": "3"}
@@ -62,22 +62,44 @@ def test_results_and_errors_arrive_as_nameko_sends_them(echo):
 
 
 def test_the_reply_channel_is_not_in_confirm_mode(echo, rabbit_config, rabbit_api):
+    """The service's replies go out on its named reply connection (found by that name, not by
+    guessing from traffic) on a channel the broker reports without confirms; the caller's
+    requests, published under confirms by nameko's proxy, show that the broker does report
+    confirm mode where it is on."""
     from urllib.parse import quote, urlparse
     for n in range(100):
         assert echo.echo(n) == n
-    vhost = urlparse(rabbit_config["AMQP_URI"]).path[1:] or "/"
+    vhost = quote(urlparse(rabbit_config["AMQP_URI"]).path[1:] or "/", safe="")
+    name = reply_connection_name("echo")
     deadline = time.monotonic() + 45  # the management API's statistics lag, more under load
     while True:
-        channels = rabbit_api.get(f"vhosts/{quote(vhost, safe='')}/channels")
-        channels.raise_for_status()
-        # the service's reply channel published 100 replies; the caller's channel published
-        # the 100 requests under confirms (nameko's proxy)
-        publishing = [c for c in channels.json()
-                      if (c.get("message_stats") or {}).get("publish", 0) >= 100]
-        if len(publishing) >= 2 or time.monotonic() > deadline:
+        replies, confirming = _reply_and_confirming_channels(rabbit_api, vhost, name)
+        if (replies and confirming) or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    assert sorted(c["confirm"] for c in publishing) == [False, True], publishing
+    assert replies and [c["confirm"] for c in replies] == [False] * len(replies), replies
+    assert confirming, "no channel reported in confirm mode"
+
+
+def _reply_and_confirming_channels(rabbit_api, vhost: str, name: str):
+    """(the reply connections' channels once they have published the 100 replies between them
+    and the broker's entry for each is complete, else []; the channels that published 100
+    messages under confirms). The replies' producer pool may open more than one connection,
+    all of them named."""
+    connections = rabbit_api.get(f"vhosts/{vhost}/connections")
+    connections.raise_for_status()
+    named = {c["name"] for c in connections.json()
+             if (c.get("client_properties") or {}).get("connection_name") == name}
+    channels = rabbit_api.get(f"vhosts/{vhost}/channels")
+    channels.raise_for_status()
+    replies = [c for c in channels.json()
+               if (c.get("connection_details") or {}).get("name") in named]
+    published = sum((c.get("message_stats") or {}).get("publish", 0) for c in replies)
+    if published < 100 or not all("confirm" in c for c in replies):
+        replies = []
+    confirming = [c for c in channels.json() if c.get("confirm")
+                  and (c.get("message_stats") or {}).get("publish", 0) >= 100]
+    return replies, confirming
 
 
 def test_a_sanxiang_error_keeps_its_json_types_on_the_wire(echo, rabbit_config):
