@@ -20,14 +20,14 @@ from shared.errors import (
     ServiceNotDeployed,
     ValidationFailed,
 )
-from shared.law.review import collective_discussion_always, disagreement_rule
+from shared.law.review import collective_discussion_always, disagreement_rule, leaders_decide
 from shared.rulesets.repository import RuleSet
 
 # how the board's disagreement path runs, as its RPC methods (contracts/review)
 _PATH = {"head_decides": ("contest_opinion → record_consultation → head_decide",
                           "异议 → 协商沟通 → 报请负责人决定"),
-         "leaders_reexamine": ("contest_opinion → record_consultation → head_decide "
-                               "(the leaders' re-examination)", "异议 → 提请局领导复核")}
+         "leaders_reexamine": ("contest_opinion → head_decide (the leaders' "
+                               "re-examination, consulted or not)", "异议 → 提请局领导复核")}
 
 OUTCOME_ZH = {"revise": "修改后重新提出", "do_not_decide": "不予作出决定",
               "refer": "移送司法机关"}
@@ -214,7 +214,13 @@ def approval(review: Review, reviews: Sequence[Review], discussion: Discussion |
     record about the proposal follows it in the chain; an entry written before such entries
     carried `final` is read by the case's rule set, not as final. Whichever way the review
     came, the latest discussion about the proposal after it must not have decided against
-    the decision (its `outcome`; none recorded reads as deciding)."""
+    the decision (its `outcome`; none recorded reads as deciding).
+
+    A review entered by hand whose opinion leaves the decision to the leaders (陵川 001 附件3
+    第七条（八）, review.collective_opinions) approves nothing itself: the collective
+    discussion after it decides."""
+    if not review.board and leaders_decide(rs, review.opinion):
+        return _leaders_decided(review, discussion, proposal_seq, rs)
     _approves(review, reviews)
     # a discussion on the proposal after its approving review that decided against it
     # stands, however the review came in (004 第五十五条: 集体讨论决定)
@@ -251,8 +257,21 @@ def _approves(review: Review, reviews: Sequence[Review]) -> None:
         details={"review_seq": review.seq, "opinion": review.opinion, "ignored": ignored})
 
 
+def _leaders_decided(review: Review, discussion: Discussion | None, proposal_seq: int,
+                     rs: RuleSet) -> int:
+    """The seq of the collective discussion that decided a case the review left to the
+    leaders; refused until one decided to make the decision."""
+    if discussion is None:
+        raise _discussion_required(review, rs)
+    _discussion_decides(discussion, review.seq, proposal_seq)
+    return discussion.seq
+
+
 def _discussion_required(review: Review, rs: RuleSet) -> DomainRuleViolated:
-    if review.collective_discussion_required:
+    if leaders_decide(rs, review.opinion):
+        why = (f"its opinion {review.opinion!r} leaves the decision to the leaders' "
+               "collective discussion (review.collective_opinions)")
+    elif review.collective_discussion_required:
         why = ("the legal unit marked 集体讨论 as required by law for it (行政处罚法 "
                "第五十七条第二款)")
     else:

@@ -9,7 +9,11 @@ from datetime import date, datetime
 from services.review.domain import states
 from services.review.domain.review import Review
 from shared.errors import DomainRuleViolated, ValidationFailed
-from shared.law.review import disagreement_rule
+from shared.law.review import (
+    consultation_first,
+    disagreement_rule,
+    leaders_decide,
+)
 from shared.rulesets.repository import RuleSet
 
 FINDING_RESULTS = ("pass", "flaw", "fail")
@@ -22,7 +26,8 @@ def review_points(rs: RuleSet) -> dict[str, dict]:
 def opinion_kinds(rs: RuleSet) -> dict[str, dict]:
     review = rs.section("review")
     approving = set(review["approving_opinions"])
-    return {o["code"]: dict(o, approving=o["code"] in approving)
+    return {o["code"]: dict(o, approving=o["code"] in approving,
+                            leaders_decide=leaders_decide(rs, o["code"]))
             for o in review["opinion_types"]}
 
 
@@ -79,6 +84,7 @@ def issued(kind: Mapping, reasons: str, *, by: str, at: datetime, day: date,
         "issued_by": by,
         "reviewers": [a["reviewer_id"] for a in assignments if a["status"] == "active"],
         "stage": "reviewers", "final": not owed, "collective_discussion_owed": owed,
+        "leaders_decide": bool(kind.get("leaders_decide")),
         "on_time": deadline is None or day.isoformat() <= deadline["due"],
         "revised": revised}
 
@@ -122,7 +128,10 @@ def disagreement_of(review: Review) -> dict:
 
 
 def require_consulted(d: Mapping) -> None:
-    if not d["consultations"]:
+    """Where the disagreement's procedure consults first (002 第十五条), the head decides
+    only what a consultation did not settle; the leaders' re-examination (001 附件3 第九条)
+    needs none."""
+    if consultation_first(d["procedure"]) and not d["consultations"]:
         raise DomainRuleViolated("the handling unit and the reviewers consult first; the "
                                  "head decides what consultation did not settle",
                                  code="consultation_first")
@@ -141,8 +150,10 @@ def replaced(opinion: Mapping, kind: Mapping, reasons: str, *, by: str, at: date
 
 def discussed(opinion: Mapping, conclusion: str, summary: str, *, by: str, at: datetime,
               day: date) -> dict:
-    """The leaders' conclusion is the final word: it approves only what the opinion approved."""
-    return dict(opinion, approving=conclusion == "approve" and opinion["approving"],
+    """The leaders' conclusion is the final word: it approves only what the opinion approved,
+    or what the opinion left to them to decide (001 附件3 第七条（八）)."""
+    decides = bool(opinion["approving"] or opinion.get("leaders_decide"))
+    return dict(opinion, approving=conclusion == "approve" and decides,
                 stage="collective_discussion", final=True, collective_discussion_owed=False,
                 issued_on=day.isoformat(), issued_at=at.isoformat(), issued_by=by,
                 reasons=summary)

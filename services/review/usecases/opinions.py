@@ -40,7 +40,7 @@ def issue_opinion(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules:
         rs = rules.ruleset(review["ruleset"])
         kind = domain.check_opinion(rs, p["opinion"], review["findings"])
         owed = collective_discussion_owed(rs, kind["approving"],
-                                          p["collective_discussion_required"])
+                                          p["collective_discussion_required"], kind["code"])
         contested = review["state"] == domain.CONTESTED
         review["opinion"] = domain.issued(
             kind, p["reasons"], by=actor.id, at=p["issued_at"], day=local_date(p["issued_at"]),
@@ -114,7 +114,7 @@ def _replace(session: Session, review: domain.Review, p: dict, decision: dict, a
     """The head replaces the contested opinion with one of the rule set's."""
     rs = rules.ruleset(review["ruleset"])
     kind = domain.opinion_kind(rs, p["opinion"])
-    owed = collective_discussion_owed(rs, kind["approving"], False)
+    owed = collective_discussion_owed(rs, kind["approving"], False, kind["code"])
     review["opinion"] = domain.replaced(domain.opinion_of(review), kind, p["reasons"], by=actor.id,
                                         at=p["decided_at"], day=local_date(p["decided_at"]),
                                         owed=owed)

@@ -14,6 +14,7 @@ from tests.unit.review.support import (
     OFFICER,
     QINYUAN,
     REVIEWER,
+    actor,
     all_points,
     complete_review,
     issue,
@@ -70,6 +71,41 @@ def test_consultation_accepting_the_opinion_restores_its_state(env):
     assert view["state"] == "opinion_issued"
     assert view["disagreement"]["resolved_by"] == "consultation"
     assert len(env.events("opinion_issued.v1")) == 1
+
+
+def test_lingchuan_leaders_reexamine_a_contested_opinion_without_a_consultation_first(env):
+    """001 附件3 第九条 “相关股室…有异议的，可以提请局领导复核”: the handling unit asks, the
+    head (局领导) re-examines; no consultation stands between them, as it does under 002
+    第十五条 (head_decides)."""
+    lc = "lingchuan-emergency"
+    rid = complete_review(env, lc, case_no="陵应急立〔2025〕63号")
+    issue(env, rid, lc, opinion="not_approve")
+    env.call(usecases.contest_opinion, "contest_opinion", {
+        "review_id": rid, "reason": "违法事实有证据证明",
+        "contested_at": "2025-10-31T09:00:00+08:00"}, actor("officer", agency=lc))
+    view = env.call(usecases.head_decide, "head_decide", {
+        "review_id": rid, "outcome": "replace", "opinion": "approve",
+        "reasons": "局领导复核：事实清楚，证据确凿，同意",
+        "decided_at": "2025-11-03T09:00:00+08:00"}, actor("head", agency=lc, id="head-lc-001"))
+    assert view["state"] == "decided"
+    assert (view["disagreement"]["procedure"], view["disagreement"]["consultations"],
+            view["disagreement"]["resolved_by"]) == ("leaders_reexamine", [], "head")
+    final = env.events("opinion_issued.v1")[-1]["data"]
+    assert (final["opinion"], final["approving"], final["stage"]) == (
+        "approve", True, "head_decision")
+
+
+def test_where_the_head_decides_the_disagreement_is_consulted_first(env):
+    rid = complete_review(env)
+    issue(env, rid, opinion="do_not_decide")
+    env.call(usecases.contest_opinion, "contest_opinion", {
+        "review_id": rid, "reason": "异议", "contested_at": "2025-10-31T09:00:00+08:00"},
+        OFFICER)
+    with pytest.raises(DomainRuleViolated) as err:
+        env.call(usecases.head_decide, "head_decide", {
+            "review_id": rid, "outcome": "uphold", "opinion": None, "reasons": "维持",
+            "decided_at": "2025-11-03T09:00:00+08:00"}, actor("head"))
+    assert err.value.code == "consultation_first"
 
 
 # ---- findings, opinions and disagreement, without a database -------------------------------------
