@@ -137,23 +137,46 @@ def require_consulted(d: Mapping) -> None:
                                  code="consultation_first")
 
 
+_REVIEWERS_PART = ("code", "label", "approving", "reasons", "issued_on", "issued_by",
+                   "reviewers")
+CONCLUSION_ZH = {"approve": "同意作出决定", "not_approve": "不同意作出决定"}
+
+
+def _kept(opinion: Mapping, stage: str, *, code: str, label: str, reasons: str, by: str,
+          by_name: str, day: date, participants: Sequence[str] = ()) -> dict:
+    """What a later word leaves of the opinion it changes: the reviewers' own opinion (their
+    code, label, reasons and date, which the 意见书 prints under their names) and every
+    decision after it, each with who made it."""
+    reviewers = opinion.get("reviewers_opinion") or {k: opinion.get(k) for k in _REVIEWERS_PART}
+    decision = {"stage": stage, "code": code, "label": label, "reasons": reasons,
+                "by": by, "by_name": by_name, "participants": list(participants),
+                "decided_on": day.isoformat()}
+    return {"reviewers_opinion": reviewers,
+            "decisions": [*(opinion.get("decisions") or ()), decision]}
+
+
 def replaced(opinion: Mapping, kind: Mapping, reasons: str, *, by: str, at: datetime,
-             day: date, owed: bool) -> dict:
-    """The opinion as the head replaces it."""
+             day: date, owed: bool, by_name: str = "") -> dict:
+    """The opinion as the head replaces it; the reviewers' opinion is kept beside it."""
+    kept = _kept(opinion, "head_decision", code=kind["code"], label=kind["label"],
+                 reasons=reasons, by=by, by_name=by_name, day=day)
     return dict(opinion, code=kind["code"], label=kind["label"], approving=kind["approving"],
                 reasons=reasons, issued_on=day.isoformat(), issued_at=at.isoformat(),
                 issued_by=by, stage="head_decision", final=not owed,
-                collective_discussion_owed=owed)
+                collective_discussion_owed=owed, **kept)
 
 
 # ---- collective discussion (集体讨论) -----------------------------------------------------------
 
 def discussed(opinion: Mapping, conclusion: str, summary: str, *, by: str, at: datetime,
-              day: date) -> dict:
+              day: date, by_name: str = "", participants: Sequence[str] = ()) -> dict:
     """The leaders' conclusion is the final word: it approves only what the opinion approved,
     or what the opinion left to them to decide (001 附件3 第七条（八）)."""
     decides = bool(opinion["approving"] or opinion.get("leaders_decide"))
+    kept = _kept(opinion, "collective_discussion", code=conclusion,
+                 label=CONCLUSION_ZH[conclusion], reasons=summary, by=by, by_name=by_name,
+                 day=day, participants=participants)
     return dict(opinion, approving=conclusion == "approve" and decides,
                 stage="collective_discussion", final=True, collective_discussion_owed=False,
                 issued_on=day.isoformat(), issued_at=at.isoformat(), issued_by=by,
-                reasons=summary)
+                reasons=summary, **kept)

@@ -117,7 +117,7 @@ def _replace(session: Session, review: domain.Review, p: dict, decision: dict, a
     owed = collective_discussion_owed(rs, kind["approving"], False, kind["code"])
     review["opinion"] = domain.replaced(domain.opinion_of(review), kind, p["reasons"], by=actor.id,
                                         at=p["decided_at"], day=local_date(p["decided_at"]),
-                                        owed=owed)
+                                        owed=owed, by_name=actor.name)
     review["state"] = domain.next_state("head_decide", review["state"],
                                         domain.opinion_outcome(owed))
     store.log(session, review["id"], actor, "head_decided", decision, now)
@@ -136,7 +136,8 @@ def record_collective_discussion(p: dict, *, actor: Actor, db: Db, outbox: Outbo
                                 "conclusion": p["conclusion"], "chaired_by": actor.id}
         review["opinion"] = domain.discussed(domain.opinion_of(review), p["conclusion"],
                                              p["summary"], by=actor.id, at=p["held_at"],
-                                             day=local_date(p["held_at"]))
+                                             day=local_date(p["held_at"]), by_name=actor.name,
+                                             participants=p["participants"])
         review["state"] = domain.next_state("record_collective_discussion", review["state"])
         return _publish(session, review, rs, actor, outbox, rules, now,
                         "collective_discussion_recorded")
