@@ -7,6 +7,7 @@ from datetime import date
 from typing import Final
 
 from services.review.domain.opinions import review_points
+from shared.law.review import counsel_opinion_material
 from shared.rulesets.repository import RuleSet
 
 
@@ -41,6 +42,9 @@ def opinion_document(rs: RuleSet, review: Mapping, agency_name: str) -> dict:
             "reviewers": [{"name": a["name"], "position": a.get("position") or "法制审核人员"}
                           for a in review["assignments"] if a["status"] == "active"],
             "review_date": own["issued_on"]}
+    counsel = _counsel(rs, review)
+    if counsel:
+        data["counsel_opinion"] = counsel
     if opinion.get("decisions"):
         data["decisions"] = [_decision(d) for d in opinion["decisions"]]
     return {"template_id": "legal_review_opinion", "copies": copies(rs), "data": data}
@@ -48,6 +52,15 @@ def opinion_document(rs: RuleSet, review: Mapping, agency_name: str) -> dict:
 
 DECIDED_BY_ZH: Final = {"head_decision": "行政执法机关负责人",
                         "collective_discussion": "机关负责人集体讨论"}
+
+
+def _counsel(rs: RuleSet, review: Mapping) -> str | None:
+    """The legal counsel's 法律意见书 the review has on file, where the rule set tracks it."""
+    code = counsel_opinion_material(rs)
+    filed = next((m for m in review["materials"] if code and m["code"] == code), None)
+    if filed is None:
+        return None
+    return f"{filed['title']}" + (f"：{filed['note']}" if filed.get("note") else "")
 
 
 def _decision(d: Mapping) -> dict:

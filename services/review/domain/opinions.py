@@ -11,6 +11,7 @@ from services.review.domain.review import Review
 from shared.errors import DomainRuleViolated, ValidationFailed
 from shared.law.review import (
     consultation_first,
+    counsel_opinion_material,
     disagreement_rule,
     leaders_decide,
 )
@@ -66,6 +67,26 @@ def check_opinion(rs: RuleSet, code: str, findings: dict) -> dict:
             f"an approving opinion cannot stand on failed review point(s) {', '.join(failed)}",
             code="approval_on_failed_point", details={"failed_points": failed})
     return kind
+
+
+def counsel_opinion(rs: RuleSet, review: Mapping) -> dict | None:
+    """The legal counsel's 法律意见书 on file with the review, where the rule set requires one
+    before the opinion (review.legal_counsel: 陵川 001 工作方案 四(三)一 “对我局做出的重大执法
+    决定，法律顾问应通过出具法律意见书等形式进行审核”); refused while it is missing. None
+    where the rule set does not require it."""
+    code = counsel_opinion_material(rs)
+    if code is None:
+        return None
+    for m in review["materials"]:
+        if m["code"] == code:
+            return dict(m)
+    rule = rs.section("review")["legal_counsel"]
+    raise DomainRuleViolated(
+        f"{rs.ref} requires the legal counsel's opinion before the review's opinion "
+        f"({rule['basis']}): submit it as material {code!r} first",
+        code="legal_counsel_opinion_missing",
+        message_zh="法律顾问尚未出具法律意见书，不得提出审核意见",
+        details={"material": code, "basis": rule["basis"]})
 
 
 def opinion_outcome(owed: bool) -> str:

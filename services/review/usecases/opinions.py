@@ -39,6 +39,7 @@ def issue_opinion(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules:
         review = begin(session, p["review_id"], "issue_opinion", actor)
         rs = rules.ruleset(review["ruleset"])
         kind = domain.check_opinion(rs, p["opinion"], review["findings"])
+        domain.counsel_opinion(rs, review)
         owed = collective_discussion_owed(rs, kind["approving"],
                                           p["collective_discussion_required"], kind["code"])
         contested = review["state"] == domain.CONTESTED

@@ -18,6 +18,7 @@ from tests.unit.review.support import (
     all_points,
     complete_review,
     issue,
+    material,
 )
 
 # ---- whether an opinion may be given -------------------------------------------------------------
@@ -54,6 +55,41 @@ def test_unknown_opinion_names_the_field():
     # 陵川 has nine opinion types, of which only 同意 approves
     kinds = domain.opinion_kinds(LINGCHUAN)
     assert len(kinds) == 9 and [k for k, v in kinds.items() if v["approving"]] == ["approve"]
+
+
+def test_lingchuan_issues_no_opinion_before_the_counsels_legal_opinion_is_on_file(env):
+    """001 工作方案 四(三)一 “对我局做出的重大执法决定，法律顾问应通过出具法律意见书等形式进行审核”
+    (review.legal_counsel: required, opinion_material): refused, nothing written, until the
+    counsel's 法律意见书 is submitted; the 意见书 then names it."""
+    lc = "lingchuan-emergency"
+    rid = complete_review(env, lc, counsel=False, case_no="陵应急立〔2025〕66号")
+    who = actor("reviewer", agency=lc, id="reviewer-1")
+    with pytest.raises(DomainRuleViolated) as err:
+        issue(env, rid, lc)
+    assert err.value.code == "legal_counsel_opinion_missing"
+    assert err.value.details["material"] == "legal_counsel_opinion"
+    assert err.value.details["basis"].startswith("001 工作方案 四(三)一")
+    assert env.events("opinion_issued.v1") == []
+    env.call(usecases.submit_materials, "submit_materials", {
+        "review_id": rid, "materials": [dict(material("legal_counsel_opinion"),
+                                             title="法律意见书（晋陵律师事务所）",
+                                             note="同意法制审核意见")],
+        "applicable": [], "submitted_at": "2025-10-29T10:00:00+08:00"},
+        actor("officer", agency=lc))
+    view = env.call(usecases.issue_opinion, "issue_opinion", {
+        "review_id": rid, "opinion": "approve", "reasons": "事实清楚",
+        "issued_at": "2025-10-30T16:00:00+08:00"}, who)
+    assert view["state"] == "opinion_issued"
+    [issued] = env.events("opinion_issued.v1")
+    assert issued["data"]["document"]["data"]["counsel_opinion"] == (
+        "法律意见书（晋陵律师事务所）：同意法制审核意见")
+
+
+def test_where_counsel_may_advise_no_legal_opinion_is_owed(env):
+    rid = complete_review(env, "anze-county", case_no="安司立〔2025〕9号")
+    view = issue(env, rid, "anze-county")
+    assert view["state"] == "opinion_issued"
+    assert "counsel_opinion" not in env.events("opinion_issued.v1")[0]["data"]["document"]["data"]
 
 
 # ---- disagreement (异议) ------------------------------------------------------------------------
