@@ -216,10 +216,11 @@ def approval(review: Review, reviews: Sequence[Review], discussion: Discussion |
     came, the latest discussion about the proposal after it must not have decided against
     the decision (its `outcome`; none recorded reads as deciding).
 
-    A review entered by hand whose opinion leaves the decision to the leaders (陵川 001 附件3
-    第七条（八）, review.collective_opinions) approves nothing itself: the collective
-    discussion after it decides."""
-    if not review.board and leaders_decide(rs, review.opinion):
+    A review whose opinion leaves the decision to the leaders (陵川 001 附件3 第七条（八）,
+    review.collective_opinions) approves nothing itself: the collective discussion after it
+    decides — the board's final opinion after the discussion it records, or, for a review
+    entered by hand, the collective_discussion record that follows it."""
+    if leaders_decide(rs, review.opinion) and not (review.board and review.final is not False):
         return _leaders_decided(review, discussion, proposal_seq, rs)
     _approves(review, reviews)
     # a discussion on the proposal after its approving review that decided against it
@@ -260,7 +261,15 @@ def _approves(review: Review, reviews: Sequence[Review]) -> None:
 def _leaders_decided(review: Review, discussion: Discussion | None, proposal_seq: int,
                      rs: RuleSet) -> int:
     """The seq of the collective discussion that decided a case the review left to the
-    leaders; refused until one decided to make the decision."""
+    leaders; refused until one decided to make the decision (on the board, until the board
+    recorded it and gave its final opinion)."""
+    if review.board:
+        raise DomainRuleViolated(
+            f"the review board's opinion at seq {review.seq} ({review.opinion!r}) leaves the "
+            "decision to the leaders' collective discussion; the review board records it "
+            "(record_collective_discussion) and its conclusion decides",
+            code="collective_discussion_required", message_zh="由局机关领导集体研究决定",
+            details={"review_seq": review.seq, "opinion": review.opinion})
     if discussion is None:
         raise _discussion_required(review, rs)
     _discussion_decides(discussion, review.seq, proposal_seq)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from services.review import domain, store
 from services.review.usecases.common import begin, view
 from shared.calendar.clock import local_date
+from shared.errors import DomainRuleViolated
 from shared.law.review import collective_discussion_owed
 from shared.messaging.outbox import OutboxWriter
 from shared.persistence.db import Db
@@ -35,6 +36,23 @@ def record_finding(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules
 
 def issue_opinion(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Rules,
                   now: datetime) -> dict:
+    try:
+        return _issue(p, actor=actor, db=db, outbox=outbox, rules=rules, now=now)
+    except DomainRuleViolated as exc:
+        if exc.code != "legal_counsel_opinion_missing":
+            raise
+        # the refused transaction rolled back; the refusal stays on record: an opinion
+        # attempted without the counsel's 法律意见书 is accountable afterwards (陵川 001
+        # 附件3 第十条, 工作方案 四(三)一)
+        with db.transaction() as session:
+            store.log(session, p["review_id"], actor, "opinion_refused",
+                      dict(exc.details, opinion=p["opinion"], refused=exc.code,
+                           message=exc.message), now)
+        raise
+
+
+def _issue(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Rules,
+           now: datetime) -> dict:
     with db.transaction() as session:
         review = begin(session, p["review_id"], "issue_opinion", actor)
         rs = rules.ruleset(review["ruleset"])

@@ -278,3 +278,19 @@ def test_lingchuan_review_by_hand_leaving_it_to_the_leaders_waits_for_their_deci
                                                                        PROPOSAL),
                       PROPOSAL, rs(LINGCHUAN))
     assert against.code == "collective_discussion_not_deciding"
+
+
+def test_lingchuan_board_opinion_leaving_it_to_the_leaders_waits_for_their_final_word():
+    """The board records the leaders' discussion itself (record_collective_discussion) and
+    publishes their conclusion as its final opinion, which alone counts."""
+    content = {"proposal_seq": PROPOSAL, "opinion": "collective_decision", "approving": False,
+               "final": False, "review_id": "review-1"}
+    pending = gate.Review.of(8, content)
+    err = refused(gate.approval, pending, [pending], None, PROPOSAL, rs(LINGCHUAN))
+    assert (err.code, err.details["opinion"]) == ("collective_discussion_required",
+                                                  "collective_decision")
+    decided = gate.Review.of(9, dict(content, approving=True, final=True))
+    assert gate.approval(decided, [pending, decided], None, PROPOSAL, rs(LINGCHUAN)) is None
+    against = gate.Review.of(9, dict(content, approving=False, final=True))
+    err = refused(gate.approval, against, [pending, against], None, PROPOSAL, rs(LINGCHUAN))
+    assert err.code == "legal_review_not_approving"

@@ -17,6 +17,7 @@ from tests.unit.review.support import (
     actor,
     all_points,
     complete_review,
+    history,
     issue,
     material,
 )
@@ -70,6 +71,9 @@ def test_lingchuan_issues_no_opinion_before_the_counsels_legal_opinion_is_on_fil
     assert err.value.details["material"] == "legal_counsel_opinion"
     assert err.value.details["basis"].startswith("001 工作方案 四(三)一")
     assert env.events("opinion_issued.v1") == []
+    [refusal] = [h for h in history(env, rid, lc) if h["action"] == "opinion_refused"]
+    assert (refusal["actor_id"], refusal["body"]["refused"], refusal["body"]["material"]) == (
+        "reviewer-1", "legal_counsel_opinion_missing", "legal_counsel_opinion")
     env.call(usecases.submit_materials, "submit_materials", {
         "review_id": rid, "materials": [dict(material("legal_counsel_opinion"),
                                              title="法律意见书（晋陵律师事务所）",
