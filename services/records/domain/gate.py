@@ -33,6 +33,7 @@ OUTCOME_ZH = {"revise": "修改后重新提出", "do_not_decide": "不予作出�
               "refer": "移送司法机关"}
 
 _DISCUSSION_ZH = "法制审核通过的，应当提交本机关集体讨论决定"
+_LEADERS_ZH = "审核意见交由机关领导集体研究决定，集体研究决定作出前不得作出该决定"
 
 
 def is_board_opinion(content: Mapping[str, Any]) -> bool:
@@ -268,7 +269,7 @@ def _leaders_decided(review: Review, discussion: Discussion | None, proposal_seq
             f"the review board's opinion at seq {review.seq} ({review.opinion!r}) leaves the "
             "decision to the leaders' collective discussion; the review board records it "
             "(record_collective_discussion) and its conclusion decides",
-            code="collective_discussion_required", message_zh="由局机关领导集体研究决定",
+            code="collective_discussion_required", message_zh=_LEADERS_ZH,
             details={"review_seq": review.seq, "opinion": review.opinion})
     if discussion is None:
         raise _discussion_required(review, rs)
@@ -277,19 +278,21 @@ def _leaders_decided(review: Review, discussion: Discussion | None, proposal_seq
 
 
 def _discussion_required(review: Review, rs: RuleSet) -> DomainRuleViolated:
+    zh = _DISCUSSION_ZH
     if leaders_decide(rs, review.opinion):
-        why = (f"its opinion {review.opinion!r} leaves the decision to the leaders' "
+        why = (f"gave opinion {review.opinion!r}, which leaves the decision to the leaders' "
                "collective discussion (review.collective_opinions)")
+        zh = _LEADERS_ZH
     elif review.collective_discussion_required:
-        why = ("the legal unit marked 集体讨论 as required by law for it (行政处罚法 "
-               "第五十七条第二款)")
+        why = ("passed, but the legal unit marked 集体讨论 as required by law for it "
+               "(行政处罚法 第五十七条第二款)")
     else:
         rule = rs.section("review")["collective_discussion_required"]
-        why = f"{rs.ref} requires 集体讨论 before the decision ({rule['basis']})"
+        why = f"passed, but {rs.ref} requires 集体讨论 before the decision ({rule['basis']})"
     return DomainRuleViolated(
-        f"the legal review at seq {review.seq} passed, but {why}: append a collective_discussion "
+        f"the legal review at seq {review.seq} {why}: append a collective_discussion "
         "record (append_record) deciding on the proposal after the review",
-        code="collective_discussion_required", message_zh=_DISCUSSION_ZH,
+        code="collective_discussion_required", message_zh=zh,
         details={"review_seq": review.seq, "ruleset": rs.ref,
                  "record_type": "collective_discussion"})
 
