@@ -835,6 +835,11 @@ def build_legal_review_opinion():
     with given(g, "counsel_opinion"):
         g.h2("法律顾问意见")
         g.p("{{ counsel_opinion }}")
+    with given(g, "decisions"):
+        g.h2("审核意见后的决定")
+        g.tag("{%p for d in decisions %}")
+        g.p("{{ d.by }}于{{ d.date|cn_date }}决定：{{ d.kind }}。{{ d.reasons }}")
+        g.tag("{%p endfor %}")
     g.h1("五、审核人员")
     g.p("{% for r in reviewers %}{{ r.name }}（{{ r.position }}）{% if not loop.last %}、{% endif %}{% endfor %}")
     g.signature("{{ reviewing_unit }}", "{{ review_date|cn_date }}")
@@ -871,6 +876,14 @@ LEGAL_REVIEW_OPINION = {
         "opinion_reasons": T("审核意见理由", max_length=3000),
         "suggestions": T("建议", required=False, max_length=2000),
         "counsel_opinion": T("法律顾问意见", required=False, max_length=2000),
+        # the head's decision on a contested opinion, the leaders' collective discussion:
+        # each under whoever made it, never under the reviewers' names
+        "decisions": L("审核意见后的决定", {
+            "by": S("决定者", max_length=200),
+            "kind": S("决定", max_length=40),
+            "reasons": T("理由", max_length=3000),
+            "date": D("决定日期"),
+        }, required=False),
         "reviewers": L("审核人员", {
             "name": S("姓名", max_length=30),
             "position": S("职务", max_length=50),

@@ -35,6 +35,7 @@ from services.review.domain.opinions import (
     FINDING_RESULTS,
     check_opinion,
     consulted,
+    counsel_opinion,
     disagreement,
     disagreement_of,
     discussed,
@@ -124,7 +125,7 @@ __all__ = [
     "require_own_interest", "recused", "staffing",
     # findings, opinions, disagreement, collective discussion
     "FINDING_RESULTS", "review_points", "opinion_kinds", "opinion_kind", "finding",
-    "check_opinion", "opinion_outcome", "issued", "opinion_of",
+    "check_opinion", "counsel_opinion", "opinion_outcome", "issued", "opinion_of",
     "disagreement", "disagreement_of", "consulted", "require_consulted", "replaced", "discussed",
     # the 法制审核意见书
     "RESULT_ZH", "copies", "opinion_document",

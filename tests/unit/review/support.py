@@ -149,10 +149,22 @@ def findings(env: Env, review_id: str, points: Iterable[str], who: Actor = REVIE
     return view
 
 
-def complete_review(env: Env, agency: str = agencies.QINYUAN, **kw: Any) -> str:
+def counsel_material(rs: RuleSet) -> tuple[str, ...]:
+    """The material carrying the legal counsel's 法律意见书, where the rule set requires one
+    before the opinion (陵川 001 工作方案 四(三)一)."""
+    code = rs.section("review").get("legal_counsel", {}).get("opinion_material")
+    required = rs.section("review").get("legal_counsel", {}).get("value") == "required"
+    return (code,) if code and required else ()
+
+
+def complete_review(env: Env, agency: str = agencies.QINYUAN, *, counsel: bool = True,
+                    **kw: Any) -> str:
+    """A review of `agency` with its materials complete (and, unless `counsel` is False, the
+    counsel's 法律意见书 where the rule set requires it) and reviewer-1 assigned."""
     who = actor("officer", agency=agency, id="officer-1")
+    owed = counsel_material(env.rules.agency(agency).ruleset) if counsel else ()
     view = env.call(usecases.request_review, "request_review",
-                    request_payload(agency, materials=ALWAYS, **kw), who)
+                    request_payload(agency, materials=ALWAYS + owed, **kw), who)
     staff(env, "reviewer-1", agency=agency)
     env.call(usecases.assign_reviewer, "assign_reviewer",
              {"review_id": view["id"], "reviewer_id": "reviewer-1", "reason": "轮值"},
