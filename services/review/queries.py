@@ -3,9 +3,8 @@ report, the check of a legal review entered by hand, the opinion document's data
 classification. A read writes nothing."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TypeVar
 
 from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.orm import Session
@@ -24,8 +23,6 @@ from shared.rulesets.repository import RuleSet
 from shared.trust.actor import Actor
 
 READERS = ("officer", "head", "legal_unit", "reviewer", "supervisor")
-
-T = TypeVar("T")
 
 
 def classify(p: dict, *, rules: Rules, **_: object) -> dict:
@@ -48,10 +45,7 @@ def get_review(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object) -> d
 def get_review_page(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object) -> dict:
     """get_review_v2: the review with at most `history_limit` entries of its history after
     `history_cursor`, oldest first, and the cursor of the next page."""
-    after = 0
-    if p.get("history_cursor"):
-        (entry,) = paging.decode(p["history_cursor"], 1)
-        after = _cursor_part(entry, int)
+    after = _history_after(p.get("history_cursor"))
     with db.read() as session:
         review = store.load(session, p["review_id"])
         actor.require(*READERS, agency=review["agency"])
@@ -60,6 +54,19 @@ def get_review_page(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object)
     out["history"] = [dict(h, at=h["at"].isoformat()) for h in entries]
     out["history_next"] = None if last is None else paging.encode(str(last))
     return out
+
+
+def _history_after(cursor: str | None) -> int:
+    """The history entry a get_review_v2 cursor names (0: from the first)."""
+    if cursor is None:
+        return 0
+    try:
+        (entry,) = paging.decode(cursor, 1)
+        return int(entry)
+    except (ValidationFailed, ValueError):
+        raise ValidationFailed.from_messages(
+            {"history_cursor": ["not a cursor get_review_v2 returned"]},
+            what="history_cursor") from None
 
 
 def list_reviews(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object) -> list[dict]:
@@ -76,7 +83,7 @@ def list_reviews_page(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: objec
     query = _agency_reviews(p, actor, rules)
     if p.get("cursor"):
         at, review_id = paging.decode(p["cursor"], 2)
-        moment = _cursor_part(at, lambda text: utc(datetime.fromisoformat(text)))
+        moment = _cursor_moment(at)
         query = query.where(or_(reviews.c.requested_at < moment,
                                 and_(reviews.c.requested_at == moment,
                                      reviews.c.id < review_id)))
@@ -98,10 +105,10 @@ def _agency_reviews(p: dict, actor: Actor, rules: Rules) -> Select:
     return query
 
 
-def _cursor_part(text: str, parse: Callable[[str], T]) -> T:
-    """A part of a cursor read back, or validation_failed on `cursor` for one not handed out."""
+def _cursor_moment(text: str) -> datetime:
+    """The requested_at a list_reviews_v2 cursor names."""
     try:
-        return parse(text)
+        return utc(datetime.fromisoformat(text))
     except (TypeError, ValueError, OverflowError):
         raise ValidationFailed.from_messages(
             {"cursor": ["not a cursor this listing returned"]}, what="cursor") from None

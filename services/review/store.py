@@ -82,19 +82,19 @@ def _keep_books(session: Session, review: domain.Review) -> None:
     review["credited"] = credited
 
 
-def due_clocks(session: Session, today: date, horizon: date, after: str,
+def due_clocks(session: Session, today: date, horizon: date, after: str | None,
                limit: int) -> Sequence[RowMapping]:
     """What the clock watch needs of the reviews owed a notice today, `limit` of them in id
-    order after `after`: those owed a reminder for a due date before `horizon` (or past) and
-    those owed an overdue notice for a due date before today — read from the partial indexes
-    of the reviews still owed either, so the reviews not due are never read."""
-    return session.execute(select(reviews.c.id, reviews.c.agency, reviews.c.state,
-                                  reviews.c.deadline, reviews.c.reminded_for,
-                                  reviews.c.overdue_for)
-                           .where(or_(reviews.c.remind_due < horizon,
-                                      reviews.c.overdue_due < today))
-                           .where(reviews.c.id > after)
-                           .order_by(reviews.c.id).limit(limit)).mappings().all()
+    order after `after` (None: from the first): those owed a reminder for a due date before
+    `horizon` (or past) and those owed an overdue notice for a due date before today — read
+    from the partial indexes of the reviews still owed either, so the reviews not due are
+    never read."""
+    query = (select(reviews.c.id, reviews.c.agency, reviews.c.state, reviews.c.deadline,
+                    reviews.c.reminded_for, reviews.c.overdue_for)
+             .where(or_(reviews.c.remind_due < horizon, reviews.c.overdue_due < today)))
+    if after is not None:
+        query = query.where(reviews.c.id > after)
+    return session.execute(query.order_by(reviews.c.id).limit(limit)).mappings().all()
 
 
 def log(session: Session, review_id: str, actor: Actor | dict, action: str, body: dict,

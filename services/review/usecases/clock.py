@@ -97,7 +97,7 @@ def check_clocks(*, db: Db, outbox: OutboxWriter, rules: Rules, now: datetime,
 
 def _due(db: Db, today: date, horizon: date, batch: int) -> Iterator[Mapping]:
     """The reviews owed a notice, a batch per short read, none held open while acting."""
-    after = ""
+    after = None
     while True:
         with db.read() as session:
             rows = store.due_clocks(session, today, horizon, after, batch)
