@@ -217,7 +217,7 @@ def proposed(major: bool = True, seq: int = 9) -> dict:
     return body
 
 
-# ---- the tables as an earlier revision holds them -------------------------------------------------
+# ---- the tables as an earlier revision holds them ------------------------------------------
 
 def migrate_to(engine: Engine, revision: str) -> None:
     """The review board's tables upgraded to `revision` (an existing deployment's)."""

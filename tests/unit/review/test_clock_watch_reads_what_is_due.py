@@ -15,8 +15,8 @@ from shared.persistence.db import make_engine
 from tests.unit.review.support import (
     ALWAYS,
     HEAD,
-    OFFICER,
     LEGACY_REVIEW,
+    OFFICER,
     Env,
     actor,
     at,
