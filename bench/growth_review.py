@@ -132,7 +132,7 @@ class Board:
         with self.db.transaction() as session:
             for review_id in self.due:
                 review = store.load(session, review_id, lock=True)
-                review["deadline"] = dict(review["deadline"], due=SOON)
+                review["deadline"] = dict(review["deadline"] or {}, due=SOON)
                 review["reminded_for"] = None
                 store.save(session, review, TODAY)
 
@@ -186,7 +186,8 @@ class Board:
         self.engine.dispose()
 
 
-def _copy(template: dict, n: int, tag: str) -> dict:
+def _copy(template: Any, n: int, tag: str) -> Any:
+    """A review like `template` (a domain.Review) of a case of its own."""
     return dict(template, id=str(uuid.uuid4()), case_id=str(uuid.uuid4()),
                 case_no=f"陵应急立〔2025〕{tag}{n}号",
                 requested_at=template["requested_at"] + timedelta(seconds=n))
