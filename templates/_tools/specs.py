@@ -331,7 +331,7 @@ def build_case_approval():
     g.docno("立案编号：{{ case_number }}")
     sign_handlers = ("承办人：{% for o in handlers %}{{ o.name }}（执法证号：{{ o.certificate_number }}）"
                      "{% if not loop.last %}、{% endif %}{% endfor %}　{{ handler_date|cn_date }}")
-    g.table([32, 46, 32, 46], [
+    table = g.table([40, 40, 36, 40], [
         [lab("案　　由"), {"text": "{{ case_name }}", "span": 3}],
         [lab("案件来源"), "{{ case_source }}", lab("发现（受理）日期"),
          "{{ discovered_date|cn_date }}"],
@@ -340,21 +340,22 @@ def build_case_approval():
         [lab("法定代表人（负责人）"), "{{ party.legal_representative|default('', true) }}",
          lab("联系电话"), "{{ party.phone|default('', true) }}"],
         [lab("住所（地址）"), {"text": "{{ party.address }}", "span": 3}],
-        [lab("启动原因"), {"text": "{{ start_reason }}", "span": 3, "height": 18}],
-        [lab("掌握的事实情况"), {"text": "{{ facts }}", "span": 3, "height": 40}],
-        [lab("法律依据"), {"text": "{{ legal_basis }}", "span": 3, "height": 16}],
+        [lab("启动原因"), {"text": "{{ start_reason }}", "span": 3, "height": 12}],
+        [lab("掌握的事实情况"), {"text": "{{ facts }}", "span": 3, "height": 24}],
+        [lab("法律依据"), {"text": "{{ legal_basis }}", "span": 3, "height": 10}],
         [lab("承办人意见"), {"text": ["{{ handler_opinion }}", ("表格签名", sign_handlers)],
-                             "span": 3, "height": 26}],
+                             "span": 3, "height": 16}],
         [lab("承办机构意见"), {"text": ["{{ unit_opinion }}",
                                        ("表格签名", "负责人：{{ unit_head }}　{{ unit_date|cn_date }}")],
-                               "span": 3, "height": 24}],
+                               "span": 3, "height": 14}],
         [lab("行政机关负责人意见"), {"text": ["{{ head_opinion }}",
                                              ("表格签名", "负责人：{{ head_name }}　{{ head_date|cn_date }}")],
-                                     "span": 3, "height": 24}],
+                                     "span": 3, "height": 14}],
         [lab("备　　注"), {"text": "{% if emergency_start %}情况紧急，已于{{ emergency_started_at }}"
                                   "先行启动执法程序，本表系启动后二十四小时内补办的审批手续。{% endif %}"
-                                  "{{ remarks|default('', true) }}", "span": 3, "height": 14}],
+                                  "{{ remarks|default('', true) }}", "span": 3, "height": 10}],
     ])
+    g.compact(table)  # one page (GB/T 9704 forms: a table may use a smaller size)
     return g
 
 
@@ -1249,8 +1250,8 @@ DECISION_SUMMARY = {
 # 年度行政执法数据统计报告 — DOMAIN §1; 000《公示办法》第十一条（二）、第十六条; 003; 国办发〔2018〕118号
 def build_annual_statistics_report():
     g = GwDocument("年度行政执法数据统计报告")
-    g.title("{{ authority_name }}")
-    g.title("{{ year }}年度行政执法数据统计报告")
+    g.masthead("{{ authority_name }}文件", "{{ doc_number }}")
+    g.title("关于{{ year }}年度行政执法数据统计情况的报告")
     g.blank()
     g.np("{{ recipients }}：")
     g.p("{{ introduction }}")
@@ -1277,8 +1278,11 @@ def build_annual_statistics_report():
         g.h1("六、其他需要公示的情况")
         g.p("{{ other_matters }}")
     g.signature("{{ authority_name }}", "{{ report_date|cn_date }}")
-    g.blank()
     g.note("（{{ disclosure_note }}）")
+    g.blank()
+    g.colophon(["{% if copies_to %}抄送：{{ copies_to }}。{% endif %}",
+                "{{ printed_by|default(authority_name, true) }}"
+                "　　　　{{ printed_on|default(report_date, true)|cn_date }}印发"])
     return g
 
 
@@ -1291,6 +1295,7 @@ ANNUAL_STATISTICS_REPORT = {
     "build": build_annual_statistics_report,
     "fields": {
         "authority_name": authority(),
+        "doc_number": doc_number("发文字号"),
         "year": I("统计年度"),
         "recipients": S("主送机关", max_length=200),
         "introduction": T("导语", max_length=1000),
@@ -1314,9 +1319,13 @@ ANNUAL_STATISTICS_REPORT = {
         "other_matters": T("其他需要公示的情况", required=False, max_length=2000),
         "report_date": D("报告日期"),
         "disclosure_note": S("公开属性", max_length=30),
+        "copies_to": S("抄送机关", required=False, max_length=200),
+        "printed_by": S("印发机关（默认执法机关）", required=False, max_length=60),
+        "printed_on": D("印发日期（默认报告日期）", required=False),
     },
     "sample": {
         "authority_name": AUTH,
+        "doc_number": "陵应急发〔2026〕3号",
         "year": 2025,
         "recipients": "陵川县人民政府、晋城市应急管理局",
         "introduction": ("根据行政执法公示制度的规定，现将本局2025年度行政执法总体情况及有关数据报告如下。"),
@@ -1347,6 +1356,8 @@ ANNUAL_STATISTICS_REPORT = {
         "other_matters": "全年行政执法人员参加法律知识培训4期，新增取得行政执法证件人员5名。",
         "report_date": "2026-01-08",
         "disclosure_note": "此件公开发布",
+        "copies_to": "山西省应急管理厅，陵川县司法局",
+        "printed_on": "2026-01-09",
     },
 }
 
