@@ -99,7 +99,7 @@ def test_health_is_not_ready_until_templates_are_registered_and_a_render_waits(
         lock.close()
         starting.wait()
     assert result["template_id"] == SHIPPED
-    assert health["ready"] is True and health["pending"] == [] and health["templates"] >= 13
+    assert health["ready"] is True and health["pending"] == [] and health["templates"] >= 18
 
 
 @pytest.mark.postgres

@@ -13,7 +13,7 @@ from tests.unit.renderer.fixtures import FIELDS, SAMPLE, template_docx, write_te
 def test_list_shows_ids_versions_and_chinese_titles(capsys):
     assert cli(["templates", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) >= 13
+    assert len(lines) >= 18
     assert any(line.split() == ["penalty_decision", "v1", "行政处罚决定书"] for line in lines)
 
 
