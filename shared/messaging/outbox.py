@@ -397,6 +397,12 @@ def _publish(rows, publisher, states: dict | None = None) -> dict[str, list[int]
 
 
 def _mark(session, table: Table, states: dict[str, list[int]]) -> None:
+    """The relay's states recorded: one UPDATE per state and batch, of the rows' relay
+    columns. An update, not an insert elsewhere, by design: the row is a queue entry whose
+    state is what the pick filters on (PENDING_INDEX), and the pick must cost what is pending
+    — a table of published marks beside it would make the pick an anti-join over everything
+    ever sent (ids commit out of order, so no high-water mark can stand in for it), and the
+    service's role may delete nothing."""
     now = datetime.now(UTC)
     for state, ids in states.items():
         if ids:

@@ -16,7 +16,6 @@ from services.records.models import (
 )
 from services.records.store.entries import PLAIN_BODY
 
-
 ENTRY_CHUNK = 1000
 
 
