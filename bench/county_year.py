@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import common
 from common import BenchError, row
-from loadgen import RpcClient, _pids_named, _proc_cpu
+from loadgen import CpuMeter, RpcClient, _pids_named, _proc_cpu, noise_warning
 
 NAME = "county_year"
 TARGET_RATIO = 1.5
@@ -188,11 +188,13 @@ def year(amqp: str, args, keys, service_pids: list[int]) -> dict:
 
     threads = [threading.Thread(target=work, args=(share,), name=f"caller-{i}")
                for i, share in enumerate(shares)]
+    cpu = CpuMeter(service_pids)
     meter.sample("start")
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with cpu:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     meter.sample("end")
     if failures:
         raise failures[0]
@@ -200,7 +202,8 @@ def year(amqp: str, args, keys, service_pids: list[int]) -> dict:
     return {"seconds": seconds, "calls": meter.done, "entries": meter.entries,
             "rate": meter.entries / seconds, "majors": len(majors),
             "first": meter.per_call("start", "first_end"),
-            "last": meter.per_call("last_start", "end"), "planned": planned}
+            "last": meter.per_call("last_start", "end"), "planned": planned,
+            "cpu": cpu.percent(), "cpu_summary": cpu.summary()}
 
 
 def bare_rate(client: RpcClient, wd, amqp: str, db_url: str, args) -> float:
@@ -269,11 +272,14 @@ def run(args) -> tuple[list[dict], list[str]]:
              f"board), {result['entries']:,} entries in {result['calls']:,} calls "
              f"({result['planned']:,} planned; the rest asked again while an event travelled), "
              f"{args.callers} callers, {result['seconds']:.0f} s",
+             f"  CPU per process group over the year (100% = one core): "
+             f"{result['cpu_summary']}",
              "  bytes per entry by table: " + ", ".join(
                  f"{t} {size / entries:.0f}" for t, size in sizes.items() if size),
              "  rows written per entry (inserted / updated, of which in place): " + ", ".join(
                  f"{t} {ins / entries:.2f} / {upd / entries:.2f} ({hot / entries:.2f})"
                  for t, (ins, upd, hot) in sorted(writes.items()) if ins or upd)]
+    notes += noise_warning([result])
     rows = [
         row(NAME, "entries/s over RPC (whole year)", f"{result['rate']:.0f}"),
         row(NAME, "bare append loop (entries/s)",
