@@ -8,7 +8,7 @@ Pure: the case, its entries, its AV records and its refused reads come in as val
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -88,23 +88,88 @@ def _finding(case: CaseState, code: str, article: str, message: str, *, seq: int
             "seq": seq, "message": message, "due": due, "at": at}
 
 
-def case_findings(case: CaseState, entries: Sequence[EntryRow], avs: Sequence[AvRecord],
+def case_findings(case: CaseState, entries: Iterable[EntryRow], avs: Sequence[AvRecord],
                   refused: Sequence[RefusedAccess], rs: RuleSet, now: datetime) -> list[dict]:
     """Every finding of one case, in this order: altered, emergency approval, AV stored late,
-    AV missing, releases, records missing, the gate, archiving, refused reads."""
-    records = text_records(entries)
-    out = altered(case, entries)
+    AV missing, releases, records missing, the gate, archiving, refused reads.
+
+    `entries` (in seq order) are read once, as they come: a long chain is folded a chunk at a
+    time (ChainFold), never held whole — the rules below see each chunk, and what the rules
+    over the whole chain need is kept in a summary that does not grow with the chain."""
+    fold = ChainFold(case, rs, avs)
+    rows = fold.fed(entries)
+    _, bad, _ = chain.verify_chain(rows)
+    fold.drain(rows)  # what lies past a break is read still
+    out = altered_at(case, bad)
     out += emergency_approval(case, now)
     out += av_storage_late(case, avs)
-    out += av_missing(case, rs, records, avs)
-    for record in records:
-        if record.content.get("record_type") == "external_release":
-            out += release_findings(case, rs, record.seq, record.occurred_at, record.content)
-    out += records_missing(case, entries, records)
-    out += gate_findings(case, entries)
+    out += fold.av_missing
+    out += fold.releases
+    out += records_missing(case, fold.kept(), fold.record_kinds())
+    out += gate_findings(case, fold.kept())
     out += archive_late(case, now)
     out += access_refused(case, refused)
     return out
+
+
+# The entry kinds the gate reads (every one of them is kept; a case has a few).
+_GATE_KINDS = frozenset({"legal_review", "decision_issued"})
+FOLD_CHUNK = 500
+
+
+class ChainFold:
+    """The findings' one pass over a chain: each chunk of at most FOLD_CHUNK entries goes
+    through the rules that judge entries one by one (AV missing, releases), and is then let
+    go; what the rules over the whole chain read is kept — the first entry of each stage and
+    of each record type (records_missing asks only which occur) and the entries the gate
+    reads (its reviews and decisions). Only those grow with the chain, and only with them."""
+
+    def __init__(self, case: CaseState, rs: RuleSet, avs: Sequence[AvRecord]) -> None:
+        self.case, self.rs, self.avs = case, rs, avs
+        self.av_missing: list[dict] = []
+        self.releases: list[dict] = []
+        self._chunk: list[EntryRow] = []
+        self._stages: dict[str, EntryRow] = {}
+        self._gate: list[EntryRow] = []
+        self._record_types: dict[Any, TextRecord] = {}
+        self.held = 0  # the most entries held at once (the chunk and what is kept)
+
+    def fed(self, entries: Iterable[EntryRow]) -> Iterator[tuple[int, str, str, str]]:
+        """The chain's links of `entries`, each entry folded as it passes."""
+        for entry in entries:
+            self._chunk.append(entry)
+            if len(self._chunk) >= FOLD_CHUNK:
+                self._flush()
+            yield entry.seq, entry.body, entry.prev_hash, entry.entry_hash
+        self._flush()
+
+    def drain(self, rows: Iterator[tuple]) -> None:
+        for _ in rows:
+            pass
+
+    def _flush(self) -> None:
+        chunk, self._chunk = self._chunk, []
+        self.held = max(self.held, len(chunk) + len(self._stages) + len(self._gate))
+        records = text_records(chunk)
+        self.av_missing += av_missing(self.case, self.rs, records, self.avs)
+        for record in records:
+            if record.content.get("record_type") == "external_release":
+                self.releases += release_findings(self.case, self.rs, record.seq,
+                                                  record.occurred_at, record.content)
+            self._record_types.setdefault(record.content.get("record_type"), record)
+        for entry in chunk:
+            self._stages.setdefault(entry.stage, entry)
+            if entry.kind in _GATE_KINDS:
+                self._gate.append(entry)
+
+    def kept(self) -> list[EntryRow]:
+        """The entries kept, in seq order."""
+        by_seq = {entry.seq: entry for entry in (*self._stages.values(), *self._gate)}
+        return [by_seq[seq] for seq in sorted(by_seq)]
+
+    def record_kinds(self) -> list[TextRecord]:
+        """One record of each record type, in seq order."""
+        return sorted(self._record_types.values(), key=lambda record: record.seq)
 
 
 def text_records(entries: Sequence[EntryRow]) -> list[TextRecord]:
@@ -116,9 +181,14 @@ def text_records(entries: Sequence[EntryRow]) -> list[TextRecord]:
     return out
 
 
-def altered(case: CaseState, entries: Sequence[EntryRow]) -> list[dict]:
+def altered(case: CaseState, entries: Iterable[EntryRow]) -> list[dict]:
     """(六) altered: the chain must recompute."""
     _, bad, _ = chain.verify_chain((e.seq, e.body, e.prev_hash, e.entry_hash) for e in entries)
+    return altered_at(case, bad)
+
+
+def altered_at(case: CaseState, bad: chain.ChainBreak | None) -> list[dict]:
+    """The finding of the chain's first break, if any."""
     if not bad:
         return []
     return [_finding(case, "record_altered", "周村 第五十七条(六); 沁源 第三十五条",

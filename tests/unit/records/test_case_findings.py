@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
+from services.records.store import reads
 from shared.calendar.clock import CST, iso, local_date
 from tests.builders import OFFICERS, demo_decision
 from tests.unit.records.support import (
@@ -189,3 +190,40 @@ def test_a_correction_entry_is_not_an_alteration(env):
         (3, "record", None), (fixed["seq"], "correction", 3)]
     assert entries[2]["content"]["officers"][0]["certificate_no"] == "14052100017"  # kept
     assert case_findings(env, case) == []
+
+
+# --- a long chain is read a chunk at a time ---------------------------------------------------
+
+def entry_reads(env) -> list[str]:
+    """The statements that read the chain's entries from here on (the engine's own record
+    of what it sends)."""
+    sent: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if "FROM entries" in statement and "prev_hash" in statement:
+            sent.append(statement)
+    event.listen(env.db.engine, "before_cursor_execute", seen)
+    return sent
+
+
+@pytest.mark.parametrize("tampering", [
+    None,
+    "UPDATE entries SET body = replace(body, '第9份', '第8份') WHERE case_id = :c AND seq = 13",
+    "DELETE FROM entries WHERE case_id = :c AND seq = 10"], ids=["intact", "edited", "deleted"])
+def test_the_findings_read_a_long_chain_a_chunk_at_a_time(env, monkeypatch, tampering):
+    case = investigated_case(env, LC, "陵应急立〔2025〕46号", rights_notice=False)
+    for n in range(20):
+        record(env, case, "note", t("2025-09-11"), {"summary": f"第{n}份"})
+    if tampering:
+        intrude(env, tampering, c=case["id"])
+    whole = case_findings(env, case)
+    monkeypatch.setattr(reads, "ENTRY_CHUNK", 4)
+    sent = entry_reads(env)
+    assert case_findings(env, case) == whole
+    with env.db.read() as s:
+        stored = s.execute(text("SELECT count(*) FROM entries WHERE case_id = :c"),
+                           {"c": case["id"]}).scalar_one()
+    assert stored >= 22
+    assert len(sent) == -(-stored // 4)  # one read per chunk of at most 4 entries
+    assert all("LIMIT" in statement for statement in sent)
+    assert [f["code"] for f in whole] == (["record_altered"] if tampering else [])

@@ -4,6 +4,7 @@ a case's findings come in."""
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -311,3 +312,58 @@ def test_the_findings_read_an_entrys_body_as_stored():
     assert entry.content() == json.loads(entry.body)["content"] == {"record_type": "note",
                                                                    "summary": "x"}
     assert findings.text_records([entry])[0].occurred_at == AT
+
+
+# ---- a long chain, read once as it comes -----------------------------------------------------
+
+def once(entries: list[EntryRow]):
+    """The entries as a stream that can be read only once, as the store hands them over."""
+    yield from entries
+
+
+def test_the_findings_read_the_chain_once_as_it_comes(monkeypatch):
+    monkeypatch.setattr(findings, "FOLD_CHUNK", 3)  # the chain spans several chunks
+    case = replace(CASE, status="closed", start_state="pending_approval",
+                   emergency_due=EMERGENCY_DUE, archive_due=ARCHIVE_DUE)
+    entries = chain_of(OPENED, INSPECTION, release("officer"), PROPOSED, INSPECTION,
+                       review(4, board=False), issued(4, major=True, legal_review_seq=6),
+                       release(), review(4, board=True), ("stage_changed", "decision", {}),
+                       INSPECTION)
+    entries[7] = replace(entries[7], body=entries[7].body.replace("court", "cour"))
+    whole = found(case, entries, ZHOUCUN, avs=[av(9, late=True)])
+    assert found(case, once(entries), ZHOUCUN, avs=[av(9, late=True)]) == whole
+    assert [f["code"] for f in whole] == [
+        "record_altered", "emergency_approval_late", "emergency_approval_missing",
+        "av_storage_late", "av_missing", "av_missing", "av_missing", "release_unapproved",
+        "records_kept_by_officer", "release_unapproved", "credentials_not_recorded",
+        "rights_notice_missing", "service_not_recorded", "decision_not_on_board_opinion",
+        "archive_late"]
+
+
+def test_the_findings_hold_at_most_a_chunk_of_a_long_chain(monkeypatch):
+    """Counted by the entries still alive while the chain streams in (CPython frees each as
+    its last reference goes): a chunk, and the few entries kept for the rules over the whole
+    chain — not the chain."""
+    monkeypatch.setattr(findings, "FOLD_CHUNK", 10)
+    alive, peak = [0], [0]
+
+    def gone() -> None:
+        alive[0] -= 1
+
+    def streamed(count: int):
+        prev = chain.GENESIS
+        for seq in range(1, count + 1):
+            kind, stage, content = (OPENED if seq == 1 else
+                                    ("record", "investigation", record("note", n=seq)))
+            body = chain.canonical({"seq": seq, "kind": kind, "stage": stage,
+                                    "occurred_at": AT, "content": content})
+            entry = EntryRow(seq, kind, stage, body, prev, chain.link_hash(prev, body))
+            prev = entry.entry_hash
+            alive[0] += 1
+            peak[0] = max(peak[0], alive[0])
+            weakref.finalize(entry, gone)
+            yield entry
+            del entry
+
+    assert found(CASE, streamed(400)) == []
+    assert peak[0] <= 10 + 2  # a chunk, the first entry of each of the two stages
