@@ -1,10 +1,14 @@
 """Contract of the record keeper (records), major version 1: its RPC methods, its events and
-the content schemas of its text records, each with an example a non-Python caller can copy."""
+the content schemas of its text records, each with an example a non-Python caller can copy.
+
+1.2: append_record's record_type takes the record types sealing (查封) and seizure (扣押),
+each with its content schema — an additive change to an enum: every v1 request stays valid
+and means what it meant, so no method changes its signature."""
 from contracts.records import content as c
 from contracts.records import messages as m
 from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 
 CASE_ID = "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"
 HASH = "9f2c4e8b1d7a6c3e5f0a2b4d6e8f1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e0b2d4f"
@@ -152,7 +156,9 @@ RPCS = (
                               "occurred_at": "2025-10-10T09:00:00+08:00", "reason": None},
         APPEND_OK, ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
     Rpc("append_record", m.AppendRecord, m.AppendResult,
-        "Append a text record (文字记录); content follows components content.<record_type>.",
+        "Append a text record (文字记录); content follows components content.<record_type>. "
+        "New in 1.2: the record types sealing (查封) and seizure (扣押), an act each, which "
+        "the rule set's mandatory AV covers act by act.",
         ("officer", "head"),
         {"case_id": CASE_ID, "record_type": "investigation_document",
          "occurred_at": "2025-10-10T10:00:00+08:00",

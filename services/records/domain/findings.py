@@ -55,12 +55,26 @@ class EntryRow:
 
 @dataclass(frozen=True)
 class AvRecord:
-    """An AV record's metadata (the av_records row)."""
+    """An AV record's metadata (the av_records row) and when it recorded (its entry's
+    started_at and ended_at): the acts it can cover are those of that time (av_missing)."""
     seq: int
     late: bool
     storage_due: dict
     stored_at: datetime
     situations: Sequence[str] = field(default_factory=tuple)
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+    def spans(self, at: datetime) -> bool:
+        """The recording ran while the act happened."""
+        return (self.started_at is not None and self.ended_at is not None
+                and utc(self.started_at) <= utc(at) <= utc(self.ended_at))
+
+    def on_day_of(self, at: datetime) -> bool:
+        """The recording ran on the act's day (China Standard Time)."""
+        if self.started_at is None or self.ended_at is None:
+            return False
+        return local_date(self.started_at) <= local_date(at) <= local_date(self.ended_at)
 
 
 @dataclass(frozen=True)
@@ -132,6 +146,7 @@ class ChainFold:
         self._stages: dict[str, EntryRow] = {}
         self._gate: list[EntryRow] = []
         self._record_types: dict[Any, TextRecord] = {}
+        self._av_used: set[tuple[int, str]] = set()  # (AV seq, situation) given to an act
         self.held = 0  # the most entries held at once (the chunk and what is kept)
 
     def fed(self, entries: Iterable[EntryRow]) -> Iterator[tuple[int, str, str, str]]:
@@ -151,7 +166,7 @@ class ChainFold:
         chunk, self._chunk = self._chunk, []
         self.held = max(self.held, len(chunk) + len(self._stages) + len(self._gate))
         records = text_records(chunk)
-        self.av_missing += av_missing(self.case, self.rs, records, self.avs)
+        self.av_missing += av_missing(self.case, self.rs, records, self.avs, self._av_used)
         for record in records:
             if record.content.get("record_type") == "external_release":
                 self.releases += release_findings(self.case, self.rs, record.seq,
@@ -225,19 +240,43 @@ _SERVICE_BY_METHOD = {"lien": "service_lien", "public_notice": "service_public_n
 
 
 def av_missing(case: CaseState, rs: RuleSet, records: Sequence[TextRecord],
-               avs: Sequence[AvRecord]) -> list[dict]:
-    """(五) a mandatory-AV situation without an AV record covering it."""
-    covered: set[str] = set()
-    for av in avs:
-        covered.update(av.situations)
-    return [_finding(case, "av_missing", info.get("basis", ""),
-                     f"应当进行音像记录而未记录: {info.get('label', code)}", seq=seq)
-            for seq, code, info in av_required(rs, records)
-            if code not in covered and not (code in _SERVICE_CODES and "service" in covered)]
+               avs: Sequence[AvRecord], used: set[tuple[int, str]] | None = None) -> list[dict]:
+    """(五) an act for which the rule set makes AV mandatory, without an AV record of its own.
+
+    Each act is judged by itself, by its record and its time (000 第十七条, 002 第十条,
+    004 第二十五条 name acts, not cases): an AV record covers an act of a situation it
+    recorded (a service's, also one of "service") when it was recording at the act's time —
+    it then covers every act of that time — or, failing that, when it recorded on the act's
+    day (China Standard Time), and then it covers one act of that situation only: the first,
+    in seq order, that no recording spans. A recording of another day covers nothing, so an
+    AV record of 10-01 does not cover a 查封 of 10-20, nor a second inspection days later.
+    `used` keeps which (AV record, situation) went to an act across the chunks of a chain."""
+    used = set() if used is None else used
+    out = []
+    for seq, at, code, info in av_required(rs, records):
+        if not _av_covers(avs, used, code, at):
+            out.append(_finding(case, "av_missing", info.get("basis", ""),
+                                f"应当进行音像记录而未记录: {info.get('label', code)}", seq=seq))
+    return out
 
 
-def av_required(rs: RuleSet, records: Sequence[TextRecord]) -> Iterator[tuple[int, str, dict]]:
-    """(seq, situation, rule) for each situation of each record that the rule set makes AV
+def _av_covers(avs: Sequence[AvRecord], used: set[tuple[int, str]], code: str,
+               occurred_at: str) -> bool:
+    at = datetime.fromisoformat(occurred_at)
+    recorded = [av for av in avs if code in av.situations
+                or (code in _SERVICE_CODES and "service" in av.situations)]
+    if any(av.spans(at) for av in recorded):
+        return True
+    for av in recorded:
+        if av.on_day_of(at) and (av.seq, code) not in used:
+            used.add((av.seq, code))
+            return True
+    return False
+
+
+def av_required(rs: RuleSet,
+                records: Sequence[TextRecord]) -> Iterator[tuple[int, str, str, dict]]:
+    """(seq, occurred_at, situation, rule) for each situation of each record that the rule set makes AV
     mandatory: the situations declared with the record and those its content shows
     (stages.implied_situations — also for records appended before a situation was derived),
     plus a service whose method the rule set marks `av: required` (004 第三十九条)."""
@@ -255,7 +294,7 @@ def av_required(rs: RuleSet, records: Sequence[TextRecord]) -> Iterator[tuple[in
             code = _SERVICE_BY_METHOD.get(method["code"], "service")
             required[code] = {"label": method["label"], "basis": method["basis"]}
         for code in sorted(required):
-            yield record.seq, code, required[code]
+            yield record.seq, record.occurred_at, code, required[code]
 
 
 _RELEASE_APPROVER = {"approval": None, "head_approval": "agency_head"}

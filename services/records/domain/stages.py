@@ -35,6 +35,9 @@ RECORD_STAGES: dict[str, tuple[str, ...]] = {
     "hearing_record": ("investigation", "decision"),
     "refusal_to_cooperate": ("investigation", "service_execution"),
     "evidence_preservation": ("investigation",),
+    # 查封、扣押 (行政强制措施): while investigating, or to secure a decision's execution
+    "sealing": ("investigation", "service_execution"),
+    "seizure": ("investigation", "service_execution"),
     "review_record": ("decision",),
     "expert_opinion": ("decision",),
     "collective_discussion": ("decision",),
@@ -79,6 +82,10 @@ IMPLIED_SITUATIONS: dict[str | None, dict[str | None, Any]] = {
         "hearing": ("hearing",),
     }},
     "evidence_preservation": {None: ("evidence_preservation",)},
+    # 查封场所、设施或者财物 / 扣押财物 are acts of their own record types: 000 第十七条（一）;
+    # 002 第十条（一）（二）; 004 第二十五条 (行政强制)
+    "sealing": {None: ("seal",)},
+    "seizure": {None: ("seize",)},
     "refusal_to_cooperate": {None: ("non_cooperation",)},          # 000 第十七条（三）
     "hearing_record": {None: ("hearing",)},
     "rectification_check": {None: ("rectification_check",)},      # 000 第二十八条; 004 第四十条

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -45,11 +46,20 @@ def entry_rows(session: Session, case_id: str,
 
 
 def av_rows(session: Session, case_id: str) -> list[findings.AvRecord]:
-    return [findings.AvRecord(row["seq"], row["late"], row["storage_due"], row["stored_at"],
-                              tuple(row["situations"] or ()))
-            for row in session.execute(select(av_records)
-                                       .where(av_records.c.case_id == case_id)
-                                       .order_by(av_records.c.entry_id)).mappings()]
+    """The case's AV records, each with when it recorded (its entry's started_at and
+    ended_at, which the mandatory-AV rule judges each act by)."""
+    out = []
+    for row in session.execute(select(av_records, PLAIN_BODY)
+                               .join(entries, entries.c.id == av_records.c.entry_id)
+                               .where(av_records.c.case_id == case_id)
+                               .order_by(av_records.c.entry_id)).mappings():
+        content = json.loads(row["body"])["content"]
+        out.append(findings.AvRecord(
+            row["seq"], row["late"], row["storage_due"], row["stored_at"],
+            tuple(row["situations"] or ()),
+            started_at=datetime.fromisoformat(content["started_at"]),
+            ended_at=datetime.fromisoformat(content["ended_at"])))
+    return out
 
 
 def refused_reads(session: Session, case_id: str) -> list[findings.RefusedAccess]:

@@ -65,6 +65,13 @@ def record_av(env, case_id, agency, situations, **extra):
         actor(agency=agency))
 
 
+def on_day(day: str) -> dict:
+    """An AV record's times on 2025-10-`day` (it covers an act of that day: AV is judged
+    act by act)."""
+    return {"started_at": t(day, "09:00"), "ended_at": t(day, "09:40"),
+            "stored_at": t(day, "17:00")}
+
+
 def case_findings(env, case_id, agency, code=None):
     found = queries.case_findings({"case_id": case_id}, actor=actor("head", agency), db=env.db,
                               rules=env.rules, now=env.now)
@@ -151,7 +158,7 @@ def test_a_service_needs_av_where_the_rule_set_requires_it_for_its_method(env):
     assert [(f["seq"], f["article"], f["message"])
             for f in case_findings(env, zc, ZC, "av_missing")] == [
         (seq, "004 第三十九条（一）", "应当进行音像记录而未记录: 直接送达")]
-    record_av(env, zc, ZC, ["service"])
+    record_av(env, zc, ZC, ["service"], **on_day("20"))
     assert case_findings(env, zc, ZC, "av_missing") == []
     # 沁源: a direct service may be filmed (000 第二十七条（一）), it need not be
     qy = open_case(env, QY, "沁能立〔2025〕2号", stage="service_execution")
@@ -170,7 +177,7 @@ def test_qinyuan_coercive_execution_by_its_measure_needs_av(env, measure, code, 
                  {"measure": measure, "summary": "依法强制执行"}, at=t("20"))["seq"]
     assert [(f["seq"], f["article"]) for f in case_findings(env, case_id, QY, "av_missing")] \
         == [(seq, article)]
-    record_av(env, case_id, QY, [code])
+    record_av(env, case_id, QY, [code], **on_day("20"))
     assert case_findings(env, case_id, QY, "av_missing") == []
 
 

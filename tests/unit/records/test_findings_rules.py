@@ -101,9 +101,12 @@ def test_emergency_approval_missing_when_the_case_closes_unapproved():
 
 # ---- AV records ---------------------------------------------------------------------------
 
-def av(seq: int, *situations: str, late: bool = False) -> AvRecord:
+def av(seq: int, *situations: str, late: bool = False, day: int = 10) -> AvRecord:
+    """An AV record that ran 09:00–09:40 CST on 2025-10-`day` (AT's day by default)."""
     return AvRecord(seq, late, {"due": "2025-10-10", "basis": "001 附件2 第四条"},
-                    datetime(2025, 10, 11, 9, tzinfo=UTC), situations)
+                    datetime(2025, 10, 11, 9, tzinfo=UTC), situations,
+                    started_at=datetime(2025, 10, day, 1, tzinfo=UTC),
+                    ended_at=datetime(2025, 10, day, 1, 40, tzinfo=UTC))
 
 
 def test_av_storage_late():
@@ -125,6 +128,18 @@ def test_av_missing_where_a_records_content_makes_av_mandatory():
     assert (missing["code"], missing["seq"], missing["article"], missing["message"]) == (
         "av_missing", 2, rule["basis"], f"应当进行音像记录而未记录: {rule['label']}")
     assert found(CASE, entries, avs=[av(3, "onsite_inspection")]) == []
+
+
+def test_an_av_record_covers_only_an_act_of_its_day_and_one_act_it_did_not_span():
+    """Judged act by act: an AV record of another day covers nothing; one of the act's day
+    that was not recording during the act covers that act only."""
+    entries = chain_of(OPENED, INSPECTION, INSPECTION)
+    assert codes(found(CASE, entries, avs=[av(4, "onsite_inspection", day=1)])) == [
+        ("av_missing", 2), ("av_missing", 3)]
+    assert codes(found(CASE, entries, avs=[av(4, "onsite_inspection")])) == [("av_missing", 3)]
+    spanning = replace(av(4, "onsite_inspection"),
+                       ended_at=datetime(2025, 10, 10, 3, tzinfo=UTC))
+    assert found(CASE, entries, avs=[spanning]) == []
 
 
 def test_a_service_whose_method_requires_av_is_covered_by_an_av_record_of_the_service():
