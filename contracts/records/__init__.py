@@ -1,8 +1,8 @@
 """Contract of the record keeper (records), major version 1: its RPC methods, its events and
 the content schemas of its text records, each with an example a non-Python caller can copy.
 
-1.2: append_record's record_type takes the record types sealing (查封) and seizure (扣押),
-each with its content schema — an additive change to an enum: every v1 request stays valid
+1.2: append_record's record_type takes the record types sealing (查封), seizure (扣押) and
+source_notice (告知案源提供人执法情况、执法结果), each with its content schema — an additive change to an enum: every v1 request stays valid
 and means what it meant, so no method changes its signature."""
 from contracts.records import content as c
 from contracts.records import messages as m
@@ -158,7 +158,8 @@ RPCS = (
     Rpc("append_record", m.AppendRecord, m.AppendResult,
         "Append a text record (文字记录); content follows components content.<record_type>. "
         "New in 1.2: the record types sealing (查封) and seizure (扣押), an act each, which "
-        "the rule set's mandatory AV covers act by act.",
+        "the rule set's mandatory AV covers act by act, and source_notice (the source of a "
+        "complaint or referral told the case's course and result, 004 第三十条).",
         ("officer", "head"),
         {"case_id": CASE_ID, "record_type": "investigation_document",
          "occurred_at": "2025-10-10T10:00:00+08:00",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from services.records.domain import chain, gate, stages
@@ -30,6 +30,7 @@ class CaseState:
     emergency_approved_at: datetime | None = None
     archive_due: dict | None = None          # Deadline.to_dict() of archiving
     archived_at: datetime | None = None
+    start_mode: str | None = None            # the records contract's start_mode
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> CaseState:
@@ -105,7 +106,8 @@ def _finding(case: CaseState, code: str, article: str, message: str, *, seq: int
 def case_findings(case: CaseState, entries: Iterable[EntryRow], avs: Sequence[AvRecord],
                   refused: Sequence[RefusedAccess], rs: RuleSet, now: datetime) -> list[dict]:
     """Every finding of one case, in this order: altered, emergency approval, AV stored late,
-    AV missing, releases, records missing, the gate, archiving, refused reads.
+    AV missing, releases, execution without a reminder, records missing, the source not told,
+    the gate, archiving, refused reads.
 
     `entries` (in seq order) are read once, as they come: a long chain is folded a chunk at a
     time (ChainFold), never held whole — the rules below see each chunk, and what the rules
@@ -119,7 +121,9 @@ def case_findings(case: CaseState, entries: Iterable[EntryRow], avs: Sequence[Av
     out += av_storage_late(case, avs)
     out += fold.av_missing
     out += fold.releases
+    out += execution_unreminded(case, fold.executions, fold.reminded_on)
     out += records_missing(case, fold.kept(), fold.record_kinds())
+    out += source_not_told(case, rs, fold.record_kinds())
     out += gate_findings(case, fold.kept())
     out += archive_late(case, now)
     out += access_refused(case, refused)
@@ -147,6 +151,8 @@ class ChainFold:
         self._gate: list[EntryRow] = []
         self._record_types: dict[Any, TextRecord] = {}
         self._av_used: set[tuple[int, str]] = set()  # (AV seq, situation) given to an act
+        self.executions: list[Execution] = []  # a case's enforcement acts: a few at most
+        self.reminded_on: date | None = None   # the first day a 催告书 was served
         self.held = 0  # the most entries held at once (the chunk and what is kept)
 
     def fed(self, entries: Iterable[EntryRow]) -> Iterator[tuple[int, str, str, str]]:
@@ -172,10 +178,26 @@ class ChainFold:
                 self.releases += release_findings(self.case, self.rs, record.seq,
                                                   record.occurred_at, record.content)
             self._record_types.setdefault(record.content.get("record_type"), record)
+            self._execution(record)
         for entry in chunk:
             self._stages.setdefault(entry.stage, entry)
             if entry.kind in _GATE_KINDS:
                 self._gate.append(entry)
+
+    def _execution(self, record: TextRecord) -> None:
+        """Keep the first 催告 served and each enforcement act (judged once all are read:
+        a 催告书 may be entered after the act it preceded)."""
+        content = record.content
+        kind = content.get("record_type")
+        if kind == "reminder":
+            served = date.fromisoformat(content["served_on"])
+            self.reminded_on = min(self.reminded_on or served, served)
+        elif kind == "court_enforcement":
+            self.executions.append(Execution(record.seq, kind,
+                                             date.fromisoformat(content["applied_on"])))
+        elif kind == "coercive_execution":
+            self.executions.append(Execution(
+                record.seq, kind, local_date(datetime.fromisoformat(record.occurred_at))))
 
     def kept(self) -> list[EntryRow]:
         """The entries kept, in seq order."""
@@ -185,6 +207,52 @@ class ChainFold:
     def record_kinds(self) -> list[TextRecord]:
         """One record of each record type, in seq order."""
         return sorted(self._record_types.values(), key=lambda record: record.seq)
+
+
+@dataclass(frozen=True)
+class Execution:
+    """An enforcement act: coercive execution (its day) or an application to the court (the
+    day applied)."""
+    seq: int
+    kind: str
+    on: date
+
+
+_EXECUTION_ARTICLE = "000《全过程记录办法》第二十九条、第三十条; 004 第四十一条"
+_EXECUTION_WHAT = {"coercive_execution": "作出强制执行决定前",
+                   "court_enforcement": "申请人民法院强制执行前"}
+
+
+def execution_unreminded(case: CaseState, executions: Sequence[Execution],
+                         reminded_on: date | None) -> list[dict]:
+    """A coercive execution or an application to the court for enforcement before any 催告书
+    was served (000 第三十条 “经催告…逾期仍不履行”; 004 第四十一条: the 催告书 is served
+    before). A 催告 served on the day of the act does not precede it: the party is given a
+    time to perform after it. No seed sets that time (行政强制法's ten days are the law's),
+    so only the order is judged."""
+    return [_finding(case, "execution_without_reminder", _EXECUTION_ARTICLE,
+                     f"{_EXECUTION_WHAT[act.kind]}未制作催告书送达当事人 ({act.on.isoformat()}"
+                     + (f"; 催告书 served {reminded_on.isoformat()})" if reminded_on else ")"),
+                     seq=act.seq)
+            for act in executions if reminded_on is None or reminded_on >= act.on]
+
+
+def source_not_told(case: CaseState, rs: RuleSet,
+                    records: Sequence[TextRecord]) -> list[dict]:
+    """A case started from a complaint or a referral closed without the source told of its
+    course and result (source_notice), where the rule set's start mode requires it
+    (requires notify_result: 004 第三十条第二款 “依法决定启动…应当及时将执法情况、执法结果等
+    事项告知案源提供单位或者个人，并记录告知情况”). Judged at closing, when the result is known."""
+    if case.status == "open" or case.start_state in stages.NOT_STARTED:
+        return []
+    mode = next((m for m in rs.section("records")["start_modes"]
+                 if m["code"] == case.start_mode), None)
+    if mode is None or "notify_result" not in {r["code"] for r in mode.get("requires", ())}:
+        return []
+    if any(record.content.get("record_type") == "source_notice" for record in records):
+        return []
+    return [_finding(case, "source_result_not_told", mode["basis"],
+                     f"依{mode['label']}启动的案件未记录将执法情况、执法结果告知案源提供人")]
 
 
 def text_records(entries: Sequence[EntryRow]) -> list[TextRecord]:

@@ -51,6 +51,8 @@ RECORD_STAGES: dict[str, tuple[str, ...]] = {
     "court_enforcement": ("service_execution",),
     # 对外提供 may happen at any point of an open case (000 第三十三条; 004 第四十五条)
     "external_release": STAGES[:-1],
+    # 告知案源提供人执法情况、执法结果 (004 第三十条第二款), whenever there is something to tell
+    "source_notice": STAGES[:-1],
     "note": STAGES[:-1],
 }
 
