@@ -2,8 +2,11 @@
 the content schemas of its text records, each with an example a non-Python caller can copy.
 
 1.2: append_record's record_type takes the record types sealing (查封), seizure (扣押) and
-source_notice (告知案源提供人执法情况、执法结果), each with its content schema — an additive change to an enum: every v1 request stays valid
-and means what it meant, so no method changes its signature."""
+source_notice (告知案源提供人执法情况、执法结果), each with its content schema, and a proposed
+decision may carry enforcement_level, sector and amount_involved (the catalogue factors of
+002《法制审核办法》第九条第二款) — additive: a new value of an enum and optional fields, absent
+where not given. Every v1 request stays valid and means what it meant, every v1 answer and
+event keeps its shape, so no method changes its signature and none needs a _v2."""
 from contracts.records import content as c
 from contracts.records import messages as m
 from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc

@@ -323,7 +323,8 @@ class ExternalRelease(_Common):
 class SourceNotice(_Common):
     """告知案源提供人: the source of a complaint or a referral told how the case it started
     went and how it ended (004 第三十条第二款 “依法决定启动…应当及时将执法情况、执法结果等
-    事项告知案源提供单位或者个人，并记录告知情况”). The notice of not starting is decide_source's."""
+    事项告知案源提供单位或者个人，并记录告知情况”). The notice of not starting is
+    decide_source's."""
     recipient = Name(required=True, metadata={"description": "案源提供单位或者个人"})
     method = fields.String(required=True, validate=validate.OneOf(
         ["written", "phone", "sms", "email", "in_person", "system"]))

@@ -97,6 +97,14 @@ class TextRecord:
     content: dict
 
 
+def article(rs: RuleSet, code: str, own: str | None = None) -> str:
+    """The article finding `code` is judged under in the case's rule set: the basis of the rule
+    it applied (`own`: the period's, the AV situation's, the release rule's…) and the article
+    the rule set's `findings` section names for the code, each where there is one — an
+    agency's own, or base's where its seeds are silent; never another agency's."""
+    return "; ".join(part for part in (own, rs.finding_article(code)) if part)
+
+
 def _finding(case: CaseState, code: str, article: str, message: str, *, seq: int | None = None,
              due: str | None = None, at: str | None = None) -> dict:
     return {"code": code, "article": article, "case_id": case.id, "case_no": case.case_no,
@@ -116,17 +124,17 @@ def case_findings(case: CaseState, entries: Iterable[EntryRow], avs: Sequence[Av
     rows = fold.fed(entries)
     _, bad, _ = chain.verify_chain(rows)
     fold.drain(rows)  # what lies past a break is read still
-    out = altered_at(case, bad)
-    out += emergency_approval(case, now)
+    out = altered_at(case, rs, bad)
+    out += emergency_approval(case, rs, now)
     out += av_storage_late(case, avs)
     out += fold.av_missing
     out += fold.releases
-    out += execution_unreminded(case, fold.executions, fold.reminded_on)
-    out += records_missing(case, fold.kept(), fold.record_kinds())
+    out += execution_unreminded(case, rs, fold.executions, fold.reminded_on)
+    out += records_missing(case, rs, fold.kept(), fold.record_kinds())
     out += source_not_told(case, rs, fold.record_kinds())
-    out += gate_findings(case, fold.kept())
+    out += gate_findings(case, rs, fold.kept())
     out += archive_late(case, now)
-    out += access_refused(case, refused)
+    out += access_refused(case, rs, refused)
     return out
 
 
@@ -218,19 +226,18 @@ class Execution:
     on: date
 
 
-_EXECUTION_ARTICLE = "000《全过程记录办法》第二十九条、第三十条; 004 第四十一条"
 _EXECUTION_WHAT = {"coercive_execution": "作出强制执行决定前",
                    "court_enforcement": "申请人民法院强制执行前"}
 
 
-def execution_unreminded(case: CaseState, executions: Sequence[Execution],
+def execution_unreminded(case: CaseState, rs: RuleSet, executions: Sequence[Execution],
                          reminded_on: date | None) -> list[dict]:
     """A coercive execution or an application to the court for enforcement before any 催告书
     was served (000 第三十条 “经催告…逾期仍不履行”; 004 第四十一条: the 催告书 is served
     before). A 催告 served on the day of the act does not precede it: the party is given a
     time to perform after it. No seed sets that time (行政强制法's ten days are the law's),
     so only the order is judged."""
-    return [_finding(case, "execution_without_reminder", _EXECUTION_ARTICLE,
+    return [_finding(case, "execution_without_reminder", article(rs, "execution_without_reminder"),
                      f"{_EXECUTION_WHAT[act.kind]}未制作催告书送达当事人 ({act.on.isoformat()}"
                      + (f"; 催告书 served {reminded_on.isoformat()})" if reminded_on else ")"),
                      seq=act.seq)
@@ -264,34 +271,45 @@ def text_records(entries: Sequence[EntryRow]) -> list[TextRecord]:
     return out
 
 
-def altered(case: CaseState, entries: Iterable[EntryRow]) -> list[dict]:
+def altered(case: CaseState, rs: RuleSet, entries: Iterable[EntryRow]) -> list[dict]:
     """(六) altered: the chain must recompute."""
     _, bad, _ = chain.verify_chain((e.seq, e.body, e.prev_hash, e.entry_hash) for e in entries)
-    return altered_at(case, bad)
+    return altered_at(case, rs, bad)
 
 
-def altered_at(case: CaseState, bad: chain.ChainBreak | None) -> list[dict]:
+def altered_at(case: CaseState, rs: RuleSet, bad: chain.ChainBreak | None) -> list[dict]:
     """The finding of the chain's first break, if any."""
     if not bad:
         return []
-    return [_finding(case, "record_altered", "周村 第五十七条(六); 沁源 第三十五条",
+    return [_finding(case, "record_altered", article(rs, "record_altered"),
                      f"chain broken at seq {bad.seq}: {bad.problem}", seq=bad.seq)]
 
 
-def emergency_approval(case: CaseState, now: datetime) -> list[dict]:
-    """An emergency start approved late or not at all (沁源 第十二条: within 24 hours)."""
+def emergency_approval(case: CaseState, rs: RuleSet, now: datetime) -> list[dict]:
+    """An emergency start approved late or not at all (沁源 第十二条: within 24 hours); the
+    article is the emergency start's basis in the rule set."""
     out = []
     if case.emergency_due:
         due = datetime.fromisoformat(case.emergency_due["due"])
         approved = case.emergency_approved_at
         if (approved and utc(approved) > due) or (not approved and now > due):
-            out.append(_finding(case, "emergency_approval_late", case.emergency_due["basis"],
+            out.append(_finding(case, "emergency_approval_late",
+                                article(rs, "emergency_approval_late",
+                                        case.emergency_due["basis"]),
                                 "紧急先行启动未在期限内补办审批手续", due=iso(due),
                                 at=iso(approved) if approved else None))
     if case.start_state == "pending_approval" and case.status != "open":
-        out.append(_finding(case, "emergency_approval_missing", "周村 第二十八条; 沁源 第十二条",
+        out.append(_finding(case, "emergency_approval_missing",
+                            article(rs, "emergency_approval_missing", _emergency_basis(rs)),
                             "紧急先行启动的案件结案时仍未补办立案审批手续"))
     return out
+
+
+def _emergency_basis(rs: RuleSet) -> str | None:
+    for mode in rs.section("records")["start_modes"]:
+        if mode["code"] == "ex_officio" and mode.get("emergency_start"):
+            return str(mode["emergency_start"]["basis"])
+    return None
 
 
 def av_storage_late(case: CaseState, avs: Sequence[AvRecord]) -> list[dict]:
@@ -344,8 +362,8 @@ def _av_covers(avs: Sequence[AvRecord], used: set[tuple[int, str]], code: str,
 
 def av_required(rs: RuleSet,
                 records: Sequence[TextRecord]) -> Iterator[tuple[int, str, str, dict]]:
-    """(seq, occurred_at, situation, rule) for each situation of each record that the rule set makes AV
-    mandatory: the situations declared with the record and those its content shows
+    """(seq, occurred_at, situation, rule) for each situation of each record that the rule set
+    makes AV mandatory: the situations declared with the record and those its content shows
     (stages.implied_situations — also for records appended before a situation was derived),
     plus a service whose method the rule set marks `av: required` (004 第三十九条)."""
     mandatory = rs.av_mandatory_situations
@@ -366,7 +384,6 @@ def av_required(rs: RuleSet,
 
 
 _RELEASE_APPROVER = {"approval": None, "head_approval": "agency_head"}
-_RELEASE_ARTICLE = "周村 第五十七条(七)"
 
 
 def release_findings(case: CaseState, rs: RuleSet, seq: int, released_at: str,
@@ -379,45 +396,45 @@ def release_findings(case: CaseState, rs: RuleSet, seq: int, released_at: str,
     out = []
     rule = access["external_release"]
     if rule["value"] in _RELEASE_APPROVER:
-        article = f"{rule['basis']}; {_RELEASE_ARTICLE}"
-        out += _release_unapproved(case, _RELEASE_APPROVER[rule["value"]], article, seq,
+        out += _release_unapproved(case, _RELEASE_APPROVER[rule["value"]],
+                                   article(rs, "release_unapproved", rule["basis"]), seq,
                                    released_at, content)
     keep = access.get("officers_may_keep_records")
     recipient = content["recipient"]
     if recipient["kind"] == "officer" and keep and keep["value"] is False:
         out.append(_finding(case, "records_kept_by_officer",
-                            f"{keep['basis']}; {_RELEASE_ARTICLE}",
+                            article(rs, "records_kept_by_officer", keep["basis"]),
                             "行政执法人员不得自行保存执法记录资料: "
                             f"released to {recipient['name']}",
                             seq=seq))
     return out
 
 
-def _release_unapproved(case: CaseState, role: str | None, article: str, seq: int,
+def _release_unapproved(case: CaseState, role: str | None, cited: str, seq: int,
                         released_at: str, content: dict) -> list[dict]:
     """A release without the approval the rule set requires (`role`: the approver's, where
     it names one), or approved only after it."""
     approval = content.get("approval")
     who = "行政机关负责人批准" if role else "批准"
     if not approval:
-        return [_finding(case, "release_unapproved", article,
+        return [_finding(case, "release_unapproved", cited,
                          f"未经{who}对外提供执法记录 (to {content['recipient']['name']})",
                          seq=seq)]
     if role and approval["approver_role"] != role:
-        return [_finding(case, "release_unapproved", article,
+        return [_finding(case, "release_unapproved", cited,
                          f"未经{who}对外提供执法记录: approved by {approval['approved_by']}"
                          f" ({approval['approver_role']})", seq=seq,
                          at=approval["approved_at"])]
     approved = utc(datetime.fromisoformat(approval["approved_at"]))
     released = utc(datetime.fromisoformat(released_at))
     if approved > released:
-        return [_finding(case, "release_unapproved", article,
+        return [_finding(case, "release_unapproved", cited,
                          f"对外提供执法记录后才批准 (approved {iso(approved)}, released "
                          f"{iso(released)})", seq=seq, at=iso(approved))]
     return []
 
 
-def records_missing(case: CaseState, entries: Sequence[EntryRow],
+def records_missing(case: CaseState, rs: RuleSet, entries: Sequence[EntryRow],
                     records: Sequence[TextRecord]) -> list[dict]:
     """(五) records a stage requires but that are missing."""
     out = []
@@ -425,23 +442,20 @@ def records_missing(case: CaseState, entries: Sequence[EntryRow],
     stages_reached = {entry.stage for entry in entries}
     if "decision" in stages_reached and "credentials_shown" not in record_types \
             and case.act_type != "licence":
-        out.append(_finding(case, "credentials_not_recorded", "沁源 第十四条; 周村 第三十一条",
+        out.append(_finding(case, "credentials_not_recorded",
+                            article(rs, "credentials_not_recorded"),
                             "调查取证未记录执法人员姓名、证件编号及出示情况"))
     issued = [entry.seq for entry in entries if entry.kind == "decision_issued"]
     if issued and case.act_type == "penalty" and "rights_notice" not in record_types:
-        out.append(_finding(case, "rights_notice_missing", "周村 第三十五条",
+        out.append(_finding(case, "rights_notice_missing", article(rs, "rights_notice_missing"),
                             "作出处罚决定前未记录告知当事人陈述、申辩权利", seq=issued[0]))
     if issued and case.status != "open" and "service" not in record_types:
-        out.append(_finding(case, "service_not_recorded", "沁源 第二十七条; 周村 第三十九条",
+        out.append(_finding(case, "service_not_recorded", article(rs, "service_not_recorded"),
                             "执法决定未记录送达过程", seq=issued[0]))
     return out
 
 
-_GATE_ARTICLE = ("沁源《法制审核办法》第十一条; 安泽《法制审核办法》第十六条; "
-                 "周村 第五十七条(九)(十三)")
-
-
-def gate_findings(case: CaseState, entries: Sequence[EntryRow]) -> list[dict]:
+def gate_findings(case: CaseState, rs: RuleSet, entries: Sequence[EntryRow]) -> list[dict]:
     """(九)(十三) Where the review board gave an opinion on a proposal, a decision on it
     stands on the board's last opinion before it — also in chains written before records
     refused a review entered beside the board's: a decision on such an entry, on an older
@@ -456,25 +470,26 @@ def gate_findings(case: CaseState, entries: Sequence[EntryRow]) -> list[dict]:
             continue
         decision = entry.content()
         if decision.get("major") or decision.get("legal_review_seq") is not None:
-            out += _decision_on_board_opinion(case, entries, reviews, entry.seq, decision)
+            out += _decision_on_board_opinion(case, rs, entries, reviews, entry.seq, decision)
     return out
 
 
-def _decision_on_board_opinion(case: CaseState, entries: Sequence[EntryRow],
+def _decision_on_board_opinion(case: CaseState, rs: RuleSet, entries: Sequence[EntryRow],
                                reviews: Sequence[gate.Review], seq: int,
                                decision: dict) -> list[dict]:
     on, proposal_seq = decision.get("legal_review_seq"), decision["proposal_seq"]
+    cited = article(rs, "decision_not_on_board_opinion")
     board = [r.seq for r in reviews if r.proposal_seq == proposal_seq and r.board]
     if board and on != board[-1]:
         what = f"seq {on}" if on is not None else "no legal review"
-        return [_finding(case, "decision_not_on_board_opinion", _GATE_ARTICLE,
+        return [_finding(case, "decision_not_on_board_opinion", cited,
                          f"决定未依据法制审核机构的最后审核意见作出: issued on {what}, "
                          f"the board's last opinion on proposal "
                          f"{proposal_seq} is seq {board[-1]}", seq=seq)]
     if not board and on is not None:
         later = board_opinions_after(entries, seq, proposal_seq)
         if later:
-            return [_finding(case, "decision_not_on_board_opinion", _GATE_ARTICLE,
+            return [_finding(case, "decision_not_on_board_opinion", cited,
                              f"决定依据法制审核机构以外录入的审核意见 (seq {on}) 作出, "
                              f"法制审核机构其后出具审核意见 (seq {later[0]})", seq=seq)]
     return []
@@ -505,9 +520,9 @@ def archive_late(case: CaseState, now: datetime) -> list[dict]:
                      at=iso(archived) if archived else None)]
 
 
-def access_refused(case: CaseState, refused: Sequence[RefusedAccess]) -> list[dict]:
+def access_refused(case: CaseState, rs: RuleSet, refused: Sequence[RefusedAccess]) -> list[dict]:
     """(七) attempts to read outside procedure, blocked and recorded."""
-    return [_finding(case, "access_refused", "沁源 第三十三条; 周村 第五十七条(七)",
+    return [_finding(case, "access_refused", article(rs, "access_refused"),
                      f"{row.actor_role} {row.actor_id} ({row.actor_agency}) "
                      f"was refused {row.action}: {row.reason}", at=iso(row.at))
             for row in refused]

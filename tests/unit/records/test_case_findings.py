@@ -14,12 +14,12 @@ from shared.calendar.clock import CST, iso, local_date
 from tests.builders import OFFICERS, demo_decision
 from tests.unit.records.support import (
     ARCHIVE_LATE_MESSAGE,
-    CREDENTIALS_MISSING,
     actor,
     advance,
     call,
     case_findings,
     closed_case,
+    credentials_missing,
     expected_archive_due,
     finding,
     investigated_case,
@@ -36,7 +36,9 @@ def env(env_db):
     return env_db
 
 
-RIGHTS_MISSING = ("rights_notice_missing", "周村 第三十五条",
+# 陵川's seeds are silent on these: base's articles (national law, the State Council guidance)
+RIGHTS_MISSING = ("rights_notice_missing",
+                  "行政处罚法 第四十四条（告知陈述、申辩、要求听证等权利）",
                   "作出处罚决定前未记录告知当事人陈述、申辩权利")
 
 
@@ -44,7 +46,7 @@ SERVICE = {"document": "行政处罚决定书", "method": "direct", "recipient":
            "signed_by": "赵建国", "served_at": t("2025-09-16"), "document_no": "送〔2025〕1号"}
 
 
-SERVICE_MISSING = ("service_not_recorded", "沁源 第二十七条; 周村 第三十九条",
+SERVICE_MISSING = ("service_not_recorded", "国办发〔2018〕118号（执法全过程记录制度）",
                    "执法决定未记录送达过程")
 
 
@@ -101,7 +103,7 @@ def test_credentials_not_recorded_once_the_case_reaches_decision(env, credential
     case = investigated_case(env, LC, "陵应急立〔2025〕41号", credentials=credentials)
     assert case_findings(env, case) == []            # investigation still under way
     advance(env, case, "decision", t("2025-09-12"))
-    expected = [] if credentials else [finding(case, *CREDENTIALS_MISSING)]
+    expected = [] if credentials else [finding(case, *credentials_missing(LC))]
     assert case_findings(env, case) == expected
 
 
@@ -151,7 +153,7 @@ def test_service_not_recorded_when_a_decided_case_closes_without_it(env, served)
 
 # --- record_altered (000 第三十五条; 004 第五十七条(六)) ---------------------------------
 
-ALTERED_ARTICLE = "周村 第五十七条(六); 沁源 第三十五条"
+ALTERED_ARTICLE = "国办发〔2018〕118号（执法全过程记录制度）"  # 陵川: base's
 
 
 def intrude(env, sql: str, **params) -> None:

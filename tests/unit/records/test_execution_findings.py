@@ -21,7 +21,11 @@ from tests.unit.records.support import (
 )
 
 AGENCIES = (LINGCHUAN, QINYUAN, ANZE, CHANGZHI, ZHOUCUN)
-ARTICLE = "000《全过程记录办法》第二十九条、第三十条; 004 第四十一条"
+# each agency's article: its own seed's, or base's (行政强制法) where its seeds are silent
+LAW = ("行政强制法 第三十五条（作出强制执行决定前事先催告）、"
+       "第五十四条（申请人民法院强制执行前催告）")
+ARTICLE = {LINGCHUAN: LAW, QINYUAN: "000《全过程记录办法》第二十九条、第三十条", ANZE: LAW,
+           CHANGZHI: LAW, ZHOUCUN: "004 第四十一条"}
 
 
 def executing_case(env, agency, case_no):
@@ -55,7 +59,7 @@ def test_coercive_execution_without_a_prior_reminder_is_a_finding(env, agency):
     case = executing_case(env, agency, f"执〔2025〕{AGENCIES.index(agency)}号")
     seq = record(env, case, "coercive_execution", t("2025-09-20"), coercive())["seq"]
     assert found(env, case, "execution_without_reminder") == [
-        ("execution_without_reminder", seq, ARTICLE,
+        ("execution_without_reminder", seq, ARTICLE[agency],
          "作出强制执行决定前未制作催告书送达当事人 (2025-09-20)")]
     # the 催告书, served on 09-08 and entered late, precedes the act all the same
     record(env, case, "reminder", t("2025-09-08"), reminder("2025-09-08"))
@@ -68,7 +72,7 @@ def test_a_court_application_on_the_day_the_reminder_is_served_is_not_preceded_b
     seq = record(env, case, "court_enforcement", t("2025-09-10", "16:00"),
                  court("2025-09-10"))["seq"]
     assert found(env, case, "execution_without_reminder") == [
-        ("execution_without_reminder", seq, ARTICLE,
+        ("execution_without_reminder", seq, ARTICLE[ZHOUCUN],
          "申请人民法院强制执行前未制作催告书送达当事人 (2025-09-10; 催告书 served 2025-09-10)")]
     later = record(env, case, "court_enforcement", t("2025-09-25"), court("2025-09-25"))["seq"]
     assert [seq_ for _, seq_, _, _ in found(env, case, "execution_without_reminder")] == [seq]
@@ -79,7 +83,8 @@ def test_a_court_application_on_the_day_the_reminder_is_served_is_not_preceded_b
 
 SOURCE = {"kind": "complaint", "provider_person_id": None,
           "received_at": t("2025-09-01", "09:00"), "content": "反映某企业违规储存危险化学品"}
-STARTED = {"decision": "start", "reason": "经核查存在违法嫌疑", "legal_basis": "行政处罚法 第五十四条",
+STARTED = {"decision": "start", "reason": "经核查存在违法嫌疑",
+           "legal_basis": "行政处罚法 第五十四条",
            "notified_at": t("2025-09-02", "15:00"), "notice_method": "phone",
            "notice_content": "经核查，决定立案调查"}
 NOTICE = {"recipient": "王秀英", "method": "phone", "notified_at": "2025-09-05T10:00:00+08:00",
