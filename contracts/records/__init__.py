@@ -175,7 +175,11 @@ RPCS = (
          "situations": ["interview"]},
         APPEND_OK, ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
     Rpc("record_av", m.RecordAv, m.AppendResult,
-        "Register an audio/video record (音像记录) stored into the system.", ("officer", "head"),
+        "Register an audio/video record (音像记录) stored into the system. Where the rule set "
+        "makes AV mandatory it is judged act by act: this record covers an act of a situation "
+        "it names when it was recording at the act's time, or else one such act of the day "
+        "it recorded (China Standard Time); a record of another day covers none.",
+        ("officer", "head"),
         {"case_id": CASE_ID, "party": "陵川县某某煤业有限公司", "handler": "李某",
          "unit": "执法监察股", "device_no": "ZFJLY-0031", "started_at": "2025-10-09T14:00:00+08:00",
          "ended_at": "2025-10-09T15:10:00+08:00", "place": "陵川县某镇某某煤矿井口",

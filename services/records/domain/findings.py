@@ -1,7 +1,9 @@
 """Findings: every violation the recorded data shows, so a supervisor can see each item of
 004 第五十七条 that concerns records — (五) not recorded, (六) altered, (七) released outside
 procedure, (八) not archived, (九)(十三) a decision issued around the review board's
-opinion — plus the periods of the case's rule set.
+opinion — plus the periods of the case's rule set, mandatory AV act by act, enforcement
+without a 催告 and a complaint's source not told the result. Each finding cites the article of
+the rule set the case was judged under (`article`).
 
 Pure: the case, its entries, its AV records and its refused reads come in as value types
 (read by the store); `case_findings` answers the findings in a fixed order."""
@@ -159,7 +161,7 @@ class ChainFold:
         self._gate: list[EntryRow] = []
         self._record_types: dict[Any, TextRecord] = {}
         self._av_used: set[tuple[int, str]] = set()  # (AV seq, situation) given to an act
-        self.executions: list[Execution] = []  # a case's enforcement acts: a few at most
+        self.executions: list[Execution] = []  # enforcement acts no 催告 read so far preceded
         self.reminded_on: date | None = None   # the first day a 催告书 was served
         self.held = 0  # the most entries held at once (the chunk and what is kept)
 
@@ -193,19 +195,19 @@ class ChainFold:
                 self._gate.append(entry)
 
     def _execution(self, record: TextRecord) -> None:
-        """Keep the first 催告 served and each enforcement act (judged once all are read:
-        a 催告书 may be entered after the act it preceded)."""
+        """Keep the first day a 催告书 was served and each enforcement act it does not yet
+        precede (judged once all are read: a 催告书 may be entered after the act it
+        preceded)."""
         content = record.content
         kind = content.get("record_type")
         if kind == "reminder":
             served = date.fromisoformat(content["served_on"])
             self.reminded_on = min(self.reminded_on or served, served)
-        elif kind == "court_enforcement":
-            self.executions.append(Execution(record.seq, kind,
-                                             date.fromisoformat(content["applied_on"])))
-        elif kind == "coercive_execution":
-            self.executions.append(Execution(
-                record.seq, kind, local_date(datetime.fromisoformat(record.occurred_at))))
+        elif kind in _EXECUTION_WHAT:
+            on = (date.fromisoformat(content["applied_on"]) if kind == "court_enforcement"
+                  else local_date(datetime.fromisoformat(record.occurred_at)))
+            if self.reminded_on is None or self.reminded_on >= on:  # else preceded already
+                self.executions.append(Execution(record.seq, kind, on))
 
     def kept(self) -> list[EntryRow]:
         """The entries kept, in seq order."""
