@@ -187,7 +187,7 @@ def steps(case_no: str, with_review: bool = True) -> list[Step]:
              _record("credentials_shown", _t(10, "09:00"), {"officers": OFFICERS})),
         Step("onsite_inspection",
              "现场检查笔录 on-site inspection record", "officer", "append_record",
-             _record("investigation_document", _t(10, "09:30"), {
+             _record("investigation_document", _t(9, "14:30"), {
                  "document_kind": "onsite_inspection", "place": "宏泰煤矿调度室",
                  "document_no": "陵应急检〔2025〕31号", "officers": OFFICERS,
                  "summary": "检查特种作业人员持证情况，3人无有效特种作业操作证"},

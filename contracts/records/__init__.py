@@ -1,10 +1,17 @@
 """Contract of the record keeper (records), major version 1: its RPC methods, its events and
-the content schemas of its text records, each with an example a non-Python caller can copy."""
+the content schemas of its text records, each with an example a non-Python caller can copy.
+
+1.2: append_record's record_type takes the record types sealing (查封), seizure (扣押) and
+source_notice (告知案源提供人执法情况、执法结果), each with its content schema, and a proposed
+decision may carry enforcement_level, sector and amount_involved (the catalogue factors of
+002《法制审核办法》第九条第二款) — additive: a new value of an enum and optional fields, absent
+where not given. Every v1 request stays valid and means what it meant, every v1 answer and
+event keeps its shape, so no method changes its signature and none needs a _v2."""
 from contracts.records import content as c
 from contracts.records import messages as m
 from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 
 CASE_ID = "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"
 HASH = "9f2c4e8b1d7a6c3e5f0a2b4d6e8f1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e0b2d4f"
@@ -152,7 +159,10 @@ RPCS = (
                               "occurred_at": "2025-10-10T09:00:00+08:00", "reason": None},
         APPEND_OK, ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
     Rpc("append_record", m.AppendRecord, m.AppendResult,
-        "Append a text record (文字记录); content follows components content.<record_type>.",
+        "Append a text record (文字记录); content follows components content.<record_type>. "
+        "New in 1.2: the record types sealing (查封) and seizure (扣押), an act each, which "
+        "the rule set's mandatory AV covers act by act, and source_notice (the source of a "
+        "complaint or referral told the case's course and result, 004 第三十条).",
         ("officer", "head"),
         {"case_id": CASE_ID, "record_type": "investigation_document",
          "occurred_at": "2025-10-10T10:00:00+08:00",
@@ -165,7 +175,11 @@ RPCS = (
          "situations": ["interview"]},
         APPEND_OK, ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
     Rpc("record_av", m.RecordAv, m.AppendResult,
-        "Register an audio/video record (音像记录) stored into the system.", ("officer", "head"),
+        "Register an audio/video record (音像记录) stored into the system. Where the rule set "
+        "makes AV mandatory it is judged act by act: this record covers an act of a situation "
+        "it names when it was recording at the act's time, or else one such act of the day "
+        "it recorded (China Standard Time); a record of another day covers none.",
+        ("officer", "head"),
         {"case_id": CASE_ID, "party": "陵川县某某煤业有限公司", "handler": "李某",
          "unit": "执法监察股", "device_no": "ZFJLY-0031", "started_at": "2025-10-09T14:00:00+08:00",
          "ended_at": "2025-10-09T15:10:00+08:00", "place": "陵川县某镇某某煤矿井口",

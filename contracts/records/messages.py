@@ -241,6 +241,15 @@ class Decision(StrictSchema):
                                    metadata={"description": "撤回 withdraw; on a penalty revoke is "
                                              "吊销, on a licence decision 撤销 (annul)"})
     coercive_execution = fields.String(load_default=None, allow_none=True)
+    # New in 1.2 (optional; absent where not given): the factors of 002《法制审核办法》第九条
+    # 第二款 an agency's 目录清单 may be compiled by — a catalogue item naming one fires only
+    # on a proposal that gives it.
+    enforcement_level = fields.String(allow_none=True, validate=validate.OneOf(
+        sorted(vocabulary.ENFORCEMENT_LEVELS)), metadata={
+            "description": "执法层级 of the deciding body"})
+    sector = fields.String(allow_none=True, validate=validate.Length(min=1, max=40), metadata={
+        "description": "所属领域: a sector code, shared or declared in the rule set"})
+    amount_involved = Money(allow_none=True)  # 涉案金额 (CNY)
     facts = Text(required=True, metadata={"description": "违法事实"})
     legal_basis = Text(required=True, metadata={"description": "法律依据"})
     conclusion = Text(required=True, metadata={"description": "执法结论"})
