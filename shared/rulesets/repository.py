@@ -18,7 +18,9 @@ from shared.rulesets.schema import IDENTITY_KEYS, ORPHAN_PARTIAL, REF_RE, RuleSe
 from shared.rulesets.source import Document, error_dict, read_document, yaml_files
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ENV_DIR = "SANXIANG_RULESETS_DIR"
+# the folder of the rule sets, for the services (config RULESETS_DIR: ${SANXIANG_RULESETS:})
+# and the command line alike
+ENV_DIR = "SANXIANG_RULESETS"
 
 
 class Period(NamedTuple):
