@@ -224,11 +224,12 @@ def _list(found: dict[str, Contract], target: str | None, *, as_json: bool) -> i
         print(f"sanxiang call: no service {wanted!r}; one of: {', '.join(sorted(found))}",
               file=sys.stderr)
         return EXIT_USAGE
-    rows = [{"rpc": f"{name}.{rpc.name}", "roles": list(rpc.roles), "writes": rpc.writes,
-             "fields": sorted(rpc.request().fields) if rpc.request is not None else [],
-             "summary": rpc.summary}
-            for name, contract in sorted(found.items()) if not wanted or name == wanted
-            for rpc in contract.rpcs]
+    rows: list[dict[str, Any]] = [
+        {"rpc": f"{name}.{rpc.name}", "roles": list(rpc.roles), "writes": rpc.writes,
+         "fields": sorted(rpc.request().fields) if rpc.request is not None else [],
+         "summary": rpc.summary}
+        for name, contract in sorted(found.items()) if not wanted or name == wanted
+        for rpc in contract.rpcs]
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0

@@ -38,7 +38,7 @@ class Requires:
     def check(self, data: Mapping) -> None:
         """ValidationError at the field, as the contract's rule words it."""
         value = data.get(self.selector)
-        field = self.needs.get(value)
+        field = self.needs.get(value) if isinstance(value, str) else None
         if field is None:
             return
         if not data.get(field):

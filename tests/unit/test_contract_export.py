@@ -234,8 +234,8 @@ def test_a_case_start_modes_block_is_required_by_the_json_schema_too():
     assert [e.message for e in validator.iter_errors(missing)] == [
         "None should not be valid under {'type': 'null'}"]
     del missing["filing_approval"]
-    assert ["'filing_approval' is a required property"] == [
-        e.message for e in validator.iter_errors(missing)]
+    messages = [e.message for e in validator.iter_errors(missing)]
+    assert messages == ["'filing_approval' is a required property"]
     both = dict(copy.deepcopy(example), emergency={"reason": "x"})
     assert any(list(e.path) == ["emergency"] for e in validator.iter_errors(both))
     # the service's validation says the same, at the same field
