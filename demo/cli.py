@@ -254,7 +254,7 @@ def _documents(rpc, ctx, folder: Path, health: dict) -> list[Path]:
     renderer, and print where they are: files under `folder` when no vault keeps them (the
     renderer then answers with their content), else the vault's references."""
     if "renderer" not in health:
-        print("documents renderer not deployed: no 决定书 or 意见书 rendered")
+        print("  documents  renderer not deployed: no 决定书 or 意见书 rendered")
         return []
     officer = rpc["officer"].renderer
     wanted = [("行政处罚决定书", "officer", "penalty_decision",
@@ -279,7 +279,7 @@ def _documents(rpc, ctx, folder: Path, health: dict) -> list[Path]:
         path.write_bytes(base64.b64decode(out["content_base64"]))
         written.append(path)
         lines.append(f"{title}  {path}  ({out['size']:,} bytes, sha256 {out['sha256'][:16]}…)")
-    print("documents " + "\n          ".join(lines))
+    print("  documents  " + "\n             ".join(lines))
     return written
 
 

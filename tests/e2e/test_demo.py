@@ -86,7 +86,7 @@ def test_demo_runs_against_the_running_suite(services, vhost, make_pg_database, 
             assert "[21/21] ✓" in out
             assert "refused as the rules require: service_not_deployed" in out
             assert "review board not deployed" in out
-            assert "documents renderer not deployed" in out
+            assert "documents  renderer not deployed" in out
         else:
             # the review board takes the request from decision_proposed; its opinion
             # reaches the chain through opinion_issued
