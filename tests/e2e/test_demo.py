@@ -57,7 +57,8 @@ def assert_call_reads_the_case(out: str, env: dict) -> None:
     assert case["id"] == found.group(2).split("=", 1)[1] and case["archived_at"]
     refused = subprocess.run(argv[:-1] + ["case_id=not-a-case"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=60)
-    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.startswith("sanxiang call: not_found: no case with id 'not-a-case'")
 
 
 @pytest.mark.parametrize("services", ["records,review,renderer", "records"])
