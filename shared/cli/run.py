@@ -142,17 +142,18 @@ def clock() -> str:
 
 
 def answering(uri: str) -> Callable[[str], bool]:
-    """Whether a service takes calls: a consumer on its queue rpc-<service> (asked quietly,
-    without declaring anything, on a connection kept for the purpose)."""
+    """Whether a service takes calls: a consumer on its queue rpc-<service>, asked quietly
+    (a passive declare) on a connection of its own that tries once — a broker that is away
+    must never hold up the supervision."""
     from kombu import Connection
-    conn = Connection(uri, connect_timeout=3)
 
     def probe(name: str) -> bool:
         try:
-            channel = conn.default_channel
-            return bool(channel.queue_declare(f"rpc-{name}", passive=True).consumer_count)
-        except Exception:  # no queue yet, or the broker hiccuped: not ready, ask again
-            conn.close()  # a refused passive declare closes the channel: start afresh
+            with Connection(uri, connect_timeout=2) as conn:
+                conn.ensure_connection(max_retries=1)
+                channel = conn.channel()
+                return bool(channel.queue_declare(f"rpc-{name}", passive=True).consumer_count)
+        except Exception:  # no queue yet, or no broker: not ready, ask again
             return False
     return probe
 
