@@ -3,6 +3,7 @@ RPC methods take keyword arguments only; each request schema describes those kwa
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from contracts.records.content import CONTENT, FilingApproval
+from shared.contracts.jsonschema import Requires
 from shared.contracts.registry import RULESET_REF, CalendarCoverage, Deadline, StrictSchema
 from shared.persistence.paging import cursor_field
 from shared.rulesets import vocabulary
@@ -109,17 +110,14 @@ class OpenCase(StrictSchema):
     emergency = fields.Nested(Emergency, load_default=None, allow_none=True)
     application = fields.Nested(Application, load_default=None, allow_none=True)
     source = fields.Nested(Source, load_default=None, allow_none=True)
+    # each start mode's block (the JSON Schema says so too: one if/then per mode)
+    json_requires = Requires("start_mode", {
+        "ex_officio": "filing_approval", "emergency": "emergency",
+        "application": "application", "complaint": "source", "referral": "source"})
 
     @validates_schema
     def _mode(self, data, **kw):
-        need = {"ex_officio": "filing_approval", "emergency": "emergency",
-                "application": "application", "complaint": "source", "referral": "source"}
-        field = need[data["start_mode"]]
-        if not data.get(field):
-            raise ValidationError(f"start_mode {data['start_mode']} requires {field}", field)
-        for other in set(need.values()) - {field}:
-            if data.get(other):
-                raise ValidationError(f"not allowed with start_mode {data['start_mode']}", other)
+        self.json_requires.check(data)
         ids = {p["id"] for p in data.get("persons", [])}
         app = data.get("application")
         if app and app["applicant_person_id"] not in ids:
@@ -146,11 +144,13 @@ class DecideSource(StrictSchema):
     notice_method = fields.String(required=True, validate=validate.OneOf(
         ["written", "phone", "sms", "email", "in_person", "system"]))
     notice_content = Text(required=True)
+    # starting a case needs its 立案审批表 (the JSON Schema says so too)
+    json_requires = Requires("decision", {"start": "filing_approval"}, exclusive=False,
+                             message="starting a case needs its 立案审批表")
 
     @validates_schema
     def _start(self, data, **kw):
-        if data.get("decision") == "start" and not data.get("filing_approval"):
-            raise ValidationError("starting a case needs its 立案审批表", "filing_approval")
+        self.json_requires.check(data)
 
 
 class AdvanceStage(StrictSchema):

@@ -19,7 +19,9 @@ from shared.rulesets.source import Document, error_dict, read_document, yaml_fil
 from shared.rulesets.vocabulary import EXTENSIBLE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ENV_DIR = "SANXIANG_RULESETS_DIR"
+# the folder of the rule sets, for the services (config RULESETS_DIR: ${SANXIANG_RULESETS:})
+# and the command line alike
+ENV_DIR = "SANXIANG_RULESETS"
 
 
 class Period(NamedTuple):
