@@ -132,7 +132,6 @@ class ChainFold:
         self._stages: dict[str, EntryRow] = {}
         self._gate: list[EntryRow] = []
         self._record_types: dict[Any, TextRecord] = {}
-        self.held = 0  # the most entries held at once (the chunk and what is kept)
 
     def fed(self, entries: Iterable[EntryRow]) -> Iterator[tuple[int, str, str, str]]:
         """The chain's links of `entries`, each entry folded as it passes."""
@@ -149,7 +148,6 @@ class ChainFold:
 
     def _flush(self) -> None:
         chunk, self._chunk = self._chunk, []
-        self.held = max(self.held, len(chunk) + len(self._stages) + len(self._gate))
         records = text_records(chunk)
         self.av_missing += av_missing(self.case, self.rs, records, self.avs)
         for record in records:
