@@ -228,7 +228,9 @@ def run(args: argparse.Namespace) -> tuple[list[dict], list[str]]:
     notes = [f"{NAME}: median of {args.repeat} calls after a warm-up, in-process on PostgreSQL; "
              "peak memory: tracemalloc's peak of the Python heap over one call (the driver's "
              "own buffers are not in it; they hold one batch of rows at a time)"]
-    return rows, notes
+    import growth_review  # the review board's rows, at the same sizes
+    review_rows, review_notes = growth_review.run(args)
+    return rows + review_rows, notes + review_notes
 
 
 if __name__ == "__main__":

@@ -34,6 +34,10 @@ def request_payload(n: int, tag: str) -> dict:
     p = copy.deepcopy(CONTRACT.rpc("request_review").example_request)
     p.update(agency=AGENCY, case_id=str(uuid.uuid4()), case_no=f"陵应急立〔2025〕{tag}{n}号",
              proposal_seq=1, handlers=["officer-bench"], participants=[])
+    # 陵川 issues no opinion before the counsel's 法律意见书 is on file (001 工作方案 四(三)一)
+    p["materials"] = [*p["materials"], {"code": "legal_counsel_opinion",
+                                        "title": "法律顾问法律意见书", "ref": None,
+                                        "sha256": None, "note": None}]
     return p
 
 

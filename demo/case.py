@@ -23,6 +23,9 @@ MATERIALS = [
     {"code": "draft_decision", "title": "行政处罚决定书（代拟稿）"},
     {"code": "basis_and_evidence",
      "title": "法律依据及证据材料目录（现场检查笔录、询问笔录、培训台账、执法视频）"},
+    # 陵川: the legal counsel reviews every major decision by a 法律意见书 (001 工作方案 四(三)一)
+    {"code": "legal_counsel_opinion", "title": "法律顾问法律意见书",
+     "note": "经审阅案卷材料，事实清楚，证据充分，处罚适当"},
 ]
 SHA = "3f1d0c9e8b7a6f5e4d3c2b1a09f8e7d6c5b4a3928170f6e5d4c3b2a190807f6e"
 OFFICERS = [{"name": "李明", "certificate_no": "14052100017", "certificate_shown": True},

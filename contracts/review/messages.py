@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 
 from contracts.records.messages import Decision, Empty, Health, Party  # noqa: F401 (re-export)
 from shared.contracts.registry import RULESET_REF, Deadline, StrictSchema
+from shared.persistence.paging import cursor_field
 
 STATES = ["awaiting_materials", "under_review", "paused", "opinion_issued", "contested",
           "awaiting_collective_discussion", "decided"]
@@ -199,6 +200,32 @@ class ListReviews(StrictSchema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
+# pages by cursor: how many items one call returns at most
+MAX_REVIEWS_PAGE = 200
+MAX_HISTORY_PAGE = 500
+
+
+class ListReviewsPage(StrictSchema):
+    """A page of the agency's reviews, newest requested first; follow `next` for the rest."""
+    agency = Id(required=True)
+    state = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STATES))
+    case_id = fields.String(load_default=None, allow_none=True)
+    limit = fields.Integer(load_default=50,
+                           validate=validate.Range(min=1, max=MAX_REVIEWS_PAGE),
+                           metadata={"description": f"reviews per page, at most "
+                                                    f"{MAX_REVIEWS_PAGE}"})
+    cursor = cursor_field()
+
+
+class ReviewHistoryRef(ReviewRef):
+    """One review with a page of its history, oldest first; follow `history_next`."""
+    history_limit = fields.Integer(load_default=100,
+                                   validate=validate.Range(min=1, max=MAX_HISTORY_PAGE),
+                                   metadata={"description": f"history entries per page, at "
+                                                            f"most {MAX_HISTORY_PAGE}"})
+    history_cursor = cursor_field()
+
+
 class AgencyRef(StrictSchema):
     agency = Id(required=True)
 
@@ -265,6 +292,22 @@ class Review(StrictSchema):
     document_info = fields.Dict(allow_none=True)
     updated_at = fields.DateTime(required=True, format="iso")
     history = fields.List(fields.Dict(), metadata={"description": "get_review only"})
+
+
+_NEXT = "the cursor for the next page (pass it as `{}`); null on the last page"
+
+
+class ReviewWithHistoryPage(Review):
+    history = fields.List(fields.Dict(), required=True, metadata={
+        "description": "a page of the review's history, oldest first"})
+    history_next = fields.String(required=True, allow_none=True,
+                                 metadata={"description": _NEXT.format("history_cursor")})
+
+
+class ReviewPage(StrictSchema):
+    items = fields.List(fields.Nested(Review), required=True)
+    next = fields.String(required=True, allow_none=True,
+                         metadata={"description": _NEXT.format("cursor")})
 
 
 class StaffMember(StrictSchema):

@@ -52,6 +52,7 @@ KEY_LABELS = {
     # review
     "materials": "送审材料", "review_points": "审核内容", "opinion_types": "审核意见种类",
     "approving_opinions": "视为审核通过的意见", "collective_discussion_required": "集体讨论",
+    "collective_opinions": "交由机关领导集体研究决定的意见",
     "reviewer_ratio": "法制审核人员比例", "pause_reasons": "不计入审核期限的期间",
     "recusal_required": "审核人员回避", "legal_qualification_required": "法律职业资格",
     "reviewer_background": "审核人员背景", "legal_counsel": "法律顾问意见",
@@ -77,6 +78,7 @@ FIELD_LABELS = {"when": "适用情形", "required": "提交要求", "act_types":
                 "exceptions": "除外", "mode": "方式", "due": "报送期限", "recipients": "报送对象",
                 "contents": "内容", "copies": "份数",
                 "online_replaces_paper": "网上审核替代书面意见书",
+                "opinion_material": "法律意见书（送审材料）",
                 "allowed": "允许", "approval_period": "补办审批期限", "in_principle": "原则性要求",
                 "minimum": "为最低期限", "years": "保存年限（年）", "permanent": "永久保存",
                 "per_archives_rules": "按档案保管期限"}

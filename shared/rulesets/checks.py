@@ -27,6 +27,11 @@ def cross_check(data: dict, partial: bool) -> list[Problem]:
     out.extend(_retention_classes(_get(data, "retention", "classes")))
     out.extend(_approving_opinions(_get(data, "review", "opinion_types"),
                                    _get(data, "review", "approving_opinions")))
+    out.extend(_approving_opinions(_get(data, "review", "opinion_types"),
+                                   _get(data, "review", "collective_opinions"),
+                                   "collective_opinions"))
+    out.extend(_counsel_material(_get(data, "review", "materials"),
+                                 _get(data, "review", "legal_counsel", "opinion_material")))
     out.extend(_annual_report_due(_get(data, "disclosure", "annual_report", "due")))
     out.extend(_emergency_approval(_get(data, "records", "start_modes"), periods))
     return out
@@ -74,14 +79,25 @@ def _retention_classes(classes: Any) -> list[Problem]:
     return out
 
 
-def _approving_opinions(opinions: Any, approving: Any) -> list[Problem]:
-    """An approving opinion is one of the rule set's opinion types."""
+def _approving_opinions(opinions: Any, approving: Any,
+                        key: str = "approving_opinions") -> list[Problem]:
+    """An approving (or collective) opinion is one of the rule set's opinion types."""
     if not (isinstance(opinions, list) and isinstance(approving, list)):
         return []
     codes = {e.get("code") for e in opinions if isinstance(e, dict)}
-    return [(("review", "approving_opinions", i),
+    return [(("review", key, i),
              f"{code!r} is not one of this rule set's opinion_types")
             for i, code in enumerate(approving) if code not in codes]
+
+
+def _counsel_material(materials: Any, code: Any) -> list[Problem]:
+    """The counsel's 法律意见书 is filed as one of the rule set's review materials."""
+    if not (isinstance(materials, list) and isinstance(code, str)):
+        return []
+    if code in {e.get("code") for e in materials if isinstance(e, dict)}:
+        return []
+    return [(("review", "legal_counsel", "opinion_material"),
+             f"{code!r} is not one of this rule set's review materials")]
 
 
 def _annual_report_due(due: Any) -> list[Problem]:

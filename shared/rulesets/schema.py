@@ -141,6 +141,10 @@ class ReviewSchema(Schema):
     review_points = ListOf(entry_schema(name="review-point"), required=True)
     opinion_types = ListOf(entry_schema(name="opinion", when=Text()), required=True)
     approving_opinions = ListOf(Code(), required=True)
+    # Opinions that leave the decision to the leaders' collective discussion (陵川 001 附件3
+    # 第七条（八）“由局机关领导集体研究决定”): the review then waits for it, and the leaders'
+    # conclusion decides. Absent: none does.
+    collective_opinions = ListOf(Code())
     collective_discussion_required = nested(rule_schema(
         OneOf(("always", "when_law_requires"), required=True), "collective"), required=True)
     reviewer_ratio = nested(rule_schema(
@@ -153,8 +157,11 @@ class ReviewSchema(Schema):
         "legal_qualification"))
     reviewer_background = nested(rule_schema(OneOf(("legal_preferred",), required=True),
                                               "reviewer_background"))
+    # With value `required` and `opinion_material` (one of `materials`, the counsel's
+    # 法律意见书), no opinion is issued before that material is on file (陵川 001 工作方案
+    # 四(三)一). Without `opinion_material` the counsel's part is not tracked.
     legal_counsel = nested(rule_schema(OneOf(("may", "required"), required=True),
-                                        "legal_counsel"))
+                                        "legal_counsel", opinion_material=Code()))
     opinion_document = nested(Schema.from_dict(
         {"copies": StrictInt(minimum=1, required=True),
          "online_replaces_paper": StrictBool(required=True),

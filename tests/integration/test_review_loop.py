@@ -7,6 +7,7 @@ events (unsigned, signed by another service, for an agency not served) are dead-
 before any handling."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import uuid
@@ -372,3 +373,145 @@ def test_events_for_an_agency_not_served_or_stored_unsigned_are_dead_lettered(su
         assert c.execute(text("select count(*) from reviews")).scalar() == 0
         assert c.execute(text("select count(*) from inbox")).scalar() == 0
     review_db.dispose()
+
+
+# ---- 陵川's paths (001 附件3 第七条（八）, 第九条; 工作方案 四(三)一) --------------------------
+
+def _lingchuan_until_opinion(rpc, case_no: str, materials=None) -> dict:
+    """The demo case (陵川) up to the reviewer's opinion; `materials` changes what the handling
+    unit submits."""
+    plan = demo_plan(case_no, with_review=True)
+    plan = plan[:[s.method for s in plan].index("issue_opinion")]
+    if materials is not None:
+        plan = [dataclasses.replace(s, payload=materials(s.payload))
+                if s.name == "materials_submitted" else s for s in plan]
+    return run_case(rpc, plan)
+
+
+def _decision(ctx: dict, no: str) -> dict:
+    return {"case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"], "decision_no": no,
+            "issued_at": "2025-10-28T10:00:00+08:00", "signed_by": "王建军"}
+
+
+def test_lingchuan_a_case_left_to_the_leaders_is_issued_on_their_collective_discussion(suite):
+    """第七条（八）“对重大、复杂案件，由局机关领导集体研究决定”: the opinion sends the case to
+    the leaders; the decision is refused until their discussion, recorded on the board,
+    decides it — then issued on the board's final opinion, whose 意见书 keeps the reviewers'
+    opinion and prints the leaders' conclusion as theirs."""
+    start, rpc, _, _ = suite
+    start("records", "review")
+    ctx = _lingchuan_until_opinion(rpc, "陵应急立〔2025〕511号")
+    with rpc("reviewer") as reviewer:
+        reviewer.review.issue_opinion(review_id=ctx["review_id"], opinion="collective_decision",
+                                      reasons="案情重大、复杂，提请局机关领导集体研究决定",
+                                      issued_at="2025-10-24T15:00:00+08:00")
+    [left] = _board_opinions(rpc, ctx, ctx["proposal_seq"], 1)
+    assert (left["content"]["opinion"], left["content"]["approving"],
+            left["content"]["final"]) == ("collective_decision", False, False)
+    decision = _decision(ctx, "陵应急罚〔2025〕511号")
+    with rpc("head") as head:
+        with pytest.raises(DomainRuleViolated) as err:
+            head.records.issue_decision(**decision)
+        assert err.value.code == "collective_discussion_required"
+        head.review.record_collective_discussion(
+            review_id=ctx["review_id"], held_at="2025-10-27T15:00:00+08:00",
+            participants=["王建军", "李强", "赵敏"],
+            summary="经局机关领导集体研究，同意作出处罚决定", conclusion="approve")
+    _, final = _board_opinions(rpc, ctx, ctx["proposal_seq"], 2)
+    content = final["content"]
+    assert (content["stage"], content["approving"], content["final"]) == (
+        "collective_discussion", True, True)
+    data = content["document"]["data"]
+    assert data["opinion_kind"] == "由局机关领导集体研究决定"
+    assert data["decisions"] == [{"by": "机关负责人集体讨论（王建军、李强、赵敏）",
+                                  "kind": "同意作出决定",
+                                  "reasons": "经局机关领导集体研究，同意作出处罚决定",
+                                  "date": "2025-10-27"}]
+    with rpc("head") as head:
+        issued = head.records.issue_decision(**decision)
+        entries = head.records.get_entries(case_id=ctx["case_id"], from_seq=issued["seq"])
+    assert entries[0]["content"]["legal_review_seq"] == final["seq"]
+
+
+def test_lingchuan_leaders_reexamine_unconsulted_and_the_document_says_who_decided_what(suite):
+    """第九条 “相关股室…有异议的，可以提请局领导复核”: contested, the head re-examines at once —
+    no consultation forced between — and the 意见书 prints the reviewers' opinion under their
+    names and the head's decision under the head's."""
+    start, rpc, _, _ = suite
+    start("records", "review")
+    ctx = _lingchuan_until_opinion(rpc, "陵应急立〔2025〕512号")
+    with rpc("reviewer") as reviewer:
+        reviewer.review.issue_opinion(review_id=ctx["review_id"], opinion="not_approve",
+                                      reasons="违法行为不能成立",
+                                      issued_at="2025-10-24T15:00:00+08:00")
+    _board_opinions(rpc, ctx, ctx["proposal_seq"], 1)
+    with rpc("officer") as officer:
+        officer.review.contest_opinion(review_id=ctx["review_id"], reason="违法事实有证据证明",
+                                       contested_at="2025-10-25T09:00:00+08:00")
+    with rpc("head") as head:
+        head.review.head_decide(review_id=ctx["review_id"], outcome="replace", opinion="approve",
+                                reasons="局领导复核：事实清楚，证据确凿，同意",
+                                decided_at="2025-10-27T09:00:00+08:00")
+    _, replaced = _board_opinions(rpc, ctx, ctx["proposal_seq"], 2)
+    data = replaced["content"]["document"]["data"]
+    assert (data["opinion_kind"], data["opinion_reasons"], data["review_date"]) == (
+        "不予批准或者建议撤销案件", "违法行为不能成立", "2025-10-24")
+    assert [r["name"] for r in data["reviewers"]] == ["陈静"]
+    assert data["decisions"] == [{"by": f"行政执法机关负责人（{ACTORS['head']}）",
+                                  "kind": "同意", "reasons": "局领导复核：事实清楚，证据确凿，同意",
+                                  "date": "2025-10-27"}]
+    with rpc("head") as head:
+        issued = head.records.issue_decision(**_decision(ctx, "陵应急罚〔2025〕512号"))
+        review = head.review.get_review(review_id=ctx["review_id"])
+    assert issued["seq"] > replaced["seq"]
+    assert (review["disagreement"]["procedure"], review["disagreement"]["consultations"]) == (
+        "leaders_reexamine", [])
+
+
+def _without_counsel(payload):
+    def build(ctx: dict) -> dict:
+        p = payload(ctx)
+        return dict(p, materials=[m for m in p["materials"]
+                                  if m["code"] != "legal_counsel_opinion"])
+    return build
+
+
+def test_lingchuan_no_opinion_and_no_decision_before_the_counsels_legal_opinion(suite):
+    """工作方案 四(三)一 “对我局做出的重大执法决定，法律顾问应通过出具法律意见书等形式进行审核”:
+    without the counsel's 法律意见书 the board refuses the opinion (recorded in the review's
+    history), so records refuses the decision; once it is filed the opinion names it and the
+    decision is issued."""
+    start, rpc, _, _ = suite
+    start("records", "review")
+    ctx = _lingchuan_until_opinion(rpc, "陵应急立〔2025〕513号", materials=_without_counsel)
+    opinion = {"review_id": ctx["review_id"], "opinion": "approve",
+               "reasons": "主体合法，事实清楚，证据确凿，适用依据正确，程序合法，裁量适当",
+               "issued_at": "2025-10-24T15:00:00+08:00"}
+    decision = _decision(ctx, "陵应急罚〔2025〕513号")
+    with rpc("reviewer") as reviewer:
+        with pytest.raises(DomainRuleViolated) as err:
+            reviewer.review.issue_opinion(**opinion)
+    assert (err.value.code, err.value.details["material"]) == (
+        "legal_counsel_opinion_missing", "legal_counsel_opinion")
+    with rpc("head") as head:
+        with pytest.raises(DomainRuleViolated) as refused:
+            head.records.issue_decision(**decision)
+        assert refused.value.code == "legal_review_required"
+        history = head.review.get_review(review_id=ctx["review_id"])["history"]
+    assert [(h["actor_id"], h["body"]["refused"]) for h in history
+            if h["action"] == "opinion_refused"] == [
+        (REVIEWER, "legal_counsel_opinion_missing")]
+    with rpc("officer") as officer:
+        officer.review.submit_materials(
+            review_id=ctx["review_id"], applicable=[],
+            materials=[{"code": "legal_counsel_opinion",
+                        "title": "法律意见书（山西晋陵律师事务所）", "note": "同意法制审核意见"}],
+            submitted_at="2025-10-24T10:00:00+08:00")
+    with rpc("reviewer") as reviewer:
+        reviewer.review.issue_opinion(**opinion)
+    [board] = _board_opinions(rpc, ctx, ctx["proposal_seq"], 1)
+    assert board["content"]["document"]["data"]["counsel_opinion"] == (
+        "法律意见书（山西晋陵律师事务所）：同意法制审核意见")
+    with rpc("head") as head:
+        issued = head.records.issue_decision(**decision)
+    assert issued["seq"] > board["seq"]

@@ -440,3 +440,23 @@ def test_console_script():
     done = subprocess.run([str(script), "ruleset", "check", str(SHIPPED / "base.yaml")],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_collective_opinions_and_the_counsels_material_are_the_rule_sets_own(tmp_path):
+    """review.collective_opinions (陵川 001 附件3 第七条（八）) names opinion types and
+    review.legal_counsel.opinion_material (001 工作方案 四(三)一) a review material; both are
+    absent from base, so the other agencies keep neither."""
+    path = write(tmp_path, "counsel.yaml", child(extra="""
+    review:
+      collective_opinions: [leaders_please]
+      legal_counsel: {value: required, opinion_material: counsel_letter, basis: 测试}
+    """))
+    found = {e["path"]: e["rule"] for e in RuleSetRepository.check_file(path)}
+    assert "leaders_please" in found["review.collective_opinions.0"]
+    assert "counsel_letter" in found["review.legal_counsel.opinion_material"]
+    assert len(found) == 2
+    repo = RuleSetRepository.default()
+    for code in ("qinyuan-energy", "anze-county", "changzhi-energy", "zhoucun-district"):
+        review = repo.get(code).section("review")
+        assert "collective_opinions" not in review
+        assert "opinion_material" not in (review.get("legal_counsel") or {})

@@ -20,19 +20,20 @@ from shared.errors import (
     ServiceNotDeployed,
     ValidationFailed,
 )
-from shared.law.review import collective_discussion_always, disagreement_rule
+from shared.law.review import collective_discussion_always, disagreement_rule, leaders_decide
 from shared.rulesets.repository import RuleSet
 
 # how the board's disagreement path runs, as its RPC methods (contracts/review)
 _PATH = {"head_decides": ("contest_opinion → record_consultation → head_decide",
                           "异议 → 协商沟通 → 报请负责人决定"),
-         "leaders_reexamine": ("contest_opinion → record_consultation → head_decide "
-                               "(the leaders' re-examination)", "异议 → 提请局领导复核")}
+         "leaders_reexamine": ("contest_opinion → head_decide (the leaders' "
+                               "re-examination, consulted or not)", "异议 → 提请局领导复核")}
 
 OUTCOME_ZH = {"revise": "修改后重新提出", "do_not_decide": "不予作出决定",
               "refer": "移送司法机关"}
 
 _DISCUSSION_ZH = "法制审核通过的，应当提交本机关集体讨论决定"
+_LEADERS_ZH = "审核意见交由机关领导集体研究决定，集体研究决定作出前不得作出该决定"
 
 
 def is_board_opinion(content: Mapping[str, Any]) -> bool:
@@ -214,7 +215,14 @@ def approval(review: Review, reviews: Sequence[Review], discussion: Discussion |
     record about the proposal follows it in the chain; an entry written before such entries
     carried `final` is read by the case's rule set, not as final. Whichever way the review
     came, the latest discussion about the proposal after it must not have decided against
-    the decision (its `outcome`; none recorded reads as deciding)."""
+    the decision (its `outcome`; none recorded reads as deciding).
+
+    A review whose opinion leaves the decision to the leaders (陵川 001 附件3 第七条（八）,
+    review.collective_opinions) approves nothing itself: the collective discussion after it
+    decides — the board's final opinion after the discussion it records, or, for a review
+    entered by hand, the collective_discussion record that follows it."""
+    if leaders_decide(rs, review.opinion) and not (review.board and review.final is not False):
+        return _leaders_decided(review, discussion, proposal_seq, rs)
     _approves(review, reviews)
     # a discussion on the proposal after its approving review that decided against it
     # stands, however the review came in (004 第五十五条: 集体讨论决定)
@@ -251,17 +259,40 @@ def _approves(review: Review, reviews: Sequence[Review]) -> None:
         details={"review_seq": review.seq, "opinion": review.opinion, "ignored": ignored})
 
 
+def _leaders_decided(review: Review, discussion: Discussion | None, proposal_seq: int,
+                     rs: RuleSet) -> int:
+    """The seq of the collective discussion that decided a case the review left to the
+    leaders; refused until one decided to make the decision (on the board, until the board
+    recorded it and gave its final opinion)."""
+    if review.board:
+        raise DomainRuleViolated(
+            f"the review board's opinion at seq {review.seq} ({review.opinion!r}) leaves the "
+            "decision to the leaders' collective discussion; the review board records it "
+            "(record_collective_discussion) and its conclusion decides",
+            code="collective_discussion_required", message_zh=_LEADERS_ZH,
+            details={"review_seq": review.seq, "opinion": review.opinion})
+    if discussion is None:
+        raise _discussion_required(review, rs)
+    _discussion_decides(discussion, review.seq, proposal_seq)
+    return discussion.seq
+
+
 def _discussion_required(review: Review, rs: RuleSet) -> DomainRuleViolated:
-    if review.collective_discussion_required:
-        why = ("the legal unit marked 集体讨论 as required by law for it (行政处罚法 "
-               "第五十七条第二款)")
+    zh = _DISCUSSION_ZH
+    if leaders_decide(rs, review.opinion):
+        why = (f"gave opinion {review.opinion!r}, which leaves the decision to the leaders' "
+               "collective discussion (review.collective_opinions)")
+        zh = _LEADERS_ZH
+    elif review.collective_discussion_required:
+        why = ("passed, but the legal unit marked 集体讨论 as required by law for it "
+               "(行政处罚法 第五十七条第二款)")
     else:
         rule = rs.section("review")["collective_discussion_required"]
-        why = f"{rs.ref} requires 集体讨论 before the decision ({rule['basis']})"
+        why = f"passed, but {rs.ref} requires 集体讨论 before the decision ({rule['basis']})"
     return DomainRuleViolated(
-        f"the legal review at seq {review.seq} passed, but {why}: append a collective_discussion "
+        f"the legal review at seq {review.seq} {why}: append a collective_discussion "
         "record (append_record) deciding on the proposal after the review",
-        code="collective_discussion_required", message_zh=_DISCUSSION_ZH,
+        code="collective_discussion_required", message_zh=zh,
         details={"review_seq": review.seq, "ruleset": rs.ref,
                  "record_type": "collective_discussion"})
 

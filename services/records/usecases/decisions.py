@@ -79,7 +79,7 @@ def enter_legal_review(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, r
         # 周村 004 第五十五条: a passed review goes to 集体讨论; elsewhere the legal unit flags
         # it where the law requires it, as the review board's reviewers do (gate.approval)
         owed = collective_discussion_owed(rs, opinions[p["opinion"]],
-                                          p["collective_discussion_required"])
+                                          p["collective_discussion_required"], p["opinion"])
         content = dict(body, approving=opinions[p["opinion"]], final=not owed,
                        collective_discussion_owed=owed, staff_register=register)
         seq, h, _ = store.append(session, case, kind="legal_review", actor=actor, now=now,

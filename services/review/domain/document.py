@@ -7,6 +7,7 @@ from datetime import date
 from typing import Final
 
 from services.review.domain.opinions import review_points
+from shared.law.review import counsel_opinion_material
 from shared.rulesets.repository import RuleSet
 
 
@@ -32,13 +33,43 @@ def opinion_document(rs: RuleSet, review: Mapping, agency_name: str) -> dict:
     (document number, units) take the request's values or the usual defaults."""
     doc = review.get("document_info") or {}
     opinion = review["opinion"]
+    # the reviewers sign their own opinion; a later word (the head's decision, the leaders'
+    # discussion) is printed apart, under whoever made it
+    own = opinion.get("reviewers_opinion") or opinion
     data = {"authority_name": agency_name, **_submitted(review, doc),
             "review_rule": _review_rule(rs), **_examined(rs, review, doc),
-            "opinion_kind": opinion["label"], "opinion_reasons": opinion["reasons"],
+            "opinion_kind": own["label"], "opinion_reasons": own["reasons"],
             "reviewers": [{"name": a["name"], "position": a.get("position") or "法制审核人员"}
                           for a in review["assignments"] if a["status"] == "active"],
-            "review_date": opinion["issued_on"]}
+            "review_date": own["issued_on"]}
+    counsel = _counsel(rs, review)
+    if counsel:
+        data["counsel_opinion"] = counsel
+    if opinion.get("decisions"):
+        data["decisions"] = [_decision(d) for d in opinion["decisions"]]
     return {"template_id": "legal_review_opinion", "copies": copies(rs), "data": data}
+
+
+DECIDED_BY_ZH: Final = {"head_decision": "行政执法机关负责人",
+                        "collective_discussion": "机关负责人集体讨论"}
+
+
+def _counsel(rs: RuleSet, review: Mapping) -> str | None:
+    """The legal counsel's 法律意见书 the review has on file, where the rule set tracks it."""
+    code = counsel_opinion_material(rs)
+    filed = next((m for m in review["materials"] if code and m["code"] == code), None)
+    if filed is None:
+        return None
+    return f"{filed['title']}" + (f"：{filed['note']}" if filed.get("note") else "")
+
+
+def _decision(d: Mapping) -> dict:
+    """A decision after the reviewers' opinion, as the 意见书 prints it: who made it, what
+    and why, when."""
+    who = DECIDED_BY_ZH[d["stage"]]
+    names = "、".join(d.get("participants") or ()) or d.get("by_name") or d["by"]
+    return {"by": f"{who}（{names}）", "kind": d["label"], "reasons": d["reasons"],
+            "date": d["decided_on"]}
 
 
 def _submitted(review: Mapping, doc: Mapping) -> dict:

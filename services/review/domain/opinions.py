@@ -9,7 +9,12 @@ from datetime import date, datetime
 from services.review.domain import states
 from services.review.domain.review import Review
 from shared.errors import DomainRuleViolated, ValidationFailed
-from shared.law.review import disagreement_rule
+from shared.law.review import (
+    consultation_first,
+    counsel_opinion_material,
+    disagreement_rule,
+    leaders_decide,
+)
 from shared.rulesets.repository import RuleSet
 
 FINDING_RESULTS = ("pass", "flaw", "fail")
@@ -22,7 +27,8 @@ def review_points(rs: RuleSet) -> dict[str, dict]:
 def opinion_kinds(rs: RuleSet) -> dict[str, dict]:
     review = rs.section("review")
     approving = set(review["approving_opinions"])
-    return {o["code"]: dict(o, approving=o["code"] in approving)
+    return {o["code"]: dict(o, approving=o["code"] in approving,
+                            leaders_decide=leaders_decide(rs, o["code"]))
             for o in review["opinion_types"]}
 
 
@@ -63,6 +69,26 @@ def check_opinion(rs: RuleSet, code: str, findings: dict) -> dict:
     return kind
 
 
+def counsel_opinion(rs: RuleSet, review: Mapping) -> dict | None:
+    """The legal counsel's 法律意见书 on file with the review, where the rule set requires one
+    before the opinion (review.legal_counsel: 陵川 001 工作方案 四(三)一 “对我局做出的重大执法
+    决定，法律顾问应通过出具法律意见书等形式进行审核”); refused while it is missing. None
+    where the rule set does not require it."""
+    code = counsel_opinion_material(rs)
+    if code is None:
+        return None
+    for m in review["materials"]:
+        if m["code"] == code:
+            return dict(m)
+    rule = rs.section("review")["legal_counsel"]
+    raise DomainRuleViolated(
+        f"{rs.ref} requires the legal counsel's opinion before the review's opinion "
+        f"({rule['basis']}): submit it as material {code!r} first",
+        code="legal_counsel_opinion_missing",
+        message_zh="法律顾问尚未出具法律意见书，不得提出审核意见",
+        details={"material": code, "basis": rule["basis"]})
+
+
 def opinion_outcome(owed: bool) -> str:
     """How an opinion ends for the state machine: final, or owing a collective discussion."""
     return states.OWES_COLLECTIVE if owed else states.FINAL
@@ -79,6 +105,7 @@ def issued(kind: Mapping, reasons: str, *, by: str, at: datetime, day: date,
         "issued_by": by,
         "reviewers": [a["reviewer_id"] for a in assignments if a["status"] == "active"],
         "stage": "reviewers", "final": not owed, "collective_discussion_owed": owed,
+        "leaders_decide": bool(kind.get("leaders_decide")),
         "on_time": deadline is None or day.isoformat() <= deadline["due"],
         "revised": revised}
 
@@ -122,27 +149,55 @@ def disagreement_of(review: Review) -> dict:
 
 
 def require_consulted(d: Mapping) -> None:
-    if not d["consultations"]:
+    """Where the disagreement's procedure consults first (002 第十五条), the head decides
+    only what a consultation did not settle; the leaders' re-examination (001 附件3 第九条)
+    needs none."""
+    if consultation_first(d["procedure"]) and not d["consultations"]:
         raise DomainRuleViolated("the handling unit and the reviewers consult first; the "
                                  "head decides what consultation did not settle",
                                  code="consultation_first")
 
 
+_REVIEWERS_PART = ("code", "label", "approving", "reasons", "issued_on", "issued_by",
+                   "reviewers")
+CONCLUSION_ZH = {"approve": "同意作出决定", "not_approve": "不同意作出决定"}
+
+
+def _kept(opinion: Mapping, stage: str, *, code: str, label: str, reasons: str, by: str,
+          by_name: str, day: date, participants: Sequence[str] = ()) -> dict:
+    """What a later word leaves of the opinion it changes: the reviewers' own opinion (their
+    code, label, reasons and date, which the 意见书 prints under their names) and every
+    decision after it, each with who made it."""
+    reviewers = opinion.get("reviewers_opinion") or {k: opinion.get(k) for k in _REVIEWERS_PART}
+    decision = {"stage": stage, "code": code, "label": label, "reasons": reasons,
+                "by": by, "by_name": by_name, "participants": list(participants),
+                "decided_on": day.isoformat()}
+    return {"reviewers_opinion": reviewers,
+            "decisions": [*(opinion.get("decisions") or ()), decision]}
+
+
 def replaced(opinion: Mapping, kind: Mapping, reasons: str, *, by: str, at: datetime,
-             day: date, owed: bool) -> dict:
-    """The opinion as the head replaces it."""
+             day: date, owed: bool, by_name: str = "") -> dict:
+    """The opinion as the head replaces it; the reviewers' opinion is kept beside it."""
+    kept = _kept(opinion, "head_decision", code=kind["code"], label=kind["label"],
+                 reasons=reasons, by=by, by_name=by_name, day=day)
     return dict(opinion, code=kind["code"], label=kind["label"], approving=kind["approving"],
                 reasons=reasons, issued_on=day.isoformat(), issued_at=at.isoformat(),
                 issued_by=by, stage="head_decision", final=not owed,
-                collective_discussion_owed=owed)
+                collective_discussion_owed=owed, **kept)
 
 
 # ---- collective discussion (集体讨论) -----------------------------------------------------------
 
 def discussed(opinion: Mapping, conclusion: str, summary: str, *, by: str, at: datetime,
-              day: date) -> dict:
-    """The leaders' conclusion is the final word: it approves only what the opinion approved."""
-    return dict(opinion, approving=conclusion == "approve" and opinion["approving"],
+              day: date, by_name: str = "", participants: Sequence[str] = ()) -> dict:
+    """The leaders' conclusion is the final word: it approves only what the opinion approved,
+    or what the opinion left to them to decide (001 附件3 第七条（八）)."""
+    decides = bool(opinion["approving"] or opinion.get("leaders_decide"))
+    kept = _kept(opinion, "collective_discussion", code=conclusion,
+                 label=CONCLUSION_ZH[conclusion], reasons=summary, by=by, by_name=by_name,
+                 day=day, participants=participants)
+    return dict(opinion, approving=conclusion == "approve" and decides,
                 stage="collective_discussion", final=True, collective_discussion_owed=False,
                 issued_on=day.isoformat(), issued_at=at.isoformat(), issued_by=by,
-                reasons=summary)
+                reasons=summary, **kept)

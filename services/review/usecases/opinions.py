@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from services.review import domain, store
 from services.review.usecases.common import begin, view
 from shared.calendar.clock import local_date
+from shared.errors import DomainRuleViolated
 from shared.law.review import collective_discussion_owed
 from shared.messaging.outbox import OutboxWriter
 from shared.persistence.db import Db
@@ -35,12 +36,30 @@ def record_finding(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules
 
 def issue_opinion(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Rules,
                   now: datetime) -> dict:
+    try:
+        return _issue(p, actor=actor, db=db, outbox=outbox, rules=rules, now=now)
+    except DomainRuleViolated as exc:
+        if exc.code != "legal_counsel_opinion_missing":
+            raise
+        # the refused transaction rolled back; the refusal stays on record: an opinion
+        # attempted without the counsel's 法律意见书 is accountable afterwards (陵川 001
+        # 附件3 第十条, 工作方案 四(三)一)
+        with db.transaction() as session:
+            store.log(session, p["review_id"], actor, "opinion_refused",
+                      dict(exc.details, opinion=p["opinion"], refused=exc.code,
+                           message=exc.message), now)
+        raise
+
+
+def _issue(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Rules,
+           now: datetime) -> dict:
     with db.transaction() as session:
         review = begin(session, p["review_id"], "issue_opinion", actor)
         rs = rules.ruleset(review["ruleset"])
         kind = domain.check_opinion(rs, p["opinion"], review["findings"])
+        domain.counsel_opinion(rs, review)
         owed = collective_discussion_owed(rs, kind["approving"],
-                                          p["collective_discussion_required"])
+                                          p["collective_discussion_required"], kind["code"])
         contested = review["state"] == domain.CONTESTED
         review["opinion"] = domain.issued(
             kind, p["reasons"], by=actor.id, at=p["issued_at"], day=local_date(p["issued_at"]),
@@ -114,10 +133,10 @@ def _replace(session: Session, review: domain.Review, p: dict, decision: dict, a
     """The head replaces the contested opinion with one of the rule set's."""
     rs = rules.ruleset(review["ruleset"])
     kind = domain.opinion_kind(rs, p["opinion"])
-    owed = collective_discussion_owed(rs, kind["approving"], False)
+    owed = collective_discussion_owed(rs, kind["approving"], False, kind["code"])
     review["opinion"] = domain.replaced(domain.opinion_of(review), kind, p["reasons"], by=actor.id,
                                         at=p["decided_at"], day=local_date(p["decided_at"]),
-                                        owed=owed)
+                                        owed=owed, by_name=actor.name)
     review["state"] = domain.next_state("head_decide", review["state"],
                                         domain.opinion_outcome(owed))
     store.log(session, review["id"], actor, "head_decided", decision, now)
@@ -136,7 +155,8 @@ def record_collective_discussion(p: dict, *, actor: Actor, db: Db, outbox: Outbo
                                 "conclusion": p["conclusion"], "chaired_by": actor.id}
         review["opinion"] = domain.discussed(domain.opinion_of(review), p["conclusion"],
                                              p["summary"], by=actor.id, at=p["held_at"],
-                                             day=local_date(p["held_at"]))
+                                             day=local_date(p["held_at"]), by_name=actor.name,
+                                             participants=p["participants"])
         review["state"] = domain.next_state("record_collective_discussion", review["state"])
         return _publish(session, review, rs, actor, outbox, rules, now,
                         "collective_discussion_recorded")

@@ -102,7 +102,7 @@ def test_a_legal_unit_cannot_override_the_boards_opinion(env_db):
         board_seq, "not_approve", REVIEW.event("opinion_issued.v1").example["review_id"])
     # 陵川's path: the handling unit asks the leaders to re-examine (001 附件3 第九条)
     assert e.details["disagreement"]["procedure"] == "leaders_reexamine"
-    assert "contest_opinion → record_consultation → head_decide" in e.message
+    assert "contest_opinion → head_decide (the leaders' re-examination" in e.message
     assert reviews_in_chain(env) == 1
     # the refusal is on record like every other: who, what, why
     refused = [r for r in access_log_rows(env, "actor_id", "action", "outcome", "reason")

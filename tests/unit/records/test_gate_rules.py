@@ -152,6 +152,14 @@ def test_the_disagreement_path_is_the_rule_sets_or_the_heads():
     assert silent["rpc"] == "contest_opinion → record_consultation → head_decide"
 
 
+def test_lingchuan_disagreement_path_names_no_consultation_before_the_leaders():
+    """001 附件3 第九条: the handling unit asks the leaders to re-examine; the path the gate
+    names on a refusal does not send it through a consultation first."""
+    path = gate.disagreement_path(rs(LINGCHUAN))
+    assert path["rpc"].startswith("contest_opinion → head_decide")
+    assert "record_consultation →" not in path["rpc"]
+
+
 def test_an_opinion_of_another_review_cannot_replace_the_boards():
     earlier = [by_hand(8), board(9, review_id="review-1")]
     gate.refuse_other_board_review(earlier, PROPOSAL, "review-1")
@@ -251,3 +259,38 @@ def test_the_latest_discussion_about_the_proposal_is_the_leaders_last_word():
     assert gate.latest_discussion(latest_first[:1], PROPOSAL) is None
     latest = gate.latest_discussion(iter(latest_first), PROPOSAL + 1)
     assert latest is not None and latest.seq == 12
+
+
+# ---- 陵川 001 附件3 第七条（八）: an opinion leaving the decision to the leaders ----------
+
+def test_lingchuan_review_by_hand_leaving_it_to_the_leaders_waits_for_their_deciding_discussion():
+    content = {"proposal_seq": PROPOSAL, "opinion": "collective_decision", "approving": False,
+               "final": False, "collective_discussion_required": False}
+    review = gate.Review.of(8, content)
+    assert collective_discussion_owed(rs(LINGCHUAN), approving=False, flagged=False,
+                                      opinion="collective_decision")
+    err = refused(gate.approval, review, [review], None, PROPOSAL, rs(LINGCHUAN))
+    assert err.code == "collective_discussion_required"
+    assert "collective_decision" in err.message
+    decided = gate.Discussion(9, "decide", PROPOSAL)
+    assert gate.approval(review, [review], decided, PROPOSAL, rs(LINGCHUAN)) == 9
+    against = refused(gate.approval, review, [review], gate.Discussion(9, "do_not_decide",
+                                                                       PROPOSAL),
+                      PROPOSAL, rs(LINGCHUAN))
+    assert against.code == "collective_discussion_not_deciding"
+
+
+def test_lingchuan_board_opinion_leaving_it_to_the_leaders_waits_for_their_final_word():
+    """The board records the leaders' discussion itself (record_collective_discussion) and
+    publishes their conclusion as its final opinion, which alone counts."""
+    content = {"proposal_seq": PROPOSAL, "opinion": "collective_decision", "approving": False,
+               "final": False, "review_id": "review-1"}
+    pending = gate.Review.of(8, content)
+    err = refused(gate.approval, pending, [pending], None, PROPOSAL, rs(LINGCHUAN))
+    assert (err.code, err.details["opinion"]) == ("collective_discussion_required",
+                                                  "collective_decision")
+    decided = gate.Review.of(9, dict(content, approving=True, final=True))
+    assert gate.approval(decided, [pending, decided], None, PROPOSAL, rs(LINGCHUAN)) is None
+    against = gate.Review.of(9, dict(content, approving=False, final=True))
+    err = refused(gate.approval, against, [pending, against], None, PROPOSAL, rs(LINGCHUAN))
+    assert err.code == "legal_review_not_approving"

@@ -78,3 +78,46 @@ def test_elsewhere_an_approval_is_final_unless_collective_discussion_is_flagged(
         "issued_at": "2025-10-30T16:00:00+08:00", "collective_discussion_required": True}, who)
     assert view["state"] == "awaiting_collective_discussion"
     assert env.events("opinion_issued.v1")[1]["data"]["final"] is False
+
+
+# ---- 陵川 001 附件3 第七条（八）: the leaders decide --------------------------------------
+
+def _leaders_decide(env, case_no: str) -> str:
+    lc = "lingchuan-emergency"
+    rid = complete_review(env, lc, case_no=case_no)
+    view = issue(env, rid, lc, opinion="collective_decision")
+    assert view["state"] == "awaiting_collective_discussion"
+    assert (view["opinion"]["approving"], view["opinion"]["final"],
+            view["opinion"]["collective_discussion_owed"]) == (False, False, True)
+    return rid
+
+
+def test_lingchuan_opinion_leaving_it_to_the_leaders_waits_for_their_discussion_which_decides(
+        env):
+    """第七条（八）“对重大、复杂案件，由局机关领导集体研究决定”: the opinion is not the last word;
+    the review waits for the leaders' collective discussion, whose approval is final."""
+    lc = "lingchuan-emergency"
+    rid = _leaders_decide(env, "陵应急立〔2025〕61号")
+    first = env.events("opinion_issued.v1")[0]["data"]
+    assert (first["opinion"], first["approving"], first["final"]) == (
+        "collective_decision", False, False)
+    view = env.call(usecases.record_collective_discussion, "record_collective_discussion", {
+        "review_id": rid, "held_at": "2025-11-03T15:00:00+08:00",
+        "participants": ["head-lc-001", "head-lc-002", "head-lc-003"],
+        "summary": "经局机关领导集体研究，同意作出处罚决定", "conclusion": "approve"},
+        actor("head", agency=lc, id="head-lc-001"))
+    assert view["state"] == "decided"
+    final = env.events("opinion_issued.v1")[-1]["data"]
+    assert (final["approving"], final["final"], final["stage"]) == (
+        True, True, "collective_discussion")
+
+
+def test_lingchuan_leaders_may_decide_against_a_case_left_to_them(env):
+    lc = "lingchuan-emergency"
+    rid = _leaders_decide(env, "陵应急立〔2025〕62号")
+    view = env.call(usecases.record_collective_discussion, "record_collective_discussion", {
+        "review_id": rid, "held_at": "2025-11-03T15:00:00+08:00",
+        "participants": ["head-lc-001", "head-lc-002"], "summary": "证据不足，不予处罚",
+        "conclusion": "not_approve"}, actor("head", agency=lc, id="head-lc-001"))
+    final = env.events("opinion_issued.v1")[-1]["data"]
+    assert (view["state"], final["approving"], final["final"]) == ("decided", False, True)

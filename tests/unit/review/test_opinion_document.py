@@ -3,16 +3,20 @@ data an opinion carries validates against that template's field schema and rende
 its copies go where the rule set says."""
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
 import yaml
+from docx import Document
 
 from contracts.review import DOCUMENT
+from services.renderer.domain import Stamp, data_sha256
 from services.renderer.fields import validate
-from services.review import domain
+from services.renderer.rendering import render_docx
+from services.review import domain, usecases
 from shared.rulesets.repository import RuleSetRepository
-from tests.unit.review.support import ANZE, LINGCHUAN, QINYUAN
+from tests.unit.review.support import ANZE, LINGCHUAN, QINYUAN, actor, complete_review, issue
 
 ROOT = Path(__file__).resolve().parents[3]
 MANIFEST = yaml.safe_load((ROOT / "templates/legal_review_opinion/1/manifest.yaml")
@@ -80,3 +84,56 @@ def test_copies_go_to_the_case_file_and_the_review_archive():
     assert [c["online_replaces_paper"] for c in domain.copies(ANZE)] == [True, True]
     assert [c["destination"] for c in domain.copies(LINGCHUAN)] == ["case_file",
                                                                     "review_archive"]
+
+
+def _rendered(data: dict) -> list[str]:
+    """The paragraphs of the 意见书 the renderer makes of `data`."""
+    template = (ROOT / "templates/legal_review_opinion/1/template.docx").read_bytes()
+    stamp = Stamp("legal_review_opinion", 1, "a" * 64, data_sha256(data), "法制审核意见书")
+    blob = render_docx(template, validate(MANIFEST["fields"], data), stamp)
+    return [p.text for p in Document(io.BytesIO(blob)).paragraphs]
+
+
+def test_after_the_head_replaces_an_opinion_the_document_says_who_decided_what(env):
+    """陵川 001 附件3 第八条 (the legal unit 签写审核意见) and 第九条 (局领导复核): the reviewers
+    sign their own opinion; the head's decision is printed as the head's, not under the
+    reviewers' names."""
+    lc = "lingchuan-emergency"
+    rid = complete_review(env, lc, case_no="陵应急立〔2025〕64号")
+    issue(env, rid, lc, opinion="not_approve")
+    env.call(usecases.contest_opinion, "contest_opinion", {
+        "review_id": rid, "reason": "违法事实有证据证明",
+        "contested_at": "2025-10-31T09:00:00+08:00"}, actor("officer", agency=lc))
+    env.call(usecases.head_decide, "head_decide", {
+        "review_id": rid, "outcome": "replace", "opinion": "approve",
+        "reasons": "局领导复核：事实清楚，证据确凿，同意",
+        "decided_at": "2025-11-03T09:00:00+08:00"}, actor("head", agency=lc, id="head-lc-001"))
+    data = env.events("opinion_issued.v1")[-1]["data"]["document"]["data"]
+    assert (data["opinion_kind"], data["opinion_reasons"], data["review_date"]) == (
+        "不予批准或者建议撤销案件", "事实清楚", "2025-10-30")
+    assert data["decisions"] == [{"by": "行政执法机关负责人（head）", "kind": "同意",
+                                  "reasons": "局领导复核：事实清楚，证据确凿，同意",
+                                  "date": "2025-11-03"}]
+    text = _rendered(data)
+    assert "审核意见：不予批准或者建议撤销案件。" in text
+    assert ("行政执法机关负责人（head）于2025年11月3日决定：同意。"
+            "局领导复核：事实清楚，证据确凿，同意") in text
+
+
+def test_the_leaders_conclusion_is_printed_as_theirs_beside_the_reviewers_opinion(env):
+    """001 附件3 第七条（八）: the reviewers leave the case to the leaders; the 意见书 keeps the
+    reviewers' opinion and prints the leaders' conclusion under the discussion's members."""
+    lc = "lingchuan-emergency"
+    rid = complete_review(env, lc, case_no="陵应急立〔2025〕65号")
+    issue(env, rid, lc, opinion="collective_decision")
+    env.call(usecases.record_collective_discussion, "record_collective_discussion", {
+        "review_id": rid, "held_at": "2025-11-03T15:00:00+08:00",
+        "participants": ["王建军", "李强", "赵敏"], "summary": "经集体研究，同意作出处罚决定",
+        "conclusion": "approve"}, actor("head", agency=lc, id="head-lc-001"))
+    data = env.events("opinion_issued.v1")[-1]["data"]["document"]["data"]
+    assert (data["opinion_kind"], data["opinion_reasons"]) == (
+        "由局机关领导集体研究决定", "事实清楚")
+    assert data["decisions"] == [{"by": "机关负责人集体讨论（王建军、李强、赵敏）",
+                                  "kind": "同意作出决定", "reasons": "经集体研究，同意作出处罚决定",
+                                  "date": "2025-11-03"}]
+    assert "审核意见：由局机关领导集体研究决定。" in _rendered(data)

@@ -14,9 +14,12 @@ from tests.unit.review.support import (
     OFFICER,
     QINYUAN,
     REVIEWER,
+    actor,
     all_points,
     complete_review,
+    history,
     issue,
+    material,
 )
 
 # ---- whether an opinion may be given -------------------------------------------------------------
@@ -55,6 +58,44 @@ def test_unknown_opinion_names_the_field():
     assert len(kinds) == 9 and [k for k, v in kinds.items() if v["approving"]] == ["approve"]
 
 
+def test_lingchuan_issues_no_opinion_before_the_counsels_legal_opinion_is_on_file(env):
+    """001 工作方案 四(三)一 “对我局做出的重大执法决定，法律顾问应通过出具法律意见书等形式进行审核”
+    (review.legal_counsel: required, opinion_material): refused, nothing written, until the
+    counsel's 法律意见书 is submitted; the 意见书 then names it."""
+    lc = "lingchuan-emergency"
+    rid = complete_review(env, lc, counsel=False, case_no="陵应急立〔2025〕66号")
+    who = actor("reviewer", agency=lc, id="reviewer-1")
+    with pytest.raises(DomainRuleViolated) as err:
+        issue(env, rid, lc)
+    assert err.value.code == "legal_counsel_opinion_missing"
+    assert err.value.details["material"] == "legal_counsel_opinion"
+    assert err.value.details["basis"].startswith("001 工作方案 四(三)一")
+    assert env.events("opinion_issued.v1") == []
+    [refusal] = [h for h in history(env, rid, lc) if h["action"] == "opinion_refused"]
+    assert (refusal["actor_id"], refusal["body"]["refused"], refusal["body"]["material"]) == (
+        "reviewer-1", "legal_counsel_opinion_missing", "legal_counsel_opinion")
+    env.call(usecases.submit_materials, "submit_materials", {
+        "review_id": rid, "materials": [dict(material("legal_counsel_opinion"),
+                                             title="法律意见书（晋陵律师事务所）",
+                                             note="同意法制审核意见")],
+        "applicable": [], "submitted_at": "2025-10-29T10:00:00+08:00"},
+        actor("officer", agency=lc))
+    view = env.call(usecases.issue_opinion, "issue_opinion", {
+        "review_id": rid, "opinion": "approve", "reasons": "事实清楚",
+        "issued_at": "2025-10-30T16:00:00+08:00"}, who)
+    assert view["state"] == "opinion_issued"
+    [issued] = env.events("opinion_issued.v1")
+    assert issued["data"]["document"]["data"]["counsel_opinion"] == (
+        "法律意见书（晋陵律师事务所）：同意法制审核意见")
+
+
+def test_where_counsel_may_advise_no_legal_opinion_is_owed(env):
+    rid = complete_review(env, "anze-county", case_no="安司立〔2025〕9号")
+    view = issue(env, rid, "anze-county")
+    assert view["state"] == "opinion_issued"
+    assert "counsel_opinion" not in env.events("opinion_issued.v1")[0]["data"]["document"]["data"]
+
+
 # ---- disagreement (异议) ------------------------------------------------------------------------
 
 def test_consultation_accepting_the_opinion_restores_its_state(env):
@@ -70,6 +111,41 @@ def test_consultation_accepting_the_opinion_restores_its_state(env):
     assert view["state"] == "opinion_issued"
     assert view["disagreement"]["resolved_by"] == "consultation"
     assert len(env.events("opinion_issued.v1")) == 1
+
+
+def test_lingchuan_leaders_reexamine_a_contested_opinion_without_a_consultation_first(env):
+    """001 附件3 第九条 “相关股室…有异议的，可以提请局领导复核”: the handling unit asks, the
+    head (局领导) re-examines; no consultation stands between them, as it does under 002
+    第十五条 (head_decides)."""
+    lc = "lingchuan-emergency"
+    rid = complete_review(env, lc, case_no="陵应急立〔2025〕63号")
+    issue(env, rid, lc, opinion="not_approve")
+    env.call(usecases.contest_opinion, "contest_opinion", {
+        "review_id": rid, "reason": "违法事实有证据证明",
+        "contested_at": "2025-10-31T09:00:00+08:00"}, actor("officer", agency=lc))
+    view = env.call(usecases.head_decide, "head_decide", {
+        "review_id": rid, "outcome": "replace", "opinion": "approve",
+        "reasons": "局领导复核：事实清楚，证据确凿，同意",
+        "decided_at": "2025-11-03T09:00:00+08:00"}, actor("head", agency=lc, id="head-lc-001"))
+    assert view["state"] == "decided"
+    assert (view["disagreement"]["procedure"], view["disagreement"]["consultations"],
+            view["disagreement"]["resolved_by"]) == ("leaders_reexamine", [], "head")
+    final = env.events("opinion_issued.v1")[-1]["data"]
+    assert (final["opinion"], final["approving"], final["stage"]) == (
+        "approve", True, "head_decision")
+
+
+def test_where_the_head_decides_the_disagreement_is_consulted_first(env):
+    rid = complete_review(env)
+    issue(env, rid, opinion="do_not_decide")
+    env.call(usecases.contest_opinion, "contest_opinion", {
+        "review_id": rid, "reason": "异议", "contested_at": "2025-10-31T09:00:00+08:00"},
+        OFFICER)
+    with pytest.raises(DomainRuleViolated) as err:
+        env.call(usecases.head_decide, "head_decide", {
+            "review_id": rid, "outcome": "uphold", "opinion": None, "reasons": "维持",
+            "decided_at": "2025-11-03T09:00:00+08:00"}, actor("head"))
+    assert err.value.code == "consultation_first"
 
 
 # ---- findings, opinions and disagreement, without a database -------------------------------------
