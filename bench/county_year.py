@@ -220,9 +220,11 @@ def bare_rate(client: RpcClient, wd, amqp: str, db_url: str, args) -> float:
         proc.stop()
 
 
-def storage(db_url: str) -> tuple[int, dict[str, int], dict[str, tuple[int, int, int]]]:
-    """(entries, bytes per table, (rows inserted, updated, updated in place — HOT) per table)
-    of the record keeper's database."""
+def storage(db_url: str) -> tuple[int, dict[str, int], dict[str, int],
+                                  dict[str, tuple[int, int, int]]]:
+    """(entries, bytes per table, bytes of its indexes, (rows inserted, updated, updated in
+    place — HOT) per table) of the record keeper's database; the bytes as the files hold
+    them at the end, row versions an update left behind included until vacuum reuses them."""
     from sqlalchemy import create_engine, text
     engine = create_engine(db_url)
     try:
@@ -230,11 +232,13 @@ def storage(db_url: str) -> tuple[int, dict[str, int], dict[str, tuple[int, int,
             entries = int(conn.execute(text("SELECT count(*) FROM entries")).scalar_one())
             sizes = {t: int(conn.execute(text(f"SELECT pg_total_relation_size('{t}')"))
                             .scalar_one()) for t in RECORDS_TABLES}
+            indexes = {t: int(conn.execute(text(f"SELECT pg_indexes_size('{t}')"))
+                              .scalar_one()) for t in RECORDS_TABLES}
             conn.execute(text("SELECT pg_stat_force_next_flush()"))
             writes = {name: (int(ins), int(upd), int(hot)) for name, ins, upd, hot in
                       conn.execute(text("SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd "
                                         "FROM pg_stat_user_tables"))}
-        return entries, sizes, writes
+        return entries, sizes, indexes, writes
     finally:
         engine.dispose()
 
@@ -262,7 +266,7 @@ def run(args) -> tuple[list[dict], list[str]]:
             for proc in (review, records):
                 if proc is not None:
                     proc.stop()
-        entries, sizes, writes = storage(db_url)
+        entries, sizes, indexes, writes = storage(db_url)
         bares.append(bare_rate(client, wd, amqp, f"{db_url}", args))
     bare = sum(bares) / len(bares)
     (s0, p0), (s1, p1) = result["first"], result["last"]
@@ -274,11 +278,13 @@ def run(args) -> tuple[list[dict], list[str]]:
              f"{args.callers} callers, {result['seconds']:.0f} s",
              f"  CPU per process group over the year (100% = one core): "
              f"{result['cpu_summary']}",
-             "  bytes per entry by table: " + ", ".join(
-                 f"{t} {size / entries:.0f}" for t, size in sizes.items() if size),
+             "  bytes per entry by table (of which its indexes): " + ", ".join(
+                 f"{t} {size / entries:.0f} ({indexes[t] / entries:.0f})"
+                 for t, size in sizes.items() if size),
              "  rows written per entry (inserted / updated, of which in place): " + ", ".join(
                  f"{t} {ins / entries:.2f} / {upd / entries:.2f} ({hot / entries:.2f})"
-                 for t, (ins, upd, hot) in sorted(writes.items()) if ins or upd)]
+                 for t, (ins, upd, hot) in sorted(writes.items())
+                 if t in RECORDS_TABLES and (ins or upd))]
     notes += noise_warning([result])
     rows = [
         row(NAME, "entries/s over RPC (whole year)", f"{result['rate']:.0f}"),

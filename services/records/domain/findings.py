@@ -163,7 +163,6 @@ class ChainFold:
         self._av_used: set[tuple[int, str]] = set()  # (AV seq, situation) given to an act
         self.executions: list[Execution] = []  # enforcement acts no 催告 read so far preceded
         self.reminded_on: date | None = None   # the first day a 催告书 was served
-        self.held = 0  # the most entries held at once (the chunk and what is kept)
 
     def fed(self, entries: Iterable[EntryRow]) -> Iterator[tuple[int, str, str, str]]:
         """The chain's links of `entries`, each entry folded as it passes."""
@@ -180,7 +179,6 @@ class ChainFold:
 
     def _flush(self) -> None:
         chunk, self._chunk = self._chunk, []
-        self.held = max(self.held, len(chunk) + len(self._stages) + len(self._gate))
         records = text_records(chunk)
         self.av_missing += av_missing(self.case, self.rs, records, self.avs, self._av_used)
         for record in records:

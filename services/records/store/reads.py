@@ -24,25 +24,30 @@ def entry_rows(session: Session, case_id: str,
                chunk: int | None = None) -> Iterator[findings.EntryRow]:
     """The case's entries as stored (hashed bodies), in seq order, read `chunk` at a time
     (keyset by seq, each read an index range of the chain): a long chain streams through its
-    reader instead of being held whole. The entries read are those up to the last seq stored
-    when the first chunk is read — entries are never updated or deleted, and a case's seqs
-    are written in order under its lock, so the chunks read one state of the chain."""
+    reader instead of being held whole. A chain of one chunk is one statement; a longer one
+    is read up to the last seq stored once its first chunk is in — entries are never updated
+    or deleted, and a case's seqs are written in order under its lock, so the chunks read one
+    state of the chain."""
     size = chunk or ENTRY_CHUNK
-    last = session.execute(select(func.max(entries.c.seq))
-                           .where(entries.c.case_id == case_id)).scalar()
-    after = -1
-    while last is not None and after < last:
-        rows = session.execute(
-            select(entries.c.seq, entries.c.kind, entries.c.stage, entries.c.body,
-                   entries.c.prev_hash, entries.c.entry_hash)
-            .where(entries.c.case_id == case_id).where(entries.c.seq > after)
-            .where(entries.c.seq <= last).order_by(entries.c.seq).limit(size)).all()
-        if not rows:
-            return
-        after = rows[-1][0]
+    after, last = -1, None
+    while True:
+        query = (select(entries.c.seq, entries.c.kind, entries.c.stage, entries.c.body,
+                        entries.c.prev_hash, entries.c.entry_hash)
+                 .where(entries.c.case_id == case_id).where(entries.c.seq > after))
+        if last is not None:
+            query = query.where(entries.c.seq <= last)
+        rows = session.execute(query.order_by(entries.c.seq).limit(size)).all()
         for row in rows:
             yield findings.EntryRow(*row)
+        if len(rows) < size:
+            return
+        after = rows[-1][0]
         del rows
+        if last is None:
+            last = session.execute(select(func.max(entries.c.seq))
+                                   .where(entries.c.case_id == case_id)).scalar()
+        if last is None or after >= last:
+            return
 
 
 def av_rows(session: Session, case_id: str) -> list[findings.AvRecord]:
