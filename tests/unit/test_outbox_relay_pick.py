@@ -18,11 +18,16 @@ PUBLISHED_ROWS = 5000
 PENDING_IDS = (7, 2500, 4999, 5001, 5003)
 
 
-@pytest.fixture
-def outbox(fresh_database) -> Iterator:
-    """A record keeper's database whose outbox has sent 5,000 events and holds 5 pending."""
+# every service with an outbox migrates it to the partial indexes
+SERVICES_WITH_AN_OUTBOX = ("records", "renderer")
+
+
+@pytest.fixture(params=SERVICES_WITH_AN_OUTBOX)
+def outbox(request, fresh_database) -> Iterator:
+    """A service's database, migrated as deployed, whose outbox has sent 5,000 events and holds
+    5 pending."""
     engine = make_engine(fresh_database)
-    migrate(engine, "services.records:migrations")
+    migrate(engine, f"services.{request.param}:migrations")
     with engine.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO outbox (id, message_id, event_type, body, created_at, state, attempts,"
