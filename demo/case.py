@@ -27,6 +27,10 @@ MATERIALS = [
     {"code": "legal_counsel_opinion", "title": "法律顾问法律意见书",
      "note": "经审阅案卷材料，事实清楚，证据充分，处罚适当"},
 ]
+# the same 法律意见书 on a review the legal unit enters by hand (no board deployed)
+COUNSEL_OPINION = {"counsel": "陵川县人民政府法律顾问 张律师",
+                   "issued_at": "2025-10-23T16:00:00+08:00",
+                   "summary": "经审阅案卷材料，事实清楚，证据充分，处罚适当", "document": None}
 SHA = "3f1d0c9e8b7a6f5e4d3c2b1a09f8e7d6c5b4a3928170f6e5d4c3b2a190807f6e"
 OFFICERS = [{"name": "李明", "certificate_no": "14052100017", "certificate_shown": True},
             {"name": "张华", "certificate_no": "14052100021", "certificate_shown": True}]
@@ -244,7 +248,8 @@ def steps(case_no: str, with_review: bool = True) -> list[Step]:
                               "opinion": "approve", "reviewers": ["陈静", "刘洋"],
                               "reasons": "主体合法，事实清楚，证据确凿，"
                                          "适用依据正确，程序合法，裁量适当",
-                              "reviewed_at": _t(24, "15:00")})]),
+                              "reviewed_at": _t(24, "15:00"),
+                              "counsel_opinion": COUNSEL_OPINION})]),
         Step("decision_issued",
              "作出决定 issue the decision", "head", "issue_decision",
              lambda ctx: {"case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],

@@ -261,6 +261,18 @@ class ProposeDecision(StrictSchema):
     decision = fields.Nested(Decision, required=True)
 
 
+class CounselOpinion(StrictSchema):
+    """The legal counsel's 法律意见书 on the proposal (陵川 001 工作方案 四(三)一: 法律顾问应通过
+    出具法律意见书等形式进行审核)."""
+    counsel = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                            metadata={"description": "the legal counsel who gave it"})
+    issued_at = When(required=True)
+    summary = Text(required=True, metadata={"description": "what the opinion concludes"})
+    document = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(min=1, max=256),
+                             metadata={"description": "where the signed opinion is kept"})
+
+
 class EnterLegalReview(StrictSchema):
     case_id = CaseId()
     proposal_seq = fields.Integer(required=True, validate=validate.Range(min=1))
@@ -274,6 +286,10 @@ class EnterLegalReview(StrictSchema):
                        "review board's own opinion flags it: an approval is then not final "
                        "until a collective_discussion record deciding on it follows; always "
                        "owed where the rule set says so (周村 004 第五十五条)"})
+    counsel_opinion = fields.Nested(CounselOpinion, load_default=None, allow_none=True, metadata={
+        "description": "the legal counsel's 法律意见书, required before any opinion where the "
+                       "rule set says so (review.legal_counsel: required; 陵川 001 工作方案 "
+                       "四(三)一), as the review board requires it as a material"})
 
 
 class IssueDecision(StrictSchema):

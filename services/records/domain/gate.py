@@ -20,7 +20,12 @@ from shared.errors import (
     ServiceNotDeployed,
     ValidationFailed,
 )
-from shared.law.review import collective_discussion_always, disagreement_rule, leaders_decide
+from shared.law.review import (
+    collective_discussion_always,
+    counsel_opinion_material,
+    disagreement_rule,
+    leaders_decide,
+)
 from shared.rulesets.repository import RuleSet
 
 # how the board's disagreement path runs, as its RPC methods (contracts/review)
@@ -115,6 +120,24 @@ def disagreement_path(rs: RuleSet) -> dict:
 
 
 # ---- who may enter a review by hand --------------------------------------------------
+
+def refuse_without_counsel(rs: RuleSet, counsel_opinion: Mapping[str, Any] | None, *,
+                           major: bool) -> None:
+    """A legal review of a major decision entered by hand carries the legal counsel's 法律意见书
+    where the rule set requires one before the opinion (review.legal_counsel: required; 陵川
+    001 工作方案 四(三)一: 对我局做出的重大执法决定，法律顾问应通过出具法律意见书等形式进行审核),
+    as the review board requires it on file before its opinion."""
+    if not major or counsel_opinion is not None or counsel_opinion_material(rs) is None:
+        return
+    basis = str(rs.section("review")["legal_counsel"].get("basis", rs.ref))
+    raise DomainRuleViolated(
+        f"{rs.ref} requires the legal counsel's opinion before a legal review's opinion "
+        f"({basis}): enter it as counsel_opinion",
+        code="legal_counsel_opinion_missing",
+        message_zh=f"{rs.ref} 要求法律顾问先出具法律意见书（{basis}），录入法制审核意见时应"
+                   "在 counsel_opinion 中填写",
+        details={"field": "counsel_opinion", "basis": basis})
+
 
 def refuse_over_board(reviews: Sequence[Review], proposal_seq: int, rs: RuleSet) -> None:
     """A legal review entered by hand may not stand beside the board's opinion."""

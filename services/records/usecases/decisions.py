@@ -64,6 +64,8 @@ def enter_legal_review(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, r
     it) or where the deployed board reviews the proposal (_manual_entry); the entry records
     whether its reviewers were checked against the board's staff register."""
     body = dump(m.EnterLegalReview, p)
+    if body.get("counsel_opinion") is None:
+        body.pop("counsel_opinion", None)  # entered where no counsel opinion is owed
     with db.transaction() as session:
         case = store.writable_case(session, p["case_id"], actor)
         proposal = gate.Proposal.of(p["proposal_seq"], store.content_at(
@@ -76,6 +78,7 @@ def enter_legal_review(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, r
         gate.refuse_over_board(store.reviews_of(session, case["id"], p["proposal_seq"]),
                                p["proposal_seq"], rs)
         register = _manual_entry(board, case, proposal, p, rs)
+        gate.refuse_without_counsel(rs, p["counsel_opinion"], major=proposal.major)
         # 周村 004 第五十五条: a passed review goes to 集体讨论; elsewhere the legal unit flags
         # it where the law requires it, as the review board's reviewers do (gate.approval)
         owed = collective_discussion_owed(rs, opinions[p["opinion"]],

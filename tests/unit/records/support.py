@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from contracts.records import CONTRACT
 from contracts.review import CONTRACT as REVIEW
+from demo.case import COUNSEL_OPINION
 from services.records import models, queries, store
 from services.records.domain.chain import CheckpointKeys
 from services.records.usecases import cases, decisions, records
@@ -259,8 +260,8 @@ def enter_approval(env: Env, ctx: dict, agency: str) -> dict:
     return call(env, "enter_legal_review", {
         "case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"], "opinion": "approve",
         "reasons": "主体合法，事实清楚，证据确凿，适用依据正确，程序合法，裁量适当",
-        "reviewers": ["陈静", "刘洋"], "reviewed_at": "2025-10-24T15:00:00+08:00"},
-        actor("legal_unit", agency=agency))
+        "reviewers": ["陈静", "刘洋"], "reviewed_at": "2025-10-24T15:00:00+08:00",
+        "counsel_opinion": COUNSEL_OPINION}, actor("legal_unit", agency=agency))
 
 
 def issue(env: Env, ctx: dict, agency: str, decision_no: str = "周罚〔2025〕7号") -> dict:

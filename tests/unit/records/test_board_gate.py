@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from contracts.records import DECISION
 from contracts.review import CONTRACT as REVIEW
+from demo.case import COUNSEL_OPINION
 from services.records import queries, store
 from services.records.models import entries
 from services.records.usecases import decisions, events
@@ -55,7 +56,7 @@ NOT_APPROVE = dict(opinion="not_approve", label="不予批准或者建议撤销�
 def manual(ctx, opinion="approve", reviewers=("陈静",), proposal_seq=None) -> dict:
     return {"case_id": ctx["case_id"], "proposal_seq": proposal_seq or ctx["proposal_seq"],
             "opinion": opinion, "reasons": "事实清楚，证据确凿，同意", "reviewers": list(reviewers),
-            "reviewed_at": "2025-10-25T09:00:00+08:00"}
+            "reviewed_at": "2025-10-25T09:00:00+08:00", "counsel_opinion": COUNSEL_OPINION}
 
 
 def issue(env, ctx):

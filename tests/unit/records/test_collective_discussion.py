@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from demo.case import COUNSEL_OPINION
 from services.records import models
 from shared.errors import DomainRuleViolated, ValidationFailed
 from tests.builders import demo_decision
@@ -143,8 +144,8 @@ def test_flagged_rpc_review_waits_for_the_collective_discussion(env, agency):
     review = call(env, "enter_legal_review", {
         "case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"], "opinion": "approve",
         "reasons": "情节复杂，依法应当集体讨论决定", "reviewers": ["陈静", "刘洋"],
-        "reviewed_at": "2025-10-24T15:00:00+08:00", "collective_discussion_required": True},
-        actor("legal_unit", agency=agency))
+        "reviewed_at": "2025-10-24T15:00:00+08:00", "collective_discussion_required": True,
+        "counsel_opinion": COUNSEL_OPINION}, actor("legal_unit", agency=agency))
     stored = entry_content(env, ctx["case_id"], review["seq"])
     assert (stored["collective_discussion_required"], stored["final"],
             stored["collective_discussion_owed"]) == (True, False, True)
@@ -166,3 +167,50 @@ def test_unflagged_rpc_review_is_final_where_the_law_decides(env):
     stored = entry_content(env, ctx["case_id"], review["seq"])
     assert (stored["collective_discussion_required"], stored["final"]) == (False, True)
     assert issue(env, ctx, ANZE)["seq"] == review["seq"] + 1
+
+
+# ---- 3. the legal counsel's 法律意见书 on a review entered by hand -------------------------
+
+def test_lingchuan_review_entered_by_hand_needs_the_counsels_opinion(env):
+    """陵川 001 工作方案 四(三)一: 对重大执法决定，法律顾问应通过出具法律意见书等形式进行审核 —
+    without the board deployed, the legal unit's entry on a major proposal is refused until it
+    carries the 法律意见书, and nothing is written; one on a minor proposal owes none."""
+    ctx = case_at_decision(env, LINGCHUAN, "陵应急立〔2025〕31号")
+    before = head(env, ctx["case_id"])
+    with pytest.raises(DomainRuleViolated) as err:
+        call(env, "enter_legal_review", {
+            "case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],
+            "opinion": "approve", "reasons": "主体合法，事实清楚", "reviewers": ["陈静", "刘洋"],
+            "reviewed_at": "2025-10-24T15:00:00+08:00"}, actor("legal_unit", agency=LINGCHUAN))
+    assert err.value.code == "legal_counsel_opinion_missing"
+    assert err.value.details["field"] == "counsel_opinion"
+    assert "001 工作方案 四(三)一" in err.value.details["basis"]
+    assert "法律意见书" in err.value.message_zh
+    assert head(env, ctx["case_id"]) == before
+    entered = call(env, "enter_legal_review", {
+        "case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"], "opinion": "approve",
+        "reasons": "主体合法，事实清楚", "reviewers": ["陈静", "刘洋"],
+        "reviewed_at": "2025-10-24T15:00:00+08:00", "counsel_opinion": COUNSEL_OPINION},
+        actor("legal_unit", agency=LINGCHUAN))
+    assert entry_content(env, ctx["case_id"], entered["seq"])["counsel_opinion"] == \
+        COUNSEL_OPINION
+    # a decision that is not major owes no 法律意见书 (a 10,000 CNY fine: 001 附件3 第二条)
+    minor = call(env, "propose_decision", {
+        "case_id": ctx["case_id"], "occurred_at": "2025-10-24T16:00:00+08:00",
+        "decision": demo_decision(fine_amount="10000")}, actor("officer", agency=LINGCHUAN))
+    assert minor["classification"]["major"] is False
+    call(env, "enter_legal_review", {
+        "case_id": ctx["case_id"], "proposal_seq": minor["seq"], "opinion": "approve",
+        "reasons": "事实清楚", "reviewers": ["陈静"], "reviewed_at": "2025-10-25T15:00:00+08:00"},
+        actor("legal_unit", agency=LINGCHUAN))
+
+
+def test_where_counsel_only_may_advise_no_opinion_of_theirs_is_owed(env):
+    """周村 sets the legal counsel's part as optional: its hand entry needs none, and stores
+    no empty field for it."""
+    ctx = case_at_decision(env, ZHOUCUN, "周村立〔2025〕31号")
+    entered = call(env, "enter_legal_review", {
+        "case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"], "opinion": "approve",
+        "reasons": "主体合法，事实清楚", "reviewers": ["陈静", "刘洋"],
+        "reviewed_at": "2025-10-24T15:00:00+08:00"}, actor("legal_unit", agency=ZHOUCUN))
+    assert "counsel_opinion" not in entry_content(env, ctx["case_id"], entered["seq"])

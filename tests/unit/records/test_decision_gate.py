@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from demo.case import COUNSEL_OPINION
 from services.records import models, store
 from shared.errors import DomainRuleViolated, Forbidden, ValidationFailed
 from tests.unit.records.support import (
@@ -24,7 +25,7 @@ def test_major_decision_needs_an_approving_review(env):
     ctx = run_demo(env, until="enter_legal_review")
     review = {"case_id": ctx["case_id"], "proposal_seq": ctx["proposal_seq"],
               "opinion": "not_approve", "reasons": "主要证据不足", "reviewers": ["陈静"],
-              "reviewed_at": "2025-10-24T15:00:00+08:00"}
+              "reviewed_at": "2025-10-24T15:00:00+08:00", "counsel_opinion": COUNSEL_OPINION}
     with pytest.raises(Forbidden):  # only the legal unit enters reviews
         call(env, "enter_legal_review", review, actor("officer"))
     call(env, "enter_legal_review", review, actor("legal_unit"))
