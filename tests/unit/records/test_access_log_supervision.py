@@ -75,7 +75,7 @@ def test_the_log_is_filtered_by_reader_time_and_outcome(env_db):
 
 def test_pages_follow_the_cursor_newest_first_and_each_look_is_logged(env_db):
     case_id = reads_of_a_day(env_db)
-    call(env_db, "list_cases_v2", {"agency": LC}, actor("head"))
+    as_service(env_db, "list_cases_v2", {"agency": LC}, actor("head"), queries.list_cases_page)
     env_db.now = datetime(2025, 10, 13, 2, 0, tzinfo=UTC)  # the looks below: after `until`
     everything = supervise(env_db, limit=500, until="2025-10-12T00:00:00+00:00")["items"]
     seen, cursor = [], None
