@@ -19,3 +19,12 @@ def env(tmp_path: Path) -> Iterator[Env]:
     rules = Rules.from_config({"AGENCIES": AGENCIES})
     yield Env(open_db(engine), rules)
     engine.dispose()
+
+
+@pytest.fixture
+def env_db(db_url: str) -> Iterator[Env]:
+    """The use cases on SQLite and on PostgreSQL (the db_url fixture)."""
+    engine = make_engine(db_url)
+    migrate(engine, "services.review:migrations")
+    yield Env(open_db(engine), Rules.from_config({"AGENCIES": AGENCIES}))
+    engine.dispose()
