@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.elements import TextClause
 
 from contracts.records.messages import MAX_FINDINGS_PAGE
 from services.records import store
@@ -365,8 +366,9 @@ def find_cases(p: dict, *, actor: Actor, db: Db, now: datetime) -> dict:
     return {"items": [case_view(dict(r), False) for r in rows], "next": after}
 
 
-def _case_filters(session: Session, p: dict, handler: str | None) -> list[ColumnElement]:
-    out: list[ColumnElement] = []
+def _case_filters(session: Session, p: dict,
+                  handler: str | None) -> list[ColumnElement | TextClause]:
+    out: list[ColumnElement | TextClause] = []
     if p.get("status"):
         out.append(cases.c.status == p["status"])
     if p.get("opened_from"):
@@ -384,7 +386,7 @@ def _case_filters(session: Session, p: dict, handler: str | None) -> list[Column
     return out
 
 
-def _json_match(postgresql: bool, column: str, wanted: dict[str, str]) -> ColumnElement:
+def _json_match(postgresql: bool, column: str, wanted: dict[str, str]) -> TextClause:
     """The case's JSON list `column` holds the value wanted (handlers: an actor id), or an
     object with one of the wanted keys at its value (parties: a name or an id number)."""
     names = sorted(wanted)

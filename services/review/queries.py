@@ -11,15 +11,14 @@ from datetime import datetime
 
 from sqlalchemy import Row, and_, or_, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.elements import TextClause
 
 from services.review import domain, store
 from services.review.models import reviews, staff
-from shared.errors import DomainRuleViolated
+from shared.calendar.clock import iso, utc
+from shared.errors import DomainRuleViolated, ValidationFailed
 from shared.law.major import DecisionProposal
 from shared.law.major import classify as catalogue_classify
-from shared.calendar.clock import iso, utc
-from shared.errors import ValidationFailed
 from shared.persistence import paging
 from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
@@ -203,7 +202,7 @@ def my_reviews(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
     return {"items": [_view(store.as_review(r), rules) for r in rows], "next": after}
 
 
-def _assigned(session: Session, person_id: str) -> ColumnElement:
+def _assigned(session: Session, person_id: str) -> TextClause:
     """The review holds an active assignment of `person_id`."""
     if session.get_bind().dialect.name == "postgresql":
         return text("CAST(reviews.assignments AS jsonb) @> CAST(:assigned AS jsonb)").bindparams(

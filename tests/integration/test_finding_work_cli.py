@@ -61,7 +61,8 @@ def test_cases_find_mine_and_due_print_pages_of_the_record_keepers_answers(suite
 
     code, lines, _ = run(capsys, "cases", "mine", "--token", officer, "--amqp", amqp)
     assert code == 0
-    assert [line.split()[0] for line in lines[:-1]] == ["陵应急立〔2025〕72号", "陵应急立〔2025〕71号"]
+    assert [line.split()[0] for line in lines[:-1]] == ["陵应急立〔2025〕72号",
+                                                        "陵应急立〔2025〕71号"]
     assert lines[-1] == "(2 shown)"
 
     code, lines, _ = run(capsys, "cases", "find", "--token", officer, "--amqp", amqp,

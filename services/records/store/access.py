@@ -7,14 +7,13 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from shared.persistence import paging
-
 from services.records.models import (
     access_log,
     cases,
 )
 from services.records.store.cases import CASE_COLUMNS, PG_LOAD_CASE, load_case, on_postgresql
 from shared.errors import NotFound, ValidationFailed
+from shared.persistence import paging
 from shared.persistence.db import driver_fetch
 from shared.service.entrypoint import refusal_reason
 from shared.service.ports import Db

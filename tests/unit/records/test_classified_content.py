@@ -110,9 +110,9 @@ def test_a_classification_names_an_entry_and_fields_it_has(env_db):
     with pytest.raises(ValidationFailed) as err:
         classify(env_db, case_id, seq, "top_secret")
     assert list(err.value.details) == ["category"]
-    with pytest.raises(SanxiangError) as err:
+    with pytest.raises(SanxiangError) as missing:
         classify(env_db, case_id, 999, "state_secret")
-    assert err.value.code == "not_found"
+    assert missing.value.code == "not_found"
     mark = classify(env_db, case_id, seq, "state_secret")
     with pytest.raises(ValidationFailed) as err:
         classify(env_db, case_id, mark["seq"], "state_secret")
