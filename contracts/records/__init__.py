@@ -330,6 +330,19 @@ RPCS = (
             "handlers": CASE_VIEW["handlers"], "kind": "case_archive", "due": "2025-12-22",
             "overdue": False, "workdays_left": 1, "deadline": ARCHIVE_DEADLINE}],
          "next": None}, ("validation_failed", "forbidden"), writes=False),
+    Rpc("append_record_v2", m.AppendRecordV2, m.AppendResult,
+        "append_record, with the content classified as it is recorded where it is secret "
+        "from the start (classification: 国家秘密 / 商业秘密 / 个人隐私, the whole content or "
+        "named fields): a classification entry follows the record in the same transaction, "
+        "and a party's view leaves the content out (000 第三十三、三十四、三十九条). The answer "
+        "names the record's entry. New in 1.2, beside append_record (v1), unchanged.",
+        ("officer", "head"),
+        {"case_id": CASE_ID, "record_type": "note", "occurred_at": "2025-10-10T10:00:00+08:00",
+         "content": {"title": "现场勘验补充说明", "summary": "井下避难硐室布置情况"},
+         "situations": [],
+         "classification": {"category": "state_secret", "content_fields": ["summary"],
+                            "reason": "涉及煤矿井下防灾系统布置，依定密依据确定为秘密级"}},
+        APPEND_OK, ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
     Rpc("classify_entry", m.ClassifyEntry, m.AppendResult, "Classify an entry's content as "
         "国家秘密, 商业秘密 or 个人隐私 — the whole content or named fields — by an entry of "
         "its own (the chain is never rewritten). A party's view leaves classified content "

@@ -18,6 +18,8 @@ MAX_OFFSET = 10_000
 # what one case plausibly holds (beyond shared.contracts.bounds, which admits 1,000 items to any
 # list)
 MAX_PARTIES, MAX_PERSONS, MAX_HANDLERS = 100, 200, 20
+# the secrets a record's content may be classified as (000 第三十三、三十四、三十九条)
+SECRET_CATEGORIES = ["state_secret", "commercial_secret", "personal_privacy"]
 CaseId = lambda **kw: fields.String(required=True, validate=validate.Length(min=1, max=36),
                                     **kw)
 Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)
@@ -172,6 +174,28 @@ class AppendRecord(StrictSchema):
         "description": "validated by the content schema of record_type"})
     situations = fields.List(fields.String(), load_default=list, metadata={
         "description": "situation codes of the rule set (seizure, sealing…) this act involved"})
+
+
+class Secrecy(StrictSchema):
+    """A record's content classified as it is recorded (定密)."""
+    category = fields.String(required=True, validate=validate.OneOf(SECRET_CATEGORIES),
+                             metadata={"description": "国家秘密 state_secret, 商业秘密 "
+                                                      "commercial_secret, 个人隐私 "
+                                                      "personal_privacy"})
+    content_fields = fields.List(
+        fields.String(validate=validate.Regexp(r"^[a-z_][a-z0-9_]{0,63}$")),
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=50),
+        metadata={"description": "the content fields classified; absent or null: the whole "
+                                 "content"})
+    reason = Text(required=True, metadata={"description": "why, with the basis (定密依据)"})
+
+
+class AppendRecordV2(AppendRecord):
+    """append_record with the content's classification, where it is secret from the start."""
+    classification = fields.Nested(Secrecy, load_default=None, allow_none=True, metadata={
+        "description": "the content (or fields of it) is 国家秘密 / 商业秘密 / 个人隐私: a "
+                       "classification entry follows the record in the same transaction, and "
+                       "a party's view leaves the content out (000 第三十三、三十四条)"})
 
 
 class Interruption(StrictSchema):
@@ -352,8 +376,6 @@ class AgencyFindings(StrictSchema):
 
 # the most one page of the access log holds
 MAX_ACCESS_PAGE = 500
-# the secrets a record's content may be classified as (000 第三十三、三十四、三十九条)
-SECRET_CATEGORIES = ["state_secret", "commercial_secret", "personal_privacy"]
 # an open deadline the record keeper holds: the emergency start's approval, the archive
 DEADLINE_KINDS = ["emergency_approval", "case_archive"]
 CASE_STATUSES = ["open", "closed", "archived"]

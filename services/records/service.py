@@ -68,6 +68,10 @@ class RecordsService(Service):
         return self._write("append_record", payload, records.append_record)
 
     @rpc
+    def append_record_v2(self, **payload: Any) -> Any:
+        return self._write("append_record_v2", payload, records.append_record)
+
+    @rpc
     def record_av(self, **payload: Any) -> Any:
         return self._write("record_av", payload, records.record_av)
 

@@ -103,11 +103,14 @@ def actor(role: str = "officer", agency: str = "lingchuan-emergency", id: str | 
 
 WRITES = {"open_case", "approve_emergency_start", "decide_source", "advance_stage",
           "append_record", "record_av", "propose_decision", "enter_legal_review",
-          "issue_decision", "close_case", "archive_case", "correct_entry", "classify_entry"}
+          "issue_decision", "close_case", "archive_case", "correct_entry", "classify_entry",
+          "append_record_v2"}
 
 
 def use_case(method: str) -> Callable:
     """The function an RPC of the record keeper runs: a command of usecases, or a read."""
+    if method == "append_record_v2":  # one use case for both; v1 carries no classification
+        return records.append_record
     if method in WRITES:
         return next(getattr(module, method) for module in (cases, records, decisions, secrets)
                     if hasattr(module, method))

@@ -128,3 +128,37 @@ def test_neither_a_party_nor_another_agency_classifies(env_db):
     with pytest.raises(Forbidden):
         classify(env_db, case_id, seq, "state_secret",
                  who=actor("head", agency="qinyuan-energy"))
+
+
+def test_a_record_classified_as_it_is_recorded_is_never_shown_to_the_party(env_db):
+    case_id, _, _ = case_with_notes(env_db)
+    secret = {"category": "state_secret", "content_fields": ["summary"],
+              "reason": "依定密依据确定"}
+    made = call(env_db, "append_record_v2", {
+        "case_id": case_id, "record_type": "note", "occurred_at": "2025-10-10T11:00:00+08:00",
+        "content": {"title": "避难硐室核查", "summary": "核查主井绞车房位于+820标高"},
+        "classification": secret}, actor())
+    entries = party_entries(env_db, case_id)
+    assert [e["kind"] for e in entries[made["seq"] - 1:]] == ["record", "classification"]
+    note = entries[made["seq"] - 1]
+    assert note["content"]["title"] == "避难硐室核查" and "summary" not in note["content"]
+    assert note["withheld"][0]["classified_by_seq"] == made["seq"] + 1
+    assert "+820标高" not in json.dumps(entries, ensure_ascii=False)
+    # a field the record does not have: refused, and neither entry is written
+    with pytest.raises(ValidationFailed) as err:
+        call(env_db, "append_record_v2", {
+            "case_id": case_id, "record_type": "note",
+            "occurred_at": "2025-10-10T12:00:00+08:00",
+            "content": {"title": "x", "summary": "y"},
+            "classification": dict(secret, content_fields=["place"])}, actor())
+    assert err.value.details == {"classification.content_fields.0": [
+        f"the record entry at seq {made['seq'] + 2} has no content field 'place'"]}
+    assert len(call(env_db, "get_entries", {"case_id": case_id}, actor("head"))) \
+        == made["seq"] + 1
+    # v1 keeps its request: no classification in it
+    with pytest.raises(ValidationFailed) as err:
+        call(env_db, "append_record", {
+            "case_id": case_id, "record_type": "note",
+            "occurred_at": "2025-10-10T12:00:00+08:00",
+            "content": {"title": "x", "summary": "y"}, "classification": secret}, actor())
+    assert err.value.details == {"classification": ["Unknown field."]}
