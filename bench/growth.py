@@ -187,7 +187,9 @@ def run(args: argparse.Namespace) -> tuple[list[dict], list[str]]:
     notes = [f"{NAME}: median of {args.repeat} calls after a warm-up, in-process on PostgreSQL; "
              f"case_findings per entry {small['case_findings'] / args.entries_small * 1e6:.0f} → "
              f"{large['case_findings'] / args.entries_large * 1e6:.0f} µs"]
-    return rows, notes
+    import growth_review  # the review board's rows, at the same sizes
+    review_rows, review_notes = growth_review.run(args)
+    return rows + review_rows, notes + review_notes
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ event, each with an example a non-Python caller can copy."""
 from contracts.renderer import messages as m
 from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 RENDER_ROLES = ("officer", "head", "legal_unit", "reviewer", "publisher")
 READ_ROLES = RENDER_ROLES + ("supervisor",)
@@ -24,12 +24,16 @@ FIELDS = {"decision_no": {"type": "string", "label": "文号", "pattern": r".+�
           "issued_on": {"type": "date", "label": "作出决定日期"}}
 
 RPCS = (
-    Rpc("health", m.Empty, m.Health, "Service name, version, contract versions, whether PDF "
-        "can be made (and why not), how far the legal calendar reaches (calendar: covered "
+    Rpc("health", m.Empty, m.Health, "Service name, version, contract versions, whether it "
+        "is ready (the template library registered; pending names what is not yet), whether "
+        "PDF can be made (and why not), whether the converter is warm and how long the first "
+        "PDF should take, how far the legal calendar reaches (calendar: covered "
         "range, days left, a warning from 60 days before its end). Open to any caller, no token.", ("any",), {},
         {"service": "renderer", "version": "0.1.0", "rulesets": ["lingchuan-emergency@1"],
          "contracts": {"contract": VERSION, "events": ["document_rendered.v1"]},
-         "missing_peers": ["vault"], "pdf": {"available": True, "reason": None},
+         "missing_peers": ["vault"], "ready": True, "pending": [],
+         "pdf": {"available": True, "reason": None, "warm": True, "first_pdf_seconds": 0.21,
+                 "basis": "measured at warm-up"},
          "templates": 13, "calendar": CALENDAR_COVERAGE_EXAMPLE}, writes=False),
     Rpc("render", m.Render, m.Rendered,
         "Render a template version with the caller's data: validated against the template's "
@@ -38,7 +42,9 @@ RPCS = (
         "same bytes for the same template version and data. While no vault is deployed the "
         "outputs come back base64 in content_base64 (object_ref null). Without LibreOffice a "
         "PDF request gives docx only and a note pdf_unavailable saying why. Unknown template "
-        "or version: not_found listing what exists.", RENDER_ROLES,
+        "or version: not_found listing what exists. Sent while the service starts, it waits "
+        "for the template library to be registered (see health: ready), at most "
+        "TEMPLATES_START_TIMEOUT (60 s), then is refused as unavailable (retry).", RENDER_ROLES,
         {"template_id": "penalty_decision", "version": 1, "data": DATA,
          "formats": ["docx", "pdf"], "reference": "陵应急立〔2025〕12号"},
         {"render_id": RENDER_ID, "template_id": "penalty_decision", "version": 1,
@@ -50,7 +56,7 @@ RPCS = (
              {"format": "pdf", "media_type": "application/pdf", "sha256": PDF_SHA,
               "size": 52311, "object_ref": None, "content_base64": "JVBERi0xLjYK…"}],
          "notes": []},
-        ("validation_failed", "not_found", "forbidden", "unauthenticated")),
+        ("validation_failed", "not_found", "forbidden", "unauthenticated", "unavailable")),
     Rpc("list_templates", m.ListTemplates, m.TemplateSummary,
         "Templates the registry knows: the latest version of each, or every version.",
         READ_ROLES, {"template_id": None, "all_versions": False}, [SUMMARY],

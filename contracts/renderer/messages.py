@@ -24,10 +24,22 @@ class Health(StrictSchema):
     contracts = fields.Dict(required=True)
     missing_peers = fields.List(fields.String(), required=True)
     calendar = fields.Nested(CalendarCoverage, required=True)
+    ready = fields.Boolean(required=True, metadata={
+        "description": "true once the template library is registered: a render sent before "
+                       "waits for it (at most TEMPLATES_START_TIMEOUT, 60 s) rather than "
+                       "failing"})
+    pending = fields.List(fields.String(), required=True, metadata={
+        "description": "what the service still does before it is ready (empty when ready)"})
     pdf = fields.Dict(required=True, metadata={
-        "description": "{available: bool, reason: why not (null when available)}"})
+        "description": "{available: bool, reason: why not (null when available), warm: the "
+                       "converter has made a PDF since start, first_pdf_seconds: how long the "
+                       "next document's PDF should take (null when not known), basis: "
+                       "'measured at warm-up' once warm, else 'last cold start' (what is left "
+                       "of the last local LibreOffice start measured in this process) or "
+                       "'typical cold start'}"})
     templates = fields.Integer(required=True,
-                               metadata={"description": "template versions registered"})
+                               metadata={"description": "template versions registered (0 while "
+                                                        "pending)"})
 
 
 class Render(StrictSchema):

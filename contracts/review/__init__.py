@@ -4,7 +4,7 @@ from contracts.records import DECISION, FIRED, PARTY
 from contracts.review import messages as m
 from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 
 REVIEW_ID = "0f6b2a6e-8d1c-4f0e-9a57-3c2d1e0b9a88"
 CASE_ID = "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"
@@ -200,6 +200,28 @@ RPCS = (
         {"agency": "lingchuan-emergency", "state": "under_review", "case_id": None, "limit": 100},
         [REVIEW], ("validation_failed", "not_found", "forbidden", "unauthenticated"), many=True,
         writes=False),
+    Rpc("get_review_v2", m.ReviewHistoryRef, m.ReviewWithHistoryPage,
+        "One review with a page of its history, oldest first: at most `history_limit` "
+        f"({m.MAX_HISTORY_PAGE} at most) entries after `history_cursor`; `history_next` is the "
+        "cursor of the following page, null on the last. New in 1.1, beside get_review (v1), "
+        "which keeps its full history.",
+        ("officer", "head", "legal_unit", "reviewer", "supervisor"),
+        {"review_id": REVIEW_ID, "history_limit": 100, "history_cursor": None},
+        dict(REVIEW, history=[{"at": "2025-10-20T01:00:00+00:00", "actor_id": "officer-lc-017",
+                               "actor_role": "officer", "action": "requested",
+                               "body": {"via": "records.decision_proposed.v1"}}],
+             history_next=None),
+        ("validation_failed", "not_found", "forbidden", "unauthenticated"), writes=False),
+    Rpc("list_reviews_v2", m.ListReviewsPage, m.ReviewPage,
+        "Reviews of an agency a page at a time, newest requested first (ties by review id): "
+        f"at most `limit` ({m.MAX_REVIEWS_PAGE} at most) per call; `next` is the cursor of the "
+        "following page, null on the last. New in 1.1, beside list_reviews (v1), which keeps "
+        "its one list.",
+        ("officer", "head", "legal_unit", "reviewer", "supervisor"),
+        {"agency": "lingchuan-emergency", "state": "under_review", "case_id": None, "limit": 50,
+         "cursor": "WyIyMDI1LTEwLTIwVDAxOjAwOjAwKzAwOjAwIiwicmV2aWV3LTEiXQ"},
+        {"items": [REVIEW], "next": None},
+        ("validation_failed", "not_found", "forbidden", "unauthenticated"), writes=False),
     Rpc("staffing_report", m.AgencyRef, m.Staffing,
         "Reviewers against enforcement officers and the rule set's ratio (5%).",
         ("head", "legal_unit", "supervisor"), {"agency": "anze-justice"},
@@ -233,8 +255,8 @@ RPCS = (
         writes=False),
     Rpc("my_reviews", m.MyReviews, m.ReviewPage, "The reviews the caller is assigned to "
         "(active, not recused) — by default those still before their opinion — newest "
-        f"requested first (ties by id), a page at a time (at most {m.MAX_PAGE}); `next` is "
-        "the cursor of the following page. New in 1.1.", ("reviewer", "legal_unit"),
+        f"requested first (ties by id), a page at a time (at most {m.MAX_REVIEWS_PAGE}); "
+        "`next` is the cursor of the following page. New in 1.2.", ("reviewer", "legal_unit"),
         {"agency": "lingchuan-emergency", "open_only": True, "limit": 20},
         {"items": [REVIEW], "next": None}, ("validation_failed", "forbidden",
                                             "unauthenticated"), writes=False),
@@ -242,7 +264,7 @@ RPCS = (
         "who read the board's reviews (or was refused), when, by which call and why — newest "
         "first, filtered by review, case, reader, time range and outcome, a page at a time; "
         "`next` is the cursor of the following page. The look at the log is itself logged. "
-        "New in 1.1.", ("supervisor", "legal_unit", "head"),
+        "New in 1.2.", ("supervisor", "legal_unit", "head"),
         {"agency": "lingchuan-emergency", "review_id": REVIEW_ID, "limit": 50},
         {"items": [{"id": 87, "at": "2025-10-21T02:00:00+00:00", "actor_id": "head-lc-001",
                     "actor_role": "head", "actor_agency": "lingchuan-emergency",

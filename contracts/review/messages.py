@@ -200,6 +200,32 @@ class ListReviews(StrictSchema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
+# pages by cursor: how many items one call returns at most
+MAX_REVIEWS_PAGE = 200
+MAX_HISTORY_PAGE = 500
+
+
+class ListReviewsPage(StrictSchema):
+    """A page of the agency's reviews, newest requested first; follow `next` for the rest."""
+    agency = Id(required=True)
+    state = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STATES))
+    case_id = fields.String(load_default=None, allow_none=True)
+    limit = fields.Integer(load_default=50,
+                           validate=validate.Range(min=1, max=MAX_REVIEWS_PAGE),
+                           metadata={"description": f"reviews per page, at most "
+                                                    f"{MAX_REVIEWS_PAGE}"})
+    cursor = cursor_field()
+
+
+class ReviewHistoryRef(ReviewRef):
+    """One review with a page of its history, oldest first; follow `history_next`."""
+    history_limit = fields.Integer(load_default=100,
+                                   validate=validate.Range(min=1, max=MAX_HISTORY_PAGE),
+                                   metadata={"description": f"history entries per page, at "
+                                                            f"most {MAX_HISTORY_PAGE}"})
+    history_cursor = cursor_field()
+
+
 class AgencyRef(StrictSchema):
     agency = Id(required=True)
 
@@ -266,6 +292,22 @@ class Review(StrictSchema):
     document_info = fields.Dict(allow_none=True)
     updated_at = fields.DateTime(required=True, format="iso")
     history = fields.List(fields.Dict(), metadata={"description": "get_review only"})
+
+
+_NEXT = "the cursor for the next page (pass it as `{}`); null on the last page"
+
+
+class ReviewWithHistoryPage(Review):
+    history = fields.List(fields.Dict(), required=True, metadata={
+        "description": "a page of the review's history, oldest first"})
+    history_next = fields.String(required=True, allow_none=True,
+                                 metadata={"description": _NEXT.format("history_cursor")})
+
+
+class ReviewPage(StrictSchema):
+    items = fields.List(fields.Nested(Review), required=True)
+    next = fields.String(required=True, allow_none=True,
+                         metadata={"description": _NEXT.format("cursor")})
 
 
 class StaffMember(StrictSchema):
@@ -415,10 +457,7 @@ class ReviewDueSoon(_About):
     workdays_left = fields.Integer(required=True)
 
 
-# ---- finding work and the access log (1.1) ---------------------------------------------------
-
-MAX_PAGE = 200
-_NEXT = "the cursor for the next page (pass it as `cursor`); null on the last page"
+# ---- finding work and the access log (1.2) ---------------------------------------------------
 
 
 class MyReviews(StrictSchema):
@@ -429,14 +468,10 @@ class MyReviews(StrictSchema):
     open_only = fields.Boolean(load_default=True, metadata={
         "description": "only reviews still before their opinion (awaiting materials, under "
                        "review, paused); false: every state"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE),
-                           metadata={"description": f"reviews per page, at most {MAX_PAGE}"})
+    limit = fields.Integer(load_default=50,
+                           validate=validate.Range(min=1, max=MAX_REVIEWS_PAGE), metadata={
+                               "description": f"reviews per page, at most {MAX_REVIEWS_PAGE}"})
     cursor = cursor_field()
-
-
-class ReviewPage(StrictSchema):
-    items = fields.List(fields.Nested(Review), required=True)
-    next = fields.String(required=True, allow_none=True, metadata={"description": _NEXT})
 
 
 class AccessLogQuery(StrictSchema):
@@ -478,4 +513,5 @@ class AccessRow(StrictSchema):
 
 class AccessPage(StrictSchema):
     items = fields.List(fields.Nested(AccessRow), required=True)
-    next = fields.String(required=True, allow_none=True, metadata={"description": _NEXT})
+    next = fields.String(required=True, allow_none=True,
+                         metadata={"description": _NEXT.format("cursor")})

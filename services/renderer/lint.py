@@ -1,7 +1,7 @@
 """Checks a template maintainer runs before rolling out (`sanxiang templates lint`): the
 manifest, variables the template uses but the field schema does not declare, tags split across
-runs with different formatting, and a StrictUndefined render of the sample data. Each problem
-is one line naming the file."""
+runs with different formatting, a StrictUndefined render of the sample data, and the GB/T 9704
+page a 公文 template must keep (`layout_problems`). Each problem is one line naming the file."""
 from __future__ import annotations
 
 import io
@@ -22,6 +22,25 @@ TAG = re.compile(r"\{[{%#].*?[}%#]\}", re.S)
 OPEN = re.compile(r"\{[{%#]")
 PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 
+# GB/T 9704-2012 5.2 and 7.5 as the templates are built (templates/_tools/gw.py), in twips:
+# A4; margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm; header 15 mm and footer 23 mm
+# from the edge (the page number 7 mm below the text block); 22 lines of 28 characters — the
+# grid linePitch 579 (28.95 pt) and charSpace -842 (16 pt - 842/4096 pt a character). Saving
+# in LibreOffice silently rewrites some of these (charSpace -1025, header 0).
+LAYOUT: tuple[tuple[str, str, int, str], ...] = (
+    ("pgSz", "w", 11906, "A4 page width 210 mm"),
+    ("pgSz", "h", 16838, "A4 page height 297 mm"),
+    ("pgMar", "top", 2098, "top margin 37 mm"),
+    ("pgMar", "bottom", 1984, "bottom margin 35 mm"),
+    ("pgMar", "left", 1587, "left margin 28 mm"),
+    ("pgMar", "right", 1474, "right margin 26 mm"),
+    ("pgMar", "header", 850, "header distance 15 mm"),
+    ("pgMar", "footer", 1304, "footer distance 23 mm (page number 7 mm below the text)"),
+    ("docGrid", "linePitch", 579, "22 lines a page (28.95 pt)"),
+    ("docGrid", "charSpace", -842, "28 characters a line"),
+)
+GRID_TYPES = ("lines", "linesAndChars")
+
 
 def lint_folder(folder: Folder, root_name: str = "templates") -> tuple[list[str], list[str]]:
     """(problems, warnings) of one version folder."""
@@ -34,6 +53,7 @@ def lint_folder(folder: Folder, root_name: str = "templates") -> tuple[list[str]
     warnings: list[str] = []
     try:
         problems += [f"{docx_path}: {p}" for p in split_tags(t.docx)]
+        problems += [f"{docx_path}: {p}" for p in layout_problems(t.docx)]
         used = undeclared_variables(t.docx)
     except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
         return [f"{docx_path}: not a readable .docx ({exc})"], []
@@ -136,6 +156,28 @@ def template_text(docx: bytes) -> str:
 def undeclared_variables(docx: bytes) -> set[str]:
     from docxtpl import DocxTemplate
     return set(DocxTemplate(io.BytesIO(docx)).get_undeclared_template_variables(jinja_env()))
+
+
+def layout_problems(docx: bytes) -> list[str]:
+    """Each setting of a section laid out on the 公文 grid (a docGrid of type lines or
+    linesAndChars) that is not GB/T 9704's (LAYOUT), named with its value and the one needed.
+    A section without that grid is not a 公文 page and is not checked."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+    out = []
+    sections = list(root.iter(f"{W}sectPr"))
+    for n, sect in enumerate(sections, 1):
+        grid = sect.find(f"{W}docGrid")
+        if grid is None or grid.get(f"{W}type") not in GRID_TYPES:
+            continue
+        where = "word/document.xml: " + (f"section {n}: " if len(sections) > 1 else "")
+        for element, attr, want, meaning in LAYOUT:
+            el = sect.find(f"{W}{element}")
+            got = None if el is None else el.get(f"{W}{attr}")
+            if got is None or not got.lstrip("-").isdigit() or int(got) != want:
+                out.append(f"{where}{element} {attr} is {got if got is not None else 'missing'}"
+                           f", GB/T 9704 needs {want} ({meaning})")
+    return out
 
 
 def split_tags(docx: bytes) -> list[str]:

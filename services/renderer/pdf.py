@@ -161,6 +161,14 @@ class LocalUnoserver:
         except OSError:
             return "(no log)"
 
+    def kill(self) -> None:
+        """End unoserver and LibreOffice at once (their process group), mid-conversion."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
     def stop(self) -> None:
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:

@@ -9,7 +9,12 @@ from nameko.timer import timer
 
 from contracts.renderer import CONTRACT
 from services.renderer import queries, store, usecases
-from services.renderer.dependencies import PdfConverter, RenderPool, TemplateRegistry
+from services.renderer.dependencies import (
+    PdfConverter,
+    RenderPool,
+    TemplateRegistry,
+    stop_grace,
+)
 from services.renderer.models import outbox as outbox_table
 from shared.messaging.outbox import Outbox
 from shared.messaging.rpc import rpc
@@ -36,7 +41,13 @@ class RendererService(Service):
         return dict(super()._deps(), registry=self.registry)
 
     def _health(self) -> dict[str, Any]:
-        return {"pdf": self.pdf.status(), "templates": len(self.registry.all())}
+        """ready once the template library is registered (pending names what is not yet);
+        pdf: whether PDFs can be made, whether the converter is warm and how long the first
+        PDF should take."""
+        templates = self.registry.status()
+        return {"ready": templates["ready"],
+                "pending": [] if templates["ready"] else [f"templates: {templates['pending']}"],
+                "pdf": self.pdf.status(), "templates": templates["registered"]}
 
     @rpc
     def render(self, **payload: Any) -> Any:
@@ -55,3 +66,10 @@ class RendererService(Service):
     def watch_templates(self) -> None:
         """Pick up changed template files without a restart, even when nobody renders."""
         self.registry.refresh()
+
+    @stop_grace
+    def end_busy_work(self) -> None:
+        """Not called: STOP_GRACE_SECONDS (3 s) after the service began to stop, the render
+        workers and the PDF converter still busy are ended (dependencies.StopGrace), so a stop
+        takes seconds rather than the longest render; the calls they served are refused
+        unavailable with nothing written."""

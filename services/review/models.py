@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from shared.messaging.consumer import inbox_table
@@ -24,6 +25,10 @@ from shared.persistence.idempotency import idempotency_table
 from shared.persistence.schema import BigId, UtcDateTime, service_metadata
 
 metadata = service_metadata()
+
+# the reviews the clock watch may still owe a notice (the partial indexes it reads)
+REMIND_PENDING = "remind_due IS NOT NULL"
+OVERDUE_PENDING = "overdue_due IS NOT NULL"
 
 reviews = Table(
     "reviews", metadata,
@@ -62,8 +67,22 @@ reviews = Table(
     Column("collective", JSON),
     Column("document_info", JSON),                      # 意见书 number and units, if given
     Column("updated_at", UtcDateTime(), nullable=False),
+    # what the clock watch may still owe (domain.watch_marks), worked out as the review is
+    # saved: the watch reads only the reviews whose reminder or overdue notice has come due
+    # from the partial indexes below, so a tick with nothing due costs nothing per review
+    Column("remind_due", Date),                         # a reminder still owed for this due
+    Column("overdue_due", Date),                        # an overdue notice still owed for it
+    # the reviewers this review counts a penalty review for (domain.penalty_credits), kept so
+    # that a save moves staff.penalty_reviews_in_system by what changed
+    Column("credited", JSON),
     UniqueConstraint("case_id", "proposal_seq", name="uq_reviews_proposal"),
     Index("ix_reviews_agency_state", "agency", "state"),
+    # an agency's reviews newest first (list_reviews and its pages), read backwards
+    Index("ix_reviews_agency_requested_at", "agency", "requested_at", "id"),
+    Index("ix_reviews_remind_due", "remind_due", postgresql_where=text(REMIND_PENDING),
+          sqlite_where=text(REMIND_PENDING)),
+    Index("ix_reviews_overdue_due", "overdue_due", postgresql_where=text(OVERDUE_PENDING),
+          sqlite_where=text(OVERDUE_PENDING)),
 )
 
 review_log = Table(
@@ -87,6 +106,10 @@ staff = Table(
     Column("legal_qualification", Boolean, nullable=False),
     Column("qualification_no", String(64)),
     Column("prior_penalty_reviews", Integer, nullable=False),
+    # penalty reviews finished in the board (each review's `credited`), counted as they finish
+    # so that assigning a reviewer reads one row, not the agency's finished reviews
+    Column("penalty_reviews_in_system", Integer, nullable=False, default=0,
+           server_default="0"),
     Column("active", Boolean, nullable=False),
     Column("note", Text),
     Column("updated_at", UtcDateTime(), nullable=False),

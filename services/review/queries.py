@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Row, and_, or_, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import TextClause
 
 from services.review import domain, store
@@ -47,19 +48,82 @@ def get_review(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
         return out
 
 
+def get_review_page(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
+                    **_: object) -> dict:
+    """get_review_v2: the review with at most `history_limit` entries of its history after
+    `history_cursor`, oldest first, and the cursor of the next page."""
+    after = _history_after(p.get("history_cursor"))
+    with db.autocommit() as session:
+        review = store.load(session, p["review_id"])
+        actor.require(*READERS, agency=review["agency"])
+        store.log_access(session, actor, "get_review_v2", review=review, now=now)
+        out = _view(review, rules)
+        entries, last = store.history_page(session, review["id"], after, p["history_limit"])
+    out["history"] = [dict(h, at=h["at"].isoformat()) for h in entries]
+    out["history_next"] = None if last is None else paging.encode(str(last))
+    return out
+
+
+def _history_after(cursor: str | None) -> int:
+    """The history entry a get_review_v2 cursor names (0: from the first)."""
+    if cursor is None:
+        return 0
+    try:
+        (entry,) = paging.decode(cursor, 1)
+        return int(entry)
+    except (ValidationFailed, ValueError):
+        raise ValidationFailed.from_messages(
+            {"history_cursor": ["not a cursor get_review_v2 returned"]},
+            what="history_cursor") from None
+
+
 def list_reviews(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
                  **_: object) -> list[dict]:
+    query = _agency_reviews(p, actor, rules)
+    _logged(db, actor, "list_reviews", p, now, ("agency", "state", "case_id"))
+    query = query.order_by(reviews.c.requested_at.desc()).limit(p["limit"])
+    with db.read() as session:
+        return [_view(store.as_review(r), rules) for r in session.execute(query).mappings()]
+
+
+def list_reviews_page(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
+                      **_: object) -> dict:
+    """list_reviews_v2: a page of the agency's reviews, newest requested first (ties by id),
+    after `cursor` — read from the index of the agency's reviews by request time, so a page
+    costs the same however deep it is."""
+    query = _agency_reviews(p, actor, rules)
+    if p.get("cursor"):
+        at, review_id = paging.decode(p["cursor"], 2)
+        moment = _cursor_moment(at)
+        query = query.where(or_(reviews.c.requested_at < moment,
+                                and_(reviews.c.requested_at == moment,
+                                     reviews.c.id < review_id)))
+    query = query.order_by(reviews.c.requested_at.desc(), reviews.c.id.desc())
+    _logged(db, actor, "list_reviews_v2", p, now, ("agency", "state", "case_id"))
+    with db.read() as session:
+        rows = list(session.execute(query.limit(p["limit"] + 1)).mappings())
+    rows, after = paging.page(rows, p["limit"], lambda r: (iso(r["requested_at"]), r["id"]))
+    return {"items": [_view(store.as_review(r), rules) for r in rows], "next": after}
+
+
+def _agency_reviews(p: dict, actor: Actor, rules: Rules) -> Select:
     agency = rules.agency(p["agency"])
     actor.require(*READERS, agency=agency.code)
-    _logged(db, actor, "list_reviews", p, now, ("agency", "state", "case_id"))
     query = select(reviews).where(reviews.c.agency == agency.code)
     if p.get("state"):
         query = query.where(reviews.c.state == p["state"])
     if p.get("case_id"):
         query = query.where(reviews.c.case_id == p["case_id"])
-    query = query.order_by(reviews.c.requested_at.desc()).limit(p["limit"])
-    with db.read() as session:
-        return [_view(store.as_review(r), rules) for r in session.execute(query).mappings()]
+    return query
+
+
+def _cursor_moment(text: str) -> datetime:
+    """The requested_at a list_reviews_v2 cursor names."""
+    try:
+        return utc(datetime.fromisoformat(text))
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationFailed.from_messages(
+            {"cursor": ["not a cursor this listing returned"]}, what="cursor") from None
 
 
 def staffing_report(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
@@ -212,10 +276,3 @@ def _assigned(session: Session, person_id: str) -> TextClause:
                 "json_extract(json_each.value, '$.status') = 'active')").bindparams(
         assigned=person_id)
 
-
-def _cursor_moment(value: str) -> datetime:
-    try:
-        return utc(datetime.fromisoformat(value))
-    except (TypeError, ValueError, OverflowError):
-        raise ValidationFailed.from_messages(
-            {"cursor": ["not a cursor this listing returned"]}, what="cursor") from None

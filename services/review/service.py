@@ -118,8 +118,16 @@ class ReviewService(Service):
         return self._run("get_review", payload, queries.get_review)
 
     @rpc
+    def get_review_v2(self, **payload: Any) -> Any:
+        return self._run("get_review_v2", payload, queries.get_review_page)
+
+    @rpc
     def list_reviews(self, **payload: Any) -> Any:
         return self._run("list_reviews", payload, queries.list_reviews)
+
+    @rpc
+    def list_reviews_v2(self, **payload: Any) -> Any:
+        return self._run("list_reviews_v2", payload, queries.list_reviews_page)
 
     @rpc
     def staffing_report(self, **payload: Any) -> Any:

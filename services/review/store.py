@@ -4,10 +4,10 @@ of a refused call."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
@@ -57,21 +57,45 @@ def review_of_proposal(session: Session, case_id: str, proposal_seq: int) -> str
 
 
 def insert_review(session: Session, review: domain.Review) -> None:
+    _keep_books(session, review)
     session.execute(insert(reviews), review)
 
 
 def save(session: Session, review: domain.Review, now: datetime) -> None:
     review["updated_at"] = now
+    _keep_books(session, review)
     values = {k: v for k, v in review.items() if k != "id"}
     session.execute(update(reviews).where(reviews.c.id == review["id"]).values(**values))
 
 
-def open_clocks(session: Session, states: Sequence[str]) -> Sequence[RowMapping]:
-    """What the clock watch needs of every review in `states`."""
-    return session.execute(select(reviews.c.id, reviews.c.agency, reviews.c.deadline,
-                                  reviews.c.reminded_for, reviews.c.overdue_for)
-                           .where(reviews.c.state.in_(states))
-                           .order_by(reviews.c.id)).mappings().all()
+def _keep_books(session: Session, review: domain.Review) -> None:
+    """The review's bookkeeping brought up to date with what is saved: what the clock watch
+    may still owe it, and the penalty review it counts for on each reviewer's staff row (moved
+    by what changed since it was loaded, which its row lock keeps to one writer)."""
+    review.update(domain.watch_marks(review))
+    before = set(review.get("credited") or ())
+    credited = domain.penalty_credits(review)
+    for person, step in [(p, 1) for p in credited if p not in before] + \
+            [(p, -1) for p in sorted(before - set(credited))]:
+        counted = staff.c.penalty_reviews_in_system
+        session.execute(update(staff).where(staff.c.agency == review["agency"])
+                        .where(staff.c.person_id == person).values({counted: counted + step}))
+    review["credited"] = credited
+
+
+def due_clocks(session: Session, today: date, horizon: date, after: str | None,
+               limit: int) -> Sequence[RowMapping]:
+    """What the clock watch needs of the reviews owed a notice today, `limit` of them in id
+    order after `after` (None: from the first): those owed a reminder for a due date before
+    `horizon` (or past) and those owed an overdue notice for a due date before today — read
+    from the partial indexes of the reviews still owed either, so the reviews not due are
+    never read."""
+    query = (select(reviews.c.id, reviews.c.agency, reviews.c.state, reviews.c.deadline,
+                    reviews.c.reminded_for, reviews.c.overdue_for)
+             .where(or_(reviews.c.remind_due < horizon, reviews.c.overdue_due < today)))
+    if after is not None:
+        query = query.where(reviews.c.id > after)
+    return session.execute(query.order_by(reviews.c.id).limit(limit)).mappings().all()
 
 
 def log(session: Session, review_id: str, actor: Actor | dict, action: str, body: dict,
@@ -85,8 +109,24 @@ def log(session: Session, review_id: str, actor: Actor | dict, action: str, body
 def history(session: Session, review_id: str) -> list[dict]:
     rows = session.execute(select(review_log).where(review_log.c.review_id == review_id)
                            .order_by(review_log.c.id)).mappings().all()
-    return [{"at": r["at"], "actor_id": r["actor_id"], "actor_role": r["actor_role"],
-             "action": r["action"], "body": r["body"]} for r in rows]
+    return [_entry(r) for r in rows]
+
+
+def history_page(session: Session, review_id: str, after: int,
+                 limit: int) -> tuple[list[dict], int | None]:
+    """At most `limit` entries of the review's history after entry `after`, oldest first, and
+    the id of the last one when more follow (None on the last page)."""
+    rows = session.execute(select(review_log).where(review_log.c.review_id == review_id)
+                           .where(review_log.c.id > after).order_by(review_log.c.id)
+                           .limit(limit + 1)).mappings().all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return [_entry(r) for r in rows], rows[-1]["id"] if more else None
+
+
+def _entry(r: RowMapping) -> dict:
+    return {"at": r["at"], "actor_id": r["actor_id"], "actor_role": r["actor_role"],
+            "action": r["action"], "body": r["body"]}
 
 
 def emit(outbox: OutboxWriter, session: Session, review: domain.Review, actor: Actor | dict,
@@ -132,23 +172,13 @@ def reviewer(session: Session, agency: str, person_id: str) -> domain.Reviewer:
     if row is None or not row["active"]:
         raise NotFound(f"{person_id} is not registered (active) staff of {agency}; "
                        "register_staff first", details={"person_id": person_id})
-    done = row["prior_penalty_reviews"] + _penalty_reviews_in_system(session, agency, person_id)
+    done = row["prior_penalty_reviews"] + row["penalty_reviews_in_system"]
     return domain.Reviewer(person_id=row["person_id"], name=row["name"],
                            position=row["position"],
                            roles=tuple(row["roles"]),
                            legal_qualification=row["legal_qualification"],
                            qualification_no=row["qualification_no"],
                            penalty_reviews_done=done)
-
-
-def _penalty_reviews_in_system(session: Session, agency: str, person_id: str) -> int:
-    rows = session.execute(select(reviews.c.decision, reviews.c.assignments)
-                           .where(reviews.c.agency == agency)
-                           .where(reviews.c.opinion.is_not(None))).all()
-    return sum(1 for decision, assignments in rows
-               if decision.get("act_type") == "penalty"
-               and any(a["reviewer_id"] == person_id and a["status"] == "active"
-                       for a in assignments))
 
 
 # ---- the access log (调阅监督) ------------------------------------------------------------------

@@ -26,7 +26,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT, WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 
 FANGSONG = "仿宋_GB2312"
 XIAOBIAOSONG = "方正小标宋简体"
@@ -69,6 +69,31 @@ def _ppr_flag(ppr, tag, val):
         el = OxmlElement(tag)
         ppr.append(el)
     el.set(qn("w:val"), val)
+
+
+RED = RGBColor(0xFF, 0x00, 0x00)
+
+
+def _border(p, side, size, space, color):
+    """A line on one side of a paragraph: size in eighths of a point, space in points."""
+    ppr = p._p.get_or_add_pPr()
+    bdr = ppr.find(qn("w:pBdr"))
+    if bdr is None:
+        bdr = OxmlElement("w:pBdr")
+        # pBdr comes right after the keep/page-break flags in pPr's schema order
+        anchor = next((el for el in ppr if el.tag in (qn("w:shd"), qn("w:tabs"),
+                                                      qn("w:spacing"), qn("w:ind"),
+                                                      qn("w:jc"))), None)
+        if anchor is None:
+            ppr.append(bdr)
+        else:
+            anchor.addprevious(bdr)
+    el = OxmlElement(f"w:{side}")
+    el.set(qn("w:val"), "single")
+    el.set(qn("w:sz"), str(size))
+    el.set(qn("w:space"), str(space))
+    el.set(qn("w:color"), color)
+    bdr.append(el)
 
 
 class GwDocument:
@@ -197,6 +222,12 @@ class GwDocument:
         self._style("表格签名", FANGSONG, TABLE_PT, align=R, exact=21, snap=False)
         self._style("表头", HEITI, TABLE_PT, align=C, exact=21, snap=False)
         self._style("页码", SONGTI, 14, exact=20, snap=False)
+        self._style("发文机关标志", XIAOBIAOSONG, 36, align=C, exact=48, snap=False,
+                    keep_next=True)
+        self._style("发文字号", FANGSONG, BODY_PT, align=C, exact=28.95, keep_next=True,
+                    snap=False, condense=BODY_CONDENSE)
+        self._style("版记", FANGSONG, 14, align=J, exact=28.95, left_chars=1, right_chars=1,
+                    snap=False)
         # The table style cells inherit from: its own fonts must not fall back to a theme.
         tg = self.doc.styles["Table Grid"]
         _set_rfonts(tg.element.get_or_add_rPr(), FANGSONG)
@@ -275,13 +306,39 @@ class GwDocument:
         return self.para(text, "Normal")
 
     def note(self, text):
-        return self.para(text, "附注")
+        """附注, never split over two pages; one right after the 落款 (its date, or blank
+        lines after it) goes on the same page as the 落款."""
+        for p in reversed(self.doc.paragraphs):
+            if p.style.name != "落款" and p.text.strip():
+                break
+            p.paragraph_format.keep_with_next = True
+            if p.style.name == "落款":
+                break
+        p = self.para(text, "附注")
+        p.paragraph_format.keep_together = True
+        return p
+
+    def keep_with_body(self):
+        """The 落款 never stands alone on a page (GB/T 9704 7.3.5.1 asks the text to be
+        adjusted instead): the last paragraph of text keeps with what follows it, with its last
+        two lines at least (widow and orphan control), and so do the paragraphs holding only
+        a {%p %} tag between them, which docxtpl removes."""
+        for p in reversed(self.doc.paragraphs):
+            p.paragraph_format.keep_with_next = True
+            text = p.text.strip()
+            if text and not text.startswith("{%p"):
+                p.paragraph_format.widow_control = True
+                return
 
     def signature(self, authority, date, seal=True):
-        """署名 and 成文日期 (GB/T 9704 7.3.5.1: 成文日期右空四字). The empty lines above the
-        name are where the seal goes; the bookmark "seal" marks the place for an e-seal."""
-        self.blank(2)
+        """署名 and 成文日期 (GB/T 9704 7.3.5.1: 成文日期右空四字), kept on one page with the
+        last lines of the text (keep_with_body). The empty lines above the name are where the
+        seal goes; the bookmark "seal" marks the place for an e-seal."""
+        self.keep_with_body()
+        for _ in range(2):
+            self.para("", "Normal").paragraph_format.keep_with_next = True
         p = self.para(authority, "落款")
+        p.paragraph_format.keep_with_next = True
         if seal:
             start = OxmlElement("w:bookmarkStart")
             start.set(qn("w:id"), "0")
@@ -291,6 +348,29 @@ class GwDocument:
             p._p.insert(1 if p._p.pPr is not None else 0, start)
             p._p.append(end)
         self.para(date, "落款")
+
+    # ---- 版头 and 版记 (GB/T 9704 7.2, 7.4) -------------------------------------------------
+    def masthead(self, mark, number):
+        """版头: the 发文机关标志 in red 方正小标宋 centred, the 发文字号 two lines below it and
+        the red separating line 4 mm under the number, as wide as the text block."""
+        p = self.para(mark, "发文机关标志")
+        for run in p.runs:
+            run.font.color.rgb = RED
+        self.blank(2)
+        p = self.para(number, "发文字号")
+        _border(p, "bottom", size=8, space=11, color="FF0000")
+        self.blank()
+
+    def colophon(self, lines):
+        """版记 at the end: each line in 4号仿宋 one character in from either side, between a
+        thick line above the first and below the last (0.35 mm) and thin lines (0.25 mm)
+        between them; kept on one page."""
+        for i, text in enumerate(lines):
+            p = self.para(text, "版记")
+            p.paragraph_format.keep_with_next = i < len(lines) - 1
+            _border(p, "top", size=8 if i == 0 else 6, space=1, color="000000")
+            if i == len(lines) - 1:
+                _border(p, "bottom", size=8, space=1, color="000000")
 
     # ---- tables -------------------------------------------------------------------------
     def table(self, widths_mm, rows, heights=None):
@@ -340,6 +420,15 @@ class GwDocument:
                 trPr.append(hdr)
             self._widths(row, widths_mm)
         return t
+
+    def compact(self, table, size=12, exact=18):
+        """A form that must fit one page: its table in 小四 (12 pt) on 18 pt lines."""
+        for row in table.rows:
+            for cell in row.cells:
+                for p in cell.paragraphs:
+                    p.paragraph_format.line_spacing = Pt(exact)
+                    for run in p.runs:
+                        run.font.size = Pt(size)
 
     def _widths(self, row, widths_mm):
         # python-docx wants a width on every cell for LibreOffice to honour a fixed layout.

@@ -331,7 +331,7 @@ def build_case_approval():
     g.docno("立案编号：{{ case_number }}")
     sign_handlers = ("承办人：{% for o in handlers %}{{ o.name }}（执法证号：{{ o.certificate_number }}）"
                      "{% if not loop.last %}、{% endif %}{% endfor %}　{{ handler_date|cn_date }}")
-    g.table([32, 46, 32, 46], [
+    table = g.table([40, 40, 36, 40], [
         [lab("案　　由"), {"text": "{{ case_name }}", "span": 3}],
         [lab("案件来源"), "{{ case_source }}", lab("发现（受理）日期"),
          "{{ discovered_date|cn_date }}"],
@@ -340,21 +340,22 @@ def build_case_approval():
         [lab("法定代表人（负责人）"), "{{ party.legal_representative|default('', true) }}",
          lab("联系电话"), "{{ party.phone|default('', true) }}"],
         [lab("住所（地址）"), {"text": "{{ party.address }}", "span": 3}],
-        [lab("启动原因"), {"text": "{{ start_reason }}", "span": 3, "height": 18}],
-        [lab("掌握的事实情况"), {"text": "{{ facts }}", "span": 3, "height": 40}],
-        [lab("法律依据"), {"text": "{{ legal_basis }}", "span": 3, "height": 16}],
+        [lab("启动原因"), {"text": "{{ start_reason }}", "span": 3, "height": 12}],
+        [lab("掌握的事实情况"), {"text": "{{ facts }}", "span": 3, "height": 24}],
+        [lab("法律依据"), {"text": "{{ legal_basis }}", "span": 3, "height": 10}],
         [lab("承办人意见"), {"text": ["{{ handler_opinion }}", ("表格签名", sign_handlers)],
-                             "span": 3, "height": 26}],
+                             "span": 3, "height": 16}],
         [lab("承办机构意见"), {"text": ["{{ unit_opinion }}",
                                        ("表格签名", "负责人：{{ unit_head }}　{{ unit_date|cn_date }}")],
-                               "span": 3, "height": 24}],
+                               "span": 3, "height": 14}],
         [lab("行政机关负责人意见"), {"text": ["{{ head_opinion }}",
                                              ("表格签名", "负责人：{{ head_name }}　{{ head_date|cn_date }}")],
-                                     "span": 3, "height": 24}],
+                                     "span": 3, "height": 14}],
         [lab("备　　注"), {"text": "{% if emergency_start %}情况紧急，已于{{ emergency_started_at }}"
                                   "先行启动执法程序，本表系启动后二十四小时内补办的审批手续。{% endif %}"
-                                  "{{ remarks|default('', true) }}", "span": 3, "height": 14}],
+                                  "{{ remarks|default('', true) }}", "span": 3, "height": 10}],
     ])
+    g.compact(table)  # one page (GB/T 9704 forms: a table may use a smaller size)
     return g
 
 
@@ -1262,8 +1263,8 @@ DECISION_SUMMARY = {
 # 年度行政执法数据统计报告 — DOMAIN §1; 000《公示办法》第十一条（二）、第十六条; 003; 国办发〔2018〕118号
 def build_annual_statistics_report():
     g = GwDocument("年度行政执法数据统计报告")
-    g.title("{{ authority_name }}")
-    g.title("{{ year }}年度行政执法数据统计报告")
+    g.masthead("{{ authority_name }}文件", "{{ doc_number }}")
+    g.title("关于{{ year }}年度行政执法数据统计情况的报告")
     g.blank()
     g.np("{{ recipients }}：")
     g.p("{{ introduction }}")
@@ -1290,8 +1291,11 @@ def build_annual_statistics_report():
         g.h1("六、其他需要公示的情况")
         g.p("{{ other_matters }}")
     g.signature("{{ authority_name }}", "{{ report_date|cn_date }}")
-    g.blank()
     g.note("（{{ disclosure_note }}）")
+    g.blank()
+    g.colophon(["{% if copies_to %}抄送：{{ copies_to }}。{% endif %}",
+                "{{ printed_by|default(authority_name, true) }}"
+                "　　　　{{ printed_on|default(report_date, true)|cn_date }}印发"])
     return g
 
 
@@ -1304,6 +1308,7 @@ ANNUAL_STATISTICS_REPORT = {
     "build": build_annual_statistics_report,
     "fields": {
         "authority_name": authority(),
+        "doc_number": doc_number("发文字号"),
         "year": I("统计年度"),
         "recipients": S("主送机关", max_length=200),
         "introduction": T("导语", max_length=1000),
@@ -1327,9 +1332,13 @@ ANNUAL_STATISTICS_REPORT = {
         "other_matters": T("其他需要公示的情况", required=False, max_length=2000),
         "report_date": D("报告日期"),
         "disclosure_note": S("公开属性", max_length=30),
+        "copies_to": S("抄送机关", required=False, max_length=200),
+        "printed_by": S("印发机关（默认执法机关）", required=False, max_length=60),
+        "printed_on": D("印发日期（默认报告日期）", required=False),
     },
     "sample": {
         "authority_name": AUTH,
+        "doc_number": "陵应急发〔2026〕3号",
         "year": 2025,
         "recipients": "陵川县人民政府、晋城市应急管理局",
         "introduction": ("根据行政执法公示制度的规定，现将本局2025年度行政执法总体情况及有关数据报告如下。"),
@@ -1360,6 +1369,418 @@ ANNUAL_STATISTICS_REPORT = {
         "other_matters": "全年行政执法人员参加法律知识培训4期，新增取得行政执法证件人员5名。",
         "report_date": "2026-01-08",
         "disclosure_note": "此件公开发布",
+        "copies_to": "山西省应急管理厅，陵川县司法局",
+        "printed_on": "2026-01-09",
+    },
+}
+
+
+# ---------------------------------------------------------------------------------------
+# 责令改正通知书 — 行政处罚法 第二十八条第一款
+def build_rectification_order():
+    g = GwDocument("责令改正通知书")
+    g.tag(AS_ORG)
+    g.title("{{ authority_name }}")
+    g.title("责令改正通知书")
+    g.docno("{{ doc_number }}")
+    g.np("{{ party.name }}：")
+    g.p("本机关执法人员于{{ inspection_date|cn_date }}对{{ you }}进行{{ inspection_kind }}时，"
+        "发现{{ you }}存在下列问题：")
+    g.tag("{%p for f in findings %}")
+    g.p("{{ loop.index|cn_number }}、{{ f.problem }}")
+    g.tag("{%p endfor %}")
+    g.p("上述行为违反了{{ violated_provisions }}的规定。依据《中华人民共和国行政处罚法》第二十八条"
+        "第一款{% if order_basis is defined and order_basis %}和{{ order_basis }}{% endif %}的规定，"
+        "现责令{{ you }}{% if immediate %}立即{% else %}于{{ deadline|cn_date }}前{% endif %}改正。")
+    with given(g, "requirements"):
+        g.p("改正要求：{{ requirements }}")
+    g.p("{{ you }}应当按期改正，并将改正情况书面报告本机关；逾期未改正的，本机关将依法处理。")
+    g.p("{{ you }}如不服本通知，可以自收到本通知书之日起六十日内向{{ reconsideration_body }}申请"
+        "行政复议，也可以自收到本通知书之日起六个月内依法向{{ court }}提起行政诉讼。")
+    contact_block(g)
+    g.signature("{{ authority_name }}", "{{ notice_date|cn_date }}")
+    g.blank()
+    g.np("执法人员：" + OFFICER_LIST)
+    g.np("当事人签收：　　　　　　　　　　　　　年　　月　　日")
+    return g
+
+
+RECTIFICATION_ORDER = {
+    "id": "rectification_order",
+    "title": "责令改正通知书",
+    "description": ("责令改正通知书（行政处罚法 第二十八条第一款：实施行政处罚时责令当事人改正或者限期改正"
+                    "违法行为）：发现的问题，违反的规定，立即或限期改正及要求，逾期不改的后果，复议和诉讼途径。"),
+    "build": build_rectification_order,
+    "fields": {
+        "authority_name": authority(),
+        "doc_number": doc_number(),
+        "party": party_addressee(),
+        "inspection_date": D("检查日期"),
+        "inspection_kind": S("检查种类", max_length=60),
+        "findings": L("发现的问题", {"problem": T("问题", max_length=1000)}),
+        "violated_provisions": S("违反的规定", max_length=500),
+        "order_basis": S("责令改正的其他依据", required=False, max_length=500),
+        "immediate": B("立即改正"),
+        "deadline": D("改正期限（限期改正时）", required=False),
+        "requirements": T("改正要求", required=False, max_length=2000),
+        "reconsideration_body": S("行政复议机关", max_length=100),
+        "court": S("管辖法院", max_length=100),
+        "contact": contact(),
+        "officers": officers(),
+        "notice_date": D("通知日期"),
+    },
+    "sample": {
+        "authority_name": AUTH,
+        "doc_number": "陵应急责改〔2025〕31号",
+        "party": PARTY_ADDRESSEE,
+        "inspection_date": "2025-08-12",
+        "inspection_kind": "安全生产监督检查",
+        "findings": [
+            {"problem": "破碎工段新招用的从业人员张某、刘某、陈某3人上岗前未经安全生产教育和培训。"},
+            {"problem": "2025年度安全生产教育和培训档案未如实记录培训情况。"},
+        ],
+        "violated_provisions": VIOLATED,
+        "order_basis": PENALTY_BASIS,
+        "immediate": False,
+        "deadline": "2025-08-26",
+        "requirements": "对上述3名从业人员进行不少于二十四学时的安全生产教育和培训，经考核合格后方可上岗；"
+                        "如实补记培训档案。",
+        "reconsideration_body": "陵川县人民政府",
+        "court": "陵川县人民法院",
+        "contact": CONTACT,
+        "officers": OFFICERS,
+        "notice_date": "2025-08-12",
+    },
+}
+
+
+# ---------------------------------------------------------------------------------------
+# 查封（扣押）决定书 — 行政强制法 第二十四条、第二十五条
+def build_seizure_decision():
+    g = GwDocument("查封（扣押）决定书")
+    g.tag(AS_ORG)
+    g.title("{{ authority_name }}")
+    g.title("{{ measure }}决定书")
+    g.docno("{{ doc_number }}")
+    g.np("{{ party.name }}：")
+    g.np("住所（地址）：{{ party_address }}")
+    g.p("{{ reason }}依据{{ legal_basis }}的规定，经本机关负责人批准，本机关决定对{{ you }}的下列"
+        "场所、设施或者财物予以{{ measure }}：")
+    numbered_table(g, [12, 56, 30, 22, 36], ["名称", "规格（型号）", "数量", "存放地点"],
+                   "it in items",
+                   ["{{ it.name }}", "{{ it.specification }}", lab("{{ it.quantity }}"),
+                    "{{ it.place }}"])
+    g.p("{{ measure }}期限为{{ term_days|cn_number }}日，自{{ start_date|cn_date }}起至"
+        "{{ end_date|cn_date }}止；情况复杂的，经本机关负责人批准可以延长，但延长期限不超过三十日，"
+        "延长的决定将及时书面告知{{ you }}。对物品需要进行检测、检验、检疫或者技术鉴定的，"
+        "其间不计入{{ measure }}期限。")
+    g.p("{{ measure }}期间，{{ you }}不得擅自启封、转移、隐匿、损毁{{ measure }}的场所、设施或者财物。"
+        "{{ you }}有权进行陈述和申辩。")
+    g.p("{{ you }}如不服本决定，可以自收到本决定书之日起六十日内向{{ reconsideration_body }}申请"
+        "行政复议，也可以自收到本决定书之日起六个月内依法向{{ court }}提起行政诉讼。")
+    contact_block(g)
+    g.signature("{{ authority_name }}", "{{ decision_date|cn_date }}")
+    g.blank()
+    g.np("执法人员：" + OFFICER_LIST)
+    g.np("当事人签收：　　　　　　　　　　　　　年　　月　　日")
+    return g
+
+
+SEIZURE_DECISION = {
+    "id": "seizure_decision",
+    "title": "查封（扣押）决定书",
+    "description": ("查封（扣押）决定书（行政强制法 第二十四条：当事人的名称和地址，查封、扣押的理由、依据和"
+                    "期限，场所、设施或者财物的名称和数量，复议和诉讼的途径和期限，机关名称、印章和日期；"
+                    "第二十五条：期限不超过三十日，经批准可延长不超过三十日）。期限的日期由调用方按"
+                    "法定日历算出。"),
+    "build": build_seizure_decision,
+    "fields": {
+        "authority_name": authority(),
+        "doc_number": doc_number(),
+        "party": party_addressee(),
+        "party_address": S("当事人住所（地址）", max_length=120),
+        "measure": S("强制措施", enum=["查封", "扣押"]),
+        "reason": T("理由", max_length=2000),
+        "legal_basis": S("依据", max_length=500),
+        "items": L("查封（扣押）的场所、设施或者财物", {
+            "name": S("名称", max_length=200),
+            "specification": S("规格（型号）", max_length=100),
+            "quantity": S("数量", max_length=30),
+            "place": S("存放地点", max_length=100),
+        }),
+        "term_days": I("期限（日）", minimum=1, maximum=30),
+        "start_date": D("期限起始日"),
+        "end_date": D("期限届满日"),
+        "reconsideration_body": S("行政复议机关", max_length=100),
+        "court": S("管辖法院", max_length=100),
+        "contact": contact(),
+        "officers": officers(),
+        "decision_date": D("决定日期"),
+    },
+    "sample": {
+        "authority_name": AUTH,
+        "doc_number": "陵应急查〔2025〕2号",
+        "party": PARTY_ADDRESSEE,
+        "party_address": PARTY["address"],
+        "measure": "查封",
+        "reason": "本机关执法人员于2025年8月12日检查发现，你单位破碎工段1号破碎机防护罩缺失、急停装置失效，"
+                  "仍在组织生产，存在重大事故隐患，有根据认为不符合保障安全生产的国家标准。",
+        "legal_basis": "《中华人民共和国安全生产法》第六十五条第一款第四项、《中华人民共和国行政强制法》第二十四条",
+        "items": [
+            {"name": "颚式破碎机", "specification": "PE-600×900", "quantity": "1台", "place": "破碎工段"},
+            {"name": "破碎机配电柜", "specification": "XL-21", "quantity": "1台", "place": "破碎工段"},
+        ],
+        "term_days": 30,
+        "start_date": "2025-08-12",
+        "end_date": "2025-09-10",
+        "reconsideration_body": "陵川县人民政府",
+        "court": "陵川县人民法院",
+        "contact": CONTACT,
+        "officers": OFFICERS,
+        "decision_date": "2025-08-12",
+    },
+}
+
+
+# ---------------------------------------------------------------------------------------
+# 陈述申辩笔录 — 行政处罚法 第四十五条; 000《全过程记录办法》第十五条（五）
+def build_statement_record():
+    g = GwDocument("陈述申辩笔录")
+    g.title("{{ authority_name }}")
+    g.title("陈述申辩笔录")
+    g.np("案由：{{ case_name }}")
+    g.np("时间：{{ record_date|cn_date }} {{ start_time }}至{{ end_time }}")
+    g.np("地点：{{ place }}")
+    g.np("陈述申辩人：{{ speaker.name }}　身份：{{ speaker.capacity }}")
+    g.np("工作单位及职务：{{ speaker.employer }}　{{ speaker.position }}　联系电话：{{ speaker.phone }}")
+    g.np("承办人：" + OFFICER_LIST)
+    g.np("记录人：{{ recorder }}")
+    g.p("本机关已于{{ notice_date|cn_date }}以{{ notice_doc_number }}行政处罚告知书告知拟作出的行政处罚"
+        "及事实、理由、依据，现依据《中华人民共和国行政处罚法》第四十五条的规定听取你的陈述和申辩。"
+        "你应当如实陈述，可以提出事实、理由和证据；本机关不因你的陈述、申辩而给予更重的处罚。")
+    g.np("陈述申辩的事实和理由：")
+    g.p("{{ statement }}")
+    with given(g, "evidence_offered"):
+        g.np("提供的证据：{{ evidence_offered }}")
+    g.np("陈述申辩人核对意见：{{ speaker_confirmation }}")
+    g.blank()
+    g.np("陈述申辩人签名：{{ speaker.name }}　　　　日期：{{ record_date|cn_date }}")
+    g.np("承办人签名：{% for o in officers %}{{ o.name }}{% if not loop.last %}、{% endif %}{% endfor %}"
+         "　　记录人签名：{{ recorder }}")
+    return g
+
+
+STATEMENT_RECORD = {
+    "id": "statement_record",
+    "title": "陈述申辩笔录",
+    "description": ("陈述申辩笔录（行政处罚法 第四十五条：当事人有权进行陈述和申辩，行政机关必须充分听取；"
+                    "000《全过程记录办法》第十五条（五））：告知书文号，陈述申辩的事实、理由和证据，"
+                    "核对意见和签名。"),
+    "build": build_statement_record,
+    "fields": {
+        "authority_name": authority(),
+        "case_name": S("案由", max_length=200),
+        "record_date": D("日期"),
+        "start_time": S("开始时间", pattern=TIME),
+        "end_time": S("结束时间", pattern=TIME),
+        "place": S("地点", max_length=200),
+        "speaker": O("陈述申辩人", {
+            "name": S("姓名", max_length=30),
+            "capacity": S("身份", enum=["当事人", "法定代表人", "委托代理人"]),
+            "employer": S("工作单位", max_length=100),
+            "position": S("职务", max_length=50),
+            "phone": S("联系电话", max_length=30),
+        }),
+        "officers": officers("承办人"),
+        "recorder": S("记录人", max_length=30),
+        "notice_date": D("告知日期"),
+        "notice_doc_number": doc_number("告知书文号"),
+        "statement": T("陈述申辩的事实和理由", max_length=5000),
+        "evidence_offered": T("提供的证据", required=False, max_length=2000),
+        "speaker_confirmation": S("核对意见", max_length=200),
+    },
+    "sample": {
+        "authority_name": AUTH,
+        "case_name": CASE_NAME,
+        "record_date": "2025-09-12",
+        "start_time": "14:30",
+        "end_time": "15:10",
+        "place": "陵川县应急管理局询问室",
+        "speaker": {"name": "王建军", "capacity": "法定代表人", "employer": "陵川县太行石材有限公司",
+                    "position": "法定代表人", "phone": "13934560123"},
+        "officers": OFFICERS,
+        "recorder": "赵文华",
+        "notice_date": "2025-09-10",
+        "notice_doc_number": "陵应急罚告〔2025〕12号",
+        "statement": "对认定的事实没有异议。3名新员工上岗前未经培训，是因为当时订单集中、人手紧张；"
+                     "事发后公司已于8月20日组织全员培训并补记档案。公司规模小，今年效益不好，"
+                     "请求从轻处罚。",
+        "evidence_offered": "2025年8月20日培训签到表、考核试卷复印件各1份。",
+        "speaker_confirmation": "以上笔录我已看过，与我所说的相符。",
+    },
+}
+
+
+# ---------------------------------------------------------------------------------------
+# 听证笔录 — 行政处罚法 第六十四条（八）、第六十五条; 004 第三十六条
+def build_hearing_record():
+    g = GwDocument("听证笔录")
+    g.title("{{ authority_name }}")
+    g.title("听证笔录")
+    g.np("案由：{{ case_name }}")
+    g.np("听证时间：{{ hearing_date|cn_date }} {{ start_time }}至{{ end_time }}")
+    g.np("听证地点：{{ place }}　听证方式：{% if public %}公开{% else %}不公开{% endif %}")
+    g.np("听证主持人：{{ presider }}{% if hearing_officers %}　听证员：{{ hearing_officers }}"
+         "{% endif %}　记录人：{{ recorder }}")
+    g.np("案件调查人员：" + OFFICER_LIST)
+    g.np("当事人：{{ party.name }}　法定代表人（负责人）："
+         "{{ party.legal_representative|default('', true) }}")
+    g.np("委托代理人：{% for a in agents %}{{ a.name }}（{{ a.employer }}）"
+         "{% if not loop.last %}、{% endif %}{% else %}无{% endfor %}")
+    g.p("主持人宣布听证开始，核对听证参加人身份，宣布听证纪律，告知当事人有申请回避、陈述、申辩和质证的"
+        "权利。当事人{% if recusal_requested %}申请回避，经本机关负责人决定：{{ recusal_decision }}"
+        "{% else %}表示不申请回避{% endif %}。")
+    g.tag("{%p for s in proceedings %}")
+    g.np("{{ s.speaker }}：{{ s.text }}")
+    g.tag("{%p endfor %}")
+    g.np("当事人最后陈述：{{ final_statement }}")
+    g.np("主持人宣布听证结束。")
+    g.np("听证参加人核对意见：{{ participants_confirmation }}")
+    g.blank()
+    g.np("当事人（代理人）签名：　　　　　　　　　　日期：{{ hearing_date|cn_date }}")
+    g.np("案件调查人员签名：{% for o in officers %}{{ o.name }}{% if not loop.last %}、{% endif %}"
+         "{% endfor %}")
+    g.np("主持人签名：{{ presider }}　　记录人签名：{{ recorder }}")
+    return g
+
+
+HEARING_RECORD = {
+    "id": "hearing_record",
+    "title": "听证笔录",
+    "description": ("听证笔录（行政处罚法 第六十四条（八）：听证应当制作笔录，交当事人或者其代理人核对无误后"
+                    "签字或者盖章，拒绝的由主持人在笔录中注明；第六十五条：依据听证笔录作出决定；"
+                    "004 第三十六条）：听证参加人，回避，调查人员的事实、证据和处罚建议，当事人的申辩和质证，"
+                    "最后陈述，核对意见和签名。"),
+    "build": build_hearing_record,
+    "fields": {
+        "authority_name": authority(),
+        "case_name": S("案由", max_length=200),
+        "hearing_date": D("听证日期"),
+        "start_time": S("开始时间", pattern=TIME),
+        "end_time": S("结束时间", pattern=TIME),
+        "place": S("听证地点", max_length=200),
+        "public": B("公开举行"),
+        "presider": S("听证主持人", max_length=30),
+        "hearing_officers": S("听证员", required=False, max_length=100),
+        "recorder": S("记录人", max_length=30),
+        "officers": officers("案件调查人员"),
+        "party": O("当事人", {
+            "name": S("名称或姓名", max_length=100),
+            "legal_representative": S("法定代表人（负责人）", required=False, max_length=30),
+        }),
+        "agents": L("委托代理人", {
+            "name": S("姓名", max_length=30),
+            "employer": S("工作单位", max_length=100),
+        }, required=False),
+        "recusal_requested": B("申请回避"),
+        "recusal_decision": S("回避决定", required=False, max_length=200),
+        "proceedings": L("听证过程", {
+            "speaker": S("发言人", max_length=30),
+            "text": T("发言内容", max_length=5000),
+        }),
+        "final_statement": T("当事人最后陈述", max_length=2000),
+        "participants_confirmation": S("核对意见", max_length=200),
+    },
+    "sample": {
+        "authority_name": AUTH,
+        "case_name": CASE_NAME,
+        "hearing_date": "2025-09-19",
+        "start_time": "09:30",
+        "end_time": "10:40",
+        "place": "陵川县应急管理局听证室",
+        "public": True,
+        "presider": "韩丽萍",
+        "hearing_officers": "牛国庆",
+        "recorder": "张晓燕",
+        "officers": OFFICERS,
+        "party": {"name": PARTY["name"], "legal_representative": PARTY["legal_representative"]},
+        "agents": [{"name": "杜明", "employer": "山西太行律师事务所"}],
+        "recusal_requested": False,
+        "proceedings": [
+            {"speaker": "调查人员李志刚", "text": "2025年8月12日检查发现当事人3名新招用从业人员上岗前未经"
+                                             "安全生产教育和培训，培训档案记录不实，有现场检查笔录、询问笔录、"
+                                             "培训档案等证据证明；建议依据" + PENALTY_BASIS + "罚款人民币陆万元整。"},
+            {"speaker": "代理人杜明", "text": "对事实无异议。当事人已于8月20日完成培训并补记档案，"
+                                           "主动消除违法行为危害后果，请求依法从轻处罚。"},
+            {"speaker": "调查人员赵文华", "text": "当事人整改情况属实，已在处罚建议中考虑。"},
+        ],
+        "final_statement": "请求从轻处罚，今后严格落实培训制度。",
+        "participants_confirmation": "以上笔录已核对，与听证情况相符。",
+    },
+}
+
+
+# ---------------------------------------------------------------------------------------
+# 卷内目录 — 000《全过程记录办法》执法案卷管理; 档案 DA/T 22 归档文件目录的栏目
+def build_case_file_index():
+    g = GwDocument("卷内目录")
+    g.title("卷内目录")
+    g.docno("案号：{{ case_number }}")
+    g.np("案件名称：{{ case_name }}")
+    table = g.table([10, 46, 40, 32, 14, 14], [
+        [head(h) for h in ("序号", "文书（材料）名称", "文书编号", "日期", "页号", "备注")],
+        ("tag", "{%tr for e in entries %}"),
+        [lab("{{ loop.index }}"), "{{ e.title }}", "{{ e.doc_number|default('', true) }}",
+         lab("{{ e.date|cn_date }}"), lab("{{ e.pages }}"), "{{ e.note|default('', true) }}"],
+        ("tag", "{%tr endfor %}"),
+        [{"text": "立卷人：{{ compiled_by }}　　检查人：{{ checked_by }}　　"
+                  "立卷日期：{{ compiled_date|cn_date }}", "span": 6}],
+    ])
+    g.compact(table)
+    return g
+
+
+CASE_FILE_INDEX = {
+    "id": "case_file_index",
+    "title": "卷内目录",
+    "description": ("执法案卷的卷内目录：按办案顺序排列的每份文书（材料）的名称、编号、日期、页号和备注，"
+                    "立卷人、检查人和立卷日期（000《全过程记录办法》第七条：执法案卷管理制度）。"),
+    "build": build_case_file_index,
+    "fields": {
+        "case_name": S("案件名称", max_length=200),
+        "case_number": S("案号", max_length=40, pattern=DOC_NUMBER),
+        "entries": L("卷内文件", {
+            "title": S("文书（材料）名称", max_length=100),
+            "doc_number": S("文书编号", required=False, max_length=40),
+            "date": D("日期"),
+            "pages": S("页号", max_length=20, pattern=r"^\d+(-\d+)?$"),
+            "note": S("备注", required=False, max_length=60),
+        }),
+        "compiled_by": S("立卷人", max_length=30),
+        "checked_by": S("检查人", max_length=30),
+        "compiled_date": D("立卷日期"),
+    },
+    "sample": {
+        "case_name": CASE_NAME,
+        "case_number": CASE_NUMBER,
+        "entries": [
+            {"title": "立案审批表", "doc_number": CASE_NUMBER, "date": "2025-08-13", "pages": "1"},
+            {"title": "现场检查笔录", "date": "2025-08-12", "pages": "2-3"},
+            {"title": "先行登记保存证据通知书", "doc_number": "陵应急先保〔2025〕5号",
+             "date": "2025-08-12", "pages": "4-5"},
+            {"title": "询问笔录", "date": "2025-08-14", "pages": "6-7", "note": "王建军"},
+            {"title": "行政处罚告知书", "doc_number": "陵应急罚告〔2025〕12号", "date": "2025-09-10",
+             "pages": "8-9"},
+            {"title": "陈述申辩笔录", "date": "2025-09-12", "pages": "10-11"},
+            {"title": "法制审核意见书", "doc_number": "陵应急法审〔2025〕12号", "date": "2025-09-24",
+             "pages": "12-14"},
+            {"title": "行政处罚决定书", "doc_number": "陵应急罚〔2025〕12号", "date": "2025-09-28",
+             "pages": "15-18"},
+            {"title": "送达回证", "date": "2025-10-10", "pages": "19"},
+        ],
+        "compiled_by": "赵文华",
+        "checked_by": "韩丽萍",
+        "compiled_date": "2025-11-20",
     },
 }
 
@@ -1378,4 +1799,9 @@ TEMPLATES = [
     CASE_CLOSING_APPROVAL,
     DECISION_SUMMARY,
     ANNUAL_STATISTICS_REPORT,
+    RECTIFICATION_ORDER,
+    SEIZURE_DECISION,
+    STATEMENT_RECORD,
+    HEARING_RECORD,
+    CASE_FILE_INDEX,
 ]

@@ -57,7 +57,8 @@ def test_health_is_open_to_any_caller(renderer):
     with ServiceRpcProxy("renderer", config, timeout=10) as rpc:
         health = rpc.health()
     assert health["service"] == "renderer" and health["templates"] == 1
-    assert health["pdf"] == {"available": True, "reason": None}
+    assert health["ready"] is True and health["pending"] == []
+    assert health["pdf"]["available"] is True and health["pdf"]["reason"] is None
     assert health["contracts"]["events"] == ["document_rendered.v1"]
 
 
@@ -223,7 +224,8 @@ def test_shipped_penalty_decision_without_pdf_gives_docx_and_says_why(container_
     with ServiceRpcProxy("renderer", config, context_data={"actor_token": token},
                          timeout=30) as rpc:
         result = rpc.render(template_id="penalty_decision", data=sample, formats=["docx", "pdf"])
-        assert rpc.health()["pdf"] == {"available": False, "reason": result["notes"][0]["message"]}
+        assert rpc.health()["pdf"] == {"available": False, "reason": result["notes"][0]["message"],
+                                       "warm": False, "first_pdf_seconds": None, "basis": None}
     assert [o["format"] for o in result["outputs"]] == ["docx"]
     assert result["notes"] == [{"code": "pdf_unavailable", "message":
                                 "PDF is switched off in this deployment (PDF: off); docx only"}]

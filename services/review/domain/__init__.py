@@ -7,18 +7,22 @@ from __future__ import annotations
 from services.review.domain.clock import (
     CLOCK_EVENTS,
     SYSTEM_ACTOR,
+    WATCHED,
     ClockEvent,
     Owed,
     Stop,
+    WatchMarks,
     clock_owes,
     deadline_fields,
     extension,
     pause_reason,
     pauses,
+    reminder_horizon,
     resumed,
     review_deadline,
     stopped,
     stops_of,
+    watch_marks,
 )
 from services.review.domain.document import RESULT_ZH, copies, opinion_document
 from services.review.domain.materials import (
@@ -55,6 +59,7 @@ from services.review.domain.reviewers import (
     Reviewer,
     assignment,
     assignment_reason,
+    penalty_credits,
     qualification_problems,
     recusal_grounds,
     recused,
@@ -118,11 +123,11 @@ __all__ = [
     # the clock
     "Stop", "pauses", "review_deadline", "stops_of", "deadline_fields", "pause_reason",
     "stopped", "resumed", "extension", "SYSTEM_ACTOR", "ClockEvent", "CLOCK_EVENTS", "Owed",
-    "clock_owes",
+    "clock_owes", "WATCHED", "WatchMarks", "watch_marks", "reminder_horizon",
     # reviewers and staffing
     "Reviewer", "STAFF_FIELDS", "recusal_grounds", "qualification_problems",
     "assignment_reason", "require_unassigned", "require_eligible", "assignment",
-    "require_own_interest", "recused", "staffing",
+    "require_own_interest", "recused", "staffing", "penalty_credits",
     # findings, opinions, disagreement, collective discussion
     "FINDING_RESULTS", "review_points", "opinion_kinds", "opinion_kind", "finding",
     "check_opinion", "counsel_opinion", "opinion_outcome", "issued", "opinion_of",

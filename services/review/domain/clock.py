@@ -3,7 +3,7 @@ where the rule set says so), the stops that do not count, the one extension, and
 reminder and overdue notice the board owes before and after the due date."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final, Literal, Required, TypedDict
@@ -164,3 +164,39 @@ def clock_owes(calendar: Calendar, review: Mapping, today: date,
         return None
     left = calendar.workdays_between(today, due, review["agency"])
     return Owed("reminders", left, due) if left <= remind_workdays else None
+
+
+# ---- what the watch may still owe, as the columns its index reads -----------------------------
+
+# the states the watch looks at (its table's sources for watch_clock)
+WATCHED: Final = tuple(s for s in states.sources("watch_clock") if s is not None)
+
+
+class WatchMarks(TypedDict):
+    """The review's columns the watch picks its candidates by (Review's keys)."""
+    remind_due: date | None     # the due date a reminder is still owed for
+    overdue_due: date | None    # the due date an overdue notice is still owed for
+
+
+def watch_marks(review: Mapping) -> WatchMarks:
+    """What the watch may still owe the review, whatever the day: a reminder for its due date
+    until one was sent for it (or the overdue notice, which supersedes it), an overdue notice
+    until one was sent for it; nothing for a review it passes by (no due date — clock not
+    started or stopped — or a state it does not watch). Worked out again whenever the review
+    is saved, so a new due date (an extension, a stop resumed) is owed its own notices."""
+    if review["deadline"] is None or review["state"] not in WATCHED:
+        return {"remind_due": None, "overdue_due": None}
+    due = date.fromisoformat(review["deadline"]["due"])
+    if review["overdue_for"] == due:
+        return {"remind_due": None, "overdue_due": None}
+    return {"remind_due": None if review["reminded_for"] == due else due, "overdue_due": due}
+
+
+def reminder_horizon(calendar: Calendar, today: date, remind_workdays: int,
+                     agencies: Iterable[str | None]) -> date:
+    """The first due date a reminder is not yet owed for today under any of the agencies'
+    calendars: the (remind_workdays + 1)th working day after today. A due date before it is
+    at most `remind_workdays` working days away (or past) — clock_owes then decides for the
+    review's own agency."""
+    return max(calendar.due(today, remind_workdays + 1, "workdays", rule="review_reminder",
+                            agency=agency).due for agency in agencies)

@@ -11,6 +11,9 @@ from shared.rulesets.repository import RuleSet
 
 # the review's days, shown as ISO dates
 DATES: Final = ("received_on", "complete_on", "clock_start", "reminded_for", "overdue_for")
+# the board's own bookkeeping, kept as the review is saved and not shown: what the clock watch
+# may still owe it (clock.watch_marks) and whom it counts for (reviewers.penalty_credits)
+BOOKKEEPING: Final = ("remind_due", "overdue_due", "credited")
 
 
 class Review(TypedDict):
@@ -49,6 +52,9 @@ class Review(TypedDict):
     collective: dict | None
     document_info: dict | None
     updated_at: datetime
+    remind_due: date | None         # a reminder is still owed for this due date
+    overdue_due: date | None        # an overdue notice is still owed for this due date
+    credited: list[str] | None      # the reviewers it counts a penalty review for
 
 
 def new_review(review_id: str, *, agency: str, ruleset: str, p: Mapping, verdict: Mapping,
@@ -68,12 +74,12 @@ def new_review(review_id: str, *, agency: str, ruleset: str, p: Mapping, verdict
         "extension": None, "deadline": None, "first_deadline": None, "reminded_for": None,
         "overdue_for": None, "assignments": [], "interests": [], "findings": {},
         "opinion": None, "disagreement": None, "collective": None, "document_info": None,
-        "updated_at": now}
+        "updated_at": now, "remind_due": None, "overdue_due": None, "credited": []}
 
 
 def view(review: Mapping, rs: RuleSet) -> dict:
     """The review as the contract shows it (dates as ISO strings, what is missing)."""
-    out = dict(review)
+    out = {k: v for k, v in review.items() if k not in BOOKKEEPING}
     for key in DATES:
         if out.get(key) is not None:
             out[key] = out[key].isoformat()

@@ -140,3 +140,12 @@ def staffing(rs: RuleSet, officers: int, reviewers: int) -> dict:
             if officers else None,
             "reviewers_required": required, "met": reviewers >= required,
             "in_principle": bool(rule.get("in_principle", False)), "basis": rule["basis"]}
+
+
+def penalty_credits(review: Mapping) -> list[str]:
+    """Whom a review counts for among the penalty reviews a reviewer has done in the system
+    (the experience 行政处罚法 第五十八条第二款's qualification is judged by): once an opinion
+    is issued on a penalty decision, each of its active reviewers."""
+    if review["opinion"] is None or review["decision"].get("act_type") != "penalty":
+        return []
+    return sorted({a["reviewer_id"] for a in review["assignments"] if a["status"] == "active"})

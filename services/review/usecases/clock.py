@@ -2,7 +2,7 @@
 watched — a reminder before a review falls due and an overdue notice after."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 
 from services.review import domain, store
@@ -15,6 +15,7 @@ from shared.rulesets.provider import Rules
 from shared.trust.actor import Actor
 
 CLOCK_WATCH = "review.watch_clocks"
+BATCH = 200     # reviews read at a time by the watch
 
 
 def stop_clock(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Rules,
@@ -70,37 +71,53 @@ def extend_deadline(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rule
 # ---- the watch ----------------------------------------------------------------------------------
 
 def check_clocks(*, db: Db, outbox: OutboxWriter, rules: Rules, now: datetime,
-                 remind_workdays: int) -> dict:
+                 remind_workdays: int, batch: int = BATCH) -> dict:
     """Reminders `remind_workdays` working days before a review falls due, and one overdue
     event the day after (each once per due date; a new due date after an extension or a
-    stop gets its own). A review without a deadline (clock not started, or stopped) is
-    passed by: its column holds JSON null, which SQL's IS NOT NULL does not exclude.
+    stop gets its own).
 
-    Once per review and due date across instances (shared.persistence.timers): the scan is a
-    read, and each review owed an event gets its own short transaction that claims it, reads
-    it again locked and sends only what its stored reminded_for / overdue_for says is still
-    owed."""
+    The tick reads only the reviews owed a notice today: each review notes, as it is saved,
+    the due date a reminder and an overdue notice are still owed for (domain.watch_marks),
+    and the tick reads those before today's reminder horizon or before today from their
+    partial indexes, `batch` at a time, each batch in a short read — a tick with nothing due
+    costs the same however many reviews are open.
+
+    Once per review and due date across instances (shared.persistence.timers): each review
+    owed an event gets its own short transaction that claims it, reads it again locked and
+    sends only what its stored reminded_for / overdue_for says is still owed."""
     today = local_date(now)
-    watched = [state for state in domain.sources("watch_clock") if state is not None]
-    with db.read() as session:
-        rows = store.open_clocks(session, watched)
-    done = timers.each(CLOCK_WATCH, rows, lambda row: _send_clock_event(
+    horizon = domain.reminder_horizon(rules.calendar, today, remind_workdays,
+                                      [None, *rules.agencies])
+    done = timers.each(CLOCK_WATCH, _due(db, today, horizon, batch), lambda row: _send_clock_event(
         row, db=db, outbox=outbox, rules=rules, now=now, today=today,
         remind_workdays=remind_workdays))
     return {"reminders": done.get("reminders", 0), "overdue": done.get("overdue", 0),
             "failed": done.get("failed", 0)}
 
 
+def _due(db: Db, today: date, horizon: date, batch: int) -> Iterator[Mapping]:
+    """The reviews owed a notice, a batch per short read, none held open while acting."""
+    after = None
+    while True:
+        with db.read() as session:
+            rows = store.due_clocks(session, today, horizon, after, batch)
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = rows[-1]["id"]
+
+
 def _send_clock_event(row: Mapping, *, db: Db, outbox: OutboxWriter, rules: Rules,
                       now: datetime, today: date, remind_workdays: int) -> str | None:
-    if domain.clock_owes(rules.calendar, row, today, remind_workdays) is None:
-        return None         # the common case: decided without a write transaction
+    if row["state"] not in domain.WATCHED or \
+            domain.clock_owes(rules.calendar, row, today, remind_workdays) is None:
+        return None         # not owed under its agency's calendar: no write transaction
     with db.transaction() as session:
         if not timers.claim(session, CLOCK_WATCH, row["id"]):
             return None
         review = store.load(session, row["id"], lock=True)
         owed = domain.clock_owes(rules.calendar, review, today, remind_workdays) \
-            if review["state"] in domain.sources("watch_clock") else None
+            if review["state"] in domain.WATCHED else None
         if owed is None:
             return None     # sent meanwhile (another instance), or the review moved on
         event = domain.CLOCK_EVENTS[owed.kind]

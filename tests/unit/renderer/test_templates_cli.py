@@ -13,7 +13,7 @@ from tests.unit.renderer.fixtures import FIELDS, SAMPLE, template_docx, write_te
 def test_list_shows_ids_versions_and_chinese_titles(capsys):
     assert cli(["templates", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) >= 13
+    assert len(lines) >= 18
     assert any(line.split() == ["penalty_decision", "v1", "行政处罚决定书"] for line in lines)
 
 
@@ -89,3 +89,35 @@ def test_lint_warns_of_a_field_declared_inside_list_items_that_the_template_neve
     assert capsys.readouterr().out.splitlines() == [
         "warning: templates/unused_note/1/manifest.yaml: field rows[].note is declared but the "
         "template never uses it"]
+
+
+def _resaved(docx: bytes) -> bytes:
+    """The template as LibreOffice writes it back: the same text, the grid's character pitch
+    and the header distance changed."""
+    src, out = zipfile.ZipFile(io.BytesIO(docx)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = data.replace(b'w:charSpace="-842"', b'w:charSpace="-1025"').replace(
+                    b'w:header="850"', b'w:header="0"')
+            z.writestr(item, data)
+    return out.getvalue()
+
+
+def test_lint_refuses_a_template_resaved_with_another_page_grid_naming_each_setting(
+        tmp_path, capsys):
+    import shutil
+
+    from services.renderer.library import default_root
+    root = tmp_path / "templates"
+    shutil.copytree(default_root() / "penalty_decision", root / "penalty_decision")
+    docx = root / "penalty_decision" / "1" / "template.docx"
+    assert cli(["templates", "lint", "--dir", str(root)]) == 0, capsys.readouterr().out
+    docx.write_bytes(_resaved(docx.read_bytes()))
+    assert cli(["templates", "lint", "--dir", str(root)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    where = "templates/penalty_decision/1/template.docx: word/document.xml: "
+    assert out[:2] == [
+        f"{where}pgMar header is 0, GB/T 9704 needs 850 (header distance 15 mm)",
+        f"{where}docGrid charSpace is -1025, GB/T 9704 needs -842 (28 characters a line)"], out

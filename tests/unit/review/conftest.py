@@ -1,5 +1,5 @@
-"""The review board's use cases against a real SQLite database and the shipped rule sets,
-with no broker (the builders are in support.py)."""
+"""The review board's use cases against a real SQLite database (PostgreSQL too for `env_db`)
+and the shipped rule sets, with no broker (the builders are in support.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterator

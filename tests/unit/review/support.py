@@ -4,14 +4,16 @@ tests read them back), the people who act, requests, staff, findings and whole r
 an opinion, and records' decision_proposed event."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 
 from contracts.records import CONTRACT as RECORDS
 from contracts.records import DECISION, PARTY
@@ -85,6 +87,32 @@ class Env:
                              .order_by(models.outbox.c.id)).all()
         return [json.loads(b) if isinstance(b, str) else b
                 for t, b in rows if event_type in (None, t)]
+
+
+@contextlib.contextmanager
+def statements(env: Env) -> Iterator[list[tuple[str, Any]]]:
+    """The SQL statements the database is sent inside the block, in order, each with its
+    parameters."""
+    sent: list[tuple[str, Any]] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append((statement, parameters))
+    event.listen(env.db.engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(env.db.engine, "before_cursor_execute", note)
+
+
+def plan(env: Env, sent: tuple[str, Any]) -> str:
+    """PostgreSQL's plan of a statement sent (statements()) where the planner may not scan a
+    table whole: it names the index the statement can be answered from (on a table of a few
+    rows a scan would win)."""
+    statement, parameters = sent
+    with env.db.engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        rows = conn.exec_driver_sql("EXPLAIN " + statement, parameters).scalars().all()
+    return "\n".join(rows)
 
 
 def actor(role: str = "officer", agency: str = agencies.QINYUAN,
@@ -199,3 +227,40 @@ def proposed(major: bool = True, seq: int = 9) -> dict:
                     ruleset="lingchuan-emergency@1")
     sign(body, RECORDS_KEY)   # as records' outbox does; the handler verified it before
     return body
+
+
+# ---- the tables as an earlier revision holds them ------------------------------------------
+
+def migrate_to(engine: Engine, revision: str) -> None:
+    """The review board's tables upgraded to `revision` (an existing deployment's)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "services.review:migrations")
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+# a reviews row as revision 0002 holds it (legacy_review's parameters)
+LEGACY_REVIEW = (
+    "INSERT INTO reviews (id, agency, ruleset, case_id, case_no, proposal_seq, decision, "
+    "classification, handlers, participants, state, requested_at, requested_by, materials, "
+    "applicable, stops, deadline, reminded_for, overdue_for, assignments, interests, findings, "
+    "opinion, updated_at) VALUES (:id, 'qinyuan-energy', 'qinyuan-energy@1', :id, :id, :seq, "
+    ":decision, '{}', '[]', '[]', :state, '2025-10-20 01:00:00', 'officer-1', '[]', '[]', "
+    "'[]', :deadline, :reminded_for, :overdue_for, :assignments, '[]', '{}', :opinion, "
+    "'2025-10-20 01:00:00')")
+
+
+def legacy_review(review_id: str, seq: int, *, state: str, deadline: dict | None = None,
+                  reminded_for: date | None = None, overdue_for: date | None = None,
+                  act_type: str = "penalty", assignments: tuple = (),
+                  opinion: dict | None = None) -> dict:
+    return {"id": review_id, "seq": seq, "state": state,
+            "decision": json.dumps({"act_type": act_type}),
+            "deadline": None if deadline is None else json.dumps(deadline),
+            "reminded_for": reminded_for, "overdue_for": overdue_for,
+            "assignments": json.dumps(list(assignments)),
+            "opinion": None if opinion is None else json.dumps(opinion)}

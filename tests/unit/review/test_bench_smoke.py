@@ -12,6 +12,7 @@ import pytest
 BENCH = Path(__file__).resolve().parents[3] / "bench"
 sys.path.insert(0, str(BENCH))
 
+import growth_review  # noqa: E402
 import review_roundtrip  # noqa: E402
 
 
@@ -35,7 +36,23 @@ def test_in_process_baseline_runs_whole_reviews(tmp_path):
                       "opinion_issued.v1": 4}
 
 
-@pytest.mark.parametrize("script", ["review_roundtrip", "review_latency"])
+def test_the_growth_bench_builds_an_agency_and_runs_each_call_it_measures(tmp_path):
+    board = growth_review.Board(f"sqlite:///{tmp_path / 'growth.sqlite3'}")
+    try:
+        board.fill(8)
+        assert (len(board.open), len(board.due)) == (8 - growth_review.DUE_NOW,
+                                                     growth_review.DUE_NOW)
+        board.rearm()
+        board.tick(growth_review.DUE_NOW)()     # raises unless exactly those are reminded
+        board.tick(0)()
+        assert board.assign()()["assignments"][0]["reviewer_id"] == "reviewer-bench"
+        assert board.get_review(True)()["history_next"] is None
+        assert len(board.list_last_page_v2()()["items"]) <= growth_review.PAGE
+    finally:
+        board.close()
+
+
+@pytest.mark.parametrize("script", ["review_roundtrip", "review_latency", "growth_review"])
 def test_every_review_bench_documents_its_usage(script):
     text = (BENCH / f"{script}.py").read_text()
     assert f"bench/{script}.py" in text and "--quick" in text

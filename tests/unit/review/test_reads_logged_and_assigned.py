@@ -1,8 +1,9 @@
 """调阅监督 on the review board (002 第十九条 实时调阅; 003 二(二)): every read of its reviews
-— a review, a listing, the opinion document, the staffing report, the check of a manual
-review — and every refused call is in its access log, who, when, what and why, as the record
-keeper's reads are; a supervisor pages through it (access_log). And a reviewer's own work:
-the reviews assigned to the caller, a page at a time (my_reviews). SQLite and PostgreSQL."""
+— a review, a listing (v1 and v2 alike), the opinion document, the staffing report, the
+check of a manual review — and every refused call is in its access log, who, when, what and
+why, as the record keeper's reads are; a supervisor pages through it (access_log). And a
+reviewer's own work: the reviews assigned to the caller, a page at a time (my_reviews).
+SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import pytest
@@ -21,7 +22,9 @@ SUPERVISOR = actor("supervisor", agency="shanxi-supervision", id="supervisor-9")
 def read(env, method, payload, who):
     """A read as the service runs it: validated, the answer dumped, a refusal recorded in
     the access log as the service records it."""
-    return handle(CONTRACT, method, payload, getattr(queries, method), actor=who,
+    fn = {"get_review_v2": queries.get_review_page,
+          "list_reviews_v2": queries.list_reviews_page}.get(method) or getattr(queries, method)
+    return handle(CONTRACT, method, payload, fn, actor=who,
                   refused=lambda a, m, request, exc: store.record_refused_access(
                       env.db, a, m, request, exc, env.now),
                   missing=store.missing_review, db=env.db, rules=env.rules, now=env.now)
@@ -43,11 +46,15 @@ def test_every_read_of_the_board_is_in_its_access_log(env_db):
     read(env, "list_reviews", {"agency": QY, "state": "opinion_issued"}, HEAD)
     read(env, "opinion_document", {"review_id": rid}, actor("officer", id="officer-qy-5"))
     read(env, "staffing_report", {"agency": QY}, actor("legal_unit", id="legal-1"))
+    read(env, "get_review_v2", {"review_id": rid}, actor("reviewer", id="reviewer-1"))
+    read(env, "list_reviews_v2", {"agency": QY}, actor("reviewer", id="reviewer-1"))
     with pytest.raises(SanxiangError):  # another agency's head: answered as not found
         read(env, "get_review", {"review_id": rid}, actor("head", agency="anze-county",
                                                          id="head-az-1"))
     assert rows(log(env)) == [
         ("head-az-1", "get_review", rid, "refused"),
+        ("reviewer-1", "list_reviews_v2", None, "granted"),
+        ("reviewer-1", "get_review_v2", rid, "granted"),
         ("legal-1", "staffing_report", None, "granted"),
         ("officer-qy-5", "opinion_document", rid, "granted"),
         ("head-qy-1", "list_reviews", None, "granted"),

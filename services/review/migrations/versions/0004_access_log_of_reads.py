@@ -2,13 +2,13 @@
 why (002 第十九条; 003 调阅监督), paged per agency and per reader, newest first
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
