@@ -187,7 +187,7 @@ def steps(case_no: str, with_review: bool = True) -> list[Step]:
              _record("credentials_shown", _t(10, "09:00"), {"officers": OFFICERS})),
         Step("onsite_inspection",
              "现场检查笔录 on-site inspection record", "officer", "append_record",
-             _record("investigation_document", _t(10, "09:30"), {
+             _record("investigation_document", _t(9, "14:30"), {
                  "document_kind": "onsite_inspection", "place": "宏泰煤矿调度室",
                  "document_no": "陵应急检〔2025〕31号", "officers": OFFICERS,
                  "summary": "检查特种作业人员持证情况，3人无有效特种作业操作证"},
@@ -301,3 +301,37 @@ def remember(ctx: dict, step: Step, result: Any) -> None:
         ctx["proposal_seq"] = result["seq"]
     if step.method == "list_reviews" and result:
         ctx["review_id"] = result[0]["id"]
+
+
+def decision_document(ctx: dict, case_no: str, sample: dict) -> dict:
+    """The 行政处罚决定书 of the demo case, as the renderer's penalty_decision template takes
+    it: the template's sample for the bank account and appeal bodies, the case's own facts,
+    party, basis, fine, number and date for the rest."""
+    party = {"name": PARTY["name"], "kind": PARTY["kind"], "id_number": PARTY["id_number"],
+             "legal_representative": PARTY["representative"], "address": PARTY["address"]}
+    procedure = ("本机关于2025年10月14日向你单位送达了《行政处罚告知书》（陵应急告〔2025〕31号），"
+                 "告知你单位依法享有陈述、申辩和要求听证的权利。你单位于2025年10月16日进行了"
+                 "陈述，承认违法事实，请求从轻处罚。本案属重大行政执法决定，经本机关法制审核，"
+                 "审核意见：同意。")
+    data = dict(
+        sample, authority_name="陵川县应急管理局", doc_number=ctx["decision_no"], party=party,
+        case_origin=f"2025年10月9日，本机关依职权对你单位立案调查（{case_no}）。",
+        facts=DECISION["facts"],
+        evidence=[{"name": "现场检查笔录（陵应急检〔2025〕31号）",
+                   "proves": "3名特种作业人员无有效特种作业操作证"},
+                  {"name": "询问笔录（陵应急询〔2025〕31号）",
+                   "proves": "未组织特种作业人员参加培训取证"},
+                  {"name": "先行登记保存的2025年度安全培训台账3册",
+                   "proves": "安全生产教育和培训情况未如实记录"},
+                  {"name": "执法记录仪音像资料（ZFJLY-0031）", "proves": "现场检查的过程"}],
+        violations=[{"act": "未如实记录安全生产教育和培训情况",
+                     "violated_provision": "《中华人民共和国安全生产法》第二十八条第四款",
+                     "penalty_provision": "《中华人民共和国安全生产法》第九十七条第（三）项"},
+                    {"act": "特种作业人员未按照规定经专门的安全作业培训并取得相应资格，上岗作业",
+                     "violated_provision": "《中华人民共和国安全生产法》第三十条第一款",
+                     "penalty_provision": "《中华人民共和国安全生产法》第九十七条第（七）项"}],
+        procedure=procedure, penalty_basis=DECISION["legal_basis"], penalty_kinds="罚款",
+        fine_amount=DECISION["fine_amount"], decision_date="2025-10-27")
+    for untold in ("other_penalty", "correction_order"):  # the sample's, not this case's
+        data.pop(untold, None)
+    return data

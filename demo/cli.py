@@ -4,6 +4,7 @@ embedded defaults when it is not running), with a progress display, then print w
 `sanxiang` command through the entry points "sanxiang.commands"."""
 from __future__ import annotations
 
+import base64
 import os
 import random
 import sys
@@ -11,11 +12,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from demo.case import ACTORS, AGENCY, Step, perform, remember, steps
+from demo.case import ACTORS, AGENCY, Step, decision_document, perform, remember, steps
 from shared.cli import run as runner
 
-# the demo's services: the record keeper, and the review board when it is installed
-SUITE: list[str] = [name for name in ("records", "review") if name in runner.SERVICES]
+# the demo's services: the record keeper, and the review board and the document renderer
+# when they are installed
+SUITE: list[str] = [name for name in ("records", "review", "renderer")
+                    if name in runner.SERVICES]
 
 
 def register(sub) -> None:
@@ -158,7 +161,7 @@ def main(args) -> int:
     signer = TokenIssuer(KeyStore(keys).token_issuer_key())
     tap = EventTap(uri)
     case_no = f"陵应急立〔2025〕{random.randint(100, 9999)}号"
-    ctx = {"decision_no": case_no.replace("立", "罚")}
+    ctx = {"decision_no": case_no.replace("立", "罚"), "case_no": case_no}
     plan = steps(case_no, with_review=with_review)
     proxies = {role: ClusterRpcProxy(_config(), timeout=30, context_data={
         "actor_token": signer.issue(actor_id=aid, role=role, agency=AGENCY, name=aid)})
@@ -170,6 +173,8 @@ def main(args) -> int:
         failed = _drive(plan, rpc, ctx)
         if not failed:
             _summary(rpc, ctx, tap, data, with_review)
+            _documents(rpc, ctx, data / "documents", health)
+            _try(ctx, keys)
     finally:
         for proxy in proxies.values():
             proxy.stop()
@@ -241,6 +246,47 @@ where to look
   broker     http://127.0.0.1:15672  (guest/guest) — exchanges nameko-rpc, records.events,
              review.events; dead letters in queues dlq.<service>
   contract   contracts/records/asyncapi.yaml, contracts/review/asyncapi.yaml — every RPC
-             and event, with examples
-  try        sanxiang token issue --role head --agency {AGENCY} --actor-id me --keys {data / 'keys'}
-             then call records.get_entries(case_id="{case_id}") with header nameko.actor_token""")
+             and event, with examples""")
+
+
+def _documents(rpc, ctx, folder: Path, health: dict) -> list[Path]:
+    """Render the case's 行政处罚决定书 and, with the review board, its 法制审核意见书 through the
+    renderer, and print where they are: files under `folder` when no vault keeps them (the
+    renderer then answers with their content), else the vault's references."""
+    if "renderer" not in health:
+        print("  documents  renderer not deployed: no 决定书 or 意见书 rendered")
+        return []
+    officer = rpc["officer"].renderer
+    wanted = [("行政处罚决定书", "officer", "penalty_decision",
+               lambda sample: decision_document(ctx, ctx["case_no"], sample))]
+    if "review" in health:
+        opinion = rpc["legal_unit"].review.opinion_document(review_id=ctx["review_id"])
+        wanted.append(("法制审核意见书", "legal_unit", opinion["template_id"],
+                       lambda sample: opinion["data"]))
+    folder.mkdir(parents=True, exist_ok=True)
+    written, lines = [], []
+    for title, role, template_id, data in wanted:
+        latest = officer.list_templates(template_id=template_id, all_versions=False)[0]
+        sample = officer.get_template(template_id=template_id, version=latest["version"])
+        done = rpc[role].renderer.render(
+            template_id=template_id, version=latest["version"], data=data(sample["sample"]),
+            formats=["docx"], reference=ctx["case_no"])
+        out = done["outputs"][0]
+        if out.get("object_ref"):
+            lines.append(f"{title}  {out['object_ref']}")
+            continue
+        path = folder / f"{ctx['decision_no']}-{title}.docx"
+        path.write_bytes(base64.b64decode(out["content_base64"]))
+        written.append(path)
+        lines.append(f"{title}  {path}  ({out['size']:,} bytes, sha256 {out['sha256'][:16]}…)")
+    print("  documents  " + "\n             ".join(lines))
+    return written
+
+
+def _try(ctx, keys: Path) -> None:
+    """The next step without code: the case read back as its head, with `sanxiang call`."""
+    from shared.cli.keys import default_root
+    where = "" if keys.resolve() == default_root().resolve() else f" --keys {keys}"
+    print(f"""  try        ./sanxiang call records.get_case --as head --agency {AGENCY}{where} \\
+               case_id={ctx["case_id"]}
+             ./sanxiang call --list   (every RPC and the roles it admits)""")

@@ -53,7 +53,11 @@ class ValidationFailed(SanxiangError):
     def from_messages(cls, messages: dict, *, what: str = "payload") -> ValidationFailed:
         flat = flatten_messages(messages)
         summary = "; ".join(f"{path}: {', '.join(rules)}" for path, rules in flat.items())
-        return cls(f"invalid {what}: {summary}", details=flat)
+        # the Chinese message names each field and the rule it broke, as the English one does
+        summary_zh = "；".join(f"{path}：{'，'.join(rule_zh(r) for r in rules)}"
+                              for path, rules in flat.items())
+        return cls(f"invalid {what}: {summary}", details=flat,
+                   message_zh=f"{cls.message_zh}：{summary_zh}" if summary_zh else None)
 
 
 @deserialize_to_instance
@@ -167,6 +171,35 @@ class RuleSetInvalid(ConfigurationError):
     message_zh = "规则集无效"
 
 
+# marshmallow's wording of the rules the contracts use most, as a Chinese reader sees them;
+# any other rule is shown as written (it names the field and the limit already)
+RULES_ZH = {
+    "Missing data for required field.": "必填",
+    "Unknown field.": "未知字段",
+    "Field may not be null.": "不得为空",
+    "Not a valid string.": "应为字符串",
+    "Not a valid integer.": "应为整数",
+    "Not a valid number.": "应为数字",
+    "Not a valid boolean.": "应为是或否（true/false）",
+    "Not a valid date.": "应为日期（YYYY-MM-DD）",
+    "Not a valid datetime.": "应为带时区的时间（如 2025-10-09T16:30:00+08:00）",
+    "Not a valid UUID.": "应为 UUID",
+    "Not a valid list.": "应为列表",
+    "Not a valid mapping type.": "应为对象",
+    "Invalid input type.": "类型不正确",
+    "Shorter than minimum length 1.": "不得为空",
+}
+
+
+def rule_zh(rule: str) -> str:
+    """A broken rule's wording for a Chinese reader (the rule itself where none is kept)."""
+    if rule in RULES_ZH:
+        return RULES_ZH[rule]
+    if rule.startswith("Must be one of: "):
+        return "应为下列之一：" + rule[len("Must be one of: "):].rstrip(".")
+    return rule
+
+
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     """marshmallow's nested error dict → {"a.b.0.c": ["rule", ...]}."""
     out: dict[str, list[str]] = {}
@@ -183,3 +216,10 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     else:
         out[prefix or "_schema"] = [str(messages)]
     return out
+
+
+# What a caller got wrong, not the service: logged at INFO without a traceback
+# (shared.messaging.rpc gives them to nameko as each entrypoint's expected_exceptions).
+CLIENT_ERRORS: tuple[type[SanxiangError], ...] = (
+    ValidationFailed, BadRequest, NotFound, Forbidden, Unauthenticated, DomainRuleViolated,
+    Conflict, ServiceNotDeployed)

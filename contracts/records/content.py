@@ -119,6 +119,33 @@ class EvidencePreservation(_Common):
     approved_by = Name(required=True)
 
 
+class SealingSeizure(_Common):
+    """查封 / 扣押 (行政强制措施), each act a record of its own — the decision (查封、扣押决定书)
+    or the on-site record (现场笔录) of carrying it out, which AV must cover (000 第十七条（一）,
+    002 第十条（一）（二）, 004 第二十五条). Taken to preserve evidence, it records what
+    000 第十九条 asks of that: the reason, the object, the form."""
+    document = fields.String(required=True, validate=validate.OneOf(
+        ["decision", "onsite_record"]), metadata={
+        "description": "decision: 查封（扣押）决定书; onsite_record: 现场笔录 of carrying it out"})
+    reason = Text(required=True, metadata={"description": "理由 (000 第十九条（一）)"})
+    objects = fields.List(Text(), required=True, validate=validate.Length(min=1), metadata={
+        "description": "场所、设施或者财物, each with its description and quantity "
+                       "(000 第十九条（二）)"})
+    form = Text(required=True, metadata={
+        "description": "形式, e.g. 加贴封条、扣押清单、异地保存 (000 第十九条（三）)"})
+    place = Text(required=True)
+    legal_basis = Text(required=True)
+    approved_by = Name(required=True, metadata={"description": "行政机关负责人 who approved"})
+
+
+class Sealing(SealingSeizure):
+    """查封场所、设施或者财物."""
+
+
+class Seizure(SealingSeizure):
+    """扣押财物."""
+
+
 class ReviewRecord(_Common):
     """审查记录 (000 第二十四条, 004 第三十四条)."""
     drafter = Name(required=True)
@@ -293,6 +320,18 @@ class ExternalRelease(_Common):
                            validate=validate.Length(min=1), metadata={"description": "what"})
 
 
+class SourceNotice(_Common):
+    """告知案源提供人: the source of a complaint or a referral told how the case it started
+    went and how it ended (004 第三十条第二款 “依法决定启动…应当及时将执法情况、执法结果等
+    事项告知案源提供单位或者个人，并记录告知情况”). The notice of not starting is
+    decide_source's."""
+    recipient = Name(required=True, metadata={"description": "案源提供单位或者个人"})
+    method = fields.String(required=True, validate=validate.OneOf(
+        ["written", "phone", "sms", "email", "in_person", "system"]))
+    notified_at = fields.AwareDateTime(required=True, format="iso")
+    told = Text(required=True, metadata={"description": "告知的执法情况、执法结果"})
+
+
 class Note(_Common):
     summary = Text(required=True)
 
@@ -302,10 +341,11 @@ CONTENT = {
     "investigation_document": InvestigationDocument, "rights_notice": RightsNotice,
     "statement_defence": StatementDefence, "hearing_record": HearingRecord,
     "refusal_to_cooperate": RefusalToCooperate, "evidence_preservation": EvidencePreservation,
+    "sealing": Sealing, "seizure": Seizure,
     "review_record": ReviewRecord, "expert_opinion": ExpertOpinion,
     "collective_discussion": CollectiveDiscussion, "simple_procedure": SimpleProcedure,
     "service": Service, "performance": Performance, "rectification_check": RectificationCheck,
     "reminder": Reminder, "statement_review": StatementReview,
     "coercive_execution": CoerciveExecution, "court_enforcement": CourtEnforcement,
-    "external_release": ExternalRelease, "note": Note,
+    "external_release": ExternalRelease, "source_notice": SourceNotice, "note": Note,
 }

@@ -3,6 +3,7 @@ RPC methods take keyword arguments only; each request schema describes those kwa
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from contracts.records.content import CONTENT, FilingApproval
+from shared.contracts.jsonschema import Requires
 from shared.contracts.registry import RULESET_REF, CalendarCoverage, Deadline, StrictSchema
 from shared.persistence.paging import cursor_field
 from shared.rulesets import vocabulary
@@ -111,17 +112,14 @@ class OpenCase(StrictSchema):
     emergency = fields.Nested(Emergency, load_default=None, allow_none=True)
     application = fields.Nested(Application, load_default=None, allow_none=True)
     source = fields.Nested(Source, load_default=None, allow_none=True)
+    # each start mode's block (the JSON Schema says so too: one if/then per mode)
+    json_requires = Requires("start_mode", {
+        "ex_officio": "filing_approval", "emergency": "emergency",
+        "application": "application", "complaint": "source", "referral": "source"})
 
     @validates_schema
     def _mode(self, data, **kw):
-        need = {"ex_officio": "filing_approval", "emergency": "emergency",
-                "application": "application", "complaint": "source", "referral": "source"}
-        field = need[data["start_mode"]]
-        if not data.get(field):
-            raise ValidationError(f"start_mode {data['start_mode']} requires {field}", field)
-        for other in set(need.values()) - {field}:
-            if data.get(other):
-                raise ValidationError(f"not allowed with start_mode {data['start_mode']}", other)
+        self.json_requires.check(data)
         ids = {p["id"] for p in data.get("persons", [])}
         app = data.get("application")
         if app and app["applicant_person_id"] not in ids:
@@ -148,11 +146,13 @@ class DecideSource(StrictSchema):
     notice_method = fields.String(required=True, validate=validate.OneOf(
         ["written", "phone", "sms", "email", "in_person", "system"]))
     notice_content = Text(required=True)
+    # starting a case needs its 立案审批表 (the JSON Schema says so too)
+    json_requires = Requires("decision", {"start": "filing_approval"}, exclusive=False,
+                             message="starting a case needs its 立案审批表")
 
     @validates_schema
     def _start(self, data, **kw):
-        if data.get("decision") == "start" and not data.get("filing_approval"):
-            raise ValidationError("starting a case needs its 立案审批表", "filing_approval")
+        self.json_requires.check(data)
 
 
 class AdvanceStage(StrictSchema):
@@ -265,6 +265,15 @@ class Decision(StrictSchema):
                                    metadata={"description": "撤回 withdraw; on a penalty revoke is "
                                              "吊销, on a licence decision 撤销 (annul)"})
     coercive_execution = fields.String(load_default=None, allow_none=True)
+    # New in 1.2 (optional; absent where not given): the factors of 002《法制审核办法》第九条
+    # 第二款 an agency's 目录清单 may be compiled by — a catalogue item naming one fires only
+    # on a proposal that gives it.
+    enforcement_level = fields.String(allow_none=True, validate=validate.OneOf(
+        sorted(vocabulary.ENFORCEMENT_LEVELS)), metadata={
+            "description": "执法层级 of the deciding body"})
+    sector = fields.String(allow_none=True, validate=validate.Length(min=1, max=40), metadata={
+        "description": "所属领域: a sector code, shared or declared in the rule set"})
+    amount_involved = Money(allow_none=True)  # 涉案金额 (CNY)
     facts = Text(required=True, metadata={"description": "违法事实"})
     legal_basis = Text(required=True, metadata={"description": "法律依据"})
     conclusion = Text(required=True, metadata={"description": "执法结论"})
@@ -528,7 +537,7 @@ class EntryView(StrictSchema):
     withheld = fields.List(fields.Nested(lambda: Withheld()), metadata={
         "description": "in a party's view, what of this entry was left out as classified "
                        "(000 第三十三、三十四条): the category, never the content; with it "
-                       "hashed_body is null (new in 1.2; absent where nothing was withheld)"})
+                       "hashed_body is null (new in 1.3; absent where nothing was withheld)"})
 
 
 class Withheld(StrictSchema):

@@ -8,7 +8,7 @@ import sys
 from importlib.metadata import entry_points
 
 # Sub-command modules, in the order `sanxiang --help` lists them.
-COMMANDS = ("run", "ruleset", "calendar", "contracts", "keys", "token", "broker", "db")
+COMMANDS = ("run", "call", "ruleset", "calendar", "contracts", "keys", "token", "broker", "db")
 # Services and the application (the demo) add their own (entry points "sanxiang.commands" in
 # pyproject.toml), after these.
 PLUGIN_GROUP = "sanxiang.commands"
@@ -36,7 +36,37 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    _add_json(parser)
     return parser
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+    try:
+        return installed("sanxiang")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _add_json(parser: argparse.ArgumentParser) -> None:
+    """`--json` on every command that answers and ends (not `run`, which keeps running): a
+    command that prints JSON itself says so (json_native); any other's output is given back
+    as {"command", "exit_code", "stdout", "stderr"} (lines)."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for name, child in action.choices.items():
+            if name == "run":
+                continue
+            if any(a.choices for a in child._actions
+                   if isinstance(a, argparse._SubParsersAction)):
+                _add_json(child)
+            elif "--json" in child._option_string_actions:
+                child.set_defaults(json_native=True)
+            else:
+                child.add_argument("--json", action="store_true",
+                                   help="print the answer as one JSON object")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,12 +79,41 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     # eventlet's deprecation notice at import says nothing a user can act on
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+    # nor does cryptography's about DSA, which the DNS library eventlet loads still names
+    warnings.filterwarnings("ignore", message=r"DSA is deprecated")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    parser.add_argument("--version", action="version", version=f"sanxiang {version()}")
+    # FIELD=VALUE pairs may follow options (`sanxiang call M --as officer case_id=…`): what
+    # argparse leaves over goes to a command that takes it (takes_rest), else is an error
+    args, rest = parser.parse_known_args(argv)
+    if rest and not getattr(args, "takes_rest", False):
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.rest = rest
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if getattr(args, "json", False) and not getattr(args, "json_native", False):
+        return _as_json(args, argv if argv is not None else sys.argv[1:])
     return int(args.func(args) or 0)
+
+
+def _as_json(args: argparse.Namespace, argv: list[str]) -> int:
+    """Run a command that prints text and print what it printed as one JSON object."""
+    import contextlib
+    import io
+    import json
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = int(args.func(args) or 0)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+            if not isinstance(exc.code, int) and exc.code is not None:
+                print(exc.code, file=sys.stderr)
+    print(json.dumps({"command": [a for a in argv if a != "--json"], "exit_code": code,
+                      "stdout": out.getvalue().splitlines(),
+                      "stderr": err.getvalue().splitlines()}, ensure_ascii=False, indent=2))
+    return code
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from shared.calendar.clock import local_date, now
 from shared.calendar.files import load_file
 from shared.calendar.legal import UNITS, Calendar
 from shared.calendar.notice import load_notice
+from shared.cli.parsing import arg_date, parse_date
 from shared.errors import ConfigurationError, ValidationFailed
 
 
@@ -65,16 +66,13 @@ def register(subparsers) -> None:
 
 
 def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+    return arg_date(text)  # 2025-09-28 or 2025年9月28日 (shared.cli.parsing)
 
 
 def _moment(text: str) -> date:
     try:
         return datetime.fromisoformat(text) if "T" in text or " " in text \
-            else date.fromisoformat(text)
+            else parse_date(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date or datetime: {text!r}") from None
 

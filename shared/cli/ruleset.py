@@ -107,7 +107,7 @@ def register(subparsers) -> None:
     check.add_argument("files", nargs="+", metavar="FILE")
     check.set_defaults(func=cmd_check)
 
-    folder = {"help": "rule-set folder (default: $SANXIANG_RULESETS_DIR or rulesets/)"}
+    folder = {"help": "rule-set folder (default: $SANXIANG_RULESETS or rulesets/)"}
     show = sub.add_parser("show", help="print the effective rules of one rule set")
     show.add_argument("ref", metavar="ID", help="rule-set id, or id@version")
     show.add_argument("--version", type=int, help="a version other than the highest")

@@ -53,6 +53,9 @@ def embedded_env(data: str | Path) -> dict[str, str]:
     data = Path(data).resolve()
     env = dict(os.environ)
     env.setdefault("AMQP_URI", DEFAULT_AMQP)
+    # the services' log lines in Beijing time, as the people reading them live by it (POSIX
+    # form: UTC+8 all year, without the time-zone database)
+    env.setdefault("TZ", "CST-8")
     env.setdefault("SANXIANG_KEYS", str(data / "keys"))
     for name in SERVICES:
         env.setdefault(f"{name.upper()}_DATABASE_URL", f"sqlite:///{data / name}.sqlite3")
@@ -89,13 +92,17 @@ def _launcher(cmd: list[str], env: dict[str, str],
               log: Path | None) -> Callable[[], ServiceProcess]:
     """Start the service's process, its output appended to `log` if given; each process
     started knows this launcher as its `launch`."""
+    # A session of its own: Ctrl-C in the terminal reaches `sanxiang run` alone, which stops
+    # each service once (SIGTERM). Reached by both, nameko stopped twice and printed the
+    # tracebacks of its timers stopped again.
     def launch() -> ServiceProcess:
         if log is None:
-            proc = ServiceProcess(cmd, cwd=ROOT, env=env)
+            proc = ServiceProcess(cmd, cwd=ROOT, env=env, start_new_session=True)
         else:
             # the child keeps its own descriptor of the log; this one closes once started
             with open(log, "ab") as out:
-                proc = ServiceProcess(cmd, cwd=ROOT, env=env, stdout=out, stderr=out)
+                proc = ServiceProcess(cmd, cwd=ROOT, env=env, stdout=out, stderr=out,
+                                      start_new_session=True)
         proc.launch = launch
         return proc
     return launch
@@ -128,13 +135,39 @@ def start(names: list[str], data: str | Path, log_dir: Path | None = None, *,
     return procs
 
 
-def supervise(names: list[str], procs: list[ServiceProcess], *, poll: float = 0.5) -> None:
+def clock() -> str:
+    """The time now as people here read it: Beijing time, its offset shown."""
+    from shared.calendar.clock import CST, now
+    return now().astimezone(CST).isoformat(timespec="seconds")
+
+
+def answering(uri: str) -> Callable[[str], bool]:
+    """Whether a service takes calls: a consumer on its queue rpc-<service>, asked quietly
+    (a passive declare) on a connection of its own that tries once — a broker that is away
+    must never hold up the supervision."""
+    from kombu import Connection
+
+    def probe(name: str) -> bool:
+        try:
+            with Connection(uri, connect_timeout=2) as conn:
+                conn.ensure_connection(max_retries=1)
+                channel = conn.channel()
+                return bool(channel.queue_declare(f"rpc-{name}", passive=True).consumer_count)
+        except Exception:  # no queue yet, or no broker: not ready, ask again
+            return False
+    return probe
+
+
+def supervise(names: list[str], procs: list[ServiceProcess], *, poll: float = 0.5,
+              ready: Callable[[str], bool] | None = None) -> None:
     """Run until interrupted, starting again (in place in `procs`) each service whose process
-    exits, after its back-off (RESTART_BACKOFF); the other services are left alone."""
+    exits, after its back-off (RESTART_BACKOFF); the other services are left alone. With
+    `ready`, a line says when each service (started or started again) takes calls."""
     first, longest = RESTART_BACKOFF
     waits = dict.fromkeys(names, first)
     started = dict.fromkeys(names, time.monotonic())
     due: dict[str, float] = {}
+    pending = set(names) if ready is not None else set()
     while True:
         now = time.monotonic()
         for i, name in enumerate(names):
@@ -144,12 +177,18 @@ def supervise(names: list[str], procs: list[ServiceProcess], *, poll: float = 0.
                     del due[name]
                     procs[i] = _relaunch(proc)
                     started[name] = now
+                    pending |= {name} if ready is not None else set()
                     print(f"sanxiang: {name} started again (pid {procs[i].pid})", flush=True)
                 continue
             code = proc.poll()
             if code is None:
                 if now - started[name] >= RESTART_STEADY:
                     waits[name] = first
+                if name in pending and ready is not None and ready(name):
+                    pending.discard(name)
+                    print(f"sanxiang: {name} ready at {clock()} (pid {proc.pid}, "
+                          f"{now - started[name]:.1f} s), taking calls on rpc-{name}",
+                          flush=True)
                 continue
             wait, waits[name] = waits[name], min(waits[name] * 2, longest)
             due[name] = now + wait
@@ -243,15 +282,19 @@ def main(args) -> int:
     names = parse_services(args.services)
     # SIGTERM (docker stop, systemd, a test) must stop the children too, not orphan them
     signal.signal(signal.SIGTERM, _interrupt)
-    procs = start(names, args.data, own_logins=not args.shared_broker_login)
-    print(f"sanxiang: running {', '.join(names)} (data in {Path(args.data).resolve()}); "
-          "Ctrl-C stops", flush=True)
+    procs: list[ServiceProcess] = []
     try:
-        supervise(names, procs)
+        procs = start(names, args.data, own_logins=not args.shared_broker_login)
+        print(f"sanxiang: starting {', '.join(names)} (data in {Path(args.data).resolve()}); "
+              "Ctrl-C stops", flush=True)
+        supervise(names, procs, ready=answering(embedded_env(args.data)["AMQP_URI"]))
     except KeyboardInterrupt:
         pass
     finally:
+        # a second Ctrl-C while stopping must not leave a traceback either (nor the children)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         stop(procs)
+        print(f"sanxiang: stopped at {clock()}", flush=True)
     failed = [n for n, p in zip(names, procs, strict=True)
               if p.returncode not in (0, -signal.SIGTERM, None)]
     return 1 if failed else 0

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import FormatChecker
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from marshmallow.utils import missing
 
 from shared.contracts.bounds import Bound, PlainText, Plausible
@@ -17,6 +19,45 @@ from shared.contracts.bounds import Bound, PlainText, Plausible
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _DATETIME_FORMATS = (None, "iso", "iso8601", "rfc", "rfc822")
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+@dataclass(frozen=True)
+class Requires:
+    """A cross-field rule of a request, stated once for the schema's validation and its JSON
+    Schema: the value of `selector` requires one field (present and not null) — and, when
+    `exclusive`, forbids the other fields named — e.g. a case's start_mode requires its
+    approval, application, emergency or source block. A schema declares it as its
+    `json_requires` and calls `check` from a `validates_schema` method; the export writes it as
+    one `if`/`then` per value."""
+
+    selector: str
+    needs: Mapping[str, str]  # selector value -> the field it requires
+    exclusive: bool = True
+    message: str | None = None  # the rule in the contract's own words, where it has some
+
+    def check(self, data: Mapping) -> None:
+        """ValidationError at the field, as the contract's rule words it."""
+        value = data.get(self.selector)
+        field = self.needs.get(value) if isinstance(value, str) else None
+        if field is None:
+            return
+        if not data.get(field):
+            raise ValidationError(self.message or f"{self.selector} {value} requires {field}",
+                                  field)
+        for other in self._others(field):
+            if data.get(other):
+                raise ValidationError(f"not allowed with {self.selector} {value}", other)
+
+    def _others(self, field: str) -> list[str]:
+        return sorted(set(self.needs.values()) - {field}) if self.exclusive else []
+
+    def json(self) -> list[dict]:
+        return [{"if": {"properties": {self.selector: {"const": value}},
+                        "required": [self.selector]},
+                 "then": {"required": [field], "properties": {
+                     field: {"not": {"type": "null"}},
+                     **{other: {"type": "null"} for other in self._others(field)}}}}
+                for value, field in sorted(self.needs.items())]
 
 
 def schema_to_json(schema: Schema | type[Schema], *, mode: str = "load") -> dict:
@@ -61,6 +102,9 @@ def _object(schema: Schema, mode: str, stack: tuple) -> dict:
             {"if": {"properties": {selector: {"const": value}}, "required": [selector]},
              "then": {"properties": {target: _object(variant(), mode, stack)}}}
             for value, variant in sorted(choices.items())]
+    requires = getattr(type(schema), "json_requires", None)
+    if isinstance(requires, Requires) and mode == "load":
+        out.setdefault("allOf", []).extend(requires.json())
     return out
 
 

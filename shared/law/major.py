@@ -14,17 +14,18 @@ from shared.rulesets.repository import RuleSet
 from shared.rulesets.vocabulary import (
     ACT_TYPES,
     COERCIVE_EXECUTION_METHODS,
+    ENFORCEMENT_LEVELS,
     GROUNDS,
     LICENCE_ACTION_MEASURES,
     LICENCE_ACTIONS,
-    MEASURES,
     PARTY_KINDS,
     PROCEDURES,
 )
 
 # What a proposal payload may carry; anything else is refused rather than ignored.
 _FIELDS = ("act_type", "party_kind", "fine_amount", "measures", "hearing_held", "grounds",
-           "procedure", "licence_action", "coercive_execution")
+           "procedure", "licence_action", "coercive_execution", "enforcement_level", "sector",
+           "amount_involved")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,12 @@ class DecisionProposal:
     procedure: str = "general"
     licence_action: str | None = None
     coercive_execution: str | None = None
+    # The factors of 002《法制审核办法》第九条第二款 beside the kind of act: 执法层级 (the level
+    # of the body deciding), 所属领域 (a sector code), 涉案金额 (the amount involved, a
+    # decimal string like a fine). Each matters only to a catalogue item that names it.
+    enforcement_level: str | None = None
+    sector: str | None = None
+    amount_involved: str | Decimal | None = None
 
     @classmethod
     def from_dict(cls, payload: dict) -> DecisionProposal:
@@ -67,14 +74,18 @@ class DecisionProposal:
                    grounds=tuple(decision.get("grounds") or ()),
                    procedure=decision.get("procedure", "general"),
                    licence_action=decision.get("licence_action"),
-                   coercive_execution=decision.get("coercive_execution"))
+                   coercive_execution=decision.get("coercive_execution"),
+                   enforcement_level=decision.get("enforcement_level"),
+                   sector=decision.get("sector"),
+                   amount_involved=decision.get("amount_involved"))
 
     def to_dict(self) -> dict:
         out = asdict(self)
         out["measures"] = list(self.measures)
         out["grounds"] = list(self.grounds)
-        if self.fine_amount is not None:
-            out["fine_amount"] = str(self.fine_amount)
+        for key in ("fine_amount", "amount_involved"):
+            if out[key] is not None:
+                out[key] = str(out[key])
         return out
 
 
@@ -126,7 +137,16 @@ def _codes(value: Any, name: str, vocabulary: dict, errors: dict) -> tuple[str, 
     return tuple(dict.fromkeys(out))
 
 
-def _validated(p: DecisionProposal) -> tuple[tuple[str, ...], tuple[str, ...], Decimal | None]:
+@dataclass(frozen=True)
+class _Checked:
+    """A proposal's codes and amounts, checked against the rule set's vocabularies."""
+    measures: tuple[str, ...]
+    grounds: tuple[str, ...]
+    fine: Decimal | None
+    involved: Decimal | None
+
+
+def _validated(rs: RuleSet, p: DecisionProposal) -> _Checked:
     errors: dict[str, list[str]] = {}
 
     def check(name: str, value: Any, vocabulary: dict, optional: bool) -> None:
@@ -141,17 +161,38 @@ def _validated(p: DecisionProposal) -> tuple[tuple[str, ...], tuple[str, ...], D
     check("procedure", p.procedure, PROCEDURES, False)
     check("licence_action", p.licence_action, LICENCE_ACTIONS, True)
     check("coercive_execution", p.coercive_execution, COERCIVE_EXECUTION_METHODS, True)
-    measures = _codes(p.measures, "measures", MEASURES, errors)
+    check("enforcement_level", p.enforcement_level, ENFORCEMENT_LEVELS, True)
+    check("sector", p.sector, rs.vocabulary("sectors"), True)
+    # the rule set may declare measures of its own beside the shared ones
+    measures = _codes(p.measures, "measures", rs.vocabulary("measures"), errors)
     grounds = _codes(p.grounds, "grounds", GROUNDS, errors)
     if not isinstance(p.hearing_held, bool):
         errors.setdefault("hearing_held", []).append("must be true or false")
 
     amount = _fine(p, errors) if p.fine_amount is not None else None
+    involved = (_amount(p.amount_involved, "amount_involved", errors)
+                if p.amount_involved is not None else None)
     _check_acts(p, errors)
     if errors:
         summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
         raise ValidationFailed(f"invalid decision proposal: {summary}", details=errors)
-    return measures, grounds, amount
+    return _Checked(measures, grounds, amount, involved)
+
+
+def _amount(value: Any, name: str, errors: dict[str, list[str]]) -> Decimal | None:
+    """A decimal string (never a float) as a non-negative Decimal, or None noting why not."""
+    if isinstance(value, (float, bool)) or not isinstance(value, (str, Decimal, int)):
+        errors.setdefault(name, []).append(
+            "must be a decimal string such as \"50000.00\" (never a float)")
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0:
+        errors.setdefault(name, []).append(f"not a non-negative decimal amount: {value!r}")
+        return None
+    return amount
 
 
 def _fine(p: DecisionProposal, errors: dict[str, list[str]]) -> Decimal | None:
@@ -200,7 +241,8 @@ def _applies(entry: dict, act_type: str) -> bool:
 # The catalogue's rules in its order, each a few lines: kept whole (C901).
 def classify(rs: RuleSet, p: DecisionProposal) -> Classification:  # noqa: C901
     """Classify ``p`` under rule set ``rs``; raises ValidationFailed for unknown codes."""
-    measures, grounds, amount = _validated(p)
+    checked = _validated(rs, p)
+    measures, grounds, amount = checked.measures, checked.grounds, checked.fine
     md = rs.section("major_decisions")
     fired: list[FiredRule] = []
     optional: list[FiredRule] = []
@@ -274,6 +316,13 @@ def classify(rs: RuleSet, p: DecisionProposal) -> Classification:  # noqa: C901
             fired.append(FiredRule("coercive_execution", "行政强制执行决定", rule["basis"],
                                    f"coercive_execution={p.coercive_execution}（{method}）"))
 
+    for item in md.get("catalogue", ()):
+        rule, note = catalogue_item(item, p, checked.involved)
+        if rule:
+            fired.append(rule)
+        elif note:
+            notes.append(note)
+
     all_non_simple = md.get("all_non_simple_procedure")
     if all_non_simple and p.procedure != "simple":
         rule = FiredRule("all_non_simple_procedure", "法定简易程序以外的行政执法决定",
@@ -282,3 +331,32 @@ def classify(rs: RuleSet, p: DecisionProposal) -> Classification:  # noqa: C901
 
     return Classification(major=bool(fired), fired=tuple(fired), optional=tuple(optional),
                           notes=tuple(notes), ruleset=rs.ref, fingerprint=rs.fingerprint)
+
+
+def catalogue_item(item: dict, p: DecisionProposal,
+                   involved: Decimal | None) -> tuple[FiredRule | None, str | None]:
+    """An item of the agency's 目录清单 compiled by the factors of 002《法制审核办法》第九条
+    第二款: it fires when the proposal meets every dimension the item names — its kinds of act,
+    执法层级 (levels), 所属领域 (sectors), 涉案金额 from `amount_involved_from` (以上: the
+    amount itself included) — and otherwise says which it did not meet, or which the proposal
+    did not give."""
+    code = f"catalogue.{item['code']}"
+    met: list[str] = []
+    dimensions = (("act_types", p.act_type, "act_type"), ("levels", p.enforcement_level,
+                  "enforcement_level"), ("sectors", p.sector, "sector"))
+    for key, value, name in dimensions:
+        if not item.get(key):
+            continue
+        if value is None:
+            return None, f"{code}: needs {name} ({', '.join(item[key])})"
+        if value not in item[key]:
+            return None, f"{code}: {name} {value} not in {', '.join(item[key])}"
+        met.append(f"{name}={value}")
+    if item.get("amount_involved_from") is not None:
+        limit = Decimal(item["amount_involved_from"])
+        if involved is None:
+            return None, f"{code}: needs amount_involved (from {limit} CNY)"
+        if involved < limit:
+            return None, f"{code}: amount_involved {involved} < {limit} CNY"
+        met.append(f"amount_involved {involved} ≥ {limit} CNY")
+    return FiredRule(code, item["label"], item["basis"], "; ".join(met)), None

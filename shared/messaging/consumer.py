@@ -137,7 +137,8 @@ class EventGate:
             # not fatal: this service may run without that producer; its events are refused
             log.warning("no public event keys of %s under %s: its events will be refused",
                         source, store.root / "public" / "events" / source)
-        return cls(source, keys, config.get("AGENCIES") or {}, store)
+        from shared.rulesets.agencies import configured
+        return cls(source, keys, configured(config), store)
 
     def check(self, body, routing_key: str | None) -> None:
         """Return if the event may be handled; raise EventRefused with the reason if not."""

@@ -24,6 +24,7 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import (
     BigInteger,
     Column,
+    Index,
     Integer,
     MetaData,
     String,
@@ -49,6 +50,15 @@ log = logging.getLogger(__name__)
 
 PENDING, PUBLISHED, UNROUTED = "pending", "published", "unrouted"
 
+# The relay's pick reads the pending rows in id order from a partial index of them alone: the
+# rows published before (nearly all of a long-lived table) are in no part of its path. The
+# few unrouted rows, which requeue_unrouted reads, have one of their own. A published row is
+# in neither: the per-event write cost of a full index of `state` (an entry for every row,
+# and another for every row's update to published) is gone with that index.
+PENDING_INDEX = "ix_outbox_pending"
+UNROUTED_INDEX = "ix_outbox_unrouted"
+_PARTIAL = {PENDING_INDEX: f"state = '{PENDING}'", UNROUTED_INDEX: f"state = '{UNROUTED}'"}
+
 
 def outbox_table(metadata: MetaData) -> Table:
     return Table(
@@ -59,11 +69,29 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("event_type", String(80), nullable=False),
         Column("body", Text, nullable=False),
         Column("created_at", UtcDateTime(), nullable=False),
-        Column("state", String(12), nullable=False, index=True, default=PENDING),
+        Column("state", String(12), nullable=False, default=PENDING),
         Column("published_at", UtcDateTime()),
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", Text),
+        *(Index(name, "id", postgresql_where=text(where), sqlite_where=text(where))
+          for name, where in _PARTIAL.items()),
     )
+
+
+def create_partial_indexes(op) -> None:
+    """The migration step that gives a service's outbox its partial indexes (PENDING_INDEX,
+    UNROUTED_INDEX) in place of the full index of `state`: one definition for every
+    service's migration."""
+    for name, where in _PARTIAL.items():
+        op.create_index(name, "outbox", ["id"], postgresql_where=text(where),
+                        sqlite_where=text(where))
+    op.drop_index("ix_outbox_state", table_name="outbox")
+
+
+def drop_partial_indexes(op) -> None:
+    op.create_index("ix_outbox_state", "outbox", ["state"])
+    for name in _PARTIAL:
+        op.drop_index(name, table_name="outbox")
 
 
 # What a staged event row holds (the rest is the relay's); in this order.
@@ -342,6 +370,8 @@ def relay_pending(db, table: Table, publisher, batch_size: int = 200) -> int:
 
 
 def _pending(session, table: Table, limit: int):
+    """The oldest pending rows: read from the partial index of pending rows (PENDING_INDEX),
+    in its order, so a pick costs what is pending, however many rows went out before."""
     return session.execute(
         select(table.c.id, table.c.message_id, table.c.event_type, table.c.body)
         .where(table.c.state == PENDING).order_by(table.c.id).limit(limit)).all()
@@ -367,6 +397,12 @@ def _publish(rows, publisher, states: dict | None = None) -> dict[str, list[int]
 
 
 def _mark(session, table: Table, states: dict[str, list[int]]) -> None:
+    """The relay's states recorded: one UPDATE per state and batch, of the rows' relay
+    columns. An update, not an insert elsewhere, by design: the row is a queue entry whose
+    state is what the pick filters on (PENDING_INDEX), and the pick must cost what is pending
+    — a table of published marks beside it would make the pick an anti-join over everything
+    ever sent (ids commit out of order, so no high-water mark can stand in for it), and the
+    service's role may delete nothing."""
     now = datetime.now(UTC)
     for state, ids in states.items():
         if ids:
@@ -381,7 +417,7 @@ def requeue_unrouted(db, table: Table, *, agency: str | None = None,
     returns how many. Consumers are idempotent on message id, so a replay is safe.
     `agency`: only the events of that agency — the envelope's `agency`, which the row
     keeps only inside its stored body."""
-    query = update(table).where(table.c.state == UNROUTED)
+    query = update(table).where(table.c.state == UNROUTED)  # from UNROUTED_INDEX
     if event_types:
         query = query.where(table.c.event_type.in_(event_types))
     if since is not None:

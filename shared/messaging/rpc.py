@@ -53,7 +53,7 @@ from nameko.exceptions import (
     serialize,
 )
 
-from shared.errors import BadRequest, SanxiangError, ValidationFailed
+from shared.errors import CLIENT_ERRORS, BadRequest, SanxiangError, ValidationFailed
 from shared.messaging.body import Unreadable, is_utf8, read_json
 from shared.messaging.consumer import DeadLetters
 from shared.messaging.queue_consumer import QueueConsumer
@@ -282,8 +282,35 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
         return True, result, exc_info
 
 
+class ExpectedErrorsAtInfo(logging.Filter):
+    """nameko logs a worker's expected exception (the entrypoint's `expected_exceptions`) as
+    a WARNING with its traceback; a caller's mistake — a validation failure, a refusal, an
+    unknown id — is no fault of the service: one line at INFO, naming the error, no
+    traceback. Everything else nameko logs passes unchanged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "(expected) error handling worker %s: %s":
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+            record.msg = "refused %s: %s"
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+EXPECTED_AT_INFO = ExpectedErrorsAtInfo()
+
+
 class Rpc(nameko_rpc.Rpc):
     rpc_consumer = RpcConsumer()
+
+    def __init__(self, expected_exceptions=CLIENT_ERRORS, **kwargs):
+        """Every method expects the caller's mistakes (shared.errors.CLIENT_ERRORS), which are
+        logged at INFO without a traceback (ExpectedErrorsAtInfo)."""
+        super().__init__(expected_exceptions=expected_exceptions, **kwargs)
+
+    def setup(self):
+        super().setup()
+        # once per process: addFilter ignores a filter already there
+        logging.getLogger("nameko.containers").addFilter(EXPECTED_AT_INFO)
 
     def unpack_message_headers(self, message):
         """nameko's context data, plus the request's own identity — its `correlation_id`,

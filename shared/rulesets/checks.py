@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
+from shared.rulesets.vocabulary import EXTENSIBLE
+
 REQUIRED_PERIODS = ("av_storage", "case_archive", "publish_licence_penalty",
                     "publish_other_decision", "withdraw_changed_publication",
                     "review", "review_extension")
@@ -34,7 +36,38 @@ def cross_check(data: dict, partial: bool) -> list[Problem]:
                                  _get(data, "review", "legal_counsel", "opinion_material")))
     out.extend(_annual_report_due(_get(data, "disclosure", "annual_report", "due")))
     out.extend(_emergency_approval(_get(data, "records", "start_modes"), periods))
+    out.extend(_declared_codes(_get(data, "vocabulary")))
+    out.extend(_catalogue_items(_get(data, "major_decisions", "catalogue")))
     return out
+
+
+def _declared_codes(vocabulary: Any) -> list[Problem]:
+    """A code a rule set declares is a new one: a shared code keeps its shared meaning."""
+    if not isinstance(vocabulary, dict):
+        return []
+    out: list[Problem] = []
+    for key, (shared, _) in EXTENSIBLE.items():
+        for i, entry in enumerate(vocabulary.get(key) or ()):
+            if isinstance(entry, dict) and entry.get("code") in shared:
+                out.append((("vocabulary", key, i, "code"),
+                            f"{entry['code']!r} is already a shared code; declare new codes "
+                            "only"))
+    return out
+
+
+_DIMENSIONS = ("act_types", "levels", "sectors", "amount_involved_from")
+
+
+def _catalogue_items(items: Any) -> list[Problem]:
+    """A catalogue item is confined by at least one factor (else it would make every
+    decision major)."""
+    if not isinstance(items, list):
+        return []
+    return [(("major_decisions", "catalogue", i),
+             f"names none of {', '.join(_DIMENSIONS)}: it would make every decision major")
+            for i, item in enumerate(items)
+            if isinstance(item, dict) and not any(item.get(d) not in (None, [])
+                                                  for d in _DIMENSIONS)]
 
 
 def _get(data: Any, *path: str | int) -> Any:

@@ -4,7 +4,8 @@ not silently reinterpreted."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -72,6 +73,11 @@ class DecimalString(fields.Field):
         return value
 
 
+# The codes a rule set declares beyond the shared vocabularies (its `vocabulary` section), by
+# vocabulary name, while that rule set is validated (schema.validate sets them).
+DECLARED_CODES: ContextVar[Mapping[str, frozenset[str]]] = ContextVar("declared_codes")
+
+
 class Code(fields.Field):
     def __init__(self, vocabulary: dict | None = None, vocabulary_name: str = "",
                  **kw: Any) -> None:
@@ -82,7 +88,8 @@ class Code(fields.Field):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
         if not isinstance(value, str) or not CODE_RE.match(value):
             raise ValidationError(f"must be a snake_case code, got {value!r}")
-        if self.vocabulary is not None and value not in self.vocabulary:
+        if self.vocabulary is not None and value not in self.vocabulary \
+                and value not in DECLARED_CODES.get({}).get(self.vocabulary_name, ()):
             raise ValidationError(
                 f"unknown code {value!r}: not in the {self.vocabulary_name} vocabulary "
                 f"({', '.join(self.vocabulary)})")

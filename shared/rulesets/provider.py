@@ -1,5 +1,6 @@
-"""Which rules apply: the deployment's agencies (config AGENCIES: code → name, rule set), the
-rule-set repository and the legal calendar, loaded once per container in setup()."""
+"""Which rules apply: the deployment's agencies (shared.rulesets.agencies: every registered
+one, or those config AGENCIES names), the rule-set repository and the legal calendar, loaded
+once per container in setup()."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from nameko.extensions import DependencyProvider
 
 from shared.calendar.legal import Calendar
 from shared.errors import ConfigurationError, NotFound
+from shared.rulesets.agencies import configured
 from shared.rulesets.repository import RuleSet, RuleSetRepository
 
 
@@ -34,7 +36,7 @@ class Rules:
         files = [f for f in str(config.get("CALENDAR_FILES") or "").split(",") if f.strip()]
         calendar = Calendar.load(files)
         agencies = {}
-        for code, spec in (config.get("AGENCIES") or {}).items():
+        for code, spec in configured(config).items():
             if not isinstance(spec, dict) or "ruleset" not in spec:
                 raise ConfigurationError(f"AGENCIES.{code}: needs name and ruleset")
             agencies[code] = Agency(code, spec.get("name", code),

@@ -14,11 +14,14 @@ from typing import NamedTuple
 from shared.errors import NotFound, RuleSetInvalid
 from shared.rulesets.checks import cross_check, messages_to_paths
 from shared.rulesets.merge import canonical_json, merge, walk_paths
-from shared.rulesets.schema import IDENTITY_KEYS, ORPHAN_PARTIAL, REF_RE, RuleSetSchema
+from shared.rulesets.schema import IDENTITY_KEYS, ORPHAN_PARTIAL, REF_RE, validate_ruleset
 from shared.rulesets.source import Document, error_dict, read_document, yaml_files
+from shared.rulesets.vocabulary import EXTENSIBLE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ENV_DIR = "SANXIANG_RULESETS_DIR"
+# the folder of the rule sets, for the services (config RULESETS_DIR: ${SANXIANG_RULESETS:})
+# and the command line alike
+ENV_DIR = "SANXIANG_RULESETS"
 
 
 class Period(NamedTuple):
@@ -110,7 +113,7 @@ class _Resolver:
     @staticmethod
     def _validate(doc: Document, resolved: _Resolved) -> list[dict]:
         orphan = not resolved.complete
-        problems = messages_to_paths(RuleSetSchema().validate(
+        problems = messages_to_paths(validate_ruleset(
             resolved.data, partial=ORPHAN_PARTIAL if orphan else False))
         problems += cross_check(resolved.data, orphan)
         out = []
@@ -191,6 +194,20 @@ class RuleSet:
     @property
     def av_discretionary_situations(self) -> dict[str, dict]:
         return {e["code"]: dict(e) for e in self._data["av"]["discretionary_situations"]}
+
+    def vocabulary(self, key: str) -> dict[str, str]:
+        """A vocabulary the rule-set format lets a rule set extend (vocabulary.EXTENSIBLE:
+        measures, av_situations, sectors): the shared codes and this rule set's own, code →
+        label."""
+        shared, _ = EXTENSIBLE[key]
+        declared = (self._data.get("vocabulary") or {}).get(key) or ()
+        return {**shared, **{e["code"]: e["label"] for e in declared}}
+
+    def finding_article(self, code: str) -> str | None:
+        """The article this rule set judges finding `code` under (its `findings` section),
+        None where it names none."""
+        entry = (self._data.get("findings") or {}).get(code)
+        return entry["basis"] if entry else None
 
     def origin(self, *path: str | int) -> str:
         """The ref (id@version) of the file that set the value at ``path``."""

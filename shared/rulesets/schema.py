@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from marshmallow import Schema, fields, validate
 
 from shared.rulesets.fields import (
+    DECLARED_CODES,
     Code,
     DecimalString,
     ListOf,
@@ -21,6 +23,9 @@ from shared.rulesets.vocabulary import (
     ACT_TYPES,
     AV_SITUATIONS,
     COERCIVE_EXECUTION_METHODS,
+    ENFORCEMENT_LEVELS,
+    EXTENSIBLE,
+    FINDINGS,
     GROUNDS,
     MASKED_INFORMATION,
     MEASURES,
@@ -29,6 +34,7 @@ from shared.rulesets.vocabulary import (
     REPORT_RECIPIENTS,
     RETENTION_CONDITIONS,
     RETENTION_SUBJECTS,
+    SECTORS,
     SERVICE_METHODS,
     START_MODES,
 )
@@ -116,6 +122,16 @@ class FineThresholdSchema(Schema):
     note = Text()
 
 
+# An item of an agency's own 目录清单 compiled by the factors of 002《法制审核办法》第九条第二款
+# — the kind of act, 执法层级, 所属领域, 涉案金额 — each dimension it names confining it; it fires
+# when a proposal meets every one it names.
+CatalogueItem = entry_schema(
+    name="catalogue-item", act_types=_act_type_list,
+    levels=ListOf(Code(ENFORCEMENT_LEVELS, "enforcement-level")),
+    sectors=ListOf(Code(SECTORS, "sector")),
+    amount_involved_from=DecimalString(minimum="0"))
+
+
 class MajorDecisionsSchema(Schema):
     act_types = ListOf(entry_schema(ACT_TYPES, "act-type"), required=True)
     measures = ListOf(entry_schema(MEASURES, "measure", act_types=_act_type_list), required=True)
@@ -131,6 +147,7 @@ class MajorDecisionsSchema(Schema):
     all_non_simple_procedure = nested(Schema.from_dict(
         {"mode": OneOf(("may", "must"), required=True), "basis": Text(required=True),
          "note": Text()}, name="AllNonSimple"))
+    catalogue = ListOf(CatalogueItem)
 
 
 # review -------------------------------------------------------------------------------------------
@@ -246,6 +263,19 @@ class RecordsSchema(Schema):
     access = nested(AccessSchema, required=True)
 
 
+# vocabulary and findings -------------------------------------------------------------------------
+# Codes of a rule set's own beside the shared vocabularies: a new agency's measure (责令关闭 is
+# shared; a local one is not), AV situation (e.g. drone inspection) or field.
+VocabularySchema = Schema.from_dict(
+    {key: ListOf(entry_schema(name=f"declared-{name}")) for key, (_, name) in EXTENSIBLE.items()},
+    name="Vocabulary")
+
+# The article each finding is judged under in this rule set (the agency's own, inherited from
+# base where its seeds are silent).
+FindingArticle = Schema.from_dict({"basis": Text(required=True), "note": Text()},
+                                  name="FindingArticle")
+
+
 # top level -------------------------------------------------------------------------------------
 class RuleSetSchema(Schema):
     id = fields.String(required=True, validate=validate.Regexp(
@@ -263,6 +293,26 @@ class RuleSetSchema(Schema):
     review = nested(ReviewSchema, required=True)
     disclosure = nested(DisclosureSchema, required=True)
     records = nested(RecordsSchema, required=True)
+    vocabulary = nested(VocabularySchema)
+    findings = MapOf(FindingArticle, FINDINGS, "finding")
+
+
+def validate_ruleset(data: dict, partial: Any = False) -> dict:
+    """RuleSetSchema's errors for `data`, its `vocabulary` section's codes admitted beside the
+    shared vocabularies they extend."""
+    declared = data.get("vocabulary") if isinstance(data, dict) else None
+    codes: dict[str, frozenset[str]] = {}
+    if isinstance(declared, dict):
+        for key, (_, name) in EXTENSIBLE.items():
+            entries = declared.get(key)
+            if isinstance(entries, list):
+                codes[name] = frozenset(str(e.get("code")) for e in entries
+                                        if isinstance(e, dict))
+    token = DECLARED_CODES.set(codes)
+    try:
+        return RuleSetSchema().validate(data, partial=partial)
+    finally:
+        DECLARED_CODES.reset(token)
 
 
 IDENTITY_KEYS = ("id", "version", "effective", "title", "source", "extends")

@@ -61,6 +61,21 @@ MEASURES = {
     "detention": "行政拘留",
 }
 
+# 所属领域 (002《法制审核办法》第九条第二款): the fields of enforcement a catalogue item may be
+# confined to. A rule set declares others in its `vocabulary` section.
+SECTORS = {
+    "work_safety": "安全生产", "energy": "能源", "coal_mining": "煤矿安全",
+    "natural_resources": "自然资源", "ecology_environment": "生态环境",
+    "market_regulation": "市场监管", "transport": "交通运输",
+    "housing_construction": "住房城乡建设",
+    "agriculture": "农业农村", "culture_tourism": "文化旅游", "health": "卫生健康",
+    "urban_management": "城市管理", "comprehensive": "综合行政执法",
+}
+
+# 执法层级 (002《法制审核办法》第九条第二款): the level of the body that decides.
+ENFORCEMENT_LEVELS = {"province": "省级", "city": "设区的市级", "county": "县级",
+                      "township": "乡镇（街道）"}
+
 GROUNDS = {
     "public_interest": "涉及重大公共利益",
     "social_impact_risk": "可能造成重大社会影响或者引发社会风险",
@@ -97,6 +112,26 @@ LICENCE_ACTION_MEASURES = {
     ("revoke", "penalty"): "revoke_licence",
 }
 
+# The codes of the findings a supervisor reads (the record keeper's 004 第五十七条 list and the
+# periods): a rule set names the article each is judged under in its `findings` section.
+FINDINGS = {
+    "record_altered": "执法记录被篡改、删改",
+    "emergency_approval_late": "紧急先行启动未在期限内补办审批",
+    "emergency_approval_missing": "紧急先行启动结案时仍未补办审批",
+    "av_storage_late": "音像记录未在期限内存储",
+    "av_missing": "应当音像记录而未记录",
+    "release_unapproved": "未经批准对外提供执法记录",
+    "records_kept_by_officer": "执法人员自行保存执法记录",
+    "execution_without_reminder": "强制执行或者申请法院强制执行前未催告",
+    "credentials_not_recorded": "未记录执法人员姓名、证件编号及出示情况",
+    "rights_notice_missing": "未记录告知当事人陈述、申辩权利",
+    "service_not_recorded": "未记录送达过程",
+    "source_result_not_told": "未告知案源提供人执法情况、执法结果",
+    "decision_not_on_board_opinion": "决定未依据法制审核意见作出",
+    "archive_late": "未在期限内立卷归档",
+    "access_refused": "违反程序调阅执法记录",
+}
+
 PARTY_KINDS = {"organisation": "单位", "individual": "个人"}
 PROCEDURES = {"simple": "简易程序", "general": "普通程序"}
 PERIOD_UNITS = {"workdays": "个工作日", "natural_days": "日（自然日）", "hours": "小时",
@@ -126,3 +161,9 @@ REPORT_RECIPIENTS = {"government": "本级人民政府", "superior": "上级主�
 # and "emergency" — an ex-officio start begun first and approved afterwards, which a rule set
 # allows under ex_officio.emergency_start (000《全过程记录办法》第十二条; 004 第二十八条第三款).
 CASE_START_MODES = ("ex_officio", "emergency", "application", "complaint", "referral")
+
+# The vocabularies a rule set may extend with codes of its own (its `vocabulary` section: a
+# new agency's measures, AV situations or fields need no change of code), by the section's key,
+# each with the name its entries' codes are checked under.
+EXTENSIBLE = {"measures": (MEASURES, "measure"), "av_situations": (AV_SITUATIONS, "AV-situation"),
+              "sectors": (SECTORS, "sector")}

@@ -3,6 +3,7 @@ shipped config files (here on PostgreSQL, in a vhost of its own), and `sanxiang 
 the demo case through it exactly as a user would."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -36,12 +37,37 @@ def wait_for_consumer(rabbit_api, vhost, queue="rpc-records", seconds=60):
     pytest.fail(f"no consumer on {queue} after {seconds}s")
 
 
-@pytest.mark.parametrize("services", ["records,review", "records"])
+def assert_documents_rendered(out: str, data: Path) -> None:
+    """The demo rendered the case's 决定书 and 意见书 and printed where they are."""
+    for title in ("行政处罚决定书", "法制审核意见书"):
+        found = re.search(rf"{title}  (\S+\.docx)  \(", out)
+        assert found, out
+        path = Path(found.group(1))
+        assert path.parent == data / "documents" and path.stat().st_size > 1000
+        assert path.read_bytes()[:2] == b"PK"  # a docx is a zip
+
+
+def assert_call_reads_the_case(out: str, env: dict) -> None:
+    found = re.search(r"\./sanxiang call (records\.get_case .*?) \\\n\s+(case_id=\S+)", out)
+    assert found, out
+    argv = [str(ROOT / "sanxiang"), "call", *found.group(1).split(), found.group(2)]
+    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    case = json.loads(done.stdout)
+    assert case["id"] == found.group(2).split("=", 1)[1] and case["archived_at"]
+    refused = subprocess.run(argv[:-1] + ["case_id=not-a-case"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.startswith("sanxiang call: not_found: no case with id 'not-a-case'")
+
+
+@pytest.mark.parametrize("services", ["records,review,renderer", "records"])
 def test_demo_runs_against_the_running_suite(services, vhost, make_pg_database, tmp_path,
                                              rabbit_api):
     env = dict(os.environ, AMQP_URI=f"pyamqp://guest:guest@127.0.0.1:5672/{quote(vhost, safe='')}",
                RECORDS_DATABASE_URL=make_pg_database(), REVIEW_DATABASE_URL=make_pg_database(),
-               SANXIANG_DATA=str(tmp_path))
+               RENDERER_DATABASE_URL=make_pg_database(), SANXIANG_DATA=str(tmp_path),
+               SANXIANG_PDF="off")
     sanxiang = [sys.executable, "-m", "shared.cli"]
     suite = subprocess.Popen(sanxiang + ["run", "--services", services], cwd=ROOT, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -61,6 +87,7 @@ def test_demo_runs_against_the_running_suite(services, vhost, make_pg_database, 
             assert "[21/21] ✓" in out
             assert "refused as the rules require: service_not_deployed" in out
             assert "review board not deployed" in out
+            assert "documents  renderer not deployed" in out
         else:
             # the review board takes the request from decision_proposed; its opinion
             # reaches the chain through opinion_issued
@@ -69,6 +96,9 @@ def test_demo_runs_against_the_running_suite(services, vhost, make_pg_database, 
             assert "refused as the rules require: recusal_required" in out
             assert "review    opinion_issued, opinion 同意, due 2025-10-29" in out
             assert "review_requested.v1×1" in out and "opinion_issued.v1×1" in out
+            assert_documents_rendered(out, tmp_path)
+        # the next step without code: the line the demo prints reads the case back
+        assert_call_reads_the_case(out, env)
     finally:
         suite.terminate()
         try:
@@ -85,9 +115,10 @@ def test_demo_starts_the_suite_itself_when_none_runs(vhost, tmp_path, rabbit_api
     demo = subprocess.run([sys.executable, "-m", "shared.cli", "demo", "--data", str(tmp_path)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert demo.returncode == 0, demo.stdout + demo.stderr
-    assert "starting records, review on embedded defaults" in demo.stdout
+    assert "starting records, review, renderer on embedded defaults" in demo.stdout
     assert "[27/27] ✓" in demo.stdout
     assert (tmp_path / "records.sqlite3").exists() and (tmp_path / "review.sqlite3").exists()
+    assert_documents_rendered(demo.stdout, tmp_path)
     keys = tmp_path / "keys"
     assert (keys / "private" / "issuer" / "token.ed25519.pem").exists()
     assert len(list((keys / "public" / "token").glob("*.pem"))) == 1

@@ -285,15 +285,20 @@ def test_service_config_follows_the_environment():
     assert config["S3_OBJECT_LOCK_MODE"] == "COMPLIANCE"
 
 
-def test_records_config_lists_the_seed_agencies():
+def test_records_config_serves_every_registered_agency():
+    from shared.rulesets.agencies import configured
     config = nameko_load(COMPOSE / "records" / "config.yml", env={})
-    assert config["AGENCIES"] == {
+    assert config["AGENCIES"] is None
+    assert configured(config) == {
         "lingchuan-emergency": {"name": "陵川县应急管理局", "ruleset": "lingchuan-emergency"},
         "qinyuan-energy": {"name": "沁源县能源局", "ruleset": "qinyuan-energy"},
-        "anze-justice": {"name": "安泽县司法局", "ruleset": "anze-county"},
+        "anze-county": {"name": "安泽县司法局", "ruleset": "anze-county"},
         "changzhi-energy": {"name": "长治市能源局", "ruleset": "changzhi-energy"},
         "zhoucun-district": {"name": "淄博市周村区人民政府", "ruleset": "zhoucun-district"},
     }
+    chosen = nameko_load(COMPOSE / "records" / "config.yml",
+                         env={"SANXIANG_AGENCIES": "anze-county,qinyuan-energy"})
+    assert list(configured(chosen)) == ["anze-county", "qinyuan-energy"]
     assert config["KEYS_DIR"] == "data/keys"
     assert config["RULESETS_DIR"] is None and config["CALENDAR_FILES"] is None
 
@@ -303,7 +308,7 @@ def test_nameko_reads_the_records_config_like_our_loader(monkeypatch, tmp_path):
     from nameko.cli.main import setup_yaml_parser
 
     for var in ("AMQP_URI", "MAX_WORKERS", "RECORDS_DATABASE_URL", "SANXIANG_KEYS",
-                "SANXIANG_RULESETS", "SANXIANG_CALENDARS", "LOG_LEVEL"):
+                "SANXIANG_RULESETS", "SANXIANG_CALENDARS", "SANXIANG_AGENCIES", "LOG_LEVEL"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("RECORDS_DATABASE_URL", "postgresql://u:p@db/records")
     resolvers = {k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}

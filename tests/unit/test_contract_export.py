@@ -215,3 +215,36 @@ def test_a_strict_schema_exports_the_kernel_bounds_for_callers_only():
     dumped = schema_to_json(Bounded, mode="dump")["properties"]
     assert dumped["name"] == {"type": "string"} and dumped["seq"] == {"type": "integer",
                                                                        "minimum": 1}
+
+
+def test_a_case_start_modes_block_is_required_by_the_json_schema_too():
+    """The cross-field rule of open_case (each start mode its block, the others absent) is in
+    its JSON Schema as if/then, so a caller in another language learns it before calling."""
+    import copy
+
+    from jsonschema import Draft202012Validator
+
+    from contracts.records import CONTRACT
+    from shared.contracts.jsonschema import schema_to_json
+    rpc = CONTRACT.rpc("open_case")
+    validator = Draft202012Validator(schema_to_json(rpc.request))
+    example = rpc.example_request
+    assert example["start_mode"] == "ex_officio" and not list(validator.iter_errors(example))
+    missing = dict(copy.deepcopy(example), filing_approval=None)
+    assert [e.message for e in validator.iter_errors(missing)] == [
+        "None should not be valid under {'type': 'null'}"]
+    del missing["filing_approval"]
+    messages = [e.message for e in validator.iter_errors(missing)]
+    assert messages == ["'filing_approval' is a required property"]
+    both = dict(copy.deepcopy(example), emergency={"reason": "x"})
+    assert any(list(e.path) == ["emergency"] for e in validator.iter_errors(both))
+    # the service's validation says the same, at the same field
+    from shared.contracts.registry import load
+    from shared.errors import ValidationFailed
+    try:
+        load(rpc.request, dict(copy.deepcopy(example), filing_approval=None))
+    except ValidationFailed as exc:
+        assert exc.details == {"filing_approval": ["start_mode ex_officio requires "
+                                                   "filing_approval"]}
+    else:
+        raise AssertionError("accepted")

@@ -78,8 +78,21 @@ def test_repository_holds_base_and_five_agencies(repo):
 def test_default_repository_uses_the_rulesets_folder(monkeypatch, tmp_path):
     assert RuleSetRepository.default().get("base").file.endswith("base.yaml")
     shutil.copy(SHIPPED / "base.yaml", tmp_path / "base.yaml")
-    monkeypatch.setenv("SANXIANG_RULESETS_DIR", str(tmp_path))
+    monkeypatch.setenv("SANXIANG_RULESETS", str(tmp_path))
     assert RuleSetRepository.default(reload=True).ids() == ["base"]
+
+
+def test_the_rule_set_folder_has_one_name_for_services_and_command_line():
+    """SANXIANG_RULESETS: what every service's config reads (RULESETS_DIR) and what the
+    command line and the default repository read."""
+    from shared.rulesets.repository import ENV_DIR
+    assert ENV_DIR == "SANXIANG_RULESETS"
+    configs = sorted((SHIPPED.parent / "compose").glob("*/config.yml"))
+    assert configs
+    for config in configs:
+        text = config.read_text("utf-8")
+        if "RULESETS_DIR" in text:
+            assert "RULESETS_DIR: ${SANXIANG_RULESETS:}" in text, config
 
 
 def test_the_seeds_numbers(repo):

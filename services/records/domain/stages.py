@@ -35,6 +35,9 @@ RECORD_STAGES: dict[str, tuple[str, ...]] = {
     "hearing_record": ("investigation", "decision"),
     "refusal_to_cooperate": ("investigation", "service_execution"),
     "evidence_preservation": ("investigation",),
+    # 查封、扣押 (行政强制措施): while investigating, or to secure a decision's execution
+    "sealing": ("investigation", "service_execution"),
+    "seizure": ("investigation", "service_execution"),
     "review_record": ("decision",),
     "expert_opinion": ("decision",),
     "collective_discussion": ("decision",),
@@ -48,6 +51,8 @@ RECORD_STAGES: dict[str, tuple[str, ...]] = {
     "court_enforcement": ("service_execution",),
     # 对外提供 may happen at any point of an open case (000 第三十三条; 004 第四十五条)
     "external_release": STAGES[:-1],
+    # 告知案源提供人执法情况、执法结果 (004 第三十条第二款), whenever there is something to tell
+    "source_notice": STAGES[:-1],
     "note": STAGES[:-1],
 }
 
@@ -79,6 +84,10 @@ IMPLIED_SITUATIONS: dict[str | None, dict[str | None, Any]] = {
         "hearing": ("hearing",),
     }},
     "evidence_preservation": {None: ("evidence_preservation",)},
+    # 查封场所、设施或者财物 / 扣押财物 are acts of their own record types: 000 第十七条（一）;
+    # 002 第十条（一）（二）; 004 第二十五条 (行政强制)
+    "sealing": {None: ("seal",)},
+    "seizure": {None: ("seize",)},
     "refusal_to_cooperate": {None: ("non_cooperation",)},          # 000 第十七条（三）
     "hearing_record": {None: ("hearing",)},
     "rectification_check": {None: ("rectification_check",)},      # 000 第二十八条; 004 第四十条

@@ -45,7 +45,13 @@ def write(session: Session, case: dict, entry: Entry, outbox_rows: Sequence[dict
 
     The head moves only if nobody else moved it: a second writer that slipped past the lock
     (several processes on one SQLite file) fails here with Conflict instead of forking the
-    chain (and the (case_id, seq) unique key refuses a second entry at the same seq)."""
+    chain (and the (case_id, seq) unique key refuses a second entry at the same seq).
+
+    The one row rewritten per entry is the case's: its head is the compare-and-set that keeps
+    the chain from forking, the row appends lock, and what reads of the case and the
+    checkpoint timer's index read in one step — a head derived from the entries instead
+    (max(seq) per case) would give concurrent appends nothing to collide on. Everything else
+    an entry writes is inserted: the entry, its events, the call's idempotency record."""
     if on_postgresql(session) and entry.head.keys() == {"head_seq", "head_hash"}:
         entry_id, moved = _write_pg(session, case, entry, outbox_rows)
     else:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.records.domain import findings
@@ -15,21 +17,54 @@ from services.records.models import (
 )
 from services.records.store.entries import PLAIN_BODY
 
+ENTRY_CHUNK = 1000
 
-def entry_rows(session: Session, case_id: str) -> list[findings.EntryRow]:
-    """The case's entries as stored (hashed bodies), in seq order."""
-    return [findings.EntryRow(*row) for row in session.execute(
-        select(entries.c.seq, entries.c.kind, entries.c.stage, entries.c.body,
-               entries.c.prev_hash, entries.c.entry_hash)
-        .where(entries.c.case_id == case_id).order_by(entries.c.seq))]
+
+def entry_rows(session: Session, case_id: str,
+               chunk: int | None = None) -> Iterator[findings.EntryRow]:
+    """The case's entries as stored (hashed bodies), in seq order, read `chunk` at a time
+    (keyset by seq, each read an index range of the chain): a long chain streams through its
+    reader instead of being held whole. A chain of one chunk is one statement; a longer one
+    is read up to the last seq stored once its first chunk is in — entries are never updated
+    or deleted, and a case's seqs are written in order under its lock, so the chunks read one
+    state of the chain."""
+    size = chunk or ENTRY_CHUNK
+    after, last = -1, None
+    while True:
+        query = (select(entries.c.seq, entries.c.kind, entries.c.stage, entries.c.body,
+                        entries.c.prev_hash, entries.c.entry_hash)
+                 .where(entries.c.case_id == case_id).where(entries.c.seq > after))
+        if last is not None:
+            query = query.where(entries.c.seq <= last)
+        rows = session.execute(query.order_by(entries.c.seq).limit(size)).all()
+        for row in rows:
+            yield findings.EntryRow(*row)
+        if len(rows) < size:
+            return
+        after = rows[-1][0]
+        del rows
+        if last is None:
+            last = session.execute(select(func.max(entries.c.seq))
+                                   .where(entries.c.case_id == case_id)).scalar()
+        if last is None or after >= last:
+            return
 
 
 def av_rows(session: Session, case_id: str) -> list[findings.AvRecord]:
-    return [findings.AvRecord(row["seq"], row["late"], row["storage_due"], row["stored_at"],
-                              tuple(row["situations"] or ()))
-            for row in session.execute(select(av_records)
-                                       .where(av_records.c.case_id == case_id)
-                                       .order_by(av_records.c.entry_id)).mappings()]
+    """The case's AV records, each with when it recorded (its entry's started_at and
+    ended_at, which the mandatory-AV rule judges each act by)."""
+    out = []
+    for row in session.execute(select(av_records, PLAIN_BODY)
+                               .join(entries, entries.c.id == av_records.c.entry_id)
+                               .where(av_records.c.case_id == case_id)
+                               .order_by(av_records.c.entry_id)).mappings():
+        content = json.loads(row["body"])["content"]
+        out.append(findings.AvRecord(
+            row["seq"], row["late"], row["storage_due"], row["stored_at"],
+            tuple(row["situations"] or ()),
+            started_at=datetime.fromisoformat(content["started_at"]),
+            ended_at=datetime.fromisoformat(content["ended_at"])))
+    return out
 
 
 def refused_reads(session: Session, case_id: str) -> list[findings.RefusedAccess]:

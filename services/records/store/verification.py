@@ -169,13 +169,13 @@ def _walk_pg(dbapi: Any, walk: Callable[[Iterable[tuple]], chain.Walk], case_id:
              after_seq: int) -> chain.Walk:
     from psycopg2.extensions import BYTES, register_type
     if dbapi.driver_connection.autocommit:
-        # a write transaction begun by hand (shared.persistence.db): psycopg2 opens no named cursor
-        # there, and the lock held meanwhile makes one batch the right size anyway
+        # a write transaction begun by hand (shared.persistence.db): psycopg2 opens no named
+        # cursor there, so the chain is read a batch per statement (keyset by seq) instead —
+        # the case's lock, held meanwhile, keeps the chain still between them
         cur = dbapi.cursor()
         try:
             register_type(BYTES, cur)
-            cur.execute(_CHAIN_ROWS.format("%s", "%s"), (case_id, after_seq))
-            return walk(cur)
+            return walk(_keyset_batches(cur, case_id, after_seq, VERIFY_BATCH))
         finally:
             cur.close()
     cur = dbapi.cursor("sanxiang_verify_chain")
@@ -206,6 +206,20 @@ def _walk_sqlite(raw: Any, walk: Callable[[Iterable[tuple]], chain.Walk], case_i
 
 
 VERIFY_BATCH = 1000
+_CHAIN_BATCH = _CHAIN_ROWS.format("%s", "%s") + " LIMIT %s"
+
+
+def _keyset_batches(cur: Any, case_id: str, after_seq: int,
+                    batch: int) -> Generator[tuple, None, None]:
+    """The chain's rows after `after_seq`, `batch` per statement, in seq order."""
+    while True:
+        cur.execute(_CHAIN_BATCH, (case_id, after_seq, batch))
+        rows = cur.fetchall()
+        yield from rows
+        if len(rows) < batch:
+            return
+        after_seq = rows[-1][0]
+        del rows
 
 
 def _fetched_ahead(cur: Any, batch: int) -> Generator[tuple, None, None]:

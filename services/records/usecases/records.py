@@ -22,11 +22,12 @@ from shared.rulesets.repository import RuleSet
 from shared.trust.actor import Actor
 
 
-def _situations(declared: list[str]) -> set[str]:
-    """The situations a writer declares, each one of the shared vocabulary."""
+def _situations(rs: RuleSet, declared: list[str]) -> set[str]:
+    """The situations a writer declares, each one of the shared vocabulary or of those the
+    case's rule set declares (its vocabulary.av_situations)."""
     if not declared:
         return set()
-    known = rulebook.situation_codes()
+    known = rs.vocabulary("av_situations")
     bad = {f"situations.{i}": [f"unknown situation {code!r}; known: {', '.join(sorted(known))}"]
            for i, code in enumerate(declared) if code not in known}
     if bad:
@@ -47,9 +48,9 @@ def append_record(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules:
                   now: datetime) -> dict:
     record_type = p["record_type"]
     content = _content(record_type, p["content"])
-    declared = _situations(p.get("situations") or [])
     with db.transaction() as session:
         case = store.writable_case(session, p["case_id"], actor)
+        declared = _situations(rules.ruleset(case["ruleset"]), p.get("situations") or [])
         if case["status"] != "open":
             raise DomainRuleViolated(f"case is {case['status']}; records go in before closing",
                                      code="case_closed")
@@ -104,9 +105,9 @@ def _check_proposal_named(session: Session, case: dict, seq: int) -> None:
 def record_av(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Rules,
               now: datetime) -> dict:
     body = dump(m.RecordAv, p)
-    declared = _situations(p["situations"])
     with db.transaction() as session:
         case = store.writable_case(session, p["case_id"], actor)
+        declared = _situations(rules.ruleset(case["ruleset"]), p["situations"])
         period = rules.ruleset(case["ruleset"]).period("av_storage")
         due = rules.calendar.due(local_date(p["ended_at"]), period.amount, period.unit,
                                  rule=period.name, basis=period.basis, agency=case["agency"])

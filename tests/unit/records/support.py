@@ -318,8 +318,21 @@ RIGHTS_NOTICE = {"rights": ["statement", "defence"], "notified_on": "2025-09-10"
                  "document_no": "告〔2025〕1号"}
 
 
-CREDENTIALS_MISSING = ("credentials_not_recorded", "沁源 第十四条; 周村 第三十一条",
-                       "调查取证未记录执法人员姓名、证件编号及出示情况")
+# The article of credentials_not_recorded in each agency's rule set: its own seed's, or base's
+# (national law and the State Council guidance) where its seed is silent.
+CREDENTIALS_ARTICLE = {
+    "lingchuan-emergency": "行政处罚法 第五十五条第一款（主动出示执法证件）；"
+                           "国办发〔2018〕118号（执法全过程记录制度）",
+    "qinyuan-energy": "000《全过程记录办法》第十四条",
+    "anze-county": "002《公示办法》第十一条",
+    "changzhi-energy": "003 二(一)3(1)",
+    "zhoucun-district": "004 第三十一条；第五十七条（五）",
+}
+
+
+def credentials_missing(agency: str) -> tuple[str, str, str]:
+    return ("credentials_not_recorded", CREDENTIALS_ARTICLE[agency],
+            "调查取证未记录执法人员姓名、证件编号及出示情况")
 
 
 ARCHIVE_LATE_MESSAGE = "案卷未在行政执法行为终结之日起规定期限内立卷归档"

@@ -17,11 +17,11 @@ from shared.service.entrypoint import handle
 from tests.unit.records.support import (
     ARCHIVE_LATE_MESSAGE,
     CLOSED_AT,
-    CREDENTIALS_MISSING,
     actor,
     advance,
     call,
     case_findings,
+    credentials_missing,
     expected_archive_due,
     finding,
     investigated_case,
@@ -84,13 +84,13 @@ def test_agency_findings_cover_every_case_of_the_agency_and_no_other(env):
     env.now = datetime.combine(env.rules.calendar.next_workday(due.due), time(12, 0),
                                tzinfo=CST)
 
-    expected = [finding(no_credentials, *CREDENTIALS_MISSING),
+    expected = [finding(no_credentials, *credentials_missing(LC)),
                 finding(unarchived, "archive_late", due.basis, ARCHIVE_LATE_MESSAGE,
                         due=due.due.isoformat())]
     for role in ("head", "legal_unit", "supervisor"):
         assert agency_findings(env, LC, actor(role, LC)) == expected
     assert case_findings(env, clean) == []
-    assert agency_findings(env, QY, actor("head", QY)) == [finding(other, *CREDENTIALS_MISSING)]
+    assert agency_findings(env, QY, actor("head", QY)) == [finding(other, *credentials_missing(QY))]
 
 
 @pytest.mark.parametrize("who", [actor("officer", LC), actor("reviewer", LC),
@@ -152,7 +152,7 @@ def test_agency_findings_come_a_bounded_page_of_cases_at_a_time(env):
             break
     names = [case["case_no"] for case in opened]
     assert pages == [(names[0:2], 2), (names[2:4], 2), (names[4:5], 1)]
-    assert agency_findings(env, LC, who) == [finding(c, *CREDENTIALS_MISSING) for c in opened]
+    assert agency_findings(env, LC, who) == [finding(c, *credentials_missing(LC)) for c in opened]
     assert every_page(env, LC, who) == agency_findings(env, LC, who)
     with pytest.raises(ValidationFailed) as err:
         agency_findings_page(env, LC, who, limit=51)

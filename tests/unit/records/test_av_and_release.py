@@ -65,6 +65,13 @@ def record_av(env, case_id, agency, situations, **extra):
         actor(agency=agency))
 
 
+def on_day(day: str) -> dict:
+    """An AV record's times on 2025-10-`day` (it covers an act of that day: AV is judged
+    act by act)."""
+    return {"started_at": t(day, "09:00"), "ended_at": t(day, "09:40"),
+            "stored_at": t(day, "17:00")}
+
+
 def case_findings(env, case_id, agency, code=None):
     found = queries.case_findings({"case_id": case_id}, actor=actor("head", agency), db=env.db,
                               rules=env.rules, now=env.now)
@@ -151,7 +158,7 @@ def test_a_service_needs_av_where_the_rule_set_requires_it_for_its_method(env):
     assert [(f["seq"], f["article"], f["message"])
             for f in case_findings(env, zc, ZC, "av_missing")] == [
         (seq, "004 第三十九条（一）", "应当进行音像记录而未记录: 直接送达")]
-    record_av(env, zc, ZC, ["service"])
+    record_av(env, zc, ZC, ["service"], **on_day("20"))
     assert case_findings(env, zc, ZC, "av_missing") == []
     # 沁源: a direct service may be filmed (000 第二十七条（一）), it need not be
     qy = open_case(env, QY, "沁能立〔2025〕2号", stage="service_execution")
@@ -170,7 +177,7 @@ def test_qinyuan_coercive_execution_by_its_measure_needs_av(env, measure, code, 
                  {"measure": measure, "summary": "依法强制执行"}, at=t("20"))["seq"]
     assert [(f["seq"], f["article"]) for f in case_findings(env, case_id, QY, "av_missing")] \
         == [(seq, article)]
-    record_av(env, case_id, QY, [code])
+    record_av(env, case_id, QY, [code], **on_day("20"))
     assert case_findings(env, case_id, QY, "av_missing") == []
 
 
@@ -219,7 +226,9 @@ def test_a_release_without_recipient_is_refused_naming_the_field_and_nothing_is_
             == before
 
 
-ANZE = "002《全过程记录办法》第十八条第一款；第二十条第二款; 周村 第五十七条(七)"
+# the release rule's basis and 安泽's own liability article (002 第二十二条（五）), not 周村's
+ANZE = ("002《全过程记录办法》第十八条第一款；第二十条第二款; "
+        "002《全过程记录办法》第二十二条（五）")
 
 
 @pytest.mark.parametrize("given, message", [
@@ -244,10 +253,10 @@ def test_zhoucun_release_needs_an_approval_and_never_goes_to_an_officer(env):
     to_officer = append(env, case_id, ZC, "external_release",
                         release("officer", approval=approval()))["seq"]
     assert [(f["code"], f["article"], f["seq"]) for f in releases(env, case_id, ZC)] == [
-        ("release_unapproved", "004 第四十五条第一款; 周村 第五十七条(七)", unapproved),
+        ("release_unapproved", "004 第四十五条第一款; 004 第五十七条（七）", unapproved),
         ("records_kept_by_officer",
          "004 第四十四条第一款（行政执法人员不得自行保存行政执法文字记录和音像记录资料）"
-         "; 周村 第五十七条(七)", to_officer)]
+         "; 004 第五十七条（七）", to_officer)]
 
 
 def test_lingchuan_release_by_legal_procedure_but_never_to_an_officer(env):
@@ -255,8 +264,8 @@ def test_lingchuan_release_by_legal_procedure_but_never_to_an_officer(env):
     append(env, case_id, LC, "external_release", release())
     to_officer = append(env, case_id, LC, "external_release", release("officer"))["seq"]
     assert [(f["code"], f["article"], f["seq"]) for f in releases(env, case_id, LC)] == [
-        ("records_kept_by_officer", "001 附件2 第五条（每天工作结束后交由各股室专门人员存储）"
-                                    "; 周村 第五十七条(七)", to_officer)]
+        ("records_kept_by_officer", "001 附件2 第五条（每天工作结束后交由各股室专门人员存储）",
+         to_officer)]
     # 沁源 sets no officers_may_keep_records: an approved release to an officer is no finding;
     # but it wants approval (000 第三十三条、第四十一条（五）): an unapproved one is
     qy = open_case(env, QY, "沁能立〔2025〕4号")

@@ -7,18 +7,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
+from services.records.store import reads
 from shared.calendar.clock import CST, iso, local_date
 from tests.builders import OFFICERS, demo_decision
 from tests.unit.records.support import (
     ARCHIVE_LATE_MESSAGE,
-    CREDENTIALS_MISSING,
     actor,
     advance,
     call,
     case_findings,
     closed_case,
+    credentials_missing,
     expected_archive_due,
     finding,
     investigated_case,
@@ -35,7 +36,9 @@ def env(env_db):
     return env_db
 
 
-RIGHTS_MISSING = ("rights_notice_missing", "周村 第三十五条",
+# 陵川's seeds are silent on these: base's articles (national law, the State Council guidance)
+RIGHTS_MISSING = ("rights_notice_missing",
+                  "行政处罚法 第四十四条（告知陈述、申辩、要求听证等权利）",
                   "作出处罚决定前未记录告知当事人陈述、申辩权利")
 
 
@@ -43,7 +46,7 @@ SERVICE = {"document": "行政处罚决定书", "method": "direct", "recipient":
            "signed_by": "赵建国", "served_at": t("2025-09-16"), "document_no": "送〔2025〕1号"}
 
 
-SERVICE_MISSING = ("service_not_recorded", "沁源 第二十七条; 周村 第三十九条",
+SERVICE_MISSING = ("service_not_recorded", "国办发〔2018〕118号（执法全过程记录制度）",
                    "执法决定未记录送达过程")
 
 
@@ -100,7 +103,7 @@ def test_credentials_not_recorded_once_the_case_reaches_decision(env, credential
     case = investigated_case(env, LC, "陵应急立〔2025〕41号", credentials=credentials)
     assert case_findings(env, case) == []            # investigation still under way
     advance(env, case, "decision", t("2025-09-12"))
-    expected = [] if credentials else [finding(case, *CREDENTIALS_MISSING)]
+    expected = [] if credentials else [finding(case, *credentials_missing(LC))]
     assert case_findings(env, case) == expected
 
 
@@ -150,7 +153,7 @@ def test_service_not_recorded_when_a_decided_case_closes_without_it(env, served)
 
 # --- record_altered (000 第三十五条; 004 第五十七条(六)) ---------------------------------
 
-ALTERED_ARTICLE = "周村 第五十七条(六); 沁源 第三十五条"
+ALTERED_ARTICLE = "国办发〔2018〕118号（执法全过程记录制度）"  # 陵川: base's
 
 
 def intrude(env, sql: str, **params) -> None:
@@ -189,3 +192,40 @@ def test_a_correction_entry_is_not_an_alteration(env):
         (3, "record", None), (fixed["seq"], "correction", 3)]
     assert entries[2]["content"]["officers"][0]["certificate_no"] == "14052100017"  # kept
     assert case_findings(env, case) == []
+
+
+# --- a long chain is read a chunk at a time ---------------------------------------------------
+
+def entry_reads(env) -> list[str]:
+    """The statements that read the chain's entries from here on (the engine's own record
+    of what it sends)."""
+    sent: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if "FROM entries" in statement and "prev_hash" in statement:
+            sent.append(statement)
+    event.listen(env.db.engine, "before_cursor_execute", seen)
+    return sent
+
+
+@pytest.mark.parametrize("tampering", [
+    None,
+    "UPDATE entries SET body = replace(body, '第9份', '第8份') WHERE case_id = :c AND seq = 13",
+    "DELETE FROM entries WHERE case_id = :c AND seq = 10"], ids=["intact", "edited", "deleted"])
+def test_the_findings_read_a_long_chain_a_chunk_at_a_time(env, monkeypatch, tampering):
+    case = investigated_case(env, LC, "陵应急立〔2025〕46号", rights_notice=False)
+    for n in range(20):
+        record(env, case, "note", t("2025-09-11"), {"summary": f"第{n}份"})
+    if tampering:
+        intrude(env, tampering, c=case["id"])
+    whole = case_findings(env, case)
+    monkeypatch.setattr(reads, "ENTRY_CHUNK", 4)
+    sent = entry_reads(env)
+    assert case_findings(env, case) == whole
+    with env.db.read() as s:
+        stored = s.execute(text("SELECT count(*) FROM entries WHERE case_id = :c"),
+                           {"c": case["id"]}).scalar_one()
+    assert stored >= 22
+    assert len(sent) == -(-stored // 4)  # one read per chunk of at most 4 entries
+    assert all("LIMIT" in statement for statement in sent)
+    assert [f["code"] for f in whole] == (["record_altered"] if tampering else [])

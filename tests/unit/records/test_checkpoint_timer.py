@@ -111,3 +111,42 @@ def test_the_migration_notes_the_heads_already_judged(db_url):
             conn.execute(text("SELECT id, checkpoint_hash FROM cases")).tuples().all())
     engine.dispose()
     assert noted == {"signed": "a" * 64, "moved": None, "refused": "c" * 64}
+
+
+def test_the_timer_walks_a_long_chain_a_batch_per_statement(env_db, monkeypatch):
+    """Inside the timer's write transaction (where PostgreSQL's driver opens no server-side
+    cursor) the chain is read a bounded batch at a time, not fetched whole; a broken chain is
+    still refused at its first bad entry."""
+    from services.records.store import verification
+    case_id = open_case(env_db, "lingchuan-emergency", "陵应急立〔2025〕T9号")["id"]
+    for n in range(10):
+        note(env_db, case_id, f"第{n}条")
+    monkeypatch.setattr(verification, "VERIFY_BATCH", 4)
+    fetched: list[int] = []
+    reader = verification._keyset_batches
+
+    class Counted:  # the driver's cursor, its batches counted as they are fetched
+        def __init__(self, cur):
+            self.cur = cur
+
+        def execute(self, *args):
+            self.cur.execute(*args)
+
+        def fetchall(self):
+            rows = self.cur.fetchall()
+            fetched.append(len(rows))
+            return rows
+
+    monkeypatch.setattr(verification, "_keyset_batches",
+                        lambda cur, *args: reader(Counted(cur), *args))
+    assert tick(env_db) == {"signed": 1, "refused": 0, "failed": 0}
+    if env_db.db.dialect == "postgresql":
+        assert fetched == [4, 4, 3]  # 11 entries, at most 4 a statement
+    note(env_db, case_id, "又一条记录")
+    with env_db.db.transaction() as s:  # an intruder edits an entry past the checkpoint
+        s.execute(text("ALTER TABLE entries DISABLE TRIGGER entries_append_only")
+                  if s.bind.dialect.name == "postgresql"
+                  else text("DROP TRIGGER entries_no_update"))
+        s.execute(text("UPDATE entries SET body = replace(body, '又一条', '又二条') "
+                       "WHERE case_id = :c AND seq = 12"), {"c": case_id})
+    assert tick(env_db) == {"signed": 0, "refused": 1, "failed": 0}

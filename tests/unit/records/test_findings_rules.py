@@ -4,6 +4,7 @@ a case's findings come in."""
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -12,6 +13,7 @@ import pytest
 from services.records.domain import chain, findings
 from services.records.domain.findings import AvRecord, CaseState, EntryRow, RefusedAccess
 from shared.rulesets.provider import Rules
+from shared.rulesets.vocabulary import FINDINGS
 from tests.agencies import ANZE, LINGCHUAN, QINYUAN, ZHOUCUN, agencies
 
 RULES = Rules.from_config({"AGENCIES": agencies(LINGCHUAN, QINYUAN, ANZE, ZHOUCUN)})
@@ -51,6 +53,8 @@ def codes(found_: list[dict]) -> list[tuple[str, int | None]]:
 
 
 OPENED: tuple[str, str, dict] = ("case_opened", "initiation", {})
+# base's article where an agency's seeds are silent (陵川's are, on most findings)
+GUIDANCE = "国办发〔2018〕118号（执法全过程记录制度）"
 
 
 def test_a_clean_case_has_no_findings():
@@ -63,7 +67,7 @@ def test_record_altered_names_the_first_entry_that_does_not_recompute():
     entries = chain_of(OPENED, ("record", "initiation", record("note", summary="三人")))
     entries[1] = replace(entries[1], body=entries[1].body.replace("三人", "一人"))
     assert found(CASE, entries) == [{
-        "code": "record_altered", "article": "周村 第五十七条(六); 沁源 第三十五条",
+        "code": "record_altered", "article": GUIDANCE,  # 陵川: 001 silent, base's
         "case_id": "case-1", "case_no": CASE.case_no, "seq": 2,
         "message": "chain broken at seq 2: content does not match its hash",
         "due": None, "at": None}]
@@ -94,15 +98,19 @@ def test_an_emergency_start_approved_in_time_is_no_finding():
 def test_emergency_approval_missing_when_the_case_closes_unapproved():
     case = replace(CASE, start_state="pending_approval", status="closed")
     assert [(f["code"], f["article"], f["message"]) for f in found(case, chain_of(OPENED))] == [
-        ("emergency_approval_missing", "周村 第二十八条; 沁源 第十二条",
+        ("emergency_approval_missing", "000《全过程记录办法》第十二条；004 第二十八条第三款"
+         "（情况紧急的可先行启动，事后补办审批）",
          "紧急先行启动的案件结案时仍未补办立案审批手续")]
 
 
 # ---- AV records ---------------------------------------------------------------------------
 
-def av(seq: int, *situations: str, late: bool = False) -> AvRecord:
+def av(seq: int, *situations: str, late: bool = False, day: int = 10) -> AvRecord:
+    """An AV record that ran 09:00–09:40 CST on 2025-10-`day` (AT's day by default)."""
     return AvRecord(seq, late, {"due": "2025-10-10", "basis": "001 附件2 第四条"},
-                    datetime(2025, 10, 11, 9, tzinfo=UTC), situations)
+                    datetime(2025, 10, 11, 9, tzinfo=UTC), situations,
+                    started_at=datetime(2025, 10, day, 1, tzinfo=UTC),
+                    ended_at=datetime(2025, 10, day, 1, 40, tzinfo=UTC))
 
 
 def test_av_storage_late():
@@ -124,6 +132,18 @@ def test_av_missing_where_a_records_content_makes_av_mandatory():
     assert (missing["code"], missing["seq"], missing["article"], missing["message"]) == (
         "av_missing", 2, rule["basis"], f"应当进行音像记录而未记录: {rule['label']}")
     assert found(CASE, entries, avs=[av(3, "onsite_inspection")]) == []
+
+
+def test_an_av_record_covers_only_an_act_of_its_day_and_one_act_it_did_not_span():
+    """Judged act by act: an AV record of another day covers nothing; one of the act's day
+    that was not recording during the act covers that act only."""
+    entries = chain_of(OPENED, INSPECTION, INSPECTION)
+    assert codes(found(CASE, entries, avs=[av(4, "onsite_inspection", day=1)])) == [
+        ("av_missing", 2), ("av_missing", 3)]
+    assert codes(found(CASE, entries, avs=[av(4, "onsite_inspection")])) == [("av_missing", 3)]
+    spanning = replace(av(4, "onsite_inspection"),
+                       ended_at=datetime(2025, 10, 10, 3, tzinfo=UTC))
+    assert found(CASE, entries, avs=[spanning]) == []
 
 
 def test_a_service_whose_method_requires_av_is_covered_by_an_av_record_of_the_service():
@@ -158,7 +178,8 @@ def test_release_unapproved_where_the_rule_set_requires_the_heads_prior_approval
     [unapproved] = found(CASE, chain_of(OPENED, release(approval=given)), ANZE)
     assert (unapproved["code"], unapproved["seq"], unapproved["message"]) == (
         "release_unapproved", 2, message)
-    assert unapproved["article"].endswith("; 周村 第五十七条(七)")
+    assert unapproved["article"] == ("002《全过程记录办法》第十八条第一款；第二十条第二款; "
+                                     "002《全过程记录办法》第二十二条（五）")
 
 
 def test_a_release_approved_before_it_by_the_head_is_no_finding():
@@ -188,7 +209,8 @@ def test_credentials_not_recorded_once_the_case_reaches_decision():
     entries = chain_of(OPENED, ("stage_changed", "decision", {}))
     [missing] = found(CASE, entries)
     assert (missing["code"], missing["article"], missing["message"], missing["seq"]) == (
-        "credentials_not_recorded", "沁源 第十四条; 周村 第三十一条",
+        "credentials_not_recorded", "行政处罚法 第五十五条第一款（主动出示执法证件）；"
+        + GUIDANCE,
         "调查取证未记录执法人员姓名、证件编号及出示情况", None)
     assert found(replace(CASE, act_type="licence"), entries) == []
     shown = ("record", "investigation", record("credentials_shown"))
@@ -201,9 +223,9 @@ def test_rights_notice_missing_and_service_not_recorded_for_an_issued_penalty():
     assert codes(found(CASE, entries)) == [("rights_notice_missing", 4)]
     closed = found(replace(CASE, status="closed"), entries)
     assert [(f["code"], f["seq"], f["article"], f["message"]) for f in closed] == [
-        ("rights_notice_missing", 4, "周村 第三十五条",
+        ("rights_notice_missing", 4, "行政处罚法 第四十四条（告知陈述、申辩、要求听证等权利）",
          "作出处罚决定前未记录告知当事人陈述、申辩权利"),
-        ("service_not_recorded", 4, "沁源 第二十七条; 周村 第三十九条",
+        ("service_not_recorded", 4, GUIDANCE,
          "执法决定未记录送达过程")]
     notified = ("record", "investigation", record("rights_notice"))
     served = ("record", "service_execution", record("service", method="direct"))
@@ -229,8 +251,7 @@ def test_a_decision_on_anything_but_the_boards_last_opinion_is_a_finding():
     assert (around["code"], around["seq"], around["message"]) == (
         "decision_not_on_board_opinion", 7, "决定未依据法制审核机构的最后审核意见作出: issued on "
         "seq 6, the board's last opinion on proposal 4 is seq 5")
-    assert around["article"] == ("沁源《法制审核办法》第十一条; 安泽《法制审核办法》第十六条; "
-                                 "周村 第五十七条(九)(十三)")
+    assert around["article"] == "001 工作方案 四(三)（未经法制审核或者审核未通过的，不得作出决定）"
     on_none = chain_of(OPENED, *SHOWN_AND_NOTIFIED, PROPOSED, review(4, board=True),
                        issued(4, major=True, legal_review_seq=None))
     assert "issued on no legal review" in found(CASE, on_none)[0]["message"]
@@ -283,10 +304,36 @@ def test_access_refused():
     refusal = RefusedAccess(datetime(2025, 10, 11, 1, tzinfo=UTC), "citizen-9",
                             "party", "qinyuan-energy", "get_case", "out of reach")
     assert found(CASE, chain_of(OPENED), refused=[refusal]) == [{
-        "code": "access_refused", "article": "沁源 第三十三条; 周村 第五十七条(七)",
+        "code": "access_refused", "article": GUIDANCE,
         "case_id": "case-1", "case_no": CASE.case_no, "seq": None,
         "message": "party citizen-9 (qinyuan-energy) was refused get_case: out of reach",
         "due": None, "at": "2025-10-11T01:00:00+00:00"}]
+
+
+# ---- each finding cites the rule set it was judged under ----------------------------------
+
+@pytest.mark.parametrize("agency, altered, refused", [
+    (LINGCHUAN, GUIDANCE, GUIDANCE),
+    (QINYUAN, "000《全过程记录办法》第三十五条", "000《全过程记录办法》第三十三条、第三十四条"),
+    (ANZE, "002《全过程记录办法》第二十条第一款、第二十二条（四）", GUIDANCE),
+    (ZHOUCUN, "004 第五十七条（六）", "004 第五十七条（七）")])
+def test_a_finding_cites_the_article_of_the_rule_set_it_was_judged_under(agency, altered,
+                                                                       refused):
+    entries = chain_of(OPENED, ("record", "initiation", record("note", summary="三人")))
+    entries[1] = replace(entries[1], body=entries[1].body.replace("三人", "一人"))
+    refusal = RefusedAccess(datetime(2025, 10, 11, 1, tzinfo=UTC), "citizen-9",
+                            "party", agency, "get_case", "out of reach")
+    cited = {f["code"]: f["article"] for f in found(CASE, entries, agency, refused=[refusal])}
+    assert cited == {"record_altered": altered, "access_refused": refused}
+
+
+def test_every_finding_without_a_rule_of_its_own_has_an_article_in_every_rule_set():
+    own = {"emergency_approval_late", "av_storage_late", "av_missing", "release_unapproved",
+           "records_kept_by_officer", "source_result_not_told", "archive_late",
+           "emergency_approval_missing"}
+    for ruleset in RULES.repository.all():
+        for code in set(FINDINGS) - own:
+            assert findings.article(ruleset, code), (ruleset.ref, code)
 
 
 # ---- the order of a case's findings ----------------------------------------------------------
@@ -311,3 +358,58 @@ def test_the_findings_read_an_entrys_body_as_stored():
     assert entry.content() == json.loads(entry.body)["content"] == {"record_type": "note",
                                                                    "summary": "x"}
     assert findings.text_records([entry])[0].occurred_at == AT
+
+
+# ---- a long chain, read once as it comes -----------------------------------------------------
+
+def once(entries: list[EntryRow]):
+    """The entries as a stream that can be read only once, as the store hands them over."""
+    yield from entries
+
+
+def test_the_findings_read_the_chain_once_as_it_comes(monkeypatch):
+    monkeypatch.setattr(findings, "FOLD_CHUNK", 3)  # the chain spans several chunks
+    case = replace(CASE, status="closed", start_state="pending_approval",
+                   emergency_due=EMERGENCY_DUE, archive_due=ARCHIVE_DUE)
+    entries = chain_of(OPENED, INSPECTION, release("officer"), PROPOSED, INSPECTION,
+                       review(4, board=False), issued(4, major=True, legal_review_seq=6),
+                       release(), review(4, board=True), ("stage_changed", "decision", {}),
+                       INSPECTION)
+    entries[7] = replace(entries[7], body=entries[7].body.replace("court", "cour"))
+    whole = found(case, entries, ZHOUCUN, avs=[av(9, late=True)])
+    assert found(case, once(entries), ZHOUCUN, avs=[av(9, late=True)]) == whole
+    assert [f["code"] for f in whole] == [
+        "record_altered", "emergency_approval_late", "emergency_approval_missing",
+        "av_storage_late", "av_missing", "av_missing", "av_missing", "release_unapproved",
+        "records_kept_by_officer", "release_unapproved", "credentials_not_recorded",
+        "rights_notice_missing", "service_not_recorded", "decision_not_on_board_opinion",
+        "archive_late"]
+
+
+def test_the_findings_hold_at_most_a_chunk_of_a_long_chain(monkeypatch):
+    """Counted by the entries still alive while the chain streams in (CPython frees each as
+    its last reference goes): a chunk, and the few entries kept for the rules over the whole
+    chain — not the chain."""
+    monkeypatch.setattr(findings, "FOLD_CHUNK", 10)
+    alive, peak = [0], [0]
+
+    def gone() -> None:
+        alive[0] -= 1
+
+    def streamed(count: int):
+        prev = chain.GENESIS
+        for seq in range(1, count + 1):
+            kind, stage, content = (OPENED if seq == 1 else
+                                    ("record", "investigation", record("note", n=seq)))
+            body = chain.canonical({"seq": seq, "kind": kind, "stage": stage,
+                                    "occurred_at": AT, "content": content})
+            entry = EntryRow(seq, kind, stage, body, prev, chain.link_hash(prev, body))
+            prev = entry.entry_hash
+            alive[0] += 1
+            peak[0] = max(peak[0], alive[0])
+            weakref.finalize(entry, gone)
+            yield entry
+            del entry
+
+    assert found(CASE, streamed(400)) == []
+    assert peak[0] <= 10 + 2  # a chunk, the first entry of each of the two stages

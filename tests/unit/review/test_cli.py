@@ -1,6 +1,8 @@
 """`sanxiang review classify|deadline` with the shipped rule sets and calendar. Due dates are
 worked out by hand: in 2025, 09-28 (Sun) and 10-11 (Sat) are 调休 working days and
 10-01..10-08 are the 国庆/中秋 holidays."""
+import json
+
 import pytest
 
 from shared.cli import main
@@ -54,7 +56,7 @@ def test_deadline_ten_workdays_over_the_national_day(capsys):
     code, out, _ = run(capsys, "deadline", "--ruleset", "qinyuan-energy",
                        "--complete", "2025-09-26")
     assert code == 0
-    assert out.splitlines() == ["2025-10-16  (qinyuan-energy@1)"]
+    assert out.splitlines()[0] == "2025-10-16  (qinyuan-energy@1)"
 
 
 def test_deadline_extended(capsys):
@@ -119,3 +121,63 @@ def test_bad_pause_is_a_usage_error():
         main(["review", "deadline", "--ruleset", "qinyuan-energy", "--complete",
               "2025-10-20", "--paused", "2025-10-22"])
     assert err.value.code == 2
+
+
+def test_a_measure_is_named_by_its_label_and_a_fine_as_written_in_chinese(capsys):
+    code, out, _ = run(capsys, "classify", "--ruleset", "lingchuan-emergency", "--act",
+                       "行政处罚", "--measure", "责令停产停业整顿")
+    assert code == 0 and out.splitlines()[0].split()[0] == "major"
+    assert "fired measure.suspend_production_rectify" in out
+    code, out, _ = run(capsys, *LC_ORG[:-1], "单位", "--fine", "5万")
+    assert out.splitlines()[0].split()[0] == "major"
+    code, out, _ = run(capsys, *LC_ORG, "--fine", "4.9万元")
+    assert out.splitlines()[0].startswith("not major")
+
+
+def test_an_unknown_measure_label_is_refused_naming_the_option_and_the_known_ones(capsys):
+    code, out, err = run(capsys, *LC_ORG, "--measure", "罚酒三杯")
+    assert code == 1 and out == ""
+    assert "--measure" in err and "罚酒三杯" in err and "suspend_production_rectify" in err
+
+
+def test_classify_json_is_one_object_with_the_codes_read(capsys):
+    code, out, _ = run(capsys, *LC_ORG, "--fine", "6万", "--json")
+    answer = json.loads(out)
+    assert code == 0 and answer["major"] is True and answer["ruleset"] == "lingchuan-emergency@1"
+    assert answer["proposal"]["fine_amount"] == "60000"
+    assert answer["proposal"]["party_kind"] == "organisation"
+
+
+def test_deadline_takes_a_chinese_date_and_names_the_rule_sets_clock_start(capsys):
+    code, out, _ = run(capsys, "deadline", "--ruleset", "qinyuan-energy",
+                       "--complete", "2025年9月26日")
+    assert code == 0 and out.split()[0] == "2025-10-16"
+    assert "收到完备的送审材料之日" in out.splitlines()[1]
+    code, out, _ = run(capsys, "deadline", "--ruleset", "lingchuan-emergency",
+                       "--received", "2025-10-20")
+    assert "收到送审材料之日" in out.splitlines()[1] and "完备" not in out.splitlines()[1]
+    assert "001 附件3 第四条" in out.splitlines()[1]
+
+
+def test_deadline_refuses_a_pause_for_lingchuan_as_the_board_does(capsys):
+    # 001 names nothing that stops the 7-day clock: the board refuses every stop
+    code, out, err = run(capsys, "deadline", "--ruleset", "lingchuan-emergency",
+                         "--received", "2025-10-20", "--paused", "2025-10-22:2025-10-24")
+    assert code == 1 and out == ""
+    assert "--paused.0" in err and "stops the clock for nothing" in err
+
+
+def test_deadline_pause_reason_given_by_label_is_the_rule_sets(capsys):
+    code, out, _ = run(capsys, "deadline", "--ruleset", "qinyuan-energy", "--complete",
+                       "2025-10-20", "--paused", "2025-10-22:2025-10-24:补充材料")
+    assert code == 0 and out.split()[0] == "2025-11-05"
+    code, out, err = run(capsys, "deadline", "--ruleset", "qinyuan-energy", "--complete",
+                         "2025-10-20", "--paused", "2025-10-22:2025-10-24:喝茶")
+    assert code == 1 and "pause reason" in err and "supplementary_materials" in err
+
+
+def test_deadline_json(capsys):
+    code, out, _ = run(capsys, "deadline", "--ruleset", "lingchuan-emergency",
+                       "--received", "2025-10-20", "--json")
+    answer = json.loads(out)
+    assert answer["due"] == "2025-10-29" and answer["clock_starts"]["value"] == "receipt"

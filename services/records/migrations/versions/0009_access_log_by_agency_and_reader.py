@@ -1,13 +1,13 @@
 """the access log is read by a supervisor a page at a time, newest first, per agency and per
 reader (access_log, 调阅监督): indexes in that order let each page read only its rows
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
