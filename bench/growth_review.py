@@ -158,29 +158,34 @@ class Board:
 
     def get_review(self, v2: bool) -> Callable[[], object]:
         from services.review import queries
+        from shared.calendar.clock import now
         if v2:
             p = {"review_id": self.finished, "history_limit": 100, "history_cursor": None}
             return lambda: queries.get_review_page(p, actor=self.head, db=self.db,
-                                                   rules=self.rules)
+                                                   rules=self.rules, now=now())
         return lambda: queries.get_review({"review_id": self.finished}, actor=self.head,
-                                          db=self.db, rules=self.rules)
+                                          db=self.db, rules=self.rules, now=now())
 
     def list_first_page(self) -> Callable[[], object]:
         from services.review import queries
+        from shared.calendar.clock import now
         p = {"agency": common.AGENCY, "state": None, "case_id": None, "limit": PAGE}
-        return lambda: queries.list_reviews(p, actor=self.head, db=self.db, rules=self.rules)
+        return lambda: queries.list_reviews(p, actor=self.head, db=self.db, rules=self.rules,
+                                            now=now())
 
     def list_last_page_v2(self) -> Callable[[], object]:
         from services.review import queries
+        from shared.calendar.clock import now
         p: dict[str, Any] = {"agency": common.AGENCY, "state": None, "case_id": None,
                              "limit": PAGE, "cursor": None}
         while True:  # walk to the cursor of the last page
-            page = queries.list_reviews_page(p, actor=self.head, db=self.db, rules=self.rules)
+            page = queries.list_reviews_page(p, actor=self.head, db=self.db, rules=self.rules,
+                                             now=now())
             if page["next"] is None:
                 break
             p = dict(p, cursor=page["next"])
         return lambda: queries.list_reviews_page(p, actor=self.head, db=self.db,
-                                                 rules=self.rules)
+                                                 rules=self.rules, now=now())
 
     def close(self) -> None:
         self.engine.dispose()

@@ -6,12 +6,17 @@ source_notice (告知案源提供人执法情况、执法结果), each with its 
 decision may carry enforcement_level, sector and amount_involved (the catalogue factors of
 002《法制审核办法》第九条第二款) — additive: a new value of an enum and optional fields, absent
 where not given. Every v1 request stays valid and means what it meant, every v1 answer and
-event keeps its shape, so no method changes its signature and none needs a _v2."""
+event keeps its shape, so no method changes its signature and none needs a _v2.
+
+1.3: new methods access_log (调阅监督), find_cases and due_deadlines (finding work),
+classify_entry and append_record_v2 (content classified 国家秘密 / 商业秘密 / 个人隐私, beside
+append_record, unchanged); get_entries' items may carry `withheld` (optional, a party's view
+only)."""
 from contracts.records import content as c
 from contracts.records import messages as m
 from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 
 CASE_ID = "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"
 HASH = "9f2c4e8b1d7a6c3e5f0a2b4d6e8f1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e0b2d4f"
@@ -312,6 +317,59 @@ RPCS = (
                                  message="案卷未在行政执法行为终结之日起规定期限内立卷归档")],
          "cases": 20, "next": "WyIyMDI1LTEwLTA5VDA4OjMwOjAwKzAwOjAwIiwiNmNiZjkzYmQiXQ"},
         ("validation_failed", "forbidden"), writes=False),
+    Rpc("access_log", m.AccessLogQuery, m.AccessPage, "调阅监督 (002 第十九条; 003 二(二)): "
+        "who read or was refused which case of the agency, when, by which call and why — "
+        "newest first, filtered by case, reader, time range and outcome, a page at a time "
+        f"(at most {m.MAX_ACCESS_PAGE}); `next` is the cursor of the following page. The "
+        "look at the log is itself logged. New in 1.3.",
+        ("supervisor", "legal_unit", "head"),
+        {"agency": "lingchuan-emergency", "case_id": CASE_ID,
+         "since": "2025-10-01T00:00:00+08:00", "limit": 50},
+        {"items": [{"id": 412, "at": "2025-10-10T01:00:00+00:00", "actor_id": "officer-lc-017",
+                    "actor_role": "officer", "actor_agency": "lingchuan-emergency",
+                    "action": "get_entries", "case_id": CASE_ID,
+                    "agency": "lingchuan-emergency", "outcome": "granted", "reason": None}],
+         "next": None}, ("validation_failed", "forbidden"), writes=False),
+    Rpc("find_cases", m.FindCases, m.CasePage, "Find the agency's cases by handler (or "
+        "`mine`: the caller's own), party, stage, status, opening day and open deadlines — "
+        "every filter given must hold — newest opened first (ties by case id), a page at a "
+        f"time (at most {m.MAX_CASES_PAGE}); `next` is the cursor of the following page. "
+        "New in 1.3.", ("officer", "head", "legal_unit", "reviewer", "supervisor"),
+        {"agency": "lingchuan-emergency", "mine": True, "status": "open", "limit": 20},
+        {"items": [CASE_VIEW], "next": None}, ("validation_failed", "forbidden"),
+        writes=False),
+    Rpc("due_deadlines", m.DueDeadlines, m.DuePage, "The agency's open deadlines (the "
+        "emergency start's approval; the archive of a closed case) due within `within` "
+        "working days of today by the shared calendar, overdue ones included, soonest first "
+        "(ties by case id and kind), a page at a time. New in 1.3.",
+        ("officer", "head", "legal_unit", "supervisor"),
+        {"agency": "lingchuan-emergency", "within": 5, "limit": 50},
+        {"until": "2025-12-26", "items": [{
+            "case_id": CASE_ID, "case_no": "陵应急立〔2025〕12号", "title": CASE_VIEW["title"],
+            "handlers": CASE_VIEW["handlers"], "kind": "case_archive", "due": "2025-12-22",
+            "overdue": False, "workdays_left": 1, "deadline": ARCHIVE_DEADLINE}],
+         "next": None}, ("validation_failed", "forbidden"), writes=False),
+    Rpc("append_record_v2", m.AppendRecordV2, m.AppendResult,
+        "append_record, with the content classified as it is recorded where it is secret "
+        "from the start (classification: 国家秘密 / 商业秘密 / 个人隐私, the whole content or "
+        "named fields): a classification entry follows the record in the same transaction, "
+        "and a party's view leaves the content out (000 第三十三、三十四、三十九条). The answer "
+        "names the record's entry. New in 1.3, beside append_record (v1), unchanged.",
+        ("officer", "head"),
+        {"case_id": CASE_ID, "record_type": "note", "occurred_at": "2025-10-10T10:00:00+08:00",
+         "content": {"title": "现场勘验补充说明", "summary": "井下避难硐室布置情况"},
+         "situations": [],
+         "classification": {"category": "state_secret", "content_fields": ["summary"],
+                            "reason": "涉及煤矿井下防灾系统布置，依定密依据确定为秘密级"}},
+        APPEND_OK, ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
+    Rpc("classify_entry", m.ClassifyEntry, m.AppendResult, "Classify an entry's content as "
+        "国家秘密, 商业秘密 or 个人隐私 — the whole content or named fields — by an entry of "
+        "its own (the chain is never rewritten). A party's view leaves classified content "
+        "out and says what was withheld and why (000 第三十三、三十四、三十九条). New in 1.3.",
+        ("officer", "head", "legal_unit"),
+        {"case_id": CASE_ID, "seq": 6, "category": "state_secret",
+         "content_fields": ["summary"], "reason": "涉及煤矿井下防灾系统布置，依定密依据确定为秘密级"},
+        APPEND_OK, ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
 )
 
 EVENTS = (

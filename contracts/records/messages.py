@@ -19,6 +19,8 @@ MAX_OFFSET = 10_000
 # what one case plausibly holds (beyond shared.contracts.bounds, which admits 1,000 items to any
 # list)
 MAX_PARTIES, MAX_PERSONS, MAX_HANDLERS = 100, 200, 20
+# the secrets a record's content may be classified as (000 第三十三、三十四、三十九条)
+SECRET_CATEGORIES = ["state_secret", "commercial_secret", "personal_privacy"]
 CaseId = lambda **kw: fields.String(required=True, validate=validate.Length(min=1, max=36),
                                     **kw)
 Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=4000), **kw)
@@ -172,6 +174,28 @@ class AppendRecord(StrictSchema):
         "description": "validated by the content schema of record_type"})
     situations = fields.List(fields.String(), load_default=list, metadata={
         "description": "situation codes of the rule set (seizure, sealing…) this act involved"})
+
+
+class Secrecy(StrictSchema):
+    """A record's content classified as it is recorded (定密)."""
+    category = fields.String(required=True, validate=validate.OneOf(SECRET_CATEGORIES),
+                             metadata={"description": "国家秘密 state_secret, 商业秘密 "
+                                                      "commercial_secret, 个人隐私 "
+                                                      "personal_privacy"})
+    content_fields = fields.List(
+        fields.String(validate=validate.Regexp(r"^[a-z_][a-z0-9_]{0,63}$")),
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=50),
+        metadata={"description": "the content fields classified; absent or null: the whole "
+                                 "content"})
+    reason = Text(required=True, metadata={"description": "why, with the basis (定密依据)"})
+
+
+class AppendRecordV2(AppendRecord):
+    """append_record with the content's classification, where it is secret from the start."""
+    classification = fields.Nested(Secrecy, load_default=None, allow_none=True, metadata={
+        "description": "the content (or fields of it) is 国家秘密 / 商业秘密 / 个人隐私: a "
+                       "classification entry follows the record in the same transaction, and "
+                       "a party's view leaves the content out (000 第三十三、三十四条)"})
 
 
 class Interruption(StrictSchema):
@@ -375,6 +399,103 @@ class AgencyFindings(StrictSchema):
     cursor = cursor_field()
 
 
+# the most one page of the access log holds
+MAX_ACCESS_PAGE = 500
+# an open deadline the record keeper holds: the emergency start's approval, the archive
+DEADLINE_KINDS = ["emergency_approval", "case_archive"]
+CASE_STATUSES = ["open", "closed", "archived"]
+Agency = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)
+
+
+class AccessLogQuery(StrictSchema):
+    """A page of the agency's access log, newest first (调阅监督: 002 第十九条; 003)."""
+    agency = Agency(required=True)
+    case_id = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(min=1, max=36),
+                            metadata={"description": "only reads of this case"})
+    reader = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(min=1, max=64),
+                           metadata={"description": "only this reader's (actor id) reads"})
+    since = When(load_default=None, allow_none=True,
+                 metadata={"description": "only reads at or after this moment"})
+    until = When(load_default=None, allow_none=True,
+                 metadata={"description": "only reads before this moment"})
+    outcome = fields.String(load_default=None, allow_none=True,
+                            validate=validate.OneOf(["granted", "refused"]))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_ACCESS_PAGE),
+                           metadata={"description": f"rows per page, at most {MAX_ACCESS_PAGE}"})
+    cursor = cursor_field()
+
+    @validates_schema
+    def _range(self, data: dict, **_: object) -> None:
+        if data.get("since") and data.get("until") and data["until"] <= data["since"]:
+            raise ValidationError("must be after since", field_name="until")
+
+
+class FindCases(StrictSchema):
+    """A page of the agency's cases that match every filter given, newest opened first."""
+    agency = Agency(required=True)
+    handler = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(min=1, max=64),
+                            metadata={"description": "cases this actor id handles"})
+    mine = fields.Boolean(load_default=False, metadata={
+        "description": "cases the caller handles (its own actor id as `handler`)"})
+    party = fields.String(load_default=None, allow_none=True,
+                          validate=validate.Length(min=1, max=200),
+                          metadata={"description": "a party's exact name or id number"})
+    stage = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STAGES))
+    status = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(CASE_STATUSES))
+    opened_from = fields.Date(load_default=None, allow_none=True,
+                              metadata={"description": "opened on or after this day (CST)"})
+    opened_to = fields.Date(load_default=None, allow_none=True,
+                            metadata={"description": "opened on or before this day (CST)"})
+    open_deadlines = fields.Boolean(load_default=False, metadata={
+        "description": "only cases with a deadline still open (emergency approval pending, "
+                       "archive pending)"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_CASES_PAGE),
+                           metadata={"description": f"cases per page, at most {MAX_CASES_PAGE}"})
+    cursor = cursor_field()
+
+    @validates_schema
+    def _range(self, data: dict, **_: object) -> None:
+        if data.get("mine") and data.get("handler"):
+            raise ValidationError("give handler or mine, not both", field_name="handler")
+        if data.get("opened_from") and data.get("opened_to") \
+                and data["opened_to"] < data["opened_from"]:
+            raise ValidationError("must not be before opened_from", field_name="opened_to")
+
+
+class DueDeadlines(StrictSchema):
+    """The agency's open deadlines falling due within `within` working days (the shared
+    calendar's), overdue ones included, soonest first."""
+    agency = Agency(required=True)
+    within = fields.Integer(load_default=5, validate=validate.Range(min=0, max=60),
+                            metadata={"description": "working days from today, 0 to 60"})
+    mine = fields.Boolean(load_default=False,
+                          metadata={"description": "only cases the caller handles"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_CASES_PAGE))
+    cursor = cursor_field()
+
+
+class ClassifyEntry(StrictSchema):
+    """Mark an entry's content as secret (定密): an entry of its own appended to the chain,
+    nothing rewritten."""
+    case_id = CaseId()
+    seq = fields.Integer(required=True, validate=validate.Range(min=1),
+                         metadata={"description": "the entry whose content is classified"})
+    category = fields.String(required=True, validate=validate.OneOf(SECRET_CATEGORIES),
+                             metadata={"description": "国家秘密 state_secret, 商业秘密 "
+                                                      "commercial_secret, 个人隐私 "
+                                                      "personal_privacy"})
+    content_fields = fields.List(
+        fields.String(validate=validate.Regexp(r"^[a-z_][a-z0-9_]{0,63}$")),
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=50),
+        metadata={"description": "the top-level fields of the entry's content classified; "
+                                 "absent or null: the whole content"})
+    reason = Text(required=True, metadata={"description": "why, with the basis (定密依据)"})
+
+
 # ---- responses -------------------------------------------------------------------------
 
 class CaseView(StrictSchema):
@@ -429,6 +550,20 @@ class EntryView(StrictSchema):
                                                        + _WITHHELD})
     entry_hash = fields.String(required=True, allow_none=True,
                                metadata={"description": "SHA-256 hex" + _WITHHELD})
+    withheld = fields.List(fields.Nested(lambda: Withheld()), metadata={
+        "description": "in a party's view, what of this entry was left out as classified "
+                       "(000 第三十三、三十四条): the category, never the content; with it "
+                       "hashed_body is null (new in 1.3; absent where nothing was withheld)"})
+
+
+class Withheld(StrictSchema):
+    category = fields.String(required=True, validate=validate.OneOf(SECRET_CATEGORIES))
+    label = fields.String(required=True, metadata={"description": "国家秘密 / 商业秘密 / 个人隐私"})
+    content_fields = fields.List(fields.String(), required=True, allow_none=True, metadata={
+        "description": "the content fields left out; null: the whole content"})
+    classified_by_seq = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "the classification entry that marked it"})
+    basis = fields.String(required=True)
 
 
 class AppendResult(StrictSchema):
@@ -515,6 +650,46 @@ class FindingPage(StrictSchema):
     items = fields.List(fields.Nested(Finding), required=True,
                         metadata={"description": "the findings of the cases of this page"})
     cases = fields.Integer(required=True, metadata={"description": "cases examined"})
+    next = fields.String(required=True, allow_none=True, metadata={"description": _NEXT})
+
+
+class AccessRow(StrictSchema):
+    id = fields.Integer(required=True)
+    at = When(required=True)
+    actor_id = fields.String(required=True)
+    actor_role = fields.String(required=True)
+    actor_agency = fields.String(required=True)
+    action = fields.String(required=True, metadata={"description": "the method called"})
+    case_id = fields.String(allow_none=True)
+    agency = fields.String(allow_none=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(["granted", "refused"]))
+    reason = fields.String(allow_none=True, metadata={
+        "description": "why: the listing's scope, or the reason a call was refused"})
+
+
+class AccessPage(StrictSchema):
+    items = fields.List(fields.Nested(AccessRow), required=True)
+    next = fields.String(required=True, allow_none=True, metadata={"description": _NEXT})
+
+
+class DueItem(StrictSchema):
+    case_id = fields.String(required=True)
+    case_no = fields.String(required=True)
+    title = fields.String(required=True)
+    handlers = fields.List(fields.String(), required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(DEADLINE_KINDS))
+    due = fields.String(required=True, metadata={"description": "the day it falls due (CST)"})
+    overdue = fields.Boolean(required=True)
+    workdays_left = fields.Integer(required=True, metadata={
+        "description": "working days from today to the due day (0: due today; negative: "
+                       "overdue)"})
+    deadline = fields.Nested(Deadline, required=True)
+
+
+class DuePage(StrictSchema):
+    until = fields.String(required=True, metadata={
+        "description": "the last day counted: `within` working days after today"})
+    items = fields.List(fields.Nested(DueItem), required=True)
     next = fields.String(required=True, allow_none=True, metadata={"description": _NEXT})
 
 

@@ -4,7 +4,7 @@ from contracts.records import DECISION, FIRED, PARTY
 from contracts.review import messages as m
 from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 
 REVIEW_ID = "0f6b2a6e-8d1c-4f0e-9a57-3c2d1e0b9a88"
 CASE_ID = "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"
@@ -253,6 +253,24 @@ RPCS = (
         ("officer", "head", "legal_unit", "reviewer", "supervisor"), {"review_id": REVIEW_ID},
         DOCUMENT, ("not_found", "domain_rule_violated", "forbidden", "unauthenticated"),
         writes=False),
+    Rpc("my_reviews", m.MyReviews, m.ReviewPage, "The reviews the caller is assigned to "
+        "(active, not recused) — by default those still before their opinion — newest "
+        f"requested first (ties by id), a page at a time (at most {m.MAX_REVIEWS_PAGE}); "
+        "`next` is the cursor of the following page. New in 1.2.", ("reviewer", "legal_unit"),
+        {"agency": "lingchuan-emergency", "open_only": True, "limit": 20},
+        {"items": [REVIEW], "next": None}, ("validation_failed", "forbidden",
+                                            "unauthenticated"), writes=False),
+    Rpc("access_log", m.AccessLogQuery, m.AccessPage, "调阅监督 (002 第十九条; 003 二(二)): "
+        "who read the board's reviews (or was refused), when, by which call and why — newest "
+        "first, filtered by review, case, reader, time range and outcome, a page at a time; "
+        "`next` is the cursor of the following page. The look at the log is itself logged. "
+        "New in 1.2.", ("supervisor", "legal_unit", "head"),
+        {"agency": "lingchuan-emergency", "review_id": REVIEW_ID, "limit": 50},
+        {"items": [{"id": 87, "at": "2025-10-21T02:00:00+00:00", "actor_id": "head-lc-001",
+                    "actor_role": "head", "actor_agency": "lingchuan-emergency",
+                    "action": "get_review", "review_id": REVIEW_ID, "case_id": REVIEW["case_id"],
+                    "agency": "lingchuan-emergency", "outcome": "granted", "reason": None}],
+         "next": None}, ("validation_failed", "forbidden", "unauthenticated"), writes=False),
 )
 
 EVENTS = (

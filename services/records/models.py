@@ -153,6 +153,9 @@ access_log = Table(
     Column("agency", String(64)),
     Column("outcome", String(12), nullable=False),  # granted | refused
     Column("reason", Text),
+    # the supervisor's pages of the log (access_log RPC), newest first, per agency and reader
+    Index("ix_access_log_agency_id", "agency", "id"),
+    Index("ix_access_log_reader_id", "actor_id", "id"),
 )
 
 outbox = outbox_table(metadata)

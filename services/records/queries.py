@@ -5,18 +5,19 @@ of one case, or of a page of an agency's cases."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.elements import TextClause
 
 from contracts.records.messages import MAX_FINDINGS_PAGE
 from services.records import store
 from services.records.domain import chain, findings, personal
 from services.records.models import cases, entries
-from shared.calendar.clock import iso, utc
+from shared.calendar.clock import CST, iso, local_date, utc
 from shared.errors import DomainRuleViolated, NotFound, ValidationFailed
 from shared.persistence import paging
 from shared.persistence.db import Db
@@ -99,17 +100,36 @@ def get_entries(p: dict, *, actor: Actor, db: Db, now: datetime) -> list[dict]:
             .where(entries.c.seq >= p["from_seq"]).order_by(entries.c.seq)
             .limit(p["limit"])).mappings().all()
         withheld_from = _hashes_withheld_from(session, case) if masked else None
+        classified = _classified(session, case["id"]) if masked else {}
     secrets = personal.protected_persons(case["persons"])[1] if masked else []
-    return [_entry_item(row, secrets if masked else None, withheld_from) for row in rows]
+    return [_entry_item(row, secrets if masked else None, withheld_from, classified)
+            for row in rows]
 
 
-def _entry_item(row: Any, secrets: list[str] | None, withheld_from: int | None) -> dict:
-    """An entry as get_entries answers it; `secrets`: masked for a party."""
+def _classified(session: Session, case_id: str) -> dict[int, list[personal.Secret]]:
+    """The case's classified content, per entry (its classification entries)."""
+    marks = session.execute(select(entries.c.seq, store.PLAIN_BODY)
+                            .where(entries.c.case_id == case_id)
+                            .where(entries.c.kind == personal.CLASSIFICATION)
+                            .order_by(entries.c.seq)).all()
+    return personal.secrets_by_entry([(seq, json.loads(body)["content"])
+                                      for seq, body in marks])
+
+
+def _entry_item(row: Any, secrets: list[str] | None, withheld_from: int | None,
+                classified: dict[int, list[personal.Secret]] | None = None) -> dict:
+    """An entry as get_entries answers it; `secrets`: masked for a party, and `classified`
+    content left out of its view (000 第三十三、三十四条)."""
     body = json.loads(row["plain"] or row["body"])
     item = {"seq": row["seq"], "kind": row["kind"], "stage": row["stage"],
             "occurred_at": utc(row["occurred_at"]), "recorded_at": utc(row["recorded_at"]),
             "actor_id": row["actor_id"], "actor_role": row["actor_role"],
             "corrects_seq": row["corrects_seq"], "content": body["content"]}
+    marks = (classified or {}).get(row["seq"], []) + \
+        (classified or {}).get(row["corrects_seq"], [])
+    if marks:
+        item["content"], item["withheld"] = personal.withhold(
+            item["content"], marks, correction=row["corrects_seq"] is not None)
     if secrets is not None:
         item = personal.mask(item, secrets)
     # the exact text that was hashed: anyone recomputes entry_hash from it and prev_hash
@@ -121,6 +141,8 @@ def _entry_item(row: Any, secrets: list[str] | None, withheld_from: int | None) 
     if withheld_from is not None and row["seq"] >= withheld_from:
         item.update(hashed_body=None, entry_hash=None,
                     prev_hash=None if row["seq"] > withheld_from else item["prev_hash"])
+    if marks:  # the hashed text holds what was withheld
+        item["hashed_body"] = None
     return item
 
 
@@ -146,7 +168,7 @@ def list_cases(p: dict, *, actor: Actor, db: Db, now: datetime) -> list[dict]:
         rows = session.execute(_agency_cases(p).order_by(cases.c.opened_at.desc(), cases.c.id)
                                .limit(p["limit"]).offset(p["offset"])).mappings().all()
         store.log_access(session, actor, "list_cases", case=None, outcome="granted", now=now,
-                   reason=f"agency={p['agency']}")
+                         reason=f"agency={p['agency']}", agency=p["agency"])
     return [case_view(dict(r), False) for r in rows]
 
 
@@ -170,8 +192,8 @@ def list_cases_page(p: dict, *, actor: Actor, db: Db, now: datetime) -> dict:
                                     and_(cases.c.opened_at == at, cases.c.id < case_id)))
         rows = list(session.execute(query.order_by(cases.c.opened_at.desc(), cases.c.id.desc())
                                     .limit(p["limit"] + 1)).mappings())
-        store.log_access(session, actor, "list_cases_v2", case=None, outcome="granted", now=now,
-                   reason=f"agency={p['agency']}")
+        store.log_access(session, actor, "list_cases_v2", case=None, outcome="granted",
+                         now=now, reason=f"agency={p['agency']}", agency=p["agency"])
     rows, after = paging.page(rows, p["limit"], lambda r: (iso(r["opened_at"]), r["id"]))
     return {"items": [case_view(dict(r), False) for r in rows], "next": after}
 
@@ -291,4 +313,154 @@ def _granted(p: dict, actor: Actor, rules: Rules, db: Db, now: datetime, method:
     rules.agency(p["agency"])
     with db.autocommit() as session:  # every read is recorded (002 第十九条), as list_cases
         store.log_access(session, actor, method, case=None, outcome="granted", now=now,
-                         reason=f"agency={p['agency']}")
+                         reason=f"agency={p['agency']}", agency=p["agency"])
+
+
+# ---- the access log (调阅监督) --------------------------------------------------------------
+
+def access_log(p: dict, *, actor: Actor, db: Db, now: datetime) -> dict:
+    """access_log: a page of the agency's access log for its supervisor (002 第十九条 实时调阅;
+    003 二(二) 记录信息调阅监督) — who read or was refused which case, when, by which call and
+    why. Looking at the log is itself a read, and logged."""
+    actor.require(agency=p["agency"])
+    with db.autocommit() as session:
+        found = store.access_page(session, p)
+        store.log_access(session, actor, "access_log", case=None, outcome="granted", now=now,
+                         case_id=p.get("case_id"), agency=p["agency"],
+                         reason=_scope(p, ("agency", "case_id", "reader", "since", "until",
+                                           "outcome")))
+    found["items"] = [dict(row, at=utc(row["at"])) for row in found["items"]]
+    return found
+
+
+def _scope(p: dict, keys: tuple[str, ...]) -> str:
+    """What a listing was asked for, as its access row's reason."""
+    return " ".join(f"{k}={iso(v) if isinstance(v, datetime) else v}" for k in keys
+                    if (v := p.get(k)) not in (None, False))
+
+
+# ---- finding work ------------------------------------------------------------------------
+
+def find_cases(p: dict, *, actor: Actor, db: Db, now: datetime) -> dict:
+    """find_cases: a page of the agency's cases matching every filter given, newest opened
+    first (ties by id), after `cursor` — the keyset of list_cases_v2 over the agency's
+    opening-order index."""
+    actor.require(agency=p["agency"])
+    handler = actor.id if p.get("mine") else p.get("handler")
+    with db.autocommit() as session:
+        query = _agency_cases(p)
+        for condition in _case_filters(session, p, handler):
+            query = query.where(condition)
+        if p.get("cursor"):
+            at, case_id = paging.decode(p["cursor"], 2)
+            at = cursor_moment(at)
+            query = query.where(or_(cases.c.opened_at < at,
+                                    and_(cases.c.opened_at == at, cases.c.id < case_id)))
+        rows = list(session.execute(query.order_by(cases.c.opened_at.desc(), cases.c.id.desc())
+                                    .limit(p["limit"] + 1)).mappings())
+        store.log_access(session, actor, "find_cases", case=None, outcome="granted", now=now,
+                         agency=p["agency"], reason=_scope(dict(p, handler=handler), (
+                             "agency", "handler", "party", "stage", "status", "opened_from",
+                             "opened_to", "open_deadlines")))
+    rows, after = paging.page(rows, p["limit"], lambda r: (iso(r["opened_at"]), r["id"]))
+    return {"items": [case_view(dict(r), False) for r in rows], "next": after}
+
+
+def _case_filters(session: Session, p: dict,
+                  handler: str | None) -> list[ColumnElement | TextClause]:
+    out: list[ColumnElement | TextClause] = []
+    if p.get("status"):
+        out.append(cases.c.status == p["status"])
+    if p.get("opened_from"):
+        out.append(cases.c.opened_at >= _cst_moment(p["opened_from"], time.min))
+    if p.get("opened_to"):
+        out.append(cases.c.opened_at <= _cst_moment(p["opened_to"], time.max))
+    if p.get("open_deadlines"):
+        out.append(or_(cases.c.start_state == "pending_approval", cases.c.status == "closed"))
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if handler:
+        out.append(_json_match(postgresql, "handlers", {"handler": handler}))
+    if p.get("party"):
+        out.append(_json_match(postgresql, "parties", {"name": p["party"],
+                                                       "id_number": p["party"]}))
+    return out
+
+
+def _json_match(postgresql: bool, column: str, wanted: dict[str, str]) -> TextClause:
+    """The case's JSON list `column` holds the value wanted (handlers: an actor id), or an
+    object with one of the wanted keys at its value (parties: a name or an id number)."""
+    names = sorted(wanted)
+    if column == "handlers":
+        sql = ("CAST(cases.handlers AS jsonb) @> CAST(:handler AS jsonb)" if postgresql else
+               "EXISTS (SELECT 1 FROM json_each(cases.handlers) "
+               "WHERE json_each.value = :handler)")
+        value = json.dumps([wanted["handler"]]) if postgresql else wanted["handler"]
+        return text(sql).bindparams(handler=value)
+    if postgresql:
+        sql = " OR ".join(f"CAST(cases.{column} AS jsonb) @> CAST(:{k} AS jsonb)" for k in names)
+        values = {k: json.dumps([{k: wanted[k]}], ensure_ascii=False) for k in names}
+    else:
+        sql = (f"EXISTS (SELECT 1 FROM json_each(cases.{column}) WHERE " + " OR ".join(
+            f"json_extract(json_each.value, '$.{k}') = :{k}" for k in names) + ")")
+        values = dict(wanted)
+    return text(f"({sql})").bindparams(**values)
+
+
+def _cst_moment(day: date, at: time) -> datetime:
+    """The moment `at` of a calendar day in China Standard Time, in UTC."""
+    return utc(datetime.combine(day, at, tzinfo=CST))
+
+
+def due_deadlines(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime) -> dict:
+    """due_deadlines: the agency's open deadlines — an emergency start's approval still
+    owed, a closed case's archive — due by the `within`-th working day after today (the
+    shared calendar's, with the agency's own closures), overdue ones included, soonest first
+    (ties by case id and kind), a page after `cursor`."""
+    actor.require(agency=p["agency"])
+    today = local_date(now)
+    until = rules.calendar.due(today, p["within"], "workdays", rule="due_within",
+                               agency=p["agency"]).due
+    with db.autocommit() as session:
+        rows = session.execute(select(cases).where(cases.c.agency == p["agency"]).where(
+            or_(cases.c.start_state == "pending_approval", cases.c.status == "closed")))
+        items = sorted((item for row in rows.mappings()
+                        for item in _open_deadlines(dict(row), today, until, rules)
+                        if not p.get("mine") or actor.id in item["handlers"]),
+                       key=_due_key)
+        store.log_access(session, actor, "due_deadlines", case=None, outcome="granted",
+                         now=now, agency=p["agency"],
+                         reason=_scope(p, ("agency", "within", "mine")))
+    if p.get("cursor"):
+        after = tuple(paging.decode(p["cursor"], 3))
+        items = [item for item in items if _due_key(item) > after]
+    page, after_page = paging.page(items[:p["limit"] + 1], p["limit"], _due_key)
+    return {"until": until.isoformat(), "items": page, "next": after_page}
+
+
+def _due_key(item: dict) -> tuple[str, str, str]:
+    return item["due"], item["case_id"], item["kind"]
+
+
+def _open_deadlines(case: dict, today: date, until: date, rules: Rules) -> list[dict]:
+    """The case's open deadlines due by `until`."""
+    held = []
+    if case["start_state"] == "pending_approval" and case["emergency_due"]:
+        held.append(("emergency_approval", case["emergency_due"]))
+    if case["status"] == "closed" and case["archive_due"]:
+        held.append(("case_archive", case["archive_due"]))
+    out = []
+    for kind, deadline in held:
+        due = _due_day(deadline["due"])
+        if due > until:
+            continue
+        left = (rules.calendar.workdays_between(today, due, case["agency"]) if due >= today
+                else -rules.calendar.workdays_between(due, today, case["agency"]))
+        out.append({"case_id": case["id"], "case_no": case["case_no"], "title": case["title"],
+                    "handlers": case["handlers"], "kind": kind, "due": due.isoformat(),
+                    "overdue": due < today, "workdays_left": left, "deadline": deadline})
+    return out
+
+
+def _due_day(due: str) -> date:
+    """The day a deadline falls due (a moment, for a period in hours: its day in CST)."""
+    return local_date(datetime.fromisoformat(due)) if "T" in due else date.fromisoformat(due)

@@ -11,7 +11,7 @@ from contracts.records import CONTRACT
 from services.records import queries, store
 from services.records.dependencies import ReviewBoard, SigningKey
 from services.records.models import outbox as outbox_table
-from services.records.usecases import cases, checkpoints, decisions, events, records
+from services.records.usecases import cases, checkpoints, decisions, events, records, secrets
 from shared.calendar.clock import now
 from shared.errors import NotFound
 from shared.messaging.consumer import event_handler
@@ -66,6 +66,10 @@ class RecordsService(Service):
     @rpc
     def append_record(self, **payload: Any) -> Any:
         return self._write("append_record", payload, records.append_record)
+
+    @rpc
+    def append_record_v2(self, **payload: Any) -> Any:
+        return self._write("append_record_v2", payload, records.append_record)
 
     @rpc
     def record_av(self, **payload: Any) -> Any:
@@ -141,6 +145,22 @@ class RecordsService(Service):
     def agency_findings_v2(self, **payload: Any) -> Any:
         return self._run("agency_findings_v2", payload, queries.agency_findings_page,
                          rules=self.rules)
+
+    @rpc
+    def access_log(self, **payload: Any) -> Any:
+        return self._run("access_log", payload, queries.access_log)
+
+    @rpc
+    def find_cases(self, **payload: Any) -> Any:
+        return self._run("find_cases", payload, queries.find_cases)
+
+    @rpc
+    def due_deadlines(self, **payload: Any) -> Any:
+        return self._run("due_deadlines", payload, queries.due_deadlines, rules=self.rules)
+
+    @rpc
+    def classify_entry(self, **payload: Any) -> Any:
+        return self._write("classify_entry", payload, secrets.classify_entry)
 
     @rpc
     def replay_events(self, **payload: Any) -> Any:

@@ -1,5 +1,6 @@
 """`sanxiang review`: the review board's rules from the command line, without any service —
-is a proposed decision major (`classify`), and when is a review due (`deadline`). What a
+is a proposed decision major (`classify`), and when is a review due (`deadline`) — and, over
+RPC with the caller's actor token, the reviews assigned to the caller (`mine`). What a
 Chinese user types is read as the rule set reads it (shared.cli.parsing): measures, act types
 and party kinds by their labels (`--measure 责令停产停业整顿`), fines as `5万`, days as
 `2025年9月28日`; `--json` prints the answer as one JSON object."""
@@ -7,8 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
+from typing import Any
+
+from nameko.exceptions import RemoteError
 
 from services.review.domain import Stop, review_deadline
 from services.review.domain.clock import pause_reason
@@ -26,7 +31,7 @@ CLOCK_STARTS = {"receipt": "收到送审材料之日 (the day the materials were
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("review", help="legal review 法制审核: classify, deadline")
+    p = subparsers.add_parser("review", help="legal review 法制审核: classify, deadline, mine")
     sub = p.add_subparsers(dest="review_command", metavar="COMMAND", required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--ruleset", required=True, metavar="ID",
@@ -76,12 +81,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     d.add_argument("--explain", action="store_true", help="print the derivation")
     d.set_defaults(func=_guarded(_deadline), json_native=True)
 
+    m = sub.add_parser("mine", help="the reviews assigned to me (over RPC, as my token's "
+                                    "actor), newest requested first")
+    m.add_argument("--token", default=os.environ.get("SANXIANG_TOKEN"),
+                   help="the caller's actor token (default: $SANXIANG_TOKEN)")
+    m.add_argument("--agency", help="agency code (default: the token's agency)")
+    m.add_argument("--amqp", default=os.environ.get("AMQP_URI", DEFAULT_AMQP),
+                   help="broker URI (default: $AMQP_URI)")
+    m.add_argument("--state", help="only reviews in this state")
+    m.add_argument("--any-state", action="store_true",
+                   help="reviews past their opinion too (default: only those before it)")
+    m.add_argument("--limit", type=int, default=50, help="reviews per page (default 50)")
+    m.add_argument("--cursor", help="the page after this cursor (printed as next:)")
+    m.add_argument("--all", action="store_true", help="follow every page")
+    m.add_argument("--json", action="store_true", help="print each page as JSON")
+    m.add_argument("--timeout", type=float, default=30, help="seconds per call")
+    m.set_defaults(func=_guarded(_mine))
+
 
 def _pause(text: str) -> tuple:
     parts = text.split(":", 2)
     if len(parts) < 2:
         raise argparse.ArgumentTypeError(f"a pause is FROM:TO[:REASON], not {text!r}")
     return (arg_date(parts[0]), arg_date(parts[1]), *parts[2:])
+
+
+DEFAULT_AMQP = "pyamqp://guest:guest@127.0.0.1:5672/"
 
 
 def _guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -97,6 +122,9 @@ def _guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
                 print(f"  {exc.message_zh}", file=sys.stderr)
             for key, problems in (exc.details or {}).items():
                 print(f"  {key}: {problems}", file=sys.stderr)
+            return 1
+        except RemoteError as exc:  # the board refused the call
+            print(f"sanxiang review: {exc.exc_type}: {exc.value}", file=sys.stderr)
             return 1
     return wrapper
 
@@ -202,3 +230,51 @@ def _deadline(args: argparse.Namespace) -> int:
             print("— extension 延长 —")
             print(extended.explain())
     return 0
+
+
+def _token_agency(token: str) -> str | None:
+    """The agency a token names (read to fill in --agency; the board verifies the token)."""
+    import jwt
+    try:
+        agency = jwt.decode(token, options={"verify_signature": False}).get("agency")
+    except jwt.PyJWTError:
+        return None
+    return agency if isinstance(agency, str) else None
+
+
+def _mine(args: argparse.Namespace) -> int:
+    if not args.token:
+        raise SystemExit("give --token or set SANXIANG_TOKEN (sanxiang token issue)")
+    agency = args.agency or _token_agency(args.token)
+    if not agency:
+        raise SystemExit("give --agency (the token names none)")
+    payload: dict[str, Any] = {"agency": agency, "limit": args.limit,
+                               "open_only": not args.any_state}
+    if args.state:
+        payload["state"] = args.state
+    if args.cursor:
+        payload["cursor"] = args.cursor
+    from nameko.standalone.rpc import ClusterRpcProxy
+    shown, after = 0, None
+    with ClusterRpcProxy({"AMQP_URI": args.amqp}, timeout=args.timeout,
+                         context_data={"actor_token": args.token}) as proxy:
+        while True:
+            page = proxy.review.my_reviews(**payload)
+            _print_reviews(page, args.json)
+            shown, after = shown + len(page["items"]), page["next"]
+            if not (args.all and after):
+                break
+            payload["cursor"] = after
+    if not args.json:
+        print(f"({shown} shown" + (f"; next: --cursor {after})" if after else ")"))
+    return 0
+
+
+def _print_reviews(page: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(page, ensure_ascii=False))
+        return
+    for review in page["items"]:
+        due = (review.get("deadline") or {}).get("due") or "no clock yet"
+        print(f"{review['case_no']}  {review['state']:<20} due {due}  "
+              f"{review.get('case_title') or ''}  [{review['id']}]")

@@ -1,8 +1,8 @@
 """Tables of the review board. `reviews` holds each review's current state (its JSON columns
 are the review's parts: materials, stops, assignments, findings, opinion, disagreement);
 `review_log` is the append-only history of every act on a review, who did it and when;
-`staff` the agency's officers and reviewers; `inbox`/`outbox` make events exactly-once in
-effect."""
+`staff` the agency's officers and reviewers; `access_log` every read and every refused call;
+`inbox`/`outbox` make events exactly-once in effect."""
 from __future__ import annotations
 
 from sqlalchemy import (
@@ -113,6 +113,26 @@ staff = Table(
     Column("active", Boolean, nullable=False),
     Column("note", Text),
     Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+access_log = Table(
+    # every read of the board's reviews and every refused call: who, when, what, why (002
+    # 第十九条 实时调阅; 003 二(二) 调阅监督), as the record keeper keeps its own
+    "access_log", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor_id", String(64), nullable=False),
+    Column("actor_role", String(16), nullable=False),
+    Column("actor_agency", String(64), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("review_id", String(36)),
+    Column("case_id", String(64)),
+    Column("agency", String(64)),
+    Column("outcome", String(12), nullable=False),  # granted | refused
+    Column("reason", Text),
+    Index("ix_access_log_agency_id", "agency", "id"),
+    Index("ix_access_log_reader_id", "actor_id", "id"),
+    Index("ix_access_log_review_id", "review_id"),
 )
 
 inbox = inbox_table(metadata)

@@ -1,14 +1,18 @@
-"""Reads of the review board — a review with its history, reviews of an agency, the staffing
-report, the check of a legal review entered by hand, the opinion document's data, the open
-classification. A read writes nothing."""
+"""Reads of the review board — a review with its history, reviews of an agency, the reviews
+assigned to the caller, the staffing report, the check of a legal review entered by hand, the
+opinion document's data, the open classification, the access log. A read writes nothing but
+its row in the access log: every read of the board's reviews is recorded, who, when, what and
+why, as the record keeper records its own (002 第十九条 实时调阅; 003 二(二) 调阅监督)."""
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, and_, or_, select
+from sqlalchemy import Row, and_, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import TextClause
 
 from services.review import domain, store
 from services.review.models import reviews, staff
@@ -32,23 +36,27 @@ def classify(p: dict, *, rules: Rules, **_: object) -> dict:
     return dict(verdict, ruleset=rs.ref)
 
 
-def get_review(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object) -> dict:
-    with db.read() as session:
+def get_review(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
+               **_: object) -> dict:
+    with db.autocommit() as session:
         review = store.load(session, p["review_id"])
         actor.require(*READERS, agency=review["agency"])
+        store.log_access(session, actor, "get_review", review=review, now=now)
         out = _view(review, rules)
         out["history"] = [dict(h, at=h["at"].isoformat()) for h in
                           store.history(session, review["id"])]
         return out
 
 
-def get_review_page(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object) -> dict:
+def get_review_page(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
+                    **_: object) -> dict:
     """get_review_v2: the review with at most `history_limit` entries of its history after
     `history_cursor`, oldest first, and the cursor of the next page."""
     after = _history_after(p.get("history_cursor"))
-    with db.read() as session:
+    with db.autocommit() as session:
         review = store.load(session, p["review_id"])
         actor.require(*READERS, agency=review["agency"])
+        store.log_access(session, actor, "get_review_v2", review=review, now=now)
         out = _view(review, rules)
         entries, last = store.history_page(session, review["id"], after, p["history_limit"])
     out["history"] = [dict(h, at=h["at"].isoformat()) for h in entries]
@@ -69,14 +77,17 @@ def _history_after(cursor: str | None) -> int:
             what="history_cursor") from None
 
 
-def list_reviews(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object) -> list[dict]:
+def list_reviews(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
+                 **_: object) -> list[dict]:
     query = _agency_reviews(p, actor, rules)
+    _logged(db, actor, "list_reviews", p, now, ("agency", "state", "case_id"))
     query = query.order_by(reviews.c.requested_at.desc()).limit(p["limit"])
     with db.read() as session:
         return [_view(store.as_review(r), rules) for r in session.execute(query).mappings()]
 
 
-def list_reviews_page(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object) -> dict:
+def list_reviews_page(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
+                      **_: object) -> dict:
     """list_reviews_v2: a page of the agency's reviews, newest requested first (ties by id),
     after `cursor` — read from the index of the agency's reviews by request time, so a page
     costs the same however deep it is."""
@@ -88,6 +99,7 @@ def list_reviews_page(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: objec
                                 and_(reviews.c.requested_at == moment,
                                      reviews.c.id < review_id)))
     query = query.order_by(reviews.c.requested_at.desc(), reviews.c.id.desc())
+    _logged(db, actor, "list_reviews_v2", p, now, ("agency", "state", "case_id"))
     with db.read() as session:
         rows = list(session.execute(query.limit(p["limit"] + 1)).mappings())
     rows, after = paging.page(rows, p["limit"], lambda r: (iso(r["requested_at"]), r["id"]))
@@ -114,9 +126,11 @@ def _cursor_moment(text: str) -> datetime:
             {"cursor": ["not a cursor this listing returned"]}, what="cursor") from None
 
 
-def staffing_report(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object) -> dict:
+def staffing_report(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
+                    **_: object) -> dict:
     agency = rules.agency(p["agency"])
     actor.require("head", "legal_unit", "supervisor", agency=agency.code)
+    _logged(db, actor, "staffing_report", p, now, ("agency",))
     with db.read() as session:
         rows = session.execute(select(staff.c.roles, staff.c.legal_qualification)
                                .where(staff.c.agency == agency.code)
@@ -133,7 +147,7 @@ def staffing_report(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object)
 REGISTER_BASIS = "002《法制审核办法》第七条（明确本机关法制审核机构，法制审核人员）"
 
 
-def check_manual_review(p: dict, *, actor: Actor, db: Db, rules: Rules,
+def check_manual_review(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
                         **_: object) -> dict:
     """What the record keeper asks before it accepts a legal review entered outside the
     board: does the board hold its own review of the proposal (an entry would pre-empt or
@@ -142,6 +156,7 @@ def check_manual_review(p: dict, *, actor: Actor, db: Db, rules: Rules,
     named by person_id or by name; a name two active people share is not taken as either."""
     agency = rules.agency(p["agency"])
     actor.require("legal_unit", "head", "supervisor", agency=agency.code)
+    _logged(db, actor, "check_manual_review", p, now, ("agency", "case_id", "proposal_seq"))
     rs = agency.ruleset
     with db.read() as session:
         own = session.execute(select(reviews.c.id, reviews.c.state, reviews.c.opinion)
@@ -177,10 +192,12 @@ def _check_reviewer(session: Session, rs: RuleSet, agency: str, named: str,
                          for x in domain.qualification_problems(rs, person, act_type)]}
 
 
-def opinion_document(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object) -> dict:
-    with db.read() as session:
+def opinion_document(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
+                     **_: object) -> dict:
+    with db.autocommit() as session:
         review = store.load(session, p["review_id"])
-    actor.require(*READERS, agency=review["agency"])
+        actor.require(*READERS, agency=review["agency"])
+        store.log_access(session, actor, "opinion_document", review=review, now=now)
     if review["opinion"] is None:
         raise DomainRuleViolated("no opinion has been issued yet", code="no_opinion")
     return review["opinion"]["document"]
@@ -188,3 +205,74 @@ def opinion_document(p: dict, *, actor: Actor, db: Db, rules: Rules, **_: object
 
 def _view(review: domain.Review, rules: Rules) -> dict:
     return domain.view(review, rules.ruleset(review["ruleset"]))
+
+
+# ---- the access log and the reviews assigned to the caller ------------------------------------
+
+def _logged(db: Db, actor: Actor, action: str, p: dict, now: datetime,
+            keys: tuple[str, ...]) -> None:
+    """The access row of a read of the agency's reviews (no single review), with what it
+    asked for as its reason."""
+    with db.autocommit() as session:
+        store.log_access(session, actor, action, now=now, agency=p.get("agency"),
+                         case_id=p.get("case_id"), reason=_scope(p, keys))
+
+
+def _scope(p: dict, keys: tuple[str, ...]) -> str:
+    return " ".join(f"{k}={iso(v) if isinstance(v, datetime) else v}" for k in keys
+                    if (v := p.get(k)) not in (None, False))
+
+
+def access_log(p: dict, *, actor: Actor, db: Db, now: datetime, **_: object) -> dict:
+    """access_log: a page of the board's access log of the agency, for its supervisor (002
+    第十九条; 003 二(二) 调阅监督). Looking at the log is itself a read, and logged."""
+    actor.require(agency=p["agency"])
+    with db.autocommit() as session:
+        found = store.access_page(session, p)
+        store.log_access(session, actor, "access_log", now=now, agency=p["agency"],
+                         case_id=p.get("case_id"), reason=_scope(p, (
+                             "agency", "review_id", "case_id", "reader", "since", "until",
+                             "outcome")))
+    found["items"] = [dict(row, at=utc(row["at"])) for row in found["items"]]
+    return found
+
+
+def my_reviews(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
+               **_: object) -> dict:
+    """my_reviews: a page of the agency's reviews the caller is assigned to (an active
+    assignment, not recused), newest requested first (ties by id), after `cursor`."""
+    actor.require(agency=p["agency"])
+    with db.autocommit() as session:
+        query = select(reviews).where(reviews.c.agency == p["agency"]).where(
+            _assigned(session, actor.id))
+        if p.get("state"):
+            query = query.where(reviews.c.state == p["state"])
+        elif p["open_only"]:
+            query = query.where(reviews.c.state.in_(domain.OPEN_STATES))
+        if p.get("cursor"):
+            at, review_id = paging.decode(p["cursor"], 2)
+            at = _cursor_moment(at)
+            query = query.where(or_(reviews.c.requested_at < at,
+                                    and_(reviews.c.requested_at == at,
+                                         reviews.c.id < review_id)))
+        rows = list(session.execute(query.order_by(reviews.c.requested_at.desc(),
+                                                   reviews.c.id.desc())
+                                    .limit(p["limit"] + 1)).mappings())
+        store.log_access(session, actor, "my_reviews", now=now, agency=p["agency"],
+                         reason=_scope(dict(p, reviewer=actor.id),
+                                       ("agency", "reviewer", "state", "open_only")))
+    rows, after = paging.page(rows, p["limit"],
+                              lambda r: (iso(r["requested_at"]), r["id"]))
+    return {"items": [_view(store.as_review(r), rules) for r in rows], "next": after}
+
+
+def _assigned(session: Session, person_id: str) -> TextClause:
+    """The review holds an active assignment of `person_id`."""
+    if session.get_bind().dialect.name == "postgresql":
+        return text("CAST(reviews.assignments AS jsonb) @> CAST(:assigned AS jsonb)").bindparams(
+            assigned=json.dumps([{"reviewer_id": person_id, "status": "active"}]))
+    return text("EXISTS (SELECT 1 FROM json_each(reviews.assignments) WHERE "
+                "json_extract(json_each.value, '$.reviewer_id') = :assigned AND "
+                "json_extract(json_each.value, '$.status') = 'active')").bindparams(
+        assigned=person_id)
+

@@ -40,6 +40,11 @@ class ReviewService(Service):
     def _missing(self, request: dict) -> NotFound | None:
         return store.missing_review(request)
 
+    def _refused(self, actor: Any, method: str, request: dict, exc: Exception) -> None:
+        """A refused call in the review's history and in the access log (调阅监督)."""
+        super()._refused(actor, method, request, exc)
+        store.record_refused_access(self.db, actor, method, request, exc, now())
+
     @rpc
     def classify(self, **payload: Any) -> dict:
         spec = CONTRACT.rpc("classify")
@@ -135,6 +140,14 @@ class ReviewService(Service):
     @rpc
     def opinion_document(self, **payload: Any) -> Any:
         return self._run("opinion_document", payload, queries.opinion_document)
+
+    @rpc
+    def my_reviews(self, **payload: Any) -> Any:
+        return self._run("my_reviews", payload, queries.my_reviews)
+
+    @rpc
+    def access_log(self, **payload: Any) -> Any:
+        return self._run("access_log", payload, queries.access_log)
 
     @timer(interval=600)
     def watch_clocks(self) -> dict:

@@ -12,9 +12,10 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
 from services.review import domain
-from services.review.models import review_log, reviews, staff
-from shared.errors import NotFound, SanxiangError
+from services.review.models import access_log, review_log, reviews, staff
+from shared.errors import NotFound, SanxiangError, ValidationFailed
 from shared.messaging.outbox import OutboxWriter
+from shared.persistence import paging
 from shared.service.entrypoint import refusal_reason
 from shared.service.ports import Db
 from shared.trust.actor import Actor
@@ -179,3 +180,62 @@ def reviewer(session: Session, agency: str, person_id: str) -> domain.Reviewer:
                            qualification_no=row["qualification_no"],
                            penalty_reviews_done=done)
 
+
+# ---- the access log (调阅监督) ------------------------------------------------------------------
+
+def log_access(session: Session, actor: Actor, action: str, *, now: datetime,
+               review: domain.Review | None = None, agency: str | None = None,
+               outcome: str = "granted", reason: str | None = None,
+               case_id: str | None = None) -> None:
+    """One row of the board's access log: a read of `review` (or of the agency's reviews),
+    or a refused call."""
+    session.execute(insert(access_log), {
+        "at": now, "actor_id": actor.id, "actor_role": actor.role,
+        "actor_agency": actor.agency, "action": action,
+        "review_id": review["id"] if review else None,
+        "case_id": review["case_id"] if review else case_id,
+        "agency": review["agency"] if review else agency, "outcome": outcome,
+        "reason": reason})
+
+
+def record_refused_access(db: Db, actor: Actor, method: str, request: dict, exc: Exception,
+                          now: datetime) -> None:
+    """A refused call in the access log too (as the record keeper logs its own): the review
+    it named, where one exists, tells the agency whose supervisor sees it."""
+    review_id = request.get("review_id")
+    with db.transaction() as session:
+        found = None
+        if isinstance(review_id, str) and review_id:
+            found = session.execute(select(reviews.c.id, reviews.c.case_id, reviews.c.agency)
+                                    .where(reviews.c.id == review_id[:36])).mappings().first()
+        agency = request.get("agency")
+        log_access(session, actor, method, now=now, outcome="refused",
+                   review=cast(domain.Review, dict(found)) if found else None,
+                   agency=agency if isinstance(agency, str) else None,
+                   case_id=str(request["case_id"])[:64] if request.get("case_id") else None,
+                   reason=refusal_reason(exc))
+
+
+def access_page(session: Session, p: dict) -> dict:
+    """A page of the agency's access log, newest first, filtered as `p` asks (review_id,
+    case_id, reader, since, until, outcome; limit, cursor)."""
+    query = select(access_log).where(access_log.c.agency == p["agency"])
+    for column, key in ((access_log.c.review_id, "review_id"),
+                        (access_log.c.case_id, "case_id"), (access_log.c.actor_id, "reader"),
+                        (access_log.c.outcome, "outcome")):
+        if p.get(key):
+            query = query.where(column == p[key])
+    if p.get("since"):
+        query = query.where(access_log.c.at >= p["since"])
+    if p.get("until"):
+        query = query.where(access_log.c.at < p["until"])
+    if p.get("cursor"):
+        (after,) = paging.decode(p["cursor"], 1)
+        if not after.isdigit():
+            raise ValidationFailed.from_messages(
+                {"cursor": ["not a cursor this listing returned"]}, what="cursor")
+        query = query.where(access_log.c.id < int(after))
+    rows = [dict(r) for r in session.execute(
+        query.order_by(access_log.c.id.desc()).limit(p["limit"] + 1)).mappings()]
+    rows, after = paging.page(rows, p["limit"], lambda r: (str(r["id"]),))
+    return {"items": rows, "next": after}

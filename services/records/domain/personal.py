@@ -5,6 +5,7 @@ view still proves its entries' integrity without letting anyone test a guess aga
 Pure functions; no framework imports."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -158,3 +159,68 @@ def _put(value: Any, path: list | tuple, new: Any) -> None:
     for step in path[:-1]:
         value = value[step]
     value[path[-1]] = new
+
+
+# ---- classified content ------------------------------------------------------------------
+#
+# Content classified as a secret (定密) — the whole content of an entry, or named fields of
+# it — is left out of a party's view, which says what was withheld and why: the category,
+# never the content (000 第三十三条 no release outside legal procedure; 第三十四条 a party's
+# reading without state secrets; 第三十九条 secrets kept by the rules of secrecy). The mark is
+# an entry of its own (kind CLASSIFICATION), naming the entry it classifies: the chain is
+# append-only, so nothing already hashed is rewritten.
+
+CLASSIFICATION = "classification"
+SECRET_LABELS = {"state_secret": "国家秘密", "commercial_secret": "商业秘密",
+                 "personal_privacy": "个人隐私"}
+SECRET_BASIS = "000 第三十三条、第三十四条、第三十九条"
+
+
+@dataclasses.dataclass(frozen=True)
+class Secret:
+    """A mark: entry `target_seq`'s content (or its `fields`) is `category`, marked by the
+    classification entry `by_seq`."""
+    target_seq: int
+    category: str
+    fields: tuple[str, ...] | None
+    by_seq: int
+
+    @staticmethod
+    def of(seq: int, content: dict[str, Any]) -> Secret:
+        named = content.get("content_fields")
+        return Secret(int(content["target_seq"]), str(content["category"]),
+                      tuple(named) if named else None, seq)
+
+    def withheld(self) -> dict[str, Any]:
+        return {"category": self.category, "label": SECRET_LABELS[self.category],
+                "content_fields": list(self.fields) if self.fields else None,
+                "classified_by_seq": self.by_seq, "basis": SECRET_BASIS}
+
+
+def secrets_by_entry(marks: list[tuple[int, dict[str, Any]]]) -> dict[int, list[Secret]]:
+    """The marks of a case's classification entries ([(seq, content)]) per entry they mark;
+    a classification entry's own reason is marked as its target is."""
+    out: dict[int, list[Secret]] = {}
+    for seq, content in marks:
+        secret = Secret.of(seq, content)
+        out.setdefault(secret.target_seq, []).append(secret)
+        out.setdefault(seq, []).append(dataclasses.replace(secret, target_seq=seq,
+                                                           fields=("reason",)))
+    return out
+
+
+def withhold(content: dict[str, Any], marks: list[Secret], *,
+             correction: bool = False) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(the content a party may read, what was withheld from it): a field classified is
+    dropped; a content classified whole leaves nothing. In a correction the marked fields
+    are those of the corrected content (content["content"])."""
+    if not marks:
+        return content, []
+    if any(mark.fields is None for mark in marks):
+        return {}, [mark.withheld() for mark in marks]
+    dropped = {name for mark in marks for name in mark.fields or ()}
+    if correction and isinstance(content.get("content"), dict):
+        inner = {k: v for k, v in content["content"].items() if k not in dropped}
+        return dict(content, content=inner), [mark.withheld() for mark in marks]
+    return ({k: v for k, v in content.items() if k not in dropped},
+            [mark.withheld() for mark in marks])

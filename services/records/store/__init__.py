@@ -6,6 +6,7 @@ queries take it as one `store`: the names below are its interface."""
 from __future__ import annotations
 
 from services.records.store.access import (
+    access_page,
     load_case_logged,
     log_access,
     record_refusal,
@@ -17,6 +18,7 @@ from services.records.store.cases import (
     writable_case,
 )
 from services.records.store.entries import (
+    PLAIN_BODY,
     actor_ids,
     append,
     appended,
@@ -55,7 +57,9 @@ from services.records.store.verification import (
 )
 
 __all__ = [
+    "PLAIN_BODY",
     "Verdict",
+    "access_page",
     "actor_ids",
     "append",
     "appended",

@@ -12,7 +12,8 @@ from services.records.models import (
     cases,
 )
 from services.records.store.cases import CASE_COLUMNS, PG_LOAD_CASE, load_case, on_postgresql
-from shared.errors import NotFound
+from shared.errors import NotFound, ValidationFailed
+from shared.persistence import paging
 from shared.persistence.db import driver_fetch
 from shared.service.entrypoint import refusal_reason
 from shared.service.ports import Db
@@ -27,9 +28,12 @@ _PG_INSERT_ACCESS = (f"INSERT INTO access_log ({', '.join(_ACCESS_COLUMNS)}) "
 
 def log_access(session: Session, actor: Actor, action: str, *, case: dict | None,
                outcome: str, now: datetime, reason: str | None = None,
-               case_id: str | None = None) -> None:
+               case_id: str | None = None, agency: str | None = None) -> None:
+    """One row of the access log; `agency`: the agency a read of no single case concerned
+    (a listing), so that its supervisor finds it."""
     values = (now, actor.id, actor.role, actor.agency, action,
-              case["id"] if case else case_id, case["agency"] if case else None, outcome, reason)
+              case["id"] if case else case_id, case["agency"] if case else agency, outcome,
+              reason)
     if on_postgresql(session):
         driver_fetch(session, _PG_INSERT_ACCESS, values)
     else:
@@ -74,3 +78,27 @@ def record_refusal(db: Db, actor: Actor, method: str, request: dict, exc: Except
                                    .where(cases.c.id == case_id)).mappings().first()
         log_access(session, actor, method, case=dict(case) if case else None,
                    case_id=None, outcome="refused", now=now, reason=refusal_reason(exc))
+
+
+def access_page(session: Session, p: dict) -> dict:
+    """A page of the agency's access log, newest first, filtered as `p` asks (a query of
+    the access_log RPC: agency, case_id, reader, since, until, outcome, limit, cursor)."""
+    query = select(access_log).where(access_log.c.agency == p["agency"])
+    for column, key in ((access_log.c.case_id, "case_id"), (access_log.c.actor_id, "reader"),
+                        (access_log.c.outcome, "outcome")):
+        if p.get(key):
+            query = query.where(column == p[key])
+    if p.get("since"):
+        query = query.where(access_log.c.at >= p["since"])
+    if p.get("until"):
+        query = query.where(access_log.c.at < p["until"])
+    if p.get("cursor"):
+        (after,) = paging.decode(p["cursor"], 1)
+        if not after.isdigit():
+            raise ValidationFailed.from_messages(
+                {"cursor": ["not a cursor this listing returned"]}, what="cursor")
+        query = query.where(access_log.c.id < int(after))
+    rows = [dict(r) for r in session.execute(
+        query.order_by(access_log.c.id.desc()).limit(p["limit"] + 1)).mappings()]
+    rows, after = paging.page(rows, p["limit"], lambda r: (str(r["id"]),))
+    return {"items": rows, "next": after}

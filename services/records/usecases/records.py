@@ -10,6 +10,7 @@ from contracts.records import messages as m
 from contracts.records.content import CONTENT
 from services.records import store
 from services.records.domain import chain, stages
+from services.records.usecases import secrets
 from shared.calendar.clock import local_date
 from shared.contracts.registry import dump, load
 from shared.errors import DomainRuleViolated, ValidationFailed
@@ -65,6 +66,10 @@ def append_record(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules:
         store.write_appended(outbox, session, case, actor, entry, "record", record_type)
         if found:
             store.insert_situations(session, case["id"], entry.seq, sorted(found))
+        if p.get("classification"):  # append_record_v2: classified as it is recorded
+            secrets.mark(outbox, session, case, actor, now, target_seq=entry.seq,
+                         kind="record", content=content, classification=p["classification"],
+                         field="classification.content_fields")
         return store.appended_answer(case, entry)
 
 

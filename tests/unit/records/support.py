@@ -21,7 +21,7 @@ from contracts.review import CONTRACT as REVIEW
 from demo.case import COUNSEL_OPINION
 from services.records import models, queries, store
 from services.records.domain.chain import CheckpointKeys
-from services.records.usecases import cases, decisions, records
+from services.records.usecases import cases, decisions, records, secrets
 from shared.calendar.clock import local_date
 from shared.contracts.registry import envelope, load
 from shared.errors import SanxiangError
@@ -104,13 +104,16 @@ def actor(role: str = "officer", agency: str = "lingchuan-emergency", id: str | 
 
 WRITES = {"open_case", "approve_emergency_start", "decide_source", "advance_stage",
           "append_record", "record_av", "propose_decision", "enter_legal_review",
-          "issue_decision", "close_case", "archive_case", "correct_entry"}
+          "issue_decision", "close_case", "archive_case", "correct_entry", "classify_entry",
+          "append_record_v2"}
 
 
 def use_case(method: str) -> Callable:
     """The function an RPC of the record keeper runs: a command of usecases, or a read."""
+    if method == "append_record_v2":  # one use case for both; v1 carries no classification
+        return records.append_record
     if method in WRITES:
-        return next(getattr(module, method) for module in (cases, records, decisions)
+        return next(getattr(module, method) for module in (cases, records, decisions, secrets)
                     if hasattr(module, method))
     return getattr(queries, method)
 
@@ -126,6 +129,8 @@ def call(env: Env, method: str, payload: dict, who: Actor) -> Any:
         deps["peers"] = env.peers
     if method == "enter_legal_review":
         deps["board"] = env.board
+    if method == "due_deadlines":
+        deps["rules"] = env.rules
     return use_case(method)(request, actor=who, **deps)
 
 

@@ -193,5 +193,6 @@ def test_agency_findings_leave_an_access_row(env):
                                 access_log.c.case_id, access_log.c.agency,
                                 access_log.c.outcome, access_log.c.reason)
                          .where(access_log.c.action == "agency_findings")).all()
-    assert rows == [("sup-7", "agency_findings", None, None, "granted",
+    # the agency read is the row's agency, so that its supervisor finds it (access_log)
+    assert rows == [("sup-7", "agency_findings", None, LC, "granted",
                      f"agency={LC}")]

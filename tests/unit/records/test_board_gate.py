@@ -194,8 +194,8 @@ class InProcessBoard:
     """The review board's own check_manual_review on its own database, called as the record
     keeper's BoardClient calls it over RPC (the wire: tests/integration/test_review_loop.py)."""
 
-    def __init__(self, db, rules, who: Actor):
-        self.db, self.rules, self.who = db, rules, who
+    def __init__(self, db, rules, who: Actor, now):
+        self.db, self.rules, self.who, self.now = db, rules, who, now
 
     def deployed(self) -> bool:
         return True
@@ -204,7 +204,7 @@ class InProcessBoard:
         spec = REVIEW.rpc("check_manual_review")
         return dump(spec.response, review_queries.check_manual_review(
             load(spec.request, request, what="check_manual_review"), actor=self.who,
-            db=self.db, rules=self.rules))
+            db=self.db, rules=self.rules, now=self.now))
 
 
 @pytest.fixture
@@ -212,7 +212,8 @@ def board(env_db, tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'review.sqlite3'}")
     migrate(engine, "services.review:migrations")
     db = open_db(engine)
-    env_db.board = InProcessBoard(db, env_db.rules, actor("legal_unit", id="legal-lc-003"))
+    env_db.board = InProcessBoard(db, env_db.rules, actor("legal_unit", id="legal-lc-003"),
+                                  env_db.now)
     staff_member(env_db, "reviewer-lc-005", "陈静", roles=["reviewer"], qualified=True)
     staff_member(env_db, "reviewer-lc-009", "赵新", roles=["reviewer"], qualified=False)
     staff_member(env_db, "officer-lc-030", "周平", roles=["officer"], qualified=True)

@@ -159,7 +159,7 @@ def staff(env: Env, person_id: str, *, agency: str = agencies.QINYUAN,
 
 def history(env: Env, review_id: str, agency: str = agencies.QINYUAN) -> list[dict]:
     return queries.get_review({"review_id": review_id}, actor=actor("head", agency=agency),
-                              db=env.db, rules=env.rules)["history"]
+                              db=env.db, rules=env.rules, now=env.now)["history"]
 
 
 def at(day_time: str) -> datetime:

@@ -30,7 +30,7 @@ def test_wrong_role_or_agency_is_forbidden(env):
     rid = complete_review(env)
     with pytest.raises(Forbidden):
         queries.get_review({"review_id": rid}, actor=actor("head", agency="anze-county"),
-                           db=env.db, rules=env.rules)
+                           db=env.db, rules=env.rules, now=env.now)
     with pytest.raises(Forbidden):
         env.call(usecases.register_staff, "register_staff", {
             "agency": "qinyuan-energy", "person_id": "x", "name": "x", "roles": ["reviewer"],
@@ -39,7 +39,7 @@ def test_wrong_role_or_agency_is_forbidden(env):
         findings(env, rid, ["lawful_subject"], who=OFFICER)
     with pytest.raises(Forbidden):
         queries.staffing_report({"agency": "qinyuan-energy"}, actor=REVIEWER, db=env.db,
-                                rules=env.rules)
+                                rules=env.rules, now=env.now)
     assert env.events("review_requested.v1").__len__() == 1
 
 

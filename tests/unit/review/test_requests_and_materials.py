@@ -76,7 +76,7 @@ def test_decision_proposed_is_handled_once_per_message_id(env):
     listed = queries.list_reviews({"agency": "lingchuan-emergency", "state": None,
                                    "case_id": None, "limit": 100},
                                   actor=actor("head", agency="lingchuan-emergency"),
-                                  db=env.db, rules=env.rules)
+                                  db=env.db, rules=env.rules, now=env.now)
     assert [r["id"] for r in listed] == [rid]
     assert listed[0]["source_message_id"] == body["message_id"]
     assert listed[0]["handlers"] == ["officer-lc-017"]
@@ -94,7 +94,7 @@ def test_decision_proposed_not_major_is_ignored(env):
     assert env.events() == []
     listed = queries.list_reviews({"agency": "lingchuan-emergency", "limit": 10},
                                   actor=actor("head", agency="lingchuan-emergency"),
-                                  db=env.db, rules=env.rules)
+                                  db=env.db, rules=env.rules, now=env.now)
     assert listed == []
 
 

@@ -176,7 +176,7 @@ def test_review_lifecycle_in_qinyuan(env):
     # that the event carries the same document the opinion_document query serves
     assert (document["template_id"], document["copies"]) == ("legal_review_opinion", copies)
     assert queries.opinion_document({"review_id": rid}, actor=OFFICER, db=env.db,
-                                    rules=env.rules) == document
+                                    rules=env.rules, now=env.now) == document
     assert data == {
         "review_id": rid, "case_id": "case-沁能立〔2025〕7号", "case_no": "沁能立〔2025〕7号",
         "proposal_seq": 3, "opinion": "approve", "label": "同意", "approving": True,

@@ -26,7 +26,7 @@ HEAD = actor("head")
 def read(env: Env, method: str, fn, payload: dict):
     """The query as its RPC runs it: the request validated by the contract first."""
     return fn(load(CONTRACT.rpc(method).request, payload, what=method), actor=HEAD, db=env.db,
-              rules=env.rules)
+              rules=env.rules, now=env.now)
 
 
 def test_get_review_v2_pages_the_history_and_v1_still_returns_all_of_it(env):
@@ -45,7 +45,7 @@ def test_get_review_v2_pages_the_history_and_v1_still_returns_all_of_it(env):
     assert [entry for page in pages for entry in page] == whole
     assert len(pages) == (len(whole) + 1) // 2
     assert "history_next" not in queries.get_review({"review_id": review_id}, actor=HEAD,
-                                                    db=env.db, rules=env.rules)
+                                                    db=env.db, rules=env.rules, now=env.now)
 
 
 def test_a_history_cursor_not_handed_out_is_refused_naming_it(env):

@@ -41,7 +41,7 @@ def test_staffing_report_counts_active_officers_and_reviewers(env):
     staff(env, "reviewer-2", agency=agency, qualified=False)
     report = queries.staffing_report({"agency": agency},
                                      actor=actor("supervisor", agency=agency), db=env.db,
-                                     rules=env.rules)
+                                     rules=env.rules, now=env.now)
     assert report == {
         "ruleset": "anze-county@1", "officers": 41, "reviewers": 2, "ratio_required": "0.05",
         "ratio_actual": "0.0488", "reviewers_required": 3, "met": False, "in_principle": True,
