@@ -15,6 +15,9 @@ import requests
 from minio import Minio
 
 from services.vault.storage.s3 import S3Store
+from shared.rulesets.provider import Rules
+from shared.rulesets.repository import RuleSet
+from tests.agencies import AGENCIES
 
 START_SECONDS = 30
 STOP_SECONDS = 10
@@ -70,3 +73,15 @@ def make_s3_store(endpoint: str, part_size: int | None = None) -> S3Store:
     store = S3Store(client(endpoint), bucket_name(), bucket_name("staging"), **kw)
     store.ensure_buckets()
     return store
+
+
+# ---- the rule sets ----------------------------------------------------------------------------
+
+RULES = Rules.from_config({"AGENCIES": AGENCIES})
+
+
+def with_retention(rs: RuleSet, **keys: object) -> RuleSet:
+    """`rs` with its retention section's `keys` replaced (an agency configuring otherwise)."""
+    data = rs.data
+    data["retention"].update(keys)
+    return RuleSet(data, {}, list(rs.extends_chain), rs.file)
