@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from services.vault.storage.local import LocalStore
-from tests.unit.vault.support import make_s3_store, moto_server
+from shared.persistence.db import make_engine, migrate, open_db
+from tests.unit.vault.support import RULES, Env, local_stores, make_s3_store, moto_server
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +24,20 @@ def store(request, tmp_path: Path):
     if request.param == "local":
         return LocalStore(tmp_path / "vault")
     return make_s3_store(request.getfixturevalue("s3_endpoint"), part_size=5 * 1024 * 1024)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[Env]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'vault.sqlite3'}")
+    migrate(engine, "services.vault:migrations")
+    yield Env(open_db(engine), RULES, local_stores(tmp_path))
+    engine.dispose()
+
+
+@pytest.fixture
+def env_db(db_url: str, tmp_path: Path) -> Iterator[Env]:
+    """The use cases on SQLite and on PostgreSQL (the db_url fixture)."""
+    engine = make_engine(db_url)
+    migrate(engine, "services.vault:migrations")
+    yield Env(open_db(engine), RULES, local_stores(tmp_path))
+    engine.dispose()
