@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from werkzeug.wrappers import Response
+from werkzeug.wsgi import get_input_stream
 
 from services.vault import usecases
 from services.vault.storage.config import Stores
@@ -24,7 +25,9 @@ def receive(request: Any, upload_id: str, *, db: Db, stores: Stores, now: dateti
             uuid.UUID(upload_id)
         except ValueError:
             raise NotFound(f"no upload {upload_id}", details={"upload_id": upload_id}) from None
-        size = usecases.receive_upload(upload_id, request.stream, db=db, stores=stores, now=now)
+        # a chunked body has no length: the server's own input stream ends it
+        stream = get_input_stream(request.environ, safe_fallback=False)
+        size = usecases.receive_upload(upload_id, stream, db=db, stores=stores, now=now)
     except (ValidationFailed, NotFound, SanxiangError) as exc:
         return Response(json.dumps(exc.payload(), ensure_ascii=False),
                         status=STATUS.get(exc.code, 400), mimetype="application/json")
