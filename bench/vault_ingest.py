@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import BenchError, main, parser, row  # noqa: I001  (bench/ is its own folder)
+from common import BenchError, main, parser, row
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

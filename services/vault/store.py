@@ -156,7 +156,7 @@ def record_refusal(db: Db, actor: Actor, method: str, request: dict, exc: Except
                    now: datetime) -> None:
     """A refused call is itself recorded: who (for a refused token: who it claimed to be, role
     "unverified"), what, why."""
-    subject = next((request.get(k) for k in ("object_id", "upload_id", "disposal_id")
+    subject = next((str(request[k]) for k in ("object_id", "upload_id", "disposal_id")
                     if isinstance(request.get(k), str)), "")
     with db.transaction() as session:
         log(session, subject[:36], actor, "refused",

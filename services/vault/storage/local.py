@@ -120,11 +120,10 @@ class LocalStore:
 
     @contextlib.contextmanager
     def open(self, key: str) -> Iterator[BinaryIO]:
-        try:
-            stream = open(self._path(key), "rb")
-        except FileNotFoundError:
-            raise no_object(key) from None
-        with stream:
+        path = self._path(key)
+        if not path.exists():
+            raise no_object(key)
+        with open(path, "rb") as stream:
             yield stream
 
     def digest(self, key: str, algorithms: Sequence[str]) -> dict[str, str]:

@@ -32,11 +32,11 @@ from services.vault.storage.s3 import S3Store
 from shared.contracts.registry import dump, load
 from shared.messaging.outbox import OutboxWriter
 from shared.persistence.db import Db
+from shared.rulesets.provider import Rules
+from shared.rulesets.repository import RuleSet
 from shared.trust.actor import Actor
 from shared.trust.keys import SigningKey, key_id
 from tests import agencies
-from shared.rulesets.provider import Rules
-from shared.rulesets.repository import RuleSet
 from tests.agencies import AGENCIES
 
 START_SECONDS = 30
@@ -66,7 +66,8 @@ def moto_server() -> Iterator[str]:
                 break
             except requests.RequestException:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"moto server not answering within {START_SECONDS} s")
+                    raise RuntimeError(
+                        f"moto server not answering within {START_SECONDS} s") from None
                 time.sleep(0.2)
         yield f"127.0.0.1:{port}"
     finally:
@@ -169,7 +170,7 @@ LEGAL = actor("legal_unit")
 
 
 def upload_request(data: bytes, **changes: Any) -> dict:
-    request = {"agency": agencies.QINYUAN, "subject": "av",
+    request: dict[str, Any] = {"agency": agencies.QINYUAN, "subject": "av",
                "sha256": hashlib.sha256(data).hexdigest(), "sm3": None, "size": len(data),
                "name": "现场检查执法记录仪视频.mp4", "media_type": "video/mp4",
                "case_id": "case-1", "facts": [], "term": None, "legal_hold": False}
