@@ -114,8 +114,16 @@ class ObjectStore(Protocol):
         ...
 
     def commit_staged(self, upload_id: str, key: str, *, lock: Lock,
-                      algorithms: Sequence[str], expect: dict[str, str]) -> Written:
-        """`put` of what was uploaded under `upload_id`; the staged copy is then discarded."""
+                      algorithms: Sequence[str], expect: dict[str, str],
+                      verified: dict[str, str] | None = None) -> Written:
+        """`put` of what was uploaded under `upload_id`; the staged copy is then discarded.
+        `verified`: the digests the vault has just read the staged bytes to (while copying
+        them to the replica); a store that keeps the staged file as it is (the local store)
+        need not read it again, one that copies it hashes what it copies."""
+        ...
+
+    def open_staged(self, upload_id: str) -> AbstractContextManager[BinaryIO]:
+        """What was uploaded under `upload_id`, to be read in chunks."""
         ...
 
     def stat(self, key: str) -> Written:

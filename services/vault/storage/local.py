@@ -72,15 +72,20 @@ class LocalStore:
             tmp.unlink(missing_ok=True)
 
     def commit_staged(self, upload_id: str, key: str, *, lock: Lock,
-                      algorithms: Sequence[str], expect: dict[str, str]) -> Written:
+                      algorithms: Sequence[str], expect: dict[str, str],
+                      verified: dict[str, str] | None = None) -> Written:
         staged = self._staged(upload_id)
         if not staged.exists():
             raise no_object(f"staging/{upload_id}")
         if self._path(key).exists():
             raise refused("write_once", f"{key} is already stored: an object is written once",
                           key)
-        with open(staged, "rb") as stream:
-            size, digests = digest_stream(stream, algorithms)
+        if verified is not None and set(algorithms) <= set(verified):
+            # the file stays where it was read (linked into place): its digests are known
+            size, digests = staged.stat().st_size, {a: verified[a] for a in algorithms}
+        else:
+            with open(staged, "rb") as stream:
+                size, digests = digest_stream(stream, algorithms)
         self._path(key).parent.mkdir(parents=True, exist_ok=True)
         try:
             return self._place(key, staged, size, digests, lock, expect)
@@ -211,6 +216,14 @@ class LocalStore:
         finally:
             tmp.unlink(missing_ok=True)
         return size
+
+    @contextlib.contextmanager
+    def open_staged(self, upload_id: str) -> Iterator[BinaryIO]:
+        path = self._staged(upload_id)
+        if not path.exists():
+            raise no_object(f"staging/{upload_id}")
+        with open(path, "rb") as stream:
+            yield stream
 
     def staged_size(self, upload_id: str) -> int | None:
         path = self._staged(upload_id)

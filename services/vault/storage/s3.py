@@ -118,7 +118,9 @@ class S3Store:
         return result.version_id, size
 
     def commit_staged(self, upload_id: str, key: str, *, lock: Lock,
-                      algorithms: Sequence[str], expect: dict[str, str]) -> Written:
+                      algorithms: Sequence[str], expect: dict[str, str],
+                      verified: dict[str, str] | None = None) -> Written:
+        # copied into the locked bucket, so hashed as it is copied whatever `verified` says
         with self._get(self.staging, _staged(upload_id)) as stream:
             written = self.put(key, stream, lock=lock, algorithms=algorithms, expect=expect)
         self.discard_staged(upload_id)
@@ -261,6 +263,20 @@ class S3Store:
         result = self.client.put_object(self.staging, _staged(upload_id), stream, length=-1,
                                         part_size=self.part_size)
         return self.client.stat_object(self.staging, result.object_name).size or 0
+
+    @contextlib.contextmanager
+    def open_staged(self, upload_id: str) -> Iterator[BinaryIO]:
+        try:
+            cm = self._get(self.staging, _staged(upload_id))
+            stream = cm.__enter__()
+        except S3Error as exc:
+            if exc.code in _MISSING:
+                raise no_object(f"staging/{upload_id}") from None
+            raise
+        try:
+            yield stream
+        finally:
+            cm.__exit__(None, None, None)
 
     def staged_size(self, upload_id: str) -> int | None:
         try:

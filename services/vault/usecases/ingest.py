@@ -107,20 +107,33 @@ def complete_upload(p: dict, *, actor: Actor, db: Db, rules: Rules, stores: Stor
 def _commit(stores: Stores, upload_id: str, key: str, lock, algorithms, expect: dict,
             *, size: int) -> Written:
     """The staged bytes into the store — or, where an earlier attempt of this call stored
-    them already (a redelivery), what it stored, its digests checked against the upload's."""
-    if stores.primary.exists(key) and stores.primary.staged_size(upload_id) is None:
-        written = stores.primary.stat(key)
+    them already (a redelivery), what it stored, its digests checked against the upload's.
+    With a replica, the staged bytes are read once: hashed as they are copied into the
+    replica (which keeps nothing that does not match), then placed in the store."""
+    primary = stores.primary
+    staged = primary.staged_size(upload_id)
+    if staged is None and primary.exists(key):
+        written = primary.stat(key)
         if any(written.digests.get(a) != d for a, d in expect.items()):
             raise refused("digest_mismatch", f"{key} holds other content", key)
         return written
-    if stores.primary.staged_size(upload_id) is None:
+    if staged is None:
         raise DomainRuleViolated(f"nothing was uploaded for {upload_id}",
                                  details={"upload_id": upload_id, "rule": "nothing_uploaded"})
-    if stores.primary.staged_size(upload_id) != size:
-        stores.primary.discard_staged(upload_id)
+    if staged != size:
+        primary.discard_staged(upload_id)
         raise refused("size_mismatch", f"the upload is not the {size} bytes announced", key)
-    return stores.primary.commit_staged(upload_id, key, lock=lock, algorithms=algorithms,
-                                        expect=expect)
+    verified = None
+    if stores.replica is not None and not stores.replica.exists(key):
+        try:
+            with primary.open_staged(upload_id) as stream:
+                verified = stores.replica.put(key, stream, lock=lock, algorithms=algorithms,
+                                              expect=expect).digests
+        except Refused:
+            primary.discard_staged(upload_id)
+            raise
+    return primary.commit_staged(upload_id, key, lock=lock, algorithms=algorithms,
+                                 expect=expect, verified=verified)
 
 
 def _replicate(stores: Stores, key: str, written: Written) -> str | None:
