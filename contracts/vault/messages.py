@@ -61,7 +61,10 @@ class UploadTarget(StrictSchema):
         "description": "where to send the bytes: a presigned PUT (S3) or the vault's upload "
                        "endpoint (local store), valid until expires_at"})
     headers = fields.Dict(required=True)
-    parts = fields.List(fields.Dict(), required=True)
+    parts = fields.List(fields.Dict(), required=True, metadata={
+        "description": "for a large file on S3 (url then empty): [{part_number, offset, size, "
+                       "url}] — PUT each part's bytes to its own presigned url, then call "
+                       "complete_upload; empty for a single PUT"})
     expires_at = When(required=True)
     retention = fields.Nested(RetentionView, required=True)
 

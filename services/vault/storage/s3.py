@@ -39,6 +39,8 @@ from services.vault.storage import (
 from services.vault.storage.hashing import CHUNK, digest_stream, hashers, mismatched
 
 PART_SIZE = 16 * 1024 * 1024   # S3's least part is 5 MiB; 16 MiB keeps 1 GiB to 64 parts
+MULTIPART_FROM = 64 * 1024 * 1024  # an upload this large is sent in presigned parts
+MAX_PARTS = 10000                  # S3's limit on the parts of one upload
 META = "x-amz-meta-vault-"
 _MODES = {"COMPLIANCE": COMPLIANCE, "GOVERNANCE": GOVERNANCE}
 _MISSING = ("NoSuchKey", "NoSuchVersion", "NoSuchObjectLockConfiguration", "ResourceNotFound")
@@ -52,11 +54,12 @@ class S3Store:
     kind = "s3"
 
     def __init__(self, client: Minio, bucket: str, staging_bucket: str, *,
-                 part_size: int = PART_SIZE):
+                 part_size: int = PART_SIZE, multipart_from: int = MULTIPART_FROM):
         self.client = client
         self.bucket = bucket
         self.staging = staging_bucket
         self.part_size = part_size
+        self.multipart_from = multipart_from
         self.where = f"s3://{bucket}"
 
     def ensure_buckets(self) -> None:
@@ -255,9 +258,47 @@ class S3Store:
     # ---- staging -------------------------------------------------------------------------
     def upload_target(self, upload_id: str, size: int, *, expires_seconds: int,
                       base_url: str | None = None) -> dict:
-        url = self.client.get_presigned_url("PUT", self.staging, _staged(upload_id),
-                                            expires=timedelta(seconds=expires_seconds))
-        return {"method": "PUT", "url": url, "headers": {}, "parts": []}
+        """One presigned PUT; for a large file a presigned PUT per part of a multipart upload
+        of the staging bucket (its upload id kept beside it), completed by complete_upload."""
+        expires = timedelta(seconds=expires_seconds)
+        key = _staged(upload_id)
+        if size < self.multipart_from:
+            url = self.client.get_presigned_url("PUT", self.staging, key, expires=expires)
+            return {"method": "PUT", "url": url, "headers": {}, "parts": []}
+        part = max(self.part_size, -(-size // MAX_PARTS))
+        multipart = self.client._create_multipart_upload(self.staging, key, {})
+        marker = multipart.encode()
+        self.client._put_object(self.staging, _marker(upload_id), marker,
+                                headers={"Content-MD5": _md5(marker)})
+        parts = [{"part_number": n + 1, "offset": offset, "size": min(part, size - offset),
+                  "url": self.client.get_presigned_url(
+                      "PUT", self.staging, key, expires=expires,
+                      extra_query_params={"partNumber": str(n + 1), "uploadId": multipart})}
+                 for n, offset in enumerate(range(0, size, part))]
+        return {"method": "PUT", "url": "", "headers": {}, "parts": parts}
+
+    def _finish_multipart(self, upload_id: str) -> bool:
+        """Complete a multipart upload whose parts were all sent; False if there is none."""
+        try:
+            with self._get(self.staging, _marker(upload_id)) as stream:
+                multipart = stream.read().decode()
+        except S3Error as exc:
+            if exc.code in _MISSING:
+                return False
+            raise
+        key, parts, marker = _staged(upload_id), [], None
+        while True:
+            listed = self.client._list_parts(self.staging, key, multipart,
+                                             part_number_marker=marker)
+            parts.extend(listed.parts)
+            if not listed.is_truncated:
+                break
+            marker = listed.next_part_number_marker
+        if not parts:
+            return False
+        self.client._complete_multipart_upload(self.staging, key, multipart, parts)
+        self.client.remove_object(self.staging, _marker(upload_id))
+        return True
 
     def stage(self, upload_id: str, stream: BinaryIO, *, limit: int) -> int:
         result = self.client.put_object(self.staging, _staged(upload_id), stream, length=-1,
@@ -279,12 +320,15 @@ class S3Store:
             cm.__exit__(None, None, None)
 
     def staged_size(self, upload_id: str) -> int | None:
-        try:
-            return self.client.stat_object(self.staging, _staged(upload_id)).size
-        except S3Error as exc:
-            if exc.code in _MISSING:
+        for _ in range(2):
+            try:
+                return self.client.stat_object(self.staging, _staged(upload_id)).size
+            except S3Error as exc:
+                if exc.code not in _MISSING:
+                    raise
+            if not self._finish_multipart(upload_id):
                 return None
-            raise
+        return None
 
     def discard_staged(self, upload_id: str) -> None:
         self.client.remove_object(self.staging, _staged(upload_id))
@@ -307,6 +351,10 @@ def _read_part(stream: BinaryIO, size: int, found: dict) -> bytes:
 
 def _staged(upload_id: str) -> str:
     return f"uploads/{upload_id}"
+
+
+def _marker(upload_id: str) -> str:
+    return f"uploads/{upload_id}.multipart"
 
 
 def _sidecar(key: str) -> str:
