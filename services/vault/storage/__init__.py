@@ -154,9 +154,11 @@ class ObjectStore(Protocol):
         """Remove the object: refused while it is held or retained at `at`."""
         ...
 
-    def restore(self, key: str, stream: BinaryIO, *, algorithms: Sequence[str]) -> Written:
-        """Replace the bytes of `key` by `stream`, only when they hash to the digests recorded
-        for it (repair of corrupt content from the replica)."""
+    def restore(self, key: str, stream: BinaryIO, *, algorithms: Sequence[str],
+                expect: dict[str, str], lock: Lock) -> Written:
+        """Replace the bytes of `key` by `stream`, only when they hash to `expect` (the digests
+        the vault recorded for it: repair of corrupt content from the other copy), held by
+        `lock` (the one the vault recorded: what now sits under the key may carry none)."""
         ...
 
     def upload_target(self, upload_id: str, size: int, *, expires_seconds: int,

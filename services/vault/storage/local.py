@@ -161,7 +161,8 @@ class LocalStore:
         path.unlink()
         self._meta(key).unlink()
 
-    def restore(self, key: str, stream: BinaryIO, *, algorithms: Sequence[str]) -> Written:
+    def restore(self, key: str, stream: BinaryIO, *, algorithms: Sequence[str],
+                expect: dict[str, str], lock: Lock) -> Written:
         recorded = self.stat(key)
         path = self._path(key)
         tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.part"
@@ -170,9 +171,8 @@ class LocalStore:
                 size, digests = digest_stream(stream, algorithms, sink=out.write)
                 out.flush()
                 os.fsync(out.fileno())
-            wrong = mismatched(digests, {a: recorded.digests[a] for a in algorithms
-                                         if a in recorded.digests})
-            if wrong or size != recorded.size:
+            wrong = mismatched(digests, expect)
+            if wrong:
                 raise refused("digest_mismatch", f"the copy offered to restore {key} is not "
                               "the content recorded for it", key, digests=wrong)
             os.chmod(tmp, READ_ONLY)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import io
 import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -79,13 +78,7 @@ class S3Store:
             raise refused("write_once", f"{key} is already stored: an object is written once",
                           key)
         found = hashers(algorithms)
-        first = _read_part(stream, self.part_size, found)
-        if len(first) < self.part_size:
-            result = self.client._put_object(self.bucket, key, first,
-                                             headers={"Content-MD5": _md5(first)})
-            version, size = result.version_id, len(first)
-        else:
-            version, size = self._multipart(key, first, stream, found)
+        version, size = self._stream(key, stream, found)
         digests = {name: h.hexdigest() for name, h in found.items()}
         wrong = mismatched(digests, expect)
         if wrong:
@@ -100,6 +93,16 @@ class S3Store:
         if lock.legal_hold:
             self.client.enable_object_legal_hold(self.bucket, key, version_id=version)
         return Written(key=key, size=size, digests=digests, lock=lock, version=version)
+
+    def _stream(self, key: str, stream: BinaryIO, found: dict) -> tuple[str | None, int]:
+        """Write `stream` as a new version of `key` — one PUT, or parts of `part_size` — each
+        request with its Content-MD5, hashing into `found` as it goes; (version, size)."""
+        first = _read_part(stream, self.part_size, found)
+        if len(first) < self.part_size:
+            result = self.client._put_object(self.bucket, key, first,
+                                             headers={"Content-MD5": _md5(first)})
+            return result.version_id, len(first)
+        return self._multipart(key, first, stream, found)
 
     def _multipart(self, key: str, first: bytes, stream: BinaryIO,
                    found: dict) -> tuple[str | None, int]:
@@ -232,28 +235,23 @@ class S3Store:
                 self.client.remove_object(self.bucket, key, version_id=version.version_id)
         self.client.remove_object(self.bucket, _sidecar(key))
 
-    def restore(self, key: str, stream: BinaryIO, *, algorithms: Sequence[str]) -> Written:
-        """A new version of `key` with the recorded content (the corrupt version stays under
-        its own lock, as S3 keeps it): written only when the copy hashes to the record."""
+    def restore(self, key: str, stream: BinaryIO, *, algorithms: Sequence[str],
+                expect: dict[str, str], lock: Lock) -> Written:
+        """A new version of `key` with the recorded content, streamed in parts like any write
+        (the corrupt version stays under its own lock, as S3 keeps it); a copy that does not
+        hash to `expect` is removed before anything locks it."""
         recorded = self.stat(key)
-        buffer_digests: dict[str, str] = {}
-        spool = io.BytesIO() if recorded.size <= self.part_size else None
-        if spool is None:
-            raise refused("restore_too_large", f"{key}: restoring objects larger than one "
-                          "part is done by copying the replica's version", key)
-        size, buffer_digests = digest_stream(stream, algorithms, sink=spool.write)
-        wrong = mismatched(buffer_digests, {a: recorded.digests[a] for a in algorithms
-                                            if a in recorded.digests})
-        if wrong or size != recorded.size:
+        found = hashers(algorithms)
+        version, _ = self._stream(key, stream, found)
+        wrong = mismatched({n: h.hexdigest() for n, h in found.items()}, expect)
+        if wrong:
+            self.client.remove_object(self.bucket, key, version_id=version)
             raise refused("digest_mismatch", f"the copy offered to restore {key} is not the "
                           "content recorded for it", key, digests=wrong)
-        data = spool.getvalue()
-        result = self.client._put_object(self.bucket, key, data,
-                                         headers={"Content-MD5": _md5(data)})
-        self._retain(key, recorded.lock, result.version_id)
-        if recorded.lock.legal_hold:
-            self.client.enable_object_legal_hold(self.bucket, key, version_id=result.version_id)
-        return recorded
+        self._retain(key, lock, version)
+        if lock.legal_hold:
+            self.client.enable_object_legal_hold(self.bucket, key, version_id=version)
+        return Written(key, recorded.size, dict(expect), lock, version)
 
     # ---- staging -------------------------------------------------------------------------
     def upload_target(self, upload_id: str, size: int, *, expires_seconds: int,

@@ -102,14 +102,15 @@ def _repair(obj: dict, copies: dict, bad: str, good: str | None,
     if good is None:
         return False
     source, target = copies[good], copies[bad]
+    lock = lock_of(stores, obj["retain_until"], obj["legal_hold"], obj["lock_mode"])
     try:
         with source.open(obj["key"]) as stream:
             if target.exists(obj["key"]) or _recorded(target, obj["key"]):
-                target.restore(obj["key"], stream, algorithms=algorithms)
+                target.restore(obj["key"], stream, algorithms=algorithms,
+                               expect=obj["digests"], lock=lock)
             else:
                 target.put(obj["key"], stream, algorithms=algorithms, expect=obj["digests"],
-                           lock=lock_of(stores, obj["retain_until"], obj["legal_hold"],
-                                        obj["lock_mode"]))
+                           lock=lock)
     except SanxiangError:
         return False
     return True

@@ -3,11 +3,14 @@ fixity_failed.v1 on a mismatch or a missing copy, the bad copy repaired from the
 rolling cycle that reads the least recently audited objects first."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from datetime import UTC, datetime
 
 from services.vault import queries, usecases
-from tests.unit.vault.support import HEAD, SUPERVISOR
+from services.vault.storage.config import Stores
+from tests.unit.vault.support import HEAD, SUPERVISOR, make_s3_store
 
 FOOTAGE = b"footage kept for the archive " * 200
 
@@ -96,3 +99,19 @@ def test_a_timer_tick_audits_its_share_of_the_cycle(env):
     done = usecases.audit_tick(db=env.db, stores=env.stores, outbox=env.outbox, now=env.now,
                                tick_seconds=8 * 3600)   # 3 ticks a day: one object each
     assert done == {"qinyuan-energy": {"audited": 1, "outcomes": {"pass": 1}}}
+
+
+def test_a_version_written_over_an_s3_object_is_detected_and_repaired(env, s3_endpoint):
+    primary = make_s3_store(s3_endpoint)
+    env.stores = Stores(primary, make_s3_store(s3_endpoint))
+    stored = env.ingest(FOOTAGE)
+    key = f"qinyuan-energy/sha256/{stored['sha256'][:2]}/{stored['sha256']}"
+    forged = b"edited footage"
+    md5 = base64.b64encode(hashlib.md5(forged).digest()).decode()
+    primary.client._put_object(primary.bucket, key, forged, headers={"Content-MD5": md5})
+    assert _audit(env)["outcomes"] == {"repaired": 1}
+    [event] = env.events("fixity_failed.v1")
+    assert (event["data"]["copy"], event["data"]["found"]) == \
+        ("primary", hashlib.sha256(forged).hexdigest())
+    assert primary.digest(key, ("sha256",))["sha256"] == stored["sha256"]
+    assert primary.stat(key).lock.mode == "COMPLIANCE"

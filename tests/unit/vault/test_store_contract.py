@@ -107,14 +107,26 @@ def test_a_legal_hold_keeps_an_expired_object_until_it_is_lifted(store):
 def test_corrupt_content_is_restored_only_from_a_copy_with_the_recorded_digest(store):
     put(store)
     with pytest.raises(Refused) as refused:
-        store.restore("qinyuan-energy/a", io.BytesIO(b"forged footage!!!!!"), algorithms=ALGS)
+        store.restore("qinyuan-energy/a", io.BytesIO(b"forged footage!!!!!"), algorithms=ALGS,
+                      expect=put_digest(), lock=Lock("COMPLIANCE", LATER))
     assert refused.value.details["rule"] == "digest_mismatch"
-    store.restore("qinyuan-energy/a", io.BytesIO(b"body-camera footage"), algorithms=ALGS)
+    store.restore("qinyuan-energy/a", io.BytesIO(b"body-camera footage"), algorithms=ALGS,
+                  expect=put_digest(), lock=Lock("COMPLIANCE", LATER))
     assert store.digest("qinyuan-energy/a", ALGS) == put_digest()
 
 
 def put_digest() -> dict:
     return {"sha256": hashlib.sha256(b"body-camera footage").hexdigest()}
+
+
+def test_a_large_object_is_restored_in_parts(store):
+    data = bytes(range(256)) * (45 * 1024)
+    sha = {"sha256": hashlib.sha256(data).hexdigest()}
+    put(store, data=data)
+    store.restore("qinyuan-energy/a", io.BytesIO(data), algorithms=ALGS, expect=sha,
+                  lock=Lock("COMPLIANCE", LATER))
+    assert store.digest("qinyuan-energy/a", ALGS) == sha
+    assert store.stat("qinyuan-energy/a").lock.mode == "COMPLIANCE"
 
 
 def test_a_large_object_streams_in_parts_and_back(store):
