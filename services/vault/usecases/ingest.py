@@ -26,6 +26,8 @@ def begin_upload(p: dict, *, actor: Actor, db: Db, rules: Rules, stores: Stores,
     if "sm3" in domain.digests(rs) and not p["sm3"]:
         raise ValidationFailed(f"{rs.ref} records SM3 beside SHA-256: give the file's sm3",
                                details={"sm3": ["required by the rule set (retention.digests)"]})
+    with db.read() as session:
+        _not_disposed(store.object_of(session, p["agency"], p["sha256"]))
     upload_id = str(uuid.uuid4())
     expires_at = now + timedelta(seconds=stores.upload_seconds)
     target = stores.primary.upload_target(upload_id, p["size"],
@@ -40,6 +42,16 @@ def begin_upload(p: dict, *, actor: Actor, db: Db, rules: Rules, stores: Stores,
                   {"sha256": p["sha256"], "size": p["size"], "subject": p["subject"]}, now)
     return dict(target, upload_id=upload_id, expires_at=expires_at,
                 retention=retention.to_dict())
+
+
+def _not_disposed(existing: dict | None) -> None:
+    """Content the agency disposed of is not taken in again under the same record: its
+    disposal record names the digest, and stays the last word on it."""
+    if existing is not None and existing["state"] == "disposed":
+        raise DomainRuleViolated(
+            f"this content ({existing['sha256']}) was stored as object {existing['id']} and "
+            "disposed of after its retention", details={"object_id": existing["id"],
+                                                        "rule": "disposed_content"})
 
 
 def receive_upload(upload_id: str, stream, *, db: Db, stores: Stores, now: datetime) -> int:
@@ -66,7 +78,8 @@ def complete_upload(p: dict, *, actor: Actor, db: Db, rules: Rules, stores: Stor
         raise DomainRuleViolated(f"upload {p['upload_id']} expired at "
                                  f"{upload['expires_at'].isoformat()}; begin another",
                                  details={"upload_id": p["upload_id"], "rule": "upload_expired"})
-    if existing is not None and existing["state"] == "stored":
+    _not_disposed(existing)
+    if existing is not None:
         return _stored_again(upload, existing, actor=actor, db=db, stores=stores, now=now)
     retain_until = _retention(retention).until(local_date(now))
     algorithms = domain.digests(rules.ruleset(retention["ruleset"]))

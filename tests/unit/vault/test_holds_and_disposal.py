@@ -75,6 +75,9 @@ def test_disposal_is_approved_by_a_second_person_and_leaves_its_record(env):
     assert after["state"] == "disposed"
     [event] = env.events("object_disposed.v1")
     assert event["data"]["approved_by"] == "supervisor-2"
+    with pytest.raises(DomainRuleViolated) as refused:
+        env.ingest(FOOTAGE)
+    assert refused.value.details == {"object_id": stored["id"], "rule": "disposed_content"}
 
 
 def test_holds_and_disposals_are_not_an_officers(env):
