@@ -27,6 +27,7 @@ def cross_check(data: dict, partial: bool) -> list[Problem]:
                    for name in REQUIRED_PERIODS if name not in periods)
     out.extend(_av_situations(_get(data, "av")))
     out.extend(_retention_classes(_get(data, "retention", "classes")))
+    out.extend(_archives_terms(_get(data, "retention")))
     out.extend(_approving_opinions(_get(data, "review", "opinion_types"),
                                    _get(data, "review", "approving_opinions")))
     out.extend(_approving_opinions(_get(data, "review", "opinion_types"),
@@ -95,6 +96,28 @@ def _av_situations(av: Any) -> list[Problem]:
              "a situation is either mandatory or discretionary")
             for i, entry in enumerate(discretionary)
             if isinstance(entry, dict) and entry.get("code") in codes]
+
+
+def _archives_terms(retention: Any) -> list[Problem]:
+    """Each archives term keeps for years or permanently; the agency's term is one of them;
+    SHA-256 is always among the digests (SM3 only beside it)."""
+    out: list[Problem] = []
+    terms = _get(retention, "archives_terms")
+    for i, term in enumerate(terms if isinstance(terms, list) else ()):
+        if isinstance(term, dict) and ("years" in term) == bool(term.get("permanent")):
+            out.append((("retention", "archives_terms", i),
+                        "give exactly one of years: N, permanent: true"))
+    chosen = _get(retention, "archives_term", "value")
+    codes = {str(t.get("code")) for t in terms if isinstance(t, dict)} \
+        if isinstance(terms, list) else set()
+    if isinstance(chosen, str) and chosen not in codes:
+        out.append((("retention", "archives_term", "value"),
+                    f"{chosen!r} is not one of the archives_terms ({', '.join(sorted(codes))})"))
+    digests = _get(retention, "digests", "value")
+    if isinstance(digests, list) and "sha256" not in digests:
+        out.append((("retention", "digests", "value"),
+                    "sha256 is always recorded; sm3 may be added beside it"))
+    return out
 
 
 def _retention_classes(classes: Any) -> list[Problem]:

@@ -26,6 +26,7 @@ from shared.rulesets.vocabulary import (
     ENFORCEMENT_LEVELS,
     EXTENSIBLE,
     FINDINGS,
+    DIGEST_ALGORITHMS,
     GROUNDS,
     MASKED_INFORMATION,
     MEASURES,
@@ -108,8 +109,23 @@ class RetentionClassSchema(Schema):
     note = Text()
 
 
+class ArchivesTermSchema(Schema):
+    """A 档案保管期限 (永久, 定期30年, 定期10年): years, or permanent."""
+    code = Code(required=True)
+    label = Text(required=True)
+    years = StrictInt(minimum=1)
+    permanent = StrictBool()
+    basis = Text(required=True)
+    note = Text()
+
+
 class RetentionSchema(Schema):
     classes = ListOf(RetentionClassSchema, required=True)
+    # the archives terms a class kept "per the archives rules" takes, the agency's choice among
+    # them, and the digests (sha256, and sm3 where asked) every stored object is recorded with
+    archives_terms = ListOf(ArchivesTermSchema)
+    archives_term = nested(rule_schema(Code(required=True), "archives_term"))
+    digests = nested(rule_schema(ListOf(OneOf(DIGEST_ALGORITHMS), required=True), "digests"))
 
 
 # major decisions --------------------------------------------------------------------------------

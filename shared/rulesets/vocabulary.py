@@ -150,6 +150,7 @@ RETENTION_CONDITIONS = {
     "major_difficult_complex": "其他重大、疑难、复杂的执法活动",
     "used_as_evidence": "音像资料作为证据使用（制作光盘附卷）",
 }
+DIGEST_ALGORITHMS = {"sha256": "SHA-256", "sm3": "SM3（GB/T 32905）"}
 RETENTION_SUBJECTS = {"av": "音像记录", "case_file": "执法案卷", "text_record": "文字记录"}
 MASKED_INFORMATION = {
     "state_secret": "国家秘密", "trade_secret": "商业秘密", "privacy": "个人隐私",

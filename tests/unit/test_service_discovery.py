@@ -10,7 +10,8 @@ def test_the_installed_services_are_those_the_entry_points_declare():
     assert services.installed() == SERVICES == {
         "records": "services.records.service:RecordsService",
         "renderer": "services.renderer.service:RendererService",
-        "review": "services.review.service:ReviewService"}
+        "review": "services.review.service:ReviewService",
+        "vault": "services.vault.service:VaultService"}
     assert all(services.service_class(name).name == name for name in SERVICES)
 
 
@@ -32,5 +33,5 @@ def test_the_record_keeper_is_told_whether_the_review_board_runs_beside_it():
 
 def test_db_upgrade_refuses_a_service_that_is_not_installed(monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_OWNER_URL", "sqlite://")
-    assert main(["db", "upgrade", "vault"]) == 2
-    assert "service 'vault' has no migrations" in capsys.readouterr().err
+    assert main(["db", "upgrade", "disclosure"]) == 2
+    assert "service 'disclosure' has no migrations" in capsys.readouterr().err

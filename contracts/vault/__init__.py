@@ -1,0 +1,124 @@
+"""Contract of the archive vault (vault), major version 1: its RPC methods and events, each with
+an example a non-Python caller can copy."""
+from contracts.vault import messages as m
+from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
+
+VERSION = "1.0.0"
+
+UPLOAD_ROLES = ("officer", "head", "legal_unit")
+READ_ROLES = ("officer", "head", "legal_unit", "supervisor")
+HOLD_ROLES = ("head", "legal_unit", "supervisor")
+UPLOAD_ID = "6f1c1d0e-8f5b-4c1a-9d2e-3b4a5c6d7e8f"
+OBJECT_ID = "2d7c8b40-5a9c-4f3e-9b1d-4c0e9a573f1e"
+DISPOSAL_ID = "9a573f1e-2d7c-4b40-8a9c-1f3e6b1d4c0e"
+CASE_ID = "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"
+SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+SM3 = "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+RETENTION = {"class": "av_permanent", "label": "应当永久保存的执法音像资料",
+             "basis": "000《全过程记录办法》第三十六条第一款（一）至（四）",
+             "ruleset": "qinyuan-energy@1", "years": None, "permanent": True, "term": None,
+             "term_basis": None}
+AV_DEFAULT = {"class": "av_default", "label": "执法音像资料（一般）",
+              "basis": "000《全过程记录办法》第三十六条第一款（原则上不得少于2年）",
+              "ruleset": "qinyuan-energy@1", "years": 2, "permanent": False, "term": None,
+              "term_basis": None}
+OBJECT = {"id": OBJECT_ID, "agency": "qinyuan-energy", "subject": "av",
+          "name": "现场检查执法记录仪视频.mp4", "media_type": "video/mp4", "size": 734003200,
+          "sha256": SHA256, "digests": {"sha256": SHA256}, "case_id": CASE_ID,
+          "facts": ["penalty_evidence"], "retention": RETENTION, "retain_until": None,
+          "lock_mode": "COMPLIANCE", "legal_hold": False, "state": "stored", "store": "local",
+          "replica": "ok", "stored_at": "2025-10-20T01:30:00+00:00", "stored_by": "officer-qy-007",
+          "last_fixity_at": "2025-11-02T16:00:00+00:00", "last_fixity_outcome": "pass",
+          "fixity": [{"at": "2025-11-02T16:00:00+00:00", "algorithm": "sha256",
+                      "outcome": "pass", "copy": "primary", "detail": None}]}
+DISPOSAL = {"id": DISPOSAL_ID, "object_id": OBJECT_ID, "agency": "qinyuan-energy",
+            "state": "requested", "reason": "保存期限届满，无证据用途", "requested_by": "head-qy-001",
+            "requested_at": "2027-11-02T01:00:00+00:00", "approved_by": None,
+            "approved_at": None, "note": None, "sha256": SHA256, "retention": AV_DEFAULT}
+WRITE_ERRORS = ("validation_failed", "not_found", "domain_rule_violated", "forbidden",
+                "unauthenticated")
+
+RPCS = (
+    Rpc("health", m.Empty, m.Health, "Service name, version, rule sets and contract versions, "
+        "how far the legal calendar reaches. Open to any caller, no token.", ("any",), {},
+        {"service": "vault", "version": "0.1.0", "rulesets": ["qinyuan-energy@1"],
+         "contracts": {"contract": VERSION, "events": ["fixity_failed.v1", "object_disposed.v1",
+                                                       "object_stored.v1"]},
+         "missing_peers": [], "calendar": CALENDAR_COVERAGE_EXAMPLE}, writes=False),
+    Rpc("begin_upload", m.BeginUpload, m.UploadTarget,
+        "Announce a file (its SHA-256, size, what it is and the retention conditions that hold) "
+        "and get where to send its bytes: a presigned PUT into the S3 staging bucket, or the "
+        "vault's upload endpoint for the local store. Nothing is stored until complete_upload.",
+        UPLOAD_ROLES,
+        {"agency": "qinyuan-energy", "subject": "av", "sha256": SHA256, "sm3": None,
+         "size": 734003200, "name": "现场检查执法记录仪视频.mp4", "media_type": "video/mp4",
+         "case_id": CASE_ID, "facts": ["penalty_evidence"], "term": None, "legal_hold": False},
+        {"upload_id": UPLOAD_ID, "method": "PUT",
+         "url": f"http://vault.example:8000/vault/uploads/{UPLOAD_ID}", "headers": {},
+         "parts": [], "expires_at": "2025-10-20T03:30:00+00:00", "retention": RETENTION},
+        ("validation_failed", "not_found", "domain_rule_violated", "forbidden",
+         "unauthenticated")),
+    Rpc("complete_upload", m.UploadRef, m.StoredObject,
+        "The bytes are sent: the vault reads them back in chunks, checks their SHA-256 (and "
+        "SM3), stores them write-once under their retention class (and the replica), and emits "
+        "object_stored.v1. The same content of an agency is stored once; a second upload of it "
+        "answers the stored object, its retention extended where the new class keeps longer.",
+        UPLOAD_ROLES, {"upload_id": UPLOAD_ID}, dict(OBJECT, fixity=[], last_fixity_at=None,
+                                                     last_fixity_outcome=None),
+        WRITE_ERRORS),
+    Rpc("get_object", m.ObjectRef, m.StoredObject,
+        "An object: its digests, retention class with the rule and rule set that set it, "
+        "legal hold, and its fixity events (the latest 20).", READ_ROLES,
+        {"object_id": OBJECT_ID}, OBJECT,
+        ("validation_failed", "not_found", "forbidden", "unauthenticated"), writes=False),
+    Rpc("set_legal_hold", m.SetLegalHold, m.StoredObject,
+        "Put a legal hold on an object or lift it (independent of its retention: a held "
+        "object is kept past its retention until the hold is lifted).", HOLD_ROLES,
+        {"object_id": OBJECT_ID, "on": True, "reason": "行政复议案件证据保全"},
+        dict(OBJECT, legal_hold=True), WRITE_ERRORS),
+    Rpc("request_disposal", m.RequestDisposal, m.Disposal,
+        "Ask for an object to be disposed of once its retention has expired and no legal hold "
+        "is on it; nothing expires silently.", ("head", "legal_unit"),
+        {"object_id": OBJECT_ID, "reason": "保存期限届满，无证据用途"}, DISPOSAL, WRITE_ERRORS),
+    Rpc("approve_disposal", m.DisposalRef, m.Disposal,
+        "Approve a disposal asked for by someone else: the object is deleted from the store "
+        "and its replica, and the disposal record (who asked, who approved, its digest and "
+        "retention) is kept.", ("head", "supervisor"),
+        {"disposal_id": DISPOSAL_ID, "note": "经审核同意"},
+        dict(DISPOSAL, state="approved", approved_by="supervisor-qy-002",
+             approved_at="2027-11-03T02:00:00+00:00", note="经审核同意"), WRITE_ERRORS),
+    Rpc("audit_fixity", m.AuditFixity, m.AuditReport,
+        "Audit now: read back up to `limit` of the agency's objects least recently audited, "
+        "record a fixity event for each, repair a bad copy from the good one.",
+        ("head", "supervisor"), {"agency": "qinyuan-energy", "limit": 100},
+        {"agency": "qinyuan-energy", "audited": 100, "outcomes": {"pass": 99, "repaired": 1}},
+        ("validation_failed", "not_found", "forbidden", "unauthenticated")),
+)
+
+EVENTS = (
+    Event("object_stored.v1", m.ObjectStored,
+          "An object is stored write-once under its retention class.",
+          {"object_id": OBJECT_ID, "subject": "av", "sha256": SHA256,
+           "digests": {"sha256": SHA256}, "size": 734003200,
+           "name": "现场检查执法记录仪视频.mp4", "media_type": "video/mp4", "case_id": CASE_ID,
+           "retention": RETENTION, "retain_until": None, "legal_hold": False,
+           "stored_at": "2025-10-20T01:30:00+00:00"}),
+    Event("fixity_failed.v1", m.FixityFailed,
+          "A copy of an object no longer hashes to its recorded digest, or is missing.",
+          {"object_id": OBJECT_ID, "sha256": SHA256, "copy": "primary", "outcome": "fail",
+           "algorithm": "sha256", "found": SM3, "repaired": True,
+           "at": "2025-11-02T16:00:00+00:00"}),
+    Event("object_disposed.v1", m.ObjectDisposed,
+          "An object was disposed of after its retention, approved by a second person.",
+          {"object_id": OBJECT_ID, "disposal_id": DISPOSAL_ID, "sha256": SHA256,
+           "requested_by": "head-qy-001", "approved_by": "supervisor-qy-002",
+           "at": "2027-11-03T02:00:00+00:00"}),
+)
+
+CONTRACT = Contract(
+    service="vault", version=VERSION, title="档案存储 Archive vault",
+    description="Write-once storage of audio/video and documents with retention classes from "
+                "the rule set, legal holds, disposal approved by two people, fixity audits and "
+                "a replica.",
+    rpcs=RPCS, events=EVENTS,
+)

@@ -1,0 +1,194 @@
+"""Request, response and event schemas of the archive vault (vault), major version 1.
+RPC methods take keyword arguments only; each request schema describes those kwargs."""
+from marshmallow import fields, validate
+
+from contracts.records.messages import Empty, Health  # noqa: F401 (re-export)
+from shared.contracts.registry import RULESET_REF, StrictSchema
+
+SUBJECTS = ["av", "case_file", "text_record"]
+OUTCOMES = ["pass", "fail", "missing", "repaired"]
+Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)
+Uuid = lambda **kw: fields.String(validate=validate.Regexp(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    error="must be a lower-case UUID"), **kw)
+Sha256 = lambda **kw: fields.String(validate=validate.Regexp(
+    r"^[0-9a-f]{64}$", error="must be 64 lower-case hex digits"), **kw)
+When = lambda **kw: fields.AwareDateTime(format="iso", **kw)
+Reason = lambda **kw: fields.String(validate=validate.Length(min=1, max=2000), **kw)
+Code = lambda **kw: fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$"), **kw)
+
+
+class BeginUpload(StrictSchema):
+    agency = Id(required=True)
+    subject = fields.String(required=True, validate=validate.OneOf(SUBJECTS), metadata={
+        "description": "what the object is: av (音像记录), case_file (执法案卷), text_record"})
+    sha256 = Sha256(required=True, metadata={"description": "the SHA-256 of the whole file, "
+                                                            "checked when the upload completes"})
+    sm3 = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^[0-9a-f]{64}$", error="must be 64 lower-case hex digits"),
+        metadata={"description": "its SM3 digest, checked where given or asked by the rule set"})
+    size = fields.Integer(required=True, validate=validate.Range(min=1, max=2 ** 40),
+                          metadata={"description": "bytes; an upload may not exceed it"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    media_type = fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z]+/[a-z0-9.+-]+$", error="must be a media type such as video/mp4"))
+    case_id = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(min=1, max=36))
+    facts = fields.List(Code(), load_default=list, metadata={
+        "description": "retention conditions that hold (rule set retention.classes conditions), "
+                       "e.g. penalty_evidence"})
+    term = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
+                         metadata={"description": "an archives term longer than the agency's "
+                                                  "(case files)"})
+    legal_hold = fields.Boolean(load_default=False)
+
+
+class RetentionView(StrictSchema):
+    class_ = fields.String(required=True, data_key="class", attribute="class")
+    label = fields.String(required=True)
+    basis = fields.String(required=True)
+    ruleset = fields.String(required=True, validate=validate.Regexp(RULESET_REF))
+    years = fields.Integer(required=True, allow_none=True)
+    permanent = fields.Boolean(required=True)
+    term = fields.String(required=True, allow_none=True)
+    term_basis = fields.String(required=True, allow_none=True)
+
+
+class UploadTarget(StrictSchema):
+    upload_id = Uuid(required=True)
+    method = fields.String(required=True)
+    url = fields.String(required=True, metadata={
+        "description": "where to send the bytes: a presigned PUT (S3) or the vault's upload "
+                       "endpoint (local store), valid until expires_at"})
+    headers = fields.Dict(required=True)
+    parts = fields.List(fields.Dict(), required=True, metadata={
+        "description": "for a large file on S3 (url then empty): [{part_number, offset, size, "
+                       "url}] — PUT each part's bytes to its own presigned url, then call "
+                       "complete_upload; empty for a single PUT"})
+    expires_at = When(required=True)
+    retention = fields.Nested(RetentionView, required=True)
+
+
+class UploadRef(StrictSchema):
+    upload_id = Uuid(required=True)
+
+
+class ObjectRef(StrictSchema):
+    object_id = Uuid(required=True)
+
+
+class FixityEvent(StrictSchema):
+    at = When(required=True)
+    algorithm = fields.String(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    copy = fields.String(required=True, validate=validate.OneOf(["primary", "replica"]))
+    detail = fields.Dict(required=True, allow_none=True)
+
+
+class StoredObject(StrictSchema):
+    id = Uuid(required=True)
+    agency = fields.String(required=True)
+    subject = fields.String(required=True)
+    name = fields.String(required=True)
+    media_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    sha256 = Sha256(required=True)
+    digests = fields.Dict(required=True)
+    case_id = fields.String(required=True, allow_none=True)
+    facts = fields.List(fields.String(), required=True)
+    retention = fields.Nested(RetentionView, required=True)
+    retain_until = fields.Date(required=True, allow_none=True, metadata={
+        "description": "the last day kept; null: permanently"})
+    lock_mode = fields.String(required=True, validate=validate.OneOf(["COMPLIANCE",
+                                                                     "GOVERNANCE"]))
+    legal_hold = fields.Boolean(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(["stored", "disposed"]))
+    store = fields.String(required=True)
+    replica = fields.String(required=True, allow_none=True)
+    stored_at = When(required=True)
+    stored_by = fields.String(required=True)
+    last_fixity_at = When(required=True, allow_none=True)
+    last_fixity_outcome = fields.String(required=True, allow_none=True)
+    fixity = fields.List(fields.Nested(FixityEvent), load_default=list)
+
+
+class SetLegalHold(StrictSchema):
+    object_id = Uuid(required=True)
+    on = fields.Boolean(required=True)
+    reason = Reason(required=True)
+
+
+class RequestDisposal(StrictSchema):
+    object_id = Uuid(required=True)
+    reason = Reason(required=True)
+
+
+class DisposalRef(StrictSchema):
+    disposal_id = Uuid(required=True)
+    note = fields.String(load_default=None, allow_none=True,
+                         validate=validate.Length(max=2000))
+
+
+class Disposal(StrictSchema):
+    id = Uuid(required=True)
+    object_id = Uuid(required=True)
+    agency = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(["requested", "approved"]))
+    reason = fields.String(required=True)
+    requested_by = fields.String(required=True)
+    requested_at = When(required=True)
+    approved_by = fields.String(required=True, allow_none=True)
+    approved_at = When(required=True, allow_none=True)
+    note = fields.String(required=True, allow_none=True)
+    sha256 = Sha256(required=True)
+    retention = fields.Nested(RetentionView, required=True)
+
+
+class AuditFixity(StrictSchema):
+    agency = Id(required=True)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=10000))
+
+
+class AuditReport(StrictSchema):
+    agency = fields.String(required=True)
+    audited = fields.Integer(required=True)
+    outcomes = fields.Dict(required=True, metadata={
+        "description": "count per outcome: pass, fail, missing, repaired"})
+
+
+# ---- events -----------------------------------------------------------------------------------
+
+class ObjectStored(StrictSchema):
+    object_id = Uuid(required=True)
+    subject = fields.String(required=True)
+    sha256 = Sha256(required=True)
+    digests = fields.Dict(required=True)
+    size = fields.Integer(required=True)
+    name = fields.String(required=True)
+    media_type = fields.String(required=True)
+    case_id = fields.String(required=True, allow_none=True)
+    retention = fields.Nested(RetentionView, required=True)
+    retain_until = fields.Date(required=True, allow_none=True)
+    legal_hold = fields.Boolean(required=True)
+    stored_at = When(required=True)
+
+
+class FixityFailed(StrictSchema):
+    object_id = Uuid(required=True)
+    sha256 = Sha256(required=True)
+    copy = fields.String(required=True, validate=validate.OneOf(["primary", "replica"]))
+    outcome = fields.String(required=True, validate=validate.OneOf(["fail", "missing"]))
+    algorithm = fields.String(required=True)
+    found = fields.String(required=True, allow_none=True)
+    repaired = fields.Boolean(required=True, metadata={
+        "description": "restored from the other copy, whose digest matched the record"})
+    at = When(required=True)
+
+
+class ObjectDisposed(StrictSchema):
+    object_id = Uuid(required=True)
+    disposal_id = Uuid(required=True)
+    sha256 = Sha256(required=True)
+    requested_by = fields.String(required=True)
+    approved_by = fields.String(required=True)
+    at = When(required=True)

@@ -1,0 +1,6 @@
+"""Archive vault (档案存储): owns the stored objects — audio/video and documents — written once
+under the retention class the agency's rule set gives them (000《全过程记录办法》第三十六条: AV
+at least 2 years, permanently in the four situations listed; case files per the archives term,
+第三十二条), legal holds, disposal after expiry approved by two people, the fixity audit and the
+off-site replica (第三十二条第二款 异地备份). Nothing stored is overwritten, edited or destroyed
+within its retention (第三十五条; 002《全过程记录办法》第二十条)."""

@@ -1,0 +1,7 @@
+"""Alembic scripts of the vault's database."""
+
+# What the service's own PostgreSQL role may UPDATE (shared.persistence.db.grant_service_role):
+# an object's state (retention extended, hold, fixity marks, disposal), an upload's state, a
+# disposal's approval and the outbox's relay state. The fixity events, the vault log and the
+# idempotency records are SELECT and INSERT only.
+SERVICE_ROLE_UPDATES = ("objects", "uploads", "disposals", "outbox")

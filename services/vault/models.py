@@ -1,0 +1,109 @@
+"""Tables of the vault. `objects` holds each stored object with its digests, the retention
+class, rule and rule set that set it, its lock and legal hold, and where its last fixity audit
+left it; `uploads` the files announced and not yet (or already) stored; `fixity_events` one row
+per copy audited (PREMIS-style: when, algorithm, outcome); `disposals` each disposal asked for
+and approved; `vault_log` the append-only history of every act and refusal; `outbox` the events
+of the same transactions."""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from shared.messaging.outbox import outbox_table
+from shared.persistence.idempotency import idempotency_table
+from shared.persistence.schema import BigId, UtcDateTime, service_metadata
+
+metadata = service_metadata()
+
+objects = Table(
+    "objects", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("agency", String(64), nullable=False),
+    Column("key", String(200), nullable=False, unique=True),   # the store's key
+    Column("subject", String(16), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("digests", JSON, nullable=False),                  # {algorithm: hex}
+    Column("case_id", String(36)),
+    Column("facts", JSON, nullable=False),                    # retention conditions that hold
+    Column("retention", JSON, nullable=False),                # domain.Retention.to_dict()
+    Column("retain_until", Date),                             # last day kept; NULL: permanent
+    Column("lock_mode", String(12), nullable=False),
+    Column("legal_hold", Boolean, nullable=False),
+    Column("state", String(12), nullable=False),              # stored | disposed
+    Column("store", String(200), nullable=False),             # the store it was written to
+    Column("replica", String(12)),                            # ok | missing | NULL: none
+    Column("stored_at", UtcDateTime(), nullable=False),
+    Column("stored_by", String(64), nullable=False),
+    Column("last_fixity_at", UtcDateTime()),
+    Column("last_fixity_outcome", String(12)),
+    UniqueConstraint("agency", "sha256", name="uq_objects_agency_sha256"),
+    # the fixity audit's rolling cycle: the least recently audited first
+    Index("ix_objects_agency_fixity", "agency", "state", "last_fixity_at"),
+)
+
+uploads = Table(
+    "uploads", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("agency", String(64), nullable=False),
+    Column("request", JSON, nullable=False),                  # the begin_upload request
+    Column("retention", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("state", String(12), nullable=False),              # open | completed
+    Column("object_id", String(36)),
+)
+
+fixity_events = Table(
+    "fixity_events", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("object_id", String(36), nullable=False, index=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("algorithm", String(16), nullable=False),
+    Column("outcome", String(12), nullable=False),            # pass | fail | missing | repaired
+    Column("copy", String(8), nullable=False),                # primary | replica
+    Column("detail", JSON),
+)
+
+disposals = Table(
+    "disposals", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("object_id", String(36), nullable=False, index=True),
+    Column("agency", String(64), nullable=False),
+    Column("state", String(12), nullable=False),              # requested | approved
+    Column("reason", Text, nullable=False),
+    Column("requested_by", String(64), nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("approved_by", String(64)),
+    Column("approved_at", UtcDateTime()),
+    Column("note", Text),
+    Column("sha256", String(64), nullable=False),
+    Column("retention", JSON, nullable=False),
+)
+
+vault_log = Table(
+    "vault_log", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("object_id", String(36), nullable=False, index=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor_id", String(64), nullable=False),
+    Column("actor_role", String(16), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("body", JSON, nullable=False),
+)
+
+outbox = outbox_table(metadata)
+idempotency = idempotency_table(metadata)

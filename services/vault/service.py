@@ -1,0 +1,87 @@
+"""nameko entrypoints of the archive vault: each goes through shared.service's `_run` / `_write`
+— the actor authenticated, its role checked and the payload validated against the contract,
+one use case run, the contract's response dumped, every refusal recorded in the vault log."""
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.dependency_providers import Config
+from nameko.timer import timer
+from nameko.web.handlers import http
+
+from contracts.vault import CONTRACT
+from services.vault import http as web
+from services.vault import queries, store, usecases
+from services.vault.dependencies import VaultStores
+from services.vault.models import outbox as outbox_table
+from shared.calendar.clock import now
+from shared.errors import NotFound
+from shared.messaging.outbox import Outbox
+from shared.messaging.rpc import rpc
+from shared.persistence.db import Database
+from shared.service import Service
+
+VERSION = "0.1.0"
+# the fixity audit's tick; each tick audits its share of the cycle (VAULT_FIXITY_CYCLE_DAYS)
+FIXITY_TICK_SECONDS = 600
+
+
+class VaultService(Service):
+    name = "vault"
+    contract = CONTRACT
+    version = VERSION
+    store = store
+
+    db = Database("services.vault:migrations")
+    outbox = Outbox(CONTRACT, outbox_table)
+    stores = VaultStores()
+    config = Config()
+
+    def _deps(self) -> dict[str, Any]:
+        return {"db": self.db, "rules": self.rules, "stores": self.stores, "now": now()}
+
+    def _missing(self, request: dict) -> NotFound | None:
+        return store.missing(request)
+
+    def _health(self) -> dict:
+        return {"store": self.stores.primary.kind,
+                "replica": self.stores.replica is not None}
+
+    @rpc
+    def begin_upload(self, **payload: Any) -> Any:
+        return self._write("begin_upload", payload, usecases.begin_upload)
+
+    @rpc
+    def complete_upload(self, **payload: Any) -> Any:
+        return self._write("complete_upload", payload, usecases.complete_upload)
+
+    @rpc
+    def get_object(self, **payload: Any) -> Any:
+        return self._run("get_object", payload, queries.get_object)
+
+    @rpc
+    def set_legal_hold(self, **payload: Any) -> Any:
+        return self._write("set_legal_hold", payload, usecases.set_legal_hold)
+
+    @rpc
+    def request_disposal(self, **payload: Any) -> Any:
+        return self._write("request_disposal", payload, usecases.request_disposal)
+
+    @rpc
+    def approve_disposal(self, **payload: Any) -> Any:
+        return self._write("approve_disposal", payload, usecases.approve_disposal)
+
+    @rpc
+    def audit_fixity(self, **payload: Any) -> Any:
+        return self._write("audit_fixity", payload, usecases.audit_fixity)
+
+    @http("PUT", "/vault/uploads/<upload_id>")
+    def upload(self, request: Any, upload_id: str) -> Any:
+        """The local store's upload endpoint: the bytes of an open upload, streamed in."""
+        return web.receive(request, upload_id, db=self.db, stores=self.stores, now=now())
+
+    @timer(interval=FIXITY_TICK_SECONDS)
+    def audit(self) -> dict:
+        """The fixity audit's rolling cycle: each tick its share of every agency's objects."""
+        return usecases.audit_tick(db=self.db, stores=self.stores, outbox=self.outbox,
+                                   now=now(), tick_seconds=FIXITY_TICK_SECONDS)
