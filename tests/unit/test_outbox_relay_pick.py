@@ -19,7 +19,7 @@ PENDING_IDS = (7, 2500, 4999, 5001, 5003)
 
 
 # every service with an outbox migrates it to the partial indexes
-SERVICES_WITH_AN_OUTBOX = ("records", "review", "renderer")
+SERVICES_WITH_AN_OUTBOX = ("records", "review", "renderer", "vault")
 
 
 @pytest.fixture(params=SERVICES_WITH_AN_OUTBOX)

@@ -8,6 +8,7 @@ Create Date: 2026-12-05 23:00:00
 from alembic import op
 import sqlalchemy as sa
 
+from shared.messaging.outbox import create_partial_indexes, drop_partial_indexes
 from shared.persistence import idempotency
 
 revision = '0001'
@@ -86,7 +87,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
     sa.UniqueConstraint('message_id', name=op.f('uq_outbox_message_id'))
     )
+    # the relay's pick reads the partial index of pending rows (shared.messaging.outbox)
     op.create_index(op.f('ix_outbox_state'), 'outbox', ['state'], unique=False)
+    create_partial_indexes(op)
     op.create_table('uploads',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('agency', sa.String(length=64), nullable=False),
@@ -120,6 +123,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_vault_log_object_id'), table_name='vault_log')
     op.drop_table('vault_log')
     op.drop_table('uploads')
+    drop_partial_indexes(op)
     op.drop_index(op.f('ix_outbox_state'), table_name='outbox')
     op.drop_table('outbox')
     op.drop_index('ix_objects_agency_fixity', table_name='objects')
