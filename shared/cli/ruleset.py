@@ -14,6 +14,7 @@ from shared.rulesets.vocabulary import (
     ACT_TYPES,
     AV_SITUATIONS,
     COERCIVE_EXECUTION_METHODS,
+    FINDINGS,
     MASKED_INFORMATION,
     PARTY_KINDS,
     PERIOD_UNITS,
@@ -26,6 +27,7 @@ SECTION_TITLES = {
     "periods": "一、期限", "av": "二、音像记录", "retention": "三、保存期限",
     "major_decisions": "四、重大执法决定目录清单", "review": "五、法制审核",
     "disclosure": "六、行政执法公示", "records": "七、全过程记录",
+    "findings": "八、检查发现的依据条款", "vocabulary": "九、本规则集增补的词汇",
 }
 
 KEY_LABELS = {
@@ -198,8 +200,15 @@ def cmd_show(args) -> int:
 
 # --- Human-readable rendering ---------------------------------------------------------------
 
-def _label(key: Any) -> str:
-    return KEY_LABELS.get(key, str(key))
+def _label(key: Any, path: tuple = ()) -> str:
+    if path[:1] == ("vocabulary",) and key in VOCABULARY_LABELS:
+        return VOCABULARY_LABELS[key]
+    return KEY_LABELS.get(key) or FINDINGS.get(key) or str(key)
+
+
+# the vocabularies a rule set may extend (shared.rulesets.vocabulary.EXTENSIBLE)
+VOCABULARY_LABELS = {"av_situations": "音像记录情形", "sectors": "所属领域",
+                     "measures": "处理措施"}
 
 
 def _value(value: Any) -> str:
@@ -233,6 +242,8 @@ def render(rs: RuleSet) -> str:
              f"  指纹 fingerprint: sha256:{rs.fingerprint}",
              "  （标〔继承 …〕的项目来自上级规则集；代码见方括号）"]
     for section, title in SECTION_TITLES.items():
+        if section not in data:
+            continue  # a section only some rule sets declare (vocabulary)
         lines.append("")
         lines.append(f"{title} {section}")
         body = data[section]
@@ -269,7 +280,7 @@ def _extras(entry: dict, skip: set) -> list[str]:
 def _render(rs: RuleSet, lines: list[str], path: tuple, key: Any, value: Any,
             depth: int) -> None:
     pad = "  " * depth
-    head = f"{pad}{_label(key)} [{key}]"
+    head = f"{pad}{_label(key, path)} [{key}]"
     if path[0] == "periods" and len(path) == 2:
         _render_period(rs, lines, path, head, value)
     elif isinstance(value, dict) and "basis" in value:

@@ -168,3 +168,18 @@ def test_a_declared_av_situation_makes_av_mandatory_act_by_act(repo):
                      started_at=datetime(2025, 10, 10, 1, 30, tzinfo=UTC),
                      ended_at=datetime(2025, 10, 10, 3, tzinfo=UTC))
     assert findings.case_findings(case, [entry], [drone], [], rs, now) == []
+
+
+def test_show_prints_the_findings_articles_and_the_declared_vocabulary(repo):
+    """`sanxiang ruleset show` names each finding's article as the rule set cites it, and the
+    codes a rule set adds to the shared vocabularies, in Chinese."""
+    from shared.cli.ruleset import render
+    shown = render(repo.get("anze-natural-resources"))
+    assert "八、检查发现的依据条款 findings" in shown
+    assert "九、本规则集增补的词汇 vocabulary" in shown
+    assert "音像记录情形 [av_situations]:" in shown
+    assert "· 无人机巡查 [drone_inspection] — 依据：目录清单 第五条" in shown
+    qinyuan = render(repo.get("qinyuan-energy"))
+    assert ("强制执行或者申请法院强制执行前未催告 [execution_without_reminder]: — 依据："
+            "000《全过程记录办法》第二十九条、第三十条") in qinyuan
+    assert "九、" not in qinyuan  # no vocabulary of its own: no empty section
