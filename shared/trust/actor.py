@@ -74,7 +74,7 @@ class Actor:
         return self
 
 
-def out_of_reach(message: str, *, message_zh: str, **kwargs) -> Forbidden:
+def out_of_reach(message: str, *, message_zh: str | None = None, **kwargs) -> Forbidden:
     """A refusal about something outside the caller's reach (another agency's case, a case a
     party token is not bound to). It is recorded as the refusal it is, but the caller is
     answered as if the thing did not exist (shared.service.entrypoint.handle, `missing`): a

@@ -118,7 +118,7 @@ def extension(review: Mapping, by: str, reason: str, approved_at: datetime) -> d
     clock runs."""
     if review["extension"] is not None:
         raise Conflict("the review period was already extended once", code="already_extended",
-                       message_zh=f"审核 {review['id']} 的审核期限已延长过一次，不得再次延长")
+                       message_zh="审核期限已延长过一次，不得再次延长")
     if review["clock_start"] is None:
         raise DomainRuleViolated("the clock has not started: materials are incomplete",
                                  message_zh="审核期限尚未起算：审核材料不齐全",
