@@ -7,6 +7,7 @@ from typing import Any
 
 from shared.errors import DomainRuleViolated
 from shared.rulesets.repository import RuleSet
+from shared.rulesets.vocabulary import START_MODES
 
 # 程序启动 → 调查取证 → 审查决定 → 送达执行 → 归档管理 (000 第三条, 002 第三条, 004 第二十二条)
 STAGES = ("initiation", "investigation", "decision", "service_execution", "archive")
@@ -14,6 +15,8 @@ STAGE_LABELS = {"initiation": "程序启动", "investigation": "调查取证", "
                 "service_execution": "送达执行", "archive": "归档管理"}
 # a case's status (cases.status) as a Chinese reader knows it
 STATUS_LABELS = {"open": "办理中", "closed": "已结案", "archived": "已归档"}
+# how a case started (cases.start_mode): the rule sets' start modes, and an emergency start
+START_MODE_LABELS = {**START_MODES, "emergency": "紧急情况下先行启动、事后补批"}
 
 # Forward only. A case may end early (不予立案, 撤销立案, 不予处罚) by closing, which moves it
 # to `archive` from any open stage; `close_case` does that, `advance_stage` only steps ahead.

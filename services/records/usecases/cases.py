@@ -74,8 +74,8 @@ def approve_emergency_start(p: dict, *, actor: Actor, db: Db, outbox: OutboxWrit
         if case["start_state"] != "pending_approval":
             raise DomainRuleViolated("only an emergency start awaits approval; this case "
                                      f"is {case['start_mode']} ({case['start_state']})",
-                                     message_zh="只有紧急启动的案件待补批；本案启动方式为"
-                                                f"{case['start_mode']}（{case['start_state']}）",
+                                     message_zh="只有紧急情况下先行启动的案件待补批；本案启动方式为"
+                                                f"{_started(case)}",
                                      code="no_pending_approval")
         approved_at = p["filing_approval"]["approved_at"]
         seq, h, _ = store.append(session, case, kind="emergency_approved", actor=actor,
@@ -94,9 +94,8 @@ def decide_source(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules:
         case = store.writable_case(session, p["case_id"], actor)
         if case["start_state"] != "pending_decision":
             raise DomainRuleViolated("only a complaint or referral awaits a decision to start",
-                                     message_zh="只有投诉举报或移送的案件待作出是否立案的决定；"
-                                                f"本案启动方式为{case['start_mode']}"
-                                                f"（{case['start_state']}）",
+                                     message_zh="只有投诉、举报或移送的案件待作出是否立案的决定；"
+                                                f"本案启动方式为{_started(case)}",
                                      code="no_pending_decision")
         start = p["decision"] == "start"
         updates = {"start_state": "approved" if start else "not_started"}
@@ -189,3 +188,9 @@ def archive_case(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: 
                                  case_updates={"status": "archived",
                                                "archived_at": p["archived_at"]})
         return store.appended(outbox, session, case, actor, seq, h, "case_archived")
+
+
+def _started(case: dict) -> str:
+    """How the case started, as a Chinese reader knows it, and where that left it."""
+    mode = case["start_mode"]
+    return f"{stages.START_MODE_LABELS.get(mode, mode)}（{mode}，{case['start_state']}）"
