@@ -53,11 +53,8 @@ class ValidationFailed(SanxiangError):
     def from_messages(cls, messages: dict, *, what: str = "payload") -> ValidationFailed:
         flat = flatten_messages(messages)
         summary = "; ".join(f"{path}: {', '.join(rules)}" for path, rules in flat.items())
-        # the Chinese message names each field and the rule it broke, as the English one does
-        summary_zh = "；".join(f"{path}：{'，'.join(rule_zh(r) for r in rules)}"
-                              for path, rules in flat.items())
         return cls(f"invalid {what}: {summary}", details=flat,
-                   message_zh=f"{cls.message_zh}：{summary_zh}" if summary_zh else None)
+                   message_zh=fields_zh(flat) if flat else None)
 
 
 @deserialize_to_instance
@@ -188,6 +185,11 @@ RULES_ZH = {
     "Not a valid mapping type.": "应为对象",
     "Invalid input type.": "类型不正确",
     "Shorter than minimum length 1.": "不得为空",
+    # the kernel's own checks (shared.law.major)
+    "unknown field": "未知字段",
+    "required": "必填",
+    "must be true or false": "应为是或否（true/false）",
+    "must be a list of codes": "应为代码列表",
 }
 
 
@@ -198,6 +200,14 @@ def rule_zh(rule: str) -> str:
     if rule.startswith("Must be one of: "):
         return "应为下列之一：" + rule[len("Must be one of: "):].rstrip(".")
     return rule
+
+
+def fields_zh(problems: dict[str, list[str]]) -> str:
+    """A ValidationFailed's Chinese message for `problems` (field → rules broken): it names
+    each field and the rule it broke, as the English message does."""
+    summary = "；".join(f"{path}：{'，'.join(rule_zh(r) for r in rules)}"
+                       for path, rules in problems.items())
+    return f"{ValidationFailed.message_zh}：{summary}"
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -82,7 +82,9 @@ class ReviewBoard(RpcProxy):
         self.mode = str(self.container.config.get("REVIEW_BOARD") or BOARD_AUTO).strip()
         if self.mode not in (BOARD_REQUIRED, BOARD_ABSENT, BOARD_AUTO):
             raise ConfigurationError(f"REVIEW_BOARD: {self.mode!r} is not one of "
-                                     f"{BOARD_REQUIRED}, {BOARD_ABSENT}, {BOARD_AUTO}")
+                                     f"{BOARD_REQUIRED}, {BOARD_ABSENT}, {BOARD_AUTO}",
+                                     message_zh=f"REVIEW_BOARD 设置为 {self.mode!r}，应为 "
+                                                f"{BOARD_REQUIRED}、{BOARD_ABSENT} 或 {BOARD_AUTO}")
 
     def get_dependency(self, worker_ctx: WorkerContext) -> BoardClient:
         return BoardClient(self.directory, super().get_dependency(worker_ctx), self.mode)

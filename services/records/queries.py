@@ -50,7 +50,8 @@ def missing_case(request: dict) -> NotFound | None:
     case_id = request.get("case_id")
     if not isinstance(case_id, str):
         return None
-    return NotFound(f"no case with id {case_id!r}", details={"case_id": case_id})
+    return NotFound(f"no case with id {case_id!r}", message_zh=f"未找到案件 {case_id!r}",
+                    details={"case_id": case_id})
 
 
 def case_view(case: dict, masked: bool) -> dict:
@@ -295,6 +296,8 @@ def agency_findings(p: dict, *, actor: Actor, db: Db, rules: Rules,
         raise DomainRuleViolated(
             f"agency {p['agency']} has more than {MAX_FINDINGS_PAGE} cases: agency_findings "
             f"answers only that many in one list; page through them with agency_findings_v2",
+            message_zh=f"执法机关 {p['agency']} 的案件超过 {MAX_FINDINGS_PAGE} 件：agency_findings "
+                       "一次只能列出这么多，请用 agency_findings_v2 分页查询",
             code="too_many_cases", details={"limit": MAX_FINDINGS_PAGE})
     return found["items"]
 

@@ -57,7 +57,8 @@ class Templates:
         if p.registry is None:
             pending = self.status()["pending"]
             raise Unavailable(f"the renderer is still {pending}; try again shortly",
-                              details={"retry": True, "pending": ["templates"]})
+                              details={"retry": True, "pending": ["templates"]},
+                              message_zh="文书生成服务仍在登记文书模板库，请稍后重试")
         return p.registry
 
     def get(self, template_id: str, version: int | None = None) -> TemplateVersion:
@@ -212,7 +213,9 @@ class Renderer:
                            f"this data: {reply[1]}: {reply[2]}",
                            details={"template_id": stamp.template_id,
                                     "version": str(stamp.version), "error": reply[2]},
-                                 code="template_render_failed", message_zh="文书模板无法生成文书")
+                                 code="template_render_failed",
+                                 message_zh=f"文书模板 {stamp.template_id}@{stamp.version} "
+                                            f"无法用所给数据生成文书：{reply[1]}: {reply[2]}")
 
     def end(self, reason: str) -> None:
         """Kill every worker process now: a render in progress is refused unavailable
@@ -230,7 +233,8 @@ class Renderer:
 
 def _stopping(reason: str | None) -> Unavailable:
     return Unavailable(f"the renderer is stopping ({reason}); nothing was written, send the "
-                       "request again", details={"retry": True})
+                       "request again", details={"retry": True},
+                       message_zh=f"文书生成服务正在停止（{reason}）：未写入任何内容，请重新发送请求")
 
 
 class RenderPool(DependencyProvider):

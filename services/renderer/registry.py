@@ -44,6 +44,8 @@ class Registry:
             known = sorted({k[0] for k in self._versions})
             raise NotFound(f"unknown template {template_id!r}; known: {', '.join(known) or 'none'}",
                            code="template_not_found",
+                           message_zh=f"未找到文书模板 {template_id!r}；现有模板："
+                                      f"{'、'.join(known) or '无'}",
                            details={"template_id": template_id, "known": known})
         if version is None:
             return versions[-1]
@@ -57,6 +59,8 @@ class Registry:
         have = [t.version for t in self._of(template_id)]
         raise NotFound(f"template {template_id!r} has no version {version}; versions: "
                        f"{', '.join(map(str, have))}", code="template_version_not_found",
+                       message_zh=f"文书模板 {template_id!r} 没有第 {version} 版；现有版本："
+                                  f"{'、'.join(map(str, have))}",
                        details={"template_id": template_id, "version": version,
                                 "known": have})
 

@@ -199,7 +199,8 @@ def opinion_document(p: dict, *, actor: Actor, db: Db, rules: Rules, now: dateti
         actor.require(*READERS, agency=review["agency"])
         store.log_access(session, actor, "opinion_document", review=review, now=now)
     if review["opinion"] is None:
-        raise DomainRuleViolated("no opinion has been issued yet", code="no_opinion")
+        raise DomainRuleViolated("no opinion has been issued yet", code="no_opinion",
+                                 message_zh=f"审核 {review['id']} 尚未出具审核意见")
     return review["opinion"]["document"]
 
 

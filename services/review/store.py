@@ -37,7 +37,8 @@ def as_review(row: RowMapping) -> domain.Review:
 
 
 def _no_review(review_id: str) -> NotFound:
-    return NotFound(f"no review {review_id}", details={"review_id": review_id})
+    return NotFound(f"no review {review_id}", message_zh=f"未找到审核 {review_id}",
+                    details={"review_id": review_id})
 
 
 def missing_review(request: dict) -> NotFound | None:
@@ -171,7 +172,9 @@ def reviewer(session: Session, agency: str, person_id: str) -> domain.Reviewer:
                           .where(staff.c.person_id == person_id)).mappings().first()
     if row is None or not row["active"]:
         raise NotFound(f"{person_id} is not registered (active) staff of {agency}; "
-                       "register_staff first", details={"person_id": person_id})
+                       "register_staff first", details={"person_id": person_id},
+                       message_zh=f"{person_id} 不是 {agency} 登记在册（在职）的人员："
+                                  "请先登记（register_staff）")
     done = row["prior_penalty_reviews"] + row["penalty_reviews_in_system"]
     return domain.Reviewer(person_id=row["person_id"], name=row["name"],
                            position=row["position"],

@@ -126,6 +126,7 @@ def load_file(path: str | Path) -> CalendarFile:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigurationError(f"calendar file {path}: cannot read: {exc.strerror}",
+                                 message_zh=f"无法读取工作日历文件 {path}：{exc.strerror}",
                                  details={"file": str(path)}) from exc
     return parse(text, str(path))
 
@@ -137,6 +138,7 @@ def parse(text: str, path: str = "<calendar>") -> CalendarFile:
         data = loader.construct_document(node) if node is not None else {}
     except yaml.YAMLError as exc:
         raise ConfigurationError(f"calendar file {path}: not valid YAML: {exc}",
+                                 message_zh=f"工作日历文件 {path} 不是有效的 YAML：{exc}",
                                  details={"file": path}) from exc
     finally:
         loader.dispose()
@@ -277,4 +279,5 @@ def _raise(path: str, errors: dict[str, list[str]], lines: dict[str, int]) -> No
     text = "; ".join(f"{i['path']}" + (f" (line {i['line']})" if i["line"] else "")
                      + f": {' '.join(i['messages'])}" for i in items)
     raise ConfigurationError(f"invalid calendar file {path}: {text}",
+                             message_zh=f"工作日历文件 {path} 无效（各项问题见英文说明）：{text}",
                              details={"file": path, "errors": items})

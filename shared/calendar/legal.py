@@ -232,9 +232,12 @@ class Calendar:
             agency: str | None = None, paused: Iterable[tuple] = ()) -> Deadline:
         if unit not in UNITS:
             raise ValidationFailed(f"unit must be one of {', '.join(UNITS)}, not {unit!r}",
+                                   message_zh=f"期限单位应为 {'、'.join(UNITS)} 之一，"
+                                              f"而不是 {unit!r}",
                                    details={"unit": [f"one of {UNITS}"]})
         if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
             raise ValidationFailed(f"amount must be a whole number >= 0, not {amount!r}",
+                                   message_zh=f"期限数量应为不小于 0 的整数，而不是 {amount!r}",
                                    details={"amount": ["whole number >= 0"]})
         pauses = _pauses(paused)
         made: dict[str, Any] = {
@@ -243,6 +246,7 @@ class Calendar:
         if unit == "hours":
             if not isinstance(start, datetime) or pauses:
                 raise ValidationFailed("an hours period needs a datetime start and no pauses",
+                                       message_zh="以小时计的期限须以带时刻的时间起算，且不得中止",
                                        details={"start": ["datetime"], "paused": ["empty"]})
             return Deadline(due=start + timedelta(hours=amount), **made)
         count = (self._count_workdays if unit == "workdays" else self._count_natural_days)(
@@ -349,10 +353,12 @@ def _pauses(paused: Iterable[tuple]) -> tuple[tuple[date, date, str], ...]:
     for item in paused:
         if len(item) not in (2, 3):
             raise ValidationFailed("a pause is (from, to) or (from, to, label)",
+                                   message_zh="中止期间应为（起，止）或（起，止，说明）",
                                    details={"paused": ["(from, to[, label])"]})
         low, high, label = _day(item[0]), _day(item[1]), (item[2] if len(item) == 3 else "")
         if high < low:
             raise ValidationFailed(f"pause ends {high} before it starts {low}",
+                                   message_zh=f"中止期间止于 {high}，早于其起始日 {low}",
                                    details={"paused": ["to before from"]})
         out.append((low, high, label or ""))
     return tuple(out)
@@ -373,6 +379,7 @@ def clock_pause(stopped_on: date, resumed_on: date, label: str = "") -> tuple | 
     stopped_on, resumed_on = _day(stopped_on), _day(resumed_on)
     if resumed_on < stopped_on:
         raise ValidationFailed(f"clock resumed {resumed_on} before it stopped {stopped_on}",
+                               message_zh=f"期限恢复计算日 {resumed_on} 早于中止日 {stopped_on}",
                                details={"resumed_on": ["not before stopped_on"]})
     if resumed_on == stopped_on:
         return None

@@ -89,6 +89,8 @@ def read_notice(path: str | Path) -> YearEntry:
                                 f"({'、'.join(FESTIVALS)}; several joined with 、)")
     if problems:
         raise ConfigurationError(f"invalid notice {path}: " + "; ".join(problems),
+                                 message_zh=f"节假日安排通知文件 {path} 无效："
+                                            + "；".join(problems),
                                  details={"file": str(path), "problems": problems})
     return notice.years[0]
 

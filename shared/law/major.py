@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from shared.errors import ValidationFailed
+from shared.errors import ValidationFailed, fields_zh
 from shared.rulesets.repository import RuleSet
 from shared.rulesets.vocabulary import (
     ACT_TYPES,
@@ -54,7 +54,7 @@ class DecisionProposal:
             problems["act_type"] = ["required"]
         if problems:
             raise ValidationFailed(f"invalid proposal fields: {', '.join(problems)}",
-                                   details=problems)
+                                   message_zh=fields_zh(problems), details=problems)
         data = dict(payload)
         for key in ("measures", "grounds"):
             if isinstance(data.get(key), list):
@@ -175,7 +175,8 @@ def _validated(rs: RuleSet, p: DecisionProposal) -> _Checked:
     _check_acts(p, errors)
     if errors:
         summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
-        raise ValidationFailed(f"invalid decision proposal: {summary}", details=errors)
+        raise ValidationFailed(f"invalid decision proposal: {summary}", details=errors,
+                               message_zh=fields_zh(errors))
     return _Checked(measures, grounds, amount, involved)
 
 

@@ -90,7 +90,9 @@ def incoming(contract: Contract, body) -> dict:
     envelope = load(Envelope, body, what="event envelope")
     if envelope["contract"] != contract.service:
         raise EventRefused(f"contract {envelope['contract']!r} is not {contract.service!r}",
-                           code="event_wrong_contract")
+                           code="event_wrong_contract",
+                           message_zh=f"事件的 contract {envelope['contract']!r} 不是 "
+                                      f"{contract.service!r}，已拒收")
     event = contract.event(envelope["event_type"])
     envelope["data"] = load(event.schema, body["data"], what=f"{event.type} data", path="data")
     return envelope
@@ -152,10 +154,14 @@ class EventGate:
         if contract != self.source:
             raise EventRefused(f"contract {contract!r} is not {self.source!r}, the service whose "
                                f"exchange {self.source}.events it came from",
-                               code="event_wrong_contract")
+                               code="event_wrong_contract",
+                               message_zh=f"事件的 contract {contract!r} 不是其来源交换机 "
+                                          f"{self.source}.events 所属的 {self.source!r}，已拒收")
         if event_type != routing_key:
             raise EventRefused(f"event_type {event_type!r} arrived under routing key "
-                               f"{routing_key!r}", code="event_wrong_type")
+                               f"{routing_key!r}", code="event_wrong_type",
+                               message_zh=f"事件类型 {event_type!r} 与路由键 {routing_key!r} "
+                                          "不符，已拒收")
         version = body.get("schema_version")
         major = str(version).split(".", 1)[0]
         if not (isinstance(event_type, str) and EVENT_TYPE.match(event_type)
@@ -163,12 +169,16 @@ class EventGate:
                 and event_type.rsplit(".v", 1)[1] == str(int(major))):
             raise EventRefused(f"schema_version {version!r} is not a version of {event_type!r} "
                                f"(its major version must be the .vN of the event type)",
-                               code="event_wrong_version")
+                               code="event_wrong_version",
+                               message_zh=f"schema_version {version!r} 不是 {event_type!r} 的"
+                                          "版本（其主版本号应与事件类型的 .vN 一致），已拒收")
         agency = body.get("agency")
         if agency not in self.agencies:
             raise EventRefused(f"agency {agency!r} is not served by this deployment; known: "
                                f"{', '.join(sorted(self.agencies)) or 'none'}",
-                               code="event_agency_not_served", details={"agency": agency})
+                               code="event_agency_not_served", details={"agency": agency},
+                               message_zh=f"本部署不服务执法机关 {agency!r}；已知："
+                                          f"{'、'.join(sorted(self.agencies)) or '无'}，已拒收")
 
 
 MAX_EVENT_BYTES = 1 << 20  # an envelope is a few kilobytes; the broker's own limit is 128 MiB
@@ -188,14 +198,18 @@ def decode_event(message) -> dict:
     raw = message.body
     if len(raw) > MAX_EVENT_BYTES:
         raise EventUndecodable(f"body of {len(raw)} bytes is over the {MAX_EVENT_BYTES} an "
-                               f"event may have")
+                               f"event may have",
+                               message_zh=f"事件正文 {len(raw)} 字节，超过上限 {MAX_EVENT_BYTES} "
+                                          "字节，已拒收")
     try:
         body = read_json(raw, constants=False)
     except Unreadable as exc:
-        raise EventUndecodable(_unreadable(exc)) from None
+        raise EventUndecodable(_unreadable(exc), message_zh=_unreadable_zh(exc)) from None
     if not isinstance(body, dict):
         raise EventUndecodable(f"body is a JSON {type(body).__name__}, not the object of an "
-                               f"event envelope")
+                               f"event envelope",
+                               message_zh=f"事件正文是 JSON {type(body).__name__}，不是事件信封"
+                                          "所需的对象，已拒收")
     return body
 
 
@@ -205,12 +219,18 @@ def _check_envelope(message) -> None:
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if media != "application/json":
         raise EventUndecodable(f"content type {content_type!r} is not application/json: an "
-                               f"event is JSON text and nothing else is decoded")
+                               f"event is JSON text and nothing else is decoded",
+                               message_zh=f"内容类型 {content_type!r} 不是 application/json："
+                                          "事件只能是 JSON 文本，其他内容不予解码")
     if not is_utf8(message.content_encoding):
-        raise EventUndecodable(f"content encoding {message.content_encoding!r} is not utf-8")
+        raise EventUndecodable(f"content encoding {message.content_encoding!r} is not utf-8",
+                               message_zh=f"内容编码 {message.content_encoding!r} 不是 utf-8，"
+                                          "已拒收")
     if (message.headers or {}).get("compression"):
         raise EventUndecodable("a compressed body is not accepted (compression "
-                               f"{message.headers['compression']!r})")
+                               f"{message.headers['compression']!r})",
+                               message_zh="不接受压缩的事件正文（compression "
+                                          f"{message.headers['compression']!r}）")
 
 
 def _unreadable(exc: Unreadable) -> str:
@@ -219,6 +239,14 @@ def _unreadable(exc: Unreadable) -> str:
     if exc.problem == "depth":
         return "body nests arrays or objects deeper than the decoder allows"
     return f"body is not JSON: {exc.cause}"
+
+
+def _unreadable_zh(exc: Unreadable) -> str:
+    if exc.problem == "utf8" and isinstance(exc.cause, UnicodeDecodeError):
+        return f"事件正文不是有效的 UTF-8：第 {exc.cause.start} 字节（{exc.cause.reason}）"
+    if exc.problem == "depth":
+        return "事件正文的数组或对象嵌套层数超过解码器允许的深度"
+    return f"事件正文不是 JSON：{exc.cause}"
 
 
 class RetryBudget:
@@ -250,7 +278,9 @@ class RetryBudget:
             except (TypeError, ValueError):
                 values[attr] = least - 1
             if values[attr] < least:
-                raise ConfigurationError(f"{key} must be a number ≥ {least}, not {raw!r}")
+                raise ConfigurationError(f"{key} must be a number ≥ {least}, not {raw!r}",
+                                         message_zh=f"{key} 应为不小于 {least} 的数，"
+                                                    f"而不是 {raw!r}")
         return cls(**values)
 
     def retrying(self) -> tenacity.Retrying:

@@ -136,50 +136,65 @@ def decode_request(message) -> dict:
     except Unreadable as exc:
         raise _bad({"body": [_unreadable(exc)]}) from None
     if not isinstance(body, dict):
-        raise _bad({"body": ['must be an object {"args": [...], "kwargs": {...}}']})
+        raise _bad({"body": [('must be an object {"args": [...], "kwargs": {...}}',
+                              '应为对象 {"args": [...], "kwargs": {...}}')]})
     problems = _shape_problems(body)
     if problems:
         raise _bad(problems)
     return body
 
 
-def _envelope_problems(message) -> dict[str, list[str]]:
+# each rule a request broke, as (English, Chinese): details keep the English, message_zh the other
+Problems = dict[str, list[tuple[str, str]]]
+
+
+def _envelope_problems(message) -> Problems:
     """What the message's properties lack: the reply's address, JSON in UTF-8."""
     properties = message.properties
-    problems: dict[str, list[str]] = {}
+    problems: Problems = {}
     for name in ("reply_to", "correlation_id"):
         if not isinstance(properties.get(name), str) or not properties.get(name):
-            problems[name] = ["missing: the reply is addressed by it"]
+            problems[name] = [("missing: the reply is addressed by it", "缺失：回复依据它寻址")]
     content_type = message.content_type
     if content_type != CONTENT_TYPE:
-        problems["content_type"] = [f"must be {CONTENT_TYPE}, not {content_type!r}"]
+        problems["content_type"] = [(f"must be {CONTENT_TYPE}, not {content_type!r}",
+                                     f"应为 {CONTENT_TYPE}，而不是 {content_type!r}")]
     encoding = message.content_encoding
     if not is_utf8(encoding):
-        problems["content_encoding"] = [f"must be utf-8, not {encoding!r}"]
+        problems["content_encoding"] = [(f"must be utf-8, not {encoding!r}",
+                                         f"应为 utf-8，而不是 {encoding!r}")]
     return problems
 
 
-def _unreadable(exc: Unreadable) -> str:
+def _unreadable(exc: Unreadable) -> tuple[str, str]:
     if exc.problem == "utf8" and isinstance(exc.cause, UnicodeDecodeError):
-        return f"is not valid UTF-8 (byte {exc.cause.start})"
+        return (f"is not valid UTF-8 (byte {exc.cause.start})",
+                f"不是有效的 UTF-8（第 {exc.cause.start} 字节）")
     if exc.problem == "depth":
-        return f"nests deeper than {MAX_DEPTH} levels"
-    return f"is not JSON: {exc.cause}"
+        return f"nests deeper than {MAX_DEPTH} levels", f"嵌套超过 {MAX_DEPTH} 层"
+    return f"is not JSON: {exc.cause}", f"不是 JSON：{exc.cause}"
 
 
-def _shape_problems(body: dict) -> dict[str, list[str]]:
-    problems: dict[str, list[str]] = {key: ["unknown field"]
-                                      for key in sorted(set(body) - {"args", "kwargs"})}
+_UNKNOWN, _MISSING = ("unknown field", "未知字段"), ("missing", "缺失")
+
+
+def _shape_problems(body: dict) -> Problems:
+    problems: Problems = {key: [_UNKNOWN] for key in sorted(set(body) - {"args", "kwargs"})}
     if not isinstance(body.get("args"), list):
-        problems["args"] = ["must be a list" if "args" in body else "missing"]
+        problems["args"] = [("must be a list", "应为列表") if "args" in body else _MISSING]
     if not isinstance(body.get("kwargs"), dict):
-        problems["kwargs"] = ["must be an object" if "kwargs" in body else "missing"]
+        problems["kwargs"] = [("must be an object", "应为对象") if "kwargs" in body else _MISSING]
     return problems
 
 
-def _bad(problems: dict[str, list[str]]) -> BadRequest:
-    summary = "; ".join(f"{key}: {', '.join(rules)}" for key, rules in problems.items())
-    return BadRequest(f"cannot read the request: {summary}", details=problems)
+def _bad(problems: Problems) -> BadRequest:
+    summary = "; ".join(f"{key}: {', '.join(en for en, _ in rules)}"
+                        for key, rules in problems.items())
+    summary_zh = "；".join(f"{key}：{'，'.join(zh for _, zh in rules)}"
+                          for key, rules in problems.items())
+    return BadRequest(f"cannot read the request: {summary}",
+                      message_zh=f"{BadRequest.message_zh}：{summary_zh}",
+                      details={key: [en for en, _ in rules] for key, rules in problems.items()})
 
 
 def reply_connection_name(service: str) -> str:
@@ -221,6 +236,7 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
         except Exception as exc:  # whatever a hostile message finds: refused all the same
             log.exception("could not decode a request")
             self.refuse(message, BadRequest(f"cannot read the request: {exc}",
+                                            message_zh=f"请求无法解析：{exc}",
                                             details={"body": ["cannot be read"]}))
             return
         self.handle_message(body, message)
@@ -232,6 +248,7 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
             method = str(message.delivery_info["routing_key"]).split(".", 1)[-1]
             self.refuse(message, BadRequest(
                 f"{self.container.service_name} has no method {method!r}",
+                message_zh=f"{self.container.service_name} 没有方法 {method!r}",
                 details={"method": [f"unknown: {method!r}"]}))
             return
         super().handle_message(body, message)

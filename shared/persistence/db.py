@@ -84,7 +84,8 @@ def make_engine(url: str, *, pool_size: int | None = None,  # noqa: C901
 
         return engine
     raise ConfigurationError(f"DATABASE_URL {url!r}: only sqlite:/// and postgresql:// are "
-                             "supported")
+                             "supported", message_zh=f"DATABASE_URL {url!r}：只支持 sqlite:/// "
+                                                     "和 postgresql://")
 
 
 def _refuse_stale_connection(dbapi_conn, record, proxy) -> None:
@@ -158,7 +159,9 @@ def grant_service_role(engine: Engine, role: str, updates: tuple[str, ...]) -> N
         unknown = sorted(set(updates) - set(tables))
         if unknown:
             raise ConfigurationError(f"SERVICE_ROLE_UPDATES names tables that do not exist: "
-                                     f"{', '.join(unknown)}")
+                                     f"{', '.join(unknown)}",
+                                     message_zh="SERVICE_ROLE_UPDATES 列出了不存在的表："
+                                                f"{'、'.join(unknown)}")
         for statement in (
                 f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {r}",
                 f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {r}",
@@ -423,7 +426,8 @@ class Database(DependencyProvider):
     def setup(self):
         url = self.container.config.get(self.url_key)
         if not url:
-            raise ConfigurationError(f"{self.url_key} is not set in the service config")
+            raise ConfigurationError(f"{self.url_key} is not set in the service config",
+                                     message_zh=f"服务配置中未设置 {self.url_key}")
         config = self.container.config
         owner_url = config.get(self.owner_url_key)
         engine = make_engine(
@@ -457,7 +461,8 @@ def _config_int(config: dict, key: str, default: int, least: int) -> int:
     except (TypeError, ValueError):
         number = least - 1
     if number < least:
-        raise ConfigurationError(f"{key} must be a whole number ≥ {least}, not {value!r}")
+        raise ConfigurationError(f"{key} must be a whole number ≥ {least}, not {value!r}",
+                                 message_zh=f"{key} 应为不小于 {least} 的整数，而不是 {value!r}")
     return number
 
 

@@ -274,12 +274,15 @@ class Scope:
     def _judge(self, prior):
         if prior is None or prior[1] is None:  # cannot be: a claim commits with its answer
             raise Conflict("the call's idempotency record holds no answer",
-                           code="idempotency_record_incomplete")
+                           code="idempotency_record_incomplete",
+                           message_zh="该调用的幂等记录没有保存答复")
         if prior[0] != self.print_:
             _, _, method, key = self.ident
             raise IdempotencyKeyReused(
                 f"idempotency key {key.split(':', 1)[1]!r} was used for another {method} "
                 f"request of this caller; a new request needs a new key",
+                message_zh=f"幂等键 {key.split(':', 1)[1]!r} 已用于该调用方的另一个 {method} 请求，"
+                           "新请求须使用新的幂等键",
                 details={"header": HEADER, "method": method})
         return json.loads(prior[1])
 

@@ -34,9 +34,11 @@ def _read(path: Path) -> dict[str, str]:
     try:
         data = yaml.safe_load(path.read_text("utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigurationError(f"{path}: cannot read the agency: {exc}") from None
+        raise ConfigurationError(f"{path}: cannot read the agency: {exc}",
+                                 message_zh=f"{path}：无法读取执法机关登记：{exc}") from None
     if not isinstance(data, dict):
-        raise ConfigurationError(f"{path}: an agency is a mapping of {', '.join(KEYS)}")
+        raise ConfigurationError(f"{path}: an agency is a mapping of {', '.join(KEYS)}",
+                                 message_zh=f"{path}：执法机关登记应为含 {'、'.join(KEYS)} 的映射")
     problems = [f"{key}: missing or not text" for key in KEYS
                 if not isinstance(data.get(key), str) or not data[key].strip()]
     problems += [f"{key}: unknown key" for key in sorted(set(data) - set(KEYS))]
@@ -44,6 +46,7 @@ def _read(path: Path) -> dict[str, str]:
         problems.append(f"code: {data['code']!r} is not the file's name {path.stem!r}")
     if problems:
         raise ConfigurationError(f"{path}: " + "; ".join(problems),
+                                 message_zh=f"执法机关登记文件 {path} 无效：" + "；".join(problems),
                                  details={"file": str(path), "problems": problems})
     return {key: data[key].strip() for key in KEYS}
 
@@ -65,5 +68,8 @@ def configured(config: Mapping[str, Any]) -> dict[str, dict[str, str]]:
         raise ConfigurationError(
             f"AGENCIES names {', '.join(unknown)}, not registered; known: "
             f"{', '.join(sorted(known))} (one file each under rulesets/{FOLDER}/)",
-            details={"AGENCIES": unknown})
+            details={"AGENCIES": unknown},
+            message_zh=f"AGENCIES 列出的 {'、'.join(unknown)} 未登记；已登记："
+                       f"{'、'.join(sorted(known))}"
+                       f"（每个执法机关一个文件，位于 rulesets/{FOLDER}/）")
     return {code: known[code] for code in codes}

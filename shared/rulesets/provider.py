@@ -38,11 +38,13 @@ class Rules:
         agencies = {}
         for code, spec in configured(config).items():
             if not isinstance(spec, dict) or "ruleset" not in spec:
-                raise ConfigurationError(f"AGENCIES.{code}: needs name and ruleset")
+                raise ConfigurationError(f"AGENCIES.{code}: needs name and ruleset",
+                                         message_zh=f"AGENCIES.{code}：须有 name 和 ruleset")
             agencies[code] = Agency(code, spec.get("name", code),
                                     repository.get(str(spec["ruleset"])))
         if not agencies:
-            raise ConfigurationError("AGENCIES is empty: configure at least one agency")
+            raise ConfigurationError("AGENCIES is empty: configure at least one agency",
+                                     message_zh="AGENCIES 为空：请至少配置一个执法机关")
         return cls(agencies, repository, calendar)
 
     def agency(self, code: str) -> Agency:
@@ -51,7 +53,9 @@ class Rules:
         except KeyError:
             raise NotFound(f"agency {code!r} is not served by this deployment; "
                            f"known: {', '.join(sorted(self.agencies))}",
-                           details={"agency": code}) from None
+                           details={"agency": code},
+                           message_zh=f"本部署不服务执法机关 {code!r}；已知："
+                                      f"{'、'.join(sorted(self.agencies))}") from None
 
     def ruleset(self, ref: str) -> RuleSet:
         """The exact rule set a past fact was made under (id@version)."""

@@ -173,6 +173,7 @@ class RuleSet:
     def section(self, name: str) -> dict:
         if name not in self._data or not isinstance(self._data[name], dict):
             raise NotFound(f"rule set {self.ref} has no section {name!r}",
+                           message_zh=f"规则集 {self.ref} 没有 {name!r} 部分",
                            details={"ruleset": self.ref, "section": name})
         return copy.deepcopy(self._data[name])
 
@@ -180,6 +181,7 @@ class RuleSet:
         entry = self._data["periods"].get(name)
         if entry is None:
             raise NotFound(f"rule set {self.ref} defines no period {name!r}",
+                           message_zh=f"规则集 {self.ref} 未规定期限 {name!r}",
                            details={"ruleset": self.ref, "period": name,
                                     "known": sorted(self._data["periods"])})
         return Period(name, entry["amount"], entry["unit"], entry["basis"])
@@ -228,10 +230,12 @@ def parse_ref(ref: str, version: int | None = None) -> tuple[str, int | None]:
     match = REF_RE.match(ref or "")
     if not match:
         raise NotFound(f"not a rule-set reference: {ref!r} (expected id or id@version)",
+                       message_zh=f"{ref!r} 不是规则集引用（应为 id 或 id@version）",
                        details={"ref": ref})
     pinned = int(match["version"]) if match["version"] else None
     if pinned is not None and version is not None and pinned != version:
         raise NotFound(f"{ref!r} names version {pinned} but version={version} was asked",
+                       message_zh=f"{ref!r} 指明第 {pinned} 版，但所请求的是第 {version} 版",
                        details={"ref": ref, "version": version})
     return match["id"], pinned if pinned is not None else version
 
@@ -273,7 +277,9 @@ class RuleSetRepository:
             first = errors[0]
             raise RuleSetInvalid(
                 f"{len(errors)} problem(s) in rule sets; first: {first['file']}:"
-                f"{first['line']}: {first['path']}: {first['rule']}", details=errors)
+                f"{first['line']}: {first['path']}: {first['rule']}", details=errors,
+                message_zh=f"规则集有 {len(errors)} 处问题；第一处：{first['file']}:"
+                           f"{first['line']}：{first['path']}：{first['rule']}")
 
     @classmethod
     def default(cls, reload: bool = False) -> RuleSetRepository:
@@ -296,12 +302,15 @@ class RuleSetRepository:
         versions = self._sets.get(ident)
         if not versions:
             raise NotFound(f"no rule set {ident!r} (known: {', '.join(self.ids())})",
+                           message_zh=f"未找到规则集 {ident!r}（已知：{'、'.join(self.ids())}）",
                            details={"id": ident, "known": self.ids()})
         if version is None:
             return versions[max(versions)]
         if version not in versions:
             raise NotFound(f"rule set {ident!r} has no version {version} "
                            f"(known: {sorted(versions)})",
+                           message_zh=f"规则集 {ident!r} 没有第 {version} 版（已知版本："
+                                      f"{'、'.join(map(str, sorted(versions)))}）",
                            details={"id": ident, "version": version, "known": sorted(versions)})
         return versions[version]
 
@@ -310,6 +319,7 @@ class RuleSetRepository:
         candidates = [rs for rs in (self._sets.get(ident) or {}).values() if rs.effective <= day]
         if not candidates:
             raise NotFound(f"no version of rule set {ident!r} is in force on {day.isoformat()}",
+                           message_zh=f"规则集 {ident!r} 在 {day.isoformat()} 没有施行中的版本",
                            details={"id": ident, "day": day.isoformat()})
         return max(candidates, key=lambda rs: rs.version)
 
@@ -324,7 +334,8 @@ class RuleSetRepository:
         """One file's effective rule set, looked up as ``check_file`` does."""
         rs, errors = _load_one(Path(path))
         if errors or rs is None:
-            raise RuleSetInvalid(f"{len(errors)} problem(s) in {path}", details=errors)
+            raise RuleSetInvalid(f"{len(errors)} problem(s) in {path}", details=errors,
+                                 message_zh=f"规则集文件 {path} 有 {len(errors)} 处问题")
         return rs
 
 

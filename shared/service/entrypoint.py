@@ -139,7 +139,8 @@ def _claimed(token, exc: Unauthenticated) -> tuple[Actor, Unauthenticated]:
     else:
         actor, said = Actor(id="", role=UNVERIFIED, agency="", verified=False), {}
     details = dict(exc.details) if isinstance(exc.details, dict) else {}
-    return actor, Unauthenticated(exc.message, details=dict(details, claimed=said))
+    return actor, Unauthenticated(exc.message, message_zh=exc.message_zh,
+                                  details=dict(details, claimed=said))
 
 
 def _same(answer: NotFound | None, exc: NotFound) -> bool:

@@ -44,7 +44,10 @@ def answer(exc: Exception, where: str) -> SanxiangError:
     if is_transient(exc):
         log.warning("%s: unavailable, incident %s", where, incident, exc_info=exc)
         return Unavailable("the service could not reach its database; nothing was written, "
-                           "send the request again", details={"retry": True, "incident": incident})
+                           "send the request again", details={"retry": True, "incident": incident},
+                           message_zh="服务无法连接其数据库：未写入任何内容，请重新发送请求"
+                                      f"（事件编号 {incident}）")
     log.error("%s: internal error, incident %s", where, incident, exc_info=exc)
     return InternalError("the service failed; quote the incident id to its operator",
-                         details={"incident": incident})
+                         details={"incident": incident},
+                         message_zh=f"服务内部出错；请向运维人员提供事件编号 {incident}")

@@ -63,19 +63,23 @@ class Actor:
         if agency is not None and self.role != "supervisor" and self.agency != agency:
             raise out_of_reach(f"actor of agency {self.agency!r} may not act for agency "
                                f"{agency!r}", details={"actor_agency": self.agency,
-                                                       "agency": agency})
+                                                       "agency": agency},
+                               message_zh=f"执法机关 {self.agency!r} 的人员不得代执法机关 "
+                                          f"{agency!r} 办理")
         if roles and self.role not in roles:
             raise Forbidden(f"role {self.role!r} may not do this; allowed: {', '.join(roles)}",
+                            message_zh=f"角色 {self.role!r} 无权执行此操作；可执行的角色："
+                                       f"{'、'.join(roles)}",
                             details={"role": self.role, "allowed": list(roles)})
         return self
 
 
-def out_of_reach(message: str, **kwargs) -> Forbidden:
+def out_of_reach(message: str, *, message_zh: str | None = None, **kwargs) -> Forbidden:
     """A refusal about something outside the caller's reach (another agency's case, a case a
     party token is not bound to). It is recorded as the refusal it is, but the caller is
     answered as if the thing did not exist (shared.service.entrypoint.handle, `missing`): a
     forbidden here and a not_found for a missing id would tell an outsider which ids exist."""
-    exc = Forbidden(message, **kwargs)
+    exc = Forbidden(message, message_zh=message_zh, **kwargs)
     exc.out_of_reach = True
     return exc
 
@@ -120,7 +124,9 @@ class TokenVerifier:
     def __init__(self, public_keys: dict, issuer: str = DEFAULT_ISSUER):
         if not public_keys:
             raise ConfigurationError("no token verification keys (public/token/*.pem): create "
-                                     "them with `sanxiang keys init`")
+                                     "them with `sanxiang keys init`",
+                                     message_zh="没有身份凭证验证密钥（public/token/*.pem）："
+                                                "请用 `sanxiang keys init` 生成")
         self._keys = dict(public_keys)
         self.issuer = issuer
         self._cache: OrderedDict[str, Actor] = OrderedDict()
@@ -133,9 +139,11 @@ class TokenVerifier:
     def verify(self, token: str | None, *, now: float | None = None) -> Actor:
         if not token:
             raise Unauthenticated("no actor token in the call context (header nameko.actor_token)",
+                                  message_zh="调用上下文中没有身份凭证（nameko.actor_token 头）",
                                   details={"reason": "missing"})
         if not isinstance(token, str):
             raise Unauthenticated("actor token rejected: not a string",
+                                  message_zh="身份凭证无效：不是字符串",
                                   details={"reason": "malformed"})
         now = time.time() if now is None else now
         actor = self._cache.get(token)
@@ -144,7 +152,8 @@ class TokenVerifier:
                 self._cache.move_to_end(token)
                 return actor
             del self._cache[token]
-            raise Unauthenticated("actor token expired", details={"reason": "expired"})
+            raise Unauthenticated("actor token expired", details={"reason": "expired"},
+                                  message_zh="身份凭证已过期")
         actor = self._decode(token, now)
         self._cache[token] = actor
         if len(self._cache) > self.cache_size:
@@ -156,35 +165,46 @@ class TokenVerifier:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
             raise Unauthenticated(f"actor token rejected: {exc}",
+                                  message_zh=f"身份凭证格式无效：{exc}",
                                   details={"reason": "malformed"}) from None
         if header.get("alg") != ALGORITHM:
             raise Unauthenticated(f"actor token rejected: algorithm {header.get('alg')!r} is not "
-                                  f"{ALGORITHM}", details={"reason": "algorithm"})
+                                  f"{ALGORITHM}", details={"reason": "algorithm"},
+                                  message_zh=f"身份凭证无效：签名算法 {header.get('alg')!r} "
+                                             f"不是 {ALGORITHM}")
         key = self._keys.get(header.get("kid"))
         if key is None:
             raise Unauthenticated(f"actor token rejected: unknown key id {header.get('kid')!r}",
+                                  message_zh=f"身份凭证无效：未知的密钥编号 {header.get('kid')!r}",
                                   details={"reason": "unknown_key"})
         try:
             claims = jwt.decode(token, key, algorithms=[ALGORITHM], issuer=self.issuer,
                                 leeway=LEEWAY_SECONDS,
                                 options={"require": list(REQUIRED_CLAIMS)})
         except jwt.ExpiredSignatureError:
-            raise Unauthenticated("actor token expired", details={"reason": "expired"}) from None
+            raise Unauthenticated("actor token expired", details={"reason": "expired"},
+                                  message_zh="身份凭证已过期") from None
         except jwt.InvalidSignatureError:
             raise Unauthenticated("actor token rejected: bad signature",
+                                  message_zh="身份凭证无效：签名验证未通过",
                                   details={"reason": "bad_signature"}) from None
         except jwt.InvalidTokenError as exc:
             raise Unauthenticated(f"actor token rejected: {exc}",
+                                  message_zh=f"身份凭证声明无效：{exc}",
                                   details={"reason": "invalid_claims"}) from None
         role = claims.get("role")
         if role not in ROLES:
             raise Unauthenticated(f"actor token names unknown role {role!r}",
+                                  message_zh=f"身份凭证所称角色 {role!r} 未知",
                                   details={"reason": "invalid_claims"})
         bound = ("party", "case") if role == "party" else ()
         for claim in ("sub", "agency", *bound):
             if not isinstance(claims.get(claim), str) or not claims[claim]:
                 raise Unauthenticated(f"actor token claim {claim!r} must be a non-empty string"
                                       + (" (a party token is bound to its party and its case)"
+                                         if claim in bound else ""),
+                                      message_zh=f"身份凭证的声明 {claim!r} 应为非空字符串"
+                                      + ("（当事人凭证须绑定其当事人和案件）"
                                          if claim in bound else ""),
                                       details={"reason": "invalid_claims"})
         return Actor(id=claims["sub"], role=role, agency=claims["agency"],

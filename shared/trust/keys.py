@@ -33,6 +33,7 @@ ISSUER = "issuer"
 EVENTS, CHECKPOINT = "events", "checkpoint"
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 INIT_HINT = "create the deployment's keys with `sanxiang keys init --keys {root}`"
+INIT_HINT_ZH = "请用 `sanxiang keys init --keys {root}` 生成本部署的密钥"
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,17 @@ class KeyStore:
         except FileNotFoundError:
             raise ConfigurationError(
                 f"{path}: no {kind} signing key for {signer}; "
-                + INIT_HINT.format(root=self.root)) from None
+                + INIT_HINT.format(root=self.root),
+                message_zh=f"{path}：没有 {signer} 的 {kind} 签名密钥；"
+                + INIT_HINT_ZH.format(root=self.root)) from None
         try:
             key = serialization.load_pem_private_key(data, password=None)
         except ValueError as exc:
-            raise ConfigurationError(f"{path}: not a PEM private key ({exc})") from None
+            raise ConfigurationError(f"{path}: not a PEM private key ({exc})",
+                                     message_zh=f"{path}：不是 PEM 私钥（{exc}）") from None
         if not isinstance(key, Ed25519PrivateKey):
-            raise ConfigurationError(f"{path}: not an Ed25519 private key")
+            raise ConfigurationError(f"{path}: not an Ed25519 private key",
+                                     message_zh=f"{path}：不是 Ed25519 私钥")
         return SigningKey(key, key_id(key.public_key()), signer)
 
     def _public(self, folder: Path) -> dict[str, Ed25519PublicKey]:
@@ -103,20 +108,25 @@ class KeyStore:
             try:
                 key = serialization.load_pem_public_key(path.read_bytes())
             except ValueError as exc:
-                raise ConfigurationError(f"{path}: not a PEM public key ({exc})") from None
+                raise ConfigurationError(f"{path}: not a PEM public key ({exc})",
+                                         message_zh=f"{path}：不是 PEM 公钥（{exc}）") from None
             if not isinstance(key, Ed25519PublicKey):
-                raise ConfigurationError(f"{path}: not an Ed25519 public key")
+                raise ConfigurationError(f"{path}: not an Ed25519 public key",
+                                         message_zh=f"{path}：不是 Ed25519 公钥")
             kid = key_id(key)
             if path.stem != kid:
                 # the file name is what an operator sees; it must not lie about the key
-                raise ConfigurationError(f"{path}: named {path.stem} but holds key {kid}")
+                raise ConfigurationError(f"{path}: named {path.stem} but holds key {kid}",
+                                         message_zh=f"{path}：文件名为 {path.stem}，"
+                                                    f"所存却是密钥 {kid}")
             keys[kid] = key
         return keys
 
 
 def _checked(name: str) -> str:
     if not _NAME.match(name or ""):
-        raise ConfigurationError(f"{name!r} is not a service name")
+        raise ConfigurationError(f"{name!r} is not a service name",
+                                 message_zh=f"{name!r} 不是服务名")
     return name
 
 

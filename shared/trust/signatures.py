@@ -109,20 +109,25 @@ def verify(body, keys: dict[str, Ed25519PublicKey], signer: str) -> None:
     """Refuse (EventRefused) unless `body` carries a signature that verifies with one of
     `signer`'s public keys, the one its key_id names."""
     if not isinstance(body, dict):
-        raise EventRefused("the event is not a JSON object", code="event_malformed")
+        raise EventRefused("the event is not a JSON object", code="event_malformed",
+                           message_zh="事件不是 JSON 对象，已拒收")
     kid, signature = body.get(KEY_ID), body.get(SIGNATURE)
     if kid is None and signature is None:
         raise EventRefused("the event is unsigned: it carries no key_id and no signature",
-                           code="event_unsigned")
+                           code="event_unsigned",
+                           message_zh="事件未签名（既无 key_id 也无 signature），已拒收")
     if not isinstance(kid, str) or not isinstance(signature, str):
-        raise EventRefused("key_id and signature must both be strings", code="event_unsigned")
+        raise EventRefused("key_id and signature must both be strings", code="event_unsigned",
+                           message_zh="事件的 key_id 和 signature 都应为字符串，已拒收")
     key = keys.get(kid)
     if key is None:
         known = ", ".join(sorted(keys)) or "none"
         raise EventRefused(
             f"key_id {kid} is not one of {signer}'s event keys "
             f"(public/events/{signer}/<key_id>.pem; known: {known})",
-            code="event_unknown_key", details={"key_id": kid, "signer": signer})
+            code="event_unknown_key", details={"key_id": kid, "signer": signer},
+            message_zh=f"key_id {kid} 不是 {signer} 的事件密钥（public/events/{signer}/"
+                       f"<key_id>.pem；已知：{known}），已拒收")
     try:
         raw = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
         signed = canonical({k: v for k, v in body.items() if k != SIGNATURE})
@@ -132,4 +137,5 @@ def verify(body, keys: dict[str, Ed25519PublicKey], signer: str) -> None:
             "signing or not signed with this key"
         raise EventRefused(f"the signature does not verify with {signer}'s key {kid}: {why}",
                            code="event_bad_signature",
+                           message_zh=f"事件签名无法用 {signer} 的密钥 {kid} 验证（{why}），已拒收",
                            details={"key_id": kid, "signer": signer}) from None

@@ -5,7 +5,8 @@ database (SQLite files, or PostgreSQL databases), and calls them the way a syste
 language does: JSON bytes of our own making (so NaN, lone surrogates and 10 MB bodies travel
 as such) published to `nameko-rpc`, the reply read from a queue of our own. Every call is
 judged by `Judge`: it must end, within its time limit, in a result or a Sanxiang error —
-validation_failed naming each field with its rules — and never in internal_error,
+validation_failed naming each field with its rules, every refusal's message_zh saying more
+than its class's category — and never in internal_error,
 unavailable, a nameko error or a text that shows the driver; a refused call must leave the
 row count of every table as it was (the access and refusal logs excepted)."""
 from __future__ import annotations
@@ -40,6 +41,10 @@ LEAKS = re.compile(r"psycopg|sqlite3|sqlalchemy|Traceback|File \"|\bSELECT\b|\bI
                    r"NUL \(0x00\)|surrogates not allowed|KeyError|TypeError|AttributeError",
                    re.IGNORECASE)
 SANXIANG_TYPES = {name for name, cls in error_classes().items() if name == cls.__name__}
+# each error class's category text ("未找到", "违反执法程序规则" …): a refusal's message_zh
+# says which case, field or rule, never only this
+CATEGORY_ZH = {name: cls.message_zh for name, cls in error_classes().items()
+               if name == cls.__name__}
 FAULTS = {"internal_error", "unavailable"}
 
 
@@ -150,6 +155,9 @@ class Judge:
             return
         if code in FAULTS:
             self.problems.append(f"{what}: {code} {payload.get('details')}")
+        if payload.get("message_zh") == CATEGORY_ZH[error["exc_type"]]:
+            self.problems.append(f"{what}: {code}'s message_zh is only its category: "
+                                 f"{payload.get('message_zh')} ({payload.get('message')})"[:300])
         if LEAKS.search(json.dumps(payload, ensure_ascii=False)):
             self.problems.append(f"{what}: the answer shows internals: "
                                  f"{json.dumps(payload, ensure_ascii=False)[:300]}")

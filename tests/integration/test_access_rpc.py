@@ -148,7 +148,7 @@ def test_a_party_token_reads_its_own_case_and_no_other_case_of_the_same_party_la
         assert other["result"] is None
         assert other["error"]["exc_args"][0] == {
             "code": "not_found", "message": f"no case with id {second!r}",
-            "message_zh": "未找到", "details": {"case_id": second}}
+            "message_zh": f"未找到案件 {second!r}", "details": {"case_id": second}}
     assert rows(db_url, "select actor_id, action, outcome from access_log where case_id = :c "
                 "order by id", c=second) == [("citizen-5", "get_case", "refused"),
                                              ("citizen-5", "get_entries", "refused")]

@@ -168,10 +168,14 @@ def refuse_pre_empting(proposal_seq: int, rs: RuleSet, review: dict | None = Non
     path = disagreement_path(rs)
     held = (f"it holds review {review['review_id']} ({review['state']})" if review
             else "it takes up every major proposal from decision_proposed.v1")
+    held_zh = (f"正在审核（审核 {review['review_id']}，{review['state']}）" if review
+               else "对每项重大执法决定的拟作决定（decision_proposed.v1）进行审核")
     raise BoardReviewPending(
         f"the review board is deployed and {held}: its opinion on proposal "
         f"{proposal_seq} is awaited, and an opinion entered here would pre-empt it; "
         f"disagree with the board's opinion along {path['rpc']} ({path['basis']})",
+        message_zh=f"法制审核机构已部署并{held_zh}：第{proposal_seq}号拟作决定的审核意见尚待出具，"
+                   f"不得另行录入审核意见；对审核意见有异议的，按{path['zh']}办理（{path['basis']}）",
         details={"proposal_seq": proposal_seq, "review": review, "disagreement": path})
 
 
@@ -198,6 +202,8 @@ def refuse_other_board_review(earlier: Sequence[Review], proposal_seq: int,
         raise DomainRuleViolated(
             f"proposal {proposal_seq} is under review {board[-1].review_id}; "
             f"an opinion of review {review_id} cannot replace its opinion",
+            message_zh=f"第{proposal_seq}号拟作决定由审核 {board[-1].review_id} 审核，"
+                       f"审核 {review_id} 的意见不能取代其审核意见",
             code="board_review_mismatch",
             details={"review_id": board[-1].review_id, "got": review_id})
 
@@ -278,6 +284,9 @@ def _approves(review: Review, reviews: Sequence[Review]) -> None:
         "a major decision cannot be issued"
         + (f" (the reviews entered outside the board at seq {', '.join(map(str, ignored))}"
            " do not count beside its opinion)" if ignored else ""),
+        message_zh=f"第{review.seq}号记录的法制审核意见未同意（{review.opinion}），不得作出重大执法决定"
+        + (f"（第{'、'.join(map(str, ignored))}号记录为法制审核机构之外录入的审核意见，"
+           "不与其审核意见并计）" if ignored else ""),
         code="legal_review_not_approving",
         details={"review_seq": review.seq, "opinion": review.opinion, "ignored": ignored})
 

@@ -7,11 +7,16 @@ from typing import Any
 
 from shared.errors import DomainRuleViolated
 from shared.rulesets.repository import RuleSet
+from shared.rulesets.vocabulary import START_MODES
 
 # 程序启动 → 调查取证 → 审查决定 → 送达执行 → 归档管理 (000 第三条, 002 第三条, 004 第二十二条)
 STAGES = ("initiation", "investigation", "decision", "service_execution", "archive")
 STAGE_LABELS = {"initiation": "程序启动", "investigation": "调查取证", "decision": "审查决定",
                 "service_execution": "送达执行", "archive": "归档管理"}
+# a case's status (cases.status) as a Chinese reader knows it
+STATUS_LABELS = {"open": "办理中", "closed": "已结案", "archived": "已归档"}
+# how a case started (cases.start_mode): the rule sets' start modes, and an emergency start
+START_MODE_LABELS = {**START_MODES, "emergency": "紧急情况下先行启动、事后补批"}
 
 # Forward only. A case may end early (不予立案, 撤销立案, 不予处罚) by closing, which moves it
 # to `archive` from any open stage; `close_case` does that, `advance_stage` only steps ahead.
@@ -105,13 +110,20 @@ IMPLIED_SITUATIONS: dict[str | None, dict[str | None, Any]] = {
 def check_advance(current: str, target: str) -> None:
     if current == "archive":
         raise DomainRuleViolated(f"case is closed (stage archive); it cannot move to {target}",
-                                 code="case_closed")
+                                 code="case_closed",
+                                 message_zh=f"案件已结案（处于{STAGE_LABELS['archive']}阶段），"
+                                            f"不得转入{STAGE_LABELS.get(target, target)}阶段")
     expected = NEXT_STAGE[current]
     if target != expected:
         raise DomainRuleViolated(
             f"illegal stage transition {current} → {target}: the next stage after "
             f"{STAGE_LABELS[current]} is {expected} ({STAGE_LABELS[expected]}); stages only "
             "move forward one at a time, and closing a case early is close_case",
+            message_zh=f"不得由{STAGE_LABELS[current]}阶段转入"
+                       f"{STAGE_LABELS.get(target, target)}阶段："
+                       f"{STAGE_LABELS[current]}的下一阶段是"
+                       f"{STAGE_LABELS[expected]}（{expected}）；阶段只能逐一向前推进，"
+                       "提前结案请用 close_case",
             code="illegal_transition", details={"from": current, "to": target,
                                                 "allowed": [expected]})
 
@@ -122,6 +134,9 @@ def check_record_stage(record_type: str, stage: str) -> None:
         raise DomainRuleViolated(
             f"a {record_type} record belongs to stage {' or '.join(allowed)}, "
             f"but the case is in {stage} ({STAGE_LABELS[stage]})",
+            message_zh=f"{record_type} 记录属于"
+                       f"{'或'.join(STAGE_LABELS[s] for s in allowed)}阶段，"
+                       f"案件当前处于{STAGE_LABELS[stage]}阶段",
             code="record_not_allowed_in_stage",
             details={"record_type": record_type, "stage": stage, "allowed": list(allowed)})
 
@@ -148,6 +163,7 @@ def check_start_mode(rs: RuleSet, mode: str) -> None:
         allowed = mode in modes
     if not allowed:
         raise DomainRuleViolated(f"start mode {mode!r} is not provided by {rs.ref}",
+                                 message_zh=f"规则集 {rs.ref} 未规定启动方式 {mode!r}",
                                  code="start_mode_not_allowed",
                                  details={"start_mode": mode, "ruleset": rs.ref})
 
@@ -158,4 +174,6 @@ def check_not_started(start_state: str) -> None:
         raise DomainRuleViolated(
             f"the procedure has not started ({start_state}): record the decision "
             "to start (decide_source) or the acceptance receipt first",
+            message_zh=f"执法程序尚未启动（{start_state}）：请先记录立案决定（decide_source）"
+                       "或受理回执",
             code="not_started")

@@ -61,7 +61,8 @@ def load_case_logged(session: Session, actor: Actor, action: str, case_id: str,
     found = driver_fetch(session, _PG_READ_AND_LOG, (
         case_id, now, actor.id, actor.role, actor.agency, action, actor.agency))
     if found is None:
-        raise NotFound(f"no case with id {case_id!r}", details={"case_id": case_id})
+        raise NotFound(f"no case with id {case_id!r}", message_zh=f"未找到案件 {case_id!r}",
+                       details={"case_id": case_id})
     return dict(zip(CASE_COLUMNS, found[:-1], strict=False)), bool(found[-1])
 
 

@@ -33,7 +33,8 @@ def load_case(session: Session, case_id: str, *, lock: bool = False) -> dict:
         found = session.execute(select(cases).where(cases.c.id == case_id)).mappings().first()
         row = dict(found) if found is not None else None
     if row is None:
-        raise NotFound(f"no case with id {case_id!r}", details={"case_id": case_id})
+        raise NotFound(f"no case with id {case_id!r}", message_zh=f"未找到案件 {case_id!r}",
+                       details={"case_id": case_id})
     return row
 
 
@@ -44,7 +45,8 @@ def writable_case(session: Session, case_id: str, actor: Actor) -> dict:
     actor.require(agency=case["agency"])
     if case["status"] == "archived":
         raise DomainRuleViolated(f"case {case['case_no']} is archived; nothing more may be "
-                                 "appended", code="case_archived")
+                                 "appended", code="case_archived",
+                                 message_zh=f"案件 {case['case_no']} 已归档，不得再追加记录")
     return case
 
 

@@ -65,7 +65,8 @@ def write(session: Session, case: dict, entry: Entry, outbox_rows: Sequence[dict
         if outbox_rows:
             session.execute(_INSERT_OUTBOX, list(outbox_rows))
     if moved != 1:
-        raise Conflict(f"case {case['id']} changed concurrently; retry", code="concurrent_append")
+        raise Conflict(f"case {case['id']} changed concurrently; retry", code="concurrent_append",
+                       message_zh=f"案件 {case['id']} 正被同时修改，请重试")
     case.update(entry.head)
     return entry_id
 
@@ -160,6 +161,7 @@ def entry_at(session: Session, case_id: str, seq: int, kind: str | None = None) 
                           .where(entries.c.seq == seq)).first()
     if row is None or (kind and row.kind != kind):
         raise NotFound(f"case {case_id} has no {kind or 'entry'} at seq {seq}",
+                       message_zh=f"案件 {case_id} 没有第{seq}号{kind or ''}记录",
                        details={"seq": seq, "kind": kind})
     return row
 

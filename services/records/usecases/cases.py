@@ -30,6 +30,7 @@ def open_case(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Rul
     with db.transaction() as session:
         if store.case_no_taken(session, agency.code, p["case_no"]):
             raise Conflict(f"case number {p['case_no']} already exists in {agency.code}",
+                           message_zh=f"执法机关 {agency.code} 已有案号 {p['case_no']}",
                            code="duplicate_case_no", details={"case_no": p["case_no"]})
         case = store.insert_case(session, _case_row(p, body, agency, actor, emergency_due))
         seq, h, _ = store.append(session, case, kind="case_opened", actor=actor, now=now,
@@ -73,6 +74,8 @@ def approve_emergency_start(p: dict, *, actor: Actor, db: Db, outbox: OutboxWrit
         if case["start_state"] != "pending_approval":
             raise DomainRuleViolated("only an emergency start awaits approval; this case "
                                      f"is {case['start_mode']} ({case['start_state']})",
+                                     message_zh="只有紧急情况下先行启动的案件待补批；本案启动方式为"
+                                                f"{_started(case)}",
                                      code="no_pending_approval")
         approved_at = p["filing_approval"]["approved_at"]
         seq, h, _ = store.append(session, case, kind="emergency_approved", actor=actor,
@@ -91,6 +94,8 @@ def decide_source(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules:
         case = store.writable_case(session, p["case_id"], actor)
         if case["start_state"] != "pending_decision":
             raise DomainRuleViolated("only a complaint or referral awaits a decision to start",
+                                     message_zh="只有投诉、举报或移送的案件待作出是否立案的决定；"
+                                                f"本案启动方式为{_started(case)}",
                                      code="no_pending_decision")
         start = p["decision"] == "start"
         updates = {"start_state": "approved" if start else "not_started"}
@@ -109,7 +114,9 @@ def advance_stage(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules:
     with db.transaction() as session:
         case = store.writable_case(session, p["case_id"], actor)
         if case["status"] != "open":
-            raise DomainRuleViolated(f"case is {case['status']}", code="case_closed")
+            raise DomainRuleViolated(f"case is {case['status']}", code="case_closed",
+                                     message_zh=f"案件 {case['case_no']}"
+                                                f"{stages.STATUS_LABELS[case['status']]}，不在办理中")
         stages.check_advance(case["stage"], p["to_stage"])
         stages.check_not_started(case["start_state"])
         previous = case["stage"]
@@ -160,7 +167,9 @@ def close_case(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Ru
     with db.transaction() as session:
         case = store.writable_case(session, p["case_id"], actor)
         if case["status"] != "open":
-            raise DomainRuleViolated(f"case is already {case['status']}", code="case_closed")
+            raise DomainRuleViolated(f"case is already {case['status']}", code="case_closed",
+                                     message_zh=f"案件 {case['case_no']}"
+                                                f"{stages.STATUS_LABELS[case['status']]}")
         return _close(session, case, actor, outbox, rules, now, p["closed_at"], p["reason"])
 
 
@@ -171,9 +180,17 @@ def archive_case(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: 
         case = store.writable_case(session, p["case_id"], actor)
         if case["status"] != "closed":
             raise DomainRuleViolated("only a closed case is archived (结案后归档)",
+                                     message_zh=f"结案后归档：案件 {case['case_no']}"
+                                                f"{stages.STATUS_LABELS[case['status']]}，尚未结案",
                                      code="case_not_closed")
         seq, h, _ = store.append(session, case, kind="case_archived", actor=actor, now=now,
                                  occurred_at=p["archived_at"], content=body,
                                  case_updates={"status": "archived",
                                                "archived_at": p["archived_at"]})
         return store.appended(outbox, session, case, actor, seq, h, "case_archived")
+
+
+def _started(case: dict) -> str:
+    """How the case started, as a Chinese reader knows it, and where that left it."""
+    mode = case["start_mode"]
+    return f"{stages.START_MODE_LABELS.get(mode, mode)}（{mode}，{case['start_state']}）"

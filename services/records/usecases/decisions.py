@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from contracts.records import messages as m
 from services.records import store
-from services.records.domain import gate
+from services.records.domain import gate, stages
 from shared.contracts.registry import dump
 from shared.errors import Conflict, DomainRuleViolated, ValidationFailed
 from shared.law.major import DecisionProposal, classify
@@ -36,7 +36,9 @@ def propose_decision(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rul
         case = store.writable_case(session, p["case_id"], actor)
         if case["stage"] != "decision":
             raise DomainRuleViolated("a decision is proposed in stage decision (审查决定); "
-                                     f"the case is in {case['stage']}", code="wrong_stage")
+                                     f"the case is in {case['stage']}", code="wrong_stage",
+                                     message_zh="拟作决定应在审查决定阶段提出；案件当前处于"
+                                                f"{stages.STAGE_LABELS[case['stage']]}阶段")
         party = next((x for x in case["parties"] if x["id"] == d["party_id"]), None)
         if party is None:
             raise ValidationFailed.from_messages({"decision.party_id": [
@@ -116,6 +118,7 @@ def issue_decision(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules
         proposal = store.content_at(session, case["id"], p["proposal_seq"], "decision_proposed")
         if p["proposal_seq"] in store.issued_proposals(session, case["id"]):
             raise Conflict(f"proposal {p['proposal_seq']} was already issued",
+                           message_zh=f"第{p['proposal_seq']}号拟作决定已作出决定",
                            code="already_issued")
         major = proposal["classification"]["major"]
         review_seq = discussion_seq = None

@@ -30,7 +30,9 @@ def record_review_opinion(body: dict, *, db: Db, outbox: OutboxWriter, rules: Ru
         case = store.load_case(session, d["case_id"], lock=True)
         if case["agency"] != event["agency"]:
             raise DomainRuleViolated(f"opinion of agency {event['agency']} for a case of "
-                                     f"{case['agency']}", code="agency_mismatch")
+                                     f"{case['agency']}", code="agency_mismatch",
+                                     message_zh=f"执法机关 {event['agency']} 的审核意见不能用于"
+                                                f"执法机关 {case['agency']} 的案件")
         store.entry_at(session, case["id"], d["proposal_seq"], "decision_proposed")
         gate.refuse_other_board_review(store.reviews_of(session, case["id"], d["proposal_seq"]),
                                        d["proposal_seq"], d["review_id"])

@@ -53,6 +53,8 @@ def append_record(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules:
         declared = _situations(rules.ruleset(case["ruleset"]), p.get("situations") or [])
         if case["status"] != "open":
             raise DomainRuleViolated(f"case is {case['status']}; records go in before closing",
+                                     message_zh=f"案件 {case['case_no']}"
+                                                f"{stages.STATUS_LABELS[case['status']]}：记录应在结案前录入",
                                      code="case_closed")
         stages.check_record_stage(record_type, case["stage"])
         _check_content(rules.ruleset(case["ruleset"]), record_type, content)

@@ -53,6 +53,7 @@ def review_deadline(calendar: Calendar, rs: RuleSet, start: date, *,
     ext = periods.get("review_extension")
     if ext is None:
         raise DomainRuleViolated(f"rule set {rs.ref} allows no extension of the review period",
+                                 message_zh=f"规则集 {rs.ref} 未规定可以延长审核期限",
                                  code="no_extension")
     second = calendar.due(first.due, ext["amount"], ext["unit"], rule="review_extension",
                           basis=ext["basis"], agency=agency, paused=held)
@@ -116,9 +117,11 @@ def extension(review: Mapping, by: str, reason: str, approved_at: datetime) -> d
     """经批准可以延长 (000 第十条, 002 第十四条, 001 附件3 第四条): once, and only once the
     clock runs."""
     if review["extension"] is not None:
-        raise Conflict("the review period was already extended once", code="already_extended")
+        raise Conflict("the review period was already extended once", code="already_extended",
+                       message_zh="审核期限已延长过一次，不得再次延长")
     if review["clock_start"] is None:
         raise DomainRuleViolated("the clock has not started: materials are incomplete",
+                                 message_zh="审核期限尚未起算：审核材料不齐全",
                                  code="clock_not_started")
     return {"approved_by": by, "reason": reason, "approved_at": approved_at.isoformat()}
 

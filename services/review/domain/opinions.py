@@ -60,12 +60,15 @@ def check_opinion(rs: RuleSet, code: str, findings: dict) -> dict:
         raise DomainRuleViolated(
             f"no finding yet for review point(s) {', '.join(missing)}; every point of "
             f"{rs.ref} is examined before an opinion", code="findings_incomplete",
+            message_zh=f"审核要点 {'、'.join(missing)} 尚无审核意见：出具审核意见前应逐项审核"
+                       f"规则集 {rs.ref} 的每个审核要点",
             details={"missing_points": missing})
     failed = [p for p, f in findings.items() if f["result"] == "fail"]
     if kind["approving"] and failed:
         raise DomainRuleViolated(
             f"an approving opinion cannot stand on failed review point(s) {', '.join(failed)}",
-            code="approval_on_failed_point", details={"failed_points": failed})
+            code="approval_on_failed_point", details={"failed_points": failed},
+            message_zh=f"审核要点 {'、'.join(failed)} 不符合，不得出具同意的审核意见")
     return kind
 
 
@@ -114,7 +117,8 @@ def opinion_of(review: Review) -> dict:
     """The review's opinion, which every act after one is issued works on."""
     opinion = review["opinion"]
     if opinion is None:
-        raise DomainRuleViolated("no opinion has been issued yet", code="no_opinion")
+        raise DomainRuleViolated("no opinion has been issued yet", code="no_opinion",
+                                 message_zh=f"审核 {review['id']} 尚未出具审核意见")
     return opinion
 
 
@@ -144,7 +148,8 @@ def disagreement_of(review: Review) -> dict:
     """The review's disagreement, which every act on a contested review works on."""
     d = review["disagreement"]
     if d is None:
-        raise DomainRuleViolated("the opinion has not been contested", code="not_contested")
+        raise DomainRuleViolated("the opinion has not been contested", code="not_contested",
+                                 message_zh=f"审核 {review['id']} 的审核意见未被提出异议")
     return d
 
 
@@ -155,6 +160,8 @@ def require_consulted(d: Mapping) -> None:
     if consultation_first(d["procedure"]) and not d["consultations"]:
         raise DomainRuleViolated("the handling unit and the reviewers consult first; the "
                                  "head decides what consultation did not settle",
+                                 message_zh="承办机构与审核人员应先协商沟通；协商不成的，"
+                                            "再报请负责人决定",
                                  code="consultation_first")
 
 

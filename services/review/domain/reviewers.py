@@ -50,6 +50,14 @@ def recusal_grounds(rs: RuleSet, person_id: str, *, handlers: list[str],
                     "message": "took part in the case before (appears in its record)"})
     return out
 
+# each ground of recusal and problem of qualification (by code), as a Chinese reader knows it
+PROBLEMS_ZH: Final = {
+    "case_handler": "是本案承办人", "declared_interest": "已申报利害关系",
+    "prior_involvement": "曾参与本案（见于执法记录）",
+    "not_a_reviewer": "未登记为法制审核人员",
+    "legal_qualification_required": "未取得法律职业资格",
+}
+
 
 def qualification_problems(rs: RuleSet, reviewer: Reviewer, act_type: str) -> list[dict]:
     """行政处罚法 第五十八条第二款: a first-time reviewer of penalty decisions needs the
@@ -81,7 +89,8 @@ def assignment_reason(reviewer: Reviewer, act_type: str, rs: RuleSet, note: str)
 
 def require_unassigned(assignments: Sequence[Mapping], person_id: str) -> None:
     if any(a["reviewer_id"] == person_id and a["status"] == "active" for a in assignments):
-        raise Conflict(f"{person_id} is already assigned", code="already_assigned")
+        raise Conflict(f"{person_id} is already assigned", code="already_assigned",
+                       message_zh=f"{person_id} 已被指派审核本案")
 
 
 def require_eligible(rs: RuleSet, review: Mapping, person: Reviewer) -> None:
@@ -93,15 +102,26 @@ def require_eligible(rs: RuleSet, review: Mapping, person: Reviewer) -> None:
         raise DomainRuleViolated(
             f"{person.name} ({person.person_id}) must recuse (回避): "
             + "; ".join(g["message"] for g in grounds), code="recusal_required",
-            message_zh="法制审核人员与案件有利害关系，应当回避",
+            message_zh=f"法制审核人员 {person.name}（{person.person_id}）应当回避："
+                       + "；".join(PROBLEMS_ZH[g["code"]] for g in grounds),
             details={"grounds": [g["code"] for g in grounds], "basis": grounds[0]["basis"]})
     problems = qualification_problems(rs, person, review["decision"]["act_type"])
     if problems:
         raise DomainRuleViolated(
             f"{person.name} ({person.person_id}) may not review this: "
             + "; ".join(x["message"] for x in problems), code="not_qualified",
+            message_zh=f"{person.name}（{person.person_id}）不得审核本案："
+                       + "；".join(_problem_zh(x, review, person) for x in problems),
             details={"problems": [x["code"] for x in problems],
                      "basis": problems[0]["basis"]})
+
+
+def _problem_zh(problem: Mapping, review: Mapping, person: Reviewer) -> str:
+    if problem["code"] != "legal_qualification_required":
+        return str(PROBLEMS_ZH[problem["code"]])
+    if review["decision"]["act_type"] == "penalty" and person.penalty_reviews_done == 0:
+        return "首次审核行政处罚决定而未取得法律职业资格"
+    return "未取得法律职业资格，而本规则集要求审核人员具备"
 
 
 def assignment(rs: RuleSet, review: Mapping, person: Reviewer, note: str, *, by: str,
@@ -118,6 +138,8 @@ def assignment(rs: RuleSet, review: Mapping, person: Reviewer, note: str, *, by:
 def require_own_interest(role: str, actor_id: str, person_id: str) -> None:
     if role == "reviewer" and actor_id != person_id:
         raise DomainRuleViolated("a reviewer declares only their own interest",
+                                 message_zh="审核人员只能申报本人的利害关系，"
+                                            f"不得代 {person_id} 申报",
                                  code="not_own_interest")
 
 

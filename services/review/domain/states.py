@@ -110,6 +110,23 @@ DOING: Final = {
     "record_collective_discussion": "record a collective discussion",
 }
 
+# the same, and each state, as a Chinese reader knows them
+DOING_ZH: Final = {
+    "request_review": "申请法制审核", "submit_materials": "提交审核材料",
+    "assign_reviewer": "指派审核人员", "declare_interest": "申报利害关系",
+    "stop_clock": "中止审核期限", "resume_clock": "恢复审核期限",
+    "extend_deadline": "延长审核期限", "watch_clock": "发送审核期限事件",
+    "record_finding": "录入审核要点意见", "issue_opinion": "出具审核意见",
+    "contest_opinion": "提出异议", "record_consultation": "录入协商沟通情况",
+    "head_decide": "由负责人决定异议",
+    "record_collective_discussion": "录入集体讨论情况",
+}
+STATE_ZH: Final = {
+    AWAITING_MATERIALS: "待补充材料", UNDER_REVIEW: "审核中", PAUSED: "审核期限中止",
+    OPINION_ISSUED: "已出具审核意见", CONTESTED: "异议处理中",
+    AWAITING_COLLECTIVE: "待集体讨论", DECIDED: "已决定",
+}
+
 
 def acts() -> tuple[str, ...]:
     return tuple(dict.fromkeys(t.act for t in TRANSITIONS))
@@ -134,6 +151,10 @@ def require_state(act: str, state: str) -> None:
         raise DomainRuleViolated(
             f"cannot {DOING[act]} while the review is {state}; only when "
             f"{' or '.join(str(s) for s in allowed)}", code="wrong_state",
+            message_zh=f"审核处于“{STATE_ZH.get(state, state)}”状态（{state}），不得"
+                       f"{DOING_ZH[act]}；只能在"
+                       + "或".join(f"“{STATE_ZH.get(str(s), str(s))}”" for s in allowed)
+                       + "状态下进行",
             details={"state": state, "allowed": list(allowed)})
 
 
@@ -161,6 +182,7 @@ def require_assigned(assignments: Sequence[dict], person_id: str) -> dict:
         if a["reviewer_id"] == person_id and a["status"] == "active":
             return a
     raise DomainRuleViolated(f"{person_id} is not an assigned reviewer of this review",
+                             message_zh=f"{person_id} 不是本次审核指派的审核人员",
                              code="not_assigned", details={"actor": person_id})
 
 

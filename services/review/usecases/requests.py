@@ -34,6 +34,8 @@ def _new_review(session: Session, *, agency: str, ruleset: RuleSet, p: dict, ver
     if exists:
         raise Conflict(f"proposal {p['proposal_seq']} of case {p['case_no']} already has "
                        f"review {exists}", code="review_exists",
+                       message_zh=f"案件 {p['case_no']} 的第{p['proposal_seq']}号拟作决定"
+                                  f"已有审核 {exists}",
                        details={"review_id": exists})
     review = domain.new_review(str(uuid.uuid4()), agency=agency, ruleset=ruleset.ref, p=p,
                                verdict=verdict, requested_by=actor["id"], now=now,
@@ -51,7 +53,9 @@ def request_review(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules
     if not (verdict["major"] or verdict.get("review_allowed")):
         raise DomainRuleViolated(
             f"not a major decision under {rs.ref} and the rule set allows no optional review",
-            code="not_major", details={"classification": verdict})
+            code="not_major", details={"classification": verdict},
+            message_zh=f"依规则集 {rs.ref}，该决定不属于重大执法决定，且规则集未规定可以申请"
+                       "非重大执法决定的法制审核")
     with db.transaction() as session:
         review = _new_review(session, agency=agency.code, ruleset=rs, p=p, verdict=verdict,
                              actor=actor.ref(), now=now, source_message_id=None)

@@ -64,7 +64,7 @@ def test_a_party_token_reads_only_the_case_it_is_bound_to(env):
     for method in ("get_case", "get_entries"):
         assert refused_read(env, method, other_id, own) == \
             dict(refused_read(env, method, missing, own), details={"case_id": other_id},
-                 message=f"no case with id {other_id!r}")
+                 message=f"no case with id {other_id!r}", message_zh=f"未找到案件 {other_id!r}")
     # another agency's party token naming the same party id and even the same case
     outsider = actor("party", id="citizen-77", agency="qinyuan-energy", party_id="party-1",
                      case_id=ctx["case_id"])
