@@ -47,7 +47,8 @@ class BatchDb(Db):
     autocommit = transaction
 
 
-def build_case(db: Db, entries: int, batch: int = 1000) -> str:
+def build_case(db: Db, entries: int, batch: int = 1000,
+               case_no: str = "陵应急立〔2025〕V1号") -> str:
     from contracts.records import CONTRACT
     from services.records.models import outbox as outbox_table
     from services.records.usecases import cases, records
@@ -63,7 +64,7 @@ def build_case(db: Db, entries: int, batch: int = 1000) -> str:
     actor = Actor(id="officer-bench", role="officer", agency=common.AGENCY)
     request = CONTRACT.rpc("append_record").request
     case = cases.open_case(load(CONTRACT.rpc("open_case").request,
-                                common.open_case_payload("陵应急立〔2025〕V1号")),
+                                common.open_case_payload(case_no)),
                            db=db, now=now(), actor=actor, outbox=outbox, rules=rules)
     done = 1
     while done < entries:
