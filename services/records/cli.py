@@ -7,23 +7,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any
 
-import jwt
 from nameko.exceptions import RemoteError
 
-from shared.errors import SanxiangError
-
-DEFAULT_AMQP = "pyamqp://guest:guest@127.0.0.1:5672/"
+from shared.cli.caller import actor_options, caller_token, page_options, page_request, pages, rpc
+from shared.errors import SanxiangError, ValidationFailed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("cases", help="find work in the record keeper: find, mine, due")
     sub = p.add_subparsers(dest="cases_command", metavar="COMMAND", required=True)
-    common = caller_options()
+    common = argparse.ArgumentParser(add_help=False, parents=[actor_options(), page_options()])
 
     f = sub.add_parser("find", parents=[common], help="cases by handler, party, stage, "
                        "status, opening day, open deadlines (all filters given must hold)")
@@ -51,68 +47,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     d.set_defaults(func=_guarded(_due))
 
 
-def caller_options() -> argparse.ArgumentParser:
-    """Who calls, where, and which page: the options every finding-work command takes."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--token", default=os.environ.get("SANXIANG_TOKEN"),
-                        help="the caller's actor token (default: $SANXIANG_TOKEN; mint one "
-                             "with `sanxiang token issue`)")
-    common.add_argument("--agency", help="agency code (default: the token's agency)")
-    common.add_argument("--amqp", default=os.environ.get("AMQP_URI", DEFAULT_AMQP),
-                        help="broker URI (default: $AMQP_URI)")
-    common.add_argument("--limit", type=int, default=50, help="items per page (default 50)")
-    common.add_argument("--cursor", help="the page after this cursor (printed as next:)")
-    common.add_argument("--all", action="store_true", help="follow every page")
-    common.add_argument("--json", action="store_true", help="print each page as JSON")
-    common.add_argument("--timeout", type=float, default=30, help="seconds per call")
-    return common
-
-
-def token_agency(token: str) -> str | None:
-    """The agency a token names (read to fill in --agency; the service verifies it)."""
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return None
-    agency = claims.get("agency")
-    return agency if isinstance(agency, str) else None
-
-
-def request(args: argparse.Namespace, **filters: Any) -> dict:
-    """The request of a finding-work call: the filters given, the agency, the page."""
-    agency = args.agency or token_agency(args.token or "")
-    if not agency:
-        raise SystemExit("give --agency (the token names none)")
-    payload = {k: v for k, v in filters.items() if v not in (None, False)}
-    payload.update(agency=agency, limit=args.limit)
-    if args.cursor:
-        payload["cursor"] = args.cursor
-    return payload
-
-
-def pages(call: Callable[[dict], dict], payload: dict, every: bool) -> Iterator[dict]:
-    """The page asked for and, with `every`, each page after it."""
-    while True:
-        page = call(payload)
-        yield page
-        if not every or not page.get("next"):
-            return
-        payload = dict(payload, cursor=page["next"])
-
-
-def rpc(args: argparse.Namespace, service: str, method: str) -> Callable[[dict], dict]:
-    """`method` of `service` over the broker, as the token's actor."""
-    if not args.token:
-        raise SystemExit("give --token or set SANXIANG_TOKEN (sanxiang token issue)")
-
-    def call(payload: dict) -> dict:
-        from nameko.standalone.rpc import ClusterRpcProxy
-        with ClusterRpcProxy({"AMQP_URI": args.amqp}, timeout=args.timeout,
-                             context_data={"actor_token": args.token}) as proxy:
-            return getattr(getattr(proxy, service), method)(**payload)
-    return call
-
-
 def show(args: argparse.Namespace, page_list: Iterator[dict],
          line: Callable[[dict], str], head: Callable[[dict], str | None] = lambda _: None) -> int:
     """Print the pages: one line per item (or the JSON of each page), then the cursor."""
@@ -135,6 +69,9 @@ def _guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
     def wrapper(args: argparse.Namespace) -> int:
         try:
             return run(args)
+        except ValidationFailed as exc:  # the arguments: nothing was sent
+            print(f"sanxiang cases: {exc.message}", file=sys.stderr)
+            return 2
         except SanxiangError as exc:
             print(f"sanxiang cases: {exc.code}: {exc.message}", file=sys.stderr)
             return 1
@@ -162,19 +99,25 @@ def due_line(item: dict) -> str:
 
 
 def _find(args: argparse.Namespace) -> int:
-    payload = request(args, handler=args.handler, party=args.party, stage=args.stage,
-                      status=args.status, opened_from=args.opened_from,
-                      opened_to=args.opened_to, open_deadlines=args.open_deadlines)
-    return show(args, pages(rpc(args, "records", "find_cases"), payload, args.all), case_line)
+    token = caller_token(args)
+    payload = page_request(args, token, handler=args.handler, party=args.party,
+                           stage=args.stage, status=args.status, opened_from=args.opened_from,
+                           opened_to=args.opened_to, open_deadlines=args.open_deadlines)
+    return show(args, pages(rpc(args, token, "records", "find_cases"), payload, args.all),
+                case_line)
 
 
 def _mine(args: argparse.Namespace) -> int:
-    payload = request(args, mine=True, status=None if args.any_status else "open")
-    return show(args, pages(rpc(args, "records", "find_cases"), payload, args.all), case_line)
+    token = caller_token(args)
+    payload = page_request(args, token, mine=True,
+                           status=None if args.any_status else "open")
+    return show(args, pages(rpc(args, token, "records", "find_cases"), payload, args.all),
+                case_line)
 
 
 def _due(args: argparse.Namespace) -> int:
-    payload = request(args, within=args.within, mine=args.mine)
-    return show(args, pages(rpc(args, "records", "due_deadlines"), payload, args.all),
+    token = caller_token(args)
+    payload = page_request(args, token, within=args.within, mine=args.mine)
+    return show(args, pages(rpc(args, token, "records", "due_deadlines"), payload, args.all),
                 due_line, head=lambda page: f"due by {page['until']} "
                                             f"({args.within} working day(s) from today)")

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
-from typing import Any
 
 from nameko.exceptions import RemoteError
 
 from services.review.domain import Stop, review_deadline
 from services.review.domain.clock import pause_reason
 from shared.calendar.legal import Calendar
+from shared.cli.caller import actor_options, caller_token, page_options, page_request, pages, rpc
 from shared.cli.parsing import arg_amount, arg_date, merged, resolve_code
 from shared.errors import SanxiangError, ValidationFailed
 from shared.law.major import DecisionProposal, classify
@@ -81,21 +80,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     d.add_argument("--explain", action="store_true", help="print the derivation")
     d.set_defaults(func=_guarded(_deadline), json_native=True)
 
-    m = sub.add_parser("mine", help="the reviews assigned to me (over RPC, as my token's "
-                                    "actor), newest requested first")
-    m.add_argument("--token", default=os.environ.get("SANXIANG_TOKEN"),
-                   help="the caller's actor token (default: $SANXIANG_TOKEN)")
-    m.add_argument("--agency", help="agency code (default: the token's agency)")
-    m.add_argument("--amqp", default=os.environ.get("AMQP_URI", DEFAULT_AMQP),
-                   help="broker URI (default: $AMQP_URI)")
+    m = sub.add_parser("mine", parents=[actor_options(), page_options()],
+                       help="the reviews assigned to me (over RPC, as my token's actor), newest "
+                            "requested first")
     m.add_argument("--state", help="only reviews in this state")
     m.add_argument("--any-state", action="store_true",
                    help="reviews past their opinion too (default: only those before it)")
-    m.add_argument("--limit", type=int, default=50, help="reviews per page (default 50)")
-    m.add_argument("--cursor", help="the page after this cursor (printed as next:)")
-    m.add_argument("--all", action="store_true", help="follow every page")
-    m.add_argument("--json", action="store_true", help="print each page as JSON")
-    m.add_argument("--timeout", type=float, default=30, help="seconds per call")
     m.set_defaults(func=_guarded(_mine))
 
 
@@ -104,9 +94,6 @@ def _pause(text: str) -> tuple:
     if len(parts) < 2:
         raise argparse.ArgumentTypeError(f"a pause is FROM:TO[:REASON], not {text!r}")
     return (arg_date(parts[0]), arg_date(parts[1]), *parts[2:])
-
-
-DEFAULT_AMQP = "pyamqp://guest:guest@127.0.0.1:5672/"
 
 
 def _guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -232,39 +219,14 @@ def _deadline(args: argparse.Namespace) -> int:
     return 0
 
 
-def _token_agency(token: str) -> str | None:
-    """The agency a token names (read to fill in --agency; the board verifies the token)."""
-    import jwt
-    try:
-        agency = jwt.decode(token, options={"verify_signature": False}).get("agency")
-    except jwt.PyJWTError:
-        return None
-    return agency if isinstance(agency, str) else None
-
-
 def _mine(args: argparse.Namespace) -> int:
-    if not args.token:
-        raise SystemExit("give --token or set SANXIANG_TOKEN (sanxiang token issue)")
-    agency = args.agency or _token_agency(args.token)
-    if not agency:
-        raise SystemExit("give --agency (the token names none)")
-    payload: dict[str, Any] = {"agency": agency, "limit": args.limit,
-                               "open_only": not args.any_state}
-    if args.state:
-        payload["state"] = args.state
-    if args.cursor:
-        payload["cursor"] = args.cursor
-    from nameko.standalone.rpc import ClusterRpcProxy
+    token = caller_token(args)
+    payload = page_request(args, token, open_only=not args.any_state, state=args.state)
+    payload["open_only"] = not args.any_state  # False is a value here, not an absent filter
     shown, after = 0, None
-    with ClusterRpcProxy({"AMQP_URI": args.amqp}, timeout=args.timeout,
-                         context_data={"actor_token": args.token}) as proxy:
-        while True:
-            page = proxy.review.my_reviews(**payload)
-            _print_reviews(page, args.json)
-            shown, after = shown + len(page["items"]), page["next"]
-            if not (args.all and after):
-                break
-            payload["cursor"] = after
+    for page in pages(rpc(args, token, "review", "my_reviews"), payload, args.all):
+        _print_reviews(page, args.json)
+        shown, after = shown + len(page["items"]), page["next"]
     if not args.json:
         print(f"({shown} shown" + (f"; next: --cursor {after})" if after else ")"))
     return 0

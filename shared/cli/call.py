@@ -21,6 +21,7 @@ import os
 import sys
 from typing import Any
 
+from shared.cli.caller import mint
 from shared.contracts.registry import ROLES, Contract, Rpc
 from shared.errors import SanxiangError, ValidationFailed, rule_zh
 
@@ -153,21 +154,8 @@ def _token(rpc: Rpc, args: argparse.Namespace) -> str | None:
     role = args.role or next((r for r in rpc.roles if r != "any"), None)
     if role is None:
         return None
-    if not args.agency:
-        raise ValidationFailed.from_messages(
-            {"--agency": ["required: the agency the caller acts for (or $SANXIANG_AGENCY)"]},
-            what="arguments")
-    from shared.cli.keys import default_root
-    from shared.errors import ConfigurationError
-    from shared.trust.actor import TokenIssuer
-    from shared.trust.keys import KeyStore
-    try:
-        issuer = TokenIssuer(KeyStore(args.keys or default_root()).token_issuer_key())
-        return issuer.issue(actor_id=args.actor_id or f"cli-{role}", role=role,
-                            agency=args.agency, name=args.name or args.actor_id or role,
-                            party_id=args.party_id, case_id=args.case_id, ttl_seconds=600)
-    except (ConfigurationError, ValueError) as exc:
-        raise ValidationFailed.from_messages({"--keys": [str(exc)]}, what="arguments") from None
+    return mint(role, args.agency, keys=args.keys, actor_id=args.actor_id, name=args.name,
+                party_id=args.party_id, case_id=args.case_id)
 
 
 def _send(service: str, method: str, kwargs: dict, token: str | None,

@@ -101,3 +101,28 @@ def test_review_mine_prints_the_reviews_assigned_to_the_caller(suite, capsys):
     code, lines, _ = run(capsys, "review", "mine", "--amqp", amqp, "--token",
                          token("reviewer", agency=QY, actor_id="reviewer-qy-9"))
     assert lines == ["(0 shown)"]
+
+
+def test_finding_work_acts_as_a_role_minted_from_the_deployments_key(suite, capsys, keys_dir,
+                                                                      monkeypatch):
+    """As `sanxiang call` does: --as ROLE --agency CODE mints the caller's token from the
+    deployment's token-issuer key, so no token is handed around; without either, the command
+    says which option it needs and sends nothing."""
+    amqp, token, proxy = suite
+    for name in ("SANXIANG_TOKEN", "SANXIANG_AGENCY"):
+        monkeypatch.delenv(name, raising=False)
+    with proxy("records", "officer", actor_id="officer-lc-017") as records:
+        records.open_case(**open_case_request("陵应急立〔2025〕80号",
+                                              handlers=["officer-lc-017", "officer-lc-021"]))
+    code, lines, _ = run(capsys, "cases", "mine", "--as", "officer", "--actor-id",
+                         "officer-lc-017", "--agency", LC, "--keys", str(keys_dir),
+                         "--amqp", amqp)
+    assert code == 0 and lines[0].startswith("陵应急立〔2025〕80号") and lines[-1] == "(1 shown)"
+    code, lines, _ = run(capsys, "review", "mine", "--as", "reviewer", "--agency", LC,
+                         "--keys", str(keys_dir), "--amqp", amqp)
+    assert code == 0 and lines == ["(0 shown)"]
+    code, lines, err = run(capsys, "cases", "due", "--amqp", amqp)
+    assert code == 2 and "--token" in err and lines == []
+    code, lines, err = run(capsys, "cases", "mine", "--as", "officer", "--amqp", amqp,
+                           "--keys", str(keys_dir))
+    assert code == 2 and "--agency" in err
