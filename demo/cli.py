@@ -289,4 +289,8 @@ def _try(ctx, keys: Path) -> None:
     where = "" if keys.resolve() == default_root().resolve() else f" --keys {keys}"
     print(f"""  try        ./sanxiang call records.get_case --as head --agency {AGENCY}{where} \\
                case_id={ctx["case_id"]}
+             ./sanxiang call records.case_findings --as head --agency {AGENCY}{where} \\
+               case_id={ctx["case_id"]}   (what the rules found in it)
+             ./sanxiang call records.get_entries --as head --agency {AGENCY}{where} \\
+               case_id={ctx["case_id"]}   (its chain, entry by entry)
              ./sanxiang call --list   (every RPC and the roles it admits)""")

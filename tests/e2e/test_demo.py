@@ -59,6 +59,15 @@ def assert_call_reads_the_case(out: str, env: dict) -> None:
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert refused.stderr.startswith("sanxiang call: not_found: no case with id 'not-a-case'")
+    # its findings and its chain, by the lines printed after it
+    for method, check in (("case_findings", lambda answer: isinstance(answer, list)),
+                          ("get_entries", lambda answer: len(answer) >= 20)):
+        line = re.search(rf"\./sanxiang call (records\.{method} .*?) \\\n\s+(case_id=\S+)", out)
+        assert line, out
+        argv = [str(ROOT / "sanxiang"), "call", *line.group(1).split(), line.group(2)]
+        done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0 and check(json.loads(done.stdout)), done.stderr
 
 
 @pytest.mark.parametrize("services", ["records,review,renderer", "records"])
