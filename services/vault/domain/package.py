@@ -23,7 +23,7 @@ import json
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 from cryptography.exceptions import InvalidSignature
@@ -103,7 +103,15 @@ def entries_text(entries: Sequence[Mapping[str, Any]]) -> bytes:
 
 
 def json_bytes(value: Any) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()
+    """JSON text of `value`; a date or time as ISO 8601."""
+    return (json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1,
+                       default=_iso) + "\n").encode()
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def index_rows(items: Sequence[Item]) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contracts.records import CONTRACT as RECORDS
 from services.vault import domain, store
-from services.vault.domain import package as rules
+from services.vault.domain import package as pkg
 from services.vault.models import inbox
 from services.vault.storage import Written
 from services.vault.storage.config import Stores
@@ -154,25 +154,25 @@ def _build(event: dict, *, db: Db, rules: Rules, stores: Stores, outbox: OutboxW
              "head_seq": data["head_seq"], "head_hash": data["head_hash"],
              "package_sha256": written.digests["sha256"], "checked_at": now.isoformat()}
     report_dict = report.to_dict(**about)
-    report_written = _put(stores, agency, io.BytesIO(rules.json_bytes(report_dict)), retention,
+    report_written = _put(stores, agency, io.BytesIO(pkg.json_bytes(report_dict)), retention,
                           now)
     return _record(db, stores, event, package_id, written, report_written, report_dict,
                    retention, now)
 
 
 def rules_bag_info(data: dict, agency: str, now: datetime, package_id: str) -> dict[str, str]:
-    return rules.bag_info(data, agency, local_date(now).isoformat(), package_id)
+    return pkg.bag_info(data, agency, local_date(now).isoformat(), package_id)
 
 
 def _payload(bag_dir: Path, data: dict, entries: list, verification: dict, checkpoint: dict,
              held: list[dict], named: dict[str, dict], stores: Stores,
-             av_mode: str) -> list[rules.Item]:
+             av_mode: str) -> list[pkg.Item]:
     """The bag's payload written into bag_dir (bagit moves it under data/); its items."""
-    texts = [(bag.CASE, "归档通知（archive_due.v1）", rules.json_bytes(data)),
-             (rules.ENTRIES, f"执法全过程记录（链上记录，共{len(entries)}条）",
-              rules.entries_text(entries)),
-             (rules.VERIFICATION, "记录链校验报告", rules.json_bytes(verification)),
-             (rules.CHECKPOINT, "链头签名检查点", rules.json_bytes(checkpoint))]
+    texts = [(bag.CASE, "归档通知（archive_due.v1）", pkg.json_bytes(data)),
+             (pkg.ENTRIES, f"执法全过程记录（链上记录，共{len(entries)}条）",
+              pkg.entries_text(entries)),
+             (pkg.VERIFICATION, "记录链校验报告", pkg.json_bytes(verification)),
+             (pkg.CHECKPOINT, "链头签名检查点", pkg.json_bytes(checkpoint))]
     items = [_text(bag_dir, path, title, body) for path, title, body in texts]
     objects = {o["id"]: o for o in held}
     objects.update({o["id"]: o for o in named.values() if o["state"] == "stored"})
@@ -182,44 +182,44 @@ def _payload(bag_dir: Path, data: dict, entries: list, verification: dict, check
             references.append({k: obj[k] for k in ("id", "sha256", "size", "name", "media_type")})
             continue
         folder = "av" if obj["subject"] == "av" else "documents"
-        path = f"{folder}/{obj['sha256'][:12]}-{rules.safe_name(obj['name'], obj['id'])}"
+        path = f"{folder}/{obj['sha256'][:12]}-{pkg.safe_name(obj['name'], obj['id'])}"
         bag.copy_object(stores.primary, obj["key"], bag_dir / path)
-        items.append(rules.Item(path, obj["name"], obj["media_type"], obj["sha256"],
+        items.append(pkg.Item(path, obj["name"], obj["media_type"], obj["sha256"],
                                 obj["size"], obj["stored_by"], obj["stored_at"].date()
                                 .isoformat(), f"vault object {obj['id']}"))
     if references:
-        items.append(_text(bag_dir, rules.AV_REFERENCES, "音像资料（按哈希引用）",
-                           rules.json_bytes(references)))
+        items.append(_text(bag_dir, pkg.AV_REFERENCES, "音像资料（按哈希引用）",
+                           pkg.json_bytes(references)))
     return _index(bag_dir, items)
 
 
-def _text(bag_dir: Path, path: str, title: str, body: bytes) -> rules.Item:
+def _text(bag_dir: Path, path: str, title: str, body: bytes) -> pkg.Item:
     bag.write(bag_dir / path, body)
     media = "application/json" if path.endswith(".json") else "application/jsonl"
-    return rules.Item(path, title, media, hashlib.sha256(body).hexdigest(), len(body))
+    return pkg.Item(path, title, media, hashlib.sha256(body).hexdigest(), len(body))
 
 
-def _index(bag_dir: Path, items: list[rules.Item]) -> list[rules.Item]:
+def _index(bag_dir: Path, items: list[pkg.Item]) -> list[pkg.Item]:
     """The 卷内目录 as JSON and CSV: every item, and the two index files themselves listed by
     name (their own digests cannot be in themselves; the bag's manifest has them)."""
-    rows = rules.index_rows(items)
+    rows = pkg.index_rows(items)
     rows += [{"序号": len(rows) + n, "题名": title, "责任者": "", "日期": "",
               "文件": f"data/{path}", "类型": media, "SHA-256": "", "备注": "见 manifest"}
              for n, (path, title, media) in enumerate(
-                 [(rules.INDEX_JSON, "卷内目录（JSON）", "application/json"),
-                  (rules.INDEX_CSV, "卷内目录（CSV）", "text/csv")], start=1)]
-    bag.write(bag_dir / rules.INDEX_JSON, rules.json_bytes(rows))
-    bag.write(bag_dir / rules.INDEX_CSV, rules.index_csv(rows))
-    return items + [rules.Item(rules.INDEX_JSON, "", "", "", 0),
-                    rules.Item(rules.INDEX_CSV, "", "", "", 0)]
+                 [(pkg.INDEX_JSON, "卷内目录（JSON）", "application/json"),
+                  (pkg.INDEX_CSV, "卷内目录（CSV）", "text/csv")], start=1)]
+    bag.write(bag_dir / pkg.INDEX_JSON, pkg.json_bytes(rows))
+    bag.write(bag_dir / pkg.INDEX_CSV, pkg.index_csv(rows))
+    return items + [pkg.Item(pkg.INDEX_JSON, "", "", "", 0),
+                    pkg.Item(pkg.INDEX_CSV, "", "", "", 0)]
 
 
-def _refuse(db: Db, data: dict, report: rules.Report, now: datetime) -> None:
+def _refuse(db: Db, data: dict, report: pkg.Report, now: datetime) -> None:
     exc = DomainRuleViolated(
         f"the package of case {data['case_no']} fails its 四性检测: "
-        + ", ".join(rules.failures(report.to_dict())), details={
+        + ", ".join(pkg.failures(report.to_dict())), details={
             "case_id": data["case_id"], "rule": "package_check_failed",
-            "failed": rules.failures(report.to_dict())})
+            "failed": pkg.failures(report.to_dict())})
     keep_refusal(db, data["case_id"], ARCHIVER, "package_case", exc, now)
     raise exc
 
@@ -246,7 +246,7 @@ def _put(stores: Stores, agency: str, stream, retention: domain.Retention,
 
 
 def _security(stores: Stores, written: Written, retention: domain.Retention,
-              now: datetime) -> list[rules.Check]:
+              now: datetime) -> list[pkg.Check]:
     """The stored package under a lock at least as long as its class, and its replica."""
     lock = stores.primary.stat(written.key).lock
     replica = None
@@ -255,9 +255,9 @@ def _security(stores: Stores, written: Written, retention: domain.Retention,
             replica = stores.replica.digest(written.key, ("sha256",))["sha256"]
         except NotFound:
             replica = None
-    return [rules.lock_check(lock.mode, lock.until,
+    return [pkg.lock_check(lock.mode, lock.until,
                              domain.lock_until(retention.until(local_date(now)))),
-            rules.replica_check(written.digests["sha256"], replica, stores.replica is not None)]
+            pkg.replica_check(written.digests["sha256"], replica, stores.replica is not None)]
 
 
 def _object_row(agency: str, data: dict, written: Written, name: str, media_type: str,
@@ -303,3 +303,78 @@ def _record(db: Db, stores: Stores, event: dict, package_id: str, written: Writt
             raise
         return found
     return row
+
+
+# ---- checking again -----------------------------------------------------------------------
+
+def verify_package(p: dict, *, actor: Actor, db: Db, stores: Stores,
+                   checkpoint_keys: Mapping[str, Any], now: datetime, **_: object) -> dict:
+    """The 四性检测 run again on the package as the store holds it now: the bag read back,
+    its digest against the recorded one, every check of the first run, its lock and replica.
+    The run is logged with its outcome; the report kept with the package stays the first."""
+    with db.read() as session:
+        package = store.load_package(session, p["package_id"])
+        actor.require(agency=package["agency"])
+        obj = store.load_object(session, package["object_id"])
+    report = pkg.Report()
+    found = _found(stores, obj)
+    report.add("authenticity", [pkg.Check(
+        "package_digest", found == obj["sha256"],
+        "the stored bag hashes to its recorded digest" if found == obj["sha256"]
+        else "the stored bag is missing" if found is None else "the stored bag was altered")])
+    if found is not None:
+        _recheck(report, db, stores, obj, package, checkpoint_keys)
+    written = Written(obj["key"], obj["size"], obj["digests"], lock_of(stores, None, False))
+    report.add("security", _security(stores, written, _retention(obj), obj["stored_at"]))
+    about = {"package_id": package["id"], "case_id": package["case_id"],
+             "case_no": package["case_no"], "head_seq": package["head_seq"],
+             "head_hash": package["head_hash"], "package_sha256": obj["sha256"],
+             "checked_at": now.isoformat()}
+    answer = report.to_dict(**about)
+    with db.transaction() as session:
+        store.log(session, obj["id"], actor, "package_verified",
+                  {"package_id": package["id"], "passed": answer["passed"],
+                   "failed": pkg.failures(answer)}, now)
+    return answer
+
+
+def _found(stores: Stores, obj: dict) -> str | None:
+    try:
+        return stores.primary.digest(obj["key"], ("sha256",))["sha256"]
+    except NotFound:
+        return None
+
+
+def _recheck(report: pkg.Report, db: Db, stores: Stores, obj: dict, package: dict,
+             keys: Mapping[str, Any]) -> None:
+    with tempfile.TemporaryDirectory(prefix="vault-verify-") as tmp:
+        bag_dir = bag.from_tar(stores.primary, obj["key"], Path(tmp))
+        payload = bag_dir / bag.PAYLOAD
+        data = bag.read_json(payload / bag.CASE)
+        with db.read() as session:
+            named = store.objects_by_sha256(session, package["agency"],
+                                            [a["sha256"] for a in data["av_objects"]])
+        index = bag.read_json(payload / pkg.INDEX_JSON)
+        found = bag.check(bag_dir, data, bag.read_entries(payload / pkg.ENTRIES),
+                          bag.read_json(payload / pkg.VERIFICATION),
+                          bag.read_json(payload / pkg.CHECKPOINT), keys,
+                          {s: o["state"] == "stored" for s, o in named.items()}, len(index))
+    for aspect, checks in found.checks.items():
+        report.add(aspect, checks)
+
+
+def _retention(obj: dict) -> domain.Retention:
+    r = obj["retention"]
+    return domain.Retention(r["class"], r["label"], r["basis"], r["ruleset"], r["years"],
+                            r["term"], r["term_basis"])
+
+
+def _stored_event(package: dict) -> dict:
+    report = package["report"]
+    return {"package_id": package["id"], "case_id": package["case_id"],
+            "case_no": package["case_no"], "head_seq": package["head_seq"],
+            "head_hash": package["head_hash"], "object_id": package["object_id"],
+            "sha256": report["package_sha256"],
+            "report_object_id": package["report_object_id"], "passed": report["passed"],
+            "archived_at": package["archived_at"].isoformat() if package["archived_at"]
+            else None, "archive_seq": package["archive_seq"]}
