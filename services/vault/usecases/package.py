@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import tarfile
 import tempfile
 import uuid
 from collections.abc import Mapping
@@ -348,16 +349,22 @@ def _found(stores: Stores, obj: dict) -> str | None:
 def _recheck(report: pkg.Report, db: Db, stores: Stores, obj: dict, package: dict,
              keys: Mapping[str, Any]) -> None:
     with tempfile.TemporaryDirectory(prefix="vault-verify-") as tmp:
-        bag_dir = bag.from_tar(stores.primary, obj["key"], Path(tmp))
-        payload = bag_dir / bag.PAYLOAD
-        data = bag.read_json(payload / bag.CASE)
+        try:
+            bag_dir = bag.from_tar(stores.primary, obj["key"], Path(tmp))
+            payload = bag_dir / bag.PAYLOAD
+            data = bag.read_json(payload / bag.CASE)
+            index = bag.read_json(payload / pkg.INDEX_JSON)
+            entries = bag.read_entries(payload / pkg.ENTRIES)
+            verification = bag.read_json(payload / pkg.VERIFICATION)
+            checkpoint = bag.read_json(payload / pkg.CHECKPOINT)
+        except (tarfile.TarError, OSError, ValueError, KeyError) as exc:
+            report.add("integrity", [pkg.Check("bag_readable", False,
+                                               f"the stored bag does not unpack: {exc}")])
+            return
         with db.read() as session:
             named = store.objects_by_sha256(session, package["agency"],
                                             [a["sha256"] for a in data["av_objects"]])
-        index = bag.read_json(payload / pkg.INDEX_JSON)
-        found = bag.check(bag_dir, data, bag.read_entries(payload / pkg.ENTRIES),
-                          bag.read_json(payload / pkg.VERIFICATION),
-                          bag.read_json(payload / pkg.CHECKPOINT), keys,
+        found = bag.check(bag_dir, data, entries, verification, checkpoint, keys,
                           {s: o["state"] == "stored" for s, o in named.items()}, len(index))
     for aspect, checks in found.checks.items():
         report.add(aspect, checks)
