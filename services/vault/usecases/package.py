@@ -330,7 +330,7 @@ def verify_package(p: dict, *, actor: Actor, db: Db, stores: Stores,
     about = {"package_id": package["id"], "case_id": package["case_id"],
              "case_no": package["case_no"], "head_seq": package["head_seq"],
              "head_hash": package["head_hash"], "package_sha256": obj["sha256"],
-             "checked_at": now.isoformat()}
+             "checked_at": now}
     answer = report.to_dict(**about)
     with db.transaction() as session:
         store.log(session, obj["id"], actor, "package_verified",
