@@ -3,7 +3,8 @@ database: the demo case's footage stored in the vault, the case run to its closi
 archive_due.v1 reaches the vault, which fetches the entries, the verification and a signed
 checkpoint from records with its own token, stores the bag and its 四性检测 report write-once,
 and records marks the case archived; verify_package passes. A redelivered archive_due changes
-nothing."""
+nothing. With records away, the event is retried with back-off and dead-lettered after the
+bound, nothing stored."""
 from __future__ import annotations
 
 import dataclasses
@@ -17,10 +18,15 @@ from kombu import Connection, Exchange, Producer
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
+from contracts.records import CONTRACT as RECORDS
 from services.records.service import RecordsService
 from services.vault.service import VaultService
+from shared.contracts.registry import envelope
+from shared.trust.keys import KeyStore
+from shared.trust.signatures import sign
 from tests.agencies import LINGCHUAN, agencies
 from tests.builders import ACTORS, AGENCY, demo_plan
+from tests.events import dead_letters
 from tests.plans import run_case
 from tests.unit.vault.support import free_port
 
@@ -145,3 +151,26 @@ def _publish(config, body: dict) -> None:
             json.dumps(body, ensure_ascii=False), routing_key="archive_due.v1",
             exchange=Exchange("records.events", type="topic", durable=True),
             content_type="application/json", delivery_mode=2)
+
+
+def test_with_records_away_archive_due_is_retried_then_dead_lettered_nothing_stored(
+        container_factory, rabbit_config, tmp_path, keys_dir, token_issuer):
+    archiver = token_issuer.issue(actor_id="vault-archiver", role="legal_unit", agency=AGENCY)
+    vault_url = f"sqlite:///{tmp_path / 'vault.sqlite3'}"
+    config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES, DATABASE_URL=vault_url,
+                  VAULT_DIR=str(tmp_path / "vault"), WEB_SERVER_ADDRESS=f"127.0.0.1:{free_port()}",
+                  VAULT_RECORDS_TOKENS={AGENCY: archiver}, EVENT_RETRY_ATTEMPTS=3,
+                  EVENT_RETRY_FIRST_DELAY=0.05)
+    container_factory(VaultService, config).start()
+    data = dict(RECORDS.event("archive_due.v1").example, av_objects=[])
+    body = envelope(RECORDS, "archive_due.v1", data, agency=AGENCY,
+                    actor={"id": "officer-lc-017", "role": "officer"},
+                    ruleset="lingchuan-emergency@1")
+    sign(body, KeyStore(keys_dir).event_signing_key("records"))
+    _publish(config, body)
+    [dead] = dead_letters(config["AMQP_URI"], "dlq.vault", 1)
+    headers = dead.headers
+    assert headers["x-attempts"] == 3 and headers["x-transient"] is True
+    assert "record keeper" in headers["x-dead-reason"]
+    assert _packages(vault_url) == []
+    assert not list((tmp_path / "vault" / "objects").rglob("*.*"))
