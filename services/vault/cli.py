@@ -27,8 +27,8 @@ DEFAULT_DB = "sqlite:///var/vault.sqlite3"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("vault", help="archive vault 档案存储: show an object, audit now, verify a "
-                                         "package")
+    p = subparsers.add_parser("vault", help="archive vault 档案存储: show an object, audit "
+                                            "now, verify a package")
     sub = p.add_subparsers(dest="vault_command", metavar="COMMAND", required=True)
     s = sub.add_parser("show", help="an object's retention class, rule, hold and fixity")
     s.add_argument("object_id")

@@ -164,7 +164,7 @@ def _tamper(env: Env, obj: dict, tmp_path: Path, change) -> None:
     path.write_bytes((tmp_path / "bad.tar").read_bytes())
 
 
-def _verify(env: Env, package_id: str, records: Records) -> dict:
+def _verify(env: Env, package_id: str | None, records: Records) -> dict:
     return usecases.verify_package({"package_id": package_id}, actor=HEAD, db=env.db,
                                    stores=env.stores, checkpoint_keys=records.keys(),
                                    now=env.now)

@@ -38,7 +38,7 @@ def test_verify_package_reports_each_aspect_and_fails_on_a_rewritten_bag(deploye
                                                                          capsys):
     records = Records(key=KeyStore(keys_dir).checkpoint_key("records").key)
     av = hold_documents(deployed)
-    package_id = archive(deployed, records, archive_due(deployed, records, av["sha256"]))
+    package_id = str(archive(deployed, records, archive_due(deployed, records, av["sha256"])))
     assert main(["vault", "verify-package", package_id]) == 0
     out = capsys.readouterr().out
     assert "通过 passed" in out and "真实性 authenticity  pass" in out
