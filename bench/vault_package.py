@@ -48,8 +48,8 @@ def _documents() -> list[tuple[str, bytes, str]]:
 
 def _vault_run(root: Path) -> tuple[float, Path]:
     """One package, timed; the directory its bag was unpacked into (the payload to copy)."""
-    from shared.persistence.db import make_engine, migrate, open_db
     from services.vault import store
+    from shared.persistence.db import make_engine, migrate, open_db
     from tests.unit.vault.package_support import (
         CASE_ID,
         MP4,
