@@ -10,7 +10,11 @@ Once per event and per case: the inbox remembers the message with the last step,
 the case already stored is not built again (a redelivery only finishes telling the record
 keeper), and archive_case goes with an idempotency key of the package. A record keeper that
 does not answer raises Unavailable — a passing fault the consumer retries with back-off and
-dead-letters after its bound — before anything is stored, or after the package is whole."""
+dead-letters after its bound — before anything is stored, or after the package is whole.
+
+Config: VAULT_RECORDS_TOKENS (the vault's legal_unit token per agency, services.vault
+.dependencies.records_tokens), VAULT_PACKAGE_AV = reference (default: AV listed by hash in
+data/av-references.json) | include (AV copied into the bag)."""
 from __future__ import annotations
 
 import hashlib
@@ -66,8 +70,8 @@ def on_archive_due(body: dict, *, db: Db, rules: Rules, stores: Stores, outbox: 
             return None
         package = store.package_of(session, agency, data["case_id"])
     if package is None:
-        package = _build(event, db=db, rules=rules, stores=stores, outbox=outbox,
-                         records=records, keys=checkpoint_keys, av_mode=av_mode, now=now)
+        package = _build(event, db=db, rules=rules, stores=stores, records=records,
+                         keys=checkpoint_keys, av_mode=av_mode, now=now)
     told = None if package["state"] == "archived" else _tell_records(records, agency, package)
     with consumer.once(db, inbox, RECORDS, body, now) as (session, again):
         if again is None:
@@ -126,9 +130,8 @@ def _fetch(records: RecordKeeper, agency: str, data: dict) -> tuple[list, dict, 
     return entries, verification, checkpoint
 
 
-def _build(event: dict, *, db: Db, rules: Rules, stores: Stores, outbox: OutboxWriter,
-           records: RecordKeeper, keys: Mapping[str, Any], av_mode: str,
-           now: datetime) -> dict:
+def _build(event: dict, *, db: Db, rules: Rules, stores: Stores, records: RecordKeeper,
+           keys: Mapping[str, Any], av_mode: str, now: datetime) -> dict:
     agency, data = event["agency"], event["data"]
     entries, verification, checkpoint = _fetch(records, agency, data)
     retention = domain.retention_for(rules.ruleset(event["ruleset"]), "case_file", set())
