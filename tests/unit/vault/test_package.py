@@ -3,7 +3,8 @@ keeper's answers as a plain object, the vault on SQLite with a local store and i
 BagIt bag of the case's entries in chain order, its verification and signed checkpoint, the
 vault's documents and AV, the 卷内目录; stored write-once under the case file's class, its
 四性检测 report beside it, records told once; redelivery, a record keeper that does not answer,
-a package that fails its checks, and verify_package finding a file missing or altered."""
+a package that fails its checks, verify_package finding a file missing or altered, and the
+same package on S3 (moto in server mode) locked and replicated."""
 from __future__ import annotations
 
 import json
@@ -16,6 +17,7 @@ import pytest
 
 from services.vault import usecases
 from services.vault.domain import package as rules
+from services.vault.storage.config import Stores
 from services.vault.usecases import package_bag
 from shared.errors import DomainRuleViolated, Unavailable
 from shared.persistence.transient import is_transient
@@ -30,7 +32,7 @@ from tests.unit.vault.package_support import (
     stored_packages,
     unpack_bag,
 )
-from tests.unit.vault.support import HEAD, Env
+from tests.unit.vault.support import HEAD, Env, make_s3_store
 
 
 @pytest.fixture
@@ -214,3 +216,15 @@ def test_the_tar_of_a_bag_is_the_same_bytes_each_time(tmp_path):
     assert (tmp_path / "1.tar").read_bytes() == (tmp_path / "2.tar").read_bytes()
     with tarfile.open(tmp_path / "1.tar") as tar:
         assert {m.uid for m in tar.getmembers()} == {0}
+
+
+def test_on_s3_the_package_is_locked_and_replicated_and_verifies(env, records, s3_endpoint):
+    env.stores = Stores(make_s3_store(s3_endpoint), make_s3_store(s3_endpoint))
+    av = hold_documents(env)
+    package_id = archive(env, records, archive_due(env, records, av["sha256"]))
+    [package] = stored_packages(env)
+    assert package["report"]["passed"], rules.failures(package["report"])
+    [lock] = [c for c in package["report"]["security"]["checks"]
+              if c["check"] == "stored_under_lock"]
+    assert lock["detail"] == "COMPLIANCE until permanently"
+    assert _verify(env, package_id, records)["passed"]
