@@ -228,3 +228,15 @@ def test_on_s3_the_package_is_locked_and_replicated_and_verifies(env, records, s
               if c["check"] == "stored_under_lock"]
     assert lock["detail"] == "COMPLIANCE until permanently"
     assert _verify(env, package_id, records)["passed"]
+
+
+def test_a_package_is_stored_and_archived_once_on_sqlite_and_postgresql(env_db, records):
+    av = hold_documents(env_db)
+    body = archive_due(env_db, records, av["sha256"])
+    package_id = archive(env_db, records, body)
+    assert archive(env_db, records, body) is None
+    assert archive(env_db, records, dict(body, message_id="0c11e7a2-0000-4f0e-8a51-3c559d7e2f60")
+                   ) == package_id
+    [package] = stored_packages(env_db)
+    assert package["state"] == "archived" and package["report"]["passed"]
+    assert len(env_db.events("package_stored.v1")) == 1
