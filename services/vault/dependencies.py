@@ -64,7 +64,9 @@ class RecordsClient:
         token = self.tokens.get(agency)
         if not token:
             raise ConfigurationError(f"no token of agency {agency!r} for the record keeper "
-                                     "(VAULT_RECORDS_TOKENS)")
+                                     "(VAULT_RECORDS_TOKENS)",
+                                     message_zh=f"未配置机构{agency}调用记录保管服务的令牌"
+                                                "（VAULT_RECORDS_TOKENS）")
         data = {CONTEXT_KEY: token, **({"idempotency_key": key} if key else {})}
         proxy = ServiceProxy(_CallContext(self.container, data), "records",
                              self.reply_listener, **self.options)
@@ -75,6 +77,8 @@ class RecordsClient:
         except (eventlet.Timeout, UnknownService):
             raise Unavailable(f"the record keeper (service `records`) did not answer "
                               f"{method} within {self.timeout:g} s",
+                              message_zh=f"记录保管服务（records）未在{self.timeout:g}秒内响应"
+                                         f"{method}",
                               details={"service": "records", "method": method,
                                        "retry": True}) from None
 

@@ -219,9 +219,10 @@ def _index(bag_dir: Path, items: list[pkg.Item]) -> list[pkg.Item]:
 
 
 def _refuse(db: Db, data: dict, report: pkg.Report, now: datetime) -> None:
+    failed = ", ".join(pkg.failures(report.to_dict()))
     exc = DomainRuleViolated(
-        f"the package of case {data['case_no']} fails its 四性检测: "
-        + ", ".join(pkg.failures(report.to_dict())), details={
+        f"the package of case {data['case_no']} fails its 四性检测: {failed}",
+        message_zh=f"案件{data['case_no']}的归档包未通过四性检测：{failed}", details={
             "case_id": data["case_id"], "rule": "package_check_failed",
             "failed": pkg.failures(report.to_dict())})
     keep_refusal(db, data["case_id"], ARCHIVER, "package_case", exc, now)
