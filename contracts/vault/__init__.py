@@ -1,9 +1,12 @@
 """Contract of the archive vault (vault), major version 1: its RPC methods and events, each with
-an example a non-Python caller can copy."""
+an example a non-Python caller can copy.
+
+1.1: a closed case's archive package (records.archive_due.v1 consumed): verify_package and
+package_stored.v1 — additive."""
 from contracts.vault import messages as m
 from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 UPLOAD_ROLES = ("officer", "head", "legal_unit")
 READ_ROLES = ("officer", "head", "legal_unit", "supervisor")
@@ -35,6 +38,25 @@ DISPOSAL = {"id": DISPOSAL_ID, "object_id": OBJECT_ID, "agency": "qinyuan-energy
             "state": "requested", "reason": "保存期限届满，无证据用途", "requested_by": "head-qy-001",
             "requested_at": "2027-11-02T01:00:00+00:00", "approved_by": None,
             "approved_at": None, "note": None, "sha256": SHA256, "retention": AV_DEFAULT}
+PACKAGE_ID = "0c11e7a2-5b0c-4f0e-8a51-3c559d7e2f5f"
+PACKAGE_SHA256 = "4f1e0c9d8b7a6f5e4d3c2b1a09f8e7d6c5b4a3928170f6e5d4c3b2a190807f6e"
+CHECKS = {
+    "authenticity": [("chain_recomputed", "every entry hashes to its entry_hash, linked to the "
+                                          "one before"),
+                     ("checkpoint_signed", "signed by a1b2c3d4e5f60718 at "
+                                           "2025-11-21T02:00:00+00:00")],
+    "integrity": [("files_present", "every file listed is present"),
+                  ("entries_count", "20 entries, seq 1..20; the chain counts 20")],
+    "usability": [("opens:data/entries.jsonl", "20 JSON lines")],
+    "security": [("stored_under_lock", "COMPLIANCE until permanently"),
+                 ("replica_present", "the replica holds the same digest")]}
+REPORT = {"package_id": PACKAGE_ID, "case_id": CASE_ID, "case_no": "陵应急立〔2025〕12号",
+          "head_seq": 20, "head_hash": SHA256, "package_sha256": PACKAGE_SHA256,
+          "checked_at": "2025-11-21T02:00:05+00:00",
+          "standard": "DA/T 70-2018 文书类电子档案检测一般要求（四性检测）", "passed": True,
+          **{aspect: {"passed": True, "checks": [{"check": c, "passed": True, "detail": d}
+                                                 for c, d in found]}
+             for aspect, found in CHECKS.items()}}
 WRITE_ERRORS = ("validation_failed", "not_found", "domain_rule_violated", "forbidden",
                 "unauthenticated")
 
@@ -43,7 +65,8 @@ RPCS = (
         "how far the legal calendar reaches. Open to any caller, no token.", ("any",), {},
         {"service": "vault", "version": "0.1.0", "rulesets": ["qinyuan-energy@1"],
          "contracts": {"contract": VERSION, "events": ["fixity_failed.v1", "object_disposed.v1",
-                                                       "object_stored.v1"]},
+                                                       "object_stored.v1",
+                                                       "package_stored.v1"]},
          "missing_peers": [], "calendar": CALENDAR_COVERAGE_EXAMPLE}, writes=False),
     Rpc("begin_upload", m.BeginUpload, m.UploadTarget,
         "Announce a file (its SHA-256, size, what it is and the retention conditions that hold) "
@@ -93,6 +116,13 @@ RPCS = (
         ("head", "supervisor"), {"agency": "qinyuan-energy", "limit": 100},
         {"agency": "qinyuan-energy", "audited": 100, "outcomes": {"pass": 99, "repaired": 1}},
         ("validation_failed", "not_found", "forbidden", "unauthenticated")),
+    Rpc("verify_package", m.PackageRef, m.PackageReport,
+        "Run a case archive package's 四性检测 (DA/T 70) again on the bag as the store holds "
+        "it now: its digest against the recorded one, the entries' hashes and the head's "
+        "signed checkpoint, every file present and opening in its format, its lock and "
+        "replica. The run is logged; the report stored with the package stays the first. "
+        "New in 1.1.", HOLD_ROLES, {"package_id": PACKAGE_ID}, REPORT,
+        ("validation_failed", "not_found", "forbidden", "unauthenticated")),
 )
 
 EVENTS = (
@@ -113,6 +143,15 @@ EVENTS = (
           {"object_id": OBJECT_ID, "disposal_id": DISPOSAL_ID, "sha256": SHA256,
            "requested_by": "head-qy-001", "approved_by": "supervisor-qy-002",
            "at": "2027-11-03T02:00:00+00:00"}),
+    Event("package_stored.v1", m.PackageStored,
+          "A closed case's archive package (BagIt: its entries in chain order, the chain's "
+          "verification and signed checkpoint, its documents and AV, the 卷内目录) is stored "
+          "write-once under the case file's retention class with its 四性检测 report, and the "
+          "record keeper has recorded the case archived. New in 1.1.",
+          {"package_id": PACKAGE_ID, "case_id": CASE_ID, "case_no": "陵应急立〔2025〕12号",
+           "head_seq": 20, "head_hash": SHA256, "object_id": OBJECT_ID,
+           "sha256": PACKAGE_SHA256, "report_object_id": DISPOSAL_ID, "passed": True,
+           "archived_at": "2025-11-21T02:00:05+00:00", "archive_seq": 21}),
 )
 
 CONTRACT = Contract(
@@ -120,5 +159,5 @@ CONTRACT = Contract(
     description="Write-once storage of audio/video and documents with retention classes from "
                 "the rule set, legal holds, disposal approved by two people, fixity audits and "
                 "a replica.",
-    rpcs=RPCS, events=EVENTS,
+    rpcs=RPCS, events=EVENTS, consumes=("records.archive_due.v1",),
 )

@@ -192,3 +192,60 @@ class ObjectDisposed(StrictSchema):
     requested_by = fields.String(required=True)
     approved_by = fields.String(required=True)
     at = When(required=True)
+
+
+# ---- case archive packages (1.1) ---------------------------------------------------------------
+
+class PackageRef(StrictSchema):
+    package_id = Uuid(required=True)
+
+
+class PackageCheck(StrictSchema):
+    check = fields.String(required=True)
+    passed = fields.Boolean(required=True)
+    detail = fields.String(required=True)
+
+
+class PackageAspect(StrictSchema):
+    passed = fields.Boolean(required=True)
+    checks = fields.List(fields.Nested(PackageCheck), required=True)
+
+
+class PackageReport(StrictSchema):
+    """A package's 四性检测 report (DA/T 70): authenticity, integrity, usability, security."""
+    package_id = Uuid(required=True)
+    case_id = fields.String(required=True)
+    case_no = fields.String(required=True)
+    head_seq = fields.Integer(required=True)
+    head_hash = fields.String(required=True)
+    package_sha256 = Sha256(required=True)
+    checked_at = When(required=True)
+    standard = fields.String(required=True)
+    passed = fields.Boolean(required=True)
+    authenticity = fields.Nested(PackageAspect, required=True, metadata={
+        "description": "真实性: entry hashes recomputed and linked, the head's checkpoint "
+                       "signed by a pinned key, every file hashing to its manifest digest"})
+    integrity = fields.Nested(PackageAspect, required=True, metadata={
+        "description": "完整性: every item present and nothing unlisted, the entries as many as "
+                       "the chain counts, every AV object named held by the vault"})
+    usability = fields.Nested(PackageAspect, required=True, metadata={
+        "description": "可用性: each file opens in its format"})
+    security = fields.Nested(PackageAspect, required=True, metadata={
+        "description": "安全性: stored under a lock as long as its class, replica present"})
+
+
+class PackageStored(StrictSchema):
+    package_id = Uuid(required=True)
+    case_id = fields.String(required=True)
+    case_no = fields.String(required=True)
+    head_seq = fields.Integer(required=True)
+    head_hash = fields.String(required=True)
+    object_id = Uuid(required=True, metadata={"description": "the bag (a tar), as an object"})
+    sha256 = Sha256(required=True)
+    report_object_id = Uuid(required=True, metadata={
+        "description": "its 四性检测 report, stored beside it as an object"})
+    passed = fields.Boolean(required=True)
+    archived_at = When(required=True, allow_none=True)
+    archive_seq = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "the case_archived entry the record keeper appended; null where the "
+                       "case had been archived already"})

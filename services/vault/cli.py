@@ -1,6 +1,7 @@
-"""`sanxiang vault`: an object's retention as the vault holds it (`show`), and a fixity audit run
-now (`audit`), against the vault's database and stores as its environment sets them
-(DATABASE_URL, KEYS_DIR and the VAULT_* settings of services.vault.storage.config). The audit's
+"""`sanxiang vault`: an object's retention as the vault holds it (`show`), a fixity audit run
+now (`audit`) and a case archive package's 四性检测 run again (`verify-package`), against the
+vault's database and stores as its environment sets them (DATABASE_URL, KEYS_DIR and the
+VAULT_* settings of services.vault.storage.config). The audit's
 events are staged in the vault's outbox, signed with its key; the running service publishes
 them."""
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date, datetime
 from services.vault import models, queries, store
 from services.vault.storage.config import open_stores
 from services.vault.usecases.fixity import audit_agency
+from services.vault.usecases.package import verify_package
 from shared.calendar.clock import now
 from shared.errors import SanxiangError
 from shared.messaging.outbox import OutboxWriter
@@ -25,7 +27,8 @@ DEFAULT_DB = "sqlite:///var/vault.sqlite3"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("vault", help="archive vault 档案存储: show an object, audit now")
+    p = subparsers.add_parser("vault", help="archive vault 档案存储: show an object, audit "
+                                            "now, verify a package")
     sub = p.add_subparsers(dest="vault_command", metavar="COMMAND", required=True)
     s = sub.add_parser("show", help="an object's retention class, rule, hold and fixity")
     s.add_argument("object_id")
@@ -35,6 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     a.add_argument("--agency", required=True)
     a.add_argument("--limit", type=int, default=100)
     a.set_defaults(func=_guarded(_audit))
+    v = sub.add_parser("verify-package", help="run a case archive package's 四性检测 again")
+    v.add_argument("package_id")
+    v.add_argument("--json", action="store_true", help="the report as verify_package answers")
+    v.set_defaults(func=_guarded(_verify_package))
 
 
 def _guarded(fn):
@@ -97,6 +104,31 @@ def _audit(args: argparse.Namespace) -> int:
                           outbox=outbox, now=now())
     print(json.dumps({"agency": args.agency, **report}, ensure_ascii=False))
     return 0 if set(report["outcomes"]) <= {"pass", "repaired"} else 1
+
+
+def _verify_package(args: argparse.Namespace) -> int:
+    """The package's 四性检测 again (services.vault.usecases.package.verify_package), against
+    the record keeper's checkpoint keys published under KEYS_DIR; exit 1 when a check fails."""
+    config = _config()
+    db = _db(config)
+    with db.read() as session:
+        agency = store.load_package(session, args.package_id)["agency"]
+    operator = Actor(id="cli", role="supervisor", agency=agency, name="sanxiang vault")
+    keys = KeyStore.from_config(config).checkpoint_verification_keys("records")
+    report = verify_package({"package_id": args.package_id}, actor=operator, db=db,
+                            stores=open_stores(config), checkpoint_keys=keys, now=now())
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(f"{report['package_id']}  {report['case_no']}  head {report['head_seq']}  "
+              f"{'通过 passed' if report['passed'] else '未通过 failed'}")
+        for aspect, label in (("authenticity", "真实性"), ("integrity", "完整性"),
+                              ("usability", "可用性"), ("security", "安全性")):
+            print(f"  {label} {aspect:<13} {'pass' if report[aspect]['passed'] else 'FAIL'}")
+            for check in report[aspect]["checks"]:
+                if not check["passed"]:
+                    print(f"      {check['check']}: {check['detail']}")
+    return 0 if report["passed"] else 1
 
 
 def _contract():

@@ -2,8 +2,9 @@
 class, rule and rule set that set it, its lock and legal hold, and where its last fixity audit
 left it; `uploads` the files announced and not yet (or already) stored; `fixity_events` one row
 per copy audited (PREMIS-style: when, algorithm, outcome); `disposals` each disposal asked for
-and approved; `vault_log` the append-only history of every act and refusal; `outbox` the events
-of the same transactions."""
+and approved; `vault_log` the append-only history of every act and refusal; `packages` each
+case's archive package and its 四性 report; `inbox` the events handled, `outbox` the events of
+the same transactions."""
 from __future__ import annotations
 
 from sqlalchemy import (
@@ -13,12 +14,14 @@ from sqlalchemy import (
     Column,
     Date,
     Index,
+    Integer,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
 
+from shared.messaging.consumer import inbox_table
 from shared.messaging.outbox import outbox_table
 from shared.persistence.idempotency import idempotency_table
 from shared.persistence.schema import BigId, UtcDateTime, service_metadata
@@ -105,5 +108,26 @@ vault_log = Table(
     Column("body", JSON, nullable=False),
 )
 
+# a case's archive package (BagIt, stored as an object) and its 四性检测 report, one per case
+packages = Table(
+    "packages", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("agency", String(64), nullable=False),
+    Column("case_id", String(36), nullable=False),
+    Column("case_no", String(64), nullable=False),
+    Column("head_seq", Integer, nullable=False),              # the chain head it seals
+    Column("head_hash", String(64), nullable=False),
+    Column("object_id", String(36), nullable=False),          # the bag, as an object
+    Column("report_object_id", String(36), nullable=False),   # its 四性 report, as an object
+    Column("report", JSON, nullable=False),
+    Column("state", String(12), nullable=False),              # stored | archived
+    Column("message_id", String(64), nullable=False),         # the archive_due.v1 it answers
+    Column("built_at", UtcDateTime(), nullable=False),
+    Column("archived_at", UtcDateTime()),                     # records told: archive_case
+    Column("archive_seq", Integer),                           # the case_archived entry
+    UniqueConstraint("agency", "case_id", name="uq_packages_agency_case"),
+)
+
 outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
 idempotency = idempotency_table(metadata)

@@ -12,14 +12,16 @@ from nameko.web.handlers import http
 from contracts.vault import CONTRACT
 from services.vault import http as web
 from services.vault import queries, store, usecases
-from services.vault.dependencies import VaultStores
+from services.vault.dependencies import RecordKeeper, VaultStores
 from services.vault.models import outbox as outbox_table
 from shared.calendar.clock import now
 from shared.errors import NotFound
+from shared.messaging.consumer import event_handler
 from shared.messaging.outbox import Outbox
 from shared.messaging.rpc import rpc
 from shared.persistence.db import Database
 from shared.service import Service
+from shared.trust.keys import KeyStore
 
 VERSION = "0.1.0"
 # the fixity audit's tick; each tick audits its share of the cycle (VAULT_FIXITY_CYCLE_DAYS)
@@ -36,6 +38,7 @@ class VaultService(Service):
     outbox = Outbox(CONTRACT, outbox_table)
     stores = VaultStores()
     config = Config()
+    records = RecordKeeper()
 
     def _deps(self) -> dict[str, Any]:
         return {"db": self.db, "rules": self.rules, "stores": self.stores, "now": now()}
@@ -74,6 +77,24 @@ class VaultService(Service):
     @rpc
     def audit_fixity(self, **payload: Any) -> Any:
         return self._write("audit_fixity", payload, usecases.audit_fixity)
+
+    @rpc
+    def verify_package(self, **payload: Any) -> Any:
+        return self._write("verify_package", payload, usecases.verify_package,
+                           checkpoint_keys=self._checkpoint_keys())
+
+    @event_handler("records", "archive_due.v1")
+    def on_archive_due(self, body: dict) -> None:
+        """A closed case's archive package (services.vault.usecases.package)."""
+        usecases.on_archive_due(body, db=self.db, rules=self.rules, stores=self.stores,
+                                outbox=self.outbox, records=self.records,
+                                checkpoint_keys=self._checkpoint_keys(),
+                                av_mode=self.config.get("VAULT_PACKAGE_AV") or "reference",
+                                now=now())
+
+    def _checkpoint_keys(self) -> dict:
+        """The record keeper's checkpoint keys as published to this deployment (pinned)."""
+        return KeyStore.from_config(self.config).checkpoint_verification_keys("records")
 
     @http("PUT", "/vault/uploads/<upload_id>")
     def upload(self, request: Any, upload_id: str) -> Any:

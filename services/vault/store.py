@@ -11,7 +11,14 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
-from services.vault.models import disposals, fixity_events, objects, uploads, vault_log
+from services.vault.models import (
+    disposals,
+    fixity_events,
+    objects,
+    packages,
+    uploads,
+    vault_log,
+)
 from shared.errors import NotFound, SanxiangError
 from shared.messaging.outbox import OutboxWriter
 from shared.service.entrypoint import refusal_reason
@@ -130,6 +137,47 @@ def save_disposal(session: Session, disposal_id: str, **values: Any) -> None:
     session.execute(update(disposals).where(disposals.c.id == disposal_id).values(**values))
 
 
+# ---- case packages -----------------------------------------------------------------------------
+
+def objects_of_case(session: Session, agency: str, case_id: str) -> list[dict]:
+    """The agency's stored objects of a case, in the order they were stored."""
+    rows = session.execute(select(objects).where(objects.c.agency == agency)
+                           .where(objects.c.case_id == case_id)
+                           .where(objects.c.state == "stored")
+                           .order_by(objects.c.stored_at, objects.c.id)).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def objects_by_sha256(session: Session, agency: str, digests: Sequence[str]) -> dict[str, dict]:
+    if not digests:
+        return {}
+    rows = session.execute(select(objects).where(objects.c.agency == agency)
+                           .where(objects.c.sha256.in_(list(digests)))).mappings().all()
+    return {r["sha256"]: dict(r) for r in rows}
+
+
+def package_of(session: Session, agency: str, case_id: str) -> dict | None:
+    row = session.execute(select(packages).where(packages.c.agency == agency)
+                          .where(packages.c.case_id == case_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def load_package(session: Session, package_id: str, *, lock: bool = False) -> dict:
+    query = select(packages).where(packages.c.id == package_id)
+    row = session.execute(_locked(session, query) if lock else query).mappings().first()
+    if row is None:
+        raise _no("package", package_id)
+    return dict(row)
+
+
+def insert_package(session: Session, row: dict) -> None:
+    session.execute(insert(packages), row)
+
+
+def save_package(session: Session, package_id: str, **values: Any) -> None:
+    session.execute(update(packages).where(packages.c.id == package_id).values(**values))
+
+
 # ---- history, events, refusals -----------------------------------------------------------------
 
 def log(session: Session, object_id: str, actor: Actor | dict, action: str, body: dict,
@@ -156,7 +204,8 @@ def record_refusal(db: Db, actor: Actor, method: str, request: dict, exc: Except
                    now: datetime) -> None:
     """A refused call is itself recorded: who (for a refused token: who it claimed to be, role
     "unverified"), what, why."""
-    subject = next((str(request[k]) for k in ("object_id", "upload_id", "disposal_id")
+    subject = next((str(request[k]) for k in ("object_id", "upload_id", "disposal_id",
+                                              "package_id")
                     if isinstance(request.get(k), str)), "")
     with db.transaction() as session:
         log(session, subject[:36], actor, "refused",
@@ -174,7 +223,7 @@ def _no(what: str, ident: str) -> NotFound:
 def missing(request: dict) -> NotFound | None:
     """What a caller is told of an object, upload or disposal of another agency: exactly what
     a load says of an id that does not exist."""
-    for what in ("object", "upload", "disposal"):
+    for what in ("object", "upload", "disposal", "package"):
         ident = request.get(f"{what}_id")
         if isinstance(ident, str):
             return _no(what, ident)

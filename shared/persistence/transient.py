@@ -1,7 +1,9 @@
 """Which failures are worth trying again: a database that is restarting, refusing connections
 for a while (`too many connections`), or that chose this transaction as the loser of a
 serialization conflict or deadlock, will very likely let the same work succeed a moment later;
-a message that breaks a rule, a missing table or a wrong password will not.
+a message that breaks a rule, a missing table or a wrong password will not. A peer that answers
+`unavailable`, or does not answer at all (raised as Unavailable by its caller), is such a fault
+too.
 
 Consumers retry the transient ones with back-off and dead-letter only the rest (or what is still
 failing when the retry budget runs out); see shared/messaging/consumer.py."""
@@ -11,7 +13,7 @@ import sqlite3
 
 from sqlalchemy import exc as sa_exc
 
-from shared.errors import SanxiangError
+from shared.errors import SanxiangError, Unavailable
 
 # SQLSTATEs of PostgreSQL errors that go away by themselves (class 08: connection exception)
 TRANSIENT_SQLSTATES = frozenset({
@@ -57,8 +59,8 @@ def is_transient(exc: BaseException | None) -> bool:
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if _transient_here(exc):
-            return True
+        if _transient_here(exc) or isinstance(exc, Unavailable):
+            return True  # Unavailable: a peer (or its database) away for the moment
         if isinstance(exc, SanxiangError):
             return False  # a rule of ours said no: the answer will not change
         exc = exc.__cause__ or exc.__context__

@@ -1,0 +1,391 @@
+"""A closed case's archive package (records.archive_due.v1): the case's entries in chain order,
+the chain's verification report and the head's signed checkpoint fetched from the record keeper
+over RPC, the documents and AV objects the vault holds for the case (AV included or referenced
+by hash, as configured), a 卷内目录 as JSON and CSV — bagged (RFC 8493), checked (四性检测,
+DA/T 70), stored write-once under the case file's retention class (rule set
+retention.archives_term) with its report beside it; then the record keeper is told the case is
+archived (archive_case, 000 第三十二条; 004 第四十三条) and package_stored.v1 is emitted.
+
+Once per event and per case: the inbox remembers the message with the last step, a package of
+the case already stored is not built again (a redelivery only finishes telling the record
+keeper), and archive_case goes with an idempotency key of the package. A record keeper that
+does not answer raises Unavailable — a passing fault the consumer retries with back-off and
+dead-letters after its bound — before anything is stored, or after the package is whole.
+
+Config: VAULT_RECORDS_TOKENS (the vault's legal_unit token per agency, services.vault
+.dependencies.records_tokens), VAULT_PACKAGE_AV = reference (default: AV listed by hash in
+data/av-references.json) | include (AV copied into the bag)."""
+from __future__ import annotations
+
+import hashlib
+import io
+import tarfile
+import tempfile
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.exc import IntegrityError
+
+from contracts.records import CONTRACT as RECORDS
+from services.vault import domain, store
+from services.vault.domain import package as pkg
+from services.vault.models import inbox
+from services.vault.storage import Written
+from services.vault.storage.config import Stores
+from services.vault.usecases import package_bag as bag
+from services.vault.usecases.common import keep_refusal, key_of, lock_of
+from shared.calendar.clock import local_date
+from shared.errors import DomainRuleViolated, NotFound
+from shared.messaging import consumer
+from shared.messaging.outbox import OutboxWriter
+from shared.persistence.db import Db
+from shared.rulesets.provider import Rules
+from shared.trust.actor import Actor
+
+ARCHIVER = {"id": "vault-archiver", "role": "legal_unit", "name": "档案存储归档"}
+PAGE = 1000
+TAR = "application/x-tar"
+
+
+class RecordKeeper(Protocol):
+    """The record keeper as the vault calls it: `call(agency, method, key=..., **request)` with
+    the vault's token for that agency (and `key`, the idempotency key of a write), answering
+    what records answers, raising Unavailable when it does not answer."""
+
+    def call(self, agency: str, method: str, *, key: str | None = None,
+             **request: Any) -> Any:
+        ...
+
+
+def on_archive_due(body: dict, *, db: Db, rules: Rules, stores: Stores, outbox: OutboxWriter,
+                   records: RecordKeeper, checkpoint_keys: Mapping[str, Any],
+                   av_mode: str = "reference", now: datetime) -> str | None:
+    event = consumer.incoming(RECORDS, body)
+    agency, data = event["agency"], event["data"]
+    with db.read() as session:
+        if consumer.already_handled(session, inbox, event["message_id"]):
+            return None
+        package = store.package_of(session, agency, data["case_id"])
+    if package is None:
+        package = _build(event, db=db, rules=rules, stores=stores, records=records,
+                         keys=checkpoint_keys, av_mode=av_mode, now=now)
+    told = None if package["state"] == "archived" else _tell_records(records, agency, package)
+    with consumer.once(db, inbox, RECORDS, body, now) as (session, again):
+        if again is None:
+            return package["id"]
+        current = store.load_package(session, package["id"], lock=True)
+        if told is not None and current["state"] != "archived":
+            store.save_package(session, package["id"], state="archived",
+                               archived_at=package["built_at"], archive_seq=told.get("seq"))
+            store.log(session, package["object_id"], ARCHIVER, "case_archived",
+                      {"package_id": package["id"], "case_id": package["case_id"],
+                       "archive_seq": told.get("seq")}, now)
+            store.emit(outbox, session, agency=agency, ruleset=event["ruleset"],
+                       actor=ARCHIVER, event_type="package_stored.v1",
+                       data=_stored_event(store.load_package(session, package["id"])))
+    return package["id"]
+
+
+def _tell_records(records: RecordKeeper, agency: str, package: dict) -> dict:
+    """archive_case, once (the package's idempotency key); a case someone archived already by
+    hand is taken as told."""
+    try:
+        return dict(records.call(agency, "archive_case", key=f"vault-package-{package['id']}",
+                                 case_id=package["case_id"],
+                                 archived_at=package["built_at"].isoformat(),
+                                 archive_no=f"VAULT-{package['id']}",
+                                 location=f"档案存储 vault object {package['object_id']}"))
+    except DomainRuleViolated:
+        case = records.call(agency, "get_case", case_id=package["case_id"])
+        if case["status"] != "archived":
+            raise
+        return {"seq": None}
+
+
+# ---- building ---------------------------------------------------------------------------------
+
+def _entries(records: RecordKeeper, agency: str, case_id: str, head_seq: int) -> list[dict]:
+    out: list[dict] = []
+    while len(out) < head_seq:
+        page = records.call(agency, "get_entries", case_id=case_id, from_seq=len(out) + 1,
+                            limit=PAGE)
+        if not page:
+            break
+        out.extend(e for e in page if e["seq"] <= head_seq)
+        if page[-1]["seq"] >= head_seq:
+            break
+    return out
+
+
+def _fetch(records: RecordKeeper, agency: str, data: dict) -> tuple[list, dict, dict]:
+    case_id = data["case_id"]
+    entries = _entries(records, agency, case_id, data["head_seq"])
+    verification = records.call(agency, "verify_case", case_id=case_id)
+    checkpoint = records.call(agency, "checkpoint_case",
+                              key=f"vault-package-checkpoint-{case_id}-{data['head_seq']}",
+                              case_id=case_id)
+    return entries, verification, checkpoint
+
+
+def _build(event: dict, *, db: Db, rules: Rules, stores: Stores, records: RecordKeeper,
+           keys: Mapping[str, Any], av_mode: str, now: datetime) -> dict:
+    agency, data = event["agency"], event["data"]
+    entries, verification, checkpoint = _fetch(records, agency, data)
+    retention = domain.retention_for(rules.ruleset(event["ruleset"]), "case_file", set())
+    with db.read() as session:
+        held = store.objects_of_case(session, agency, data["case_id"])
+        named = store.objects_by_sha256(session, agency,
+                                        [a["sha256"] for a in data["av_objects"]])
+    package_id = str(uuid.uuid4())
+    with tempfile.TemporaryDirectory(prefix="vault-package-") as tmp:
+        bag_dir = Path(tmp) / f"case-{data['case_id']}"
+        items = _payload(bag_dir, data, entries, verification, checkpoint, held, named,
+                         stores, av_mode)
+        bag.make_bag(bag_dir, rules_bag_info(data, agency, now, package_id))
+        report = bag.check(bag_dir, data, entries, verification, checkpoint, keys,
+                           {s: o["state"] == "stored" for s, o in named.items()}, len(items))
+        if not report.passed:
+            _refuse(db, data, report, now)
+        tar = Path(tmp) / "package.tar"
+        bag.to_tar(bag_dir, tar, int(now.timestamp()))
+        with open(tar, "rb") as stream:
+            written = _put(stores, agency, stream, retention, now)
+    report.add("security", _security(stores, written, retention, now))
+    about = {"package_id": package_id, "case_id": data["case_id"], "case_no": data["case_no"],
+             "head_seq": data["head_seq"], "head_hash": data["head_hash"],
+             "package_sha256": written.digests["sha256"], "checked_at": now.isoformat()}
+    report_dict = report.to_dict(**about)
+    report_written = _put(stores, agency, io.BytesIO(pkg.json_bytes(report_dict)), retention,
+                          now)
+    return _record(db, stores, event, package_id, written, report_written, report_dict,
+                   retention, now)
+
+
+def rules_bag_info(data: dict, agency: str, now: datetime, package_id: str) -> dict[str, str]:
+    return pkg.bag_info(data, agency, local_date(now).isoformat(), package_id)
+
+
+def _payload(bag_dir: Path, data: dict, entries: list, verification: dict, checkpoint: dict,
+             held: list[dict], named: dict[str, dict], stores: Stores,
+             av_mode: str) -> list[pkg.Item]:
+    """The bag's payload written into bag_dir (bagit moves it under data/); its items."""
+    texts = [(bag.CASE, "归档通知（archive_due.v1）", pkg.json_bytes(data)),
+             (pkg.ENTRIES, f"执法全过程记录（链上记录，共{len(entries)}条）",
+              pkg.entries_text(entries)),
+             (pkg.VERIFICATION, "记录链校验报告", pkg.json_bytes(verification)),
+             (pkg.CHECKPOINT, "链头签名检查点", pkg.json_bytes(checkpoint))]
+    items = [_text(bag_dir, path, title, body) for path, title, body in texts]
+    objects = {o["id"]: o for o in held}
+    objects.update({o["id"]: o for o in named.values() if o["state"] == "stored"})
+    references = []
+    for obj in objects.values():
+        if obj["subject"] == "av" and av_mode != "include":
+            references.append({k: obj[k] for k in ("id", "sha256", "size", "name", "media_type")})
+            continue
+        folder = "av" if obj["subject"] == "av" else "documents"
+        path = f"{folder}/{obj['sha256'][:12]}-{pkg.safe_name(obj['name'], obj['id'])}"
+        bag.copy_object(stores.primary, obj["key"], bag_dir / path)
+        items.append(pkg.Item(path, obj["name"], obj["media_type"], obj["sha256"],
+                                obj["size"], obj["stored_by"], obj["stored_at"].date()
+                                .isoformat(), f"vault object {obj['id']}"))
+    if references:
+        items.append(_text(bag_dir, pkg.AV_REFERENCES, "音像资料（按哈希引用）",
+                           pkg.json_bytes(references)))
+    return _index(bag_dir, items)
+
+
+def _text(bag_dir: Path, path: str, title: str, body: bytes) -> pkg.Item:
+    bag.write(bag_dir / path, body)
+    media = "application/json" if path.endswith(".json") else "application/jsonl"
+    return pkg.Item(path, title, media, hashlib.sha256(body).hexdigest(), len(body))
+
+
+def _index(bag_dir: Path, items: list[pkg.Item]) -> list[pkg.Item]:
+    """The 卷内目录 as JSON and CSV: every item, and the two index files themselves listed by
+    name (their own digests cannot be in themselves; the bag's manifest has them)."""
+    rows = pkg.index_rows(items)
+    rows += [{"序号": len(rows) + n, "题名": title, "责任者": "", "日期": "",
+              "文件": f"data/{path}", "类型": media, "SHA-256": "", "备注": "见 manifest"}
+             for n, (path, title, media) in enumerate(
+                 [(pkg.INDEX_JSON, "卷内目录（JSON）", "application/json"),
+                  (pkg.INDEX_CSV, "卷内目录（CSV）", "text/csv")], start=1)]
+    bag.write(bag_dir / pkg.INDEX_JSON, pkg.json_bytes(rows))
+    bag.write(bag_dir / pkg.INDEX_CSV, pkg.index_csv(rows))
+    return items + [pkg.Item(pkg.INDEX_JSON, "", "", "", 0),
+                    pkg.Item(pkg.INDEX_CSV, "", "", "", 0)]
+
+
+def _refuse(db: Db, data: dict, report: pkg.Report, now: datetime) -> None:
+    failed = ", ".join(pkg.failures(report.to_dict()))
+    exc = DomainRuleViolated(
+        f"the package of case {data['case_no']} fails its 四性检测: {failed}",
+        message_zh=f"案件{data['case_no']}的归档包未通过四性检测：{failed}", details={
+            "case_id": data["case_id"], "rule": "package_check_failed",
+            "failed": pkg.failures(report.to_dict())})
+    keep_refusal(db, data["case_id"], ARCHIVER, "package_case", exc, now)
+    raise exc
+
+
+def _put(stores: Stores, agency: str, stream, retention: domain.Retention,
+         now: datetime) -> Written:
+    """Write-once into the store and the replica, under the case file's lock."""
+    data = stream.read()
+    sha = hashlib.sha256(data).hexdigest()
+    key = key_of(agency, sha)
+    lock = lock_of(stores, retention.until(local_date(now)), False)
+    written = None
+    for target in (stores.primary, stores.replica):
+        if target is None:
+            continue
+        if target.exists(key):
+            found = target.stat(key)
+        else:
+            found = target.put(key, io.BytesIO(data), lock=lock, algorithms=("sha256",),
+                               expect={"sha256": sha})
+        written = written or found
+    assert written is not None
+    return written
+
+
+def _security(stores: Stores, written: Written, retention: domain.Retention,
+              now: datetime) -> list[pkg.Check]:
+    """The stored package under a lock at least as long as its class, and its replica."""
+    lock = stores.primary.stat(written.key).lock
+    replica = None
+    if stores.replica is not None:
+        try:
+            replica = stores.replica.digest(written.key, ("sha256",))["sha256"]
+        except NotFound:
+            replica = None
+    return [pkg.lock_check(lock.mode, lock.until,
+                             domain.lock_until(retention.until(local_date(now)))),
+            pkg.replica_check(written.digests["sha256"], replica, stores.replica is not None)]
+
+
+def _object_row(agency: str, data: dict, written: Written, name: str, media_type: str,
+                retention: domain.Retention, stores: Stores, now: datetime) -> dict:
+    return {"id": str(uuid.uuid4()), "agency": agency, "key": written.key,
+            "subject": "case_file", "name": name, "media_type": media_type,
+            "size": written.size, "sha256": written.digests["sha256"],
+            "digests": written.digests, "case_id": data["case_id"], "facts": [],
+            "retention": retention.to_dict(), "retain_until": retention.until(local_date(now)),
+            "lock_mode": written.lock.mode, "legal_hold": False, "state": "stored",
+            "store": stores.primary.where, "replica": "ok" if stores.replica else None,
+            "stored_at": now, "stored_by": ARCHIVER["id"], "last_fixity_at": None,
+            "last_fixity_outcome": None}
+
+
+def _record(db: Db, stores: Stores, event: dict, package_id: str, written: Written,
+            report_written: Written, report: dict, retention: domain.Retention,
+            now: datetime) -> dict:
+    agency, data = event["agency"], event["data"]
+    bag_row = _object_row(agency, data, written, f"{data['case_no']}.bag.tar", TAR, retention,
+                          stores, now)
+    report_row = _object_row(agency, data, report_written, f"{data['case_no']}.四性检测.json",
+                             "application/json", retention, stores, now)
+    row = {"id": package_id, "agency": agency, "case_id": data["case_id"],
+           "case_no": data["case_no"], "head_seq": data["head_seq"],
+           "head_hash": data["head_hash"], "object_id": bag_row["id"],
+           "report_object_id": report_row["id"], "report": report, "state": "stored",
+           "message_id": event["message_id"], "built_at": now, "archived_at": None,
+           "archive_seq": None}
+    try:
+        with db.transaction() as session:
+            for obj in (bag_row, report_row):
+                store.insert_object(session, obj)
+            store.insert_package(session, row)
+            store.log(session, bag_row["id"], ARCHIVER, "package_stored",
+                      {"package_id": package_id, "case_id": data["case_id"],
+                       "report_object_id": report_row["id"], "passed": report["passed"]}, now)
+    except IntegrityError:
+        # another instance stored this case's package a moment ago: that one stands
+        with db.read() as session:
+            found = store.package_of(session, agency, data["case_id"])
+        if found is None:
+            raise
+        return found
+    return row
+
+
+# ---- checking again -----------------------------------------------------------------------
+
+def verify_package(p: dict, *, actor: Actor, db: Db, stores: Stores,
+                   checkpoint_keys: Mapping[str, Any], now: datetime, **_: object) -> dict:
+    """The 四性检测 run again on the package as the store holds it now: the bag read back,
+    its digest against the recorded one, every check of the first run, its lock and replica.
+    The run is logged with its outcome; the report kept with the package stays the first."""
+    with db.read() as session:
+        package = store.load_package(session, p["package_id"])
+        actor.require(agency=package["agency"])
+        obj = store.load_object(session, package["object_id"])
+    report = pkg.Report()
+    found = _found(stores, obj)
+    report.add("authenticity", [pkg.Check(
+        "package_digest", found == obj["sha256"],
+        "the stored bag hashes to its recorded digest" if found == obj["sha256"]
+        else "the stored bag is missing" if found is None else "the stored bag was altered")])
+    if found is not None:
+        _recheck(report, db, stores, obj, package, checkpoint_keys)
+    written = Written(obj["key"], obj["size"], obj["digests"], lock_of(stores, None, False))
+    report.add("security", _security(stores, written, _retention(obj), obj["stored_at"]))
+    about = {"package_id": package["id"], "case_id": package["case_id"],
+             "case_no": package["case_no"], "head_seq": package["head_seq"],
+             "head_hash": package["head_hash"], "package_sha256": obj["sha256"],
+             "checked_at": now}
+    answer = report.to_dict(**about)
+    with db.transaction() as session:
+        store.log(session, obj["id"], actor, "package_verified",
+                  {"package_id": package["id"], "passed": answer["passed"],
+                   "failed": pkg.failures(answer)}, now)
+    return answer
+
+
+def _found(stores: Stores, obj: dict) -> str | None:
+    try:
+        return stores.primary.digest(obj["key"], ("sha256",))["sha256"]
+    except NotFound:
+        return None
+
+
+def _recheck(report: pkg.Report, db: Db, stores: Stores, obj: dict, package: dict,
+             keys: Mapping[str, Any]) -> None:
+    with tempfile.TemporaryDirectory(prefix="vault-verify-") as tmp:
+        try:
+            bag_dir = bag.from_tar(stores.primary, obj["key"], Path(tmp))
+            payload = bag_dir / bag.PAYLOAD
+            data = bag.read_json(payload / bag.CASE)
+            index = bag.read_json(payload / pkg.INDEX_JSON)
+            entries = bag.read_entries(payload / pkg.ENTRIES)
+            verification = bag.read_json(payload / pkg.VERIFICATION)
+            checkpoint = bag.read_json(payload / pkg.CHECKPOINT)
+        except (tarfile.TarError, OSError, ValueError, KeyError) as exc:
+            report.add("integrity", [pkg.Check("bag_readable", False,
+                                               f"the stored bag does not unpack: {exc}")])
+            return
+        with db.read() as session:
+            named = store.objects_by_sha256(session, package["agency"],
+                                            [a["sha256"] for a in data["av_objects"]])
+        found = bag.check(bag_dir, data, entries, verification, checkpoint, keys,
+                          {s: o["state"] == "stored" for s, o in named.items()}, len(index))
+    for aspect, checks in found.checks.items():
+        report.add(aspect, checks)
+
+
+def _retention(obj: dict) -> domain.Retention:
+    r = obj["retention"]
+    return domain.Retention(r["class"], r["label"], r["basis"], r["ruleset"], r["years"],
+                            r["term"], r["term_basis"])
+
+
+def _stored_event(package: dict) -> dict:
+    report = package["report"]
+    return {"package_id": package["id"], "case_id": package["case_id"],
+            "case_no": package["case_no"], "head_seq": package["head_seq"],
+            "head_hash": package["head_hash"], "object_id": package["object_id"],
+            "sha256": report["package_sha256"],
+            "report_object_id": package["report_object_id"], "passed": report["passed"],
+            "archived_at": package["archived_at"].isoformat() if package["archived_at"]
+            else None, "archive_seq": package["archive_seq"]}

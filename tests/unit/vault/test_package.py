@@ -1,0 +1,242 @@
+"""A closed case's archive package built from fixture data (records.archive_due.v1 and the record
+keeper's answers as a plain object, the vault on SQLite with a local store and its replica): a
+BagIt bag of the case's entries in chain order, its verification and signed checkpoint, the
+vault's documents and AV, the 卷内目录; stored write-once under the case file's class, its
+四性检测 report beside it, records told once; redelivery, a record keeper that does not answer,
+a package that fails its checks, verify_package finding a file missing or altered, and the
+same package on S3 (moto in server mode) locked and replicated."""
+from __future__ import annotations
+
+import json
+import os
+import tarfile
+from pathlib import Path
+
+import bagit
+import pytest
+
+from services.vault import usecases
+from services.vault.domain import package as rules
+from services.vault.storage.config import Stores
+from services.vault.usecases import package_bag
+from shared.errors import DomainRuleViolated, Unavailable
+from shared.persistence.transient import is_transient
+from tests.unit.vault.package_support import (
+    ENTRIES,
+    Records,
+    archive,
+    archive_due,
+    hold_documents,
+    stored_object,
+    stored_objects,
+    stored_packages,
+    unpack_bag,
+)
+from tests.unit.vault.support import HEAD, Env, make_s3_store
+
+
+@pytest.fixture
+def records() -> Records:
+    return Records()
+
+
+def test_a_closed_case_is_packaged_stored_under_its_class_and_records_told(env, records,
+                                                                         tmp_path):
+    av = hold_documents(env)
+    package_id = archive(env, records, archive_due(env, records, av["sha256"]), av_mode="include")
+    [package] = stored_packages(env)
+    assert package["id"] == package_id and package["state"] == "archived"
+    assert package["archive_seq"] == ENTRIES + 1 and package["head_seq"] == ENTRIES
+    report = package["report"]
+    assert report["passed"], rules.failures(report)
+    assert all(report[a]["passed"] for a in rules.ASPECTS)
+    bag_obj = stored_object(env, package["object_id"])
+    # write-once under the case file's class: the agency's archives term (permanent)
+    assert bag_obj["retention"]["class"] == "case_file" and bag_obj["retain_until"] is None
+    assert bag_obj["retention"]["term"] == "permanent"
+    assert env.stores.replica.exists(bag_obj["key"])
+    with env.stores.primary.open(stored_object(env, package["report_object_id"])["key"]) as f:
+        kept = json.loads(f.read())
+    assert kept["package_id"] == package_id and kept["passed"]
+    bag_dir = unpack_bag(env, bag_obj, tmp_path / "out")
+    bagit.Bag(str(bag_dir)).validate()
+    data = bag_dir / "data"
+    lines = (data / rules.ENTRIES).read_text().splitlines()
+    assert [json.loads(line)["seq"] for line in lines] == list(range(1, ENTRIES + 1))
+    assert sorted(p.name.split("-", 1)[1] for p in (data / "documents").iterdir()) == [
+        "现场检查笔录.pdf", "行政处罚决定书.docx", "行政处罚决定书.pdf"]
+    assert [p.name.split("-", 1)[1] for p in (data / "av").iterdir()] == ["执法记录仪.mp4"]
+    index = json.loads((data / rules.INDEX_JSON).read_text())
+    assert len(index) == len(bagit.Bag(str(bag_dir)).payload_entries())
+    assert (data / rules.INDEX_CSV).read_text(encoding="utf-8-sig").startswith("序号,题名")
+    # records told once, with the package's key; the event says so
+    archive_calls = [k for m, k in records.calls if m == "archive_case"]
+    assert archive_calls == [f"vault-package-{package_id}"]
+    [event] = env.events("package_stored.v1")
+    assert event["data"]["package_id"] == package_id and event["data"]["archive_seq"] == 31
+
+
+def test_av_is_referenced_by_hash_unless_the_deployment_includes_it(env, records, tmp_path):
+    av = hold_documents(env)
+    archive(env, records, archive_due(env, records, av["sha256"]))
+    [package] = stored_packages(env)
+    assert package["report"]["passed"], rules.failures(package["report"])
+    data = unpack_bag(env, stored_object(env, package["object_id"]), tmp_path / "out") / "data"
+    assert not (data / "av").exists()
+    [ref] = json.loads((data / rules.AV_REFERENCES).read_text())
+    assert ref["sha256"] == av["sha256"]
+
+
+def test_a_redelivered_archive_due_builds_one_package(env, records):
+    av = hold_documents(env)
+    body = archive_due(env, records, av["sha256"])
+    first = archive(env, records, body)
+    calls = len(records.calls)
+    assert archive(env, records, body) is None            # the inbox: handled once
+    assert records.calls[calls:] == []
+    again = dict(body, message_id="0c11e7a2-0000-4f0e-8a51-3c559d7e2f5f")
+    assert archive(env, records, again) == first         # another message, same case
+    assert [m for m, _ in records.calls[calls:]] == []     # nothing fetched, records not told
+    assert len(stored_packages(env)) == 1 and len(env.events("package_stored.v1")) == 1
+    assert len([o for o in stored_objects(env) if o["media_type"] == "application/x-tar"]) == 1
+
+
+def test_records_unreachable_leaves_nothing_stored_and_the_event_is_retried(env, records):
+    av = hold_documents(env)
+    before = {o["id"] for o in stored_objects(env)}
+    body = archive_due(env, records, av["sha256"])
+    records.down = {"verify_case"}
+    with pytest.raises(Unavailable) as err:
+        archive(env, records, body)
+    assert is_transient(err.value)     # the consumer retries it, dead-letters after its bound
+    assert stored_packages(env) == [] and {o["id"] for o in stored_objects(env)} == before
+    stored = [p for p in (Path(env.stores.primary.where) / "objects").rglob("*") if p.is_file()]
+    assert len(stored) == len(before)
+    records.down = set()
+    assert archive(env, records, body) is not None
+    assert stored_packages(env)[0]["state"] == "archived"
+
+
+def test_records_unreachable_after_the_package_is_whole_finishes_on_the_retry(env, records):
+    av = hold_documents(env)
+    body = archive_due(env, records, av["sha256"])
+    records.down = {"archive_case"}
+    with pytest.raises(Unavailable):
+        archive(env, records, body)
+    [package] = stored_packages(env)
+    assert package["state"] == "stored" and env.events("package_stored.v1") == []
+    records.down = set()
+    assert archive(env, records, body) == package["id"]
+    [package] = stored_packages(env)
+    assert package["state"] == "archived" and records.status == "archived"
+    assert len(env.events("package_stored.v1")) == 1
+    assert len([m for m, _ in records.calls if m == "get_entries"]) == 1
+
+
+def test_a_package_failing_its_checks_is_refused_and_nothing_stored(env, records):
+    hold_documents(env)
+    before = len(stored_objects(env))
+    body = archive_due(env, records, "ab" * 32)          # AV the chain names, not in the vault
+    with pytest.raises(DomainRuleViolated) as err:
+        archive(env, records, body)
+    assert err.value.details["rule"] == "package_check_failed"
+    assert err.value.details["failed"] == ["integrity.av_objects_held"]
+    assert stored_packages(env) == [] and len(stored_objects(env)) == before
+    assert env.log("refused")[-1]["body"]["action"] == "package_case"
+    assert [m for m, _ in records.calls if m == "archive_case"] == []
+
+
+def test_a_chain_rewritten_in_records_fails_authenticity(env, records):
+    av = hold_documents(env)
+    body = archive_due(env, records, av["sha256"])
+    records.entries[4]["hashed_body"] = records.entries[4]["hashed_body"].replace('"n":5',
+                                                                                  '"n":6')
+    with pytest.raises(DomainRuleViolated) as err:
+        archive(env, records, body)
+    assert "authenticity.chain_recomputed" in err.value.details["failed"]
+
+
+def _tamper(env: Env, obj: dict, tmp_path: Path, change) -> None:
+    """Rewrite the stored bag (as an insider with the disk would): unpack, change, pack."""
+    bag_dir = unpack_bag(env, obj, tmp_path / "tamper")
+    change(bag_dir / "data")
+    package_bag.to_tar(bag_dir, tmp_path / "bad.tar", 0)
+    path = Path(env.stores.primary.where) / "objects" / obj["key"]
+    os.chmod(path, 0o644)
+    path.write_bytes((tmp_path / "bad.tar").read_bytes())
+
+
+def _verify(env: Env, package_id: str | None, records: Records) -> dict:
+    return usecases.verify_package({"package_id": package_id}, actor=HEAD, db=env.db,
+                                   stores=env.stores, checkpoint_keys=records.keys(),
+                                   now=env.now)
+
+
+def test_verify_package_passes_an_untouched_package(env, records):
+    av = hold_documents(env)
+    package_id = archive(env, records, archive_due(env, records, av["sha256"]))
+    report = _verify(env, package_id, records)
+    assert report["passed"], rules.failures(report)
+    assert env.log("package_verified")[-1]["body"]["passed"] is True
+
+
+def test_verify_package_finds_a_file_missing(env, records, tmp_path):
+    av = hold_documents(env)
+    package_id = archive(env, records, archive_due(env, records, av["sha256"]))
+    obj = stored_object(env, stored_packages(env)[0]["object_id"])
+    _tamper(env, obj, tmp_path, lambda data: next((data / "documents").iterdir()).unlink())
+    report = _verify(env, package_id, records)
+    assert not report["passed"]
+    assert set(rules.failures(report)) == {"authenticity.package_digest",
+                                           "integrity.files_present"}
+
+
+def test_verify_package_finds_a_file_altered(env, records, tmp_path):
+    av = hold_documents(env)
+    package_id = archive(env, records, archive_due(env, records, av["sha256"]))
+    obj = stored_object(env, stored_packages(env)[0]["object_id"])
+
+    def alter(data: Path) -> None:
+        entries = data / rules.ENTRIES
+        entries.write_text(entries.read_text().replace('"n": 7', '"n": 8'))
+    _tamper(env, obj, tmp_path, alter)
+    report = _verify(env, package_id, records)
+    assert {"authenticity.package_digest", "authenticity.files_hash_to_manifest"} <= set(
+        rules.failures(report))
+    assert env.log("package_verified")[-1]["body"]["passed"] is False
+
+
+def test_the_tar_of_a_bag_is_the_same_bytes_each_time(tmp_path):
+    bag_dir = tmp_path / "case-x"
+    (bag_dir).mkdir()
+    (bag_dir / "a.json").write_text("{}")
+    package_bag.make_bag(bag_dir, {"Bagging-Date": "2025-11-21"})
+    package_bag.to_tar(bag_dir, tmp_path / "1.tar", 1700000000)
+    package_bag.to_tar(bag_dir, tmp_path / "2.tar", 1700000000)
+    assert (tmp_path / "1.tar").read_bytes() == (tmp_path / "2.tar").read_bytes()
+    with tarfile.open(tmp_path / "1.tar") as tar:
+        assert {m.uid for m in tar.getmembers()} == {0}
+
+
+def test_on_s3_the_package_is_locked_and_replicated_and_verifies(env, records, s3_endpoint):
+    env.stores = Stores(make_s3_store(s3_endpoint), make_s3_store(s3_endpoint))
+    av = hold_documents(env)
+    package_id = archive(env, records, archive_due(env, records, av["sha256"]))
+    [package] = stored_packages(env)
+    assert package["report"]["passed"], rules.failures(package["report"])
+    [lock] = [c for c in package["report"]["security"]["checks"]
+              if c["check"] == "stored_under_lock"]
+    assert lock["detail"] == "COMPLIANCE until permanently"
+    assert _verify(env, package_id, records)["passed"]
+
+
+def test_a_package_is_stored_and_archived_once_on_sqlite_and_postgresql(env_db, records):
+    av = hold_documents(env_db)
+    body = archive_due(env_db, records, av["sha256"])
+    package_id = archive(env_db, records, body)
+    assert archive(env_db, records, body) is None
+    assert archive(env_db, records, dict(body, message_id="0c11e7a2-0000-4f0e-8a51-3c559d7e2f60")
+                   ) == package_id
+    [package] = stored_packages(env_db)
+    assert package["state"] == "archived" and package["report"]["passed"]
+    assert len(env_db.events("package_stored.v1")) == 1
