@@ -547,3 +547,15 @@ def test_the_record_keeper_knows_whether_the_review_board_is_deployed():
             assert records["environment"]["REVIEW_BOARD"] == ("required" if board else "absent")
             assert subsets.get(path.name, records["environment"]["REVIEW_BOARD"]) == \
                 records["environment"]["REVIEW_BOARD"]
+
+
+def test_broker_permissions_print_every_installed_service_by_default(capsys):
+    """`sanxiang broker permissions` shows the rights rabbitmq-init gives: every installed
+    service's (the vault's among them), not a list written down before it existed."""
+    from shared.cli import main as cli_main
+    from shared.cli.services import installed
+
+    assert cli_main(["broker", "permissions"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert list(shown) == list(installed())
+    assert "rpc-vault" in shown["vault"]["read"] and "dlq" in shown["vault"]["write"]
