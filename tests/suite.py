@@ -13,7 +13,7 @@ from tests.brokers import free_port
 NAMES: tuple[str, ...] = tuple(installed())
 
 
-def classes() -> dict[str, type]:
+def classes() -> dict[str, Any]:
     """Name -> service class, of every installed service."""
     return {name: service_class(name) for name in NAMES}
 

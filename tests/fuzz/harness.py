@@ -132,10 +132,13 @@ class Judge:
     problems: list[str] = field(default_factory=list)
     calls: int = 0
     slowest: float = 0.0
+    services: Counter = field(default_factory=Counter)   # calls per service called
 
     def judge(self, what: str, reply: dict | None, seconds: float, limit: float,
               before: dict | None, after: dict | None) -> None:
+        """`what` names the call as "<service>.<method> as <role>: …"."""
         self.calls += 1
+        self.services[what.split(".", 1)[0]] += 1
         self.slowest = max(self.slowest, seconds)
         if reply is None:
             self.outcomes["no reply"] += 1

@@ -65,6 +65,7 @@ def test_hostile_values_in_every_field_of_every_rpc(deployment):
                                 limit=BIG_CALL_SECONDS)
     judge = deployment.judge
     print(f"\nhostile values: {judge.summary()}")
+    assert set(judge.services) == set(CONTRACTS), judge.services   # every service was fuzzed
     assert not judge.problems, "\n".join(judge.problems[:40])
 
 

@@ -218,6 +218,7 @@ def test_every_service_migrated_by_its_owner_runs_on_its_role_and_cannot_erase(
 
     owner_url, service_url = restricted_db(service)
     role = make_url(service_url).username
+    assert role is not None
     monkeypatch.setenv("DATABASE_OWNER_URL", owner_url)
     assert cli_main(["db", "upgrade", service, "--grant-to", role]) == 0
     engine = create_engine(owner_url)

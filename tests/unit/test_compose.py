@@ -318,8 +318,10 @@ def test_the_vault_on_embedded_defaults_keeps_its_store_and_replica_in_the_data_
     from services.vault.storage.config import open_stores
     config = nameko_load(COMPOSE / "vault" / "config.yml", env={"SANXIANG_DATA": str(tmp_path)})
     stores = open_stores(config)
-    assert stores.primary.kind == "local" and stores.primary.root == tmp_path / "vault-store"
-    assert stores.replica is not None and stores.replica.root == tmp_path / "vault-replica"
+    assert stores.primary.kind == "local" and stores.replica is not None
+    assert stores.replica.kind == "local"
+    assert stores.primary.where == str(tmp_path / "vault-store")
+    assert stores.replica.where == str(tmp_path / "vault-replica")
     assert stores.mode == "COMPLIANCE" and stores.fixity_cycle_days == 90
     # the upload endpoint it hands out is where it listens, on loopback
     assert config["WEB_SERVER_ADDRESS"] == "127.0.0.1:8010"
@@ -334,6 +336,7 @@ def test_the_compose_vault_opens_the_locked_buckets_minio_init_makes_on_a_real_s
     lock, its replica on a second one — the buckets minio-init makes with lock, the staging
     bucket the one it makes without."""
     from services.vault.storage.config import open_stores
+    from services.vault.storage.s3 import S3Store
     from tests.unit.vault.support import moto_server
 
     env = _compose_env(path, "vault")
@@ -344,14 +347,14 @@ def test_the_compose_vault_opens_the_locked_buckets_minio_init_makes_on_a_real_s
         config = nameko_load(COMPOSE / "vault" / "config.yml",
                              env=dict(env, S3_ENDPOINT=endpoint, S3_REGION="us-east-1"))
         stores = open_stores(config)
-        assert stores.primary.kind == "s3" and stores.replica is not None
-        assert stores.replica.kind == "s3"
+        primary, replica = stores.primary, stores.replica
+        assert isinstance(primary, S3Store) and isinstance(replica, S3Store)
         assert stores.mode == "COMPLIANCE"
-        for store in (stores.primary, stores.replica):
+        for store in (primary, replica):
             assert store.bucket in locked
             assert store.client.get_object_lock_config(store.bucket) is not None
-        assert stores.primary.staging in staging
-    assert stores.primary.bucket != stores.replica.bucket
+        assert primary.staging in staging
+    assert primary.bucket != replica.bucket
 
 
 def test_minio_init_makes_staging_buckets_without_lock():
