@@ -2,6 +2,7 @@
 # One-shot MinIO setup, run by the minio-init service (mc image) on every `up`:
 #  - the buckets in $BUCKETS, created WITH object lock: MinIO can only switch
 #    it on at creation, and the vault's write-once guarantee rests on it;
+#  - the staging buckets in $STAGING_BUCKETS, without (uploads before they are checked);
 #  - the services' access key ($S3_ACCESS_KEY/$S3_SECRET_KEY), so they never
 #    hold the root credentials.
 # The `local` alias comes from MC_HOST_local (root credentials, set by compose).
@@ -21,9 +22,15 @@ for bucket in $BUCKETS; do
     fi
 done
 
+# Staging buckets ($STAGING_BUCKETS): uploads wait there, unlocked, until the vault has
+# hashed them and moved them into its locked bucket.
+for bucket in ${STAGING_BUCKETS:-}; do
+    mc mb --ignore-existing "local/$bucket"
+done
+
 # `user add` on an existing user resets its secret: rotation is an `up`.
 mc admin user add local "$S3_ACCESS_KEY" "$S3_SECRET_KEY"
 if ! mc admin user info local "$S3_ACCESS_KEY" | grep -q readwrite; then
     mc admin policy attach local readwrite --user "$S3_ACCESS_KEY"
 fi
-echo "MinIO ready: buckets $BUCKETS, access key $S3_ACCESS_KEY"
+echo "MinIO ready: buckets $BUCKETS ${STAGING_BUCKETS:-}, access key $S3_ACCESS_KEY"

@@ -62,12 +62,19 @@ WRITE_ERRORS = ("validation_failed", "not_found", "domain_rule_violated", "forbi
 
 RPCS = (
     Rpc("health", m.Empty, m.Health, "Service name, version, rule sets and contract versions, "
-        "how far the legal calendar reaches. Open to any caller, no token.", ("any",), {},
+        "how far the legal calendar reaches; the storage backend, retention mode and replica, "
+        "and per agency the rule set its retention comes from. Open to any caller, no token.",
+        ("any",), {},
         {"service": "vault", "version": "0.1.0", "rulesets": ["qinyuan-energy@1"],
          "contracts": {"contract": VERSION, "events": ["fixity_failed.v1", "object_disposed.v1",
                                                        "object_stored.v1",
                                                        "package_stored.v1"]},
-         "missing_peers": [], "calendar": CALENDAR_COVERAGE_EXAMPLE}, writes=False),
+         "missing_peers": [], "calendar": CALENDAR_COVERAGE_EXAMPLE, "store": "s3",
+         "retention_mode": "COMPLIANCE", "replica": "s3", "fixity_cycle_days": 90,
+         "retention": {"qinyuan-energy": {
+             "ruleset": "qinyuan-energy@1",
+             "classes": ["av_default", "av_permanent", "av_evidence_disc", "case_file"],
+             "archives_term": "permanent", "digests": ["sha256"]}}}, writes=False),
     Rpc("begin_upload", m.BeginUpload, m.UploadTarget,
         "Announce a file (its SHA-256, size, what it is and the retention conditions that hold) "
         "and get where to send its bytes: a presigned PUT into the S3 staging bucket, or the "

@@ -2,7 +2,8 @@
 RPC methods take keyword arguments only; each request schema describes those kwargs."""
 from marshmallow import fields, validate
 
-from contracts.records.messages import Empty, Health  # noqa: F401 (re-export)
+from contracts.records.messages import Empty  # noqa: F401 (re-export)
+from contracts.records.messages import Health as ServiceHealth
 from shared.contracts.registry import RULESET_REF, StrictSchema
 
 SUBJECTS = ["av", "case_file", "text_record"]
@@ -249,3 +250,30 @@ class PackageStored(StrictSchema):
     archive_seq = fields.Integer(required=True, allow_none=True, metadata={
         "description": "the case_archived entry the record keeper appended; null where the "
                        "case had been archived already"})
+
+
+# ---- health -----------------------------------------------------------------------------
+
+class AgencyRetention(StrictSchema):
+    ruleset = fields.String(required=True, metadata={"description": "id@version"})
+    classes = fields.List(fields.String(), required=True, metadata={
+        "description": "the retention classes the rule set sets (retention.classes codes)"})
+    archives_term = fields.String(required=True, allow_none=True, metadata={
+        "description": "the archives term its case files take (retention.archives_term)"})
+    digests = fields.List(fields.String(), required=True, metadata={
+        "description": "what every object is recorded with (sha256, and sm3 where asked)"})
+
+
+class Health(ServiceHealth):
+    store = fields.String(required=True, validate=validate.OneOf(["local", "s3"]), metadata={
+        "description": "the storage backend: local (a write-once directory) or s3 (object lock)"})
+    retention_mode = fields.String(required=True, validate=validate.OneOf(["COMPLIANCE",
+                                                                           "GOVERNANCE"]))
+    replica = fields.String(required=True, allow_none=True, metadata={
+        "description": "the replica's backend (local or s3); null: no replica configured"})
+    fixity_cycle_days = fields.Integer(required=True, metadata={
+        "description": "every object is re-read and checked within this many days"})
+    retention = fields.Dict(keys=fields.String(), values=fields.Nested(AgencyRetention),
+                            required=True, metadata={
+                                "description": "per agency served: the rule set its "
+                                               "retention comes from"})

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from datetime import date, datetime
+from pathlib import Path
 
 from services.vault import models, queries, store
 from services.vault.storage.config import open_stores
@@ -22,8 +23,6 @@ from shared.messaging.outbox import OutboxWriter
 from shared.persistence.db import make_engine, migrate, open_db
 from shared.trust.actor import Actor
 from shared.trust.keys import KeyStore
-
-DEFAULT_DB = "sqlite:///var/vault.sqlite3"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,12 +54,22 @@ def _guarded(fn):
 
 
 def _config() -> dict:
-    return {k: v for k, v in os.environ.items()
-            if k.startswith("VAULT_") or k in ("DATABASE_URL", "KEYS_DIR")}
+    """The vault's settings as `sanxiang run` gives them — its database, keys, store and
+    replica in the data folder (SANXIANG_DATA, else .data) — each replaced by the environment's
+    DATABASE_URL, KEYS_DIR and VAULT_* where set."""
+    data = Path(os.environ.get("SANXIANG_DATA") or ".data").resolve()
+    config = {"DATABASE_URL": os.environ.get("VAULT_DATABASE_URL")
+              or f"sqlite:///{data / 'vault'}.sqlite3",
+              "KEYS_DIR": os.environ.get("SANXIANG_KEYS") or str(data / "keys"),
+              "VAULT_DIR": str(data / "vault-store"),
+              "VAULT_REPLICA_DIR": str(data / "vault-replica")}
+    config.update({k: v for k, v in os.environ.items()
+                   if k.startswith("VAULT_") or k in ("DATABASE_URL", "KEYS_DIR")})
+    return config
 
 
 def _db(config: dict):
-    engine = make_engine(config.get("DATABASE_URL") or DEFAULT_DB)
+    engine = make_engine(config["DATABASE_URL"])
     migrate(engine, "services.vault:migrations")
     return open_db(engine)
 

@@ -1,5 +1,6 @@
 """The vault's own dependency: its stores (services.vault.storage.config), opened once per
-service container from its config."""
+service container from its config, and what `health` says of them and of the retention rules
+each agency's objects are kept under."""
 from __future__ import annotations
 
 from typing import Any
@@ -11,6 +12,7 @@ from nameko.rpc import RpcProxy, ServiceProxy
 
 from services.vault.storage.config import Stores, open_stores
 from shared.errors import ConfigurationError, Unavailable
+from shared.rulesets.provider import Rules
 from shared.trust.actor import CONTEXT_KEY
 
 
@@ -90,3 +92,23 @@ class RecordKeeper(RpcProxy):
     def get_dependency(self, worker_ctx: Any) -> RecordsClient:
         return RecordsClient(self.container, self.rpc_reply_listener, self.options,
                              records_tokens(dict(self.container.config)))
+
+
+def health(stores: Stores, rules: Rules) -> dict[str, Any]:
+    """The storage backend, its retention mode and replica, how often every object is checked,
+    and per agency served the rule set its retention comes from (its classes, the archives
+    term its case files take, the digests recorded) — no path, bucket or endpoint: `health` is
+    open to any caller."""
+    retention = {}
+    for code, agency in sorted(rules.agencies.items()):
+        section = agency.ruleset.section("retention")
+        term = section.get("archives_term")
+        digests = section.get("digests")
+        retention[code] = {
+            "ruleset": agency.ruleset.ref,
+            "classes": [c["code"] for c in section.get("classes", [])],
+            "archives_term": term["value"] if term else None,
+            "digests": list(digests["value"]) if digests else ["sha256"]}
+    return {"store": stores.primary.kind, "retention_mode": stores.mode,
+            "replica": stores.replica.kind if stores.replica is not None else None,
+            "fixity_cycle_days": stores.fixity_cycle_days, "retention": retention}

@@ -13,6 +13,7 @@ from contracts.vault import CONTRACT
 from services.vault import http as web
 from services.vault import queries, store, usecases
 from services.vault.dependencies import RecordKeeper, VaultStores
+from services.vault.dependencies import health as stores_health
 from services.vault.models import outbox as outbox_table
 from shared.calendar.clock import now
 from shared.errors import NotFound
@@ -47,8 +48,9 @@ class VaultService(Service):
         return store.missing(request)
 
     def _health(self) -> dict:
-        return {"store": self.stores.primary.kind,
-                "replica": self.stores.replica is not None}
+        """The storage backend, retention mode and replica, the audit's cycle, and per agency
+        the rule set its retention comes from."""
+        return stores_health(self.stores, self.rules)
 
     @rpc
     def begin_upload(self, **payload: Any) -> Any:

@@ -27,7 +27,8 @@ def register(sub) -> None:
     bsub = p.add_subparsers(dest="broker_command", metavar="SUBCOMMAND")
 
     perms = bsub.add_parser("permissions", help="print the rights of each service's user")
-    perms.add_argument("--services", default="records,review,renderer")
+    perms.add_argument("--services", default=None,
+                       help="comma-separated service names (default: every installed one)")
     perms.set_defaults(func=_permissions)
 
     def admin(q):
@@ -59,7 +60,8 @@ def _names(text: str) -> list[str]:
 
 
 def _permissions(args) -> int:
-    services = _names(args.services)
+    from shared.cli.services import installed
+    services = _names(args.services) if args.services else list(installed())
     consumes = broker.contract_consumes(services)
     out = {s: dataclasses.asdict(broker.service_grant(s, consumes[s])) for s in services}
     print(json.dumps(out, indent=2))

@@ -57,6 +57,9 @@ def embedded_env(data: str | Path) -> dict[str, str]:
     # form: UTC+8 all year, without the time-zone database)
     env.setdefault("TZ", "CST-8")
     env.setdefault("SANXIANG_KEYS", str(data / "keys"))
+    # the data folder itself, for what a service keeps there beyond its database and keys (a
+    # config file names its paths under ${SANXIANG_DATA:data}); always the folder of this run
+    env["SANXIANG_DATA"] = str(data)
     for name in SERVICES:
         env.setdefault(f"{name.upper()}_DATABASE_URL", f"sqlite:///{data / name}.sqlite3")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))

@@ -1,6 +1,6 @@
-"""The fuzz suite's deployment: records, review and renderer in-process over real RabbitMQ,
-on SQLite and on PostgreSQL, called over raw AMQP (tests/fuzz/harness.py), with an actor
-token for every role and a real case and review to aim at.
+"""The fuzz suite's deployment: every installed service (tests/suite.py) in-process over real
+RabbitMQ, on SQLite and on PostgreSQL, called over raw AMQP (tests/fuzz/harness.py), with an
+actor token for every role and a real case, review and vault object to aim at.
 
 Each service runs on a vhost of its own, so no event of one (a decision proposed, an opinion
 issued) writes into another's database while that one is being fuzzed: a refused call must
@@ -8,22 +8,26 @@ leave every row count as it was, and only the call itself may change it."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import uuid
 from urllib.parse import quote, urlsplit
 
 import pytest
+import requests
 
 from contracts.review import CONTRACT as REVIEW
-from services.records.service import RecordsService
-from services.renderer.service import RendererService
-from services.review.service import ReviewService
+from contracts.vault import CONTRACT as VAULT
 from shared.contracts.registry import ROLES
+from tests import suite
 from tests.agencies import LINGCHUAN, QINYUAN, agencies
 from tests.builders import ACTORS, AGENCY, PARTY, open_case_request
 from tests.fuzz.harness import CALL_SECONDS, Judge, RawRpc, RowCounter, encode
 
 AGENCIES = agencies(LINGCHUAN, QINYUAN)
-SERVICES = {"records": RecordsService, "review": ReviewService, "renderer": RendererService}
+# every installed service (the sanxiang.services entry points): the next one is fuzzed too
+SERVICES = suite.classes()
+# the bytes of the vault object the fuzz aims at
+FOOTAGE = b"fuzz footage " * 1000
 
 # every outcome of this test run's fuzz calls, for the summary line
 ALL_CALLS = Judge()
@@ -92,9 +96,9 @@ def deployment(request, service_vhosts, container_factory, rabbit_config, tmp_pa
     else:
         make = request.getfixturevalue("make_pg_database")
         urls = {name: make(f"sanxiang_fuzz_{name}") for name in SERVICES}
-    common = dict(KEYS_DIR=keys_dir, AGENCIES=AGENCIES, PDF="off", RENDER_PROCESSES=1,
-                  TEMPLATES_POLL_SECONDS=0)
-    configs = {name: dict(common, AMQP_URI=service_vhosts[name], DATABASE_URL=urls[name])
+    common = dict(KEYS_DIR=keys_dir, AGENCIES=AGENCIES)
+    configs = {name: dict(common, AMQP_URI=service_vhosts[name], DATABASE_URL=urls[name],
+                          **suite.settings(name, tmp_path))
                for name in SERVICES}
     for name, cls in SERVICES.items():
         container_factory(cls, configs[name]).start()
@@ -115,11 +119,26 @@ def deployment(request, service_vhosts, container_factory, rabbit_config, tmp_pa
     review.update(agency=AGENCY, case_id=case_id)
     reviewed = deployment.ok("review", "request_review", review,
                              REVIEW.rpc("request_review").roles[0])
-    deployment.ids = {"case_id": case_id, "review_id": reviewed["id"], "agency": AGENCY}
+    deployment.ids = {"case_id": case_id, "review_id": reviewed["id"], "agency": AGENCY,
+                      "object_id": _stored_object(deployment, case_id)}
     try:
         yield deployment
     finally:
         deployment.close()
+
+
+def _stored_object(deployment: Deployment, case_id: str) -> str:
+    """A real vault object of the case (announced, its bytes sent, stored), as the fuzz aims
+    at: its id."""
+    announce = dict(copy.deepcopy(VAULT.rpc("begin_upload").example_request), agency=AGENCY,
+                    case_id=case_id, sha256=hashlib.sha256(FOOTAGE).hexdigest(),
+                    size=len(FOOTAGE))
+    target = deployment.ok("vault", "begin_upload", announce, "officer")
+    sent = requests.put(target["url"], data=FOOTAGE, timeout=CALL_SECONDS)
+    assert sent.status_code == 200, sent.text
+    stored = deployment.ok("vault", "complete_upload", {"upload_id": target["upload_id"]},
+                           "officer")
+    return stored["id"]
 
 
 def pytest_terminal_summary(terminalreporter):

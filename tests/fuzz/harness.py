@@ -1,6 +1,6 @@
 """What the fuzz suite runs against and how it judges an answer.
 
-`Deployment` starts records, review and renderer in-process on one vhost, each on its own
+`Deployment` starts every installed service in-process, each on a vhost and a
 database (SQLite files, or PostgreSQL databases), and calls them the way a system in any
 language does: JSON bytes of our own making (so NaN, lone surrogates and 10 MB bodies travel
 as such) published to `nameko-rpc`, the reply read from a queue of our own. Every call is
@@ -21,20 +21,21 @@ from dataclasses import dataclass, field
 from kombu import Connection, Consumer, Exchange, Queue
 from sqlalchemy import create_engine, inspect, text
 
-from contracts.records import CONTRACT as RECORDS
-from contracts.renderer import CONTRACT as RENDERER
-from contracts.review import CONTRACT as REVIEW
 from shared.contracts.messages import error_classes
+from tests import suite
 
-CONTRACTS = {"records": RECORDS, "review": REVIEW, "renderer": RENDERER}
+# every installed service's contract (the sanxiang.services entry points)
+CONTRACTS = suite.contracts()
 CALL_SECONDS = 10.0  # every call is answered within this (a 10 MB body: BIG_CALL_SECONDS)
 BIG_CALL_SECONDS = 30.0
 
-# what a refusal may write: the access log (records), refusal rows (review, renderer)
+# what a refusal may write: the access logs (records, review), refusal rows (review, renderer,
+# vault); a service missing here is refused by RowCounter, not judged on rows it may log
 REFUSAL_LOGS: dict[str, dict[str, str | None]] = {
     "records": {"access_log": None},
-    "review": {"review_log": "action <> 'refused'"},
-    "renderer": {"refusals": None}}
+    "review": {"review_log": "action <> 'refused'", "access_log": None},
+    "renderer": {"refusals": None},
+    "vault": {"vault_log": "action <> 'refused'"}}
 # words that only a driver or an interpreter would put in a message
 LEAKS = re.compile(r"psycopg|sqlite3|sqlalchemy|Traceback|File \"|\bSELECT\b|\bINSERT\b|"
                    r"\bUPDATE\b|\bWHERE\b|integer out of range|time zone displacement|"
@@ -104,6 +105,9 @@ class RowCounter:
 
     def __init__(self, service: str, url: str):
         self.engine = create_engine(url)
+        if service not in REFUSAL_LOGS:
+            raise LookupError(f"tests/fuzz/harness.py REFUSAL_LOGS: where does {service} record "
+                              "a refused call?")
         logs = REFUSAL_LOGS[service]
         parts = []
         for table in sorted(inspect(self.engine).get_table_names()):
@@ -133,10 +137,13 @@ class Judge:
     problems: list[str] = field(default_factory=list)
     calls: int = 0
     slowest: float = 0.0
+    services: Counter = field(default_factory=Counter)   # calls per service called
 
     def judge(self, what: str, reply: dict | None, seconds: float, limit: float,
               before: dict | None, after: dict | None) -> None:
+        """`what` names the call as "<service>.<method> as <role>: …"."""
         self.calls += 1
+        self.services[what.split(".", 1)[0]] += 1
         self.slowest = max(self.slowest, seconds)
         if reply is None:
             self.outcomes["no reply"] += 1

@@ -26,12 +26,13 @@ from tests.fuzz.harness import BIG_CALL_SECONDS, CONTRACTS, encode
 from tests.fuzz.nasties import for_value, leaves, replaced, whole
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "contracts"
-# ids a valid request aims at: the deployment's real case and review
-AIMED = ("case_id", "review_id", "agency")
+# ids a valid request aims at: the deployment's real case, review and vault object
+AIMED = ("case_id", "review_id", "agency", "object_id")
 
 
 def valid_request(deployment, rpc) -> dict:
-    """The contract's example request, aimed at the deployment's own case and review."""
+    """The contract's example request, aimed at the deployment's own case, review and vault
+    object."""
     def aim(value):
         if isinstance(value, dict):
             return {k: deployment.ids[k] if k in AIMED and isinstance(v, str) else aim(v)
@@ -64,6 +65,7 @@ def test_hostile_values_in_every_field_of_every_rpc(deployment):
                                 limit=BIG_CALL_SECONDS)
     judge = deployment.judge
     print(f"\nhostile values: {judge.summary()}")
+    assert set(judge.services) == set(CONTRACTS), judge.services   # every service was fuzzed
     assert not judge.problems, "\n".join(judge.problems[:40])
 
 
@@ -156,7 +158,7 @@ def test_schema_derived_requests_as_every_role(deployment):
 
 
 def _coin(value) -> bool:
-    """Aim about half of the generated ids at the real case and review."""
+    """Aim about half of the generated ids at the real case, review and object."""
     return isinstance(value, str) and len(value) % 2 == 0
 
 

@@ -14,15 +14,14 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook
 
-from services.records.service import RecordsService
-from services.renderer.service import RendererService
-from services.review.service import ReviewService
 from shared.calendar.clock import frozen
+from tests import suite
 from tests.agencies import LINGCHUAN, agencies
 from tests.calendar_notices import FIXTURE_2027
 
 AGENCIES = agencies(LINGCHUAN)
-SERVICES = {"records": RecordsService, "review": ReviewService, "renderer": RendererService}
+# every installed service (the sanxiang.services entry points): the next one is checked too
+SERVICES = suite.classes()
 CONTRACTS = Path(__file__).parents[2] / "contracts"
 
 
@@ -33,9 +32,10 @@ def cst(day: str) -> datetime:
 @pytest.fixture
 def start_suite(container_factory, rabbit_config, tmp_path, keys_dir):
     def start(**extra):
-        config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES, PDF="off", **extra)
+        config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES, **extra)
         containers = {name: container_factory(cls, dict(
-            config, DATABASE_URL=f"sqlite:///{tmp_path / name}.sqlite3"))
+            config, DATABASE_URL=f"sqlite:///{tmp_path / name}.sqlite3",
+            **suite.settings(name, tmp_path)))
             for name, cls in SERVICES.items()}
         for container in containers.values():
             container.start()

@@ -16,14 +16,16 @@ from services.records.service import RecordsService
 from services.review.service import ReviewService
 from shared.cli import main as cli_main
 from shared.messaging import broker
-from tests.agencies import LINGCHUAN, agencies
+from tests import suite
+from tests.agencies import LINGCHUAN, QINYUAN, agencies
 from tests.builders import ACTORS, AGENCY, demo_plan, open_case_request
 from tests.plans import run_case
 
 pytestmark = pytest.mark.rabbit
 
-AGENCIES = agencies(LINGCHUAN)
-SERVICES = ("records", "review", "renderer")
+AGENCIES = agencies(LINGCHUAN, QINYUAN)
+# every installed service (the sanxiang.services entry points): the next one gets a user too
+SERVICES = suite.NAMES
 
 
 def _uri(rabbit_config, user: str, password: str) -> str:
@@ -201,3 +203,73 @@ def test_records_and_review_loop_with_each_service_as_its_own_user(
     # the opinion came back through review.events -> records' handler, before the decision
     assert kinds.index("decision_proposed") < kinds.index("legal_review") < kinds.index(
         "decision_issued")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_runs_as_its_own_user_and_publishes_only_its_own_events(
+        service, users, container_factory, rabbit_config, tmp_path, keys_dir):
+    """Each installed service started as its own broker user, as compose and `sanxiang run`
+    start it (the exchanges declared beforehand, DECLARE_EVENT_EXCHANGES false): it takes
+    calls, and its user writes its own events exchange and no other service's."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    uris, _ = users
+    config = dict(rabbit_config, AMQP_URI=uris[service], KEYS_DIR=keys_dir, AGENCIES=AGENCIES,
+                  DECLARE_EVENT_EXCHANGES=False,
+                  DATABASE_URL=f"sqlite:///{tmp_path / service}.sqlite3",
+                  **suite.settings(service, tmp_path))
+    container_factory(suite.classes()[service], config).start()
+    with ClusterRpcProxy(rabbit_config, timeout=20) as rpc:
+        assert getattr(rpc, service).health()["service"] == service
+    _publish(uris[service], f"{service}.events", "anything.v1")           # its own: allowed
+    other = next(s for s in SERVICES if s != service)
+    with pytest.raises((AccessRefused, OperationalError)) as err:
+        _publish(uris[service], f"{other}.events", "anything.v1")
+    assert _refused(err), err.value
+    with Connection(uris[service]) as conn:
+        with pytest.raises(AccessRefused):   # another service's requests
+            conn.default_channel.basic_get(f"rpc-{other}")
+
+
+def test_the_vault_stores_a_file_and_publishes_its_event_as_its_own_user(
+        users, container_factory, rabbit_config, tmp_path, keys_dir, token_issuer):
+    """The vault's whole ingest under its own user: the announcement and completion over RPC,
+    object_stored.v1 relayed from its outbox to vault.events — which a tap of the test's own
+    sees."""
+    import hashlib
+    import json
+    import time
+
+    import requests
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    uris, _ = users
+    config = dict(rabbit_config, AMQP_URI=uris["vault"], KEYS_DIR=keys_dir, AGENCIES=AGENCIES,
+                  DECLARE_EVENT_EXCHANGES=False,
+                  DATABASE_URL=f"sqlite:///{tmp_path / 'vault'}.sqlite3",
+                  **suite.settings("vault", tmp_path))
+    container_factory(suite.classes()["vault"], config).start()
+    tap = Queue(f"tap-{uuid.uuid4().hex[:8]}",
+                Exchange("vault.events", type="topic", no_declare=True), routing_key="#",
+                auto_delete=True)
+    data = b"body camera footage " * 5000
+    token = token_issuer.issue(actor_id="officer-qy-007", role="officer", agency=QINYUAN)
+    with Connection(rabbit_config["AMQP_URI"]) as conn:
+        tap(conn.default_channel).declare()
+        with ClusterRpcProxy(rabbit_config, context_data={"actor_token": token},
+                             timeout=30) as rpc:
+            target = rpc.vault.begin_upload(
+                agency=QINYUAN, subject="av", sha256=hashlib.sha256(data).hexdigest(),
+                size=len(data), name="执法记录仪.mp4", media_type="video/mp4",
+                facts=["penalty_evidence"])
+            assert requests.put(target["url"], data=data, timeout=30).status_code == 200
+            stored = rpc.vault.complete_upload(upload_id=target["upload_id"])
+        deadline = time.monotonic() + 15
+        message = None
+        while message is None and time.monotonic() < deadline:
+            message = tap(conn.default_channel).get(no_ack=True)
+            time.sleep(0.1)
+    assert message is not None, "object_stored.v1 never reached vault.events"
+    event = json.loads(message.body)
+    assert event["event_type"] == "object_stored.v1"
+    assert event["data"]["object_id"] == stored["id"]

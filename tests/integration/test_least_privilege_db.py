@@ -19,6 +19,7 @@ from services.renderer.service import RendererService
 from services.review.service import ReviewService
 from shared.cli import main as cli_main
 from shared.errors import IdempotencyKeyReused
+from tests import suite
 from tests.agencies import LINGCHUAN, agencies
 from tests.builders import ACTORS, AGENCY, demo_plan
 from tests.databases import admin_sql
@@ -204,3 +205,34 @@ def test_review_and_renderer_work_under_their_roles(
     assert _run_as(service_url, "DELETE FROM renders") == "42501"
     assert _run_as(service_url, "DELETE FROM idempotency") == "42501"
     assert _run_as(service_url, "TRUNCATE template_versions") == "42501"
+
+
+@pytest.mark.parametrize("service", suite.NAMES)
+def test_every_service_migrated_by_its_owner_runs_on_its_role_and_cannot_erase(
+        service, restricted_db, monkeypatch, container_factory, rabbit_config, tmp_path,
+        keys_dir):
+    """Compose's path for each installed service (the vault among them): `sanxiang db upgrade
+    <service> --grant-to <role>` as the owner, then the service started on its role alone takes
+    calls — and the role can delete, truncate or drop none of its tables, nor create one."""
+    from sqlalchemy import create_engine, inspect
+
+    owner_url, service_url = restricted_db(service)
+    role = make_url(service_url).username
+    assert role is not None
+    monkeypatch.setenv("DATABASE_OWNER_URL", owner_url)
+    assert cli_main(["db", "upgrade", service, "--grant-to", role]) == 0
+    engine = create_engine(owner_url)
+    try:
+        tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    finally:
+        engine.dispose()
+    assert tables
+    attempts = [f"{verb} {table}" for table in tables
+                for verb in ("DELETE FROM", "TRUNCATE", "DROP TABLE")]
+    refused = {s: _run_as(service_url, s) for s in [*attempts, "CREATE TABLE shadow (id int)"]}
+    assert {s: code for s, code in refused.items() if code != "42501"} == {}
+    config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES, DATABASE_URL=service_url,
+                  **suite.settings(service, tmp_path))
+    container_factory(suite.classes()[service], config).start()
+    with ServiceRpcProxy(service, rabbit_config, timeout=20) as rpc:
+        assert rpc.health()["service"] == service

@@ -281,8 +281,87 @@ def test_service_config_follows_the_environment():
                                     "MAX_WORKERS": "4", "S3_SECURE": "true"})
     assert config["DATABASE_URL"] == "postgresql://u:p@db/vault"
     assert config["max_workers"] == 4
-    assert config["S3_SECURE"] is True
-    assert config["S3_OBJECT_LOCK_MODE"] == "COMPLIANCE"
+    assert config["VAULT_S3_SECURE"] is True
+    assert config["VAULT_RETENTION_MODE"] == "COMPLIANCE"
+
+
+def _compose_env(path: Path, service: str) -> dict[str, str]:
+    """The environment compose gives `service`'s container in `path`, every required
+    variable set to a stand-in."""
+    doc = load(path)
+    doc = interpolate(doc, dict.fromkeys(required_vars(doc), "secret"))
+    return env_items(doc["services"][service])
+
+
+def test_the_vault_reads_every_setting_of_its_stores_from_its_config_file():
+    """The keys services/vault/storage/config.py reads are all in compose/vault/config.yml —
+    a key missing there is one neither compose nor `sanxiang run` can ever set."""
+    source = (ROOT / "services" / "vault" / "storage" / "config.py").read_text("utf-8")
+    read = set(re.findall(r"""config(?:\.get\(|\[)["'](VAULT_[A-Z0-9_]+)["']""", source))
+    assert len(read) >= 10, read
+    config = nameko_load(COMPOSE / "vault" / "config.yml", env={})
+    assert sorted(read - set(config)) == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_variable_compose_sets_for_a_service_reaches_its_config(service):
+    """What compose sets in a service's container is read by its config file (or, for
+    SANXIANG_SERVICE, by the image's command) — none is set for nothing."""
+    text = (COMPOSE / service / "config.yml").read_text(encoding="utf-8")
+    used = {m.group("name") for m in NAMEKO_VAR.finditer(text)}
+    unread = sorted(set(_compose_env(FULL, service)) - used - {"SANXIANG_SERVICE"})
+    assert unread == [], f"{service}: compose sets {unread}, its config.yml reads none of them"
+
+
+def test_the_vault_on_embedded_defaults_keeps_its_store_and_replica_in_the_data_folder(
+        tmp_path):
+    from services.vault.storage.config import open_stores
+    config = nameko_load(COMPOSE / "vault" / "config.yml", env={"SANXIANG_DATA": str(tmp_path)})
+    stores = open_stores(config)
+    assert stores.primary.kind == "local" and stores.replica is not None
+    assert stores.replica.kind == "local"
+    assert stores.primary.where == str(tmp_path / "vault-store")
+    assert stores.replica.where == str(tmp_path / "vault-replica")
+    assert stores.mode == "COMPLIANCE" and stores.fixity_cycle_days == 90
+    # the upload endpoint it hands out is where it listens, on loopback
+    assert config["WEB_SERVER_ADDRESS"] == "127.0.0.1:8010"
+    assert config["VAULT_UPLOAD_URL"] == "http://127.0.0.1:8010"
+
+
+@pytest.mark.parametrize("path", [p for p in COMPOSE_FILES if "vault" in load(p)["services"]],
+                         ids=lambda p: p.name)
+def test_the_compose_vault_opens_the_locked_buckets_minio_init_makes_on_a_real_s3_peer(path):
+    """The vault's config rendered with the environment compose gives it, against a real S3
+    peer (moto in server mode) standing in for MinIO: an S3 store on a bucket with object
+    lock, its replica on a second one — the buckets minio-init makes with lock, the staging
+    bucket the one it makes without."""
+    from services.vault.storage.config import open_stores
+    from services.vault.storage.s3 import S3Store
+    from tests.unit.vault.support import moto_server
+
+    env = _compose_env(path, "vault")
+    init = _compose_env(path, "minio-init")
+    locked, staging = init["BUCKETS"].split(), init["STAGING_BUCKETS"].split()
+    assert env["VAULT_STORE"] == "s3" and env["S3_ENDPOINT"] == "minio:9000"
+    with moto_server() as endpoint:
+        config = nameko_load(COMPOSE / "vault" / "config.yml",
+                             env=dict(env, S3_ENDPOINT=endpoint, S3_REGION="us-east-1"))
+        stores = open_stores(config)
+        primary, replica = stores.primary, stores.replica
+        assert isinstance(primary, S3Store) and isinstance(replica, S3Store)
+        assert stores.mode == "COMPLIANCE"
+        for store in (primary, replica):
+            assert store.bucket in locked
+            assert store.client.get_object_lock_config(store.bucket) is not None
+        assert primary.staging in staging
+    assert primary.bucket != replica.bucket
+
+
+def test_minio_init_makes_staging_buckets_without_lock():
+    script = (COMPOSE / "minio" / "init.sh").read_text(encoding="utf-8")
+    assert 'for bucket in ${STAGING_BUCKETS:-}; do' in script
+    assert 'mc mb --ignore-existing "local/$bucket"' in script
+    assert 'mc mb --with-lock "local/$bucket"' in script
 
 
 def test_records_config_serves_every_registered_agency():
@@ -471,3 +550,15 @@ def test_the_record_keeper_knows_whether_the_review_board_is_deployed():
             assert records["environment"]["REVIEW_BOARD"] == ("required" if board else "absent")
             assert subsets.get(path.name, records["environment"]["REVIEW_BOARD"]) == \
                 records["environment"]["REVIEW_BOARD"]
+
+
+def test_broker_permissions_print_every_installed_service_by_default(capsys):
+    """`sanxiang broker permissions` shows the rights rabbitmq-init gives: every installed
+    service's (the vault's among them), not a list written down before it existed."""
+    from shared.cli import main as cli_main
+    from shared.cli.services import installed
+
+    assert cli_main(["broker", "permissions"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert list(shown) == list(installed())
+    assert "rpc-vault" in shown["vault"]["read"] and "dlq" in shown["vault"]["write"]

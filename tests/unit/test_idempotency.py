@@ -10,7 +10,6 @@ from marshmallow import EXCLUDE
 from sqlalchemy import func, select, text
 
 from contracts.records import CONTRACT as RECORDS
-from contracts.renderer import CONTRACT as RENDERER
 from contracts.review import CONTRACT as REVIEW
 from shared.contracts.registry import dump
 from shared.errors import IdempotencyKeyReused, ValidationFailed
@@ -19,8 +18,10 @@ from shared.persistence.idempotency import _TABLE as IDEMPOTENCY
 from shared.persistence.idempotency import CallKeys
 from shared.service.entrypoint import handle
 from shared.trust.actor import Actor
+from tests import suite
 
-CONTRACTS = (RECORDS, REVIEW, RENDERER)
+# every installed service's contract (the sanxiang.services entry points)
+CONTRACTS = tuple(suite.contracts().values())
 WRITES = [pytest.param(contract, rpc, id=f"{contract.service}.{rpc.name}")
           for contract in CONTRACTS for rpc in contract.rpcs if rpc.writes]
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 import pytest
 from nameko.rpc import Rpc as NamekoRpc
 
-from services.records.service import RecordsService
-from services.renderer.service import RendererService
-from services.review.service import ReviewService
 from shared.messaging import rpc as shared_rpc
+from tests import suite
 
-SERVICES = [RecordsService, ReviewService, RendererService]
+# every installed service (the sanxiang.services entry points)
+SERVICES = list(suite.classes().values())
 
 
 def _entrypoints(cls):

@@ -6,15 +6,15 @@ from __future__ import annotations
 import pytest
 from nameko.containers import ServiceContainer
 
-from services.records.service import RecordsService
-from services.renderer.service import RendererService
 from services.review.service import ReviewService
 from shared.errors import Forbidden
 from shared.service import Service
 from shared.trust.actor import Actor
+from tests import suite
 
 CONFIG = {"AMQP_URI": "memory://", "DATABASE_URL": "sqlite://"}
-SERVICES = [RecordsService, ReviewService, RendererService]
+# every installed service (the sanxiang.services entry points)
+SERVICES = list(suite.classes().values())
 
 
 @pytest.mark.parametrize("cls", SERVICES, ids=lambda c: c.name)
