@@ -24,7 +24,8 @@ def receive(request: Any, upload_id: str, *, db: Db, stores: Stores, now: dateti
         try:
             uuid.UUID(upload_id)
         except ValueError:
-            raise NotFound(f"no upload {upload_id}", details={"upload_id": upload_id}) from None
+            raise NotFound(f"no upload {upload_id}", message_zh=f"未找到上传 {upload_id}",
+                           details={"upload_id": upload_id}) from None
         # a chunked body has no length: the server's own input stream ends it
         stream = get_input_stream(request.environ, safe_fallback=False)
         size = usecases.receive_upload(upload_id, stream, db=db, stores=stores, now=now)

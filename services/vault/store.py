@@ -216,8 +216,12 @@ def record_refusal(db: Db, actor: Actor, method: str, request: dict, exc: Except
              "verified": actor.verified}, now)
 
 
+WHAT_ZH = {"object": "存储对象", "upload": "上传", "disposal": "销毁申请", "package": "归档包"}
+
+
 def _no(what: str, ident: str) -> NotFound:
-    return NotFound(f"no {what} {ident}", details={f"{what}_id": ident})
+    return NotFound(f"no {what} {ident}", message_zh=f"未找到{WHAT_ZH[what]} {ident}",
+                    details={f"{what}_id": ident})
 
 
 def missing(request: dict) -> NotFound | None:

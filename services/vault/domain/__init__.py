@@ -18,6 +18,7 @@ from shared.rulesets.repository import RuleSet
 
 CST: Final = timezone(timedelta(hours=8))
 SUBJECTS: Final = ("av", "case_file", "text_record")
+SUBJECT_ZH: Final = {"av": "执法音像资料", "case_file": "案卷", "text_record": "文字记录"}
 MODES: Final = ("COMPLIANCE", "GOVERNANCE")
 SYSTEM_ACTOR: Final = {"id": "vault-fixity", "role": "supervisor", "name": "存储完整性巡检"}
 DAY_SECONDS: Final = 86400
@@ -87,16 +88,22 @@ def archives_term(rs: RuleSet, asked: str | None) -> dict:
     rule = rs.section("retention").get("archives_term")
     if rule is None or rule["value"] not in terms:
         raise DomainRuleViolated(f"rule set {rs.ref} configures no archives term "
-                                 "(retention.archives_term)", details={"ruleset": rs.ref})
+                                 "(retention.archives_term)",
+                                 message_zh=f"规则集 {rs.ref} 未配置档案保管期限"
+                                 "（retention.archives_term）", details={"ruleset": rs.ref})
     configured = dict(terms[rule["value"]], basis=rule["basis"])
     if asked is None or asked == configured["code"]:
         return configured
     if asked not in terms:
         raise ValidationFailed(f"term {asked!r} is not an archives term of {rs.ref}",
+                               message_zh=f"{asked!r} 不是规则集 {rs.ref} 的档案保管期限："
+                               f"term 应为下列之一：{', '.join(sorted(terms))}",
                                details={"term": [f"one of {', '.join(sorted(terms))}"]})
     if _longer(_term_years(configured), _term_years(terms[asked])):
         raise DomainRuleViolated(
             f"term {asked} keeps shorter than the {configured['label']} {rs.ref} configures",
+            message_zh=f"保管期限 {asked}（{terms[asked]['label']}）短于规则集 {rs.ref} 配置的"
+            f"{configured['label']}，不得缩短保存期限",
             details={"term": asked, "configured": configured["code"],
                      "rule": "term_shorter_than_configured"})
     return terms[asked]
@@ -113,6 +120,9 @@ def retention_for(rs: RuleSet, subject: str, facts: frozenset[str] | set[str],
     if unknown:
         raise ValidationFailed(f"facts {', '.join(unknown)} are no retention conditions of "
                                f"{subject} in {rs.ref}",
+                               message_zh=f"事实 {', '.join(unknown)} 不是规则集 {rs.ref} 中"
+                               f"{SUBJECT_ZH.get(subject, subject)}（{subject}）的保存期限条件："
+                               f"facts 应为下列之一：{', '.join(sorted(known)) or '（无）'}",
                                details={"facts": [f"one of {', '.join(sorted(known)) or '(none)'}"
                                                   f" (got {', '.join(unknown)})"]})
     best: Retention | None = None
@@ -124,6 +134,8 @@ def retention_for(rs: RuleSet, subject: str, facts: frozenset[str] | set[str],
             best = found
     if best is None:
         raise DomainRuleViolated(f"rule set {rs.ref} has no retention class for {subject}",
+                                 message_zh=f"规则集 {rs.ref} 没有适用于"
+                                 f"{SUBJECT_ZH.get(subject, subject)}（{subject}）的保存期限类别",
                                  details={"subject": subject, "ruleset": rs.ref})
     return best
 
@@ -161,7 +173,11 @@ def check_disposal(object_id: str, retain_until: date | None, legal_hold: bool,
     reason = {"legal_hold": "it is under legal hold",
               "permanent": "it is kept permanently",
               "retention_active": f"it is kept until {retain_until}"}[why]
+    reason_zh = {"legal_hold": "该对象处于法律冻结（legal hold）状态",
+                 "permanent": "该对象永久保存",
+                 "retention_active": f"该对象保存至 {retain_until}，保存期限未届满"}[why]
     raise DomainRuleViolated(f"object {object_id} may not be disposed of: {reason}",
+                             message_zh=f"对象 {object_id} 不得销毁：{reason_zh}",
                              details={"object_id": object_id, "rule": why,
                                       "retain_until": retain_until.isoformat()
                                       if retain_until else None})
@@ -171,12 +187,15 @@ def check_approver(disposal_id: str, state: str, requested_by: str, approver: st
     """A disposal is approved once, by someone other than who asked for it."""
     if state != "requested":
         raise DomainRuleViolated(f"disposal {disposal_id} is {state}, not awaiting approval",
+                                 message_zh=f"销毁申请 {disposal_id} 处于 {state} 状态，"
+                                 "不是待审批状态",
                                  details={"disposal_id": disposal_id, "state": state,
                                           "rule": "not_requested"})
     if approver == requested_by:
         raise DomainRuleViolated(
             f"disposal {disposal_id} was asked for by {requested_by}: a second person approves "
-            "it", details={"disposal_id": disposal_id, "rule": "four_eyes"})
+            "it", message_zh=f"销毁申请 {disposal_id} 由 {requested_by} 提出，"
+            "须由另一人审批", details={"disposal_id": disposal_id, "rule": "four_eyes"})
 
 
 # ---- fixity ---------------------------------------------------------------------------------

@@ -35,12 +35,39 @@ class Refused(DomainRuleViolated):
     """The store refused an act its locks forbid; `details["rule"]` names the lock."""
 
 
-def refused(rule: str, message: str, key: str, **details: object) -> Refused:
-    return Refused(message, details={"rule": rule, "key": key, **details})
+def refused(rule: str, message: str, key: str, *, message_zh: str,
+            **details: object) -> Refused:
+    return Refused(message, message_zh=message_zh, details={"rule": rule, "key": key, **details})
+
+
+def stored_once(key: str) -> Refused:
+    return refused("write_once", f"{key} is already stored: an object is written once", key,
+                   message_zh=f"{key} 已存储：对象只写一次（write-once），不得再次写入")
+
+
+def not_as_declared(key: str, wrong: dict) -> Refused:
+    return refused("digest_mismatch", f"what arrived for {key} does not hash to the digest "
+                   "declared for it: nothing was stored", key,
+                   message_zh=f"{key} 收到的内容与声明的摘要不符：未存储任何内容", digests=wrong)
+
+
+def not_recorded_content(key: str, wrong: dict) -> Refused:
+    return refused("digest_mismatch", f"the copy offered to restore {key} is not the content "
+                   "recorded for it", key,
+                   message_zh=f"用于恢复 {key} 的副本与记录的内容不符（摘要不一致）", digests=wrong)
+
+
+def not_deletable(key: str, why: str) -> Refused:
+    return refused(why, f"{key} may not be deleted: " + (
+        "it is under legal hold" if why == "legal_hold" else "its retention has not expired"),
+        key, message_zh=f"{key} 不得删除：" + (
+            "该对象处于法律冻结（legal hold）状态" if why == "legal_hold"
+            else "其保存期限尚未届满"))
 
 
 def no_object(key: str) -> NotFound:
-    return NotFound(f"no object {key} in the store", details={"key": key})
+    return NotFound(f"no object {key} in the store", message_zh=f"存储中没有对象 {key}",
+                    details={"key": key})
 
 
 @dataclass(frozen=True)
@@ -52,7 +79,9 @@ class Lock:
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise ConfigurationError(f"retention mode must be one of {MODES}, not {self.mode!r}")
+            raise ConfigurationError(f"retention mode must be one of {MODES}, not {self.mode!r}",
+                                     message_zh=f"保存模式（retention mode）应为下列之一："
+                                     f"{'、'.join(MODES)}，而不是 {self.mode!r}")
 
     def holds_at(self, at: datetime) -> str | None:
         """Why the object may not be deleted at `at` (a rule code), or None."""
@@ -76,7 +105,8 @@ def check_retention_change(key: str, old: Lock, new: Lock, *, bypass: bool = Fal
     `bypass` (the GOVERNANCE bypass right)."""
     if old.mode == "COMPLIANCE" and new.mode != "COMPLIANCE":
         raise refused("retention_shortened", f"{key} is under COMPLIANCE retention: its mode "
-                      "cannot be changed", key, mode=old.mode)
+                      "cannot be changed", key, mode=old.mode,
+                      message_zh=f"{key} 处于合规模式（COMPLIANCE）保存期：不得变更其保存模式")
     if later_or_same(new.until, old.until):
         return
     if old.mode == "GOVERNANCE" and bypass:
@@ -84,11 +114,17 @@ def check_retention_change(key: str, old: Lock, new: Lock, *, bypass: bool = Fal
     raise refused("retention_shortened",
                   f"{key} is retained until {_moment(old.until)} under {old.mode}: its "
                   f"retention cannot be shortened to {_moment(new.until)}", key,
+                  message_zh=f"{key} 以 {old.mode} 模式保存（保存期限：{_moment_zh(old.until)}）："
+                  f"其保存期限不得缩短为 {_moment_zh(new.until)}",
                   mode=old.mode, until=_moment(old.until), asked=_moment(new.until))
 
 
 def _moment(value: datetime | None) -> str:
     return "permanent" if value is None else value.isoformat()
+
+
+def _moment_zh(value: datetime | None) -> str:
+    return "永久" if value is None else value.isoformat()
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,9 @@ def open_stores(config: dict) -> Stores:
     kind = config.get("VAULT_STORE") or "local"
     mode = str(config.get("VAULT_RETENTION_MODE") or "COMPLIANCE").upper()
     if mode not in MODES:
-        raise ConfigurationError(f"VAULT_RETENTION_MODE must be one of {', '.join(MODES)}")
+        raise ConfigurationError(f"VAULT_RETENTION_MODE must be one of {', '.join(MODES)}",
+                                 message_zh="VAULT_RETENTION_MODE（保存模式）应为下列之一："
+                                 f"{'、'.join(MODES)}，而不是 {mode!r}")
     primary: ObjectStore
     replica: ObjectStore | None = None
     if kind == "local":
@@ -66,13 +68,15 @@ def open_stores(config: dict) -> Stores:
     elif kind == "s3":
         endpoint = config.get("VAULT_S3_ENDPOINT")
         if not endpoint:
-            raise ConfigurationError("VAULT_S3_ENDPOINT is not set (VAULT_STORE=s3)")
+            raise ConfigurationError("VAULT_S3_ENDPOINT is not set (VAULT_STORE=s3)",
+                                     message_zh="未设置 VAULT_S3_ENDPOINT（VAULT_STORE=s3 时必填）")
         primary = _s3(config, config.get("VAULT_S3_BUCKET") or "sanxiang-vault", endpoint)
         if config.get("VAULT_S3_REPLICA_BUCKET"):
             replica = _s3(config, config["VAULT_S3_REPLICA_BUCKET"],
                           config.get("VAULT_S3_REPLICA_ENDPOINT") or endpoint)
     else:
-        raise ConfigurationError(f"VAULT_STORE must be local or s3, not {kind!r}")
+        raise ConfigurationError(f"VAULT_STORE must be local or s3, not {kind!r}",
+                                 message_zh=f"VAULT_STORE 应为 local 或 s3，而不是 {kind!r}")
     return Stores(primary, replica, mode,
                   upload_url=config.get("VAULT_UPLOAD_URL") or "http://127.0.0.1:8000",
                   upload_seconds=int(config.get("VAULT_UPLOAD_SECONDS") or 7200),

@@ -24,7 +24,9 @@ def hashers(algorithms: Sequence[str]) -> dict[str, hashlib._Hash]:
         except ValueError:
             raise ConfigurationError(
                 f"digest algorithm {name!r} is not available in this Python's OpenSSL; a rule "
-                f"set asks for it (retention.digests)") from None
+                f"set asks for it (retention.digests)",
+                message_zh=f"本机 Python 的 OpenSSL 不支持摘要算法 {name!r}，而规则集要求使用该算法"
+                "（retention.digests）") from None
     return out
 
 

@@ -23,7 +23,10 @@ from services.vault.storage import (
     Written,
     check_retention_change,
     no_object,
-    refused,
+    not_as_declared,
+    not_deletable,
+    not_recorded_content,
+    stored_once,
 )
 from services.vault.storage.hashing import chunks, digest_stream, mismatched
 from shared.errors import ValidationFailed
@@ -44,7 +47,9 @@ class LocalStore:
     def _path(self, key: str) -> Path:
         parts = key.split("/")
         if not key or any(p in ("", ".", "..") for p in parts) or "\\" in key:
-            raise ValidationFailed(f"bad object key {key!r}", details={"key": ["bad path"]})
+            raise ValidationFailed(f"bad object key {key!r}",
+                                   message_zh=f"对象键 {key!r} 无效：key：不是合法的路径",
+                                   details={"key": ["bad path"]})
         return self.root / "objects" / key
 
     def _meta(self, key: str) -> Path:
@@ -58,8 +63,7 @@ class LocalStore:
             expect: dict[str, str] | None = None) -> Written:
         path = self._path(key)
         if path.exists():
-            raise refused("write_once", f"{key} is already stored: an object is written once",
-                          key)
+            raise stored_once(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.part"
         try:
@@ -78,8 +82,7 @@ class LocalStore:
         if not staged.exists():
             raise no_object(f"staging/{upload_id}")
         if self._path(key).exists():
-            raise refused("write_once", f"{key} is already stored: an object is written once",
-                          key)
+            raise stored_once(key)
         if verified is not None and set(algorithms) <= set(verified):
             # the file stays where it was read (linked into place): its digests are known
             size, digests = staged.stat().st_size, {a: verified[a] for a in algorithms}
@@ -96,14 +99,12 @@ class LocalStore:
                expect: dict[str, str] | None) -> Written:
         wrong = mismatched(digests, expect)
         if wrong:
-            raise refused("digest_mismatch", f"what arrived for {key} does not hash to the "
-                          "digest declared for it: nothing was stored", key, digests=wrong)
+            raise not_as_declared(key, wrong)
         os.chmod(tmp, READ_ONLY)
         try:
             os.link(tmp, self._path(key))
         except FileExistsError:
-            raise refused("write_once", f"{key} is already stored: an object is written once",
-                          key) from None
+            raise stored_once(key) from None
         written = Written(key=key, size=size, digests=digests, lock=lock)
         self._save(written, written_at=datetime.now(UTC))
         return written
@@ -153,9 +154,7 @@ class LocalStore:
     def delete(self, key: str, *, at: datetime) -> None:
         why = self.stat(key).lock.holds_at(at)
         if why:
-            raise refused(why, f"{key} may not be deleted: "
-                          + ("it is under legal hold" if why == "legal_hold"
-                             else "its retention has not expired"), key)
+            raise not_deletable(key, why)
         path = self._path(key)
         os.chmod(path, 0o644)
         path.unlink()
@@ -173,8 +172,7 @@ class LocalStore:
                 os.fsync(out.fileno())
             wrong = mismatched(digests, expect)
             if wrong:
-                raise refused("digest_mismatch", f"the copy offered to restore {key} is not "
-                              "the content recorded for it", key, digests=wrong)
+                raise not_recorded_content(key, wrong)
             os.chmod(tmp, READ_ONLY)
             os.replace(tmp, path)
         finally:
@@ -210,6 +208,8 @@ class LocalStore:
                     if size > limit:
                         raise ValidationFailed(
                             f"upload {upload_id} is larger than the {limit} bytes declared",
+                            message_zh=f"上传 {upload_id} 超过声明的 {limit} 字节：size："
+                            f"至多 {limit} 字节（按声明）",
                             details={"size": [f"at most {limit} bytes, as declared"]})
                     out.write(block)
             os.replace(tmp, path)

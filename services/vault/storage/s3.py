@@ -33,7 +33,10 @@ from services.vault.storage import (
     Written,
     check_retention_change,
     no_object,
-    refused,
+    not_as_declared,
+    not_deletable,
+    not_recorded_content,
+    stored_once,
 )
 from services.vault.storage.hashing import CHUNK, digest_stream, hashers, mismatched
 
@@ -75,16 +78,14 @@ class S3Store:
     def put(self, key: str, stream: BinaryIO, *, lock: Lock, algorithms: Sequence[str],
             expect: dict[str, str] | None = None) -> Written:
         if self.exists(key):
-            raise refused("write_once", f"{key} is already stored: an object is written once",
-                          key)
+            raise stored_once(key)
         found = hashers(algorithms)
         version, size = self._stream(key, stream, found)
         digests = {name: h.hexdigest() for name, h in found.items()}
         wrong = mismatched(digests, expect)
         if wrong:
             self.client.remove_object(self.bucket, key, version_id=version)
-            raise refused("digest_mismatch", f"what arrived for {key} does not hash to the "
-                          "digest declared for it: nothing was stored", key, digests=wrong)
+            raise not_as_declared(key, wrong)
         # S3 metadata is fixed when an object is created, before its digests are known: they
         # go into the object's fixity record beside it (fixity/<key>.json)
         self.client._put_object(self.bucket, _sidecar(key), _fixity(size, digests),
@@ -227,9 +228,7 @@ class S3Store:
         now = self.stat(key)
         why = now.lock.holds_at(at)
         if why:
-            raise refused(why, f"{key} may not be deleted: "
-                          + ("it is under legal hold" if why == "legal_hold"
-                             else "its retention has not expired"), key)
+            raise not_deletable(key, why)
         for version in self.client.list_objects(self.bucket, prefix=key, include_version=True):
             if version.object_name == key:
                 self.client.remove_object(self.bucket, key, version_id=version.version_id)
@@ -246,8 +245,7 @@ class S3Store:
         wrong = mismatched({n: h.hexdigest() for n, h in found.items()}, expect)
         if wrong:
             self.client.remove_object(self.bucket, key, version_id=version)
-            raise refused("digest_mismatch", f"the copy offered to restore {key} is not the "
-                          "content recorded for it", key, digests=wrong)
+            raise not_recorded_content(key, wrong)
         self._retain(key, lock, version)
         if lock.legal_hold:
             self.client.enable_object_legal_hold(self.bucket, key, version_id=version)

@@ -23,6 +23,7 @@ def set_legal_hold(p: dict, *, actor: Actor, db: Db, stores: Stores, now: dateti
         actor.require(agency=obj["agency"])
         if obj["state"] != "stored":
             raise DomainRuleViolated(f"object {obj['id']} was disposed of",
+                                     message_zh=f"对象 {obj['id']} 已销毁",
                                      details={"object_id": obj["id"], "rule": "disposed"})
         for target in (stores.primary, stores.replica):
             if target is not None:
@@ -41,6 +42,7 @@ def request_disposal(p: dict, *, actor: Actor, db: Db, now: datetime, **_: objec
     try:
         if obj["state"] != "stored":
             raise DomainRuleViolated(f"object {obj['id']} was disposed of",
+                                     message_zh=f"对象 {obj['id']} 已销毁",
                                      details={"object_id": obj["id"], "rule": "disposed"})
         domain.check_disposal(obj["id"], obj["retain_until"], obj["legal_hold"],
                               local_date(now))

@@ -25,6 +25,8 @@ def begin_upload(p: dict, *, actor: Actor, db: Db, rules: Rules, stores: Stores,
     retention = domain.retention_for(rs, p["subject"], set(p["facts"]), p["term"])
     if "sm3" in domain.digests(rs) and not p["sm3"]:
         raise ValidationFailed(f"{rs.ref} records SM3 beside SHA-256: give the file's sm3",
+                               message_zh=f"规则集 {rs.ref} 要求在 SHA-256 之外记录 SM3 摘要："
+                               "sm3：必填（retention.digests）",
                                details={"sm3": ["required by the rule set (retention.digests)"]})
     with db.read() as session:
         _not_disposed(store.object_of(session, p["agency"], p["sha256"]))
@@ -50,7 +52,9 @@ def _not_disposed(existing: dict | None) -> None:
     if existing is not None and existing["state"] == "disposed":
         raise DomainRuleViolated(
             f"this content ({existing['sha256']}) was stored as object {existing['id']} and "
-            "disposed of after its retention", details={"object_id": existing["id"],
+            "disposed of after its retention",
+            message_zh=f"该内容（{existing['sha256']}）曾作为对象 {existing['id']} 存储，"
+            "已在保存期限届满后销毁，不得再次存入", details={"object_id": existing["id"],
                                                         "rule": "disposed_content"})
 
 
@@ -61,6 +65,7 @@ def receive_upload(upload_id: str, stream, *, db: Db, stores: Stores, now: datet
         upload = store.load_upload(session, upload_id)
     if upload["state"] != "open" or upload["expires_at"] < now:
         raise DomainRuleViolated(f"upload {upload_id} is not open",
+                                 message_zh=f"上传 {upload_id} 未开放（已完成或已过期）",
                                  details={"upload_id": upload_id, "rule": "upload_closed"})
     return stores.primary.stage(upload_id, stream, limit=upload["request"]["size"])
 
@@ -77,6 +82,8 @@ def complete_upload(p: dict, *, actor: Actor, db: Db, rules: Rules, stores: Stor
     if upload["expires_at"] < now:
         raise DomainRuleViolated(f"upload {p['upload_id']} expired at "
                                  f"{upload['expires_at'].isoformat()}; begin another",
+                                 message_zh=f"上传 {p['upload_id']} 已于 "
+                                 f"{upload['expires_at'].isoformat()} 过期，请重新发起上传",
                                  details={"upload_id": p["upload_id"], "rule": "upload_expired"})
     _not_disposed(existing)
     if existing is not None:
@@ -128,14 +135,17 @@ def _commit(stores: Stores, upload_id: str, key: str, lock, algorithms, expect: 
     if staged is None and primary.exists(key):
         written = primary.stat(key)
         if any(written.digests.get(a) != d for a, d in expect.items()):
-            raise refused("digest_mismatch", f"{key} holds other content", key)
+            raise refused("digest_mismatch", f"{key} holds other content", key,
+                          message_zh=f"{key} 存有其他内容（摘要与本次上传不符）")
         return written
     if staged is None:
         raise DomainRuleViolated(f"nothing was uploaded for {upload_id}",
+                                 message_zh=f"上传 {upload_id} 未收到任何内容",
                                  details={"upload_id": upload_id, "rule": "nothing_uploaded"})
     if staged != size:
         primary.discard_staged(upload_id)
-        raise refused("size_mismatch", f"the upload is not the {size} bytes announced", key)
+        raise refused("size_mismatch", f"the upload is not the {size} bytes announced", key,
+                      message_zh=f"上传的内容不是声明的 {size} 字节")
     verified = None
     if stores.replica is not None and not stores.replica.exists(key):
         try:

@@ -84,6 +84,26 @@ def test_a_disposal_is_approved_by_a_second_person_once():
         domain.check_approver("d-1", "approved", "head-1", "supervisor-1")
 
 
+def test_the_retention_refusals_say_in_chinese_which_object_term_and_rule():
+    with pytest.raises(DomainRuleViolated) as held:
+        domain.check_disposal("o-1", date(2027, 10, 20), True, date(2030, 1, 1))
+    assert held.value.message_zh == "对象 o-1 不得销毁：该对象处于法律冻结（legal hold）状态"
+    with pytest.raises(DomainRuleViolated) as kept:
+        domain.check_disposal("o-1", date(2030, 1, 1), False, date(2030, 1, 1))
+    assert kept.value.message_zh == "对象 o-1 不得销毁：该对象保存至 2030-01-01，保存期限未届满"
+    with pytest.raises(DomainRuleViolated) as same:
+        domain.check_approver("d-1", "requested", "head-1", "head-1")
+    assert same.value.message_zh == "销毁申请 d-1 由 head-1 提出，须由另一人审批"
+    with pytest.raises(DomainRuleViolated) as shorter:
+        domain.retention_for(QINYUAN, "case_file", set(), term="ten_years")
+    assert shorter.value.message_zh.startswith("保管期限 ten_years（定期10年）短于规则集 ")
+    assert shorter.value.message_zh.endswith("配置的永久，不得缩短保存期限")
+    with pytest.raises(ValidationFailed) as fact:
+        domain.retention_for(QINYUAN, "av", {"stolen_bicycle"})
+    assert fact.value.message_zh.startswith("事实 stolen_bicycle 不是规则集 ")
+    assert "执法音像资料（av）的保存期限条件：facts 应为下列之一：" in fact.value.message_zh
+
+
 def test_a_rolling_cycle_spreads_the_audit_over_its_days():
     # 90 days of ten-minute ticks: 12 960 ticks
     assert domain.audit_budget(0, 90, 600) == 0

@@ -39,6 +39,8 @@ def test_a_second_write_to_a_key_is_refused(store):
     with pytest.raises(Refused) as refused:
         put(store, data=b"something else")
     assert refused.value.details["rule"] == "write_once"
+    assert refused.value.message_zh == ("qinyuan-energy/a 已存储：对象只写一次（write-once），"
+                                        "不得再次写入")
     with store.open("qinyuan-energy/a") as stream:
         assert stream.read() == b"body-camera footage"
 
@@ -55,6 +57,7 @@ def test_deletion_before_expiry_is_refused(store):
     with pytest.raises(Refused) as refused:
         store.delete("qinyuan-energy/a", at=NOW)
     assert refused.value.details["rule"] == "retention_active"
+    assert refused.value.message_zh == "qinyuan-energy/a 不得删除：其保存期限尚未届满"
     assert store.exists("qinyuan-energy/a")
 
 
