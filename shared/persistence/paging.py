@@ -51,3 +51,29 @@ def page(rows: list, limit: int, key) -> tuple[list, str | None]:
         return rows, None
     rows = rows[:limit]
     return rows, encode(*key(rows[-1]))
+
+
+def log_page(session, log, p: dict, equal: tuple[tuple[str, str], ...]) -> dict:
+    """A page of an agency's access log (a table with `id`, `agency` and `at`), newest first,
+    by id: `p` holds agency, limit and cursor, `since` / `until` on `at`, and the request keys
+    `equal` pairs with columns (column, key) — the one query behind every service's
+    access_log RPC (调阅监督)."""
+    from sqlalchemy import select
+    query = select(log).where(log.c.agency == p["agency"])
+    for column, key in equal:
+        if p.get(key):
+            query = query.where(log.c[column] == p[key])
+    if p.get("since"):
+        query = query.where(log.c.at >= p["since"])
+    if p.get("until"):
+        query = query.where(log.c.at < p["until"])
+    if p.get("cursor"):
+        (after,) = decode(p["cursor"], 1)
+        if not str(after).isdigit():
+            raise ValidationFailed.from_messages(
+                {"cursor": ["not a cursor this listing returned"]}, what="cursor")
+        query = query.where(log.c.id < int(after))
+    rows = [dict(r) for r in session.execute(
+        query.order_by(log.c.id.desc()).limit(p["limit"] + 1)).mappings()]
+    rows, after_id = page(rows, p["limit"], lambda r: (str(r["id"]),))
+    return {"items": rows, "next": after_id}

@@ -12,7 +12,7 @@ from services.records.models import (
     cases,
 )
 from services.records.store.cases import CASE_COLUMNS, PG_LOAD_CASE, load_case, on_postgresql
-from shared.errors import NotFound, ValidationFailed
+from shared.errors import NotFound
 from shared.persistence import paging
 from shared.persistence.db import driver_fetch
 from shared.service.entrypoint import refusal_reason
@@ -84,22 +84,5 @@ def record_refusal(db: Db, actor: Actor, method: str, request: dict, exc: Except
 def access_page(session: Session, p: dict) -> dict:
     """A page of the agency's access log, newest first, filtered as `p` asks (a query of
     the access_log RPC: agency, case_id, reader, since, until, outcome, limit, cursor)."""
-    query = select(access_log).where(access_log.c.agency == p["agency"])
-    for column, key in ((access_log.c.case_id, "case_id"), (access_log.c.actor_id, "reader"),
-                        (access_log.c.outcome, "outcome")):
-        if p.get(key):
-            query = query.where(column == p[key])
-    if p.get("since"):
-        query = query.where(access_log.c.at >= p["since"])
-    if p.get("until"):
-        query = query.where(access_log.c.at < p["until"])
-    if p.get("cursor"):
-        (after,) = paging.decode(p["cursor"], 1)
-        if not after.isdigit():
-            raise ValidationFailed.from_messages(
-                {"cursor": ["not a cursor this listing returned"]}, what="cursor")
-        query = query.where(access_log.c.id < int(after))
-    rows = [dict(r) for r in session.execute(
-        query.order_by(access_log.c.id.desc()).limit(p["limit"] + 1)).mappings()]
-    rows, after = paging.page(rows, p["limit"], lambda r: (str(r["id"]),))
-    return {"items": rows, "next": after}
+    return paging.log_page(session, access_log, p, (
+        ("case_id", "case_id"), ("actor_id", "reader"), ("outcome", "outcome")))
