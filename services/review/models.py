@@ -22,7 +22,7 @@ from sqlalchemy import (
 from shared.messaging.consumer import inbox_table
 from shared.messaging.outbox import outbox_table
 from shared.persistence.idempotency import idempotency_table
-from shared.persistence.schema import BigId, UtcDateTime, service_metadata
+from shared.persistence.schema import BigId, UtcDateTime, action_log_table, service_metadata
 
 metadata = service_metadata()
 
@@ -85,16 +85,7 @@ reviews = Table(
           sqlite_where=text(OVERDUE_PENDING)),
 )
 
-review_log = Table(
-    "review_log", metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("review_id", String(36), nullable=False, index=True),
-    Column("at", UtcDateTime(), nullable=False),
-    Column("actor_id", String(64), nullable=False),
-    Column("actor_role", String(16), nullable=False),
-    Column("action", String(40), nullable=False),
-    Column("body", JSON, nullable=False),
-)
+review_log = action_log_table(metadata, "review_log", "review")
 
 staff = Table(
     "staff", metadata,

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from shared.messaging.consumer import inbox_table
 from shared.messaging.outbox import outbox_table
 from shared.persistence.idempotency import idempotency_table
-from shared.persistence.schema import BigId, UtcDateTime, service_metadata
+from shared.persistence.schema import BigId, UtcDateTime, action_log_table, service_metadata
 
 metadata = service_metadata()
 
@@ -97,16 +97,7 @@ disposals = Table(
     Column("retention", JSON, nullable=False),
 )
 
-vault_log = Table(
-    "vault_log", metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("object_id", String(36), nullable=False, index=True),
-    Column("at", UtcDateTime(), nullable=False),
-    Column("actor_id", String(64), nullable=False),
-    Column("actor_role", String(16), nullable=False),
-    Column("action", String(40), nullable=False),
-    Column("body", JSON, nullable=False),
-)
+vault_log = action_log_table(metadata, "vault_log", "object")
 
 # a case's archive package (BagIt, stored as an object) and its 四性检测 report, one per case
 packages = Table(

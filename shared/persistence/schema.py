@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, MetaData, String, Table
 from sqlalchemy.types import TypeDecorator
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -63,3 +63,19 @@ def run_migrations(metadata: MetaData) -> None:
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
+
+
+def action_log_table(metadata: MetaData, name: str, subject: str) -> Table:
+    """A service's log of what was done to each of its subjects (`<subject>_id`): when, by
+    whom in which role, which action, with what — appended, never rewritten (the review
+    board's `review_log`, the vault's `vault_log`)."""
+    return Table(
+        name, metadata,
+        Column("id", BigId, primary_key=True, autoincrement=True),
+        Column(f"{subject}_id", String(36), nullable=False, index=True),
+        Column("at", UtcDateTime(), nullable=False),
+        Column("actor_id", String(64), nullable=False),
+        Column("actor_role", String(16), nullable=False),
+        Column("action", String(40), nullable=False),
+        Column("body", JSON, nullable=False),
+    )
