@@ -185,8 +185,8 @@ class Secrecy(StrictSchema):
     content_fields = fields.List(
         fields.String(validate=validate.Regexp(r"^[a-z_][a-z0-9_]{0,63}$")),
         load_default=None, allow_none=True, validate=validate.Length(min=1, max=50),
-        metadata={"description": "the content fields classified; absent or null: the whole "
-                                 "content"})
+        metadata={"description": "the top-level fields of the content classified; absent or "
+                                 "null: the whole content"})
     reason = Text(required=True, metadata={"description": "why, with the basis (定密依据)"})
 
 
@@ -478,22 +478,12 @@ class DueDeadlines(StrictSchema):
     cursor = cursor_field()
 
 
-class ClassifyEntry(StrictSchema):
+class ClassifyEntry(Secrecy):
     """Mark an entry's content as secret (定密): an entry of its own appended to the chain,
     nothing rewritten."""
     case_id = CaseId()
     seq = fields.Integer(required=True, validate=validate.Range(min=1),
                          metadata={"description": "the entry whose content is classified"})
-    category = fields.String(required=True, validate=validate.OneOf(SECRET_CATEGORIES),
-                             metadata={"description": "国家秘密 state_secret, 商业秘密 "
-                                                      "commercial_secret, 个人隐私 "
-                                                      "personal_privacy"})
-    content_fields = fields.List(
-        fields.String(validate=validate.Regexp(r"^[a-z_][a-z0-9_]{0,63}$")),
-        load_default=None, allow_none=True, validate=validate.Length(min=1, max=50),
-        metadata={"description": "the top-level fields of the entry's content classified; "
-                                 "absent or null: the whole content"})
-    reason = Text(required=True, metadata={"description": "why, with the basis (定密依据)"})
 
 
 # ---- responses -------------------------------------------------------------------------
