@@ -21,6 +21,7 @@ legal_review_entered stands where the board's steps are):
 from __future__ import annotations
 
 import copy
+from datetime import date
 from typing import Any
 
 from demo import case as demo
@@ -36,6 +37,7 @@ from demo.case import (
     perform,
     remember,
 )
+from shared.rulesets.repository import RuleSetRepository
 
 __all__ = ["ACTORS", "AGENCY", "CASE_NO", "OFFICERS", "PARTY", "REVIEWER", "SHA", "Step",
            "av_request", "demo_decision", "demo_plan", "demo_step", "filing_approval",
@@ -102,3 +104,27 @@ def demo_decision(**changes: Any) -> dict:
 def proposal_request(ctx: dict | str, **changes: Any) -> dict:
     """propose_decision of the demo's decision for the case of `ctx`."""
     return step_request("decision_proposed", ctx, **changes)
+
+
+def opinion_review(**overrides) -> dict:
+    """A 陵川 review as the review board holds it when its 意见书 is made (the data
+    `opinion_document` reads), with `overrides`."""
+    rs = RuleSetRepository.default().get("lingchuan-emergency")
+    findings = {p["code"]: {"result": "pass", "note": None, "by": "r", "at": "x"}
+                for p in rs.section("review")["review_points"]}
+    findings["discretion"] = {"result": "flaw", "note": "裁量说明不充分", "by": "r", "at": "x"}
+    base = {
+        "case_no": "陵应急立〔2025〕12号",
+        "case_title": "陵川县宏泰煤业有限公司未按规定开展安全生产教育培训案",
+        "party": {"name": "陵川县宏泰煤业有限公司"},
+        "decision": {"legal_basis": "《中华人民共和国安全生产法》第九十七条",
+                     "conclusion": "罚款人民币陆万元整"},
+        "received_on": date(2025, 10, 20), "complete_on": date(2025, 10, 21),
+        "materials": [{"code": "proposal", "title": "重大行政执法决定建议及情况说明"}],
+        "findings": findings,
+        "assignments": [{"name": "陈静", "position": "政策法规股股长", "status": "active"},
+                        {"name": "刘洋", "position": None, "status": "recused"}],
+        "opinion": {"label": "同意", "reasons": "事实清楚，证据确凿", "issued_on": "2025-10-24"},
+        "document_info": None}
+    base.update(overrides)
+    return base

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import re
 import subprocess
-from datetime import date
 
 import pytest
 from docx import Document
@@ -17,6 +16,7 @@ from services.renderer.library import default_root, scan
 from services.renderer.rendering import render_docx
 from services.review import domain as review_domain
 from shared.rulesets.repository import RuleSetRepository
+from tests.builders import opinion_review
 
 # a sentence of an opinion's reasons, repeated to move the end of the text down the page
 REASON = "经审核，本案认定事实的证据之间能够相互印证，形成完整的证据链。"
@@ -62,22 +62,8 @@ def _assert_signature_with_text(docx: bytes, pages: list[str]) -> None:
 def _opinion_from_review(reasons: str) -> dict:
     """The 意见书's data as the review board makes it from a review."""
     rs = RuleSetRepository.default().get("lingchuan-emergency")
-    findings = {p["code"]: {"result": "pass", "note": None, "by": "r", "at": "x"}
-                for p in rs.section("review")["review_points"]}
-    findings["discretion"] = {"result": "flaw", "note": "裁量说明不充分", "by": "r", "at": "x"}
-    review = {
-        "case_no": "陵应急立〔2025〕12号",
-        "case_title": "陵川县太行石材有限公司未按规定对从业人员进行安全生产教育和培训案",
-        "party": {"name": "陵川县太行石材有限公司"},
-        "decision": {"legal_basis": "《中华人民共和国安全生产法》第九十七条第三项、第四项",
-                     "conclusion": "罚款人民币陆万元整"},
-        "received_on": date(2025, 9, 18), "complete_on": date(2025, 9, 19),
-        "materials": [{"code": "proposal", "title": "重大行政执法决定建议及情况说明"}],
-        "findings": findings,
-        "assignments": [{"name": "韩丽萍", "position": "政策法规股股长", "status": "active"},
-                        {"name": "牛国庆", "position": "法制审核员", "status": "active"}],
-        "opinion": {"label": "同意", "reasons": reasons, "issued_on": "2025-09-24"},
-        "document_info": None}
+    review = opinion_review(opinion={"label": "同意", "reasons": reasons,
+                                     "issued_on": "2025-09-24"})
     return review_domain.opinion_document(rs, review, "陵川县应急管理局")["data"]
 
 

@@ -4,7 +4,6 @@ its copies go where the rule set says."""
 from __future__ import annotations
 
 import io
-from datetime import date
 from pathlib import Path
 
 import yaml
@@ -16,33 +15,12 @@ from services.renderer.fields import validate
 from services.renderer.rendering import render_docx
 from services.review import domain, usecases
 from shared.rulesets.repository import RuleSetRepository
+from tests.builders import opinion_review as review
 from tests.unit.review.support import ANZE, LINGCHUAN, QINYUAN, actor, complete_review, issue
 
 ROOT = Path(__file__).resolve().parents[3]
 MANIFEST = yaml.safe_load((ROOT / "templates/legal_review_opinion/1/manifest.yaml")
                           .read_text(encoding="utf-8"))
-
-
-def review(**overrides) -> dict:
-    rs = RuleSetRepository.default().get("lingchuan-emergency")
-    findings = {p["code"]: {"result": "pass", "note": None, "by": "r", "at": "x"}
-                for p in rs.section("review")["review_points"]}
-    findings["discretion"] = {"result": "flaw", "note": "裁量说明不充分", "by": "r", "at": "x"}
-    base = {
-        "case_no": "陵应急立〔2025〕12号",
-        "case_title": "陵川县宏泰煤业有限公司未按规定开展安全生产教育培训案",
-        "party": {"name": "陵川县宏泰煤业有限公司"},
-        "decision": {"legal_basis": "《中华人民共和国安全生产法》第九十七条",
-                     "conclusion": "罚款人民币陆万元整"},
-        "received_on": date(2025, 10, 20), "complete_on": date(2025, 10, 21),
-        "materials": [{"code": "proposal", "title": "重大行政执法决定建议及情况说明"}],
-        "findings": findings,
-        "assignments": [{"name": "陈静", "position": "政策法规股股长", "status": "active"},
-                        {"name": "刘洋", "position": None, "status": "recused"}],
-        "opinion": {"label": "同意", "reasons": "事实清楚，证据确凿", "issued_on": "2025-10-24"},
-        "document_info": None}
-    base.update(overrides)
-    return base
 
 
 def test_the_opinion_data_validates_against_the_template_fields():
