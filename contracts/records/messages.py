@@ -3,6 +3,7 @@ RPC methods take keyword arguments only; each request schema describes those kwa
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from contracts.records.content import CONTENT, FilingApproval
+from shared.contracts import access
 from shared.contracts.jsonschema import Requires
 from shared.contracts.registry import RULESET_REF, CalendarCoverage, Deadline, StrictSchema
 from shared.persistence.paging import cursor_field
@@ -400,36 +401,18 @@ class AgencyFindings(StrictSchema):
 
 
 # the most one page of the access log holds
-MAX_ACCESS_PAGE = 500
+MAX_ACCESS_PAGE = access.MAX_ACCESS_PAGE
 # an open deadline the record keeper holds: the emergency start's approval, the archive
 DEADLINE_KINDS = ["emergency_approval", "case_archive"]
 CASE_STATUSES = ["open", "closed", "archived"]
 Agency = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)
 
 
-class AccessLogQuery(StrictSchema):
+class AccessLogQuery(access.AccessLogQuery):
     """A page of the agency's access log, newest first (调阅监督: 002 第十九条; 003)."""
-    agency = Agency(required=True)
     case_id = fields.String(load_default=None, allow_none=True,
                             validate=validate.Length(min=1, max=36),
                             metadata={"description": "only reads of this case"})
-    reader = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(min=1, max=64),
-                           metadata={"description": "only this reader's (actor id) reads"})
-    since = When(load_default=None, allow_none=True,
-                 metadata={"description": "only reads at or after this moment"})
-    until = When(load_default=None, allow_none=True,
-                 metadata={"description": "only reads before this moment"})
-    outcome = fields.String(load_default=None, allow_none=True,
-                            validate=validate.OneOf(["granted", "refused"]))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_ACCESS_PAGE),
-                           metadata={"description": f"rows per page, at most {MAX_ACCESS_PAGE}"})
-    cursor = cursor_field()
-
-    @validates_schema
-    def _range(self, data: dict, **_: object) -> None:
-        if data.get("since") and data.get("until") and data["until"] <= data["since"]:
-            raise ValidationError("must be after since", field_name="until")
 
 
 class FindCases(StrictSchema):
@@ -643,23 +626,7 @@ class FindingPage(StrictSchema):
     next = fields.String(required=True, allow_none=True, metadata={"description": _NEXT})
 
 
-class AccessRow(StrictSchema):
-    id = fields.Integer(required=True)
-    at = When(required=True)
-    actor_id = fields.String(required=True)
-    actor_role = fields.String(required=True)
-    actor_agency = fields.String(required=True)
-    action = fields.String(required=True, metadata={"description": "the method called"})
-    case_id = fields.String(allow_none=True)
-    agency = fields.String(allow_none=True)
-    outcome = fields.String(required=True, validate=validate.OneOf(["granted", "refused"]))
-    reason = fields.String(allow_none=True, metadata={
-        "description": "why: the listing's scope, or the reason a call was refused"})
-
-
-class AccessPage(StrictSchema):
-    items = fields.List(fields.Nested(AccessRow), required=True)
-    next = fields.String(required=True, allow_none=True, metadata={"description": _NEXT})
+AccessPage = access.AccessPage
 
 
 class DueItem(StrictSchema):

@@ -1,8 +1,9 @@
 """Request, response and event schemas of the review board (review), major version 1.
 RPC methods take keyword arguments only; each request schema describes those kwargs."""
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate
 
 from contracts.records.messages import Decision, Empty, Health, Party  # noqa: F401 (re-export)
+from shared.contracts import access
 from shared.contracts.registry import RULESET_REF, Deadline, StrictSchema
 from shared.persistence.paging import cursor_field
 
@@ -474,44 +475,17 @@ class MyReviews(StrictSchema):
     cursor = cursor_field()
 
 
-class AccessLogQuery(StrictSchema):
+class AccessLogQuery(access.AccessLogQuery):
     """A page of the agency's access log of the board, newest first (调阅监督: 002 第十九条;
     003)."""
-    agency = Id(required=True)
     review_id = fields.String(load_default=None, allow_none=True,
-                              validate=validate.Length(min=1, max=36))
-    case_id = fields.String(load_default=None, allow_none=True,
-                            validate=validate.Length(min=1, max=64))
-    reader = Id(load_default=None, allow_none=True,
-                metadata={"description": "only this reader's (actor id) reads"})
-    since = When(load_default=None, allow_none=True)
-    until = When(load_default=None, allow_none=True)
-    outcome = fields.String(load_default=None, allow_none=True,
-                            validate=validate.OneOf(["granted", "refused"]))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
-    cursor = cursor_field()
-
-    @validates_schema
-    def _range(self, data: dict, **_: object) -> None:
-        if data.get("since") and data.get("until") and data["until"] <= data["since"]:
-            raise ValidationError("must be after since", field_name="until")
+                              validate=validate.Length(min=1, max=36),
+                              metadata={"description": "only reads of this review"})
 
 
-class AccessRow(StrictSchema):
-    id = fields.Integer(required=True)
-    at = When(required=True)
-    actor_id = fields.String(required=True)
-    actor_role = fields.String(required=True)
-    actor_agency = fields.String(required=True)
-    action = fields.String(required=True, metadata={"description": "the method called"})
+class AccessRow(access.AccessRow):
     review_id = fields.String(allow_none=True)
-    case_id = fields.String(allow_none=True)
-    agency = fields.String(allow_none=True)
-    outcome = fields.String(required=True, validate=validate.OneOf(["granted", "refused"]))
-    reason = fields.String(allow_none=True)
 
 
-class AccessPage(StrictSchema):
+class AccessPage(access.AccessPage):
     items = fields.List(fields.Nested(AccessRow), required=True)
-    next = fields.String(required=True, allow_none=True,
-                         metadata={"description": _NEXT.format("cursor")})
