@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,15 @@ INFORMANT = {"id": "person-1", "role": "informant", "name": "王秀英", "phone"
 
 
 @dataclass(frozen=True)
+class Footage:
+    """The sample AV file an AV step's record names: its file name, of case `case_no` of
+    `agency` (footage_file makes its bytes)."""
+    name: str
+    case_no: str
+    agency: str = AGENCY
+
+
+@dataclass(frozen=True)
 class Step:
     name: str   # what the step does to the case, unique in a plan: "case_opened", "onsite_video"
     title: str
@@ -57,7 +67,7 @@ class Step:
     until: Callable[[object], bool] | None = None
     retry_on: str | None = None      # an error code meaning "not yet", retried
     # an AV step: the file its record names (footage_file), stored in the vault before it
-    footage: tuple[str, str] | None = None   # (file name, case number)
+    footage: Footage | None = None
 
 
 def perform(step: Step, call: Callable[..., object], ctx: dict, seconds: float = 20) -> Any:
@@ -103,14 +113,33 @@ def footage_upload(step: Step, ctx: dict) -> tuple[dict, bytes] | None:
     vault's begin_upload request for it — AV of the case, penalty evidence — and its bytes;
     None otherwise. A runner stores it (begin_upload, the bytes to the upload URL,
     complete_upload) and keeps the stored object under ctx["footage"][name]."""
-    if step.footage is None or step.footage[0] in ctx.get("footage", {}):
+    if step.footage is None or step.footage.name in ctx.get("footage", {}):
         return None
-    name, case_no = step.footage
-    data = footage_file(name, case_no)
-    return {"agency": AGENCY, "subject": "av", "sha256": hashlib.sha256(data).hexdigest(),
+    name, data = step.footage.name, footage_file(step.footage.name, step.footage.case_no)
+    return {"agency": step.footage.agency, "subject": "av",
+            "sha256": hashlib.sha256(data).hexdigest(),
             "sm3": None, "size": len(data), "name": name, "media_type": "video/mp4",
             "case_id": ctx["case_id"], "facts": ["penalty_evidence"], "term": None,
             "legal_hold": False}, data
+
+
+def store_footage(vault: Any, step: Step, ctx: dict, seconds: float = 60) -> dict | None:
+    """Before `step`: the footage its AV record names stored through `vault` (an RPC proxy of
+    the vault as the officer: begin_upload, the bytes PUT to the URL it answers — its upload
+    endpoint or a presigned S3 URL — and complete_upload), kept under ctx["footage"]; the
+    stored object, or None where the step needs none or it is stored already."""
+    upload = footage_upload(step, ctx)
+    if upload is None:
+        return None
+    request, data = upload
+    target = vault.begin_upload(**request)
+    put = urllib.request.Request(target["url"], data=data, method=target["method"],
+                                 headers=dict(target.get("headers") or {}))
+    with urllib.request.urlopen(put, timeout=seconds) as sent:  # the URL the vault answered
+        sent.read()
+    stored = dict(vault.complete_upload(upload_id=target["upload_id"]))
+    ctx.setdefault("footage", {})[request["name"]] = stored
+    return stored
 
 
 def stored_footage(ctx: dict, name: str) -> dict:
@@ -223,7 +252,7 @@ def steps(case_no: str, with_review: bool = True) -> list[Step]:
              "音像记录 on-site inspection video (stored same day)", "officer",
              "record_av", _av(_t(9, "14:00"), _t(9, "15:10"), _t(9, "17:20"),
                               "陵川县礼义镇宏泰煤矿井口", ["onsite_inspection"], ONSITE_FOOTAGE),
-             footage=(ONSITE_FOOTAGE, case_no)),
+             footage=Footage(ONSITE_FOOTAGE, case_no)),
         Step("investigation_started",
              "调查取证 stage", "officer", "advance_stage",
              _advance("investigation", _t(10, "08:30"))),
@@ -254,7 +283,7 @@ def steps(case_no: str, with_review: bool = True) -> list[Step]:
              "音像记录 of the preservation", "officer", "record_av",
              _av(_t(10, "10:55"), _t(10, "11:20"), _t(10, "16:00"), "宏泰煤矿会议室",
                  ["evidence_preservation"], PRESERVATION_FOOTAGE),
-             footage=(PRESERVATION_FOOTAGE, case_no)),
+             footage=Footage(PRESERVATION_FOOTAGE, case_no)),
         Step("rights_notified",
              "行政处罚告知书 rights notice", "officer", "append_record",
              _record("rights_notice", _t(14, "10:00"), {
