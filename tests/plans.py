@@ -51,10 +51,12 @@ def run_case(rpc: Callable[[str], RpcProxy], plan: list[Step], through: str | No
     return ctx
 
 
-def start_vault(container_factory: Callable[..., Any], config: dict, folder: Path) -> None:
+def start_vault(container_factory: Callable[..., Any], config: dict, folder: Path) -> Any:
     """The archive vault beside the record keeper, as AV records name its objects: on the
     same broker, its own SQLite database and local store under `folder`, its upload
-    endpoint on a free loopback port (tests.suite.settings)."""
+    endpoint on a free loopback port (tests.suite.settings). Its container."""
     vault = dict(config, DATABASE_URL=f"sqlite:///{folder / 'vault.sqlite3'}",
                  **suite.settings("vault", folder))
-    container_factory(suite.classes()["vault"], vault).start()
+    container = container_factory(suite.classes()["vault"], vault)
+    container.start()
+    return container
