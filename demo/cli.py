@@ -285,9 +285,8 @@ def _av_objects(rpc, ctx, data: Path) -> None:
                      f"{held['sha256'][:16]}…), {held['retention']['label']}, "
                      f"{held['lock_mode']}, replica {held['replica']}")
     print("AV        " + "\n          ".join(lines or ["none"]))
-    print(f"          ./sanxiang call vault.get_object --as officer --agency {AGENCY} "
-          f"object_id=<object>   (its retention, hold and fixity; files under "
-          f"{data / 'vault-store'})")
+    print(f"          (the vault's files under {data / 'vault-store'}, its replica under "
+          f"{data / 'vault-replica'})")
 
 
 def _documents(rpc, ctx, folder: Path, health: dict) -> list[Path]:
@@ -335,3 +334,7 @@ def _try(ctx, keys: Path) -> None:
              ./sanxiang call records.get_entries --as head --agency {AGENCY}{where} \\
                case_id={ctx["case_id"]}   (its chain, entry by entry)
              ./sanxiang call --list   (every RPC and the roles it admits)""")
+    for stored in list(ctx.get("footage", {}).values())[:1]:
+        call = f"./sanxiang call vault.get_object --as officer --agency {AGENCY}{where}"
+        print(f"""             {call} \\
+               object_id={stored["id"]}   (an AV object: retention, hold, fixity)""")

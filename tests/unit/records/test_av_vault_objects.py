@@ -18,7 +18,14 @@ from services.records.usecases import records
 from services.records.vault import VAULT_ABSENT, VaultClient
 from shared.errors import ServiceNotDeployed, ValidationFailed
 from tests.builders import av_media, av_request, open_case_request
-from tests.unit.records.support import access_log_rows, actor, as_service, call, footage
+from tests.unit.records.support import (
+    NoReviewBoard,
+    access_log_rows,
+    actor,
+    as_service,
+    call,
+    footage,
+)
 
 QY = "qinyuan-energy"
 
@@ -136,7 +143,7 @@ def test_a_location_instead_of_an_object_id_is_refused_by_the_contract(env):
 def test_without_the_vault_deployed_av_is_refused_naming_it(env):
     case_id = opened(env)
     payload = request({"case_id": case_id}, footage(env, case_id))
-    absent = VaultClient(directory=None, proxy=None, mode=VAULT_ABSENT)
+    absent = VaultClient(directory=NoReviewBoard(), proxy=None, mode=VAULT_ABSENT)
     with pytest.raises(ServiceNotDeployed) as err:
         as_service(env, "record_av", payload, actor("officer"), records.record_av,
                    outbox=env.outbox, rules=env.rules, vault=absent)
