@@ -199,7 +199,8 @@ RPCS = (
         "another agency, one not AV, one bound to another case, or one whose SHA-256 or size "
         "differs from what the record declares; without the vault deployed it is refused "
         "(service_not_deployed). The entry keeps the object id, its digests and when the "
-        "vault stored it.",
+        "vault stored it; the storage deadline is judged on stored_at as the record declares "
+        "it (when the file went into the agency's AV system), the vault's time kept beside.",
         ("officer", "head"),
         {"case_id": CASE_ID, "party": "陵川县某某煤业有限公司", "handler": "李某",
          "unit": "执法监察股", "device_no": "ZFJLY-0031", "started_at": "2025-10-09T14:00:00+08:00",
