@@ -4,7 +4,9 @@ live suite and the end-to-end tests run the same steps, so the demo cannot rot u
 tests' builders (tests/builders.py) take their requests from these steps by name."""
 from __future__ import annotations
 
+import hashlib
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,12 +34,24 @@ COUNSEL_OPINION = {"counsel": "陵川县人民政府法律顾问 张律师",
                    "issued_at": "2025-10-23T16:00:00+08:00",
                    "summary": "经审阅案卷材料，事实清楚，证据充分，处罚适当", "document": None}
 SHA = "3f1d0c9e8b7a6f5e4d3c2b1a09f8e7d6c5b4a3928170f6e5d4c3b2a190807f6e"
+# the footage of the case's two AV records, stored in the vault before each is recorded
+ONSITE_FOOTAGE = "ZFJLY-0031-20251009-1400.mp4"
+PRESERVATION_FOOTAGE = "ZFJLY-0031-20251010-1055.mp4"
 OFFICERS = [{"name": "李明", "certificate_no": "14052100017", "certificate_shown": True},
             {"name": "张华", "certificate_no": "14052100021", "certificate_shown": True}]
 PARTY = {"id": "party-1", "kind": "organisation", "name": "陵川县宏泰煤业有限公司",
          "id_number": "91140524MA0K7QXX3R", "representative": "赵建国",
          "address": "陵川县礼义镇", "phone": "0356-6201234"}
 INFORMANT = {"id": "person-1", "role": "informant", "name": "王秀英", "phone": "13903561234"}
+
+
+@dataclass(frozen=True)
+class Footage:
+    """The sample AV file an AV step's record names: its file name, of case `case_no` of
+    `agency` (footage_file makes its bytes)."""
+    name: str
+    case_no: str
+    agency: str = AGENCY
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,8 @@ class Step:
     # events travel between services: retry while the answer is not there yet
     until: Callable[[object], bool] | None = None
     retry_on: str | None = None      # an error code meaning "not yet", retried
+    # an AV step: the file its record names (footage_file), stored in the vault before it
+    footage: Footage | None = None
 
 
 def perform(step: Step, call: Callable[..., object], ctx: dict, seconds: float = 20) -> Any:
@@ -83,12 +99,66 @@ def _record(record_type: str, at: str, content: dict, situations=()) -> Callable
                         "occurred_at": at, "content": content, "situations": list(situations)}
 
 
-def _av(started: str, ended: str, stored: str, place: str, situations, ref: str):
+def footage_file(name: str, case_no: str) -> bytes:
+    """The demo's sample AV file `name` of case `case_no`: a small ISO media file (its ftyp
+    box, then a free box naming the recorder, the file and the case), so each case's footage
+    is content of its own in the vault, which keeps one object per content and agency."""
+    label = f"执法记录仪 ZFJLY-0031 {name} {case_no} ".encode() * 64
+    ftyp = (24).to_bytes(4, "big") + b"ftypmp42" + (0).to_bytes(4, "big") + b"mp42isom"
+    return ftyp + (8 + len(label)).to_bytes(4, "big") + b"free" + label
+
+
+def footage_upload(step: Step, ctx: dict) -> tuple[dict, bytes] | None:
+    """Where `step` records AV whose file is not in the vault yet (ctx["footage"]): the
+    vault's begin_upload request for it — AV of the case, penalty evidence — and its bytes;
+    None otherwise. A runner stores it (begin_upload, the bytes to the upload URL,
+    complete_upload) and keeps the stored object under ctx["footage"][name]."""
+    if step.footage is None or step.footage.name in ctx.get("footage", {}):
+        return None
+    name, data = step.footage.name, footage_file(step.footage.name, step.footage.case_no)
+    return {"agency": step.footage.agency, "subject": "av",
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "sm3": None, "size": len(data), "name": name, "media_type": "video/mp4",
+            "case_id": ctx["case_id"], "facts": ["penalty_evidence"], "term": None,
+            "legal_hold": False}, data
+
+
+def store_footage(vault: Any, step: Step, ctx: dict, seconds: float = 60) -> dict | None:
+    """Before `step`: the footage its AV record names stored through `vault` (an RPC proxy of
+    the vault as the officer: begin_upload, the bytes PUT to the URL it answers — its upload
+    endpoint or a presigned S3 URL — and complete_upload), kept under ctx["footage"]; the
+    stored object, or None where the step needs none or it is stored already."""
+    upload = footage_upload(step, ctx)
+    if upload is None:
+        return None
+    request, data = upload
+    target = vault.begin_upload(**request)
+    put = urllib.request.Request(target["url"], data=data, method=target["method"],
+                                 headers=dict(target.get("headers") or {}))
+    with urllib.request.urlopen(put, timeout=seconds) as sent:  # the URL the vault answered
+        sent.read()
+    stored = dict(vault.complete_upload(upload_id=target["upload_id"]))
+    ctx.setdefault("footage", {})[request["name"]] = stored
+    return stored
+
+
+def stored_footage(ctx: dict, name: str) -> dict:
+    """The vault object holding the footage `name` (vault.complete_upload's answer)."""
+    held = ctx.get("footage", {}).get(name)
+    if held is None:
+        raise LookupError(f"the footage {name} is not in the vault yet: store it first "
+                          f"(demo.case.footage_upload) — an AV record names a vault object")
+    return held
+
+
+def _av(started: str, ended: str, stored: str, place: str, situations, name: str):
     return lambda ctx: {
         "case_id": ctx["case_id"], "party": PARTY["name"], "handler": "李明",
         "device_no": "ZFJLY-0031", "started_at": started, "ended_at": ended, "place": place,
         "opening_statement_made": True, "interruptions": [], "situations": list(situations),
-        "media": {"object_ref": ref, "sha256": SHA, "size_bytes": 734003200, "format": "mp4"},
+        "media": {"object_ref": stored_footage(ctx, name)["id"],
+                  "sha256": stored_footage(ctx, name)["sha256"],
+                  "size_bytes": stored_footage(ctx, name)["size"], "format": "mp4"},
         "stored_at": stored, "evidence_note": {"maker": "李明", "extractor": "张华",
                                                "extracted_at": stored}}
 
@@ -181,8 +251,8 @@ def steps(case_no: str, with_review: bool = True) -> list[Step]:
         Step("onsite_video",
              "音像记录 on-site inspection video (stored same day)", "officer",
              "record_av", _av(_t(9, "14:00"), _t(9, "15:10"), _t(9, "17:20"),
-                              "陵川县礼义镇宏泰煤矿井口", ["onsite_inspection"],
-                              "vault://av/2025/ZFJLY-0031-20251009-1400.mp4")),
+                              "陵川县礼义镇宏泰煤矿井口", ["onsite_inspection"], ONSITE_FOOTAGE),
+             footage=Footage(ONSITE_FOOTAGE, case_no)),
         Step("investigation_started",
              "调查取证 stage", "officer", "advance_stage",
              _advance("investigation", _t(10, "08:30"))),
@@ -212,7 +282,8 @@ def steps(case_no: str, with_review: bool = True) -> list[Step]:
         Step("preservation_video",
              "音像记录 of the preservation", "officer", "record_av",
              _av(_t(10, "10:55"), _t(10, "11:20"), _t(10, "16:00"), "宏泰煤矿会议室",
-                 ["evidence_preservation"], "vault://av/2025/ZFJLY-0031-20251010-1055.mp4")),
+                 ["evidence_preservation"], PRESERVATION_FOOTAGE),
+             footage=Footage(PRESERVATION_FOOTAGE, case_no)),
         Step("rights_notified",
              "行政处罚告知书 rights notice", "officer", "append_record",
              _record("rights_notice", _t(14, "10:00"), {

@@ -12,12 +12,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from demo.case import ACTORS, AGENCY, Step, decision_document, perform, remember, steps
+from demo.case import (
+    ACTORS,
+    AGENCY,
+    Step,
+    decision_document,
+    perform,
+    remember,
+    steps,
+    store_footage,
+)
 from shared.cli import run as runner
 
-# the demo's services: the record keeper, and the review board and the document renderer
-# when they are installed
-SUITE: list[str] = [name for name in ("records", "review", "renderer")
+# the demo's services: the record keeper, the archive vault (its AV records name the vault's
+# objects), and the review board and the document renderer when they are installed
+SUITE: list[str] = [name for name in ("records", "vault", "review", "renderer")
                     if name in runner.SERVICES]
 
 
@@ -106,7 +115,9 @@ def _ensure_suite(uri: str, data: Path) -> tuple[list[runner.ServiceProcess], li
     if running:
         return [], running
     (data / "logs").mkdir(parents=True, exist_ok=True)
-    print(f"starting {', '.join(SUITE)} on embedded defaults (data in {data}) …",
+    peers = [name for name in SUITE if name != "vault"]
+    vault = ", with the archive vault" if "vault" in SUITE else ""
+    print(f"starting {', '.join(peers)} on embedded defaults{vault} (data in {data}) …",
           flush=True)
     return runner.start(SUITE, data, log_dir=data / "logs"), SUITE
 
@@ -123,6 +134,7 @@ def _drive(plan: list[Step], rpc: dict[str, Any], ctx: dict) -> bool:
         started = time.perf_counter()
         method = getattr(getattr(rpc[step.role], step.service), step.method)
         try:
+            _store_footage(rpc, step, ctx)
             result = perform(step, method, ctx)
             remember(ctx, step, result)
             note = _describe(step, result)
@@ -136,6 +148,20 @@ def _drive(plan: list[Step], rpc: dict[str, Any], ctx: dict) -> bool:
         ms = (time.perf_counter() - started) * 1000
         print(f"[{i:2}/{len(plan)}] {mark} {_pad(step.title, 56)} {note}  ({ms:.0f} ms)")
     return failed
+
+
+def _store_footage(rpc: dict[str, Any], step: Step, ctx: dict) -> None:
+    """An AV record names the vault object holding its file: the step's footage is stored
+    first, as the officer stores it (begin_upload, its bytes, complete_upload)."""
+    from nameko.exceptions import UnknownService
+    try:
+        stored = store_footage(rpc["officer"].vault, step, ctx)
+    except UnknownService:
+        raise SystemExit("demo: the archive vault is not running: its AV records name vault "
+                         "objects (start it with `sanxiang run`)") from None
+    if stored is not None:
+        print(f"        ↑ {stored['name']} stored in the vault: object {stored['id']}, "
+              f"sha256 {stored['sha256'][:16]}…, {stored['retention']['label']}")
 
 
 def main(args) -> int:
@@ -238,15 +264,29 @@ def _summary(rpc, ctx, tap, data, with_review: bool) -> None:
               f"{review['deadline']['due']}, {len(review['history'])} acts recorded; 意见书 "
               + " / ".join(c["label"] for c in doc["copies"]))
     print("events    " + ", ".join(f"{k}×{v}" for k, v in sorted(events.items())))
+    _av_objects(rpc, ctx, data)
     print(f"""
 where to look
   data       {data}  (records.sqlite3: cases, entries, access_log, outbox;
-             review.sqlite3: reviews, review_log, staff)
+             review.sqlite3: reviews, review_log, staff; vault.sqlite3: objects, fixity)
   logs       {data / 'logs'}
   broker     http://127.0.0.1:15672  (guest/guest) — exchanges nameko-rpc, records.events,
              review.events; dead letters in queues dlq.<service>
   contract   contracts/records/asyncapi.yaml, contracts/review/asyncapi.yaml — every RPC
              and event, with examples""")
+
+
+def _av_objects(rpc, ctx, data: Path) -> None:
+    """Where the case's AV is: each vault object its records name, as the vault holds it."""
+    lines = []
+    for name, stored in ctx.get("footage", {}).items():
+        held = rpc["officer"].vault.get_object(object_id=stored["id"])
+        lines.append(f"{name}  object {held['id']} ({held['size']:,} bytes, sha256 "
+                     f"{held['sha256'][:16]}…), {held['retention']['label']}, "
+                     f"{held['lock_mode']}, replica {held['replica']}")
+    print("AV        " + "\n          ".join(lines or ["none"]))
+    print(f"          (the vault's files under {data / 'vault-store'}, its replica under "
+          f"{data / 'vault-replica'})")
 
 
 def _documents(rpc, ctx, folder: Path, health: dict) -> list[Path]:
@@ -294,3 +334,7 @@ def _try(ctx, keys: Path) -> None:
              ./sanxiang call records.get_entries --as head --agency {AGENCY}{where} \\
                case_id={ctx["case_id"]}   (its chain, entry by entry)
              ./sanxiang call --list   (every RPC and the roles it admits)""")
+    for stored in list(ctx.get("footage", {}).values())[:1]:
+        call = f"./sanxiang call vault.get_object --as officer --agency {AGENCY}{where}"
+        print(f"""             {call} \\
+               object_id={stored["id"]}   (an AV object: retention, hold, fixity)""")

@@ -40,7 +40,7 @@ from demo.case import (
 from shared.rulesets.repository import RuleSetRepository
 
 __all__ = ["ACTORS", "AGENCY", "CASE_NO", "OFFICERS", "PARTY", "REVIEWER", "SHA", "Step",
-           "av_request", "demo_decision", "demo_plan", "demo_step", "filing_approval",
+           "av_media", "av_request", "demo_decision", "demo_plan", "demo_step", "filing_approval",
            "open_case_request", "perform", "proposal_request", "remember", "request_of",
            "step_request"]
 
@@ -92,8 +92,16 @@ def filing_approval(**changes: Any) -> dict:
 
 
 def av_request(ctx: dict | str, **changes: Any) -> dict:
-    """The demo's on-site inspection video (record_av), stored the same day."""
+    """The demo's on-site inspection video (record_av), stored the same day; `ctx` holds the
+    vault object of its footage (ctx["footage"], demo.case.footage_upload)."""
     return step_request("onsite_video", ctx, **changes)
+
+
+def av_media(stored: dict, **changes: Any) -> dict:
+    """record_av's media naming the vault object `stored` (vault.complete_upload's answer):
+    its id, SHA-256 and size, `changes` replacing fields (a test declaring otherwise)."""
+    return dict({"object_ref": stored["id"], "sha256": stored["sha256"],
+                 "size_bytes": stored["size"], "format": "mp4"}, **changes)
 
 
 def demo_decision(**changes: Any) -> dict:

@@ -11,16 +11,26 @@ event keeps its shape, so no method changes its signature and none needs a _v2.
 1.3: new methods access_log (调阅监督), find_cases and due_deadlines (finding work),
 classify_entry and append_record_v2 (content classified 国家秘密 / 商业秘密 / 个人隐私, beside
 append_record, unchanged); get_entries' items may carry `withheld` (optional, a party's view
-only)."""
+only).
+
+1.4: record_av's media.object_ref is the vault's object id (a UUID, as vault.complete_upload
+answers it), and the record keeper checks the media against the vault's object before writing:
+an object missing (or of another agency), not AV, bound to another case, or of another SHA-256
+or size is refused (validation_failed naming the field), and without the vault deployed
+record_av is refused (service_not_deployed naming it). A v1 caller that sent a location such as
+vault://… is refused with validation_failed on media.object_ref saying so: the rule that AV is
+kept in the vault, write-once, is what changed, not the request's shape."""
 from contracts.records import content as c
 from contracts.records import messages as m
 from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
-VERSION = "1.3.0"
+VERSION = "1.4.0"
 
 CASE_ID = "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"
 HASH = "9f2c4e8b1d7a6c3e5f0a2b4d6e8f1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e0b2d4f"
 ACTOR = "officer-lc-017"
+# the vault object an AV record names (vault.complete_upload's id)
+AV_OBJECT_ID = "2d7c8b40-5a9c-4f3e-9b1d-4c0e9a573f1e"
 PARTY_ENTRIES = [{'seq': 6,
                   'kind': 'record',
                   'stage': 'investigation',
@@ -183,7 +193,14 @@ RPCS = (
         "Register an audio/video record (音像记录) stored into the system. Where the rule set "
         "makes AV mandatory it is judged act by act: this record covers an act of a situation "
         "it names when it was recording at the act's time, or else one such act of the day "
-        "it recorded (China Standard Time); a record of another day covers none.",
+        "it recorded (China Standard Time); a record of another day covers none. The media "
+        "names the vault object holding the file (1.4): the record keeper asks the vault for "
+        "it with the caller's token and refuses, naming the field, an object missing or of "
+        "another agency, one not AV, one bound to another case, or one whose SHA-256 or size "
+        "differs from what the record declares; without the vault deployed it is refused "
+        "(service_not_deployed). The entry keeps the object id, its digests and when the "
+        "vault stored it; the storage deadline is judged on stored_at as the record declares "
+        "it (when the file went into the agency's AV system), the vault's time kept beside.",
         ("officer", "head"),
         {"case_id": CASE_ID, "party": "陵川县某某煤业有限公司", "handler": "李某",
          "unit": "执法监察股", "device_no": "ZFJLY-0031", "started_at": "2025-10-09T14:00:00+08:00",
@@ -192,11 +209,12 @@ RPCS = (
              {"at": "2025-10-09T14:40:00+08:00", "reason": "设备电量不足更换电池",
               "resumed_at": "2025-10-09T14:43:00+08:00", "explanation": "恢复录制时口头说明中断原因"}],
          "situations": ["onsite_inspection"],
-         "media": {"object_ref": "vault://av/2025/ZFJLY-0031-20251009-1400.mp4",
+         "media": {"object_ref": AV_OBJECT_ID,
                    "sha256": HASH, "size_bytes": 734003200, "format": "mp4"},
          "stored_at": "2025-10-09T17:20:00+08:00", "evidence_note": None},
         dict(APPEND_OK, deadline=AV_DEADLINE),
-        ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
+        ("validation_failed", "not_found", "domain_rule_violated", "forbidden",
+         "service_not_deployed")),
     Rpc("propose_decision", m.ProposeDecision, m.AppendResult,
         "Propose a decision; the rule set's catalogue says whether it is major.",
         ("officer", "head"), {"case_id": CASE_ID, "occurred_at": "2025-10-20T09:00:00+08:00",
@@ -405,7 +423,7 @@ EVENTS = (
            "act_type": "penalty", "parties": ["陵川县某某煤业有限公司"],
            "handlers": ["officer-lc-017", "officer-lc-021"], "due": ARCHIVE_DEADLINE,
            "head_seq": 20, "head_hash": HASH, "entries": 20,
-           "av_objects": [{"seq": 5, "object_ref": "vault://av/2025/ZFJLY-0031-20251009-1400.mp4",
+           "av_objects": [{"seq": 5, "object_ref": AV_OBJECT_ID,
                            "sha256": HASH, "party": "陵川县某某煤业有限公司", "handler": "李某",
                            "unit": "执法监察股", "device_no": "ZFJLY-0031",
                            "started_at": "2025-10-09T14:00:00+08:00",

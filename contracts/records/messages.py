@@ -207,8 +207,17 @@ class Interruption(StrictSchema):
         "description": "said on resuming, or written down when recording could not resume"})
 
 
+VAULT_OBJECT_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
 class Media(StrictSchema):
-    object_ref = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    """The AV file as the vault holds it (1.4: the record keeper checks it against the vault's
+    object before writing — the same SHA-256 and size, an AV object, of this case or of none)."""
+    object_ref = fields.String(required=True, validate=validate.Regexp(
+        VAULT_OBJECT_ID, error="must be the vault's object id (a lower-case UUID, as "
+                               "vault.complete_upload answers it); a location such as "
+                               "vault://… is not accepted since 1.4"), metadata={
+        "description": "the vault object (vault.get_object's object_id) holding the file"})
     sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
     size_bytes = fields.Integer(required=True, validate=validate.Range(min=1, max=2 ** 53 - 1),
                                 metadata={"description": "up to 2^53 − 1, JSON's exact integers"})

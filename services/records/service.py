@@ -12,6 +12,7 @@ from services.records import queries, store
 from services.records.dependencies import ReviewBoard, SigningKey
 from services.records.models import outbox as outbox_table
 from services.records.usecases import cases, checkpoints, decisions, events, records, secrets
+from services.records.vault import Vault
 from shared.calendar.clock import now
 from shared.errors import NotFound
 from shared.messaging.consumer import event_handler
@@ -35,6 +36,7 @@ class RecordsService(Service):
     outbox = Outbox(CONTRACT, outbox_table)
     signing_key = SigningKey()
     board = ReviewBoard()
+    vault = Vault()  # the archive vault, whose objects AV records name (record_av)
     # what the `sanxiang` command asks of a service (shared.cli.services)
     signs_checkpoints = True
 
@@ -73,7 +75,7 @@ class RecordsService(Service):
 
     @rpc
     def record_av(self, **payload: Any) -> Any:
-        return self._write("record_av", payload, records.record_av)
+        return self._write("record_av", payload, records.record_av, vault=self.vault)
 
     @rpc
     def propose_decision(self, **payload: Any) -> Any:

@@ -15,6 +15,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.brokers import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -70,13 +72,16 @@ def assert_call_reads_the_case(out: str, env: dict) -> None:
         assert done.returncode == 0 and check(json.loads(done.stdout)), done.stderr
 
 
-@pytest.mark.parametrize("services", ["records,review,renderer", "records"])
+# the vault runs beside the record keeper in both: the case's AV records name its objects
+@pytest.mark.parametrize("services", ["records,review,renderer,vault", "records,vault"])
 def test_demo_runs_against_the_running_suite(services, vhost, make_pg_database, tmp_path,
                                              rabbit_api):
+    port = free_port()
     env = dict(os.environ, AMQP_URI=f"pyamqp://guest:guest@127.0.0.1:5672/{quote(vhost, safe='')}",
                RECORDS_DATABASE_URL=make_pg_database(), REVIEW_DATABASE_URL=make_pg_database(),
                RENDERER_DATABASE_URL=make_pg_database(), SANXIANG_DATA=str(tmp_path),
-               SANXIANG_PDF="off")
+               SANXIANG_PDF="off", VAULT_DATABASE_URL=make_pg_database(),
+               VAULT_HTTP_ADDRESS=f"127.0.0.1:{port}", VAULT_UPLOAD_URL=f"http://127.0.0.1:{port}")
     sanxiang = [sys.executable, "-m", "shared.cli"]
     suite = subprocess.Popen(sanxiang + ["run", "--services", services], cwd=ROOT, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -90,7 +95,7 @@ def test_demo_runs_against_the_running_suite(services, vhost, make_pg_database, 
         assert "✗" not in out and "ok=True" in out and "findings  0" in out
         assert "decision_issued.v1×1" in out and "archive_due.v1×1" in out
         assert "starting records" not in out  # it used the suite that was already running
-        if services == "records":
+        if services == "records,vault":
             # alone, the record keeper names the missing review board; the legal unit
             # enters the review by RPC
             assert "[21/21] ✓" in out
@@ -119,7 +124,9 @@ def test_demo_runs_against_the_running_suite(services, vhost, make_pg_database, 
 
 
 def test_demo_starts_the_suite_itself_when_none_runs(vhost, tmp_path, rabbit_api):
-    env = dict(os.environ, AMQP_URI=f"pyamqp://guest:guest@127.0.0.1:5672/{quote(vhost, safe='')}")
+    port = free_port()
+    env = dict(os.environ, AMQP_URI=f"pyamqp://guest:guest@127.0.0.1:5672/{quote(vhost, safe='')}",
+               VAULT_HTTP_ADDRESS=f"127.0.0.1:{port}", VAULT_UPLOAD_URL=f"http://127.0.0.1:{port}")
     started = time.monotonic()
     demo = subprocess.run([sys.executable, "-m", "shared.cli", "demo", "--data", str(tmp_path)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)

@@ -8,11 +8,12 @@ import functools
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from demo.case import Footage, stored_footage
 from services.records.service import RecordsService
 from shared.rulesets.repository import RuleSetRepository
 from tests.agencies import AGENCIES, NAMES
-from tests.builders import OFFICERS, Step, open_case_request
-from tests.plans import run_case
+from tests.builders import OFFICERS, Step, av_media, open_case_request
+from tests.plans import run_case, start_vault
 
 
 def _t(day: int, hm: str = "10:00") -> str:
@@ -37,20 +38,25 @@ SEALING = {"document": "onsite_record", "reason": "涉嫌违法储存危险物�
 def plan(agency: str) -> list[Step]:
     """The case's steps: sealed on 10-20 with only an AV record of 10-01, then executed on
     10-28, filmed (陵川 films every 行政强制), with no 催告书."""
-    video = {"party": "某公司", "handler": "李明", "device_no": "ZFJLY-0031",
-             "started_at": _t(1, "09:00"), "ended_at": _t(1, "09:30"), "place": "仓库",
-             "opening_statement_made": True, "situations": ["seal"],
-             "media": {"object_ref": "vault://av/x.mp4", "sha256": "ab" * 32,
-                       "size_bytes": 1, "format": "mp4"}, "stored_at": _t(1, "09:30")}
+    case_no = f"{NAMES[agency]}立〔2025〕7号"
+    # the footage of each AV record, stored in the vault before it (tests/plans.run_case)
+    earlier, execution = (Footage(f"{day}.mp4", case_no, agency) for day in ("10-01", "10-28"))
+
+    def video(ctx: dict, footage: Footage, **changes) -> dict:
+        return dict({"party": "某公司", "handler": "李明", "device_no": "ZFJLY-0031",
+                     "started_at": _t(1, "09:00"), "ended_at": _t(1, "09:30"),
+                     "place": "仓库", "opening_statement_made": True, "situations": ["seal"],
+                     "media": av_media(stored_footage(ctx, footage.name)),
+                     "stored_at": _t(1, "09:30"), "case_id": ctx["case_id"]}, **changes)
     return [
         Step("case_opened", "立案", "officer", "open_case", lambda ctx: open_case_request(
-            f"{NAMES[agency]}立〔2025〕7号", agency=agency, occurred_at=_t(1, "08:00"))),
+            case_no, agency=agency, occurred_at=_t(1, "08:00"))),
         Step("investigation_started", "调查取证", "officer", "advance_stage",
              _advance("investigation", 1)),
         Step("credentials_shown", "亮证", "officer", "append_record",
              _record("credentials_shown", 1, {"officers": OFFICERS})),
         Step("earlier_video", "音像记录 of 10-01", "officer", "record_av",
-             lambda ctx: dict(video, case_id=ctx["case_id"])),
+             lambda ctx: video(ctx, earlier), footage=earlier),
         Step("sealed", "查封 on 10-20", "officer", "append_record",
              _record("sealing", 20, SEALING)),
         Step("decision_stage", "审查决定", "officer", "advance_stage", _advance("decision", 21)),
@@ -60,16 +66,17 @@ def plan(agency: str) -> list[Step]:
              _record("coercive_execution", 28, {"measure": "additional_fine",
                                                 "summary": "依法加处罚款"})),
         Step("execution_video", "音像记录 of the execution", "officer", "record_av",
-             lambda ctx: dict(video, case_id=ctx["case_id"], situations=["coercive_measure"],
-                              started_at=_t(28, "09:30"), ended_at=_t(28, "10:30"),
-                              stored_at=_t(28, "11:00"))),
+             lambda ctx: video(ctx, execution, situations=["coercive_measure"],
+                               started_at=_t(28, "09:30"), ended_at=_t(28, "10:30"),
+                               stored_at=_t(28, "11:00")), footage=execution),
     ]
 
 
 def test_a_case_of_each_agency_is_judged_act_by_act_under_its_own_rule_set(
-        container_factory, rabbit_config, db_url, keys_dir, token_issuer):
+        container_factory, rabbit_config, db_url, keys_dir, token_issuer, tmp_path):
     config = dict(rabbit_config, DATABASE_URL=db_url, KEYS_DIR=keys_dir, AGENCIES=AGENCIES)
     container_factory(RecordsService, config).start()
+    start_vault(container_factory, config, tmp_path)  # the AV records name its objects
 
     def rpc(role: str, agency: str) -> ClusterRpcProxy:
         token = token_issuer.issue(actor_id=f"{role}-1", role=role, agency=agency)

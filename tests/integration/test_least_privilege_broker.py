@@ -19,7 +19,7 @@ from shared.messaging import broker
 from tests import suite
 from tests.agencies import LINGCHUAN, QINYUAN, agencies
 from tests.builders import ACTORS, AGENCY, demo_plan, open_case_request
-from tests.plans import run_case
+from tests.plans import run_case, start_vault
 
 pytestmark = pytest.mark.rabbit
 
@@ -185,6 +185,8 @@ def test_records_and_review_loop_with_each_service_as_its_own_user(
     dbs = {"records": db_url, "review": f"sqlite:///{tmp_path / 'review.sqlite3'}"}
     for name, cls in (("records", RecordsService), ("review", ReviewService)):
         container_factory(cls, dict(base, AMQP_URI=uris[name], DATABASE_URL=dbs[name])).start()
+    # the vault as its own user too: the case's AV records name its objects
+    start_vault(container_factory, dict(base, AMQP_URI=uris["vault"]), tmp_path)
     signer = token_issuer
 
     def rpc(role="officer"):

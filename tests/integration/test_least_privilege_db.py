@@ -23,7 +23,7 @@ from tests import suite
 from tests.agencies import LINGCHUAN, agencies
 from tests.builders import ACTORS, AGENCY, demo_plan
 from tests.databases import admin_sql
-from tests.plans import run_case
+from tests.plans import run_case, start_vault
 from tests.unit.renderer.fixtures import SAMPLE, write_template
 
 pytestmark = pytest.mark.postgres
@@ -108,6 +108,9 @@ def test_records_runs_under_its_role_and_the_role_is_refused_the_rest(
     container_factory(RecordsService, dict(
         rabbit_config, DATABASE_URL=service_url, DATABASE_OWNER_URL=owner_url, KEYS_DIR=keys,
         AGENCIES=AGENCIES)).start()
+    # the vault beside it (its own database): the case's AV records name its objects
+    start_vault(container_factory, dict(rabbit_config, KEYS_DIR=keys, AGENCIES=AGENCIES),
+                tmp_path)
     signer = token_issuer
 
     def rpc(role="officer"):
@@ -172,6 +175,7 @@ def test_review_and_renderer_work_under_their_roles(
     container_factory(RendererService, dict(
         base, DATABASE_URL=service_url, DATABASE_OWNER_URL=owner_url, PDF="off",
         TEMPLATES_DIR=str(tmp_path / "templates"), TEMPLATES_POLL_SECONDS=0)).start()
+    start_vault(container_factory, base, tmp_path)  # the case's AV records name its objects
     signer = token_issuer
 
     def rpc(role="officer"):

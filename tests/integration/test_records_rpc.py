@@ -12,10 +12,12 @@ from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import create_engine, text
 
+from demo.case import store_footage
 from services.records.service import RecordsService
 from shared.errors import NotFound, Unauthenticated, ValidationFailed
 from tests.agencies import LINGCHUAN, QINYUAN, agencies
 from tests.builders import demo_plan, open_case_request, remember, request_of
+from tests.plans import start_vault
 
 AGENCIES = agencies(LINGCHUAN, QINYUAN)
 
@@ -26,12 +28,13 @@ def records(container_factory, rabbit_config, db_url, tmp_path, keys_dir, token_
                   AGENCIES=AGENCIES)
     container = container_factory(RecordsService, config)
     container.start()
+    start_vault(container_factory, dict(config), tmp_path)  # AV records name its objects
     signer = token_issuer
 
-    def proxy(role="officer", agency="lingchuan-emergency", **kw):
+    def proxy(role="officer", agency="lingchuan-emergency", service="records", **kw):
         token = signer.issue(actor_id=kw.pop("actor_id", f"{role}-1"), role=role,
                              agency=agency, **kw)
-        return ServiceRpcProxy("records", config, context_data={"actor_token": token},
+        return ServiceRpcProxy(service, config, context_data={"actor_token": token},
                                timeout=20)
 
     yield config, proxy, db_url
@@ -74,9 +77,11 @@ def test_demo_case_over_rpc_publishes_its_events(records):
     ctx = {"decision_no": "陵应急罚〔2025〕77号"}
     plan = demo_plan("陵应急立〔2025〕77号", with_review=False)
     proxies = {role: proxy(role) for role in {s.role for s in plan}}
+    proxies["vault"] = proxy(service="vault")
     rpcs = {role: p.start() for role, p in proxies.items()}
     try:
         for step in plan:
+            store_footage(rpcs["vault"], step, ctx)
             method = getattr(rpcs[step.role], step.method)
             if step.expect_error:
                 with pytest.raises(Exception) as err:

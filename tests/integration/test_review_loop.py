@@ -31,7 +31,7 @@ from shared.trust.signatures import sign
 from tests.agencies import LINGCHUAN, agencies
 from tests.builders import ACTORS, AGENCY, REVIEWER, demo_decision, demo_plan
 from tests.events import dead_letters, proposed
-from tests.plans import run_case
+from tests.plans import run_case, start_vault
 
 AGENCIES = agencies(LINGCHUAN)
 
@@ -56,6 +56,8 @@ def suite(container_factory, rabbit_config, db_url, second_db, tmp_path, keys_di
     def start(*names):
         for name in names:
             container_factory(classes[name], dict(config, DATABASE_URL=urls[name])).start()
+            if name == "records":  # the vault beside it: the case's AV records name its objects
+                start_vault(container_factory, config, tmp_path)
 
     def rpc(role="officer"):
         token = signer.issue(actor_id=ACTORS[role], role=role,

@@ -25,7 +25,7 @@ from shared.contracts.registry import envelope
 from shared.trust.keys import KeyStore
 from shared.trust.signatures import sign
 from tests.agencies import LINGCHUAN, agencies
-from tests.builders import ACTORS, AGENCY, demo_plan
+from tests.builders import ACTORS, AGENCY, av_media, demo_plan
 from tests.events import dead_letters
 from tests.plans import run_case
 from tests.unit.vault.support import free_port
@@ -36,15 +36,14 @@ SHA = hashlib.sha256(FOOTAGE).hexdigest()
 AV_STEPS = ("onsite_video", "preservation_video")
 
 
-def _with_footage(step):
-    """An AV step whose record names the footage the vault holds."""
+def _with_footage(step, footage: dict):
+    """An AV step whose record names the footage the vault holds (`footage`, the object)."""
     if step.name not in AV_STEPS:
         return step
 
-    def payload(ctx, original=step.payload):
-        request = original(ctx)
-        return dict(request, media=dict(request["media"], sha256=SHA, size_bytes=len(FOOTAGE)))
-    return dataclasses.replace(step, payload=payload)
+    def payload(ctx, original=step.payload, name=step.footage.name):
+        return dict(original(dict(ctx, footage={name: footage})), media=av_media(footage))
+    return dataclasses.replace(step, payload=payload, footage=None)
 
 
 @pytest.fixture
@@ -102,8 +101,9 @@ def _archived(rpc, case_id: str, seconds: float = 60) -> dict:
 def test_a_closed_case_ends_archived_with_its_package(suite):
     rpc, config, vault_url, records_url = suite
     footage = _store_footage(rpc)
-    plan = [_with_footage(s) for s in demo_plan("陵应急立〔2025〕601号", with_review=False,
-                                                before="case_archived")]
+    plan = [_with_footage(s, footage) for s in demo_plan("陵应急立〔2025〕601号",
+                                                         with_review=False,
+                                                         before="case_archived")]
     ctx = run_case(rpc, plan)
     case = _archived(rpc, ctx["case_id"])
     assert case["status"] == "archived", case

@@ -3,17 +3,18 @@ record's metadata (record_av) and a correction of an earlier entry (correct_entr
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from contracts.records import messages as m
 from contracts.records.content import CONTENT
 from services.records import store
-from services.records.domain import chain, stages
+from services.records.domain import av, chain, stages
 from services.records.usecases import secrets
 from shared.calendar.clock import local_date
 from shared.contracts.registry import dump, load
-from shared.errors import DomainRuleViolated, ValidationFailed
+from shared.errors import DomainRuleViolated, SanxiangError, ServiceNotDeployed, ValidationFailed
 from shared.messaging.outbox import OutboxWriter
 from shared.persistence.db import Db
 from shared.rulesets import provider as rulebook
@@ -104,19 +105,66 @@ def _check_proposal_named(session: Session, case: dict, seq: int) -> None:
             f"{found}"]})
 
 
+class AvVault(Protocol):
+    """The vault as record_av asks it (services.records.vault.VaultClient): its object under
+    an id, None where it holds none the caller may see; ServiceNotDeployed or Unavailable
+    naming the vault where it cannot answer."""
+
+    def object(self, object_id: str) -> dict | None:
+        ...
+
+
+def _vault_object(vault: AvVault, media: dict, case: dict) -> dict | SanxiangError:
+    """The vault object the media names, checked against what the writer declares
+    (services.records.domain.av); or the refusal — naming the field, or the vault where it is
+    not deployed — which record_av records once its transaction is rolled back."""
+    try:
+        obj = vault.object(media["object_ref"])
+    except ServiceNotDeployed as exc:
+        return exc
+    bad = av.mismatches(media, obj, case_id=case["id"], agency=case["agency"])
+    if bad or obj is None:
+        return ValidationFailed.from_messages(bad, what="record_av media")
+    return obj
+
+
 def record_av(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Rules,
-              now: datetime) -> dict:
+              now: datetime, vault: AvVault) -> dict:
+    """The AV record, once the vault holds the file it names (_vault_object). The storage
+    deadline is judged on `stored_at`, when the writer says the file was stored into the
+    agency's AV system (the rule set's av_storage period); the entry keeps beside it the
+    vault's object — id, digests and when the vault stored it — so a reader sees both."""
     body = dump(m.RecordAv, p)
+    try:
+        return _record_av(p, body, actor=actor, db=db, outbox=outbox, rules=rules, now=now,
+                          vault=vault)
+    except _Refused as refused:
+        # in a transaction of its own, the call's rolled back: nothing of the record written
+        store.record_refusal(db, actor, "record_av", p, refused.error, now)
+        raise refused.error from None
+
+
+class _Refused(Exception):
+    def __init__(self, error: SanxiangError) -> None:
+        self.error = error
+
+
+def _record_av(p: dict, body: dict, *, actor: Actor, db: Db, outbox: OutboxWriter,
+               rules: Rules, now: datetime, vault: AvVault) -> dict:
     with db.transaction() as session:
         case = store.writable_case(session, p["case_id"], actor)
         declared = _situations(rules.ruleset(case["ruleset"]), p["situations"])
+        obj = _vault_object(vault, p["media"], case)
+        if isinstance(obj, SanxiangError):
+            raise _Refused(obj)
         period = rules.ruleset(case["ruleset"]).period("av_storage")
         due = rules.calendar.due(local_date(p["ended_at"]), period.amount, period.unit,
                                  rule=period.name, basis=period.basis, agency=case["agency"])
         late = local_date(p["stored_at"]) > due.due
         entry = chain.prepare(case, kind="av_record", actor=actor, now=now,
                               occurred_at=p["ended_at"], content={
-                                  **body, "storage_due": due.to_dict(), "late": late})
+                                  **body, "vault_object": av.held(obj),
+                                  "storage_due": due.to_dict(), "late": late})
         entry_id = store.write_appended(outbox, session, case, actor, entry, "av_record")
         store.insert_av(session, {
             "entry_id": entry_id, "case_id": case["id"], "seq": entry.seq,

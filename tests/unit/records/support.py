@@ -5,6 +5,8 @@ build — the demo case up to a step, a case at its decision, and the cases of t
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -18,13 +20,15 @@ from sqlalchemy.orm import Session
 
 from contracts.records import CONTRACT
 from contracts.review import CONTRACT as REVIEW
-from demo.case import COUNSEL_OPINION
+from demo.case import COUNSEL_OPINION, footage_file, footage_upload
 from services.records import models, queries, store
 from services.records.domain.chain import CheckpointKeys
 from services.records.usecases import cases, decisions, records, secrets
+from services.vault import queries as vault_queries
+from services.vault import usecases as vault_usecases
 from shared.calendar.clock import local_date
 from shared.contracts.registry import envelope, load
-from shared.errors import SanxiangError
+from shared.errors import Forbidden, NotFound, SanxiangError
 from shared.messaging.outbox import OutboxWriter
 from shared.persistence.db import Db, make_engine, migrate, open_db
 from shared.rulesets.provider import Rules
@@ -35,6 +39,7 @@ from shared.trust.signatures import sign
 from tests.agencies import AGENCIES
 from tests.builders import (
     OFFICERS,
+    Step,
     demo_decision,
     demo_plan,
     open_case_request,
@@ -42,6 +47,9 @@ from tests.builders import (
     request_of,
     step_request,
 )
+from tests.unit.vault.support import RULES as VAULT_RULES
+from tests.unit.vault.support import Env as VaultEnv
+from tests.unit.vault.support import local_stores
 
 
 class NoReviewBoard:
@@ -58,8 +66,73 @@ class NoBoard:
         return False
 
 
+class InProcessVault:
+    """The archive vault's own use cases in-process — its tables migrated on SQLite and a local
+    store with its replica, under `folder` — behind the port record_av asks
+    (services.records.usecases.records.AvVault): what it answers is what the vault holds, not
+    what a test wishes. `store` uploads a file as the vault's RPCs and upload endpoint do;
+    `seen_by(actor)` is the vault as the record keeper asks it with that caller's token."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.engine = make_engine(f"sqlite:///{folder / 'vault.sqlite3'}")
+        migrate(self.engine, "services.vault:migrations")
+        self.env = VaultEnv(open_db(self.engine), VAULT_RULES, local_stores(folder))
+
+    def store(self, request: dict, data: bytes, who: Actor) -> dict:
+        """begin_upload, the bytes sent to the upload endpoint, complete_upload: the object."""
+        target = self.env.call(vault_usecases.begin_upload, "begin_upload", request, who)
+        vault_usecases.receive_upload(target["upload_id"], io.BytesIO(data), db=self.env.db,
+                                      stores=self.env.stores, now=self.env.now)
+        return self.env.call(vault_usecases.complete_upload, "complete_upload",
+                             {"upload_id": target["upload_id"]}, who)
+
+    def seen_by(self, who: Actor) -> _VaultAsCaller:
+        return _VaultAsCaller(self, who)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class _VaultAsCaller:
+    """vault.get_object as `who` calls it; what it does not show the caller (not found, or
+    another agency's) is None, as services.records.vault.VaultClient answers."""
+
+    def __init__(self, vault: InProcessVault, who: Actor) -> None:
+        self.vault, self.who = vault, who
+
+    def object(self, object_id: str) -> dict | None:
+        try:
+            return dict(self.vault.env.call(vault_queries.get_object, "get_object",
+                                            {"object_id": object_id}, self.who))
+        except (NotFound, Forbidden):
+            return None
+
+
+def footage(env: Env, case_id: str, agency: str = "lingchuan-emergency",
+            data: bytes | None = None, bound: bool = True, **changes: Any) -> dict:
+    """A sample AV file of the case (bound to it in the vault unless not `bound`) stored in
+    the in-process vault, `changes` replacing fields of its begin_upload request: the object."""
+    data = data if data is not None else footage_file(f"{case_id}.mp4", case_id)
+    request = {"agency": agency, "subject": "av", "sha256": hashlib.sha256(data).hexdigest(),
+               "sm3": None, "size": len(data), "name": "执法记录仪视频.mp4",
+               "media_type": "video/mp4", "case_id": case_id if bound else None, "facts": [],
+               "term": None, "legal_hold": False, **changes}
+    return env.vault.store(request, data, actor(agency=agency))
+
+
+def store_footage(env: Env, step: Step, ctx: dict) -> None:
+    """Before an AV step of the demo: its footage stored in the vault (demo.case.footage_upload),
+    kept in ctx["footage"] as the demo does."""
+    upload = footage_upload(step, ctx)
+    if upload is not None:
+        request, data = upload
+        ctx.setdefault("footage", {})[request["name"]] = env.vault.store(request, data,
+                                                                          actor("officer"))
+
+
 class Env:
-    def __init__(self, db: Db, rules: Rules, keys: KeyStore) -> None:
+    def __init__(self, db: Db, rules: Rules, keys: KeyStore, vault: InProcessVault) -> None:
         self.db = db
         self.rules = rules
         self.outbox = OutboxWriter(models.outbox, CONTRACT,
@@ -67,6 +140,7 @@ class Env:
         self.signing_key = CheckpointKeys.of(keys.checkpoint_key("records").key)
         self.peers = NoReviewBoard()
         self.board = NoBoard()
+        self.vault = vault
         self.now = datetime(2025, 10, 9, 8, 0, tzinfo=UTC)
 
     def deps(self, **extra: Any) -> dict:
@@ -91,8 +165,10 @@ def open_env(url: str, tmp_path: Path) -> Iterator[Env]:
     tests.agencies served; the engine disposed of after."""
     engine = make_engine(url)
     migrate(engine, "services.records:migrations")
+    vault = InProcessVault(tmp_path / "vault")
     yield Env(open_db(engine), Rules.from_config({"AGENCIES": AGENCIES}),
-              KeyStore(keys_dir(tmp_path)))
+              KeyStore(keys_dir(tmp_path)), vault)
+    vault.close()
     engine.dispose()
 
 
@@ -129,6 +205,8 @@ def call(env: Env, method: str, payload: dict, who: Actor) -> Any:
         deps["peers"] = env.peers
     if method == "enter_legal_review":
         deps["board"] = env.board
+    if method == "record_av":
+        deps["vault"] = env.vault.seen_by(who)
     if method == "due_deadlines":
         deps["rules"] = env.rules
     return use_case(method)(request, actor=who, **deps)
@@ -207,6 +285,7 @@ def demo_until(env: Env, until: str) -> str:
         if step.method == until:
             break
         if not step.expect_error:
+            store_footage(env, step, ctx)
             remember(ctx, step, call(env, step.method, request_of(step, ctx),
                                      actor(step.role)))
     return ctx["case_id"]
@@ -220,6 +299,7 @@ def run_demo(env: Env, until: str | None = None) -> dict:
         if until and step.method == until:
             return ctx
         who = actor(step.role)
+        store_footage(env, step, ctx)
         if step.expect_error:
             with pytest.raises(SanxiangError) as err:
                 call(env, step.method, request_of(step, ctx), who)
@@ -235,6 +315,7 @@ def run_demo_all(env: Env) -> dict:
     ctx = {"decision_no": "陵应急罚〔2025〕32号"}
     for step in demo_plan("陵应急立〔2025〕32号", with_review=False):
         if not step.expect_error:
+            store_footage(env, step, ctx)
             remember(ctx, step, call(env, step.method, request_of(step, ctx),
                                      actor(step.role)))
     return ctx

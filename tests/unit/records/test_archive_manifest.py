@@ -7,10 +7,11 @@ import json
 import pytest
 from sqlalchemy import select
 
+from demo.case import footage_file
 from services.records import models, store
 from services.records.usecases import cases
-from tests.builders import PARTY, SHA, demo_step, open_case_request, request_of
-from tests.unit.records.support import actor, call
+from tests.builders import PARTY, av_media, demo_step, open_case_request, request_of
+from tests.unit.records.support import actor, call, footage, store_footage
 
 
 @pytest.fixture
@@ -25,10 +26,11 @@ def test_archive_manifest_carries_each_av_objects_labels(env):
     opening = open_case_request("陵应急立〔2025〕41号")
     ctx = {"case_id": call(env, "open_case", opening, actor("officer"))["id"]}
     av = demo_step("onsite_video", "陵应急立〔2025〕41号")
+    store_footage(env, av, ctx)
     labelled = dict(request_of(av, ctx), unit="执法监察股")
+    other = footage(env, ctx["case_id"], data=footage_file("b.mp4", "陵应急立〔2025〕41号"))
     unlabelled = dict(request_of(av, ctx), device_no="ZFJLY-0032",
-                      place="陵川县礼义镇宏泰煤矿调度室",
-                      media=dict(labelled["media"], object_ref="vault://av/2025/b.mp4"))
+                      place="陵川县礼义镇宏泰煤矿调度室", media=av_media(other))
     first = call(env, "record_av", labelled, actor("officer"))
     second = call(env, "record_av", unlabelled, actor("officer"))
     call(env, "close_case", {"case_id": ctx["case_id"], "closed_at": "2025-10-20T10:00:00+08:00",
@@ -37,12 +39,12 @@ def test_archive_manifest_carries_each_av_objects_labels(env):
     assert event["schema_version"] == "1.1"
     assert event["data"]["av_objects"] == [
         {"seq": first["seq"], "object_ref": labelled["media"]["object_ref"],
-         "sha256": SHA, "party": PARTY["name"], "handler": "李明",
+         "sha256": labelled["media"]["sha256"], "party": PARTY["name"], "handler": "李明",
          "unit": "执法监察股", "device_no": "ZFJLY-0031",
          "started_at": "2025-10-09T14:00:00+08:00", "ended_at": "2025-10-09T15:10:00+08:00",
          "place": "陵川县礼义镇宏泰煤矿井口"},
-        {"seq": second["seq"], "object_ref": "vault://av/2025/b.mp4",
-         "sha256": SHA, "party": PARTY["name"], "handler": "李明",
+        {"seq": second["seq"], "object_ref": other["id"],
+         "sha256": other["sha256"], "party": PARTY["name"], "handler": "李明",
          "device_no": "ZFJLY-0032", "started_at": "2025-10-09T14:00:00+08:00",
          "ended_at": "2025-10-09T15:10:00+08:00", "place": "陵川县礼义镇宏泰煤矿调度室"}]
 
@@ -52,6 +54,7 @@ def test_archive_manifest_copies_only_the_labels_an_av_record_has(env):
     opening = open_case_request("陵应急立〔2025〕42号")
     ctx = {"case_id": call(env, "open_case", opening, actor("officer"))["id"]}
     av = demo_step("onsite_video", "陵应急立〔2025〕42号")
+    store_footage(env, av, ctx)
     done = call(env, "record_av", request_of(av, ctx), actor("officer"))
     with env.db.read() as s:
         case = store.load_case(s, ctx["case_id"])

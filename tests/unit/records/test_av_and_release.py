@@ -17,8 +17,8 @@ from services.records.models import cases
 from shared.calendar.clock import local_date
 from shared.errors import ValidationFailed
 from shared.rulesets import provider as rulebook
-from tests.builders import demo_plan, open_case_request, request_of
-from tests.unit.records.support import actor, call, run_demo
+from tests.builders import av_media, demo_plan, open_case_request, request_of
+from tests.unit.records.support import actor, call, footage, run_demo, store_footage
 
 LC, QY, ZC, AZ = "lingchuan-emergency", "qinyuan-energy", "zhoucun-district", "anze-county"
 
@@ -60,8 +60,8 @@ def record_av(env, case_id, agency, situations, **extra):
         "case_id": case_id, "party": "某公司", "handler": "李明", "device_no": "ZFJLY-0031",
         "started_at": t("10", "09:00"), "ended_at": t("10", "09:40"), "place": "现场",
         "opening_statement_made": True, "situations": list(situations),
-        "media": {"object_ref": "vault://av/x.mp4", "sha256": "ab" * 32, "size_bytes": 1,
-                  "format": "mp4"}, "stored_at": t("10", "17:00"), **extra},
+        "media": av_media(footage(env, case_id, agency)), "stored_at": t("10", "17:00"),
+        **extra},
         actor(agency=agency))
 
 
@@ -89,6 +89,7 @@ def inspection(kind="onsite_inspection"):
 def test_lingchuan_av_must_be_stored_the_same_working_day(env):
     ctx = run_demo(env, until="record_av")
     step = demo_plan("x")[1]
+    store_footage(env, step, ctx)
     payload = request_of(step, ctx)
     payload["stored_at"] = "2025-10-10T09:00:00+08:00"
     result = call(env, "record_av", payload, actor())

@@ -12,8 +12,8 @@ from services.records import queries
 from services.records.models import entries
 from shared.errors import ValidationFailed
 from tests.agencies import ANZE, CHANGZHI, LINGCHUAN, QINYUAN, ZHOUCUN
-from tests.builders import open_case_request
-from tests.unit.records.support import OFFICERS, actor, call
+from tests.builders import av_media, open_case_request
+from tests.unit.records.support import OFFICERS, actor, call, footage
 
 
 def t(day: str, hm: str = "10:00") -> str:
@@ -40,8 +40,8 @@ def record_av(env, case, situations, start, end):
         "case_id": case["id"], "party": "某公司", "handler": "李明", "device_no": "ZFJLY-0031",
         "started_at": start, "ended_at": end, "place": "现场", "opening_statement_made": True,
         "situations": list(situations),
-        "media": {"object_ref": "vault://av/x.mp4", "sha256": "ab" * 32, "size_bytes": 1,
-                  "format": "mp4"}, "stored_at": end}, actor(agency=case["agency"]))["seq"]
+        "media": av_media(footage(env, case["id"], case["agency"])), "stored_at": end},
+        actor(agency=case["agency"]))["seq"]
 
 
 def av_missing(env, case) -> list[int]:

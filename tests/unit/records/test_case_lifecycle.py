@@ -31,8 +31,8 @@ def test_demo_case_runs_through_every_stage(env):
     assert [f["code"] for f in proposed["fired"]] == ["fine_threshold"]
     due = env.events("archive_due.v1")[0]["data"]
     assert [a["object_ref"] for a in due["av_objects"]] == [
-        "vault://av/2025/ZFJLY-0031-20251009-1400.mp4",
-        "vault://av/2025/ZFJLY-0031-20251010-1055.mp4"]
+        ctx["footage"]["ZFJLY-0031-20251009-1400.mp4"]["id"],
+        ctx["footage"]["ZFJLY-0031-20251010-1055.mp4"]["id"]]
     assert any(r.get("permanent") for r in due["retention"])
     verdict = queries.verify_case({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
                                   signing_key=env.signing_key, now=env.now)
