@@ -36,7 +36,7 @@ class RecordsClient:
         self.peer = peer
 
     def call(self, agency: str, method: str, *, key: str | None = None, **request: Any) -> Any:
-        return self.peer.call(method, agency=agency, key=key, **request)
+        return self.peer.call(method, acting_for=agency, key=key, **request)
 
 
 class RecordKeeper(Peer):

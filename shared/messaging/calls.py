@@ -1,10 +1,11 @@
 """Calling a peer service's RPC from inside a service, one way for every service: `Peer(name)`
 is the dependency, and a worker's `PeerClient` calls the peer
 
-- as this service (`call(method, agency=...)`): with a service token minted for that one call
-  (shared.trust.actor.ServiceIdentity, the service's caller key) — for work no person asked
-  for (an event handled, a timer) or that the service does on its own account; the peer's
-  contract must grant the method to this service ("service:<name>" in its roles);
+- as this service (`call(method, acting_for=agency, ...)`): with a service token minted for
+  that one call and bound to that agency (shared.trust.actor.ServiceIdentity, the service's
+  caller key) — for work no person asked for (an event handled, a timer) or that the service
+  does on its own account; the peer's contract must grant the method to this service
+  ("service:<name>" in its roles);
 - as the current caller (`forward(method)`): with the caller's own actor token, so the peer
   judges the person the way it would judge them calling it directly.
 
@@ -89,13 +90,15 @@ class PeerClient:
             return False
         return self.directory.deployed(self.peer)
 
-    def call(self, method: str, *, agency: str, key: str | None = None, **request: Any) -> Any:
-        """`method` of the peer as this service, acting for `agency`."""
+    def call(self, method: str, *, acting_for: str, key: str | None = None,
+             **request: Any) -> Any:
+        """`method` of the peer as this service, acting for the agency `acting_for` (the
+        request's own fields are `request`, an `agency` among them where the method takes one)."""
         if self.identity is None:
             raise ConfigurationError(
                 f"{self._who()}: this service does not call it as itself (Peer(as_service=True))",
                 message_zh=f"{self._who_zh()}：本服务未声明以自身身份调用该服务")
-        token = self.identity.token(agency=agency, audience=self.peer)
+        token = self.identity.token(agency=acting_for, audience=self.peer)
         return self._send(token, method, key, request)
 
     def forward(self, method: str, *, key: str | None = None, **request: Any) -> Any:
@@ -143,9 +146,9 @@ class PeerClient:
 
 class Peer(RpcProxy):
     """A peer service as a dependency (module docstring): `as_service` — this service calls it
-    as itself (its caller key is loaded at start: a missing key stops the service, naming the
-    file); `presence` — the config key of its presence, else `default_presence`; `label` —
-    how an error names it to a person."""
+    as itself (its caller key is loaded at start unless the peer is absent: a missing key stops
+    the service, naming the file); `presence` — the config key of its presence, else
+    `default_presence`; `label` — how an error names it to a person."""
 
     def __init__(self, service: str, *, as_service: bool = False, presence: str | None = None,
                  default_presence: str = AUTO, timeout: float = 30.0, label: str = "",
@@ -163,8 +166,9 @@ class Peer(RpcProxy):
         config = self.container.config
         self.mode = presence(config, self.presence_key, self.default_presence)
         self.directory = PeerDirectory(config[AMQP_URI_CONFIG_KEY])
+        # a peer the deployment does not have is never called: no key needed for it
         self.identity = (ServiceIdentity.from_config(config, self.container.service_name)
-                         if self.as_service else None)
+                         if self.as_service and self.mode != ABSENT else None)
 
     def get_dependency(self, worker_ctx: Any) -> PeerClient:
         return PeerClient(self.target_service, container=self.container,
