@@ -15,8 +15,10 @@ from sqlalchemy import create_engine, text
 from services.renderer.service import RendererService
 from services.vault import store as vault_store
 from services.vault.service import VaultService
+from shared.errors import Unavailable
 from shared.persistence.db import make_engine, open_db
 from tests.agencies import LINGCHUAN, agencies
+from tests.unit.renderer.converter import unoserver  # noqa: F401  session fixture
 from tests.unit.renderer.fixtures import SAMPLE, write_template
 from tests.unit.renderer.support import docx_of
 from tests.unit.vault.support import free_port
@@ -41,7 +43,7 @@ def deployment(container_factory, rabbit_config, tmp_path, keys_dir, token_issue
     renderer_url = f"sqlite:///{tmp_path / 'renderer.sqlite3'}"
     vault_url = f"sqlite:///{tmp_path / 'vault.sqlite3'}"
 
-    def start(*, vault: bool, mode: str = "auto") -> None:
+    def start(*, vault: bool, mode: str = "auto", pdf: dict | None = None) -> None:
         if vault:
             port = free_port()
             container_factory(VaultService, dict(
@@ -51,8 +53,8 @@ def deployment(container_factory, rabbit_config, tmp_path, keys_dir, token_issue
                 VAULT_UPLOAD_URL=f"http://127.0.0.1:{port}")).start()
         container_factory(RendererService, dict(
             base, DATABASE_URL=renderer_url, TEMPLATES_DIR=str(tmp_path / "templates"),
-            TEMPLATES_POLL_SECONDS=0, PDF="off", RENDER_PROCESSES=1,
-            DOCUMENT_VAULT=mode)).start()
+            TEMPLATES_POLL_SECONDS=0, RENDER_PROCESSES=1, DOCUMENT_VAULT=mode,
+            **(pdf or {"PDF": "off"}))).start()
 
     def rpc(role: str = "officer") -> ClusterRpcProxy:
         token = token_issuer.issue(actor_id=f"{role}-1", role=role, agency=LINGCHUAN)
@@ -107,6 +109,27 @@ def test_with_the_vault_deployed_each_document_is_stored_there_once(deployment):
     assert [o["id"] for o in held] == [out["object_ref"]]
 
 
+def test_a_pdf_is_stored_beside_its_docx_each_with_its_stamp(deployment, unoserver):
+    start, rpc, _, vault_url = deployment
+    start(vault=True, mode="required",
+          pdf={"UNOSERVER_HOST": "127.0.0.1",
+               "UNOSERVER_PORT": unoserver.client.url.rsplit(":", 1)[1]})
+    with rpc() as officer:
+        result = officer.renderer.render(template_id=TID, data=SAMPLE, formats=["docx", "pdf"],
+                                         case_id=CASE)
+    assert result["notes"] == []
+    with rpc("head") as head:
+        stored = [head.vault.get_object(object_id=o["object_ref"]) for o in result["outputs"]]
+    assert [(o["stamp"]["format"], o["media_type"]) for o in stored] == [
+        ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("pdf", "application/pdf")]
+    assert all(o["stamp"]["render_id"] == result["render_id"] and o["case_id"] == CASE
+               for o in stored)
+    assert [o["sha256"] for o in stored] == [o["sha256"] for o in result["outputs"]]
+    assert all(o["content_base64"] is None for o in result["outputs"])
+    assert len(_rows(vault_url, "SELECT id FROM objects")) == 2
+
+
 def test_with_no_vault_the_bytes_come_back_as_before(deployment):
     start, rpc, renderer_url, _ = deployment
     start(vault=False)
@@ -115,3 +138,16 @@ def test_with_no_vault_the_bytes_come_back_as_before(deployment):
     docx_of(result)   # object_ref null, the bytes base64 and matching their digest
     [event] = _rendered_events(renderer_url)
     assert event["data"]["outputs"][0]["object_ref"] is None
+
+
+def test_a_vault_the_deployment_requires_but_is_down_refuses_the_render(deployment):
+    start, rpc, renderer_url, _ = deployment
+    start(vault=False, mode="required")
+    with rpc() as officer, pytest.raises(Unavailable) as err:
+        officer.renderer.render(template_id=TID, data=SAMPLE, case_id=CASE)
+    assert err.value.details["service"] == "vault"
+    assert err.value.details["method"] == "store_document"
+    assert "archive vault" in err.value.message and err.value.message_zh
+    # nothing recorded: the render is not half done
+    assert _rows(renderer_url, "SELECT render_id FROM renders") == []
+    assert _rendered_events(renderer_url) == []
