@@ -99,7 +99,9 @@ class Actor:
         `out_of_reach` whatever the role, so the answer cannot depend on what that agency
         holds. The roles a contract declares for an RPC are judged before the use case runs
         (shared.service.entrypoint.handle); a use case names `roles` only where it narrows
-        them, and otherwise judges the agency alone."""
+        them, and otherwise judges the agency alone. A service passes where `roles` names it
+        ("service:<id>"), or where the contract granted it this call (`granted`) and the use
+        case narrows among people's roles only; its agency is the one its token is bound to."""
         if agency is not None and self.role != "supervisor" and self.agency != agency:
             raise out_of_reach(f"actor of agency {self.agency!r} may not act for agency "
                                f"{agency!r}", details={"actor_agency": self.agency,
