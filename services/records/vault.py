@@ -9,20 +9,10 @@ every AV record refers to an object the vault holds, and record_av is refused na
 `auto` (a deployment that says nothing) — whether an instance consumes its RPC queue now."""
 from __future__ import annotations
 
-from typing import Any
-
-import eventlet
-from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.containers import WorkerContext
-from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy
 
-from shared.errors import ConfigurationError, Forbidden, NotFound, ServiceNotDeployed, Unavailable
-from shared.messaging.peers import PeerDirectory
-from shared.service.ports import Peers
-
-VAULT_REQUIRED, VAULT_ABSENT, VAULT_AUTO = "required", "absent", "auto"
-MODES = (VAULT_REQUIRED, VAULT_ABSENT, VAULT_AUTO)
+from shared.errors import Forbidden, NotFound, ServiceNotDeployed, Unavailable
+from shared.messaging.calls import AUTO, Peer, PeerClient
 
 
 def not_deployed(why: str, why_zh: str) -> ServiceNotDeployed:
@@ -36,57 +26,39 @@ def not_deployed(why: str, why_zh: str) -> ServiceNotDeployed:
 class VaultClient:
     """`object(object_id)`: the vault's object (vault.get_object's answer), or None where the
     vault has none under that id the caller may see — another agency's answers as missing.
-    Within `timeout` seconds, or ServiceNotDeployed naming the vault; its passing faults as
+    Within the peer's timeout, or ServiceNotDeployed naming the vault; its passing faults as
     Unavailable naming it. Nothing else of the vault's is asked."""
 
-    timeout = 10.0
-
-    def __init__(self, directory: Peers, proxy: Any, mode: str = VAULT_AUTO) -> None:
-        self.directory = directory
-        self.proxy = proxy
-        self.mode = mode
+    def __init__(self, peer: PeerClient) -> None:
+        self.peer = peer
 
     def deployed(self) -> bool:
-        if self.mode == VAULT_REQUIRED:
-            return True
-        if self.mode == VAULT_ABSENT:
-            return False
-        return self.directory.deployed("vault")
+        return self.peer.deployed()
 
     def object(self, object_id: str) -> dict | None:
         if not self.deployed():
             raise not_deployed("is not deployed", "未部署")
-        # the caller's actor token travels with the call (nameko context data): the vault
-        # authorises the officer itself, and answers only objects of the officer's agency
+        # the caller's actor token travels with the call: the vault authorises the officer
+        # itself, and answers only objects of the officer's agency
         try:
-            reply = self.proxy.get_object.call_async(object_id=object_id)
-            with eventlet.Timeout(self.timeout):
-                return dict(reply.result())
-        except eventlet.Timeout:
-            raise not_deployed(f"did not answer within {self.timeout:g} s", "未响应") from None
-        except UnknownService:
+            return dict(self.peer.forward("get_object", object_id=object_id))
+        except ServiceNotDeployed:
             raise not_deployed("is not running", "未运行") from None
         except (NotFound, Forbidden):
             return None
         except Unavailable as exc:
+            if exc.details.get("service") == "vault" and exc.details.get("method"):
+                raise not_deployed("did not answer", "未响应") from None
             raise Unavailable(f"the archive vault (service `vault`) is unavailable for a "
                               f"moment: {exc}; nothing was written, send the request again",
                               message_zh="档案存储服务（vault）暂时不可用，未写入，请稍后重试",
                               details={"service": "vault", "retry": True}) from None
 
 
-class Vault(RpcProxy):
+class Vault(Peer):
     def __init__(self) -> None:
-        super().__init__("vault")
+        super().__init__("vault", presence="VAULT", default_presence=AUTO, timeout=10.0,
+                         label="the archive vault", label_zh="档案存储服务")
 
-    def setup(self) -> None:
-        super().setup()
-        self.directory = PeerDirectory(self.container.config[AMQP_URI_CONFIG_KEY])
-        self.mode = str(self.container.config.get("VAULT") or VAULT_AUTO).strip()
-        if self.mode not in MODES:
-            raise ConfigurationError(f"VAULT: {self.mode!r} is not one of {', '.join(MODES)}",
-                                     message_zh=f"VAULT 设置为 {self.mode!r}，应为 "
-                                                f"{'、'.join(MODES)}")
-
-    def get_dependency(self, worker_ctx: WorkerContext) -> VaultClient:
-        return VaultClient(self.directory, super().get_dependency(worker_ctx), self.mode)
+    def get_dependency(self, worker_ctx: WorkerContext) -> VaultClient:  # type: ignore[override]
+        return VaultClient(super().get_dependency(worker_ctx))

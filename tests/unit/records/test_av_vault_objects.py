@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from demo.case import footage_file
 from services.records import models
 from services.records.usecases import records
-from services.records.vault import VAULT_ABSENT, VaultClient
+from services.records.vault import VaultClient
 from shared.errors import ServiceNotDeployed, ValidationFailed
+from shared.messaging.calls import ABSENT, PeerClient
 from tests.builders import av_media, av_request, open_case_request
 from tests.unit.records.support import (
     NoReviewBoard,
@@ -143,7 +144,10 @@ def test_a_location_instead_of_an_object_id_is_refused_by_the_contract(env):
 def test_without_the_vault_deployed_av_is_refused_naming_it(env):
     case_id = opened(env)
     payload = request({"case_id": case_id}, footage(env, case_id))
-    absent = VaultClient(directory=NoReviewBoard(), proxy=None, mode=VAULT_ABSENT)
+    absent = VaultClient(PeerClient("vault", container=None, reply_listener=None, options={},
+                                    directory=NoReviewBoard(), mode=ABSENT, timeout=10.0,
+                                    identity=None, caller_token=None,
+                                    label="the archive vault", label_zh="档案存储服务"))
     with pytest.raises(ServiceNotDeployed) as err:
         as_service(env, "record_av", payload, actor("officer"), records.record_av,
                    outbox=env.outbox, rules=env.rules, vault=absent)
