@@ -228,10 +228,12 @@ def review_steps() -> list[Step]:
     ]
 
 
-def steps(case_no: str, with_review: bool = True) -> list[Step]:
+def steps(case_no: str, with_review: bool = True, archived_by_vault: bool = False) -> list[Step]:
     """The whole case, numbered `case_no`: with the review board deployed, its part
-    (review_steps); without it, the legal unit enters the review by RPC."""
-    return [
+    (review_steps); without it, the legal unit enters the review by RPC. With the archive
+    vault deployed (`archived_by_vault`) nobody archives the case by hand: the vault packages
+    it on archive_due.v1 and records it archived itself."""
+    plan = [
         Step("case_opened",
              "立案 open the case (依职权, 立案审批表)", "officer", "open_case", lambda ctx: {
             "case_no": case_no, "agency": AGENCY, "act_type": "penalty",
@@ -350,6 +352,7 @@ def steps(case_no: str, with_review: bool = True) -> list[Step]:
             "case_id": ctx["case_id"], "archived_at": "2025-11-25T10:00:00+08:00",
             "archive_no": "LCYJ-2025-WS-031", "location": "档案室3号柜"}),
     ]
+    return [s for s in plan if not (archived_by_vault and s.name == "case_archived")]
 
 
 def step(name: str, case_no: str = "陵应急立〔2025〕31号", with_review: bool = True) -> Step:

@@ -5,6 +5,8 @@ embedded defaults when it is not running), with a progress display, then print w
 from __future__ import annotations
 
 import base64
+import contextlib
+import json
 import os
 import random
 import sys
@@ -21,6 +23,7 @@ from demo.case import (
     remember,
     steps,
     store_footage,
+    until,
 )
 from shared.cli import run as runner
 
@@ -86,23 +89,35 @@ def _wait_healthy(procs, seconds: float, service: str = "records") -> dict:
 
 class EventTap:
     """A private queue bound to the services' event exchanges, to show which events the
-    case produced."""
+    case produced (counted by kind, the data of the latest of each kept)."""
 
-    def __init__(self, uri: str, services=("records", "review")):
+    def __init__(self, uri: str, services=("records", "review", "vault")):
         from kombu import Connection, Exchange, Queue, binding
         self.conn = Connection(uri)
         self.queue = Queue(f"demo-tap-{os.getpid()}", bindings=[
             binding(Exchange(f"{name}.events", type="topic", durable=True), routing_key="#")
             for name in services], exclusive=True, auto_delete=True)
         self.queue(self.conn.default_channel).declare()
+        self.counts: dict[str, int] = {}
+        self.latest: dict[str, dict] = {}
 
     def drain(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
+        """Every event seen so far, by kind."""
         bound = self.queue(self.conn.default_channel)
         while (msg := bound.get(no_ack=True)) is not None:
             kind = msg.delivery_info["routing_key"]
-            counts[kind] = counts.get(kind, 0) + 1
-        return counts
+            self.counts[kind] = self.counts.get(kind, 0) + 1
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                self.latest[kind] = json.loads(msg.body).get("data") or {}
+        return dict(self.counts)
+
+    def wait_for(self, kind: str, seconds: float) -> dict | None:
+        """The data of a `kind` event seen, waiting up to `seconds` for one."""
+        deadline = time.monotonic() + seconds
+        while kind not in self.latest and time.monotonic() < deadline:
+            self.drain()
+            time.sleep(0.2)
+        return self.latest.get(kind)
 
     def close(self):
         self.conn.release()
@@ -122,15 +137,17 @@ def _ensure_suite(uri: str, data: Path) -> tuple[list[runner.ServiceProcess], li
     return runner.start(SUITE, data, log_dir=data / "logs"), SUITE
 
 
-def _drive(plan: list[Step], rpc: dict[str, Any], ctx: dict) -> bool:
-    """Perform the plan's steps in order, printing each; True when one went otherwise than the
-    rules say (stopping at an unexpected refusal)."""
+def _drive(plan: list[Step], rpc: dict[str, Any], ctx: dict, *, first: int = 1,
+           total: int | None = None) -> bool:
+    """Perform the plan's steps in order, printing each (numbered from `first` of `total`);
+    True when one went otherwise than the rules say (stopping at an unexpected refusal)."""
     from nameko.exceptions import RemoteError
 
     from shared.errors import SanxiangError
 
     failed = False
-    for i, step in enumerate(plan, 1):
+    total = total or len(plan)
+    for i, step in enumerate(plan, first):
         started = time.perf_counter()
         method = getattr(getattr(rpc[step.role], step.service), step.method)
         try:
@@ -142,11 +159,11 @@ def _drive(plan: list[Step], rpc: dict[str, Any], ctx: dict) -> bool:
             failed |= bool(step.expect_error)
         except (RemoteError, SanxiangError) as exc:
             if not step.expect_error or getattr(exc, "code", None) != step.expect_error:
-                print(f"[{i:2}/{len(plan)}] ✗ {step.title}\n        {exc}")
+                print(f"[{i:2}/{total}] ✗ {step.title}\n        {exc}")
                 return True
             mark, note = "✓", f"refused as the rules require: {exc.code}"
         ms = (time.perf_counter() - started) * 1000
-        print(f"[{i:2}/{len(plan)}] {mark} {_pad(step.title, 56)} {note}  ({ms:.0f} ms)")
+        print(f"[{i:2}/{total}] {mark} {_pad(step.title, 56)} {note}  ({ms:.0f} ms)")
     return failed
 
 
@@ -188,7 +205,10 @@ def main(args) -> int:
     tap = EventTap(uri)
     case_no = f"陵应急立〔2025〕{random.randint(100, 9999)}号"
     ctx = {"decision_no": case_no.replace("立", "罚"), "case_no": case_no}
-    plan = steps(case_no, with_review=with_review)
+    with_vault = "vault" in health
+    plan = steps(case_no, with_review=with_review, archived_by_vault=with_vault)
+    # the documents are rendered before the case closes, so the case file's package holds them
+    before = until(plan, "case_closed")
     proxies = {role: ClusterRpcProxy(_config(), timeout=30, context_data={
         "actor_token": signer.issue(actor_id=aid, role=role, agency=AGENCY, name=aid)})
         for role, aid in ACTORS.items()}
@@ -196,10 +216,15 @@ def main(args) -> int:
     failed = False
     try:
         print(f"\n案件 {case_no} — 陵川县应急管理局, fine 60,000 CNY on a company (major)\n")
-        failed = _drive(plan, rpc, ctx)
+        failed = _drive(before, rpc, ctx, total=len(plan))
+        documents = [] if failed else _documents(rpc, ctx, data / "documents", health)
+        failed = failed or _drive(plan[len(before):], rpc, ctx, first=len(before) + 1,
+                                  total=len(plan))
+        if not failed and with_vault:
+            failed = not _package(rpc, ctx, tap)
         if not failed:
             _summary(rpc, ctx, tap, data, with_review)
-            _documents(rpc, ctx, data / "documents", health)
+            print("  documents  " + "\n             ".join(documents))
             _try(ctx, keys)
     finally:
         for proxy in proxies.values():
@@ -257,6 +282,10 @@ def _summary(rpc, ctx, tap, data, with_review: bool) -> None:
           f"{verdict['head_hash'][:16]}…, checkpoint signed by key {checkpoint['key_id']}")
     print(f"findings  {len(found)}" + "".join(f"\n          - {f['code']}: {f['message']}"
                                                 for f in found))
+    if ctx.get("package_id") and "archive_late" in {f["code"] for f in found}:
+        print("          (the demo case is dated 2025 and the vault archived it today, when it "
+              "ran: late by\n          the 30 days of 000 第三十二条 — the rule judges the real "
+              "date)")
     if with_review:
         review = rpc["legal_unit"].review.get_review(review_id=ctx["review_id"])
         doc = rpc["legal_unit"].review.opinion_document(review_id=ctx["review_id"])
@@ -289,13 +318,13 @@ def _av_objects(rpc, ctx, data: Path) -> None:
           f"{data / 'vault-replica'})")
 
 
-def _documents(rpc, ctx, folder: Path, health: dict) -> list[Path]:
+def _documents(rpc, ctx, folder: Path, health: dict) -> list[str]:
     """Render the case's 行政处罚决定书 and, with the review board, its 法制审核意见书 through the
-    renderer, and print where they are: files under `folder` when no vault keeps them (the
-    renderer then answers with their content), else the vault's references."""
+    renderer, for the case, and say where they are: the vault's objects where it keeps them
+    (then in the case's archive package too), else files under `folder` (the renderer then
+    answers with their content)."""
     if "renderer" not in health:
-        print("  documents  renderer not deployed: no 决定书 or 意见书 rendered")
-        return []
+        return ["renderer not deployed: no 决定书 or 意见书 rendered"]
     officer = rpc["officer"].renderer
     wanted = [("行政处罚决定书", "officer", "penalty_decision",
                lambda sample: decision_document(ctx, ctx["case_no"], sample))]
@@ -304,23 +333,44 @@ def _documents(rpc, ctx, folder: Path, health: dict) -> list[Path]:
         wanted.append(("法制审核意见书", "legal_unit", opinion["template_id"],
                        lambda sample: opinion["data"]))
     folder.mkdir(parents=True, exist_ok=True)
-    written, lines = [], []
+    lines = []
     for title, role, template_id, data in wanted:
         latest = officer.list_templates(template_id=template_id, all_versions=False)[0]
         sample = officer.get_template(template_id=template_id, version=latest["version"])
         done = rpc[role].renderer.render(
             template_id=template_id, version=latest["version"], data=data(sample["sample"]),
-            formats=["docx"], reference=ctx["case_no"])
+            formats=["docx"], reference=ctx["case_no"], case_id=ctx["case_id"])
         out = done["outputs"][0]
         if out.get("object_ref"):
-            lines.append(f"{title}  {out['object_ref']}")
+            lines.append(f"{title}  vault object {out['object_ref']}  ({out['size']:,} bytes, "
+                         f"sha256 {out['sha256'][:16]}…)")
             continue
         path = folder / f"{ctx['decision_no']}-{title}.docx"
         path.write_bytes(base64.b64decode(out["content_base64"]))
-        written.append(path)
         lines.append(f"{title}  {path}  ({out['size']:,} bytes, sha256 {out['sha256'][:16]}…)")
-    print("  documents  " + "\n             ".join(lines))
-    return written
+    return lines
+
+
+def _package(rpc, ctx, tap: EventTap, seconds: float = 90) -> bool:
+    """The vault packages the closed case on archive_due.v1 and records it archived: wait for
+    its package_stored.v1, then run the package's 四性检测 again and show it."""
+    stored = tap.wait_for("package_stored.v1", seconds)
+    if stored is None or stored.get("case_id") != ctx["case_id"]:
+        print(f"[vault] ✗ no archive package of the case within {seconds:.0f}s; see the "
+              "vault's log and its dead letters (dlq.vault)")
+        return False
+    report = rpc["head"].vault.verify_package(package_id=stored["package_id"])
+    aspects = ", ".join(
+        f"{label} {sum(c['passed'] for c in report[a]['checks'])}/{len(report[a]['checks'])}"
+        for a, label in (("authenticity", "真实性"), ("integrity", "完整性"),
+                         ("usability", "可用性"), ("security", "安全性")))
+    verdict = "passed" if report["passed"] else "FAILED"
+    print(f"\npackage   BagIt {stored['package_id']} (sha256 {stored['sha256'][:16]}…), head "
+          f"seq {stored['head_seq']}; 四性检测 {verdict}: {aspects}\n"
+          f"          the vault recorded the case archived at seq {stored['archive_seq']}; "
+          f"again: ./sanxiang vault verify-package {stored['package_id']}")
+    ctx["package_id"] = stored["package_id"]
+    return bool(report["passed"])
 
 
 def _try(ctx, keys: Path) -> None:

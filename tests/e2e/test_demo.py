@@ -39,14 +39,22 @@ def wait_for_consumer(rabbit_api, vhost, queue="rpc-records", seconds=60):
     pytest.fail(f"no consumer on {queue} after {seconds}s")
 
 
-def assert_documents_rendered(out: str, data: Path) -> None:
-    """The demo rendered the case's 决定书 and 意见书 and printed where they are."""
+def assert_documents_in_the_vault(out: str) -> None:
+    """The demo rendered the case's 决定书 and 意见书 before closing it; the renderer stored them
+    in the vault, and the vault's package of the case passed its 四性检测."""
     for title in ("行政处罚决定书", "法制审核意见书"):
-        found = re.search(rf"{title}  (\S+\.docx)  \(", out)
-        assert found, out
-        path = Path(found.group(1))
-        assert path.parent == data / "documents" and path.stat().st_size > 1000
-        assert path.read_bytes()[:2] == b"PK"  # a docx is a zip
+        assert re.search(rf"{title}  vault object [0-9a-f-]{{36}}  \(", out), out
+    assert_packaged(out)
+
+
+def assert_packaged(out: str) -> None:
+    """The vault packaged the closed case (BagIt, 四性检测 passed) and recorded it archived; the
+    only finding is its lateness against the demo's 2025 dates."""
+    assert re.search(r"package   BagIt [0-9a-f-]{36} .* 四性检测 passed: 真实性 \d+/\d+", out), out
+    assert "the vault recorded the case archived at seq" in out
+    assert "package_stored.v1×1" in out
+    found = re.search(r"findings  (\d+)((?:\n          - .*)*)", out)
+    assert found and found.group(1) == "1" and "- archive_late:" in found.group(2), out
 
 
 def assert_call_reads_the_case(out: str, env: dict) -> None:
@@ -92,25 +100,26 @@ def test_demo_runs_against_the_running_suite(services, vhost, make_pg_database, 
                               text=True, timeout=180)
         assert demo.returncode == 0, demo.stdout + demo.stderr
         out = demo.stdout
-        assert "✗" not in out and "ok=True" in out and "findings  0" in out
+        assert "✗" not in out and "ok=True" in out
         assert "decision_issued.v1×1" in out and "archive_due.v1×1" in out
         assert "starting records" not in out  # it used the suite that was already running
         if services == "records,vault":
             # alone, the record keeper names the missing review board; the legal unit
             # enters the review by RPC
-            assert "[21/21] ✓" in out
+            assert "[20/20] ✓" in out
             assert "refused as the rules require: service_not_deployed" in out
             assert "review board not deployed" in out
             assert "documents  renderer not deployed" in out
+            assert_packaged(out)
         else:
             # the review board takes the request from decision_proposed; its opinion
             # reaches the chain through opinion_issued
-            assert "[27/27] ✓" in out
+            assert "[26/26] ✓" in out
             assert "refused as the rules require: legal_review_required" in out
             assert "refused as the rules require: recusal_required" in out
             assert "review    opinion_issued, opinion 同意, due 2025-10-29" in out
             assert "review_requested.v1×1" in out and "opinion_issued.v1×1" in out
-            assert_documents_rendered(out, tmp_path)
+            assert_documents_in_the_vault(out)
         # the next step without code: the line the demo prints reads the case back
         assert_call_reads_the_case(out, env)
     finally:
@@ -132,9 +141,9 @@ def test_demo_starts_the_suite_itself_when_none_runs(vhost, tmp_path, rabbit_api
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "starting records, review, renderer on embedded defaults" in demo.stdout
-    assert "[27/27] ✓" in demo.stdout
+    assert "[26/26] ✓" in demo.stdout
     assert (tmp_path / "records.sqlite3").exists() and (tmp_path / "review.sqlite3").exists()
-    assert_documents_rendered(demo.stdout, tmp_path)
+    assert_documents_in_the_vault(demo.stdout)
     keys = tmp_path / "keys"
     assert (keys / "private" / "issuer" / "token.ed25519.pem").exists()
     assert len(list((keys / "public" / "token").glob("*.pem"))) == 1
