@@ -22,6 +22,8 @@ from sqlalchemy import select
 
 from services.vault import models, usecases
 from services.vault.domain import package as rules
+from services.vault.storage.config import Stores
+from services.vault.storage.s3 import S3Store
 from services.vault.usecases.package import report_unfinished
 from shared.errors import DomainRuleViolated
 from tests.unit.vault.package_support import (
@@ -32,7 +34,7 @@ from tests.unit.vault.package_support import (
     stored_objects,
     stored_packages,
 )
-from tests.unit.vault.support import HEAD, Env
+from tests.unit.vault.support import HEAD, Env, make_s3_store
 
 ROOT = Path(__file__).resolve().parents[3]
 DIED = 137
@@ -167,3 +169,42 @@ def test_an_announced_bag_altered_in_the_store_is_not_adopted(env, tmp_path):
     assert err.value.details["rule"] == "digest_mismatch"
     assert stored_packages(env) == []
 
+
+
+class _Died(BaseException):
+    """The process ending where it stands (not an Exception: nothing catches it on the way)."""
+
+
+def test_on_s3_a_bag_written_without_its_lock_is_locked_on_the_redelivery(env, s3_endpoint,
+                                                                          monkeypatch):
+    """The real S3 peer (moto): the bag's PUT and its fixity record went in, the process died
+    before setting its retention; the redelivery finds it unlocked under the announced key and
+    locks it before recording it."""
+    replica = make_s3_store(s3_endpoint)
+    env.stores = Stores(make_s3_store(s3_endpoint), replica)
+    records = Records()
+    av = hold_documents(env)
+    body = archive_due(env, records, av["sha256"])
+    real = S3Store._retain
+
+    def die(self, *args, **kwargs):
+        raise _Died()
+
+    monkeypatch.setattr(S3Store, "_retain", die)
+    with pytest.raises(_Died):
+        archive(env, records, body)
+    [intent] = _intents(env)
+    primary = env.stores.primary
+    assert primary.exists(intent["bag_key"])
+    assert primary.stat(intent["bag_key"]).lock.mode == "GOVERNANCE"     # S3: no retention
+    assert stored_packages(env) == []
+    monkeypatch.setattr(S3Store, "_retain", real)
+    package_id = archive(env, records, body)
+    [package] = stored_packages(env)
+    assert package["id"] == package_id and package["report"]["passed"], \
+        rules.failures(package["report"])
+    [bag] = [o for o in stored_objects(env) if o["id"] == package["object_id"]]
+    assert bag["key"] == intent["bag_key"]
+    lock = primary.stat(bag["key"]).lock
+    assert lock.mode == "COMPLIANCE" and lock.until is None              # permanent
+    assert replica.stat(bag["key"]).lock.mode == "COMPLIANCE"
