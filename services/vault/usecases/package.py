@@ -6,10 +6,6 @@ DA/T 70), stored write-once under the case file's retention class (rule set
 retention.archives_term) with its report beside it; then the record keeper is told the case is
 archived (archive_case, 000 第三十二条; 004 第四十三条) and package_stored.v1 is emitted.
 
-Once per event and per case: the inbox remembers the message with the last step, a package of
-the case already stored is not built again (a redelivery only finishes telling the record
-keeper), and archive_case goes with an idempotency key of the package.
-
 Crash-safe against the write-once store: each write (the bag, then its report) is announced in
 a transaction of its own before it is made (package_intents: the key and SHA-256 the object
 will have); the objects and the package are recorded, and the announcement closed, in one
@@ -17,8 +13,12 @@ transaction after both copies of both are written. A delivery that dies in betwe
 announcement; the redelivery adopts what the store and the replica hold under it — the bytes
 hashed again and refused unless they are the announced content, a lock cut short completed,
 a missing replica copied from the store — instead of writing again (which the store would
-refuse), and re-runs the 四性 checks on the stored bag. The fixity audit's tick reports announcements
-older than an hour that were never recorded (report_unfinished), logged once each. A record keeper that
+refuse), and re-runs the 四性 checks on the stored bag. The fixity audit's tick reports
+announcements older than an hour that were never recorded (report_unfinished), logged once.
+
+Once per event and per case: the inbox remembers the message with the last step, a package of
+the case already stored is not built again (a redelivery only finishes telling the record
+keeper), and archive_case goes with an idempotency key of the package. A record keeper that
 does not answer raises Unavailable — a passing fault the consumer retries with back-off and
 dead-letters after its bound — before anything is stored, or after the package is whole.
 
