@@ -120,6 +120,10 @@ packages = Table(
     UniqueConstraint("agency", "case_id", name="uq_packages_agency_case"),
 )
 
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
+idempotency = idempotency_table(metadata)
+
 # the write of a case's package announced before it is made (its own transaction), so that a
 # crash between writing to the write-once store and recording the package leaves a row naming
 # what was written: a redelivery adopts the stored objects (their digests checked) instead of
@@ -140,7 +144,3 @@ package_intents = Table(
     Column("reported_at", UtcDateTime()),                     # found unfinished by the audit
     UniqueConstraint("agency", "case_id", name="uq_package_intents_agency_case"),
 )
-
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)
-idempotency = idempotency_table(metadata)

@@ -179,31 +179,6 @@ def save_package(session: Session, package_id: str, **values: Any) -> None:
     session.execute(update(packages).where(packages.c.id == package_id).values(**values))
 
 
-def intent_of(session: Session, agency: str, case_id: str, *, lock: bool = False) -> dict | None:
-    query = select(package_intents).where(package_intents.c.agency == agency) \
-        .where(package_intents.c.case_id == case_id)
-    row = session.execute(_locked(session, query) if lock else query).mappings().first()
-    return dict(row) if row else None
-
-
-def insert_intent(session: Session, row: dict) -> None:
-    session.execute(insert(package_intents), row)
-
-
-def save_intent(session: Session, package_id: str, **values: Any) -> None:
-    session.execute(update(package_intents).where(package_intents.c.package_id == package_id)
-                    .values(**values))
-
-
-def unfinished_intents(session: Session, before: datetime) -> list[dict]:
-    """The package writes announced before `before` and never recorded as a package."""
-    rows = session.execute(select(package_intents)
-                           .where(package_intents.c.state == "pending")
-                           .where(package_intents.c.updated_at < before)
-                           .order_by(package_intents.c.updated_at)).mappings().all()
-    return [dict(r) for r in rows]
-
-
 # ---- history, events, refusals -----------------------------------------------------------------
 
 def log(session: Session, object_id: str, actor: Actor | dict, action: str, body: dict,
@@ -258,3 +233,30 @@ def missing(request: dict) -> NotFound | None:
         if isinstance(ident, str):
             return _no(what, ident)
     return None
+
+
+# ---- a package's writes announced (usecases.package) ----------------------------------------
+
+def intent_of(session: Session, agency: str, case_id: str, *, lock: bool = False) -> dict | None:
+    query = select(package_intents).where(package_intents.c.agency == agency) \
+        .where(package_intents.c.case_id == case_id)
+    row = session.execute(_locked(session, query) if lock else query).mappings().first()
+    return dict(row) if row else None
+
+
+def insert_intent(session: Session, row: dict) -> None:
+    session.execute(insert(package_intents), row)
+
+
+def save_intent(session: Session, package_id: str, **values: Any) -> None:
+    session.execute(update(package_intents).where(package_intents.c.package_id == package_id)
+                    .values(**values))
+
+
+def unfinished_intents(session: Session, before: datetime) -> list[dict]:
+    """The package writes announced before `before` and never recorded as a package."""
+    rows = session.execute(select(package_intents)
+                           .where(package_intents.c.state == "pending")
+                           .where(package_intents.c.updated_at < before)
+                           .order_by(package_intents.c.updated_at)).mappings().all()
+    return [dict(r) for r in rows]
