@@ -49,7 +49,7 @@ from shared.persistence.db import make_engine, open_db
 from tests.unit.vault.package_support import Records, archive
 from tests.unit.vault.support import RULES, Env, local_stores
 
-root, when, nth = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+root, when, nth, url = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[5]
 real, calls = LocalStore.put, []
 
 def put(self, *args, **kwargs):
@@ -62,7 +62,7 @@ def put(self, *args, **kwargs):
     return written
 
 LocalStore.put = put
-env = Env(open_db(make_engine(f"sqlite:///{root / 'vault.sqlite3'}")), RULES, local_stores(root))
+env = Env(open_db(make_engine(url)), RULES, local_stores(root))
 records = Records(key=Ed25519PrivateKey.from_private_bytes(bytes.fromhex(sys.argv[4])))
 archive(env, records, json.loads((root / "event.json").read_text()))
 sys.exit(0)
@@ -75,10 +75,11 @@ def _key_hex(key: Ed25519PrivateKey) -> str:
 
 
 def _die_while_packaging(env: Env, records: Records, body: dict, tmp_path: Path, when: str,
-                         nth: int) -> None:
+                         nth: int, url: str | None = None) -> None:
     (tmp_path / "event.json").write_text(json.dumps(body))
+    url = url or f"sqlite:///{tmp_path / 'vault.sqlite3'}"     # the env fixture's database
     child = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path), when, str(nth),
-                            _key_hex(records.key)], cwd=ROOT, capture_output=True, text=True,
+                            _key_hex(records.key), url], cwd=ROOT, capture_output=True, text=True,
                            timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert child.returncode == DIED, child.stderr[-2000:]
 
@@ -101,12 +102,14 @@ SEAMS = [("before", 1), ("after", 1), ("after", 2), ("after", 3), ("after", 4)]
 
 @pytest.mark.parametrize(("when", "nth"), SEAMS, ids=[f"{w}-write-{n}" for w, n in SEAMS])
 def test_a_process_dying_at_any_write_leaves_one_package_after_the_redelivery(
-        env, tmp_path, when, nth):
+        env_db, db_url, tmp_path, when, nth):
+    """On SQLite and PostgreSQL."""
+    env = env_db
     records = Records()
     av = hold_documents(env)
     body = archive_due(env, records, av["sha256"])
     held = {o["key"] for o in stored_objects(env)}
-    _die_while_packaging(env, records, body, tmp_path, when, nth)
+    _die_while_packaging(env, records, body, tmp_path, when, nth, db_url)
     # the dead process left its write announced and no package
     assert stored_packages(env) == []
     [intent] = _intents(env)
