@@ -50,11 +50,13 @@ def start_renderer(workdir: Path, amqp_uri: str, *, pdf: str = "off", processes:
     from shared.trust.keys import init_deployment
     keys = workdir / "keys"
     # the deployment's keys, as `sanxiang keys init` makes them (none is overwritten)
-    init_deployment(keys, ["renderer"])
+    init_deployment(keys, ["renderer"], callers=["renderer"])
     config = {"AMQP_URI": amqp_uri, "max_workers": 10,
               "DATABASE_URL": f"sqlite:///{workdir / 'renderer.sqlite3'}",
               "KEYS_DIR": str(keys), "AGENCIES": common.AGENCIES, "PDF": pdf,
               "RENDER_PROCESSES": processes,
+              # rendering alone is measured: no vault to store the documents in
+              "DOCUMENT_VAULT": "absent",
               "LOGGING": {"version": 1, "disable_existing_loggers": False,
                           "handlers": {"console": {"class": "logging.StreamHandler"}},
                           "root": {"level": "WARNING", "handlers": ["console"]}}}

@@ -151,8 +151,10 @@ def rabbit_api(request):
 
 
 # The deployment's keys as `sanxiang keys init` makes them (shared.trust.keys): every service's
-# event key, the record keeper's checkpoint key and the token issuer's key.
+# event key, the record keeper's checkpoint key, the caller keys of the services that call a
+# peer as themselves, and the token issuer's key.
 KEY_SIGNERS = ("records", "review", "renderer", "vault", "disclosure")
+SERVICE_CALLERS = ("vault", "renderer")
 
 
 @pytest.fixture
@@ -160,7 +162,7 @@ def keys_dir(tmp_path) -> str:
     from shared.trust.keys import init_deployment
 
     root = tmp_path / "keys"
-    init_deployment(root, KEY_SIGNERS, checkpoint_signers=["records"])
+    init_deployment(root, KEY_SIGNERS, checkpoint_signers=["records"], callers=SERVICE_CALLERS)
     return str(root)
 
 

@@ -11,12 +11,26 @@ event keeps its shape, so no method changes its signature and none needs a _v2.
 1.3: new methods access_log (调阅监督), find_cases and due_deadlines (finding work),
 classify_entry and append_record_v2 (content classified 国家秘密 / 商业秘密 / 个人隐私, beside
 append_record, unchanged); get_entries' items may carry `withheld` (optional, a party's view
-only)."""
+only).
+
+1.4: the archive vault, as itself (a service token, no person behind the call), may read a
+case, its entries and its verification, sign its head and mark it archived (roles
+"service:vault" on get_case, get_entries, verify_case, checkpoint_case, archive_case) —
+additive: every caller admitted before still is."""
 from contracts.records import content as c
 from contracts.records import messages as m
-from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
+from shared.contracts.registry import (
+    CALENDAR_COVERAGE_EXAMPLE,
+    Contract,
+    Event,
+    Rpc,
+    service_grant,
+)
 
-VERSION = "1.3.0"
+# the archive vault, calling as itself (contracts/vault; services/vault/usecases/package.py)
+VAULT = service_grant("vault")
+
+VERSION = "1.4.0"
 
 CASE_ID = "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"
 HASH = "9f2c4e8b1d7a6c3e5f0a2b4d6e8f1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e0b2d4f"
@@ -233,8 +247,9 @@ RPCS = (
         ("officer", "head"), {"case_id": CASE_ID, "closed_at": "2025-11-20T10:00:00+08:00",
                               "reason": "罚款已缴纳，执行完毕"}, dict(APPEND_OK, deadline=ARCHIVE_DEADLINE),
         ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
-    Rpc("archive_case", m.ArchiveCase, m.AppendResult, "Record the case file as archived (归档).",
-        ("officer", "head", "legal_unit"),
+    Rpc("archive_case", m.ArchiveCase, m.AppendResult, "Record the case file as archived (归档); "
+        "the archive vault does so once the case's package is stored.",
+        ("officer", "head", "legal_unit", VAULT),
         {"case_id": CASE_ID, "archived_at": "2025-12-01T10:00:00+08:00",
          "archive_no": "LCYJ-2025-WS-012", "location": "档案室3号柜"}, APPEND_OK,
         ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
@@ -245,13 +260,13 @@ RPCS = (
         ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
     Rpc("get_case", m.CaseRef, m.CaseView, "Read a case (a party sees its own, masked); "
         "the read is recorded.", ("officer", "head", "legal_unit", "reviewer", "supervisor",
-                                  "party"), {"case_id": CASE_ID}, CASE_VIEW,
+                                  "party", VAULT), {"case_id": CASE_ID}, CASE_VIEW,
         ("not_found", "forbidden"), writes=False),
     Rpc("get_entries", m.GetEntries, m.EntryView, "Read a case's chain entries. A party "
         "sees every spelling of a protected person's data masked (000 第三十四条) and can "
         "still recompute each entry_hash from prev_hash and hashed_body, where that data "
         "stands only as salted commitments.",
-        ("officer", "head", "legal_unit", "reviewer", "supervisor", "party"),
+        ("officer", "head", "legal_unit", "reviewer", "supervisor", "party", VAULT),
         {"case_id": "278d6732-8979-492b-89f9-7da5a879f9d1", "from_seq": 6, "limit": 1},
         # a party's view of the demo case's interview record, as the service returned it
         PARTY_ENTRIES, ("not_found", "forbidden"), many=True, writes=False),
@@ -273,14 +288,14 @@ RPCS = (
         "to its recorded head, re-derive every sealed text's commitments, check every signed "
         "checkpoint against the entry at its seq; names what failed first (failure, "
         "first_bad) and the head and checkpoint compared.",
-        ("officer", "head", "legal_unit", "supervisor"),
+        ("officer", "head", "legal_unit", "supervisor", VAULT),
         {"case_id": "6cbf93bd-adaf-46d6-b5bb-16d0a74f1429"},
         # the demo case after an insider rewrote seq 5 and re-hashed the rest, as returned
         REWRITTEN_CHAIN_VERDICT, ("not_found", "forbidden"), writes=False),
     Rpc("checkpoint_case", m.CaseRef, m.Checkpoint, "Sign the case's chain head now — only "
         "when its chain verifies; otherwise refused (code chain_not_verified, details: "
         "failure, first_bad, head_seq, head_hash).",
-        ("officer", "head", "legal_unit", "supervisor"), {"case_id": CASE_ID},
+        ("officer", "head", "legal_unit", "supervisor", VAULT), {"case_id": CASE_ID},
         {"case_id": CASE_ID, "seq": 12, "head_hash": HASH, "signed_at": "2025-10-27T10:00:01+00:00",
          "key_id": "a1b2c3d4e5f60718", "signature": "base64…",
          "statement": "{\"case_id\":\"…\"}", "public_key": "-----BEGIN PUBLIC KEY-----…"},

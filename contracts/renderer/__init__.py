@@ -1,9 +1,13 @@
 """Contract of the document renderer (renderer), major version 1: its RPC methods and its
-event, each with an example a non-Python caller can copy."""
+event, each with an example a non-Python caller can copy.
+
+1.2: with the archive vault deployed, every rendered document is stored there (the answer's
+and the event's object_ref; content_base64 null); render takes an optional case_id, the case
+the document belongs to — additive."""
 from contracts.renderer import messages as m
 from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 
 RENDER_ROLES = ("officer", "head", "legal_unit", "reviewer", "publisher")
 READ_ROLES = RENDER_ROLES + ("supervisor",)
@@ -39,14 +43,22 @@ RPCS = (
         "Render a template version with the caller's data: validated against the template's "
         "field schema, rendered with autoescape, stamped (document properties: identifier "
         "sanxiang:<id>@<version>, keywords with template and data sha256). The docx is the "
-        "same bytes for the same template version and data. While no vault is deployed the "
-        "outputs come back base64 in content_base64 (object_ref null). Without LibreOffice a "
+        "same bytes for the same template version and data. Where the archive vault is "
+        "deployed (config DOCUMENT_VAULT: required, absent, or auto — whether it runs now), "
+        "each output is stored there by the renderer as itself (vault.store_document: "
+        "write-once under the case-file retention class, with this stamp and case_id) and "
+        "comes back as object_ref, the vault object's id, content_base64 null — a vault that "
+        "is part of the deployment but does not answer refuses the render as unavailable, "
+        "nothing recorded; the same document rendered again is not stored twice. While no "
+        "vault is deployed the outputs come back base64 in content_base64 (object_ref null). "
+        "Without LibreOffice a "
         "PDF request gives docx only and a note pdf_unavailable saying why. Unknown template "
         "or version: not_found listing what exists. Sent while the service starts, it waits "
         "for the template library to be registered (see health: ready), at most "
         "TEMPLATES_START_TIMEOUT (60 s), then is refused as unavailable (retry).", RENDER_ROLES,
         {"template_id": "penalty_decision", "version": 1, "data": DATA,
-         "formats": ["docx", "pdf"], "reference": "陵应急立〔2025〕12号"},
+         "formats": ["docx", "pdf"], "reference": "陵应急立〔2025〕12号",
+         "case_id": "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"},
         {"render_id": RENDER_ID, "template_id": "penalty_decision", "version": 1,
          "title": "行政处罚决定书", "template_sha256": TEMPLATE_SHA, "data_sha256": DATA_SHA,
          "outputs": [

@@ -57,6 +57,12 @@ class Render(StrictSchema):
                               validate=validate.Length(min=1, max=200),
                               metadata={"description": "the caller's reference (e.g. 案号), kept "
                                                        "with the render and in its event"})
+    case_id = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(min=1, max=36),
+                            metadata={"description": "the case (records) the document belongs "
+                                                     "to: its vault object names it, so the "
+                                                     "case's archive package includes it. New "
+                                                     "in 1.2"})
 
     @validates("formats")
     def _formats(self, value, **kw):
@@ -70,9 +76,11 @@ class Output(StrictSchema):
     sha256 = Sha256(required=True, metadata={"description": "of the output's bytes"})
     size = fields.Integer(required=True)
     object_ref = fields.String(required=True, allow_none=True, metadata={
-        "description": "where the vault stores it; null while no vault is deployed"})
+        "description": "the vault object it is stored as (vault.get_object); null where no "
+                       "vault is deployed"})
     content_base64 = fields.String(required=True, allow_none=True, metadata={
-        "description": "the bytes, base64, when not stored in a vault (no vault is deployed yet)"})
+        "description": "the bytes, base64, where no vault is deployed; null when stored in the "
+                       "vault (object_ref)"})
 
 
 class Note(StrictSchema):

@@ -2,11 +2,21 @@
 an example a non-Python caller can copy.
 
 1.1: a closed case's archive package (records.archive_due.v1 consumed): verify_package and
-package_stored.v1 — additive."""
-from contracts.vault import messages as m
-from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
+package_stored.v1 — additive.
 
-VERSION = "1.1.0"
+1.2: store_document — the renderer, as itself (a service token: "service:renderer"), stores each
+document it renders, write-once under the case-file retention class, its stamp kept on the
+object (StoredObject.stamp, null for anything else) — additive."""
+from contracts.vault import messages as m
+from shared.contracts.registry import (
+    CALENDAR_COVERAGE_EXAMPLE,
+    Contract,
+    Event,
+    Rpc,
+    service_grant,
+)
+
+VERSION = "1.2.0"
 
 UPLOAD_ROLES = ("officer", "head", "legal_unit")
 READ_ROLES = ("officer", "head", "legal_unit", "supervisor")
@@ -57,6 +67,25 @@ REPORT = {"package_id": PACKAGE_ID, "case_id": CASE_ID, "case_no": "陵应急立
           **{aspect: {"passed": True, "checks": [{"check": c, "passed": True, "detail": d}
                                                  for c, d in found]}
              for aspect, found in CHECKS.items()}}
+RENDER_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
+DOCX_SHA256 = "7d865e959b2466918c9863afca942d0fb89d7c9ac0c99bafc3749504ded97730"
+STAMP = {"render_id": RENDER_ID, "format": "docx", "template_id": "penalty_decision",
+         "version": 1,
+         "template_sha256": "3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b",
+         "data_sha256": "b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c"}
+CASE_FILE = {"class": "case_file", "label": "行政执法案卷（文字和音像记录资料）",
+             "basis": "000《全过程记录办法》第三十二条第一款（按《档案法》及有关规定保管）",
+             "ruleset": "qinyuan-energy@1", "years": None, "permanent": True,
+             "term": "permanent",
+             "term_basis": "000《全过程记录办法》第三十二条（按《档案法》及有关规定保管）；"
+                           "机关按其档案保管期限表确定"}
+DOCUMENT = dict(OBJECT, id="8c2f0a4e-1b7d-4e9a-a3c5-6d0f2b8e4a17", subject="document",
+                name="行政处罚决定书.docx",
+                media_type="application/vnd.openxmlformats-officedocument.wordprocessingml"
+                           ".document", size=18234, sha256=DOCX_SHA256,
+                digests={"sha256": DOCX_SHA256}, facts=[], retention=CASE_FILE,
+                stored_by="renderer", last_fixity_at=None, last_fixity_outcome=None,
+                fixity=[], stamp=STAMP)
 WRITE_ERRORS = ("validation_failed", "not_found", "domain_rule_violated", "forbidden",
                 "unauthenticated")
 
@@ -123,6 +152,20 @@ RPCS = (
         ("head", "supervisor"), {"agency": "qinyuan-energy", "limit": 100},
         {"agency": "qinyuan-energy", "audited": 100, "outcomes": {"pass": 99, "repaired": 1}},
         ("validation_failed", "not_found", "forbidden", "unauthenticated")),
+    Rpc("store_document", m.StoreDocument, m.StoredObject,
+        "Store a rendered document (docx, PDF) sent by the renderer as itself: its bytes "
+        f"(base64, at most {m.MAX_DOCUMENT_BYTES} bytes) checked against the SHA-256 and size "
+        "it names (a mismatch is refused and recorded: digest_mismatch, size_mismatch), "
+        "written once under the rule set's case-file retention class (subject `document`) "
+        "with the renderer's stamp (render id, format, template id@version, template and data "
+        "SHA-256) kept on the object, and object_stored.v1 emitted. Once per render id and "
+        "format (the idempotency key); content the agency holds already is not stored again: "
+        "the answer is its object. New in 1.2.", (service_grant("renderer"),),
+        dict(STAMP, agency="qinyuan-energy", name="行政处罚决定书.docx",
+             media_type="application/vnd.openxmlformats-officedocument.wordprocessingml"
+                        ".document", sha256=DOCX_SHA256, size=18234,
+             content_base64="UEsDBBQAAAAIAAAAIQ==", case_id=CASE_ID),
+        DOCUMENT, WRITE_ERRORS),
     Rpc("verify_package", m.PackageRef, m.PackageReport,
         "Run a case archive package's 四性检测 (DA/T 70) again on the bag as the store holds "
         "it now: its digest against the recorded one, the entries' hashes and the head's "

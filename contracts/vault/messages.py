@@ -86,6 +86,42 @@ class FixityEvent(StrictSchema):
     detail = fields.Dict(required=True, allow_none=True)
 
 
+# a rendered document travels in the request (base64): at most this many bytes
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+FORMATS = ["docx", "pdf"]
+
+
+class DocumentStamp(StrictSchema):
+    """What a rendered document was made from (the renderer's stamp), kept on its object."""
+    render_id = Uuid(required=True, metadata={"description": "the render that made it"})
+    format = fields.String(required=True, validate=validate.OneOf(FORMATS))
+    template_id = fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z][a-z0-9_]{0,63}$", error="must be a template id"))
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    template_sha256 = Sha256(required=True, metadata={"description": "of the template's bytes"})
+    data_sha256 = Sha256(required=True, metadata={"description": "of the data rendered"})
+
+
+class StoreDocument(DocumentStamp):
+    agency = Id(required=True, metadata={"description": "the agency the document is of (the "
+                                                        "service token's agency)"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    media_type = fields.String(required=True, validate=validate.OneOf([
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/pdf"]))
+    sha256 = Sha256(required=True, metadata={"description": "of the bytes: the vault checks it"})
+    size = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_DOCUMENT_BYTES))
+    content_base64 = fields.String(required=True, validate=[
+        validate.Length(min=4, max=4 * ((MAX_DOCUMENT_BYTES + 2) // 3)),
+        validate.Regexp(r"^[A-Za-z0-9+/]*={0,2}$", error="must be base64 (RFC 4648)")],
+        metadata={"description": f"the bytes, base64; at most {MAX_DOCUMENT_BYTES} bytes"})
+    case_id = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(min=1, max=36),
+                            metadata={"description": "the case the document belongs to, where "
+                                                     "the render names one: its archive "
+                                                     "package includes it"})
+
+
 class StoredObject(StrictSchema):
     id = Uuid(required=True)
     agency = fields.String(required=True)
@@ -111,6 +147,9 @@ class StoredObject(StrictSchema):
     last_fixity_at = When(required=True, allow_none=True)
     last_fixity_outcome = fields.String(required=True, allow_none=True)
     fixity = fields.List(fields.Nested(FixityEvent), load_default=list)
+    stamp = fields.Nested(DocumentStamp, load_default=None, allow_none=True, metadata={
+        "description": "a rendered document's stamp (what it was made from); null for "
+                       "anything else. New in 1.2"})
 
 
 class SetLegalHold(StrictSchema):

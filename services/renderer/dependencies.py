@@ -1,6 +1,7 @@
 """The renderer's own providers: the template registry (polling the templates folder), the
-render worker processes that keep docxtpl off the eventlet hub, and the PDF converter (a configured
-unoserver, or one started here with its own LibreOffice profile)."""
+render worker processes that keep docxtpl off the eventlet hub, the PDF converter (a configured
+unoserver, or one started here with its own LibreOffice profile), and the archive vault every
+rendered document is stored in where the deployment has one."""
 from __future__ import annotations
 
 import io
@@ -29,8 +30,22 @@ from services.renderer.pdf import (
 from services.renderer.registry import Registry
 from services.renderer.worker import read_frame, write_frame
 from shared.errors import ConfigurationError, Unavailable
+from shared.messaging.calls import AUTO, Peer
 
 log = logging.getLogger(__name__)
+
+
+class DocumentVault(Peer):
+    """The archive vault, called as the renderer itself (vault.store_document, granted to
+    "service:renderer"). Config DOCUMENT_VAULT: `required` — the vault is part of this
+    deployment, so every document is stored there (a vault down for a moment refuses the
+    render as unavailable, never hands the bytes back instead); `absent` — it is not, the
+    bytes come back in the answer; `auto` — whether a vault consumes its RPC queue now."""
+
+    def __init__(self) -> None:
+        super().__init__("vault", as_service=True, presence="DOCUMENT_VAULT",
+                         default_presence=AUTO, timeout=60.0, label="the archive vault",
+                         label_zh="档案存储服务")
 
 
 class Templates:

@@ -10,6 +10,7 @@ from nameko.timer import timer
 from contracts.renderer import CONTRACT
 from services.renderer import queries, store, usecases
 from services.renderer.dependencies import (
+    DocumentVault,
     PdfConverter,
     RenderPool,
     TemplateRegistry,
@@ -36,6 +37,12 @@ class RendererService(Service):
     registry = TemplateRegistry()
     renderer = RenderPool()
     pdf = PdfConverter()
+    vault = DocumentVault()
+
+    @staticmethod
+    def run_environment(running: list[str]) -> dict[str, str]:
+        # whether the vault is part of what runs here: every document stored there, or none
+        return {"DOCUMENT_VAULT": "required" if "vault" in running else "absent"}
 
     def _deps(self) -> dict[str, Any]:
         return dict(super()._deps(), registry=self.registry)
@@ -52,7 +59,7 @@ class RendererService(Service):
     @rpc
     def render(self, **payload: Any) -> Any:
         return self._write("render", payload, usecases.render, renderer=self.renderer,
-                           pdf=self.pdf)
+                           pdf=self.pdf, vault=self.vault)
 
     @rpc
     def list_templates(self, **payload: Any) -> Any:

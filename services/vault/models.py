@@ -53,6 +53,8 @@ objects = Table(
     Column("stored_by", String(64), nullable=False),
     Column("last_fixity_at", UtcDateTime()),
     Column("last_fixity_outcome", String(12)),
+    # a rendered document's stamp (store_document): what it was made from; NULL otherwise
+    Column("stamp", JSON),
     UniqueConstraint("agency", "sha256", name="uq_objects_agency_sha256"),
     # the fixity audit's rolling cycle: the least recently audited first
     Index("ix_objects_agency_fixity", "agency", "state", "last_fixity_at"),

@@ -81,6 +81,10 @@ class VaultService(Service):
         return self._write("audit_fixity", payload, usecases.audit_fixity)
 
     @rpc
+    def store_document(self, **payload: Any) -> Any:
+        return self._write("store_document", payload, usecases.store_document)
+
+    @rpc
     def verify_package(self, **payload: Any) -> Any:
         return self._write("verify_package", payload, usecases.verify_package,
                            checkpoint_keys=self._checkpoint_keys())

@@ -102,6 +102,7 @@ def view(row: dict, fixity: list[dict] | None = None) -> dict:
                                "replica", "stored_at", "stored_by", "last_fixity_at",
                                "last_fixity_outcome")}
     out["fixity"] = fixity or []
+    out["stamp"] = row.get("stamp")
     return out
 
 

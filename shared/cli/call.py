@@ -151,7 +151,8 @@ def check(rpc: Rpc, kwargs: dict, name: str) -> None:
 
 def _token(rpc: Rpc, args: argparse.Namespace) -> str | None:
     """An actor token for the caller; none for an open method called without --as."""
-    role = args.role or next((r for r in rpc.roles if r != "any"), None)
+    # a person's role: a service grant ("service:<name>") is for a service's own token
+    role = args.role or next((r for r in rpc.roles if r in ROLES), None)
     if role is None:
         return None
     return mint(role, args.agency, keys=args.keys, actor_id=args.actor_id, name=args.name,

@@ -1,13 +1,14 @@
 """`sanxiang keys init`: create a deployment's missing keys (never overwriting one) in the
 layout shared.trust.keys describes — each service's event-signing key, a checkpoint key for each
-service whose class signs checkpoints (shared.cli.services), the token issuer's key, and every
-public half under public/ for all services to verify."""
+service whose class signs checkpoints and a caller key for each service that calls a peer as
+itself (shared.cli.services), the token issuer's key, and every public half under public/ for
+all services to verify."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from shared.cli.services import checkpoint_signers
+from shared.cli.services import checkpoint_signers, service_callers
 from shared.trust.keys import init_deployment
 
 
@@ -20,7 +21,8 @@ def default_root() -> Path:
 
 def register(sub) -> None:
     from shared.cli.run import SERVICES
-    p = sub.add_parser("keys", help="deployment keys (token issuer, event and checkpoint signers)")
+    p = sub.add_parser("keys", help="deployment keys (token issuer, event and checkpoint signers, "
+                                        "service callers)")
     ksub = p.add_subparsers(dest="keys_command", metavar="SUBCOMMAND")
     init = ksub.add_parser("init", help="create the keys that are missing; never overwrite")
     init.add_argument("--keys", default=None,
@@ -39,6 +41,7 @@ def _init(args) -> int:
     services = [s.strip() for s in args.services.split(",") if s.strip()]
     written = init_deployment(root, services,
                               checkpoint_signers=checkpoint_signers(services),
+                              callers=service_callers(services),
                               issuer=not args.no_issuer)
     for path in written:
         print(f"created {path}")

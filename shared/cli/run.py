@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from shared.cli.services import checkpoint_signers, installed, run_environment
+from shared.cli.services import checkpoint_signers, installed, run_environment, service_callers
 
 if TYPE_CHECKING:
     from shared.messaging.broker import Management
@@ -71,7 +71,8 @@ def ensure_keys(root: str | Path) -> None:
     services find theirs; `sanxiang keys init` does the same for any other key root."""
     from shared.trust.keys import init_deployment
     names = list(SERVICES)
-    for path in init_deployment(root, names, checkpoint_signers=checkpoint_signers(names)):
+    for path in init_deployment(root, names, checkpoint_signers=checkpoint_signers(names),
+                                callers=service_callers(names)):
         print(f"sanxiang: created key {path}", flush=True)
 
 

@@ -9,7 +9,9 @@ What the kernel asks of a service class beyond nameko's: its `Database` provider
 migrations are), and optionally
 - `run_environment(running: Sequence[str]) -> dict[str, str]`: settings `sanxiang run` gives
   the service's process, knowing which services run beside it;
-- `signs_checkpoints = True`: `sanxiang keys init` makes it a checkpoint key."""
+- `signs_checkpoints = True`: `sanxiang keys init` makes it a checkpoint key;
+and a service that declares a peer it calls as itself (shared.messaging.calls.Peer with
+`as_service`) gets a caller key from `sanxiang keys init`."""
 from __future__ import annotations
 
 import importlib
@@ -69,3 +71,13 @@ def checkpoint_signers(names: Sequence[str]) -> list[str]:
     known = installed()
     return [name for name in names
             if name in known and getattr(service_class(name), "signs_checkpoints", False)]
+
+
+def service_callers(names: Sequence[str]) -> list[str]:
+    """Those of `names` installed here that call a peer as themselves (a Peer dependency with
+    `as_service`): each needs a caller key."""
+    from shared.messaging.calls import Peer
+    known = installed()
+    return [name for name in names if name in known
+            and any(isinstance(value, Peer) and value.as_service
+                    for klass in service_class(name).__mro__ for value in vars(klass).values())]

@@ -167,7 +167,11 @@ def _errors_text(errors: list) -> str:
 
 def _rpc_text(rpc: Rpc, errors: list) -> str:
     roles = ("any caller; no actor token needed" if m.is_open(rpc)
-             else ", ".join(f"`{r}`" for r in rpc.roles) or "any authenticated actor")
+             else ", ".join(f"`{r}`" for r in rpc.people) or "none (services only)")
+    if rpc.services:
+        roles += ("; services calling as themselves (a service token, `iss` "
+                  "\"service:<name>\", verified against public/caller/<name>/): "
+                  + ", ".join(f"`service:{s}`" for s in rpc.services))
     shape = "a list of the response schema" if rpc.many else "the response schema"
     once = ("\n\nWrites, once per idempotency key (header `nameko.idempotency_key`, else the "
             "request's `correlation_id`): a repeated request gets the first result and writes "

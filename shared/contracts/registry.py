@@ -18,7 +18,22 @@ from shared.errors import ValidationFailed
 
 EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*\.v[1-9][0-9]*$")
 RULESET_REF = r"^[a-z0-9][a-z0-9-]*@[1-9][0-9]*$"
+# the roles of people: what an actor token from the deployment's token issuer may name
 ROLES = ("officer", "head", "legal_unit", "reviewer", "publisher", "supervisor", "party", "public")
+# The role of a service calling another without a person behind the call, by a service token
+# it mints itself (shared.trust.actor.ServiceIdentity). A contract grants a method to a
+# service by name: "service:<name>" in the method's roles — never by the bare role.
+SERVICE_ROLE = "service"
+SERVICE_GRANT = re.compile(r"^service:([a-z][a-z0-9_-]{0,39})$")
+# what an event's or a log's actor may be: a person's role, or a service
+ACTOR_ROLES = ROLES + (SERVICE_ROLE,)
+
+
+def service_grant(name: str) -> str:
+    """The role entry that grants a method to the service `name`: "service:<name>"."""
+    if not SERVICE_GRANT.match(f"service:{name}"):
+        raise ValueError(f"{name!r} is not a service name")
+    return f"service:{name}"
 
 
 class StrictSchema(Schema):
@@ -35,7 +50,9 @@ class StrictSchema(Schema):
 
 class ActorRef(StrictSchema):
     id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    role = fields.String(required=True, validate=validate.OneOf(ACTOR_ROLES), metadata={
+        "description": "a person's role, or `service` for a service acting as itself (its "
+                       "id is then the service's name)"})
     name = fields.String(load_default=None, allow_none=True)
 
 
@@ -136,12 +153,32 @@ class Rpc:
     def __post_init__(self) -> None:
         if not self.roles:
             raise ValueError(f"rpc {self.name}: declare its roles (or \"any\" for an open method)")
+        unknown = [r for r in self.roles
+                   if r != "any" and r not in ROLES and not SERVICE_GRANT.match(r)]
+        if unknown:
+            raise ValueError(f"rpc {self.name}: unknown role(s) {', '.join(map(repr, unknown))}; "
+                             f"a role is one of {', '.join(ROLES)}, \"any\", or "
+                             "\"service:<name>\" granting the method to that service")
+        if len(set(self.roles)) != len(self.roles):
+            raise ValueError(f"rpc {self.name}: a role is named twice in {self.roles}")
 
-    def admit(self, caller: Any) -> None:
-        """Refuse (Forbidden) a caller (a shared.trust.actor.Actor) whose role the method does
-        not declare; "any" admits every verified caller."""
-        if "any" not in self.roles:
-            caller.require(*self.roles)
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The services granted this method by name ("service:<name>" entries)."""
+        return tuple(m.group(1) for m in map(SERVICE_GRANT.match, self.roles) if m)
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        """The roles of people the method admits ("any" included where it is open)."""
+        return tuple(r for r in self.roles if not SERVICE_GRANT.match(r))
+
+    def admit(self, caller: Any) -> Any:
+        """The caller (a shared.trust.actor.Actor) as admitted to this method, or Forbidden:
+        a person by role, a service where the method names it ("service:<name>"); "any"
+        admits every verified caller. A service admitted by name is returned marked
+        `granted`: the contract's grant is the whole of its permission for this call
+        (Actor.require)."""
+        return caller.admitted(self.roles)
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,9 @@ def handle(contract: Contract, method: str, payload: dict, fn: Callable, *, acto
 
     1. the caller: `actor` is the call's token (shared.trust.actor.CallerToken, verified here) or an
        already verified Actor; a missing or bad token is refused;
-    2. its role against the contract's `roles` for `method` — before the payload is read;
+    2. its role against the contract's `roles` for `method` — before the payload is read; a
+       service (a service token, shared.trust.actor) only where the method grants it by name
+       ("service:<name>"), and then held to that grant;
     3. the payload against the contract (validation_failed names each field and rule);
     4. the use case, which judges the agency of what it loads (Actor.require) — for a method
        the contract marks as a write, once per idempotency key (`keys`, the call's
@@ -89,7 +91,7 @@ def handle(contract: Contract, method: str, payload: dict, fn: Callable, *, acto
             raise
     request = raw
     try:
-        spec.admit(caller)
+        caller = spec.admit(caller)
         request = load(spec.request, payload, what=method)
         if spec.writes and keys is not None:
             def once():

@@ -15,18 +15,31 @@ keys (shared.trust.keys), chosen by the token's `kid` header. Claims:
 A party token must name both `party` and `case`: party ids are labels chosen per case, so
 only the case makes one mean a particular citizen. Any language with a JWT library (or Ed25519
 alone) can mint one: see README, "Actor tokens" (docs/tokens/mint-token.mjs).
-Every entrypoint checks the actor's role and agency (shared.service.entrypoint.handle)."""
+Every entrypoint checks the actor's role and agency (shared.service.entrypoint.handle).
+
+A service calling another with no person behind the call (an event it handles, a timer) is a
+caller of its own: it mints a service token per call (ServiceIdentity) with its caller key
+(private/<service>/caller.ed25519.pem; verified against public/caller/<service>/), in the
+same format, with claims
+
+    iss     "service:<name>"       sub   <name>        role  "service"
+    agency  the one agency the call acts for            aud   the service called
+    iat, exp                       at most SERVICE_TOKEN_MAX_SECONDS apart
+
+A service key cannot mint a person's role, and the issuer's key cannot mint a service: each
+kind is verified only against its own keys and refused (and recorded) otherwise. A contract
+grants a method to a service by name ("service:<name>" in its roles)."""
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import jwt
 from nameko.extensions import DependencyProvider
 
 from shared.contracts.bounds import printable
-from shared.contracts.registry import ROLES
+from shared.contracts.registry import ROLES, SERVICE_GRANT, SERVICE_ROLE
 from shared.errors import ConfigurationError, Forbidden, Unauthenticated
 from shared.trust.keys import KeyStore, SigningKey
 
@@ -36,6 +49,9 @@ DEFAULT_ISSUER = "sanxiang"
 REQUIRED_CLAIMS = ("iss", "sub", "role", "agency", "iat", "exp")
 # the clocks of the issuer and the service may differ a little
 LEEWAY_SECONDS = 30
+# a service token is minted per call: it lives no longer than this (exp - iat)
+SERVICE_TOKEN_MAX_SECONDS = 300
+SERVICE_ISSUER_PREFIX = "service:"
 
 
 @dataclass(frozen=True)
@@ -49,9 +65,33 @@ class Actor:
     expires: int = 0
     # False only for what a refused token claimed (CallerToken.claimed): recorded, never trusted
     verified: bool = True
+    # a service admitted to this call by a contract's grant "service:<id>" (Rpc.admit)
+    granted: bool = False
 
     def ref(self) -> dict:
         return {"id": self.id, "role": self.role, "name": self.name or None}
+
+    @property
+    def service(self) -> bool:
+        """A service acting as itself (its id is the service's name), not a person."""
+        return self.role == SERVICE_ROLE
+
+    @property
+    def principal(self) -> str:
+        """What a contract's roles name this caller by: its role, or "service:<id>"."""
+        return f"{SERVICE_ISSUER_PREFIX}{self.id}" if self.service else self.role
+
+    def admitted(self, roles: tuple[str, ...]) -> Actor:
+        """This caller as a method declaring `roles` admits it (shared.contracts.registry
+        Rpc.admit), or Forbidden: "any" admits every verified caller; a person by role; a
+        service only by its grant "service:<id>" — returned marked `granted`."""
+        if "any" in roles:
+            return self
+        if not self.service:
+            return self.require(*roles)
+        if self.principal not in roles:
+            raise self._refused(roles)
+        return replace(self, granted=True)
 
     def require(self, *roles: str, agency: str | None = None) -> Actor:
         """Raise Forbidden unless (if given) the agency matches and (if given) the role is one
@@ -66,12 +106,29 @@ class Actor:
                                                        "agency": agency},
                                message_zh=f"执法机关 {self.agency!r} 的人员不得代执法机关 "
                                           f"{agency!r} 办理")
-        if roles and self.role not in roles:
-            raise Forbidden(f"role {self.role!r} may not do this; allowed: {', '.join(roles)}",
-                            message_zh=f"角色 {self.role!r} 无权执行此操作；可执行的角色："
-                                       f"{'、'.join(roles)}",
-                            details={"role": self.role, "allowed": list(roles)})
+        if roles and not self._may(roles):
+            raise self._refused(roles)
         return self
+
+    def _may(self, roles: tuple[str, ...]) -> bool:
+        if not self.service:
+            return self.role in roles
+        if self.principal in roles:
+            return True
+        # A use case narrows among people's roles; a service the contract granted this call
+        # is held to its grant alone — unless the use case names services itself.
+        return self.granted and not any(SERVICE_GRANT.match(r) for r in roles)
+
+    def _refused(self, roles: tuple[str, ...]) -> Forbidden:
+        if self.service:
+            return Forbidden(f"service {self.id!r} may not do this; allowed: {', '.join(roles)}",
+                             message_zh=f"服务 {self.id!r} 未获授权执行此操作；可执行的角色或服务："
+                                        f"{'、'.join(roles)}",
+                             details={"role": self.principal, "allowed": list(roles)})
+        return Forbidden(f"role {self.role!r} may not do this; allowed: {', '.join(roles)}",
+                         message_zh=f"角色 {self.role!r} 无权执行此操作；可执行的角色："
+                                    f"{'、'.join(roles)}",
+                         details={"role": self.role, "allowed": list(roles)})
 
 
 def out_of_reach(message: str, *, message_zh: str | None = None, **kwargs) -> Forbidden:
@@ -116,25 +173,33 @@ class TokenIssuer:
 
 
 class TokenVerifier:
-    """Verifies actor tokens against the issuer's public keys. Verified tokens are remembered
-    (until they expire) so a caller's every request does not cost an Ed25519 verification."""
+    """Verifies actor tokens: a person's against the issuer's public keys, a service's
+    (issuer "service:<name>") against that service's caller keys (public/caller/<name>/) —
+    and, where `audience` is given, only a service token addressed to it. Verified tokens are
+    remembered (until they expire) so a caller's every request does not cost an Ed25519
+    verification."""
 
     cache_size = 4096
 
-    def __init__(self, public_keys: dict, issuer: str = DEFAULT_ISSUER):
+    def __init__(self, public_keys: dict, issuer: str = DEFAULT_ISSUER, *,
+                 service_keys: dict[str, dict] | None = None, audience: str | None = None):
         if not public_keys:
             raise ConfigurationError("no token verification keys (public/token/*.pem): create "
                                      "them with `sanxiang keys init`",
                                      message_zh="没有身份凭证验证密钥（public/token/*.pem）："
                                                 "请用 `sanxiang keys init` 生成")
         self._keys = dict(public_keys)
+        self._service_keys = {name: dict(keys) for name, keys in (service_keys or {}).items()}
         self.issuer = issuer
+        self.audience = audience
         self._cache: OrderedDict[str, Actor] = OrderedDict()
 
     @classmethod
-    def from_config(cls, config: dict) -> TokenVerifier:
-        return cls(KeyStore.from_config(config).token_verification_keys(),
-                   str(config.get("TOKEN_ISSUER") or DEFAULT_ISSUER))
+    def from_config(cls, config: dict, audience: str | None = None) -> TokenVerifier:
+        store = KeyStore.from_config(config)
+        return cls(store.token_verification_keys(),
+                   str(config.get("TOKEN_ISSUER") or DEFAULT_ISSUER),
+                   service_keys=store.caller_verification_keys(), audience=audience)
 
     def verify(self, token: str | None, *, now: float | None = None) -> Actor:
         if not token:
@@ -172,44 +237,135 @@ class TokenVerifier:
                                   f"{ALGORITHM}", details={"reason": "algorithm"},
                                   message_zh=f"身份凭证无效：签名算法 {header.get('alg')!r} "
                                              f"不是 {ALGORITHM}")
+        said = unverified_claims(token).get("iss")
+        if isinstance(said, str) and said.startswith(SERVICE_ISSUER_PREFIX):
+            return self._service(token, header, said, now)
+        return self._person(token, header, now)
+
+    def _person(self, token: str, header: dict, now: float) -> Actor:
         key = self._keys.get(header.get("kid"))
         if key is None:
             raise Unauthenticated(f"actor token rejected: unknown key id {header.get('kid')!r}",
                                   message_zh=f"身份凭证无效：未知的密钥编号 {header.get('kid')!r}",
                                   details={"reason": "unknown_key"})
-        try:
-            claims = jwt.decode(token, key, algorithms=[ALGORITHM], issuer=self.issuer,
-                                leeway=LEEWAY_SECONDS,
-                                options={"require": list(REQUIRED_CLAIMS)})
-        except jwt.ExpiredSignatureError:
-            raise Unauthenticated("actor token expired", details={"reason": "expired"},
-                                  message_zh="身份凭证已过期") from None
-        except jwt.InvalidSignatureError:
-            raise Unauthenticated("actor token rejected: bad signature",
-                                  message_zh="身份凭证无效：签名验证未通过",
-                                  details={"reason": "bad_signature"}) from None
-        except jwt.InvalidTokenError as exc:
-            raise Unauthenticated(f"actor token rejected: {exc}",
-                                  message_zh=f"身份凭证声明无效：{exc}",
-                                  details={"reason": "invalid_claims"}) from None
+        claims = _checked_claims(token, key, self.issuer, now)
         role = claims.get("role")
+        if role == SERVICE_ROLE:
+            raise Unauthenticated("actor token rejected: the token issuer does not mint service "
+                                  "tokens (a service signs its own, issuer \"service:<name>\")",
+                                  message_zh="身份凭证无效：身份凭证签发方不得签发服务凭证"
+                                             "（服务凭证由服务以自己的调用密钥签发）",
+                                  details={"reason": "invalid_claims"})
         if role not in ROLES:
             raise Unauthenticated(f"actor token names unknown role {role!r}",
                                   message_zh=f"身份凭证所称角色 {role!r} 未知",
                                   details={"reason": "invalid_claims"})
         bound = ("party", "case") if role == "party" else ()
         for claim in ("sub", "agency", *bound):
-            if not isinstance(claims.get(claim), str) or not claims[claim]:
-                raise Unauthenticated(f"actor token claim {claim!r} must be a non-empty string"
-                                      + (" (a party token is bound to its party and its case)"
-                                         if claim in bound else ""),
-                                      message_zh=f"身份凭证的声明 {claim!r} 应为非空字符串"
-                                      + ("（当事人凭证须绑定其当事人和案件）"
-                                         if claim in bound else ""),
-                                      details={"reason": "invalid_claims"})
+            _non_empty(claims, claim, bound)
         return Actor(id=claims["sub"], role=role, agency=claims["agency"],
                      name=claims.get("name") or "", party_id=claims.get("party"),
                      case_id=claims.get("case"), expires=int(claims["exp"]))
+
+    def _service(self, token: str, header: dict, issuer: str, now: float) -> Actor:
+        name = issuer[len(SERVICE_ISSUER_PREFIX):]
+        key = self._service_keys.get(name, {}).get(header.get("kid"))
+        if key is None:
+            raise Unauthenticated(f"service token rejected: {header.get('kid')!r} is no caller "
+                                  f"key of service {name!r} (public/caller/{name}/)",
+                                  message_zh=f"服务凭证无效：{header.get('kid')!r} 不是服务 "
+                                             f"{name!r} 的调用密钥（public/caller/{name}/）",
+                                  details={"reason": "unknown_key"})
+        claims = _checked_claims(token, key, issuer, now, audience=self.audience)
+        if claims.get("role") != SERVICE_ROLE:
+            raise Unauthenticated(f"service token rejected: service {name!r} claims role "
+                                  f"{claims.get('role')!r}; a service key mints only role "
+                                  f"{SERVICE_ROLE!r}",
+                                  message_zh=f"服务凭证无效：服务 {name!r} 自称角色 "
+                                             f"{claims.get('role')!r}；服务密钥只能签发 "
+                                             f"{SERVICE_ROLE!r} 角色",
+                                  details={"reason": "invalid_claims"})
+        if claims.get("sub") != name:
+            raise Unauthenticated(f"service token rejected: subject {claims.get('sub')!r} is not "
+                                  f"the issuing service {name!r}",
+                                  message_zh=f"服务凭证无效：主体 {claims.get('sub')!r} "
+                                             f"不是签发它的服务 {name!r}",
+                                  details={"reason": "invalid_claims"})
+        _non_empty(claims, "agency", ())
+        if int(claims["exp"]) - int(claims["iat"]) > SERVICE_TOKEN_MAX_SECONDS:
+            raise Unauthenticated(f"service token rejected: it lives "
+                                  f"{int(claims['exp']) - int(claims['iat'])} s; a service token "
+                                  f"lives at most {SERVICE_TOKEN_MAX_SECONDS} s",
+                                  message_zh=f"服务凭证无效：有效期超过 "
+                                             f"{SERVICE_TOKEN_MAX_SECONDS} 秒",
+                                  details={"reason": "invalid_claims"})
+        return Actor(id=name, role=SERVICE_ROLE, agency=claims["agency"],
+                     name=claims.get("name") or "", expires=int(claims["exp"]))
+
+
+def _checked_claims(token: str, key, issuer: str, now: float,
+                    audience: str | None = None) -> dict:
+    """The token's claims, its signature, issuer, times (and audience, where given) checked."""
+    required = list(REQUIRED_CLAIMS) + (["aud"] if audience else [])
+    try:
+        claims = jwt.decode(token, key, algorithms=[ALGORITHM], issuer=issuer,
+                            audience=audience, leeway=LEEWAY_SECONDS,
+                            options={"require": required})
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("actor token expired", details={"reason": "expired"},
+                              message_zh="身份凭证已过期") from None
+    except jwt.InvalidSignatureError:
+        raise Unauthenticated("actor token rejected: bad signature",
+                              message_zh="身份凭证无效：签名验证未通过",
+                              details={"reason": "bad_signature"}) from None
+    except jwt.InvalidTokenError as exc:
+        raise Unauthenticated(f"actor token rejected: {exc}",
+                              message_zh=f"身份凭证声明无效：{exc}",
+                              details={"reason": "invalid_claims"}) from None
+    return claims
+
+
+def _non_empty(claims: dict, claim: str, bound: tuple[str, ...]) -> None:
+    if not isinstance(claims.get(claim), str) or not claims[claim]:
+        raise Unauthenticated(f"actor token claim {claim!r} must be a non-empty string"
+                              + (" (a party token is bound to its party and its case)"
+                                 if claim in bound else ""),
+                              message_zh=f"身份凭证的声明 {claim!r} 应为非空字符串"
+                              + ("（当事人凭证须绑定其当事人和案件）"
+                                 if claim in bound else ""),
+                              details={"reason": "invalid_claims"})
+
+
+class ServiceIdentity:
+    """A service calling another as itself: one short-lived token per call, signed with the
+    service's caller key (shared.trust.keys.KeyStore.caller_key), bound to one agency and
+    addressed to the service called."""
+
+    ttl_seconds = 60
+
+    def __init__(self, key: SigningKey, service: str):
+        if not SERVICE_GRANT.match(f"{SERVICE_ISSUER_PREFIX}{service}"):
+            raise ValueError(f"{service!r} is not a service name")
+        self._key = key
+        self.service = service
+
+    @classmethod
+    def from_config(cls, config: dict, service: str) -> ServiceIdentity:
+        return cls(KeyStore.from_config(config).caller_key(service), service)
+
+    def token(self, *, agency: str, audience: str, ttl_seconds: int | None = None,
+              now: float | None = None) -> str:
+        ttl = self.ttl_seconds if ttl_seconds is None else ttl_seconds
+        if not 0 < ttl <= SERVICE_TOKEN_MAX_SECONDS:
+            raise ValueError(f"a service token lives 1 to {SERVICE_TOKEN_MAX_SECONDS} s")
+        if not agency or not isinstance(agency, str):
+            raise ValueError("a service token acts for one agency")
+        issued = int(now if now is not None else time.time())
+        claims = {"iss": f"{SERVICE_ISSUER_PREFIX}{self.service}", "sub": self.service,
+                  "role": SERVICE_ROLE, "agency": agency, "aud": audience, "iat": issued,
+                  "exp": issued + ttl}
+        return jwt.encode(claims, self._key.key, algorithm=ALGORITHM,
+                          headers={"kid": self._key.kid, "typ": "JWT"})
 
 
 def unverified_claims(token) -> dict:
@@ -224,7 +380,7 @@ def unverified_claims(token) -> dict:
 
 # what of a refused token is recorded, each value cut to a length the logs can hold
 _CLAIMED_HEADER = ("kid", "alg")
-_CLAIMED = ("sub", "role", "agency", "party", "case", "iss", "exp")
+_CLAIMED = ("sub", "role", "agency", "party", "case", "iss", "aud", "exp")
 _CLAIM_LENGTH = 64
 
 
@@ -276,7 +432,8 @@ class ActorProvider(DependencyProvider):
     shared.service.entrypoint.handle can record a refused token."""
 
     def setup(self):
-        self.verifier = TokenVerifier.from_config(self.container.config)
+        self.verifier = TokenVerifier.from_config(self.container.config,
+                                                  audience=self.container.service_name)
 
     def get_dependency(self, worker_ctx):
         return CallerToken(self.verifier, worker_ctx.data.get(CONTEXT_KEY))

@@ -4,7 +4,11 @@
     public/events/<service>/<kid>.pem       verify the events <service> signs
     public/checkpoint/<service>/<kid>.pem   verify the chain checkpoints <service> signs
     private/<service>/events.ed25519.pem    <service>'s event-signing key
+    public/caller/<service>/<kid>.pem       verify the service tokens <service> mints
+    private/<service>/events.ed25519.pem    <service>'s event-signing key
     private/<service>/checkpoint.ed25519.pem  its checkpoint-signing key (the record keeper)
+    private/<service>/caller.ed25519.pem    its caller key: the service tokens it mints to call
+                                            a peer as itself (shared.trust.actor.ServiceIdentity)
     private/issuer/token.ed25519.pem        the token issuer's key: mounted into no service
 
 Verification keys go to every service; a private key lives only where it signs (compose mounts
@@ -30,7 +34,7 @@ from shared.errors import ConfigurationError
 DEFAULT_ROOT = "data/keys"
 ISSUER = "issuer"
 # the signer kinds a service may hold (private/<service>/<kind>.ed25519.pem)
-EVENTS, CHECKPOINT = "events", "checkpoint"
+EVENTS, CHECKPOINT, CALLER = "events", "checkpoint", "caller"
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 INIT_HINT = "create the deployment's keys with `sanxiang keys init --keys {root}`"
 INIT_HINT_ZH = "请用 `sanxiang keys init --keys {root}` 生成本部署的密钥"
@@ -63,6 +67,9 @@ class KeyStore:
     def checkpoint_key(self, service: str) -> SigningKey:
         return self._private(_checked(service), CHECKPOINT)
 
+    def caller_key(self, service: str) -> SigningKey:
+        return self._private(_checked(service), CALLER)
+
     def token_issuer_key(self) -> SigningKey:
         return self._private(ISSUER, "token")
 
@@ -76,6 +83,14 @@ class KeyStore:
 
     def checkpoint_verification_keys(self, service: str) -> dict[str, Ed25519PublicKey]:
         return self._public(self.root / "public" / CHECKPOINT / _checked(service))
+
+    def caller_verification_keys(self) -> dict[str, dict[str, Ed25519PublicKey]]:
+        """Per service that calls as itself (a folder public/caller/<service>/), its keys."""
+        folder = self.root / "public" / CALLER
+        if not folder.is_dir():
+            return {}
+        return {path.name: self._public(path) for path in sorted(folder.iterdir())
+                if path.is_dir() and _NAME.match(path.name)}
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -131,14 +146,17 @@ def _checked(name: str) -> str:
 
 
 def init_deployment(root: str | os.PathLike, services: Iterable[str], *,
-                    checkpoint_signers: Iterable[str] = (), issuer: bool = True) -> list[Path]:
+                    checkpoint_signers: Iterable[str] = (), callers: Iterable[str] = (),
+                    issuer: bool = True) -> list[Path]:
     """Create whatever keys of the deployment are missing; never overwrite one. Each service
-    gets an event-signing key, each of `checkpoint_signers` a checkpoint key, and (with
-    `issuer`) the token issuer its key; every public half goes under public/. Returns the files
-    written. Private files are owner-only; the folders too."""
+    gets an event-signing key, each of `checkpoint_signers` a checkpoint key, each of
+    `callers` (services that call a peer as themselves) a caller key, and (with `issuer`) the
+    token issuer its key; every public half goes under public/. Returns the files written.
+    Private files are owner-only; the folders too."""
     store = KeyStore(root)
     wanted = [(s, EVENTS) for s in map(_checked, services)]
     wanted += [(s, CHECKPOINT) for s in map(_checked, checkpoint_signers)]
+    wanted += [(s, CALLER) for s in map(_checked, callers)]
     if issuer:
         wanted.append((ISSUER, "token"))
     written: list[Path] = []

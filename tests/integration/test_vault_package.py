@@ -1,10 +1,10 @@
 """The record keeper and the vault over real RabbitMQ (a vhost per test), each on its own
 database: the demo case's footage stored in the vault, the case run to its closing; records'
 archive_due.v1 reaches the vault, which fetches the entries, the verification and a signed
-checkpoint from records with its own token, stores the bag and its 四性检测 report write-once,
-and records marks the case archived; verify_package passes. A redelivered archive_due changes
-nothing. With records away, the event is retried with back-off and dead-lettered after the
-bound, nothing stored."""
+checkpoint from records as itself (a service token it mints per call), stores the bag and its
+四性检测 report write-once, and records marks the case archived (by the vault, as a service);
+verify_package passes. A redelivered archive_due changes nothing. With records away, the
+event is retried with back-off and dead-lettered after the bound, nothing stored."""
 from __future__ import annotations
 
 import dataclasses
@@ -51,14 +51,11 @@ def _with_footage(step):
 def suite(container_factory, rabbit_config, db_url, tmp_path, keys_dir, token_issuer):
     port = free_port()
     config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES)
-    archiver = token_issuer.issue(actor_id="vault-archiver", role="legal_unit", agency=AGENCY,
-                                  name="档案存储归档", ttl_seconds=3600)
     vault_url = f"sqlite:///{tmp_path / 'vault.sqlite3'}"
     vault = dict(config, DATABASE_URL=vault_url, VAULT_DIR=str(tmp_path / "vault"),
                  VAULT_REPLICA_DIR=str(tmp_path / "replica"),
                  WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
-                 VAULT_UPLOAD_URL=f"http://127.0.0.1:{port}",
-                 VAULT_RECORDS_TOKENS={AGENCY: archiver})
+                 VAULT_UPLOAD_URL=f"http://127.0.0.1:{port}")
     container_factory(VaultService, vault).start()
     container_factory(RecordsService, dict(config, DATABASE_URL=db_url)).start()
 
@@ -114,7 +111,9 @@ def test_a_closed_case_ends_archived_with_its_package(suite):
         report = head.vault.verify_package(package_id=package["id"])
         bag = head.vault.get_object(object_id=package["object_id"])
     archived = entries[-1]
-    assert archived["kind"] == "case_archived" and archived["actor_id"] == "vault-archiver"
+    # the vault archived it as itself: a service, no person's token
+    assert archived["kind"] == "case_archived" and archived["actor_id"] == "vault"
+    assert archived["actor_role"] == "service"
     assert archived["content"]["archive_no"] == f"VAULT-{package['id']}"
     assert package["head_seq"] == archived["seq"] - 1
     assert report["passed"], report
@@ -154,12 +153,11 @@ def _publish(config, body: dict) -> None:
 
 
 def test_with_records_away_archive_due_is_retried_then_dead_lettered_nothing_stored(
-        container_factory, rabbit_config, tmp_path, keys_dir, token_issuer):
-    archiver = token_issuer.issue(actor_id="vault-archiver", role="legal_unit", agency=AGENCY)
+        container_factory, rabbit_config, tmp_path, keys_dir):
     vault_url = f"sqlite:///{tmp_path / 'vault.sqlite3'}"
     config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES, DATABASE_URL=vault_url,
                   VAULT_DIR=str(tmp_path / "vault"), WEB_SERVER_ADDRESS=f"127.0.0.1:{free_port()}",
-                  VAULT_RECORDS_TOKENS={AGENCY: archiver}, EVENT_RETRY_ATTEMPTS=3,
+                  EVENT_RETRY_ATTEMPTS=3,
                   EVENT_RETRY_FIRST_DELAY=0.05)
     container_factory(VaultService, config).start()
     data = dict(RECORDS.event("archive_due.v1").example, av_objects=[])

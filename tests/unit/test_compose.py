@@ -198,7 +198,7 @@ def test_full_suite_runs_every_service_with_its_config():
 
 
 # What a subset may say differently of a service: which peers are part of the deployment.
-PER_SUBSET_ENV = ("REVIEW_BOARD",)
+PER_SUBSET_ENV = ("REVIEW_BOARD", "DOCUMENT_VAULT")
 
 
 def _without_per_subset_env(svc: dict) -> dict:
@@ -550,6 +550,16 @@ def test_the_record_keeper_knows_whether_the_review_board_is_deployed():
             assert records["environment"]["REVIEW_BOARD"] == ("required" if board else "absent")
             assert subsets.get(path.name, records["environment"]["REVIEW_BOARD"]) == \
                 records["environment"]["REVIEW_BOARD"]
+
+
+def test_the_renderer_knows_whether_the_vault_is_deployed():
+    """With the vault in the deployment every rendered document is stored there, even while it
+    restarts (the render then waits to be retried); without it, the bytes come back."""
+    for path in COMPOSE_FILES:
+        services = load(path)["services"]
+        if "renderer" in services:
+            assert services["renderer"]["environment"]["DOCUMENT_VAULT"] == (
+                "required" if "vault" in services else "absent"), path.name
 
 
 def test_broker_permissions_print_every_installed_service_by_default(capsys):

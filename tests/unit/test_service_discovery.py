@@ -31,6 +31,17 @@ def test_the_record_keeper_is_told_whether_the_review_board_runs_beside_it():
     assert services.run_environment("review", ["records", "review"]) == {}
 
 
+def test_the_renderer_is_told_whether_the_vault_runs_beside_it():
+    assert services.run_environment("renderer", ["renderer", "vault"]) == {
+        "DOCUMENT_VAULT": "required"}
+    assert services.run_environment("renderer", ["renderer"]) == {"DOCUMENT_VAULT": "absent"}
+
+
+def test_the_services_that_call_a_peer_as_themselves_get_a_caller_key():
+    assert services.service_callers(["records", "review", "renderer", "vault"]) == [
+        "renderer", "vault"]
+
+
 def test_db_upgrade_refuses_a_service_that_is_not_installed(monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_OWNER_URL", "sqlite://")
     assert main(["db", "upgrade", "disclosure"]) == 2

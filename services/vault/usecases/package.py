@@ -22,9 +22,10 @@ keeper), and archive_case goes with an idempotency key of the package. A record 
 does not answer raises Unavailable — a passing fault the consumer retries with back-off and
 dead-letters after its bound — before anything is stored, or after the package is whole.
 
-Config: VAULT_RECORDS_TOKENS (the vault's legal_unit token per agency, services.vault
-.dependencies.records_tokens), VAULT_PACKAGE_AV = reference (default: AV listed by hash in
-data/av-references.json) | include (AV copied into the bag)."""
+The record keeper is called as the vault itself (a service token per call, bound to the
+event's agency: services.vault.dependencies.RecordKeeper). Config: VAULT_PACKAGE_AV =
+reference (default: AV listed by hash in data/av-references.json) | include (AV copied into
+the bag)."""
 from __future__ import annotations
 
 import contextlib
@@ -63,9 +64,9 @@ TAR = "application/x-tar"
 
 
 class RecordKeeper(Protocol):
-    """The record keeper as the vault calls it: `call(agency, method, key=..., **request)` with
-    the vault's token for that agency (and `key`, the idempotency key of a write), answering
-    what records answers, raising Unavailable when it does not answer."""
+    """The record keeper as the vault calls it: `call(agency, method, key=..., **request)` as
+    the vault, for that agency (and `key`, the idempotency key of a write), answering what
+    records answers, raising Unavailable when it does not answer."""
 
     def call(self, agency: str, method: str, *, key: str | None = None,
              **request: Any) -> Any:

@@ -122,7 +122,7 @@ def call(env: Env, method: str, payload: dict, who: Actor) -> Any:
     """A use case as its RPC runs it: the caller's role checked against the contract and the
     request loaded by it first (as shared.service.entrypoint.handle does)."""
     spec = CONTRACT.rpc(method)
-    spec.admit(who)
+    who = spec.admit(who)
     request = load(spec.request, payload, what=method)
     deps = env.deps() if method in WRITES else dict(db=env.db, now=env.now)
     if method == "issue_decision":

@@ -305,19 +305,25 @@ def test_a_board_the_deployment_requires_counts_while_it_restarts(env):
     """REVIEW_BOARD=required (the full suite): the board down for a moment does not open the
     way for a legal unit's entry by hand; auto would have let it in, absent always does."""
     from services.records.dependencies import BoardClient
+    from shared.messaging.calls import PeerClient
+
+    def board(mode: str) -> BoardClient:
+        return BoardClient(PeerClient("review", container=None, reply_listener=None, options={},
+                                      directory=BoardDown(), mode=mode, timeout=10.0,
+                                      identity=None, caller_token=None,
+                                      label="the review board", label_zh="法制审核服务"))
 
     ctx = run_demo(env, until="enter_legal_review")
-    down = BoardDown()
-    assert BoardClient(down, proxy=None, mode="auto").deployed() is False
+    assert board("auto").deployed() is False
     with pytest.raises(BoardReviewPending):
         as_service(env, "enter_legal_review", manual(ctx), actor("legal_unit"),
                    decisions.enter_legal_review, outbox=env.outbox, rules=env.rules,
-                   board=BoardClient(down, proxy=None, mode="required"))
+                   board=board("required"))
     assert reviews_in_chain(env) == 0
     # a deployment without the board: the legal unit enters the review
     as_service(env, "enter_legal_review", manual(ctx), actor("legal_unit"),
                decisions.enter_legal_review, outbox=env.outbox, rules=env.rules,
-               board=BoardClient(down, proxy=None, mode="absent"))
+               board=board("absent"))
     assert reviews_in_chain(env) == 1
 
 
