@@ -3,14 +3,14 @@ digests) in their own transaction before they are made, so a crash between the w
 store and the package row leaves a record a redelivery adopts and the fixity audit reports
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-06 01:20:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
