@@ -28,6 +28,7 @@ reference (default: AV listed by hash in data/av-references.json) | include (AV 
 the bag)."""
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import io
@@ -51,7 +52,13 @@ from services.vault.storage.config import Stores
 from services.vault.usecases import package_bag as bag
 from services.vault.usecases.common import keep_refusal, key_of, lock_of
 from shared.calendar.clock import local_date
-from shared.errors import DomainRuleViolated, NotFound, Unavailable
+from shared.errors import (
+    DomainRuleViolated,
+    NotFound,
+    SanxiangError,
+    ServiceNotDeployed,
+    Unavailable,
+)
 from shared.messaging import consumer
 from shared.messaging.outbox import OutboxWriter
 from shared.persistence.db import Db
@@ -75,7 +82,8 @@ class RecordKeeper(Protocol):
 
 def on_archive_due(body: dict, *, db: Db, rules: Rules, stores: Stores, outbox: OutboxWriter,
                    records: RecordKeeper, checkpoint_keys: Mapping[str, Any],
-                   av_mode: str = "reference", now: datetime) -> str | None:
+                   av_mode: str = "reference", now: datetime,
+                   renderer: RecordKeeper | None = None) -> str | None:
     event = consumer.incoming(RECORDS, body)
     agency, data = event["agency"], event["data"]
     with db.read() as session:
@@ -85,7 +93,7 @@ def on_archive_due(body: dict, *, db: Db, rules: Rules, stores: Stores, outbox: 
         intent = None if package else store.intent_of(session, agency, data["case_id"])
     if package is None:
         package = _build(event, intent, db=db, rules=rules, stores=stores, records=records,
-                         keys=checkpoint_keys, av_mode=av_mode, now=now)
+                         keys=checkpoint_keys, av_mode=av_mode, now=now, renderer=renderer)
     told = None if package["state"] == "archived" else _tell_records(records, agency, package)
     # consumer.once without validating the event a second time
     with db.transaction() as session:
@@ -149,8 +157,8 @@ def _fetch(records: RecordKeeper, agency: str, data: dict) -> tuple[list, dict, 
 
 
 def _build(event: dict, intent: dict | None, *, db: Db, rules: Rules, stores: Stores,
-           records: RecordKeeper, keys: Mapping[str, Any], av_mode: str,
-           now: datetime) -> dict:
+           records: RecordKeeper, keys: Mapping[str, Any], av_mode: str, now: datetime,
+           renderer: RecordKeeper | None) -> dict:
     """The package built, written and recorded. Each write to the write-once store is announced
     first in a transaction of its own (package_intents: the key and digest it will have); a
     redelivery after a crash finds the announcement and adopts what the store holds under it
@@ -160,15 +168,17 @@ def _build(event: dict, intent: dict | None, *, db: Db, rules: Rules, stores: St
     retention = domain.retention_for(rules.ruleset(event["ruleset"]), "case_file", set())
     lock = lock_of(stores, retention.until(local_date(built_at)), False)
     if intent is not None and stores.primary.exists(intent["bag_key"]):
-        package_id, written, report = _adopt(intent, db=db, stores=stores, keys=keys, lock=lock)
+        package_id, written, report, notes = _adopt(intent, db=db, stores=stores, keys=keys,
+                                                    lock=lock)
     else:
-        package_id, written, report = _fresh(event, intent, db=db, stores=stores,
-                                             records=records, keys=keys, av_mode=av_mode,
-                                             lock=lock, built_at=built_at, now=now)
+        package_id, written, report, notes = _fresh(
+            event, intent, db=db, stores=stores, records=records, keys=keys, av_mode=av_mode,
+            lock=lock, built_at=built_at, now=now, renderer=renderer)
     report.add("security", _security(stores, written, retention, built_at))
     about = {"package_id": package_id, "case_id": data["case_id"], "case_no": data["case_no"],
              "head_seq": data["head_seq"], "head_hash": data["head_hash"],
-             "package_sha256": written.digests["sha256"], "checked_at": built_at.isoformat()}
+             "package_sha256": written.digests["sha256"], "checked_at": built_at.isoformat(),
+             "notes": notes}
     report_dict, report_written = _report(intent, report.to_dict(**about), package_id, agency,
                                           db=db, stores=stores, lock=lock, now=now)
     return _record(db, stores, event, package_id, written, report_written, report_dict,
@@ -177,7 +187,8 @@ def _build(event: dict, intent: dict | None, *, db: Db, rules: Rules, stores: St
 
 def _fresh(event: dict, intent: dict | None, *, db: Db, stores: Stores, records: RecordKeeper,
            keys: Mapping[str, Any], av_mode: str, lock: Lock, built_at: datetime,
-           now: datetime) -> tuple[str, Written, pkg.Report]:
+           now: datetime, renderer: RecordKeeper | None
+           ) -> tuple[str, Written, pkg.Report, list[dict]]:
     """The bag made from the record keeper's answers and the vault's objects, written as one
     tar (in memory, or spilled to a temporary file when large), checked from that tar, its
     write announced, then written into the store and the replica."""
@@ -188,7 +199,12 @@ def _fresh(event: dict, intent: dict | None, *, db: Db, stores: Stores, records:
         named = store.objects_by_sha256(session, agency,
                                         [a["sha256"] for a in data["av_objects"]])
     package_id = intent["package_id"] if intent else str(uuid.uuid4())
-    files = _payload(data, entries, verification, checkpoint, held, named, stores, av_mode)
+    files, items = _payload(data, entries, verification, checkpoint, held, named, stores,
+                            av_mode)
+    rendered, notes = _render_index(renderer, agency, data, _index_rows(items, []),
+                                    local_date(built_at).isoformat(), package_id, db=db,
+                                    stores=stores)
+    files += _index(items, rendered) + rendered
     with tempfile.SpooledTemporaryFile(max_size=bag.SPOOL) as tar:
         sha = bag.write_bag(tar, f"case-{data['case_id']}",
                             rules_bag_info(data, agency, built_at, package_id), files,
@@ -201,7 +217,7 @@ def _fresh(event: dict, intent: dict | None, *, db: Db, stores: Stores, records:
         key = key_of(agency, sha)
         _announce(db, event, intent, package_id, key, sha, built_at, now)
         written = _put(stores, key, sha, lock, lambda: _rewound(tar))
-    return package_id, written, report
+    return package_id, written, report, notes
 
 
 @contextlib.contextmanager
@@ -211,7 +227,7 @@ def _rewound(stream: IO[bytes]) -> Iterator[IO[bytes]]:
 
 
 def _adopt(intent: dict, *, db: Db, stores: Stores, keys: Mapping[str, Any],
-           lock: Lock) -> tuple[str, Written, pkg.Report]:
+           lock: Lock) -> tuple[str, Written, pkg.Report, list[dict]]:
     """The bag an earlier delivery wrote before it could record it: its digest checked against
     the announcement, the replica completed from it, its 四性 checks run on it as stored."""
     key = intent["bag_key"]
@@ -220,7 +236,7 @@ def _adopt(intent: dict, *, db: Db, stores: Stores, keys: Mapping[str, Any],
     report = _scan_check(found, db, intent["agency"], keys)
     if not report.passed:
         _refuse(db, found.json(bag.CASE), report, intent["updated_at"])
-    return intent["package_id"], written, report
+    return intent["package_id"], written, report, pkg.index_notes(list(found.manifest))
 
 
 def _announce(db: Db, event: dict, intent: dict | None, package_id: str, key: str, sha: str,
@@ -270,9 +286,10 @@ def rules_bag_info(data: dict, agency: str, now: datetime, package_id: str) -> d
 
 def _payload(data: dict, entries: list, verification: dict, checkpoint: dict,
              held: list[dict], named: dict[str, dict], stores: Stores,
-             av_mode: str) -> list[bag.File]:
-    """The bag's payload files (paths under data/): the texts in memory, the vault's objects
-    read from the store as the tar is written; the 卷内目录 listing them all."""
+             av_mode: str) -> tuple[list[bag.File], list[pkg.Item]]:
+    """The bag's payload files (paths under data/) but the 卷内目录: the texts in memory, the
+    vault's objects read from the store as the tar is written; and what the index says of
+    each."""
     texts = [(bag.CASE, "归档通知（archive_due.v1）", pkg.json_bytes(data)),
              (pkg.ENTRIES, f"执法全过程记录（链上记录，共{len(entries)}条）",
               pkg.entries_text(entries)),
@@ -297,7 +314,7 @@ def _payload(data: dict, entries: list, verification: dict, checkpoint: dict,
         body = pkg.json_bytes(references)
         files.append(bag.File(pkg.AV_REFERENCES, len(body), data=body))
         items.append(_text_item(pkg.AV_REFERENCES, "音像资料（按哈希引用）", body))
-    return files + _index(items)
+    return files, items
 
 
 def _text_item(path: str, title: str, body: bytes) -> pkg.Item:
@@ -305,18 +322,70 @@ def _text_item(path: str, title: str, body: bytes) -> pkg.Item:
     return pkg.Item(path, title, media, hashlib.sha256(body).hexdigest(), len(body))
 
 
-def _index(items: list[pkg.Item]) -> list[bag.File]:
-    """The 卷内目录 as JSON and CSV: every item, and the two index files themselves listed by
-    name (their own digests cannot be in themselves; the bag's manifest has them)."""
+def _index_rows(items: list[pkg.Item], rendered: list[bag.File]) -> list[dict]:
+    """The 卷内目录's rows: every item, then the index's own files listed by name (their own
+    digests cannot be in themselves; the bag's manifest has them)."""
     rows = pkg.index_rows(items)
-    rows += [{"序号": len(rows) + n, "题名": title, "责任者": "", "日期": "",
-              "文件": f"data/{path}", "类型": media, "SHA-256": "", "备注": "见 manifest"}
-             for n, (path, title, media) in enumerate(
-                 [(pkg.INDEX_JSON, "卷内目录（JSON）", "application/json"),
-                  (pkg.INDEX_CSV, "卷内目录（CSV）", "text/csv")], start=1)]
+    own = [(pkg.INDEX_JSON, "卷内目录（JSON）", "application/json"),
+           (pkg.INDEX_CSV, "卷内目录（CSV）", "text/csv")]
+    own += [(f.path, f"卷内目录（{f.path.rsplit('.', 1)[-1].upper()}）", _MEDIA[f.path])
+            for f in rendered]
+    return rows + [{"序号": len(rows) + n, "题名": title, "责任者": "", "日期": "",
+                    "文件": f"data/{path}", "类型": media, "SHA-256": "", "备注": "见 manifest"}
+                   for n, (path, title, media) in enumerate(own, start=1)]
+
+
+_MEDIA = {pkg.INDEX_RENDERED["docx"]: "application/vnd.openxmlformats-officedocument."
+                                      "wordprocessingml.document",
+          pkg.INDEX_RENDERED["pdf"]: "application/pdf"}
+
+
+def _index(items: list[pkg.Item], rendered: list[bag.File]) -> list[bag.File]:
+    """The 卷内目录 as JSON and CSV, listing every file of the bag."""
+    rows = _index_rows(items, rendered)
     as_json, as_csv = pkg.json_bytes(rows), pkg.index_csv(rows)
     return [bag.File(pkg.INDEX_JSON, len(as_json), data=as_json),
             bag.File(pkg.INDEX_CSV, len(as_csv), data=as_csv)]
+
+
+def _render_index(renderer: RecordKeeper | None, agency: str, data: dict, rows: list[dict],
+                  compiled_on: str, package_id: str, *, db: Db,
+                  stores: Stores) -> tuple[list[bag.File], list[dict]]:
+    """The 卷内目录 rendered by the renderer (template case_file_index, docx and PDF), called
+    as the vault itself; its files for the bag, and the report's notes. A renderer this
+    deployment does not have, or one refusing the index, leaves the JSON and CSV index alone
+    and a note saying why; one that is deployed and does not answer is Unavailable — the event
+    is retried, so that a package is not archived without it for a passing fault."""
+    if renderer is None:
+        return [], pkg.index_notes([], "no renderer in this deployment: the 卷内目录 is "
+                                       "JSON and CSV only")
+    try:
+        answer = renderer.call(agency, "render", key=f"vault-package-index-{package_id}",
+                               template_id=pkg.INDEX_TEMPLATE, formats=["docx", "pdf"],
+                               data=pkg.index_document(data, rows, compiled_on),
+                               reference=data["case_no"])
+    except Unavailable:
+        raise
+    except ServiceNotDeployed as exc:
+        return [], pkg.index_notes([], f"the renderer is not deployed: {exc.message}")
+    except SanxiangError as exc:
+        return [], pkg.index_notes([], f"the renderer refused the 卷内目录: {exc.code}: "
+                                       f"{exc.message}")
+    files = [_rendered_file(out, db=db, stores=stores) for out in answer["outputs"]
+             if out["format"] in pkg.INDEX_RENDERED]
+    return files, [{"code": n["code"], "detail": n["message"]} for n in answer["notes"]]
+
+
+def _rendered_file(out: dict, *, db: Db, stores: Stores) -> bag.File:
+    """A rendered output as a bag file: the bytes in the answer, or the vault object the
+    renderer stored them as."""
+    path = pkg.INDEX_RENDERED[out["format"]]
+    if out.get("content_base64"):
+        body = base64.b64decode(out["content_base64"])
+        return bag.File(path, len(body), data=body)
+    with db.read() as session:
+        obj = store.load_object(session, out["object_ref"])
+    return bag.File(path, obj["size"], source=(stores.primary, obj["key"]))
 
 
 def _refuse(db: Db, data: dict, report: pkg.Report, now: datetime) -> NoReturn:
