@@ -1,6 +1,7 @@
 """The vault's own dependencies: its stores (services.vault.storage.config), opened once per
 service container from its config, and what `health` says of them and of the retention rules
-each agency's objects are kept under; the record keeper, called as the vault itself."""
+each agency's objects are kept under; the record keeper and the renderer, called as the vault
+itself."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +9,7 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 
 from services.vault.storage.config import Stores, open_stores
-from shared.messaging.calls import REQUIRED, Peer, PeerClient
+from shared.messaging.calls import AUTO, REQUIRED, Peer, PeerClient
 from shared.rulesets.provider import Rules
 
 
@@ -45,6 +46,23 @@ class RecordKeeper(Peer):
     def __init__(self) -> None:
         super().__init__("records", as_service=True, default_presence=REQUIRED, timeout=30.0,
                          label="the record keeper", label_zh="记录保管服务")
+
+    def get_dependency(self, worker_ctx: Any) -> RecordsClient:  # type: ignore[override]
+        return RecordsClient(super().get_dependency(worker_ctx))
+
+
+class IndexRenderer(Peer):
+    """The renderer, which renders each case package's 卷内目录 (template case_file_index) for
+    the vault calling it as itself (renderer.render grants "service:vault"). Config
+    INDEX_RENDERER: `required` — it is part of this deployment, so a renderer down for a moment
+    makes the package wait (the event retried), never archived without its rendered index;
+    `absent` — it is not, the index is JSON and CSV and the report says so; `auto` — whether a
+    renderer consumes its RPC queue now."""
+
+    def __init__(self) -> None:
+        super().__init__("renderer", as_service=True, presence="INDEX_RENDERER",
+                         default_presence=AUTO, timeout=120.0, label="the document renderer",
+                         label_zh="文书生成服务")
 
     def get_dependency(self, worker_ctx: Any) -> RecordsClient:  # type: ignore[override]
         return RecordsClient(super().get_dependency(worker_ctx))

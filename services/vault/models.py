@@ -3,7 +3,8 @@ class, rule and rule set that set it, its lock and legal hold, and where its las
 left it; `uploads` the files announced and not yet (or already) stored; `fixity_events` one row
 per copy audited (PREMIS-style: when, algorithm, outcome); `disposals` each disposal asked for
 and approved; `vault_log` the append-only history of every act and refusal; `packages` each
-case's archive package and its 四性 report; `inbox` the events handled, `outbox` the events of
+case's archive package and its 四性 report, `package_intents` each package's writes announced
+before they are made; `inbox` the events handled, `outbox` the events of
 the same transactions."""
 from __future__ import annotations
 
@@ -124,3 +125,24 @@ packages = Table(
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 idempotency = idempotency_table(metadata)
+
+# the write of a case's package announced before it is made (its own transaction), so that a
+# crash between writing to the write-once store and recording the package leaves a row naming
+# what was written: a redelivery adopts the stored objects (their digests checked) instead of
+# writing again, and the fixity audit reports one left unfinished
+package_intents = Table(
+    "package_intents", metadata,
+    Column("package_id", String(36), primary_key=True),
+    Column("agency", String(64), nullable=False),
+    Column("case_id", String(36), nullable=False),
+    Column("message_id", String(64), nullable=False),         # the archive_due.v1 that began it
+    Column("built_at", UtcDateTime(), nullable=False),        # the package's time, kept on adopting
+    Column("bag_key", String(200), nullable=False),           # the bag's key in the store
+    Column("bag_sha256", String(64), nullable=False),
+    Column("report_key", String(200)),                        # its report's, once computed
+    Column("report_sha256", String(64)),
+    Column("state", String(12), nullable=False),              # pending | stored
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("reported_at", UtcDateTime()),                     # found unfinished by the audit
+    UniqueConstraint("agency", "case_id", name="uq_package_intents_agency_case"),
+)

@@ -12,7 +12,7 @@ from nameko.web.handlers import http
 from contracts.vault import CONTRACT
 from services.vault import http as web
 from services.vault import queries, store, usecases
-from services.vault.dependencies import RecordKeeper, VaultStores
+from services.vault.dependencies import IndexRenderer, RecordKeeper, VaultStores
 from services.vault.dependencies import health as stores_health
 from services.vault.models import outbox as outbox_table
 from shared.calendar.clock import now
@@ -40,6 +40,12 @@ class VaultService(Service):
     stores = VaultStores()
     config = Config()
     records = RecordKeeper()
+    renderer = IndexRenderer()
+
+    @staticmethod
+    def run_environment(running: list[str]) -> dict[str, str]:
+        # whether the renderer is part of what runs here: each package's 卷内目录 rendered
+        return {"INDEX_RENDERER": "required" if "renderer" in running else "absent"}
 
     def _deps(self) -> dict[str, Any]:
         return {"db": self.db, "rules": self.rules, "stores": self.stores, "now": now()}
@@ -96,7 +102,7 @@ class VaultService(Service):
                                 outbox=self.outbox, records=self.records,
                                 checkpoint_keys=self._checkpoint_keys(),
                                 av_mode=self.config.get("VAULT_PACKAGE_AV") or "reference",
-                                now=now())
+                                now=now(), renderer=self.renderer)
 
     def _checkpoint_keys(self) -> dict:
         """The record keeper's checkpoint keys as published to this deployment (pinned)."""

@@ -15,6 +15,7 @@ from services.vault.models import (
     disposals,
     fixity_events,
     objects,
+    package_intents,
     packages,
     uploads,
     vault_log,
@@ -233,3 +234,30 @@ def missing(request: dict) -> NotFound | None:
         if isinstance(ident, str):
             return _no(what, ident)
     return None
+
+
+# ---- a package's writes announced (usecases.package) ----------------------------------------
+
+def intent_of(session: Session, agency: str, case_id: str, *, lock: bool = False) -> dict | None:
+    query = select(package_intents).where(package_intents.c.agency == agency) \
+        .where(package_intents.c.case_id == case_id)
+    row = session.execute(_locked(session, query) if lock else query).mappings().first()
+    return dict(row) if row else None
+
+
+def insert_intent(session: Session, row: dict) -> None:
+    session.execute(insert(package_intents), row)
+
+
+def save_intent(session: Session, package_id: str, **values: Any) -> None:
+    session.execute(update(package_intents).where(package_intents.c.package_id == package_id)
+                    .values(**values))
+
+
+def unfinished_intents(session: Session, before: datetime) -> list[dict]:
+    """The package writes announced before `before` and never recorded as a package."""
+    rows = session.execute(select(package_intents)
+                           .where(package_intents.c.state == "pending")
+                           .where(package_intents.c.updated_at < before)
+                           .order_by(package_intents.c.updated_at)).mappings().all()
+    return [dict(r) for r in rows]

@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import json
 import time
+import zipfile
 
 import pytest
 import requests
@@ -20,7 +21,10 @@ from sqlalchemy import create_engine, text
 
 from contracts.records import CONTRACT as RECORDS
 from services.records.service import RecordsService
+from services.renderer.service import RendererService
 from services.vault.service import VaultService
+from services.vault.storage.local import LocalStore
+from services.vault.usecases import package_bag
 from shared.contracts.registry import envelope
 from shared.trust.keys import KeyStore
 from shared.trust.signatures import sign
@@ -47,16 +51,27 @@ def _with_footage(step, footage: dict):
 
 
 @pytest.fixture
-def suite(container_factory, rabbit_config, db_url, tmp_path, keys_dir, token_issuer):
+def suite(container_factory, rabbit_config, db_url, tmp_path, keys_dir, token_issuer,
+          request):
+    """records and the vault; with `renderer` (indirect parameter) the renderer too, the
+    vault told it is part of the deployment and the renderer that the vault is."""
+    renderer = getattr(request, "param", "absent")   # absent | deployed | away
+    with_renderer = renderer == "deployed"
     port = free_port()
     config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES)
     vault_url = f"sqlite:///{tmp_path / 'vault.sqlite3'}"
     vault = dict(config, DATABASE_URL=vault_url, VAULT_DIR=str(tmp_path / "vault"),
                  VAULT_REPLICA_DIR=str(tmp_path / "replica"),
                  WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
-                 VAULT_UPLOAD_URL=f"http://127.0.0.1:{port}")
+                 VAULT_UPLOAD_URL=f"http://127.0.0.1:{port}",
+                 INDEX_RENDERER="absent" if renderer == "absent" else "required",
+                 EVENT_RETRY_ATTEMPTS=3, EVENT_RETRY_FIRST_DELAY=0.05)
     container_factory(VaultService, vault).start()
     container_factory(RecordsService, dict(config, DATABASE_URL=db_url)).start()
+    if with_renderer:
+        container_factory(RendererService, dict(
+            config, DATABASE_URL=f"sqlite:///{tmp_path / 'renderer.sqlite3'}", PDF="off",
+            RENDER_PROCESSES=1, TEMPLATES_POLL_SECONDS=0, DOCUMENT_VAULT="required")).start()
 
     def rpc(role="officer"):
         token = token_issuer.issue(actor_id=ACTORS.get(role, f"{role}-1"), role=role,
@@ -80,9 +95,13 @@ def _packages(url: str) -> list[dict]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return [dict(r) for r in conn.execute(text("SELECT * FROM packages")).mappings()]
+            rows = [dict(r) for r in conn.execute(text("SELECT * FROM packages")).mappings()]
     finally:
         engine.dispose()
+    for row in rows:
+        if isinstance(row["report"], str):
+            row["report"] = json.loads(row["report"])
+    return rows
 
 
 def _archived(rpc, case_id: str, seconds: float = 60) -> dict:
@@ -121,6 +140,8 @@ def test_a_closed_case_ends_archived_with_its_package(suite):
                for c in report["integrity"]["checks"])
     assert bag["retention"]["class"] == "case_file" and bag["replica"] == "ok"
     assert footage["sha256"] == SHA
+    # no renderer in this deployment: the 卷内目录 is JSON and CSV, and the report says so
+    assert [n["code"] for n in package["report"]["notes"]] == ["rendered_index_missing"]
 
     # the same archive_due again (a redelivery): one package still, nothing appended
     body = _archive_due_of(records_url, ctx["case_id"])
@@ -129,6 +150,63 @@ def test_a_closed_case_ends_archived_with_its_package(suite):
     assert len(_packages(vault_url)) == 1
     with rpc("head") as head:
         assert len(head.records.get_entries(case_id=ctx["case_id"], limit=1000)) == len(entries)
+
+
+@pytest.mark.parametrize("suite", ["deployed"], indirect=True, ids=["with-renderer"])
+def test_the_package_holds_its_index_rendered_by_the_renderer_called_as_the_vault(
+        suite, tmp_path):
+    """The renderer deployed: the vault calls renderer.render as itself for the case's 卷内目录
+    (template case_file_index); the renderer stores the docx in the vault, as itself; the bag
+    holds it beside the JSON and CSV, the JSON lists it, it opens as a docx naming the case."""
+    rpc, config, vault_url, records_url = suite
+    _store_footage(rpc)
+    plan = [_with_footage(s) for s in demo_plan("陵应急立〔2025〕602号", with_review=False,
+                                                before="case_archived")]
+    ctx = run_case(rpc, plan)
+    assert _archived(rpc, ctx["case_id"], seconds=120)["status"] == "archived"
+    [package] = _packages(vault_url)
+    report = package["report"]
+    assert report["passed"], report
+    assert "rendered_index_missing" not in [n["code"] for n in report["notes"]]
+    assert [n["code"] for n in report["notes"]] == ["pdf_unavailable"]      # PDF off here
+    [bag] = _rows(vault_url, f"SELECT key FROM objects WHERE id = '{package['object_id']}'")
+    store = LocalStore(tmp_path / "vault")
+    data = package_bag.from_tar(store, bag["key"], tmp_path / "out") / "data"
+    with zipfile.ZipFile(data / "卷内目录.docx") as docx:
+        body = docx.read("word/document.xml").decode("utf-8")
+    assert "陵应急立〔2025〕602号" in body and "卷内目录" in body
+    index = json.loads((data / "卷内目录.json").read_text(encoding="utf-8"))
+    assert "data/卷内目录.docx" in [row["文件"] for row in index]
+    assert len(index) == len([p for p in data.rglob("*") if p.is_file()])
+    # the renderer called as the vault: its render recorded against the service
+    rendered = _rows(f"sqlite:///{tmp_path / 'renderer.sqlite3'}",
+                     "SELECT * FROM renders WHERE template_id = 'case_file_index'")
+    assert len(rendered) == 1 and rendered[0]["actor_id"] == "vault"
+
+
+@pytest.mark.parametrize("suite", ["away"], indirect=True, ids=["renderer-away"])
+def test_a_deployed_renderer_that_does_not_answer_makes_the_package_wait(suite, tmp_path):
+    """The renderer is part of the deployment but not running: the package is not archived
+    without its rendered index — the event is retried, then dead-lettered, nothing stored."""
+    rpc, config, vault_url, records_url = suite
+    _store_footage(rpc)
+    plan = [_with_footage(s) for s in demo_plan("陵应急立〔2025〕603号", with_review=False,
+                                                before="case_archived")]
+    ctx = run_case(rpc, plan)
+    [dead] = dead_letters(config["AMQP_URI"], "dlq.vault", 1)
+    assert dead.headers["x-transient"] is True and "renderer" in dead.headers["x-dead-reason"]
+    assert _packages(vault_url) == []
+    with rpc("head") as head:
+        assert head.records.get_case(case_id=ctx["case_id"])["status"] == "closed"
+
+
+def _rows(url: str, sql: str) -> list[dict]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [dict(r) for r in conn.execute(text(sql)).mappings()]
+    finally:
+        engine.dispose()
 
 
 def _archive_due_of(url: str, case_id: str) -> dict:

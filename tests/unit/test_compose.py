@@ -198,7 +198,7 @@ def test_full_suite_runs_every_service_with_its_config():
 
 
 # What a subset may say differently of a service: which peers are part of the deployment.
-PER_SUBSET_ENV = ("REVIEW_BOARD", "VAULT", "DOCUMENT_VAULT")
+PER_SUBSET_ENV = ("REVIEW_BOARD", "VAULT", "DOCUMENT_VAULT", "INDEX_RENDERER")
 
 
 def _without_per_subset_env(svc: dict) -> dict:
@@ -560,6 +560,16 @@ def test_the_renderer_knows_whether_the_vault_is_deployed():
         if "renderer" in services:
             assert services["renderer"]["environment"]["DOCUMENT_VAULT"] == (
                 "required" if "vault" in services else "absent"), path.name
+
+
+def test_the_vault_knows_whether_the_renderer_is_deployed():
+    """With the renderer in the deployment each case package's 卷内目录 is rendered, even while
+    it restarts (the package then waits to be retried)."""
+    for path in COMPOSE_FILES:
+        services = load(path)["services"]
+        if "vault" in services:
+            assert services["vault"]["environment"]["INDEX_RENDERER"] == (
+                "required" if "renderer" in services else "absent"), path.name
 
 
 def test_broker_permissions_print_every_installed_service_by_default(capsys):

@@ -37,6 +37,13 @@ def test_the_renderer_is_told_whether_the_vault_runs_beside_it():
     assert services.run_environment("renderer", ["renderer"]) == {"DOCUMENT_VAULT": "absent"}
 
 
+def test_the_vault_is_told_whether_the_renderer_runs_beside_it():
+    assert services.run_environment("vault", ["records", "renderer", "vault"]) == {
+        "INDEX_RENDERER": "required"}
+    assert services.run_environment("vault", ["records", "vault"]) == {
+        "INDEX_RENDERER": "absent"}
+
+
 def test_the_services_that_call_a_peer_as_themselves_get_a_caller_key():
     assert services.service_callers(["records", "review", "renderer", "vault"]) == [
         "renderer", "vault"]

@@ -43,6 +43,10 @@ AV_REFERENCES: Final = "av-references.json"
 INDEX_JSON: Final = "卷内目录.json"
 INDEX_CSV: Final = "卷内目录.csv"
 INDEX_FIELDS: Final = ("序号", "题名", "责任者", "日期", "文件", "类型", "SHA-256", "备注")
+# the 卷内目录 rendered as a document (the renderer's template case_file_index), beside the JSON
+INDEX_TEMPLATE: Final = "case_file_index"
+INDEX_RENDERED: Final = {"docx": "卷内目录.docx", "pdf": "卷内目录.pdf"}
+INDEX_MISSING: Final = "rendered_index_missing"
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,29 @@ def index_csv(rows: Sequence[Mapping[str, Any]]) -> bytes:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode("utf-8-sig")   # a BOM, so that a spreadsheet reads UTF-8
+
+
+def index_document(case: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],
+                   compiled_on: str) -> dict[str, Any]:
+    """The data of the 卷内目录 document (template case_file_index) for the index's rows. An
+    electronic package has files, not sheets: 页号 carries each file's number in the package
+    (序号), 备注 its path in the bag; a file without a date of its own takes the day the
+    package was compiled. The compiler and the checker are the vault and its 四性检测."""
+    return {"case_name": str(case["title"])[:200], "case_number": str(case["case_no"]),
+            "entries": [{"title": (str(r["题名"]) or str(r["文件"]))[:100],
+                         "date": r["日期"] or compiled_on, "pages": str(r["序号"]),
+                         "note": str(r["文件"]).removeprefix("data/")[-60:]} for r in rows],
+            "compiled_by": "档案存储服务（自动立卷）", "checked_by": "四性检测（自动）",
+            "compiled_date": compiled_on}
+
+
+def index_notes(listed: Sequence[str], why: str | None = None) -> list[dict[str, str]]:
+    """The report's note when the bag holds no rendered 卷内目录 (the JSON and CSV stand)."""
+    if f"data/{INDEX_RENDERED['docx']}" in listed:
+        return []
+    return [{"code": INDEX_MISSING,
+             "detail": why or "the bag holds no rendered 卷内目录 (docx); the JSON and CSV "
+                              "index list every file"}]
 
 
 def safe_name(name: str, fallback: str) -> str:

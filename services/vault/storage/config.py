@@ -5,7 +5,12 @@ local store's upload endpoint is reached and how long an upload stays open.
     VAULT_STORE                 local (default) | s3
     VAULT_DIR                   local: the store's directory (default var/vault)
     VAULT_REPLICA_DIR           local: the replica's directory (none when unset)
-    VAULT_S3_ENDPOINT           s3: host:port
+    VAULT_S3_ENDPOINT           s3: host:port, where the vault reaches the S3 service
+    VAULT_S3_PUBLIC_ENDPOINT    s3: host:port the presigned upload URLs name, where callers
+                                outside the vault's network reach the same service (compose:
+                                the published MinIO port or a proxy keeping the Host header);
+                                only presigning uses it (default: VAULT_S3_ENDPOINT)
+    VAULT_S3_PUBLIC_SECURE      s3: https for the public endpoint (default: VAULT_S3_SECURE)
     VAULT_S3_ACCESS_KEY, VAULT_S3_SECRET_KEY, VAULT_S3_SECURE (true|false), VAULT_S3_REGION
     VAULT_S3_BUCKET             s3: the locked bucket (default sanxiang-vault)
     VAULT_S3_STAGING_BUCKET     s3: uploads before they are checked (default <bucket>-staging)
@@ -38,16 +43,26 @@ def _flag(value: Any) -> bool:
     return str(value).lower() in ("1", "true", "yes", "on")
 
 
-def _s3(config: dict, bucket: str, endpoint: str) -> ObjectStore:
+def _client(config: dict, endpoint: str, secure: Any, region: str | None = None) -> Any:
     from minio import Minio
+    return Minio(endpoint, access_key=config.get("VAULT_S3_ACCESS_KEY"),
+                 secret_key=config.get("VAULT_S3_SECRET_KEY"), secure=_flag(secure),
+                 region=region or config.get("VAULT_S3_REGION") or None)
 
+
+def _s3(config: dict, bucket: str, endpoint: str, public: str | None = None) -> ObjectStore:
     from services.vault.storage.s3 import S3Store
-    client = Minio(endpoint, access_key=config.get("VAULT_S3_ACCESS_KEY"),
-                   secret_key=config.get("VAULT_S3_SECRET_KEY"),
-                   secure=_flag(config.get("VAULT_S3_SECURE", "true")),
-                   region=config.get("VAULT_S3_REGION") or None)
-    store = S3Store(client, bucket, config.get("VAULT_S3_STAGING_BUCKET") or f"{bucket}-staging")
+    secure = config.get("VAULT_S3_SECURE", "true")
+    client = _client(config, endpoint, secure)
+    staging = config.get("VAULT_S3_STAGING_BUCKET") or f"{bucket}-staging"
+    store = S3Store(client, bucket, staging)
     store.ensure_buckets()
+    if public and public != endpoint:
+        # signing needs the bucket's region; the public address need not answer the vault,
+        # so the region is the configured one or what the internal endpoint says
+        region = config.get("VAULT_S3_REGION") or client._get_region(staging)
+        store.presigner = _client(config, public, config.get("VAULT_S3_PUBLIC_SECURE") or secure,
+                                  region)
     return store
 
 
@@ -70,7 +85,8 @@ def open_stores(config: dict) -> Stores:
         if not endpoint:
             raise ConfigurationError("VAULT_S3_ENDPOINT is not set (VAULT_STORE=s3)",
                                      message_zh="未设置 VAULT_S3_ENDPOINT（VAULT_STORE=s3 时必填）")
-        primary = _s3(config, config.get("VAULT_S3_BUCKET") or "sanxiang-vault", endpoint)
+        primary = _s3(config, config.get("VAULT_S3_BUCKET") or "sanxiang-vault", endpoint,
+                      config.get("VAULT_S3_PUBLIC_ENDPOINT") or None)
         if config.get("VAULT_S3_REPLICA_BUCKET"):
             replica = _s3(config, config["VAULT_S3_REPLICA_BUCKET"],
                           config.get("VAULT_S3_REPLICA_ENDPOINT") or endpoint)

@@ -8,7 +8,11 @@ streams; its digests travel in its metadata. Retention is set once the digests a
 content that fails them is removed before anything locks it. The refusals the S3 service may
 not make itself (shortening a COMPLIANCE retention: moto allows it) are the contract's
 (check_retention_change), checked here before the call. Uploads go to a staging bucket without
-a lock, by a presigned PUT."""
+a lock, by a presigned PUT — signed for `presigner`, a client of the endpoint the uploader
+reaches (VAULT_S3_PUBLIC_ENDPOINT; the vault's own client when unset): a presigned URL names its
+host and signs it, so one signed for an address only the vault's network knows (compose's
+`minio:9000`) is of no use to a caller outside. Everything the vault itself reads and writes
+goes through `client`."""
 from __future__ import annotations
 
 import base64
@@ -58,6 +62,7 @@ class S3Store:
     def __init__(self, client: Minio, bucket: str, staging_bucket: str, *,
                  part_size: int = PART_SIZE, multipart_from: int = MULTIPART_FROM):
         self.client = client
+        self.presigner = client      # open_stores sets a client of the public endpoint
         self.bucket = bucket
         self.staging = staging_bucket
         self.part_size = part_size
@@ -259,7 +264,7 @@ class S3Store:
         expires = timedelta(seconds=expires_seconds)
         key = _staged(upload_id)
         if size < self.multipart_from:
-            url = self.client.get_presigned_url("PUT", self.staging, key, expires=expires)
+            url = self.presigner.get_presigned_url("PUT", self.staging, key, expires=expires)
             return {"method": "PUT", "url": url, "headers": {}, "parts": []}
         part = max(self.part_size, -(-size // MAX_PARTS))
         multipart = self.client._create_multipart_upload(self.staging, key, {})
@@ -267,7 +272,7 @@ class S3Store:
         self.client._put_object(self.staging, _marker(upload_id), marker,
                                 headers={"Content-MD5": _md5(marker)})
         parts = [{"part_number": n + 1, "offset": offset, "size": min(part, size - offset),
-                  "url": self.client.get_presigned_url(
+                  "url": self.presigner.get_presigned_url(
                       "PUT", self.staging, key, expires=expires,
                       extra_query_params={"partNumber": str(n + 1), "uploadId": multipart})}
                  for n, offset in enumerate(range(0, size, part))]

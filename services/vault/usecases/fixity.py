@@ -11,6 +11,7 @@ from services.vault import domain, store
 from services.vault.storage import ObjectStore
 from services.vault.storage.config import Stores
 from services.vault.usecases.common import lock_of
+from services.vault.usecases.package import report_unfinished
 from shared.errors import NotFound, SanxiangError
 from shared.messaging.outbox import OutboxWriter
 from shared.persistence import timers
@@ -30,14 +31,19 @@ def audit_fixity(p: dict, *, actor: Actor, db: Db, stores: Stores, outbox: Outbo
 
 def audit_tick(*, db: Db, stores: Stores, outbox: OutboxWriter, now: datetime,
                tick_seconds: int) -> dict:
-    """One tick of the rolling cycle: for each agency, its share of the cycle."""
+    """One tick of the rolling cycle: for each agency, its share of the cycle; and the case
+    packages written and never recorded, reported (package.report_unfinished)."""
     with db.read() as session:
         agencies = store.agencies_stored(session)
         budgets = {a: domain.audit_budget(store.count_stored(session, a),
                                           stores.fixity_cycle_days, tick_seconds)
                    for a in agencies}
-    return {agency: audit_agency(agency, budget, db=db, stores=stores, outbox=outbox, now=now)
-            for agency, budget in budgets.items()}
+    done: dict = {agency: audit_agency(agency, budget, db=db, stores=stores, outbox=outbox,
+                                       now=now) for agency, budget in budgets.items()}
+    unfinished = report_unfinished(db=db, stores=stores, now=now)
+    if unfinished:
+        done["unfinished_packages"] = unfinished
+    return done
 
 
 def audit_agency(agency: str, limit: int, *, db: Db, stores: Stores, outbox: OutboxWriter,

@@ -109,9 +109,9 @@ class Records:
 
 
 def archive_due(env: Env, records: Records, av_sha: str | None = None, **changes) -> dict:
-    data = dict(RECORDS.event("archive_due.v1").example, case_id=CASE_ID, case_no=CASE_NO,
-                head_seq=len(records.entries), head_hash=records.head,
-                entries=len(records.entries), **changes)
+    data = {**RECORDS.event("archive_due.v1").example, "case_id": CASE_ID, "case_no": CASE_NO,
+            "head_seq": len(records.entries), "head_hash": records.head,
+            "entries": len(records.entries), **changes}
     data["av_objects"] = [dict(data["av_objects"][0], sha256=av_sha)] if av_sha else []
     body = envelope(RECORDS, "archive_due.v1", data, agency=QINYUAN,
                     actor={"id": "officer-qy-007", "role": "officer"},

@@ -7,6 +7,8 @@ a package that fails its checks, verify_package finding a file missing or altere
 same package on S3 (moto in server mode) locked and replicated."""
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import tarfile
@@ -206,16 +208,59 @@ def test_verify_package_finds_a_file_altered(env, records, tmp_path):
     assert env.log("package_verified")[-1]["body"]["passed"] is False
 
 
-def test_the_tar_of_a_bag_is_the_same_bytes_each_time(tmp_path):
-    bag_dir = tmp_path / "case-x"
-    (bag_dir).mkdir()
-    (bag_dir / "a.json").write_text("{}")
-    package_bag.make_bag(bag_dir, {"Bagging-Date": "2025-11-21"})
-    package_bag.to_tar(bag_dir, tmp_path / "1.tar", 1700000000)
-    package_bag.to_tar(bag_dir, tmp_path / "2.tar", 1700000000)
-    assert (tmp_path / "1.tar").read_bytes() == (tmp_path / "2.tar").read_bytes()
-    with tarfile.open(tmp_path / "1.tar") as tar:
-        assert {m.uid for m in tar.getmembers()} == {0}
+PAYLOAD = {"case.json": b"{}\n", "entries.jsonl": b"{}\n", "卷内目录.csv": b"a,b\n",
+           "documents/0a1b-行政处罚决定书.pdf": b"%PDF-1.7\n", "documents/sub/z.bin": b"z",
+           "av/0c2d-执法记录仪.mp4": b"\x00\x00\x00\x18ftypmp42", "av-references.json": b"[]"}
+INFO = {"Source-Organization": "qinyuan-energy", "Bagging-Date": "2025-11-21",
+        "External-Description": "行政处罚\r\n（一般程序）"}
+
+
+def _tar(files: dict[str, bytes]) -> tuple[bytes, str]:
+    out = io.BytesIO()
+    sha = package_bag.write_bag(out, "case-x", INFO, [package_bag.File(p, len(d), data=d)
+                                                      for p, d in files.items()], 1700000000)
+    return out.getvalue(), sha
+
+
+def test_the_tar_of_a_bag_is_the_same_bytes_each_time_and_hashes_as_announced():
+    first, sha = _tar(PAYLOAD)
+    again, _ = _tar(dict(reversed(list(PAYLOAD.items()))))
+    assert first == again and sha == hashlib.sha256(first).hexdigest()
+    with tarfile.open(fileobj=io.BytesIO(first)) as tar:
+        members = tar.getmembers()
+    assert {m.uid for m in members} == {0} and {m.mtime for m in members} == {1700000000}
+    assert [m.name for m in members] == sorted((m.name for m in members),
+                                               key=lambda n: n.split("/"))
+
+
+def test_the_bag_is_the_one_bagit_makes_of_the_same_payload(tmp_path):
+    """Written straight into the tar, the bag holds what bagit.make_bag writes for the same
+    files (the same tag files byte for byte, the tag manifest listing the same digests), and
+    bagit validates it."""
+    with tarfile.open(fileobj=io.BytesIO(_tar(PAYLOAD)[0])) as tar:
+        tar.extractall(tmp_path / "ours", filter="data")
+    ours = tmp_path / "ours" / "case-x"
+    bagit.Bag(str(ours)).validate()
+    theirs = tmp_path / "theirs" / "case-x"
+    for path, data in PAYLOAD.items():
+        (theirs / path).parent.mkdir(parents=True, exist_ok=True)
+        (theirs / path).write_bytes(data)
+    bagit.make_bag(str(theirs), dict(INFO, **{"Bag-Software-Agent": package_bag.AGENT}),
+                   checksums=["sha256"])
+    for name in ("bagit.txt", "bag-info.txt", "manifest-sha256.txt"):
+        assert (ours / name).read_bytes() == (theirs / name).read_bytes(), name
+    tagmanifest = "tagmanifest-sha256.txt"
+    assert sorted((ours / tagmanifest).read_text().splitlines()) == \
+        sorted((theirs / tagmanifest).read_text().splitlines())
+
+
+def test_a_source_holding_other_than_its_listed_size_is_refused():
+    with pytest.raises(ValueError, match="more than the 3 bytes"):
+        package_bag.write_bag(io.BytesIO(), "case-x", INFO,
+                              [package_bag.File("a.json", 3, data=b"{}\n\n")], 0)
+    with pytest.raises(OSError):
+        package_bag.write_bag(io.BytesIO(), "case-x", INFO,
+                              [package_bag.File("a.json", 9, data=b"{}")], 0)
 
 
 def test_on_s3_the_package_is_locked_and_replicated_and_verifies(env, records, s3_endpoint):

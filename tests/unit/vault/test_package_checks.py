@@ -88,3 +88,21 @@ def test_a_lock_shorter_than_the_class_fails_security():
     assert not rules.lock_check(None, None, None).passed
     assert not rules.replica_check("ab", None, True).passed
     assert not rules.replica_check("ab", "ab", False).passed
+
+
+def test_the_index_document_numbers_files_and_dates_those_without_one():
+    rows = [{"序号": 1, "题名": "行政处罚决定书.pdf", "日期": "2025-10-10",
+             "文件": "data/documents/0a1b-行政处罚决定书.pdf"},
+            {"序号": 2, "题名": "", "日期": "", "文件": "data/卷内目录.json"}]
+    doc = rules.index_document({"title": "某煤业未如实记录培训案", "case_no": "沁能立〔2025〕12号"},
+                               rows, "2025-11-21")
+    assert doc["case_number"] == "沁能立〔2025〕12号" and doc["compiled_date"] == "2025-11-21"
+    assert [(e["title"], e["date"], e["pages"], e["note"]) for e in doc["entries"]] == [
+        ("行政处罚决定书.pdf", "2025-10-10", "1", "documents/0a1b-行政处罚决定书.pdf"),
+        ("data/卷内目录.json", "2025-11-21", "2", "卷内目录.json")]
+
+
+def test_a_bag_without_its_rendered_index_is_noted_not_failed():
+    assert rules.index_notes(["data/卷内目录.json", "data/卷内目录.docx"]) == []
+    [note] = rules.index_notes(["data/卷内目录.json"], "the renderer is not deployed")
+    assert note == {"code": "rendered_index_missing", "detail": "the renderer is not deployed"}
