@@ -159,8 +159,8 @@ def test_the_package_holds_its_index_rendered_by_the_renderer_called_as_the_vaul
     (template case_file_index); the renderer stores the docx in the vault, as itself; the bag
     holds it beside the JSON and CSV, the JSON lists it, it opens as a docx naming the case."""
     rpc, config, vault_url, records_url = suite
-    _store_footage(rpc)
-    plan = [_with_footage(s) for s in demo_plan("陵应急立〔2025〕602号", with_review=False,
+    footage = _store_footage(rpc)
+    plan = [_with_footage(s, footage) for s in demo_plan("陵应急立〔2025〕602号", with_review=False,
                                                 before="case_archived")]
     ctx = run_case(rpc, plan)
     assert _archived(rpc, ctx["case_id"], seconds=120)["status"] == "archived"
@@ -189,8 +189,8 @@ def test_a_deployed_renderer_that_does_not_answer_makes_the_package_wait(suite, 
     """The renderer is part of the deployment but not running: the package is not archived
     without its rendered index — the event is retried, then dead-lettered, nothing stored."""
     rpc, config, vault_url, records_url = suite
-    _store_footage(rpc)
-    plan = [_with_footage(s) for s in demo_plan("陵应急立〔2025〕603号", with_review=False,
+    footage = _store_footage(rpc)
+    plan = [_with_footage(s, footage) for s in demo_plan("陵应急立〔2025〕603号", with_review=False,
                                                 before="case_archived")]
     ctx = run_case(rpc, plan)
     [dead] = dead_letters(config["AMQP_URI"], "dlq.vault", 1)
