@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from contracts.records.messages import MAX_FINDINGS_PAGE
 from services.records import store
-from services.records.domain import chain, findings, personal
+from services.records.domain import anchor, chain, findings, personal
 from services.records.models import cases, entries
 from shared.calendar.clock import CST, iso, local_date, utc
 from shared.errors import DomainRuleViolated, NotFound, ValidationFailed
@@ -23,6 +23,9 @@ from shared.persistence import paging
 from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
 from shared.trust.actor import Actor, out_of_reach
+
+if TYPE_CHECKING:
+    from services.records.anchors import VaultAnchors
 
 STAFF = ("officer", "head", "legal_unit", "reviewer", "supervisor")
 
@@ -209,14 +212,40 @@ def cursor_moment(text: str) -> datetime:
 
 
 def verify_case(p: dict, *, actor: Actor, db: Db, signing_key: chain.CheckpointKeys | None,
-                now: datetime) -> dict:
+                now: datetime, vault: VaultAnchors | None = None) -> dict:
     with db.autocommit() as session:
         case = store.load_case(session, p["case_id"])
         actor.require("officer", "head", "legal_unit", "supervisor", agency=case["agency"])
         store.log_access(session, actor, "verify_case", case=case, outcome="granted", now=now)
     with db.read() as session:
         verdict = store.verify(session, case, signing_key)
-    return verification(case, verdict)
+    return anchored(verification(case, verdict), case, db, vault)
+
+
+def anchored(answer: dict, case: dict, db: Db, vault: VaultAnchors | None) -> dict:
+    """The verification judged against what the vault keeps (domain.anchor): the case's last
+    checkpoint the vault stored and its inclusion in the agency's last stored tree head. Not
+    anchored, and saying why, where the deployment has no vault or the vault has none yet."""
+    held = anchor.VAULT_NOT_DEPLOYED if vault is None else vault.held(case["agency"],
+                                                                      case["id"])
+    if isinstance(held, str):
+        answer["anchor"] = anchor.not_anchored(held, NOT_ANCHORED[held])
+        return answer
+    with db.read() as session:
+        entry_hash, log = store.anchor_facts(session, case["agency"], case["id"], held)
+    answer["anchor"], bad = anchor.judge(case, held, entry_hash, log)
+    if bad is not None:
+        answer["ok"] = False
+        if answer["failure"] is None:  # the chain agrees with itself: the vault shows it
+            answer.update(failure=bad.failure, first_bad=bad.to_dict())
+    return answer
+
+
+NOT_ANCHORED = {
+    anchor.VAULT_NOT_DEPLOYED: "this deployment has no vault: the chain was checked against "
+                               "the database's own checkpoints only",
+    anchor.NOT_IN_VAULT: "the vault holds no checkpoint of this case yet: the chain was "
+                         "checked against the database's own checkpoints only"}
 
 
 def verification(case: dict, verdict: store.Verdict) -> dict:

@@ -9,6 +9,7 @@ from nameko.timer import timer
 
 from contracts.records import CONTRACT
 from services.records import queries, store
+from services.records.anchors import Vault
 from services.records.dependencies import ReviewBoard, SigningKey
 from services.records.models import outbox as outbox_table
 from services.records.usecases import cases, checkpoints, decisions, events, records, secrets
@@ -35,6 +36,7 @@ class RecordsService(Service):
     outbox = Outbox(CONTRACT, outbox_table)
     signing_key = SigningKey()
     board = ReviewBoard()
+    vault = Vault()
     # what the `sanxiang` command asks of a service (shared.cli.services)
     signs_checkpoints = True
 
@@ -126,12 +128,12 @@ class RecordsService(Service):
     @rpc
     def verify_case(self, **payload: Any) -> Any:
         return self._run("verify_case", payload, queries.verify_case,
-                         signing_key=self.signing_key)
+                         signing_key=self.signing_key, vault=self.vault)
 
     @rpc
     def checkpoint_case(self, **payload: Any) -> Any:
-        return self._run("checkpoint_case", payload, checkpoints.checkpoint_case,
-                         signing_key=self.signing_key)
+        return self._write("checkpoint_case", payload, checkpoints.checkpoint_case,
+                           signing_key=self.signing_key)
 
     @rpc
     def case_findings(self, **payload: Any) -> Any:
@@ -172,4 +174,4 @@ class RecordsService(Service):
         """Sign every chain head that moved since its last checkpoint, once per head however
         many instances tick."""
         return checkpoints.checkpoint_moved_heads(db=self.db, signing_key=self.signing_key,
-                                                  now=now())
+                                                  outbox=self.outbox, now=now())

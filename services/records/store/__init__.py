@@ -43,6 +43,7 @@ from services.records.store.reads import (
     refused_reads,
     situation_codes,
 )
+from services.records.store.tree import anchor_facts
 from services.records.store.verification import (
     Verdict,
     check_sealed,
@@ -60,6 +61,7 @@ __all__ = [
     "PLAIN_BODY",
     "Verdict",
     "access_page",
+    "anchor_facts",
     "actor_ids",
     "append",
     "appended",

@@ -1,0 +1,297 @@
+"""The record keeper's signed statements kept write-once, so an insider with rights on the
+record keeper's database cannot rewrite or cut short a case unseen (DESIGN.md "Trust between
+services"): each case checkpoint (records.checkpoint_signed.v1) and each tree head of an
+agency's Merkle log of checkpoints (records.tree_head_signed.v1).
+
+- Keys: the record keeper's checkpoint verification keys are pinned — each key of this
+  deployment's configuration (public/checkpoint/records/*.pem) stored write-once as an object
+  and recorded the first time the vault sees it, never replaced nor removed. A statement is
+  verified under the pinned keys alone: one signed by any other key is refused.
+- A checkpoint's statement must say what the event says (case, seq, hash) and verify; it is
+  stored under the case file's retention class (rule set retention, subject case_file): it is
+  part of the case file and kept as long. A second, different statement for a seq already kept
+  is refused (conflict).
+- A tree head must verify and be consistent (RFC 9162 §2.1.4, shared.trust.merkle) with the
+  last one kept for the agency: an inconsistent head is refused. Tree heads are kept
+  permanently: the log spans every case of the agency, whatever each case's class, so no head
+  may expire while any checkpoint it proves is still kept. A head whose predecessor has not
+  been kept yet (events of one log handled out of order) is a passing fault: retried after a
+  back-off, dead-lettered after the bound. The first head of an agency the vault sees is taken
+  as it is (there is nothing before it to hold it to).
+- A refusal is logged (vault_log), raised as an alert (anchor_refused.v1) in the same
+  transaction, and the event dead-lettered with the reason; nothing is stored.
+- Once per event: the inbox; a redelivered event stores nothing twice (the object is content
+  addressed, the row unique per case seq / agency size)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from contracts.records import CONTRACT as RECORDS
+from services.vault import domain, store
+from services.vault.models import anchored_checkpoints, anchored_tree_heads, inbox, pinned_keys
+from services.vault.storage import Written
+from services.vault.storage.config import Stores
+from services.vault.usecases.common import key_of, lock_of
+from shared.calendar.clock import iso, local_date
+from shared.errors import DomainRuleViolated, Unavailable
+from shared.messaging import consumer
+from shared.messaging.outbox import OutboxWriter
+from shared.persistence.db import Db
+from shared.rulesets.provider import Rules
+from shared.trust import merkle
+from shared.trust.keys import key_id, public_key_pem
+
+SIGNER = "records"
+KEEPER = {"id": "vault-anchor", "role": "legal_unit", "name": "存证检查点保管"}
+JSON_TYPE = "application/json"
+# what a tree head is kept under: for ever (see the module's docstring)
+TREE_HEAD_RETENTION = {"class": "merkle_tree_head", "label": "永久（记录日志签名树头）",
+                       "basis": "a tree head proves every checkpoint of the agency's log, "
+                                "whatever each case's retention: kept permanently",
+                       "years": None, "permanent": True, "term": None, "term_basis": None}
+
+
+# ---- pinned keys ----------------------------------------------------------------------------
+
+def pin_keys(db: Db, stores: Stores, configured: Mapping[str, Ed25519PublicKey],
+             now: datetime) -> dict[str, Ed25519PublicKey]:
+    """The keys pinned, after pinning each configured key not pinned yet (stored write-once,
+    then recorded; a key already pinned is never replaced)."""
+    with db.read() as session:
+        pinned = _pinned(session)
+    for kid, public in configured.items():
+        if kid in pinned or key_id(public) != kid:
+            continue
+        pem = public_key_pem(public).encode()
+        sha = hashlib.sha256(pem).hexdigest()
+        key = f"_pinned/checkpoint/{SIGNER}/{kid}-{sha[:16]}.pem"
+        _put_once(stores, key, pem, lock_of(stores, None, False), sha)
+        try:
+            with db.transaction() as session:
+                session.execute(insert(pinned_keys).values(
+                    key_id=kid, signer=SIGNER, public_key=pem.decode(), object_key=key,
+                    sha256=sha, pinned_at=now))
+                store.log(session, kid, KEEPER, "key_pinned",
+                          {"signer": SIGNER, "key_id": kid, "sha256": sha}, now)
+        except IntegrityError:
+            pass  # another instance pinned it a moment ago
+    with db.read() as session:
+        return _pinned(session)
+
+
+def _pinned(session: Session) -> dict[str, Ed25519PublicKey]:
+    out = {}
+    for kid, pem in session.execute(select(pinned_keys.c.key_id, pinned_keys.c.public_key)
+                                    .where(pinned_keys.c.signer == SIGNER)).all():
+        public = load_pem_public_key(pem.encode())
+        if isinstance(public, Ed25519PublicKey) and key_id(public) == kid:
+            out[kid] = public
+    return out
+
+
+def checkpoint_keys(p: dict, *, db: Db, stores: Stores,
+                    configured: Mapping[str, Ed25519PublicKey], now: datetime,
+                    **_: object) -> dict:
+    """The pinned keys, to be published (pinning any configured key not pinned yet)."""
+    pin_keys(db, stores, configured, now)
+    with db.read() as session:
+        rows = session.execute(select(pinned_keys).order_by(pinned_keys.c.pinned_at,
+                                                            pinned_keys.c.key_id)).mappings()
+        return {"keys": [{k: r[k] for k in ("key_id", "signer", "public_key", "sha256",
+                                            "pinned_at")} for r in rows]}
+
+
+# ---- the events -----------------------------------------------------------------------------
+
+def on_checkpoint_signed(body: dict, *, db: Db, rules: Rules, stores: Stores,
+                         outbox: OutboxWriter, configured: Mapping[str, Ed25519PublicKey],
+                         now: datetime) -> str | None:
+    event = consumer.incoming(RECORDS, body)
+    agency, data = event["agency"], event["data"]
+    with db.read() as session:
+        if consumer.already_handled(session, inbox, event["message_id"]):
+            return None
+        kept = store.kept_checkpoint(session, agency, data["case_id"], data["seq"])
+    keys = pin_keys(db, stores, configured, now)
+    refuse = _refusal(db, outbox, event, "checkpoint", now)
+    _check_signed(refuse, data, keys)
+    if not _says(data["statement"], {"type": "sanxiang.records.checkpoint.v1",
+                                     "case_id": data["case_id"], "seq": data["seq"],
+                                     "head_hash": data["head_hash"],
+                                     "signed_at": data["signed_at"]}):
+        refuse("statement_mismatch", "the signed statement does not say what the event says")
+    if kept is not None and kept["statement"] != data["statement"]:
+        refuse("conflict", f"another checkpoint of seq {data['seq']} of the case is kept "
+                           f"(vault object {kept['object_id']})")
+    retention = domain.retention_for(rules.ruleset(event["ruleset"]), "case_file", set())
+    with consumer.once(db, inbox, RECORDS, body, now) as (session, again):
+        if again is None or kept is not None:
+            return kept["object_id"] if kept else None
+        obj = _object(session, stores, agency, data, retention.to_dict(),
+                      retention.until(local_date(now)), f"checkpoint-{data['case_id']}-"
+                      f"{data['seq']}.json", now)
+        session.execute(insert(anchored_checkpoints).values(
+            agency=agency, case_id=data["case_id"], seq=data["seq"],
+            head_hash=data["head_hash"], leaf_index=data["leaf_index"],
+            signed_at=data["signed_at"], key_id=data["key_id"], signature=data["signature"],
+            statement=data["statement"], object_id=obj, message_id=event["message_id"],
+            stored_at=now))
+        store.log(session, obj, KEEPER, "checkpoint_kept",
+                  {"case_id": data["case_id"], "seq": data["seq"], "key_id": data["key_id"],
+                   "leaf_index": data["leaf_index"]}, now)
+        return obj
+
+
+def on_tree_head_signed(body: dict, *, db: Db, stores: Stores, outbox: OutboxWriter,
+                        configured: Mapping[str, Ed25519PublicKey], now: datetime
+                        ) -> str | None:
+    event = consumer.incoming(RECORDS, body)
+    agency, data = event["agency"], event["data"]
+    with db.read() as session:
+        if consumer.already_handled(session, inbox, event["message_id"]):
+            return None
+        last = store.last_tree_head(session, agency)
+    keys = pin_keys(db, stores, configured, now)
+    refuse = _refusal(db, outbox, event, "tree_head", now)
+    _check_signed(refuse, data, keys)
+    if data["agency"] != agency or not _says(data["statement"], {
+            "type": "sanxiang.records.tree_head.v1", "agency": agency, "size": data["size"],
+            "root": data["root"], "signed_at": data["signed_at"]}):
+        refuse("statement_mismatch", "the signed statement does not say what the event says")
+    if last is not None:
+        _check_consistent(refuse, last, data)
+    with consumer.once(db, inbox, RECORDS, body, now) as (session, again):
+        if again is None:
+            return None
+        if last is not None and last["size"] == data["size"]:
+            return str(last["object_id"])  # the same head, delivered again
+        obj = _object(session, stores, agency, data, dict(TREE_HEAD_RETENTION,
+                      ruleset=event["ruleset"]), None,
+                      f"tree-head-{agency}-{data['size']}.json", now)
+        session.execute(insert(anchored_tree_heads).values(
+            agency=agency, size=data["size"], root=data["root"], signed_at=data["signed_at"],
+            key_id=data["key_id"], signature=data["signature"], statement=data["statement"],
+            object_id=obj, message_id=event["message_id"], stored_at=now))
+        store.log(session, obj, KEEPER, "tree_head_kept",
+                  {"agency": agency, "size": data["size"], "root": data["root"]}, now)
+        return obj
+
+
+def _check_signed(refuse: Any, data: dict, keys: Mapping[str, Ed25519PublicKey]) -> None:
+    public = keys.get(data["key_id"])
+    if public is None:
+        refuse("unpinned_key", f"signed by key {data['key_id']}, which the vault has not "
+                               "pinned")
+        return
+    try:
+        public.verify(base64.b64decode(data["signature"], validate=True),
+                      data["statement"].encode())
+    except (InvalidSignature, ValueError):
+        refuse("signature_invalid", f"the signature does not hold under pinned key "
+                                    f"{data['key_id']}")
+
+
+def _check_consistent(refuse: Any, last: dict, data: dict) -> None:
+    """The head against the last one kept: the same head again, or one that extends it by the
+    proof the event carries."""
+    size, root = int(data["size"]), data["root"]
+    if size == last["size"]:
+        if root != last["root"]:
+            refuse("inconsistent", f"a tree head of size {size} is kept with another root")
+        return
+    if size < last["size"]:
+        refuse("inconsistent", f"a tree head of size {size} after one of {last['size']} "
+                               "was kept: the log shrank")
+    previous = data["previous"]
+    if previous is None or previous["size"] != last["size"]:
+        raise Unavailable(f"the tree head of size {size} follows one the vault has not kept "
+                          f"yet (last kept: {last['size']})",
+                          message_zh=f"规模为 {size} 的签名树头之前的树头尚未存证（已存证至 "
+                                     f"{last['size']}），稍后重试",
+                          details={"retry": True, "size": size, "kept": last["size"]})
+    proof = [bytes.fromhex(h) for h in data["consistency"]]
+    if previous["root"] != last["root"] or not merkle.verify_consistency(
+            last["size"], size, bytes.fromhex(last["root"]), bytes.fromhex(root), proof):
+        refuse("inconsistent", f"the log of {size} leaves does not extend the one of "
+                               f"{last['size']} leaves kept before it (root {last['root']})")
+
+
+def _says(statement: str, expected: dict) -> bool:
+    try:
+        return bool(json.loads(statement) == expected)
+    except ValueError:
+        return False
+
+
+def _refusal(db: Db, outbox: OutboxWriter, event: dict, what: str, now: datetime) -> Any:
+    """refuse(rule, reason): logged, alerted (anchor_refused.v1) and raised."""
+    data = event["data"]
+
+    def refuse(rule: str, reason: str) -> None:
+        alert = {"what": what, "rule": rule, "reason": reason, "case_id": data.get("case_id"),
+                 "seq": data.get("seq"), "size": data.get("size"),
+                 "key_id": data.get("key_id"), "message_id": event["message_id"],
+                 "at": iso(now)}
+        exc = DomainRuleViolated(
+            f"records.{event['event_type']} {event['message_id']} refused: {reason}",
+            message_zh=f"拒绝存证记录保管服务的{'检查点' if what == 'checkpoint' else '签名树头'}"
+                       f"（{rule}）：{reason}",
+            details={"rule": rule, **{k: v for k, v in alert.items() if k != "reason"}})
+        with db.transaction() as session:
+            store.log(session, (data.get("case_id") or event["agency"])[:36], KEEPER,
+                      "refused", {"action": f"keep_{what}", "code": exc.code, "rule": rule,
+                                  "reason": reason, "message_id": event["message_id"]}, now)
+            store.emit(outbox, session, agency=event["agency"], ruleset=event["ruleset"],
+                       actor=KEEPER, event_type="anchor_refused.v1", data=alert)
+        raise exc
+    return refuse
+
+
+def _object(session: Session, stores: Stores, agency: str, data: dict, retention: dict,
+            until: Any, name: str, now: datetime) -> str:
+    """The statement kept as an object (canonical JSON of the event's data), write-once under
+    its retention, in the store and the replica; its `objects` row."""
+    body = json.dumps(data, sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":")).encode()
+    sha = hashlib.sha256(body).hexdigest()
+    found = store.object_of(session, agency, sha)
+    if found is not None:
+        return str(found["id"])
+    key = key_of(agency, sha)
+    written = _put_once(stores, key, body, lock_of(stores, until, False), sha)
+    object_id = str(uuid.uuid4())
+    store.insert_object(session, {
+        "id": object_id, "agency": agency, "key": key, "subject": "case_file", "name": name,
+        "media_type": JSON_TYPE, "size": written.size, "sha256": sha,
+        "digests": written.digests, "case_id": data.get("case_id"), "facts": [],
+        "retention": retention, "retain_until": until, "lock_mode": written.lock.mode,
+        "legal_hold": False, "state": "stored", "store": stores.primary.where,
+        "replica": "ok" if stores.replica else None, "stored_at": now,
+        "stored_by": KEEPER["id"], "last_fixity_at": None, "last_fixity_outcome": None})
+    return object_id
+
+
+def _put_once(stores: Stores, key: str, body: bytes, lock: Any, sha: str) -> Written:
+    written = None
+    for target in (stores.primary, stores.replica):
+        if target is None:
+            continue
+        found = target.stat(key) if target.exists(key) else target.put(
+            key, io.BytesIO(body), lock=lock, algorithms=("sha256",), expect={"sha256": sha})
+        written = written or found
+    assert written is not None
+    return written
