@@ -21,8 +21,9 @@ ANCHOR_TRUNCATED = "anchor_truncated"            # the chain no longer reaches t
 ANCHOR_MISMATCH = "anchor_mismatch"              # the entry there has another hash
 ANCHOR_NOT_INCLUDED = "anchor_not_included"      # the log does not prove the checkpoint
 ANCHOR_SIGNATURE_INVALID = "anchor_signature_invalid"
-ANCHOR_FAILURES = (ANCHOR_TRUNCATED, ANCHOR_MISMATCH, ANCHOR_NOT_INCLUDED,
-                   ANCHOR_SIGNATURE_INVALID)
+# (in this order at one seq: a statement that does not verify is not relied on for anything)
+ANCHOR_FAILURES = (ANCHOR_SIGNATURE_INVALID, ANCHOR_TRUNCATED, ANCHOR_MISMATCH,
+                   ANCHOR_NOT_INCLUDED)
 
 # why a verification was not anchored
 VAULT_NOT_DEPLOYED = "vault_not_deployed"
