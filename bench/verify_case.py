@@ -92,11 +92,11 @@ def best(fn: Callable[[], object], repeat: int) -> tuple[float, object, float]:
 def measure(db_url: str, keys_dir, args) -> dict:
     from sqlalchemy import select
 
+    from contracts.records import CONTRACT
     from services.records import queries
     from services.records.domain import chain
     from services.records.domain.chain import CheckpointKeys
     from services.records.models import entries
-    from contracts.records import CONTRACT
     from services.records.models import outbox as outbox_table
     from services.records.usecases import checkpoints
     from shared.calendar.clock import now
