@@ -1,7 +1,14 @@
 """The agency's append-only Merkle log of signed checkpoints (shared.trust.merkle): a checkpoint
 appended as a leaf under the log row's lock, in the checkpoint's own transaction, and the tree
 head it makes signed; and what verify_case reads of the log — a leaf, and the nodes of an
-inclusion proof (O(log n) rows, never the whole log)."""
+inclusion proof (O(log n) rows, never the whole log).
+
+A tree head is signed after every checkpoint, not on a timer of its own: a checkpoint is
+already the rare event (on request, or once per moved head per tick), so one more signature
+and a few rows cost little; the head that anchors a checkpoint reaches the vault right behind
+it, with no window in which a checkpoint is kept but proven by no head; its consistency proof
+from the head before comes from the frontier alone (O(log n), no read of the log); and no
+second timer has to be run once across instances. A tick that signs nothing signs no head."""
 from __future__ import annotations
 
 from dataclasses import dataclass
