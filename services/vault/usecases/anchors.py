@@ -9,8 +9,9 @@ agency's Merkle log of checkpoints (records.tree_head_signed.v1).
   verified under the pinned keys alone: one signed by any other key is refused.
 - A checkpoint's statement must say what the event says (case, seq, hash) and verify; it is
   stored under the case file's retention class (rule set retention, subject case_file): it is
-  part of the case file and kept as long. A second, different statement for a seq already kept
-  is refused (conflict).
+  part of the case file and kept as long. Another hash for a seq already kept is refused
+  (conflict); the same head signed again later (a second checkpoint_case) is kept once, its
+  first statement standing (it is a leaf of the log as well).
 - A tree head must verify and be consistent (RFC 9162 §2.1.4, shared.trust.merkle) with the
   last one kept for the agency: an inconsistent head is refused. Tree heads are kept
   permanently: the log spans every case of the agency, whatever each case's class, so no head
@@ -134,8 +135,8 @@ def on_checkpoint_signed(body: dict, *, db: Db, rules: Rules, stores: Stores,
                                      "head_hash": data["head_hash"],
                                      "signed_at": data["signed_at"]}):
         refuse("statement_mismatch", "the signed statement does not say what the event says")
-    if kept is not None and kept["statement"] != data["statement"]:
-        refuse("conflict", f"another checkpoint of seq {data['seq']} of the case is kept "
+    if kept is not None and kept["head_hash"] != data["head_hash"]:
+        refuse("conflict", f"another head hash for seq {data['seq']} of the case is kept "
                            f"(vault object {kept['object_id']})")
     retention = domain.retention_for(rules.ruleset(event["ruleset"]), "case_file", set())
     with consumer.once(db, inbox, RECORDS, body, now) as (session, again):

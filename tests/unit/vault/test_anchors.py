@@ -172,6 +172,18 @@ def test_a_statement_that_says_otherwise_or_a_second_one_for_a_seq_is_refused(en
     kid, signature = chain.sign_statement(records.keys, statement)
     other["data"].update(statement=statement, signature=signature)
     refused(env, other, records.pinned, "conflict")
+    # the same head signed again a minute later (checkpoint_case on a head already signed):
+    # a leaf of the log too, kept once, nothing refused
+    later = RecordKeeper(records.keys.signing)
+    statement = chain.checkpoint_statement("case-1", 4, cp["data"]["head_hash"],
+                                           "2025-10-20T01:01:00+00:00")
+    kid, signature = chain.sign_statement(records.keys, statement)
+    resigned, _ = later.checkpoint("case-1", 4)
+    resigned["data"].update(statement=statement, signature=signature,
+                            signed_at="2025-10-20T01:01:00+00:00", leaf_index=1)
+    before = counts(env)
+    assert keep(env, resigned, records.pinned)
+    assert counts(env) == before and len(env.events("anchor_refused.v1")) == 2
 
 
 def test_a_tree_head_that_does_not_extend_the_last_one_kept_is_refused(env_db):
