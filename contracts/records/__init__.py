@@ -296,6 +296,15 @@ RPCS = (
         {"case_id": "6cbf93bd-adaf-46d6-b5bb-16d0a74f1429"},
         # the demo case after an insider rewrote seq 5 and re-hashed the rest, as returned
         REWRITTEN_CHAIN_VERDICT, ("not_found", "forbidden"), writes=False),
+    Rpc("log_consistency", m.LogConsistencyRequest, m.LogConsistency,
+        "The consistency proof (RFC 9162 §2.1.4) from the agency's Merkle log of checkpoints "
+        "at `first` leaves to the log at `second`, read from the log's stored nodes — for the "
+        "vault, when a tree head reaches it out of order (it checks the proof against the two "
+        "signed roots it holds). Refused (log_incomplete) when the log no longer holds the "
+        "nodes. New in 1.4.", ("head", "legal_unit", "supervisor"),
+        {"agency": "lingchuan-emergency", "first": 6, "second": 8},
+        {"agency": "lingchuan-emergency", "first": 6, "second": 8, "proof": [HASH, HASH, HASH]},
+        ("validation_failed", "domain_rule_violated", "forbidden"), writes=False),
     Rpc("checkpoint_case", m.CaseRef, m.Checkpoint, "Sign the case's chain head now — only "
         "when its chain verifies; otherwise refused (code chain_not_verified, details: "
         "failure, first_bad, head_seq, head_hash).",

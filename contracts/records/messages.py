@@ -812,6 +812,20 @@ class AvObject(StrictSchema):
     place = fields.String()
 
 
+class LogConsistencyRequest(StrictSchema):
+    agency = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    first = fields.Integer(required=True, validate=validate.Range(min=1))
+    second = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class LogConsistency(StrictSchema):
+    agency = fields.String(required=True)
+    first = fields.Integer(required=True)
+    second = fields.Integer(required=True)
+    proof = fields.List(fields.String(), required=True, metadata={
+        "description": "RFC 9162 §2.1.4 consistency proof, hex; empty when first = second"})
+
+
 class CheckpointSigned(StrictSchema):
     """A case's head signed (the `statement` is exactly what was signed, canonical JSON:
     {"type": "sanxiang.records.checkpoint.v1", "case_id", "seq", "head_hash", "signed_at"},

@@ -134,6 +134,10 @@ class RecordsService(Service):
                          signing_key=self.signing_key, vault=self.vault)
 
     @rpc
+    def log_consistency(self, **payload: Any) -> Any:
+        return self._run("log_consistency", payload, queries.log_consistency)
+
+    @rpc
     def checkpoint_case(self, **payload: Any) -> Any:
         return self._write("checkpoint_case", payload, checkpoints.checkpoint_case,
                            signing_key=self.signing_key)

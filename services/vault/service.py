@@ -119,7 +119,8 @@ class VaultService(Service):
     def on_tree_head_signed(self, body: dict) -> None:
         """A tree head of an agency's log of checkpoints kept write-once."""
         anchors.on_tree_head_signed(body, db=self.db, stores=self.stores, outbox=self.outbox,
-                                    configured=self._checkpoint_keys(), now=now())
+                                    records=self.records, configured=self._checkpoint_keys(),
+                                    now=now())
 
     def _checkpoint_keys(self) -> dict:
         """The record keeper's checkpoint keys as published to this deployment (pinned)."""

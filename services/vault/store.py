@@ -207,6 +207,13 @@ def last_tree_head(session: Session, agency: str) -> dict | None:
     return dict(row) if row else None
 
 
+def tree_head_of_size(session: Session, agency: str, size: int) -> dict | None:
+    row = session.execute(select(anchored_tree_heads)
+                          .where(anchored_tree_heads.c.agency == agency)
+                          .where(anchored_tree_heads.c.size == size)).mappings().first()
+    return dict(row) if row else None
+
+
 # ---- history, events, refusals -----------------------------------------------------------------
 
 def log(session: Session, object_id: str, actor: Actor | dict, action: str, body: dict,

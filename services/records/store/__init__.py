@@ -43,7 +43,8 @@ from services.records.store.reads import (
     refused_reads,
     situation_codes,
 )
-from services.records.store.tree import anchor_facts
+from services.records.store.tree import anchor_facts, log_size
+from services.records.store.tree import consistency_proof as log_consistency_proof
 from services.records.store.verification import (
     Verdict,
     check_sealed,
@@ -85,6 +86,8 @@ __all__ = [
     "kind_at",
     "load_case",
     "load_case_logged",
+    "log_consistency_proof",
+    "log_size",
     "log_access",
     "moved_heads",
     "record_refusal",

@@ -84,7 +84,31 @@ def inclusion_proof(session: Session, agency: str, index: int,
     """The inclusion proof of leaf `index` in the agency's tree of `size` leaves, from the
     hashes the database holds (leaf hashes and subtree roots): O(log n) rows in two reads.
     None when a node it needs is not there (the log was cut short)."""
-    needed = set(merkle.inclusion_nodes(index, size))
+    known = _nodes(session, agency, merkle.inclusion_nodes(index, size))
+    if known is None:
+        return None
+    return merkle.inclusion_proof(index, size, lambda level, ix: known[(level, ix)])
+
+
+def consistency_proof(session: Session, agency: str, first: int,
+                      second: int) -> list[bytes] | None:
+    """The consistency proof from the agency's tree of `first` leaves to the one of `second`,
+    from the hashes the database holds; None when a node it needs is not there."""
+    known = _nodes(session, agency, merkle.consistency_nodes(first, second))
+    if known is None:
+        return None
+    return merkle.consistency_proof(first, second, lambda level, ix: known[(level, ix)])
+
+
+def log_size(session: Session, agency: str) -> int:
+    return int(session.execute(select(merkle_logs.c.size).where(
+        merkle_logs.c.agency == agency)).scalar() or 0)
+
+
+def _nodes(session: Session, agency: str,
+           ids: list[merkle.NodeId]) -> dict[merkle.NodeId, bytes] | None:
+    """The hashes of the nodes `ids` (level 0: leaf hashes), or None when one is missing."""
+    needed = set(ids)
     leaves = [ix for level, ix in needed if level == 0]
     inner = [(level, ix) for level, ix in needed if level > 0]
     known: dict[merkle.NodeId, bytes] = {}
@@ -103,9 +127,7 @@ def inclusion_proof(session: Session, agency: str, index: int,
             known[(int(level), int(ix))] = bytes.fromhex(h)
         except (TypeError, ValueError):
             return None  # not a hash: a row someone wrote by hand
-    if len(known) < len(needed):
-        return None
-    return merkle.inclusion_proof(index, size, lambda level, ix: known[(level, ix)])
+    return known if len(known) == len(needed) else None
 
 
 def entry_hash_at(session: Session, case_id: str, seq: int) -> str | None:

@@ -15,9 +15,11 @@ agency's Merkle log of checkpoints (records.tree_head_signed.v1).
 - A tree head must verify and be consistent (RFC 9162 §2.1.4, shared.trust.merkle) with the
   last one kept for the agency: an inconsistent head is refused. Tree heads are kept
   permanently: the log spans every case of the agency, whatever each case's class, so no head
-  may expire while any checkpoint it proves is still kept. A head whose predecessor has not
-  been kept yet (events of one log handled out of order) is a passing fault: retried after a
-  back-off, dead-lettered after the bound. The first head of an agency the vault sees is taken
+  may expire while any checkpoint it proves is still kept. Heads handled out of order (the
+  vault's workers run side by side) are checked against the last one kept with a proof asked
+  of the record keeper (log_consistency, with the vault's token for the agency:
+  VAULT_RECORDS_TOKENS) and checked against the two signed roots; a record keeper that does
+  not answer is a passing fault, retried. The first head of an agency the vault sees is taken
   as it is (there is nothing before it to hold it to).
 - A refusal is logged (vault_log), raised as an alert (anchor_refused.v1) in the same
   transaction, and the event dead-lettered with the reason; nothing is stored.
@@ -32,7 +34,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -48,13 +50,23 @@ from services.vault.storage import Refused, Written
 from services.vault.storage.config import Stores
 from services.vault.usecases.common import key_of, lock_of
 from shared.calendar.clock import iso, local_date
-from shared.errors import DomainRuleViolated, Unavailable
+from shared.errors import DomainRuleViolated, ValidationFailed
 from shared.messaging import consumer
 from shared.messaging.outbox import OutboxWriter
 from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
 from shared.trust import merkle
 from shared.trust.keys import key_id, public_key_pem
+
+
+class RecordKeeper(Protocol):
+    """The record keeper as the vault calls it (services.vault.dependencies.RecordsClient):
+    `call(agency, method, **request)` with the vault's token for the agency."""
+
+    def call(self, agency: str, method: str, *, key: str | None = None,
+             **request: Any) -> Any:
+        ...
+
 
 SIGNER = "records"
 KEEPER = {"id": "vault-anchor", "role": "legal_unit", "name": "存证检查点保管"}
@@ -158,14 +170,15 @@ def on_checkpoint_signed(body: dict, *, db: Db, rules: Rules, stores: Stores,
 
 
 def on_tree_head_signed(body: dict, *, db: Db, stores: Stores, outbox: OutboxWriter,
-                        configured: Mapping[str, Ed25519PublicKey], now: datetime
-                        ) -> str | None:
+                        records: RecordKeeper, configured: Mapping[str, Ed25519PublicKey],
+                        now: datetime) -> str | None:
     event = consumer.incoming(RECORDS, body)
     agency, data = event["agency"], event["data"]
     with db.read() as session:
         if consumer.already_handled(session, inbox, event["message_id"]):
             return None
         last = store.last_tree_head(session, agency)
+        same = store.tree_head_of_size(session, agency, data["size"])
     keys = pin_keys(db, stores, configured, now)
     refuse = _refusal(db, outbox, event, "tree_head", now)
     _check_signed(refuse, data, keys)
@@ -173,13 +186,14 @@ def on_tree_head_signed(body: dict, *, db: Db, stores: Stores, outbox: OutboxWri
             "type": "sanxiang.records.tree_head.v1", "agency": agency, "size": data["size"],
             "root": data["root"], "signed_at": data["signed_at"]}):
         refuse("statement_mismatch", "the signed statement does not say what the event says")
-    if last is not None:
-        _check_consistent(refuse, last, data)
+    if same is not None and same["root"] != data["root"]:
+        refuse("inconsistent", f"a tree head of size {data['size']} is kept with another root "
+                               f"(vault object {same['object_id']})")
+    if same is None and last is not None:
+        _check_consistent(refuse, records, agency, last, data)
     with consumer.once(db, inbox, RECORDS, body, now) as (session, again):
-        if again is None:
-            return None
-        if last is not None and last["size"] == data["size"]:
-            return str(last["object_id"])  # the same head, delivered again
+        if again is None or same is not None:
+            return str(same["object_id"]) if same else None  # the same head, again
         obj = _object(session, stores, agency, data, dict(TREE_HEAD_RETENTION,
                       ruleset=event["ruleset"]), None,
                       f"tree-head-{agency}-{data['size']}.json", now)
@@ -206,29 +220,40 @@ def _check_signed(refuse: Any, data: dict, keys: Mapping[str, Ed25519PublicKey])
                                     f"{data['key_id']}")
 
 
-def _check_consistent(refuse: Any, last: dict, data: dict) -> None:
-    """The head against the last one kept: the same head again, or one that extends it by the
-    proof the event carries."""
+def _check_consistent(refuse: Any, records: RecordKeeper, agency: str, last: dict,
+                      data: dict) -> None:
+    """A head of a size not kept yet against the last head kept: the later of the two must
+    extend the earlier (RFC 9162 §2.1.4). The event's own proof serves when it starts from the
+    head kept last; otherwise — heads handled out of order, or one arriving after a later one
+    was kept — the proof between the two is asked of the record keeper; either way it is
+    checked against the two signed roots the vault holds, never taken on trust."""
     size, root = int(data["size"]), data["root"]
-    if size == last["size"]:
-        if root != last["root"]:
-            refuse("inconsistent", f"a tree head of size {size} is kept with another root")
-        return
-    if size < last["size"]:
-        refuse("inconsistent", f"a tree head of size {size} after one of {last['size']} "
-                               "was kept: the log shrank")
     previous = data["previous"]
-    if previous is None or previous["size"] != last["size"]:
-        raise Unavailable(f"the tree head of size {size} follows one the vault has not kept "
-                          f"yet (last kept: {last['size']})",
-                          message_zh=f"规模为 {size} 的签名树头之前的树头尚未存证（已存证至 "
-                                     f"{last['size']}），稍后重试",
-                          details={"retry": True, "size": size, "kept": last["size"]})
-    proof = [bytes.fromhex(h) for h in data["consistency"]]
-    if previous["root"] != last["root"] or not merkle.verify_consistency(
-            last["size"], size, bytes.fromhex(last["root"]), bytes.fromhex(root), proof):
-        refuse("inconsistent", f"the log of {size} leaves does not extend the one of "
-                               f"{last['size']} leaves kept before it (root {last['root']})")
+    if size > last["size"] and previous is not None and previous["size"] == last["size"]:
+        proof = [bytes.fromhex(h) for h in data["consistency"]]
+    else:
+        proof = _asked(refuse, records, agency, min(size, last["size"]), max(size, last["size"]))
+    first, second = sorted(((size, root), (int(last["size"]), last["root"])))
+    if not merkle.verify_consistency(first[0], second[0], bytes.fromhex(first[1]),
+                                     bytes.fromhex(second[1]), proof):
+        refuse("inconsistent", f"the log of {second[0]} leaves does not extend the one of "
+                               f"{first[0]} leaves (root {first[1]}); the vault kept the head "
+                               f"of {last['size']} leaves last")
+
+
+def _asked(refuse: Any, records: RecordKeeper, agency: str, first: int,
+           second: int) -> list[bytes]:
+    """The record keeper's proof between two sizes of its log (log_consistency). A log that no
+    longer reaches a size the vault holds a signed head of, or no longer holds the proof's
+    nodes, is refused as inconsistent; a record keeper that does not answer is a passing
+    fault (Unavailable: retried)."""
+    try:
+        answer = records.call(agency, "log_consistency", first=first, second=second)
+    except (DomainRuleViolated, ValidationFailed) as exc:
+        refuse("inconsistent", f"the record keeper's log cannot prove {first} → {second} "
+                               f"leaves: {exc.message}")
+        return []
+    return [bytes.fromhex(h) for h in answer["proof"]]
 
 
 def _says(statement: str, expected: dict) -> bool:

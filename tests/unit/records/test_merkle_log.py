@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 from sqlalchemy import text
 
 from services.records import queries, store
 from services.records.domain import anchor
 from services.records.store import tree
 from services.records.usecases import checkpoints
+from shared.errors import DomainRuleViolated, Forbidden, ValidationFailed
 from shared.trust import merkle
 from tests.builders import demo_plan
 from tests.unit.records.support import actor, call, insider, open_case, remember, request_of
@@ -166,3 +168,34 @@ def test_without_a_vault_verify_case_says_it_was_not_anchored_and_why(env_db):
     assert verdict["anchor"]["anchored"] is False
     assert verdict["anchor"]["reason"] == "vault_not_deployed"
     assert "no vault" in verdict["anchor"]["detail"]
+
+
+def test_log_consistency_proves_any_two_sizes_from_the_stored_nodes(env_db):
+    demo_checkpointed(env_db)
+    heads = {h["size"]: h["root"] for h in
+             (e["data"] for e in env_db.events("tree_head_signed.v1"))}
+    size = max(heads)
+    legal = actor("legal_unit")
+    for first in range(1, size + 1):
+        for second in range(first, size + 1):
+            answer = queries.log_consistency(
+                {"agency": AGENCY, "first": first, "second": second}, actor=legal,
+                db=env_db.db)
+            assert merkle.verify_consistency(
+                first, second, bytes.fromhex(heads[first]), bytes.fromhex(heads[second]),
+                [bytes.fromhex(h) for h in answer["proof"]]), (first, second)
+    with pytest.raises(ValidationFailed):
+        queries.log_consistency({"agency": AGENCY, "first": 1, "second": size + 1},
+                                actor=legal, db=env_db.db)
+    with pytest.raises(Forbidden):
+        queries.log_consistency({"agency": "qinyuan-energy", "first": 1, "second": 2},
+                                actor=legal, db=env_db.db)
+    with insider(env_db) as s:  # the log's nodes deleted: no proof, said so
+        s.execute(text("DROP TRIGGER IF EXISTS merkle_nodes_no_delete")
+                  if s.get_bind().dialect.name == "sqlite" else
+                  text("ALTER TABLE merkle_nodes DISABLE TRIGGER merkle_nodes_append_only"))
+        s.execute(text("DELETE FROM merkle_nodes"))
+    with pytest.raises(DomainRuleViolated) as err:
+        queries.log_consistency({"agency": AGENCY, "first": 3, "second": size},
+                                actor=legal, db=env_db.db)
+    assert err.value.code == "log_incomplete" and err.value.message_zh

@@ -19,7 +19,7 @@ from services.records.domain import chain
 from services.vault import models, queries
 from services.vault.usecases import anchors
 from shared.contracts.registry import envelope
-from shared.errors import DomainRuleViolated, NotFound, Unavailable
+from shared.errors import DomainRuleViolated, NotFound, Unavailable, ValidationFailed
 from shared.trust import merkle
 from shared.trust.keys import key_id
 from shared.trust.signatures import sign
@@ -31,11 +31,31 @@ SIGNED_AT = datetime(2025, 10, 20, 1, 0, tzinfo=UTC)
 
 class RecordKeeper:
     """The record keeper's side of the log: checkpoints signed with its checkpoint key,
-    appended, each followed by its signed tree head — the events it emits."""
+    appended, each followed by its signed tree head — the events it emits — and its
+    log_consistency RPC as the vault calls it (services.records.queries.log_consistency
+    answers the same from its stored nodes; tests/integration/test_anchored_records.py runs
+    the two services together)."""
 
     def __init__(self, key: Ed25519PrivateKey | None = None) -> None:
         self.keys = chain.CheckpointKeys.of(key or Ed25519PrivateKey.generate())
         self.frontier = merkle.Frontier()
+        self.leaves: list[bytes] = []
+        self.asked: list[tuple[int, int]] = []
+        self.away = False
+
+    def call(self, agency: str, method: str, *, key=None, **request):
+        assert (agency, method) == (QINYUAN, "log_consistency")
+        if self.away:
+            raise Unavailable("the record keeper did not answer", message_zh="记录保管服务未响应")
+        first, second = request["first"], request["second"]
+        self.asked.append((first, second))
+        if second > len(self.leaves):
+            raise ValidationFailed.from_messages({"second": ["beyond the log"]},
+                                                 what="log_consistency")
+        proof = merkle.consistency_proof(first, second, lambda level, ix: merkle.root_of(
+            self.leaves[ix << level:(ix + 1) << level]))
+        return {"agency": agency, "first": first, "second": second,
+                "proof": [h.hex() for h in proof]}
 
     @property
     def pinned(self) -> dict:
@@ -49,6 +69,7 @@ class RecordKeeper:
         before = self.frontier
         leaf = merkle.leaf_hash(row["statement"].encode())
         self.frontier, _ = before.append(leaf)
+        self.leaves.append(leaf)
         cp = {"case_id": case_id, "case_no": "沁能立〔2025〕9号", "seq": seq,
               "head_hash": head_hash, "signed_at": SIGNED_AT.isoformat(),
               "key_id": row["key_id"], "signature": row["signature"],
@@ -76,13 +97,14 @@ def event(event_type: str, data: dict) -> dict:
     return body
 
 
-def keep(env, body: dict, pinned: dict):
+def keep(env, body: dict, pinned: dict, records: RecordKeeper | None = None):
     if body["event_type"] == "checkpoint_signed.v1":
         return anchors.on_checkpoint_signed(body, db=env.db, rules=env.rules,
                                             stores=env.stores, outbox=env.outbox,
                                             configured=pinned, now=env.now)
     return anchors.on_tree_head_signed(body, db=env.db, stores=env.stores, outbox=env.outbox,
-                                       configured=pinned, now=env.now)
+                                       records=records or RecordKeeper(), configured=pinned,
+                                       now=env.now)
 
 
 def counts(env) -> dict:
@@ -92,11 +114,12 @@ def counts(env) -> dict:
                           models.objects, models.pinned_keys)}
 
 
-def refused(env, body: dict, pinned: dict, rule: str) -> None:
+def refused(env, body: dict, pinned: dict, rule: str,
+            records: RecordKeeper | None = None) -> None:
     anchors.pin_keys(env.db, env.stores, pinned, env.now)
     before = counts(env)
     with pytest.raises(DomainRuleViolated) as err:
-        keep(env, body, pinned)
+        keep(env, body, pinned, records)
     assert err.value.details["rule"] == rule and err.value.message_zh
     assert counts(env) == before
     assert env.log("refused")[-1]["body"]["rule"] == rule
@@ -190,41 +213,52 @@ def test_a_tree_head_that_does_not_extend_the_last_one_kept_is_refused(env_db):
     env, records = env_db, RecordKeeper()
     for seq in (1, 2):
         for body in records.checkpoint("case-1", seq):
-            keep(env, body, records.pinned)
+            keep(env, body, records.pinned, records)
     # a fork: the same key, a log whose second leaf differs from the one kept
     fork = RecordKeeper(records.keys.signing)
     fork.checkpoint("case-1", 1)
     fork.checkpoint("case-9", 2)
     _, forked = fork.checkpoint("case-1", 3)
-    refused(env, forked, records.pinned, "inconsistent")
-    # a log that shrank, and another root for a size kept
-    _, first = RecordKeeper(records.keys.signing).checkpoint("case-1", 1)
-    refused(env, first, records.pinned, "inconsistent")
+    refused(env, forked, records.pinned, "inconsistent", fork)
+    # another root for a size kept
     other = RecordKeeper(records.keys.signing)
-    other.checkpoint("case-7", 1)
-    _, same_size = other.checkpoint("case-7", 2)
-    refused(env, same_size, records.pinned, "inconsistent")
+    _, first = other.checkpoint("case-7", 1)
+    refused(env, first, records.pinned, "inconsistent", other)
     # the true next head with its consistency proof altered
     _, nxt = records.checkpoint("case-1", 3)
     proof = nxt["data"]["consistency"]
     altered = dict(nxt, data=dict(nxt["data"], consistency=[("00" * 32)] + proof[1:]))
-    refused(env, altered, records.pinned, "inconsistent")
+    refused(env, altered, records.pinned, "inconsistent", records)
+    # a head ahead of the last kept, from a log that no longer holds what the vault kept
+    _, far = fork.checkpoint("case-1", 4)
+    refused(env, dict(far, data=dict(far["data"], previous=None)), records.pinned,
+            "inconsistent", fork)
     assert [a["data"]["rule"] for a in env.events("anchor_refused.v1")] == ["inconsistent"] * 4
-    assert keep(env, nxt, records.pinned)  # the head itself, with its true proof, is kept
+    assert keep(env, nxt, records.pinned, records)  # the head itself, with its true proof
     with env.db.read() as s:
         assert s.execute(select(func.max(models.anchored_tree_heads.c.size))).scalar() == 3
 
 
-def test_a_head_whose_predecessor_has_not_arrived_is_retried_not_refused(env_db):
+def test_heads_handled_out_of_order_are_checked_with_the_record_keepers_proof(env_db):
     env, records = env_db, RecordKeeper()
-    heads = [records.checkpoint("case-1", seq)[1] for seq in (1, 2, 3)]
-    keep(env, heads[0], records.pinned)
+    heads = [records.checkpoint("case-1", seq)[1] for seq in (1, 2, 3, 4)]
+    keep(env, heads[0], records.pinned, records)
+    records.away = True  # a record keeper that does not answer: a passing fault, retried
     with pytest.raises(Unavailable):
-        keep(env, heads[2], records.pinned)
+        keep(env, heads[2], records.pinned, records)
+    records.away = False
+    keep(env, heads[2], records.pinned, records)   # 1 → 3, asked of the record keeper
+    keep(env, heads[1], records.pinned, records)   # 2, after 3 was kept: 2 → 3 asked
+    keep(env, heads[3], records.pinned, records)   # 3 → 4, the event's own proof
+    assert records.asked == [(1, 3), (2, 3)]
+    assert counts(env)["anchored_tree_heads"] == 4
     assert env.events("anchor_refused.v1") == []
-    keep(env, heads[1], records.pinned)
-    keep(env, heads[2], records.pinned)
-    assert counts(env)["anchored_tree_heads"] == 3
+    # the record keeper's log cut short under it: a head it cannot prove is refused
+    _, fifth = records.checkpoint("case-1", 5)
+    records.leaves = records.leaves[:2]
+    refused(env, dict(fifth, data=dict(fifth["data"], previous=None)), records.pinned,
+            "inconsistent", records)
+    assert records.asked[-1] == (4, 5)
 
 
 def test_a_pinned_key_stays_pinned_once_stored_and_is_never_replaced(env_db):
