@@ -297,12 +297,12 @@ RPCS = (
         # the demo case after an insider rewrote seq 5 and re-hashed the rest, as returned
         REWRITTEN_CHAIN_VERDICT, ("not_found", "forbidden"), writes=False),
     Rpc("log_consistency", m.LogConsistencyRequest, m.LogConsistency,
-        "The consistency proof (RFC 9162 §2.1.4) from the agency's Merkle log of checkpoints "
-        "at `first` leaves to the log at `second`, read from the log's stored nodes — for the "
-        "vault, when a tree head reaches it out of order (it checks the proof against the two "
-        "signed roots it holds). Refused (log_incomplete) when the log no longer holds the "
-        "nodes. New in 1.4.", ("head", "legal_unit", "supervisor"),
-        {"agency": "lingchuan-emergency", "first": 6, "second": 8},
+        "The consistency proof (RFC 9162 §2.1.4) from the caller's agency's Merkle log of "
+        "checkpoints at `first` leaves to the log at `second`, read from the log's stored "
+        "nodes — for the vault, when a tree head reaches it out of order (it checks the proof "
+        "against the two signed roots it holds). Refused (domain_rule_violated: log_shorter, "
+        "log_incomplete) when the log does not reach `second` or no longer holds the nodes. "
+        "New in 1.4.", ("head", "legal_unit", "supervisor"), {"first": 6, "second": 8},
         {"agency": "lingchuan-emergency", "first": 6, "second": 8, "proof": [HASH, HASH, HASH]},
         ("validation_failed", "domain_rule_violated", "forbidden"), writes=False),
     Rpc("checkpoint_case", m.CaseRef, m.Checkpoint, "Sign the case's chain head now — only "

@@ -813,9 +813,9 @@ class AvObject(StrictSchema):
 
 
 class LogConsistencyRequest(StrictSchema):
-    agency = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    first = fields.Integer(required=True, validate=validate.Range(min=1))
-    second = fields.Integer(required=True, validate=validate.Range(min=1))
+    """Of the caller's own agency's log."""
+    first = fields.Integer(required=True, validate=validate.Range(min=1, max=2 ** 62))
+    second = fields.Integer(required=True, validate=validate.Range(min=1, max=2 ** 62))
 
 
 class LogConsistency(StrictSchema):

@@ -242,26 +242,31 @@ def anchored(answer: dict, case: dict, db: Db, vault: VaultAnchors | None) -> di
 
 
 def log_consistency(p: dict, *, actor: Actor, db: Db, **_: object) -> dict:
-    """The consistency proof between two sizes of the agency's Merkle log of checkpoints
-    (RFC 9162 §2.1.4), read from the log's stored nodes: what the vault asks for when a tree
-    head reaches it ahead of (or behind) the one it kept last. The proof proves nothing by
-    itself: the vault checks it against the two signed roots it holds."""
-    actor.require("head", "legal_unit", "supervisor", agency=p["agency"])
-    first, second = p["first"], p["second"]
+    """The consistency proof between two sizes of the caller's agency's Merkle log of
+    checkpoints (RFC 9162 §2.1.4), read from the log's stored nodes: what the vault asks for
+    when a tree head reaches it ahead of (or behind) the one it kept last. The proof proves
+    nothing by itself: the vault checks it against the two signed roots it holds."""
+    actor.require("head", "legal_unit", "supervisor")
+    agency, first, second = actor.agency, p["first"], p["second"]
+    if first > second:
+        raise ValidationFailed.from_messages({"second": ["must not be below first"]},
+                                             what="log_consistency")
     with db.read() as session:
-        size = store.log_size(session, p["agency"])
-        if not 0 < first <= second <= size:
-            raise ValidationFailed.from_messages(
-                {"second": [f"the agency's log has {size} leaves: 0 < first ≤ second ≤ {size}"]},
-                what="log_consistency")
-        proof = store.log_consistency_proof(session, p["agency"], first, second)
+        size = store.log_size(session, agency)
+        proof = store.log_consistency_proof(session, agency, first, second) \
+            if second <= size else None
+    if second > size:
+        raise DomainRuleViolated(
+            f"the agency's log has {size} leaves, not {second}", code="log_shorter",
+            message_zh=f"机构记录日志只有 {size} 个叶节点，不足 {second} 个",
+            details={"agency": agency, "size": size, "second": second})
     if proof is None:
         raise DomainRuleViolated(
             f"the agency's log no longer holds the nodes of a proof from {first} to {second}",
             code="log_incomplete", message_zh=f"机构记录日志缺少从 {first} 到 {second} 的一致性"
             "证明所需节点（日志被截断或改动）",
-            details={"agency": p["agency"], "first": first, "second": second})
-    return {"agency": p["agency"], "first": first, "second": second,
+            details={"agency": agency, "first": first, "second": second})
+    return {"agency": agency, "first": first, "second": second,
             "proof": [h.hex() for h in proof]}
 
 

@@ -26,8 +26,8 @@ from shared.errors import NotFound
 from shared.trust.keys import KeyStore, key_id
 from shared.trust.signatures import sign
 from tests.agencies import LINGCHUAN, agencies
-from tests.builders import ACTORS, AGENCY, demo_plan
-from tests.events import dead_letters, publish_event
+from tests.builders import ACTORS, AGENCY, demo_plan, open_case_request
+from tests.events import dead_letters, publish_event, queue_depth
 from tests.plans import run_case
 from tests.unit.vault.support import free_port
 
@@ -266,3 +266,30 @@ def _counts(url: str) -> dict:
     return {table: _rows(url, f"SELECT count(*) AS n FROM {table}")[0]["n"]
             for table in ("anchored_checkpoints", "anchored_tree_heads", "objects",
                           "pinned_keys")}
+
+
+def test_a_burst_of_checkpoints_is_kept_whole_whatever_order_the_vault_handles_it(suite):
+    """Heads signed in quick succession reach the vault's workers side by side: each is kept,
+    the ones ahead of their predecessor checked with the record keeper's proof; nothing is
+    refused or dead-lettered, and every case verifies against the last head."""
+    rpc, config, _records_url, vault_url = suite
+    with rpc("officer") as officer:
+        ids = [officer.records.open_case(**open_case_request(f"陵应急立〔2025〕8{n:02d}号"))[
+            "id"] for n in range(8)]
+    with rpc("head") as head:
+        replies = [head.records.checkpoint_case.call_async(case_id=i) for i in ids]
+        signed = [r.result() for r in replies]
+    deadline = time.monotonic() + 30
+    while _counts(vault_url)["anchored_tree_heads"] < len(ids):
+        assert time.monotonic() < deadline, _counts(vault_url)
+        time.sleep(0.3)
+    assert _counts(vault_url)["anchored_checkpoints"] == len(ids)
+    assert queue_depth(config["AMQP_URI"], "dlq.vault") == 0
+    assert _rows(vault_url, "SELECT count(*) AS n FROM outbox WHERE event_type = "
+                            "'anchor_refused.v1'")[0]["n"] == 0
+    with rpc("head") as head:
+        for case_id, cp in zip(ids, signed, strict=True):
+            verdict = head.records.verify_case(case_id=case_id)
+            assert verdict["ok"] and verdict["anchor"]["ok"], verdict
+            assert verdict["anchor"]["checkpoint"]["seq"] == cp["seq"]
+            assert verdict["anchor"]["tree_head"]["size"] == len(ids)

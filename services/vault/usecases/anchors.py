@@ -50,7 +50,7 @@ from services.vault.storage import Refused, Written
 from services.vault.storage.config import Stores
 from services.vault.usecases.common import key_of, lock_of
 from shared.calendar.clock import iso, local_date
-from shared.errors import DomainRuleViolated, ValidationFailed
+from shared.errors import DomainRuleViolated
 from shared.messaging import consumer
 from shared.messaging.outbox import OutboxWriter
 from shared.persistence.db import Db
@@ -249,7 +249,7 @@ def _asked(refuse: Any, records: RecordKeeper, agency: str, first: int,
     fault (Unavailable: retried)."""
     try:
         answer = records.call(agency, "log_consistency", first=first, second=second)
-    except (DomainRuleViolated, ValidationFailed) as exc:
+    except DomainRuleViolated as exc:
         refuse("inconsistent", f"the record keeper's log cannot prove {first} → {second} "
                                f"leaves: {exc.message}")
         return []

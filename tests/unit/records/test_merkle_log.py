@@ -178,24 +178,28 @@ def test_log_consistency_proves_any_two_sizes_from_the_stored_nodes(env_db):
     legal = actor("legal_unit")
     for first in range(1, size + 1):
         for second in range(first, size + 1):
-            answer = queries.log_consistency(
-                {"agency": AGENCY, "first": first, "second": second}, actor=legal,
-                db=env_db.db)
+            answer = queries.log_consistency({"first": first, "second": second},
+                                             actor=legal, db=env_db.db)
             assert merkle.verify_consistency(
                 first, second, bytes.fromhex(heads[first]), bytes.fromhex(heads[second]),
                 [bytes.fromhex(h) for h in answer["proof"]]), (first, second)
+    with pytest.raises(DomainRuleViolated) as err:
+        queries.log_consistency({"first": 1, "second": size + 1}, actor=legal, db=env_db.db)
+    assert err.value.code == "log_shorter"
     with pytest.raises(ValidationFailed):
-        queries.log_consistency({"agency": AGENCY, "first": 1, "second": size + 1},
-                                actor=legal, db=env_db.db)
+        queries.log_consistency({"first": 3, "second": 2}, actor=legal, db=env_db.db)
+    with pytest.raises(DomainRuleViolated) as err:  # another agency's log: its own, empty
+        queries.log_consistency({"first": 1, "second": 2},
+                                actor=actor("legal_unit", agency="qinyuan-energy"), db=env_db.db)
+    assert err.value.code == "log_shorter"
     with pytest.raises(Forbidden):
-        queries.log_consistency({"agency": "qinyuan-energy", "first": 1, "second": 2},
-                                actor=legal, db=env_db.db)
+        queries.log_consistency({"first": 1, "second": 2}, actor=actor("officer"),
+                                db=env_db.db)
     with insider(env_db) as s:  # the log's nodes deleted: no proof, said so
         s.execute(text("DROP TRIGGER IF EXISTS merkle_nodes_no_delete")
                   if s.get_bind().dialect.name == "sqlite" else
                   text("ALTER TABLE merkle_nodes DISABLE TRIGGER merkle_nodes_append_only"))
         s.execute(text("DELETE FROM merkle_nodes"))
     with pytest.raises(DomainRuleViolated) as err:
-        queries.log_consistency({"agency": AGENCY, "first": 3, "second": size},
-                                actor=legal, db=env_db.db)
+        queries.log_consistency({"first": 3, "second": size}, actor=legal, db=env_db.db)
     assert err.value.code == "log_incomplete" and err.value.message_zh

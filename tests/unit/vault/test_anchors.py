@@ -19,7 +19,7 @@ from services.records.domain import chain
 from services.vault import models, queries
 from services.vault.usecases import anchors
 from shared.contracts.registry import envelope
-from shared.errors import DomainRuleViolated, NotFound, Unavailable, ValidationFailed
+from shared.errors import DomainRuleViolated, NotFound, Unavailable
 from shared.trust import merkle
 from shared.trust.keys import key_id
 from shared.trust.signatures import sign
@@ -50,8 +50,8 @@ class RecordKeeper:
         first, second = request["first"], request["second"]
         self.asked.append((first, second))
         if second > len(self.leaves):
-            raise ValidationFailed.from_messages({"second": ["beyond the log"]},
-                                                 what="log_consistency")
+            raise DomainRuleViolated(f"the agency's log has {len(self.leaves)} leaves",
+                                     code="log_shorter", message_zh="机构记录日志叶节点不足")
         proof = merkle.consistency_proof(first, second, lambda level, ix: merkle.root_of(
             self.leaves[ix << level:(ix + 1) << level]))
         return {"agency": agency, "first": first, "second": second,
