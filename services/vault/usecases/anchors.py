@@ -5,8 +5,10 @@ agency's Merkle log of checkpoints (records.tree_head_signed.v1).
 
 - Keys: the record keeper's checkpoint verification keys are pinned — each key of this
   deployment's configuration (public/checkpoint/records/*.pem) stored write-once as an object
-  and recorded the first time the vault sees it, never replaced nor removed. A statement is
-  verified under the pinned keys alone: one signed by any other key is refused.
+  and recorded the first time the vault sees it, never replaced nor removed (a key dropped from
+  the configuration stays pinned: what it signed still counts). A key counts as pinned only
+  as its stored object holds it, so a row put into the table by hand pins nothing. A
+  statement is verified under the pinned keys alone: one signed by any other key is refused.
 - A checkpoint's statement must say what the event says (case, seq, hash) and verify; it is
   stored under the case file's retention class (rule set retention, subject case_file): it is
   part of the case file and kept as long. Another hash for a seq already kept is refused
@@ -50,7 +52,7 @@ from services.vault.storage import Refused, Written
 from services.vault.storage.config import Stores
 from services.vault.usecases.common import key_of, lock_of
 from shared.calendar.clock import iso, local_date
-from shared.errors import DomainRuleViolated
+from shared.errors import DomainRuleViolated, NotFound
 from shared.messaging import consumer
 from shared.messaging.outbox import OutboxWriter
 from shared.persistence.db import Db
@@ -85,7 +87,7 @@ def pin_keys(db: Db, stores: Stores, configured: Mapping[str, Ed25519PublicKey],
     """The keys pinned, after pinning each configured key not pinned yet (stored write-once,
     then recorded; a key already pinned is never replaced)."""
     with db.read() as session:
-        pinned = _pinned(session)
+        pinned = _pinned(session, stores)
     for kid, public in configured.items():
         if kid in pinned or key_id(public) != kid:
             continue
@@ -103,29 +105,53 @@ def pin_keys(db: Db, stores: Stores, configured: Mapping[str, Ed25519PublicKey],
         except IntegrityError:
             pass  # another instance pinned it a moment ago
     with db.read() as session:
-        return _pinned(session)
+        return _pinned(session, stores)
 
 
-def _pinned(session: Session) -> dict[str, Ed25519PublicKey]:
+# (store, key id) of the pinned keys whose stored object this process has read back
+_READ_BACK: set[tuple[str, str]] = set()
+
+
+def _pinned(session: Session, stores: Stores) -> dict[str, Ed25519PublicKey]:
+    """The pinned keys: each row's key as the write-once object holds it — the PEM hashing to
+    the digest recorded, and the stored object to that digest (read back once per process) —
+    so a row written into the table by hand pins nothing."""
     out = {}
-    for kid, pem in session.execute(select(pinned_keys.c.key_id, pinned_keys.c.public_key)
-                                    .where(pinned_keys.c.signer == SIGNER)).all():
-        public = load_pem_public_key(pem.encode())
-        if isinstance(public, Ed25519PublicKey) and key_id(public) == kid:
-            out[kid] = public
+    for row in session.execute(select(pinned_keys).where(pinned_keys.c.signer == SIGNER)
+                               ).mappings():
+        pem = row["public_key"].encode()
+        if hashlib.sha256(pem).hexdigest() != row["sha256"] \
+                or not _stored_as(stores, row["object_key"], row["sha256"]):
+            continue
+        public = load_pem_public_key(pem)
+        if isinstance(public, Ed25519PublicKey) and key_id(public) == row["key_id"]:
+            out[row["key_id"]] = public
     return out
+
+
+def _stored_as(stores: Stores, key: str, sha: str) -> bool:
+    seen = (stores.primary.where, key)
+    if seen in _READ_BACK:
+        return True
+    try:
+        if stores.primary.digest(key, ("sha256",))["sha256"] != sha:
+            return False
+    except NotFound:
+        return False
+    _READ_BACK.add(seen)
+    return True
 
 
 def checkpoint_keys(p: dict, *, db: Db, stores: Stores,
                     configured: Mapping[str, Ed25519PublicKey], now: datetime,
                     **_: object) -> dict:
     """The pinned keys, to be published (pinning any configured key not pinned yet)."""
-    pin_keys(db, stores, configured, now)
+    pinned = pin_keys(db, stores, configured, now)
     with db.read() as session:
         rows = session.execute(select(pinned_keys).order_by(pinned_keys.c.pinned_at,
                                                             pinned_keys.c.key_id)).mappings()
         return {"keys": [{k: r[k] for k in ("key_id", "signer", "public_key", "sha256",
-                                            "pinned_at")} for r in rows]}
+                                            "pinned_at")} for r in rows if r["key_id"] in pinned]}
 
 
 # ---- the events -----------------------------------------------------------------------------

@@ -7,12 +7,13 @@ seq, an inconsistent or shrinking log are refused, logged and alerted, nothing s
 whose predecessor has not arrived is a passing fault. SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from contracts.records import CONTRACT as RECORDS
 from services.records.domain import chain
@@ -21,7 +22,7 @@ from services.vault.usecases import anchors
 from shared.contracts.registry import envelope
 from shared.errors import DomainRuleViolated, NotFound, Unavailable
 from shared.trust import merkle
-from shared.trust.keys import key_id
+from shared.trust.keys import key_id, public_key_pem
 from shared.trust.signatures import sign
 from tests.agencies import QINYUAN
 from tests.unit.vault.support import actor, event_key
@@ -276,3 +277,14 @@ def test_a_pinned_key_stays_pinned_once_stored_and_is_never_replaced(env_db):
     stranger = Ed25519PrivateKey.generate().public_key()
     pinned = anchors.pin_keys(env.db, env.stores, {"0123456789abcdef": stranger}, env.now)
     assert list(pinned) == list(records.pinned)
+    # a key row written into the table by hand, with no stored object behind it, pins nothing
+    pem = public_key_pem(stranger)
+    with env.db.transaction() as s:
+        s.execute(insert(models.pinned_keys).values(
+            key_id=key_id(stranger), signer="records", public_key=pem,
+            object_key="_pinned/checkpoint/records/forged.pem",
+            sha256=hashlib.sha256(pem.encode()).hexdigest(), pinned_at=env.now))
+    assert list(anchors.pin_keys(env.db, env.stores, {}, env.now)) == list(records.pinned)
+    published = anchors.checkpoint_keys({}, db=env.db, stores=env.stores, configured={},
+                                        now=env.now)["keys"]
+    assert [k["key_id"] for k in published] == list(records.pinned)
