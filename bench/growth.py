@@ -102,6 +102,11 @@ class Agency:
         self.rules = Rules.from_config({"AGENCIES": common.AGENCIES})
         self.head = Actor(id="head-bench", role="head", agency=common.AGENCY)
         self.key = CheckpointKeys.of(KeyStore(keys_dir).checkpoint_key("records").key)
+        from contracts.records import CONTRACT
+        from services.records.models import outbox as outbox_table
+        from shared.messaging.outbox import OutboxWriter
+        self.outbox = OutboxWriter(outbox_table, CONTRACT,
+                                   signer=common.throwaway_key("records"))
 
     def analyze(self) -> None:
         with self.engine.begin() as conn:
@@ -146,10 +151,10 @@ class Agency:
         from services.records.usecases import checkpoints
         from shared.calendar.clock import now
         while checkpoints.checkpoint_moved_heads(db=self.db, signing_key=self.key,
-                                                 now=now())["signed"]:
+                                                 outbox=self.outbox, now=now())["signed"]:
             pass  # sign every head first: the tick measured has nothing to do
         return lambda: checkpoints.checkpoint_moved_heads(db=self.db, signing_key=self.key,
-                                                          now=now())
+                                                          outbox=self.outbox, now=now())
 
     def case_findings(self, case_id: str) -> Callable[[], object]:
         from services.records import queries

@@ -92,12 +92,15 @@ def best(fn: Callable[[], object], repeat: int) -> tuple[float, object, float]:
 def measure(db_url: str, keys_dir, args) -> dict:
     from sqlalchemy import select
 
+    from contracts.records import CONTRACT
     from services.records import queries
     from services.records.domain import chain
     from services.records.domain.chain import CheckpointKeys
     from services.records.models import entries
+    from services.records.models import outbox as outbox_table
     from services.records.usecases import checkpoints
     from shared.calendar.clock import now
+    from shared.messaging.outbox import OutboxWriter
     from shared.persistence.db import make_engine, migrate, open_db
     from shared.trust.actor import Actor
     from shared.trust.keys import KeyStore, init_deployment
@@ -171,7 +174,9 @@ def measure(db_url: str, keys_dir, args) -> dict:
         out["verify"] = best(verify, args.repeat)
         # sign the head, as the service's timer would
         checkpoints.checkpoint_case({"case_id": case_id}, actor=actor, db=db, signing_key=key,
-                                 now=now())
+                                    outbox=OutboxWriter(outbox_table, CONTRACT,
+                                                        signer=common.throwaway_key("records")),
+                                    now=now())
         out["verify_cp"] = best(verify, args.repeat)
         return out
     finally:

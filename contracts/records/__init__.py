@@ -94,7 +94,22 @@ REWRITTEN_CHAIN_VERDICT = {'case_id': '6cbf93bd-adaf-46d6-b5bb-16d0a74f1429',
                                          'since_seq': 1},
                            'head_hash': '8887683816231593d8212e20d1876357bca6bb36ebb8c3a9dcf548713973876e',
                            'head_seq': 12,
-                           'ok': False}
+                           'ok': False,
+                           'anchor': {'anchored': True, 'reason': None, 'detail': None,
+                                      'ok': False, 'failure': 'anchor_mismatch',
+                                      'checkpoint': {'seq': 12, 'head_hash': '4598a87f11d63dc051e260172199a488c816656d8ca82cb5725b4034172c5818',
+                                                     'signed_at': '2025-10-09T08:00:00+00:00',
+                                                     'key_id': '76a68122e4a1d5e8', 'leaf_index': 41,
+                                                     'object_id': '0b6f3f0e-3c55-4c8e-9d0e-3f7f4b1d2a10',
+                                                     'store': 'local', 'stored_at': '2025-10-09T08:00:02+00:00',
+                                                     'signature_valid': True,
+                                                     'entry_hash': '8887683816231593d8212e20d1876357bca6bb36ebb8c3a9dcf548713973876e'},
+                                      'tree_head': {'size': 42, 'root': '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
+                                                    'signed_at': '2025-10-09T08:00:00+00:00',
+                                                    'key_id': '76a68122e4a1d5e8',
+                                                    'object_id': '7d1e9c3a-1f2b-4c5d-8e9f-0a1b2c3d4e5f',
+                                                    'store': 'local', 'signature_valid': True,
+                                                    'covers': True, 'included': True}}}
 FILING = {
     "start_reason": "日常执法检查发现未按规定开展安全生产教育培训",
     "party_summary": "陵川县某某煤业有限公司，统一社会信用代码91140524MA0XXXXX1X",
@@ -304,11 +319,24 @@ RPCS = (
     Rpc("verify_case", m.CaseRef, m.Verification, "Recompute the case's chain from genesis "
         "to its recorded head, re-derive every sealed text's commitments, check every signed "
         "checkpoint against the entry at its seq; names what failed first (failure, "
-        "first_bad) and the head and checkpoint compared.",
+        "first_bad) and the head and checkpoint compared. Since 1.4 also against the vault "
+        "(`anchor`): the last checkpoint of the case the vault keeps write-once (its signature "
+        "under the key the vault pinned, the chain still holding its seq with its hash) and "
+        "its inclusion in the agency's last tree head the vault keeps; not anchored, saying "
+        "why, where the deployment has no vault.",
         ("officer", "head", "legal_unit", "supervisor", VAULT),
         {"case_id": "6cbf93bd-adaf-46d6-b5bb-16d0a74f1429"},
         # the demo case after an insider rewrote seq 5 and re-hashed the rest, as returned
         REWRITTEN_CHAIN_VERDICT, ("not_found", "forbidden"), writes=False),
+    Rpc("log_consistency", m.LogConsistencyRequest, m.LogConsistency,
+        "The consistency proof (RFC 9162 §2.1.4) from the caller's agency's Merkle log of "
+        "checkpoints at `first` leaves to the log at `second`, read from the log's stored "
+        "nodes — for the vault, when a tree head reaches it out of order (it checks the proof "
+        "against the two signed roots it holds). Refused (domain_rule_violated: log_shorter, "
+        "log_incomplete) when the log does not reach `second` or no longer holds the nodes. "
+        "New in 1.4.", ("head", "legal_unit", "supervisor", VAULT), {"first": 6, "second": 8},
+        {"agency": "lingchuan-emergency", "first": 6, "second": 8, "proof": [HASH, HASH, HASH]},
+        ("validation_failed", "domain_rule_violated", "forbidden"), writes=False),
     Rpc("checkpoint_case", m.CaseRef, m.Checkpoint, "Sign the case's chain head now — only "
         "when its chain verifies; otherwise refused (code chain_not_verified, details: "
         "failure, first_bad, head_seq, head_hash).",
@@ -429,6 +457,19 @@ EVENTS = (
     Event("case_closed.v1", m.CaseClosed, "A case was closed (结案).",
           {"case_id": CASE_ID, "case_no": "陵应急立〔2025〕12号",
            "closed_at": "2025-11-20T10:00:00+08:00", "reason": "罚款已缴纳，执行完毕", "seq": 20}),
+    Event("checkpoint_signed.v1", m.CheckpointSigned,
+          "A case's chain head was signed and appended to the agency's Merkle log (1.4); the "
+          "vault keeps it write-once.",
+          {"case_id": CASE_ID, "case_no": "陵应急立〔2025〕12号", "seq": 12, "head_hash": HASH,
+           "signed_at": "2025-10-27T10:00:01+00:00", "key_id": "a1b2c3d4e5f60718",
+           "signature": "base64…", "statement": "{\"case_id\":\"…\"}", "leaf_index": 41}),
+    Event("tree_head_signed.v1", m.TreeHeadSigned,
+          "The agency's Merkle log of checkpoints grew: its signed tree head with the "
+          "consistency proof from the head before (1.4); the vault checks and keeps it.",
+          {"agency": "lingchuan-emergency", "size": 42, "root": HASH,
+           "signed_at": "2025-10-27T10:00:01+00:00", "key_id": "a1b2c3d4e5f60718",
+           "signature": "base64…", "statement": "{\"agency\":\"…\"}",
+           "previous": {"size": 41, "root": HASH}, "consistency": [HASH, HASH]}),
     Event("archive_due.v1", m.ArchiveDue,
           "A closed case must be archived by `due`; carries what the archive needs, each AV "
           "object with the storage labels its record carries (001 附件2 第七条). Schema 1.1: "

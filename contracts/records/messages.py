@@ -558,7 +558,12 @@ class AppendResult(StrictSchema):
 
 
 FAILURES = ["entry_altered", "missing_entries", "checkpoint_mismatch", "truncated",
-            "head_mismatch", "checkpoint_signature_invalid"]
+            "head_mismatch", "checkpoint_signature_invalid",
+            # (1.4) against what the vault keeps write-once: the chain stops before the vault's
+            # checkpoint, the entry there differs, the agency's log does not prove it, or its
+            # signature does not hold under the key the vault pinned
+            "anchor_truncated", "anchor_mismatch", "anchor_not_included",
+            "anchor_signature_invalid"]
 
 
 class ChainBreak(StrictSchema):
@@ -592,6 +597,55 @@ class CheckpointCheck(StrictSchema):
     valid = fields.Boolean(required=True)
 
 
+class AnchorCheckpoint(StrictSchema):
+    seq = fields.Integer(required=True)
+    head_hash = fields.String(required=True, metadata={"description": "the hash it signed"})
+    signed_at = fields.String(required=True)
+    key_id = fields.String(required=True)
+    leaf_index = fields.Integer(required=True, metadata={
+        "description": "its leaf in the agency's Merkle log"})
+    object_id = fields.String(required=True, allow_none=True, metadata={
+        "description": "the vault object it is kept in, write-once"})
+    store = fields.String(required=True, allow_none=True, metadata={
+        "description": "the store that object is in"})
+    stored_at = fields.String(required=True, allow_none=True)
+    signature_valid = fields.Boolean(required=True, metadata={
+        "description": "under the verification key the vault pinned"})
+    entry_hash = fields.String(required=True, allow_none=True, metadata={
+        "description": "the database's entry at seq; null when there is none"})
+
+
+class AnchorTreeHead(StrictSchema):
+    size = fields.Integer(required=True)
+    root = fields.String(required=True)
+    signed_at = fields.String(required=True)
+    key_id = fields.String(required=True)
+    object_id = fields.String(required=True, allow_none=True)
+    store = fields.String(required=True, allow_none=True)
+    signature_valid = fields.Boolean(required=True)
+    covers = fields.Boolean(required=True, metadata={
+        "description": "whether the head is past the checkpoint's leaf (a head stored a "
+                       "moment before the checkpoint proves nothing either way)"})
+    included = fields.Boolean(required=True, allow_none=True, metadata={
+        "description": "the checkpoint proven a leaf of the tree from the records database's "
+                       "log; null when the head does not cover it"})
+
+
+class Anchor(StrictSchema):
+    """The case against what the vault keeps write-once (new in 1.4)."""
+    anchored = fields.Boolean(required=True)
+    reason = fields.String(required=True, allow_none=True, validate=validate.OneOf(
+        ["vault_not_deployed", "no_checkpoint_in_vault"]), metadata={
+        "description": "why it was not anchored; null when it was"})
+    detail = fields.String(required=True, allow_none=True)
+    ok = fields.Boolean(required=True, allow_none=True)
+    failure = fields.String(required=True, allow_none=True, validate=validate.OneOf(FAILURES))
+    checkpoint = fields.Nested(AnchorCheckpoint, required=True, allow_none=True, metadata={
+        "description": "the vault's last checkpoint of the case, the one relied on"})
+    tree_head = fields.Nested(AnchorTreeHead, required=True, allow_none=True, metadata={
+        "description": "the vault's last tree head of the agency"})
+
+
 class Verification(StrictSchema):
     case_id = fields.String(required=True)
     ok = fields.Boolean(required=True)
@@ -607,6 +661,9 @@ class Verification(StrictSchema):
                                metadata={"description": "the latest signed checkpoint"})
     checkpoints_checked = fields.Integer(required=True, metadata={
         "description": "every signed checkpoint is checked against the entry at its seq"})
+    anchor = fields.Nested(Anchor, metadata={
+        "description": "the case against the vault's last checkpoint of it and the agency's "
+                       "last tree head (1.4); `ok` is false when it fails"})
 
 
 class Finding(StrictSchema):
@@ -762,6 +819,61 @@ class AvObject(StrictSchema):
     started_at = When(metadata={"description": "使用时间: start of the recording"})
     ended_at = When(metadata={"description": "使用时间: end of the recording"})
     place = fields.String()
+
+
+class LogConsistencyRequest(StrictSchema):
+    """Of the caller's own agency's log."""
+    first = fields.Integer(required=True, validate=validate.Range(min=1, max=2 ** 62))
+    second = fields.Integer(required=True, validate=validate.Range(min=1, max=2 ** 62))
+
+
+class LogConsistency(StrictSchema):
+    agency = fields.String(required=True)
+    first = fields.Integer(required=True)
+    second = fields.Integer(required=True)
+    proof = fields.List(fields.String(), required=True, metadata={
+        "description": "RFC 9162 §2.1.4 consistency proof, hex; empty when first = second"})
+
+
+class CheckpointSigned(StrictSchema):
+    """A case's head signed (the `statement` is exactly what was signed, canonical JSON:
+    {"type": "sanxiang.records.checkpoint.v1", "case_id", "seq", "head_hash", "signed_at"},
+    sorted keys, no spaces, UTF-8; `signature` standard base64 Ed25519 by the record keeper's
+    checkpoint key `key_id`), and the leaf it became in the agency's Merkle log."""
+    case_id = fields.String(required=True)
+    case_no = fields.String(required=True)
+    seq = fields.Integer(required=True)
+    head_hash = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    signed_at = fields.String(required=True)
+    key_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{16}$"))
+    signature = fields.String(required=True, validate=validate.Length(max=128))
+    statement = fields.String(required=True, validate=validate.Length(max=2000))
+    leaf_index = fields.Integer(required=True, validate=validate.Range(min=0), metadata={
+        "description": "0-based; the leaf is the statement's UTF-8 bytes (RFC 9162 leaf hash "
+                       "SHA-256(0x00 ‖ leaf))"})
+
+
+class TreeSize(StrictSchema):
+    size = fields.Integer(required=True, validate=validate.Range(min=1))
+    root = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+
+
+class TreeHeadSigned(StrictSchema):
+    """The agency's Merkle log of checkpoints after a leaf was appended (RFC 9162 §2.1: MTH
+    over the leaves in the order signed). `statement` is exactly what was signed, canonical
+    JSON {"type": "sanxiang.records.tree_head.v1", "agency", "size", "root" (hex),
+    "signed_at"}, signed as a checkpoint is. `consistency` is the RFC 9162 §2.1.4 proof (hex
+    hashes) from `previous` (null for the log's first head) to this head."""
+    agency = fields.String(required=True)
+    size = fields.Integer(required=True, validate=validate.Range(min=1))
+    root = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    signed_at = fields.String(required=True)
+    key_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{16}$"))
+    signature = fields.String(required=True, validate=validate.Length(max=128))
+    statement = fields.String(required=True, validate=validate.Length(max=2000))
+    previous = fields.Nested(TreeSize, required=True, allow_none=True)
+    consistency = fields.List(fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}$")),
+                              required=True, validate=validate.Length(max=64))
 
 
 class ArchiveDue(StrictSchema):

@@ -6,7 +6,11 @@ package_stored.v1 — additive.
 
 1.2: store_document — the renderer, as itself (a service token: "service:renderer"), stores each
 document it renders, write-once under the case-file retention class, its stamp kept on the
-object (StoredObject.stamp, null for anything else) — additive."""
+object (StoredObject.stamp, null for anything else) — additive. Also in 1.2: the record keeper's
+signed checkpoints and its agency Merkle log's signed tree heads (records.checkpoint_signed.v1,
+records.tree_head_signed.v1 consumed) verified under the record keeper's checkpoint keys the
+vault pins write-once, and kept write-once; latest_checkpoint, latest_tree_head and
+checkpoint_keys read them, anchor_refused.v1 says what was refused — additive."""
 from contracts.vault import messages as m
 from shared.contracts.registry import (
     CALENDAR_COVERAGE_EXAMPLE,
@@ -17,6 +21,25 @@ from shared.contracts.registry import (
 )
 
 VERSION = "1.2.0"
+
+ANCHORED_CHECKPOINT = {
+    "agency": "lingchuan-emergency", "case_id": "6cbf93bd-adaf-46d6-b5bb-16d0a74f1429",
+    "seq": 12, "head_hash": "4598a87f11d63dc051e260172199a488c816656d8ca82cb5725b4034172c5818",
+    "leaf_index": 41, "signed_at": "2025-10-27T10:00:01+00:00", "key_id": "a1b2c3d4e5f60718",
+    "signature": "base64…", "statement": "{\"case_id\":\"…\"}",
+    "object_id": "2d7c8b40-5a9c-4f3e-9b1d-4c0e9a573f1e", "store": "local",
+    "stored_at": "2025-10-27T10:00:02+00:00"}
+ANCHORED_TREE_HEAD = {
+    "agency": "lingchuan-emergency", "size": 42,
+    "root": "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+    "signed_at": "2025-10-27T10:00:01+00:00", "key_id": "a1b2c3d4e5f60718",
+    "signature": "base64…", "statement": "{\"agency\":\"…\"}",
+    "object_id": "3e8d9c51-6bad-4a4f-8c2e-5d1fab684a2f", "store": "local",
+    "stored_at": "2025-10-27T10:00:02+00:00"}
+PINNED_KEY = {"key_id": "a1b2c3d4e5f60718", "signer": "records",
+              "public_key": "-----BEGIN PUBLIC KEY-----…",
+              "sha256": "9f2c4e8b1d7a6c3e5f0a2b4d6e8f1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e0b2d4f",
+              "pinned_at": "2025-10-01T00:00:00+00:00"}
 
 UPLOAD_ROLES = ("officer", "head", "legal_unit")
 READ_ROLES = ("officer", "head", "legal_unit", "supervisor")
@@ -97,7 +120,8 @@ RPCS = (
         {"service": "vault", "version": "0.1.0", "rulesets": ["qinyuan-energy@1"],
          "contracts": {"contract": VERSION, "events": ["fixity_failed.v1", "object_disposed.v1",
                                                        "object_stored.v1",
-                                                       "package_stored.v1"]},
+                                                       "package_stored.v1",
+                                                       "anchor_refused.v1"]},
          "missing_peers": [], "calendar": CALENDAR_COVERAGE_EXAMPLE, "store": "s3",
          "retention_mode": "COMPLIANCE", "replica": "s3", "fixity_cycle_days": 90,
          "retention": {"qinyuan-energy": {
@@ -173,9 +197,28 @@ RPCS = (
         "replica. The run is logged; the report stored with the package stays the first. "
         "New in 1.1.", HOLD_ROLES, {"package_id": PACKAGE_ID}, REPORT,
         ("validation_failed", "not_found", "forbidden", "unauthenticated")),
+    Rpc("latest_checkpoint", m.CaseAnchorRef, m.AnchoredCheckpoint,
+        "The last checkpoint of a case the vault keeps (records.checkpoint_signed.v1, its "
+        "signature verified under a pinned key), with the object holding it: what the record "
+        "keeper's verify_case relies on. not_found when none is kept. New in 1.2.", READ_ROLES,
+        {"agency": "lingchuan-emergency", "case_id": CASE_ID}, ANCHORED_CHECKPOINT,
+        ("validation_failed", "not_found", "forbidden", "unauthenticated"), writes=False),
+    Rpc("latest_tree_head", m.AgencyRef, m.AnchoredTreeHead,
+        "The last signed tree head of the agency's Merkle log of checkpoints the vault keeps "
+        "(records.tree_head_signed.v1, verified under a pinned key and consistent with the one "
+        "kept before it). not_found when none is kept. New in 1.2.", READ_ROLES,
+        {"agency": "lingchuan-emergency"}, ANCHORED_TREE_HEAD,
+        ("validation_failed", "not_found", "forbidden", "unauthenticated"), writes=False),
+    Rpc("checkpoint_keys", m.Empty, m.PinnedKeys,
+        "The record keeper's checkpoint verification keys the vault pinned (from its "
+        "configuration, each stored write-once the first time it is seen, never replaced): "
+        "the keys a checkpoint or tree head must verify under, to be published. New in 1.2.",
+        ("officer", "head", "legal_unit", "reviewer", "publisher", "supervisor", "party",
+         "public"), {}, {"keys": [PINNED_KEY]},
+        ("forbidden", "unauthenticated"), writes=False),
 )
 
-EVENTS = (
+EVENTS: tuple[Event, ...] = (
     Event("object_stored.v1", m.ObjectStored,
           "An object is stored write-once under its retention class.",
           {"object_id": OBJECT_ID, "subject": "av", "sha256": SHA256,
@@ -204,10 +247,24 @@ EVENTS = (
            "archived_at": "2025-11-21T02:00:05+00:00", "archive_seq": 21}),
 )
 
+EVENTS = EVENTS + (
+    Event("anchor_refused.v1", m.AnchorRefused,
+          "An alert: a checkpoint or tree head of the record keeper the vault refused to keep — "
+          "signed by a key it did not pin, a signature that does not hold, a tree head not "
+          "consistent with the one kept before it, or another statement for a case's seq "
+          "already kept. The event is dead-lettered and the refusal logged. New in 1.2.",
+          {"what": "tree_head", "rule": "inconsistent",
+           "reason": "the consistency proof from size 41 does not lead to this head",
+           "case_id": None, "seq": None, "size": 42, "key_id": "a1b2c3d4e5f60718",
+           "message_id": "0e9a1c52-7d3b-4f6a-8c2e-5b1d9f0a7e34",
+           "at": "2025-10-27T10:00:02+00:00"}),
+)
+
 CONTRACT = Contract(
     service="vault", version=VERSION, title="档案存储 Archive vault",
     description="Write-once storage of audio/video and documents with retention classes from "
                 "the rule set, legal holds, disposal approved by two people, fixity audits and "
                 "a replica.",
-    rpcs=RPCS, events=EVENTS, consumes=("records.archive_due.v1",),
+    rpcs=RPCS, events=EVENTS, consumes=("records.archive_due.v1", "records.checkpoint_signed.v1",
+                                        "records.tree_head_signed.v1"),
 )

@@ -316,3 +316,72 @@ class Health(ServiceHealth):
                             required=True, metadata={
                                 "description": "per agency served: the rule set its "
                                                "retention comes from"})
+
+
+# ---- the record keeper's statements kept write-once (1.2) -----------------------------------
+
+class CaseAnchorRef(StrictSchema):
+    agency = Id(required=True)
+    case_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+class AgencyRef(StrictSchema):
+    agency = Id(required=True)
+
+
+class AnchoredCheckpoint(StrictSchema):
+    """A case checkpoint the vault verified under a pinned key and keeps write-once."""
+    agency = fields.String(required=True)
+    case_id = fields.String(required=True)
+    seq = fields.Integer(required=True)
+    head_hash = Sha256(required=True)
+    leaf_index = fields.Integer(required=True)
+    signed_at = fields.String(required=True)
+    key_id = fields.String(required=True)
+    signature = fields.String(required=True)
+    statement = fields.String(required=True, metadata={"description": "exactly what was signed"})
+    object_id = fields.String(required=True, metadata={"description": "the object holding it"})
+    store = fields.String(required=True)
+    stored_at = When(required=True)
+
+
+class AnchoredTreeHead(StrictSchema):
+    """A signed tree head of an agency's Merkle log of checkpoints, verified under a pinned key
+    and as consistent with the one kept before it, kept write-once for ever."""
+    agency = fields.String(required=True)
+    size = fields.Integer(required=True)
+    root = Sha256(required=True)
+    signed_at = fields.String(required=True)
+    key_id = fields.String(required=True)
+    signature = fields.String(required=True)
+    statement = fields.String(required=True)
+    object_id = fields.String(required=True)
+    store = fields.String(required=True)
+    stored_at = When(required=True)
+
+
+class PinnedKey(StrictSchema):
+    key_id = fields.String(required=True)
+    signer = fields.String(required=True, metadata={"description": "the service whose key"})
+    public_key = fields.String(required=True, metadata={"description": "Ed25519, PEM"})
+    sha256 = Sha256(required=True, metadata={"description": "of the PEM, as stored"})
+    pinned_at = When(required=True)
+
+
+class PinnedKeys(StrictSchema):
+    keys = fields.List(fields.Nested(PinnedKey), required=True)
+
+
+class AnchorRefused(StrictSchema):
+    """An alert: a statement of the record keeper the vault refused to keep."""
+    what = fields.String(required=True, validate=validate.OneOf(["checkpoint", "tree_head"]))
+    rule = Code(required=True, metadata={"description": "unpinned_key | signature_invalid | "
+                                                        "statement_mismatch | inconsistent | "
+                                                        "conflict"})
+    reason = fields.String(required=True)
+    case_id = fields.String(load_default=None, allow_none=True)
+    seq = fields.Integer(load_default=None, allow_none=True)
+    size = fields.Integer(load_default=None, allow_none=True)
+    key_id = fields.String(load_default=None, allow_none=True)
+    message_id = fields.String(required=True, metadata={"description": "the refused event"})
+    at = When(required=True)

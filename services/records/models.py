@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -139,6 +140,51 @@ checkpoint_refusals = Table(
     Column("first_bad_seq", Integer, nullable=False),
     Column("problem", Text, nullable=False),
     Column("at", UtcDateTime(), nullable=False),
+)
+
+# The agency's append-only Merkle log of signed checkpoints (RFC 9162, shared.trust.merkle):
+# `merkle_logs` its size and frontier (the roots of its perfect subtrees, appended to under the
+# row's lock), `merkle_leaves` each leaf (a checkpoint's statement as signed), `merkle_nodes`
+# every perfect subtree's root above the leaves (so a proof reads O(log n) rows), `tree_heads`
+# each signed tree head.
+merkle_logs = Table(
+    "merkle_logs", metadata,
+    Column("agency", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("frontier", JSON, nullable=False),        # hex roots, largest subtree first
+    Column("root", String(64), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+merkle_leaves = Table(
+    "merkle_leaves", metadata,
+    Column("agency", String(64), primary_key=True),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("case_id", String(36), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("leaf", Text, nullable=False),            # the checkpoint's statement as signed
+    Column("leaf_hash", String(64), nullable=False),
+)
+
+merkle_nodes = Table(
+    "merkle_nodes", metadata,
+    Column("agency", String(64), primary_key=True),
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+)
+
+tree_heads = Table(
+    "tree_heads", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("agency", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("root", String(64), nullable=False),
+    Column("signed_at", UtcDateTime(), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("statement", Text, nullable=False),       # exactly the bytes that were signed
+    UniqueConstraint("agency", "size", name="uq_tree_heads_agency_size"),
 )
 
 access_log = Table(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from contracts.records.messages import MAX_FINDINGS_PAGE
 from services.records import store
-from services.records.domain import chain, findings, personal
+from services.records.domain import anchor, chain, findings, personal
 from services.records.models import cases, entries
 from shared.calendar.clock import CST, iso, local_date, utc
 from shared.errors import DomainRuleViolated, NotFound, ValidationFailed
@@ -23,6 +23,9 @@ from shared.persistence import paging
 from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
 from shared.trust.actor import Actor, out_of_reach
+
+if TYPE_CHECKING:
+    from services.records.vault import VaultClient
 
 STAFF = ("officer", "head", "legal_unit", "reviewer", "supervisor")
 
@@ -209,14 +212,69 @@ def cursor_moment(text: str) -> datetime:
 
 
 def verify_case(p: dict, *, actor: Actor, db: Db, signing_key: chain.CheckpointKeys | None,
-                now: datetime) -> dict:
+                now: datetime, vault: VaultClient | None = None) -> dict:
     with db.autocommit() as session:
         case = store.load_case(session, p["case_id"])
         actor.require("officer", "head", "legal_unit", "supervisor", agency=case["agency"])
         store.log_access(session, actor, "verify_case", case=case, outcome="granted", now=now)
     with db.read() as session:
         verdict = store.verify(session, case, signing_key)
-    return verification(case, verdict)
+    return anchored(verification(case, verdict), case, db, vault)
+
+
+def anchored(answer: dict, case: dict, db: Db, vault: VaultClient | None) -> dict:
+    """The verification judged against what the vault keeps (domain.anchor): the case's last
+    checkpoint the vault stored and its inclusion in the agency's last stored tree head. Not
+    anchored, and saying why, where the deployment has no vault or the vault has none yet."""
+    held = anchor.VAULT_NOT_DEPLOYED if vault is None else vault.held(case["agency"],
+                                                                      case["id"])
+    if isinstance(held, str):
+        answer["anchor"] = anchor.not_anchored(held, NOT_ANCHORED[held])
+        return answer
+    with db.read() as session:
+        entry_hash, log = store.anchor_facts(session, case["agency"], case["id"], held)
+    answer["anchor"], bad = anchor.judge(case, held, entry_hash, log)
+    if bad is not None:
+        answer["ok"] = False
+        if answer["failure"] is None:  # the chain agrees with itself: the vault shows it
+            answer.update(failure=bad.failure, first_bad=bad.to_dict())
+    return answer
+
+
+def log_consistency(p: dict, *, actor: Actor, db: Db, **_: object) -> dict:
+    """The consistency proof between two sizes of the caller's agency's Merkle log of
+    checkpoints (RFC 9162 §2.1.4), read from the log's stored nodes: what the vault asks for
+    when a tree head reaches it ahead of (or behind) the one it kept last. The proof proves
+    nothing by itself: the vault checks it against the two signed roots it holds."""
+    actor.require("head", "legal_unit", "supervisor")
+    agency, first, second = actor.agency, p["first"], p["second"]
+    if first > second:
+        raise ValidationFailed.from_messages({"second": ["must not be below first"]},
+                                             what="log_consistency")
+    with db.read() as session:
+        size = store.log_size(session, agency)
+        proof = store.log_consistency_proof(session, agency, first, second) \
+            if second <= size else None
+    if second > size:
+        raise DomainRuleViolated(
+            f"the agency's log has {size} leaves, not {second}", code="log_shorter",
+            message_zh=f"机构记录日志只有 {size} 个叶节点，不足 {second} 个",
+            details={"agency": agency, "size": size, "second": second})
+    if proof is None:
+        raise DomainRuleViolated(
+            f"the agency's log no longer holds the nodes of a proof from {first} to {second}",
+            code="log_incomplete", message_zh=f"机构记录日志缺少从 {first} 到 {second} 的一致性"
+            "证明所需节点（日志被截断或改动）",
+            details={"agency": agency, "first": first, "second": second})
+    return {"agency": agency, "first": first, "second": second,
+            "proof": [h.hex() for h in proof]}
+
+
+NOT_ANCHORED = {
+    anchor.VAULT_NOT_DEPLOYED: "this deployment has no vault: the chain was checked against "
+                               "the database's own checkpoints only",
+    anchor.NOT_IN_VAULT: "the vault holds no checkpoint of this case yet: the chain was "
+                         "checked against the database's own checkpoints only"}
 
 
 def verification(case: dict, verdict: store.Verdict) -> dict:

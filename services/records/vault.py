@@ -1,16 +1,25 @@
-"""The archive vault as the record keeper sees it: is it deployed, and what it holds under an
-object id (vault.get_object), asked with the caller's own token — an AV record names a vault
-object, and the record keeper checks the media against it before writing (record_av).
+"""The archive vault as the record keeper sees it, asked with the caller's own token (the vault
+authorises the reader itself): is it deployed; what it holds under an object id
+(vault.get_object) — an AV record names a vault object, and the record keeper checks the media
+against it before writing (record_av); and what it keeps of a case — the case's last stored
+checkpoint, the agency's last stored tree head, the verification keys it pinned
+(services.records.domain.anchor) — which verify_case checks the case against. A vault that does
+not answer never turns into a hang, nor into an anchored yes.
 
 config VAULT: is the vault part of this deployment? `required` — it is, so a vault down for a
 moment (restart, upgrade) is asked all the same and its silence answered as unavailable, never
-as "no such object"; `absent` — it is not: AV cannot be recorded, since the issue's rule is that
-every AV record refers to an object the vault holds, and record_av is refused naming the vault;
+as "no such object"; `absent` — it is not: AV cannot be recorded, since every AV record must
+refer to an object the vault holds, and record_av is refused naming the vault;
 `auto` (a deployment that says nothing) — whether an instance consumes its RPC queue now."""
 from __future__ import annotations
 
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from nameko.containers import WorkerContext
 
+from services.records.domain import anchor
 from shared.errors import Forbidden, NotFound, ServiceNotDeployed, Unavailable
 from shared.messaging.calls import AUTO, Peer, PeerClient
 
@@ -53,6 +62,43 @@ class VaultClient:
                               f"moment: {exc}; nothing was written, send the request again",
                               message_zh="档案存储服务（vault）暂时不可用，未写入，请稍后重试",
                               details={"service": "vault", "retry": True}) from None
+
+
+    def held(self, agency: str, case_id: str) -> anchor.Held | str:
+        """anchor.Held, or the reason (anchor.VAULT_NOT_DEPLOYED, anchor.NOT_IN_VAULT) it
+        cannot be had."""
+        if not self.deployed():
+            return anchor.VAULT_NOT_DEPLOYED
+        try:
+            checkpoint = self._anchor("latest_checkpoint", agency=agency, case_id=case_id)
+        except NotFound:
+            return anchor.NOT_IN_VAULT
+        try:
+            tree_head = self._anchor("latest_tree_head", agency=agency)
+        except NotFound:
+            tree_head = None
+        keys = self._anchor("checkpoint_keys")
+        return anchor.Held(checkpoint, tree_head, _public_keys(keys["keys"]))
+
+    def _anchor(self, method: str, **request: Any) -> Any:
+        try:
+            return self.peer.forward(method, **request)
+        except Unavailable as exc:
+            if exc.details.get("service") != "vault" or not exc.details.get("method"):
+                raise
+            raise ServiceNotDeployed(
+                f"{exc.message}: the case cannot be checked against the checkpoints it keeps",
+                message_zh=f"档案存储服务（vault）未响应{method}，无法核对存证检查点",
+                details={"service": "vault", "method": method}) from None
+
+
+def _public_keys(pinned: list[dict]) -> dict[str, Ed25519PublicKey]:
+    keys = {}
+    for key in pinned:
+        public = load_pem_public_key(key["public_key"].encode())
+        if isinstance(public, Ed25519PublicKey):
+            keys[key["key_id"]] = public
+    return keys
 
 
 class Vault(Peer):

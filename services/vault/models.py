@@ -122,6 +122,53 @@ packages = Table(
     UniqueConstraint("agency", "case_id", name="uq_packages_agency_case"),
 )
 
+# The record keeper's signed statements kept write-once (services.vault.usecases.anchors): the
+# checkpoint verification keys pinned, each case checkpoint and each tree head of an agency's
+# Merkle log, each row naming the object that holds it.
+pinned_keys = Table(
+    "pinned_keys", metadata,
+    Column("key_id", String(16), primary_key=True),
+    Column("signer", String(40), nullable=False),
+    Column("public_key", Text, nullable=False),               # PEM
+    Column("object_key", String(200), nullable=False),        # where the store keeps it
+    Column("sha256", String(64), nullable=False),
+    Column("pinned_at", UtcDateTime(), nullable=False),
+)
+
+anchored_checkpoints = Table(
+    "anchored_checkpoints", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("agency", String(64), nullable=False),
+    Column("case_id", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("leaf_index", BigInteger, nullable=False),
+    Column("signed_at", String(40), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("statement", Text, nullable=False),
+    Column("object_id", String(36), nullable=False),
+    Column("message_id", String(64), nullable=False),
+    Column("stored_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("agency", "case_id", "seq", name="uq_anchored_checkpoints_case_seq"),
+)
+
+anchored_tree_heads = Table(
+    "anchored_tree_heads", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("agency", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("root", String(64), nullable=False),
+    Column("signed_at", String(40), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("statement", Text, nullable=False),
+    Column("object_id", String(36), nullable=False),
+    Column("message_id", String(64), nullable=False),
+    Column("stored_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("agency", "size", name="uq_anchored_tree_heads_agency_size"),
+)
+
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 idempotency = idempotency_table(metadata)

@@ -1,9 +1,11 @@
-"""The vault's reads: an object with its retention, hold and fixity events."""
+"""The vault's reads: an object with its retention, hold and fixity events; the record
+keeper's last checkpoint of a case and last tree head of an agency the vault keeps."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from services.vault import store
+from shared.errors import NotFound
 from shared.persistence.db import Db
 from shared.trust.actor import Actor
 
@@ -13,3 +15,29 @@ def get_object(p: dict, *, actor: Actor, db: Db, now: datetime, **_: object) -> 
         obj = store.load_object(session, p["object_id"])
         actor.require(agency=obj["agency"])
         return store.view(obj, store.fixity_of(session, obj["id"]))
+
+
+# ---- the record keeper's statements kept (services.vault.usecases.anchors) ------------------
+
+def latest_checkpoint(p: dict, *, actor: Actor, db: Db, **_: object) -> dict:
+    """The last checkpoint of the case the vault keeps, with the store holding its object."""
+    actor.require(agency=p["agency"])
+    with db.read() as session:
+        row = store.last_checkpoint(session, p["agency"], p["case_id"])
+        if row is None:
+            raise NotFound(f"the vault keeps no checkpoint of case {p['case_id']}",
+                           message_zh=f"档案存储中没有案件 {p['case_id']} 的签名检查点",
+                           details={"case_id": p["case_id"]})
+        return dict(row, store=store.load_object(session, row["object_id"])["store"])
+
+
+def latest_tree_head(p: dict, *, actor: Actor, db: Db, **_: object) -> dict:
+    """The last tree head of the agency's log of checkpoints the vault keeps."""
+    actor.require(agency=p["agency"])
+    with db.read() as session:
+        row = store.last_tree_head(session, p["agency"])
+        if row is None:
+            raise NotFound(f"the vault keeps no tree head of agency {p['agency']}",
+                           message_zh=f"档案存储中没有机构 {p['agency']} 的记录日志签名树头",
+                           details={"agency": p["agency"]})
+        return dict(row, store=store.load_object(session, row["object_id"])["store"])

@@ -15,6 +15,7 @@ from services.vault import queries, store, usecases
 from services.vault.dependencies import IndexRenderer, RecordKeeper, VaultStores
 from services.vault.dependencies import health as stores_health
 from services.vault.models import outbox as outbox_table
+from services.vault.usecases import anchors
 from shared.calendar.clock import now
 from shared.errors import NotFound
 from shared.messaging.consumer import event_handler
@@ -103,6 +104,33 @@ class VaultService(Service):
                                 checkpoint_keys=self._checkpoint_keys(),
                                 av_mode=self.config.get("VAULT_PACKAGE_AV") or "reference",
                                 now=now(), renderer=self.renderer)
+
+    @rpc
+    def latest_checkpoint(self, **payload: Any) -> Any:
+        return self._run("latest_checkpoint", payload, queries.latest_checkpoint)
+
+    @rpc
+    def latest_tree_head(self, **payload: Any) -> Any:
+        return self._run("latest_tree_head", payload, queries.latest_tree_head)
+
+    @rpc
+    def checkpoint_keys(self, **payload: Any) -> Any:
+        return self._run("checkpoint_keys", payload, anchors.checkpoint_keys,
+                         configured=self._checkpoint_keys())
+
+    @event_handler("records", "checkpoint_signed.v1")
+    def on_checkpoint_signed(self, body: dict) -> None:
+        """A case checkpoint kept write-once (services.vault.usecases.anchors)."""
+        anchors.on_checkpoint_signed(body, db=self.db, rules=self.rules, stores=self.stores,
+                                     outbox=self.outbox, configured=self._checkpoint_keys(),
+                                     now=now())
+
+    @event_handler("records", "tree_head_signed.v1")
+    def on_tree_head_signed(self, body: dict) -> None:
+        """A tree head of an agency's log of checkpoints kept write-once."""
+        anchors.on_tree_head_signed(body, db=self.db, stores=self.stores, outbox=self.outbox,
+                                    records=self.records, configured=self._checkpoint_keys(),
+                                    now=now())
 
     def _checkpoint_keys(self) -> dict:
         """The record keeper's checkpoint keys as published to this deployment (pinned)."""

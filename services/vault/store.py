@@ -12,6 +12,8 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
 from services.vault.models import (
+    anchored_checkpoints,
+    anchored_tree_heads,
     disposals,
     fixity_events,
     objects,
@@ -178,6 +180,40 @@ def insert_package(session: Session, row: dict) -> None:
 
 def save_package(session: Session, package_id: str, **values: Any) -> None:
     session.execute(update(packages).where(packages.c.id == package_id).values(**values))
+
+
+# ---- the record keeper's statements kept (usecases.anchors) -----------------------------------
+
+def kept_checkpoint(session: Session, agency: str, case_id: str, seq: int) -> dict | None:
+    row = session.execute(select(anchored_checkpoints)
+                          .where(anchored_checkpoints.c.agency == agency)
+                          .where(anchored_checkpoints.c.case_id == case_id)
+                          .where(anchored_checkpoints.c.seq == seq)).mappings().first()
+    return dict(row) if row else None
+
+
+def last_checkpoint(session: Session, agency: str, case_id: str) -> dict | None:
+    row = session.execute(select(anchored_checkpoints)
+                          .where(anchored_checkpoints.c.agency == agency)
+                          .where(anchored_checkpoints.c.case_id == case_id)
+                          .order_by(anchored_checkpoints.c.seq.desc()).limit(1)
+                          ).mappings().first()
+    return dict(row) if row else None
+
+
+def last_tree_head(session: Session, agency: str) -> dict | None:
+    row = session.execute(select(anchored_tree_heads)
+                          .where(anchored_tree_heads.c.agency == agency)
+                          .order_by(anchored_tree_heads.c.size.desc()).limit(1)
+                          ).mappings().first()
+    return dict(row) if row else None
+
+
+def tree_head_of_size(session: Session, agency: str, size: int) -> dict | None:
+    row = session.execute(select(anchored_tree_heads)
+                          .where(anchored_tree_heads.c.agency == agency)
+                          .where(anchored_tree_heads.c.size == size)).mappings().first()
+    return dict(row) if row else None
 
 
 # ---- history, events, refusals -----------------------------------------------------------------

@@ -26,8 +26,11 @@ def test_only_the_record_keeper_signs_checkpoints_and_absent_services_are_skippe
 
 def test_the_record_keeper_is_told_whether_the_review_board_runs_beside_it():
     assert services.run_environment("records", ["records", "review"]) == {
-        "REVIEW_BOARD": "required"}
-    assert services.run_environment("records", ["records"]) == {"REVIEW_BOARD": "absent"}
+        "REVIEW_BOARD": "required", "VAULT": "absent"}
+    assert services.run_environment("records", ["records", "vault"]) == {
+        "REVIEW_BOARD": "absent", "VAULT": "required"}
+    assert services.run_environment("records", ["records"]) == {"REVIEW_BOARD": "absent",
+                                                                "VAULT": "absent"}
     assert services.run_environment("review", ["records", "review"]) == {}
 
 

@@ -360,3 +360,46 @@ def not_verified(case: Mapping[str, Any], bad: ChainBreak) -> DomainRuleViolated
         code="chain_not_verified", message_zh="执法记录链校验未通过，不予签署",
         details={"failure": bad.failure, "first_bad": bad.to_dict(),
                  "head_seq": case["head_seq"], "head_hash": case["head_hash"]})
+
+
+# ---- the agency's Merkle log of checkpoints (RFC 9162; shared.trust.merkle) -----------------
+#
+# Every signed checkpoint of an agency's cases is a leaf of the agency's append-only log, in the
+# order signed: the leaf is the checkpoint's statement exactly as signed (its UTF-8 bytes). Each
+# append is followed by a signed tree head, whose statement is, like the checkpoint's, the
+# canonical JSON (sorted keys, no spaces, UTF-8) of
+#   {"type": "sanxiang.records.tree_head.v1", "agency": …, "size": n, "root": hex MTH,
+#    "signed_at": ISO 8601}
+# signed with Ed25519 by the record keeper's checkpoint key (signature: standard base64).
+
+def tree_head_statement(agency: str, size: int, root: str, signed_at: str) -> str:
+    return canonical({"type": "sanxiang.records.tree_head.v1", "agency": agency, "size": size,
+                      "root": root, "signed_at": signed_at})
+
+
+def sign_statement(keys: CheckpointKeys, statement: str) -> tuple[str, str]:
+    """(key id, base64 signature) of `statement` under the checkpoint key."""
+    return (key_id(keys.signing.public_key()),
+            base64.b64encode(keys.signing.sign(statement.encode())).decode())
+
+
+def signed_tree_head(agency: str, size: int, root: str, keys: CheckpointKeys,
+                     now: datetime) -> dict:
+    """The `tree_heads` row signing the agency's log of `size` leaves with root `root`."""
+    statement = tree_head_statement(agency, size, root, iso(now))
+    kid, signature = sign_statement(keys, statement)
+    return {"agency": agency, "size": size, "root": root, "signed_at": now, "key_id": kid,
+            "signature": signature, "statement": statement}
+
+
+def statement_holds(statement: str, signature: str, kid: str,
+                    public_keys: Mapping[str, Ed25519PublicKey]) -> bool:
+    """Is `signature` the signature of `statement` by the key `kid` names among `public_keys`?"""
+    public_key = public_keys.get(kid)
+    if public_key is None:
+        return False
+    try:
+        public_key.verify(base64.b64decode(signature, validate=True), statement.encode())
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True

@@ -43,6 +43,8 @@ from services.records.store.reads import (
     refused_reads,
     situation_codes,
 )
+from services.records.store.tree import anchor_facts, log_size
+from services.records.store.tree import consistency_proof as log_consistency_proof
 from services.records.store.verification import (
     Verdict,
     check_sealed,
@@ -60,6 +62,7 @@ __all__ = [
     "PLAIN_BODY",
     "Verdict",
     "access_page",
+    "anchor_facts",
     "actor_ids",
     "append",
     "appended",
@@ -83,6 +86,8 @@ __all__ = [
     "kind_at",
     "load_case",
     "load_case_logged",
+    "log_consistency_proof",
+    "log_size",
     "log_access",
     "moved_heads",
     "record_refusal",

@@ -24,13 +24,40 @@ from services.records.models import (
     checkpoints,
     entries,
 )
+from services.records.store import tree
 from services.records.store.cases import on_postgresql
+from shared.calendar.clock import iso
+from shared.messaging.outbox import OutboxWriter
+
+# who signs on the timer's behalf, in the events it emits
+CHECKPOINT_TIMER_ACTOR = {"id": "records-checkpoint-timer", "role": "legal_unit",
+                          "name": "检查点定时签署"}
 
 
-def sign_head(session: Session, case: dict, keys: CheckpointKeys, now: datetime) -> dict:
+def sign_head(session: Session, case: dict, keys: CheckpointKeys, now: datetime, *,
+              outbox: OutboxWriter, actor: dict | None = None) -> dict:
+    """The case's head signed; the checkpoint appended to its agency's Merkle log and the new
+    tree head signed, in the same transaction; both emitted (checkpoint_signed.v1,
+    tree_head_signed.v1 with its consistency proof from the head before) for the vault to keep
+    write-once."""
     row = chain.signed_checkpoint(case, keys, now)
     session.execute(insert(checkpoints).values(**row))
     mark_judged(session, case)
+    appended = tree.append_checkpoint(session, case["agency"], row, keys, now)
+    ref = actor or CHECKPOINT_TIMER_ACTOR
+    outbox.stage(session, "checkpoint_signed.v1", {
+        "case_id": case["id"], "case_no": case["case_no"], "seq": row["seq"],
+        "head_hash": row["head_hash"], "signed_at": iso(now), "key_id": row["key_id"],
+        "signature": row["signature"], "statement": row["statement"],
+        "leaf_index": appended.leaf_index}, agency=case["agency"], actor=ref,
+        ruleset=case["ruleset"])
+    head = appended.tree_head
+    outbox.stage(session, "tree_head_signed.v1", {
+        "agency": case["agency"], "size": head["size"], "root": head["root"],
+        "signed_at": iso(now), "key_id": head["key_id"], "signature": head["signature"],
+        "statement": head["statement"], "previous": appended.previous,
+        "consistency": appended.consistency}, agency=case["agency"], actor=ref,
+        ruleset=case["ruleset"])
     return chain.checkpoint_answer(row, keys)
 
 

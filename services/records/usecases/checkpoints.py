@@ -8,6 +8,7 @@ from datetime import datetime
 
 from services.records import store
 from services.records.domain import chain
+from shared.messaging.outbox import OutboxWriter
 from shared.persistence import timers
 from shared.persistence.db import Db
 from shared.trust.actor import Actor
@@ -18,7 +19,7 @@ CHECKPOINT_TIMER = "records.checkpoint_heads"
 
 
 def checkpoint_case(p: dict, *, actor: Actor, db: Db, signing_key: chain.CheckpointKeys,
-                    now: datetime) -> dict:
+                    outbox: OutboxWriter, now: datetime, **_: object) -> dict:
     """Sign the case's head — only a head whose whole chain verifies (from genesis, against
     every earlier checkpoint)."""
     with db.transaction() as session:
@@ -27,11 +28,12 @@ def checkpoint_case(p: dict, *, actor: Actor, db: Db, signing_key: chain.Checkpo
         verdict = store.verify(session, case, signing_key)
         if verdict.broken is not None:
             raise chain.not_verified(case, verdict.broken)
-        return store.sign_head(session, case, signing_key, now)
+        return store.sign_head(session, case, signing_key, now, outbox=outbox,
+                               actor=actor.ref())
 
 
-def checkpoint_moved_heads(*, db: Db, signing_key: chain.CheckpointKeys, now: datetime,
-                           limit: int = 1000) -> dict:
+def checkpoint_moved_heads(*, db: Db, signing_key: chain.CheckpointKeys, outbox: OutboxWriter,
+                           now: datetime, limit: int = 1000) -> dict:
     """Sign each case head that moved since its latest checkpoint (timer-driven), verifying
     each chain from its last valid checkpoint to the head first. A head that does not verify
     is not signed: it is logged and recorded in checkpoint_refusals, and later ticks pass it
@@ -43,13 +45,13 @@ def checkpoint_moved_heads(*, db: Db, signing_key: chain.CheckpointKeys, now: da
     with db.read() as session:
         moved = store.moved_heads(session, limit)
     done = timers.each(CHECKPOINT_TIMER, moved, lambda case_id: _checkpoint(
-        case_id, db=db, signing_key=signing_key, now=now))
+        case_id, db=db, signing_key=signing_key, outbox=outbox, now=now))
     return {"signed": done.get("signed", 0), "refused": done.get("refused", 0),
             "failed": done.get("failed", 0)}
 
 
 def _checkpoint(case_id: str, *, db: Db, signing_key: chain.CheckpointKeys,
-                now: datetime) -> str | None:
+                outbox: OutboxWriter, now: datetime) -> str | None:
     with db.transaction() as session:
         if not timers.claim(session, CHECKPOINT_TIMER, case_id):
             return None
@@ -59,7 +61,7 @@ def _checkpoint(case_id: str, *, db: Db, signing_key: chain.CheckpointKeys,
             return None
         bad = store.verify(session, case, signing_key, from_checkpoint=True).broken
         if bad is None:
-            store.sign_head(session, case, signing_key, now)
+            store.sign_head(session, case, signing_key, now, outbox=outbox)
             return "signed"
         log.error("checkpoint of case %s (%s) refused: %s at seq %s: %s", case["id"],
                   case["case_no"], bad.failure, bad.seq, bad.problem)

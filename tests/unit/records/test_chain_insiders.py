@@ -49,11 +49,13 @@ def verify(env, case_id):
 
 def checkpoint(env, case_id):
     return checkpoints.checkpoint_case({"case_id": case_id}, actor=actor("head"), db=env.db,
-                                    signing_key=env.signing_key, now=env.now)
+                                       signing_key=env.signing_key, outbox=env.outbox,
+                                       now=env.now)
 
 
 def tick(env):
-    done = checkpoints.checkpoint_moved_heads(db=env.db, signing_key=env.signing_key, now=env.now)
+    done = checkpoints.checkpoint_moved_heads(db=env.db, signing_key=env.signing_key,
+                                              outbox=env.outbox, now=env.now)
     assert done.pop("failed") == 0
     return done
 
@@ -223,7 +225,7 @@ def test_entries_refuse_update_and_tampering_is_named(env):
 def test_a_consistently_rehashed_chain_is_caught_by_the_signed_checkpoint(env):
     ctx = run_demo(env, until="propose_decision")
     checkpoints.checkpoint_case({"case_id": ctx["case_id"]}, actor=actor("head"), db=env.db,
-                             signing_key=env.signing_key, now=env.now)
+                                signing_key=env.signing_key, outbox=env.outbox, now=env.now)
     with env.db.transaction() as s:  # an intruder rewrites seq 5 and every hash after it
         s.execute(text("drop trigger entries_no_update"))
         rows = s.execute(text("select seq, body from entries where case_id = :c order by seq"),

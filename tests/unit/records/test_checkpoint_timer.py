@@ -13,7 +13,7 @@ from tests.unit.records.support import Env, actor, call, open_case
 
 def tick(env: Env) -> dict:
     return checkpoints.checkpoint_moved_heads(db=env.db, signing_key=env.signing_key,
-                                              now=env.now)
+                                              outbox=env.outbox, now=env.now)
 
 
 def candidates(env: Env) -> list[str]:
