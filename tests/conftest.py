@@ -154,7 +154,14 @@ def rabbit_api(request):
 # event key, the record keeper's checkpoint key, the caller keys of the services that call a
 # peer as themselves, and the token issuer's key.
 KEY_SIGNERS = ("records", "review", "renderer", "vault", "disclosure")
-SERVICE_CALLERS = ("vault", "renderer")
+
+
+def service_callers() -> list[str]:
+    """The installed services that call a peer as themselves, as `sanxiang keys init` finds
+    them (shared.cli.services.service_callers)."""
+    from shared.cli.services import installed
+    from shared.cli.services import service_callers as callers
+    return callers(list(installed()))
 
 
 @pytest.fixture
@@ -162,7 +169,7 @@ def keys_dir(tmp_path) -> str:
     from shared.trust.keys import init_deployment
 
     root = tmp_path / "keys"
-    init_deployment(root, KEY_SIGNERS, checkpoint_signers=["records"], callers=SERVICE_CALLERS)
+    init_deployment(root, KEY_SIGNERS, checkpoint_signers=["records"], callers=service_callers())
     return str(root)
 
 

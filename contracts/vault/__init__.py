@@ -41,6 +41,8 @@ PINNED_KEY = {"key_id": "a1b2c3d4e5f60718", "signer": "records",
               "sha256": "9f2c4e8b1d7a6c3e5f0a2b4d6e8f1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e0b2d4f",
               "pinned_at": "2025-10-01T00:00:00+00:00"}
 
+# the record keeper, as itself (a service token), reads what it anchored here for verify_case
+RECORDS = service_grant("records")
 UPLOAD_ROLES = ("officer", "head", "legal_unit")
 READ_ROLES = ("officer", "head", "legal_unit", "supervisor")
 HOLD_ROLES = ("head", "legal_unit", "supervisor")
@@ -200,13 +202,14 @@ RPCS = (
     Rpc("latest_checkpoint", m.CaseAnchorRef, m.AnchoredCheckpoint,
         "The last checkpoint of a case the vault keeps (records.checkpoint_signed.v1, its "
         "signature verified under a pinned key), with the object holding it: what the record "
-        "keeper's verify_case relies on. not_found when none is kept. New in 1.2.", READ_ROLES,
+        "keeper's verify_case relies on. not_found when none is kept. New in 1.2.",
+        READ_ROLES + (RECORDS,),
         {"agency": "lingchuan-emergency", "case_id": CASE_ID}, ANCHORED_CHECKPOINT,
         ("validation_failed", "not_found", "forbidden", "unauthenticated"), writes=False),
     Rpc("latest_tree_head", m.AgencyRef, m.AnchoredTreeHead,
         "The last signed tree head of the agency's Merkle log of checkpoints the vault keeps "
         "(records.tree_head_signed.v1, verified under a pinned key and consistent with the one "
-        "kept before it). not_found when none is kept. New in 1.2.", READ_ROLES,
+        "kept before it). not_found when none is kept. New in 1.2.", READ_ROLES + (RECORDS,),
         {"agency": "lingchuan-emergency"}, ANCHORED_TREE_HEAD,
         ("validation_failed", "not_found", "forbidden", "unauthenticated"), writes=False),
     Rpc("checkpoint_keys", m.Empty, m.PinnedKeys,
@@ -214,7 +217,7 @@ RPCS = (
         "configuration, each stored write-once the first time it is seen, never replaced): "
         "the keys a checkpoint or tree head must verify under, to be published. New in 1.2.",
         ("officer", "head", "legal_unit", "reviewer", "publisher", "supervisor", "party",
-         "public"), {}, {"keys": [PINNED_KEY]},
+         "public", RECORDS), {}, {"keys": [PINNED_KEY]},
         ("forbidden", "unauthenticated"), writes=False),
 )
 

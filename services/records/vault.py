@@ -1,9 +1,11 @@
-"""The archive vault as the record keeper sees it, asked with the caller's own token (the vault
-authorises the reader itself): is it deployed; what it holds under an object id
-(vault.get_object) — an AV record names a vault object, and the record keeper checks the media
-against it before writing (record_av); and what it keeps of a case — the case's last stored
+"""The archive vault as the record keeper sees it: is it deployed; what it holds under an object
+id (vault.get_object, asked with the caller's own token: the vault authorises the officer
+itself) — an AV record names a vault object, and the record keeper checks the media against
+it before writing (record_av); and what it keeps of a case — the case's last stored
 checkpoint, the agency's last stored tree head, the verification keys it pinned
-(services.records.domain.anchor) — which verify_case checks the case against. A vault that does
+(services.records.domain.anchor), asked by the record keeper as itself (a service token for
+the case's agency: whoever verifies, a person or the vault packaging the case) — which
+verify_case checks the case against. A vault that does
 not answer never turns into a hang, nor into an anchored yes.
 
 config VAULT: is the vault part of this deployment? `required` — it is, so a vault down for a
@@ -70,19 +72,20 @@ class VaultClient:
         if not self.deployed():
             return anchor.VAULT_NOT_DEPLOYED
         try:
-            checkpoint = self._anchor("latest_checkpoint", agency=agency, case_id=case_id)
+            checkpoint = self._anchor("latest_checkpoint", agency, agency=agency,
+                                      case_id=case_id)
         except NotFound:
             return anchor.NOT_IN_VAULT
         try:
-            tree_head = self._anchor("latest_tree_head", agency=agency)
+            tree_head = self._anchor("latest_tree_head", agency, agency=agency)
         except NotFound:
             tree_head = None
-        keys = self._anchor("checkpoint_keys")
+        keys = self._anchor("checkpoint_keys", agency)
         return anchor.Held(checkpoint, tree_head, _public_keys(keys["keys"]))
 
-    def _anchor(self, method: str, **request: Any) -> Any:
+    def _anchor(self, method: str, acting_for: str, **request: Any) -> Any:
         try:
-            return self.peer.forward(method, **request)
+            return self.peer.call(method, acting_for=acting_for, **request)
         except Unavailable as exc:
             if exc.details.get("service") != "vault" or not exc.details.get("method"):
                 raise
@@ -103,7 +106,8 @@ def _public_keys(pinned: list[dict]) -> dict[str, Ed25519PublicKey]:
 
 class Vault(Peer):
     def __init__(self) -> None:
-        super().__init__("vault", presence="VAULT", default_presence=AUTO, timeout=10.0,
+        super().__init__("vault", as_service=True, presence="VAULT", default_presence=AUTO,
+                         timeout=10.0,
                          label="the archive vault", label_zh="档案存储服务")
 
     def get_dependency(self, worker_ctx: WorkerContext) -> VaultClient:  # type: ignore[override]

@@ -73,8 +73,9 @@ def test_keys_init_makes_a_caller_key_for_each_caller_never_overwriting(tmp_path
 
 
 def test_keys_init_knows_the_callers_from_the_service_classes():
-    # the vault calls the record keeper as itself; the record keeper forwards its callers
-    assert service_callers(["records", "vault"]) == ["vault"]
+    # the vault calls the record keeper as itself, and the record keeper the vault (what it
+    # anchored there); the review board calls no peer as itself
+    assert service_callers(["records", "review", "vault"]) == ["records", "vault"]
 
 
 def test_a_service_token_is_verified_as_the_service_for_one_agency(keys):

@@ -65,7 +65,9 @@ from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
 from shared.trust.actor import Actor
 
-ARCHIVER = {"id": "vault-archiver", "role": "legal_unit", "name": "档案存储归档"}
+# the vault itself, as the record keeper knows it when the vault archives a case (a service
+# token, shared.messaging.calls): its own log and its events name the same actor
+ARCHIVER = {"id": "vault", "role": "service", "name": "档案存储归档"}
 PAGE = 1000
 TAR = "application/x-tar"
 
@@ -92,6 +94,7 @@ def on_archive_due(body: dict, *, db: Db, rules: Rules, stores: Stores, outbox: 
         package = store.package_of(session, agency, data["case_id"])
         intent = None if package else store.intent_of(session, agency, data["case_id"])
     if package is None:
+        event = _at_current_head(records, event)
         package = _build(event, intent, db=db, rules=rules, stores=stores, records=records,
                          keys=checkpoint_keys, av_mode=av_mode, now=now, renderer=renderer)
     told = None if package["state"] == "archived" else _tell_records(records, agency, package)
@@ -133,6 +136,20 @@ def _tell_records(records: RecordKeeper, agency: str, package: dict) -> dict:
 
 # ---- building ---------------------------------------------------------------------------------
 
+def _at_current_head(records: RecordKeeper, event: dict) -> dict:
+    """archive_due.v1 names the head the case had when it closed; a case archived by hand
+    meanwhile (or an entry corrected after closing) has moved on. The package holds the chain
+    to the head it has now — the head its checkpoint is signed over — so its case.json says
+    that head (a bag adopted after a crash answers for the head it holds, _build)."""
+    data = event["data"]
+    case = records.call(event["agency"], "get_case", case_id=data["case_id"])
+    if case["head_seq"] <= data["head_seq"]:
+        return event
+    # the chain's seqs run 1..head without a gap: as many entries as the head's seq
+    return dict(event, data=dict(data, head_seq=case["head_seq"], head_hash=case["head_hash"],
+                                 entries=case["head_seq"]))
+
+
 def _entries(records: RecordKeeper, agency: str, case_id: str, head_seq: int) -> list[dict]:
     out: list[dict] = []
     while len(out) < head_seq:
@@ -168,8 +185,9 @@ def _build(event: dict, intent: dict | None, *, db: Db, rules: Rules, stores: St
     retention = domain.retention_for(rules.ruleset(event["ruleset"]), "case_file", set())
     lock = lock_of(stores, retention.until(local_date(built_at)), False)
     if intent is not None and stores.primary.exists(intent["bag_key"]):
-        package_id, written, report, notes = _adopt(intent, db=db, stores=stores, keys=keys,
-                                                    lock=lock)
+        package_id, written, report, notes, data = _adopt(intent, db=db, stores=stores,
+                                                          keys=keys, lock=lock)
+        event = dict(event, data=data)  # the head the written bag holds
     else:
         package_id, written, report, notes = _fresh(
             event, intent, db=db, stores=stores, records=records, keys=keys, av_mode=av_mode,
@@ -227,16 +245,18 @@ def _rewound(stream: IO[bytes]) -> Iterator[IO[bytes]]:
 
 
 def _adopt(intent: dict, *, db: Db, stores: Stores, keys: Mapping[str, Any],
-           lock: Lock) -> tuple[str, Written, pkg.Report, list[dict]]:
+           lock: Lock) -> tuple[str, Written, pkg.Report, list[dict], dict]:
     """The bag an earlier delivery wrote before it could record it: its digest checked against
-    the announcement, the replica completed from it, its 四性 checks run on it as stored."""
+    the announcement, the replica completed from it, its 四性 checks run on it as stored; with
+    the archive_due data it was made for (its case.json, the head it holds)."""
     key = intent["bag_key"]
     written = _put(stores, key, intent["bag_sha256"], lock, lambda: stores.primary.open(key))
     found = bag.scan_stored(stores.primary, key)
     report = _scan_check(found, db, intent["agency"], keys)
     if not report.passed:
         _refuse(db, found.json(bag.CASE), report, intent["updated_at"])
-    return intent["package_id"], written, report, pkg.index_notes(list(found.manifest))
+    return (intent["package_id"], written, report, pkg.index_notes(list(found.manifest)),
+            found.json(bag.CASE))
 
 
 def _announce(db: Db, event: dict, intent: dict | None, package_id: str, key: str, sha: str,

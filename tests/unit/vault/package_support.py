@@ -47,24 +47,33 @@ class Records:
     def __init__(self, entries: int = ENTRIES, key: Ed25519PrivateKey | None = None):
         self.key = key or Ed25519PrivateKey.generate()
         self.kid = key_id(self.key.public_key())
-        self.entries, prev = [], rules.GENESIS
-        for seq in range(1, entries + 1):
-            body = json.dumps({"case_id": CASE_ID, "seq": seq, "kind": "record",
-                               "content": {"n": seq}}, sort_keys=True, separators=(",", ":"))
-            entry_hash = rules.link_hash(prev, body)
-            self.entries.append({"seq": seq, "kind": "record", "stage": "investigation",
-                                 "occurred_at": "2025-10-10T02:30:00+00:00",
-                                 "recorded_at": "2025-10-10T02:31:00+00:00",
-                                 "actor_id": "officer-1", "actor_role": "officer",
-                                 "corrects_seq": None, "content": {"n": seq},
-                                 "hashed_body": body, "prev_hash": prev,
-                                 "entry_hash": entry_hash})
-            prev = entry_hash
-        self.head = prev
+        self.entries: list[dict] = []
+        self.head = rules.GENESIS
+        for _ in range(entries):
+            self._append("record", "investigation")
         self.calls: list[tuple[str, str | None]] = []
         self.down: set[str] = set()
         self.status = "closed"
         self.answered: dict[str, dict] = {}
+
+    def _append(self, kind: str, stage: str) -> None:
+        seq = len(self.entries) + 1
+        body = json.dumps({"case_id": CASE_ID, "seq": seq, "kind": kind, "content": {"n": seq}},
+                          sort_keys=True, separators=(",", ":"))
+        entry_hash = rules.link_hash(self.head, body)
+        self.entries.append({"seq": seq, "kind": kind, "stage": stage,
+                             "occurred_at": "2025-10-10T02:30:00+00:00",
+                             "recorded_at": "2025-10-10T02:31:00+00:00",
+                             "actor_id": "officer-1", "actor_role": "officer",
+                             "corrects_seq": None, "content": {"n": seq},
+                             "hashed_body": body, "prev_hash": self.head,
+                             "entry_hash": entry_hash})
+        self.head = entry_hash
+
+    def archive_by_hand(self) -> None:
+        """An officer archives the case before the vault packages it: its chain moves on."""
+        self._append("case_archived", "archive")
+        self.status = "archived"
 
     def keys(self) -> dict:
         return {self.kid: self.key.public_key()}
@@ -105,7 +114,8 @@ class Records:
         return self.answered[key]
 
     def get_case(self, key, case_id):
-        return {"id": case_id, "status": self.status}
+        return {"id": case_id, "status": self.status, "head_seq": len(self.entries),
+                "head_hash": self.head}
 
 
 def archive_due(env: Env, records: Records, av_sha: str | None = None, **changes) -> dict:

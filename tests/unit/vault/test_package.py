@@ -103,6 +103,26 @@ def test_a_redelivered_archive_due_builds_one_package(env, records):
     assert len([o for o in stored_objects(env) if o["media_type"] == "application/x-tar"]) == 1
 
 
+def test_a_case_archived_by_hand_before_packaging_is_packaged_at_its_head(env, records,
+                                                                         tmp_path):
+    """An officer archived the closed case before the vault got to it: the chain has moved past
+    the head archive_due.v1 named, and the package holds it to the head its checkpoint signs,
+    its report passing; records, told again, is found archived already."""
+    av = hold_documents(env)
+    body = archive_due(env, records, av["sha256"])
+    records.archive_by_hand()
+    archive(env, records, body)
+    [package] = stored_packages(env)
+    assert package["head_seq"] == ENTRIES + 1 and package["head_hash"] == records.head
+    assert package["report"]["passed"], rules.failures(package["report"])
+    assert package["state"] == "archived" and package["archive_seq"] is None
+    entries = [json.loads(line) for line in
+               unpack_bag(env, stored_object(env, package["object_id"]), tmp_path / "out")
+               .joinpath("data", "entries.jsonl").read_text("utf-8").splitlines()]
+    assert [e["seq"] for e in entries] == list(range(1, ENTRIES + 2))
+    assert entries[-1]["kind"] == "case_archived"
+
+
 def test_records_unreachable_leaves_nothing_stored_and_the_event_is_retried(env, records):
     av = hold_documents(env)
     before = {o["id"] for o in stored_objects(env)}
