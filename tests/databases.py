@@ -174,3 +174,15 @@ class PgNode:
             pass
         if self._owns_base:
             shutil.rmtree(self.base, ignore_errors=True)
+
+
+def table_rows(url: str, sql: str, **params) -> list[dict]:
+    """The rows a query of a service's database answers, each as a dict — read the way an
+    operator (or an insider) would, around the service."""
+    from sqlalchemy import create_engine, text
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+    finally:
+        engine.dispose()

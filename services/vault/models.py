@@ -135,6 +135,19 @@ pinned_keys = Table(
     Column("pinned_at", UtcDateTime(), nullable=False),
 )
 
+
+def _kept_statement() -> list[Column]:
+    """A signed statement of the record keeper the vault keeps: when and by which key it was
+    signed, the signature and the statement itself, the object holding it, the event that
+    brought it and when it was kept."""
+    return [Column("signed_at", String(40), nullable=False),
+            Column("key_id", String(16), nullable=False),
+            Column("signature", String(128), nullable=False),
+            Column("statement", Text, nullable=False),
+            Column("object_id", String(36), nullable=False),
+            Column("message_id", String(64), nullable=False),
+            Column("stored_at", UtcDateTime(), nullable=False)]
+
 anchored_checkpoints = Table(
     "anchored_checkpoints", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
@@ -143,13 +156,7 @@ anchored_checkpoints = Table(
     Column("seq", Integer, nullable=False),
     Column("head_hash", String(64), nullable=False),
     Column("leaf_index", BigInteger, nullable=False),
-    Column("signed_at", String(40), nullable=False),
-    Column("key_id", String(16), nullable=False),
-    Column("signature", String(128), nullable=False),
-    Column("statement", Text, nullable=False),
-    Column("object_id", String(36), nullable=False),
-    Column("message_id", String(64), nullable=False),
-    Column("stored_at", UtcDateTime(), nullable=False),
+    *_kept_statement(),
     UniqueConstraint("agency", "case_id", "seq", name="uq_anchored_checkpoints_case_seq"),
 )
 
@@ -159,13 +166,7 @@ anchored_tree_heads = Table(
     Column("agency", String(64), nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("root", String(64), nullable=False),
-    Column("signed_at", String(40), nullable=False),
-    Column("key_id", String(16), nullable=False),
-    Column("signature", String(128), nullable=False),
-    Column("statement", Text, nullable=False),
-    Column("object_id", String(36), nullable=False),
-    Column("message_id", String(64), nullable=False),
-    Column("stored_at", UtcDateTime(), nullable=False),
+    *_kept_statement(),
     UniqueConstraint("agency", "size", name="uq_anchored_tree_heads_agency_size"),
 )
 

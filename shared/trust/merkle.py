@@ -143,10 +143,17 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
     tree of `size` leaves whose root is `root`?"""
     if not 0 <= index < size or not _well_formed(leaf, root, *proof):
         return False
+    climbed = _climb(leaf, index, size, proof)
+    return climbed is not None and climbed == root
+
+
+def _climb(leaf: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes | None:
+    """The root the inclusion proof's path leads to from `leaf` (RFC 9162 §2.1.3.2, steps
+    2–5), or None where the proof is longer or shorter than the path."""
     fn, sn, r = index, size - 1, leaf
     for p in proof:
         if sn == 0:
-            return False
+            return None
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
             while not fn & 1 and fn != 0:
@@ -154,7 +161,7 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
         else:
             r = node_hash(r, p)
         fn, sn = fn >> 1, sn >> 1
-    return sn == 0 and r == root
+    return r if sn == 0 else None
 
 
 def verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes,
@@ -189,17 +196,13 @@ def verify_consistency(first: int, second: int, first_root: bytes, second_root: 
 
 
 def root_from_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes:
-    """The root an inclusion proof leads to (verify_inclusion against it holds or not)."""
-    fn, sn, r = index, size - 1, leaf
-    for p in proof:
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            while not fn & 1 and fn != 0:
-                fn, sn = fn >> 1, sn >> 1
-        else:
-            r = node_hash(r, p)
-        fn, sn = fn >> 1, sn >> 1
-    return r
+    """The root an inclusion proof leads to (verify_inclusion against it holds or not); a
+    proof that does not fit the path leads to no root (ValueError)."""
+    climbed = _climb(leaf, index, size, proof)
+    if climbed is None:
+        raise ValueError(f"the proof of {len(proof)} hashes does not fit the path of leaf "
+                         f"{index} of {size}")
+    return climbed
 
 
 # ---- the append-only form --------------------------------------------------------------------

@@ -27,6 +27,7 @@ from shared.trust.keys import KeyStore, key_id
 from shared.trust.signatures import sign
 from tests.agencies import LINGCHUAN, agencies
 from tests.builders import ACTORS, AGENCY, demo_plan, open_case_request
+from tests.databases import table_rows
 from tests.events import dead_letters, publish_event, queue_depth
 from tests.plans import run_case
 from tests.unit.vault.support import free_port
@@ -76,14 +77,6 @@ def _kept(rpc, case_id: str, seq: int, size: int | None = None, seconds: float =
             assert time.monotonic() < deadline, "the vault did not keep the checkpoint"
             time.sleep(0.3)
 
-
-def _rows(url: str, sql: str, **params) -> list[dict]:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return [dict(r) for r in conn.execute(text(sql), params).mappings()]
-    finally:
-        engine.dispose()
 
 
 TRIGGERS = ("entries", "checkpoints", "merkle_leaves")
@@ -219,7 +212,7 @@ def test_a_redelivered_checkpoint_stores_nothing_twice_and_a_forged_one_is_refus
     assert counts == {"anchored_checkpoints": 1, "anchored_tree_heads": 1, "objects": 2,
                       "pinned_keys": 1}, counts
 
-    bodies = [json.loads(r["body"]) for r in _rows(
+    bodies = [json.loads(r["body"]) for r in table_rows(
         records_url, "SELECT body FROM outbox WHERE event_type IN ('checkpoint_signed.v1', "
                      "'tree_head_signed.v1') ORDER BY id")]
     assert len(bodies) == 2
@@ -245,10 +238,10 @@ def test_a_redelivered_checkpoint_stores_nothing_twice_and_a_forged_one_is_refus
     [dead] = dead_letters(config["AMQP_URI"], "dlq.vault", 1)
     assert "not pinned" in dead.headers["x-dead-reason"]
     assert _counts(vault_url) == counts
-    refused = _rows(vault_url, "SELECT body FROM vault_log WHERE action = 'refused'")
+    refused = table_rows(vault_url, "SELECT body FROM vault_log WHERE action = 'refused'")
     assert [json.loads(r["body"]) if isinstance(r["body"], str) else r["body"]
             for r in refused][-1]["rule"] == "unpinned_key"
-    alerts = [json.loads(r["body"]) for r in _rows(
+    alerts = [json.loads(r["body"]) for r in table_rows(
         vault_url, "SELECT body FROM outbox WHERE event_type = 'anchor_refused.v1'")]
     assert [a["data"]["rule"] for a in alerts] == ["unpinned_key"]
     with rpc("head") as head:  # what the vault keeps of the case is still the true one
@@ -259,7 +252,7 @@ def test_a_redelivered_checkpoint_stores_nothing_twice_and_a_forged_one_is_refus
 
 
 def _counts(url: str) -> dict:
-    return {table: _rows(url, f"SELECT count(*) AS n FROM {table}")[0]["n"]
+    return {table: table_rows(url, f"SELECT count(*) AS n FROM {table}")[0]["n"]
             for table in ("anchored_checkpoints", "anchored_tree_heads", "objects",
                           "pinned_keys")}
 
@@ -281,7 +274,7 @@ def test_a_burst_of_checkpoints_is_kept_whole_whatever_order_the_vault_handles_i
         time.sleep(0.3)
     assert _counts(vault_url)["anchored_checkpoints"] == len(ids)
     assert queue_depth(config["AMQP_URI"], "dlq.vault") == 0
-    assert _rows(vault_url, "SELECT count(*) AS n FROM outbox WHERE event_type = "
+    assert table_rows(vault_url, "SELECT count(*) AS n FROM outbox WHERE event_type = "
                             "'anchor_refused.v1'")[0]["n"] == 0
     with rpc("head") as head:
         for case_id, cp in zip(ids, signed, strict=True):

@@ -10,7 +10,6 @@ import json
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
-from sqlalchemy import create_engine, text
 
 from services.renderer.service import RendererService
 from services.vault import store as vault_store
@@ -18,6 +17,7 @@ from services.vault.service import VaultService
 from shared.errors import Unavailable
 from shared.persistence.db import make_engine, open_db
 from tests.agencies import LINGCHUAN, agencies
+from tests.databases import table_rows
 from tests.unit.renderer.converter import unoserver  # noqa: F401  session fixture
 from tests.unit.renderer.fixtures import SAMPLE, write_template
 from tests.unit.renderer.support import docx_of
@@ -26,14 +26,6 @@ from tests.unit.vault.support import free_port
 TID = "fixture_penalty"
 CASE = "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"
 
-
-def _rows(url: str, sql: str) -> list[dict]:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return [dict(r) for r in conn.execute(text(sql)).mappings()]
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
@@ -64,7 +56,7 @@ def deployment(container_factory, rabbit_config, tmp_path, keys_dir, token_issue
 
 
 def _rendered_events(url: str) -> list[dict]:
-    bodies = [r["body"] for r in _rows(url, "SELECT body FROM outbox WHERE event_type = "
+    bodies = [r["body"] for r in table_rows(url, "SELECT body FROM outbox WHERE event_type = "
                                             "'document_rendered.v1' ORDER BY id")]
     return [json.loads(b) if isinstance(b, str) else b for b in bodies]
 
@@ -92,9 +84,10 @@ def test_with_the_vault_deployed_each_document_is_stored_there_once(deployment):
     # the same document again: its object, nothing stored twice
     assert again["render_id"] != first["render_id"]
     assert again["outputs"][0]["object_ref"] == out["object_ref"]
-    objects = _rows(vault_url, "SELECT id, subject FROM objects")
+    objects = table_rows(vault_url, "SELECT id, subject FROM objects")
     assert objects == [{"id": out["object_ref"], "subject": "document"}]
-    actions = [r["action"] for r in _rows(vault_url, "SELECT action FROM vault_log ORDER BY id")]
+    actions = [r["action"]
+               for r in table_rows(vault_url, "SELECT action FROM vault_log ORDER BY id")]
     assert actions.count("stored") == 1 and actions.count("stored_again") == 1
     # both renders announced with the object, not the bytes
     events = _rendered_events(renderer_url)
@@ -127,7 +120,7 @@ def test_a_pdf_is_stored_beside_its_docx_each_with_its_stamp(deployment, unoserv
                for o in stored)
     assert [o["sha256"] for o in stored] == [o["sha256"] for o in result["outputs"]]
     assert all(o["content_base64"] is None for o in result["outputs"])
-    assert len(_rows(vault_url, "SELECT id FROM objects")) == 2
+    assert len(table_rows(vault_url, "SELECT id FROM objects")) == 2
 
 
 def test_with_no_vault_the_bytes_come_back_as_before(deployment):
@@ -149,5 +142,5 @@ def test_a_vault_the_deployment_requires_but_is_down_refuses_the_render(deployme
     assert err.value.details["method"] == "store_document"
     assert "archive vault" in err.value.message and err.value.message_zh
     # nothing recorded: the render is not half done
-    assert _rows(renderer_url, "SELECT render_id FROM renders") == []
+    assert table_rows(renderer_url, "SELECT render_id FROM renders") == []
     assert _rendered_events(renderer_url) == []

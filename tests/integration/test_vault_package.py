@@ -30,6 +30,7 @@ from shared.trust.keys import KeyStore
 from shared.trust.signatures import sign
 from tests.agencies import LINGCHUAN, agencies
 from tests.builders import ACTORS, AGENCY, av_media, demo_plan
+from tests.databases import table_rows
 from tests.events import dead_letters
 from tests.plans import run_case
 from tests.unit.vault.support import free_port
@@ -169,7 +170,7 @@ def test_the_package_holds_its_index_rendered_by_the_renderer_called_as_the_vaul
     assert report["passed"], report
     assert "rendered_index_missing" not in [n["code"] for n in report["notes"]]
     assert [n["code"] for n in report["notes"]] == ["pdf_unavailable"]      # PDF off here
-    [bag] = _rows(vault_url, f"SELECT key FROM objects WHERE id = '{package['object_id']}'")
+    [bag] = table_rows(vault_url, f"SELECT key FROM objects WHERE id = '{package['object_id']}'")
     store = LocalStore(tmp_path / "vault")
     data = package_bag.from_tar(store, bag["key"], tmp_path / "out") / "data"
     with zipfile.ZipFile(data / "卷内目录.docx") as docx:
@@ -179,7 +180,7 @@ def test_the_package_holds_its_index_rendered_by_the_renderer_called_as_the_vaul
     assert "data/卷内目录.docx" in [row["文件"] for row in index]
     assert len(index) == len([p for p in data.rglob("*") if p.is_file()])
     # the renderer called as the vault: its render recorded against the service
-    rendered = _rows(f"sqlite:///{tmp_path / 'renderer.sqlite3'}",
+    rendered = table_rows(f"sqlite:///{tmp_path / 'renderer.sqlite3'}",
                      "SELECT * FROM renders WHERE template_id = 'case_file_index'")
     assert len(rendered) == 1 and rendered[0]["actor_id"] == "vault"
 
@@ -199,14 +200,6 @@ def test_a_deployed_renderer_that_does_not_answer_makes_the_package_wait(suite, 
     with rpc("head") as head:
         assert head.records.get_case(case_id=ctx["case_id"])["status"] == "closed"
 
-
-def _rows(url: str, sql: str) -> list[dict]:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return [dict(r) for r in conn.execute(text(sql)).mappings()]
-    finally:
-        engine.dispose()
 
 
 def _archive_due_of(url: str, case_id: str) -> dict:

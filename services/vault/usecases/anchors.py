@@ -165,14 +165,9 @@ def on_checkpoint_signed(body: dict, *, db: Db, rules: Rules, stores: Stores,
         if consumer.already_handled(session, inbox, event["message_id"]):
             return None
         kept = store.kept_checkpoint(session, agency, data["case_id"], data["seq"])
-    keys = pin_keys(db, stores, configured, now)
-    refuse = _refusal(db, outbox, event, "checkpoint", now)
-    _check_signed(refuse, data, keys)
-    if not _says(data["statement"], {"type": "sanxiang.records.checkpoint.v1",
-                                     "case_id": data["case_id"], "seq": data["seq"],
-                                     "head_hash": data["head_hash"],
-                                     "signed_at": data["signed_at"]}):
-        refuse("statement_mismatch", "the signed statement does not say what the event says")
+    refuse = _signed_statement(db, stores, outbox, event, "checkpoint", configured, now, {
+        "type": "sanxiang.records.checkpoint.v1", "case_id": data["case_id"],
+        "seq": data["seq"], "head_hash": data["head_hash"], "signed_at": data["signed_at"]})
     if kept is not None and kept["head_hash"] != data["head_hash"]:
         refuse("conflict", f"another head hash for seq {data['seq']} of the case is kept "
                            f"(vault object {kept['object_id']})")
@@ -205,13 +200,12 @@ def on_tree_head_signed(body: dict, *, db: Db, stores: Stores, outbox: OutboxWri
             return None
         last = store.last_tree_head(session, agency)
         same = store.tree_head_of_size(session, agency, data["size"])
-    keys = pin_keys(db, stores, configured, now)
-    refuse = _refusal(db, outbox, event, "tree_head", now)
-    _check_signed(refuse, data, keys)
-    if data["agency"] != agency or not _says(data["statement"], {
-            "type": "sanxiang.records.tree_head.v1", "agency": agency, "size": data["size"],
-            "root": data["root"], "signed_at": data["signed_at"]}):
-        refuse("statement_mismatch", "the signed statement does not say what the event says")
+    refuse = _signed_statement(db, stores, outbox, event, "tree_head", configured, now, {
+        "type": "sanxiang.records.tree_head.v1", "agency": data["agency"], "size": data["size"],
+        "root": data["root"], "signed_at": data["signed_at"]})
+    if data["agency"] != agency:
+        refuse("statement_mismatch", f"the tree head is of agency {data['agency']!r}, the "
+                                     f"event of {agency!r}")
     if same is not None and same["root"] != data["root"]:
         refuse("inconsistent", f"a tree head of size {data['size']} is kept with another root "
                                f"(vault object {same['object_id']})")
@@ -230,6 +224,19 @@ def on_tree_head_signed(body: dict, *, db: Db, stores: Stores, outbox: OutboxWri
         store.log(session, obj, KEEPER, "tree_head_kept",
                   {"agency": agency, "size": data["size"], "root": data["root"]}, now)
         return obj
+
+
+def _signed_statement(db: Db, stores: Stores, outbox: OutboxWriter, event: dict, what: str,
+                      configured: Mapping[str, Ed25519PublicKey], now: datetime,
+                      says: dict) -> Any:
+    """refuse(rule, reason) for the event (_refusal), once its statement is found signed under
+    a key the vault pinned (configured keys pinned first) and saying `says` — else refused."""
+    keys = pin_keys(db, stores, configured, now)
+    refuse = _refusal(db, outbox, event, what, now)
+    _check_signed(refuse, event["data"], keys)
+    if not _says(event["data"]["statement"], says):
+        refuse("statement_mismatch", "the signed statement does not say what the event says")
+    return refuse
 
 
 def _check_signed(refuse: Any, data: dict, keys: Mapping[str, Ed25519PublicKey]) -> None:
