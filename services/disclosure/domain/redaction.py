@@ -410,14 +410,15 @@ _CARD: Final = re.compile(
 _MOBILE: Final = re.compile(
     rf"(?<![0-9A-Za-z+])(?:(?:\+|00)86[ -]?)?1[3-9][0-9][ -]?[0-9]{{4}}[ -]?[0-9]{{4}}"
     rf"{_ALNUM_AFTER}")
+_NUMBER_LABEL: Final = re.compile(r"(?:证号|证件号|证书号|编号|案号|文号)[:\s]*$")
 _UNIT: Final = r"(?:街道|乡|镇|村|社区|路|街|巷|大道|胡同|弄|小区|组)"
-_COMPONENT: Final = re.compile(rf"{_PLACE}{{1,8}}?{_UNIT}")
+_COMPONENT: Final = re.compile(rf"{_PLACE}{{1,8}}?{_UNIT}(?:社区|小区)?")
 _NUMBER: Final = r"(?:[0-9]+(?:-[0-9]+)*(?:号楼|号院|号|弄|栋|幢|单元|层|楼|室|户|组))"
 _ADDRESS: Final = re.compile(
     rf"(?:(?P<county>[县区市旗])|(?P<cue>住址|住所|地址|家住|现住址|现住|户籍地|居住地):?\s*)"
     rf"(?P<detail>(?:{_COMPONENT.pattern})+(?P<number>{_NUMBER}+(?:[0-9]+(?:-[0-9]+)*)?)?)")
 _INSTITUTION: Final = re.compile(
-    r"人民政府|政府|办事处|派出所|卫生院|卫生室|委员会|村委|居委|党委|党支部|支部|中心|小学|中学"
+    r"人民政府|政府|办事处|派出所|卫生院|卫生室|委员会|村民委员会|居民委员会|村委|居委|党委|党支部|支部|中心|小学|中学"
     r"|学校|幼儿园|医院|法庭|司法所|财政所|供电所|站|所|局|队")
 
 
@@ -518,6 +519,9 @@ def _bank_cards(text: str, as_of: date | None) -> Iterator[_Candidate]:
 
 def _mobiles(text: str, as_of: date | None) -> Iterator[_Candidate]:
     for match in _MOBILE.finditer(text):
+        # a certificate's or a file's number is no phone (执法证号 14…: 14 is Shanxi's code)
+        if _NUMBER_LABEL.search(text, max(0, match.start() - 8), match.start()):
+            continue
         yield _Candidate(*match.span(), "mobile", "mainland mobile number 1[3-9] + 9 digits",
                          "大陆手机号码（1[3-9]开头的11位）")
 
