@@ -261,9 +261,9 @@ def _plan_problems(party: str, plan: Mapping[str, Any]) -> Iterator[tuple[str, s
         elif action not in allowed:
             yield (path, "publish, drop or a field kind",
                    f"{FIELDS[code]}须为公示、删除或一种脱敏方式")
-        elif code in ID_FIELDS and action == "publish":
-            yield (path, "a natural person's ID number is never published in full",
-                   f"{FIELDS[code]}：自然人的身份证件号码不得完整公示")
+        elif code in ID_FIELDS and action not in ("drop", "id_number"):
+            yield (path, "a natural person's ID number is dropped or masked as id_number",
+                   f"{FIELDS[code]}：自然人的身份证件号码不得完整公示，只能删除或按身份证件号码遮蔽")
 
 
 # --- masking values ----------------------------------------------------------------------------
@@ -408,9 +408,11 @@ _USCC: Final = re.compile(rf"{_ALNUM_BEFORE}[0-9A-Za-z]{{18}}{_ALNUM_AFTER}")
 _CARD: Final = re.compile(
     rf"{_ALNUM_BEFORE}(?:[0-9]{{13,19}}|[0-9]{{4,6}}(?:[ -][0-9]{{3,6}}){{1,4}}){_ALNUM_AFTER}")
 _MOBILE: Final = re.compile(
-    rf"(?<![0-9A-Za-z+])(?:(?:\+|00)86[ -]?)?1[3-9][0-9][ -]?[0-9]{{4}}[ -]?[0-9]{{4}}"
+    rf"(?<![0-9A-Za-z+])(?:(?:\+|00)?86[ -]?)?1[3-9][0-9][ -]?[0-9]{{4}}[ -]?[0-9]{{4}}"
     rf"{_ALNUM_AFTER}")
-_NUMBER_LABEL: Final = re.compile(r"(?:证号|证件号|证书号|编号|案号|文号)[:\s]*$")
+# a label of a certificate's or a file's number, and a list of such numbers after it
+_NUMBER_LABEL: Final = re.compile(
+    r"(?:(?<!身份)证号|执法证件号|证书号|编号|案号|文号)[:\s]*(?:[0-9A-Za-z-]+\s*[、,/和及]\s*)*$")
 _UNIT: Final = r"(?:街道|乡|镇|村|社区|路|街|巷|大道|胡同|弄|小区|组)"
 _COMPONENT: Final = re.compile(rf"{_PLACE}{{1,8}}?{_UNIT}(?:社区|小区)?")
 _NUMBER: Final = r"(?:[0-9]+(?:-[0-9]+)*(?:号楼|号院|号|弄|栋|幢|单元|层|楼|室|户|组))"
@@ -510,17 +512,22 @@ def _credit_codes(text: str, as_of: date | None) -> Iterator[_Candidate]:
 def _bank_cards(text: str, as_of: date | None) -> Iterator[_Candidate]:
     for match in _CARD.finditer(text):
         digits = _digits(match.group())
-        # major industry identifiers of payment cards: 3 travel, 4-6 banking, 9 national (9558)
-        if 13 <= len(digits) <= 19 and digits[0] in "34569" and luhn_valid(digits):
+        if 13 <= len(digits) <= 19 and _card_prefix(digits) and luhn_valid(digits):
             yield _Candidate(*match.span(), "bank_card",
                              f"{len(digits)} digits, Luhn check valid",
                              f"{len(digits)}位数字，Luhn校验通过")
 
 
+def _card_prefix(digits: str) -> bool:
+    """A payment card's major industry identifier: 3 travel, 4-6 banking, 9 national (9558…);
+    2 only as Mastercard's 2221-2720 range."""
+    return digits[0] in "34569" or (len(digits) == 16 and 222100 <= int(digits[:6]) <= 272099)
+
+
 def _mobiles(text: str, as_of: date | None) -> Iterator[_Candidate]:
     for match in _MOBILE.finditer(text):
         # a certificate's or a file's number is no phone (执法证号 14…: 14 is Shanxi's code)
-        if _NUMBER_LABEL.search(text, max(0, match.start() - 8), match.start()):
+        if _NUMBER_LABEL.search(text, max(0, match.start() - 60), match.start()):
             continue
         yield _Candidate(*match.span(), "mobile", "mainland mobile number 1[3-9] + 9 digits",
                          "大陆手机号码（1[3-9]开头的11位）")
@@ -601,6 +608,8 @@ def apply_redactions(original: str, hits: Sequence[Hit], resolutions: Sequence[R
     a resolution is malformed."""
     problems = [(f"hits.{hit.start}-{hit.end}", f"unresolved {hit.kind}",
                  f"未处理的{HIT_KINDS[hit.kind]}") for hit in unresolved(hits, resolutions)]
+    problems += [(f"hits.{hit.start}-{hit.end}", "not what the text holds there",
+                  "扫描结果与原文不符") for hit in hits if original[hit.start:hit.end] != hit.text]
     found = {(hit.start, hit.end): hit for hit in hits}
     problems.extend(_resolution_problems(original, found, resolutions, rules))
     if problems:

@@ -15,6 +15,7 @@ from services.disclosure.domain.redaction import (
     ID_WEIGHTS,
     USCC_CHARS,
     USCC_WEIGHTS,
+    Hit,
     MaskRule,
     RedactionEntry,
     RedactionRules,
@@ -157,11 +158,17 @@ def test_an_organisations_all_digit_code_is_not_a_bank_card():
 
 @pytest.mark.parametrize("written", [
     "13800138000", "138 0013 8000", "138-0013-8000", "+8613800138000", "+86 138 0013 8000",
-    "0086-138-0013-8000", "１３８００１３８０００", "19912345678"])
+    "0086-138-0013-8000", "8613800138000", "１３８００１３８０００", "19912345678"])
 def test_mobile_numbers(written):
     text = f"联系电话：{written}，"
     (hit,) = scan_text(text)
     assert (hit.kind, hit.text, hit.start) == ("mobile", written, 5)
+
+
+def test_a_phone_after_an_id_number_is_still_a_phone():
+    number = resident_id()
+    assert kinds(f"身份证号：{number}，13800138000") == [
+        ("resident_id", number), ("mobile", "13800138000")]
 
 
 def test_bank_cards_grouped_or_not():
@@ -170,6 +177,8 @@ def test_bank_cards_grouped_or_not():
     assert kinds(f"账号{card}。") == [("bank_card", card)]
     assert kinds(f"账号 {grouped} 。") == [("bank_card", grouped)]
     assert kinds(f"账号{grouped.replace(' ', '-')}") == [("bank_card", grouped.replace(" ", "-"))]
+    mastercard = with_luhn("222100000000000")
+    assert kinds(f"卡号{mastercard}") == [("bank_card", mastercard)]
     nineteen = with_luhn("955880123456789012")
     assert kinds(f"存折{nineteen}") == [("bank_card", nineteen)]
     assert kinds(f"账号{card[:15]}{(int(card[15]) + 1) % 10}") == []
@@ -206,7 +215,7 @@ def test_addresses_below_county_level(text, detail):
     "第102条第1款第（三）项", "GB 11643-1999", "时间戳20250301123045", "沁源县沁河镇人民政府",
     "陵川县应急管理局", "在沁源县沁河镇检查时", "执法区域：沁源县沁河镇、郭道镇",
     "沁源县沁河镇东王勇村村民委员会", "长治市市场监督管理局", "案卷共128页，证据15份",
-    "执法证号14043100123", "电话0355-7021234",
+    "执法证号14043100123", "执法证号：14043100123、14043100124", "电话0355-7021234",
 ])
 def test_no_false_positives(text):
     assert scan_text(text) == ()
@@ -261,6 +270,8 @@ def test_default_rules_read_and_cite_the_seeds():
      "证件号码"),
     ({"fields__organisation__legal_rep_id_number": "publish"},
      "fields.organisation.legal_rep_id_number", "法定代表人证件号码"),
+    ({"fields__natural_person__id_number": "phone"}, "fields.natural_person.id_number",
+     "只能删除或按身份证件号码遮蔽"),
     ({"fields__natural_person__hobby": "publish"}, "fields.natural_person.hobby", "双公示"),
     ({"fields__natural_person__facts": "blur"}, "fields.natural_person.facts", "违法事实"),
     ({"basis__": ""}, "basis", "依据"),
@@ -385,6 +396,17 @@ def test_malformed_resolutions_refused(bad, zh):
         apply_redactions(text, hits, [*resolutions, bad], default_rules())
     assert f"resolutions.{bad.start}-{bad.end}" in refused.value.details
     assert zh in refused.value.message_zh
+
+
+def test_hits_of_another_text_refused():
+    text, _, _ = _decision()
+    hits = scan_text(text)
+    moved = [Hit(h.kind, h.start + 1, h.end + 1, h.text, h.reason, h.reason_zh) for h in hits]
+    with pytest.raises(ValidationFailed) as refused:
+        apply_redactions(text, moved, [Resolution(h.start, h.end, "mask") for h in moved],
+                         default_rules())
+    assert f"hits.{moved[0].start}-{moved[0].end}" in refused.value.details
+    assert "与原文不符" in refused.value.message_zh
 
 
 def test_keeping_a_hit_needs_a_reason():
