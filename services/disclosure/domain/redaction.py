@@ -156,7 +156,7 @@ class MaskRule:
             return _mask_name(value, self.fill, self.repeat)
         if self.keep == "county":
             prefix = county_prefix(value)
-            return value if prefix == value else prefix + self.fill
+            return value if prefix == value.strip() else prefix + self.fill
         if self.keep == "drop":
             return self.fill
         skip = _phone_prefix(value) if self.kind == "phone" else 0
@@ -217,15 +217,16 @@ def _read_mask(kind: str, raw: Any, problems: list[tuple[str, str, str]]) -> Mas
     if raw.get("keep") not in keeps:
         problems.append((f"{path}.keep", f"one of {', '.join(keeps)}",
                          f"{MASK_KINDS[kind]}的保留方式须为 {'、'.join(keeps)} 之一"))
-    elif not (_count(head) and _count(tail) and isinstance(fill, str)):
-        problems.append((path, "head and tail are counts, fill a text",
-                         f"{MASK_KINDS[kind]}的保留位数须为非负整数，填充须为文字"))
+    elif not (_count(head) and _count(tail) and isinstance(fill, str)
+              and isinstance(raw.get("repeat", False), bool)):
+        problems.append((path, "head and tail are counts, fill a text, repeat true or false",
+                         f"{MASK_KINDS[kind]}的保留位数须为非负整数，填充须为文字，repeat须为是或否"))
     elif kind == "id_number" and raw["keep"] == "ends" and (head > 6 or tail > 4):
         problems.append((path, "an ID number's birth date (7th-14th characters) is never shown",
                          "身份证件号码不得公开出生日期（第7至14位），保留不得超过前6位和后4位"))
     else:
         return MaskRule(kind=kind, keep=str(raw["keep"]), head=head, tail=tail, fill=fill,
-                        repeat=bool(raw.get("repeat", False)))
+                        repeat=raw.get("repeat", False))
     return None
 
 
@@ -258,6 +259,9 @@ def _plan_problems(party: str, plan: Mapping[str, Any]) -> Iterator[tuple[str, s
         path, action = f"fields.{party}.{code}", plan.get(code)
         if code not in FIELDS:
             yield path, "not a 双公示 field", "不是双公示字段"
+        elif action is None:
+            yield (path, "required: publish, drop or a field kind",
+                   f"{FIELDS[code]}：必填，须写明公示、删除或脱敏方式")
         elif action not in allowed:
             yield (path, "publish, drop or a field kind",
                    f"{FIELDS[code]}须为公示、删除或一种脱敏方式")

@@ -274,6 +274,8 @@ def test_default_rules_read_and_cite_the_seeds():
      "只能删除或按身份证件号码遮蔽"),
     ({"fields__natural_person__hobby": "publish"}, "fields.natural_person.hobby", "双公示"),
     ({"fields__natural_person__facts": "blur"}, "fields.natural_person.facts", "违法事实"),
+    ({"masks__name": {"keep": "surname", "fill": "某", "repeat": "yes"}}, "masks.name",
+     "repeat"),
     ({"basis__": ""}, "basis", "依据"),
 ])
 def test_rules_refused_naming_field_and_rule(changes, path, zh):
@@ -292,6 +294,15 @@ def test_a_party_class_missing_from_the_rules_is_refused():
     with pytest.raises(ValidationFailed) as refused:
         RedactionRules.from_mapping(data)
     assert "fields.individual_business" in refused.value.details
+
+
+def test_a_field_missing_from_a_party_classs_plan_is_refused():
+    data = rules_with()
+    del data["fields"]["organisation"]["remark"]
+    with pytest.raises(ValidationFailed) as refused:
+        RedactionRules.from_mapping(data)
+    assert list(refused.value.details) == ["fields.organisation.remark"]
+    assert "备注：必填" in refused.value.message_zh
 
 
 # --- structured fields -------------------------------------------------------------------------
