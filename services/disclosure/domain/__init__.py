@@ -1,0 +1,1 @@
+"""The disclosure publisher's rules, pure and typed: no storage, no framework."""
