@@ -131,12 +131,8 @@ def import_workbook(data: bytes, limits: Limits = LIMITS) -> dict[str, tuple[Ent
                                            + ", ".join(BY_TITLE),
                                            "不是登记表的工作表，应为：" + "、".join(BY_TITLE)))
                 continue
-            entries, problems = _read_sheet(kind, sheet, limits)
-            found[kind.code] = entries
+            found[kind.code], problems = _read_readable(kind, sheet, limits)
             errors.extend(problems)
-    except UNREADABLE as exc:
-        raise _refused(f"a sheet cannot be read: {type(exc).__name__}",
-                       "工作表内容无法读取", "unreadable_sheet") from exc
     finally:
         book.close()
     if not found and not errors:
@@ -145,6 +141,16 @@ def import_workbook(data: bytes, limits: Limits = LIMITS) -> dict[str, tuple[Ent
     if errors:
         raise registers.refusal(errors, what="workbook")
     return found
+
+
+def _read_readable(kind: RegisterKind, sheet: Any, limits: Limits
+                   ) -> tuple[tuple[Entry, ...], list[RowError]]:
+    """A read-only sheet is parsed as its rows are read: what breaks there is the file's."""
+    try:
+        return _read_sheet(kind, sheet, limits)
+    except UNREADABLE as exc:
+        raise _refused(f"the sheet {kind.title} cannot be read: {type(exc).__name__}",
+                       f"工作表「{kind.title}」的内容无法读取", "unreadable_sheet") from exc
 
 
 def _sheet_error(sheet: str, rule: str, en: str, zh: str, *, row: int = 1,

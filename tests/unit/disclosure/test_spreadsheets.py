@@ -313,3 +313,17 @@ def test_an_xml_part_declaring_entities_is_refused():
 @pytest.mark.parametrize("data", [b"", b"not a workbook", b"PK\x03\x04" + b"\x00" * 40])
 def test_what_is_not_a_workbook_is_refused(data):
     assert refusal(data).details == {"file": ["not_xlsx"]}
+
+
+def test_a_sheet_whose_xml_is_broken_is_refused():
+    data = sheets.export_workbook({"officers": [officer()]})
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as package:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = body[:-30]
+            package.writestr(info.filename, body)
+    exc = refusal(out.getvalue())
+    assert exc.details == {"file": ["unreadable_sheet"]}
+    assert exc.message_zh == "Excel文件无法导入：工作表「行政执法人员清单」的内容无法读取"
