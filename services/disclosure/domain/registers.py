@@ -6,8 +6,9 @@ A register entry is never changed in place: a change is a new version of the ent
 a version that takes it off the register (`revise`), and the register on any day is read back
 from its versions (`current`, `as_of`). An officer is public while the certificate is valid:
 from its 发证日期 through its 有效期 end date inclusive (`valid_on`). The seeds name the 有效期
-(000 第九条（三）) but not its last day; a date a period ends on runs to 24:00 of that day
-(民法典 第二百零三条第二款), so the officer leaves the public register on the next day.
+(000 第九条（三）) but not its last day; the last day of a period runs to 24:00 (民法典
+第二百零三条第二款), so the officer leaves the public register on the next day. These are the
+certificate's own calendar dates: no working-day rule moves them.
 """
 from __future__ import annotations
 
