@@ -46,7 +46,7 @@ EXCEL_ROWS: Final = 1_048_576
 DTD_MARKS: Final = (b"<!doctype", b"<!entity")
 UNREADABLE: Final = (zipfile.BadZipFile, zipfile.LargeZipFile, InvalidFileException, KeyError,
                      ValueError, TypeError, IndexError, EOFError, OSError, ParseError,
-                     NotImplementedError, RuntimeError)
+                     NotImplementedError, RuntimeError, AttributeError)
 # a value a spreadsheet program would run as a formula when it opens a CSV file
 CSV_ACTIVE: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -117,7 +117,9 @@ def import_workbook(data: bytes, limits: Limits = LIMITS) -> dict[str, tuple[Ent
     check_package(data, limits)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
-    except UNREADABLE as exc:
+    except Exception as exc:
+        # openpyxl fails on a malformed part with whatever it meets there (KeyError,
+        # AttributeError, ParseError …); nothing of ours runs in here
         raise _refused(f"not an Excel workbook (.xlsx): {type(exc).__name__}",
                        "不是有效的Excel文件（.xlsx）", "not_xlsx") from exc
     found: dict[str, tuple[Entry, ...]] = {}
@@ -136,8 +138,7 @@ def import_workbook(data: bytes, limits: Limits = LIMITS) -> dict[str, tuple[Ent
     finally:
         book.close()
     if not found and not errors:
-        errors.append(_sheet_error("", "no_register", "holds no register's sheet",
-                                   "不含任何登记表的工作表"))
+        raise _refused("it holds no worksheet", "文件中没有工作表", "no_sheet")
     if errors:
         raise registers.refusal(errors, what="workbook")
     return found

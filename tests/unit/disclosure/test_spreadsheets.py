@@ -327,3 +327,11 @@ def test_a_sheet_whose_xml_is_broken_is_refused():
     exc = refusal(out.getvalue())
     assert exc.details == {"file": ["unreadable_sheet"]}
     assert exc.message_zh == "Excel文件无法导入：工作表「行政执法人员清单」的内容无法读取"
+
+
+def test_a_workbook_openpyxl_cannot_open_is_refused_as_such():
+    book = Workbook(write_only=True)
+    book.create_chartsheet("图表")   # a chart sheet without its chart
+    out = io.BytesIO()
+    book.save(out)
+    assert refusal(out.getvalue()).details == {"file": ["not_xlsx"]}
