@@ -1,0 +1,85 @@
+"""nameko entrypoints of the disclosure publisher: each goes through shared.service's `_run` /
+`_write` — the actor authenticated, its role checked and the payload validated against the
+contract, one use case run, the contract's response dumped, every refusal recorded in the
+disclosure log."""
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.dependency_providers import Config
+from nameko.timer import timer
+
+from contracts.disclosure import CONTRACT
+from services.disclosure import queries, store, usecases
+from services.disclosure.dependencies import LogKey
+from services.disclosure.dependencies import health as rules_health
+from services.disclosure.models import outbox as outbox_table
+from shared.calendar.clock import now
+from shared.errors import NotFound
+from shared.messaging.consumer import event_handler
+from shared.messaging.outbox import Outbox
+from shared.messaging.rpc import rpc
+from shared.persistence.db import Database
+from shared.service import Service
+
+VERSION = "0.1.0"
+# the deadline watch's tick; reminders go this many working days before a draft falls due
+CLOCK_TICK_SECONDS = 600
+REMIND_WORKDAYS = 2
+
+
+class DisclosureService(Service):
+    name = "disclosure"
+    contract = CONTRACT
+    version = VERSION
+    store = store
+    # its log key is made as a checkpoint key by `sanxiang keys init`
+    signs_checkpoints = True
+
+    db = Database("services.disclosure:migrations")
+    outbox = Outbox(CONTRACT, outbox_table)
+    config = Config()
+    log_key = LogKey()
+
+    def _missing(self, request: dict) -> NotFound | None:
+        return store.missing(request)
+
+    def _health(self) -> dict:
+        return rules_health(self.rules)
+
+    @rpc
+    def create_draft(self, **payload: Any) -> Any:
+        return self._write("create_draft", payload, usecases.create_draft)
+
+    @rpc
+    def review_publication(self, **payload: Any) -> Any:
+        return self._write("review_publication", payload, usecases.review_publication,
+                           keys=self.log_key)
+
+    @rpc
+    def withdraw_publication(self, **payload: Any) -> Any:
+        return self._write("withdraw_publication", payload, usecases.withdraw_publication,
+                           keys=self.log_key)
+
+    @rpc
+    def get_publication(self, **payload: Any) -> Any:
+        return self._run("get_publication", payload, queries.get_publication)
+
+    @rpc
+    def tree_head(self, **payload: Any) -> Any:
+        return self._run("tree_head", payload, queries.tree_head)
+
+    @event_handler("records", "decision_issued.v1")
+    def on_decision_issued(self, body: dict) -> None:
+        """A decision the record keeper issued, drafted for publication (usecases.drafts)."""
+        usecases.on_decision_issued(body, db=self.db, rules=self.rules, outbox=self.outbox,
+                                    now=now())
+
+    @timer(interval=CLOCK_TICK_SECONDS)
+    def watch_deadlines(self) -> dict:
+        """Reminders before a draft falls due and an overdue event after, each once per
+        publication and due date however many instances tick."""
+        return usecases.check_deadlines(db=self.db, outbox=self.outbox, rules=self.rules,
+                                        now=now(), remind_workdays=int(
+                                            self.config.get("DISCLOSURE_REMIND_WORKDAYS",
+                                                            REMIND_WORKDAYS)))
