@@ -23,6 +23,13 @@ When = lambda **kw: fields.AwareDateTime(format="iso", **kw)
 Text = lambda n=2000, **kw: fields.String(validate=validate.Length(min=1, max=n), **kw)
 Code = lambda **kw: fields.String(validate=validate.Regexp(
     r"^[a-z][a-z0-9_]{0,63}$", error="must be a code: lower-case letters, digits, _"), **kw)
+# a day as the publication keeps it (ISO 8601, YYYY-MM-DD)
+Day = lambda **kw: fields.String(validate=validate.Regexp(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", error="must be a date YYYY-MM-DD"), **kw)
+# a moment as the publication's JSON keeps it (ISO 8601 with its offset)
+Moment = lambda **kw: fields.String(validate=validate.Regexp(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+([+-][0-9]{2}:[0-9]{2}|Z)$",
+    error="must be an ISO 8601 time with its offset"), **kw)
 Money = lambda **kw: fields.String(validate=validate.Regexp(
     r"^(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?$", error="must be an amount in yuan such as "
                                                     "\"60000\" or \"1500.50\""), **kw)
@@ -118,12 +125,12 @@ class AgencyRef(StrictSchema):
 
 
 class Deadline(StrictSchema):
-    due = fields.Date(required=True)
+    due = Day(required=True)
     rule = fields.String(required=True, metadata={"description": "the rule-set period"})
     amount = fields.Integer(required=True)
     unit = fields.String(required=True)
     basis = fields.String(required=True)
-    start = fields.Date(required=True)
+    start = Day(required=True)
 
 
 class ReviewView(StrictSchema):
@@ -133,17 +140,17 @@ class ReviewView(StrictSchema):
     withheld_fields = fields.List(fields.String(), required=True)
     reason = fields.String(required=True, allow_none=True)
     by = fields.String(required=True)
-    at = When(required=True)
+    at = Moment(required=True)
 
 
 class WithdrawalView(StrictSchema):
     ground = fields.String(required=True, validate=validate.OneOf(WITHDRAWAL_GROUNDS))
     reason = fields.String(required=True)
-    decided_on = fields.Date(required=True)
+    decided_on = Day(required=True)
     by = fields.String(required=True)
-    due = fields.Date(required=True, metadata={"description": "3 working days after decided_on"})
+    due = Day(required=True, metadata={"description": "3 working days after decided_on"})
     late = fields.Boolean(required=True)
-    at = When(required=True)
+    at = Moment(required=True)
 
 
 class HistoryItem(StrictSchema):

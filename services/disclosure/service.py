@@ -14,6 +14,7 @@ from services.disclosure import queries, store, usecases
 from services.disclosure.dependencies import LogKey
 from services.disclosure.dependencies import health as rules_health
 from services.disclosure.models import outbox as outbox_table
+from services.disclosure.usecases.common import recording
 from shared.calendar.clock import now
 from shared.errors import NotFound
 from shared.messaging.consumer import event_handler
@@ -41,6 +42,13 @@ class DisclosureService(Service):
     config = Config()
     log_key = LogKey()
 
+    def _run(self, method: str, payload: dict, fn: Any, **deps: Any) -> Any:
+        """Every RPC's path, the use case's own refusals recorded too (usecases.common)."""
+        return super()._run(method, payload, recording(method, fn, self._refused), **deps)
+
+    def _deps(self) -> dict[str, Any]:
+        return {"db": self.db, "log_keys": self.log_key, "now": now()}
+
     def _missing(self, request: dict) -> NotFound | None:
         return store.missing(request)
 
@@ -53,13 +61,11 @@ class DisclosureService(Service):
 
     @rpc
     def review_publication(self, **payload: Any) -> Any:
-        return self._write("review_publication", payload, usecases.review_publication,
-                           keys=self.log_key)
+        return self._write("review_publication", payload, usecases.review_publication)
 
     @rpc
     def withdraw_publication(self, **payload: Any) -> Any:
-        return self._write("withdraw_publication", payload, usecases.withdraw_publication,
-                           keys=self.log_key)
+        return self._write("withdraw_publication", payload, usecases.withdraw_publication)
 
     @rpc
     def get_publication(self, **payload: Any) -> Any:

@@ -1,8 +1,10 @@
-"""What the disclosure publisher's commands share: the service as the actor of what it does by
-itself, a publication loaded for writing after its agency is judged, and a public act appended
-to the agency's log and recorded in the publication's history."""
+"""What the disclosure publisher's commands share: a refusal the rules make kept on record, the
+service as the actor of what it does by itself, a publication loaded for writing after its
+agency is judged, and a public act appended to the agency's log and recorded in the
+publication's history."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +12,10 @@ from sqlalchemy.orm import Session
 
 from services.disclosure import store
 from services.disclosure.domain import log as merkle_log
+from shared.errors import DomainRuleViolated, ValidationFailed
 from shared.trust.actor import Actor
+
+Refused = Callable[[Actor, str, dict, Exception], None]
 
 # the service itself, as the actor of a draft made from an event and of its clock's notices
 SYSTEM = {"id": "disclosure", "role": "service", "name": "行政执法公示"}
@@ -33,3 +38,17 @@ def public_act(session: Session, pub: dict, actor: Actor | dict, action: str, bo
     index, head = store.append_leaf(session, pub["agency"], pub["id"], leaf, keys, now)
     store.add_history(session, pub, actor, action, body, now, leaf_index=index)
     return index, head
+
+
+def recording(method: str, fn: Callable[..., Any], refused: Refused) -> Callable[..., Any]:
+    """`fn` whose refusals by the rules (a field the rule set requires, a ground it does not
+    have, a state the act is not allowed in) are recorded, in a transaction of their own after
+    the use case's has been rolled back, before they reach the caller — beside the refusals the
+    RPC's path records itself (the caller, its role, another agency's record)."""
+    def run(request: dict, *, actor: Actor, **deps: Any) -> Any:
+        try:
+            return fn(request, actor=actor, **deps)
+        except (ValidationFailed, DomainRuleViolated) as exc:
+            refused(actor, method, request, exc)
+            raise
+    return run

@@ -24,7 +24,7 @@ from shared.trust.actor import Actor
 
 
 def create_draft(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Rules,
-                 now: datetime) -> dict:
+                 now: datetime, **_: object) -> dict:
     actor.require(agency=p["agency"])
     agency = rules.agency(p["agency"])
     decision = rules_of.Decision(

@@ -18,7 +18,7 @@ from shared.trust.actor import Actor
 
 
 def review_publication(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Rules,
-                       keys: merkle_log.LogKeys, now: datetime) -> dict:
+                       log_keys: merkle_log.LogKeys, now: datetime) -> dict:
     with db.transaction() as session:
         pub = begin(session, p["publication_id"], actor)
         rs = rules.ruleset(pub["ruleset"])
@@ -35,7 +35,7 @@ def review_publication(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, r
             store.add_history(session, pub, actor, "withheld",
                               {"grounds": decided.grounds, "reason": decided.reason}, now)
         else:
-            values["published"] = _publish(session, pub, rs.ref, decided, actor, outbox, keys,
+            values["published"] = _publish(session, pub, rs.ref, decided, actor, outbox, log_keys,
                                            now)
         store.save(session, pub["id"], history_seq=pub["history_seq"], updated_at=now,
                    **values)
@@ -44,12 +44,12 @@ def review_publication(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, r
 
 
 def _publish(session, pub: dict, ruleset: str, decided: rules_of.Review, actor: Actor,
-             outbox: OutboxWriter, keys: merkle_log.LogKeys, now: datetime) -> dict:
+             outbox: OutboxWriter, log_keys: merkle_log.LogKeys, now: datetime) -> dict:
     shown = rules_of.public_view(decided.summary, pub["credit"], decided.withheld_fields)
     body = {"decision_no": pub["decision_no"], "act_type": pub["act_type"],
             "published": shown, "withheld_fields": decided.withheld_fields,
             "grounds": [g["code"] for g in decided.grounds]}
-    index, head = public_act(session, pub, actor, "published", body, keys, now)
+    index, head = public_act(session, pub, actor, "published", body, log_keys, now)
     store.emit(outbox, session, agency=pub["agency"], ruleset=ruleset, actor=actor,
                event_type="decision_published.v1", data={
                    "publication_id": pub["id"], "decision_no": pub["decision_no"],
@@ -62,7 +62,7 @@ def _publish(session, pub: dict, ruleset: str, decided: rules_of.Review, actor: 
 
 
 def withdraw_publication(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: Rules,
-                         keys: merkle_log.LogKeys, now: datetime) -> dict:
+                         log_keys: merkle_log.LogKeys, now: datetime) -> dict:
     with db.transaction() as session:
         pub = begin(session, p["publication_id"], actor)
         state = rules_of.next_state(pub["state"], "withdraw")
@@ -75,7 +75,7 @@ def withdraw_publication(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter,
                       "due": due.isoformat(), "late": today > due, "at": now.isoformat()}
         body = {"decision_no": pub["decision_no"], "ground": p["ground"], "reason": p["reason"],
                 "decided_on": withdrawal["decided_on"], "by": p["by"]}
-        index, head = public_act(session, pub, actor, "withdrawn", body, keys, now)
+        index, head = public_act(session, pub, actor, "withdrawn", body, log_keys, now)
         store.save(session, pub["id"], state=state, withdrawal=withdrawal,
                    history_seq=pub["history_seq"], updated_at=now)
         store.log(session, pub["id"], actor, "withdrawn", {"ground": p["ground"]}, now)
