@@ -118,6 +118,28 @@ RPCS = (
         "The latest signed tree head of the agency's publication log. not_found while the "
         "log is empty.", READ_ROLES, {"agency": "qinyuan-energy"}, TREE_HEAD, READ_ERRORS,
         writes=False),
+    Rpc("inclusion_proof", m.InclusionRequest, m.Inclusion,
+        "A leaf of the agency's publication log and its inclusion proof into the tree of "
+        "`size` leaves (a signed tree head's): what a reader needs to check that a page's "
+        "publication is in the log. Refused (domain_rule_violated): log_shorter for a size "
+        "beyond the log or a leaf beyond the size; log_incomplete when the log lacks a node "
+        "the proof needs.", READ_ROLES,
+        {"agency": "qinyuan-energy", "leaf_index": 0, "size": 2},
+        {"agency": "qinyuan-energy", "leaf_index": 0, "size": 2,
+         "leaf": "{\"action\":\"published\",\"agency\":\"qinyuan-energy\",…}",
+         "proof": ["3e8d9c516bad4a4f8c2e5d1fab684a2f5dc9da79a70659a9ad559cb701ded9a2"]},
+        ("validation_failed", "domain_rule_violated", "forbidden", "unauthenticated"),
+        writes=False),
+    Rpc("consistency_proof", m.ConsistencyRequest, m.Consistency,
+        "The consistency proof from the agency's log of `first` leaves to the one of `second`: "
+        "that the log only grew between two signed tree heads. Refused (domain_rule_violated): "
+        "log_shorter for a size beyond the log, log_incomplete when it lacks a node; "
+        "validation_failed for first > second.", READ_ROLES,
+        {"agency": "qinyuan-energy", "first": 1, "second": 2},
+        {"agency": "qinyuan-energy", "first": 1, "second": 2,
+         "proof": ["3e8d9c516bad4a4f8c2e5d1fab684a2f5dc9da79a70659a9ad559cb701ded9a2"]},
+        ("validation_failed", "domain_rule_violated", "forbidden", "unauthenticated"),
+        writes=False),
 )
 
 EVENTS = (

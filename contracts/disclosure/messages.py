@@ -204,6 +204,38 @@ class TreeHead(StrictSchema):
     statement = fields.String(required=True, metadata={"description": "exactly what was signed"})
 
 
+class InclusionRequest(StrictSchema):
+    agency = Id(required=True)
+    leaf_index = fields.Integer(required=True, validate=validate.Range(min=0, max=2 ** 62))
+    size = fields.Integer(required=True, validate=validate.Range(min=1, max=2 ** 62), metadata={
+        "description": "the tree the proof is into: a signed tree head's size"})
+
+
+class Inclusion(StrictSchema):
+    agency = fields.String(required=True)
+    leaf_index = fields.Integer(required=True)
+    size = fields.Integer(required=True)
+    leaf = fields.String(required=True, metadata={
+        "description": "the leaf as hashed (RFC 9162: SHA-256 of 0x00 ‖ its UTF-8 bytes): "
+                       "canonical JSON of the public act"})
+    proof = fields.List(fields.String(), required=True, metadata={
+        "description": "RFC 9162 §2.1.3 inclusion proof, hex"})
+
+
+class ConsistencyRequest(StrictSchema):
+    agency = Id(required=True)
+    first = fields.Integer(required=True, validate=validate.Range(min=1, max=2 ** 62))
+    second = fields.Integer(required=True, validate=validate.Range(min=1, max=2 ** 62))
+
+
+class Consistency(StrictSchema):
+    agency = fields.String(required=True)
+    first = fields.Integer(required=True)
+    second = fields.Integer(required=True)
+    proof = fields.List(fields.String(), required=True, metadata={
+        "description": "RFC 9162 §2.1.4 consistency proof, hex; empty when first = second"})
+
+
 class Health(ServiceHealth):
     disclosure = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True, metadata={
         "description": "per agency served: its rule set, the publication periods and whether "

@@ -1,11 +1,11 @@
 """Reads of the disclosure publisher: a publication with its history, the latest signed tree
-head of an agency's log."""
+head of an agency's log, a leaf's inclusion proof and the log's consistency proofs."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from services.disclosure import store
-from shared.errors import NotFound
+from shared.errors import DomainRuleViolated, NotFound, ValidationFailed
 from shared.persistence.db import Db
 from shared.trust.actor import Actor
 
@@ -27,3 +27,51 @@ def tree_head(p: dict, *, actor: Actor, db: Db, now: datetime, **_: object) -> d
                        details={"agency": p["agency"]})
     return {k: head[k] for k in ("agency", "size", "root", "signed_at", "key_id", "signature",
                                  "statement")}
+
+
+def _beyond(agency: str, size: int, held: int) -> DomainRuleViolated:
+    return DomainRuleViolated(
+        f"the publication log of {agency} holds {held} leaves, not {size}", code="log_shorter",
+        message_zh=f"执法机关 {agency} 的公示日志只有 {held} 条记录，没有 {size} 条",
+        details={"rule": "log_shorter", "agency": agency, "size": size, "held": held})
+
+
+def _cut_short(agency: str) -> DomainRuleViolated:
+    return DomainRuleViolated(
+        f"the publication log of {agency} no longer holds a node the proof needs",
+        code="log_incomplete",
+        message_zh=f"执法机关 {agency} 的公示日志缺少证明所需的节点（日志可能被截断）",
+        details={"rule": "log_incomplete", "agency": agency})
+
+
+def inclusion_proof(p: dict, *, actor: Actor, db: Db, now: datetime, **_: object) -> dict:
+    actor.require(agency=p["agency"])
+    agency, index, size = p["agency"], p["leaf_index"], p["size"]
+    with db.read() as session:
+        held = store.log_size(session, agency)
+        if size > held or index >= size:
+            raise _beyond(agency, max(size, index + 1), held)
+        leaf = store.leaf_at(session, agency, index)
+        proof = store.inclusion_proof(session, agency, index, size)
+    if leaf is None or proof is None:
+        raise _cut_short(agency)
+    return {"agency": agency, "leaf_index": index, "size": size, "leaf": leaf,
+            "proof": [h.hex() for h in proof]}
+
+
+def consistency_proof(p: dict, *, actor: Actor, db: Db, now: datetime, **_: object) -> dict:
+    actor.require(agency=p["agency"])
+    agency, first, second = p["agency"], p["first"], p["second"]
+    if first > second:
+        raise ValidationFailed(f"first: {first} is beyond second {second}",
+                               message_zh=f"first（{first}）不得大于 second（{second}）",
+                               details={"first": [f"at most second ({second})"]})
+    with db.read() as session:
+        held = store.log_size(session, agency)
+        if second > held:
+            raise _beyond(agency, second, held)
+        proof = store.consistency_proof(session, agency, first, second)
+    if proof is None:
+        raise _cut_short(agency)
+    return {"agency": agency, "first": first, "second": second,
+            "proof": [h.hex() for h in proof]}

@@ -75,6 +75,14 @@ class DisclosureService(Service):
     def tree_head(self, **payload: Any) -> Any:
         return self._run("tree_head", payload, queries.tree_head)
 
+    @rpc
+    def inclusion_proof(self, **payload: Any) -> Any:
+        return self._run("inclusion_proof", payload, queries.inclusion_proof)
+
+    @rpc
+    def consistency_proof(self, **payload: Any) -> Any:
+        return self._run("consistency_proof", payload, queries.consistency_proof)
+
     @event_handler("records", "decision_issued.v1")
     def on_decision_issued(self, body: dict) -> None:
         """A decision the record keeper issued, drafted for publication (usecases.drafts)."""

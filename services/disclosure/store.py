@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, literal, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -146,6 +146,59 @@ def latest_tree_head(session: Session, agency: str) -> dict | None:
     row = session.execute(select(tree_heads).where(tree_heads.c.agency == agency)
                           .order_by(tree_heads.c.size.desc()).limit(1)).mappings().first()
     return dict(row) if row else None
+
+
+def log_size(session: Session, agency: str) -> int:
+    return int(session.execute(select(merkle_logs.c.size).where(
+        merkle_logs.c.agency == agency)).scalar() or 0)
+
+
+def leaf_at(session: Session, agency: str, index: int) -> str | None:
+    return session.execute(select(merkle_leaves.c.leaf).where(merkle_leaves.c.agency == agency)
+                           .where(merkle_leaves.c.idx == index)).scalar()
+
+
+def inclusion_proof(session: Session, agency: str, index: int,
+                    size: int) -> list[bytes] | None:
+    """The inclusion proof of leaf `index` in the agency's tree of `size` leaves from the
+    hashes the database holds: O(log n) rows. None when a node it needs is not there."""
+    known = _nodes(session, agency, merkle.inclusion_nodes(index, size))
+    if known is None:
+        return None
+    return merkle.inclusion_proof(index, size, lambda level, ix: known[(level, ix)])
+
+
+def consistency_proof(session: Session, agency: str, first: int,
+                      second: int) -> list[bytes] | None:
+    known = _nodes(session, agency, merkle.consistency_nodes(first, second))
+    if known is None:
+        return None
+    return merkle.consistency_proof(first, second, lambda level, ix: known[(level, ix)])
+
+
+def _nodes(session: Session, agency: str,
+           ids: list[merkle.NodeId]) -> dict[merkle.NodeId, bytes] | None:
+    """The hashes of the nodes `ids` (level 0: leaf hashes), or None when one is missing."""
+    needed = set(ids)
+    leaf_ids = [ix for level, ix in needed if level == 0]
+    inner = [(level, ix) for level, ix in needed if level > 0]
+    rows: list = []
+    if leaf_ids:
+        rows += session.execute(select(literal(0), merkle_leaves.c.idx, merkle_leaves.c.leaf_hash)
+                                .where(merkle_leaves.c.agency == agency)
+                                .where(merkle_leaves.c.idx.in_(leaf_ids))).all()
+    if inner:
+        rows += session.execute(
+            select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash)
+            .where(merkle_nodes.c.agency == agency)
+            .where(tuple_(merkle_nodes.c.level, merkle_nodes.c.idx).in_(inner))).all()
+    known: dict[merkle.NodeId, bytes] = {}
+    for level, ix, h in rows:
+        try:
+            known[(int(level), int(ix))] = bytes.fromhex(h)
+        except (TypeError, ValueError):
+            return None  # not a hash: a row someone wrote by hand
+    return known if len(known) == len(needed) else None
 
 
 def leaves(session: Session, agency: str) -> list[dict]:

@@ -5,6 +5,7 @@ each public act a leaf of the agency's Merkle log under a signed tree head, the 
 returned by get_publication."""
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -188,3 +189,31 @@ def test_a_repeated_write_answers_the_first_and_writes_nothing(env_db: Env):
     assert len(env_db.rows(models.publications)) == 1
     assert len(env_db.rows(models.merkle_leaves)) == 1
     assert len(env_db.events("decision_published.v1")) == 1
+
+
+def test_a_reader_checks_inclusion_and_that_the_log_only_grew(env_db: Env):
+    first = review(env_db, draft(env_db))
+    head1 = env_db.call(queries.tree_head, "tree_head", {"agency": agencies.QINYUAN}, PUBLISHER)
+    for n in (13, 14, 15):
+        review(env_db, draft(env_db, decision_no=f"沁能罚〔2025〕{n}号"))
+    head4 = env_db.call(queries.tree_head, "tree_head", {"agency": agencies.QINYUAN}, PUBLISHER)
+    assert (head1["size"], head4["size"]) == (1, 4)
+    got = env_db.call(queries.inclusion_proof, "inclusion_proof",
+                      {"agency": agencies.QINYUAN, "leaf_index": 0, "size": 4}, PUBLISHER)
+    assert json.loads(got["leaf"])["publication_id"] == first["id"]
+    assert merkle.verify_inclusion(merkle.leaf_hash(got["leaf"].encode()), 0, 4,
+                                   [bytes.fromhex(h) for h in got["proof"]],
+                                   bytes.fromhex(head4["root"]))
+    grew = env_db.call(queries.consistency_proof, "consistency_proof",
+                       {"agency": agencies.QINYUAN, "first": 1, "second": 4}, PUBLISHER)
+    assert merkle.verify_consistency(1, 4, bytes.fromhex(head1["root"]),
+                                     bytes.fromhex(head4["root"]),
+                                     [bytes.fromhex(h) for h in grew["proof"]])
+    with pytest.raises(DomainRuleViolated) as refused:
+        env_db.call(queries.inclusion_proof, "inclusion_proof",
+                    {"agency": agencies.QINYUAN, "leaf_index": 0, "size": 5}, PUBLISHER)
+    assert refused.value.code == "log_shorter" and refused.value.details["held"] == 4
+    with pytest.raises(ValidationFailed) as wrong:
+        env_db.call(queries.consistency_proof, "consistency_proof",
+                    {"agency": agencies.QINYUAN, "first": 4, "second": 2}, PUBLISHER)
+    assert "first" in wrong.value.details
