@@ -249,6 +249,11 @@ def review(rs: RuleSet, state: str, current: Mapping[str, Mapping[str, Any]],
     fields = _completed(current, missing, completions)
     if outcome == "withhold":
         _needs_reason(outcome, reason)
+        if withheld_fields:
+            raise ValidationFailed(
+                "withheld_fields: a decision withheld whole names no fields",
+                message_zh="全部不予公开时不列明字段（部分不予公开请用 partial）",
+                details={"withheld_fields": ["empty when outcome is withhold"]})
         if not grounds:
             raise ValidationFailed("grounds: at least one to withhold",
                                    message_zh="不予公开须列明理由类别（规则集 withheld_grounds）",

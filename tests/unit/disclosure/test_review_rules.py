@@ -58,6 +58,9 @@ def test_withholding_needs_a_reason_and_a_ground_of_the_whole():
     with pytest.raises(ValidationFailed) as refused:
         review("withhold", reason="涉密")
     assert "grounds" in refused.value.details
+    with pytest.raises(ValidationFailed) as refused:
+        review("withhold", grounds=["state_secret"], reason="涉密", withheld_fields=["facts"])
+    assert "withheld_fields" in refused.value.details
     done = review("withhold", grounds=["series_investigation"], reason="系列案件尚在调查")
     assert done.grounds == [{"code": "series_investigation",
                              "label": "公开后可能严重影响系列案件调查处理的信息",
