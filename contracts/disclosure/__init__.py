@@ -114,6 +114,15 @@ RPCS = (
         "A publication with its full history (drafted, published, withheld, corrected, "
         "withdrawn, expired), each public act naming its leaf in the agency's log.",
         READ_ROLES, {"publication_id": PUBLICATION_ID}, PUBLISHED, READ_ERRORS, writes=False),
+    Rpc("list_publications", m.ListPublications, m.PublicationPage,
+        "A page of the agency's publications, the earliest due first (ties by id), filtered by "
+        "state: with state=draft, the decisions waiting for review.", READ_ROLES,
+        {"agency": "qinyuan-energy", "state": "draft", "limit": 50, "cursor": None},
+        {"items": [{"id": PUBLICATION_ID, "agency": "qinyuan-energy",
+                    "decision_no": "沁能罚〔2025〕12号", "act_type": "penalty", "case_id": None,
+                    "decision_date": "2025-10-27", "state": "draft", "due": "2025-11-05",
+                    "missing": []}], "next": None},
+        READ_ERRORS, writes=False),
     Rpc("tree_head", m.AgencyRef, m.TreeHead,
         "The latest signed tree head of the agency's publication log. not_found while the "
         "log is empty.", READ_ROLES, {"agency": "qinyuan-energy"}, TREE_HEAD, READ_ERRORS,

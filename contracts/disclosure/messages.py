@@ -5,6 +5,7 @@ from marshmallow import fields, validate
 from contracts.records.messages import Empty  # noqa: F401 (re-export)
 from contracts.records.messages import Health as ServiceHealth
 from shared.contracts.registry import StrictSchema
+from shared.persistence.paging import cursor_field
 from shared.rulesets import vocabulary
 
 ACT_TYPES = list(vocabulary.ACT_TYPES)
@@ -82,6 +83,19 @@ class CreateDraft(StrictSchema):
 
 class PublicationRef(StrictSchema):
     publication_id = Uuid(required=True)
+
+
+MAX_PAGE = 200
+
+
+class ListPublications(StrictSchema):
+    """A page of the agency's publications, the earliest due first (a publisher's queue with
+    state=draft); follow `next` for the rest."""
+    agency = Id(required=True)
+    state = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STATES))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE),
+                           metadata={"description": f"publications per page, at most {MAX_PAGE}"})
+    cursor = cursor_field()
 
 
 class Review(StrictSchema):
@@ -190,6 +204,25 @@ class Publication(StrictSchema):
     withdrawal = fields.Nested(WithdrawalView, required=True, allow_none=True)
     created_at = When(required=True)
     history = fields.List(fields.Nested(HistoryItem), required=True)
+
+
+class PublicationItem(StrictSchema):
+    """A publication in a listing: what a publisher's queue shows of it."""
+    id = Uuid(required=True)
+    agency = fields.String(required=True)
+    decision_no = fields.String(required=True)
+    act_type = fields.String(required=True)
+    case_id = fields.String(required=True, allow_none=True)
+    decision_date = fields.Date(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(STATES))
+    due = fields.Date(required=True, metadata={"description": "the publication deadline"})
+    missing = fields.List(fields.String(), required=True)
+
+
+class PublicationPage(StrictSchema):
+    items = fields.List(fields.Nested(PublicationItem), required=True)
+    next = fields.String(required=True, allow_none=True, metadata={
+        "description": "pass as `cursor` for the next page; null on the last"})
 
 
 class TreeHead(StrictSchema):

@@ -54,8 +54,9 @@ publications = Table(
     Column("created_by", String(64), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("agency", "decision_no", name="uq_publications_agency_decision_no"),
-    # the clock reads the drafts by due date
+    # the clock reads the drafts by due date; a publisher's queue an agency's by state and due
     Index("ix_publications_state_due", "state", "due"),
+    Index("ix_publications_agency_state_due", "agency", "state", "due", "id"),
 )
 
 publication_history = Table(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.disclosure import store
+from shared.persistence import paging
 from shared.errors import DomainRuleViolated, NotFound, ValidationFailed
 from shared.persistence.db import Db
 from shared.trust.actor import Actor
@@ -15,6 +16,19 @@ def get_publication(p: dict, *, actor: Actor, db: Db, now: datetime, **_: object
         pub = store.load(session, p["publication_id"])
         actor.require(agency=pub["agency"])
         return store.view(pub, store.history(session, pub["id"]))
+
+
+def list_publications(p: dict, *, actor: Actor, db: Db, now: datetime, **_: object) -> dict:
+    """A page of the agency's publications, the earliest due first (ties by id), after
+    `cursor` — read from the index of the agency's publications by state and due date."""
+    actor.require(agency=p["agency"])
+    after = tuple(paging.decode(p["cursor"], 2)) if p.get("cursor") else None
+    with db.read() as session:
+        rows = store.page(session, p["agency"], p["state"], after, p["limit"] + 1)
+    rows, following = paging.page(rows, p["limit"], lambda r: (r["due"].isoformat(), r["id"]))
+    return {"items": [{k: r[k] for k in ("id", "agency", "decision_no", "act_type", "case_id",
+                                         "decision_date", "state", "due", "missing")}
+                      for r in rows], "next": following}
 
 
 def tree_head(p: dict, *, actor: Actor, db: Db, now: datetime, **_: object) -> dict:

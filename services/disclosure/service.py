@@ -72,6 +72,10 @@ class DisclosureService(Service):
         return self._run("get_publication", payload, queries.get_publication)
 
     @rpc
+    def list_publications(self, **payload: Any) -> Any:
+        return self._run("list_publications", payload, queries.list_publications)
+
+    @rpc
     def tree_head(self, **payload: Any) -> Any:
         return self._run("tree_head", payload, queries.tree_head)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, literal, select, tuple_, update
+from sqlalchemy import and_, insert, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ from services.disclosure.models import (
     publications,
     tree_heads,
 )
-from shared.errors import NotFound, SanxiangError
+from shared.errors import NotFound, SanxiangError, ValidationFailed
 from shared.messaging.outbox import OutboxWriter
 from shared.service.entrypoint import refusal_reason
 from shared.service.ports import Db
@@ -70,6 +70,29 @@ def drafts_due(session: Session, horizon: date, after: str | None, batch: int) -
     if after is not None:
         query = query.where(publications.c.id > after)
     return [dict(r) for r in session.execute(query).mappings().all()]
+
+
+def page(session: Session, agency: str, state: str | None, after: tuple[str, str] | None,
+         limit: int) -> list[dict]:
+    """Up to `limit` of the agency's publications (of `state`), by due date and id, after the
+    (due, id) `after`."""
+    query = select(publications).where(publications.c.agency == agency)
+    if state is not None:
+        query = query.where(publications.c.state == state)
+    if after is not None:
+        due = _day(after[0])
+        query = query.where(or_(publications.c.due > due,
+                                and_(publications.c.due == due, publications.c.id > after[1])))
+    query = query.order_by(publications.c.due, publications.c.id).limit(limit)
+    return [dict(r) for r in session.execute(query).mappings().all()]
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed.from_messages(
+            {"cursor": ["not a cursor this listing returned"]}, what="cursor") from None
 
 
 # ---- history -----------------------------------------------------------------------------------

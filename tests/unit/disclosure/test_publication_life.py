@@ -217,3 +217,27 @@ def test_a_reader_checks_inclusion_and_that_the_log_only_grew(env_db: Env):
         env_db.call(queries.consistency_proof, "consistency_proof",
                     {"agency": agencies.QINYUAN, "first": 4, "second": 2}, PUBLISHER)
     assert "first" in wrong.value.details
+
+
+def test_a_publishers_queue_lists_the_drafts_earliest_due_first_page_by_page(env_db: Env):
+    other = draft(env_db, decision_no="沁能查〔2025〕1号", act_type="inspection")   # 20 days
+    first = draft(env_db)                                                      # 7 days
+    second = draft(env_db, decision_no="沁能罚〔2025〕13号")
+    review(env_db, second)
+    anze = actor("publisher", agencies.ANZE)
+    env_db.call(usecases.create_draft, "create_draft",
+                draft_request(agency=agencies.ANZE, decision_no="安司罚〔2025〕1号"), anze)
+    page = env_db.call(queries.list_publications, "list_publications",
+                       {"agency": agencies.QINYUAN, "state": "draft", "limit": 1}, PUBLISHER)
+    assert [i["id"] for i in page["items"]] == [first["id"]] and page["next"]
+    page = env_db.call(queries.list_publications, "list_publications",
+                       {"agency": agencies.QINYUAN, "state": "draft", "limit": 1,
+                        "cursor": page["next"]}, PUBLISHER)
+    assert [(i["id"], i["due"]) for i in page["items"]] == [(other["id"], "2025-11-24")]
+    assert page["next"] is None
+    every = env_db.call(queries.list_publications, "list_publications",
+                        {"agency": agencies.QINYUAN}, PUBLISHER)
+    assert len(every["items"]) == 3
+    with pytest.raises(ValidationFailed):
+        env_db.call(queries.list_publications, "list_publications",
+                    {"agency": agencies.QINYUAN, "cursor": "bm90LWEtY3Vyc29y"}, PUBLISHER)
