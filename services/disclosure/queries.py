@@ -1,12 +1,13 @@
-"""Reads of the disclosure publisher: a publication with its history, the latest signed tree
+"""Reads of the disclosure publisher: a publication with its history, a page of an agency's
+publications, the latest signed tree
 head of an agency's log, a leaf's inclusion proof and the log's consistency proofs."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from services.disclosure import store
-from shared.persistence import paging
 from shared.errors import DomainRuleViolated, NotFound, ValidationFailed
+from shared.persistence import paging
 from shared.persistence.db import Db
 from shared.trust.actor import Actor
 
