@@ -1,6 +1,6 @@
 """Reads of the disclosure publisher: a publication with its history, a page of an agency's
-publications, the latest signed tree
-head of an agency's log, a leaf's inclusion proof and the log's consistency proofs."""
+publications, the latest signed tree head of an agency's log, a leaf's inclusion proof and the
+log's consistency proofs."""
 from __future__ import annotations
 
 from datetime import datetime
