@@ -241,3 +241,11 @@ def test_a_publishers_queue_lists_the_drafts_earliest_due_first_page_by_page(env
     with pytest.raises(ValidationFailed):
         env_db.call(queries.list_publications, "list_publications",
                     {"agency": agencies.QINYUAN, "cursor": "bm90LWEtY3Vyc29y"}, PUBLISHER)
+
+
+def test_a_decision_published_after_its_due_date_is_marked_late(env: Env):
+    pub = draft(env)
+    env.now = datetime(2025, 11, 6, 1, 0, tzinfo=UTC)    # the day after it fell due
+    review(env, pub)
+    [event] = env.events("decision_published.v1")
+    assert event["data"]["late"] is True
