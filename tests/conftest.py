@@ -151,8 +151,8 @@ def rabbit_api(request):
 
 
 # The deployment's keys as `sanxiang keys init` makes them (shared.trust.keys): every service's
-# event key, the record keeper's checkpoint key, the caller keys of the services that call a
-# peer as themselves, and the token issuer's key.
+# event key, the checkpoint keys (the record keeper's, the disclosure publisher's log key), the
+# caller keys of the services that call a peer as themselves, and the token issuer's key.
 KEY_SIGNERS = ("records", "review", "renderer", "vault", "disclosure")
 
 
@@ -164,12 +164,21 @@ def service_callers() -> list[str]:
     return callers(list(installed()))
 
 
+def checkpoint_signers() -> list[str]:
+    """The installed services that sign their own logs' heads (the record keeper's
+    checkpoints, the disclosure publisher's tree heads), as `sanxiang keys init` finds them."""
+    from shared.cli.services import checkpoint_signers as signers
+    from shared.cli.services import installed
+    return signers(list(installed()))
+
+
 @pytest.fixture
 def keys_dir(tmp_path) -> str:
     from shared.trust.keys import init_deployment
 
     root = tmp_path / "keys"
-    init_deployment(root, KEY_SIGNERS, checkpoint_signers=["records"], callers=service_callers())
+    init_deployment(root, KEY_SIGNERS, checkpoint_signers=checkpoint_signers(),
+                    callers=service_callers())
     return str(root)
 
 

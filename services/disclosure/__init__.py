@@ -1,1 +1,10 @@
-"""Disclosure publisher (行政执法公示): what is published, reviewed and corrected."""
+"""Disclosure publisher (行政执法公示): owns the publications of an agency's enforcement
+decisions after the fact (事后公开; 000《公示办法》第十二、十五条, 002《公示办法》第十三、十四条,
+004 第十八条): each drafted from the record keeper's decision_issued.v1 or by RPC with the rule
+set's summary fields and the 双公示 record, due 7 working days after a licence or penalty
+decision and 20 after any other (国办发〔2018〕118号); reviewed before it is published (002
+第七条, 004 第十九条), withheld wholly or in part only as a recorded decision on a ground of the
+rule set (000 第十三条, 002 第十五条, 004 第十九条); withdrawn within 3 working days when the
+decision is changed, revoked, declared illegal or void (行政处罚法 第四十八条). The history of
+every publication is kept, and every public act is a leaf of the agency's append-only Merkle
+log (RFC 9162) whose tree heads the service signs."""

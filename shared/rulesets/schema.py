@@ -224,11 +224,21 @@ class DisclosureSchema(Schema):
     summary_fields = ListOf(entry_schema(name="summary-field"), required=True)
     published_results = ListOf(entry_schema(name="published-result"))
     annual_report = nested(AnnualReportSchema)
+    # scope: `whole` — the decision is withheld (000 第十三条第一款); `part` — the fields it
+    # touches are withheld and the rest published (trade secrets, privacy: 第十三条第二款)
     withheld_grounds = ListOf(entry_schema(
         name="withheld-ground",
-        exception=OneOf(("none", "consent_or_public_interest"), required=True)), required=True)
+        exception=OneOf(("none", "consent_or_public_interest"), required=True),
+        scope=OneOf(("whole", "part"))), required=True)
     prepublication_review = nested(rule_schema(StrictBool(required=True), "prepub"),
                                     required=True)
+    # The 双公示 record of a decision (发改办财金〔2018〕424号): its columns for the kinds of act
+    # it is kept for and the kinds of party, whether the column is shown to the public (a natural
+    # person's ID number is for government sharing only) and whether a draft must have it.
+    credit_fields = ListOf(entry_schema(
+        name="credit-field", act_types=_act_type_list,
+        party_kinds=ListOf(Code(PARTY_KINDS, "party-kind")),
+        public=StrictBool(required=True), required=StrictBool(required=True)))
 
 
 # records --------------------------------------------------------------------------------------

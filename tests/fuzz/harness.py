@@ -35,7 +35,8 @@ REFUSAL_LOGS: dict[str, dict[str, str | None]] = {
     "records": {"access_log": None},
     "review": {"review_log": "action <> 'refused'", "access_log": None},
     "renderer": {"refusals": None},
-    "vault": {"vault_log": "action <> 'refused'"}}
+    "vault": {"vault_log": "action <> 'refused'"},
+    "disclosure": {"disclosure_log": "action <> 'refused'"}}
 # words that only a driver or an interpreter would put in a message
 LEAKS = re.compile(r"psycopg|sqlite3|sqlalchemy|Traceback|File \"|\bSELECT\b|\bINSERT\b|"
                    r"\bUPDATE\b|\bWHERE\b|integer out of range|time zone displacement|"

@@ -11,7 +11,8 @@ def test_the_installed_services_are_those_the_entry_points_declare():
         "records": "services.records.service:RecordsService",
         "renderer": "services.renderer.service:RendererService",
         "review": "services.review.service:ReviewService",
-        "vault": "services.vault.service:VaultService"}
+        "vault": "services.vault.service:VaultService",
+        "disclosure": "services.disclosure.service:DisclosureService"}
     assert all(services.service_class(name).name == name for name in SERVICES)
 
 
@@ -20,8 +21,10 @@ def test_a_services_migrations_are_its_database_providers():
         name: f"services.{name}:migrations" for name in SERVICES}
 
 
-def test_only_the_record_keeper_signs_checkpoints_and_absent_services_are_skipped():
+def test_records_and_disclosure_sign_their_logs_and_absent_services_are_skipped():
     assert services.checkpoint_signers(["records", "review", "renderer", "vault"]) == ["records"]
+    assert services.checkpoint_signers(["records", "disclosure", "absent"]) == [
+        "records", "disclosure"]
 
 
 def test_the_record_keeper_is_told_whether_the_review_board_runs_beside_it():
@@ -48,11 +51,11 @@ def test_the_vault_is_told_whether_the_renderer_runs_beside_it():
 
 
 def test_the_services_that_call_a_peer_as_themselves_get_a_caller_key():
-    assert services.service_callers(["records", "review", "renderer", "vault"]) == [
-        "renderer", "vault"]
+    assert services.service_callers(["records", "review", "renderer", "vault", "disclosure"]) == [
+        "records", "renderer", "vault"]
 
 
 def test_db_upgrade_refuses_a_service_that_is_not_installed(monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_OWNER_URL", "sqlite://")
-    assert main(["db", "upgrade", "disclosure"]) == 2
-    assert "service 'disclosure' has no migrations" in capsys.readouterr().err
+    assert main(["db", "upgrade", "inspection"]) == 2
+    assert "service 'inspection' has no migrations" in capsys.readouterr().err

@@ -1,0 +1,183 @@
+"""Contract of the disclosure publisher (disclosure), major version 1: its RPC methods and
+events, each with an example a non-Python caller can copy.
+
+1.0: decisions published after the fact (事后公开) — a draft from the record keeper's
+decision_issued.v1 or by create_draft, reviewed before publishing (publish, withhold, withhold
+in part), withdrawn under 行政处罚法 第四十八条, its history kept; every public act a leaf of the
+agency's Merkle log with a signed tree head; reminders before the publication deadline and an
+overdue event after. The public reads the static portal, never these RPCs."""
+from contracts.disclosure import messages as m
+from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
+
+VERSION = "1.0.0"
+
+DRAFT_ROLES = ("publisher", "head", "legal_unit")
+REVIEW_ROLES = ("publisher",)
+WITHDRAW_ROLES = ("publisher", "head", "legal_unit")
+READ_ROLES = ("publisher", "reviewer", "head", "legal_unit", "supervisor")
+WRITE_ERRORS = ("validation_failed", "not_found", "domain_rule_violated", "forbidden",
+                "unauthenticated")
+READ_ERRORS = ("validation_failed", "not_found", "forbidden", "unauthenticated")
+
+PUBLICATION_ID = "3f2a9c1e-7b4d-4e8a-9c0f-1d2e3f4a5b6c"
+CASE_ID = "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"
+ROOT = "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
+PARTY = {"kind": "organisation", "name": "沁源县某某煤业有限公司",
+         "credit_code": "91140431MA0K1234X5", "representative": "赵某", "id_type": None,
+         "id_number": None}
+DRAFT_REQUEST = {
+    "agency": "qinyuan-energy", "act_type": "penalty", "decision_no": "沁能罚〔2025〕12号",
+    "case_name": "沁源县某某煤业有限公司未按规定进行安全培训案", "case_id": None,
+    "decision_date": "2025-10-27", "authority": "沁源县能源局", "party": PARTY,
+    "facts": "未如实记录安全生产教育和培训情况", "legal_basis": "《中华人民共和国安全生产法》第九十七条",
+    "conclusion": "罚款人民币陆万元整", "fine_amount": "60000", "violation_type": None}
+L = lambda label, value: {"label": label, "value": value}
+SUMMARY = {"document_number": L("决定书文号", "沁能罚〔2025〕12号"),
+           "case_name": L("案件名称", DRAFT_REQUEST["case_name"]),
+           "authority": L("执法机关", "沁源县能源局"),
+           "facts": L("违法事实", DRAFT_REQUEST["facts"]),
+           "legal_basis": L("法律依据", DRAFT_REQUEST["legal_basis"]),
+           "conclusion": L("执法结论", "罚款人民币陆万元整"),
+           "decision_date": L("决定日期", "2025-10-27")}
+CREDIT = {"party_name": dict(L("行政相对人名称", PARTY["name"]), public=True),
+          "party_category": dict(L("行政相对人类别", "法人及非法人组织"), public=True),
+          "credit_code": dict(L("统一社会信用代码", PARTY["credit_code"]), public=True),
+          "fine_amount": dict(L("罚款金额（万元）", "6"), public=True)}
+DEADLINE = {"due": "2025-11-05", "rule": "publish_licence_penalty", "amount": 7,
+            "unit": "workdays", "basis": "000《公示办法》第十五条第一款", "start": "2025-10-27"}
+HISTORY = [{"seq": 1, "action": "drafted", "at": "2025-10-27T02:00:00+00:00",
+            "actor_id": "publisher-qy-001", "actor_role": "publisher",
+            "body": {"source": "rpc"}, "leaf_index": None}]
+DRAFT = {"id": PUBLICATION_ID, "agency": "qinyuan-energy", "ruleset": "qinyuan-energy@1",
+         "source": "rpc", "case_id": None, "decision_no": "沁能罚〔2025〕12号",
+         "act_type": "penalty", "party_kind": "organisation", "decision_date": "2025-10-27",
+         "state": "draft", "summary": SUMMARY, "credit": CREDIT, "missing": [],
+         "published": None, "deadline": DEADLINE, "review": None, "withdrawal": None,
+         "created_at": "2025-10-27T02:00:00+00:00", "history": HISTORY}
+PUBLISHED_VIEW = {"summary": {k: v["value"] for k, v in SUMMARY.items()},
+                  "credit": {k: v["value"] for k, v in CREDIT.items()}}
+REVIEW = {"outcome": "publish", "grounds": [], "withheld_fields": [], "reason": None,
+          "by": "publisher-qy-001", "at": "2025-10-28T02:00:00+00:00"}
+PUBLISHED = dict(DRAFT, state="published", published=PUBLISHED_VIEW, review=REVIEW,
+                 history=HISTORY + [{"seq": 2, "action": "published",
+                                     "at": "2025-10-28T02:00:00+00:00",
+                                     "actor_id": "publisher-qy-001", "actor_role": "publisher",
+                                     "body": {"withheld_fields": []}, "leaf_index": 0}])
+WITHDRAWAL = {"ground": "revoked", "reason": "经行政复议，原行政处罚决定被撤销",
+              "decided_on": "2025-12-01", "by": "沁源县人民政府", "due": "2025-12-04",
+              "late": False, "at": "2025-12-02T02:00:00+00:00"}
+TREE_HEAD = {"agency": "qinyuan-energy", "size": 2, "root": ROOT,
+             "signed_at": "2025-12-02T02:00:00+00:00", "key_id": "a1b2c3d4e5f60718",
+             "signature": "base64…",
+             "statement": "{\"agency\":\"qinyuan-energy\",\"root\":\"…\",\"signed_at\":\"…\","
+                          "\"size\":2,\"type\":\"sanxiang.disclosure.tree_head.v1\"}"}
+
+RPCS = (
+    Rpc("health", m.Empty, m.Health, "Service name, version, rule sets and contract versions, "
+        "how far the legal calendar reaches; per agency the rule set its publication periods "
+        "come from. Open to any caller, no token.", ("any",), {},
+        {"service": "disclosure", "version": "0.1.0", "rulesets": ["qinyuan-energy@1"],
+         "contracts": {"contract": VERSION, "events": [
+             "publication_due_soon.v1", "publication_overdue.v1", "decision_published.v1",
+             "publication_withdrawn.v1"]},
+         "missing_peers": [], "calendar": CALENDAR_COVERAGE_EXAMPLE,
+         "disclosure": {"qinyuan-energy": {
+             "ruleset": "qinyuan-energy@1", "publish_licence_penalty": "7 workdays",
+             "publish_other_decision": "20 workdays", "withdraw_changed_publication":
+             "3 workdays", "prepublication_review": True}}}, writes=False),
+    Rpc("create_draft", m.CreateDraft, m.Publication,
+        "A decision issued in a case system other than the record keeper's, drafted for "
+        "publication: the rule set's summary fields and the 双公示 record, its deadline (7 "
+        "working days for a licence or penalty, 20 for any other decision, from the decision "
+        "date, on the legal calendar). Nothing is published before review_publication. One "
+        "draft per decision number of an agency: another is refused (decision_drafted).",
+        DRAFT_ROLES, DRAFT_REQUEST, DRAFT, WRITE_ERRORS),
+    Rpc("review_publication", m.Review, m.Publication,
+        "The review before publishing (保密审查): publish; withhold, with a reason and grounds "
+        "of scope `whole` from the rule set (state secret, law forbids, security and "
+        "stability, 000's series of related cases); or withhold in part, with grounds of "
+        "scope `part` (trade secrets, privacy) and the fields withheld. Each a recorded "
+        "decision; publishing appends the publication to the agency's Merkle log and signs "
+        "its tree head.", REVIEW_ROLES,
+        {"publication_id": PUBLICATION_ID, "outcome": "publish", "grounds": [],
+         "withheld_fields": [], "reason": None, "completions": {}}, PUBLISHED, WRITE_ERRORS),
+    Rpc("withdraw_publication", m.Withdraw, m.Publication,
+        "Withdraw a published decision changed, revoked, declared illegal or void (行政处罚法 "
+        "第四十八条), its reason published; the rule set's withdraw_changed_publication period "
+        "(3 working days) from the day it was decided says whether the withdrawal is late. "
+        "The withdrawal is a leaf of the agency's Merkle log.", WITHDRAW_ROLES,
+        {"publication_id": PUBLICATION_ID, "ground": "revoked",
+         "reason": "经行政复议，原行政处罚决定被撤销", "decided_on": "2025-12-01",
+         "by": "沁源县人民政府"},
+        dict(PUBLISHED, state="withdrawn", withdrawal=WITHDRAWAL), WRITE_ERRORS),
+    Rpc("get_publication", m.PublicationRef, m.Publication,
+        "A publication with its full history (drafted, published, withheld, corrected, "
+        "withdrawn, expired), each public act naming its leaf in the agency's log.",
+        READ_ROLES, {"publication_id": PUBLICATION_ID}, PUBLISHED, READ_ERRORS, writes=False),
+    Rpc("list_publications", m.ListPublications, m.PublicationPage,
+        "A page of the agency's publications, the earliest due first (ties by id), filtered by "
+        "state: with state=draft, the decisions waiting for review.", READ_ROLES,
+        {"agency": "qinyuan-energy", "state": "draft", "limit": 50, "cursor": None},
+        {"items": [{"id": PUBLICATION_ID, "agency": "qinyuan-energy",
+                    "decision_no": "沁能罚〔2025〕12号", "act_type": "penalty", "case_id": None,
+                    "decision_date": "2025-10-27", "state": "draft", "due": "2025-11-05",
+                    "missing": []}], "next": None},
+        READ_ERRORS, writes=False),
+    Rpc("tree_head", m.AgencyRef, m.TreeHead,
+        "The latest signed tree head of the agency's publication log. not_found while the "
+        "log is empty.", READ_ROLES, {"agency": "qinyuan-energy"}, TREE_HEAD, READ_ERRORS,
+        writes=False),
+    Rpc("inclusion_proof", m.InclusionRequest, m.Inclusion,
+        "A leaf of the agency's publication log and its inclusion proof into the tree of "
+        "`size` leaves (a signed tree head's): what a reader needs to check that a page's "
+        "publication is in the log. Refused (domain_rule_violated): log_shorter for a size "
+        "beyond the log or a leaf beyond the size; log_incomplete when the log lacks a node "
+        "the proof needs.", READ_ROLES,
+        {"agency": "qinyuan-energy", "leaf_index": 0, "size": 2},
+        {"agency": "qinyuan-energy", "leaf_index": 0, "size": 2,
+         "leaf": "{\"action\":\"published\",\"agency\":\"qinyuan-energy\",…}",
+         "proof": ["3e8d9c516bad4a4f8c2e5d1fab684a2f5dc9da79a70659a9ad559cb701ded9a2"]},
+        ("validation_failed", "domain_rule_violated", "forbidden", "unauthenticated"),
+        writes=False),
+    Rpc("consistency_proof", m.ConsistencyRequest, m.Consistency,
+        "The consistency proof from the agency's log of `first` leaves to the one of `second`: "
+        "that the log only grew between two signed tree heads. Refused (domain_rule_violated): "
+        "log_shorter for a size beyond the log, log_incomplete when it lacks a node; "
+        "validation_failed for first > second.", READ_ROLES,
+        {"agency": "qinyuan-energy", "first": 1, "second": 2},
+        {"agency": "qinyuan-energy", "first": 1, "second": 2,
+         "proof": ["3e8d9c516bad4a4f8c2e5d1fab684a2f5dc9da79a70659a9ad559cb701ded9a2"]},
+        ("validation_failed", "domain_rule_violated", "forbidden", "unauthenticated"),
+        writes=False),
+)
+
+EVENTS = (
+    Event("publication_due_soon.v1", m.PublicationDue,
+          "A reminder: a draft not reviewed yet falls due within the configured working days "
+          "(once per publication and due date).",
+          {"publication_id": PUBLICATION_ID, "decision_no": "沁能罚〔2025〕12号",
+           "act_type": "penalty", "due": "2025-11-05", "workdays": 2}),
+    Event("publication_overdue.v1", m.PublicationDue,
+          "A draft not reviewed by its due date (once per publication and due date).",
+          {"publication_id": PUBLICATION_ID, "decision_no": "沁能罚〔2025〕12号",
+           "act_type": "penalty", "due": "2025-11-05", "workdays": 1}),
+    Event("decision_published.v1", m.DecisionPublished,
+          "A decision is published (after review), as the public sees it, with its leaf in the "
+          "agency's Merkle log and the tree head signed after it.",
+          {"publication_id": PUBLICATION_ID, "decision_no": "沁能罚〔2025〕12号",
+           "act_type": "penalty", "case_id": None, "published": PUBLISHED_VIEW,
+           "withheld_fields": [], "leaf_index": 0, "tree_size": 1, "root": ROOT,
+           "late": False, "at": "2025-10-28T02:00:00+00:00"}),
+    Event("publication_withdrawn.v1", m.PublicationWithdrawn,
+          "A published decision is withdrawn (行政处罚法 第四十八条), with its reason.",
+          {"publication_id": PUBLICATION_ID, "decision_no": "沁能罚〔2025〕12号",
+           "ground": "revoked", "reason": "经行政复议，原行政处罚决定被撤销", "late": False,
+           "leaf_index": 1, "tree_size": 2, "root": ROOT, "at": "2025-12-02T02:00:00+00:00"}),
+)
+
+CONTRACT = Contract(
+    service="disclosure", version=VERSION, title="行政执法公示 Disclosure publisher",
+    description="Enforcement decisions published after review (事后公开), withdrawn when changed, "
+                "every public act a leaf of the agency's signed, append-only Merkle log.",
+    rpcs=RPCS, events=EVENTS, consumes=("records.decision_issued.v1",),
+)

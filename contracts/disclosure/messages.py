@@ -1,0 +1,312 @@
+"""Request, response and event schemas of the disclosure publisher (disclosure), major version 1.
+RPC methods take keyword arguments only; each request schema describes those kwargs."""
+from marshmallow import fields, validate
+
+from contracts.records.messages import Empty  # noqa: F401 (re-export)
+from contracts.records.messages import Health as ServiceHealth
+from shared.contracts.registry import StrictSchema
+from shared.persistence.paging import cursor_field
+from shared.rulesets import vocabulary
+
+ACT_TYPES = list(vocabulary.ACT_TYPES)
+PARTY_KINDS = list(vocabulary.PARTY_KINDS)
+STATES = ["draft", "published", "withheld", "withdrawn"]
+OUTCOMES = ["publish", "withhold", "partial"]
+WITHDRAWAL_GROUNDS = ["changed", "revoked", "illegal", "void"]
+ACTIONS = ["drafted", "published", "withheld", "corrected", "withdrawn", "expired"]
+Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)
+Uuid = lambda **kw: fields.String(validate=validate.Regexp(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    error="must be a lower-case UUID"), **kw)
+Sha256 = lambda **kw: fields.String(validate=validate.Regexp(
+    r"^[0-9a-f]{64}$", error="must be 64 lower-case hex digits"), **kw)
+When = lambda **kw: fields.AwareDateTime(format="iso", **kw)
+Text = lambda n=2000, **kw: fields.String(validate=validate.Length(min=1, max=n), **kw)
+Code = lambda **kw: fields.String(validate=validate.Regexp(
+    r"^[a-z][a-z0-9_]{0,63}$", error="must be a code: lower-case letters, digits, _"), **kw)
+# a day as the publication keeps it (ISO 8601, YYYY-MM-DD)
+Day = lambda **kw: fields.String(validate=validate.Regexp(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", error="must be a date YYYY-MM-DD"), **kw)
+# a moment as the publication's JSON keeps it (ISO 8601 with its offset)
+Moment = lambda **kw: fields.String(validate=validate.Regexp(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+([+-][0-9]{2}:[0-9]{2}|Z)$",
+    error="must be an ISO 8601 time with its offset"), **kw)
+Money = lambda **kw: fields.String(validate=validate.Regexp(
+    r"^(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?$", error="must be an amount in yuan such as "
+                                                    "\"60000\" or \"1500.50\""), **kw)
+
+
+class Party(StrictSchema):
+    """The party the decision is addressed to (行政相对人)."""
+    kind = fields.String(required=True, validate=validate.OneOf(PARTY_KINDS), metadata={
+        "description": "organisation (法人及非法人组织) or individual (自然人, 个体工商户)"})
+    name = Text(200, required=True)
+    credit_code = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
+        error="must be an 18-character unified social credit code (GB 32100)"),
+        metadata={"description": "统一社会信用代码 (organisations, 个体工商户)"})
+    representative = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.Length(min=1, max=100),
+                                   metadata={"description": "法定代表人 (organisations)"})
+    id_type = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(min=1, max=40),
+                            metadata={"description": "证件类型 (individuals): never public"})
+    id_number = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=40),
+                              metadata={"description": "证件号码 (individuals): never public"})
+
+
+class CreateDraft(StrictSchema):
+    """A decision issued in a case system other than the record keeper's."""
+    agency = Id(required=True)
+    act_type = fields.String(required=True, validate=validate.OneOf(ACT_TYPES))
+    decision_no = Text(100, required=True, metadata={"description": "决定书文号"})
+    case_name = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=200),
+                              metadata={"description": "案件名称"})
+    case_id = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(min=1, max=64),
+                            metadata={"description": "the case in the agency's own system"})
+    decision_date = fields.Date(required=True, metadata={"description": "决定日期: the deadline "
+                                                                         "counts from it"})
+    authority = Text(200, required=True, metadata={"description": "执法机关 / 执法主体"})
+    party = fields.Nested(Party, required=True)
+    facts = Text(4000, required=True, metadata={"description": "违法事实"})
+    legal_basis = Text(2000, required=True, metadata={"description": "法律依据"})
+    conclusion = Text(2000, required=True, metadata={"description": "执法结论 (处罚内容)"})
+    fine_amount = Money(load_default=None, allow_none=True, metadata={
+        "description": "罚款 in yuan; the 双公示 record gives it in 万元"})
+    violation_type = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.Length(min=1, max=200),
+                                   metadata={"description": "违法行为类型"})
+
+
+class PublicationRef(StrictSchema):
+    publication_id = Uuid(required=True)
+
+
+MAX_PAGE = 200
+
+
+class ListPublications(StrictSchema):
+    """A page of the agency's publications, the earliest due first (a publisher's queue with
+    state=draft); follow `next` for the rest."""
+    agency = Id(required=True)
+    state = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STATES))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE),
+                           metadata={"description": f"publications per page, at most {MAX_PAGE}"})
+    cursor = cursor_field()
+
+
+class Review(StrictSchema):
+    """保密审查 before publishing (002 第七条, 004 第十九条): publish, withhold, or withhold
+    the fields a trade secret or privacy touches and publish the rest."""
+    publication_id = Uuid(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    grounds = fields.List(Code(), load_default=list, validate=validate.Length(max=10),
+                          metadata={"description": "withheld grounds (rule set disclosure."
+                                                   "withheld_grounds codes): at least one to "
+                                                   "withhold; scope `whole` to withhold, `part` "
+                                                   "to withhold in part"})
+    withheld_fields = fields.List(Code(), load_default=list, validate=validate.Length(max=40),
+                                  metadata={"description": "partial: the summary and 双公示 "
+                                                           "fields not published"})
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(min=1, max=2000), metadata={
+                               "description": "why: required to withhold (wholly or in part)"})
+    completions = fields.Dict(keys=Code(), values=fields.String(
+        validate=validate.Length(min=1, max=2000)), load_default=dict, metadata={
+            "description": "values for the summary fields the draft lacks (a decision from the "
+                           "record keeper names no 案件名称): only fields it lacks"})
+
+
+class Withdraw(StrictSchema):
+    """行政处罚法 第四十八条: a published decision changed, revoked, declared illegal or void
+    (by 行政复议, a court or the agency) is withdrawn within 3 working days, with its reason
+    published."""
+    publication_id = Uuid(required=True)
+    ground = fields.String(required=True, validate=validate.OneOf(WITHDRAWAL_GROUNDS))
+    reason = Text(2000, required=True, metadata={"description": "published with the withdrawal"})
+    decided_on = fields.Date(required=True, metadata={
+        "description": "the day the decision was changed, revoked or declared illegal or void: "
+                       "the 3 working days count from it"})
+    by = Text(200, required=True, metadata={"description": "who decided it (复议机关, 人民法院, "
+                                                            "the agency itself)"})
+
+
+class AgencyRef(StrictSchema):
+    agency = Id(required=True)
+
+
+class Deadline(StrictSchema):
+    due = Day(required=True)
+    rule = fields.String(required=True, metadata={"description": "the rule-set period"})
+    amount = fields.Integer(required=True)
+    unit = fields.String(required=True)
+    basis = fields.String(required=True)
+    start = Day(required=True)
+
+
+class ReviewView(StrictSchema):
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    grounds = fields.List(fields.Dict(), required=True, metadata={
+        "description": "[{code, label, basis}] as the rule set has them"})
+    withheld_fields = fields.List(fields.String(), required=True)
+    reason = fields.String(required=True, allow_none=True)
+    by = fields.String(required=True)
+    at = Moment(required=True)
+
+
+class WithdrawalView(StrictSchema):
+    ground = fields.String(required=True, validate=validate.OneOf(WITHDRAWAL_GROUNDS))
+    reason = fields.String(required=True)
+    decided_on = Day(required=True)
+    by = fields.String(required=True)
+    due = Day(required=True, metadata={"description": "3 working days after decided_on"})
+    late = fields.Boolean(required=True)
+    at = Moment(required=True)
+
+
+class HistoryItem(StrictSchema):
+    seq = fields.Integer(required=True)
+    action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
+    at = When(required=True)
+    actor_id = fields.String(required=True)
+    actor_role = fields.String(required=True)
+    body = fields.Dict(required=True)
+    leaf_index = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "the leaf of the agency's Merkle log it is (public acts), else null"})
+
+
+class Publication(StrictSchema):
+    id = Uuid(required=True)
+    agency = fields.String(required=True)
+    ruleset = fields.String(required=True)
+    source = fields.String(required=True, validate=validate.OneOf(["records", "rpc"]))
+    case_id = fields.String(required=True, allow_none=True)
+    decision_no = fields.String(required=True)
+    act_type = fields.String(required=True)
+    party_kind = fields.String(required=True)
+    decision_date = fields.Date(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(STATES))
+    summary = fields.Dict(required=True, metadata={
+        "description": "the rule set's summary fields, code → {label, value}"})
+    credit = fields.Dict(required=True, metadata={
+        "description": "the 双公示 record, code → {label, value, public}; empty for an act the "
+                       "rule set keeps none for"})
+    missing = fields.List(fields.String(), required=True, metadata={
+        "description": "summary fields the draft lacks: review must complete them"})
+    published = fields.Dict(required=True, allow_none=True, metadata={
+        "description": "what the public sees: the summary and public 双公示 fields less those "
+                       "withheld; null until published"})
+    deadline = fields.Nested(Deadline, required=True)
+    review = fields.Nested(ReviewView, required=True, allow_none=True)
+    withdrawal = fields.Nested(WithdrawalView, required=True, allow_none=True)
+    created_at = When(required=True)
+    history = fields.List(fields.Nested(HistoryItem), required=True)
+
+
+class PublicationItem(StrictSchema):
+    """A publication in a listing: what a publisher's queue shows of it."""
+    id = Uuid(required=True)
+    agency = fields.String(required=True)
+    decision_no = fields.String(required=True)
+    act_type = fields.String(required=True)
+    case_id = fields.String(required=True, allow_none=True)
+    decision_date = fields.Date(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(STATES))
+    due = fields.Date(required=True, metadata={"description": "the publication deadline"})
+    missing = fields.List(fields.String(), required=True)
+
+
+class PublicationPage(StrictSchema):
+    items = fields.List(fields.Nested(PublicationItem), required=True)
+    next = fields.String(required=True, allow_none=True, metadata={
+        "description": "pass as `cursor` for the next page; null on the last"})
+
+
+class TreeHead(StrictSchema):
+    """A signed tree head of the agency's publication log (RFC 9162)."""
+    agency = fields.String(required=True)
+    size = fields.Integer(required=True)
+    root = Sha256(required=True)
+    signed_at = When(required=True)
+    key_id = fields.String(required=True)
+    signature = fields.String(required=True, metadata={"description": "Ed25519, base64, of "
+                                                                      "`statement`"})
+    statement = fields.String(required=True, metadata={"description": "exactly what was signed"})
+
+
+class InclusionRequest(StrictSchema):
+    agency = Id(required=True)
+    leaf_index = fields.Integer(required=True, validate=validate.Range(min=0, max=2 ** 62))
+    size = fields.Integer(required=True, validate=validate.Range(min=1, max=2 ** 62), metadata={
+        "description": "the tree the proof is into: a signed tree head's size"})
+
+
+class Inclusion(StrictSchema):
+    agency = fields.String(required=True)
+    leaf_index = fields.Integer(required=True)
+    size = fields.Integer(required=True)
+    leaf = fields.String(required=True, metadata={
+        "description": "the leaf as hashed (RFC 9162: SHA-256 of 0x00 ‖ its UTF-8 bytes): "
+                       "canonical JSON of the public act"})
+    proof = fields.List(fields.String(), required=True, metadata={
+        "description": "RFC 9162 §2.1.3 inclusion proof, hex"})
+
+
+class ConsistencyRequest(StrictSchema):
+    agency = Id(required=True)
+    first = fields.Integer(required=True, validate=validate.Range(min=1, max=2 ** 62))
+    second = fields.Integer(required=True, validate=validate.Range(min=1, max=2 ** 62))
+
+
+class Consistency(StrictSchema):
+    agency = fields.String(required=True)
+    first = fields.Integer(required=True)
+    second = fields.Integer(required=True)
+    proof = fields.List(fields.String(), required=True, metadata={
+        "description": "RFC 9162 §2.1.4 consistency proof, hex; empty when first = second"})
+
+
+class Health(ServiceHealth):
+    disclosure = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True, metadata={
+        "description": "per agency served: its rule set, the publication periods and whether "
+                       "review comes before publishing"})
+
+
+# ---- events -----------------------------------------------------------------------------------
+
+class PublicationDue(StrictSchema):
+    publication_id = Uuid(required=True)
+    decision_no = fields.String(required=True)
+    act_type = fields.String(required=True)
+    due = fields.Date(required=True)
+    workdays = fields.Integer(required=True, metadata={
+        "description": "due soon: working days left; overdue: working days past due"})
+
+
+class DecisionPublished(StrictSchema):
+    publication_id = Uuid(required=True)
+    decision_no = fields.String(required=True)
+    act_type = fields.String(required=True)
+    case_id = fields.String(required=True, allow_none=True)
+    published = fields.Dict(required=True, metadata={"description": "what the public sees"})
+    withheld_fields = fields.List(fields.String(), required=True)
+    leaf_index = fields.Integer(required=True)
+    tree_size = fields.Integer(required=True)
+    root = Sha256(required=True)
+    late = fields.Boolean(required=True, metadata={"description": "published after its due date"})
+    at = When(required=True)
+
+
+class PublicationWithdrawn(StrictSchema):
+    publication_id = Uuid(required=True)
+    decision_no = fields.String(required=True)
+    ground = fields.String(required=True, validate=validate.OneOf(WITHDRAWAL_GROUNDS))
+    reason = fields.String(required=True)
+    late = fields.Boolean(required=True)
+    leaf_index = fields.Integer(required=True)
+    tree_size = fields.Integer(required=True)
+    root = Sha256(required=True)
+    at = When(required=True)

@@ -1,0 +1,122 @@
+"""Tables of the disclosure publisher. `publications` holds each decision's publication — its
+summary fields and 双公示 record, deadline, state, review and withdrawal, and the clock marks;
+`publication_history` its append-only history (drafted, published, withheld, corrected,
+withdrawn, expired), a public act naming its leaf; `merkle_logs`, `merkle_leaves`,
+`merkle_nodes` and `tree_heads` each agency's Merkle log of public acts and its signed heads;
+`disclosure_log` every act and refusal; `inbox`, `outbox` and `idempotency` the events handled,
+the events of the same transactions and the write calls answered."""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from shared.messaging.consumer import inbox_table
+from shared.messaging.outbox import outbox_table
+from shared.persistence.idempotency import idempotency_table
+from shared.persistence.schema import BigId, UtcDateTime, action_log_table, service_metadata
+
+metadata = service_metadata()
+
+publications = Table(
+    "publications", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("agency", String(64), nullable=False),
+    Column("ruleset", String(80), nullable=False),
+    Column("source", String(8), nullable=False),              # records | rpc
+    Column("case_id", String(64)),
+    Column("decision_no", String(100), nullable=False),
+    Column("act_type", String(20), nullable=False),
+    Column("party_kind", String(16), nullable=False),
+    Column("decision_date", Date, nullable=False),
+    Column("state", String(12), nullable=False),               # draft | published | ...
+    Column("summary", JSON, nullable=False),                  # code → {label, value}
+    Column("credit", JSON, nullable=False),                   # code → {label, value, public}
+    Column("missing", JSON, nullable=False),                  # summary codes lacking a value
+    Column("published", JSON),                                # what the public sees
+    Column("deadline", JSON, nullable=False),
+    Column("due", Date, nullable=False),                      # deadline.due, for the clock
+    Column("review", JSON),
+    Column("withdrawal", JSON),
+    Column("reminded_for", Date),                             # the due date reminded of
+    Column("overdue_for", Date),                              # the due date called overdue
+    Column("history_seq", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("agency", "decision_no", name="uq_publications_agency_decision_no"),
+    # the clock reads the drafts by due date; a publisher's queue an agency's by state and due
+    Index("ix_publications_state_due", "state", "due"),
+    Index("ix_publications_agency_state_due", "agency", "state", "due", "id"),
+)
+
+publication_history = Table(
+    "publication_history", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("publication_id", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor_id", String(64), nullable=False),
+    Column("actor_role", String(16), nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("leaf_index", BigInteger),                         # a public act's leaf
+    UniqueConstraint("publication_id", "seq", name="uq_publication_history_seq"),
+)
+
+# Each agency's Merkle log of public acts: `merkle_logs` its size and frontier (appended to under
+# the row's lock), `merkle_leaves` each leaf, `merkle_nodes` every perfect subtree's root above
+# the leaves (a proof reads O(log n) rows), `tree_heads` each signed tree head.
+merkle_logs = Table(
+    "merkle_logs", metadata,
+    Column("agency", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("frontier", JSON, nullable=False),
+    Column("root", String(64), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+merkle_leaves = Table(
+    "merkle_leaves", metadata,
+    Column("agency", String(64), primary_key=True),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("publication_id", String(36), nullable=False, index=True),
+    Column("leaf", Text, nullable=False),
+    Column("leaf_hash", String(64), nullable=False),
+)
+
+merkle_nodes = Table(
+    "merkle_nodes", metadata,
+    Column("agency", String(64), primary_key=True),
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+)
+
+tree_heads = Table(
+    "tree_heads", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("agency", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("root", String(64), nullable=False),
+    Column("signed_at", UtcDateTime(), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("statement", Text, nullable=False),
+    UniqueConstraint("agency", "size", name="uq_tree_heads_agency_size"),
+)
+
+disclosure_log = action_log_table(metadata, "disclosure_log", "publication")
+
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
+idempotency = idempotency_table(metadata)

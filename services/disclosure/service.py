@@ -1,0 +1,103 @@
+"""nameko entrypoints of the disclosure publisher: each goes through shared.service's `_run` /
+`_write` — the actor authenticated, its role checked and the payload validated against the
+contract, one use case run, the contract's response dumped, every refusal recorded in the
+disclosure log."""
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.dependency_providers import Config
+from nameko.timer import timer
+
+from contracts.disclosure import CONTRACT
+from services.disclosure import queries, store, usecases
+from services.disclosure.dependencies import LogKey
+from services.disclosure.dependencies import health as rules_health
+from services.disclosure.models import outbox as outbox_table
+from services.disclosure.usecases.common import recording
+from shared.calendar.clock import now
+from shared.errors import NotFound
+from shared.messaging.consumer import event_handler
+from shared.messaging.outbox import Outbox
+from shared.messaging.rpc import rpc
+from shared.persistence.db import Database
+from shared.service import Service
+
+VERSION = "0.1.0"
+# the deadline watch's tick; reminders go this many working days before a draft falls due
+CLOCK_TICK_SECONDS = 600
+REMIND_WORKDAYS = 2
+
+
+class DisclosureService(Service):
+    name = "disclosure"
+    contract = CONTRACT
+    version = VERSION
+    store = store
+    # its log key is made as a checkpoint key by `sanxiang keys init`
+    signs_checkpoints = True
+
+    db = Database("services.disclosure:migrations")
+    outbox = Outbox(CONTRACT, outbox_table)
+    config = Config()
+    log_key = LogKey()
+
+    def _run(self, method: str, payload: dict, fn: Any, **deps: Any) -> Any:
+        """Every RPC's path, the use case's own refusals recorded too (usecases.common)."""
+        return super()._run(method, payload, recording(method, fn, self._refused), **deps)
+
+    def _deps(self) -> dict[str, Any]:
+        return {"db": self.db, "log_keys": self.log_key, "now": now()}
+
+    def _missing(self, request: dict) -> NotFound | None:
+        return store.missing(request)
+
+    def _health(self) -> dict:
+        return rules_health(self.rules)
+
+    @rpc
+    def create_draft(self, **payload: Any) -> Any:
+        return self._write("create_draft", payload, usecases.create_draft)
+
+    @rpc
+    def review_publication(self, **payload: Any) -> Any:
+        return self._write("review_publication", payload, usecases.review_publication)
+
+    @rpc
+    def withdraw_publication(self, **payload: Any) -> Any:
+        return self._write("withdraw_publication", payload, usecases.withdraw_publication)
+
+    @rpc
+    def get_publication(self, **payload: Any) -> Any:
+        return self._run("get_publication", payload, queries.get_publication)
+
+    @rpc
+    def list_publications(self, **payload: Any) -> Any:
+        return self._run("list_publications", payload, queries.list_publications)
+
+    @rpc
+    def tree_head(self, **payload: Any) -> Any:
+        return self._run("tree_head", payload, queries.tree_head)
+
+    @rpc
+    def inclusion_proof(self, **payload: Any) -> Any:
+        return self._run("inclusion_proof", payload, queries.inclusion_proof)
+
+    @rpc
+    def consistency_proof(self, **payload: Any) -> Any:
+        return self._run("consistency_proof", payload, queries.consistency_proof)
+
+    @event_handler("records", "decision_issued.v1")
+    def on_decision_issued(self, body: dict) -> None:
+        """A decision the record keeper issued, drafted for publication (usecases.drafts)."""
+        usecases.on_decision_issued(body, db=self.db, rules=self.rules, outbox=self.outbox,
+                                    now=now())
+
+    @timer(interval=CLOCK_TICK_SECONDS)
+    def watch_deadlines(self) -> dict:
+        """Reminders before a draft falls due and an overdue event after, each once per
+        publication and due date however many instances tick."""
+        return usecases.check_deadlines(db=self.db, outbox=self.outbox, rules=self.rules,
+                                        now=now(), remind_workdays=int(
+                                            self.config.get("DISCLOSURE_REMIND_WORKDAYS",
+                                                            REMIND_WORKDAYS)))

@@ -1,0 +1,274 @@
+"""The disclosure publisher's tables inside a use case's transaction: publications (loaded,
+locked for writing, saved), their history, the agency's Merkle log of public acts (a leaf
+appended under the log row's lock and the tree head signed after it), the disclosure log and
+its events, and the record of a refused call."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, insert, literal, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from services.disclosure.domain import log as merkle_log
+from services.disclosure.models import (
+    disclosure_log,
+    merkle_leaves,
+    merkle_logs,
+    merkle_nodes,
+    publication_history,
+    publications,
+    tree_heads,
+)
+from shared.errors import NotFound, SanxiangError, ValidationFailed
+from shared.messaging.outbox import OutboxWriter
+from shared.service.entrypoint import refusal_reason
+from shared.service.ports import Db
+from shared.trust import merkle
+from shared.trust.actor import Actor
+
+
+def on_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _locked(session: Session, query):
+    return query.with_for_update() if on_postgresql(session) else query
+
+
+# ---- publications ------------------------------------------------------------------------------
+
+def insert_publication(session: Session, row: dict) -> None:
+    session.execute(insert(publications), row)
+
+
+def load(session: Session, publication_id: str, *, lock: bool = False) -> dict:
+    query = select(publications).where(publications.c.id == publication_id)
+    row = session.execute(_locked(session, query) if lock else query).mappings().first()
+    if row is None:
+        raise _no(publication_id)
+    return dict(row)
+
+
+def of_decision(session: Session, agency: str, decision_no: str) -> dict | None:
+    row = session.execute(select(publications).where(publications.c.agency == agency)
+                          .where(publications.c.decision_no == decision_no)).mappings().first()
+    return dict(row) if row else None
+
+
+def save(session: Session, publication_id: str, **values: Any) -> None:
+    session.execute(update(publications).where(publications.c.id == publication_id)
+                    .values(**values))
+
+
+def drafts_due(session: Session, horizon: date, after: str | None, batch: int) -> list[dict]:
+    """Drafts falling due by `horizon` (or overdue), `batch` at a time after id `after`."""
+    query = (select(publications).where(publications.c.state == "draft")
+             .where(publications.c.due <= horizon).order_by(publications.c.id).limit(batch))
+    if after is not None:
+        query = query.where(publications.c.id > after)
+    return [dict(r) for r in session.execute(query).mappings().all()]
+
+
+def page(session: Session, agency: str, state: str | None, after: tuple[str, str] | None,
+         limit: int) -> list[dict]:
+    """Up to `limit` of the agency's publications (of `state`), by due date and id, after the
+    (due, id) `after`."""
+    query = select(publications).where(publications.c.agency == agency)
+    if state is not None:
+        query = query.where(publications.c.state == state)
+    if after is not None:
+        due = _day(after[0])
+        query = query.where(or_(publications.c.due > due,
+                                and_(publications.c.due == due, publications.c.id > after[1])))
+    query = query.order_by(publications.c.due, publications.c.id).limit(limit)
+    return [dict(r) for r in session.execute(query).mappings().all()]
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed.from_messages(
+            {"cursor": ["not a cursor this listing returned"]}, what="cursor") from None
+
+
+# ---- history -----------------------------------------------------------------------------------
+
+def add_history(session: Session, pub: dict, actor: Actor | dict, action: str, body: dict,
+                now: datetime, leaf_index: int | None = None) -> int:
+    """The next row of the publication's history (its seq kept on the publication)."""
+    ref = actor if isinstance(actor, dict) else {"id": actor.id, "role": actor.role}
+    seq = int(pub["history_seq"]) + 1
+    session.execute(insert(publication_history), {
+        "publication_id": pub["id"], "seq": seq, "action": action, "at": now,
+        "actor_id": ref["id"], "actor_role": ref["role"], "body": body,
+        "leaf_index": leaf_index})
+    pub["history_seq"] = seq
+    return seq
+
+
+def history(session: Session, publication_id: str) -> list[dict]:
+    rows = session.execute(select(publication_history)
+                           .where(publication_history.c.publication_id == publication_id)
+                           .order_by(publication_history.c.seq)).mappings().all()
+    return [{k: r[k] for k in ("seq", "action", "at", "actor_id", "actor_role", "body",
+                               "leaf_index")} for r in rows]
+
+
+def view(row: dict, items: list[dict]) -> dict:
+    """A publication as the contract answers it, with its history."""
+    out = {k: row[k] for k in ("id", "agency", "ruleset", "source", "case_id", "decision_no",
+                               "act_type", "party_kind", "decision_date", "state", "summary",
+                               "credit", "missing", "published", "deadline", "review",
+                               "withdrawal", "created_at")}
+    out["history"] = items
+    return out
+
+
+# ---- the agency's Merkle log -------------------------------------------------------------------
+
+def _locked_log(session: Session, agency: str, now: datetime) -> merkle.Frontier:
+    """The agency's log, its row created if need be and locked until the transaction ends:
+    appends of one agency are serialised (on SQLite by BEGIN IMMEDIATE itself)."""
+    values = {"agency": agency, "size": 0, "frontier": [], "root": merkle.EMPTY_ROOT.hex(),
+              "updated_at": now}
+    upsert = pg_insert if on_postgresql(session) else sqlite_insert
+    session.execute(upsert(merkle_logs).values(**values).on_conflict_do_nothing())
+    query = select(merkle_logs.c.size, merkle_logs.c.frontier).where(
+        merkle_logs.c.agency == agency)
+    size, frontier = session.execute(_locked(session, query)).one()
+    return merkle.Frontier.from_hex(int(size), frontier)
+
+
+def append_leaf(session: Session, agency: str, publication_id: str, leaf: str,
+                keys: merkle_log.LogKeys, now: datetime) -> tuple[int, dict]:
+    """`leaf` appended to the agency's log, and the tree head signed after it: (its index, the
+    tree head row). O(log n) whatever the log's size."""
+    before = _locked_log(session, agency, now)
+    leaf_hash = merkle.leaf_hash(leaf.encode())
+    after, made = before.append(leaf_hash)
+    session.execute(insert(merkle_leaves).values(
+        agency=agency, idx=before.size, publication_id=publication_id, leaf=leaf,
+        leaf_hash=leaf_hash.hex()))
+    nodes = [{"agency": agency, "level": level, "idx": idx, "hash": h.hex()}
+             for (level, idx), h in made if level > 0]
+    if nodes:
+        session.execute(insert(merkle_nodes), nodes)
+    root = after.root().hex()
+    session.execute(update(merkle_logs).where(merkle_logs.c.agency == agency).values(
+        size=after.size, frontier=after.to_hex(), root=root, updated_at=now))
+    head = merkle_log.signed_tree_head(agency, after.size, root, keys, now)
+    session.execute(insert(tree_heads).values(**head))
+    return before.size, head
+
+
+def latest_tree_head(session: Session, agency: str) -> dict | None:
+    row = session.execute(select(tree_heads).where(tree_heads.c.agency == agency)
+                          .order_by(tree_heads.c.size.desc()).limit(1)).mappings().first()
+    return dict(row) if row else None
+
+
+def log_size(session: Session, agency: str) -> int:
+    return int(session.execute(select(merkle_logs.c.size).where(
+        merkle_logs.c.agency == agency)).scalar() or 0)
+
+
+def leaf_at(session: Session, agency: str, index: int) -> str | None:
+    return session.execute(select(merkle_leaves.c.leaf).where(merkle_leaves.c.agency == agency)
+                           .where(merkle_leaves.c.idx == index)).scalar()
+
+
+def inclusion_proof(session: Session, agency: str, index: int,
+                    size: int) -> list[bytes] | None:
+    """The inclusion proof of leaf `index` in the agency's tree of `size` leaves from the
+    hashes the database holds: O(log n) rows. None when a node it needs is not there."""
+    known = _nodes(session, agency, merkle.inclusion_nodes(index, size))
+    if known is None:
+        return None
+    return merkle.inclusion_proof(index, size, lambda level, ix: known[(level, ix)])
+
+
+def consistency_proof(session: Session, agency: str, first: int,
+                      second: int) -> list[bytes] | None:
+    known = _nodes(session, agency, merkle.consistency_nodes(first, second))
+    if known is None:
+        return None
+    return merkle.consistency_proof(first, second, lambda level, ix: known[(level, ix)])
+
+
+def _nodes(session: Session, agency: str,
+           ids: list[merkle.NodeId]) -> dict[merkle.NodeId, bytes] | None:
+    """The hashes of the nodes `ids` (level 0: leaf hashes), or None when one is missing."""
+    needed = set(ids)
+    leaf_ids = [ix for level, ix in needed if level == 0]
+    inner = [(level, ix) for level, ix in needed if level > 0]
+    rows: list = []
+    if leaf_ids:
+        rows += session.execute(select(literal(0), merkle_leaves.c.idx, merkle_leaves.c.leaf_hash)
+                                .where(merkle_leaves.c.agency == agency)
+                                .where(merkle_leaves.c.idx.in_(leaf_ids))).all()
+    if inner:
+        rows += session.execute(
+            select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash)
+            .where(merkle_nodes.c.agency == agency)
+            .where(tuple_(merkle_nodes.c.level, merkle_nodes.c.idx).in_(inner))).all()
+    known: dict[merkle.NodeId, bytes] = {}
+    for level, ix, h in rows:
+        try:
+            known[(int(level), int(ix))] = bytes.fromhex(h)
+        except (TypeError, ValueError):
+            return None  # not a hash: a row someone wrote by hand
+    return known if len(known) == len(needed) else None
+
+
+def leaves(session: Session, agency: str) -> list[dict]:
+    """The agency's leaves in order (for a reader checking the whole log)."""
+    rows = session.execute(select(merkle_leaves).where(merkle_leaves.c.agency == agency)
+                           .order_by(merkle_leaves.c.idx)).mappings().all()
+    return [dict(r) for r in rows]
+
+
+# ---- the disclosure log, events, refusals ------------------------------------------------------
+
+def log(session: Session, publication_id: str, actor: Actor | dict, action: str, body: dict,
+        now: datetime) -> None:
+    ref = actor if isinstance(actor, dict) else {"id": actor.id, "role": actor.role}
+    session.execute(insert(disclosure_log), {"publication_id": publication_id, "at": now,
+                                             "actor_id": ref["id"], "actor_role": ref["role"],
+                                             "action": action, "body": body})
+
+
+def emit(outbox: OutboxWriter, session: Session, *, agency: str, ruleset: str,
+         actor: Actor | dict, event_type: str, data: dict) -> None:
+    ref = actor if isinstance(actor, dict) else actor.ref()
+    outbox.stage(session, event_type, data, agency=agency, actor=ref, ruleset=ruleset)
+
+
+def record_refusal(db: Db, actor: Actor, method: str, request: dict, exc: Exception,
+                   now: datetime) -> None:
+    """A refused call is itself recorded: who (for a refused token: who it claimed to be, role
+    "unverified"), what, why."""
+    subject = request.get("publication_id")
+    with db.transaction() as session:
+        log(session, subject[:36] if isinstance(subject, str) else "", actor, "refused",
+            {"method": method, "agency": request.get("agency"), "reason": refusal_reason(exc),
+             "code": exc.code if isinstance(exc, SanxiangError) else SanxiangError.code,
+             "rule": exc.details.get("rule") if isinstance(exc, SanxiangError)
+             and isinstance(exc.details, dict) else None,
+             "verified": actor.verified}, now)
+
+
+def _no(publication_id: str) -> NotFound:
+    return NotFound(f"no publication {publication_id}",
+                    message_zh=f"未找到公示信息 {publication_id}",
+                    details={"publication_id": publication_id})
+
+
+def missing(request: dict) -> NotFound | None:
+    """What a caller is told of a publication of another agency: exactly what a load says of an
+    id that does not exist."""
+    ident = request.get("publication_id")
+    return _no(ident) if isinstance(ident, str) else None

@@ -1,0 +1,8 @@
+"""Commands of the disclosure publisher, one function per write RPC, event and timer tick: a
+publication's draft (drafts), its review and withdrawal (review), its clock (clock)."""
+from services.disclosure.usecases.clock import check_deadlines
+from services.disclosure.usecases.drafts import create_draft, on_decision_issued
+from services.disclosure.usecases.review import review_publication, withdraw_publication
+
+__all__ = ["check_deadlines", "create_draft", "on_decision_issued", "review_publication",
+           "withdraw_publication"]
