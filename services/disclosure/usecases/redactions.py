@@ -163,7 +163,8 @@ def apply(redaction: Mapping[str, Any], summary: Mapping[str, Any], credit: Mapp
           rules: rd.RedactionRules) -> tuple[dict, dict, dict[str, Any]]:
     """The summary and 双公示 record as published, and the redaction record the public act
     holds: each free text is the served one with exactly the recorded spans replaced
-    (verify_redactions is checked here, before anything is written)."""
+    (verify_redactions is checked here, before anything is written), the same text at several
+    places (违法事实 in the summary and the 双公示 record) redacted once, its places named."""
     refuse_open(redaction)
     out = {"summary": {c: dict(f) for c, f in summary.items()},
            "credit": {c: dict(f) for c, f in credit.items()}}
@@ -175,10 +176,13 @@ def apply(redaction: Mapping[str, Any], summary: Mapping[str, Any], credit: Mapp
             out[part][code]["value"] = change["replacement"]
     texts: dict[str, Any] = {}
     redacted: dict[str, str] = {}
+    first: dict[str, str] = {}
     for at, original in redaction["texts"].items():
         if original not in redacted:
+            first[original] = at
             texts[at] = _redact(at, original, redaction["hits"], rules)
             redacted[original] = texts[at].pop("published")
+        texts[first[original]]["places"].append(at)
         part, code = at.split(".", 1)
         if code in out[part]:
             out[part][code]["value"] = redacted[original]
@@ -201,7 +205,7 @@ def _redact(at: str, original: str, hits: list[dict[str, Any]],
             f"{at}: the published text is not the served one with the recorded redactions",
             message_zh=f"{at}：公开文本与原文去除已记录的遮蔽后不一致，未公开",
             details={"rule": "redaction_unverified", "field": at})
-    return {"published": done.text,
+    return {"published": done.text, "places": [],
             "entries": [{"start": e.start, "end": e.end, "kind": e.kind,
                          "replacement": e.replacement} for e in done.record],
             "kept": [{"start": k.start, "end": k.end, "reason": k.reason} for k in done.kept]}
