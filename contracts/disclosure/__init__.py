@@ -11,6 +11,8 @@ overdue event after. The public reads the static portal, never these RPCs.
 text scanned for ID numbers, mobiles, bank cards, addresses; resolve_redactions decides each hit
 (mask, or keep with a reason); publishing is refused while one is open (redactions_unresolved);
 a publication shows its `redaction`, the published act's leaf its record."""
+from typing import Any
+
 from contracts.disclosure import messages as m
 from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
@@ -64,7 +66,7 @@ PUBLISHED_VIEW = {"summary": {k: v["value"] for k, v in SUMMARY.items()},
 REVIEW = {"outcome": "publish", "grounds": [], "withheld_fields": [], "reason": None,
           "by": "publisher-qy-001", "at": "2025-10-28T02:00:00+00:00"}
 IND_FACTS = "当事人王某某（身份证号140431199001011237，手机13800138000）未按规定进行安全培训"
-REDACTION_DRAFT = {
+REDACTION_DRAFT: dict[str, Any] = {
     "basis": "000《公示办法》第十三条第二款；002《公示办法》第十五条；004 第十九条",
     "party_class": "natural_person",
     "fields": [{"field": "summary.party", "kind": "name", "replacement": "王某"},

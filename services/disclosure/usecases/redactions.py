@@ -1,5 +1,5 @@
-"""Redaction of a publication (000《公示办法》第十三条第二款; 002 第十五条; 004 第十九条), joined to its
-life: on drafting, the party's structured fields masked by the rule set's
+"""Redaction of a publication (000《公示办法》第十三条第二款; 002 第十五条; 004 第十九条),
+joined to its life: on drafting, the party's structured fields masked by the rule set's
 `disclosure.redaction` (each change recorded) and its free text scanned, each hit an open item;
 the reviewer resolves every hit (mask, or keep with a reason: consent, the public interest) by
 resolve_redactions; publishing is refused while a hit is open, and the published text is the
@@ -84,6 +84,29 @@ def open_hits(redaction: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     return [h for h in (redaction or {}).get("hits", []) if h["resolution"] is None]
 
 
+def with_completions(redaction: Mapping[str, Any], summary: Mapping[str, Any],
+                     as_of: date) -> dict[str, Any]:
+    """The redaction with the free text the review completes (案件名称 of a decision from the
+    record keeper): the reviewer writes it, so it is refused, naming what the scan found,
+    while it holds a personal number or address — written masked it is published as it is."""
+    out = dict(redaction, texts=dict(redaction["texts"]))
+    for at in FREE_TEXT:
+        part, code = at.split(".", 1)
+        value = _value(summary, {}, at) if part == "summary" else None
+        if not isinstance(value, str) or not value or at in out["texts"]:
+            continue
+        found = rd.scan_text(value, as_of=as_of)
+        if found:
+            names = "；".join(f"{rd.HIT_KINDS[h.kind]}“{h.text}”" for h in found)
+            raise ValidationFailed(
+                f"completions.{code}: holds {', '.join(h.kind for h in found)}: write it masked",
+                message_zh=f"补充的{code}含有疑似个人信息（{names}），请遮蔽后再补充",
+                details={f"completions.{code}": [
+                    f"{h.kind} at {h.start}-{h.end}: {h.reason}" for h in found]})
+        out["texts"][at] = value
+    return out
+
+
 # ---- resolving --------------------------------------------------------------------------------
 
 def _refuse(path: str, rule: str, rule_zh: str) -> ValidationFailed:
@@ -96,7 +119,8 @@ def _resolution(i: int, item: Mapping[str, Any], hits: Mapping[str, dict[str, An
     hit = hits.get(item["hit"])
     if hit is None:
         raise _refuse(f"resolutions.{i}.hit", f"{item['hit']!r} is not a hit of this draft",
-                      f"{item['hit']!r} 不是该草稿扫描出的待处理项（可用：{'、'.join(hits) or '无'}）")
+                      f"{item['hit']!r} 不是该草稿扫描出的待处理项"
+                      f"（可用：{'、'.join(hits) or '无'}）")
     reason = (item.get("reason") or "").strip()
     if item["action"] == "keep" and not reason:
         raise _refuse(f"resolutions.{i}.reason",

@@ -5,6 +5,7 @@ leaves of the agency's Merkle log."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from services.disclosure import store
 from services.disclosure.domain import log as merkle_log
@@ -32,13 +33,15 @@ def review_publication(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, r
         record = {"outcome": decided.outcome, "grounds": decided.grounds,
                   "withheld_fields": decided.withheld_fields, "reason": decided.reason,
                   "by": actor.id, "at": now.isoformat()}
-        values = {"state": state, "summary": decided.summary, "missing": [], "review": record}
+        values: dict[str, Any] = {"state": state, "summary": decided.summary, "missing": [],
+                                  "review": record}
         if state == "withheld":
             store.add_history(session, pub, actor, "withheld",
                               {"grounds": decided.grounds, "reason": decided.reason}, now)
         else:
             summary, credit, values["redaction"] = _redacted(pub, rs, decided)
             shown = rules_of.public_view(summary, credit, decided.withheld_fields)
+            values["redaction"]["record"] = _shown_only(values["redaction"]["record"], shown)
             values["published"] = _publish(session, pub, rs.ref, decided, actor, outbox, log_keys,
                                            now, shown, values["redaction"]["record"])
         store.save(session, pub["id"], history_seq=pub["history_seq"], updated_at=now,
@@ -53,9 +56,18 @@ def _redacted(pub: dict, rs: RuleSet, decided: rules_of.Review) -> tuple[dict, d
     redaction = pub["redaction"] or redactions.prepare(
         pub["summary"], pub["credit"], pub["party_kind"], redactions.rules_of(rs),
         pub["decision_date"])
+    redaction = redactions.with_completions(redaction, decided.summary, pub["decision_date"])
     summary, credit, record = redactions.apply(redaction, decided.summary, pub["credit"],
                                                redactions.rules_of(rs))
     return summary, credit, dict(redaction, record=record)
+
+
+def _shown_only(record: dict, shown: dict) -> dict:
+    """The redaction record as the public act holds it: the masks of the fields published (a
+    column kept from the public, such as a natural person's ID number, says nothing there)."""
+    fields = [f for f in record["fields"] if f["replacement"] is None
+              or f["field"].split(".", 1)[1] in shown[f["field"].split(".", 1)[0]]]
+    return dict(record, fields=fields)
 
 
 def _publish(session, pub: dict, ruleset: str, decided: rules_of.Review, actor: Actor,

@@ -12,7 +12,7 @@ from services.disclosure import models, queries, usecases
 from services.disclosure.domain import redaction as rd
 from shared.errors import DomainRuleViolated, ValidationFailed
 from shared.rulesets.schema import validate_ruleset
-from tests.unit.disclosure.support import PUBLISHER, Env, draft_request, rpc
+from tests.unit.disclosure.support import PUBLISHER, Env, draft_request, issued, rpc
 
 ID = "14043119900101123" + rd.id_check_char("14043119900101123")
 FACTS = f"当事人王小明（身份证号{ID}，手机13800138000）未按规定进行安全培训"
@@ -82,7 +82,9 @@ def test_published_text_is_the_served_one_with_the_recorded_redactions(env_db: E
     assert text["kept"] == [{"start": FACTS.index("138"), "end": FACTS.index("138") + 11,
                              "reason": "当事人书面同意公开其联系电话"}]
     leaf = json.loads(env_db.rows(models.merkle_leaves)[0]["leaf"])
-    assert json.dumps(leaf, ensure_ascii=False).count(ID) == 0
+    # the number nowhere; its column's mask neither (no public column of 双公示)
+    assert ID not in json.dumps(leaf, ensure_ascii=False)
+    assert "credit.id_number" not in [f["field"] for f in record["fields"]]
     assert leaf["body"]["redactions"] == record
     assert leaf["body"]["published"]["credit"]["facts"] == facts
     event = env_db.events("decision_published.v1")[0]
@@ -127,3 +129,24 @@ def test_a_rule_set_showing_an_id_numbers_birth_date_is_refused_naming_the_path(
     section["masks"]["id_number"]["keep"] = "everything"
     errors = validate_ruleset(data)
     assert "keep" in errors["disclosure"]["redaction"]["masks"]["id_number"]
+
+
+def test_a_completion_holding_a_mobile_is_refused_and_written_masked_is_published(env_db: Env):
+    first = usecases.on_decision_issued(issued(decision_no="沁能罚〔2025〕21号"), db=env_db.db,
+                                        rules=env_db.rules, outbox=env_db.outbox, now=env_db.now)
+    pub = env_db.call(queries.get_publication, "get_publication", {"publication_id": first},
+                      PUBLISHER)
+    assert pub["redaction"] is not None and pub["missing"] == ["case_name"]
+    for hit in pub["redaction"]["hits"]:
+        resolve(env_db, pub, {"hit": hit["id"], "action": "mask"})
+    with pytest.raises(ValidationFailed) as refused:
+        env_db.call(usecases.review_publication, "review_publication",
+                    {"publication_id": first, "outcome": "publish",
+                     "completions": {"case_name": "联系人13800138000未如实记录培训案"}}, PUBLISHER)
+    assert "completions.case_name" in refused.value.details
+    assert "13800138000" in refused.value.message_zh
+    done = env_db.call(usecases.review_publication, "review_publication",
+                       {"publication_id": first, "outcome": "publish",
+                        "completions": {"case_name": "联系人138****8000未如实记录培训案"}},
+                       PUBLISHER)
+    assert done["published"]["summary"]["case_name"] == "联系人138****8000未如实记录培训案"
