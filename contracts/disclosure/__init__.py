@@ -5,11 +5,18 @@ events, each with an example a non-Python caller can copy.
 decision_issued.v1 or by create_draft, reviewed before publishing (publish, withhold, withhold
 in part), withdrawn under 行政处罚法 第四十八条, its history kept; every public act a leaf of the
 agency's Merkle log with a signed tree head; reminders before the publication deadline and an
-overdue event after. The public reads the static portal, never these RPCs."""
+overdue event after. The public reads the static portal, never these RPCs.
+
+1.1: redaction — a draft's party fields masked by the rule set's disclosure.redaction, its free
+text scanned for ID numbers, mobiles, bank cards, addresses; resolve_redactions decides each hit
+(mask, or keep with a reason); publishing is refused while one is open (redactions_unresolved);
+a publication shows its `redaction`, the published act's leaf its record."""
+from typing import Any
+
 from contracts.disclosure import messages as m
 from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 DRAFT_ROLES = ("publisher", "head", "legal_unit")
 REVIEW_ROLES = ("publisher",)
@@ -58,6 +65,21 @@ PUBLISHED_VIEW = {"summary": {k: v["value"] for k, v in SUMMARY.items()},
                   "credit": {k: v["value"] for k, v in CREDIT.items()}}
 REVIEW = {"outcome": "publish", "grounds": [], "withheld_fields": [], "reason": None,
           "by": "publisher-qy-001", "at": "2025-10-28T02:00:00+00:00"}
+IND_FACTS = "当事人王某某（身份证号140431199001011237，手机13800138000）未按规定进行安全培训"
+REDACTION_DRAFT: dict[str, Any] = {
+    "basis": "000《公示办法》第十三条第二款；002《公示办法》第十五条；004 第十九条",
+    "party_class": "natural_person",
+    "fields": [{"field": "summary.party", "kind": "name", "replacement": "王某"},
+               {"field": "credit.party_name", "kind": "name", "replacement": "王某"}],
+    "texts": {"summary.facts": IND_FACTS},
+    "hits": [{"id": "summary.facts:11-29", "text_of": "summary.facts", "kind": "resident_id",
+              "kind_zh": "居民身份号码", "start": 11, "end": 29, "text": "140431199001011237",
+              "reason": "GB 11643 check character 7 valid, born 1990-01-01",
+              "reason_zh": "校验码7正确（GB 11643），出生日期1990-01-01", "resolution": None}],
+    "record": None}
+RESOLVED = dict(REDACTION_DRAFT, hits=[dict(REDACTION_DRAFT["hits"][0], resolution={
+    "action": "mask", "kind": None, "reason": None, "by": "publisher-qy-001",
+    "at": "2025-10-28T01:00:00+00:00"})])
 PUBLISHED = dict(DRAFT, state="published", published=PUBLISHED_VIEW, review=REVIEW,
                  history=HISTORY + [{"seq": 2, "action": "published",
                                      "at": "2025-10-28T02:00:00+00:00",
@@ -101,6 +123,17 @@ RPCS = (
         "its tree head.", REVIEW_ROLES,
         {"publication_id": PUBLICATION_ID, "outcome": "publish", "grounds": [],
          "withheld_fields": [], "reason": None, "completions": {}}, PUBLISHED, WRITE_ERRORS),
+    Rpc("resolve_redactions", m.ResolveRedactions, m.Publication,
+        "1.1: the reviewer's decision on hits the scan of a draft's free text found (ID "
+        "numbers, mobiles, bank cards, 个体工商户 codes, addresses below county level): mask "
+        "(the rule set's mask of the hit's kind, or `kind`) or keep, with the reason (consent, "
+        "the public interest). A hit may be decided again until the review; "
+        "review_publication refuses to publish while one is open (redactions_unresolved).",
+        REVIEW_ROLES,
+        {"publication_id": PUBLICATION_ID,
+         "resolutions": [{"hit": "summary.facts:11-29", "action": "mask", "kind": None,
+                          "reason": None}]},
+        dict(DRAFT, party_kind="individual", redaction=RESOLVED), WRITE_ERRORS),
     Rpc("withdraw_publication", m.Withdraw, m.Publication,
         "Withdraw a published decision changed, revoked, declared illegal or void (行政处罚法 "
         "第四十八条), its reason published; the rule set's withdraw_changed_publication period "

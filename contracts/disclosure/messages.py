@@ -13,7 +13,8 @@ PARTY_KINDS = list(vocabulary.PARTY_KINDS)
 STATES = ["draft", "published", "withheld", "withdrawn"]
 OUTCOMES = ["publish", "withhold", "partial"]
 WITHDRAWAL_GROUNDS = ["changed", "revoked", "illegal", "void"]
-ACTIONS = ["drafted", "published", "withheld", "corrected", "withdrawn", "expired"]
+ACTIONS = ["drafted", "published", "withheld", "corrected", "withdrawn", "expired", "resolved"]
+REDACTION_ACTIONS = ["mask", "keep"]
 Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)
 Uuid = lambda **kw: fields.String(validate=validate.Regexp(
     r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
@@ -120,6 +121,28 @@ class Review(StrictSchema):
                            "record keeper names no 案件名称): only fields it lacks"})
 
 
+class Resolution(StrictSchema):
+    """The reviewer's decision on one hit the scan of a draft's free text found."""
+    hit = fields.String(required=True, validate=validate.Length(min=1, max=120), metadata={
+        "description": "the hit's id as the draft's redaction.hits name it"})
+    action = fields.String(required=True, validate=validate.OneOf(REDACTION_ACTIONS), metadata={
+        "description": "mask: replaced by the rule set's mask; keep: published as it is"})
+    kind = Code(load_default=None, allow_none=True, metadata={
+        "description": "mask: the rule set's mask kind to use instead of the hit's own "
+                       "(disclosure.redaction.masks)"})
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(min=1, max=2000), metadata={
+                               "description": "keep: required — the person's consent or the "
+                                              "public interest (000 第十三条第二款)"})
+
+
+class ResolveRedactions(StrictSchema):
+    """1.1: hits of a draft's free text resolved before publishing (004 第十九条 保密审查)."""
+    publication_id = Uuid(required=True)
+    resolutions = fields.List(fields.Nested(Resolution), required=True,
+                              validate=validate.Length(min=1, max=200))
+
+
 class Withdraw(StrictSchema):
     """行政处罚法 第四十八条: a published decision changed, revoked, declared illegal or void
     (by 行政复议, a court or the agency) is withdrawn within 3 working days, with its reason
@@ -204,6 +227,12 @@ class Publication(StrictSchema):
     withdrawal = fields.Nested(WithdrawalView, required=True, allow_none=True)
     created_at = When(required=True)
     history = fields.List(fields.Nested(HistoryItem), required=True)
+    redaction = fields.Dict(load_default=None, allow_none=True, metadata={
+        "description": "1.1: {basis, party_class, fields: the party's fields masked or dropped "
+                       "[{field, kind, replacement}], texts: the free text as served, hits: "
+                       "[{id, text_of, kind, kind_zh, start, end, text, reason, reason_zh, "
+                       "resolution}] (resolution null while open), record: what the published "
+                       "act's leaf holds of the redactions (null until published)}"})
 
 
 class PublicationItem(StrictSchema):

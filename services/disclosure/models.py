@@ -47,6 +47,9 @@ publications = Table(
     Column("due", Date, nullable=False),                      # deadline.due, for the clock
     Column("review", JSON),
     Column("withdrawal", JSON),
+    # the party's fields masked, the free text's hits and their resolutions, and the record of
+    # the redactions published (usecases.redactions)
+    Column("redaction", JSON),
     Column("reminded_for", Date),                             # the due date reminded of
     Column("overdue_for", Date),                              # the due date called overdue
     Column("history_seq", Integer, nullable=False),

@@ -64,6 +64,10 @@ class DisclosureService(Service):
         return self._write("review_publication", payload, usecases.review_publication)
 
     @rpc
+    def resolve_redactions(self, **payload: Any) -> Any:
+        return self._write("resolve_redactions", payload, usecases.resolve_redactions)
+
+    @rpc
     def withdraw_publication(self, **payload: Any) -> Any:
         return self._write("withdraw_publication", payload, usecases.withdraw_publication)
 

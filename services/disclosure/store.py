@@ -124,6 +124,7 @@ def view(row: dict, items: list[dict]) -> dict:
                                "act_type", "party_kind", "decision_date", "state", "summary",
                                "credit", "missing", "published", "deadline", "review",
                                "withdrawal", "created_at")}
+    out["redaction"] = row.get("redaction")
     out["history"] = items
     return out
 

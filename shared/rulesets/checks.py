@@ -36,6 +36,7 @@ def cross_check(data: dict, partial: bool) -> list[Problem]:
     out.extend(_counsel_material(_get(data, "review", "materials"),
                                  _get(data, "review", "legal_counsel", "opinion_material")))
     out.extend(_annual_report_due(_get(data, "disclosure", "annual_report", "due")))
+    out.extend(_redaction(_get(data, "disclosure", "redaction")))
     out.extend(_emergency_approval(_get(data, "records", "start_modes"), periods))
     out.extend(_declared_codes(_get(data, "vocabulary")))
     out.extend(_catalogue_items(_get(data, "major_decisions", "catalogue")))
@@ -69,6 +70,41 @@ def _catalogue_items(items: Any) -> list[Problem]:
             for i, item in enumerate(items)
             if isinstance(item, dict) and not any(item.get(d) not in (None, [])
                                                   for d in _DIMENSIONS)]
+
+
+# fields holding a natural person's ID number, and how much of one may show (the birth date,
+# 7th-14th characters, never): 发改办财金〔2018〕424号; 法释〔2016〕19号
+_ID_FIELDS = ("id_number", "legal_rep_id_number")
+_ID_HEAD, _ID_TAIL = 6, 4
+
+
+def _redaction(redaction: Any) -> list[Problem]:
+    """An ID number is never published whole nor with its birth date; a field's action is
+    publish, drop or a mask the section defines."""
+    masks = _get(redaction, "masks")
+    plans = _get(redaction, "fields")
+    if not isinstance(masks, dict):
+        return []
+    out: list[Problem] = []
+    id_mask = masks.get("id_number")
+    if isinstance(id_mask, dict) and id_mask.get("keep") == "ends" and (
+            _more(id_mask.get("head"), _ID_HEAD) or _more(id_mask.get("tail"), _ID_TAIL)):
+        out.append((("disclosure", "redaction", "masks", "id_number"),
+                    f"shows at most the first {_ID_HEAD} and last {_ID_TAIL} characters: an "
+                    "ID number's birth date is never published"))
+    for party, plan in (plans or {}).items() if isinstance(plans, dict) else ():
+        for code, action in (plan or {}).items() if isinstance(plan, dict) else ():
+            path = ("disclosure", "redaction", "fields", party, code)
+            if code in _ID_FIELDS and action not in ("drop", "id_number"):
+                out.append((path, "an ID number is dropped or masked as id_number"))
+            elif action not in ("publish", "drop") and action not in masks:
+                out.append((path, f"{action!r}: publish, drop or a mask of "
+                                  "disclosure.redaction.masks"))
+    return out
+
+
+def _more(value: Any, limit: int) -> bool:
+    return isinstance(value, int) and value > limit
 
 
 def _get(data: Any, *path: str | int) -> Any:

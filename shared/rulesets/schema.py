@@ -220,6 +220,26 @@ class AnnualReportSchema(Schema):
     note = Text()
 
 
+# How a natural person's data is masked before publishing (000《公示办法》第十三条第二款; 002
+# 第十五条; 004 第十九条): per kind of value how much shows, per party class what each 双公示
+# field becomes (publish, drop or a kind of mask). The disclosure publisher reads it in full
+# (services.disclosure.domain.redaction); here its shape and the ID-number rules.
+class MaskSchema(Schema):
+    keep = OneOf(("surname", "ends", "county", "drop"), required=True)
+    head = StrictInt(minimum=0)
+    tail = StrictInt(minimum=0)
+    fill = fields.String(required=True, validate=validate.Length(min=1, max=8))
+    repeat = StrictBool()
+
+
+class RedactionSchema(Schema):
+    basis = Text(required=True)
+    masks = MapOf(MaskSchema, required=True)
+    # `fields` is a Schema's own attribute: the key is read into party_fields
+    party_fields = fields.Dict(keys=Code(), values=fields.Dict(keys=Code(), values=Code()),
+                               required=True, data_key="fields")
+
+
 class DisclosureSchema(Schema):
     summary_fields = ListOf(entry_schema(name="summary-field"), required=True)
     published_results = ListOf(entry_schema(name="published-result"))
@@ -239,6 +259,7 @@ class DisclosureSchema(Schema):
         name="credit-field", act_types=_act_type_list,
         party_kinds=ListOf(Code(PARTY_KINDS, "party-kind")),
         public=StrictBool(required=True), required=StrictBool(required=True)))
+    redaction = nested(RedactionSchema)
 
 
 # records --------------------------------------------------------------------------------------

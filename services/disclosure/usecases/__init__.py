@@ -2,7 +2,8 @@
 publication's draft (drafts), its review and withdrawal (review), its clock (clock)."""
 from services.disclosure.usecases.clock import check_deadlines
 from services.disclosure.usecases.drafts import create_draft, on_decision_issued
+from services.disclosure.usecases.redactions import resolve_redactions
 from services.disclosure.usecases.review import review_publication, withdraw_publication
 
-__all__ = ["check_deadlines", "create_draft", "on_decision_issued", "review_publication",
-           "withdraw_publication"]
+__all__ = ["check_deadlines", "create_draft", "on_decision_issued", "resolve_redactions",
+           "review_publication", "withdraw_publication"]

@@ -13,6 +13,7 @@ from contracts.records import CONTRACT as RECORDS
 from services.disclosure import store
 from services.disclosure.domain import publication as rules_of
 from services.disclosure.models import inbox
+from services.disclosure.usecases import redactions
 from services.disclosure.usecases.common import SYSTEM
 from shared.calendar.clock import local_date
 from shared.errors import DomainRuleViolated
@@ -20,6 +21,7 @@ from shared.messaging import consumer
 from shared.messaging.outbox import OutboxWriter
 from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
+from shared.rulesets.repository import RuleSet
 from shared.trust.actor import Actor
 
 
@@ -33,6 +35,7 @@ def create_draft(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: 
         legal_basis=p["legal_basis"], conclusion=p["conclusion"], case_name=p["case_name"],
         fine_amount=p["fine_amount"], violation_type=p["violation_type"])
     made = rules_of.draft(rules.calendar, agency.ruleset, decision, agency.code)
+    redaction = _redaction(agency.ruleset, decision, made)
     with db.transaction() as session:
         if store.of_decision(session, agency.code, p["decision_no"]) is not None:
             raise DomainRuleViolated(
@@ -40,13 +43,20 @@ def create_draft(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, rules: 
                 message_zh=f"决定书 {p['decision_no']} 已有公示草稿，不再重复起草",
                 details={"rule": "decision_drafted", "decision_no": p["decision_no"]})
         pub = _insert(session, agency.code, agency.ruleset.ref, "rpc", p["case_id"], decision,
-                      made, actor, now)
+                      made, redaction, actor, now)
         return store.view(pub, store.history(session, pub["id"]))
 
 
+def _redaction(rs: RuleSet, decision: rules_of.Decision, made: rules_of.Draft) -> dict:
+    """The draft's redaction: the party's fields masked by the rule set, its free text
+    scanned, each hit open for the review (usecases.redactions)."""
+    return redactions.prepare(made.summary, made.credit, str(decision.party["kind"]),
+                              redactions.rules_of(rs), decision.decision_date)
+
+
 def _insert(session: Session, agency: str, ruleset: str, source: str, case_id: str | None,
-            decision: rules_of.Decision, made: rules_of.Draft, actor: Actor | dict,
-            now: datetime) -> dict:
+            decision: rules_of.Decision, made: rules_of.Draft, redaction: dict,
+            actor: Actor | dict, now: datetime) -> dict:
     ref = actor if isinstance(actor, dict) else {"id": actor.id, "role": actor.role}
     pub: dict[str, Any] = {
         "id": str(uuid.uuid4()), "agency": agency, "ruleset": ruleset, "source": source,
@@ -55,11 +65,14 @@ def _insert(session: Session, agency: str, ruleset: str, source: str, case_id: s
         "state": "draft", "summary": made.summary, "credit": made.credit,
         "missing": made.missing, "published": None, "deadline": made.deadline,
         "due": date.fromisoformat(made.deadline["due"]), "review": None, "withdrawal": None,
-        "reminded_for": None, "overdue_for": None, "history_seq": 0, "created_at": now,
+        "redaction": redaction, "reminded_for": None, "overdue_for": None, "history_seq": 0,
+        "created_at": now,
         "created_by": ref["id"], "updated_at": now}
     store.insert_publication(session, pub)
     store.add_history(session, pub, actor, "drafted",
-                      {"source": source, "missing": made.missing, "due": made.deadline["due"]},
+                      {"source": source, "missing": made.missing, "due": made.deadline["due"],
+                       "masked": len(redaction["fields"]),
+                       "hits": [h["id"] for h in redaction["hits"]]},
                       now)
     store.save(session, pub["id"], history_seq=pub["history_seq"])
     return pub
@@ -99,5 +112,5 @@ def on_decision_issued(body: dict, *, db: Db, rules: Rules, outbox: OutboxWriter
         decision = _from_event(data)
         made = rules_of.draft(rules.calendar, agency.ruleset, decision, agency.code)
         pub = _insert(session, agency.code, agency.ruleset.ref, "records", data["case_id"],
-                      decision, made, SYSTEM, now)
+                      decision, made, _redaction(agency.ruleset, decision, made), SYSTEM, now)
         return str(pub["id"])

@@ -5,15 +5,18 @@ leaves of the agency's Merkle log."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from services.disclosure import store
 from services.disclosure.domain import log as merkle_log
 from services.disclosure.domain import publication as rules_of
+from services.disclosure.usecases import redactions
 from services.disclosure.usecases.common import begin, public_act
 from shared.calendar.clock import local_date
 from shared.messaging.outbox import OutboxWriter
 from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
+from shared.rulesets.repository import RuleSet
 from shared.trust.actor import Actor
 
 
@@ -30,25 +33,49 @@ def review_publication(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, r
         record = {"outcome": decided.outcome, "grounds": decided.grounds,
                   "withheld_fields": decided.withheld_fields, "reason": decided.reason,
                   "by": actor.id, "at": now.isoformat()}
-        values = {"state": state, "summary": decided.summary, "missing": [], "review": record}
+        values: dict[str, Any] = {"state": state, "summary": decided.summary, "missing": [],
+                                  "review": record}
         if state == "withheld":
             store.add_history(session, pub, actor, "withheld",
                               {"grounds": decided.grounds, "reason": decided.reason}, now)
         else:
+            summary, credit, values["redaction"] = _redacted(pub, rs, decided)
+            shown = rules_of.public_view(summary, credit, decided.withheld_fields)
+            values["redaction"]["record"] = _shown_only(values["redaction"]["record"], shown)
             values["published"] = _publish(session, pub, rs.ref, decided, actor, outbox, log_keys,
-                                           now)
+                                           now, shown, values["redaction"]["record"])
         store.save(session, pub["id"], history_seq=pub["history_seq"], updated_at=now,
                    **values)
         store.log(session, pub["id"], actor, "reviewed", {"outcome": decided.outcome}, now)
         return store.view(dict(pub, **values), store.history(session, pub["id"]))
 
 
+def _redacted(pub: dict, rs: RuleSet, decided: rules_of.Review) -> tuple[dict, dict, dict]:
+    """The draft's redaction with the summary and 双公示 record as published and its record
+    (refused while a hit is open; verified before anything is written)."""
+    redaction = pub["redaction"] or redactions.prepare(
+        pub["summary"], pub["credit"], pub["party_kind"], redactions.rules_of(rs),
+        pub["decision_date"])
+    redaction = redactions.with_completions(redaction, decided.summary, pub["decision_date"])
+    summary, credit, record = redactions.apply(redaction, decided.summary, pub["credit"],
+                                               redactions.rules_of(rs))
+    return summary, credit, dict(redaction, record=record)
+
+
+def _shown_only(record: dict, shown: dict) -> dict:
+    """The redaction record as the public act holds it: the masks of the fields published (a
+    column kept from the public, such as a natural person's ID number, says nothing there)."""
+    fields = [f for f in record["fields"] if f["replacement"] is None
+              or f["field"].split(".", 1)[1] in shown[f["field"].split(".", 1)[0]]]
+    return dict(record, fields=fields)
+
+
 def _publish(session, pub: dict, ruleset: str, decided: rules_of.Review, actor: Actor,
-             outbox: OutboxWriter, log_keys: merkle_log.LogKeys, now: datetime) -> dict:
-    shown = rules_of.public_view(decided.summary, pub["credit"], decided.withheld_fields)
+             outbox: OutboxWriter, log_keys: merkle_log.LogKeys, now: datetime, shown: dict,
+             record: dict) -> dict:
     body = {"decision_no": pub["decision_no"], "act_type": pub["act_type"],
             "published": shown, "withheld_fields": decided.withheld_fields,
-            "grounds": [g["code"] for g in decided.grounds]}
+            "grounds": [g["code"] for g in decided.grounds], "redactions": record}
     index, head = public_act(session, pub, actor, "published", body, log_keys, now)
     store.emit(outbox, session, agency=pub["agency"], ruleset=ruleset, actor=actor,
                event_type="decision_published.v1", data={
