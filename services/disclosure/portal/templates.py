@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (markup reads better on one line than split to fit)
 """The portal's page templates (Jinja2, every value autoescaped) and its two static assets.
 
 Kept as Python strings so they travel with the package however it is installed. Pages work
