@@ -26,16 +26,15 @@ from .templates import SEARCH_SCRIPT, STYLE
 
 @dataclass(frozen=True)
 class Published:
-    """What a publish wrote, and the search shards ('<agency>/<year>') it changed."""
+    """What a publish wrote, and the search shards (agency codes) it changed."""
 
     paths: tuple[str, ...]
     search_shards: tuple[str, ...]
 
 
 def shard_of(p: Publication | dict[str, Any]) -> str:
-    if isinstance(p, Publication):
-        return f"{p.agency_code}/{p.decision_date.year}"
-    return f"{p['agency_code']}/{p['decision_date'][:4]}"
+    """The search shard a publication is indexed in: its agency's."""
+    return p.agency_code if isinstance(p, Publication) else str(p["agency_code"])
 
 
 class Portal:

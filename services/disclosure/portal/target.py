@@ -7,7 +7,7 @@ of the site sees each file either old or new, never half written."""
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
@@ -59,15 +59,16 @@ class LocalDirectory:
 
     def write(self, path: str, data: bytes) -> None:
         final = self._file(path)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-", suffix=final.suffix)
+        if not final.parent.is_dir():
+            final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = final.parent / f".tmp-{secrets.token_hex(8)}-{final.name}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
                 if self.fsync:
                     out.flush()
                     os.fsync(out.fileno())
-            os.chmod(tmp, 0o644)
             os.replace(tmp, final)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

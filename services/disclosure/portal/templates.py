@@ -211,7 +211,7 @@ SEARCH_SCRIPT = """(function () {
         ui.src = first + "pagefind-ui.js";
         ui.onload = function () {
           new window.PagefindUI({
-            element: "#search", bundlePath: first, showSubResults: false,
+            element: "#search", bundlePath: first, baseUrl: root, showSubResults: false,
             mergeIndex: shards.bundles.slice(1).map(function (b) {
               return { bundlePath: root + b + "/" };
             }),

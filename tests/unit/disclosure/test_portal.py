@@ -4,8 +4,10 @@ built by the real Pagefind binary."""
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from html.parser import HTMLParser
@@ -157,7 +159,7 @@ def test_publishing_one_rewrites_only_the_pages_it_appears_on(site):
                  "agency/lingchuan-emergency/feed.xml", "agency/lingchuan-emergency/feed.json"}
     assert sorted(target.written) == sorted(expected) == sorted(result.paths)
     assert {p: target.read(p) for p in before} == before
-    assert result.search_shards == ("lingchuan-emergency/2025",)
+    assert result.search_shards == ("lingchuan-emergency",)
     # the same state again: nothing written
     target.written.clear()
     assert portal.publish(publication(12)).paths == ()
@@ -316,22 +318,31 @@ def test_search_index_shards_update_and_drop_an_expired_page(site):
     for n in range(1, 4):
         portal.publish(publication(n))
         search.update(publication(n))
-    portal.publish(publication(61, decision_date=date(2026, 1, 5)))
-    search.update(publication(61, decision_date=date(2026, 1, 5)))
+    market = publication(61, agency_code="lingchuan-market", agency_name="陵川县市场监督管理局",
+                         decision_date=date(2026, 1, 5))
+    portal.publish(market)
+    search.update(market)
     shards = page_json(target, "search/shards.json")["bundles"]
-    assert shards == ["search/lingchuan-emergency/2025/bundle",
-                      "search/lingchuan-emergency/2026/bundle"]
-    entry = page_json(target, "search/lingchuan-emergency/2025/bundle/pagefind-entry.json")
+    assert shards == ["search/lingchuan-emergency/bundle", "search/lingchuan-market/bundle"]
+    entry = page_json(target, "search/lingchuan-emergency/bundle/pagefind-entry.json")
     assert entry["languages"]["zh"]["page_count"] == 3
-    filters = list((target.root / "search/lingchuan-emergency/2025/bundle/filter").iterdir())
-    assert filters
+    bundle = target.root / "search/lingchuan-emergency/bundle"
+    current = json.loads((bundle / "files.json").read_bytes())["current"]
+    assert len([f for f in current if f.startswith("filter/")]) == 4  # 机关, 类别, 年份, 状态
+    # the extended binary segments Chinese: the index holds words, not whole sentences
+    words = set()
+    for chunk in (bundle / "index").iterdir():
+        data = gzip.decompress(chunk.read_bytes())
+        assert data.startswith(b"pagefind_dcd")
+        words |= {w.decode() for w in re.findall(rb"(?:[\xe4-\xe9][\x80-\xbf]{2})+", data)}
+    assert {"培训", "矿业", "公司"} <= words
     expired = publication(2, state="expired", history=(
         Change(datetime(2026, 10, 1, tzinfo=UTC), "expired", "公示期满"),))
     portal.publish(expired)
     search.update(expired)
-    entry = page_json(target, "search/lingchuan-emergency/2025/bundle/pagefind-entry.json")
+    entry = page_json(target, "search/lingchuan-emergency/bundle/pagefind-entry.json")
     assert entry["languages"]["zh"]["page_count"] == 2
     # a full rebuild indexes the same pages
     assert search.rebuild() >= 2
-    rebuilt = page_json(target, "search/lingchuan-emergency/2025/bundle/pagefind-entry.json")
+    rebuilt = page_json(target, "search/lingchuan-emergency/bundle/pagefind-entry.json")
     assert rebuilt["languages"]["zh"]["page_count"] == 2
