@@ -19,7 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from common import main, parser, row
@@ -44,7 +44,8 @@ def decision(n: int, minutes_apart: float):
     kind, kind_name = KINDS[n % len(KINDS)]
     published = START + timedelta(minutes=n * minutes_apart)
     return Publication(
-        id=f"d-{n:07d}", agency_code=f"agency-{agency:03d}", agency_name=f"第{agency}号县应急管理局",
+        id=f"d-{n:07d}", agency_code=f"agency-{agency:03d}",
+        agency_name=f"第{agency}号县应急管理局",
         kind=kind, kind_name=kind_name,
         title=f"某化工有限公司{FACTS[n % len(FACTS)]}案（{n}）",
         summary=(("决定书文号", f"应急罚〔{published.year}〕{n}号"),

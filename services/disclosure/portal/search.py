@@ -1,11 +1,12 @@
 """The site's search: Pagefind (the extended build, which segments Chinese) over the
 publication pages, in shards of one agency each, so one change re-indexes its agency and not
 the country (Pagefind costs ≈ 0.4 s a run plus ≈ 0.4 ms a page here: an agency of 20,000
-publications re-indexes in ≈ 8 s; one far larger would want its shard split by year). The search page loads the list of shards (search/shards.json) and
-Pagefind's UI merges them (`mergeIndex`); the filters 机关, 类别, 年份 and 状态 come from the
-pages' `data-pagefind-filter` attributes. Expired publications leave the index; withdrawn ones
-stay, filtered by 状态. The result URLs are /p/<id>.html: a site served under another path
-tells Pagefind's UI its root (assets/search.js passes it as baseUrl).
+publications re-indexes in ≈ 8 s; one far larger would want its shard split by year). The
+search page loads the list of shards (search/shards.json) and Pagefind's UI merges them
+(`mergeIndex`); the filters 机关, 类别, 年份 and 状态 come from the pages'
+`data-pagefind-filter` attributes. Expired publications leave the index; withdrawn ones stay,
+filtered by 状态. The result URLs are /p/<id>.html: a site served under another path tells
+Pagefind's UI its root (assets/search.js passes it as baseUrl).
 
 Each shard is built from the pages as the target holds them, copied into a temporary folder
 and indexed there by the Pagefind binary (its CLI: the Python wrapper's service answers one
@@ -32,7 +33,7 @@ _HASHED = ("index/", "fragment/", "filter/")
 
 def pagefind_binary() -> Path:
     """The Pagefind binary with CJK segmentation, as PyPI's pagefind[extended] installs it."""
-    from pagefind_bin_extended import get_executable  # type: ignore[import-untyped]
+    from pagefind_bin_extended import get_executable
     return Path(get_executable())
 
 
