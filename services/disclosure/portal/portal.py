@@ -61,6 +61,7 @@ class Portal:
         data = render.publication_json(p)
         if before is not None and {k: v for k, v in before.items() if k != "listed_on"} == data:
             return Published((), ())
+        self._note_site(p)  # first: an agency's index lists its kinds
         slots = list(before["listed_on"]) if before else []
         keys = layout.lists_of(p)
         if slots and {s["folder"] for s in slots} != {k.folder for k in keys}:
@@ -76,12 +77,12 @@ class Portal:
             for slot in slots:
                 self._remove(slot, p.id)
             slots = []
-        self._note_site(p)
         self._feed(p)
-        self._write_json(layout.publication_json(p.id), {**data, "listed_on": slots})
         self._write(layout.publication_html(p.id), self._page(
             "publication.html", title=p.title if p.state != "expired" else "公示信息已撤下",
             p=p, searchable=p.state != "expired"))
+        # last: the publish is done once its JSON says so (a retry after a crash redoes it)
+        self._write_json(layout.publication_json(p.id), {**data, "listed_on": slots})
         shards = {shard_of(p)} | ({shard_of(before)} if before else set())
         return Published(tuple(self._written), tuple(sorted(shards)))
 
@@ -89,7 +90,7 @@ class Portal:
 
     def _meta(self, key: ListKey) -> dict[str, Any]:
         return self._read(key.index_json) or {"folder": key.folder, "title": key.title,
-                                              "pages": 0, "total": 0}
+                                              "pages": 0, "listed": 0}
 
     def _append(self, key: ListKey, p: Publication) -> dict[str, Any]:
         meta = self._meta(key)
@@ -106,7 +107,7 @@ class Portal:
                 self._write_page_html(key, self._read(key.page(n - 1, "json")) or {}, newer=True)
         page["items"] = _newest_first([render.item(p), *page["items"]])
         page["assigned"] += 1
-        meta.update(pages=n, total=meta["total"] + 1)
+        meta["pages"] = n
         self._write_page(key, page, newer=False)
         self._write_index(key, meta, page)
         return {"folder": key.folder, "title": key.title, "page": n}
@@ -131,12 +132,9 @@ class Portal:
             return
         page["items"] = [i for i in page["items"] if i["id"] != pid]
         meta = self._meta(key)
-        meta["total"] -= 1
         self._write_page(key, page, newer=slot["page"] < meta["pages"])
         if slot["page"] >= meta["pages"] - 1:
             self._write_index(key, meta, None)
-        else:
-            self._write_json(key.index_json, meta)
 
     def _write_page(self, key: ListKey, page: dict[str, Any], *, newer: bool) -> None:
         self._write_json(key.page(page["page"], "json"), page)
@@ -153,14 +151,14 @@ class Portal:
 
     def _write_index(self, key: ListKey, meta: dict[str, Any],
                      last: dict[str, Any] | None) -> None:
-        """The list's index: its newest items (from its last two pages) and its counts."""
+        """The list's index: its newest items (from its last two pages) and its counts, each
+        derived from the pages themselves (so a publish cut short and retried counts once)."""
         n = meta["pages"]
-        items: list[dict[str, Any]] = []
-        for k in (n, n - 1):
-            page = last if (k == n and last is not None) else (self._read(key.page(k, "json"))
-                                                              if k >= 1 else None)
-            if page:
-                items += page["items"]
+        if last is None and n:
+            last = self._read(key.page(n, "json"))
+        before = self._read(key.page(n - 1, "json")) if n > 1 else None
+        items = [*(last or {}).get("items", []), *(before or {}).get("items", [])]
+        meta["listed"] = (n - 1) * self.page_size + last["assigned"] if last else 0
         self._write_json(key.index_json, meta)
         agency = key.folder.split("/")[1] if key.folder.count("/") == 1 \
             and key.folder.startswith("agency/") else None
@@ -272,8 +270,7 @@ class Portal:
             for p in chunk:
                 slots.setdefault(p.id, []).append({"folder": key.folder, "title": key.title,
                                                    "page": n})
-        meta = {"folder": key.folder, "title": key.title, "pages": len(chunks),
-                "total": len(members)}
+        meta = {"folder": key.folder, "title": key.title, "pages": len(chunks), "listed": 0}
         self._write_index(key, meta, last)
 
     # ---- files ------------------------------------------------------------------------

@@ -137,8 +137,10 @@ def test_pages_are_structurally_accessible(site):
         s = structure(text(target, path))
         assert s.lang == "zh-CN" and s.headings.count(1) == 1
         assert all("src" in attrs for attrs in s.scripts)
+    portal.publish(publication(9, kind="license", kind_name="行政许可"))
     agency = text(target, "agency/lingchuan-emergency/index.html")
     assert 'href="/agency/lingchuan-emergency/kind/penalty/"' in agency
+    assert 'href="/agency/lingchuan-emergency/kind/license/"' in agency
     assert 'type="application/atom+xml"' in agency
 
 
@@ -210,7 +212,7 @@ def test_a_withdrawn_publication_shows_its_reason_and_leaves_the_lists(site):
         ids = [i["id"] for i in page_json(target, f"{folder}/page/1.json")["items"]]
         assert ids == ["lc-2025-0003", "lc-2025-0001"]
         assert "（2）" not in text(target, f"{folder}/index.html")
-        assert page_json(target, f"{folder}/index.json")["total"] == 2
+        assert page_json(target, f"{folder}/index.json")["listed"] == 3   # ever listed
     assert page_json(target, "p/lc-2025-0002.json")["listed_on"] == []
     assert "p/lc-2025-0002.html" in result.paths
     feed = ET.fromstring(target.read("agency/lingchuan-emergency/feed.xml"))
@@ -346,3 +348,39 @@ def test_search_index_shards_update_and_drop_an_expired_page(site):
     assert search.rebuild() >= 2
     rebuilt = page_json(target, "search/lingchuan-emergency/bundle/pagefind-entry.json")
     assert rebuilt["languages"]["zh"]["page_count"] == 2
+
+
+class Crashing(LocalDirectory):
+    """A directory whose n-th write fails, as a process killed mid-publish would leave it."""
+
+    def __init__(self, root, fail_at: int):
+        super().__init__(root)
+        self.fail_at = fail_at
+
+    def write(self, path: str, data: bytes) -> None:
+        if len(self.written) + 1 == self.fail_at:
+            self.fail_at = 0
+            raise OSError("disk gone")
+        super().write(path, data)
+
+
+@pytest.mark.parametrize("fail_at", [1, 3, 8, 23, 24])
+def test_a_publish_cut_short_is_completed_once_by_its_retry(tmp_path, fail_at):
+    clean = LocalDirectory(tmp_path / "clean")
+    Portal(clean).install()
+    crashing = Crashing(tmp_path / "crashing", 0)
+    Portal(crashing).install()
+    for n in (1, 2):
+        Portal(clean).publish(publication(n))
+        Portal(crashing).publish(publication(n))
+    crashing.written.clear()
+    crashing.fail_at = fail_at
+    with pytest.raises(OSError):
+        Portal(crashing).publish(publication(3))
+    Portal(crashing).publish(publication(3))      # the retry, by a fresh process
+    Portal(clean).publish(publication(3))
+    files = sorted(str(f.relative_to(clean.root)) for f in clean.root.rglob("*") if f.is_file())
+    assert files == sorted(str(f.relative_to(crashing.root)) for f in crashing.root.rglob("*")
+                           if f.is_file())
+    for path in files:
+        assert crashing.read(path) == clean.read(path), path
