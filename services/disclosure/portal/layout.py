@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .publication import Publication
 
-PAGE_SIZE = 50
+PAGE_SIZE = 20  # rows a list page shows (and its index): what one publish re-renders
 FEED_SIZE = 50
 
 
