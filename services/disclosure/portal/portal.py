@@ -1,0 +1,295 @@
+"""The portal generator: `Portal.publish(publication)` writes what one change alters, and only
+that; `Portal.build(publications)` writes a whole site at once (a first load, or a rebuild from
+the service's tables).
+
+What one publish writes: the publication's page and JSON; on each of its four lists (the site's,
+its agency's, its kind's, its agency's of that kind) the page it sits on (HTML, JSON, CSV), the
+list's index.json and, when that page is one of the last two, its index.html — plus the page
+before when a new page was opened (its link to the newer one); its agency's feed (Atom and
+JSON); the home page and site.json only when an agency or kind is new. Publishing the same
+state again writes nothing. The portal keeps no state but its files: a publication's JSON says
+which list pages hold it (`listed_on`), a list's index.json how many pages it has.
+One writer at a time: the service publishes its changes in order."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from . import layout, render
+from .layout import ListKey
+from .publication import Publication
+from .target import Target
+from .templates import SEARCH_SCRIPT, STYLE
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a publish wrote, and the search shards (agency codes) it changed."""
+
+    paths: tuple[str, ...]
+    search_shards: tuple[str, ...]
+
+
+def shard_of(p: Publication | dict[str, Any]) -> str:
+    """The search shard a publication is indexed in: its agency's."""
+    return p.agency_code if isinstance(p, Publication) else str(p["agency_code"])
+
+
+class Portal:
+    def __init__(self, target: Target, *, site_name: str = "行政执法公示平台",
+                 base_url: str = "/", root: str = "/", page_size: int = layout.PAGE_SIZE,
+                 feed_size: int = layout.FEED_SIZE):
+        if page_size < 1 or feed_size < 1:
+            raise ValueError("page_size and feed_size must be positive")
+        self.target = target
+        self.site_name = site_name
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.root = root if root.endswith("/") else root + "/"
+        self.page_size = page_size
+        self.feed_size = feed_size
+        self.env = render.environment()
+        self._site: dict[str, Any] | None = None
+        self._written: list[str] = []
+
+    # ---- the one change ---------------------------------------------------------------
+
+    def publish(self, p: Publication) -> Published:
+        self._written = []
+        before = self._read(layout.publication_json(p.id))
+        data = render.publication_json(p)
+        if before is not None and {k: v for k, v in before.items() if k != "listed_on"} == data:
+            return Published((), ())
+        self._note_site(p)  # first: an agency's index lists its kinds
+        slots = list(before["listed_on"]) if before else []
+        keys = layout.lists_of(p)
+        if slots and {s["folder"] for s in slots} != {k.folder for k in keys}:
+            for slot in slots:  # moved to another agency or kind: off the old lists
+                self._remove(slot, p.id)
+            slots = []
+        if p.listed and not slots:
+            slots = [self._append(key, p) for key in keys]
+        elif p.listed:
+            for slot in slots:
+                self._replace(slot, p)
+        else:
+            for slot in slots:
+                self._remove(slot, p.id)
+            slots = []
+        self._feed(p)
+        self._write(layout.publication_html(p.id), self._page(
+            "publication.html", title=p.title if p.state != "expired" else "公示信息已撤下",
+            p=p, searchable=p.state != "expired"))
+        # last: the publish is done once its JSON says so (a retry after a crash redoes it)
+        self._write_json(layout.publication_json(p.id), {**data, "listed_on": slots})
+        shards = {shard_of(p)} | ({shard_of(before)} if before else set())
+        return Published(tuple(self._written), tuple(sorted(shards)))
+
+    # ---- lists ------------------------------------------------------------------------
+
+    def _meta(self, key: ListKey) -> dict[str, Any]:
+        return self._read(key.index_json) or {"folder": key.folder, "title": key.title,
+                                              "pages": 0, "listed": 0}
+
+    def _append(self, key: ListKey, p: Publication) -> dict[str, Any]:
+        meta = self._meta(key)
+        n = meta["pages"]
+        page = self._read(key.page(n, "json")) if n else None
+        if page is not None and any(i["id"] == p.id for i in page["items"]):
+            # listed before a crash cut the publish short: keep that slot
+            return self._replace({"folder": key.folder, "title": key.title, "page": n}, p)
+        if page is None or page["assigned"] >= self.page_size:
+            n += 1
+            page = {"folder": key.folder, "title": key.title, "page": n, "assigned": 0,
+                    "items": []}
+            if n > 1:  # the page before gets its link to this one
+                self._write_page_html(key, self._read(key.page(n - 1, "json")) or {}, newer=True)
+        page["items"] = _newest_first([render.item(p), *page["items"]])
+        page["assigned"] += 1
+        meta["pages"] = n
+        self._write_page(key, page, newer=False)
+        self._write_index(key, meta, page)
+        return {"folder": key.folder, "title": key.title, "page": n}
+
+    def _replace(self, slot: dict[str, Any], p: Publication) -> dict[str, Any]:
+        key = ListKey(slot["folder"], slot["title"])
+        page = self._read(key.page(slot["page"], "json"))
+        if page is None:
+            raise RuntimeError(f"{key.page(slot['page'], 'json')} is missing from the site")
+        others = [i for i in page["items"] if i["id"] != p.id]
+        page["items"] = _newest_first([render.item(p), *others])
+        meta = self._meta(key)
+        self._write_page(key, page, newer=slot["page"] < meta["pages"])
+        if slot["page"] >= meta["pages"] - 1:
+            self._write_index(key, meta, None)
+        return slot
+
+    def _remove(self, slot: dict[str, Any], pid: str) -> None:
+        key = ListKey(slot["folder"], slot["title"])
+        page = self._read(key.page(slot["page"], "json"))
+        if page is None or not any(i["id"] == pid for i in page["items"]):
+            return
+        page["items"] = [i for i in page["items"] if i["id"] != pid]
+        meta = self._meta(key)
+        self._write_page(key, page, newer=slot["page"] < meta["pages"])
+        if slot["page"] >= meta["pages"] - 1:
+            self._write_index(key, meta, None)
+
+    def _write_page(self, key: ListKey, page: dict[str, Any], *, newer: bool) -> None:
+        self._write_json(key.page(page["page"], "json"), page)
+        self._write(key.page(page["page"], "csv"), render.items_csv(page["items"],
+                                                                    self.base_url))
+        self._write_page_html(key, page, newer=newer)
+
+    def _write_page_html(self, key: ListKey, page: dict[str, Any], *, newer: bool) -> None:
+        if not page:
+            return
+        self._write(key.page(page["page"], "html"), self._page(
+            "list_page.html", title=f"{key.title}（第 {page['page']} 页）", heading=key.title,
+            folder=key.folder, n=page["page"], newer=newer, items=page["items"]))
+
+    def _write_index(self, key: ListKey, meta: dict[str, Any],
+                     last: dict[str, Any] | None) -> None:
+        """The list's index: its newest items (from its last two pages) and its counts, each
+        derived from the pages themselves (so a publish cut short and retried counts once)."""
+        n = meta["pages"]
+        if last is None and n:
+            last = self._read(key.page(n, "json"))
+        before = self._read(key.page(n - 1, "json")) if n > 1 else None
+        items = [*(last or {}).get("items", []), *(before or {}).get("items", [])]
+        meta["listed"] = (n - 1) * self.page_size + last["assigned"] if last else 0
+        self._write_json(key.index_json, meta)
+        agency = key.folder.split("/")[1] if key.folder.count("/") == 1 \
+            and key.folder.startswith("agency/") else None
+        kinds = sorted(self.site()["agencies"].get(agency, {}).get("kinds", {}).items()) \
+            if agency else []
+        older = n - 1 if n >= 2 else None
+        self._write(key.index_html, self._page(
+            "list_index.html", title=key.title, heading=key.title, folder=key.folder,
+            items=items[:self.page_size], pages=n, older=older,
+            kinds=kinds, feed=layout.feed_xml(agency) if agency else None))
+
+    # ---- the agency's feed, the site's registry ---------------------------------------
+
+    def _feed(self, p: Publication) -> None:
+        feed = self._read(layout.feed_json(p.agency_code)) or {"entries": []}
+        entries = [e for e in feed["entries"] if e["id"] != p.id]
+        entries = sorted([render.feed_entry(p), *entries], key=lambda e: e["updated"],
+                         reverse=True)[:self.feed_size]
+        self._write_json(layout.feed_json(p.agency_code), {
+            "agency_code": p.agency_code, "agency_name": p.agency_name, "entries": entries})
+        self._write(layout.feed_xml(p.agency_code),
+                    render.atom(p.agency_code, p.agency_name, entries, self.base_url))
+
+    def site(self) -> dict[str, Any]:
+        if self._site is None:
+            self._site = self._read(layout.SITE_JSON) or {"agencies": {}, "kinds": {}}
+        return self._site
+
+    def _note_site(self, p: Publication) -> None:
+        site = self.site()
+        agency = site["agencies"].get(p.agency_code)
+        if agency is not None and agency["name"] == p.agency_name \
+                and agency["kinds"].get(p.kind) == p.kind_name \
+                and site["kinds"].get(p.kind) == p.kind_name:
+            return
+        agency = agency or {"name": p.agency_name, "kinds": {}}
+        agency["name"] = p.agency_name
+        agency["kinds"][p.kind] = p.kind_name
+        site["agencies"][p.agency_code] = agency
+        site["kinds"][p.kind] = p.kind_name
+        self._write_site()
+
+    def _write_site(self) -> None:
+        site = self.site()
+        self._write_json(layout.SITE_JSON, site)
+        self._write(layout.HOME, self._page(
+            "home.html", title="首页", agencies=sorted(site["agencies"].items()),
+            kinds=sorted(site["kinds"].items())))
+
+    def install(self) -> tuple[str, ...]:
+        """The files every site has whatever it publishes: style, search page and script,
+        home page. Idempotent; run once when the site is created (and after an upgrade)."""
+        self._written = []
+        self._write(layout.STYLE, STYLE.encode())
+        self._write(layout.SEARCH_SCRIPT, SEARCH_SCRIPT.encode())
+        self._write(layout.SEARCH_PAGE, self._page("search.html", title="搜索"))
+        if not self.target.exists("search/shards.json"):
+            self._write_json("search/shards.json", {"bundles": []})
+        self._write_site()
+        return tuple(self._written)
+
+    # ---- the whole site at once -------------------------------------------------------
+
+    def build(self, publications: Iterable[Publication]) -> int:
+        """Write a whole site for these publications into an empty target, each list page
+        once (a first load, or a rebuild). Returns the number of files written."""
+        self._written = []
+        self.install()
+        pubs = sorted(publications, key=lambda p: (p.published_at, p.id))
+        by_list: dict[str, tuple[ListKey, list[Publication]]] = {}
+        feeds: dict[str, list[Publication]] = {}
+        for p in pubs:
+            feeds.setdefault(p.agency_code, []).append(p)
+            self._add_to_site(p)
+            if p.listed:
+                for key in layout.lists_of(p):
+                    by_list.setdefault(key.folder, (key, []))[1].append(p)
+        self._write_site()
+        slots: dict[str, list[dict[str, Any]]] = {}
+        for key, members in by_list.values():
+            self._build_list(key, members, slots)
+        for p in pubs:
+            self._write_json(layout.publication_json(p.id),
+                             {**render.publication_json(p), "listed_on": slots.get(p.id, [])})
+            self._write(layout.publication_html(p.id), self._page(
+                "publication.html", title=p.title if p.state != "expired" else "公示信息已撤下",
+                p=p, searchable=p.state != "expired"))
+        for members in feeds.values():
+            newest = sorted(members, key=lambda p: p.updated_at)[-self.feed_size:]
+            for p in newest:
+                self._feed(p)
+        return len(self._written)
+
+    def _add_to_site(self, p: Publication) -> None:
+        site = self.site()
+        agency = site["agencies"].setdefault(p.agency_code, {"name": p.agency_name, "kinds": {}})
+        agency["kinds"][p.kind] = p.kind_name
+        site["kinds"][p.kind] = p.kind_name
+
+    def _build_list(self, key: ListKey, members: list[Publication],
+                    slots: dict[str, list[dict[str, Any]]]) -> None:
+        chunks = [members[i:i + self.page_size] for i in range(0, len(members), self.page_size)]
+        last: dict[str, Any] | None = None
+        for n, chunk in enumerate(chunks, start=1):
+            last = {"folder": key.folder, "title": key.title, "page": n,
+                    "assigned": len(chunk),
+                    "items": _newest_first([render.item(p) for p in chunk])}
+            self._write_page(key, last, newer=n < len(chunks))
+            for p in chunk:
+                slots.setdefault(p.id, []).append({"folder": key.folder, "title": key.title,
+                                                   "page": n})
+        meta = {"folder": key.folder, "title": key.title, "pages": len(chunks), "listed": 0}
+        self._write_index(key, meta, last)
+
+    # ---- files ------------------------------------------------------------------------
+
+    def _page(self, template: str, **values: Any) -> bytes:
+        return self.env.get_template(template).render(
+            site_name=self.site_name, root=self.root, **values).encode()
+
+    def _read(self, path: str) -> dict[str, Any] | None:
+        data = self.target.read(path)
+        return None if data is None else json.loads(data)
+
+    def _write(self, path: str, data: bytes) -> None:
+        self.target.write(path, data)
+        self._written.append(path)
+
+    def _write_json(self, path: str, data: Any) -> None:
+        self._write(path, render.to_json(data))
+
+
+def _newest_first(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(items, key=lambda i: (i["published_at"], i["id"]), reverse=True)

@@ -1,0 +1,115 @@
+"""The bytes of each kind of file: HTML through Jinja2 (autoescape on), Atom through
+ElementTree, CSV with the csv module, JSON with json — no value is ever pasted into markup."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from jinja2 import DictLoader, Environment, StrictUndefined
+
+from .publication import STATE_ZH, Publication
+from .templates import TEMPLATES
+
+ATOM = "http://www.w3.org/2005/Atom"
+CHINA = timezone(timedelta(hours=8))
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def environment() -> Environment:
+    env = Environment(loader=DictLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(when=_when, state_zh=STATE_ZH)
+    return env
+
+
+def item(p: Publication) -> dict[str, Any]:
+    """What a list shows of a publication (and its JSON and CSV carry)."""
+    return {"id": p.id, "title": p.title, "agency_code": p.agency_code,
+            "agency_name": p.agency_name, "kind": p.kind, "kind_name": p.kind_name,
+            "decision_date": p.decision_date.isoformat(),
+            "published_at": p.published_at.astimezone(UTC).isoformat(),
+            "published_day": p.published_at.astimezone(CHINA).date().isoformat(),
+            "state": p.state, "summary": [list(pair) for pair in p.summary],
+            "url": f"p/{p.id}.html"}
+
+
+def to_json(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def publication_json(p: Publication) -> dict[str, Any]:
+    """A publication's public JSON: what its page shows (nothing of an expired one's content)."""
+    data = p.to_dict()
+    if p.state == "expired":
+        data.update(title="", summary=[])
+    return data
+
+
+CSV_HEADER = ["编号", "标题", "执法机关", "类别", "决定日期", "公示时间", "状态", "摘要", "网址"]
+
+
+def _cell(value: str) -> str:
+    # a spreadsheet must not take a published value for a formula
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def items_csv(items: Sequence[dict[str, Any]], base_url: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for i in items:
+        summary = "；".join(f"{label}：{value}" for label, value in i["summary"])
+        writer.writerow([_cell(str(v)) for v in (
+            i["id"], i["title"], i["agency_name"], i["kind_name"], i["decision_date"],
+            i["published_at"], STATE_ZH[i["state"]], summary, base_url + i["url"])])
+    return ("\ufeff" + out.getvalue()).encode()  # the BOM: spreadsheets read it as UTF-8
+
+
+def feed_entry(p: Publication) -> dict[str, Any]:
+    """An agency feed's entry for the publication's latest change."""
+    if p.state == "expired":
+        title, text = "公示信息已撤下", "公示期满或经信用修复，依规撤下。"
+    elif p.state == "withdrawn":
+        title, text = f"【已撤回】{p.title}", f"撤回理由：{p.withdrawal_reason}"
+    else:
+        prefix = "【已更正】" if p.state == "corrected" else ""
+        title = prefix + p.title
+        text = "；".join(f"{label}：{value}" for label, value in p.summary)
+    return {"id": p.id, "title": title, "summary": text, "state": p.state,
+            "published": p.published_at.astimezone(UTC).isoformat(),
+            "updated": p.updated_at.astimezone(UTC).isoformat(),
+            "url": f"p/{p.id}.html"}
+
+
+def atom(agency_code: str, agency_name: str, entries: Sequence[dict[str, Any]],
+         base_url: str) -> bytes:
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": "zh-CN"})
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = f"{base_url}agency/{agency_code}/"
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"{agency_name}行政执法公示"
+    updated = max((e["updated"] for e in entries), default="1970-01-01T00:00:00+00:00")
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    ET.SubElement(author, f"{{{ATOM}}}name").text = agency_name
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self",
+                                            "href": f"{base_url}agency/{agency_code}/feed.xml"})
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html",
+                                            "href": f"{base_url}agency/{agency_code}/"})
+    for e in entries:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = f"{base_url}p/{e['id']}.html"
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = e["title"]
+        ET.SubElement(entry, f"{{{ATOM}}}published").text = e["published"]
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = e["updated"]
+        ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html",
+                                                 "href": base_url + e["url"]})
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = e["summary"]
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

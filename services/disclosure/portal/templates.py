@@ -1,0 +1,228 @@
+# ruff: noqa: E501  (markup reads better on one line than split to fit)
+"""The portal's page templates (Jinja2, every value autoescaped) and its two static assets.
+
+Kept as Python strings so they travel with the package however it is installed. Pages work
+without JavaScript: only the search page loads a script (assets/search.js, no inline script)."""
+from __future__ import annotations
+
+BASE = """<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }} - {{ site_name }}</title>
+<link rel="stylesheet" href="{{ root }}assets/site.css">
+{% block head %}{% endblock %}
+</head>
+<body>
+<a class="skip" href="#main">跳到正文</a>
+<header>
+<p class="site"><a href="{{ root }}">{{ site_name }}</a></p>
+<nav aria-label="站点导航"><ul>
+<li><a href="{{ root }}list/">全部公示信息</a></li>
+<li><a href="{{ root }}search/">搜索</a></li>
+</ul></nav>
+</header>
+<main id="main"{% block main_attrs %}{% endblock %}>
+{% block main %}{% endblock %}
+</main>
+<footer><p>{{ site_name }} · 行政执法公示</p></footer>
+</body>
+</html>
+"""
+
+PUBLICATION = """{% extends "base.html" %}
+{% block main_attrs %}{% if searchable %} data-pagefind-body{% endif %}{% endblock %}
+{% block main %}
+{% if p.state == "expired" %}
+<h1>公示信息已撤下</h1>
+<p class="notice">本条公示信息（编号 {{ p.id }}）公示期已满或经信用修复，已依规撤下，内容不再公示。</p>
+{% else %}
+<h1 data-pagefind-meta="title">{{ p.title }}</h1>
+{% if p.state == "withdrawn" %}
+<section class="notice" aria-labelledby="withdrawn">
+<h2 id="withdrawn">本条公示信息已撤回</h2>
+<p>撤回理由：{{ p.withdrawal_reason }}</p>
+</section>
+{% endif %}
+{% endif %}
+<dl class="meta">
+<dt>执法机关</dt><dd><a href="{{ root }}agency/{{ p.agency_code }}/"
+ data-pagefind-filter="机关">{{ p.agency_name }}</a></dd>
+<dt>类别</dt><dd><a href="{{ root }}kind/{{ p.kind }}/"
+ data-pagefind-filter="类别">{{ p.kind_name }}</a></dd>
+<dt>决定日期</dt><dd><time datetime="{{ p.decision_date.isoformat() }}"
+ data-pagefind-sort="date">{{ p.decision_date.isoformat() }}</time>
+<span hidden data-pagefind-filter="年份">{{ p.decision_date.year }}</span></dd>
+<dt>公示时间</dt><dd><time datetime="{{ p.published_at.isoformat() }}">{{ when(p.published_at) }}</time></dd>
+<dt>状态</dt><dd data-pagefind-filter="状态">{{ state_zh[p.state] }}</dd>
+</dl>
+{% if p.state != "expired" %}
+<section aria-labelledby="summary">
+<h2 id="summary">信息摘要</h2>
+<table>
+<caption>{{ p.title }}的公示内容</caption>
+<tbody>
+{% for label, value in p.summary %}
+<tr><th scope="row">{{ label }}</th><td>{{ value }}</td></tr>
+{% endfor %}
+</tbody>
+</table>
+</section>
+{% endif %}
+<section aria-labelledby="history" data-pagefind-ignore>
+<h2 id="history">变更记录</h2>
+<table>
+<caption>本条公示信息的公示、更正、撤回和撤下记录</caption>
+<thead><tr><th scope="col">时间</th><th scope="col">状态</th><th scope="col">说明</th></tr></thead>
+<tbody>
+<tr><td><time datetime="{{ p.published_at.isoformat() }}">{{ when(p.published_at) }}</time></td>
+<td>已公示</td><td>首次公示</td></tr>
+{% for c in p.history %}
+<tr><td><time datetime="{{ c.at.isoformat() }}">{{ when(c.at) }}</time></td>
+<td>{{ state_zh[c.state] }}</td><td>{{ c.note }}</td></tr>
+{% endfor %}
+</tbody>
+</table>
+</section>
+<p data-pagefind-ignore><a href="{{ root }}p/{{ p.id }}.json" type="application/json">本条信息（JSON）</a></p>
+{% endblock %}
+"""
+
+ITEMS = """{% if items %}
+<table>
+<caption>{{ caption }}</caption>
+<thead><tr><th scope="col">标题</th><th scope="col">执法机关</th><th scope="col">类别</th>
+<th scope="col">决定日期</th><th scope="col">公示时间</th></tr></thead>
+<tbody>
+{% for i in items %}
+<tr><td><a href="{{ root }}p/{{ i.id }}.html">{{ i.title }}</a></td><td>{{ i.agency_name }}</td>
+<td>{{ i.kind_name }}</td><td>{{ i.decision_date }}</td><td>{{ i.published_day }}</td></tr>
+{% endfor %}
+</tbody>
+</table>
+{% else %}
+<p>暂无公示信息。</p>
+{% endif %}
+"""
+
+LIST_PAGE = """{% extends "base.html" %}
+{% block main %}
+<h1>{{ heading }}（第 {{ n }} 页）</h1>
+{% set caption = heading ~ "，第 " ~ n ~ " 页，新公示的在前" %}
+{% include "items.html" %}
+<nav aria-label="分页"><ul>
+<li><a href="{{ root }}{{ folder }}/">最新公示</a></li>
+{% if newer %}<li><a href="{{ root }}{{ folder }}/page/{{ n + 1 }}.html" rel="next">较新的一页（第 {{ n + 1 }} 页）</a></li>{% endif %}
+{% if n > 1 %}<li><a href="{{ root }}{{ folder }}/page/{{ n - 1 }}.html" rel="prev">较早的一页（第 {{ n - 1 }} 页）</a></li>{% endif %}
+</ul></nav>
+<h2>下载本页</h2>
+<ul>
+<li><a href="{{ root }}{{ folder }}/page/{{ n }}.csv" type="text/csv" download>CSV</a></li>
+<li><a href="{{ root }}{{ folder }}/page/{{ n }}.json" type="application/json">JSON</a></li>
+</ul>
+{% endblock %}
+"""
+
+LIST_INDEX = """{% extends "base.html" %}
+{% block head %}{% if feed %}<link rel="alternate" type="application/atom+xml" title="{{ heading }}" href="{{ root }}{{ feed }}">{% endif %}{% endblock %}
+{% block main %}
+<h1>{{ heading }}</h1>
+{% if kinds %}
+<nav aria-label="按类别"><h2>按类别查看</h2><ul>
+{% for code, name in kinds %}<li><a href="{{ root }}{{ folder }}/kind/{{ code }}/">{{ name }}</a></li>{% endfor %}
+</ul></nav>
+{% endif %}
+<h2>最新公示</h2>
+{% set caption = heading ~ "，最新公示的在前" %}
+{% include "items.html" %}
+{% if pages %}
+<nav aria-label="分页"><ul>
+{% if older %}<li><a href="{{ root }}{{ folder }}/page/{{ older }}.html">更早的公示（第 {{ older }} 页）</a></li>{% endif %}
+<li><a href="{{ root }}{{ folder }}/page/1.html">最早的公示（第 1 页）</a></li>
+</ul></nav>
+<h2>下载</h2>
+<ul>
+<li><a href="{{ root }}{{ folder }}/page/{{ pages }}.csv" type="text/csv" download>最新一页（CSV）</a></li>
+<li><a href="{{ root }}{{ folder }}/index.json" type="application/json">列表信息（JSON）</a></li>
+{% if feed %}<li><a href="{{ root }}{{ feed }}" type="application/atom+xml">订阅（Atom）</a></li>{% endif %}
+</ul>
+{% endif %}
+{% endblock %}
+"""
+
+HOME = """{% extends "base.html" %}
+{% block main %}
+<h1>{{ site_name }}</h1>
+<p><a href="{{ root }}list/">全部公示信息</a> · <a href="{{ root }}search/">搜索</a></p>
+<section aria-labelledby="agencies">
+<h2 id="agencies">执法机关</h2>
+<ul>{% for code, a in agencies %}<li><a href="{{ root }}agency/{{ code }}/">{{ a.name }}</a></li>{% endfor %}</ul>
+</section>
+<section aria-labelledby="kinds">
+<h2 id="kinds">公示类别</h2>
+<ul>{% for code, name in kinds %}<li><a href="{{ root }}kind/{{ code }}/">{{ name }}</a></li>{% endfor %}</ul>
+</section>
+{% endblock %}
+"""
+
+SEARCH = """{% extends "base.html" %}
+{% block head %}<script src="{{ root }}assets/search.js" defer></script>{% endblock %}
+{% block main %}
+<h1>搜索公示信息</h1>
+<div id="search" data-root="{{ root }}" data-shards="{{ root }}search/shards.json"></div>
+<noscript><p>搜索需要浏览器启用脚本；不启用脚本也可以<a href="{{ root }}list/">按时间</a>、按
+<a href="{{ root }}">执法机关和类别</a>浏览全部公示信息。</p></noscript>
+{% endblock %}
+"""
+
+TEMPLATES = {"base.html": BASE, "publication.html": PUBLICATION, "items.html": ITEMS,
+             "list_page.html": LIST_PAGE, "list_index.html": LIST_INDEX, "home.html": HOME,
+             "search.html": SEARCH}
+
+# Text #1a1a1a and links #0b4a8f on white (contrast 17:1 and 9:1); focus always visible.
+STYLE = """body{font-family:system-ui,"PingFang SC","Noto Sans CJK SC",sans-serif;color:#1a1a1a;
+background:#fff;margin:0 auto;max-width:60rem;padding:0 1rem;line-height:1.6}
+a{color:#0b4a8f}a:focus{outline:3px solid #b35900;outline-offset:2px}
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}
+header nav ul,nav ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:1rem}
+table{border-collapse:collapse;width:100%}th,td{border:1px solid #6b6b6b;padding:.3rem .5rem;
+text-align:left;vertical-align:top}caption{text-align:left;font-weight:bold;padding:.3rem 0}
+.notice{border:2px solid #8a1c1c;background:#fdecea;color:#1a1a1a;padding:.5rem 1rem}
+dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dl.meta dd{margin:0}
+"""
+
+# The search page's only script: loads the list of index shards, then Pagefind's UI over all of
+# them (the first as the bundle, the others merged).
+SEARCH_SCRIPT = """(function () {
+  "use strict";
+  function start() {
+    var box = document.getElementById("search");
+    if (!box) { return; }
+    fetch(box.getAttribute("data-shards")).then(function (r) { return r.json(); })
+      .then(function (shards) {
+        if (!shards.bundles.length) { box.textContent = "暂无可搜索的公示信息。"; return; }
+        var root = box.getAttribute("data-root");
+        var first = root + shards.bundles[0] + "/";
+        var css = document.createElement("link");
+        css.rel = "stylesheet"; css.href = first + "pagefind-ui.css";
+        document.head.appendChild(css);
+        var ui = document.createElement("script");
+        ui.src = first + "pagefind-ui.js";
+        ui.onload = function () {
+          new window.PagefindUI({
+            element: "#search", bundlePath: first, baseUrl: root, showSubResults: false,
+            mergeIndex: shards.bundles.slice(1).map(function (b) {
+              return { bundlePath: root + b + "/" };
+            }),
+            translations: { placeholder: "输入关键词搜索公示信息" }
+          });
+        };
+        document.head.appendChild(ui);
+      });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else { start(); }
+}());
+"""
