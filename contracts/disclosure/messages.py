@@ -435,8 +435,7 @@ class EntryChange(StrictSchema):
         "description": "the Chinese headers of the fields changed"})
     before = fields.Dict(keys=fields.String(), required=True)
     after = fields.Dict(keys=fields.String(), required=True)
-    # last: the name shadows the module inside this class body
-    fields = fields.List(fields.String(), required=True, metadata={
+    changed_fields = fields.List(fields.String(), required=True, data_key="fields", metadata={
         "description": "the keys of the fields changed"})
 
 

@@ -5,9 +5,9 @@ its events, and the record of a refused call."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, insert, literal, or_, select, tuple_, update
+from sqlalchemy import CursorResult, and_, insert, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -328,9 +328,9 @@ def mark_lapse(session: Session, agency: str, certificate_no: str, valid_until: 
                today: date, now: datetime) -> bool:
     """Whether this lapse of the officer's certificate is noticed now for the first time."""
     upsert = pg_insert if on_postgresql(session) else sqlite_insert
-    done = session.execute(upsert(officer_lapses).values(
+    done = cast("CursorResult[Any]", session.execute(upsert(officer_lapses).values(
         agency=agency, certificate_no=certificate_no, valid_until=valid_until,
-        noticed_on=today, at=now).on_conflict_do_nothing())
+        noticed_on=today, at=now).on_conflict_do_nothing()))
     return bool(done.rowcount)
 
 

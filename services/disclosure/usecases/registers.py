@@ -158,7 +158,7 @@ def register_history(p: dict, *, actor: Actor, db: Db, now: datetime, **_: Any) 
     return {"agency": p["agency"], "kind": kind.code, "from_revision": first,
             "to_revision": last,
             "added": [store.entry_json(e) for e in change.added],
-            "changed": [{"key": list(reg.key_of(c.after)), "fields": list(c.fields),
+            "changed": [{"key": list(reg.key_of(c.after)), "changed_fields": list(c.fields),
                          "headers": list(c.headers), "before": store.entry_json(c.before),
                          "after": store.entry_json(c.after)} for c in change.changed],
             "removed": [store.entry_json(e) for e in change.removed],
