@@ -290,3 +290,17 @@ def test_the_lapse_watch_alerts_once_per_officer_and_lapse(env_db: Env):
         "2025-10-31", "2025-11-30"]
     assert lapse_ticks(env_db, "2025-12-01")["lapsed"] == 0
     assert date(2025, 11, 30) in {r["valid_until"] for r in env_db.rows(models.officer_lapses)}
+
+
+def test_the_same_call_again_is_answered_as_before_and_records_nothing(env_db: Env):
+    payload = {"agency": agencies.QINYUAN, "workbook_base64": workbook({OFFICERS: [WANG]})}
+    first = call(env_db, "import_register", payload, key="import-1")
+    env_db.now = at("2025-11-03")
+    again = call(env_db, "import_register", payload, key="import-1")
+    # the answer kept for the key (revised: true), not a second run (which would say false)
+    assert again == first and first["registers"][0]["revised"] is True
+    assert len(env_db.rows(models.register_revisions)) == 1
+    assert officers(env_db, "2025-10-28")["revision"] == 1   # imported that day
+    assert officers(env_db, "2025-10-27") == {
+        "agency": agencies.QINYUAN, "kind": "officers", "title": OFFICERS, "on": "2025-10-27",
+        "revision": 0, "entries": [], "revisions": []}
