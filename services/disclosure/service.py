@@ -106,7 +106,7 @@ class DisclosureService(Service):
                                             self.config.get("DISCLOSURE_REMIND_WORKDAYS",
                                                             REMIND_WORKDAYS)))
 
-    # ---- the registers published before enforcement (usecases.registers) ----
+    # ---- the registers published before enforcement (usecases.registers, queries) ----
 
     @rpc
     def import_register(self, **payload: Any) -> Any:
@@ -114,19 +114,19 @@ class DisclosureService(Service):
 
     @rpc
     def export_register(self, **payload: Any) -> Any:
-        return self._run("export_register", payload, register_usecases.export_register)
+        return self._run("export_register", payload, queries.export_register)
 
     @rpc
     def get_register(self, **payload: Any) -> Any:
-        return self._run("get_register", payload, register_usecases.get_register)
+        return self._run("get_register", payload, queries.get_register)
 
     @rpc
     def register_history(self, **payload: Any) -> Any:
-        return self._run("register_history", payload, register_usecases.register_history)
+        return self._run("register_history", payload, queries.register_history)
 
     @rpc
     def officer_qualified(self, **payload: Any) -> Any:
-        return self._run("officer_qualified", payload, register_usecases.officer_qualified)
+        return self._run("officer_qualified", payload, queries.officer_qualified)
 
     @timer(interval=LAPSE_TICK_SECONDS)
     def watch_lapses(self) -> dict:

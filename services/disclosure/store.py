@@ -4,6 +4,7 @@ appended under the log row's lock and the tree head signed after it), the disclo
 its events, and the record of a refused call."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -27,6 +28,7 @@ from services.disclosure.models import (
     tree_heads,
 )
 from services.disclosure.models import registers as register_heads
+from shared.calendar.clock import local_date
 from shared.errors import NotFound, SanxiangError, ValidationFailed
 from shared.messaging.outbox import OutboxWriter
 from shared.service.entrypoint import refusal_reason
@@ -258,6 +260,24 @@ def entry_of(kind: reg.RegisterKind, data: dict[str, Any]) -> reg.Entry:
         else:
             got[column.key] = value
     return kind.entry(**got)
+
+
+def register_kinds(codes: Iterable[str]) -> list[reg.RegisterKind]:
+    """The register kinds named, in the order of the registers (reg.KINDS)."""
+    wanted = set(codes)
+    return [k for k in reg.KINDS if k.code in wanted]
+
+
+def standing(history: Iterable[reg.Version], on: date | None) -> list[reg.Version]:
+    """The latest version of each entry still on the register (as it stood at the end of `on`,
+    China time; None: as it stands), in the order the entries first came."""
+    latest: dict[tuple[str, ...], reg.Version] = {}
+    for v in history:
+        if on is not None and local_date(v.recorded_at) > on:
+            continue
+        if v.key not in latest or v.number > latest[v.key].number:
+            latest[v.key] = v
+    return [v for v in latest.values() if v.entry is not None]
 
 
 def lock_register(session: Session, agency: str, kind: str, now: datetime) -> int:

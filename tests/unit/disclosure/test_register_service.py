@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from services.disclosure import models, spreadsheets
+from services.disclosure import models, queries, spreadsheets
 from services.disclosure.usecases import registers as uc
 from shared.errors import DomainRuleViolated, Forbidden, ValidationFailed
 from shared.trust.actor import Actor
@@ -53,7 +53,8 @@ def at(day: str, hour: int = 2) -> datetime:
 
 
 def call(env: Env, method: str, payload: dict, who: Actor = PUBLISHER, key: str | None = None):
-    return rpc(env, getattr(uc, method), method, payload, who, key)
+    fn = uc.import_register if method == "import_register" else getattr(queries, method)
+    return rpc(env, fn, method, payload, who, key)
 
 
 def importing(env: Env, sheets: dict, **more: object) -> dict:
