@@ -148,13 +148,13 @@ register_versions = Table(
     Column("agency", String(64), nullable=False),
     Column("kind", String(20), nullable=False),
     Column("entry_key", JSON, nullable=False),                # the key columns' values
-    Column("key_text", String(400), nullable=False),          # the same, joined for lookups
+    Column("key_hash", String(64), nullable=False),           # SHA-256 of entry_key (JSON)
     Column("number", Integer, nullable=False),
     Column("revision", Integer, nullable=False),
     Column("entry", JSON),                                    # None: taken off the register
     Column("recorded_at", UtcDateTime(), nullable=False),
     Column("recorded_by", String(64), nullable=False),
-    UniqueConstraint("agency", "kind", "key_text", "number", name="uq_register_versions_number"),
+    UniqueConstraint("agency", "kind", "key_hash", "number", name="uq_register_versions_number"),
     Index("ix_register_versions_agency_kind_revision", "agency", "kind", "revision"),
 )
 

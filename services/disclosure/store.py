@@ -1,9 +1,13 @@
 """The disclosure publisher's tables inside a use case's transaction: publications (loaded,
 locked for writing, saved), their history, the agency's Merkle log of public acts (a leaf
-appended under the log row's lock and the tree head signed after it), the disclosure log and
-its events, and the record of a refused call."""
+appended under the log row's lock and the tree head signed after it), the registers published
+before enforcement (a revision made under the register row's lock, its versions appended, an
+officer's lapse marked once), the disclosure log and its events, and the record of a refused
+call."""
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, cast
@@ -262,6 +266,12 @@ def entry_of(kind: reg.RegisterKind, data: dict[str, Any]) -> reg.Entry:
     return kind.entry(**got)
 
 
+def key_hash(key: tuple[str, ...]) -> str:
+    """What names an entry of a register in its version rows: its key columns' values (an item
+    name may run to a thousand characters), hashed."""
+    return hashlib.sha256(json.dumps(list(key), ensure_ascii=False).encode()).hexdigest()
+
+
 def register_kinds(codes: Iterable[str]) -> list[reg.RegisterKind]:
     """The register kinds named, in the order of the registers (reg.KINDS)."""
     wanted = set(codes)
@@ -305,7 +315,7 @@ def add_revision(session: Session, agency: str, kind: str, revision: int,
         "agency": agency, "kind": kind, "revision": revision, "at": now, "by": by,
         "sha256": sha256, "counts": counts})
     session.execute(insert(register_versions), [{
-        "agency": agency, "kind": kind, "entry_key": list(v.key), "key_text": "/".join(v.key),
+        "agency": agency, "kind": kind, "entry_key": list(v.key), "key_hash": key_hash(v.key),
         "number": v.number, "revision": revision,
         "entry": None if v.entry is None else entry_json(v.entry),
         "recorded_at": v.recorded_at, "recorded_by": v.recorded_by} for v in versions])

@@ -34,6 +34,9 @@ ZHAO = ["赵某", "沁源县能源局", None, "科员", "14043100789", "2024-01-
         "行政处罚", "沁源县"]
 ITEM = ["行政处罚", "对未按规定报送统计资料的处罚", "《统计法》第四十一条", None, "沁源县能源局",
         "90日", "行政复议、行政诉讼"]
+# an item's name, part of what names it, may run to a thousand characters
+LONG_ITEM = ["行政检查", "对" + "煤" * 998 + "查", "《安全生产法》第六十五条", None, "沁源县能源局",
+             None, "行政复议"]
 
 
 def workbook(sheets: dict[str, Sequence[Sequence[object]]]) -> str:
@@ -135,11 +138,11 @@ def test_a_second_import_makes_new_versions_and_overwrites_nothing(env_db: Env):
                                   "revised": True, "entries": 2, "added": 1, "changed": 1,
                                   "removed": 1}]
     rows = env_db.rows(models.register_versions)
-    assert sorted((r["key_text"], r["number"], r["revision"], r["entry"] is None)
+    assert sorted((r["entry_key"][0], r["number"], r["revision"], r["entry"] is None)
                   for r in rows) == [("14043100123", 1, 1, False), ("14043100123", 2, 2, False),
                                      ("14043100456", 1, 1, False), ("14043100456", 2, 2, True),
                                      ("14043100789", 1, 2, False)]
-    first = next(r for r in rows if r["key_text"] == "14043100123" and r["number"] == 1)
+    first = next(r for r in rows if r["entry_key"] == ["14043100123"] and r["number"] == 1)
     assert first["entry"]["valid_until"] == "2025-10-31"   # the old version as it was
 
     now = officers(env_db)
@@ -192,7 +195,7 @@ def test_a_revision_beyond_the_latest_is_refused(env: Env):
 
 
 def test_an_export_reads_back_as_the_same_register(env_db: Env):
-    importing(env_db, {OFFICERS: [WANG, LI], ITEMS: [ITEM]})
+    importing(env_db, {OFFICERS: [WANG, LI], ITEMS: [ITEM, LONG_ITEM]})
     out = call(env_db, "export_register", {"agency": agencies.QINYUAN, "format": "xlsx"})
     blob = base64.b64decode(out["content_base64"])
     assert out["size"] == len(blob) and out["filename"].endswith(".xlsx")

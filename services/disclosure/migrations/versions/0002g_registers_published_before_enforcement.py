@@ -41,14 +41,14 @@ def upgrade() -> None:
     sa.Column('agency', sa.String(length=64), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('entry_key', sa.JSON(), nullable=False),
-    sa.Column('key_text', sa.String(length=400), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('revision', sa.Integer(), nullable=False),
     sa.Column('entry', sa.JSON(), nullable=True),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('recorded_by', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_register_versions')),
-    sa.UniqueConstraint('agency', 'kind', 'key_text', 'number',
+    sa.UniqueConstraint('agency', 'kind', 'key_hash', 'number',
                         name='uq_register_versions_number')
     )
     with op.batch_alter_table('register_versions', schema=None) as batch_op:
