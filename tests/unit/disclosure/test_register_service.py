@@ -308,3 +308,24 @@ def test_the_same_call_again_is_answered_as_before_and_records_nothing(env_db: E
     assert officers(env_db, "2025-10-27") == {
         "agency": agencies.QINYUAN, "kind": "officers", "title": OFFICERS, "on": "2025-10-27",
         "revision": 0, "entries": [], "revisions": []}
+
+
+@pytest.mark.postgres
+def test_an_agency_another_instance_is_watching_is_passed_by_then_alerted_once(fresh_database):
+    from shared.persistence import timers
+    from shared.persistence.db import make_engine, migrate, open_db
+
+    engine = make_engine(fresh_database)
+    migrate(engine, "services.disclosure:migrations")
+    env = Env(open_db(engine))
+    try:
+        env.now = at("2025-10-20")
+        importing(env, {OFFICERS: [WANG]})
+        with env.db.transaction() as other:             # another instance, mid-tick
+            assert timers.claim(other, uc.LAPSE_WATCH, agencies.QINYUAN)
+            assert lapse_ticks(env, "2025-11-01")["lapsed"] == 0
+        assert lapse_ticks(env, "2025-11-01")["lapsed"] == 1
+        assert lapse_ticks(env, "2025-11-01")["lapsed"] == 0
+        assert len(env.events("officer_lapsed.v1")) == 1
+    finally:
+        engine.dispose()
