@@ -10,11 +10,23 @@ overdue event after. The public reads the static portal, never these RPCs.
 1.1: redaction — a draft's party fields masked by the rule set's disclosure.redaction, its free
 text scanned for ID numbers, mobiles, bank cards, addresses; resolve_redactions decides each hit
 (mask, or keep with a reason); publishing is refused while one is open (redactions_unresolved);
-a publication shows its `redaction`, the published act's leaf its record."""
+a publication shows its `redaction`, the published act's leaf its record. Also in 1.1
+(additive): the registers published before enforcement (事前公开) — imported from the
+agency's workbook (import_register: every broken cell named by sheet, row and column, nothing
+recorded unless all read; a change is a new version of an entry, never an overwrite), exported
+(export_register: .xlsx or CSV), read as they stand or stood on a day (get_register) with what
+changed between two revisions (register_history); officer_qualified, also for the record
+keeper ("service:records"); officer_lapsed.v1 once per officer whose certificate lapsed."""
 from typing import Any
 
 from contracts.disclosure import messages as m
-from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
+from shared.contracts.registry import (
+    CALENDAR_COVERAGE_EXAMPLE,
+    Contract,
+    Event,
+    Rpc,
+    service_grant,
+)
 
 VERSION = "1.1.0"
 
@@ -25,6 +37,10 @@ READ_ROLES = ("publisher", "reviewer", "head", "legal_unit", "supervisor")
 WRITE_ERRORS = ("validation_failed", "not_found", "domain_rule_violated", "forbidden",
                 "unauthenticated")
 READ_ERRORS = ("validation_failed", "not_found", "forbidden", "unauthenticated")
+REGISTER_WRITE_ROLES = ("publisher", "head", "legal_unit")
+REGISTER_READ_ROLES = ("publisher", "reviewer", "head", "legal_unit", "officer", "supervisor")
+QUALIFIED_ROLES = (*REGISTER_READ_ROLES, service_grant("records"))
+REGISTER_ERRORS = ("validation_failed", "domain_rule_violated", "forbidden", "unauthenticated")
 
 PUBLICATION_ID = "3f2a9c1e-7b4d-4e8a-9c0f-1d2e3f4a5b6c"
 CASE_ID = "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"
@@ -94,6 +110,80 @@ TREE_HEAD = {"agency": "qinyuan-energy", "size": 2, "root": ROOT,
              "statement": "{\"agency\":\"qinyuan-energy\",\"root\":\"…\",\"signed_at\":\"…\","
                           "\"size\":2,\"type\":\"sanxiang.disclosure.tree_head.v1\"}"}
 
+OFFICER = {"name": "王某", "unit": "沁源县能源局", "department": "执法监察大队",
+           "position": "执法队员", "certificate_no": "14043100123", "issued_on": "2023-03-01",
+           "valid_until": "2026-02-28", "categories": ["行政检查", "行政处罚"],
+           "regions": ["沁源县"]}
+REVISION = {"revision": 2, "at": "2025-11-03T02:00:00+00:00", "by": "publisher-qy-001",
+            "sha256": "9f2c4e1a7b3d5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4",
+            "counts": {"added": 1, "changed": 1, "removed": 0}}
+REGISTER_RPCS = (
+    Rpc("import_register", m.ImportRegister, m.RegistersImported,
+        "The agency's registers published before enforcement (事前公开), from its workbook "
+        "(.xlsx, base64, at most 5 MB; one sheet per register named by its Chinese title, the "
+        "headers in row 1, as export_register and the template lay it out). Every sheet is "
+        "read before anything is recorded: one validation_failed names every broken cell by "
+        "sheet, row and column (details: <kind>.<row>.<field> → rules), and nothing is "
+        "recorded. Each register replaced gets a new revision holding a new version of each "
+        "entry added, changed or taken off — never an overwrite; the same workbook again "
+        "records nothing (revised: false).", REGISTER_WRITE_ROLES,
+        {"agency": "qinyuan-energy", "workbook_base64": "UEsDBBQAAAAIAA==",
+         "kinds": ["officers"]},
+        {"agency": "qinyuan-energy", "sha256": REVISION["sha256"], "registers": [
+            {"kind": "officers", "title": "行政执法人员清单", "revision": 2, "revised": True,
+             "entries": 12, "added": 1, "changed": 1, "removed": 0}]},
+        REGISTER_ERRORS),
+    Rpc("export_register", m.ExportRegister, m.ExportedRegister,
+        "The agency's registers as they stand (or stood at the end of `on`): a workbook "
+        "(.xlsx) that import_register reads back, or one register as CSV (UTF-8 with a BOM, "
+        "the Chinese headers; a value a spreadsheet would run as a formula is quoted).",
+        REGISTER_READ_ROLES,
+        {"agency": "qinyuan-energy", "kinds": ["officers"], "format": "csv", "on": None},
+        {"agency": "qinyuan-energy", "format": "csv", "media_type": "text/csv; charset=utf-8",
+         "filename": "qinyuan-energy-officers-2025-11-03.csv", "size": 312,
+         "sha256": REVISION["sha256"], "content_base64": "77u/5aeT5ZCNLOWNleS9jQ0K"},
+        ("validation_failed", "forbidden", "unauthenticated"), writes=False),
+    Rpc("get_register", m.GetRegister, m.Register,
+        "A register as it stands, or as it stood at the end of `on` (China time): each entry "
+        "with its version and who recorded it (officers: whether the public register shows "
+        "the officer that day), and the register's revisions.", REGISTER_READ_ROLES,
+        {"agency": "qinyuan-energy", "kind": "officers", "on": None},
+        {"agency": "qinyuan-energy", "kind": "officers", "title": "行政执法人员清单", "on": None,
+         "revision": 2, "entries": [
+             {"key": ["14043100123"], "number": 2, "recorded_at": REVISION["at"],
+              "recorded_by": "publisher-qy-001", "values": OFFICER, "public": True}],
+         "revisions": [REVISION]},
+        ("validation_failed", "forbidden", "unauthenticated"), writes=False),
+    Rpc("register_history", m.RegisterHistoryRequest, m.RegisterHistory,
+        "What changed in a register from one revision to another (0: the empty register; "
+        "to_revision null: the latest): entries added, changed (which fields) and taken off. "
+        "Refused (domain_rule_violated): no_such_revision beyond the latest.",
+        REGISTER_READ_ROLES,
+        {"agency": "qinyuan-energy", "kind": "officers", "from_revision": 1,
+         "to_revision": 2},
+        {"agency": "qinyuan-energy", "kind": "officers", "from_revision": 1, "to_revision": 2,
+         "added": [], "changed": [
+             {"key": ["14043100123"], "fields": ["valid_until"], "headers": ["有效期"],
+              "before": dict(OFFICER, valid_until="2025-02-28"), "after": OFFICER}],
+         "removed": [], "revisions": [REVISION]},
+        REGISTER_ERRORS, writes=False),
+    Rpc("officer_qualified", m.OfficerQualifiedRequest, m.OfficerQualification,
+        "Was the holder of the certificate qualified to enforce on the day — its 有效期 from the "
+        "发证日期 through the end date, both days included — and, when asked, for the 执法类别 "
+        "and 执法区域; judged on every version of the agency's officers register (an officer "
+        "taken off is removed from that day). Also for the record keeper (service:records).",
+        QUALIFIED_ROLES,
+        {"agency": "qinyuan-energy", "certificate_no": "14043100123", "on": "2025-10-27",
+         "category": "行政处罚", "region": None},
+        {"agency": "qinyuan-energy", "certificate_no": "14043100123", "on": "2025-10-27",
+         "qualified": True, "status": "qualified",
+         "reason": "王某 holds certificate 14043100123, valid on 2025-10-27 (through "
+                   "2026-02-28) for 行政检查、行政处罚 in 沁源县",
+         "reason_zh": "王某持有执法证件14043100123，2025-10-27在有效期内（有效期至2026-02-28），"
+                      "执法类别：行政检查、行政处罚，执法区域：沁源县", "officer": OFFICER},
+        ("validation_failed", "forbidden", "unauthenticated"), writes=False),
+)
+
 RPCS = (
     Rpc("health", m.Empty, m.Health, "Service name, version, rule sets and contract versions, "
         "how far the legal calendar reaches; per agency the rule set its publication periods "
@@ -101,7 +191,7 @@ RPCS = (
         {"service": "disclosure", "version": "0.1.0", "rulesets": ["qinyuan-energy@1"],
          "contracts": {"contract": VERSION, "events": [
              "publication_due_soon.v1", "publication_overdue.v1", "decision_published.v1",
-             "publication_withdrawn.v1"]},
+             "publication_withdrawn.v1", "officer_lapsed.v1"]},
          "missing_peers": [], "calendar": CALENDAR_COVERAGE_EXAMPLE,
          "disclosure": {"qinyuan-energy": {
              "ruleset": "qinyuan-energy@1", "publish_licence_penalty": "7 workdays",
@@ -182,6 +272,7 @@ RPCS = (
          "proof": ["3e8d9c516bad4a4f8c2e5d1fab684a2f5dc9da79a70659a9ad559cb701ded9a2"]},
         ("validation_failed", "domain_rule_violated", "forbidden", "unauthenticated"),
         writes=False),
+    *REGISTER_RPCS,
 )
 
 EVENTS = (
@@ -206,6 +297,13 @@ EVENTS = (
           {"publication_id": PUBLICATION_ID, "decision_no": "沁能罚〔2025〕12号",
            "ground": "revoked", "reason": "经行政复议，原行政处罚决定被撤销", "late": False,
            "leaf_index": 1, "tree_size": 2, "root": ROOT, "at": "2025-12-02T02:00:00+00:00"}),
+    Event("officer_lapsed.v1", m.OfficerLapsed,
+          "An officer's certificate passed its 有效期 (the last day valid_until): an alert, once "
+          "per officer and lapse; the public register no longer shows the officer from the "
+          "day after.",
+          {"certificate_no": "14043100123", "name": "王某", "unit": "沁源县能源局",
+           "valid_until": "2026-02-28", "noticed_on": "2026-03-01",
+           "categories": ["行政检查", "行政处罚"], "regions": ["沁源县"]}),
 )
 
 CONTRACT = Contract(

@@ -339,3 +339,182 @@ class PublicationWithdrawn(StrictSchema):
     tree_size = fields.Integer(required=True)
     root = Sha256(required=True)
     at = When(required=True)
+
+
+# ---- the registers published before enforcement (事前公开), 1.1 ---------------------------------
+
+REGISTER_KINDS = ["subjects", "entrusted", "officers", "powers", "items", "inspections",
+                  "legal_bases", "discretion", "service_guides", "flow_charts"]
+QUALIFICATION = ["qualified", "unknown_officer", "removed", "not_yet_valid", "expired",
+                 "category_not_covered", "region_not_covered"]
+# a workbook travels in the request (base64): at most this many bytes (the import's own bound,
+# services.disclosure.spreadsheets.Limits.file_bytes)
+MAX_WORKBOOK_BYTES = 5 * 1024 * 1024
+Kind = lambda **kw: fields.String(validate=validate.OneOf(REGISTER_KINDS), metadata={
+    "description": "the register: subjects 行政执法主体名录, entrusted 受委托组织, officers "
+                   "行政执法人员清单, powers 权责清单, items 行政执法事项清单, inspections "
+                   "随机抽查事项清单, legal_bases 执法依据, discretion 裁量基准, service_guides "
+                   "服务指南, flow_charts 行政执法流程图"}, **kw)
+Kinds = lambda **kw: fields.List(Kind(), validate=validate.Length(min=1, max=10), **kw)
+Revision = lambda **kw: fields.Integer(validate=validate.Range(min=0), **kw)
+
+
+class ImportRegister(StrictSchema):
+    """An agency's registers as a workbook (.xlsx) laid out as export_register and the template
+    make it: one sheet per register, named by its Chinese title, the Chinese headers in row 1."""
+    agency = Id(required=True)
+    workbook_base64 = fields.String(required=True, validate=[
+        validate.Length(min=4, max=4 * ((MAX_WORKBOOK_BYTES + 2) // 3)),
+        validate.Regexp(r"^[A-Za-z0-9+/]*={0,2}$", error="must be base64 (RFC 4648)")],
+        metadata={"description": f"the .xlsx, base64; at most {MAX_WORKBOOK_BYTES} bytes"})
+    kinds = Kinds(load_default=None, allow_none=True, metadata={
+        "description": "the registers this workbook replaces (an entry missing from its sheet "
+                       "is taken off); null: every sheet that holds an entry"})
+
+
+class RegisterRevised(StrictSchema):
+    kind = Kind(required=True)
+    title = fields.String(required=True)
+    revision = Revision(required=True, metadata={"description": "the register's latest "
+                                                                "revision after the import"})
+    revised = fields.Boolean(required=True, metadata={
+        "description": "false: the sheet is the register as it stands, nothing recorded"})
+    entries = fields.Integer(required=True)
+    added = fields.Integer(required=True)
+    changed = fields.Integer(required=True)
+    removed = fields.Integer(required=True)
+
+
+class RegistersImported(StrictSchema):
+    agency = Id(required=True)
+    sha256 = Sha256(required=True, metadata={"description": "of the workbook imported"})
+    registers = fields.List(fields.Nested(RegisterRevised), required=True)
+
+
+class ExportRegister(StrictSchema):
+    agency = Id(required=True)
+    kinds = Kinds(load_default=None, allow_none=True, metadata={
+        "description": "the registers exported; null: all (csv: exactly one)"})
+    format = fields.String(load_default="xlsx", validate=validate.OneOf(["xlsx", "csv"]))
+    on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "the registers as they stood at the end of this day; null: today"})
+
+
+class ExportedRegister(StrictSchema):
+    agency = Id(required=True)
+    format = fields.String(required=True, validate=validate.OneOf(["xlsx", "csv"]))
+    media_type = fields.String(required=True)
+    filename = fields.String(required=True)
+    size = fields.Integer(required=True)
+    sha256 = Sha256(required=True)
+    content_base64 = fields.String(required=True)
+
+
+class GetRegister(StrictSchema):
+    agency = Id(required=True)
+    kind = Kind(required=True)
+    on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "the register as it stood at the end of this day (China time); "
+                       "null: as it stands"})
+
+
+class RegisterRevisionView(StrictSchema):
+    revision = Revision(required=True)
+    at = When(required=True)
+    by = fields.String(required=True)
+    sha256 = Sha256(required=True, metadata={"description": "of the workbook imported"})
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                         metadata={"description": "entries added, changed, removed"})
+
+
+class RegisterEntry(StrictSchema):
+    key = fields.List(fields.String(), required=True, metadata={
+        "description": "the values of the columns that name the entry"})
+    number = fields.Integer(required=True, metadata={"description": "the entry's version"})
+    recorded_at = When(required=True)
+    recorded_by = fields.String(required=True)
+    values = fields.Dict(keys=fields.String(), required=True, metadata={
+        "description": "the entry by field key: dates YYYY-MM-DD, lists as lists"})
+    public = fields.Boolean(required=True, allow_none=True, metadata={
+        "description": "officers: whether the public register shows the officer on the day "
+                       "(the certificate valid); null for other registers"})
+
+
+class Register(StrictSchema):
+    agency = Id(required=True)
+    kind = Kind(required=True)
+    title = fields.String(required=True)
+    on = fields.Date(required=True, allow_none=True)
+    revision = Revision(required=True)
+    entries = fields.List(fields.Nested(RegisterEntry), required=True)
+    revisions = fields.List(fields.Nested(RegisterRevisionView), required=True)
+
+
+class RegisterHistoryRequest(StrictSchema):
+    agency = Id(required=True)
+    kind = Kind(required=True)
+    from_revision = Revision(load_default=0, metadata={"description": "0: the empty register"})
+    to_revision = Revision(load_default=None, allow_none=True, metadata={
+        "description": "null: the latest"})
+
+
+class EntryChange(StrictSchema):
+    key = fields.List(fields.String(), required=True)
+    headers = fields.List(fields.String(), required=True, metadata={
+        "description": "the Chinese headers of the fields changed"})
+    before = fields.Dict(keys=fields.String(), required=True)
+    after = fields.Dict(keys=fields.String(), required=True)
+    changed_fields = fields.List(fields.String(), required=True, data_key="fields", metadata={
+        "description": "the keys of the fields changed"})
+
+
+class RegisterHistory(StrictSchema):
+    agency = Id(required=True)
+    kind = Kind(required=True)
+    from_revision = Revision(required=True)
+    to_revision = Revision(required=True)
+    added = fields.List(fields.Dict(keys=fields.String()), required=True)
+    changed = fields.List(fields.Nested(EntryChange), required=True)
+    removed = fields.List(fields.Dict(keys=fields.String()), required=True)
+    revisions = fields.List(fields.Nested(RegisterRevisionView), required=True, metadata={
+        "description": "the revisions between the two"})
+
+
+class OfficerQualifiedRequest(StrictSchema):
+    agency = Id(required=True)
+    certificate_no = fields.String(required=True, validate=[
+        validate.Length(min=1, max=40),
+        validate.Regexp(r"^[0-9A-Za-z\u4e00-\u9fff-]+$",
+                        error="must be a certificate number: letters, digits, 汉字, -")],
+        metadata={"description": "执法证件号"})
+    on = fields.Date(required=True, metadata={"description": "the day the officer acted"})
+    category = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(min=1, max=100),
+                             metadata={"description": "执法类别 the act needs"})
+    region = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(min=1, max=100),
+                           metadata={"description": "执法区域 the act was in"})
+
+
+class OfficerQualification(StrictSchema):
+    agency = Id(required=True)
+    certificate_no = fields.String(required=True)
+    on = fields.Date(required=True)
+    qualified = fields.Boolean(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(QUALIFICATION))
+    reason = fields.String(required=True)
+    reason_zh = fields.String(required=True)
+    officer = fields.Dict(keys=fields.String(), required=True, allow_none=True, metadata={
+        "description": "the certificate's entry the verdict was judged on"})
+
+
+class OfficerLapsed(StrictSchema):
+    """An officer's certificate passed its 有效期: the public register no longer shows the
+    officer from the day after valid_until."""
+    certificate_no = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    valid_until = Day(required=True, metadata={"description": "the certificate's last day"})
+    noticed_on = Day(required=True)
+    categories = fields.List(fields.String(), required=True)
+    regions = fields.List(fields.String(), required=True)

@@ -118,6 +118,58 @@ tree_heads = Table(
     UniqueConstraint("agency", "size", name="uq_tree_heads_agency_size"),
 )
 
+# The registers published before enforcement (事前公开, services.disclosure.domain.registers):
+# `registers` each agency's register of one kind with its latest revision (the row locked while
+# a revision is made); `register_revisions` each import that changed a register;
+# `register_versions` every version of every entry, appended, never rewritten (an entry taken
+# off is a version without an entry); `officer_lapses` each officer's lapse alerted, once.
+# The last three refuse UPDATE and DELETE at the database itself (migration 0003).
+registers = Table(
+    "registers", metadata,
+    Column("agency", String(64), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+register_revisions = Table(
+    "register_revisions", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("agency", String(64), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("sha256", String(64), nullable=False),            # of the workbook imported
+    Column("counts", JSON, nullable=False),                  # added, changed, removed
+    UniqueConstraint("agency", "kind", "revision", name="uq_register_revisions_revision"),
+)
+
+register_versions = Table(
+    "register_versions", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("agency", String(64), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("entry_key", JSON, nullable=False),                # the key columns' values
+    Column("key_hash", String(64), nullable=False),           # SHA-256 of entry_key (JSON)
+    Column("number", Integer, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("entry", JSON),                                    # None: taken off the register
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+    UniqueConstraint("agency", "kind", "key_hash", "number", name="uq_register_versions_number"),
+    Index("ix_register_versions_agency_kind_revision", "agency", "kind", "revision"),
+)
+
+officer_lapses = Table(
+    "officer_lapses", metadata,
+    Column("agency", String(64), primary_key=True),
+    Column("certificate_no", String(40), primary_key=True),
+    Column("valid_until", Date, primary_key=True),
+    Column("noticed_on", Date, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+)
+
 disclosure_log = action_log_table(metadata, "disclosure_log", "publication")
 
 outbox = outbox_table(metadata)

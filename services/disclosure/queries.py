@@ -1,15 +1,25 @@
 """Reads of the disclosure publisher: a publication with its history, a page of an agency's
 publications, the latest signed tree head of an agency's log, a leaf's inclusion proof and the
-log's consistency proofs."""
+log's consistency proofs; a register as it stands or stood on a day, what changed between two
+of its revisions, an officer's qualification on a day, the registers exported as a workbook or
+CSV."""
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import datetime
+from typing import Any
 
-from services.disclosure import store
+from services.disclosure import spreadsheets, store
+from services.disclosure.domain import registers as reg
+from shared.calendar.clock import local_date
 from shared.errors import DomainRuleViolated, NotFound, ValidationFailed
 from shared.persistence import paging
 from shared.persistence.db import Db
 from shared.trust.actor import Actor
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
 
 
 def get_publication(p: dict, *, actor: Actor, db: Db, now: datetime, **_: object) -> dict:
@@ -90,3 +100,104 @@ def consistency_proof(p: dict, *, actor: Actor, db: Db, now: datetime, **_: obje
         raise _cut_short(agency)
     return {"agency": agency, "first": first, "second": second,
             "proof": [h.hex() for h in proof]}
+
+
+# ---- the registers published before enforcement (事前公开) ----------------------------
+
+def _kind(code: str) -> reg.RegisterKind:
+    return reg.KIND[code]
+
+
+def get_register(p: dict, *, actor: Actor, db: Db, now: datetime, **_: Any) -> dict:
+    actor.require(agency=p["agency"])
+    kind, on = _kind(p["kind"]), p.get("on")
+    with db.read() as session:
+        history = store.versions(session, p["agency"], kind.code)
+        revisions = store.revisions(session, p["agency"], kind.code)
+    day = on or local_date(now)
+    shown = [r for r in revisions if on is None or local_date(r["at"]) <= on]
+    standing = store.standing((v for _, v in history), on)
+    entries = [{"key": list(v.key), "number": v.number, "recorded_at": v.recorded_at,
+                "recorded_by": v.recorded_by, "values": store.entry_json(v.entry),
+                "public": reg.valid_on(v.entry, day) if isinstance(v.entry, reg.Officer)
+                else None} for v in standing if v.entry is not None]
+    return {"agency": p["agency"], "kind": kind.code, "title": kind.title, "on": on,
+            "revision": shown[-1]["revision"] if shown else 0, "entries": entries,
+            "revisions": shown}
+
+
+def register_history(p: dict, *, actor: Actor, db: Db, now: datetime, **_: Any) -> dict:
+    actor.require(agency=p["agency"])
+    kind = _kind(p["kind"])
+    with db.read() as session:
+        latest = store.register_revision(session, p["agency"], kind.code)
+        first = p["from_revision"]
+        last = latest if p.get("to_revision") is None else p["to_revision"]
+        _check_range(first, last, latest)
+        history = store.versions(session, p["agency"], kind.code, up_to=last)
+        revisions = store.revisions(session, p["agency"], kind.code)
+    before = reg.current(v for r, v in history if r <= first)
+    change = reg.diff(kind, before, reg.current(v for _, v in history))
+    return {"agency": p["agency"], "kind": kind.code, "from_revision": first,
+            "to_revision": last,
+            "added": [store.entry_json(e) for e in change.added],
+            "changed": [{"key": list(reg.key_of(c.after)), "changed_fields": list(c.fields),
+                         "headers": list(c.headers), "before": store.entry_json(c.before),
+                         "after": store.entry_json(c.after)} for c in change.changed],
+            "removed": [store.entry_json(e) for e in change.removed],
+            "revisions": [r for r in revisions if first < r["revision"] <= last]}
+
+
+def _check_range(first: int, last: int, latest: int) -> None:
+    if first > last:
+        raise ValidationFailed(
+            f"from_revision: {first} is beyond to_revision {last}",
+            message_zh=f"from_revision（{first}）不得大于 to_revision（{last}）",
+            details={"from_revision": [f"at most to_revision ({last})"]})
+    if last > latest:
+        raise DomainRuleViolated(
+            f"the register has {latest} revisions, not {last}", code="no_such_revision",
+            message_zh=f"该登记表只有 {latest} 个版本，没有第 {last} 版",
+            details={"rule": "no_such_revision", "revision": last, "latest": latest})
+
+
+def officer_qualified(p: dict, *, actor: Actor, db: Db, now: datetime, **_: Any) -> dict:
+    """Was the holder of the certificate qualified to enforce on the day (for the category
+    and region, when asked) — on every version of the agency's officers register."""
+    actor.require(agency=p["agency"])
+    with db.read() as session:
+        history = store.versions(session, p["agency"], "officers")
+    verdict = reg.qualified_on([v for _, v in history], p["certificate_no"], p["on"],
+                               category=p.get("category"), region=p.get("region"))
+    officer = verdict.officer
+    return {"agency": p["agency"], "certificate_no": verdict.certificate_no, "on": verdict.on,
+            "qualified": verdict.qualified, "status": verdict.status, "reason": verdict.reason,
+            "reason_zh": verdict.reason_zh,
+            "officer": store.entry_json(officer) if officer is not None else None}
+
+
+# ---- export --------------------------------------------------------------------------------
+
+def export_register(p: dict, *, actor: Actor, db: Db, now: datetime, **_: Any) -> dict:
+    actor.require(agency=p["agency"])
+    kinds = store.register_kinds(p.get("kinds") or [k.code for k in reg.KINDS])
+    if p["format"] == "csv" and len(kinds) != 1:
+        raise ValidationFailed(
+            "kinds: a CSV file holds one register: name exactly one kind",
+            message_zh="kinds：CSV文件只能包含一个登记表，请只指定一种登记表",
+            details={"kinds": ["exactly one for csv"]})
+    on = p.get("on")
+    with db.read() as session:
+        held = {k.code: [v.entry for v in store.standing(
+            (v for _, v in store.versions(session, p["agency"], k.code)), on)
+            if v.entry is not None] for k in kinds}
+    if p["format"] == "csv":
+        kind = kinds[0]
+        blob, media, name = spreadsheets.export_csv(kind.code, held[kind.code]), CSV, kind.code
+    else:
+        blob, media, name = spreadsheets.export_workbook(held), XLSX, "registers"
+    stamp = (on or local_date(now)).isoformat()
+    return {"agency": p["agency"], "format": p["format"], "media_type": media,
+            "filename": f"{p['agency']}-{name}-{stamp}.{p['format']}", "size": len(blob),
+            "sha256": hashlib.sha256(blob).hexdigest(),
+            "content_base64": base64.b64encode(blob).decode("ascii")}

@@ -14,6 +14,7 @@ from services.disclosure import queries, store, usecases
 from services.disclosure.dependencies import LogKey
 from services.disclosure.dependencies import health as rules_health
 from services.disclosure.models import outbox as outbox_table
+from services.disclosure.usecases import registers as register_usecases
 from services.disclosure.usecases.common import recording
 from shared.calendar.clock import now
 from shared.errors import NotFound
@@ -27,6 +28,9 @@ VERSION = "0.1.0"
 # the deadline watch's tick; reminders go this many working days before a draft falls due
 CLOCK_TICK_SECONDS = 600
 REMIND_WORKDAYS = 2
+# the lapse watch's tick: a certificate lapses at a day's turn; each lapse is alerted once
+# (services.disclosure.usecases.registers), so an hourly tick only makes the alert timely
+LAPSE_TICK_SECONDS = 3600
 
 
 class DisclosureService(Service):
@@ -105,3 +109,32 @@ class DisclosureService(Service):
                                         now=now(), remind_workdays=int(
                                             self.config.get("DISCLOSURE_REMIND_WORKDAYS",
                                                             REMIND_WORKDAYS)))
+
+    # ---- the registers published before enforcement (usecases.registers, queries) ----
+
+    @rpc
+    def import_register(self, **payload: Any) -> Any:
+        return self._write("import_register", payload, register_usecases.import_register)
+
+    @rpc
+    def export_register(self, **payload: Any) -> Any:
+        return self._run("export_register", payload, queries.export_register)
+
+    @rpc
+    def get_register(self, **payload: Any) -> Any:
+        return self._run("get_register", payload, queries.get_register)
+
+    @rpc
+    def register_history(self, **payload: Any) -> Any:
+        return self._run("register_history", payload, queries.register_history)
+
+    @rpc
+    def officer_qualified(self, **payload: Any) -> Any:
+        return self._run("officer_qualified", payload, queries.officer_qualified)
+
+    @timer(interval=LAPSE_TICK_SECONDS)
+    def watch_lapses(self) -> dict:
+        """officer_lapsed.v1 for each officer whose certificate lapsed, once per officer and
+        lapse however many instances tick."""
+        return register_usecases.check_lapses(db=self.db, outbox=self.outbox, rules=self.rules,
+                                              now=now())

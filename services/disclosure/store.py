@@ -1,27 +1,38 @@
 """The disclosure publisher's tables inside a use case's transaction: publications (loaded,
 locked for writing, saved), their history, the agency's Merkle log of public acts (a leaf
-appended under the log row's lock and the tree head signed after it), the disclosure log and
-its events, and the record of a refused call."""
+appended under the log row's lock and the tree head signed after it), the registers published
+before enforcement (a revision made under the register row's lock, its versions appended, an
+officer's lapse marked once), the disclosure log and its events, and the record of a refused
+call."""
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, insert, literal, or_, select, tuple_, update
+from sqlalchemy import CursorResult, and_, insert, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.disclosure.domain import log as merkle_log
+from services.disclosure.domain import registers as reg
 from services.disclosure.models import (
     disclosure_log,
     merkle_leaves,
     merkle_logs,
     merkle_nodes,
+    officer_lapses,
     publication_history,
     publications,
+    register_revisions,
+    register_versions,
     tree_heads,
 )
+from services.disclosure.models import registers as register_heads
+from shared.calendar.clock import local_date
 from shared.errors import NotFound, SanxiangError, ValidationFailed
 from shared.messaging.outbox import OutboxWriter
 from shared.service.entrypoint import refusal_reason
@@ -230,6 +241,128 @@ def leaves(session: Session, agency: str) -> list[dict]:
     rows = session.execute(select(merkle_leaves).where(merkle_leaves.c.agency == agency)
                            .order_by(merkle_leaves.c.idx)).mappings().all()
     return [dict(r) for r in rows]
+
+
+# ---- the registers published before enforcement ----------------------------------------------
+
+def entry_json(entry: reg.Entry) -> dict[str, Any]:
+    """An entry as its version row keeps it: dates as YYYY-MM-DD, lists as lists."""
+    out: dict[str, Any] = {}
+    for key, value in reg.values(entry).items():
+        out[key] = (value.isoformat() if isinstance(value, date)
+                    else list(value) if isinstance(value, tuple) else value)
+    return out
+
+
+def entry_of(kind: reg.RegisterKind, data: dict[str, Any]) -> reg.Entry:
+    got: dict[str, Any] = {}
+    for column in kind.columns:
+        value = data.get(column.key)
+        if column.type == "date":
+            got[column.key] = date.fromisoformat(value) if value else None
+        elif column.type == "list":
+            got[column.key] = tuple(value or ())
+        else:
+            got[column.key] = value
+    return kind.entry(**got)
+
+
+def key_hash(key: tuple[str, ...]) -> str:
+    """What names an entry of a register in its version rows: its key columns' values (an item
+    name may run to a thousand characters), hashed."""
+    return hashlib.sha256(json.dumps(list(key), ensure_ascii=False).encode()).hexdigest()
+
+
+def register_kinds(codes: Iterable[str]) -> list[reg.RegisterKind]:
+    """The register kinds named, in the order of the registers (reg.KINDS)."""
+    wanted = set(codes)
+    return [k for k in reg.KINDS if k.code in wanted]
+
+
+def standing(history: Iterable[reg.Version], on: date | None) -> list[reg.Version]:
+    """The latest version of each entry still on the register (as it stood at the end of `on`,
+    China time; None: as it stands), in the order the entries first came."""
+    latest: dict[tuple[str, ...], reg.Version] = {}
+    for v in history:
+        if on is not None and local_date(v.recorded_at) > on:
+            continue
+        if v.key not in latest or v.number > latest[v.key].number:
+            latest[v.key] = v
+    return [v for v in latest.values() if v.entry is not None]
+
+
+def lock_register(session: Session, agency: str, kind: str, now: datetime) -> int:
+    """The register's latest revision, its row created if need be and locked until the
+    transaction ends: revisions of one register are made one at a time."""
+    upsert = pg_insert if on_postgresql(session) else sqlite_insert
+    session.execute(upsert(register_heads).values(agency=agency, kind=kind, revision=0,
+                                                  updated_at=now).on_conflict_do_nothing())
+    query = select(register_heads.c.revision).where(register_heads.c.agency == agency).where(
+        register_heads.c.kind == kind)
+    return int(session.execute(_locked(session, query)).scalar_one())
+
+
+def register_revision(session: Session, agency: str, kind: str) -> int:
+    return int(session.execute(select(register_heads.c.revision)
+                               .where(register_heads.c.agency == agency)
+                               .where(register_heads.c.kind == kind)).scalar() or 0)
+
+
+def add_revision(session: Session, agency: str, kind: str, revision: int,
+                 versions: tuple[reg.Version, ...], sha256: str, now: datetime, by: str,
+                 counts: dict[str, int]) -> None:
+    """A revision of the register: its row, its versions appended, the register's latest."""
+    session.execute(insert(register_revisions), {
+        "agency": agency, "kind": kind, "revision": revision, "at": now, "by": by,
+        "sha256": sha256, "counts": counts})
+    session.execute(insert(register_versions), [{
+        "agency": agency, "kind": kind, "entry_key": list(v.key), "key_hash": key_hash(v.key),
+        "number": v.number, "revision": revision,
+        "entry": None if v.entry is None else entry_json(v.entry),
+        "recorded_at": v.recorded_at, "recorded_by": v.recorded_by} for v in versions])
+    session.execute(update(register_heads).where(register_heads.c.agency == agency)
+                    .where(register_heads.c.kind == kind)
+                    .values(revision=revision, updated_at=now))
+
+
+def versions(session: Session, agency: str, kind: str,
+             up_to: int | None = None) -> list[tuple[int, reg.Version]]:
+    """Every version of the register (up to revision `up_to`), with its revision, in order."""
+    of = reg.KIND[kind]
+    query = (select(register_versions).where(register_versions.c.agency == agency)
+             .where(register_versions.c.kind == kind))
+    if up_to is not None:
+        query = query.where(register_versions.c.revision <= up_to)
+    rows = session.execute(query.order_by(register_versions.c.id)).mappings().all()
+    return [(int(r["revision"]), reg.Version(
+        kind, tuple(r["entry_key"]), int(r["number"]),
+        None if r["entry"] is None else entry_of(of, r["entry"]), r["recorded_at"],
+        r["recorded_by"])) for r in rows]
+
+
+def revisions(session: Session, agency: str, kind: str) -> list[dict]:
+    rows = session.execute(select(register_revisions)
+                           .where(register_revisions.c.agency == agency)
+                           .where(register_revisions.c.kind == kind)
+                           .order_by(register_revisions.c.revision)).mappings().all()
+    return [{k: r[k] for k in ("revision", "at", "by", "sha256", "counts")} for r in rows]
+
+
+def agencies_with(session: Session, kind: str) -> list[str]:
+    return list(session.execute(select(register_heads.c.agency)
+                                .where(register_heads.c.kind == kind)
+                                .where(register_heads.c.revision > 0)
+                                .order_by(register_heads.c.agency)).scalars())
+
+
+def mark_lapse(session: Session, agency: str, certificate_no: str, valid_until: date,
+               today: date, now: datetime) -> bool:
+    """Whether this lapse of the officer's certificate is noticed now for the first time."""
+    upsert = pg_insert if on_postgresql(session) else sqlite_insert
+    done = cast("CursorResult[Any]", session.execute(upsert(officer_lapses).values(
+        agency=agency, certificate_no=certificate_no, valid_until=valid_until,
+        noticed_on=today, at=now).on_conflict_do_nothing()))
+    return bool(done.rowcount)
 
 
 # ---- the disclosure log, events, refusals ------------------------------------------------------
