@@ -16,7 +16,14 @@ agency's workbook (import_register: every broken cell named by sheet, row and co
 recorded unless all read; a change is a new version of an entry, never an overwrite), exported
 (export_register: .xlsx or CSV), read as they stand or stood on a day (get_register) with what
 changed between two revisions (register_history); officer_qualified, also for the record
-keeper ("service:records"); officer_lapsed.v1 once per officer whose certificate lapsed."""
+keeper ("service:records"); officer_lapsed.v1 once per officer whose certificate lapsed.
+
+1.2 (withdrawal from an outcome): record_outcome — a 行政复议 or 诉讼 outcome that changed,
+revoked, declared illegal or void a published decision, with its document reference and date,
+withdraws the publication as withdraw_publication does (行政处罚法 第四十八条, the rule set's
+withdraw_changed_publication period from the outcome's date), the reason published naming the
+procedure, the authority and the document. The record keeper publishes no such outcome event
+yet: the event path waits for it."""
 from typing import Any
 
 from contracts.disclosure import messages as m
@@ -28,7 +35,7 @@ from shared.contracts.registry import (
     service_grant,
 )
 
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 
 DRAFT_ROLES = ("publisher", "head", "legal_unit")
 REVIEW_ROLES = ("publisher",)
@@ -233,6 +240,17 @@ RPCS = (
          "reason": "经行政复议，原行政处罚决定被撤销", "decided_on": "2025-12-01",
          "by": "沁源县人民政府"},
         dict(PUBLISHED, state="withdrawn", withdrawal=WITHDRAWAL), WRITE_ERRORS),
+    Rpc("record_outcome", m.Outcome, m.Publication,
+        "1.2: a 行政复议 or 诉讼 outcome on a published decision (changed, revoked, declared "
+        "illegal or void), with its document reference and date: the publication is withdrawn "
+        "as by withdraw_publication (the 3 working days count from the outcome's date), the "
+        "published reason naming the procedure, the authority and the document.",
+        WITHDRAW_ROLES,
+        {"publication_id": PUBLICATION_ID, "outcome": "revoked",
+         "procedure": "reconsideration", "authority": "沁源县人民政府",
+         "document_no": "沁政复决〔2025〕3号", "decided_on": "2025-12-01"},
+        dict(PUBLISHED, state="withdrawn", withdrawal=dict(
+            WITHDRAWAL, reason="经行政复议（沁源县人民政府 沁政复决〔2025〕3号），原决定被撤销")), WRITE_ERRORS),
     Rpc("get_publication", m.PublicationRef, m.Publication,
         "A publication with its full history (drafted, published, withheld, corrected, "
         "withdrawn, expired), each public act naming its leaf in the agency's log.",

@@ -157,6 +157,25 @@ class Withdraw(StrictSchema):
                                                             "the agency itself)"})
 
 
+OUTCOME_PROCEDURES = ["reconsideration", "litigation"]
+
+
+class Outcome(StrictSchema):
+    """1.2: a 行政复议 (reconsideration) or 诉讼 (litigation) outcome that changed, revoked,
+    declared illegal or void a published decision: the publication is withdrawn (行政处罚法
+    第四十八条)."""
+    publication_id = Uuid(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(WITHDRAWAL_GROUNDS))
+    procedure = fields.String(required=True, validate=validate.OneOf(OUTCOME_PROCEDURES))
+    authority = Text(200, required=True, metadata={"description": "复议机关 or 人民法院"})
+    document_no = Text(200, required=True, metadata={
+        "description": "the 复议决定书 or 判决书/裁定书 number"})
+    decided_on = fields.Date(required=True, metadata={
+        "description": "the outcome's date: the 3 working days count from it"})
+    reason = Text(1000, load_default=None, allow_none=True, metadata={
+        "description": "what the public is told besides the outcome (optional)"})
+
+
 class AgencyRef(StrictSchema):
     agency = Id(required=True)
 

@@ -14,6 +14,7 @@ from services.disclosure import queries, store, usecases
 from services.disclosure.dependencies import LogKey
 from services.disclosure.dependencies import health as rules_health
 from services.disclosure.models import outbox as outbox_table
+from services.disclosure.usecases import outcomes as outcome_usecases
 from services.disclosure.usecases import registers as register_usecases
 from services.disclosure.usecases.common import recording
 from shared.calendar.clock import now
@@ -138,3 +139,9 @@ class DisclosureService(Service):
         lapse however many instances tick."""
         return register_usecases.check_lapses(db=self.db, outbox=self.outbox, rules=self.rules,
                                               now=now())
+
+    # ---- withdrawal from a 复议/诉讼 outcome (usecases.outcomes) ----
+
+    @rpc
+    def record_outcome(self, **payload: Any) -> Any:
+        return self._write("record_outcome", payload, outcome_usecases.record_outcome)
