@@ -7,30 +7,20 @@ Windows are counted in calendar months from the decision date, never a number of
 第二百零二条): the corresponding day N months later, or that month's last day where it has no
 such day — 2026-01-31 + 1 month ends on 2026-02-28, 2028-02-29 + 12 months on 2029-02-28. The
 publication is shown through the end day and taken down on the day after it; the minimum has
-passed on the day after the minimum's end day."""
+passed on the day after the minimum's end day. The month arithmetic is the shared calendar's
+(shared.calendar.years.months_after, beside the vault's retention in years)."""
 from __future__ import annotations
 
-import calendar as _months
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from shared.calendar.years import months_after
 from shared.errors import DomainRuleViolated, ValidationFailed
 from shared.rulesets.repository import RuleSet
 
 __all__ = ["DisplayClass", "months_after", "classes_of", "display_class", "window",
            "Window", "repair_allowed", "expired", "applies_to"]
-
-
-def months_after(start: date, months: int) -> date:
-    """The last day of a period of `months` calendar months from `start`: the corresponding
-    day `months` later, or that month's last day where it has none."""
-    if months < 0:
-        raise ValueError(f"a period of months cannot be negative (got {months})")
-    index = start.year * 12 + (start.month - 1) + months
-    year, month = divmod(index, 12)
-    last = _months.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(start.day, last))
 
 
 @dataclass(frozen=True)
