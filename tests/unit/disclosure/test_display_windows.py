@@ -92,3 +92,16 @@ def test_a_minor_penalty_is_never_published():
 
 def test_no_expiry_without_a_window():
     assert not windows.expired(None, date(2099, 1, 1))
+
+
+def test_contract_1_2_adds_the_repair_and_the_take_down_events_only():
+    from contracts.disclosure import CONTRACT
+    from shared.contracts.registry import load
+    assert CONTRACT.version == "1.2.0"
+    assert "record_credit_repair" in {r.name for r in CONTRACT.rpcs}
+    assert {"publication_expired.v1", "publication_repaired.v1"} <= {
+        e.type for e in CONTRACT.events}
+    assert CONTRACT.rpc("record_credit_repair").roles == ("publisher", "head")
+    # review's display_class is optional on the wire (the rule decides when it is required)
+    spec = CONTRACT.rpc("review_publication")
+    assert load(spec.request, spec.example_request, what="review")["display_class"] is None
