@@ -23,7 +23,15 @@ revoked, declared illegal or void a published decision, with its document refere
 withdraws the publication as withdraw_publication does (行政处罚法 第四十八条, the rule set's
 withdraw_changed_publication period from the outcome's date), the reason published naming the
 procedure, the authority and the document. The record keeper publishes no such outcome event
-yet: the event path waits for it."""
+yet: the event path waits for it.
+
+1.2 (public display windows): a penalty is published with a display class (review's
+display_class: general 一般 3 months–1 year, serious 严重 1–3 years from the decision date,
+信用修复管理办法 from 2026-04-01; minor 轻微 is refused and withheld on ground minor_penalty); a
+publication shows its display_window; a timer takes it down the day after the window ends
+(state expired, history `expired`, a leaf of the log, publication_expired.v1, once however many
+instances tick); record_credit_repair takes it down early once the class's minimum has passed
+(state repaired, history `credit_repaired`, a leaf, publication_repaired.v1)."""
 from typing import Any
 
 from contracts.disclosure import messages as m
@@ -39,6 +47,7 @@ VERSION = "1.2.0"
 
 DRAFT_ROLES = ("publisher", "head", "legal_unit")
 REVIEW_ROLES = ("publisher",)
+REPAIR_ROLES = ("publisher", "head")
 WITHDRAW_ROLES = ("publisher", "head", "legal_unit")
 READ_ROLES = ("publisher", "reviewer", "head", "legal_unit", "supervisor")
 WRITE_ERRORS = ("validation_failed", "not_found", "domain_rule_violated", "forbidden",
@@ -108,6 +117,12 @@ PUBLISHED = dict(DRAFT, state="published", published=PUBLISHED_VIEW, review=REVI
                                      "at": "2025-10-28T02:00:00+00:00",
                                      "actor_id": "publisher-qy-001", "actor_role": "publisher",
                                      "body": {"withheld_fields": []}, "leaf_index": 0}])
+WINDOW = {"class": "general", "decision_date": "2025-10-27", "ends": "2026-10-27",
+          "repairable_from": "2026-01-28",
+          "basis": "信用修复管理办法（一般失信信息公示期最短3个月、最长1年，自行政处罚决定作出之日起计算）"}
+REPAIR = {"reason": "当事人已履行行政处罚决定并作出信用承诺", "basis": "信用修复管理办法",
+          "decided_on": "2026-02-10", "document": "沁能信修〔2026〕1号", "by": "publisher-qy-001",
+          "at": "2026-02-10T02:00:00+00:00"}
 WITHDRAWAL = {"ground": "revoked", "reason": "经行政复议，原行政处罚决定被撤销",
               "decided_on": "2025-12-01", "by": "沁源县人民政府", "due": "2025-12-04",
               "late": False, "at": "2025-12-02T02:00:00+00:00"}
@@ -251,6 +266,14 @@ RPCS = (
          "document_no": "沁政复决〔2025〕3号", "decided_on": "2025-12-01"},
         dict(PUBLISHED, state="withdrawn", withdrawal=dict(
             WITHDRAWAL, reason="经行政复议（沁源县人民政府 沁政复决〔2025〕3号），原决定被撤销")), WRITE_ERRORS),
+    Rpc("record_credit_repair", m.CreditRepair, m.Publication,
+        "1.2: a 信用修复 decision takes a published penalty down before its display window "
+        "ends, allowed once the class's minimum window has passed (信用修复管理办法); a leaf of "
+        "the agency's Merkle log.", REPAIR_ROLES,
+        {"publication_id": PUBLICATION_ID, "reason": "当事人已履行行政处罚决定并作出信用承诺",
+         "basis": "信用修复管理办法", "decided_on": "2026-02-10", "document": "沁能信修〔2026〕1号"},
+        dict(PUBLISHED, state="repaired", display_window=WINDOW, credit_repair=REPAIR),
+        WRITE_ERRORS),
     Rpc("get_publication", m.PublicationRef, m.Publication,
         "A publication with its full history (drafted, published, withheld, corrected, "
         "withdrawn, expired), each public act naming its leaf in the agency's log.",
@@ -315,6 +338,17 @@ EVENTS = (
           {"publication_id": PUBLICATION_ID, "decision_no": "沁能罚〔2025〕12号",
            "ground": "revoked", "reason": "经行政复议，原行政处罚决定被撤销", "late": False,
            "leaf_index": 1, "tree_size": 2, "root": ROOT, "at": "2025-12-02T02:00:00+00:00"}),
+    Event("publication_expired.v1", m.PublicationTakenDown,
+          "1.2: a published penalty taken down at the end of its display window (信用修复管理办法), "
+          "once per publication.",
+          {"publication_id": PUBLICATION_ID, "decision_no": "沁能罚〔2025〕12号",
+           "display_class": "general", "ends": "2026-10-27", "leaf_index": 1, "tree_size": 2,
+           "root": ROOT, "at": "2026-10-28T02:00:00+00:00", "document": None}),
+    Event("publication_repaired.v1", m.PublicationTakenDown,
+          "1.2: a published penalty taken down early on a recorded 信用修复 decision.",
+          {"publication_id": PUBLICATION_ID, "decision_no": "沁能罚〔2025〕12号",
+           "display_class": "general", "ends": "2026-10-27", "leaf_index": 1, "tree_size": 2,
+           "root": ROOT, "at": "2026-02-10T02:00:00+00:00", "document": "沁能信修〔2026〕1号"}),
     Event("officer_lapsed.v1", m.OfficerLapsed,
           "An officer's certificate passed its 有效期 (the last day valid_until): an alert, once "
           "per officer and lapse; the public register no longer shows the officer from the "

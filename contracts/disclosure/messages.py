@@ -10,10 +10,11 @@ from shared.rulesets import vocabulary
 
 ACT_TYPES = list(vocabulary.ACT_TYPES)
 PARTY_KINDS = list(vocabulary.PARTY_KINDS)
-STATES = ["draft", "published", "withheld", "withdrawn"]
+STATES = ["draft", "published", "withheld", "withdrawn", "expired", "repaired"]
 OUTCOMES = ["publish", "withhold", "partial"]
 WITHDRAWAL_GROUNDS = ["changed", "revoked", "illegal", "void"]
-ACTIONS = ["drafted", "published", "withheld", "corrected", "withdrawn", "expired", "resolved"]
+ACTIONS = ["drafted", "published", "withheld", "corrected", "withdrawn", "expired", "resolved",
+           "credit_repaired"]
 REDACTION_ACTIONS = ["mask", "keep"]
 Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)
 Uuid = lambda **kw: fields.String(validate=validate.Regexp(
@@ -119,6 +120,11 @@ class Review(StrictSchema):
         validate=validate.Length(min=1, max=2000)), load_default=dict, metadata={
             "description": "values for the summary fields the draft lacks (a decision from the "
                            "record keeper names no 案件名称): only fields it lacks"})
+    display_class = Code(load_default=None, allow_none=True, metadata={
+        "description": "1.2: the display class (rule set disclosure.display_windows: general "
+                       "一般, serious 严重) that sets how long a published penalty stays public; "
+                       "required to publish a penalty decided from the rule's in-force day; "
+                       "minor 轻微 is never published (withhold it on ground minor_penalty)"})
 
 
 class Resolution(StrictSchema):
@@ -174,6 +180,16 @@ class Outcome(StrictSchema):
         "description": "the outcome's date: the 3 working days count from it"})
     reason = Text(1000, load_default=None, allow_none=True, metadata={
         "description": "what the public is told besides the outcome (optional)"})
+class CreditRepair(StrictSchema):
+    """1.2: a 信用修复 decision that takes a published penalty down before its display window
+    ends (信用修复管理办法), allowed once the class's minimum window has passed."""
+    publication_id = Uuid(required=True)
+    reason = Text(2000, required=True, metadata={"description": "why the record is repaired"})
+    basis = Text(500, required=True, metadata={"description": "the rule the repair rests on"})
+    decided_on = fields.Date(required=True, metadata={
+        "description": "the day the repair was decided: not before the minimum has passed"})
+    document = Text(200, required=True, metadata={
+        "description": "the repair decision's document reference (文号)"})
 
 
 class AgencyRef(StrictSchema):
@@ -245,6 +261,12 @@ class Publication(StrictSchema):
     review = fields.Nested(ReviewView, required=True, allow_none=True)
     withdrawal = fields.Nested(WithdrawalView, required=True, allow_none=True)
     created_at = When(required=True)
+    display_window = fields.Dict(allow_none=True, metadata={
+        "description": "1.2: {class, decision_date, ends, repairable_from, basis}: shown "
+                       "through `ends`, taken down the day after; null when none applies"})
+    credit_repair = fields.Dict(allow_none=True, metadata={
+        "description": "1.2: the 信用修复 that took it down early {reason, basis, decided_on, "
+                       "document, by, at}"})
     history = fields.List(fields.Nested(HistoryItem), required=True)
     redaction = fields.Dict(load_default=None, allow_none=True, metadata={
         "description": "1.1: {basis, party_class, fields: the party's fields masked or dropped "
@@ -358,6 +380,21 @@ class PublicationWithdrawn(StrictSchema):
     tree_size = fields.Integer(required=True)
     root = Sha256(required=True)
     at = When(required=True)
+
+
+class PublicationTakenDown(StrictSchema):
+    """1.2: a publication taken off the portal at the end of its display window (expired) or
+    early on a 信用修复 decision (repaired)."""
+    publication_id = Uuid(required=True)
+    decision_no = fields.String(required=True)
+    display_class = fields.String(required=True)
+    ends = Day(required=True)
+    leaf_index = fields.Integer(required=True)
+    tree_size = fields.Integer(required=True)
+    root = Sha256(required=True)
+    at = When(required=True)
+    document = fields.String(allow_none=True, metadata={
+        "description": "the 信用修复 decision's document reference (repaired only)"})
 
 
 # ---- the registers published before enforcement (事前公开), 1.1 ---------------------------------

@@ -7,4 +7,7 @@ decision and 20 after any other (国办发〔2018〕118号); reviewed before it 
 rule set (000 第十三条, 002 第十五条, 004 第十九条); withdrawn within 3 working days when the
 decision is changed, revoked, declared illegal or void (行政处罚法 第四十八条). The history of
 every publication is kept, and every public act is a leaf of the agency's append-only Merkle
-log (RFC 9162) whose tree heads the service signs."""
+log (RFC 9162) whose tree heads the service signs. A penalty decided from 2026-04-01 is shown
+for the window of the class its review gives it (信用修复管理办法: 一般 3 months–1 year, 严重
+1–3 years from the decision date; 轻微 never published), taken down the day after the window
+ends, or earlier on a recorded 信用修复 once the class's minimum has passed (usecases.windows)."""

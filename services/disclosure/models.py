@@ -52,6 +52,11 @@ publications = Table(
     Column("redaction", JSON),
     Column("reminded_for", Date),                             # the due date reminded of
     Column("overdue_for", Date),                              # the due date called overdue
+    # the public display window set at publishing (domain.windows: class, end, first day a
+    # 信用修复 may end it), its end day for the take-down watch, and the 信用修复 recorded
+    Column("display_window", JSON),
+    Column("display_until", Date),
+    Column("credit_repair", JSON),
     Column("history_seq", Integer, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("created_by", String(64), nullable=False),
@@ -60,6 +65,8 @@ publications = Table(
     # the clock reads the drafts by due date; a publisher's queue an agency's by state and due
     Index("ix_publications_state_due", "state", "due"),
     Index("ix_publications_agency_state_due", "agency", "state", "due", "id"),
+    # the take-down watch reads the published by the end of their window
+    Index("ix_publications_state_display_until", "state", "display_until", "id"),
 )
 
 publication_history = Table(

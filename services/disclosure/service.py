@@ -32,6 +32,8 @@ REMIND_WORKDAYS = 2
 # the lapse watch's tick: a certificate lapses at a day's turn; each lapse is alerted once
 # (services.disclosure.usecases.registers), so an hourly tick only makes the alert timely
 LAPSE_TICK_SECONDS = 3600
+# the take-down watch's tick: a display window ends at a day's turn
+WINDOW_TICK_SECONDS = 3600
 
 
 class DisclosureService(Service):
@@ -145,3 +147,16 @@ class DisclosureService(Service):
     @rpc
     def record_outcome(self, **payload: Any) -> Any:
         return self._write("record_outcome", payload, outcome_usecases.record_outcome)
+
+    # ---- public display windows (信用修复管理办法; usecases.windows) ----
+
+    @rpc
+    def record_credit_repair(self, **payload: Any) -> Any:
+        return self._write("record_credit_repair", payload, usecases.record_credit_repair)
+
+    @timer(interval=WINDOW_TICK_SECONDS)
+    def watch_windows(self) -> dict:
+        """Takes down each publication the day after its display window ends, once however
+        many instances tick."""
+        return usecases.check_windows(db=self.db, outbox=self.outbox, log_keys=self.log_key,
+                                      now=now())

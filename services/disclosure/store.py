@@ -83,6 +83,18 @@ def drafts_due(session: Session, horizon: date, after: str | None, batch: int) -
     return [dict(r) for r in session.execute(query).mappings().all()]
 
 
+def windows_ended(session: Session, today: date, after: str | None,
+                  batch: int) -> list[dict]:
+    """Published decisions whose display window ended before `today`, `batch` at a time after
+    id `after` (domain.windows: shown through the end day, taken down the day after)."""
+    query = (select(publications.c.id).where(publications.c.state == "published")
+             .where(publications.c.display_until < today).order_by(publications.c.id)
+             .limit(batch))
+    if after is not None:
+        query = query.where(publications.c.id > after)
+    return [dict(r) for r in session.execute(query).mappings().all()]
+
+
 def page(session: Session, agency: str, state: str | None, after: tuple[str, str] | None,
          limit: int) -> list[dict]:
     """Up to `limit` of the agency's publications (of `state`), by due date and id, after the
@@ -136,6 +148,8 @@ def view(row: dict, items: list[dict]) -> dict:
                                "credit", "missing", "published", "deadline", "review",
                                "withdrawal", "created_at")}
     out["redaction"] = row.get("redaction")
+    out["display_window"] = row.get("display_window")
+    out["credit_repair"] = row.get("credit_repair")
     out["history"] = items
     return out
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import calendar as _months
 from datetime import date, datetime
 
-__all__ = ["years_after"]
+__all__ = ["months_after", "years_after"]
 
 
 def years_after(start: date | datetime, years: int) -> date:
@@ -20,3 +20,15 @@ def years_after(start: date | datetime, years: int) -> date:
     year = day.year + years
     last = _months.monthrange(year, day.month)[1]
     return date(year, day.month, min(day.day, last))
+
+
+def months_after(start: date | datetime, months: int) -> date:
+    """The last day of a period of `months` calendar months from `start` (a public display
+    window of 3 or 12 months): the corresponding day `months` later, or that month's last day
+    — 2026-01-31 + 1 month is 2026-02-28, 2028-02-29 + 12 months is 2029-02-28."""
+    if months < 0:
+        raise ValueError(f"a period of months cannot be negative (got {months})")
+    day = start.date() if isinstance(start, datetime) else start
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    last = _months.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))

@@ -62,6 +62,7 @@ KEY_LABELS = {
     # disclosure
     "summary_fields": "决定信息摘要项目", "published_results": "事后公开的结果",
     "annual_report": "行政执法统计年报", "withheld_grounds": "不予公开的情形",
+    "display_windows": "失信信息公示期限",
     "prepublication_review": "公示前审核",
     # records
     "stages": "记录环节", "start_modes": "程序启动方式",
@@ -78,7 +79,8 @@ FIELD_LABELS = {"when": "适用情形", "required": "提交要求", "act_types":
                 "emergency_start": "紧急先行启动", "note": "说明", "starts": "起算",
                 "exception": "例外", "applies_to": "适用于", "conditions": "条件",
                 "exceptions": "除外", "mode": "方式", "due": "报送期限", "recipients": "报送对象",
-                "contents": "内容", "copies": "份数",
+                "contents": "内容", "copies": "份数", "classes": "类别",
+                "in_force": "施行日期",
                 "online_replaces_paper": "网上审核替代书面意见书",
                 "opinion_material": "法律意见书（送审材料）",
                 "allowed": "允许", "approval_period": "补办审批期限", "in_principle": "原则性要求",
@@ -262,7 +264,9 @@ def _extras(entry: dict, skip: set) -> list[str]:
     for key, value in entry.items():
         if key in skip:
             continue
-        if key == "requires" or key == "contents":
+        if key == "classes":
+            out.append(f"{FIELD_LABELS[key]}：" + "；".join(_display_class(i) for i in value))
+        elif key == "requires" or key == "contents":
             out.append(f"{FIELD_LABELS[key]}：" + "；".join(f"{i['label']}[{i['code']}]"
                                                           for i in value))
         elif key == "emergency_start":
@@ -275,6 +279,15 @@ def _extras(entry: dict, skip: set) -> list[str]:
         else:
             out.append(f"{FIELD_LABELS.get(key, key)}：{_value(value)}")
     return out
+
+
+def _display_class(entry: dict) -> str:
+    """A display class (disclosure.display_windows): not published, or its shortest and
+    longest window in months."""
+    if not entry["published"]:
+        return f"{entry['label']}[{entry['code']}] 不予公示"
+    return (f"{entry['label']}[{entry['code']}] 最短{entry.get('min_months', 0)}个月、"
+            f"最长{entry['max_months']}个月")
 
 
 def _render(rs: RuleSet, lines: list[str], path: tuple, key: Any, value: Any,

@@ -240,6 +240,28 @@ class RedactionSchema(Schema):
                                required=True, data_key="fields")
 
 
+# Public display windows (信用修复管理办法, 发改委令2025年第36号, from 2026-04-01): per class of
+# penalty whether it is published at all, and the shortest and longest time it stays on the
+# portal in calendar months from the decision date (services.disclosure.domain.windows).
+class DisplayClassSchema(Schema):
+    code = Code(required=True)
+    label = Text(required=True)
+    published = StrictBool(required=True)
+    min_months = StrictInt(minimum=0)
+    max_months = StrictInt(minimum=1)
+    basis = Text(required=True)
+    note = Text()
+
+
+class DisplayWindowsSchema(Schema):
+    # decisions made from this day on (YYYY-MM-DD) are classed and given a window
+    in_force = Text(required=True, validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}$"))
+    classes = ListOf(DisplayClassSchema, required=True)
+    act_types = _act_type_list
+    basis = Text(required=True)
+    note = Text()
+
+
 class DisclosureSchema(Schema):
     summary_fields = ListOf(entry_schema(name="summary-field"), required=True)
     published_results = ListOf(entry_schema(name="published-result"))
@@ -260,6 +282,7 @@ class DisclosureSchema(Schema):
         party_kinds=ListOf(Code(PARTY_KINDS, "party-kind")),
         public=StrictBool(required=True), required=StrictBool(required=True)))
     redaction = nested(RedactionSchema)
+    display_windows = nested(DisplayWindowsSchema)
 
 
 # records --------------------------------------------------------------------------------------

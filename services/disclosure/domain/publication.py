@@ -17,18 +17,22 @@ from shared.rulesets.vocabulary import ACT_TYPES
 # 国办发〔2018〕118号: licences and penalties within 7 working days, other decisions within 20
 PROMPT_ACTS = frozenset({"licence", "penalty"})
 PARTY_CATEGORIES = {"organisation": "法人及非法人组织", "individual": "自然人"}
-STATES = ("draft", "published", "withheld", "withdrawn")
+STATES = ("draft", "published", "withheld", "withdrawn", "expired", "repaired")
 # the one transition table: (state, act) → the state after
 TRANSITIONS: dict[tuple[str, str], str] = {
     ("draft", "publish"): "published",
     ("draft", "partial"): "published",
     ("draft", "withhold"): "withheld",
     ("published", "withdraw"): "withdrawn",
+    # the display window ended, or a 信用修复 took it down early (domain.windows)
+    ("published", "expire"): "expired",
+    ("published", "repair"): "repaired",
 }
-ACT_ZH = {"publish": "公开", "partial": "部分公开", "withhold": "不予公开", "withdraw": "撤回"}
+ACT_ZH = {"publish": "公开", "partial": "部分公开", "withhold": "不予公开", "withdraw": "撤回",
+          "expire": "到期撤下", "repair": "信用修复撤下"}
 SCOPE_ZH = {"whole": "全部不予公开", "part": "部分不予公开"}
 STATE_ZH = {"draft": "待审核", "published": "已公开", "withheld": "不予公开",
-            "withdrawn": "已撤回"}
+            "withdrawn": "已撤回", "expired": "公示期满已撤下", "repaired": "已信用修复撤下"}
 
 
 @dataclass(frozen=True)

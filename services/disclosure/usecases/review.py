@@ -11,6 +11,7 @@ from services.disclosure import store
 from services.disclosure.domain import log as merkle_log
 from services.disclosure.domain import publication as rules_of
 from services.disclosure.usecases import redactions
+from services.disclosure.usecases import windows as display_windows
 from services.disclosure.usecases.common import begin, public_act
 from shared.calendar.clock import local_date
 from shared.messaging.outbox import OutboxWriter
@@ -42,6 +43,7 @@ def review_publication(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, r
             summary, credit, values["redaction"] = _redacted(pub, rs, decided)
             shown = rules_of.public_view(summary, credit, decided.withheld_fields)
             values["redaction"]["record"] = _shown_only(values["redaction"]["record"], shown)
+            values.update(display_windows.at_publishing(rs, pub, p.get("display_class")))
             values["published"] = _publish(session, pub, rs.ref, decided, actor, outbox, log_keys,
                                            now, shown, values["redaction"]["record"])
         store.save(session, pub["id"], history_seq=pub["history_seq"], updated_at=now,
