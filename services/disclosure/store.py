@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from services.disclosure.domain import log as merkle_log
 from services.disclosure.domain import registers as reg
 from services.disclosure.models import (
+    correction_counters,
+    corrections,
     disclosure_log,
     merkle_leaves,
     merkle_logs,
@@ -31,7 +33,6 @@ from services.disclosure.models import (
     register_versions,
     tree_heads,
 )
-from services.disclosure.models import correction_counters, corrections
 from services.disclosure.models import registers as register_heads
 from shared.calendar.clock import local_date
 from shared.errors import NotFound, SanxiangError, ValidationFailed

@@ -44,8 +44,8 @@ def decide(env: Env, c: dict, decision: str, who=LEGAL, **changes) -> dict:
 
 def answer(env: Env, c: dict, on: date = date(2025, 10, 28)) -> dict:
     return rpc(env, uc.answer_correction, "answer_correction",
-               {"correction_id": c["id"], "text": "经核实，已更正。", "answered_on": on.isoformat()},
-               PUBLISHER)
+               {"correction_id": c["id"], "text": "经核实，已更正。",
+                "answered_on": on.isoformat()}, PUBLISHER)
 
 
 def get_pub(env: Env, pub: dict) -> dict:
@@ -183,6 +183,8 @@ def test_two_concurrent_filings_take_consecutive_numbers(db_url: str, env_db: En
         barrier.wait()
         numbers.append(file(env_db, pub)["number"])
     threads = [threading.Thread(target=one) for _ in range(4)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     assert sorted(numbers) == [f"更正〔2025〕{i}号" for i in range(1, 5)]
