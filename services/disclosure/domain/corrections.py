@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from services.disclosure.domain.redaction import scan_text
 from shared.errors import DomainRuleViolated, ValidationFailed
 
 STATES = ("filed", "verified", "corrected", "rejected", "forwarded", "answered")
@@ -183,3 +184,19 @@ def view(row: Mapping[str, Any]) -> dict[str, Any]:
                                "steps", "created_at")}
     out["deadline"] = None
     return out
+
+
+def check_unredacted(changes: Mapping[str, Mapping[str, Any]], as_of: date) -> None:
+    """A corrected value goes public without the review's redaction: one in which the scan
+    finds a personal number or an address below county level is refused (written masked)."""
+    for path, change in changes.items():
+        hits = scan_text(str(change["after"]), as_of=as_of)
+        if hits:
+            hit = hits[0]
+            raise DomainRuleViolated(
+                f"fields.{path}: the corrected value holds a {hit.kind} ({hit.reason}); "
+                "write it masked as published",
+                message_zh=f"字段“{path}”更正后的内容含有应当遮蔽的个人信息（{hit.reason_zh}），"
+                           "请按公示的遮蔽方式填写",
+                details={"rule": "correction_unredacted", "field": f"fields.{path}",
+                         "kind": hit.kind})

@@ -115,6 +115,7 @@ def _correct(session: Session, row: dict, p: dict, actor: Actor, outbox: OutboxW
     pub = begin(session, row["publication_id"], actor)
     _published(pub)
     changes = rules.check_corrections(pub["published"], p["fields"])
+    rules.check_unredacted(changes, pub["decision_date"])
     shown = rules.corrected_view(pub["published"], changes)
     body = {"decision_no": pub["decision_no"], "correction": row["number"], "fields": changes,
             "reason": p["reason"], "published": shown}

@@ -126,16 +126,22 @@ def test_refusals_are_recorded_with_message_zh_and_change_nothing(env_db: Env):
     assert "credit.nothing_such" in unknown.value.message_zh
     with pytest.raises(ValidationFailed):                 # forwarded to nobody
         decide(env_db, c, "forward")
+    code = next(iter(pub["published"]["summary"]))
+    with pytest.raises(DomainRuleViolated):               # an ID number would go public
+        decide(env_db, c, "correct", fields={f"summary.{code}": "当事人110101199003077774"})
     with pytest.raises(NotFound):                         # another agency's request
         rpc(env_db, queries.get_correction, "get_correction", {"correction_id": c["id"]},
             actor("publisher", agencies.ANZE))
     refused = env_db.log("refused")
     assert [r["body"]["method"] for r in refused] == [
         "decide_correction", "verify_correction", "decide_correction", "decide_correction",
-        "get_correction"]
+        "decide_correction", "get_correction"]
+    assert refused[4]["body"]["rule"] == "correction_unredacted"
     assert refused[0]["body"]["rule"] == "correction_transition"
     assert all(r["body"]["reason"] for r in refused)
     assert uc_state(env_db, c) == "verified"
+    assert get_pub(env_db, pub)["published"] == pub["published"]
+    assert env_db.events("publication_corrected.v1") == []
 
 
 @pytest.mark.parametrize("changes,field", [

@@ -4,6 +4,7 @@ and the fields a correction may change."""
 from __future__ import annotations
 
 import itertools
+from datetime import date
 
 import pytest
 
@@ -100,3 +101,13 @@ def test_a_correction_changing_nothing_is_refused():
     with pytest.raises(ValidationFailed) as exc:
         c.check_corrections(PUBLISHED, {})
     assert "fields" in exc.value.details
+
+
+def test_a_corrected_value_holding_an_id_number_is_refused():
+    facts = "当事人110101199003077774超范围经营"
+    changes = c.check_corrections(PUBLISHED, {"summary.facts": facts})
+    with pytest.raises(DomainRuleViolated) as exc:
+        c.check_unredacted(changes, date(2026, 1, 5))
+    assert exc.value.details["rule"] == "correction_unredacted" and exc.value.message_zh
+    c.check_unredacted(c.check_corrections(PUBLISHED, {"summary.facts": "超范围经营（已整改）"}),
+                       date(2026, 1, 5))
