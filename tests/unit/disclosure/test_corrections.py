@@ -194,3 +194,17 @@ def test_two_concurrent_filings_take_consecutive_numbers(db_url: str, env_db: En
     for t in threads:
         t.join()
     assert sorted(numbers) == [f"更正〔2025〕{i}号" for i in range(1, 5)]
+
+
+def test_each_agency_numbers_its_own_requests(env: Env):
+    qinyuan = published(env)
+    file(env, qinyuan)
+    anze = actor("publisher", agencies.ANZE)
+    draft = env.call(usecases.create_draft, "create_draft",
+                     draft_request(agency=agencies.ANZE, decision_no="安能罚〔2025〕1号"), anze)
+    pub = env.call(usecases.review_publication, "review_publication",
+                   {"publication_id": draft["id"], "outcome": "publish",
+                    "completions": {c: "补充" for c in draft["missing"]}}, anze)
+    assert file(env, pub, who=anze)["number"] == "更正〔2025〕1号"
+    assert file(env, qinyuan)["number"] == "更正〔2025〕2号"
+
