@@ -31,7 +31,15 @@ display_class: general 一般 3 months–1 year, serious 严重 1–3 years from
 publication shows its display_window; a timer takes it down the day after the window ends
 (state expired, history `expired`, a leaf of the log, publication_expired.v1, once however many
 instances tick); record_credit_repair takes it down early once the class's minimum has passed
-(state repaired, history `credit_repaired`, a leaf, publication_repaired.v1)."""
+(state repaired, history `credit_repaired`, a leaf, publication_repaired.v1).
+
+1.2 (corrections): requests to correct a publication (000 第十九条, 002 第十八条, 004 第二十一条)
+entered by staff — file_correction (acknowledged with the agency's next number of the year,
+更正〔2026〕7号, without gaps), verify_correction, decide_correction (correct: the published
+fields changed, a `corrected` public act and leaf, publication_corrected.v1; reject with
+reasons; forward to the competent agency), answer_correction (the written answer's text and
+date), get_correction, list_corrections. Who asked is never published. No seed sets a period
+for handling a request, so a request's deadline is null."""
 from typing import Any
 
 from contracts.disclosure import messages as m
@@ -206,6 +214,61 @@ REGISTER_RPCS = (
         ("validation_failed", "forbidden", "unauthenticated"), writes=False),
 )
 
+CORRECTION_ID = "8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
+CORRECTION_FILE_ROLES = ("publisher", "head", "legal_unit", "reviewer")
+CORRECTION_DECIDE_ROLES = ("publisher", "legal_unit")
+CORRECTION_ANSWER_ROLES = ("publisher", "legal_unit", "head")
+REQUESTER = {"kind": "organisation", "name": "沁源县某某煤业有限公司", "contact": "0355-7000000"}
+FILED = {"id": CORRECTION_ID, "agency": "qinyuan-energy", "number": "更正〔2025〕1号",
+         "year": 2025, "seq": 1, "publication_id": PUBLICATION_ID, "state": "filed",
+         "requester": REQUESTER, "problem": "罚款金额应为陆千元", "evidence": ["沁能罚〔2025〕12号 送达回证"],
+         "decision": None, "answer": None, "deadline": None,
+         "steps": [{"act": "file", "state": "filed", "by": "publisher-qy-001",
+                    "role": "publisher", "at": "2025-11-03T02:00:00+00:00",
+                    "body": {"number": "更正〔2025〕1号", "received_on": "2025-11-03",
+                             "evidence": 1}}],
+         "created_at": "2025-11-03T02:00:00+00:00"}
+
+CORRECTION_RPCS = (
+    Rpc("file_correction", m.FileCorrection, m.Correction,
+        "1.2: a request to correct a published decision, entered by staff: acknowledged with "
+        "the agency's next number of the year (更正〔2025〕1号), numbers without gaps. Who asks "
+        "is kept with the request and never published. Refused (domain_rule_violated): "
+        "correction_of_published for a publication not published.", CORRECTION_FILE_ROLES,
+        {"publication_id": PUBLICATION_ID, "requester": REQUESTER,
+         "problem": "罚款金额应为陆千元", "evidence": ["沁能罚〔2025〕12号 送达回证"],
+         "received_on": "2025-11-03"}, FILED, WRITE_ERRORS),
+    Rpc("verify_correction", m.VerifyCorrection, m.Correction,
+        "1.2: the request checked by a publisher or the legal unit, its findings recorded.",
+        CORRECTION_DECIDE_ROLES, {"correction_id": CORRECTION_ID, "findings": "与决定书不符"},
+        dict(FILED, state="verified"), WRITE_ERRORS),
+    Rpc("decide_correction", m.DecideCorrection, m.Correction,
+        "1.2: a verified request corrected (the published fields as corrected: a `corrected` "
+        "public act, a leaf of the agency's log, publication_corrected.v1), rejected with "
+        "reasons or forwarded to the competent agency (002 第十八条). Refused "
+        "(domain_rule_violated): correction_transition out of turn.", CORRECTION_DECIDE_ROLES,
+        {"correction_id": CORRECTION_ID, "decision": "correct",
+         "fields": {"credit.fine_amount": "6000"}, "reason": "经核实，决定书载明罚款陆千元",
+         "forward_to": None}, dict(FILED, state="corrected"), WRITE_ERRORS),
+    Rpc("answer_correction", m.AnswerCorrection, m.Correction,
+        "1.2: the written answer to the requester (004 第二十一条): its text and date; the "
+        "rendered 答复 document is `answer.document` once the renderer makes it.",
+        CORRECTION_ANSWER_ROLES,
+        {"correction_id": CORRECTION_ID, "text": "经核实，已更正。", "answered_on": "2025-11-05"},
+        dict(FILED, state="answered"), WRITE_ERRORS),
+    Rpc("get_correction", m.CorrectionRef, m.Correction,
+        "1.2: a request with every step, its time and actor.", READ_ROLES,
+        {"correction_id": CORRECTION_ID}, FILED, READ_ERRORS, writes=False),
+    Rpc("list_corrections", m.ListCorrections, m.CorrectionPage,
+        "1.2: a page of the agency's requests by number, filtered by state or publication.",
+        READ_ROLES, {"agency": "qinyuan-energy", "state": None, "publication_id": None,
+                     "limit": 50, "cursor": None},
+        {"items": [{"id": CORRECTION_ID, "number": "更正〔2025〕1号",
+                    "publication_id": PUBLICATION_ID, "state": "filed",
+                    "created_at": "2025-11-03T02:00:00+00:00"}], "next": None},
+        READ_ERRORS, writes=False),
+)
+
 RPCS = (
     Rpc("health", m.Empty, m.Health, "Service name, version, rule sets and contract versions, "
         "how far the legal calendar reaches; per agency the rule set its publication periods "
@@ -213,7 +276,7 @@ RPCS = (
         {"service": "disclosure", "version": "0.1.0", "rulesets": ["qinyuan-energy@1"],
          "contracts": {"contract": VERSION, "events": [
              "publication_due_soon.v1", "publication_overdue.v1", "decision_published.v1",
-             "publication_withdrawn.v1", "officer_lapsed.v1"]},
+             "publication_withdrawn.v1", "officer_lapsed.v1", "publication_corrected.v1"]},
          "missing_peers": [], "calendar": CALENDAR_COVERAGE_EXAMPLE,
          "disclosure": {"qinyuan-energy": {
              "ruleset": "qinyuan-energy@1", "publish_licence_penalty": "7 workdays",
@@ -314,6 +377,7 @@ RPCS = (
         ("validation_failed", "domain_rule_violated", "forbidden", "unauthenticated"),
         writes=False),
     *REGISTER_RPCS,
+    *CORRECTION_RPCS,
 )
 
 EVENTS = (
@@ -356,6 +420,14 @@ EVENTS = (
           {"certificate_no": "14043100123", "name": "王某", "unit": "沁源县能源局",
            "valid_until": "2026-02-28", "noticed_on": "2026-03-01",
            "categories": ["行政检查", "行政处罚"], "regions": ["沁源县"]}),
+    Event("publication_corrected.v1", m.PublicationCorrected,
+          "1.2: a published decision corrected on a request (000 第十九条, 002 第十八条, 004 "
+          "第二十一条): the fields before and after, what the public sees now, its leaf.",
+          {"publication_id": PUBLICATION_ID, "decision_no": "沁能罚〔2025〕12号",
+           "correction_id": CORRECTION_ID, "number": "更正〔2025〕1号",
+           "fields": {"credit.fine_amount": {"before": "60000", "after": "6000"}},
+           "published": PUBLISHED_VIEW, "leaf_index": 1, "tree_size": 2, "root": ROOT,
+           "at": "2025-11-04T02:00:00+00:00"}),
 )
 
 CONTRACT = Contract(

@@ -574,3 +574,130 @@ class OfficerLapsed(StrictSchema):
     noticed_on = Day(required=True)
     categories = fields.List(fields.String(), required=True)
     regions = fields.List(fields.String(), required=True)
+
+
+# ---- requests to correct a publication (000 第十九条, 002 第十八条, 004 第二十一条), 1.2 --------
+
+CORRECTION_STATES = ["filed", "verified", "corrected", "rejected", "forwarded", "answered"]
+CORRECTION_DECISIONS = ["correct", "reject", "forward"]
+CORRECTION_ACTS = ["file", "verify", "correct", "reject", "forward", "answer"]
+MAX_EVIDENCE = 20
+
+
+class Requester(StrictSchema):
+    """Who asks: personal data, kept with the request and never published."""
+    kind = fields.String(required=True, validate=validate.OneOf(["person", "organisation"]))
+    name = Text(100, required=True)
+    contact = Text(200, required=True, metadata={"description": "telephone, address or mail"})
+
+
+class FileCorrection(StrictSchema):
+    """A request to correct a publication, entered by staff (the portal's form calls the same
+    use case): acknowledged with the agency's next number of the year, 更正〔2026〕7号."""
+    publication_id = Uuid(required=True)
+    requester = fields.Nested(Requester, required=True)
+    problem = Text(2000, required=True, metadata={"description": "what is wrong"})
+    evidence = fields.List(Text(500), load_default=list,
+                           validate=validate.Length(max=MAX_EVIDENCE), metadata={
+                               "description": f"references to the evidence (at most "
+                                              f"{MAX_EVIDENCE}): vault ids, document numbers"})
+    received_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "the day the request was received (default: today)"})
+
+
+class CorrectionRef(StrictSchema):
+    correction_id = Uuid(required=True)
+
+
+class VerifyCorrection(StrictSchema):
+    correction_id = Uuid(required=True)
+    findings = Text(2000, required=True, metadata={"description": "what the check found"})
+
+
+class DecideCorrection(StrictSchema):
+    """correct (审核属实: the fields as corrected), reject (with reasons) or forward (to the
+    competent agency, named: 002 第十八条)."""
+    correction_id = Uuid(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(CORRECTION_DECISIONS))
+    fields_ = fields.Dict(data_key="fields", attribute="fields", keys=fields.String(
+        validate=validate.Regexp(r"^(summary|credit)\.[a-z][a-z0-9_]{0,63}$",
+                                 error="must be summary.<code> or credit.<code>")),
+        values=Text(2000), load_default=dict, validate=validate.Length(max=40), metadata={
+            "description": "correct: the published fields as corrected"})
+    reason = Text(2000, required=True, metadata={"description": "why (published for a "
+                                                                "correction, sent for the rest)"})
+    forward_to = Text(200, load_default=None, allow_none=True, metadata={
+        "description": "forward: the competent agency"})
+
+
+class AnswerCorrection(StrictSchema):
+    """The written answer to the requester (004 第二十一条): its text and date."""
+    correction_id = Uuid(required=True)
+    text = Text(5000, required=True)
+    answered_on = fields.Date(required=True)
+
+
+class ListCorrections(StrictSchema):
+    agency = Id(required=True)
+    state = fields.String(load_default=None, allow_none=True,
+                          validate=validate.OneOf(CORRECTION_STATES))
+    publication_id = Uuid(load_default=None, allow_none=True)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
+    cursor = cursor_field()
+
+
+class CorrectionStep(StrictSchema):
+    act = fields.String(required=True, validate=validate.OneOf(CORRECTION_ACTS))
+    state = fields.String(required=True)
+    by = fields.String(required=True)
+    role = fields.String(required=True)
+    at = Moment(required=True)
+    body = fields.Dict(required=True)
+
+
+class Correction(StrictSchema):
+    id = Uuid(required=True)
+    agency = fields.String(required=True)
+    number = fields.String(required=True, metadata={"description": "更正〔2026〕7号"})
+    year = fields.Integer(required=True)
+    seq = fields.Integer(required=True)
+    publication_id = Uuid(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(CORRECTION_STATES))
+    requester = fields.Nested(Requester, required=True)
+    problem = fields.String(required=True)
+    evidence = fields.List(fields.String(), required=True)
+    decision = fields.Dict(required=True, allow_none=True)
+    answer = fields.Dict(required=True, allow_none=True, metadata={
+        "description": "{text, answered_on, by, at, document}: document is the rendered 答复 "
+                       "once the renderer makes it (null until then)"})
+    deadline = fields.Dict(required=True, allow_none=True, metadata={
+        "description": "null: none of the rule sets' seeds sets a period (000 第十九条 及时)"})
+    steps = fields.List(fields.Nested(CorrectionStep), required=True)
+    created_at = When(required=True)
+
+
+class CorrectionItem(StrictSchema):
+    id = Uuid(required=True)
+    number = fields.String(required=True)
+    publication_id = Uuid(required=True)
+    state = fields.String(required=True)
+    created_at = When(required=True)
+
+
+class CorrectionPage(StrictSchema):
+    items = fields.List(fields.Nested(CorrectionItem), required=True)
+    next = fields.String(required=True, allow_none=True)
+
+
+class PublicationCorrected(StrictSchema):
+    publication_id = Uuid(required=True)
+    decision_no = fields.String(required=True)
+    correction_id = Uuid(required=True)
+    number = fields.String(required=True)
+    fields_ = fields.Dict(data_key="fields", attribute="fields", required=True, metadata={
+        "description": "summary.<code> / credit.<code> → {before, after}"})
+    published = fields.Dict(required=True, metadata={"description": "what the public sees now"})
+    leaf_index = fields.Integer(required=True)
+    tree_size = fields.Integer(required=True)
+    root = Sha256(required=True)
+    at = When(required=True)

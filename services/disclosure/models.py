@@ -177,6 +177,41 @@ officer_lapses = Table(
     Column("at", UtcDateTime(), nullable=False),
 )
 
+# Requests to correct a publication (000 第十九条, 002 第十八条, 004 第二十一条,
+# services.disclosure.domain.corrections): `correction_counters` each agency's last number of a
+# year (the row locked while a number is given, so numbers run without gaps); `corrections`
+# each request — who asks (personal data, never published), what is wrong, its evidence, its
+# state, every step with its time and actor, the decision and the written answer.
+correction_counters = Table(
+    "correction_counters", metadata,
+    Column("agency", String(64), primary_key=True),
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last", Integer, nullable=False),
+)
+
+corrections = Table(
+    "corrections", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("agency", String(64), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("number", String(40), nullable=False),             # 更正〔2026〕7号
+    Column("publication_id", String(36), nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("requester", JSON, nullable=False),                # name, contact: never published
+    Column("problem", Text, nullable=False),
+    Column("evidence", JSON, nullable=False),                 # references
+    Column("steps", JSON, nullable=False),                    # act, state, by, role, at, body
+    Column("decision", JSON),
+    Column("answer", JSON),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("agency", "year", "seq", name="uq_corrections_agency_year_seq"),
+    Index("ix_corrections_agency_id", "agency", "id"),
+    Index("ix_corrections_publication_id", "publication_id"),
+)
+
 disclosure_log = action_log_table(metadata, "disclosure_log", "publication")
 
 outbox = outbox_table(metadata)

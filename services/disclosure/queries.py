@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from services.disclosure import spreadsheets, store
+from services.disclosure.domain import corrections
 from services.disclosure.domain import registers as reg
 from shared.calendar.clock import local_date
 from shared.errors import DomainRuleViolated, NotFound, ValidationFailed
@@ -201,3 +202,28 @@ def export_register(p: dict, *, actor: Actor, db: Db, now: datetime, **_: Any) -
             "filename": f"{p['agency']}-{name}-{stamp}.{p['format']}", "size": len(blob),
             "sha256": hashlib.sha256(blob).hexdigest(),
             "content_base64": base64.b64encode(blob).decode("ascii")}
+
+
+# ---- requests to correct a publication (usecases.corrections) ---------------------------------
+
+def get_correction(p: dict, *, actor: Actor, db: Db, now: datetime, **_: object) -> dict:
+    with db.read() as session:
+        row = store.load_correction(session, p["correction_id"])
+    actor.require(agency=row["agency"])
+    return corrections.view(row)
+
+
+def list_corrections(p: dict, *, actor: Actor, db: Db, now: datetime, **_: object) -> dict:
+    """A page of the agency's requests by number, after `cursor`."""
+    actor.require(agency=p["agency"])
+    after = tuple(paging.decode(p["cursor"], 2)) if p.get("cursor") else None
+    key = (int(after[0]), int(after[1])) if after and all(a.isdigit() for a in after) else None
+    if after is not None and key is None:
+        raise ValidationFailed.from_messages(
+            {"cursor": ["not a cursor this listing returned"]}, what="cursor")
+    with db.read() as session:
+        rows = store.correction_page(session, p["agency"], p["state"], p["publication_id"], key,
+                                     p["limit"] + 1)
+    rows, following = paging.page(rows, p["limit"], lambda r: (str(r["year"]), str(r["seq"])))
+    return {"items": [{k: r[k] for k in ("id", "number", "publication_id", "state",
+                                         "created_at")} for r in rows], "next": following}

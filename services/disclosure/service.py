@@ -14,6 +14,7 @@ from services.disclosure import queries, store, usecases
 from services.disclosure.dependencies import LogKey
 from services.disclosure.dependencies import health as rules_health
 from services.disclosure.models import outbox as outbox_table
+from services.disclosure.usecases import corrections as correction_usecases
 from services.disclosure.usecases import outcomes as outcome_usecases
 from services.disclosure.usecases import registers as register_usecases
 from services.disclosure.usecases.common import recording
@@ -160,3 +161,29 @@ class DisclosureService(Service):
         many instances tick."""
         return usecases.check_windows(db=self.db, outbox=self.outbox, log_keys=self.log_key,
                                       now=now())
+
+    # ---- requests to correct a publication (usecases.corrections, queries) ----
+
+    @rpc
+    def file_correction(self, **payload: Any) -> Any:
+        return self._write("file_correction", payload, correction_usecases.file_correction)
+
+    @rpc
+    def verify_correction(self, **payload: Any) -> Any:
+        return self._write("verify_correction", payload, correction_usecases.verify_correction)
+
+    @rpc
+    def decide_correction(self, **payload: Any) -> Any:
+        return self._write("decide_correction", payload, correction_usecases.decide_correction)
+
+    @rpc
+    def answer_correction(self, **payload: Any) -> Any:
+        return self._write("answer_correction", payload, correction_usecases.answer_correction)
+
+    @rpc
+    def get_correction(self, **payload: Any) -> Any:
+        return self._run("get_correction", payload, queries.get_correction)
+
+    @rpc
+    def list_corrections(self, **payload: Any) -> Any:
+        return self._run("list_corrections", payload, queries.list_corrections)

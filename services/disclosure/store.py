@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from services.disclosure.domain import log as merkle_log
 from services.disclosure.domain import registers as reg
 from services.disclosure.models import (
+    correction_counters,
+    corrections,
     disclosure_log,
     merkle_leaves,
     merkle_logs,
@@ -399,7 +401,7 @@ def record_refusal(db: Db, actor: Actor, method: str, request: dict, exc: Except
                    now: datetime) -> None:
     """A refused call is itself recorded: who (for a refused token: who it claimed to be, role
     "unverified"), what, why."""
-    subject = request.get("publication_id")
+    subject = request.get("publication_id") or request.get("correction_id")
     with db.transaction() as session:
         log(session, subject[:36] if isinstance(subject, str) else "", actor, "refused",
             {"method": method, "agency": request.get("agency"), "reason": refusal_reason(exc),
@@ -419,4 +421,64 @@ def missing(request: dict) -> NotFound | None:
     """What a caller is told of a publication of another agency: exactly what a load says of an
     id that does not exist."""
     ident = request.get("publication_id")
-    return _no(ident) if isinstance(ident, str) else None
+    if isinstance(ident, str):
+        return _no(ident)
+    ident = request.get("correction_id")
+    return _no_correction(ident) if isinstance(ident, str) else None
+
+
+# ---- requests to correct a publication (usecases.corrections) ---------------------------------
+
+def next_correction_seq(session: Session, agency: str, year: int) -> int:
+    """The agency's next correction number of `year`, its counter row created if need be and
+    locked until the transaction ends: numbers run without gaps (a rolled-back filing gives
+    its number back with the rollback)."""
+    upsert = pg_insert if on_postgresql(session) else sqlite_insert
+    session.execute(upsert(correction_counters).values(agency=agency, year=year, last=0)
+                    .on_conflict_do_nothing())
+    query = select(correction_counters.c.last).where(
+        correction_counters.c.agency == agency).where(correction_counters.c.year == year)
+    seq = int(session.execute(_locked(session, query)).scalar_one()) + 1
+    session.execute(update(correction_counters).where(correction_counters.c.agency == agency)
+                    .where(correction_counters.c.year == year).values(last=seq))
+    return seq
+
+
+def insert_correction(session: Session, row: dict) -> None:
+    session.execute(insert(corrections), row)
+
+
+def load_correction(session: Session, correction_id: str, *, lock: bool = False) -> dict:
+    query = select(corrections).where(corrections.c.id == correction_id)
+    row = session.execute(_locked(session, query) if lock else query).mappings().first()
+    if row is None:
+        raise _no_correction(correction_id)
+    return dict(row)
+
+
+def save_correction(session: Session, correction_id: str, **values: Any) -> None:
+    session.execute(update(corrections).where(corrections.c.id == correction_id)
+                    .values(**values))
+
+
+def correction_page(session: Session, agency: str, state: str | None,
+                    publication_id: str | None, after: tuple[int, int] | None,
+                    limit: int) -> list[dict]:
+    """Up to `limit` of the agency's requests by number (year, then seq) after `after`."""
+    query = select(corrections).where(corrections.c.agency == agency)
+    if state is not None:
+        query = query.where(corrections.c.state == state)
+    if publication_id is not None:
+        query = query.where(corrections.c.publication_id == publication_id)
+    if after is not None:
+        query = query.where(or_(corrections.c.year > after[0],
+                                and_(corrections.c.year == after[0],
+                                     corrections.c.seq > after[1])))
+    query = query.order_by(corrections.c.year, corrections.c.seq).limit(limit)
+    return [dict(r) for r in session.execute(query).mappings().all()]
+
+
+def _no_correction(correction_id: str) -> NotFound:
+    return NotFound(f"no correction request {correction_id}",
+                    message_zh=f"未找到更正申请 {correction_id}",
+                    details={"correction_id": correction_id})
