@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from eventlet import tpool
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
 from contracts.disclosure import CONTRACT
 from services.disclosure import queries, store, usecases
-from services.disclosure.dependencies import LogKey
+from services.disclosure.dependencies import LogKey, PortalSite
 from services.disclosure.dependencies import health as rules_health
 from services.disclosure.models import outbox as outbox_table
+from services.disclosure.portal import SearchIndex
+from services.disclosure.usecases import portal as portal_usecases
 from services.disclosure.usecases import registers as register_usecases
 from services.disclosure.usecases.common import recording
 from shared.calendar.clock import now
@@ -31,6 +34,9 @@ REMIND_WORKDAYS = 2
 # the lapse watch's tick: a certificate lapses at a day's turn; each lapse is alerted once
 # (services.disclosure.usecases.registers), so an hourly tick only makes the alert timely
 LAPSE_TICK_SECONDS = 3600
+# where the portal is written when DISCLOSURE_PORTAL_DIR is not set (the config file defaults
+# it under the data folder)
+PORTAL_DIR = "data/portal"
 
 
 class DisclosureService(Service):
@@ -45,6 +51,7 @@ class DisclosureService(Service):
     outbox = Outbox(CONTRACT, outbox_table)
     config = Config()
     log_key = LogKey()
+    portal = PortalSite(PORTAL_DIR)
 
     def _run(self, method: str, payload: dict, fn: Any, **deps: Any) -> Any:
         """Every RPC's path, the use case's own refusals recorded too (usecases.common)."""
@@ -138,3 +145,24 @@ class DisclosureService(Service):
         lapse however many instances tick."""
         return register_usecases.check_lapses(db=self.db, outbox=self.outbox, rules=self.rules,
                                               now=now())
+
+    # ---- the public portal following every public act (usecases.portal) ----
+
+    def _to_portal(self, body: dict) -> None:
+        site = self.portal.site
+        search = SearchIndex(site.target)
+        with self.portal.lock:  # one writer (the generator reads back what it wrote)
+            portal_usecases.on_public_act(
+                body, db=self.db, rules=self.rules, portal=site, now=now(),
+                reindex=lambda p: tpool.execute(search.update, p))
+
+    @event_handler("disclosure", "decision_published.v1")
+    def portal_on_published(self, body: dict) -> None:
+        """A publication made public: its page, lists, feed and search shard, and the
+        agency's tree head, on the portal."""
+        self._to_portal(body)
+
+    @event_handler("disclosure", "publication_withdrawn.v1")
+    def portal_on_withdrawn(self, body: dict) -> None:
+        """A publication withdrawn: off the portal's lists, its page showing the reason."""
+        self._to_portal(body)
