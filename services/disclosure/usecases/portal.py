@@ -29,7 +29,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from contracts.disclosure import CONTRACT
 from services.disclosure import store
 from services.disclosure.models import inbox
-from services.disclosure.portal import Change, LocalDirectory, Portal, Publication, Target
+from services.disclosure.portal import (
+    Change,
+    LocalDirectory,
+    Portal,
+    Publication,
+    State,
+    Target,
+)
 from shared.errors import DomainRuleViolated
 from shared.messaging import consumer
 from shared.persistence.db import Db
@@ -38,8 +45,8 @@ from shared.rulesets.vocabulary import ACT_TYPES
 from shared.trust.keys import public_key_pem
 
 # the public acts of a publication's history and the portal state each leaves it in
-_ACTS = {"published": "published", "corrected": "corrected", "withdrawn": "withdrawn",
-         "expired": "expired"}
+_ACTS: dict[str, State] = {"published": "published", "corrected": "corrected",
+                           "withdrawn": "withdrawn", "expired": "expired"}
 # the event types that change what the portal shows
 EVENTS = ("decision_published.v1", "publication_withdrawn.v1")
 
@@ -102,9 +109,9 @@ def on_public_act(body: dict, *, db: Db, rules: Rules, portal: Portal, now: date
                   reindex: Callable[[Publication], Any] | None = None
                   ) -> tuple[str, ...] | None:
     """A decision_published.v1 or publication_withdrawn.v1 of this service: the portal updated
-    to the publication as it now stands (and, when that wrote anything, its search shard
-    re-indexed by `reindex`) and the agency's tree head published, then the message
-    remembered. Returns the paths written (None for a message handled before)."""
+    to the publication as it now stands (its search shard re-indexed by `reindex`) and the
+    agency's tree head published, then the message remembered. Returns the paths written
+    (None for a message handled before)."""
     event = consumer.incoming(CONTRACT, body)
     with db.read() as session:
         if consumer.already_handled(session, inbox, event["message_id"]):
@@ -123,8 +130,8 @@ def on_public_act(body: dict, *, db: Db, rules: Rules, portal: Portal, now: date
     p = publication_of(row, history, rules.agency(row["agency"]).name)
     if p is not None:
         written += portal.publish(p).paths
-        if written and reindex is not None:
-            reindex(p)
+        if reindex is not None:  # also after a crash between the publish and the index:
+            reindex(p)           # the index rewrites only files whose bytes changed
     if head is not None:
         written += publish_tree_head(portal.target, head)
     with db.transaction() as session:

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from services.disclosure import models, usecases
 from services.disclosure.domain import log
+from services.disclosure.portal import LocalDirectory
 from services.disclosure.usecases import portal as portal_usecases
 from shared.errors import ValidationFailed
 from tests import agencies
@@ -31,6 +33,12 @@ def withdraw(env: Env, pub: dict) -> dict:
         "publication_id": pub["id"], "ground": "revoked",
         "reason": "经行政复议，原决定被撤销 <b>", "decided_on": "2025-12-01",
         "by": "沁源县人民政府"}, HEAD)
+
+
+def written_by(portal) -> list[str]:
+    target = portal.target
+    assert isinstance(target, LocalDirectory)
+    return target.written
 
 
 def deliver(env: Env, portal, event: dict):
@@ -72,12 +80,12 @@ def test_a_redelivered_event_writes_nothing_twice(env_db: Env, tmp_path: Path):
     publish(env_db)
     [event] = env_db.events("decision_published.v1")
     deliver(env_db, portal, event)
-    count = len(portal.target.written)
+    count = len(written_by(portal))
     assert deliver(env_db, portal, event) is None          # remembered: skipped
     with env_db.db.transaction() as s:                      # cut short before it was remembered
         s.execute(models.inbox.delete())
     assert deliver(env_db, portal, event) == ()             # the same state: nothing written
-    assert len(portal.target.written) == count
+    assert len(written_by(portal)) == count
     assert len(env_db.rows(models.inbox)) == 1
 
 
@@ -95,7 +103,8 @@ def test_a_withdrawn_publication_leaves_the_lists_and_its_page_gives_the_reason(
     assert "经行政复议，原决定被撤销 &lt;b&gt;" in page      # shown, and escaped
     assert "原决定被撤销 <b>" not in page
     data = read_json(root, f"p/{pub['id']}.json")
-    assert (data["state"], data["withdrawal_reason"]) == ("withdrawn", "经行政复议，原决定被撤销 <b>")
+    assert (data["state"], data["withdrawal_reason"]) == (
+        "withdrawn", "经行政复议，原决定被撤销 <b>")
 
 
 def test_the_tree_head_on_the_portal_verifies_against_the_published_key(env: Env,
@@ -109,8 +118,11 @@ def test_the_tree_head_on_the_portal_verifies_against_the_published_key(env: Env
         if event["event_type"] in portal_usecases.EVENTS:
             deliver(env, portal, event)
     head = read_json(root, portal_usecases.tree_head_path(agencies.QINYUAN))
-    keys = {kid: serialization.load_pem_public_key(pem.encode())
-            for kid, pem in read_json(root, portal_usecases.LOG_KEYS_PATH)["keys"].items()}
+    keys = {}
+    for kid, pem in read_json(root, portal_usecases.LOG_KEYS_PATH)["keys"].items():
+        key = serialization.load_pem_public_key(pem.encode())
+        assert isinstance(key, Ed25519PublicKey)
+        keys[kid] = key
     assert head["size"] == 2
     assert head["statement"] == log.tree_head_statement(
         head["agency"], head["size"], head["root"], datetime.fromisoformat(head["signed_at"]))
@@ -127,7 +139,7 @@ def test_an_event_that_is_not_of_the_contract_is_refused_and_writes_nothing(env:
     publish(env)
     [event] = env.events("decision_published.v1")
     del event["data"]["publication_id"]
-    before = len(portal.target.written)
+    before = len(written_by(portal))
     with pytest.raises(ValidationFailed):
         deliver(env, portal, event)
-    assert len(portal.target.written) == before and env.rows(models.inbox) == []
+    assert len(written_by(portal)) == before and env.rows(models.inbox) == []
