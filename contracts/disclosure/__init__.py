@@ -16,7 +16,14 @@ agency's workbook (import_register: every broken cell named by sheet, row and co
 recorded unless all read; a change is a new version of an entry, never an overwrite), exported
 (export_register: .xlsx or CSV), read as they stand or stood on a day (get_register) with what
 changed between two revisions (register_history); officer_qualified, also for the record
-keeper ("service:records"); officer_lapsed.v1 once per officer whose certificate lapsed."""
+keeper ("service:records"); officer_lapsed.v1 once per officer whose certificate lapsed.
+
+1.2 (portal): the service consumes its own decision_published.v1 and publication_withdrawn.v1
+to keep the static public portal (DISCLOSURE_PORTAL_DIR) in step with every public act — the
+publication's page, lists, feed and search — and publishes there each agency log's signed
+tree head (transparency/<agency>/tree-head.json, as tree_head answers it) and the keys that
+verify it and the record keeper's checkpoints (keys/disclosure-log.json,
+keys/records-checkpoints.json: key id → PEM). No RPC or event changes."""
 from typing import Any
 
 from contracts.disclosure import messages as m
@@ -28,7 +35,7 @@ from shared.contracts.registry import (
     service_grant,
 )
 
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 
 DRAFT_ROLES = ("publisher", "head", "legal_unit")
 REVIEW_ROLES = ("publisher",)
@@ -310,5 +317,6 @@ CONTRACT = Contract(
     service="disclosure", version=VERSION, title="行政执法公示 Disclosure publisher",
     description="Enforcement decisions published after review (事后公开), withdrawn when changed, "
                 "every public act a leaf of the agency's signed, append-only Merkle log.",
-    rpcs=RPCS, events=EVENTS, consumes=("records.decision_issued.v1",),
+    rpcs=RPCS, events=EVENTS, consumes=("records.decision_issued.v1", "disclosure.decision_published.v1",
+              "disclosure.publication_withdrawn.v1"),
 )

@@ -28,7 +28,7 @@ ADDED = {"import_register", "export_register", "get_register", "register_history
 
 
 def test_1_1_adds_the_registers_and_keeps_everything_of_1_0():
-    assert CONTRACT.version == "1.1.0"
+    assert CONTRACT.version.startswith("1.") and int(CONTRACT.version.split(".")[1]) >= 1
     # 1.1 also brought resolve_redactions (the reviewer's decisions on redaction hits)
     assert {r.name for r in CONTRACT.rpcs} == V1_0_RPCS | ADDED | {"resolve_redactions"}
     assert {e.type for e in CONTRACT.events} == V1_0_EVENTS | {"officer_lapsed.v1"}
