@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from services.disclosure import models, usecases
+from services.disclosure import models, store, usecases
 from services.disclosure.domain import log
 from services.disclosure.portal import LocalDirectory
 from services.disclosure.usecases import portal as portal_usecases
@@ -143,3 +143,17 @@ def test_an_event_that_is_not_of_the_contract_is_refused_and_writes_nothing(env:
     with pytest.raises(ValidationFailed):
         deliver(env, portal, event)
     assert len(written_by(portal)) == before and env.rows(models.inbox) == []
+
+
+def test_sanxiang_run_writes_the_portal_into_its_data_folder(tmp_path: Path, monkeypatch):
+    from shared.cli.run import embedded_env
+    monkeypatch.delenv("DISCLOSURE_PORTAL_DIR", raising=False)
+    assert embedded_env(tmp_path)["DISCLOSURE_PORTAL_DIR"] == str(tmp_path.resolve() / "portal")
+
+
+def test_a_publication_never_made_public_is_not_on_the_portal(env: Env, tmp_path: Path):
+    pub = env.call(usecases.create_draft, "create_draft", draft_request(), PUBLISHER)
+    with env.db.read() as s:
+        row = store.load(s, pub["id"])
+        history = store.history(s, pub["id"])
+    assert portal_usecases.publication_of(row, history, "沁源县能源局") is None
