@@ -32,4 +32,5 @@ def settings(name: str, folder: Path) -> dict[str, Any]:
             "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
             "VAULT_DIR": str(folder / f"{name}-store"),
             "VAULT_REPLICA_DIR": str(folder / f"{name}-replica"),
-            "VAULT_UPLOAD_URL": f"http://127.0.0.1:{port}"}
+            "VAULT_UPLOAD_URL": f"http://127.0.0.1:{port}",
+            "DISCLOSURE_PORTAL_DIR": str(folder / f"{name}-portal")}

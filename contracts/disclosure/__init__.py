@@ -39,7 +39,15 @@ entered by staff — file_correction (acknowledged with the agency's next number
 fields changed, a `corrected` public act and leaf, publication_corrected.v1; reject with
 reasons; forward to the competent agency), answer_correction (the written answer's text and
 date), get_correction, list_corrections. Who asked is never published. No seed sets a period
-for handling a request, so a request's deadline is null."""
+for handling a request, so a request's deadline is null.
+
+1.2 (portal): the service consumes its own public acts' events (decision_published.v1,
+publication_corrected.v1, publication_withdrawn.v1, publication_expired.v1,
+publication_repaired.v1) to keep the static public portal (DISCLOSURE_PORTAL_DIR) in step with every public act — the
+publication's page, lists, feed and search — and publishes there each agency log's signed
+tree head (transparency/<agency>/tree-head.json, as tree_head answers it) and the keys that
+verify it and the record keeper's checkpoints (keys/disclosure-log.json,
+keys/records-checkpoints.json: key id → PEM). No RPC or event changes."""
 from typing import Any
 
 from contracts.disclosure import messages as m
@@ -434,5 +442,8 @@ CONTRACT = Contract(
     service="disclosure", version=VERSION, title="行政执法公示 Disclosure publisher",
     description="Enforcement decisions published after review (事后公开), withdrawn when changed, "
                 "every public act a leaf of the agency's signed, append-only Merkle log.",
-    rpcs=RPCS, events=EVENTS, consumes=("records.decision_issued.v1",),
+    rpcs=RPCS, events=EVENTS,
+    consumes=("records.decision_issued.v1", "disclosure.decision_published.v1",
+              "disclosure.publication_corrected.v1", "disclosure.publication_withdrawn.v1",
+              "disclosure.publication_expired.v1", "disclosure.publication_repaired.v1"),
 )

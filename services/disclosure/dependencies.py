@@ -45,3 +45,29 @@ def health(rules: Rules) -> dict[str, Any]:
                      "prepublication_review": bool(
                          rs.section("disclosure")["prepublication_review"]["value"])}
     return {"disclosure": out}
+
+
+class PortalSite(DependencyProvider):
+    """The public portal in DISCLOSURE_PORTAL_DIR (services.disclosure.usecases.portal): made
+    at start-up with its fixed files and the verification keys it publishes (this service's
+    log keys, the record keeper's checkpoint keys); one writer at a time in this instance."""
+
+    def __init__(self, default_dir: str) -> None:
+        self.default_dir = default_dir
+
+    def setup(self) -> None:
+        from eventlet.semaphore import Semaphore
+
+        from services.disclosure.usecases import portal
+
+        config = self.container.config
+        self.site = portal.site(config.get("DISCLOSURE_PORTAL_DIR") or self.default_dir)
+        store = KeyStore.from_config(config)
+        name = self.container.service_name
+        own = LogKeys.of(store.checkpoint_key(name).key, store.checkpoint_verification_keys(name))
+        portal.publish_keys(self.site.target, own.verifying,
+                            store.checkpoint_verification_keys("records"))
+        self.lock = Semaphore(1)
+
+    def get_dependency(self, worker_ctx: Any) -> Any:
+        return self

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from eventlet import tpool
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
 from contracts.disclosure import CONTRACT
 from services.disclosure import queries, store, usecases
-from services.disclosure.dependencies import LogKey
+from services.disclosure.dependencies import LogKey, PortalSite
 from services.disclosure.dependencies import health as rules_health
 from services.disclosure.models import outbox as outbox_table
+from services.disclosure.portal import SearchIndex
 from services.disclosure.usecases import corrections as correction_usecases
 from services.disclosure.usecases import outcomes as outcome_usecases
+from services.disclosure.usecases import portal as portal_usecases
 from services.disclosure.usecases import registers as register_usecases
 from services.disclosure.usecases.common import recording
 from shared.calendar.clock import now
@@ -35,6 +38,9 @@ REMIND_WORKDAYS = 2
 LAPSE_TICK_SECONDS = 3600
 # the take-down watch's tick: a display window ends at a day's turn
 WINDOW_TICK_SECONDS = 3600
+# where the portal is written when DISCLOSURE_PORTAL_DIR is not set (the config file defaults
+# it under the data folder)
+PORTAL_DIR = "data/portal"
 
 
 class DisclosureService(Service):
@@ -49,6 +55,7 @@ class DisclosureService(Service):
     outbox = Outbox(CONTRACT, outbox_table)
     config = Config()
     log_key = LogKey()
+    portal = PortalSite(PORTAL_DIR)
 
     def _run(self, method: str, payload: dict, fn: Any, **deps: Any) -> Any:
         """Every RPC's path, the use case's own refusals recorded too (usecases.common)."""
@@ -187,3 +194,39 @@ class DisclosureService(Service):
     @rpc
     def list_corrections(self, **payload: Any) -> Any:
         return self._run("list_corrections", payload, queries.list_corrections)
+
+    # ---- the public portal following every public act (usecases.portal) ----
+
+    def _to_portal(self, body: dict) -> None:
+        site = self.portal.site
+        search = SearchIndex(site.target)
+        with self.portal.lock:  # one writer (the generator reads back what it wrote)
+            portal_usecases.on_public_act(
+                body, db=self.db, rules=self.rules, portal=site, now=now(),
+                reindex=lambda p: tpool.execute(search.update, p))
+
+    @event_handler("disclosure", "decision_published.v1")
+    def portal_on_published(self, body: dict) -> None:
+        """A publication made public: its page, lists, feed and search shard, and the
+        agency's tree head, on the portal."""
+        self._to_portal(body)
+
+    @event_handler("disclosure", "publication_withdrawn.v1")
+    def portal_on_withdrawn(self, body: dict) -> None:
+        """A publication withdrawn: off the portal's lists, its page showing the reason."""
+        self._to_portal(body)
+
+    @event_handler("disclosure", "publication_corrected.v1")
+    def portal_on_corrected(self, body: dict) -> None:
+        """A publication corrected: its page and list entries show the corrected fields."""
+        self._to_portal(body)
+
+    @event_handler("disclosure", "publication_expired.v1")
+    def portal_on_expired(self, body: dict) -> None:
+        """A display window ended: off the lists and search, the page a notice."""
+        self._to_portal(body)
+
+    @event_handler("disclosure", "publication_repaired.v1")
+    def portal_on_repaired(self, body: dict) -> None:
+        """Taken down early on a 信用修复 decision: as an expired one."""
+        self._to_portal(body)

@@ -60,6 +60,7 @@ def embedded_env(data: str | Path) -> dict[str, str]:
     # the data folder itself, for what a service keeps there beyond its database and keys (a
     # config file names its paths under ${SANXIANG_DATA:data}); always the folder of this run
     env["SANXIANG_DATA"] = str(data)
+    env.setdefault("DISCLOSURE_PORTAL_DIR", str(data / "portal"))
     for name in SERVICES:
         env.setdefault(f"{name.upper()}_DATABASE_URL", f"sqlite:///{data / name}.sqlite3")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))

@@ -109,7 +109,9 @@ def service_grant(service: str, consumes: Iterable[str] = ()) -> Grant:
         for src in sorted({src for src, _ in consumed}):
             bind_from.append(re.escape(events_exchange(src)))
             types = sorted(re.escape(et) for s2, et in consumed if s2 == src)
-            topics.append((events_exchange(src), NOTHING, _any_of(types)))
+            # a service consuming its own events still publishes every event of its own
+            topics.append((events_exchange(src), ".*" if src == service else NOTHING,
+                           _any_of(types)))
     return Grant(configure=_any_of(exchanges + queues), write=_any_of(exchanges + queues),
                  read=_any_of(bind_from + queues), topics=tuple(topics))
 

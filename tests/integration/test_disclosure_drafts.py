@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -43,9 +44,10 @@ def deployment(container_factory, rabbit_config, db_url, tmp_path, keys_dir, tok
         return request.getfixturevalue("make_pg_database")()
 
     urls = {name: url(name) for name in ("records", "review", "disclosure")}
+    portal = {"DISCLOSURE_PORTAL_DIR": str(tmp_path / "portal")}
     for name in ("records", "review", "disclosure"):
-        container_factory(services.classes()[name],
-                          dict(config, DATABASE_URL=urls[name])).start()
+        container_factory(services.classes()[name], dict(
+            config, DATABASE_URL=urls[name], **(portal if name == "disclosure" else {}))).start()
     start_vault(container_factory, config, tmp_path)
 
     def rpc(role: str = "officer", actor_id: str | None = None):
@@ -54,7 +56,14 @@ def deployment(container_factory, rabbit_config, db_url, tmp_path, keys_dir, tok
         token = token_issuer.issue(actor_id=who, role=role, agency=LINGCHUAN, name=who)
         return ClusterRpcProxy(config, context_data={"actor_token": token}, timeout=20)
 
-    return rpc, urls, config
+    return rpc, urls, dict(config, **portal)
+
+
+def _appears(path, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.3)
+    return path.exists()
 
 
 def _drafts(url: str, seconds: float = 30) -> list[dict]:
@@ -99,12 +108,24 @@ def test_an_issued_decision_is_drafted_then_published_after_review(deployment):
     assert log.statement_holds(head["statement"], head["signature"], head["key_id"], keys)
     # the same decision seen again (records' outbox relaying it twice) drafts nothing new
     assert len(_drafts(urls["disclosure"], seconds=0)) == 1
+    # the portal follows: the publication's page, its list entry, the signed tree head and
+    # the key that verifies it
+    site = Path(config["DISCLOSURE_PORTAL_DIR"])
+    assert _appears(site / "transparency" / LINGCHUAN / "tree-head.json")
+    assert "陵应急罚〔2025〕601号" in (site / "p" / f"{row['id']}.html").read_text("utf-8")
+    listed = json.loads((site / "list" / "page" / "1.json").read_text("utf-8"))
+    assert [i["id"] for i in listed["items"]] == [row["id"]]
+    shown = json.loads((site / "transparency" / LINGCHUAN / "tree-head.json").read_text())
+    assert shown["root"] == head["root"] and shown["size"] == 1
+    published_keys = json.loads((site / "keys" / "disclosure-log.json").read_text())["keys"]
+    assert shown["key_id"] in published_keys and shown["key_id"] in keys
 
 
 @pytest.fixture
-def disclosure_alone(container_factory, rabbit_config, db_url, keys_dir):
+def disclosure_alone(container_factory, rabbit_config, db_url, keys_dir, tmp_path):
     """The disclosure publisher by itself: events are published to it as records' outbox would."""
-    config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES)
+    config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES,
+                  DISCLOSURE_PORTAL_DIR=str(tmp_path / "portal"))
     container_factory(services.classes()["disclosure"], dict(config, DATABASE_URL=db_url)).start()
     return config, db_url
 

@@ -31,9 +31,9 @@ def workbook(*rows: list) -> str:
 
 
 @pytest.fixture
-def disclosure(container_factory, rabbit_config, db_url, keys_dir, token_issuer):
+def disclosure(container_factory, rabbit_config, db_url, keys_dir, token_issuer, tmp_path):
     config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=agencies(QINYUAN),
-                  DATABASE_URL=db_url)
+                  DATABASE_URL=db_url, DISCLOSURE_PORTAL_DIR=str(tmp_path / "portal"))
     container_factory(services.classes()["disclosure"], config).start()
 
     def as_person(role: str):

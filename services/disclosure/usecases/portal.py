@@ -1,0 +1,174 @@
+"""The public portal (services.disclosure.portal) following every public act: the service
+consumes its own decision_published.v1 and publication_withdrawn.v1 (verified by the event
+gate like any other event), reads the publication as it now stands and hands it to
+`Portal.publish` — outside any database transaction, the files being no part of it — and only
+then remembers the message in its inbox. A message redelivered before it was remembered
+publishes the same state again, which writes nothing (Portal.publish is idempotent); one
+redelivered after is skipped. The agency log's latest signed tree head is published beside
+(transparency/<agency>/tree-head.json), and the keys that verify it and the record keeper's
+checkpoints under keys/ (`publish_keys`, at start-up).
+
+Published paths (besides the generator's own, services.disclosure.portal.layout):
+    transparency/<agency>/tree-head.json  the tree_head answer: agency, size, root, signed_at,
+                                          key_id, signature (base64 Ed25519 over `statement`),
+                                          statement (the log's canonical statement)
+    keys/disclosure-log.json              {"purpose", "keys": {key_id: PEM}}: the keys whose
+                                          signatures on the tree heads count
+    keys/records-checkpoints.json         the same for the record keeper's checkpoints
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from contracts.disclosure import CONTRACT
+from services.disclosure import store
+from services.disclosure.models import inbox
+from services.disclosure.portal import (
+    Change,
+    LocalDirectory,
+    Portal,
+    Publication,
+    State,
+    Target,
+)
+from shared.errors import DomainRuleViolated
+from shared.messaging import consumer
+from shared.persistence.db import Db
+from shared.rulesets.provider import Rules
+from shared.rulesets.vocabulary import ACT_TYPES
+from shared.trust.keys import public_key_pem
+
+# the public acts of a publication's history and the portal state each leaves it in
+# (a publication taken down early on a 信用修复 decision leaves the portal as an expired one does)
+_ACTS: dict[str, State] = {"published": "published", "corrected": "corrected",
+                           "withdrawn": "withdrawn", "expired": "expired",
+                           "credit_repaired": "expired"}
+# the event types that change what the portal shows
+EVENTS = ("decision_published.v1", "publication_corrected.v1", "publication_withdrawn.v1",
+          "publication_expired.v1", "publication_repaired.v1")
+
+
+def tree_head_path(agency: str) -> str:
+    return f"transparency/{agency}/tree-head.json"
+
+
+LOG_KEYS_PATH = "keys/disclosure-log.json"
+RECORDS_KEYS_PATH = "keys/records-checkpoints.json"
+
+
+def site(directory: str | Path) -> Portal:
+    """The portal written into `directory` (DISCLOSURE_PORTAL_DIR), its fixed files installed."""
+    portal = Portal(LocalDirectory(directory))
+    portal.install()
+    return portal
+
+
+def publication_of(row: Mapping[str, Any], history: list[dict],
+                   agency_name: str) -> Publication | None:
+    """The one mapping of a publication row (with its history) to what the portal publishes;
+    None for one never made public (a draft, a publication withheld whole)."""
+    acts = [h for h in history if h["action"] in _ACTS and h["leaf_index"] is not None]
+    if not acts or not row.get("published"):
+        return None
+    shown = row["published"]
+    labels = {**{c: f["label"] for c, f in row["credit"].items()},
+              **{c: f["label"] for c, f in row["summary"].items()}}
+    summary = tuple((labels.get(code, code), _text(value))
+                    for part in ("summary", "credit")
+                    for code, value in shown.get(part, {}).items() if value not in (None, ""))
+    title = shown.get("summary", {}).get("case_name") or row["decision_no"]
+    changes = tuple(Change(at=h["at"], state=_ACTS[h["action"]], note=_note(h))
+                    for h in acts)
+    withdrawal = row.get("withdrawal") or {}
+    return Publication(
+        id=row["id"], agency_code=row["agency"], agency_name=agency_name, kind=_kind(row),
+        kind_name=ACT_TYPES.get(row["act_type"], row["act_type"]), title=str(title),
+        summary=summary, decision_date=row["decision_date"], published_at=acts[0]["at"],
+        state=changes[-1].state, history=changes,
+        withdrawal_reason=str(withdrawal.get("reason", "")) if changes[-1].state == "withdrawn"
+        else "")
+
+
+def _kind(row: Mapping[str, Any]) -> str:
+    return str(row["act_type"]).lower().replace("_", "-")
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _note(h: dict) -> str:
+    body = h.get("body") or {}
+    return str(body.get("reason", "")) if h["action"] == "withdrawn" else ""
+
+
+def on_public_act(body: dict, *, db: Db, rules: Rules, portal: Portal, now: datetime,
+                  reindex: Callable[[Publication], Any] | None = None
+                  ) -> tuple[str, ...] | None:
+    """A public act of this service (EVENTS: published, corrected, withdrawn, expired,
+    repaired): the portal updated
+    to the publication as it now stands (its search shard re-indexed by `reindex`) and the
+    agency's tree head published, then the message remembered. Returns the paths written
+    (None for a message handled before)."""
+    event = consumer.incoming(CONTRACT, body)
+    with db.read() as session:
+        if consumer.already_handled(session, inbox, event["message_id"]):
+            return None
+        row = store.load(session, event["data"]["publication_id"])
+        history = store.history(session, row["id"])
+        head = store.latest_tree_head(session, row["agency"])
+    if row["agency"] != event["agency"]:
+        raise DomainRuleViolated(
+            f"the event names agency {event['agency']} but publication {row['id']} is of "
+            f"{row['agency']}", code="event_agency_mismatch",
+            message_zh=f"事件所称执法机关 {event['agency']} 与公示信息 {row['id']} 的机关 "
+                       f"{row['agency']} 不符，门户未更新",
+            details={"rule": "event_agency_mismatch", "agency": event["agency"]})
+    written: list[str] = []
+    p = publication_of(row, history, rules.agency(row["agency"]).name)
+    if p is not None:
+        written += portal.publish(p).paths
+        if reindex is not None:  # also after a crash between the publish and the index:
+            reindex(p)           # the index rewrites only files whose bytes changed
+    if head is not None:
+        written += publish_tree_head(portal.target, head)
+    with db.transaction() as session:
+        if not consumer.already_handled(session, inbox, event["message_id"]):
+            consumer.remember(session, inbox, event, now)
+    return tuple(written)
+
+
+def publish_tree_head(target: Target, head: Mapping[str, Any]) -> list[str]:
+    """The tree head as the tree_head RPC answers it, written when it changed."""
+    signed_at = head["signed_at"]
+    data = {k: head[k] for k in ("agency", "size", "root", "key_id", "signature", "statement")}
+    data["signed_at"] = signed_at.isoformat() if isinstance(signed_at, datetime) else signed_at
+    return _write_json(target, tree_head_path(head["agency"]), data)
+
+
+def publish_keys(target: Target, log_keys: Mapping[str, Ed25519PublicKey],
+                 records_keys: Mapping[str, Ed25519PublicKey]) -> list[str]:
+    """The verification keys of the disclosure log's tree heads and of the record keeper's
+    checkpoints, each written when it changed."""
+    return [*_write_json(target, LOG_KEYS_PATH, _keys("disclosure log tree heads", log_keys)),
+            *_write_json(target, RECORDS_KEYS_PATH,
+                         _keys("records checkpoints", records_keys))]
+
+
+def _keys(purpose: str, keys: Mapping[str, Ed25519PublicKey]) -> dict[str, Any]:
+    return {"purpose": purpose,
+            "keys": {kid: public_key_pem(key) for kid, key in sorted(keys.items())}}
+
+
+def _write_json(target: Target, path: str, data: Any) -> list[str]:
+    encoded = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode()
+    if target.read(path) == encoded:
+        return []
+    target.write(path, encoded)
+    return [path]
