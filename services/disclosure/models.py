@@ -23,6 +23,7 @@ from sqlalchemy import (
 from shared.messaging.consumer import inbox_table
 from shared.messaging.outbox import outbox_table
 from shared.persistence.idempotency import idempotency_table
+from shared.persistence.merkle_log import MerkleLog
 from shared.persistence.schema import BigId, UtcDateTime, action_log_table, service_metadata
 
 metadata = service_metadata()
@@ -86,44 +87,13 @@ publication_history = Table(
 # Each agency's Merkle log of public acts: `merkle_logs` its size and frontier (appended to under
 # the row's lock), `merkle_leaves` each leaf, `merkle_nodes` every perfect subtree's root above
 # the leaves (a proof reads O(log n) rows), `tree_heads` each signed tree head.
-merkle_logs = Table(
-    "merkle_logs", metadata,
-    Column("agency", String(64), primary_key=True),
-    Column("size", BigInteger, nullable=False),
-    Column("frontier", JSON, nullable=False),
-    Column("root", String(64), nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
-)
-
-merkle_leaves = Table(
-    "merkle_leaves", metadata,
-    Column("agency", String(64), primary_key=True),
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+# (shared.persistence.merkle_log declares them, the leaves with what each names)
+merkle_log = MerkleLog(
+    metadata,
     Column("publication_id", String(36), nullable=False, index=True),
-    Column("leaf", Text, nullable=False),
-    Column("leaf_hash", String(64), nullable=False),
 )
-
-merkle_nodes = Table(
-    "merkle_nodes", metadata,
-    Column("agency", String(64), primary_key=True),
-    Column("level", Integer, primary_key=True, autoincrement=False),
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
-    Column("hash", String(64), nullable=False),
-)
-
-tree_heads = Table(
-    "tree_heads", metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("agency", String(64), nullable=False),
-    Column("size", BigInteger, nullable=False),
-    Column("root", String(64), nullable=False),
-    Column("signed_at", UtcDateTime(), nullable=False),
-    Column("key_id", String(16), nullable=False),
-    Column("signature", String(128), nullable=False),
-    Column("statement", Text, nullable=False),
-    UniqueConstraint("agency", "size", name="uq_tree_heads_agency_size"),
-)
+merkle_logs, merkle_leaves = merkle_log.logs, merkle_log.leaves
+merkle_nodes, tree_heads = merkle_log.nodes, merkle_log.heads
 
 # The registers published before enforcement (事前公开, services.disclosure.domain.registers):
 # `registers` each agency's register of one kind with its latest revision (the row locked while

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, insert, literal, or_, select, tuple_, update
+from sqlalchemy import CursorResult, and_, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -23,23 +23,19 @@ from services.disclosure.models import (
     correction_counters,
     corrections,
     disclosure_log,
-    merkle_leaves,
-    merkle_logs,
-    merkle_nodes,
     officer_lapses,
     publication_history,
     publications,
     register_revisions,
     register_versions,
-    tree_heads,
 )
+from services.disclosure.models import merkle_log as agency_log
 from services.disclosure.models import registers as register_heads
 from shared.calendar.clock import local_date
 from shared.errors import NotFound, SanxiangError, ValidationFailed
 from shared.messaging.outbox import OutboxWriter
 from shared.service.entrypoint import refusal_reason
 from shared.service.ports import Db
-from shared.trust import merkle
 from shared.trust.actor import Actor
 
 
@@ -158,104 +154,29 @@ def view(row: dict, items: list[dict]) -> dict:
 
 # ---- the agency's Merkle log -------------------------------------------------------------------
 
-def _locked_log(session: Session, agency: str, now: datetime) -> merkle.Frontier:
-    """The agency's log, its row created if need be and locked until the transaction ends:
-    appends of one agency are serialised (on SQLite by BEGIN IMMEDIATE itself)."""
-    values = {"agency": agency, "size": 0, "frontier": [], "root": merkle.EMPTY_ROOT.hex(),
-              "updated_at": now}
-    upsert = pg_insert if on_postgresql(session) else sqlite_insert
-    session.execute(upsert(merkle_logs).values(**values).on_conflict_do_nothing())
-    query = select(merkle_logs.c.size, merkle_logs.c.frontier).where(
-        merkle_logs.c.agency == agency)
-    size, frontier = session.execute(_locked(session, query)).one()
-    return merkle.Frontier.from_hex(int(size), frontier)
-
-
 def append_leaf(session: Session, agency: str, publication_id: str, leaf: str,
                 keys: merkle_log.LogKeys, now: datetime) -> tuple[int, dict]:
     """`leaf` appended to the agency's log, and the tree head signed after it: (its index, the
     tree head row). O(log n) whatever the log's size."""
-    before = _locked_log(session, agency, now)
-    leaf_hash = merkle.leaf_hash(leaf.encode())
-    after, made = before.append(leaf_hash)
-    session.execute(insert(merkle_leaves).values(
-        agency=agency, idx=before.size, publication_id=publication_id, leaf=leaf,
-        leaf_hash=leaf_hash.hex()))
-    nodes = [{"agency": agency, "level": level, "idx": idx, "hash": h.hex()}
-             for (level, idx), h in made if level > 0]
-    if nodes:
-        session.execute(insert(merkle_nodes), nodes)
-    root = after.root().hex()
-    session.execute(update(merkle_logs).where(merkle_logs.c.agency == agency).values(
-        size=after.size, frontier=after.to_hex(), root=root, updated_at=now))
-    head = merkle_log.signed_tree_head(agency, after.size, root, keys, now)
-    session.execute(insert(tree_heads).values(**head))
-    return before.size, head
+    done = agency_log.append(
+        session, agency, leaf,
+        lambda a, size, root, at: merkle_log.signed_tree_head(a, size, root, keys, at), now,
+        publication_id=publication_id)
+    return done.index, done.tree_head
 
 
-def latest_tree_head(session: Session, agency: str) -> dict | None:
-    row = session.execute(select(tree_heads).where(tree_heads.c.agency == agency)
-                          .order_by(tree_heads.c.size.desc()).limit(1)).mappings().first()
-    return dict(row) if row else None
-
-
-def log_size(session: Session, agency: str) -> int:
-    return int(session.execute(select(merkle_logs.c.size).where(
-        merkle_logs.c.agency == agency)).scalar() or 0)
-
-
-def leaf_at(session: Session, agency: str, index: int) -> str | None:
-    return session.execute(select(merkle_leaves.c.leaf).where(merkle_leaves.c.agency == agency)
-                           .where(merkle_leaves.c.idx == index)).scalar()
-
-
-def inclusion_proof(session: Session, agency: str, index: int,
-                    size: int) -> list[bytes] | None:
-    """The inclusion proof of leaf `index` in the agency's tree of `size` leaves from the
-    hashes the database holds: O(log n) rows. None when a node it needs is not there."""
-    known = _nodes(session, agency, merkle.inclusion_nodes(index, size))
-    if known is None:
-        return None
-    return merkle.inclusion_proof(index, size, lambda level, ix: known[(level, ix)])
-
-
-def consistency_proof(session: Session, agency: str, first: int,
-                      second: int) -> list[bytes] | None:
-    known = _nodes(session, agency, merkle.consistency_nodes(first, second))
-    if known is None:
-        return None
-    return merkle.consistency_proof(first, second, lambda level, ix: known[(level, ix)])
-
-
-def _nodes(session: Session, agency: str,
-           ids: list[merkle.NodeId]) -> dict[merkle.NodeId, bytes] | None:
-    """The hashes of the nodes `ids` (level 0: leaf hashes), or None when one is missing."""
-    needed = set(ids)
-    leaf_ids = [ix for level, ix in needed if level == 0]
-    inner = [(level, ix) for level, ix in needed if level > 0]
-    rows: list = []
-    if leaf_ids:
-        rows += session.execute(select(literal(0), merkle_leaves.c.idx, merkle_leaves.c.leaf_hash)
-                                .where(merkle_leaves.c.agency == agency)
-                                .where(merkle_leaves.c.idx.in_(leaf_ids))).all()
-    if inner:
-        rows += session.execute(
-            select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash)
-            .where(merkle_nodes.c.agency == agency)
-            .where(tuple_(merkle_nodes.c.level, merkle_nodes.c.idx).in_(inner))).all()
-    known: dict[merkle.NodeId, bytes] = {}
-    for level, ix, h in rows:
-        try:
-            known[(int(level), int(ix))] = bytes.fromhex(h)
-        except (TypeError, ValueError):
-            return None  # not a hash: a row someone wrote by hand
-    return known if len(known) == len(needed) else None
+# the log's reads (shared.persistence.merkle_log)
+latest_tree_head = agency_log.latest_tree_head
+log_size = agency_log.size
+leaf_at = agency_log.leaf_at
+inclusion_proof = agency_log.inclusion_proof
+consistency_proof = agency_log.consistency_proof
 
 
 def leaves(session: Session, agency: str) -> list[dict]:
     """The agency's leaves in order (for a reader checking the whole log)."""
-    rows = session.execute(select(merkle_leaves).where(merkle_leaves.c.agency == agency)
-                           .order_by(merkle_leaves.c.idx)).mappings().all()
+    rows = session.execute(select(agency_log.leaves).where(agency_log.leaves.c.agency == agency)
+                           .order_by(agency_log.leaves.c.idx)).mappings().all()
     return [dict(r) for r in rows]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -21,6 +20,7 @@ from sqlalchemy import (
 from shared.messaging.consumer import inbox_table
 from shared.messaging.outbox import outbox_table
 from shared.persistence.idempotency import idempotency_table
+from shared.persistence.merkle_log import MerkleLog
 from shared.persistence.schema import BigId, UtcDateTime, service_metadata
 
 metadata = service_metadata()
@@ -147,45 +147,14 @@ checkpoint_refusals = Table(
 # row's lock), `merkle_leaves` each leaf (a checkpoint's statement as signed), `merkle_nodes`
 # every perfect subtree's root above the leaves (so a proof reads O(log n) rows), `tree_heads`
 # each signed tree head.
-merkle_logs = Table(
-    "merkle_logs", metadata,
-    Column("agency", String(64), primary_key=True),
-    Column("size", BigInteger, nullable=False),
-    Column("frontier", JSON, nullable=False),        # hex roots, largest subtree first
-    Column("root", String(64), nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
-)
-
-merkle_leaves = Table(
-    "merkle_leaves", metadata,
-    Column("agency", String(64), primary_key=True),
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+# (shared.persistence.merkle_log declares them, the leaves with what each names)
+merkle_log = MerkleLog(
+    metadata,
     Column("case_id", String(36), nullable=False, index=True),
     Column("seq", Integer, nullable=False),
-    Column("leaf", Text, nullable=False),            # the checkpoint's statement as signed
-    Column("leaf_hash", String(64), nullable=False),
 )
-
-merkle_nodes = Table(
-    "merkle_nodes", metadata,
-    Column("agency", String(64), primary_key=True),
-    Column("level", Integer, primary_key=True, autoincrement=False),
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
-    Column("hash", String(64), nullable=False),
-)
-
-tree_heads = Table(
-    "tree_heads", metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("agency", String(64), nullable=False),
-    Column("size", BigInteger, nullable=False),
-    Column("root", String(64), nullable=False),
-    Column("signed_at", UtcDateTime(), nullable=False),
-    Column("key_id", String(16), nullable=False),
-    Column("signature", String(128), nullable=False),
-    Column("statement", Text, nullable=False),       # exactly the bytes that were signed
-    UniqueConstraint("agency", "size", name="uq_tree_heads_agency_size"),
-)
+merkle_logs, merkle_leaves = merkle_log.logs, merkle_log.leaves
+merkle_nodes, tree_heads = merkle_log.nodes, merkle_log.heads
 
 access_log = Table(
     "access_log", metadata,
