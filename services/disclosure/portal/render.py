@@ -6,21 +6,22 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from jinja2 import DictLoader, Environment, StrictUndefined
 
+from shared.calendar.clock import local, local_date
+
 from .publication import STATE_ZH, Publication
 from .templates import TEMPLATES
 
 ATOM = "http://www.w3.org/2005/Atom"
-CHINA = timezone(timedelta(hours=8))
 
 
 def _when(moment: datetime) -> str:
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return local(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def environment() -> Environment:
@@ -36,7 +37,7 @@ def item(p: Publication) -> dict[str, Any]:
             "agency_name": p.agency_name, "kind": p.kind, "kind_name": p.kind_name,
             "decision_date": p.decision_date.isoformat(),
             "published_at": p.published_at.astimezone(UTC).isoformat(),
-            "published_day": p.published_at.astimezone(CHINA).date().isoformat(),
+            "published_day": local_date(p.published_at).isoformat(),
             "state": p.state, "summary": [list(pair) for pair in p.summary],
             "url": f"p/{p.id}.html"}
 

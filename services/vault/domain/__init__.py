@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from typing import Final
 
+from shared.calendar.clock import CST
 from shared.calendar.years import years_after
 from shared.errors import DomainRuleViolated, ValidationFailed
 from shared.rulesets.repository import RuleSet
 
-CST: Final = timezone(timedelta(hours=8))
 SUBJECTS: Final = ("av", "case_file", "text_record")
 SUBJECT_ZH: Final = {"av": "执法音像资料", "case_file": "案卷", "text_record": "文字记录"}
 MODES: Final = ("COMPLIANCE", "GOVERNANCE")
