@@ -13,13 +13,21 @@ from datetime import datetime
 from shared.calendar.clock import local_date, now
 from shared.contracts.bounds import printable
 from shared.contracts.registry import Contract, dump, load
-from shared.errors import Forbidden, IdempotencyKeyReused, NotFound, Unauthenticated
+from shared.errors import (
+    Forbidden,
+    IdempotencyKeyReused,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+)
 from shared.persistence import idempotency
 from shared.service.faults import contained
 from shared.trust.actor import UNVERIFIED, Actor
 
 # what of a payload that was never validated goes to the refusal log: its strings, cut short
 _RAW_LENGTH = 64
+# what of a refusal's reason the log keeps
+_REASON_LENGTH = 2000
 
 
 log = logging.getLogger(__name__)
@@ -62,7 +70,8 @@ def handle(contract: Contract, method: str, payload: dict, fn: Callable, *, acto
     2. its role against the contract's `roles` for `method` — before the payload is read; a
        service (a service token, shared.trust.actor) only where the method grants it by name
        ("service:<name>"), and then held to that grant;
-    3. the payload against the contract (validation_failed names each field and rule);
+    3. the payload against the contract (validation_failed names each field and rule, and is
+       recorded like every other refusal);
     4. the use case, which judges the agency of what it loads (Actor.require) — for a method
        the contract marks as a write, once per idempotency key (`keys`, the call's
        shared.persistence.idempotency.CallKeys; deps["db"] holds the record): a repeated request
@@ -92,7 +101,7 @@ def handle(contract: Contract, method: str, payload: dict, fn: Callable, *, acto
     request = raw
     try:
         caller = spec.admit(caller)
-        request = load(spec.request, payload, what=method)
+        request = _validated(spec.request, payload, method, caller, raw, refused)
         if spec.writes and keys is not None:
             def once():
                 return dump(spec.response, fn(request, actor=caller, **deps), many=spec.many)
@@ -118,12 +127,27 @@ def handle(contract: Contract, method: str, payload: dict, fn: Callable, *, acto
     return dump(spec.response, result, many=spec.many)
 
 
+def _validated(schema, payload: dict, method: str, caller: Actor, raw: dict,
+               refused: Callable | None) -> dict:
+    """The payload loaded by the contract's request schema; a payload the contract refuses
+    (validation_failed, naming each field and rule) is recorded with the payload's strings, the
+    caller being known by then."""
+    try:
+        return load(schema, payload, what=method)
+    except ValidationFailed as exc:
+        if refused is not None:
+            refused(caller, method, raw, exc)
+        raise
+
+
 def refusal_reason(exc: Exception) -> str:
     """The reason a refusal log keeps: the error's message; for a refused token also its
     reason code (missing, expired, bad_signature, unknown_key, algorithm, malformed,
     invalid_claims) and what else it claimed (kid, alg, role, party, case), marked as not
     verified."""
-    message = getattr(exc, "message", None) or str(exc)
+    # a refused payload's field paths are in the message as the caller wrote them (a NUL
+    # or a lone surrogate included): kept printable, and cut as a log row holds it
+    message = printable(getattr(exc, "message", None) or str(exc), _REASON_LENGTH)
     if not isinstance(exc, Unauthenticated):
         return message
     details = exc.details if isinstance(exc.details, dict) else {}

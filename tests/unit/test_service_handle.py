@@ -37,10 +37,14 @@ def test_the_role_is_judged_before_the_payload():
         assert isinstance(exc, Forbidden), exc
         assert exc.details == {"role": "officer", "allowed": ["head"]}
         assert [(a.id, m) for a, m, _, _ in refusals] == [("officer-1", "issue_decision")]
-    # the role admitted, the payload is judged before the use case runs
+    # the role admitted, the payload is judged before the use case runs — and a payload the
+    # contract refuses is a refusal recorded like the others, with the payload's strings
     head = Actor(id="head-1", role="head", agency="lingchuan-emergency")
-    exc, refusals = run("issue_decision", {}, never, actor=head)
-    assert isinstance(exc, ValidationFailed) and refusals == []
+    exc, refusals = run("issue_decision", {"case_id": "c-1", "proposal_seq": "nine"}, never,
+                        actor=head)
+    assert isinstance(exc, ValidationFailed)
+    assert [(a.id, m, r, e) for a, m, r, e in refusals] == [
+        ("head-1", "issue_decision", {"case_id": "c-1", "proposal_seq": "nine"}, exc)]
 
 
 def test_out_of_reach_is_answered_as_missing_and_recorded_as_refused():
@@ -108,3 +112,14 @@ def test_actor_require_without_roles_judges_the_agency_alone():
     with pytest.raises(Forbidden) as err:
         OFFICER.require(agency="qinyuan-energy")
     assert getattr(err.value, "out_of_reach", False)
+
+
+def test_a_refused_payload_s_field_paths_are_kept_printable():
+    # a field named with a NUL is refused by the contract and recorded: the reason a log row
+    # keeps has no NUL (PostgreSQL's text refuses one) and is cut to a row's length
+    head = Actor(id="head-1", role="head", agency="lingchuan-emergency")
+    exc, refusals = run("issue_decision", {"case_id": "c-1", "proposal_seq": 1,
+                                           "\x00" * 5000: 1}, never, actor=head)
+    assert isinstance(exc, ValidationFailed) and len(refusals) == 1
+    reason = refusal_reason(refusals[0][3])
+    assert "\x00" not in reason and "\ufffd" in reason and len(reason) <= 2000

@@ -16,7 +16,7 @@ from services.disclosure.models import inbox
 from services.disclosure.usecases import redactions
 from services.disclosure.usecases.common import SYSTEM
 from shared.calendar.clock import local_date
-from shared.errors import DomainRuleViolated
+from shared.errors import DomainRuleViolated, NotFound
 from shared.messaging import consumer
 from shared.messaging.outbox import OutboxWriter
 from shared.persistence.db import Db
@@ -110,7 +110,30 @@ def on_decision_issued(body: dict, *, db: Db, rules: Rules, outbox: OutboxWriter
                       {"message_id": event["message_id"], "case_id": data["case_id"]}, now)
             return found["id"]
         decision = _from_event(data)
-        made = rules_of.draft(rules.calendar, agency.ruleset, decision, agency.code)
-        pub = _insert(session, agency.code, agency.ruleset.ref, "records", data["case_id"],
-                      decision, made, _redaction(agency.ruleset, decision, made), SYSTEM, now)
+        rs, unknown = _case_ruleset(rules, agency.ruleset, event["ruleset"])
+        made = rules_of.draft(rules.calendar, rs, decision, agency.code)
+        pub = _insert(session, agency.code, rs.ref, "records", data["case_id"],
+                      decision, made, _redaction(rs, decision, made), SYSTEM, now)
+        if unknown is not None:
+            store.log(session, pub["id"], SYSTEM, "ruleset_not_held",
+                      {"case_ruleset": event["ruleset"], "used": rs.ref,
+                       "reason": unknown.message}, now)
         return str(pub["id"])
+
+
+def _case_ruleset(rules: Rules, current: RuleSet,
+                  ref: str) -> tuple[RuleSet, NotFound | None]:
+    """The rule set the case was decided under (the event's `ruleset`), which sets the
+    summary, the deadline and the redaction of its publication; one this deployment does not
+    hold, or of another rule-set line than the agency's, gives way to the agency's current rule
+    set — the decision is still drafted on time, and the publication's log says why."""
+    try:
+        held = rules.ruleset(ref)
+    except NotFound as exc:
+        return current, exc
+    if held.id != current.id:
+        return current, NotFound(
+            f"the case's rule set {ref} is not the agency's ({current.ref})",
+            message_zh=f"案件规则集 {ref} 不属于本机关（{current.ref}）",
+            details={"ruleset": ref})
+    return held, None

@@ -89,13 +89,15 @@ def draft_request(**changes: Any) -> dict:
     return request
 
 
-def issued(agency: str = agencies.QINYUAN, **data_changes: Any) -> dict:
-    """records' decision_issued.v1 (its own contract example), as its outbox signs it."""
+def issued(agency: str = agencies.QINYUAN, ruleset: str | None = None,
+           **data_changes: Any) -> dict:
+    """records' decision_issued.v1 (its own contract example), as its outbox signs it; the
+    case's rule set is the agency's first unless `ruleset` names another."""
     data = copy.deepcopy(RECORDS.event("decision_issued.v1").example)
     data.update(data_changes)
     body = envelope(RECORDS, "decision_issued.v1", data, agency=agency,
                     actor={"id": "officer-qy-007", "role": "officer"},
-                    ruleset=f"{agency}@1")
+                    ruleset=ruleset or f"{agency}@1")
     sign(body, event_key("records"))   # as records' outbox does; the handler verified it
     return body
 

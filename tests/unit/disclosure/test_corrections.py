@@ -155,6 +155,11 @@ def test_a_request_beyond_its_bounds_is_refused_by_field(env: Env, changes: dict
         file(env, pub, **changes)
     assert field in exc.value.details and exc.value.message_zh
     assert env.rows(models.corrections) == []
+    # refused by the contract before the use case ran, and recorded all the same
+    refused = env.log("refused")
+    assert [r["body"]["method"] for r in refused] == ["file_correction"]
+    assert refused[0]["body"]["code"] == "validation_failed"
+    assert field in refused[0]["body"]["reason"]
 
 
 def uc_state(env: Env, c: dict) -> str:

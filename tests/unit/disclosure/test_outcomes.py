@@ -72,8 +72,9 @@ def test_an_outcome_on_a_draft_or_of_no_known_kind_is_refused_and_recorded(env_d
         rpc(env_db, record_outcome, "record_outcome", outcome(pub, decided_on="2020-01-01"),
             HEAD)
     assert "decided_on" in refused.value.details
-    # the use case's refusals are recorded with their rule (a payload the contract refuses is
-    # answered by the kernel's entrypoint before any use case runs)
+    # every refusal is recorded with its rule: the use case's, and the payload the contract
+    # refused (procedure "appeal", answered by the kernel's entrypoint before any use case ran)
     assert [(r["body"]["method"], r["body"]["code"]) for r in env_db.log("refused")] == [
-        ("record_outcome", "domain_rule_violated"), ("record_outcome", "validation_failed")]
+        ("record_outcome", "domain_rule_violated"), ("record_outcome", "validation_failed"),
+        ("record_outcome", "validation_failed")]
     assert env_db.events("publication_withdrawn.v1") == []

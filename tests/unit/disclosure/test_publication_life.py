@@ -249,3 +249,25 @@ def test_a_decision_published_after_its_due_date_is_marked_late(env: Env):
     review(env, pub)
     [event] = env.events("decision_published.v1")
     assert event["data"]["late"] is True
+
+
+@pytest.mark.parametrize("ruleset,why", [
+    ("qinyuan-energy@99", "has no version 99"),
+    ("anze-county@1", "is not the agency's"),
+    ("anze-justice@1", "no rule set"),
+])
+def test_a_case_rule_set_not_held_gives_way_to_the_agency_s_and_says_so(env: Env, ruleset: str,
+                                                                        why: str):
+    current = env.rules.agency(agencies.QINYUAN).ruleset.ref
+    held = issued(decision_no="沁能罚〔2025〕30号")
+    usecases.on_decision_issued(held, db=env.db, rules=env.rules, outbox=env.outbox,
+                                now=env.now)
+    assert env.log("ruleset_not_held") == []
+    odd = issued(decision_no="沁能罚〔2025〕31号", ruleset=ruleset)
+    pub_id = usecases.on_decision_issued(odd, db=env.db, rules=env.rules, outbox=env.outbox,
+                                         now=env.now)
+    rows = {r["id"]: r for r in env.rows(models.publications)}
+    assert rows[pub_id]["ruleset"] == current       # drafted all the same, on time
+    [note] = env.log("ruleset_not_held")
+    assert note["body"]["case_ruleset"] == ruleset and note["body"]["used"] == current
+    assert why in note["body"]["reason"]
