@@ -125,6 +125,8 @@ def _credit_values(d: Decision) -> dict[str, str | None]:
             "party_category": PARTY_CATEGORIES.get(str(party.get("kind"))),
             "credit_code": party.get("credit_code"),
             "representative": party.get("representative"),
+            "representative_id_type": party.get("representative_id_type"),
+            "representative_id_number": party.get("representative_id_number"),
             "id_type": party.get("id_type"), "id_number": party.get("id_number"),
             "decision_number": d.decision_no, "violation_type": d.violation_type,
             "facts": d.facts, "legal_basis": d.legal_basis, "penalty_content": d.conclusion,
