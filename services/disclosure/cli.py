@@ -5,7 +5,7 @@ consistency_proof) — the tree head's signature under the service's published v
 the agency's signed tree head (RFC 9162, shared.trust.merkle), and, with `--known FILE`, that
 the log only grew since the head the reader last kept there (the file is updated when it did).
 
-`sanxiang disclosure export-credit AGENCY --from --to --template --format`: the 双公示 file
+`sanxiang disclosure export-credit --from --to --template --format`: the 双公示 file
 (export_credit) written to a file, its sha256 checked against the service's answer.
 
 Exit codes: 0 verified (written); 1 verification failed; 2 usage, or the service unreachable or
@@ -45,8 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     v.set_defaults(func=_verify_command)
     e = sub.add_parser("export-credit", parents=[actor_options()],
                        help="the 双公示 file of the agency's public penalties for the "
-                            "provincial credit platform (export_credit)")
-    e.add_argument("agency")
+                            "provincial credit platform (export_credit), of the agency "
+                            "--agency (else the token's)")
     e.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD",
                    help="the first decision date exported")
     e.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD",
@@ -250,11 +250,12 @@ def _verify_command(args: argparse.Namespace) -> int:
         return USAGE
 
 
-def run_export_credit(args: argparse.Namespace, call: Call) -> int:
-    """The file export_credit answers, written where asked once its digest holds."""
+def run_export_credit(args: argparse.Namespace, agency: str, call: Call) -> int:
+    """The file export_credit answers for `agency`, written where asked once its digest
+    holds."""
     import base64
     import hashlib
-    answer = call("export_credit", {"agency": args.agency, "from": args.start, "to": args.end,
+    answer = call("export_credit", {"agency": agency, "from": args.start, "to": args.end,
                                     "template": args.template, "format": args.format})
     blob = base64.b64decode(answer["content_base64"])
     if hashlib.sha256(blob).hexdigest() != answer["sha256"]:
@@ -270,10 +271,10 @@ def run_export_credit(args: argparse.Namespace, call: Call) -> int:
 def _export_credit_command(args: argparse.Namespace) -> int:
     from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 
-    from shared.cli.caller import caller_token, rpc
+    from shared.cli.caller import agency_of, caller_token, rpc
     try:
         token = caller_token(args)
-        return run_export_credit(args, lambda method, payload: rpc(
+        return run_export_credit(args, agency_of(args, token), lambda method, payload: rpc(
             args, token, "disclosure", method)(payload))
     except SanxiangError as exc:
         print(f"sanxiang disclosure: {exc.code}: {exc.message}", file=sys.stderr)

@@ -193,3 +193,18 @@ def test_only_the_publisher_of_the_agency_exports(env: Env):
         rpc(env, queries.export_credit, "export_credit", request,
             actor("publisher", agency=agencies.ANZE))
     assert [r["body"]["method"] for r in env.log("refused")] == ["export_credit"] * 2
+
+
+def test_the_command_writes_the_file_the_service_answers(env: Env, tmp_path):
+    import argparse
+
+    from services.disclosure.cli import OK, run_export_credit
+    published(env, COMPANY, "沁能罚〔2025〕71号")
+    target = tmp_path / "credit.csv"
+    args = argparse.Namespace(start="2025-10-01", end="2025-12-31", template="legal_person",
+                              format="csv", output=target)
+    code = run_export_credit(args, agencies.QINYUAN, lambda method, payload: env.call(
+        getattr(queries, method), method, payload, PUBLISHER))
+    assert code == OK
+    header, row = csv.reader(io.StringIO(target.read_bytes().decode("utf-8-sig")))
+    assert dict(zip(header, row, strict=True))["行政处罚决定书文号"] == "沁能罚〔2025〕71号"
