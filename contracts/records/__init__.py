@@ -36,9 +36,9 @@ or its 执法类别 not covering the case) or `officer_unknown` (no such certifi
 names the record (seq, at), the officer (`officer`: certificate_no, name, on, the register's
 status and reason) and the article of the case's rule set. Where the register cannot be asked
 — the publisher not deployed (config DISCLOSURE absent, or auto and not running), not
-answering, or refusing — each officer named is the finding `officer_unverified` with the
-reason, never a silent pass. Additive: new finding codes and an optional `officer` on a
-finding."""
+answering, or refusing — the case has one finding `officer_unverified` (seq: the first record
+left unchecked) whose message names every officer and record left unchecked and why: never a
+silent pass. Additive: new finding codes and an optional `officer` on a finding."""
 from contracts.records import content as c
 from contracts.records import messages as m
 from shared.contracts.registry import (

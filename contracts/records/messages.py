@@ -671,7 +671,7 @@ class FindingOfficer(StrictSchema):
     name = fields.String(required=True, metadata={"description": "as the record names the officer"})
     on = fields.String(required=True, metadata={"description": "the record's day (China time)"})
     status = fields.String(required=True, metadata={
-        "description": "the register's officer_qualified status, or unverified"})
+        "description": "the register's officer_qualified status"})
     reason = fields.String(required=True)
 
 
@@ -685,8 +685,8 @@ class Finding(StrictSchema):
     due = fields.String(allow_none=True)
     at = fields.String(allow_none=True)
     officer = fields.Nested(FindingOfficer, allow_none=True, metadata={
-        "description": "the officer an officer_unqualified, officer_unknown or "
-                       "officer_unverified finding names; absent on the others"})
+        "description": "the officer an officer_unqualified or officer_unknown finding "
+                       "names; absent on the others"})
 
 
 _NEXT = ("the cursor for the next page (pass it as `cursor`); null on the last page")

@@ -146,11 +146,18 @@ def case_findings(case: CaseState, entries: Iterable[EntryRow], avs: Sequence[Av
 
 def officer_findings(case: CaseState, rs: RuleSet, named: Iterable[officers.Named],
                      check: officers.Check) -> list[dict]:
-    """Each officer a record names who was not qualified on its day, not on the register, or
-    could not be checked: the record (seq, when), the officer and the article."""
-    return [dict(_finding(case, f.code, article(rs, f.code), f.message(), seq=f.officer.seq,
-                          at=f.officer.occurred_at), officer=f.officer_json())
-            for f in officers.judge(named, check)]
+    """Each officer a record names who was not qualified on its day or not on the register:
+    the record (seq, when), the officer and the article; then one officer_unverified for the
+    case naming every officer and record the register could not be asked about."""
+    judged = officers.judge(named, check)
+    out = [dict(_finding(case, f.code, article(rs, f.code), f.message(), seq=f.officer.seq,
+                         at=f.officer.occurred_at), officer=f.officer_json())
+           for f in judged if f.code != "officer_unverified"]
+    left = [f for f in judged if f.code == "officer_unverified"]
+    if left:
+        out.append(_finding(case, "officer_unverified", article(rs, "officer_unverified"),
+                            officers.unverified(left), seq=left[0].officer.seq))
+    return out
 
 
 # The entry kinds the gate reads (every one of them is kept; a case has a few).

@@ -4,14 +4,16 @@
 each officer a record names, on the record's day (China time), judged by the disclosure
 publisher's officers register (officer_qualified) — `officer_unqualified` where the certificate
 had not begun, had expired, was taken off the register or did not cover the case's 执法类别;
-`officer_unknown` where the register has no such certificate; `officer_unverified` where the
-register could not be asked (the publisher not deployed or not answering): never a silent pass.
+`officer_unknown` where the register has no such certificate, each naming the record, the
+officer and the day; and, where the register could not be asked (the publisher not deployed,
+not answering or refusing), one `officer_unverified` for the case naming every officer and record
+left unchecked and why: never a silent pass, and not one alike finding per record.
 
 Pure: the records come in as they are folded (findings.ChainFold), the register's answers
 through `Check`, a function of (certificate number, day) the caller caches."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
@@ -27,7 +29,6 @@ _WHO: Final = "执法记录所列执法人员{name}（执法证件号{no}）"
 MESSAGES: Final = {
     "officer_unqualified": _WHO + "于{on}不具备执法资格：{why}",
     "officer_unknown": _WHO + "不在行政执法人员清单中：{why}",
-    "officer_unverified": "无法核验" + _WHO + "于{on}的执法资格：{why}",
 }
 
 
@@ -90,6 +91,23 @@ class Finding:
         o = self.officer
         return {"certificate_no": o.certificate_no, "name": o.name, "on": o.on.isoformat(),
                 "status": self.verdict.status, "reason": self.verdict.reason}
+
+
+def unverified(found: Sequence[Finding]) -> str:
+    """What one officer_unverified of a case says: each officer left unchecked with the
+    records (seq) naming them, and why the register could not be asked."""
+    by_officer: dict[tuple[str, str], list[int]] = {}
+    for f in found:
+        by_officer.setdefault((f.officer.certificate_no, f.officer.name), []).append(
+            f.officer.seq)
+    who = "；".join(f"{name or '（未写姓名）'}（执法证件号{no}，第{_seqs(seqs)}号记录）"
+                   for (no, name), seqs in by_officer.items())
+    reasons = "；".join(dict.fromkeys(f.verdict.reason_zh for f in found))
+    return f"无法核验执法记录所列执法人员的执法资格：{who}。原因：{reasons}"
+
+
+def _seqs(seqs: Iterable[int]) -> str:
+    return "、".join(map(str, seqs))
 
 
 def judge(officers: Iterable[Named], check: Check) -> list[Finding]:

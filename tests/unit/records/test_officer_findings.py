@@ -86,10 +86,19 @@ def test_a_finding_names_the_record_the_officer_the_day_and_the_article(agency, 
     assert (found[0]["case_id"], found[0]["case_no"]) == (CASE.id, CASE.case_no)
 
 
-def test_a_check_that_could_not_be_made_is_a_finding_never_a_pass():
+def test_checks_that_could_not_be_made_are_one_finding_of_the_case_never_a_pass():
     rs = RULES.agency("qinyuan-energy").ruleset
-    named = officers.named(2, datetime(2025, 10, 10, 1, tzinfo=UTC).isoformat(), {
-        "officers": [{"name": "李明", "certificate_no": "14052100017", "certificate_shown": True}]})
-    [found] = findings.officer_findings(CASE, rs, named, lambda c, on: verdict("unverified"))
-    assert found["code"] == "officer_unverified"
-    assert "无法核验" in found["message"] and found["article"]
+    content = {"officers": [
+        {"name": "李明", "certificate_no": "14052100017", "certificate_shown": True},
+        {"name": "张华", "certificate_no": "14052100021", "certificate_shown": True}]}
+    named = [*officers.named(2, datetime(2025, 10, 9, 1, tzinfo=UTC).isoformat(), content),
+             *officers.named(5, datetime(2025, 10, 10, 1, tzinfo=UTC).isoformat(), content)]
+    statuses = {"14052100017": "unverified", "14052100021": "expired"}
+    found = findings.officer_findings(CASE, rs, named, lambda c, on: verdict(statuses[c]))
+    assert [(f["code"], f["seq"]) for f in found] == [
+        ("officer_unqualified", 2), ("officer_unqualified", 5), ("officer_unverified", 2)]
+    unverified = found[-1]
+    assert unverified["message"] == ("无法核验执法记录所列执法人员的执法资格：李明（执法证件号"
+                                     "14052100017，第2、5号记录）。原因：unverified（中文理由）")
+    assert unverified["article"] == "000《公示办法》第九条（三）；000《法制审核办法》第六条（二）"
+    assert "officer" not in unverified
