@@ -25,6 +25,9 @@ class RegisterClient:
     def __init__(self, peer: PeerClient) -> None:
         self.peer = peer
         self.checks: dict[tuple[str, str | None], officers.Cached] = {}
+        # once the publisher is found absent or silent, the rest of the computation is not
+        # kept waiting for it a timeout per certificate and day
+        self.down: officers.Verdict | None = None
 
     def check(self, agency: str, act_type: str) -> officers.Check:
         """The check of a case's officers: on the agency's register, for the 执法类别 of the
@@ -39,25 +42,43 @@ class RegisterClient:
 
     def verdict(self, agency: str, certificate_no: str, on: date,
                 category: str | None) -> officers.Verdict:
+        if self.down is not None:
+            return self.down
+        try:
+            return self._ask(agency, certificate_no, on, category)
+        except _Down as down:
+            self.down = down.verdict
+            return self.down
+
+    def _ask(self, agency: str, certificate_no: str, on: date,
+             category: str | None) -> officers.Verdict:
         if not self.peer.deployed():
-            return _unverified("the disclosure publisher is not deployed here",
-                               "本部署未部署行政执法公示服务（disclosure），无法查询行政执法人员清单")
+            raise _Down("the disclosure publisher is not deployed here",
+                        "本部署未部署行政执法公示服务（disclosure），无法查询行政执法人员清单")
         try:
             answer = self.peer.call("officer_qualified", acting_for=agency, agency=agency,
                                     certificate_no=certificate_no, on=on.isoformat(),
                                     category=category)
         except ServiceNotDeployed:
-            return _unverified("the disclosure publisher is not running",
-                               "行政执法公示服务（disclosure）未运行，无法查询行政执法人员清单")
+            raise _Down("the disclosure publisher is not running",
+                        "行政执法公示服务（disclosure）未运行，无法查询行政执法人员清单") from None
         except Unavailable:
-            return _unverified("the disclosure publisher did not answer",
-                               "行政执法公示服务（disclosure）未响应，无法查询行政执法人员清单")
-        except SanxiangError as exc:   # refused (e.g. an agency it does not serve)
+            raise _Down("the disclosure publisher did not answer",
+                        "行政执法公示服务（disclosure）未响应，无法查询行政执法人员清单") from None
+        except SanxiangError as exc:   # this one refused (e.g. an agency it does not serve)
             why = exc.message_zh or exc.message
             return _unverified(f"the disclosure publisher refused: {exc.code}: {exc.message}",
                                f"行政执法公示服务（disclosure）拒绝查询：{why}")
         return officers.Verdict(str(answer["status"]), str(answer["reason"]),
                                 str(answer["reason_zh"]))
+
+
+class _Down(Exception):
+    """The publisher absent or silent: no check of this computation can be made."""
+
+    def __init__(self, reason: str, reason_zh: str) -> None:
+        super().__init__(reason)
+        self.verdict = _unverified(reason, reason_zh)
 
 
 def _unverified(reason: str, reason_zh: str) -> officers.Verdict:

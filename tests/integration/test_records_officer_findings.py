@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 
+import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from openpyxl import load_workbook
 
@@ -41,7 +42,7 @@ def workbook() -> str:
 
 
 def start(request, container_factory, rabbit_config, db_url, tmp_path, keys_dir, token_issuer,
-          *, disclosure: bool):
+          *, disclosure: bool, presence: str | None = None):
     config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES)
     if disclosure:
         url = (request.getfixturevalue("make_pg_database")() if db_url.startswith("postgres")
@@ -50,7 +51,7 @@ def start(request, container_factory, rabbit_config, db_url, tmp_path, keys_dir,
             config, DATABASE_URL=url, DISCLOSURE_PORTAL_DIR=str(tmp_path / "portal"))).start()
     container_factory(RecordsService, dict(
         config, DATABASE_URL=db_url, VAULT="absent",
-        DISCLOSURE="required" if disclosure else "absent")).start()
+        DISCLOSURE=presence or ("required" if disclosure else "absent"))).start()
 
     def rpc(role="officer"):
         token = token_issuer.issue(actor_id=ACTORS.get(role, f"{role}-1"), role=role,
@@ -108,15 +109,20 @@ def test_an_expired_and_an_unknown_officer_are_found_the_valid_one_is_not(
     assert "刘某" in unknown["message"]
 
 
+@pytest.mark.parametrize(("presence", "why"), [
+    ("absent", "本部署未部署行政执法公示服务"),
+    # said to be deployed but not running: its silence is no pass either
+    ("required", "行政执法公示服务（disclosure）未响应")])
 def test_without_the_publisher_the_officers_named_are_one_unverified_finding(
-        request, container_factory, rabbit_config, db_url, tmp_path, keys_dir, token_issuer):
+        request, container_factory, rabbit_config, db_url, tmp_path, keys_dir, token_issuer,
+        presence, why):
     rpc = start(request, container_factory, rabbit_config, db_url, tmp_path, keys_dir,
-                token_issuer, disclosure=False)
+                token_issuer, disclosure=False, presence=presence)
     case_id = case_naming_three(rpc, "陵应急立〔2025〕802号")
     [found] = officer_findings(rpc, case_id)
     assert found["code"] == "officer_unverified" and found["article"].startswith(ARTICLE)
     assert all(no in found["message"] for no in (VALID, EXPIRED, UNKNOWN))
-    assert "本部署未部署行政执法公示服务" in found["message"]
+    assert why in found["message"]
     with rpc("head") as head:
         page = head.records.agency_findings_v2(agency=AGENCY, limit=10)
     assert [f["code"] for f in page["items"] if f["code"].startswith("officer_")] == [
