@@ -208,3 +208,19 @@ def test_the_command_writes_the_file_the_service_answers(env: Env, tmp_path):
     assert code == OK
     header, row = csv.reader(io.StringIO(target.read_bytes().decode("utf-8-sig")))
     assert dict(zip(header, row, strict=True))["行政处罚决定书文号"] == "沁能罚〔2025〕71号"
+
+
+def test_a_decision_from_the_record_keeper_gives_its_penalty_category(env: Env):
+    import copy
+
+    from services.disclosure import models
+    from tests.unit.disclosure.support import issued
+    body = issued(decision_no="沁能罚〔2025〕81号")
+    decision = copy.deepcopy(body["data"]["decision"])
+    body = issued(decision_no="沁能罚〔2025〕81号",
+                  decision=dict(decision, measures=["warning", "confiscation"]))
+    usecases.on_decision_issued(body, db=env.db, rules=env.rules, outbox=env.outbox,
+                                now=env.now)
+    [row] = env.rows(models.publications)
+    assert row["credit"]["penalty_category"]["value"] == "罚款、警告、没收违法所得、没收非法财物"
+    assert row["credit"]["penalty_category"]["label"] == "处罚类别"
