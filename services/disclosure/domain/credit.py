@@ -98,12 +98,17 @@ def _masked(pub: Mapping[str, Any]) -> dict[str, str | None]:
             if f["field"].startswith("credit.")}
 
 
+def _withheld(pub: Mapping[str, Any]) -> frozenset[str]:
+    """The fields the review withheld in part (trade secrets, privacy)."""
+    return frozenset((pub.get("review") or {}).get("withheld_fields") or ())
+
+
 def _value(column: Column, pub: Mapping[str, Any], settings: Settings,
            masked: Mapping[str, str | None]) -> Any:
     drafted = (pub.get("credit") or {}).get(column.code) or {}
     if settings.personal_data == "full":
         return drafted.get("value")
-    if column.public:
+    if column.public or column.code in _withheld(pub):
         # as published: redacted, a column withheld in part absent
         return ((pub.get("published") or {}).get("credit") or {}).get(column.code)
     if column.code in masked:

@@ -98,6 +98,10 @@ def test_a_row_takes_public_values_masks_the_kept_id_and_fills_what_the_draft_la
     assert (whole["party_name"], whole["id_number"], whole["decision_date"]) == (
         "王小明", ID, "2026-04-03")
     assert whole["authority_code"] == whole["source_code"] == "11140431MB0000000X"
+    # a column the review withheld in part goes out as the public sees it: not at all
+    kept = credit.row(cols, dict(pub, review={"withheld_fields": ["id_number"]}),
+                      credit.Settings.of(QINYUAN))
+    assert dict(zip([c.code for c in cols], kept, strict=True))["id_number"] is None
 
 
 # ---- the file of an agency's public penalties ---------------------------------------------------
