@@ -286,6 +286,9 @@ def _summary(rpc, ctx, tap, data, with_review: bool) -> None:
         print("          (the demo case is dated 2025 and the vault archived it today, when it "
               "ran: late by\n          the 30 days of 000 第三十二条 — the rule judges the real "
               "date)")
+    if "officer_unverified" in {f["code"] for f in found}:
+        print("          (the disclosure publisher is not part of the demo: the officers the "
+              "records name\n          could not be checked on its officers register)")
     if with_review:
         review = rpc["legal_unit"].review.get_review(review_id=ctx["review_id"])
         doc = rpc["legal_unit"].review.opinion_document(review_id=ctx["review_id"])

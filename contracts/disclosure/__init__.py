@@ -47,7 +47,13 @@ publication_repaired.v1) to keep the static public portal (DISCLOSURE_PORTAL_DIR
 publication's page, lists, feed and search — and publishes there each agency log's signed
 tree head (transparency/<agency>/tree-head.json, as tree_head answers it) and the keys that
 verify it and the record keeper's checkpoints (keys/disclosure-log.json,
-keys/records-checkpoints.json: key id → PEM). No RPC or event changes."""
+keys/records-checkpoints.json: key id → PEM). No RPC or event changes.
+
+export_credit (双公示): the agency's public penalties decided in a date range as the provincial
+credit platform takes them (发改办财金〔2018〕424号) — one template per kind of party
+(legal_person 法人及非法人组织, natural_person 自然人), CSV with a BOM or .xlsx, the columns the
+rule set's disclosure.credit_fields, personal values as published unless the rule set's
+disclosure.credit_export says full; for the publisher."""
 from typing import Any
 
 from contracts.disclosure import messages as m
@@ -277,6 +283,28 @@ CORRECTION_RPCS = (
         READ_ERRORS, writes=False),
 )
 
+
+CREDIT_RPCS = (
+    Rpc("export_credit", m.ExportCredit, m.ExportedCredit,
+        "The 双公示 file for the provincial credit platform (发改办财金〔2018〕424号): the agency's "
+        "penalties public now (published; not withdrawn, expired or taken down) decided from "
+        "`from` through `to`, in one template — legal_person (法人及非法人组织) or "
+        "natural_person (自然人) — its columns the rule set's disclosure.credit_fields in their "
+        "order; CSV (UTF-8 with a BOM) or .xlsx, every cell text, a value a spreadsheet would "
+        "run as a formula led by '. Amounts in 万元 to the fen (half up), dates as the rule "
+        "set's disclosure.credit_export lays them out (YYYY/MM/DD); personal values as the "
+        "public sees them (a natural person's ID number masked by the redaction rules) unless "
+        "credit_export.personal_data is full.", ("publisher",),
+        {"agency": "qinyuan-energy", "from": "2025-10-01", "to": "2025-12-31",
+         "template": "legal_person", "format": "csv"},
+        {"agency": "qinyuan-energy", "template": "legal_person", "from": "2025-10-01",
+         "to": "2025-12-31", "format": "csv", "rows": 1,
+         "media_type": "text/csv; charset=utf-8",
+         "filename": "qinyuan-energy-credit-legal_person-2025-10-01-2025-12-31.csv",
+         "size": 912, "sha256": REVISION["sha256"], "content_base64": "77u/6KGM5pS/"},
+        ("validation_failed", "forbidden", "unauthenticated"), writes=False),
+)
+
 RPCS = (
     Rpc("health", m.Empty, m.Health, "Service name, version, rule sets and contract versions, "
         "how far the legal calendar reaches; per agency the rule set its publication periods "
@@ -386,6 +414,7 @@ RPCS = (
         writes=False),
     *REGISTER_RPCS,
     *CORRECTION_RPCS,
+    *CREDIT_RPCS,
 )
 
 EVENTS = (

@@ -701,3 +701,33 @@ class PublicationCorrected(StrictSchema):
     tree_size = fields.Integer(required=True)
     root = Sha256(required=True)
     at = When(required=True)
+
+
+# ---- the 双公示 file for the provincial credit platform ---------------------------------------
+
+CREDIT_TEMPLATES = ("legal_person", "natural_person")
+CREDIT_FORMATS = ("csv", "xlsx")
+
+
+class ExportCredit(StrictSchema):
+    agency = Id(required=True)
+    from_ = fields.Date(required=True, data_key="from", attribute="from", metadata={
+        "description": "the first decision date (处罚决定日期) exported"})
+    to = fields.Date(required=True, metadata={"description": "the last decision date exported"})
+    template = fields.String(required=True, validate=validate.OneOf(CREDIT_TEMPLATES), metadata={
+        "description": "legal_person: 法人及非法人组织; natural_person: 自然人"})
+    format = fields.String(required=True, validate=validate.OneOf(CREDIT_FORMATS))
+
+
+class ExportedCredit(StrictSchema):
+    agency = Id(required=True)
+    template = fields.String(required=True, validate=validate.OneOf(CREDIT_TEMPLATES))
+    from_ = fields.Date(required=True, data_key="from", attribute="from")
+    to = fields.Date(required=True)
+    format = fields.String(required=True, validate=validate.OneOf(CREDIT_FORMATS))
+    rows = fields.Integer(required=True, metadata={"description": "publications in the file"})
+    media_type = fields.String(required=True)
+    filename = fields.String(required=True)
+    size = fields.Integer(required=True)
+    sha256 = Sha256(required=True)
+    content_base64 = fields.String(required=True)

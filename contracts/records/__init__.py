@@ -23,7 +23,22 @@ kept in the vault, write-once, is what changed, not the request's shape. Also in
 archive vault, as itself (a service token, no person behind the call), may read a
 case, its entries and its verification, sign its head and mark it archived (roles
 "service:vault" on get_case, get_entries, verify_case, checkpoint_case, archive_case) —
-additive: every caller admitted before still is."""
+additive: every caller admitted before still is.
+
+Officers on the register (持证上岗, 亮证执法): case_findings, agency_findings and
+agency_findings_v2 check each officer a text record names (content.officers) against the
+disclosure publisher's officers register on the record's day (China time) — its
+officer_qualified, asked as service:records for the case's agency and the 执法类别 of the case's
+kind of act, once per certificate and day within one call — when the findings are computed,
+never at append time (a record naming an unqualified officer is written all the same). A
+finding `officer_unqualified` (the certificate not yet valid, expired, taken off the register,
+or its 执法类别 not covering the case) or `officer_unknown` (no such certificate on the register)
+names the record (seq, at), the officer (`officer`: certificate_no, name, on, the register's
+status and reason) and the article of the case's rule set. Where the register cannot be asked
+— the publisher not deployed (config DISCLOSURE absent, or auto and not running), not
+answering, or refusing — the case has one finding `officer_unverified` (seq: the first record
+left unchecked) whose message names every officer and record left unchecked and why: never a
+silent pass. Additive: new finding codes and an optional `officer` on a finding."""
 from contracts.records import content as c
 from contracts.records import messages as m
 from shared.contracts.registry import (

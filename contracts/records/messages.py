@@ -666,6 +666,15 @@ class Verification(StrictSchema):
                        "last tree head (1.4); `ok` is false when it fails"})
 
 
+class FindingOfficer(StrictSchema):
+    certificate_no = fields.String(required=True, metadata={"description": "执法证件号"})
+    name = fields.String(required=True, metadata={"description": "as the record names the officer"})
+    on = fields.String(required=True, metadata={"description": "the record's day (China time)"})
+    status = fields.String(required=True, metadata={
+        "description": "the register's officer_qualified status"})
+    reason = fields.String(required=True)
+
+
 class Finding(StrictSchema):
     code = fields.String(required=True)
     article = fields.String(required=True, metadata={"description": "seed article breached"})
@@ -675,6 +684,9 @@ class Finding(StrictSchema):
     message = fields.String(required=True)
     due = fields.String(allow_none=True)
     at = fields.String(allow_none=True)
+    officer = fields.Nested(FindingOfficer, allow_none=True, metadata={
+        "description": "the officer an officer_unqualified or officer_unknown finding "
+                       "names; absent on the others"})
 
 
 _NEXT = ("the cursor for the next page (pass it as `cursor`); null on the last page")

@@ -2,7 +2,7 @@
 publications, the latest signed tree head of an agency's log, a leaf's inclusion proof and the
 log's consistency proofs; a register as it stands or stood on a day, what changed between two
 of its revisions, an officer's qualification on a day, the registers exported as a workbook or
-CSV."""
+CSV; the 双公示 file of the public penalties for the provincial credit platform."""
 from __future__ import annotations
 
 import base64
@@ -11,12 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from services.disclosure import spreadsheets, store
-from services.disclosure.domain import corrections
+from services.disclosure.domain import corrections, credit
 from services.disclosure.domain import registers as reg
 from shared.calendar.clock import local_date
 from shared.errors import DomainRuleViolated, NotFound, ValidationFailed
 from shared.persistence import paging
 from shared.persistence.db import Db
+from shared.rulesets.provider import Rules
 from shared.trust.actor import Actor
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -227,3 +228,36 @@ def list_corrections(p: dict, *, actor: Actor, db: Db, now: datetime, **_: objec
     rows, following = paging.page(rows, p["limit"], lambda r: (str(r["year"]), str(r["seq"])))
     return {"items": [{k: r[k] for k in ("id", "number", "publication_id", "state",
                                          "created_at")} for r in rows], "next": following}
+
+
+# ---- the 双公示 file for the provincial credit platform (domain.credit) ----------------------
+
+def export_credit(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
+                  **_: Any) -> dict:
+    """The agency's public penalties decided from `from` through `to`, one template's rows
+    (legal_person: organisations; natural_person: individuals) as CSV or .xlsx."""
+    actor.require(agency=p["agency"])
+    template, start, end = p["template"], p["from"], p["to"]
+    if start > end:
+        raise ValidationFailed(f"from: {start} is after to {end}",
+                               message_zh=f"from（{start}）不得晚于 to（{end}）",
+                               details={"from": [f"on or before to ({end})"]})
+    rs = rules.agency(p["agency"]).ruleset
+    cols = credit.columns(rs, template)
+    settings = credit.Settings.of(rs)
+    with db.read() as session:
+        pubs = store.public_penalties(session, p["agency"], credit.TEMPLATES[template], start,
+                                      end)
+    rows = [[credit.neutral(v) for v in credit.row(cols, pub, settings)] for pub in pubs]
+    headers = [c.label for c in cols]
+    if p["format"] == "csv":
+        blob, media = spreadsheets.table_csv(headers, rows), CSV
+    else:
+        blob, media = spreadsheets.table_workbook(
+            f"行政处罚（{credit.TEMPLATE_ZH[template]}）", headers, rows), XLSX
+    return {"agency": p["agency"], "template": template, "from": start, "to": end,
+            "format": p["format"], "rows": len(rows), "media_type": media,
+            "filename": f"{p['agency']}-credit-{template}-{start.isoformat()}-"
+                        f"{end.isoformat()}.{p['format']}", "size": len(blob),
+            "sha256": hashlib.sha256(blob).hexdigest(),
+            "content_base64": base64.b64encode(blob).decode("ascii")}

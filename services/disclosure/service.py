@@ -230,3 +230,9 @@ class DisclosureService(Service):
     def portal_on_repaired(self, body: dict) -> None:
         """Taken down early on a 信用修复 decision: as an expired one."""
         self._to_portal(body)
+
+    # ---- the 双公示 file for the provincial credit platform (queries.export_credit) ----
+
+    @rpc
+    def export_credit(self, **payload: Any) -> Any:
+        return self._run("export_credit", payload, queries.export_credit, rules=self.rules)

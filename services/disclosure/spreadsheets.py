@@ -337,3 +337,31 @@ def _csv_value(value: object) -> str:
         return ""
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
     return "'" + text if text.startswith(CSV_ACTIVE) else text
+
+
+# ---- a table of text (the 双公示 file, services.disclosure.domain.credit) --------------------
+
+def table_csv(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    """Headers and rows of text (already neutralised) as CSV: UTF-8 with a byte-order mark,
+    CRLF line ends."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return ("\ufeff" + text.getvalue()).encode("utf-8")
+
+
+def table_workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    """Headers and rows of text as one sheet of an .xlsx workbook, every cell a string."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    for index in range(1, len(headers) + 1):
+        sheet.column_dimensions[get_column_letter(index)].width = 20
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    sheet.append([_cell(sheet, h, bold) for h in headers])
+    for values in rows:
+        sheet.append([_cell(sheet, v if v != "" else None) for v in values])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -403,3 +403,19 @@ def _no_correction(correction_id: str) -> NotFound:
     return NotFound(f"no correction request {correction_id}",
                     message_zh=f"未找到更正申请 {correction_id}",
                     details={"correction_id": correction_id})
+
+
+# ---- the 双公示 file (queries.export_credit) -------------------------------------------------
+
+def public_penalties(session: Session, agency: str, party_kind: str, start: date,
+                     end: date) -> list[dict]:
+    """The agency's penalties public now (published: not withdrawn, expired nor taken down) of
+    a kind of party decided from `start` through `end`, by decision date and id."""
+    query = (select(publications).where(publications.c.agency == agency)
+             .where(publications.c.state == "published")
+             .where(publications.c.act_type == "penalty")
+             .where(publications.c.party_kind == party_kind)
+             .where(publications.c.decision_date >= start)
+             .where(publications.c.decision_date <= end)
+             .order_by(publications.c.decision_date, publications.c.id))
+    return [dict(r) for r in session.execute(query).mappings().all()]

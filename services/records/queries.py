@@ -25,6 +25,7 @@ from shared.rulesets.provider import Rules
 from shared.trust.actor import Actor, out_of_reach
 
 if TYPE_CHECKING:
+    from services.records.register import RegisterClient
     from services.records.vault import VaultClient
 
 STAFF = ("officer", "head", "legal_unit", "reviewer", "supervisor")
@@ -305,16 +306,19 @@ def _checkpoint_report(row: Any, head: chain.SignedHead, recomputed: str | None)
 
 # ---- findings ---------------------------------------------------------------------------
 
-def findings_of(session: Session, case: dict, rules: Rules, now: datetime) -> list[dict]:
-    """The findings of one case (domain.findings over what the store reads of it)."""
+def findings_of(session: Session, case: dict, rules: Rules, now: datetime,
+                register: RegisterClient | None = None) -> list[dict]:
+    """The findings of one case (domain.findings over what the store reads of it), the
+    officers its records name checked on the register where one is given."""
+    check = register.check(case["agency"], case["act_type"]) if register is not None else None
     return findings.case_findings(
         findings.CaseState.of(case), store.entry_rows(session, case["id"]),
         store.av_rows(session, case["id"]), store.refused_reads(session, case["id"]),
-        rules.ruleset(case["ruleset"]), now)
+        rules.ruleset(case["ruleset"]), now, check)
 
 
 def findings_page(session: Session, agency: str, rules: Rules, now: datetime, *, limit: int,
-                  cursor: str | None = None) -> dict:
+                  cursor: str | None = None, register: RegisterClient | None = None) -> dict:
     """The findings of a page of the agency's cases — at most `limit` cases, in opening
     order (ties by id), after `cursor` — and the cursor after the last case examined: a
     supervisor walks an agency's history a bounded page at a time."""
@@ -329,27 +333,29 @@ def findings_page(session: Session, agency: str, rules: Rules, now: datetime, *,
     rows, after = paging.page(rows, limit, lambda r: (iso(r["opened_at"]), r["id"]))
     out = []
     for case in rows:
-        out.extend(findings_of(session, dict(case), rules, now))
+        out.extend(findings_of(session, dict(case), rules, now, register))
     return {"items": out, "cases": len(rows), "next": after}
 
 
-def case_findings(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime) -> list[dict]:
+def case_findings(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
+                  register: RegisterClient | None = None) -> list[dict]:
     with db.transaction() as session:
         case = store.load_case(session, p["case_id"])
         actor.require("head", "legal_unit", "supervisor", agency=case["agency"])
         store.log_access(session, actor, "case_findings", case=case, outcome="granted",
                          now=now)
-        return findings_of(session, case, rules, now)
+        return findings_of(session, case, rules, now, register)
 
 
-def agency_findings(p: dict, *, actor: Actor, db: Db, rules: Rules,
-                    now: datetime) -> list[dict]:
+def agency_findings(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
+                    register: RegisterClient | None = None) -> list[dict]:
     """agency_findings (v1): every finding of the agency in one list — for an agency of at
     most MAX_FINDINGS_PAGE cases; a larger one is refused (too_many_cases) rather than walked
     whole, and pages through agency_findings_v2."""
     _granted(p, actor, rules, db, now, "agency_findings")
     with db.read() as session:
-        found = findings_page(session, p["agency"], rules, now, limit=MAX_FINDINGS_PAGE)
+        found = findings_page(session, p["agency"], rules, now, limit=MAX_FINDINGS_PAGE,
+                              register=register)
     if found["next"] is not None:
         raise DomainRuleViolated(
             f"agency {p['agency']} has more than {MAX_FINDINGS_PAGE} cases: agency_findings "
@@ -360,13 +366,13 @@ def agency_findings(p: dict, *, actor: Actor, db: Db, rules: Rules,
     return found["items"]
 
 
-def agency_findings_page(p: dict, *, actor: Actor, db: Db, rules: Rules,
-                         now: datetime) -> dict:
+def agency_findings_page(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
+                         register: RegisterClient | None = None) -> dict:
     """agency_findings_v2: the findings of a page of the agency's cases."""
     _granted(p, actor, rules, db, now, "agency_findings_v2")
     with db.read() as session:
         return findings_page(session, p["agency"], rules, now, limit=p["limit"],
-                             cursor=p.get("cursor"))
+                             cursor=p.get("cursor"), register=register)
 
 
 def _granted(p: dict, actor: Actor, rules: Rules, db: Db, now: datetime, method: str) -> None:

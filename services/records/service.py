@@ -11,6 +11,7 @@ from contracts.records import CONTRACT
 from services.records import queries, store
 from services.records.dependencies import ReviewBoard, SigningKey
 from services.records.models import outbox as outbox_table
+from services.records.register import Register
 from services.records.usecases import cases, checkpoints, decisions, events, records, secrets
 from services.records.vault import Vault
 from shared.calendar.clock import now
@@ -39,6 +40,8 @@ class RecordsService(Service):
     # the archive vault: the objects AV records name (record_av), the checkpoints and tree
     # heads verify_case checks a case against
     vault = Vault()
+    # the officers register the findings check each officer a record names against
+    register = Register()
     # what the `sanxiang` command asks of a service (shared.cli.services)
     signs_checkpoints = True
 
@@ -49,7 +52,10 @@ class RecordsService(Service):
         return {"REVIEW_BOARD": "required" if "review" in running else "absent",
                 # and the vault: verify_case then never passes "not anchored" off for a vault
                 # that is only restarting (services.records.vault)
-                "VAULT": "required" if "vault" in running else "absent"}
+                "VAULT": "required" if "vault" in running else "absent",
+                # and the disclosure publisher: an officer is never judged qualified because
+                # its register is only restarting (services.records.register)
+                "DISCLOSURE": "required" if "disclosure" in running else "absent"}
 
     def _missing(self, request: dict) -> NotFound | None:
         return queries.missing_case(request)
@@ -146,16 +152,18 @@ class RecordsService(Service):
 
     @rpc
     def case_findings(self, **payload: Any) -> Any:
-        return self._run("case_findings", payload, queries.case_findings, rules=self.rules)
+        return self._run("case_findings", payload, queries.case_findings, rules=self.rules,
+                         register=self.register)
 
     @rpc
     def agency_findings(self, **payload: Any) -> Any:
-        return self._run("agency_findings", payload, queries.agency_findings, rules=self.rules)
+        return self._run("agency_findings", payload, queries.agency_findings, rules=self.rules,
+                         register=self.register)
 
     @rpc
     def agency_findings_v2(self, **payload: Any) -> Any:
         return self._run("agency_findings_v2", payload, queries.agency_findings_page,
-                         rules=self.rules)
+                         rules=self.rules, register=self.register)
 
     @rpc
     def access_log(self, **payload: Any) -> Any:

@@ -262,6 +262,21 @@ class DisplayWindowsSchema(Schema):
     note = Text()
 
 
+# The 双公示 file sent to the provincial credit platform (services.disclosure.domain.credit):
+# its columns are credit_fields (one template per kind of party); here how personal values go
+# out (`as_published`: as the public sees them, a column kept from the public masked as the
+# redaction rules mask it; `full`: the drafted values, for a government channel), the date
+# layout, and the agency's own codes the standard asks for (处罚机关 and 数据来源单位).
+class CreditExportSchema(Schema):
+    personal_data = OneOf(("as_published", "full"), required=True)
+    date_format = OneOf(("YYYY/MM/DD", "YYYY-MM-DD"), required=True)
+    authority_code = Text()
+    source = Text()
+    source_code = Text()
+    basis = Text(required=True)
+    note = Text()
+
+
 class DisclosureSchema(Schema):
     summary_fields = ListOf(entry_schema(name="summary-field"), required=True)
     published_results = ListOf(entry_schema(name="published-result"))
@@ -283,6 +298,7 @@ class DisclosureSchema(Schema):
         public=StrictBool(required=True), required=StrictBool(required=True)))
     redaction = nested(RedactionSchema)
     display_windows = nested(DisplayWindowsSchema)
+    credit_export = nested(CreditExportSchema)
 
 
 # records --------------------------------------------------------------------------------------

@@ -130,6 +130,10 @@ FINDINGS = {
     "decision_not_on_board_opinion": "决定未依据法制审核意见作出",
     "archive_late": "未在期限内立卷归档",
     "access_refused": "违反程序调阅执法记录",
+    "officer_unqualified": "执法记录所列执法人员当日不具备执法资格"
+                           "（证件未生效、已过期、已移出清单或执法类别不符）",
+    "officer_unknown": "执法记录所列执法人员不在行政执法人员清单中",
+    "officer_unverified": "无法核验执法记录所列执法人员的执法资格（行政执法人员清单无法查询）",
 }
 
 PARTY_KINDS = {"organisation": "单位", "individual": "个人"}

@@ -49,12 +49,14 @@ def assert_documents_in_the_vault(out: str) -> None:
 
 def assert_packaged(out: str) -> None:
     """The vault packaged the closed case (BagIt, 四性检测 passed) and recorded it archived; the
-    only finding is its lateness against the demo's 2025 dates."""
+    findings are its lateness against the demo's 2025 dates and, the disclosure publisher not
+    running, its officers unverified on the officers register."""
     assert re.search(r"package   BagIt [0-9a-f-]{36} .* 四性检测 passed: 真实性 \d+/\d+", out), out
     assert "the vault recorded the case archived at seq" in out
     assert "package_stored.v1×1" in out
     found = re.search(r"findings  (\d+)((?:\n          - .*)*)", out)
-    assert found and found.group(1) == "1" and "- archive_late:" in found.group(2), out
+    assert found and found.group(1) == "2" and "- archive_late:" in found.group(2), out
+    assert "- officer_unverified:" in found.group(2), out
 
 
 def assert_call_reads_the_case(out: str, env: dict) -> None:

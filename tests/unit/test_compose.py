@@ -198,7 +198,7 @@ def test_full_suite_runs_every_service_with_its_config():
 
 
 # What a subset may say differently of a service: which peers are part of the deployment.
-PER_SUBSET_ENV = ("REVIEW_BOARD", "VAULT", "DOCUMENT_VAULT", "INDEX_RENDERER")
+PER_SUBSET_ENV = ("REVIEW_BOARD", "VAULT", "DOCUMENT_VAULT", "INDEX_RENDERER", "DISCLOSURE")
 
 
 def _without_per_subset_env(svc: dict) -> dict:

@@ -49,6 +49,7 @@ class Decision:
     case_name: str | None = None
     fine_amount: str | None = None
     violation_type: str | None = None
+    penalty_category: str | None = None      # 处罚类别: 行政处罚法 第九条's kinds, 、-joined
 
 
 @dataclass(frozen=True)
@@ -125,9 +126,12 @@ def _credit_values(d: Decision) -> dict[str, str | None]:
             "party_category": PARTY_CATEGORIES.get(str(party.get("kind"))),
             "credit_code": party.get("credit_code"),
             "representative": party.get("representative"),
+            "representative_id_type": party.get("representative_id_type"),
+            "representative_id_number": party.get("representative_id_number"),
             "id_type": party.get("id_type"), "id_number": party.get("id_number"),
             "decision_number": d.decision_no, "violation_type": d.violation_type,
-            "facts": d.facts, "legal_basis": d.legal_basis, "penalty_content": d.conclusion,
+            "facts": d.facts, "legal_basis": d.legal_basis,
+            "penalty_category": d.penalty_category, "penalty_content": d.conclusion,
             "fine_amount": wan_yuan(d.fine_amount),
             "decision_date": d.decision_date.isoformat(), "authority": d.authority,
             "note": None}

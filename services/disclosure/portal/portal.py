@@ -3,7 +3,8 @@ that; `Portal.build(publications)` writes a whole site at once (a first load, or
 the service's tables).
 
 What one publish writes: the publication's page and JSON; on each of its four lists (the site's,
-its agency's, its kind's, its agency's of that kind) the page it sits on (HTML, JSON, CSV), the
+its agency's, its kind's, its agency's of that kind) the page it sits on (HTML, JSON, CSV,
+Excel), the
 list's index.json and, when that page is one of the last two, its index.html — plus the page
 before when a new page was opened (its link to the newer one); its agency's feed (Atom and
 JSON); the home page and site.json only when an agency or kind is new. Publishing the same
@@ -140,6 +141,8 @@ class Portal:
         self._write_json(key.page(page["page"], "json"), page)
         self._write(key.page(page["page"], "csv"), render.items_csv(page["items"],
                                                                     self.base_url))
+        self._write(key.page(page["page"], "xlsx"), render.items_xlsx(page["items"],
+                                                                      self.base_url))
         self._write_page_html(key, page, newer=newer)
 
     def _write_page_html(self, key: ListKey, page: dict[str, Any], *, newer: bool) -> None:

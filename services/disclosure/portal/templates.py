@@ -119,6 +119,7 @@ LIST_PAGE = """{% extends "base.html" %}
 <h2>下载本页</h2>
 <ul>
 <li><a href="{{ root }}{{ folder }}/page/{{ n }}.csv" type="text/csv" download>CSV</a></li>
+<li><a href="{{ root }}{{ folder }}/page/{{ n }}.xlsx" type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" download>Excel</a></li>
 <li><a href="{{ root }}{{ folder }}/page/{{ n }}.json" type="application/json">JSON</a></li>
 </ul>
 {% endblock %}
@@ -144,6 +145,7 @@ LIST_INDEX = """{% extends "base.html" %}
 <h2>下载</h2>
 <ul>
 <li><a href="{{ root }}{{ folder }}/page/{{ pages }}.csv" type="text/csv" download>最新一页（CSV）</a></li>
+<li><a href="{{ root }}{{ folder }}/page/{{ pages }}.xlsx" type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" download>最新一页（Excel）</a></li>
 <li><a href="{{ root }}{{ folder }}/index.json" type="application/json">列表信息（JSON）</a></li>
 {% if feed %}<li><a href="{{ root }}{{ feed }}" type="application/atom+xml">订阅（Atom）</a></li>{% endif %}
 </ul>

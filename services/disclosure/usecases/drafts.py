@@ -22,6 +22,7 @@ from shared.messaging.outbox import OutboxWriter
 from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
 from shared.rulesets.repository import RuleSet
+from shared.rulesets.vocabulary import MEASURES
 from shared.trust.actor import Actor
 
 
@@ -91,7 +92,16 @@ def _from_event(data: dict) -> rules_of.Decision:
                "id_number": None if organisation else party.get("id_number")},
         facts=decision["facts"], legal_basis=decision["legal_basis"],
         conclusion=decision["conclusion"], case_name=None,
-        fine_amount=decision.get("fine_amount"))
+        fine_amount=decision.get("fine_amount"), penalty_category=_category(decision))
+
+
+def _category(decision: dict) -> str | None:
+    """处罚类别 of a penalty: the kinds of 行政处罚法 第九条 it imposes (罚款 with a fine)."""
+    if decision["act_type"] != "penalty":
+        return None
+    kinds = (["罚款"] if decision.get("fine_amount") else []) + [
+        MEASURES[m] for m in decision.get("measures") or () if m in MEASURES]
+    return "、".join(dict.fromkeys(kinds)) or None
 
 
 def on_decision_issued(body: dict, *, db: Db, rules: Rules, outbox: OutboxWriter,

@@ -25,7 +25,12 @@ PARTY_CLASS = {"individual": "natural_person", "organisation": "organisation"}
 # where each 双公示 field of redaction.FIELDS stands in a publication
 LOCATIONS = {"party_name": ("summary.party", "credit.party_name"),
              "party_class": ("credit.party_category",), "credit_code": ("credit.credit_code",),
-             "legal_rep": ("credit.representative",), "id_type": ("credit.id_type",),
+             "legal_rep": ("credit.representative",),
+             "legal_rep_id_type": ("credit.representative_id_type",),
+             "legal_rep_id_number": ("credit.representative_id_number",),
+             "confiscation": ("credit.confiscation_amount",), "licence": ("credit.licence",),
+             "penalty_category": ("credit.penalty_category",),
+             "valid_until": ("credit.valid_until",), "id_type": ("credit.id_type",),
              "id_number": ("credit.id_number",), "decision_no": ("credit.decision_number",),
              "violation_type": ("credit.violation_type",), "facts": ("credit.facts",),
              "legal_basis": ("credit.legal_basis",),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from services.records.domain import chain, gate, stages
+from services.records.domain import chain, gate, officers, stages
 from shared.calendar.clock import iso, local_date, utc
 from shared.rulesets.repository import RuleSet
 
@@ -114,10 +114,12 @@ def _finding(case: CaseState, code: str, article: str, message: str, *, seq: int
 
 
 def case_findings(case: CaseState, entries: Iterable[EntryRow], avs: Sequence[AvRecord],
-                  refused: Sequence[RefusedAccess], rs: RuleSet, now: datetime) -> list[dict]:
+                  refused: Sequence[RefusedAccess], rs: RuleSet, now: datetime,
+                  check: officers.Check | None = None) -> list[dict]:
     """Every finding of one case, in this order: altered, emergency approval, AV stored late,
     AV missing, releases, execution without a reminder, records missing, the source not told,
-    the gate, archiving, refused reads.
+    the gate, archiving, refused reads, and — where `check` asks the officers register — the
+    officers the records name (domain.officers).
 
     `entries` (in seq order) are read once, as they come: a long chain is folded a chunk at a
     time (ChainFold), never held whole — the rules below see each chunk, and what the rules
@@ -137,6 +139,24 @@ def case_findings(case: CaseState, entries: Iterable[EntryRow], avs: Sequence[Av
     out += gate_findings(case, rs, fold.kept())
     out += archive_late(case, now)
     out += access_refused(case, rs, refused)
+    if check is not None:
+        out += officer_findings(case, rs, fold.officers, check)
+    return out
+
+
+def officer_findings(case: CaseState, rs: RuleSet, named: Iterable[officers.Named],
+                     check: officers.Check) -> list[dict]:
+    """Each officer a record names who was not qualified on its day or not on the register:
+    the record (seq, when), the officer and the article; then one officer_unverified for the
+    case naming every officer and record the register could not be asked about."""
+    judged = officers.judge(named, check)
+    out = [dict(_finding(case, f.code, article(rs, f.code), f.message(), seq=f.officer.seq,
+                         at=f.officer.occurred_at), officer=f.officer_json())
+           for f in judged if f.code != "officer_unverified"]
+    left = [f for f in judged if f.code == "officer_unverified"]
+    if left:
+        out.append(_finding(case, "officer_unverified", article(rs, "officer_unverified"),
+                            officers.unverified(left), seq=left[0].officer.seq))
     return out
 
 
@@ -163,6 +183,7 @@ class ChainFold:
         self._av_used: set[tuple[int, str]] = set()  # (AV seq, situation) given to an act
         self.executions: list[Execution] = []  # enforcement acts no 催告 read so far preceded
         self.reminded_on: date | None = None   # the first day a 催告书 was served
+        self.officers: list[officers.Named] = []  # each officer a record names, on its day
 
     def fed(self, entries: Iterable[EntryRow]) -> Iterator[tuple[int, str, str, str]]:
         """The chain's links of `entries`, each entry folded as it passes."""
@@ -187,6 +208,7 @@ class ChainFold:
                                                   record.occurred_at, record.content)
             self._record_types.setdefault(record.content.get("record_type"), record)
             self._execution(record)
+            self.officers += officers.named(record.seq, record.occurred_at, record.content)
         for entry in chunk:
             self._stages.setdefault(entry.stage, entry)
             if entry.kind in _GATE_KINDS:

@@ -155,7 +155,8 @@ def test_publishing_one_rewrites_only_the_pages_it_appears_on(site):
     lists = ["list", "agency/lingchuan-emergency", "kind/penalty",
              "agency/lingchuan-emergency/kind/penalty"]
     expected = {f"{f}/{name}" for f in lists
-                for name in ("page/3.html", "page/3.json", "page/3.csv", "index.html",
+                for name in ("page/3.html", "page/3.json", "page/3.csv", "page/3.xlsx",
+                             "index.html",
                              "index.json")}
     expected |= {"p/lc-2025-0012.html", "p/lc-2025-0012.json",
                  "agency/lingchuan-emergency/feed.xml", "agency/lingchuan-emergency/feed.json"}
@@ -172,7 +173,7 @@ def test_publishing_one_rewrites_only_the_pages_it_appears_on(site):
                                history=(Change(datetime(2025, 12, 1, tzinfo=CHINA),
                                                "corrected", "更正案件名称"),)))
     assert sorted(target.written) == sorted(
-        {f"{f}/page/1.{ext}" for f in lists for ext in ("html", "json", "csv")}
+        {f"{f}/page/1.{ext}" for f in lists for ext in ("html", "json", "csv", "xlsx")}
         | {"p/lc-2025-0002.html", "p/lc-2025-0002.json",
            "agency/lingchuan-emergency/feed.xml", "agency/lingchuan-emergency/feed.json"})
     assert "更正后的案件名称" in text(target, "list/page/1.html")
