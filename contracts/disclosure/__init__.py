@@ -47,7 +47,13 @@ publication_repaired.v1) to keep the static public portal (DISCLOSURE_PORTAL_DIR
 publication's page, lists, feed and search — and publishes there each agency log's signed
 tree head (transparency/<agency>/tree-head.json, as tree_head answers it) and the keys that
 verify it and the record keeper's checkpoints (keys/disclosure-log.json,
-keys/records-checkpoints.json: key id → PEM). No RPC or event changes."""
+keys/records-checkpoints.json: key id → PEM). No RPC or event changes.
+
+1.2 (tree heads in the vault): every public act's signed tree head is also emitted as
+tree_head_signed.v1 (the tree_head fields with the consistency proof from the head before, in
+the act's transaction), which the vault checks against the disclosure log key it pins and the
+head it kept last, and keeps write-once as it keeps the record keeper's; consistency_proof
+grants "service:vault" (the proof the vault asks for between heads handled out of order)."""
 from typing import Any
 
 from contracts.disclosure import messages as m
@@ -378,7 +384,8 @@ RPCS = (
         "The consistency proof from the agency's log of `first` leaves to the one of `second`: "
         "that the log only grew between two signed tree heads. Refused (domain_rule_violated): "
         "log_shorter for a size beyond the log, log_incomplete when it lacks a node; "
-        "validation_failed for first > second.", READ_ROLES,
+        "validation_failed for first > second. Also for the vault (\"service:vault\"), checking "
+        "the tree heads it keeps.", (*READ_ROLES, service_grant("vault")),
         {"agency": "qinyuan-energy", "first": 1, "second": 2},
         {"agency": "qinyuan-energy", "first": 1, "second": 2,
          "proof": ["3e8d9c516bad4a4f8c2e5d1fab684a2f5dc9da79a70659a9ad559cb701ded9a2"]},
@@ -436,6 +443,13 @@ EVENTS = (
            "fields": {"credit.fine_amount": {"before": "60000", "after": "6000"}},
            "published": PUBLISHED_VIEW, "leaf_index": 1, "tree_size": 2, "root": ROOT,
            "at": "2025-11-04T02:00:00+00:00"}),
+    Event("tree_head_signed.v1", m.TreeHeadSigned,
+          "1.2: the agency's log of public acts grew: its signed tree head with the consistency "
+          "proof from the head before; the vault checks and keeps it write-once.",
+          {"agency": "qinyuan-energy", "size": 2, "root": ROOT,
+           "signed_at": "2025-11-04T02:00:00+00:00", "key_id": "a1b2c3d4e5f60718",
+           "signature": "base64…", "statement": "{\"agency\":\"…\"}",
+           "previous": {"size": 1, "root": ROOT}, "consistency": [ROOT]}),
 )
 
 CONTRACT = Contract(

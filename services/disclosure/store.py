@@ -35,6 +35,7 @@ from services.disclosure.models import registers as register_heads
 from shared.calendar.clock import local_date
 from shared.errors import NotFound, SanxiangError, ValidationFailed
 from shared.messaging.outbox import OutboxWriter
+from shared.persistence.merkle_log import Appended
 from shared.service.entrypoint import refusal_reason
 from shared.service.ports import Db
 from shared.trust.actor import Actor
@@ -156,14 +157,14 @@ def view(row: dict, items: list[dict]) -> dict:
 # ---- the agency's Merkle log -------------------------------------------------------------------
 
 def append_leaf(session: Session, agency: str, publication_id: str, leaf: str,
-                keys: merkle_log.LogKeys, now: datetime) -> tuple[int, dict]:
-    """`leaf` appended to the agency's log, and the tree head signed after it: (its index, the
-    tree head row). O(log n) whatever the log's size."""
-    done = agency_log.append(
+                keys: merkle_log.LogKeys, now: datetime) -> Appended:
+    """`leaf` appended to the agency's log, and the tree head signed after it (its index, the
+    tree head row, the consistency proof from the head before). O(log n) whatever the log's
+    size."""
+    return agency_log.append(
         session, agency, leaf,
         lambda a, size, root, at: merkle_log.signed_tree_head(a, size, root, keys, at), now,
         publication_id=publication_id)
-    return done.index, done.tree_head
 
 
 # the log's reads (shared.persistence.merkle_log)
