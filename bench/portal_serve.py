@@ -3,6 +3,7 @@ same size, from the same server, in the same run.
 
     ./scripts/bootstrap --bench        # nginx and wrk (Debian packages)
     .venv/bin/python bench/portal_serve.py [--quick] [--seconds 10] [--connections 32]
+                                           [--load auto|wrk|python]
 
 A site of 200 decisions is written by `Portal.build` into a fresh version folder that the
 portal's path links to (as a rebuild leaves it, services/disclosure/portal/versions.py), and a
@@ -192,7 +193,8 @@ def run(args) -> tuple[list[dict], list[str]]:
         port = free_port()
         proc = start_nginx(configure(folder, port, site), port)
         try:
-            tool = "wrk" if shutil.which("wrk") else "python"
+            tool = args.load if args.load != "auto" else (
+                "wrk" if shutil.which("wrk") else "python")
 
             def load(path: str) -> float:
                 if tool == "wrk":
@@ -211,7 +213,8 @@ def run(args) -> tuple[list[dict], list[str]]:
             row("portal", "static file of the same size, requests/s", f"{best_static:,.0f}"),
             row("portal", "page / static", f"{ratio:.2f}×", f"≥ {TARGET}×", ratio >= TARGET)]
     notes = [f"nginx {_nginx_version()}, compose/portal/default.conf.template rendered, one "
-             f"worker; load: {tool}, {seconds} s a run, {args.connections} connections, "
+             f"worker; load: {tool}, {seconds} s a run, "
+             f"{args.connections if tool == 'wrk' else 2} connections, "
              f"runs page {[round(r) for r in rates[page]]} static "
              f"{[round(r) for r in rates[static]]}; load average "
              f"{os.getloadavg()[0]:.1f}"]
@@ -228,4 +231,6 @@ if __name__ == "__main__":
                "nginx with the compose config")
     p.add_argument("--seconds", type=int, default=10, help="length of each load run")
     p.add_argument("--connections", type=int, default=32, help="keep-alive connections")
+    p.add_argument("--load", choices=("auto", "wrk", "python"), default="auto",
+                   help="the load generator (auto: wrk when installed)")
     sys.exit(main(run, p))
