@@ -8,6 +8,12 @@ redelivered after is skipped. The agency log's latest signed tree head is publis
 (transparency/<agency>/tree-head.json), and the keys that verify it and the record keeper's
 checkpoints under keys/ (`publish_keys`, at start-up).
 
+One writer at a time across instances (`writer_lock`: PostgreSQL's advisory lock, else a file
+lock beside the folder); the list slots each publish gave are remembered in `portal_slots` with
+the inbox row, so `rebuild` — the whole site written anew from the tables into a fresh folder
+swapped in at once — lays the lists exactly as the incremental writer did, whatever order the
+events came in.
+
 Published paths (besides the generator's own, services.disclosure.portal.layout):
     transparency/<agency>/tree-head.json  the tree_head answer: agency, size, root, signed_at,
                                           key_id, signature (base64 Ed25519 over `statement`),
