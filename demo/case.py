@@ -18,7 +18,7 @@ HANDLERS = ("officer-lc-017", "officer-lc-021")
 REVIEWER = "reviewer-lc-005"
 # who acts in the demo, by role
 ACTORS = {"officer": "officer-lc-017", "head": "head-lc-001", "legal_unit": "legal-lc-003",
-          "reviewer": REVIEWER}
+          "reviewer": REVIEWER, "publisher": "publisher-lc-009"}
 MATERIALS = [
     {"code": "proposal", "title": "重大行政执法决定建议及情况说明"},
     {"code": "investigation_report", "title": "案件调查终结报告"},

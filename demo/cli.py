@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import random
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,9 +29,12 @@ from demo.case import (
 from shared.cli import run as runner
 
 # the demo's services: the record keeper, the archive vault (its AV records name the vault's
-# objects), and the review board and the document renderer when they are installed
-SUITE: list[str] = [name for name in ("records", "vault", "review", "renderer")
+# objects), and the review board, the document renderer and the disclosure publisher (which
+# puts the decision on the public portal) when they are installed
+SUITE: list[str] = [name for name in ("records", "vault", "review", "renderer", "disclosure")
                     if name in runner.SERVICES]
+# the loopback port the demo serves the portal on when it is free (else any free one)
+PORTAL_PORT = 8080
 
 
 def register(sub) -> None:
@@ -91,7 +95,7 @@ class EventTap:
     """A private queue bound to the services' event exchanges, to show which events the
     case produced (counted by kind, the data of the latest of each kept)."""
 
-    def __init__(self, uri: str, services=("records", "review", "vault")):
+    def __init__(self, uri: str, services=("records", "review", "vault", "disclosure")):
         from kombu import Connection, Exchange, Queue, binding
         self.conn = Connection(uri)
         self.queue = Queue(f"demo-tap-{os.getpid()}", bindings=[
@@ -214,6 +218,7 @@ def main(args) -> int:
         for role, aid in ACTORS.items()}
     rpc = {role: proxy.start() for role, proxy in proxies.items()}
     failed = False
+    server: runner.ServiceProcess | None = None
     try:
         print(f"\n案件 {case_no} — 陵川县应急管理局, fine 60,000 CNY on a company (major)\n")
         failed = _drive(before, rpc, ctx, total=len(plan))
@@ -226,10 +231,14 @@ def main(args) -> int:
             _summary(rpc, ctx, tap, data, with_review)
             print("  documents  " + "\n             ".join(documents))
             _try(ctx, keys)
+        if not failed:
+            server, failed = _on_the_portal(rpc, ctx, data, health)
     finally:
         for proxy in proxies.values():
             proxy.stop()
         tap.close()
+        if server is not None and not args.keep_running:
+            runner.stop([server])
         if procs and not args.keep_running:
             runner.stop(procs)
     return 1 if failed else 0
@@ -391,3 +400,98 @@ def _try(ctx, keys: Path) -> None:
         call = f"./sanxiang call vault.get_object --as officer --agency {AGENCY}{where}"
         print(f"""             {call} \\
                object_id={stored["id"]}   (an AV object: retention, hold, fixity)""")
+
+
+# ---- the decision on the public portal ---------------------------------------------------------
+
+def _portal_dir(data: Path) -> Path:
+    """Where the disclosure publisher writes the portal (`sanxiang run`: the data folder's)."""
+    return Path(os.environ.get("DISCLOSURE_PORTAL_DIR") or data / "portal")
+
+
+def _on_the_portal(rpc, ctx, data: Path, health: dict,
+                   seconds: float = 60) -> tuple[runner.ServiceProcess | None, bool]:
+    """The case's decision published as the publisher does it — the draft the disclosure
+    publisher made of records' decision_issued.v1, its redaction hits resolved (masked), then
+    reviewed and published — and its page on the portal, served over HTTP on a loopback port:
+    the static server started beside the demo and whether it failed."""
+    if "disclosure" not in health:
+        print("\nportal    disclosure publisher not deployed: the decision is not published")
+        return None, False
+    portal = _portal_dir(data)
+    publisher = rpc["publisher"].disclosure
+    draft = _draft(publisher, ctx["decision_no"], seconds)
+    if draft is None:
+        print(f"\nportal    ✗ no draft of {ctx['decision_no']} within {seconds:.0f}s; see the "
+              "disclosure log and its dead letters (dlq.disclosure)")
+        return None, True
+    pub = publisher.get_publication(publication_id=draft["id"])
+    hits = [h for h in (pub.get("redaction") or {}).get("hits", []) if h["resolution"] is None]
+    if hits:
+        publisher.resolve_redactions(publication_id=pub["id"], resolutions=[
+            {"hit": h["id"], "action": "mask", "kind": None, "reason": None} for h in hits])
+    done = publisher.review_publication(publication_id=pub["id"], outcome="publish")
+    page = portal / "p" / f"{pub['id']}.html"
+    deadline = time.monotonic() + seconds
+    while not (page.exists() and ctx["decision_no"] in page.read_text("utf-8")):
+        if time.monotonic() > deadline:
+            print(f"\nportal    ✗ {page} not written within {seconds:.0f}s; see the disclosure "
+                  "log")
+            return None, True
+        time.sleep(0.3)
+    server, port = _serve(portal)
+    url = f"http://127.0.0.1:{port}/p/{pub['id']}.html"
+    status, body = _get(url)
+    ok = status == 200 and ctx["decision_no"] in body
+    print(f"\nportal    {'✓' if ok else '✗'} {ctx['decision_no']} {done['state']} after review by "
+          f"the publisher ({len(hits)} redaction hit(s) masked), leaf "
+          f"{done['history'][-1].get('leaf_index')} of the agency's signed log\n"
+          f"          {url}  (HTTP {status}{', the decision number on the page' if ok else ''})"
+          f"\n          the portal's files in {portal}; the site's lists at "
+          f"http://127.0.0.1:{port}/list/")
+    return server, not ok
+
+
+def _draft(publisher, decision_no: str, seconds: float) -> dict | None:
+    deadline = time.monotonic() + seconds
+    while True:
+        page = publisher.list_publications(agency=AGENCY, state="draft", cursor=None, limit=50)
+        found = [i for i in page["items"] if i["decision_no"] == decision_no]
+        if found or time.monotonic() > deadline:
+            return found[0] if found else None
+        time.sleep(0.3)
+
+
+def _serve(portal: Path) -> tuple[runner.ServiceProcess, int]:
+    """A static HTTP server of the portal folder on a loopback port (PORTAL_PORT when free),
+    a process beside the demo (kept with --keep-running, as the services are)."""
+    import socket
+    port = PORTAL_PORT
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+    proc = runner.ServiceProcess(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory",
+         str(portal)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            break
+        time.sleep(0.1)
+    return proc, port
+
+
+def _get(url: str) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+    except OSError:
+        return 0, ""

@@ -49,11 +49,17 @@ tree head (transparency/<agency>/tree-head.json, as tree_head answers it) and th
 verify it and the record keeper's checkpoints (keys/disclosure-log.json,
 keys/records-checkpoints.json: key id → PEM). No RPC or event changes.
 
-export_credit (双公示): the agency's public penalties decided in a date range as the provincial
+1.3 (双公示 export): export_credit, the agency's public penalties decided in a date range as the provincial
 credit platform takes them (发改办财金〔2018〕424号) — one template per kind of party
 (legal_person 法人及非法人组织, natural_person 自然人), CSV with a BOM or .xlsx, the columns the
 rule set's disclosure.credit_fields, personal values as published unless the rule set's
-disclosure.credit_export says full; for the publisher."""
+disclosure.credit_export says full; for the publisher.
+
+1.3 (tree heads in the vault): every public act's signed tree head is also emitted as
+tree_head_signed.v1 (the tree_head fields with the consistency proof from the head before, in
+the act's transaction), which the vault checks against the disclosure log key it pins and the
+head it kept last, and keeps write-once as it keeps the record keeper's; consistency_proof
+grants "service:vault" (the proof the vault asks for between heads handled out of order)."""
 from typing import Any
 
 from contracts.disclosure import messages as m
@@ -65,7 +71,7 @@ from shared.contracts.registry import (
     service_grant,
 )
 
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 
 DRAFT_ROLES = ("publisher", "head", "legal_unit")
 REVIEW_ROLES = ("publisher",)
@@ -406,7 +412,8 @@ RPCS = (
         "The consistency proof from the agency's log of `first` leaves to the one of `second`: "
         "that the log only grew between two signed tree heads. Refused (domain_rule_violated): "
         "log_shorter for a size beyond the log, log_incomplete when it lacks a node; "
-        "validation_failed for first > second.", READ_ROLES,
+        "validation_failed for first > second. Also for the vault (\"service:vault\"), checking "
+        "the tree heads it keeps.", (*READ_ROLES, service_grant("vault")),
         {"agency": "qinyuan-energy", "first": 1, "second": 2},
         {"agency": "qinyuan-energy", "first": 1, "second": 2,
          "proof": ["3e8d9c516bad4a4f8c2e5d1fab684a2f5dc9da79a70659a9ad559cb701ded9a2"]},
@@ -465,6 +472,13 @@ EVENTS = (
            "fields": {"credit.fine_amount": {"before": "60000", "after": "6000"}},
            "published": PUBLISHED_VIEW, "leaf_index": 1, "tree_size": 2, "root": ROOT,
            "at": "2025-11-04T02:00:00+00:00"}),
+    Event("tree_head_signed.v1", m.TreeHeadSigned,
+          "1.2: the agency's log of public acts grew: its signed tree head with the consistency "
+          "proof from the head before; the vault checks and keeps it write-once.",
+          {"agency": "qinyuan-energy", "size": 2, "root": ROOT,
+           "signed_at": "2025-11-04T02:00:00+00:00", "key_id": "a1b2c3d4e5f60718",
+           "signature": "base64…", "statement": "{\"agency\":\"…\"}",
+           "previous": {"size": 1, "root": ROOT}, "consistency": [ROOT]}),
 )
 
 CONTRACT = Contract(

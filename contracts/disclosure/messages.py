@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 
 from contracts.records.messages import Empty  # noqa: F401 (re-export)
 from contracts.records.messages import Health as ServiceHealth
+from contracts.records.messages import TreeHeadSigned as RecordsTreeHeadSigned
 from shared.contracts.registry import StrictSchema
 from shared.persistence.paging import cursor_field
 from shared.rulesets import vocabulary
@@ -731,3 +732,11 @@ class ExportedCredit(StrictSchema):
     size = fields.Integer(required=True)
     sha256 = Sha256(required=True)
     content_base64 = fields.String(required=True)
+# ---- the signed tree heads kept by the vault ----------------------------------------------------
+
+class TreeHeadSigned(RecordsTreeHeadSigned):
+    """The agency's log of public acts after a leaf was appended: its signed tree head (the
+    tree_head answer) with the RFC 9162 §2.1.4 consistency proof (hex hashes) from `previous`
+    (null for the log's first head). `statement` is exactly what was signed, canonical JSON
+    {"type": "sanxiang.disclosure.tree_head.v1", "agency", "size", "root" (hex), "signed_at"}.
+    The same fields as the record keeper's tree_head_signed.v1, which the vault keeps alike."""

@@ -10,7 +10,13 @@ object (StoredObject.stamp, null for anything else) — additive. Also in 1.2: t
 signed checkpoints and its agency Merkle log's signed tree heads (records.checkpoint_signed.v1,
 records.tree_head_signed.v1 consumed) verified under the record keeper's checkpoint keys the
 vault pins write-once, and kept write-once; latest_checkpoint, latest_tree_head and
-checkpoint_keys read them, anchor_refused.v1 says what was refused — additive."""
+checkpoint_keys read them, anchor_refused.v1 says what was refused — additive.
+
+1.2 (the disclosure publisher's tree heads): disclosure.tree_head_signed.v1 consumed — each
+agency log of public acts' signed tree head verified under the disclosure log key the vault pins
+(as it pins the record keeper's checkpoint keys), checked consistent with the last one kept of
+that log, and kept write-once and permanently; refused with anchor_refused.v1 — additive. The
+RPCs keep reading the record keeper's log."""
 from contracts.vault import messages as m
 from shared.contracts.registry import (
     CALENDAR_COVERAGE_EXAMPLE,
@@ -269,5 +275,6 @@ CONTRACT = Contract(
                 "the rule set, legal holds, disposal approved by two people, fixity audits and "
                 "a replica.",
     rpcs=RPCS, events=EVENTS, consumes=("records.archive_due.v1", "records.checkpoint_signed.v1",
-                                        "records.tree_head_signed.v1"),
+                                        "records.tree_head_signed.v1",
+                                        "disclosure.tree_head_signed.v1"),
 )

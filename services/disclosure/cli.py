@@ -8,8 +8,12 @@ the log only grew since the head the reader last kept there (the file is updated
 `sanxiang disclosure export-credit --from --to --template --format`: the 双公示 file
 (export_credit) written to a file, its sha256 checked against the service's answer.
 
-Exit codes: 0 verified (written); 1 verification failed; 2 usage, or the service unreachable or
-refusing."""
+`sanxiang disclosure portal rebuild [--agency A]`: the static portal written anew from the
+service's database (usecases.portal.rebuild) into a fresh folder swapped in at once — the way
+back from a lost or damaged portal folder; safe beside running instances (their writer lock).
+
+Exit codes: 0 verified (written, rebuilt); 1 verification failed; 2 usage, or the service
+unreachable or refusing."""
 from __future__ import annotations
 
 import argparse
@@ -26,6 +30,7 @@ from shared.errors import SanxiangError, ValidationFailed
 from shared.trust import merkle
 
 Call = Callable[[str, dict], dict]
+CONFIG = Path(__file__).resolve().parents[2] / "compose" / "disclosure" / "config.yml"
 OK, FAILED, USAGE = 0, 1, 2
 
 
@@ -56,6 +61,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     e.add_argument("--output", type=Path, metavar="FILE",
                    help="where the file is written (default: the name the service gives it)")
     e.set_defaults(func=_export_credit_command)
+    portal = sub.add_parser("portal", help="the static public portal")
+    psub = portal.add_subparsers(dest="portal_command", metavar="COMMAND", required=True)
+    r = psub.add_parser("rebuild", help="write the whole portal anew from the database into a "
+                                        "fresh folder and swap it in at once")
+    r.add_argument("--agency", help="index again only this agency's search shard (the whole "
+                                    "site is written; the other shards are taken over when "
+                                    "unchanged)")
+    r.add_argument("--config", type=Path, default=CONFIG, metavar="FILE",
+                   help="the service's nameko config (DATABASE_URL, DISCLOSURE_PORTAL_DIR, "
+                        "KEYS_DIR, RULESETS_DIR, AGENCIES; ${VAR:default} from the "
+                        "environment; default compose/disclosure/config.yml)")
+    r.set_defaults(func=_rebuild_command)
 
 
 # ---- the checks, on whatever answers the calls --------------------------------------------
@@ -286,3 +303,46 @@ def _export_credit_command(args: argparse.Namespace) -> int:
         print(f"sanxiang disclosure: the service at {args.amqp} does not answer: {exc!r}",
               file=sys.stderr)
         return USAGE
+# ---- the portal rebuilt from the database ------------------------------------------------------
+
+def service_config(path: Path) -> dict[str, Any]:
+    """A nameko config file read as `nameko run --config` reads it (${VAR:default} expanded)."""
+    import yaml
+    from nameko.cli.main import setup_yaml_parser
+
+    setup_yaml_parser()
+    with path.open(encoding="utf-8") as f:
+        return dict(yaml.safe_load(f))
+
+
+def _rebuild_command(args: argparse.Namespace) -> int:
+    from services.disclosure.domain.log import LogKeys
+    from services.disclosure.service import PORTAL_DIR
+    from services.disclosure.usecases import portal
+    from shared.persistence.db import make_engine, open_db
+    from shared.rulesets.provider import Rules
+    from shared.trust.keys import KeyStore
+
+    try:
+        config = service_config(args.config)
+        rules = Rules.from_config(config)
+        if args.agency is not None:
+            rules.agency(args.agency)
+        keys = KeyStore.from_config(config)
+        own = LogKeys.of(keys.checkpoint_key("disclosure").key,
+                         keys.checkpoint_verification_keys("disclosure"))
+        engine = make_engine(config["DATABASE_URL"], pool_size=1, max_overflow=1)
+    except (SanxiangError, OSError, KeyError) as exc:
+        print(f"sanxiang disclosure portal rebuild: {exc}", file=sys.stderr)
+        return USAGE
+    directory = config.get("DISCLOSURE_PORTAL_DIR") or PORTAL_DIR
+    try:
+        done = portal.rebuild(db=open_db(engine), rules=rules, directory=directory,
+                              log_keys=own.verifying,
+                              records_keys=keys.checkpoint_verification_keys("records"),
+                              agency=args.agency)
+    finally:
+        engine.dispose()
+    print(f"portal rebuilt in {directory}: {done['publications']} publications, "
+          f"{done['files']} files, search shards indexed: {', '.join(done['indexed']) or '-'}")
+    return OK

@@ -50,7 +50,8 @@ def health(rules: Rules) -> dict[str, Any]:
 class PortalSite(DependencyProvider):
     """The public portal in DISCLOSURE_PORTAL_DIR (services.disclosure.usecases.portal): made
     at start-up with its fixed files and the verification keys it publishes (this service's
-    log keys, the record keeper's checkpoint keys); one writer at a time in this instance."""
+    log keys, the record keeper's checkpoint keys); one writer at a time in this instance
+    (`lock`), and across instances (usecases.portal.writer_lock)."""
 
     def __init__(self, default_dir: str) -> None:
         self.default_dir = default_dir
@@ -61,7 +62,8 @@ class PortalSite(DependencyProvider):
         from services.disclosure.usecases import portal
 
         config = self.container.config
-        self.site = portal.site(config.get("DISCLOSURE_PORTAL_DIR") or self.default_dir)
+        self.directory = config.get("DISCLOSURE_PORTAL_DIR") or self.default_dir
+        self.site = portal.site(self.directory)
         store = KeyStore.from_config(config)
         name = self.container.service_name
         own = LogKeys.of(store.checkpoint_key(name).key, store.checkpoint_verification_keys(name))

@@ -187,3 +187,15 @@ disclosure_log = action_log_table(metadata, "disclosure_log", "publication")
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 idempotency = idempotency_table(metadata)
+
+# The public portal's list slots (usecases.portal): each list page a publication was given when
+# the portal first listed it, kept after it leaves the list (its place stays a hole), so a
+# rebuild from these tables lays every list page as the incremental writer left it.
+# Insert-only.
+portal_slots = Table(
+    "portal_slots", metadata,
+    Column("publication_id", String(36), primary_key=True),
+    Column("folder", String(200), primary_key=True),          # list/, agency/<code>/, ...
+    Column("title", String(200), nullable=False),
+    Column("page", Integer, nullable=False),
+)

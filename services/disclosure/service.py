@@ -200,7 +200,9 @@ class DisclosureService(Service):
     def _to_portal(self, body: dict) -> None:
         site = self.portal.site
         search = SearchIndex(site.target)
-        with self.portal.lock:  # one writer (the generator reads back what it wrote)
+        # one writer (the generator reads back what it wrote): in this instance, then across
+        # instances sharing the folder; the event is acked only after the write
+        with self.portal.lock, portal_usecases.writer_lock(self.db, self.portal.directory):
             portal_usecases.on_public_act(
                 body, db=self.db, rules=self.rules, portal=site, now=now(),
                 reindex=lambda p: tpool.execute(search.update, p))

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from services.disclosure import models
 from services.disclosure.domain import log as merkle_log
 from services.disclosure.domain import registers as reg
 from services.disclosure.models import (
@@ -34,6 +35,7 @@ from services.disclosure.models import registers as register_heads
 from shared.calendar.clock import local_date
 from shared.errors import NotFound, SanxiangError, ValidationFailed
 from shared.messaging.outbox import OutboxWriter
+from shared.persistence.merkle_log import Appended
 from shared.service.entrypoint import refusal_reason
 from shared.service.ports import Db
 from shared.trust.actor import Actor
@@ -155,14 +157,14 @@ def view(row: dict, items: list[dict]) -> dict:
 # ---- the agency's Merkle log -------------------------------------------------------------------
 
 def append_leaf(session: Session, agency: str, publication_id: str, leaf: str,
-                keys: merkle_log.LogKeys, now: datetime) -> tuple[int, dict]:
-    """`leaf` appended to the agency's log, and the tree head signed after it: (its index, the
-    tree head row). O(log n) whatever the log's size."""
-    done = agency_log.append(
+                keys: merkle_log.LogKeys, now: datetime) -> Appended:
+    """`leaf` appended to the agency's log, and the tree head signed after it (its index, the
+    tree head row, the consistency proof from the head before). O(log n) whatever the log's
+    size."""
+    return agency_log.append(
         session, agency, leaf,
         lambda a, size, root, at: merkle_log.signed_tree_head(a, size, root, keys, at), now,
         publication_id=publication_id)
-    return done.index, done.tree_head
 
 
 # the log's reads (shared.persistence.merkle_log)
@@ -419,3 +421,59 @@ def public_penalties(session: Session, agency: str, party_kind: str, start: date
              .where(publications.c.decision_date <= end)
              .order_by(publications.c.decision_date, publications.c.id))
     return [dict(r) for r in session.execute(query).mappings().all()]
+# ---- the public portal rebuilt from the tables (usecases.portal) --------------------------------
+
+def public_ids(session: Session, agency: str | None = None) -> list[str]:
+    """Every publication ever made public (of one agency, or of all), by id."""
+    query = select(publications.c.id).where(publications.c.published.is_not(None))
+    if agency is not None:
+        query = query.where(publications.c.agency == agency)
+    return list(session.execute(query.order_by(publications.c.id)).scalars())
+
+
+def history_of(session: Session, ids: list[str]) -> dict[str, list[dict]]:
+    """The histories of these publications at once, each oldest first."""
+    out: dict[str, list[dict]] = {i: [] for i in ids}
+    h = publication_history
+    for i in range(0, len(ids), 500):
+        rows = session.execute(select(h).where(h.c.publication_id.in_(ids[i:i + 500]))
+                               .order_by(h.c.publication_id, h.c.seq)).mappings().all()
+        for r in rows:
+            out[r["publication_id"]].append(
+                {k: r[k] for k in ("seq", "action", "at", "actor_id", "actor_role", "body",
+                                   "leaf_index")})
+    return out
+
+
+def publications_of(session: Session, ids: list[str]) -> list[dict]:
+    rows: list[dict] = []
+    for i in range(0, len(ids), 500):
+        rows += [dict(r) for r in session.execute(
+            select(publications).where(publications.c.id.in_(ids[i:i + 500]))).mappings()]
+    return sorted(rows, key=lambda r: r["id"])
+
+
+def portal_slots(session: Session) -> dict[str, list[dict]]:
+    """The list slots each publication was given, by publication."""
+    out: dict[str, list[dict]] = {}
+    for r in session.execute(select(models.portal_slots)).mappings():
+        out.setdefault(r["publication_id"], []).append(
+            {"folder": r["folder"], "title": r["title"], "page": r["page"]})
+    return out
+
+
+def record_slots(session: Session, publication_id: str, slots: Iterable[dict]) -> None:
+    """The list slots the portal gave the publication, each kept from its first listing."""
+    t = models.portal_slots
+    upsert = pg_insert if on_postgresql(session) else sqlite_insert
+    for slot in slots:
+        session.execute(upsert(t).values(
+            publication_id=publication_id, folder=slot["folder"], title=slot["title"],
+            page=int(slot["page"])).on_conflict_do_nothing())
+
+
+def agencies_public(session: Session) -> list[str]:
+    """The agencies with a publication ever made public."""
+    return list(session.execute(select(publications.c.agency).distinct()
+                                .where(publications.c.published.is_not(None))
+                                .order_by(publications.c.agency)).scalars())

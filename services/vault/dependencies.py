@@ -51,6 +51,27 @@ class RecordKeeper(Peer):
         return RecordsClient(super().get_dependency(worker_ctx))
 
 
+class DisclosurePublisher(Peer):
+    """The disclosure publisher, whose tree heads the vault keeps and of which it asks a
+    consistency proof between two heads handled out of order (consistency_proof grants
+    "service:vault"); in a deployment without it no such head arrives."""
+
+    def __init__(self) -> None:
+        super().__init__("disclosure", as_service=True, default_presence=AUTO, timeout=30.0,
+                         label="the disclosure publisher", label_zh="行政执法公示服务")
+
+    def get_dependency(self, worker_ctx: Any) -> RecordsClient:  # type: ignore[override]
+        return AgencyNamed(super().get_dependency(worker_ctx))
+
+
+class AgencyNamed(RecordsClient):
+    """A peer whose RPCs name the agency in their request as well (the disclosure
+    publisher's consistency_proof): the agency the call acts for, put into the request."""
+
+    def call(self, agency: str, method: str, *, key: str | None = None, **request: Any) -> Any:
+        return self.peer.call(method, acting_for=agency, key=key, agency=agency, **request)
+
+
 class IndexRenderer(Peer):
     """The renderer, which renders each case package's 卷内目录 (template case_file_index) for
     the vault calling it as itself (renderer.render grants "service:vault"). Config

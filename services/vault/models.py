@@ -160,6 +160,8 @@ anchored_checkpoints = Table(
     UniqueConstraint("agency", "case_id", "seq", name="uq_anchored_checkpoints_case_seq"),
 )
 
+# each agency's tree heads of each service's log the vault keeps (`source`: records — the log
+# of checkpoints —, or disclosure — the log of public acts; services.vault.usecases.anchors)
 anchored_tree_heads = Table(
     "anchored_tree_heads", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
@@ -167,7 +169,8 @@ anchored_tree_heads = Table(
     Column("size", BigInteger, nullable=False),
     Column("root", String(64), nullable=False),
     *_kept_statement(),
-    UniqueConstraint("agency", "size", name="uq_anchored_tree_heads_agency_size"),
+    Column("source", String(40), nullable=False, server_default="records"),
+    UniqueConstraint("source", "agency", "size", name="uq_anchored_tree_heads_source_size"),
 )
 
 outbox = outbox_table(metadata)

@@ -12,7 +12,12 @@ from nameko.web.handlers import http
 from contracts.vault import CONTRACT
 from services.vault import http as web
 from services.vault import queries, store, usecases
-from services.vault.dependencies import IndexRenderer, RecordKeeper, VaultStores
+from services.vault.dependencies import (
+    DisclosurePublisher,
+    IndexRenderer,
+    RecordKeeper,
+    VaultStores,
+)
 from services.vault.dependencies import health as stores_health
 from services.vault.models import outbox as outbox_table
 from services.vault.usecases import anchors
@@ -42,6 +47,7 @@ class VaultService(Service):
     config = Config()
     records = RecordKeeper()
     renderer = IndexRenderer()
+    disclosure = DisclosurePublisher()
 
     @staticmethod
     def run_environment(running: list[str]) -> dict[str, str]:
@@ -132,9 +138,10 @@ class VaultService(Service):
                                     records=self.records, configured=self._checkpoint_keys(),
                                     now=now())
 
-    def _checkpoint_keys(self) -> dict:
-        """The record keeper's checkpoint keys as published to this deployment (pinned)."""
-        return KeyStore.from_config(self.config).checkpoint_verification_keys("records")
+    def _checkpoint_keys(self, signer: str = "records") -> dict:
+        """The signer's checkpoint keys as published to this deployment (pinned): the record
+        keeper's, or the disclosure publisher's log key."""
+        return KeyStore.from_config(self.config).checkpoint_verification_keys(signer)
 
     @http("PUT", "/vault/uploads/<upload_id>")
     def upload(self, request: Any, upload_id: str) -> Any:
@@ -146,3 +153,14 @@ class VaultService(Service):
         """The fixity audit's rolling cycle: each tick its share of every agency's objects."""
         return usecases.audit_tick(db=self.db, stores=self.stores, outbox=self.outbox,
                                    now=now(), tick_seconds=FIXITY_TICK_SECONDS)
+
+    # ---- the disclosure publisher's tree heads (usecases.anchors, source disclosure) ----
+
+    @event_handler("disclosure", "tree_head_signed.v1")
+    def on_disclosure_tree_head_signed(self, body: dict) -> None:
+        """A tree head of an agency's log of public acts kept write-once, as the record
+        keeper's are."""
+        anchors.on_tree_head_signed(body, db=self.db, stores=self.stores, outbox=self.outbox,
+                                    records=self.disclosure,
+                                    configured=self._checkpoint_keys("disclosure"), now=now(),
+                                    source="disclosure")

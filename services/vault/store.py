@@ -201,16 +201,20 @@ def last_checkpoint(session: Session, agency: str, case_id: str) -> dict | None:
     return dict(row) if row else None
 
 
-def last_tree_head(session: Session, agency: str) -> dict | None:
+def last_tree_head(session: Session, agency: str, source: str = "records") -> dict | None:
+    """The last tree head kept of the agency's log at `source` (records: of checkpoints)."""
     row = session.execute(select(anchored_tree_heads)
+                          .where(anchored_tree_heads.c.source == source)
                           .where(anchored_tree_heads.c.agency == agency)
                           .order_by(anchored_tree_heads.c.size.desc()).limit(1)
                           ).mappings().first()
     return dict(row) if row else None
 
 
-def tree_head_of_size(session: Session, agency: str, size: int) -> dict | None:
+def tree_head_of_size(session: Session, agency: str, size: int,
+                      source: str = "records") -> dict | None:
     row = session.execute(select(anchored_tree_heads)
+                          .where(anchored_tree_heads.c.source == source)
                           .where(anchored_tree_heads.c.agency == agency)
                           .where(anchored_tree_heads.c.size == size)).mappings().first()
     return dict(row) if row else None

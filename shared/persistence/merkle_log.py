@@ -57,6 +57,17 @@ class Appended:
     before: merkle.Frontier
     leaf_hash: bytes
 
+    @property
+    def previous(self) -> dict[str, Any] | None:
+        """{size, root (hex)} of the head before, None for the log's first leaf."""
+        return {"size": self.before.size, "root": self.before.root().hex()} \
+            if self.before.size else None
+
+    @property
+    def consistency(self) -> list[str]:
+        """The consistency proof (hex) from the head before to the one after the leaf."""
+        return [h.hex() for h in merkle.next_consistency(self.before, self.leaf_hash)]
+
 
 class MerkleLog:
     """The four tables of a service's agency logs (module docstring), declared in `metadata`

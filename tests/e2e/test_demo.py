@@ -59,6 +59,21 @@ def assert_packaged(out: str) -> None:
     assert "- officer_unverified:" in found.group(2), out
 
 
+def assert_on_the_portal(out: str, portal: Path) -> None:
+    """The demo ends with the case's decision published on the portal: the publisher reviewed
+    it, the disclosure publisher wrote its page, and the demo served the portal folder and
+    fetched the page's address (HTTP 200, the decision number on it) — the last thing it says."""
+    found = re.search(r"\nportal    ✓ (陵应急罚〔2025〕\d+号) published after review by the "
+                      r"publisher .*\n +(http://127\.0\.0\.1:\d+/p/([0-9a-f-]{36})\.html)  "
+                      r"\(HTTP 200, the decision number on the page\)", out)
+    assert found, out
+    assert out.rstrip().splitlines()[-2].strip().startswith(found.group(2)), out
+    page = (portal / "p" / f"{found.group(3)}.html").read_text("utf-8")
+    assert found.group(1) in page
+    listed = json.loads((portal / "list" / "page" / "1.json").read_text("utf-8"))
+    assert [i["id"] for i in listed["items"]] == [found.group(3)]
+
+
 def assert_call_reads_the_case(out: str, env: dict) -> None:
     found = re.search(r"\./sanxiang call (records\.get_case .*?) \\\n\s+(case_id=\S+)", out)
     assert found, out
@@ -142,8 +157,9 @@ def test_demo_starts_the_suite_itself_when_none_runs(vhost, tmp_path, rabbit_api
     demo = subprocess.run([sys.executable, "-m", "shared.cli", "demo", "--data", str(tmp_path)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert demo.returncode == 0, demo.stdout + demo.stderr
-    assert "starting records, review, renderer on embedded defaults" in demo.stdout
+    assert "starting records, review, renderer, disclosure on embedded defaults" in demo.stdout
     assert "[26/26] ✓" in demo.stdout
+    assert_on_the_portal(demo.stdout, tmp_path / "portal")
     assert (tmp_path / "records.sqlite3").exists() and (tmp_path / "review.sqlite3").exists()
     assert_documents_in_the_vault(demo.stdout)
     keys = tmp_path / "keys"

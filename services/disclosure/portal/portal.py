@@ -14,7 +14,7 @@ One writer at a time: the service publishes its changes in order."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,8 +178,8 @@ class Portal:
     def _feed(self, p: Publication) -> None:
         feed = self._read(layout.feed_json(p.agency_code)) or {"entries": []}
         entries = [e for e in feed["entries"] if e["id"] != p.id]
-        entries = sorted([render.feed_entry(p), *entries], key=lambda e: e["updated"],
-                         reverse=True)[:self.feed_size]
+        entries = sorted([render.feed_entry(p), *entries],  # ties by id: one order
+                         key=lambda e: (e["updated"], e["id"]), reverse=True)[:self.feed_size]
         self._write_json(layout.feed_json(p.agency_code), {
             "agency_code": p.agency_code, "agency_name": p.agency_name, "entries": entries})
         self._write(layout.feed_xml(p.agency_code),
@@ -205,7 +205,13 @@ class Portal:
         self._write_site()
 
     def _write_site(self) -> None:
+        # in code order, whatever order the agencies and kinds came in (a rebuild writes the
+        # same bytes)
         site = self.site()
+        for agency in site["agencies"].values():
+            agency["kinds"] = dict(sorted(agency["kinds"].items()))
+        site["agencies"] = dict(sorted(site["agencies"].items()))
+        site["kinds"] = dict(sorted(site["kinds"].items()))
         self._write_json(layout.SITE_JSON, site)
         self._write(layout.HOME, self._page(
             "home.html", title="首页", agencies=sorted(site["agencies"].items()),
@@ -225,32 +231,43 @@ class Portal:
 
     # ---- the whole site at once -------------------------------------------------------
 
-    def build(self, publications: Iterable[Publication]) -> int:
+    def build(self, publications: Iterable[Publication],
+              slots: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> int:
         """Write a whole site for these publications into an empty target, each list page
-        once (a first load, or a rebuild). Returns the number of files written."""
+        once (a first load, or a rebuild). `slots` are the list pages each publication was
+        given when first listed (by id: folder, title, page), kept after it left the list: a
+        rebuild laying them again writes the lists byte for byte as the publishes left them
+        (holes included); a listed publication with no slot there is appended, oldest first,
+        as a publish would. Returns the number of files written."""
         self._written = []
         self.install()
         pubs = sorted(publications, key=lambda p: (p.published_at, p.id))
-        by_list: dict[str, tuple[ListKey, list[Publication]]] = {}
+        lists: dict[str, _Laid] = {}
         feeds: dict[str, list[Publication]] = {}
         for p in pubs:
             feeds.setdefault(p.agency_code, []).append(p)
             self._add_to_site(p)
-            if p.listed:
-                for key in layout.lists_of(p):
-                    by_list.setdefault(key.folder, (key, []))[1].append(p)
-        self._write_site()
-        slots: dict[str, list[dict[str, Any]]] = {}
-        for key, members in by_list.values():
-            self._build_list(key, members, slots)
+            for slot in (slots or {}).get(p.id, ()):
+                laid = lists.setdefault(slot["folder"], _Laid(slot["folder"], slot["title"]))
+                laid.assign(p, int(slot["page"]))
         for p in pubs:
+            for key in layout.lists_of(p) if p.listed else ():
+                lists.setdefault(key.folder, _Laid(key.folder, key.title)).add(p, self.page_size)
+        self._write_site()
+        listed_on: dict[str, list[dict[str, Any]]] = {}
+        for laid in lists.values():
+            self._build_list(laid, listed_on)
+        for p in pubs:
+            order = [k.folder for k in layout.lists_of(p)]
+            on = sorted(listed_on.get(p.id, []), key=lambda s: order.index(s["folder"])
+                        if s["folder"] in order else len(order))
             self._write_json(layout.publication_json(p.id),
-                             {**render.publication_json(p), "listed_on": slots.get(p.id, [])})
+                             {**render.publication_json(p), "listed_on": on})
             self._write(layout.publication_html(p.id), self._page(
                 "publication.html", title=p.title if p.state != "expired" else "公示信息已撤下",
                 p=p, searchable=p.state != "expired"))
         for members in feeds.values():
-            newest = sorted(members, key=lambda p: p.updated_at)[-self.feed_size:]
+            newest = sorted(members, key=lambda p: (p.updated_at, p.id))[-self.feed_size:]
             for p in newest:
                 self._feed(p)
         return len(self._written)
@@ -261,19 +278,21 @@ class Portal:
         agency["kinds"][p.kind] = p.kind_name
         site["kinds"][p.kind] = p.kind_name
 
-    def _build_list(self, key: ListKey, members: list[Publication],
-                    slots: dict[str, list[dict[str, Any]]]) -> None:
-        chunks = [members[i:i + self.page_size] for i in range(0, len(members), self.page_size)]
+    def _build_list(self, laid: _Laid, listed_on: dict[str, list[dict[str, Any]]]) -> None:
+        key = ListKey(laid.folder, laid.title)
+        n_pages = max(laid.pages, default=0)
         last: dict[str, Any] | None = None
-        for n, chunk in enumerate(chunks, start=1):
+        for n in range(1, n_pages + 1):
+            members = laid.pages.get(n, [])
             last = {"folder": key.folder, "title": key.title, "page": n,
-                    "assigned": len(chunk),
-                    "items": _newest_first([render.item(p) for p in chunk])}
-            self._write_page(key, last, newer=n < len(chunks))
-            for p in chunk:
-                slots.setdefault(p.id, []).append({"folder": key.folder, "title": key.title,
-                                                   "page": n})
-        meta = {"folder": key.folder, "title": key.title, "pages": len(chunks), "listed": 0}
+                    "assigned": len(members),
+                    "items": _newest_first([render.item(p) for p in members if p.listed])}
+            self._write_page(key, last, newer=n < n_pages)
+            for p in members:
+                if p.listed:
+                    listed_on.setdefault(p.id, []).append(
+                        {"folder": key.folder, "title": key.title, "page": n})
+        meta = {"folder": key.folder, "title": key.title, "pages": n_pages, "listed": 0}
         self._write_index(key, meta, last)
 
     # ---- files ------------------------------------------------------------------------
@@ -292,6 +311,30 @@ class Portal:
 
     def _write_json(self, path: str, data: Any) -> None:
         self._write(path, render.to_json(data))
+
+
+class _Laid:
+    """One list as a build lays it: the publications of each page, holes included."""
+
+    def __init__(self, folder: str, title: str):
+        self.folder = folder
+        self.title = title
+        self.pages: dict[int, list[Publication]] = {}
+        self._placed: set[str] = set()
+
+    def assign(self, p: Publication, page: int) -> None:
+        if p.id not in self._placed:
+            self._placed.add(p.id)
+            self.pages.setdefault(page, []).append(p)
+
+    def add(self, p: Publication, page_size: int) -> None:
+        """A listed publication with no slot yet: on the last page, or a new one when full."""
+        if p.id in self._placed:
+            return
+        n = max(self.pages, default=0)
+        if n == 0 or len(self.pages[n]) >= page_size:
+            n += 1
+        self.assign(p, n)
 
 
 def _newest_first(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from services.disclosure import store
 from services.disclosure.domain import log as merkle_log
 from shared.errors import DomainRuleViolated, ValidationFailed
+from shared.messaging.outbox import OutboxWriter
 from shared.trust.actor import Actor
 
 Refused = Callable[[Actor, str, dict, Exception], None]
@@ -30,14 +31,24 @@ def begin(session: Session, publication_id: str, actor: Actor) -> dict:
 
 
 def public_act(session: Session, pub: dict, actor: Actor | dict, action: str, body: dict,
-               keys: merkle_log.LogKeys, now: datetime) -> tuple[int, dict[str, Any]]:
+               keys: merkle_log.LogKeys, now: datetime, *,
+               outbox: OutboxWriter) -> tuple[int, dict[str, Any]]:
     """A public act on `pub`: its history row, which is a leaf of the agency's log (the leaf
-    says what the public sees by it) with the tree head signed after it."""
+    says what the public sees by it) with the tree head signed after it — emitted as
+    tree_head_signed.v1 with the consistency proof from the head before, for the vault to keep
+    write-once, in the same transaction."""
     seq = int(pub["history_seq"]) + 1
     leaf = merkle_log.leaf(pub["agency"], pub["id"], seq, action, now, body)
-    index, head = store.append_leaf(session, pub["agency"], pub["id"], leaf, keys, now)
-    store.add_history(session, pub, actor, action, body, now, leaf_index=index)
-    return index, head
+    done = store.append_leaf(session, pub["agency"], pub["id"], leaf, keys, now)
+    store.add_history(session, pub, actor, action, body, now, leaf_index=done.index)
+    head = done.tree_head
+    store.emit(outbox, session, agency=pub["agency"], ruleset=pub["ruleset"], actor=actor,
+               event_type="tree_head_signed.v1", data={
+                   "agency": pub["agency"], "size": head["size"], "root": head["root"],
+                   "signed_at": merkle_log.iso(now), "key_id": head["key_id"],
+                   "signature": head["signature"], "statement": head["statement"],
+                   "previous": done.previous, "consistency": done.consistency})
+    return done.index, head
 
 
 def recording(method: str, fn: Callable[..., Any], refused: Refused) -> Callable[..., Any]:

@@ -119,7 +119,8 @@ def _correct(session: Session, row: dict, p: dict, actor: Actor, outbox: OutboxW
     shown = rules.corrected_view(pub["published"], changes)
     body = {"decision_no": pub["decision_no"], "correction": row["number"], "fields": changes,
             "reason": p["reason"], "published": shown}
-    index, head = public_act(session, pub, actor, "corrected", body, log_keys, now)
+    index, head = public_act(session, pub, actor, "corrected", body, log_keys, now,
+                             outbox=outbox)
     store.save(session, pub["id"], published=shown, history_seq=pub["history_seq"],
                summary=_set(pub["summary"], changes, "summary"),
                credit=_set(pub["credit"], changes, "credit"), updated_at=now)

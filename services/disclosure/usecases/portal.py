@@ -8,6 +8,12 @@ redelivered after is skipped. The agency log's latest signed tree head is publis
 (transparency/<agency>/tree-head.json), and the keys that verify it and the record keeper's
 checkpoints under keys/ (`publish_keys`, at start-up).
 
+One writer at a time across instances (`writer_lock`: PostgreSQL's advisory lock, else a file
+lock beside the folder); the list slots each publish gave are remembered in `portal_slots` with
+the inbox row, so `rebuild` — the whole site written anew from the tables into a fresh folder
+swapped in at once — lays the lists exactly as the incremental writer did, whatever order the
+events came in.
+
 Published paths (besides the generator's own, services.disclosure.portal.layout):
     transparency/<agency>/tree-head.json  the tree_head answer: agency, size, root, signed_at,
                                           key_id, signature (base64 Ed25519 over `statement`),
@@ -18,7 +24,9 @@ Published paths (besides the generator's own, services.disclosure.portal.layout)
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -34,11 +42,16 @@ from services.disclosure.portal import (
     LocalDirectory,
     Portal,
     Publication,
+    SearchIndex,
     State,
     Target,
+    layout,
+    versions,
 )
+from services.disclosure.portal.search import SHARDS
 from shared.errors import DomainRuleViolated
 from shared.messaging import consumer
+from shared.persistence import locks
 from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
 from shared.rulesets.vocabulary import ACT_TYPES
@@ -131,17 +144,26 @@ def on_public_act(body: dict, *, db: Db, rules: Rules, portal: Portal, now: date
                        f"{row['agency']} 不符，门户未更新",
             details={"rule": "event_agency_mismatch", "agency": event["agency"]})
     written: list[str] = []
+    slots: list[dict] = []
     p = publication_of(row, history, rules.agency(row["agency"]).name)
     if p is not None:
+        slots += _listed_on(portal.target, p.id)
         written += portal.publish(p).paths
+        slots += _listed_on(portal.target, p.id)
         if reindex is not None:  # also after a crash between the publish and the index:
             reindex(p)           # the index rewrites only files whose bytes changed
     if head is not None:
         written += publish_tree_head(portal.target, head)
     with db.transaction() as session:
         if not consumer.already_handled(session, inbox, event["message_id"]):
+            store.record_slots(session, row["id"], slots)
             consumer.remember(session, inbox, event, now)
     return tuple(written)
+
+
+def _listed_on(target: Target, pid: str) -> list[dict]:
+    data = target.read(layout.publication_json(pid))
+    return [] if data is None else list(json.loads(data).get("listed_on", []))
 
 
 def publish_tree_head(target: Target, head: Mapping[str, Any]) -> list[str]:
@@ -172,3 +194,72 @@ def _write_json(target: Target, path: str, data: Any) -> list[str]:
         return []
     target.write(path, encoded)
     return [path]
+
+
+# ---- the whole portal rebuilt from the tables ------------------------------------------------
+
+LOCK_NAME = "disclosure.portal"
+
+
+def writer_lock(db: Db, directory: str | Path) -> contextlib.AbstractContextManager[None]:
+    """The portal's one writer across instances: PostgreSQL's advisory lock when the service's
+    database is PostgreSQL, else a file lock beside the portal's folder (shared.persistence.locks).
+    Every incremental write and every rebuild holds it."""
+    path = Path(directory)
+    return locks.exclusive(db.engine, LOCK_NAME, path.parent / f".{path.name}.lock")
+
+
+def rebuild(*, db: Db, rules: Rules, directory: str | Path,
+            log_keys: Mapping[str, Ed25519PublicKey],
+            records_keys: Mapping[str, Ed25519PublicKey], agency: str | None = None,
+            index: Callable[[SearchIndex, list[str]], Any] | None = None) -> dict[str, Any]:
+    """The whole portal written anew from the tables — pages, lists, feeds, CSV and JSON, each
+    agency's tree head, the keys, the search shards — into a fresh folder, then swapped in at
+    once (portal.versions): the site a lost or damaged portal folder should have been, byte for
+    byte as the incremental writer leaves it (the list slots from `portal_slots`). Holds the
+    writer lock throughout. With `agency`, only that agency's search shard is indexed again;
+    the others are taken over from the live site when their members are unchanged."""
+    with writer_lock(db, directory):
+        with db.read() as session:
+            ids = store.public_ids(session)
+            rows = store.publications_of(session, ids)
+            histories = store.history_of(session, ids)
+            slots = store.portal_slots(session)
+            heads = [h for h in (store.latest_tree_head(session, a)
+                                 for a in store.agencies_public(session)) if h is not None]
+        pubs = [p for p in (publication_of(r, histories[r["id"]], rules.agency(r["agency"]).name)
+                            for r in rows) if p is not None]
+        folder = versions.fresh(directory)
+        target = LocalDirectory(folder)
+        portal = Portal(target)
+        files = portal.build(pubs, slots)
+        for head in heads:
+            publish_tree_head(target, head)
+        publish_keys(target, log_keys, records_keys)
+        shards = _search(target, LocalDirectory(directory), pubs, agency, index)
+        versions.swap_in(directory, folder)
+    return {"publications": len(pubs), "files": files + len(heads) + 2,
+            "agencies": sorted({h["agency"] for h in heads}), "indexed": shards}
+
+
+def _search(target: LocalDirectory, live: LocalDirectory, pubs: list[Publication],
+            agency: str | None, index: Callable[[SearchIndex, list[str]], Any] | None
+            ) -> list[str]:
+    search = SearchIndex(target)
+    shards = list(search.record_all(pubs))
+    target.write(SHARDS, json.dumps({"bundles": [f"search/{s}/bundle" for s in shards]},
+                                    separators=(",", ":")).encode())
+    chosen = [s for s in shards if agency is None or s == agency
+              or not _take_over(live, target, s)]
+    (index or SearchIndex.rebuild)(search, chosen)
+    return chosen
+
+
+def _take_over(live: LocalDirectory, target: LocalDirectory, shard: str) -> bool:
+    """The live site's index of the shard copied over, when it indexes the same members."""
+    members = f"search/{shard}/members.json"
+    bundle = live.root / "search" / shard / "bundle"
+    if live.read(members) != target.read(members) or not bundle.is_dir():
+        return False
+    shutil.copytree(bundle, target.root / "search" / shard / "bundle")
+    return True

@@ -78,7 +78,8 @@ def _publish(session, pub: dict, ruleset: str, decided: rules_of.Review, actor: 
     body = {"decision_no": pub["decision_no"], "act_type": pub["act_type"],
             "published": shown, "withheld_fields": decided.withheld_fields,
             "grounds": [g["code"] for g in decided.grounds], "redactions": record}
-    index, head = public_act(session, pub, actor, "published", body, log_keys, now)
+    index, head = public_act(session, pub, actor, "published", body, log_keys, now,
+                             outbox=outbox)
     store.emit(outbox, session, agency=pub["agency"], ruleset=ruleset, actor=actor,
                event_type="decision_published.v1", data={
                    "publication_id": pub["id"], "decision_no": pub["decision_no"],
@@ -104,7 +105,8 @@ def withdraw_publication(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter,
                       "due": due.isoformat(), "late": today > due, "at": now.isoformat()}
         body = {"decision_no": pub["decision_no"], "ground": p["ground"], "reason": p["reason"],
                 "decided_on": withdrawal["decided_on"], "by": p["by"]}
-        index, head = public_act(session, pub, actor, "withdrawn", body, log_keys, now)
+        index, head = public_act(session, pub, actor, "withdrawn", body, log_keys, now,
+                                 outbox=outbox)
         store.save(session, pub["id"], state=state, withdrawal=withdrawal,
                    history_seq=pub["history_seq"], updated_at=now)
         store.log(session, pub["id"], actor, "withdrawn", {"ground": p["ground"]}, now)

@@ -116,7 +116,8 @@ def _taken_down(session, pub: dict, actor: Actor | dict, action: str, body: dict
                 log_keys: merkle_log.LogKeys, outbox: OutboxWriter, now: datetime,
                 event_type: str, **values: Any) -> None:
     """A publication off the portal: the public act, its new state, the log row and event."""
-    index, head = public_act(session, pub, actor, action, body, log_keys, now)
+    index, head = public_act(session, pub, actor, action, body, log_keys, now,
+                             outbox=outbox)
     store.save(session, pub["id"], history_seq=pub["history_seq"], updated_at=now, **values)
     store.log(session, pub["id"], actor, action, {"ends": body["ends"]}, now)
     store.emit(outbox, session, agency=pub["agency"], ruleset=pub["ruleset"], actor=actor,

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from services.records.domain import anchor, chain
 from services.records.models import entries, merkle_log
-from shared.trust import merkle
 
 
 @dataclass(frozen=True)
@@ -39,10 +38,7 @@ def append_checkpoint(session: Session, agency: str, checkpoint: dict,
         session, agency, checkpoint["statement"],
         lambda a, size, root, at: chain.signed_tree_head(a, size, root, keys, at), now,
         case_id=checkpoint["case_id"], seq=checkpoint["seq"])
-    before = done.before
-    previous = {"size": before.size, "root": before.root().hex()} if before.size else None
-    return Appended(done.index, done.tree_head, previous,
-                    [h.hex() for h in merkle.next_consistency(before, done.leaf_hash)])
+    return Appended(done.index, done.tree_head, done.previous, done.consistency)
 
 
 # what verify_case and the vault read of the log (shared.persistence.merkle_log)

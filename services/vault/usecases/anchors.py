@@ -26,7 +26,14 @@ agency's Merkle log of checkpoints (records.tree_head_signed.v1).
 - A refusal is logged (vault_log), raised as an alert (anchor_refused.v1) in the same
   transaction, and the event dead-lettered with the reason; nothing is stored.
 - Once per event: the inbox; a redelivered event stores nothing twice (the object is content
-  addressed, the row unique per case seq / agency size)."""
+  addressed, the row unique per case seq / agency size).
+
+The disclosure publisher's tree heads (disclosure.tree_head_signed.v1, its agency log of public
+acts) are kept by the same path, generalised over the log's service (`LOGS`): its log key
+pinned under its own name (public/checkpoint/disclosure/*.pem), each head verified under its
+pinned keys alone, checked consistent with the last head kept of the same log (the proof asked
+of the disclosure publisher's consistency_proof), kept permanently, refused alike
+(anchor_refused.v1, the reason naming the log)."""
 from __future__ import annotations
 
 import base64
@@ -35,6 +42,7 @@ import io
 import json
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -45,6 +53,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from contracts.disclosure import CONTRACT as DISCLOSURE
 from contracts.records import CONTRACT as RECORDS
 from services.vault import domain, store
 from services.vault.models import anchored_checkpoints, anchored_tree_heads, inbox, pinned_keys
@@ -52,6 +61,7 @@ from services.vault.storage import Refused, Written
 from services.vault.storage.config import Stores
 from services.vault.usecases.common import key_of, lock_of
 from shared.calendar.clock import iso, local_date
+from shared.contracts.registry import Contract
 from shared.errors import DomainRuleViolated, NotFound
 from shared.messaging import consumer
 from shared.messaging.outbox import OutboxWriter
@@ -62,14 +72,32 @@ from shared.trust.keys import key_id, public_key_pem
 
 
 class RecordKeeper(Protocol):
-    """The record keeper as the vault calls it (services.vault.dependencies.RecordsClient):
-    `call(agency, method, **request)` with the vault's token for the agency."""
+    """The service keeping a log, as the vault calls it (services.vault.dependencies
+    .RecordsClient): `call(agency, method, **request)` with the vault's token for the agency."""
 
     def call(self, agency: str, method: str, *, key: str | None = None,
              **request: Any) -> Any:
         ...
 
 
+@dataclass(frozen=True)
+class SignedLog:
+    """A service's agency logs whose signed tree heads the vault keeps: the service (whose
+    checkpoint keys sign them, pinned under its name), its contract, what its statements say
+    they are, and the RPC proving its log consistent between two sizes."""
+    source: str
+    contract: Contract
+    statement_type: str
+    consistency_method: str
+    name_zh: str
+
+
+LOGS = {
+    "records": SignedLog("records", RECORDS, "sanxiang.records.tree_head.v1", "log_consistency",
+                         "记录保管服务"),
+    "disclosure": SignedLog("disclosure", DISCLOSURE, "sanxiang.disclosure.tree_head.v1",
+                            "consistency_proof", "行政执法公示服务"),
+}
 SIGNER = "records"
 KEEPER = {"id": "vault-anchor", "role": "legal_unit", "name": "存证检查点保管"}
 JSON_TYPE = "application/json"
@@ -83,41 +111,41 @@ TREE_HEAD_RETENTION = {"class": "merkle_tree_head", "label": "永久（记录日
 # ---- pinned keys ----------------------------------------------------------------------------
 
 def pin_keys(db: Db, stores: Stores, configured: Mapping[str, Ed25519PublicKey],
-             now: datetime) -> dict[str, Ed25519PublicKey]:
-    """The keys pinned, after pinning each configured key not pinned yet (stored write-once,
-    then recorded; a key already pinned is never replaced)."""
+             now: datetime, signer: str = SIGNER) -> dict[str, Ed25519PublicKey]:
+    """The signer's keys pinned, after pinning each configured key not pinned yet (stored
+    write-once, then recorded; a key already pinned is never replaced)."""
     with db.read() as session:
-        pinned = _pinned(session, stores)
+        pinned = _pinned(session, stores, signer)
     for kid, public in configured.items():
         if kid in pinned or key_id(public) != kid:
             continue
         pem = public_key_pem(public).encode()
         sha = hashlib.sha256(pem).hexdigest()
-        key = f"_pinned/checkpoint/{SIGNER}/{kid}-{sha[:16]}.pem"
+        key = f"_pinned/checkpoint/{signer}/{kid}-{sha[:16]}.pem"
         _put_once(stores, key, pem, lock_of(stores, None, False), sha)
         try:
             with db.transaction() as session:
                 session.execute(insert(pinned_keys).values(
-                    key_id=kid, signer=SIGNER, public_key=pem.decode(), object_key=key,
+                    key_id=kid, signer=signer, public_key=pem.decode(), object_key=key,
                     sha256=sha, pinned_at=now))
                 store.log(session, kid, KEEPER, "key_pinned",
-                          {"signer": SIGNER, "key_id": kid, "sha256": sha}, now)
+                          {"signer": signer, "key_id": kid, "sha256": sha}, now)
         except IntegrityError:
             pass  # another instance pinned it a moment ago
     with db.read() as session:
-        return _pinned(session, stores)
+        return _pinned(session, stores, signer)
 
 
 # (store, key id) of the pinned keys whose stored object this process has read back
 _READ_BACK: set[tuple[str, str]] = set()
 
 
-def _pinned(session: Session, stores: Stores) -> dict[str, Ed25519PublicKey]:
+def _pinned(session: Session, stores: Stores, signer: str) -> dict[str, Ed25519PublicKey]:
     """The pinned keys: each row's key as the write-once object holds it — the PEM hashing to
     the digest recorded, and the stored object to that digest (read back once per process) —
     so a row written into the table by hand pins nothing."""
     out = {}
-    for row in session.execute(select(pinned_keys).where(pinned_keys.c.signer == SIGNER)
+    for row in session.execute(select(pinned_keys).where(pinned_keys.c.signer == signer)
                                ).mappings():
         pem = row["public_key"].encode()
         if hashlib.sha256(pem).hexdigest() != row["sha256"] \
@@ -192,17 +220,20 @@ def on_checkpoint_signed(body: dict, *, db: Db, rules: Rules, stores: Stores,
 
 def on_tree_head_signed(body: dict, *, db: Db, stores: Stores, outbox: OutboxWriter,
                         records: RecordKeeper, configured: Mapping[str, Ed25519PublicKey],
-                        now: datetime) -> str | None:
-    event = consumer.incoming(RECORDS, body)
+                        now: datetime, source: str = "records") -> str | None:
+    """A tree head of the agency's log at `source` (LOGS): `records` the service keeping that
+    log as the vault calls it, `configured` its checkpoint keys of this deployment."""
+    log = LOGS[source]
+    event = consumer.incoming(log.contract, body)
     agency, data = event["agency"], event["data"]
     with db.read() as session:
         if consumer.already_handled(session, inbox, event["message_id"]):
             return None
-        last = store.last_tree_head(session, agency)
-        same = store.tree_head_of_size(session, agency, data["size"])
+        last = store.last_tree_head(session, agency, source)
+        same = store.tree_head_of_size(session, agency, data["size"], source)
     refuse = _signed_statement(db, stores, outbox, event, "tree_head", configured, now, {
-        "type": "sanxiang.records.tree_head.v1", "agency": data["agency"], "size": data["size"],
-        "root": data["root"], "signed_at": data["signed_at"]})
+        "type": log.statement_type, "agency": data["agency"], "size": data["size"],
+        "root": data["root"], "signed_at": data["signed_at"]}, log)
     if data["agency"] != agency:
         refuse("statement_mismatch", f"the tree head is of agency {data['agency']!r}, the "
                                      f"event of {agency!r}")
@@ -210,29 +241,32 @@ def on_tree_head_signed(body: dict, *, db: Db, stores: Stores, outbox: OutboxWri
         refuse("inconsistent", f"a tree head of size {data['size']} is kept with another root "
                                f"(vault object {same['object_id']})")
     if same is None and last is not None:
-        _check_consistent(refuse, records, agency, last, data)
-    with consumer.once(db, inbox, RECORDS, body, now) as (session, again):
+        _check_consistent(refuse, records, log, agency, last, data)
+    with consumer.once(db, inbox, log.contract, body, now) as (session, again):
         if again is None or same is not None:
             return str(same["object_id"]) if same else None  # the same head, again
         obj = _object(session, stores, agency, data, dict(TREE_HEAD_RETENTION,
                       ruleset=event["ruleset"]), None,
-                      f"tree-head-{agency}-{data['size']}.json", now)
+                      f"tree-head-{agency}-{data['size']}.json" if source == SIGNER
+                      else f"tree-head-{source}-{agency}-{data['size']}.json", now)
         session.execute(insert(anchored_tree_heads).values(
             agency=agency, size=data["size"], root=data["root"], signed_at=data["signed_at"],
             key_id=data["key_id"], signature=data["signature"], statement=data["statement"],
-            object_id=obj, message_id=event["message_id"], stored_at=now))
+            object_id=obj, message_id=event["message_id"], stored_at=now, source=source))
         store.log(session, obj, KEEPER, "tree_head_kept",
-                  {"agency": agency, "size": data["size"], "root": data["root"]}, now)
+                  {"agency": agency, "size": data["size"], "root": data["root"],
+                   **({"source": source} if source != SIGNER else {})}, now)
         return obj
 
 
 def _signed_statement(db: Db, stores: Stores, outbox: OutboxWriter, event: dict, what: str,
                       configured: Mapping[str, Ed25519PublicKey], now: datetime,
-                      says: dict) -> Any:
+                      says: dict, log: SignedLog = LOGS[SIGNER]) -> Any:
     """refuse(rule, reason) for the event (_refusal), once its statement is found signed under
-    a key the vault pinned (configured keys pinned first) and saying `says` — else refused."""
-    keys = pin_keys(db, stores, configured, now)
-    refuse = _refusal(db, outbox, event, what, now)
+    a key the vault pinned of the log's service (configured keys pinned first) and saying
+    `says` — else refused."""
+    keys = pin_keys(db, stores, configured, now, log.source)
+    refuse = _refusal(db, outbox, event, what, now, log)
     _check_signed(refuse, event["data"], keys)
     if not _says(event["data"]["statement"], says):
         refuse("statement_mismatch", "the signed statement does not say what the event says")
@@ -253,8 +287,8 @@ def _check_signed(refuse: Any, data: dict, keys: Mapping[str, Ed25519PublicKey])
                                     f"{data['key_id']}")
 
 
-def _check_consistent(refuse: Any, records: RecordKeeper, agency: str, last: dict,
-                      data: dict) -> None:
+def _check_consistent(refuse: Any, records: RecordKeeper, log: SignedLog, agency: str,
+                      last: dict, data: dict) -> None:
     """A head of a size not kept yet against the last head kept: the later of the two must
     extend the earlier (RFC 9162 §2.1.4). The event's own proof serves when it starts from the
     head kept last; otherwise — heads handled out of order, or one arriving after a later one
@@ -265,7 +299,8 @@ def _check_consistent(refuse: Any, records: RecordKeeper, agency: str, last: dic
     if size > last["size"] and previous is not None and previous["size"] == last["size"]:
         proof = [bytes.fromhex(h) for h in data["consistency"]]
     else:
-        proof = _asked(refuse, records, agency, min(size, last["size"]), max(size, last["size"]))
+        proof = _asked(refuse, records, log, agency, min(size, last["size"]),
+                       max(size, last["size"]))
     first, second = sorted(((size, root), (int(last["size"]), last["root"])))
     if not merkle.verify_consistency(first[0], second[0], bytes.fromhex(first[1]),
                                      bytes.fromhex(second[1]), proof):
@@ -274,17 +309,18 @@ def _check_consistent(refuse: Any, records: RecordKeeper, agency: str, last: dic
                                f"of {last['size']} leaves last")
 
 
-def _asked(refuse: Any, records: RecordKeeper, agency: str, first: int,
+def _asked(refuse: Any, records: RecordKeeper, log: SignedLog, agency: str, first: int,
            second: int) -> list[bytes]:
-    """The record keeper's proof between two sizes of its log (log_consistency). A log that no
-    longer reaches a size the vault holds a signed head of, or no longer holds the proof's
-    nodes, is refused as inconsistent; a record keeper that does not answer is a passing
-    fault (Unavailable: retried)."""
+    """The log's keeper's proof between two sizes of its log (the record keeper's
+    log_consistency, the disclosure publisher's consistency_proof). A log that no longer
+    reaches a size the vault holds a signed head of, or no longer holds the proof's nodes, is
+    refused as inconsistent; a keeper that does not answer is a passing fault (Unavailable:
+    retried)."""
     try:
-        answer = records.call(agency, "log_consistency", first=first, second=second)
+        answer = records.call(agency, log.consistency_method, first=first, second=second)
     except DomainRuleViolated as exc:
-        refuse("inconsistent", f"the record keeper's log cannot prove {first} → {second} "
-                               f"leaves: {exc.message}")
+        refuse("inconsistent", f"the {'record keeper' if log.source == SIGNER else log.source}"
+                               f"'s log cannot prove {first} → {second} leaves: {exc.message}")
         return []
     return [bytes.fromhex(h) for h in answer["proof"]]
 
@@ -296,7 +332,8 @@ def _says(statement: str, expected: dict) -> bool:
         return False
 
 
-def _refusal(db: Db, outbox: OutboxWriter, event: dict, what: str, now: datetime) -> Any:
+def _refusal(db: Db, outbox: OutboxWriter, event: dict, what: str, now: datetime,
+             log: SignedLog = LOGS[SIGNER]) -> Any:
     """refuse(rule, reason): logged, alerted (anchor_refused.v1) and raised."""
     data = event["data"]
 
@@ -306,8 +343,8 @@ def _refusal(db: Db, outbox: OutboxWriter, event: dict, what: str, now: datetime
                  "key_id": data.get("key_id"), "message_id": event["message_id"],
                  "at": iso(now)}
         exc = DomainRuleViolated(
-            f"records.{event['event_type']} {event['message_id']} refused: {reason}",
-            message_zh=f"拒绝存证记录保管服务的{'检查点' if what == 'checkpoint' else '签名树头'}"
+            f"{log.source}.{event['event_type']} {event['message_id']} refused: {reason}",
+            message_zh=f"拒绝存证{log.name_zh}的{'检查点' if what == 'checkpoint' else '签名树头'}"
                        f"（{rule}）：{reason}",
             details={"rule": rule, **{k: v for k, v in alert.items() if k != "reason"}})
         with db.transaction() as session:
