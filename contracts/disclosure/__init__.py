@@ -234,8 +234,8 @@ FILED = {"id": CORRECTION_ID, "agency": "qinyuan-energy", "number": "更正〔20
          "steps": [{"act": "file", "state": "filed", "by": "publisher-qy-001",
                     "role": "publisher", "at": "2025-11-03T02:00:00+00:00",
                     "body": {"number": "更正〔2025〕1号", "received_on": "2025-11-03",
-                             "evidence": 1}}],
-         "created_at": "2025-11-03T02:00:00+00:00"}
+                             "evidence": 1, "channel": "staff", "attachments": 0}}],
+         "created_at": "2025-11-03T02:00:00+00:00", "channel": "staff", "attachments": []}
 
 CORRECTION_RPCS = (
     Rpc("file_correction", m.FileCorrection, m.Correction,

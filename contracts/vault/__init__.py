@@ -10,7 +10,12 @@ object (StoredObject.stamp, null for anything else) — additive. Also in 1.2: t
 signed checkpoints and its agency Merkle log's signed tree heads (records.checkpoint_signed.v1,
 records.tree_head_signed.v1 consumed) verified under the record keeper's checkpoint keys the
 vault pins write-once, and kept write-once; latest_checkpoint, latest_tree_head and
-checkpoint_keys read them, anchor_refused.v1 says what was refused — additive."""
+checkpoint_keys read them, anchor_refused.v1 says what was refused — additive.
+
+1.3: store_attachment — the disclosure publisher, as itself ("service:disclosure"), stores each
+attachment of a request to correct a publication sent through the public portal, once its scan
+passed: write-once under the case-file retention class, subject `attachment`, no stamp; never
+served back to the public — additive."""
 from contracts.vault import messages as m
 from shared.contracts.registry import (
     CALENDAR_COVERAGE_EXAMPLE,
@@ -192,6 +197,22 @@ RPCS = (
                         ".document", sha256=DOCX_SHA256, size=18234,
              content_base64="UEsDBBQAAAAIAAAAIQ==", case_id=CASE_ID),
         DOCUMENT, WRITE_ERRORS),
+    Rpc("store_attachment", m.StoreAttachment, m.StoredObject,
+        "Store an attachment to a request to correct a publication, sent by the disclosure "
+        "publisher as itself once its scan passed (PDF, JPEG, PNG or plain text, sniffed from "
+        f"the content): its bytes (base64, at most {m.MAX_ATTACHMENT_BYTES} bytes) checked "
+        "against the SHA-256 and size it names (a mismatch is refused and recorded), written "
+        "once under the rule set's case-file retention class (subject `attachment`), "
+        "object_stored.v1 emitted. Once per submission and index (the idempotency key); content "
+        "the agency holds already is not stored again: the answer is its object. New in 1.3.",
+        (service_grant("disclosure"),),
+        {"agency": "qinyuan-energy", "submission_id": "4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8",
+         "index": 0, "name": "送达回证.pdf", "media_type": "application/pdf",
+         "sha256": SHA256, "size": 5, "content_base64": "JVBERi0="},
+        dict(OBJECT, subject="attachment", name="送达回证.pdf", media_type="application/pdf",
+             size=5, case_id=None, facts=[], retention=CASE_FILE, stored_by="disclosure",
+             last_fixity_at=None, last_fixity_outcome=None, fixity=[], stamp=None),
+        WRITE_ERRORS),
     Rpc("verify_package", m.PackageRef, m.PackageReport,
         "Run a case archive package's 四性检测 (DA/T 70) again on the bag as the store holds "
         "it now: its digest against the recorded one, the entries' hashes and the head's "

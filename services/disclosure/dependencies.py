@@ -9,6 +9,7 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 
 from services.disclosure.domain.log import LogKeys
+from shared.messaging.calls import REQUIRED, Peer
 from shared.rulesets.provider import Rules
 from shared.trust.keys import KeyStore
 
@@ -71,3 +72,60 @@ class PortalSite(DependencyProvider):
 
     def get_dependency(self, worker_ctx: Any) -> Any:
         return self
+
+
+# ---- the portal's correction form (services.disclosure.http, usecases.submissions) -----------
+
+class FormSettings(DependencyProvider):
+    """The correction form's limits (domain.limits.FormLimits.from_config), the header a
+    trusted proxy names the client's address in (DISCLOSURE_FORM_CLIENT_HEADER, e.g. X-Real-IP
+    behind the compose nginx; unset: the peer's address) and the secret the client's address is
+    hashed under (DISCLOSURE_FORM_SECRET; unset: derived from this service's log signing key, the
+    same for every instance of a deployment) — checked at start, so a bad setting stops the
+    service naming it."""
+
+    def setup(self) -> None:
+        import hashlib
+
+        from cryptography.hazmat.primitives import serialization
+
+        from services.disclosure.domain.limits import FormLimits
+
+        config = self.container.config
+        self.limits = FormLimits.from_config(config)
+        self.client_header = config.get("DISCLOSURE_FORM_CLIENT_HEADER") or None
+        secret = config.get("DISCLOSURE_FORM_SECRET")
+        if not secret:
+            key = KeyStore.from_config(config).checkpoint_key(self.container.service_name).key
+            raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                    serialization.NoEncryption())
+            secret = hashlib.sha256(b"sanxiang disclosure form client|" + raw).hexdigest()
+        self.secret = str(secret).encode("utf-8")
+
+    def get_dependency(self, worker_ctx: Any) -> Any:
+        return self
+
+
+class VaultClient:
+    """services.disclosure.usecases.submissions.Vault: the vault called as this service (a
+    service token bound to the agency the request is made to); vault.store_attachment grants
+    "service:disclosure". A vault not running is Unavailable naming it."""
+
+    def __init__(self, peer: Any) -> None:
+        self.peer = peer
+
+    def call(self, agency: str, method: str, *, key: str | None = None, **request: Any) -> Any:
+        return self.peer.call(method, acting_for=agency, key=key, **request)
+
+
+class AttachmentVault(Peer):
+    """The archive vault, where the form's attachments are kept: part of every deployment that
+    takes requests through the portal (presence config CORRECTION_VAULT, default required)."""
+
+    def __init__(self) -> None:
+        super().__init__("vault", as_service=True, presence="CORRECTION_VAULT",
+                         default_presence=REQUIRED, timeout=60.0, label="the archive vault",
+                         label_zh="档案存储服务")
+
+    def get_dependency(self, worker_ctx: Any) -> VaultClient:  # type: ignore[override]
+        return VaultClient(super().get_dependency(worker_ctx))

@@ -9,17 +9,21 @@ from typing import Any
 from eventlet import tpool
 from nameko.dependency_providers import Config
 from nameko.timer import timer
+from nameko.web.handlers import http
 
 from contracts.disclosure import CONTRACT
+from services.disclosure import http as web
 from services.disclosure import queries, store, usecases
-from services.disclosure.dependencies import LogKey, PortalSite
+from services.disclosure.dependencies import AttachmentVault, FormSettings, LogKey, PortalSite
 from services.disclosure.dependencies import health as rules_health
+from services.disclosure.domain.limits import client_key
 from services.disclosure.models import outbox as outbox_table
 from services.disclosure.portal import SearchIndex
 from services.disclosure.usecases import corrections as correction_usecases
 from services.disclosure.usecases import outcomes as outcome_usecases
 from services.disclosure.usecases import portal as portal_usecases
 from services.disclosure.usecases import registers as register_usecases
+from services.disclosure.usecases import submissions
 from services.disclosure.usecases.common import recording
 from shared.calendar.clock import now
 from shared.errors import NotFound
@@ -230,3 +234,25 @@ class DisclosureService(Service):
     def portal_on_repaired(self, body: dict) -> None:
         """Taken down early on a 信用修复 decision: as an expired one."""
         self._to_portal(body)
+
+    # ---- the portal's correction form, the one public write path (http, usecases.submissions) --
+
+    form = FormSettings()
+    vault = AttachmentVault()
+
+    @http("POST", "/disclosure/corrections")
+    def correction_form(self, request: Any) -> Any:
+        """A request to correct a publication sent by anyone through the portal: rate- and
+        size-limited, its attachments scanned and kept in the vault, filed (channel portal)
+        and acknowledged with its number — or refused naming the field and the rule."""
+        at = now()
+        client = client_key(web.client_address(request, self.form.client_header),
+                            self.form.secret)
+        return web.answer(
+            request, client=client, now=at, form_limits=self.form.limits,
+            admit=lambda: submissions.admit(self.db, "client", client,
+                                            self.form.limits.per_client, at),
+            submit=lambda form, uploads: submissions.submit(
+                form, uploads, client=client, db=self.db, vault=self.vault,
+                form_limits=self.form.limits, now=at),
+            record=submissions.recorded(self.db, at))

@@ -183,6 +183,8 @@ def view(row: Mapping[str, Any]) -> dict[str, Any]:
                                "state", "requester", "problem", "evidence", "decision", "answer",
                                "steps", "created_at")}
     out["deadline"] = None
+    out["channel"] = row.get("channel") or "staff"
+    out["attachments"] = list(row.get("attachments") or [])
     return out
 
 

@@ -1,9 +1,10 @@
 """Requests to correct a publication (000 第十九条, 002 第十八条, 004 第二十一条), entered by staff
-(the portal's form will call file_correction too): acknowledged with the agency's next number
-of the year, verified, then corrected — a `corrected` public act in the publication's history,
-a leaf of the agency's log, publication_corrected.v1 — or rejected with reasons or forwarded to
-the competent agency, and answered in writing. Who asked is personal data: it stays on the
-request, never in a leaf, an event or the disclosure log.
+or sent through the portal's form (usecases.submissions, which files through `file_in` too):
+acknowledged with the agency's next number of the year, verified, then corrected — a `corrected`
+public act in the publication's history, a leaf of the agency's log, publication_corrected.v1 —
+or rejected with reasons or forwarded to the competent agency, and answered in writing. Who
+asked is personal data: it stays on the request, never in a leaf, an event or the disclosure
+log.
 
 The written answer is recorded as its text and date; its rendered 答复 document is the
 renderer's to make, and `answer.document` stays null until then."""
@@ -27,29 +28,39 @@ from shared.trust.actor import Actor
 
 
 def file_correction(p: dict, *, actor: Actor, db: Db, now: datetime, **_: Any) -> dict:
-    today = local_date(now)
-    received = p.get("received_on") or today
-    rules.check_received(received, today)
     with db.transaction() as session:
         pub = store.load(session, p["publication_id"])
         actor.require(agency=pub["agency"])
         rules.check_role("file", actor.role)
-        _published(pub)
-        seq = store.next_correction_seq(session, pub["agency"], today.year)
-        number = rules.number(today.year, seq)
-        row = {"id": str(uuid.uuid4()), "agency": pub["agency"], "year": today.year, "seq": seq,
-               "number": number, "publication_id": pub["id"], "state": "filed",
-               "requester": dict(p["requester"]), "problem": p["problem"],
-               "evidence": list(p["evidence"]),
-               "steps": [rules.step("file", "filed", actor.id, actor.role, now.isoformat(),
-                                    {"number": number, "received_on": received.isoformat(),
-                                     "evidence": len(p["evidence"])})],
-               "decision": None, "answer": None, "created_at": now, "created_by": actor.id,
-               "updated_at": now}
-        store.insert_correction(session, row)
-        store.log(session, pub["id"], actor, "correction_filed",
-                  {"correction_id": row["id"], "number": number}, now)
-        return rules.view(row)
+        return file_in(session, pub, p, actor, now)
+
+
+def file_in(session: Session, pub: dict, p: dict, actor: Actor, now: datetime, *,
+            channel: str = "staff", attachments: list[dict] | None = None) -> dict:
+    """The request `p` on `pub` filed in `session`, through `channel` (staff, or portal: the
+    public form, services.disclosure.usecases.submissions) with the attachments the vault
+    keeps: acknowledged with the agency's next number of the year."""
+    today = local_date(now)
+    received = p.get("received_on") or today
+    rules.check_received(received, today)
+    _published(pub)
+    seq = store.next_correction_seq(session, pub["agency"], today.year)
+    number = rules.number(today.year, seq)
+    kept = list(attachments or [])
+    row = {"id": str(uuid.uuid4()), "agency": pub["agency"], "year": today.year, "seq": seq,
+           "number": number, "publication_id": pub["id"], "state": "filed",
+           "requester": dict(p["requester"]), "problem": p["problem"],
+           "evidence": list(p["evidence"]), "channel": channel, "attachments": kept,
+           "steps": [rules.step("file", "filed", actor.id, actor.role, now.isoformat(),
+                                {"number": number, "received_on": received.isoformat(),
+                                 "evidence": len(p["evidence"]), "channel": channel,
+                                 "attachments": len(kept)})],
+           "decision": None, "answer": None, "created_at": now, "created_by": actor.id,
+           "updated_at": now}
+    store.insert_correction(session, row)
+    store.log(session, pub["id"], actor, "correction_filed",
+              {"correction_id": row["id"], "number": number, "channel": channel}, now)
+    return rules.view(row)
 
 
 def verify_correction(p: dict, *, actor: Actor, db: Db, now: datetime, **_: Any) -> dict:
