@@ -114,8 +114,9 @@ class VaultClient:
     def __init__(self, peer: Any) -> None:
         self.peer = peer
 
-    def call(self, agency: str, method: str, *, key: str | None = None, **request: Any) -> Any:
-        return self.peer.call(method, acting_for=agency, key=key, **request)
+    def call(self, acting_for: str, method: str, /, *, key: str | None = None,
+             **request: Any) -> Any:
+        return self.peer.call(method, acting_for=acting_for, key=key, **request)
 
 
 class AttachmentVault(Peer):

@@ -43,7 +43,7 @@ MAX_REQUESTED = 900
 class Vault(Protocol):
     """The vault, called as this service (services.disclosure.dependencies.VaultClient)."""
 
-    def call(self, agency: str, method: str, *, key: str | None = None,
+    def call(self, acting_for: str, method: str, /, *, key: str | None = None,
              **request: Any) -> Any: ...
 
 
