@@ -47,7 +47,22 @@ publication_repaired.v1) to keep the static public portal (DISCLOSURE_PORTAL_DIR
 publication's page, lists, feed and search — and publishes there each agency log's signed
 tree head (transparency/<agency>/tree-head.json, as tree_head answers it) and the keys that
 verify it and the record keeper's checkpoints (keys/disclosure-log.json,
-keys/records-checkpoints.json: key id → PEM). No RPC or event changes."""
+keys/records-checkpoints.json: key id → PEM). No RPC or event changes.
+
+(portal correction form): anyone may ask for a correction through the portal — the one public
+write path is HTTP, not an RPC: POST /disclosure/corrections (multipart/form-data: publication_id,
+requester_kind, requester_name, requester_contact, problem, requested, attachments), behind the
+portal's proxy at its public path. The body is limited as it is read (DISCLOSURE_FORM_MAX_BYTES,
+_MAX_FILE_BYTES, _MAX_FILES: 413), each client (a keyed hash of its address, never the address)
+and each agency limited per fixed window counted in the database across instances
+(DISCLOSURE_FORM_CLIENT_RATE, _AGENCY_RATE: 429 with Retry-After); every attachment's type is
+sniffed from its content (PDF without active content, JPEG, PNG, plain text; nothing else) and
+the clean ones stored write-once in the vault by this service as itself (vault.store_attachment;
+a vault not answering: 503, nothing filed); the request is filed as file_correction files it,
+answered with an HTML page carrying its number (JSON when asked); refusals name the field and
+the rule and are recorded as submit_correction. A Correction now says its `channel` (staff,
+portal) and its `attachments` (vault object id, name, sniffed media type, size, SHA-256), never
+published or served back — additive."""
 from typing import Any
 
 from contracts.disclosure import messages as m
