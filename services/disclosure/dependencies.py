@@ -62,7 +62,7 @@ class PortalSite(DependencyProvider):
         from services.disclosure.usecases import portal
 
         config = self.container.config
-        self.site = portal.site(config.get("DISCLOSURE_PORTAL_DIR") or self.default_dir)
+        self.site = portal.site(config.get("DISCLOSURE_PORTAL_DIR") or self.default_dir, config)
         store = KeyStore.from_config(config)
         name = self.container.service_name
         own = LogKeys.of(store.checkpoint_key(name).key, store.checkpoint_verification_keys(name))
