@@ -274,11 +274,15 @@ CORRECTION_RPCS = (
          "fields": {"credit.fine_amount": "6000"}, "reason": "经核实，决定书载明罚款陆千元",
          "forward_to": None}, dict(FILED, state="corrected"), WRITE_ERRORS),
     Rpc("answer_correction", m.AnswerCorrection, m.Correction,
-        "1.2: the written answer to the requester (004 第二十一条): its text and date; the "
-        "rendered 答复 document is `answer.document` once the renderer makes it.",
+        "1.2: the written answer to the requester (004 第二十一条): its text and date, and "
+        "(portal correction form) its 更正申请答复书 rendered first by the renderer as this "
+        "service (template correction_answer; stored in the vault where the renderer has one: "
+        "answer.document.object_ref). An answer is given in writing or not at all: a renderer "
+        "not running is unavailable (nothing recorded), one refusing the document is "
+        "domain_rule_violated: answer_not_rendered.",
         CORRECTION_ANSWER_ROLES,
         {"correction_id": CORRECTION_ID, "text": "经核实，已更正。", "answered_on": "2025-11-05"},
-        dict(FILED, state="answered"), WRITE_ERRORS),
+        dict(FILED, state="answered"), WRITE_ERRORS + ("unavailable",)),
     Rpc("get_correction", m.CorrectionRef, m.Correction,
         "1.2: a request with every step, its time and actor.", READ_ROLES,
         {"correction_id": CORRECTION_ID}, FILED, READ_ERRORS, writes=False),

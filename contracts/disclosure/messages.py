@@ -681,8 +681,10 @@ class Correction(StrictSchema):
     evidence = fields.List(fields.String(), required=True)
     decision = fields.Dict(required=True, allow_none=True)
     answer = fields.Dict(required=True, allow_none=True, metadata={
-        "description": "{text, answered_on, by, at, document}: document is the rendered 答复 "
-                       "once the renderer makes it (null until then)"})
+        "description": "{text, answered_on, by, at, document}: document is the rendered "
+                       "更正申请答复书 {template_id, version, render_id, format, media_type, "
+                       "sha256, size, object_ref (the vault object, null where the renderer "
+                       "has no vault)}"})
     deadline = fields.Dict(required=True, allow_none=True, metadata={
         "description": "null: none of the rule sets' seeds sets a period (000 第十九条 及时)"})
     steps = fields.List(fields.Nested(CorrectionStep), required=True)

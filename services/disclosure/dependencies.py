@@ -107,9 +107,10 @@ class FormSettings(DependencyProvider):
 
 
 class VaultClient:
-    """services.disclosure.usecases.submissions.Vault: the vault called as this service (a
-    service token bound to the agency the request is made to); vault.store_attachment grants
-    "service:disclosure". A vault not running is Unavailable naming it."""
+    """A peer called as this service (a service token bound to the agency the call acts for):
+    the vault (usecases.submissions.Vault; vault.store_attachment grants "service:disclosure")
+    and the renderer (usecases.corrections.Renderer). A peer not running is Unavailable naming
+    it."""
 
     def __init__(self, peer: Any) -> None:
         self.peer = peer
@@ -127,6 +128,22 @@ class AttachmentVault(Peer):
         super().__init__("vault", as_service=True, presence="CORRECTION_VAULT",
                          default_presence=REQUIRED, timeout=60.0, label="the archive vault",
                          label_zh="档案存储服务")
+
+    def get_dependency(self, worker_ctx: Any) -> VaultClient:  # type: ignore[override]
+        return VaultClient(super().get_dependency(worker_ctx))
+
+
+class AnswerRenderer(Peer):
+    """The renderer, which renders each request's written answer (更正申请答复书, template
+    correction_answer) for this service calling it as itself (renderer.render grants
+    "service:disclosure"). An answer is given in writing (004 第二十一条), so the renderer is part
+    of every deployment that answers requests (presence config ANSWER_RENDERER, default
+    required): not running, the answer is refused naming it, nothing recorded."""
+
+    def __init__(self) -> None:
+        super().__init__("renderer", as_service=True, presence="ANSWER_RENDERER",
+                         default_presence=REQUIRED, timeout=120.0,
+                         label="the document renderer", label_zh="文书生成服务")
 
     def get_dependency(self, worker_ctx: Any) -> VaultClient:  # type: ignore[override]
         return VaultClient(super().get_dependency(worker_ctx))

@@ -14,7 +14,13 @@ from nameko.web.handlers import http
 from contracts.disclosure import CONTRACT
 from services.disclosure import http as web
 from services.disclosure import queries, store, usecases
-from services.disclosure.dependencies import AttachmentVault, FormSettings, LogKey, PortalSite
+from services.disclosure.dependencies import (
+    AnswerRenderer,
+    AttachmentVault,
+    FormSettings,
+    LogKey,
+    PortalSite,
+)
 from services.disclosure.dependencies import health as rules_health
 from services.disclosure.domain.limits import client_key
 from services.disclosure.models import outbox as outbox_table
@@ -189,7 +195,8 @@ class DisclosureService(Service):
 
     @rpc
     def answer_correction(self, **payload: Any) -> Any:
-        return self._write("answer_correction", payload, correction_usecases.answer_correction)
+        return self._write("answer_correction", payload, correction_usecases.answer_correction,
+                           renderer=self.renderer)
 
     @rpc
     def get_correction(self, **payload: Any) -> Any:
@@ -239,6 +246,8 @@ class DisclosureService(Service):
 
     form = FormSettings()
     vault = AttachmentVault()
+    # the written answer's document (answer_correction above renders it through this)
+    renderer = AnswerRenderer()
 
     @http("POST", "/disclosure/corrections")
     def correction_form(self, request: Any) -> Any:
