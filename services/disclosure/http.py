@@ -142,10 +142,14 @@ def read(request: Request, form_limits: limits.FormLimits) -> tuple[dict, list[s
     except RequestEntityTooLarge:
         raise limits.too_large("body", 64 * 1024, "a text field or the number of parts is "
                                "over the limit", "文字内容或字段数量超过上限") from None
-    uploads = [submissions.Upload(field, f.filename or "", f.stream.getvalue())
+    uploads = [submissions.Upload(field, f.filename or "", _bytes(f.stream))
                for field in files for f in files.getlist(field)
-               if f.filename or f.stream.getvalue()]
+               if f.filename or _bytes(f.stream)]
     return {k: form.get(k, "") for k in form}, uploads
+
+
+def _bytes(stream: Any) -> bytes:
+    return bytes(stream.getvalue())
 
 
 def _bad(field: str, rule: str, rule_zh: str) -> SanxiangError:
@@ -187,7 +191,7 @@ def answer(request: Request, *, admit: Callable[[], None],
 
 def refused(request: Request, exc: SanxiangError) -> Response:
     details = exc.details if isinstance(exc.details, dict) else {}
-    status = RULE_STATUS.get(details.get("rule"), STATUS.get(exc.code, 400))
+    status = RULE_STATUS.get(str(details.get("rule")), STATUS.get(exc.code, 400))
     problems = [(k, v) for k, v in details.items() if isinstance(v, list)]
     headers = {"Retry-After": str(details["retry_after"])} if status == 429 else {}
     body = {"error": exc.code, "field": details.get("field"), "rule": details.get("rule"),

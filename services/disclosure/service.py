@@ -244,6 +244,14 @@ class DisclosureService(Service):
 
     # ---- the portal's correction form, the one public write path (http, usecases.submissions) --
 
+    @staticmethod
+    def run_environment(running: list[str]) -> dict[str, str]:
+        # whether the vault (the form's attachments) and the renderer (the written answers)
+        # are part of what runs here: without them a request with attachments, or an answer,
+        # is refused naming them
+        return {"CORRECTION_VAULT": "required" if "vault" in running else "absent",
+                "ANSWER_RENDERER": "required" if "renderer" in running else "absent"}
+
     form = FormSettings()
     vault = AttachmentVault()
     # the written answer's document (answer_correction above renders it through this)

@@ -92,7 +92,9 @@ def test_a_form_posted_is_filed_with_its_number_and_its_attachment_kept_in_the_v
     assert answer.headers["Content-Type"].startswith("text/html")
     page = answer.text
     assert '<html lang="zh-CN">' in page and "<h1>更正申请已受理</h1>" in page
-    number = re.search(r"<strong>(更正〔\d{4}〕1号)</strong>", page).group(1)
+    found = re.search(r"<strong>(更正〔\d{4}〕1号)</strong>", page)
+    assert found is not None, page
+    number = found.group(1)
     [row] = rows(db_url, "SELECT id, number, channel FROM corrections")
     assert (row["number"], row["channel"]) == (number, "portal")
     with rpc() as publisher:

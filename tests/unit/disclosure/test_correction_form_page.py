@@ -27,7 +27,7 @@ class Controls(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.controls: list[dict] = []
-        self.labels: set[str] = set()
+        self.labels: set[str | None] = set()
         self.forms: list[dict] = []
         self.scripts = 0
         self.lang = None
@@ -46,6 +46,12 @@ class Controls(HTMLParser):
             self.scripts += 1
 
 
+def read(target: LocalDirectory, path: str) -> str:
+    data = target.read(path)
+    assert data is not None, path
+    return data.decode()
+
+
 def parsed(html: str) -> Controls:
     page = Controls()
     page.feed(html)
@@ -58,7 +64,7 @@ def test_each_publication_has_a_labelled_form_posting_to_the_public_path(tmp_pat
                     form_limits=FormLimits(max_files=3, max_file_bytes=2 * 1024 * 1024))
     portal.install()
     portal.publish(PUB)
-    html = target.read("correction/lc-2025-0001.html").decode()
+    html = read(target, "correction/lc-2025-0001.html")
     page = parsed(html)
     assert page.lang == "zh-CN" and page.scripts == 0
     [form] = page.forms
@@ -73,8 +79,8 @@ def test_each_publication_has_a_labelled_form_posting_to_the_public_path(tmp_pat
     assert "最多 3 份" in html and "不超过 2 MB" in html
     assert re.search(r"<h1>申请更正公示信息</h1>", html)
     # its page links to it
-    assert '<a href="/correction/lc-2025-0001.html">申请更正</a>' in target.read(
-        "p/lc-2025-0001.html").decode()
+    link = '<a href="/correction/lc-2025-0001.html">申请更正</a>'
+    assert link in read(target, "p/lc-2025-0001.html")
 
 
 def test_the_general_form_asks_for_the_publication_id(tmp_path):
@@ -82,7 +88,7 @@ def test_the_general_form_asks_for_the_publication_id(tmp_path):
     portal = portal_usecases.site(tmp_path, {"DISCLOSURE_FORM_ACTION": "/api/x",
                                              "DISCLOSURE_FORM_MAX_FILES": "2"})
     assert portal.form_action == "/api/x"
-    html = target.read("correction/index.html").decode()
+    html = read(target, "correction/index.html")
     page = parsed(html)
     assert [f["action"] for f in page.forms] == ["/api/x"]
     assert "publication_id" in {c["name"] for c in page.controls}
@@ -97,7 +103,7 @@ def test_a_publication_off_the_lists_takes_no_request(tmp_path):
     portal.publish(PUB)
     portal.publish(Publication(**{**PUB.__dict__, "state": "withdrawn",
                                   "withdrawal_reason": "经复议撤销"}))
-    html = target.read("correction/lc-2025-0001.html").decode()
+    html = read(target, "correction/lc-2025-0001.html")
     assert parsed(html).forms == [] and "不受理更正申请" in html
-    assert "申请更正</a>" not in target.read("p/lc-2025-0001.html").decode()
-    assert '"/api/disclosure/corrections"' in target.read("correction/index.html").decode()
+    assert "申请更正</a>" not in read(target, "p/lc-2025-0001.html")
+    assert '"/api/disclosure/corrections"' in read(target, "correction/index.html")
