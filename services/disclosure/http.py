@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from jinja2 import DictLoader, Environment, StrictUndefined
@@ -170,7 +169,7 @@ def client_address(request: Request, header: str | None) -> str:
 def answer(request: Request, *, admit: Callable[[], None],
            submit: Callable[[dict, list[submissions.Upload]], dict],
            record: Callable[[dict, Exception], None], form_limits: limits.FormLimits,
-           client: str, now: datetime) -> Response:
+           client: str) -> Response:
     """The whole path of one POST (module docstring)."""
     what: dict[str, Any] = {"client": client}
     try:
@@ -179,11 +178,8 @@ def answer(request: Request, *, admit: Callable[[], None],
         what["publication_id"] = form.get("publication_id")
         done = submit(form, uploads)
     except SanxiangError as exc:
-        what["agency"] = (exc.details or {}).get("agency") if isinstance(exc.details, dict) else None
         record(what, exc)
         return refused(request, exc)
-    finally:
-        _drain(request)
     return _page(request, 201, "ack.html", {"number": done["number"], "id": done["id"],
                                              "state": done["state"]},
                  title="更正申请已受理", c=dict(done, created_at=str(done["created_at"])))
@@ -193,7 +189,10 @@ def refused(request: Request, exc: SanxiangError) -> Response:
     details = exc.details if isinstance(exc.details, dict) else {}
     status = RULE_STATUS.get(str(details.get("rule")), STATUS.get(exc.code, 400))
     problems = [(k, v) for k, v in details.items() if isinstance(v, list)]
-    headers = {"Retry-After": str(details["retry_after"])} if status == 429 else {}
+    # a body refused before it was read whole is not read on: the connection closes after the
+    # answer, so no unread bytes are taken for a next request
+    headers = {"Connection": "close",
+               **({"Retry-After": str(details["retry_after"])} if status == 429 else {})}
     body = {"error": exc.code, "field": details.get("field"), "rule": details.get("rule"),
             "message": exc.message, "message_zh": exc.message_zh, "details": details}
     return _page(request, status, "refused.html", body, headers=headers,
@@ -214,8 +213,3 @@ def _page(request: Request, status: int, template: str, data: dict, *,
         **(headers or {}), "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'",
         "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
-
-def _drain(request: Request) -> None:
-    """What is left of a body refused early is not read: the connection is closed after the
-    answer (never kept alive with unread bytes in it)."""
-    request.environ["eventlet.minimum_write_chunk_size"] = 0

@@ -266,7 +266,7 @@ class DisclosureService(Service):
         client = client_key(web.client_address(request, self.form.client_header),
                             self.form.secret)
         return web.answer(
-            request, client=client, now=at, form_limits=self.form.limits,
+            request, client=client, form_limits=self.form.limits,
             admit=lambda: submissions.admit(self.db, "client", client,
                                             self.form.limits.per_client, at),
             submit=lambda form, uploads: submissions.submit(

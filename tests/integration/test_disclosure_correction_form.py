@@ -40,7 +40,7 @@ def deployment(container_factory, rabbit_config, db_url, tmp_path, keys_dir, tok
         port = free_port()
         container_factory(services.classes()["disclosure"], dict(
             config, DATABASE_URL=db_url, DISCLOSURE_PORTAL_DIR=str(tmp_path / "portal"),
-            WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", **LIMITS, **extra)).start()
+            WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", **{**LIMITS, **extra})).start()
         return f"http://127.0.0.1:{port}/disclosure/corrections"
 
     def vault() -> None:
@@ -81,7 +81,7 @@ def post(url: str, fields: dict, files: list | None = None, **kw) -> requests.Re
 
 
 def test_a_form_posted_is_filed_with_its_number_and_its_attachment_kept_in_the_vault(
-        deployment, db_url):
+        deployment, db_url, tmp_path):
     disclosure, vault, rpc, published = deployment
     vault()
     url = disclosure()
@@ -113,6 +113,10 @@ def test_a_form_posted_is_filed_with_its_number_and_its_attachment_kept_in_the_v
     logged = json.dumps(rows(db_url, "SELECT body FROM disclosure_log"), ensure_ascii=False,
                         default=str)
     assert "张某某" not in logged and "13912345678" not in logged
+    # the attachment is never written where the portal is served from
+    portal = tmp_path / "portal"
+    assert all(PDF not in f.read_bytes() and "送达回证" not in f.name
+               for f in portal.rglob("*") if f.is_file())
 
 
 def test_oversize_malicious_and_unlimited_submissions_are_refused_nothing_filed(
@@ -173,3 +177,21 @@ def test_with_no_vault_running_the_request_is_refused_naming_it_and_nothing_file
     assert answer.status_code == 503 and answer.json()["error"] == "unavailable"
     assert "vault" in answer.json()["message"] and "档案存储服务" in answer.json()["message_zh"]
     assert rows(db_url, "SELECT id FROM corrections") == []
+
+
+def test_each_agency_has_its_limit_whatever_the_clients_and_an_unknown_publication_is_404(
+        deployment, db_url):
+    disclosure, vault, rpc, published = deployment
+    vault()
+    url = disclosure(DISCLOSURE_FORM_AGENCY_RATE="2/3600",
+                     DISCLOSURE_FORM_CLIENT_HEADER="X-Real-IP")
+    pub_id = published(url)
+    codes = [post(url, form(pub_id), headers={"X-Real-IP": f"198.51.100.{n}"}).status_code
+             for n in range(3)]
+    assert codes == [201, 201, 429]
+    missing = post(url, form("0" * 8 + "-0000-4000-8000-" + "0" * 12),
+                   headers={"X-Real-IP": "198.51.100.9", "Accept": "application/json"})
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    # the clients are known by their hashes only
+    keys = [r["key"] for r in rows(db_url, "SELECT key FROM form_windows WHERE scope = 'client'")]
+    assert len(keys) == 4 and not any("198.51.100" in k for k in keys)
