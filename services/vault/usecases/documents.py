@@ -49,7 +49,7 @@ def store_document(p: dict, *, actor: Actor, db: Db, rules: Rules, stores: Store
 
 def store_attachment(p: dict, *, actor: Actor, db: Db, rules: Rules, stores: Stores,
                      outbox: OutboxWriter, now: datetime, **_: object) -> dict:
-    subject = f"submission:{p['submission_id']}:{p['index']}"
+    subject = p["submission_id"]   # the log's subject is an id (36 characters)
     made = {"submission_id": p["submission_id"], "index": p["index"]}
     return _store(dict(p, case_id=None), ATTACHMENT, subject, "store_attachment", made, None,
                   actor=actor, db=db, rules=rules, stores=stores, outbox=outbox, now=now)
