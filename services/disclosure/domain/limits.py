@@ -27,6 +27,7 @@ class Rate:
         match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(text))
         if not match or int(match.group(1)) < 1 or int(match.group(2)) < 1:
             raise ConfigurationError(f"{what}: {text!r} is not <count>/<seconds> (e.g. 5/3600)",
+                                     message_zh=f"配置项 {what} 应为“次数/秒数”（如 5/3600）",
                                      details={what: text})
         return cls(int(match.group(1)), int(match.group(2)))
 
@@ -50,6 +51,7 @@ class FormLimits:
                 return default
             if not value.isdigit() or int(value) < 1:
                 raise ConfigurationError(f"{key}: {value!r} is not a positive whole number",
+                                         message_zh=f"配置项 {key} 应为正整数",
                                          details={key: value})
             return int(value)
 
