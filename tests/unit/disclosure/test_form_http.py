@@ -19,9 +19,12 @@ LIMITS = limits.FormLimits(max_bytes=50_000, max_file_bytes=10_000, max_files=2)
 FIELDS = {"publication_id": "8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "problem": "有误"}
 
 
-def request(files: list[tuple[str, bytes]] = (), accept: str = "text/html", **kw) -> Request:
-    data = dict(FIELDS, attachments=[(io.BytesIO(b), n) for n, b in files]) if files else FIELDS
-    builder = EnvironBuilder(method="POST", data=data, headers={"Accept": accept}, **kw)
+def request(files: list[tuple[str, bytes]] | None = None,
+            accept: str = "text/html") -> Request:
+    data: dict = dict(FIELDS)
+    if files:
+        data["attachments"] = [(io.BytesIO(b), n) for n, b in files]
+    builder = EnvironBuilder(method="POST", data=data, headers=[("Accept", accept)])
     return Request(builder.get_environ())
 
 
@@ -83,7 +86,8 @@ def test_each_rule_answers_its_status_and_the_requesters_words_are_escaped():
     assert "default-src 'none'" in page.headers["Content-Security-Policy"]
     as_json = http.refused(request(accept="application/json"), err.value)
     assert as_json.mimetype == "application/json"
-    assert (as_json.json["field"], as_json.json["rule"]) == ("attachments", "type_mismatch")
+    body = as_json.json
+    assert body is not None and (body["field"], body["rule"]) == ("attachments", "type_mismatch")
     big = http.refused(request(), limits.too_large("body", 10, "too big", "过大"))
     assert big.status_code == 413
     now = datetime(2025, 10, 28, 1, 20, tzinfo=UTC)
