@@ -68,11 +68,13 @@ http {{
 """
 
 
-def configure(folder: Path, port: int, site: Path) -> Path:
-    """The compose server block rendered for this port and site, in its main config."""
+def configure(folder: Path, port: int, site: Path, form_upstream: str = "127.0.0.1:9") -> Path:
+    """The compose server block rendered for this port and site (the correction form passed
+    to `form_upstream`), in its main config."""
     server = folder / "default.conf"
     server.write_text(render(TEMPLATE.read_text(encoding="utf-8"),
-                             PORTAL_LISTEN=f"127.0.0.1:{port}", PORTAL_ROOT=str(site)),
+                             PORTAL_LISTEN=f"127.0.0.1:{port}", PORTAL_ROOT=str(site),
+                             PORTAL_FORM_UPSTREAM=form_upstream),
                       encoding="utf-8")
     conf = folder / "nginx.conf"
     conf.write_text(main_config(folder, server), encoding="utf-8")

@@ -43,14 +43,14 @@ for handling a request, so a request's deadline is null.
 
 1.2 (portal): the service consumes its own public acts' events (decision_published.v1,
 publication_corrected.v1, publication_withdrawn.v1, publication_expired.v1,
-publication_repaired.v1) to keep the static public portal (DISCLOSURE_PORTAL_DIR) in step with every public act — the
-publication's page, lists, feed and search — and publishes there each agency log's signed
+publication_repaired.v1) to keep the static public portal (DISCLOSURE_PORTAL_DIR) in step
+with every public act — the publication's page, lists, feed and search — and publishes there each agency log's signed
 tree head (transparency/<agency>/tree-head.json, as tree_head answers it) and the keys that
 verify it and the record keeper's checkpoints (keys/disclosure-log.json,
 keys/records-checkpoints.json: key id → PEM). No RPC or event changes.
 
-1.3 (双公示 export): export_credit, the agency's public penalties decided in a date range as the provincial
-credit platform takes them (发改办财金〔2018〕424号) — one template per kind of party
+1.3 (双公示 export): export_credit, the agency's public penalties decided in a date range as
+the provincial credit platform takes them (发改办财金〔2018〕424号) — one template per kind of party
 (legal_person 法人及非法人组织, natural_person 自然人), CSV with a BOM or .xlsx, the columns the
 rule set's disclosure.credit_fields, personal values as published unless the rule set's
 disclosure.credit_export says full; for the publisher.
@@ -59,7 +59,22 @@ disclosure.credit_export says full; for the publisher.
 tree_head_signed.v1 (the tree_head fields with the consistency proof from the head before, in
 the act's transaction), which the vault checks against the disclosure log key it pins and the
 head it kept last, and keeps write-once as it keeps the record keeper's; consistency_proof
-grants "service:vault" (the proof the vault asks for between heads handled out of order)."""
+grants "service:vault" (the proof the vault asks for between heads handled out of order).
+
+1.3 (portal correction form): anyone may ask for a correction through the portal — the one public
+write path is HTTP, not an RPC: POST /disclosure/corrections (multipart/form-data: publication_id,
+requester_kind, requester_name, requester_contact, problem, requested, attachments), behind the
+portal's proxy at its public path. The body is limited as it is read (DISCLOSURE_FORM_MAX_BYTES,
+_MAX_FILE_BYTES, _MAX_FILES: 413), each client (a keyed hash of its address, never the address)
+and each agency limited per fixed window counted in the database across instances
+(DISCLOSURE_FORM_CLIENT_RATE, _AGENCY_RATE: 429 with Retry-After); every attachment's type is
+sniffed from its content (PDF without active content, JPEG, PNG, plain text; nothing else) and
+the clean ones stored write-once in the vault by this service as itself (vault.store_attachment;
+a vault not answering: 503, nothing filed); the request is filed as file_correction files it,
+answered with an HTML page carrying its number (JSON when asked); refusals name the field and
+the rule and are recorded as submit_correction. A Correction now says its `channel` (staff,
+portal) and its `attachments` (vault object id, name, sniffed media type, size, SHA-256), never
+published or served back — additive."""
 from typing import Any
 
 from contracts.disclosure import messages as m
@@ -246,8 +261,8 @@ FILED = {"id": CORRECTION_ID, "agency": "qinyuan-energy", "number": "更正〔20
          "steps": [{"act": "file", "state": "filed", "by": "publisher-qy-001",
                     "role": "publisher", "at": "2025-11-03T02:00:00+00:00",
                     "body": {"number": "更正〔2025〕1号", "received_on": "2025-11-03",
-                             "evidence": 1}}],
-         "created_at": "2025-11-03T02:00:00+00:00"}
+                             "evidence": 1, "channel": "staff", "attachments": 0}}],
+         "created_at": "2025-11-03T02:00:00+00:00", "channel": "staff", "attachments": []}
 
 CORRECTION_RPCS = (
     Rpc("file_correction", m.FileCorrection, m.Correction,
@@ -271,11 +286,15 @@ CORRECTION_RPCS = (
          "fields": {"credit.fine_amount": "6000"}, "reason": "经核实，决定书载明罚款陆千元",
          "forward_to": None}, dict(FILED, state="corrected"), WRITE_ERRORS),
     Rpc("answer_correction", m.AnswerCorrection, m.Correction,
-        "1.2: the written answer to the requester (004 第二十一条): its text and date; the "
-        "rendered 答复 document is `answer.document` once the renderer makes it.",
+        "1.2: the written answer to the requester (004 第二十一条): its text and date, and "
+        "(portal correction form) its 更正申请答复书 rendered first by the renderer as this "
+        "service (template correction_answer; stored in the vault where the renderer has one: "
+        "answer.document.object_ref). An answer is given in writing or not at all: a renderer "
+        "not running is unavailable (nothing recorded), one refusing the document is "
+        "domain_rule_violated: answer_not_rendered.",
         CORRECTION_ANSWER_ROLES,
         {"correction_id": CORRECTION_ID, "text": "经核实，已更正。", "answered_on": "2025-11-05"},
-        dict(FILED, state="answered"), WRITE_ERRORS),
+        dict(FILED, state="answered"), WRITE_ERRORS + ("unavailable",)),
     Rpc("get_correction", m.CorrectionRef, m.Correction,
         "1.2: a request with every step, its time and actor.", READ_ROLES,
         {"correction_id": CORRECTION_ID}, FILED, READ_ERRORS, writes=False),

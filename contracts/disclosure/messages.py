@@ -656,6 +656,19 @@ class CorrectionStep(StrictSchema):
     body = fields.Dict(required=True)
 
 
+CORRECTION_CHANNELS = ["staff", "portal"]
+
+
+class CorrectionAttachment(StrictSchema):
+    """An attachment sent with a request through the portal: scanned (its type sniffed from the
+    content) and kept write-once in the vault."""
+    object_id = Uuid(required=True, metadata={"description": "the vault object"})
+    name = fields.String(required=True)
+    media_type = fields.String(required=True, metadata={"description": "sniffed, not claimed"})
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+
+
 class Correction(StrictSchema):
     id = Uuid(required=True)
     agency = fields.String(required=True)
@@ -669,12 +682,20 @@ class Correction(StrictSchema):
     evidence = fields.List(fields.String(), required=True)
     decision = fields.Dict(required=True, allow_none=True)
     answer = fields.Dict(required=True, allow_none=True, metadata={
-        "description": "{text, answered_on, by, at, document}: document is the rendered 答复 "
-                       "once the renderer makes it (null until then)"})
+        "description": "{text, answered_on, by, at, document}: document is the rendered "
+                       "更正申请答复书 {template_id, version, render_id, format, media_type, "
+                       "sha256, size, object_ref (the vault object, null where the renderer "
+                       "has no vault)}"})
     deadline = fields.Dict(required=True, allow_none=True, metadata={
         "description": "null: none of the rule sets' seeds sets a period (000 第十九条 及时)"})
     steps = fields.List(fields.Nested(CorrectionStep), required=True)
     created_at = When(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CORRECTION_CHANNELS),
+                            metadata={"description": "staff (file_correction) or portal (the "
+                                                     "public form, POST /disclosure/corrections)"})
+    attachments = fields.List(fields.Nested(CorrectionAttachment), required=True, metadata={
+        "description": "what the requester attached through the portal, kept in the vault "
+                       "(never published, never served back)"})
 
 
 class CorrectionItem(StrictSchema):

@@ -12,11 +12,16 @@ records.tree_head_signed.v1 consumed) verified under the record keeper's checkpo
 vault pins write-once, and kept write-once; latest_checkpoint, latest_tree_head and
 checkpoint_keys read them, anchor_refused.v1 says what was refused — additive.
 
-1.2 (the disclosure publisher's tree heads): disclosure.tree_head_signed.v1 consumed — each
+1.3 (the disclosure publisher's tree heads): disclosure.tree_head_signed.v1 consumed — each
 agency log of public acts' signed tree head verified under the disclosure log key the vault pins
 (as it pins the record keeper's checkpoint keys), checked consistent with the last one kept of
 that log, and kept write-once and permanently; refused with anchor_refused.v1 — additive. The
-RPCs keep reading the record keeper's log."""
+RPCs keep reading the record keeper's log.
+
+1.3: store_attachment — the disclosure publisher, as itself ("service:disclosure"), stores each
+attachment of a request to correct a publication sent through the public portal, once its scan
+passed: write-once under the case-file retention class, subject `attachment`, no stamp; never
+served back to the public — additive."""
 from contracts.vault import messages as m
 from shared.contracts.registry import (
     CALENDAR_COVERAGE_EXAMPLE,
@@ -26,7 +31,7 @@ from shared.contracts.registry import (
     service_grant,
 )
 
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 
 ANCHORED_CHECKPOINT = {
     "agency": "lingchuan-emergency", "case_id": "6cbf93bd-adaf-46d6-b5bb-16d0a74f1429",
@@ -198,6 +203,22 @@ RPCS = (
                         ".document", sha256=DOCX_SHA256, size=18234,
              content_base64="UEsDBBQAAAAIAAAAIQ==", case_id=CASE_ID),
         DOCUMENT, WRITE_ERRORS),
+    Rpc("store_attachment", m.StoreAttachment, m.StoredObject,
+        "Store an attachment to a request to correct a publication, sent by the disclosure "
+        "publisher as itself once its scan passed (PDF, JPEG, PNG or plain text, sniffed from "
+        f"the content): its bytes (base64, at most {m.MAX_ATTACHMENT_BYTES} bytes) checked "
+        "against the SHA-256 and size it names (a mismatch is refused and recorded), written "
+        "once under the rule set's case-file retention class (subject `attachment`), "
+        "object_stored.v1 emitted. Once per submission and index (the idempotency key); content "
+        "the agency holds already is not stored again: the answer is its object. New in 1.3.",
+        (service_grant("disclosure"),),
+        {"agency": "qinyuan-energy", "submission_id": "4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8",
+         "index": 0, "name": "送达回证.pdf", "media_type": "application/pdf",
+         "sha256": SHA256, "size": 5, "content_base64": "JVBERi0="},
+        dict(OBJECT, subject="attachment", name="送达回证.pdf", media_type="application/pdf",
+             size=5, case_id=None, facts=[], retention=CASE_FILE, stored_by="disclosure",
+             last_fixity_at=None, last_fixity_outcome=None, fixity=[], stamp=None),
+        WRITE_ERRORS),
     Rpc("verify_package", m.PackageRef, m.PackageReport,
         "Run a case archive package's 四性检测 (DA/T 70) again on the bag as the store holds "
         "it now: its digest against the recorded one, the entries' hashes and the head's "

@@ -122,6 +122,32 @@ class StoreDocument(DocumentStamp):
                                                      "package includes it"})
 
 
+# an attachment to a request to correct a publication (store_attachment): what the disclosure
+# publisher's scan lets through, at most this many bytes each
+MAX_ATTACHMENT_BYTES = 16 * 1024 * 1024
+ATTACHMENT_TYPES = ["application/pdf", "image/jpeg", "image/png", "text/plain"]
+
+
+class StoreAttachment(StrictSchema):
+    """An attachment to a request to correct a publication, sent by the disclosure publisher as
+    itself once its scan passed (services.disclosure.domain.attachments)."""
+    agency = Id(required=True, metadata={"description": "the agency the request is made to"})
+    submission_id = Uuid(required=True, metadata={"description": "the portal submission it "
+                                                                 "came with"})
+    index = fields.Integer(required=True, validate=validate.Range(min=0, max=99), metadata={
+        "description": "its place among the submission's attachments"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    media_type = fields.String(required=True, validate=validate.OneOf(ATTACHMENT_TYPES),
+                               metadata={"description": "the type sniffed from the content"})
+    sha256 = Sha256(required=True, metadata={"description": "of the bytes: the vault checks it"})
+    size = fields.Integer(required=True,
+                          validate=validate.Range(min=1, max=MAX_ATTACHMENT_BYTES))
+    content_base64 = fields.String(required=True, validate=[
+        validate.Length(min=4, max=4 * ((MAX_ATTACHMENT_BYTES + 2) // 3)),
+        validate.Regexp(r"^[A-Za-z0-9+/]*={0,2}$", error="must be base64 (RFC 4648)")],
+        metadata={"description": f"the bytes, base64; at most {MAX_ATTACHMENT_BYTES} bytes"})
+
+
 class StoredObject(StrictSchema):
     id = Uuid(required=True)
     agency = fields.String(required=True)

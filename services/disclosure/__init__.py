@@ -10,4 +10,8 @@ every publication is kept, and every public act is a leaf of the agency's append
 log (RFC 9162) whose tree heads the service signs. A penalty decided from 2026-04-01 is shown
 for the window of the class its review gives it (信用修复管理办法: 一般 3 months–1 year, 严重
 1–3 years from the decision date; 轻微 never published), taken down the day after the window
-ends, or earlier on a recorded 信用修复 once the class's minimum has passed (usecases.windows)."""
+ends, or earlier on a recorded 信用修复 once the class's minimum has passed (usecases.windows).
+Anyone may ask for a publication to be corrected (000 第十九条, 002 第十八条, 004 第二十一条),
+entered by staff or through the portal's form — the one public write path (http,
+usecases.submissions) — and is answered in writing with a rendered 更正申请答复书
+(usecases.corrections)."""

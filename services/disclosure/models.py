@@ -199,3 +199,19 @@ portal_slots = Table(
     Column("title", String(200), nullable=False),
     Column("page", Integer, nullable=False),
 )
+
+# ---- requests to correct a publication from the public portal ----------------------------------
+# (services.disclosure.usecases.submissions): each request's `channel` and `attachments` (added
+# to `corrections` by 0007), and `form_windows` the portal form's fixed-window counters
+# (services.disclosure.domain.limits) — scope `client` (key: the keyed hash of the client's
+# address, never the address) or `agency`, the window's start in epoch seconds, its count.
+corrections.append_column(Column("channel", String(8), nullable=False, server_default="staff"))
+corrections.append_column(Column("attachments", JSON))
+
+form_windows = Table(
+    "form_windows", metadata,
+    Column("scope", String(8), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("window", BigInteger, primary_key=True, autoincrement=False),
+    Column("count", Integer, nullable=False),
+)

@@ -9,17 +9,27 @@ from typing import Any
 from eventlet import tpool
 from nameko.dependency_providers import Config
 from nameko.timer import timer
+from nameko.web.handlers import http
 
 from contracts.disclosure import CONTRACT
+from services.disclosure import http as web
 from services.disclosure import queries, store, usecases
-from services.disclosure.dependencies import LogKey, PortalSite
+from services.disclosure.dependencies import (
+    AnswerRenderer,
+    AttachmentVault,
+    FormSettings,
+    LogKey,
+    PortalSite,
+)
 from services.disclosure.dependencies import health as rules_health
+from services.disclosure.domain.limits import client_key
 from services.disclosure.models import outbox as outbox_table
 from services.disclosure.portal import SearchIndex
 from services.disclosure.usecases import corrections as correction_usecases
 from services.disclosure.usecases import outcomes as outcome_usecases
 from services.disclosure.usecases import portal as portal_usecases
 from services.disclosure.usecases import registers as register_usecases
+from services.disclosure.usecases import submissions
 from services.disclosure.usecases.common import recording
 from shared.calendar.clock import now
 from shared.errors import NotFound
@@ -185,7 +195,8 @@ class DisclosureService(Service):
 
     @rpc
     def answer_correction(self, **payload: Any) -> Any:
-        return self._write("answer_correction", payload, correction_usecases.answer_correction)
+        return self._write("answer_correction", payload, correction_usecases.answer_correction,
+                           renderer=self.renderer)
 
     @rpc
     def get_correction(self, **payload: Any) -> Any:
@@ -238,3 +249,35 @@ class DisclosureService(Service):
     @rpc
     def export_credit(self, **payload: Any) -> Any:
         return self._run("export_credit", payload, queries.export_credit, rules=self.rules)
+
+    # ---- the portal's correction form, the one public write path (http, usecases.submissions) --
+
+    @staticmethod
+    def run_environment(running: list[str]) -> dict[str, str]:
+        # whether the vault (the form's attachments) and the renderer (the written answers)
+        # are part of what runs here: without them a request with attachments, or an answer,
+        # is refused naming them
+        return {"CORRECTION_VAULT": "required" if "vault" in running else "absent",
+                "ANSWER_RENDERER": "required" if "renderer" in running else "absent"}
+
+    form = FormSettings()
+    vault = AttachmentVault()
+    # the written answer's document (answer_correction above renders it through this)
+    renderer = AnswerRenderer()
+
+    @http("POST", "/disclosure/corrections")
+    def correction_form(self, request: Any) -> Any:
+        """A request to correct a publication sent by anyone through the portal: rate- and
+        size-limited, its attachments scanned and kept in the vault, filed (channel portal)
+        and acknowledged with its number — or refused naming the field and the rule."""
+        at = now()
+        client = client_key(web.client_address(request, self.form.client_header),
+                            self.form.secret)
+        return web.answer(
+            request, client=client, form_limits=self.form.limits,
+            admit=lambda: submissions.admit(self.db, "client", client,
+                                            self.form.limits.per_client, at),
+            submit=lambda form, uploads: submissions.submit(
+                form, uploads, client=client, db=self.db, vault=self.vault,
+                form_limits=self.form.limits, now=at),
+            record=submissions.recorded(self.db, at))

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, insert, or_, select, update
+from sqlalchemy import CursorResult, and_, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from services.disclosure.models import (
     correction_counters,
     corrections,
     disclosure_log,
+    form_windows,
     officer_lapses,
     publication_history,
     publications,
@@ -421,6 +422,8 @@ def public_penalties(session: Session, agency: str, party_kind: str, start: date
              .where(publications.c.decision_date <= end)
              .order_by(publications.c.decision_date, publications.c.id))
     return [dict(r) for r in session.execute(query).mappings().all()]
+
+
 # ---- the public portal rebuilt from the tables (usecases.portal) --------------------------------
 
 def public_ids(session: Session, agency: str | None = None) -> list[str]:
@@ -477,3 +480,24 @@ def agencies_public(session: Session) -> list[str]:
     return list(session.execute(select(publications.c.agency).distinct()
                                 .where(publications.c.published.is_not(None))
                                 .order_by(publications.c.agency)).scalars())
+
+
+# ---- the portal's correction form (usecases.submissions) --------------------------------------
+
+def count_submission(session: Session, scope: str, key: str, window: int, limit: int,
+                     keep_after: int) -> bool:
+    """One more submission counted in `scope`/`key`'s window starting at `window` if the window
+    holds fewer than `limit`: True; False when it is full, nothing changed. The row is made if
+    need be and raised by one statement whose condition every instance's is judged against (the
+    row locked by the update), so however many instances count, no window passes its limit.
+    Windows of the scope that started before `keep_after` are dropped."""
+    upsert = pg_insert if on_postgresql(session) else sqlite_insert
+    session.execute(upsert(form_windows).values(scope=scope, key=key, window=window, count=0)
+                    .on_conflict_do_nothing())
+    done = cast(CursorResult, session.execute(
+        update(form_windows).where(form_windows.c.scope == scope)
+        .where(form_windows.c.key == key).where(form_windows.c.window == window)
+        .where(form_windows.c.count < limit).values(count=form_windows.c.count + 1)))
+    session.execute(delete(form_windows).where(form_windows.c.scope == scope)
+                    .where(form_windows.c.window < keep_after))
+    return done.rowcount == 1

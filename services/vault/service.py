@@ -98,6 +98,10 @@ class VaultService(Service):
         return self._write("store_document", payload, usecases.store_document)
 
     @rpc
+    def store_attachment(self, **payload: Any) -> Any:
+        return self._write("store_attachment", payload, usecases.store_attachment)
+
+    @rpc
     def verify_package(self, **payload: Any) -> Any:
         return self._write("verify_package", payload, usecases.verify_package,
                            checkpoint_keys=self._checkpoint_keys())

@@ -1785,6 +1785,68 @@ CASE_FILE_INDEX = {
 }
 
 
+# ---------------------------------------------------------------------------------------
+# 更正申请答复书 — 000《公示办法》第十九条；002 第十八条；004 第二十一条（书面答复申请人）
+AS_REQUESTER = "{%p set you = '你单位' if requester.kind == 'organisation' else '你' %}"
+
+
+def build_correction_answer():
+    g = GwDocument("更正申请答复书")
+    g.tag(AS_REQUESTER)
+    g.title("{{ authority_name }}")
+    g.title("更正申请答复书")
+    g.docno("{{ doc_number }}")
+    g.np("{{ requester.name }}：")
+    g.p("本机关于{{ received_date|cn_date }}收到{{ you }}对本机关公示的行政执法信息"
+        "（{{ decision_number }}）提出的更正申请。{{ you }}反映：{{ problem }}")
+    g.p("{% if outcome == 'correct' %}经核实，{{ you }}反映的情况属实，本机关已对该公示信息予以更正。"
+        "{% elif outcome == 'reject' %}经核实，{{ you }}反映的情况不属实，本机关决定不予更正。"
+        "{% else %}经核实，该信息不属于本机关职能范围，本机关已将{{ you }}的申请转送"
+        "{{ forward_to|default('有权更正的行政执法机关', true) }}处理。{% endif %}"
+        "理由：{{ reason }}")
+    g.p("{{ answer_text }}")
+    g.p("特此答复。")
+    g.signature("{{ authority_name }}", "{{ answer_date|cn_date }}")
+    return g
+
+
+CORRECTION_ANSWER = {
+    "id": "correction_answer",
+    "title": "更正申请答复书",
+    "description": ("更正申请答复书（000《公示办法》第十九条，002 第十八条，004 第二十一条）：对公民、法人或者其他组织"
+                    "就公示信息提出的更正申请，核实后更正、不予更正或者转送有权机关的情况，书面答复申请人。"),
+    "build": build_correction_answer,
+    "fields": {
+        "authority_name": authority(),
+        "doc_number": doc_number("更正申请编号"),
+        "requester": O("申请人", {
+            "name": S("姓名或名称", max_length=100),
+            "kind": S("申请人类别", enum=["person", "organisation"]),
+        }),
+        "received_date": D("收到申请日期"),
+        "decision_number": S("公示信息（决定文书编号）", max_length=60),
+        "problem": T("申请人反映的问题", max_length=2000),
+        "outcome": S("办理结果", enum=["correct", "reject", "forward"]),
+        "reason": T("理由", max_length=2000),
+        "forward_to": S("转送机关", required=False, max_length=200),
+        "answer_text": T("答复内容", max_length=2000),
+        "answer_date": D("答复日期"),
+    },
+    "sample": {
+        "authority_name": AUTH,
+        "doc_number": "更正〔2025〕1号",
+        "requester": {"name": "陵川县太行石材有限公司", "kind": "organisation"},
+        "received_date": "2025-11-03",
+        "decision_number": "陵应急罚〔2025〕12号",
+        "problem": "公示的罚款金额与行政处罚决定书载明的金额不一致。",
+        "outcome": "correct",
+        "reason": "经核对行政处罚决定书，公示的罚款金额录入有误。",
+        "answer_text": "本机关已于2025年11月5日将该公示信息中的罚款金额更正为人民币陆万元。",
+        "answer_date": "2025-11-05",
+    },
+}
+
+
 TEMPLATES = [
     PENALTY_DECISION,
     CASE_APPROVAL,
@@ -1804,4 +1866,5 @@ TEMPLATES = [
     STATEMENT_RECORD,
     HEARING_RECORD,
     CASE_FILE_INDEX,
+    CORRECTION_ANSWER,
 ]

@@ -29,9 +29,11 @@ pytestmark = pytest.mark.skipif(shutil.which("nginx") is None and not Path(
 
 def test_the_rendered_template_keeps_nginx_variables_and_sets_ours():
     text = portal_serve.render(portal_serve.TEMPLATE.read_text(encoding="utf-8"),
-                               PORTAL_LISTEN="80", PORTAL_ROOT="/usr/share/nginx/html/site")
+                               PORTAL_LISTEN="80", PORTAL_ROOT="/usr/share/nginx/html/site",
+                               PORTAL_FORM_UPSTREAM="disclosure:8000")
     assert "listen 80;" in text and "root /usr/share/nginx/html/site;" in text
     assert "try_files $uri $uri/ =404;" in text and "${" not in text
+    assert "proxy_pass http://disclosure:8000/disclosure/corrections;" in text
 
 
 def test_nginx_accepts_the_compose_config(tmp_path):
@@ -84,3 +86,51 @@ def test_nginx_serves_the_site_and_the_version_a_rebuild_swaps_in(served_dir):
             time.sleep(0.2)
     finally:
         portal_serve.stop(proc)
+
+
+def test_the_correction_form_is_the_one_path_passed_to_the_service(served_dir):
+    """A POST to the form's public path reaches the disclosure service's endpoint with the
+    client's address in X-Real-IP; any other write, and any other /api/ path, stops at nginx."""
+    import http.server
+    import threading
+
+    seen: list[tuple[str, str | None, bytes]] = []
+
+    class Service(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen.append((self.path, self.headers.get("X-Real-IP"), body))
+            self.send_response(201)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Service)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    site = served_dir / "portal"
+    site.mkdir()
+    (site / "index.html").write_text("公示", encoding="utf-8")
+    port = portal_serve.free_port()
+    proc = portal_serve.start_nginx(portal_serve.configure(
+        served_dir, port, site, f"127.0.0.1:{upstream.server_address[1]}"), port)
+
+    def post(path: str) -> int:
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/{path}", data=b"a=1",
+                                     method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                return r.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+    try:
+        assert post("api/disclosure/corrections") == 201
+        assert seen == [("/disclosure/corrections", "127.0.0.1", b"a=1")]
+        assert post("index.html") == 403
+        assert post("api/disclosure/other") == 404
+        assert get(port, "api/disclosure/corrections")[0] == 403
+        assert len(seen) == 1
+    finally:
+        portal_serve.stop(proc)
+        upstream.shutdown()

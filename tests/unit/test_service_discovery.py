@@ -50,9 +50,17 @@ def test_the_vault_is_told_whether_the_renderer_runs_beside_it():
         "INDEX_RENDERER": "absent"}
 
 
+def test_the_disclosure_publisher_is_told_whether_the_vault_and_renderer_run_beside_it():
+    assert services.run_environment("disclosure", ["disclosure", "vault", "renderer"]) == {
+        "CORRECTION_VAULT": "required", "ANSWER_RENDERER": "required"}
+    assert services.run_environment("disclosure", ["records", "disclosure"]) == {
+        "CORRECTION_VAULT": "absent", "ANSWER_RENDERER": "absent"}
+
+
 def test_the_services_that_call_a_peer_as_themselves_get_a_caller_key():
+    # disclosure: the vault (a correction's attachments) and the renderer (its written answer)
     assert services.service_callers(["records", "review", "renderer", "vault", "disclosure"]) == [
-        "records", "renderer", "vault"]
+        "records", "renderer", "vault", "disclosure"]
 
 
 def test_db_upgrade_refuses_a_service_that_is_not_installed(monkeypatch, capsys):

@@ -183,6 +183,8 @@ def view(row: Mapping[str, Any]) -> dict[str, Any]:
                                "state", "requester", "problem", "evidence", "decision", "answer",
                                "steps", "created_at")}
     out["deadline"] = None
+    out["channel"] = row.get("channel") or "staff"
+    out["attachments"] = list(row.get("attachments") or [])
     return out
 
 
@@ -200,3 +202,25 @@ def check_unredacted(changes: Mapping[str, Mapping[str, Any]], as_of: date) -> N
                            "请按公示的遮蔽方式填写",
                 details={"rule": "correction_unredacted", "field": f"fields.{path}",
                          "kind": hit.kind})
+
+
+# the written answer's document (templates/correction_answer): the renderer renders it
+ANSWER_TEMPLATE = "correction_answer"
+
+
+def answer_document(row: Mapping[str, Any], pub: Mapping[str, Any], agency_name: str,
+                    answer: Mapping[str, Any], received_on: date) -> dict[str, Any]:
+    """What the 更正申请答复书 is rendered from: the request, its decision and the answer (the
+    template's fields), with the agency and request it is for."""
+    decision = row.get("decision") or {}
+    requester = row["requester"]
+    document: dict[str, Any] = {
+        "authority_name": agency_name, "doc_number": row["number"],
+        "requester": {"name": requester["name"], "kind": requester["kind"]},
+        "received_date": received_on.isoformat(), "decision_number": pub["decision_no"],
+        "problem": row["problem"], "outcome": decision.get("decision") or "reject",
+        "reason": decision.get("reason") or "", "answer_text": answer["text"],
+        "answer_date": answer["answered_on"].isoformat()}
+    if decision.get("forward_to"):
+        document["forward_to"] = decision["forward_to"]
+    return {"agency": row["agency"], "correction_id": row["id"], "document": document}

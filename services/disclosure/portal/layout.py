@@ -47,6 +47,13 @@ def publication_html(pid: str) -> str:
     return f"p/{pid}.html"
 
 
+CORRECTION_FORM = "correction/index.html"
+
+
+def correction_html(pid: str) -> str:
+    return f"correction/{pid}.html"
+
+
 def publication_json(pid: str) -> str:
     return f"p/{pid}.json"
 

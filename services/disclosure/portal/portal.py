@@ -18,11 +18,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from services.disclosure.domain.limits import FormLimits
+
 from . import layout, render
 from .layout import ListKey
-from .publication import Publication
+from .publication import LISTED, Publication
 from .target import Target
 from .templates import SEARCH_SCRIPT, STYLE
+
+# where the correction form posts: the disclosure service's entrypoint behind the portal's proxy
+FORM_ACTION = "/api/disclosure/corrections"
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,8 @@ def shard_of(p: Publication | dict[str, Any]) -> str:
 class Portal:
     def __init__(self, target: Target, *, site_name: str = "行政执法公示平台",
                  base_url: str = "/", root: str = "/", page_size: int = layout.PAGE_SIZE,
-                 feed_size: int = layout.FEED_SIZE):
+                 feed_size: int = layout.FEED_SIZE,
+                 form_action: str = FORM_ACTION, form_limits: FormLimits | None = None):
         if page_size < 1 or feed_size < 1:
             raise ValueError("page_size and feed_size must be positive")
         self.target = target
@@ -50,6 +56,8 @@ class Portal:
         self.root = root if root.endswith("/") else root + "/"
         self.page_size = page_size
         self.feed_size = feed_size
+        self.form_action = form_action
+        self.form_limits = form_limits or FormLimits()
         self.env = render.environment()
         self._site: dict[str, Any] | None = None
         self._written: list[str] = []
@@ -79,6 +87,9 @@ class Portal:
                 self._remove(slot, p.id)
             slots = []
         self._feed(p)
+        if before is None or (before.get("state") in LISTED, before.get("title")) != (
+                p.listed, p.title):   # the form page changes only with these
+            self._write(layout.correction_html(p.id), self._form(p))
         self._write(layout.publication_html(p.id), self._page(
             "publication.html", title=p.title if p.state != "expired" else "公示信息已撤下",
             p=p, searchable=p.state != "expired"))
@@ -224,6 +235,7 @@ class Portal:
         self._write(layout.STYLE, STYLE.encode())
         self._write(layout.SEARCH_SCRIPT, SEARCH_SCRIPT.encode())
         self._write(layout.SEARCH_PAGE, self._page("search.html", title="搜索"))
+        self._write(layout.CORRECTION_FORM, self._form(None))
         if not self.target.exists("search/shards.json"):
             self._write_json("search/shards.json", {"bundles": []})
         self._write_site()
@@ -263,6 +275,7 @@ class Portal:
                         if s["folder"] in order else len(order))
             self._write_json(layout.publication_json(p.id),
                              {**render.publication_json(p), "listed_on": on})
+            self._write(layout.correction_html(p.id), self._form(p))
             self._write(layout.publication_html(p.id), self._page(
                 "publication.html", title=p.title if p.state != "expired" else "公示信息已撤下",
                 p=p, searchable=p.state != "expired"))
@@ -300,6 +313,16 @@ class Portal:
     def _page(self, template: str, **values: Any) -> bytes:
         return self.env.get_template(template).render(
             site_name=self.site_name, root=self.root, **values).encode()
+
+    def _form(self, p: Publication | None) -> bytes:
+        """The correction form: for `p` while it is listed (a notice once it is not), or the
+        general one asking for the publication's id."""
+        mib = 1024 * 1024
+        return self._page("correction.html", title="申请更正", p=p,
+                          closed=p is not None and not p.listed, action=self.form_action,
+                          max_files=self.form_limits.max_files,
+                          max_file_mib=self.form_limits.max_file_bytes // mib,
+                          max_mib=self.form_limits.max_bytes // mib)
 
     def _read(self, path: str) -> dict[str, Any] | None:
         data = self.target.read(path)

@@ -86,6 +86,7 @@ PUBLICATION = """{% extends "base.html" %}
 </table>
 </section>
 <p data-pagefind-ignore><a href="{{ root }}p/{{ p.id }}.json" type="application/json">本条信息（JSON）</a></p>
+{% if p.listed %}<p data-pagefind-ignore><a href="{{ root }}correction/{{ p.id }}.html">申请更正</a>（认为本条公示信息有误的，可提供证明材料申请更正）</p>{% endif %}
 {% endblock %}
 """
 
@@ -178,7 +179,49 @@ SEARCH = """{% extends "base.html" %}
 {% endblock %}
 """
 
-TEMPLATES = {"base.html": BASE, "publication.html": PUBLICATION, "items.html": ITEMS,
+# The correction form (000 第十九条, 002 第十八条, 004 第二十一条): a plain form posting to the
+# disclosure service's public path (Portal.form_action); no script. One page per publication
+# open to correction (its id carried), one general page asking for the id.
+CORRECTION = """{% extends "base.html" %}
+{% block main %}
+<h1>申请更正公示信息</h1>
+{% if closed %}
+<p class="notice">本条公示信息（编号 {{ p.id }}）当前未处于公示状态，不受理更正申请。</p>
+{% else %}
+<p>公民、法人或者其他组织认为公示的行政执法信息不准确的，可以提出更正申请并提供相关证明材料。执法机关核实后予以更正或转送有权机关，并书面答复申请人。</p>
+<form method="post" action="{{ action }}" enctype="multipart/form-data">
+{% if p %}
+<input type="hidden" name="publication_id" value="{{ p.id }}">
+<p>申请更正的公示信息：<a href="{{ root }}p/{{ p.id }}.html">{{ p.title }}</a>（编号 {{ p.id }}）</p>
+{% else %}
+<p class="field"><label for="publication_id">公示信息编号（必填）</label>
+<input id="publication_id" name="publication_id" required maxlength="36" aria-describedby="publication_id_hint" autocomplete="off">
+<span id="publication_id_hint" class="hint">公示信息页面地址中 p/ 之后的编号，如 8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f</span></p>
+{% endif %}
+<fieldset>
+<legend>申请人类型（必填）</legend>
+<p><input type="radio" id="kind_person" name="requester_kind" value="person" required checked> <label for="kind_person">公民</label>
+<input type="radio" id="kind_organisation" name="requester_kind" value="organisation"> <label for="kind_organisation">法人或者其他组织</label></p>
+</fieldset>
+<p class="field"><label for="requester_name">申请人姓名或名称（必填）</label>
+<input id="requester_name" name="requester_name" required maxlength="100" autocomplete="name"></p>
+<p class="field"><label for="requester_contact">联系方式（必填）</label>
+<input id="requester_contact" name="requester_contact" required maxlength="200" aria-describedby="contact_hint" autocomplete="tel">
+<span id="contact_hint" class="hint">电话、通信地址或电子邮箱，用于书面答复；不予公开</span></p>
+<p class="field"><label for="problem">存在的问题（必填）</label>
+<textarea id="problem" name="problem" required maxlength="1000" rows="5"></textarea></p>
+<p class="field"><label for="requested">请求更正的内容（必填）</label>
+<textarea id="requested" name="requested" required maxlength="900" rows="4"></textarea></p>
+<p class="field"><label for="attachments">证明材料（可选，最多 {{ max_files }} 份）</label>
+<input type="file" id="attachments" name="attachments" multiple accept=".pdf,.jpg,.jpeg,.png,.txt,application/pdf,image/jpeg,image/png,text/plain" aria-describedby="attachments_hint">
+<span id="attachments_hint" class="hint">接受 PDF、JPEG、PNG 和纯文本文件，单个文件不超过 {{ max_file_mib }} MB，合计不超过 {{ max_mib }} MB；含脚本等活动内容的文件不予接收</span></p>
+<p><button type="submit">提交更正申请</button></p>
+</form>
+{% endif %}
+{% endblock %}
+"""
+
+TEMPLATES = {"base.html": BASE, "correction.html": CORRECTION, "publication.html": PUBLICATION, "items.html": ITEMS,
              "list_page.html": LIST_PAGE, "list_index.html": LIST_INDEX, "home.html": HOME,
              "search.html": SEARCH}
 
@@ -192,6 +235,12 @@ table{border-collapse:collapse;width:100%}th,td{border:1px solid #6b6b6b;padding
 text-align:left;vertical-align:top}caption{text-align:left;font-weight:bold;padding:.3rem 0}
 .notice{border:2px solid #8a1c1c;background:#fdecea;color:#1a1a1a;padding:.5rem 1rem}
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dl.meta dd{margin:0}
+form .field label{display:block;font-weight:bold}form input:not([type=radio]),form textarea{
+width:100%;max-width:40rem;box-sizing:border-box;border:1px solid #6b6b6b;padding:.3rem;font:inherit;
+color:#1a1a1a;background:#fff}.hint{display:block;color:#4a4a4a;font-size:.9rem}
+fieldset{border:1px solid #6b6b6b}button{font:inherit;padding:.4rem 1.2rem;color:#fff;
+background:#0b4a8f;border:0}input:focus,textarea:focus,button:focus{outline:3px solid #b35900;
+outline-offset:2px}
 """
 
 # The search page's only script: loads the list of index shards, then Pagefind's UI over all of

@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from contracts.disclosure import CONTRACT
 from services.disclosure import store
+from services.disclosure.domain.limits import FormLimits
 from services.disclosure.models import inbox
 from services.disclosure.portal import (
     Change,
@@ -48,6 +49,7 @@ from services.disclosure.portal import (
     layout,
     versions,
 )
+from services.disclosure.portal.portal import FORM_ACTION
 from services.disclosure.portal.search import SHARDS
 from shared.errors import DomainRuleViolated
 from shared.messaging import consumer
@@ -75,9 +77,14 @@ LOG_KEYS_PATH = "keys/disclosure-log.json"
 RECORDS_KEYS_PATH = "keys/records-checkpoints.json"
 
 
-def site(directory: str | Path) -> Portal:
-    """The portal written into `directory` (DISCLOSURE_PORTAL_DIR), its fixed files installed."""
-    portal = Portal(LocalDirectory(directory))
+def site(directory: str | Path, config: Mapping[str, Any] | None = None) -> Portal:
+    """The portal written into `directory` (DISCLOSURE_PORTAL_DIR), its fixed files installed;
+    its correction form posting to DISCLOSURE_FORM_ACTION (the public path the portal's proxy
+    passes to the service's POST /disclosure/corrections) and stating the form's limits."""
+    settings = dict(config or {})
+    portal = Portal(LocalDirectory(directory),
+                    form_action=settings.get("DISCLOSURE_FORM_ACTION") or FORM_ACTION,
+                    form_limits=FormLimits.from_config(settings))
     portal.install()
     return portal
 

@@ -4,7 +4,12 @@ case-file retention class with the renderer's stamp kept on the object, object_s
 emitted. Content the agency holds already is not stored again: the answer is its object, the
 render logged against it. Once per render id and format: the renderer sends that as the call's
 idempotency key (shared.persistence.idempotency), so a repeated call answers the first
-answer."""
+answer.
+
+An attachment to a request to correct a publication (store_attachment) takes the same path:
+sent by the disclosure publisher as itself once its scan passed, checked against its SHA-256 and
+size, written once under the case-file retention class (subject `attachment`, no stamp), the
+submission it came with logged; once per submission and attachment (the idempotency key)."""
 from __future__ import annotations
 
 import base64
@@ -29,37 +34,57 @@ from shared.rulesets.provider import Rules
 from shared.trust.actor import Actor
 
 SUBJECT = "document"
+ATTACHMENT = "attachment"
 STAMP = ("render_id", "format", "template_id", "version", "template_sha256", "data_sha256")
 
 
 def store_document(p: dict, *, actor: Actor, db: Db, rules: Rules, stores: Stores,
                    outbox: OutboxWriter, now: datetime, **_: object) -> dict:
+    subject = f"render:{p['render_id']}:{p['format']}"
+    made = {"render_id": p["render_id"], "format": p["format"]}
+    stamp = {k: p[k] for k in STAMP}
+    return _store(p, SUBJECT, subject, "store_document", made, stamp, actor=actor, db=db,
+                  rules=rules, stores=stores, outbox=outbox, now=now)
+
+
+def store_attachment(p: dict, *, actor: Actor, db: Db, rules: Rules, stores: Stores,
+                     outbox: OutboxWriter, now: datetime, **_: object) -> dict:
+    subject = p["submission_id"]   # the log's subject is an id (36 characters)
+    made = {"submission_id": p["submission_id"], "index": p["index"]}
+    return _store(dict(p, case_id=None), ATTACHMENT, subject, "store_attachment", made, None,
+                  actor=actor, db=db, rules=rules, stores=stores, outbox=outbox, now=now)
+
+
+def _store(p: dict, kind: str, subject: str, method: str, made: dict, stamp: dict | None, *,
+           actor: Actor, db: Db, rules: Rules, stores: Stores, outbox: OutboxWriter,
+           now: datetime) -> dict:
+    """The bytes `p` names stored write-once as an object of `kind` (module docstring)."""
     actor.require(agency=p["agency"])
     rs = rules.agency(p["agency"]).ruleset
-    blob = _checked(p, actor=actor, db=db, now=now)
+    blob = _checked(p, subject, method, actor=actor, db=db, now=now)
     with db.read() as session:
         existing = store.object_of(session, p["agency"], p["sha256"])
     _not_disposed(existing)
     if existing is not None:
-        return _held(existing, p, actor=actor, db=db, now=now)
+        return _held(existing, made, stamp, actor=actor, db=db, now=now)
     retention = domain.retention_for(rs, "case_file", set())
     retain_until = retention.until(local_date(now))
     key = key_of(p["agency"], p["sha256"])
     lock = lock_of(stores, retain_until, False)
     written = _put(stores, key, blob, lock, domain.digests(rs), p["sha256"])
-    row = {"id": str(uuid.uuid4()), "agency": p["agency"], "key": key, "subject": SUBJECT,
+    row = {"id": str(uuid.uuid4()), "agency": p["agency"], "key": key, "subject": kind,
            "name": p["name"], "media_type": p["media_type"], "size": written.size,
            "sha256": p["sha256"], "digests": written.digests, "case_id": p["case_id"],
            "facts": [], "retention": retention.to_dict(), "retain_until": retain_until,
            "lock_mode": lock.mode, "legal_hold": False, "state": "stored",
            "store": stores.primary.where, "replica": "ok" if stores.replica else None,
            "stored_at": now, "stored_by": actor.id, "last_fixity_at": None,
-           "last_fixity_outcome": None, "stamp": {k: p[k] for k in STAMP}}
+           "last_fixity_outcome": None, "stamp": stamp}
     try:
         with db.transaction() as session:
             store.insert_object(session, row)
             store.log(session, row["id"], actor, "stored",
-                      {"render_id": p["render_id"], "format": p["format"], "key": key,
+                      {**made, "key": key,
                        "digests": written.digests, "retention": row["retention"],
                        "retain_until": retain_until.isoformat() if retain_until else None},
                       now)
@@ -71,24 +96,24 @@ def store_document(p: dict, *, actor: Actor, db: Db, rules: Rules, stores: Store
             existing = store.object_of(session, p["agency"], p["sha256"])
         if existing is None:
             raise
-        return _held(existing, p, actor=actor, db=db, now=now)
+        return _held(existing, made, stamp, actor=actor, db=db, now=now)
     return store.view(row)
 
 
-def _checked(p: dict, *, actor: Actor, db: Db, now: datetime) -> bytes:
+def _checked(p: dict, subject: str, method: str, *, actor: Actor, db: Db,
+             now: datetime) -> bytes:
     """The bytes, decoded and held to the size and SHA-256 the caller names — a mismatch
     refused and kept on record before anything is stored."""
     try:
         blob = base64.b64decode(p["content_base64"], validate=True)
     except (binascii.Error, ValueError):
         raise ValidationFailed.from_messages({"content_base64": ["must be base64 (RFC 4648)"]},
-                                             what="store_document") from None
-    subject = f"render:{p['render_id']}:{p['format']}"
+                                             what=method) from None
     if len(blob) != p["size"]:
         exc = refused("size_mismatch", f"the document is {len(blob)} bytes, not the "
                       f"{p['size']} named", subject,
                       message_zh=f"文书实为 {len(blob)} 字节，与声明的 {p['size']} 字节不符")
-        keep_refusal(db, subject, actor, "store_document", exc, now)
+        keep_refusal(db, subject, actor, method, exc, now)
         raise exc
     found = hashlib.sha256(blob).hexdigest()
     if found != p["sha256"]:
@@ -96,7 +121,7 @@ def _checked(p: dict, *, actor: Actor, db: Db, now: datetime) -> bytes:
                       f"{p['sha256']} named: nothing was stored", subject,
                       message_zh=f"文书的 SHA-256 为 {found}，与声明的 {p['sha256']} 不符，"
                                  "未予存储", found=found)
-        keep_refusal(db, subject, actor, "store_document", exc, now)
+        keep_refusal(db, subject, actor, method, exc, now)
         raise exc
     return blob
 
@@ -119,11 +144,11 @@ def _put(stores: Stores, key: str, blob: bytes, lock, algorithms, sha256: str) -
     return written
 
 
-def _held(existing: dict, p: dict, *, actor: Actor, db: Db, now: datetime) -> dict:
-    """The agency holds this content already: nothing stored twice; the render is logged
-    against the object it made."""
+def _held(existing: dict, made: dict, stamp: dict | None, *, actor: Actor, db: Db,
+          now: datetime) -> dict:
+    """The agency holds this content already: nothing stored twice; what sent it again (the
+    render, the submission) is logged against the object."""
     with db.transaction() as session:
         store.log(session, existing["id"], actor, "stored_again",
-                  {"render_id": p["render_id"], "format": p["format"],
-                   "stamp": {k: p[k] for k in STAMP}}, now)
+                  {**made, **({"stamp": stamp} if stamp is not None else {})}, now)
     return store.view(existing)

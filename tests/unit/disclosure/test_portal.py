@@ -158,7 +158,7 @@ def test_publishing_one_rewrites_only_the_pages_it_appears_on(site):
                 for name in ("page/3.html", "page/3.json", "page/3.csv", "page/3.xlsx",
                              "index.html",
                              "index.json")}
-    expected |= {"p/lc-2025-0012.html", "p/lc-2025-0012.json",
+    expected |= {"p/lc-2025-0012.html", "p/lc-2025-0012.json", "correction/lc-2025-0012.html",
                  "agency/lingchuan-emergency/feed.xml", "agency/lingchuan-emergency/feed.json"}
     assert sorted(target.written) == sorted(expected) == sorted(result.paths)
     assert {p: target.read(p) for p in before} == before
@@ -175,6 +175,7 @@ def test_publishing_one_rewrites_only_the_pages_it_appears_on(site):
     assert sorted(target.written) == sorted(
         {f"{f}/page/1.{ext}" for f in lists for ext in ("html", "json", "csv", "xlsx")}
         | {"p/lc-2025-0002.html", "p/lc-2025-0002.json",
+           "correction/lc-2025-0002.html",   # its correction form shows the title corrected
            "agency/lingchuan-emergency/feed.xml", "agency/lingchuan-emergency/feed.json"})
     assert "更正后的案件名称" in text(target, "list/page/1.html")
 
