@@ -20,6 +20,7 @@ from shared.rulesets.fields import (
     nested,
 )
 from shared.rulesets.vocabulary import (
+    ANNUAL_FIGURES,
     ACT_TYPES,
     AV_SITUATIONS,
     COERCIVE_EXECUTION_METHODS,
@@ -216,6 +217,8 @@ class AnnualReportSchema(Schema):
     due = nested(DueSchema)
     recipients = ListOf(Code(REPORT_RECIPIENTS, "report-recipient"), required=True)
     contents = ListOf(FieldItemSchema, required=True)
+    # the figure groups the report carries (services.disclosure.domain.annual), all where absent
+    figures = ListOf(Code(ANNUAL_FIGURES, "annual-figure"))
     basis = Text(required=True)
     note = Text()
 
