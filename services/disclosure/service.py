@@ -16,6 +16,7 @@ from services.disclosure.dependencies import LogKey, PortalSite
 from services.disclosure.dependencies import health as rules_health
 from services.disclosure.models import outbox as outbox_table
 from services.disclosure.portal import SearchIndex
+from services.disclosure.usecases import annual as annual_usecases
 from services.disclosure.usecases import corrections as correction_usecases
 from services.disclosure.usecases import outcomes as outcome_usecases
 from services.disclosure.usecases import portal as portal_usecases
@@ -23,6 +24,7 @@ from services.disclosure.usecases import registers as register_usecases
 from services.disclosure.usecases.common import recording
 from shared.calendar.clock import now
 from shared.errors import NotFound
+from shared.messaging.calls import AUTO, Peer
 from shared.messaging.consumer import event_handler
 from shared.messaging.outbox import Outbox
 from shared.messaging.rpc import rpc
@@ -41,6 +43,8 @@ WINDOW_TICK_SECONDS = 3600
 # where the portal is written when DISCLOSURE_PORTAL_DIR is not set (the config file defaults
 # it under the data folder)
 PORTAL_DIR = "data/portal"
+# the annual report watch's tick: a report falls due on a day of the year (disclosure.annual_report)
+ANNUAL_TICK_SECONDS = 3600
 
 
 class DisclosureService(Service):
@@ -230,3 +234,38 @@ class DisclosureService(Service):
     def portal_on_repaired(self, body: dict) -> None:
         """Taken down early on a 信用修复 decision: as an expired one."""
         self._to_portal(body)
+
+    # ---- the annual statistics report and the supervisor's view (usecases.annual, queries) ----
+
+    # the record keeper's figures of a year, called as this service (records.annual_figures
+    # grants "service:disclosure"); config ANNUAL_RECORDS: required, absent or auto
+    annual_records = Peer("records", as_service=True, presence="ANNUAL_RECORDS",
+                          default_presence=AUTO, timeout=60.0, label="the record keeper",
+                          label_zh="记录保管服务")
+
+    @rpc
+    def compile_annual_report(self, **payload: Any) -> Any:
+        return self._write("compile_annual_report", payload,
+                           annual_usecases.compile_annual_report, records=self.annual_records)
+
+    @rpc
+    def get_annual_report(self, **payload: Any) -> Any:
+        return self._run("get_annual_report", payload, queries.get_annual_report)
+
+    @rpc
+    def publish_annual_report(self, **payload: Any) -> Any:
+        return self._write("publish_annual_report", payload,
+                           annual_usecases.publish_annual_report)
+
+    @rpc
+    def supervision_report(self, **payload: Any) -> Any:
+        return self._run("supervision_report", payload, queries.supervision_report,
+                         rules=self.rules)
+
+    @timer(interval=ANNUAL_TICK_SECONDS)
+    def watch_annual_reports(self) -> dict:
+        """Each agency's report on the past year compiled once, and annual_report_overdue.v1
+        once where it is not published by its due day, however many instances tick."""
+        return annual_usecases.check_annual_reports(
+            db=self.db, outbox=self.outbox, rules=self.rules, now=now(),
+            records=self.annual_records)

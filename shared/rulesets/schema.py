@@ -20,8 +20,8 @@ from shared.rulesets.fields import (
     nested,
 )
 from shared.rulesets.vocabulary import (
-    ANNUAL_FIGURES,
     ACT_TYPES,
+    ANNUAL_FIGURES,
     AV_SITUATIONS,
     COERCIVE_EXECUTION_METHODS,
     DIGEST_ALGORITHMS,

@@ -1,0 +1,189 @@
+"""The annual statistics report (行政执法统计年报: 000《公示办法》第十六条, 003 二(一)1(3), base
+国办发〔2018〕118号; services.disclosure.domain.annual): compiled from the publisher's own tables
+and the record keeper's figures (records.annual_figures, called as this service), each compile a
+new version kept; published by a publisher (a leaf of the agency's Merkle log,
+annual_report_published.v1); the timer compiling each agency's report on the past year and
+noticing, once, a report not published by its due day. Also publication_withheld.v1's twin
+here: the supervisor's view of 004 第五十七条 is a read (queries)."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from services.disclosure import store
+from services.disclosure.domain import annual
+from services.disclosure.domain import log as merkle_log
+from services.disclosure.usecases.common import SYSTEM
+from shared.calendar.clock import local_date
+from shared.errors import DomainRuleViolated, NotFound, SanxiangError, ServiceNotDeployed
+from shared.messaging.outbox import OutboxWriter
+from shared.persistence import timers
+from shared.persistence.db import Db
+from shared.rulesets.provider import Rules
+from shared.trust.actor import Actor
+
+ANNUAL_WATCH = "disclosure.watch_annual_reports"
+
+
+class RecordsPeer(Protocol):
+    def call(self, method: str, *, acting_for: str, key: str | None = None,
+             **request: Any) -> Any: ...
+
+
+def records_figures(records: RecordsPeer | None, agency: str,
+                    year: int) -> tuple[dict | None, str | None]:
+    """The record keeper's figures of the year, or None and why not (the report names them
+    missing; a record keeper that is deployed and does not answer is Unavailable: retried)."""
+    if records is None:
+        return None, "本部署未部署记录保管服务，行政处罚、行政强制、投诉举报和执法检查数据无从统计"
+    try:
+        answer = records.call("annual_figures", acting_for=agency, agency=agency, year=year)
+    except ServiceNotDeployed as exc:
+        return None, f"记录保管服务未部署：{exc.message_zh or exc.message}"
+    except SanxiangError as exc:
+        if exc.code == "unavailable":
+            raise
+        return None, f"记录保管服务拒绝提供统计数据：{exc.code}：{exc.message_zh or exc.message}"
+    return dict(answer["figures"]), None
+
+
+def _compiled(p: dict, *, by: Actor | dict, db: Db, rules: Rules, now: datetime,
+              records: RecordsPeer | None, only_first: bool) -> dict | None:
+    agency, year = p["agency"], p["year"]
+    rs = rules.agency(agency).ruleset
+    due = annual.due_of(rs, year)
+    today = local_date(now)
+    if year >= today.year:
+        raise DomainRuleViolated(
+            f"the report on {year} is compiled once the year is over", code="year_not_over",
+            message_zh=f"{year}年度尚未结束，不能编制该年度统计年报", details={"year": year})
+    with db.read() as session:
+        own = annual.own_figures(store.annual_rows(session, agency),
+                                 store.annual_corrections(session, agency), year, today)
+    kept, gap = records_figures(records, agency, year)
+    figures, gaps = annual.merge_figures(due, own, kept, gap)
+    with db.transaction() as session:
+        if only_first and not timers.claim(session, ANNUAL_WATCH, f"{agency}:{year}"):
+            return None
+        versions = store.annual_versions(session, agency, year, lock=True)
+        if only_first and versions:
+            return None
+        row = {"id": str(uuid.uuid4()), "agency": agency, "ruleset": rs.ref, "year": year,
+               "version": len(versions) + 1, "state": "compiled", "due": due.to_dict(),
+               "figures": figures, "gaps": gaps,
+               "document": {"rendered": False,
+                            "reason": "the document is not rendered by this version"},
+               "compiled_at": now, "compiled_by": _who(by), "published": None}
+        store.insert_annual(session, row)
+        store.log(session, row["id"], by, "annual_compiled",
+                  {"agency": agency, "year": year, "version": row["version"],
+                   "gaps": [g["figure"] for g in gaps]}, now)
+        return store.annual_view(row, versions=len(versions) + 1)
+
+
+def _who(by: Actor | dict) -> str:
+    return by.id if isinstance(by, Actor) else str(by["id"])
+
+
+def compile_annual_report(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
+                          records: RecordsPeer | None, **_: object) -> dict:
+    """A new version of the agency's report on the year (the earlier ones kept)."""
+    actor.require(agency=p["agency"])
+    out = _compiled(p, by=actor, db=db, rules=rules, now=now, records=records, only_first=False)
+    assert out is not None
+    return out
+
+
+def publish_annual_report(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter,
+                          log_keys: merkle_log.LogKeys, now: datetime, **_: object) -> dict:
+    """The version reviewed, published: a leaf of the agency's log, the event the portal
+    follows. A report published already is refused (annual_report_published)."""
+    actor.require(agency=p["agency"])
+    with db.transaction() as session:
+        versions = store.annual_versions(session, p["agency"], p["year"], lock=True)
+        row = _version(versions, p)
+        if any(v["published"] for v in versions):
+            raise DomainRuleViolated(
+                f"the report of {p['agency']} on {p['year']} is published already",
+                code="annual_report_published", message_zh=f"{p['year']}年度统计年报已公开",
+                details={"published_version": next(v["version"] for v in versions
+                                                   if v["published"])})
+        if not row["due"]["public"]:
+            raise DomainRuleViolated(
+                f"rule set {row['ruleset']} does not make the annual report public",
+                code="annual_report_not_public",
+                message_zh="规则集未规定统计年报向社会公开，仅报送本级人民政府和上级主管部门")
+        body = {"year": row["year"], "version": row["version"], "figures": row["figures"],
+                "gaps": row["gaps"]}
+        leaf = merkle_log.leaf(row["agency"], row["id"], 1, "annual_report_published", now,
+                               body)
+        index, head = store.append_leaf(session, row["agency"], row["id"], leaf, log_keys, now)
+        published = {"by": actor.id, "at": now.isoformat(), "leaf_index": index,
+                     "on": local_date(now).isoformat(),
+                     "late": local_date(now) > date.fromisoformat(row["due"]["due"])}
+        store.save_annual(session, row["id"], state="published", published=published)
+        store.log(session, row["id"], actor, "annual_published",
+                  {"year": row["year"], "version": row["version"]}, now)
+        store.emit(outbox, session, agency=row["agency"], ruleset=row["ruleset"], actor=actor,
+                   event_type="annual_report_published.v1", data={
+                       "report_id": row["id"], "year": row["year"], "version": row["version"],
+                       "figures": row["figures"], "gaps": row["gaps"],
+                       "late": published["late"], "leaf_index": index,
+                       "tree_size": head["size"], "root": head["root"], "at": now.isoformat()})
+        return store.annual_view(dict(row, state="published", published=published),
+                                 versions=len(versions))
+
+
+def _version(versions: list[dict], p: dict) -> dict:
+    wanted = p.get("version") or (versions[-1]["version"] if versions else None)
+    row = next((v for v in versions if v["version"] == wanted), None)
+    if row is None:
+        raise NotFound(f"no annual report of {p['agency']} on {p['year']}"
+                       + (f" version {wanted}" if wanted else ""),
+                       message_zh=f"未找到{p['year']}年度统计年报",
+                       details={"agency": p["agency"], "year": p["year"], "version": wanted})
+    return row
+
+
+# ---- the timer ---------------------------------------------------------------------------------
+
+def check_annual_reports(*, db: Db, outbox: OutboxWriter, rules: Rules, now: datetime,
+                         records: RecordsPeer | None) -> dict:
+    """Each agency's report on the past year compiled once (the first tick of the year that
+    finds none), and annual_report_overdue.v1 once for a report not published by its due day;
+    once per agency and year however many instances tick."""
+    today = local_date(now)
+    year = annual.report_year(today)
+    agencies = [code for code, a in sorted(rules.agencies.items())
+                if a.ruleset.section("disclosure").get("annual_report")]
+    done = timers.each(ANNUAL_WATCH, agencies, lambda agency: _tick(
+        agency, year, db=db, outbox=outbox, rules=rules, now=now, records=records))
+    return {"compiled": done.get("compiled", 0), "overdue": done.get("overdue", 0),
+            "failed": done.get("failed", 0)}
+
+
+def _tick(agency: str, year: int, *, db: Db, outbox: OutboxWriter, rules: Rules, now: datetime,
+          records: RecordsPeer | None) -> str | None:
+    with db.read() as session:
+        versions = store.annual_versions(session, agency, year)
+    if not versions:
+        made = _compiled({"agency": agency, "year": year}, by=SYSTEM, db=db, rules=rules,
+                         now=now, records=records, only_first=True)
+        return "compiled" if made else None
+    due = annual.due_of(rules.agency(agency).ruleset, year)
+    today = local_date(now)
+    if not annual.is_overdue(due, today, any(v["published"] for v in versions)):
+        return None
+    with db.transaction() as session:
+        if not timers.claim(session, ANNUAL_WATCH, f"{agency}:{year}:overdue"):
+            return None
+        if not store.annual_noticed(session, agency, year, today):
+            return None
+        latest = versions[-1]
+        store.emit(outbox, session, agency=agency, ruleset=latest["ruleset"], actor=SYSTEM,
+                   event_type="annual_report_overdue.v1", data={
+                       "agency": agency, "year": year, "due": due.due.isoformat(),
+                       "recipients": list(due.recipients), "basis": due.basis,
+                       "latest_version": latest["version"], "state": latest["state"]})
+        return "overdue"
