@@ -262,7 +262,7 @@ def not_updated(pubs: Sequence[Mapping[str, Any]], corrections: Sequence[Mapping
                 until, start, end):
             out.append(_item(p, "not_taken_down", due=_day(until), on=None))
     for c in corrections:
-        if c["state"] not in ("answered", "forwarded") and _in_period(c["created_at"], start,
+        if c["state"] != "answered" and _in_period(c["created_at"], start,
                                                                         end):
             out.append({"kind": "correction_unanswered", "publication_id": c["publication_id"],
                         "correction": c["number"], "filed_on": _day(c["created_at"]).isoformat(),

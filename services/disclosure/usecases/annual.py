@@ -87,7 +87,7 @@ def _who(by: Actor | dict) -> str:
 
 
 def compile_annual_report(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
-                          records: RecordsPeer | None, **_: object) -> dict:
+                          records: RecordsPeer | None = None, **_: object) -> dict:
     """A new version of the agency's report on the year (the earlier ones kept)."""
     actor.require(agency=p["agency"])
     out = _compiled(p, by=actor, db=db, rules=rules, now=now, records=records, only_first=False)
