@@ -1,8 +1,9 @@
-"""The annual statistics report (000《公示办法》第十六条, 003 二(一)1(3)) and the supervisor's view of
-004 第五十七条: the due day and audience from the rule set, the publisher's own figures as pure
-functions, figures the record keeper did not give named as gaps (never zeros), each compile a
-version kept, publishing a leaf of the agency's log, the yearly timer once per agency and year,
-a late withdrawal flagged under 第五十七条（三）, publication_withheld.v1 on a withholding."""
+"""The annual statistics report (000《公示办法》第十六条, 003 二(一)1(3)) and the
+supervisor's view of 004 第五十七条: the due day and audience from the rule set, the
+publisher's own figures as pure functions, figures the record keeper did not give named as gaps
+(never zeros), each compile a version kept, publishing a leaf of the agency's log, the yearly
+timer once per agency and year, a late withdrawal flagged under 第五十七条（三）,
+publication_withheld.v1 on a withholding."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -243,7 +244,8 @@ def test_a_withdrawal_for_what_must_not_be_published_is_item_four(env: Env):
     env.now = datetime(2025, 11, 3, 2, 0, tzinfo=UTC)
     env.call(usecases.withdraw_publication, "withdraw_publication", {
         "publication_id": pub["id"], "ground": "not_publishable",
-        "reason": "误将当事人身份证号码公开", "decided_on": "2025-11-03", "by": "沁源县能源局"}, HEAD)
+        "reason": "误将当事人身份证号码公开", "decided_on": "2025-11-03",
+        "by": "沁源县能源局"}, HEAD)
     env.now = JAN_5
     report = env.call(queries.supervision_report, "supervision_report",
                       {"agencies": None, "period": {"start": "2025-01-01",
