@@ -7,6 +7,7 @@ publication_withheld.v1 on a withholding."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -198,7 +199,8 @@ def test_publishing_appends_a_leaf_and_emits_once(env: Env):
 def test_the_timer_compiles_once_and_notices_an_overdue_report_once(env_db: Env):
     published(env_db)
     env_db.now = JAN_5
-    deps = dict(db=env_db.db, outbox=env_db.outbox, rules=env_db.rules, records=None)
+    deps: dict[str, Any] = dict(db=env_db.db, outbox=env_db.outbox, rules=env_db.rules,
+                                records=None)
     first = annual_usecases.check_annual_reports(now=env_db.now, **deps)
     second = annual_usecases.check_annual_reports(now=env_db.now, **deps)
     served = [c for c, a in env_db.rules.agencies.items()
