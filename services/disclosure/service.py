@@ -242,11 +242,17 @@ class DisclosureService(Service):
     annual_records = Peer("records", as_service=True, presence="ANNUAL_RECORDS",
                           default_presence=AUTO, timeout=60.0, label="the record keeper",
                           label_zh="记录保管服务")
+    # the renderer, rendering the report (annual_statistics_report version 2) as this service
+    # (renderer.render grants "service:disclosure"); config ANNUAL_RENDERER as ANNUAL_RECORDS
+    annual_renderer = Peer("renderer", as_service=True, presence="ANNUAL_RENDERER",
+                           default_presence=AUTO, timeout=120.0, label="the document renderer",
+                           label_zh="文书生成服务")
 
     @rpc
     def compile_annual_report(self, **payload: Any) -> Any:
         return self._write("compile_annual_report", payload,
-                           annual_usecases.compile_annual_report, records=self.annual_records)
+                           annual_usecases.compile_annual_report, records=self.annual_records,
+                           renderer=self.annual_renderer)
 
     @rpc
     def get_annual_report(self, **payload: Any) -> Any:
@@ -268,4 +274,4 @@ class DisclosureService(Service):
         once where it is not published by its due day, however many instances tick."""
         return annual_usecases.check_annual_reports(
             db=self.db, outbox=self.outbox, rules=self.rules, now=now(),
-            records=self.annual_records)
+            records=self.annual_records, renderer=self.annual_renderer)

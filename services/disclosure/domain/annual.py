@@ -298,3 +298,28 @@ def supervision(agency: str, pubs: Sequence[Mapping[str, Any]],
     return {"agency": agency, "items": [
         {"code": code, "article": SUPERVISION_ITEMS[code][0], "label": SUPERVISION_ITEMS[code][1],
          "count": len(found[code]), "publications": found[code]} for code in SUPERVISION_ITEMS]}
+
+
+# ---- the document (the renderer's annual_statistics_report, version 2) --------------------------
+
+TEMPLATE_ID = "annual_statistics_report"
+TEMPLATE_VERSION = 2
+
+
+def document_data(due: Due, authority: str, figures: Mapping[str, Any],
+                  gaps: Sequence[Mapping[str, str]], charts: Sequence[Mapping[str, Any]],
+                  today: date) -> dict[str, Any]:
+    """The render data of the report: its figures as rows, its charts (title and image), the
+    figures it could not obtain and why."""
+    penalties = figures.get("penalties") or {}
+    return {
+        "authority_name": authority[:60], "year": due.year,
+        "recipients": "、".join(RECIPIENTS_ZH[r] for r in due.recipients)[:200],
+        "introduction": f"根据{due.basis}的规定，现将本机关{due.year}年度行政执法总体情况及有关"
+                        f"数据报告如下。"[:1000],
+        "basis": due.basis[:300], "statistics": statistics_rows(figures),
+        "fines_total": penalties.get("fines_total"),
+        "charts": [dict(c) for c in charts],
+        "gaps": [{"label": g["label"][:60], "reason": g["reason"][:500]} for g in gaps],
+        "report_date": today.isoformat(),
+        "disclosure_note": "此件公开发布" if due.public else "此件不公开"}

@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from services.disclosure import store
+from services.disclosure import charts, store
 from services.disclosure.domain import annual
 from services.disclosure.domain import log as merkle_log
 from services.disclosure.usecases.common import SYSTEM
@@ -26,12 +26,14 @@ from shared.trust.actor import Actor
 ANNUAL_WATCH = "disclosure.watch_annual_reports"
 
 
-class RecordsPeer(Protocol):
+class PeerCalls(Protocol):
+    """A peer called as this service (shared.messaging.calls.PeerClient)."""
+
     def call(self, method: str, *, acting_for: str, key: str | None = None,
              **request: Any) -> Any: ...
 
 
-def records_figures(records: RecordsPeer | None, agency: str,
+def records_figures(records: PeerCalls | None, agency: str,
                     year: int) -> tuple[dict | None, str | None]:
     """The record keeper's figures of the year, or None and why not (the report names them
     missing; a record keeper that is deployed and does not answer is Unavailable: retried)."""
@@ -48,8 +50,39 @@ def records_figures(records: RecordsPeer | None, agency: str,
     return dict(answer["figures"]), None
 
 
+def _charts(figures: dict) -> list[dict]:
+    return [{"title": title[:60], "chart": charts.chart_image(title, bars)}
+            for title, bars in annual.chart_series(figures)]
+
+
+def rendered(renderer: PeerCalls | None, agency: str, report_id: str, data: dict) -> dict:
+    """The report rendered by the renderer as this service (docx and PDF, stored in the vault
+    by the renderer where one is deployed): what came out, or why nothing did. A renderer
+    that is deployed and does not answer is Unavailable (the compile is retried)."""
+    base = {"template_id": annual.TEMPLATE_ID, "version": annual.TEMPLATE_VERSION}
+    if renderer is None:
+        return dict(base, rendered=False, reason="no renderer in this deployment")
+    try:
+        answer = renderer.call("render", acting_for=agency, key=f"disclosure-annual-{report_id}",
+                               template_id=annual.TEMPLATE_ID, version=annual.TEMPLATE_VERSION,
+                               data=data, formats=["docx", "pdf"],
+                               reference=f"{data['year']}年度行政执法数据统计报告")
+    except ServiceNotDeployed as exc:
+        return dict(base, rendered=False, reason=f"the renderer is not deployed: {exc.message}")
+    except SanxiangError as exc:
+        if exc.code == "unavailable":
+            raise
+        return dict(base, rendered=False, reason=f"the renderer refused the report: "
+                                                 f"{exc.code}: {exc.message}")
+    return dict(base, rendered=True, render_id=answer["render_id"], notes=answer["notes"],
+                outputs=[{k: out.get(k) for k in ("format", "media_type", "sha256", "size",
+                                                  "object_ref", "content_base64")}
+                         for out in answer["outputs"]])
+
+
 def _compiled(p: dict, *, by: Actor | dict, db: Db, rules: Rules, now: datetime,
-              records: RecordsPeer | None, only_first: bool) -> dict | None:
+              records: PeerCalls | None, renderer: PeerCalls | None,
+              only_first: bool) -> dict | None:
     agency, year = p["agency"], p["year"]
     rs = rules.agency(agency).ruleset
     due = annual.due_of(rs, year)
@@ -63,17 +96,19 @@ def _compiled(p: dict, *, by: Actor | dict, db: Db, rules: Rules, now: datetime,
                                  store.annual_corrections(session, agency), year, today)
     kept, gap = records_figures(records, agency, year)
     figures, gaps = annual.merge_figures(due, own, kept, gap)
+    report_id = str(uuid.uuid4())
+    document = rendered(renderer, agency, report_id, annual.document_data(
+        due, rules.agency(agency).name, figures, gaps, _charts(figures), today))
     with db.transaction() as session:
         if only_first and not timers.claim(session, ANNUAL_WATCH, f"{agency}:{year}"):
             return None
         versions = store.annual_versions(session, agency, year, lock=True)
         if only_first and versions:
             return None
-        row = {"id": str(uuid.uuid4()), "agency": agency, "ruleset": rs.ref, "year": year,
+        row = {"id": report_id, "agency": agency, "ruleset": rs.ref, "year": year,
                "version": len(versions) + 1, "state": "compiled", "due": due.to_dict(),
                "figures": figures, "gaps": gaps,
-               "document": {"rendered": False,
-                            "reason": "the document is not rendered by this version"},
+               "document": document,
                "compiled_at": now, "compiled_by": _who(by), "published": None}
         store.insert_annual(session, row)
         store.log(session, row["id"], by, "annual_compiled",
@@ -87,10 +122,12 @@ def _who(by: Actor | dict) -> str:
 
 
 def compile_annual_report(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
-                          records: RecordsPeer | None = None, **_: object) -> dict:
+                          records: PeerCalls | None = None,
+                          renderer: PeerCalls | None = None, **_: object) -> dict:
     """A new version of the agency's report on the year (the earlier ones kept)."""
     actor.require(agency=p["agency"])
-    out = _compiled(p, by=actor, db=db, rules=rules, now=now, records=records, only_first=False)
+    out = _compiled(p, by=actor, db=db, rules=rules, now=now, records=records,
+                    renderer=renderer, only_first=False)
     assert out is not None
     return out
 
@@ -149,7 +186,8 @@ def _version(versions: list[dict], p: dict) -> dict:
 # ---- the timer ---------------------------------------------------------------------------------
 
 def check_annual_reports(*, db: Db, outbox: OutboxWriter, rules: Rules, now: datetime,
-                         records: RecordsPeer | None) -> dict:
+                         records: PeerCalls | None,
+                         renderer: PeerCalls | None = None) -> dict:
     """Each agency's report on the past year compiled once (the first tick of the year that
     finds none), and annual_report_overdue.v1 once for a report not published by its due day;
     once per agency and year however many instances tick."""
@@ -158,18 +196,19 @@ def check_annual_reports(*, db: Db, outbox: OutboxWriter, rules: Rules, now: dat
     agencies = [code for code, a in sorted(rules.agencies.items())
                 if a.ruleset.section("disclosure").get("annual_report")]
     done = timers.each(ANNUAL_WATCH, agencies, lambda agency: _tick(
-        agency, year, db=db, outbox=outbox, rules=rules, now=now, records=records))
+        agency, year, db=db, outbox=outbox, rules=rules, now=now, records=records,
+        renderer=renderer))
     return {"compiled": done.get("compiled", 0), "overdue": done.get("overdue", 0),
             "failed": done.get("failed", 0)}
 
 
 def _tick(agency: str, year: int, *, db: Db, outbox: OutboxWriter, rules: Rules, now: datetime,
-          records: RecordsPeer | None) -> str | None:
+          records: PeerCalls | None, renderer: PeerCalls | None) -> str | None:
     with db.read() as session:
         versions = store.annual_versions(session, agency, year)
     if not versions:
         made = _compiled({"agency": agency, "year": year}, by=SYSTEM, db=db, rules=rules,
-                         now=now, records=records, only_first=True)
+                         now=now, records=records, renderer=renderer, only_first=True)
         return "compiled" if made else None
     due = annual.due_of(rules.agency(agency).ruleset, year)
     today = local_date(now)
