@@ -57,7 +57,11 @@ corrections by outcome, withdrawals by ground, overdue) and the record keeper's
 handling, inspections), the groups the rule set's disclosure.annual_report.figures names; a
 figure not obtained is named in `gaps` with the reason, never counted as zero.
 get_annual_report reads a version; publish_annual_report publishes one where the rule set makes
-the report public (a leaf of the agency's log, annual_report_published.v1); a timer compiles
+the report public (a leaf of the agency's log, annual_report_published.v1, which the service
+consumes to put the report on the portal: agency/<code>/annual/<year>.html with its tables,
+charts and text alternatives, the PDF where the renderer answered its bytes, and the agency's
+list of reports); the report is rendered by the renderer as this service (template
+annual_statistics_report version 2, its charts as images); a timer compiles
 each agency's report on the past year once and sends annual_report_overdue.v1 once where it
 is not published by the due day. supervision_report (supervisor) lists per agency the
 publications under 004 第五十七条（一）（二） not published as required,（三）not updated in time
@@ -553,5 +557,6 @@ CONTRACT = Contract(
     rpcs=RPCS, events=EVENTS,
     consumes=("records.decision_issued.v1", "disclosure.decision_published.v1",
               "disclosure.publication_corrected.v1", "disclosure.publication_withdrawn.v1",
-              "disclosure.publication_expired.v1", "disclosure.publication_repaired.v1"),
+              "disclosure.publication_expired.v1", "disclosure.publication_repaired.v1",
+              "disclosure.annual_report_published.v1"),
 )

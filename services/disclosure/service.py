@@ -275,3 +275,10 @@ class DisclosureService(Service):
         return annual_usecases.check_annual_reports(
             db=self.db, outbox=self.outbox, rules=self.rules, now=now(),
             records=self.annual_records, renderer=self.annual_renderer)
+
+    @event_handler("disclosure", "annual_report_published.v1")
+    def portal_on_annual_published(self, body: dict) -> None:
+        """A report published: its page, charts and PDF, and the agency's list of reports."""
+        with self.portal.lock:
+            annual_usecases.on_annual_published(body, db=self.db, rules=self.rules,
+                                                portal=self.portal.site, now=now())

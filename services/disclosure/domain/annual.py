@@ -190,6 +190,17 @@ def chart_series(figures: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, 
     return out
 
 
+# the totals each group's table starts with: (the row's words, the figure's key)
+TOTALS: dict[str, tuple[tuple[str, str], ...]] = {
+    "withheld": (("全部不予公开", "whole"), ("部分不予公开", "part")),
+    "withdrawals": (("撤回公示信息", "withdrawn"), ("其中逾期撤回", "late")),
+    "corrections": (("受理更正申请", "filed"),),
+    "penalties": (("作出行政处罚决定", "decisions"), ("其中重大行政执法决定", "major")),
+    "coercive_measures": (("作出行政强制决定", "decisions"),),
+    "complaints": (("受理投诉、举报及移送线索", "received"),),
+}
+
+
 def statistics_rows(figures: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The report's table of figures: one row per count, category first."""
     rows: list[dict[str, Any]] = []
@@ -208,7 +219,12 @@ def statistics_rows(figures: Mapping[str, Any]) -> list[dict[str, Any]]:
                              ("corrections", "by_outcome", "件"), ("penalties", "by_kind", "件"),
                              ("coercive_measures", "by_kind", "件"),
                              ("complaints", "by_kind", "件")):
-        for i in (figures.get(group) or {}).get(key, []):
+        found = figures.get(group)
+        if found is None:
+            continue
+        for item, total in TOTALS[group]:
+            add(group, item, found.get(total), unit)
+        for i in found.get(key, []):
             add(group, i["label"] or i["code"], i["count"], unit)
     overdue = figures.get("overdue")
     if overdue:
@@ -323,3 +339,11 @@ def document_data(due: Due, authority: str, figures: Mapping[str, Any],
         "gaps": [{"label": g["label"][:60], "reason": g["reason"][:500]} for g in gaps],
         "report_date": today.isoformat(),
         "disclosure_note": "此件公开发布" if due.public else "此件不公开"}
+
+
+def tables(figures: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, int]]]]:
+    """The figures as the portal's tables: one per group, its rows (label, count)."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for row in statistics_rows(figures):
+        out.setdefault(row["category"], []).append((row["item"], row["count"]))
+    return list(out.items())

@@ -11,12 +11,17 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from contracts.disclosure import CONTRACT
 from services.disclosure import charts, store
 from services.disclosure.domain import annual
 from services.disclosure.domain import log as merkle_log
+from services.disclosure.models import inbox
+from services.disclosure.portal import Portal
+from services.disclosure.portal import annual as portal_annual
 from services.disclosure.usecases.common import SYSTEM
 from shared.calendar.clock import local_date
 from shared.errors import DomainRuleViolated, NotFound, SanxiangError, ServiceNotDeployed
+from shared.messaging import consumer
 from shared.messaging.outbox import OutboxWriter
 from shared.persistence import timers
 from shared.persistence.db import Db
@@ -226,3 +231,34 @@ def _tick(agency: str, year: int, *, db: Db, outbox: OutboxWriter, rules: Rules,
                        "recipients": list(due.recipients), "basis": due.basis,
                        "latest_version": latest["version"], "state": latest["state"]})
         return "overdue"
+
+
+# ---- the portal (its own annual_report_published.v1) -----------------------------------------
+
+def on_annual_published(body: dict, *, db: Db, rules: Rules, portal: Portal,
+                        now: datetime) -> tuple[str, ...] | None:
+    """A report published: its page, charts, JSON and PDF (where the renderer answered its
+    bytes) and the agency's list of reports on the portal, then the message remembered.
+    Returns the paths written (None for a message handled before)."""
+    event = consumer.incoming(CONTRACT, body)
+    with db.read() as session:
+        if consumer.already_handled(session, inbox, event["message_id"]):
+            return None
+        row = next(v for v in store.annual_versions(session, event["agency"],
+                                                    event["data"]["year"])
+                   if v["id"] == event["data"]["report_id"])
+    figures = row["figures"]
+    report = portal_annual.AnnualReport(
+        agency=row["agency"], agency_name=rules.agency(row["agency"]).name, year=row["year"],
+        version=row["version"], basis=row["due"]["basis"],
+        published_on=(row["published"] or {}).get("on", local_date(now).isoformat()),
+        tables=annual.tables(figures),
+        charts=[portal_annual.Chart(title, charts.alt_text(title, bars),
+                                    charts.bar_chart(title, bars))
+                for title, bars in annual.chart_series(figures)],
+        gaps=row["gaps"], pdf=portal_annual.pdf_of(row["document"]), figures=figures)
+    written = portal_annual.publish_annual(portal, report)
+    with db.transaction() as session:
+        if not consumer.already_handled(session, inbox, event["message_id"]):
+            consumer.remember(session, inbox, event, now)
+    return tuple(written)

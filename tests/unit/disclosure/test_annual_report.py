@@ -267,3 +267,30 @@ def test_withholding_emits_publication_withheld(env: Env):
     assert event["data"]["publication_id"] == pub["id"]
     assert [g["code"] for g in event["data"]["grounds"]] == ["state_secret"]
     assert env.events("decision_published.v1") == []
+
+
+def test_a_published_report_gets_its_page_with_tables_and_charts_once(env: Env, tmp_path):
+    from services.disclosure.usecases import portal as portal_usecases
+    portal = portal_usecases.site(tmp_path / "portal")
+    published(env)
+    env.now = JAN_5
+    compile_(env)
+    rpc(env, annual_usecases.publish_annual_report, "publish_annual_report",
+        {"agency": agencies.QINYUAN, "year": 2025}, PUBLISHER, key="p-1")
+    [event] = env.events("annual_report_published.v1")
+    written = annual_usecases.on_annual_published(event, db=env.db, rules=env.rules,
+                                                  portal=portal, now=env.now)
+    base = f"agency/{agencies.QINYUAN}/annual"
+    assert written is not None
+    assert {f"{base}/2025.html", f"{base}/2025.json", f"{base}/index.html",
+            f"{base}/2025/chart-1.png"} <= set(written)
+    page = (tmp_path / "portal" / base / "2025.html").read_text("utf-8")
+    assert "<caption>行政执法决定信息公示情况</caption>" in page
+    assert '<img src="2025/chart-1.png" alt="行政执法决定信息公示情况：行政处罚1"' in page
+    assert "未能统计的数据" in page and "记录保管服务" in page
+    assert ".pdf" not in page  # no renderer here: no PDF to link
+    png = (tmp_path / "portal" / base / "2025" / "chart-1.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+    # the same event again: handled before, nothing written
+    assert annual_usecases.on_annual_published(event, db=env.db, rules=env.rules,
+                                               portal=portal, now=env.now) is None
