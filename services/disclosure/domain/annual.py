@@ -190,50 +190,39 @@ def chart_series(figures: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, 
     return out
 
 
-# the totals each group's table starts with: (the row's words, the figure's key)
-TOTALS: dict[str, tuple[tuple[str, str], ...]] = {
-    "withheld": (("全部不予公开", "whole"), ("部分不予公开", "part")),
-    "withdrawals": (("撤回公示信息", "withdrawn"), ("其中逾期撤回", "late")),
-    "corrections": (("受理更正申请", "filed"),),
-    "penalties": (("作出行政处罚决定", "decisions"), ("其中重大行政执法决定", "major")),
-    "coercive_measures": (("作出行政强制决定", "decisions"),),
-    "complaints": (("受理投诉、举报及移送线索", "received"),),
-}
+# each group's table: its unit, the totals it starts with (the row's words, the figure's key),
+# and the key of its counts by kind (None where it has none)
+TABLES: tuple[tuple[str, str, tuple[tuple[str, str], ...], str | None], ...] = (
+    ("publications", "条", (("行政执法决定", "decisions"), ("已公示", "published")),
+     "by_act_type"),
+    ("withheld", "件", (("全部不予公开", "whole"), ("部分不予公开", "part")), "by_ground"),
+    ("withdrawals", "条", (("撤回公示信息", "withdrawn"), ("其中逾期撤回", "late")),
+     "by_ground"),
+    ("corrections", "件", (("受理更正申请", "filed"),), "by_outcome"),
+    ("overdue", "条", (("逾期公示", "published_late"), ("逾期尚未公示", "overdue_unpublished")),
+     None),
+    ("penalties", "件", (("作出行政处罚决定", "decisions"), ("其中重大行政执法决定", "major")),
+     "by_kind"),
+    ("coercive_measures", "件", (("作出行政强制决定", "decisions"),), "by_kind"),
+    ("complaints", "件", (("受理投诉、举报及移送线索", "received"),), "by_kind"),
+    ("inspection_plan", "件", (("行政检查案件", "inspection_cases"),
+                              ("“双随机”抽查", "random_inspections")), None),
+)
 
 
 def statistics_rows(figures: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The report's table of figures: one row per count, category first."""
+    """The report's table of figures: one row per count, category first; a group not
+    obtained has no row (it is a gap, never a zero)."""
     rows: list[dict[str, Any]] = []
-
-    def add(group: str, item: str, count: Any, unit: str) -> None:
-        if count is not None:
-            rows.append({"category": FIGURE_GROUPS[group][:30], "item": item[:100],
-                         "count": int(count), "unit": unit})
-    pubs = figures.get("publications")
-    if pubs:
-        add("publications", "行政执法决定", pubs["decisions"], "件")
-        add("publications", "已公示", pubs["published"], "条")
-        for i in pubs["by_act_type"]:
-            add("publications", f"其中{i['label']}", i["count"], "条")
-    for group, key, unit in (("withheld", "by_ground", "件"), ("withdrawals", "by_ground", "条"),
-                             ("corrections", "by_outcome", "件"), ("penalties", "by_kind", "件"),
-                             ("coercive_measures", "by_kind", "件"),
-                             ("complaints", "by_kind", "件")):
+    for group, unit, totals, by_kind in TABLES:
         found = figures.get(group)
-        if found is None:
+        if not found:
             continue
-        for item, total in TOTALS[group]:
-            add(group, item, found.get(total), unit)
-        for i in found.get(key, []):
-            add(group, i["label"] or i["code"], i["count"], unit)
-    overdue = figures.get("overdue")
-    if overdue:
-        add("overdue", "逾期公示", overdue["published_late"], "条")
-        add("overdue", "逾期尚未公示", overdue["overdue_unpublished"], "条")
-    insp = figures.get("inspection_plan")
-    if insp:
-        add("inspection_plan", "行政检查案件", insp["inspection_cases"], "件")
-        add("inspection_plan", "“双随机”抽查", insp["random_inspections"], "次")
+        category = FIGURE_GROUPS[group][:30]
+        counted = [(item, found.get(key)) for item, key in totals]
+        counted += [(i["label"] or i["code"], i["count"]) for i in found.get(by_kind or "", [])]
+        rows += [{"category": category, "item": str(item)[:100], "count": int(n), "unit": unit}
+                 for item, n in counted if n is not None]
     return rows
 
 
