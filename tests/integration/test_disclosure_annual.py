@@ -20,6 +20,7 @@ from tests import suite as services
 from tests.agencies import LINGCHUAN, agencies
 from tests.builders import demo_plan
 from tests.plans import run_case, start_vault
+from tests.unit.renderer.converter import unoserver  # noqa: F401  session fixture
 
 AGENCIES = agencies(LINGCHUAN)
 PUBLISHER = "publisher-lc-009"
@@ -118,3 +119,53 @@ def test_without_the_record_keeper_its_figures_are_named_missing(disclosure_alon
     assert {g["figure"] for g in report["gaps"]} == set(annual.RECORD_GROUPS)
     assert all("记录保管服务" in g["reason"] for g in report["gaps"])
     assert not set(annual.RECORD_GROUPS) & set(report["figures"])
+
+
+@pytest.fixture
+def with_renderer(container_factory, rabbit_config, keys_dir, tmp_path, unoserver):
+    """disclosure and the renderer (its shipped templates, PDF through LibreOffice, no vault:
+    the outputs come back as bytes), the record keeper absent."""
+    from services.renderer.library import default_root
+    from services.renderer.service import RendererService
+    config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES)
+    portal = tmp_path / "portal"
+    container_factory(RendererService, dict(
+        config, DATABASE_URL=f"sqlite:///{tmp_path / 'renderer.sqlite3'}",
+        TEMPLATES_DIR=str(default_root()), TEMPLATES_POLL_SECONDS=0, RENDER_PROCESSES=1,
+        DOCUMENT_VAULT="absent", UNOSERVER_HOST="127.0.0.1",
+        UNOSERVER_PORT=unoserver.client.url.rsplit(":", 1)[1])).start()
+    container_factory(services.classes()["disclosure"], dict(
+        config, DATABASE_URL=f"sqlite:///{tmp_path / 'disclosure.sqlite3'}",
+        DISCLOSURE_PORTAL_DIR=str(portal), ANNUAL_RECORDS="absent",
+        ANNUAL_RENDERER="required")).start()
+    return config, portal
+
+
+def test_the_renderer_renders_the_report_with_its_chart_and_the_pdf_reaches_the_portal(
+        with_renderer, token_issuer):
+    import base64
+    import io
+
+    from docx import Document
+    from contracts.disclosure import CONTRACT
+    config, portal = with_renderer
+    draft = dict(CONTRACT.rpc("create_draft").example_request, agency=LINGCHUAN,
+                 decision_no="陵应急罚〔2025〕901号", authority="陵川县应急管理局")
+    with _proxy(config, token_issuer, "publisher", PUBLISHER, "draft-901") as p:
+        made = p.disclosure.create_draft(**draft)
+    with _proxy(config, token_issuer, "publisher", PUBLISHER, "review-901") as p:
+        p.disclosure.review_publication(publication_id=made["id"], outcome="publish")
+    with _proxy(config, token_issuer, "publisher", PUBLISHER, "rendered-1") as p:
+        report = p.disclosure.compile_annual_report(agency=LINGCHUAN, year=2025)
+        p.disclosure.publish_annual_report(agency=LINGCHUAN, year=2025, version=None)
+    document = report["document"]
+    assert document["rendered"] is True and document["version"] == 2, document
+    outputs = {o["format"]: o for o in document["outputs"]}
+    docx = Document(io.BytesIO(base64.b64decode(outputs["docx"]["content_base64"])))
+    images = [part for part in docx.part.package.parts if part.content_type == "image/png"]
+    assert images and len(docx.inline_shapes) == len(images)
+    pdf = base64.b64decode(outputs["pdf"]["content_base64"])
+    assert pdf.startswith(b"%PDF")
+    copied = portal / "agency" / LINGCHUAN / "annual" / "2025.pdf"
+    assert _appears(copied) and copied.read_bytes() == pdf
+    assert 'href="2025.pdf"' in (copied.parent / "2025.html").read_text("utf-8")
