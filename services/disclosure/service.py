@@ -248,6 +248,13 @@ class DisclosureService(Service):
                            default_presence=AUTO, timeout=120.0, label="the document renderer",
                            label_zh="文书生成服务")
 
+    @staticmethod
+    def run_environment(running: list[str]) -> dict[str, str]:
+        # whether the record keeper and the renderer are part of what runs here: a report is
+        # then never compiled without their figures or its document for a passing restart
+        return {"ANNUAL_RECORDS": "required" if "records" in running else "absent",
+                "ANNUAL_RENDERER": "required" if "renderer" in running else "absent"}
+
     @rpc
     def compile_annual_report(self, **payload: Any) -> Any:
         return self._write("compile_annual_report", payload,
