@@ -99,7 +99,8 @@ def test_the_report_counts_the_record_keepers_penalty_and_is_published(deploymen
     page = portal / "agency" / LINGCHUAN / "annual" / "2025.html"
     assert _appears(page)
     html = page.read_text("utf-8")
-    assert "<caption>行政处罚案件办理情况</caption>" in html and 'alt="行政处罚案件办理情况：' in html
+    assert "<caption>行政处罚案件办理情况</caption>" in html
+    assert 'alt="行政处罚案件办理情况：' in html
 
 
 @pytest.fixture
@@ -147,6 +148,7 @@ def test_the_renderer_renders_the_report_with_its_chart_and_the_pdf_reaches_the_
     import io
 
     from docx import Document
+
     from contracts.disclosure import CONTRACT
     config, portal = with_renderer
     draft = dict(CONTRACT.rpc("create_draft").example_request, agency=LINGCHUAN,
