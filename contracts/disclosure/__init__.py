@@ -59,8 +59,9 @@ figure not obtained is named in `gaps` with the reason, never counted as zero.
 get_annual_report reads a version; publish_annual_report publishes one where the rule set makes
 the report public (a leaf of the agency's log, annual_report_published.v1, which the service
 consumes to put the report on the portal: agency/<code>/annual/<year>.html with its tables,
-charts and text alternatives, the PDF where the renderer answered its bytes, and the agency's
-list of reports); the report is rendered by the renderer as this service (template
+charts and text alternatives, the PDF — as the renderer answered it, or read from the vault
+where the renderer stored it (vault.read_document, as this service) — and the agency's list of
+reports); the report is rendered by the renderer as this service (template
 annual_statistics_report version 2, its charts as images); a timer compiles
 each agency's report on the past year once and sends annual_report_overdue.v1 once where it
 is not published by the due day. supervision_report (supervisor) lists per agency the

@@ -10,7 +10,12 @@ object (StoredObject.stamp, null for anything else) — additive. Also in 1.2: t
 signed checkpoints and its agency Merkle log's signed tree heads (records.checkpoint_signed.v1,
 records.tree_head_signed.v1 consumed) verified under the record keeper's checkpoint keys the
 vault pins write-once, and kept write-once; latest_checkpoint, latest_tree_head and
-checkpoint_keys read them, anchor_refused.v1 says what was refused — additive."""
+checkpoint_keys read them, anchor_refused.v1 says what was refused — additive.
+
+1.3: read_document — a rendered document's bytes (a stored object with a renderer's stamp), read
+and checked against its SHA-256, for the disclosure publisher as itself
+("service:disclosure"), which copies a published annual report's PDF to the public portal —
+additive."""
 from contracts.vault import messages as m
 from shared.contracts.registry import (
     CALENDAR_COVERAGE_EXAMPLE,
@@ -20,7 +25,7 @@ from shared.contracts.registry import (
     service_grant,
 )
 
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 
 ANCHORED_CHECKPOINT = {
     "agency": "lingchuan-emergency", "case_id": "6cbf93bd-adaf-46d6-b5bb-16d0a74f1429",
@@ -219,6 +224,17 @@ RPCS = (
         ("officer", "head", "legal_unit", "reviewer", "publisher", "supervisor", "party",
          "public", RECORDS), {}, {"keys": [PINNED_KEY]},
         ("forbidden", "unauthenticated"), writes=False),
+    Rpc("read_document", m.ObjectRef, m.DocumentContent,
+        "A rendered document's bytes (an object stored with a renderer's stamp, at most "
+        f"{m.MAX_DOCUMENT_BYTES} bytes), read from the store and checked against its SHA-256 "
+        "(a mismatch is refused: digest_mismatch). For the disclosure publisher as itself, "
+        "which copies a published annual report's PDF to the public portal. Anything not a "
+        "rendered document is refused (not_a_document). New in 1.3.",
+        (service_grant("disclosure"),), {"object_id": OBJECT_ID},
+        {"id": OBJECT_ID, "agency": "qinyuan-energy", "media_type": "application/pdf",
+         "size": 52311, "sha256": DOCX_SHA256, "content_base64": "JVBERi0xLjYK…"},
+        ("validation_failed", "not_found", "domain_rule_violated", "forbidden",
+         "unauthenticated"), writes=False),
 )
 
 EVENTS: tuple[Event, ...] = (

@@ -247,13 +247,19 @@ class DisclosureService(Service):
     annual_renderer = Peer("renderer", as_service=True, presence="ANNUAL_RENDERER",
                            default_presence=AUTO, timeout=120.0, label="the document renderer",
                            label_zh="文书生成服务")
+    # the vault, where the renderer stores the report's PDF: read as this service
+    # (vault.read_document grants "service:disclosure") to copy it to the portal
+    annual_vault = Peer("vault", as_service=True, presence="ANNUAL_VAULT",
+                        default_presence=AUTO, timeout=60.0, label="the archive vault",
+                        label_zh="档案存储服务")
 
     @staticmethod
     def run_environment(running: list[str]) -> dict[str, str]:
         # whether the record keeper and the renderer are part of what runs here: a report is
         # then never compiled without their figures or its document for a passing restart
         return {"ANNUAL_RECORDS": "required" if "records" in running else "absent",
-                "ANNUAL_RENDERER": "required" if "renderer" in running else "absent"}
+                "ANNUAL_RENDERER": "required" if "renderer" in running else "absent",
+                "ANNUAL_VAULT": "required" if "vault" in running else "absent"}
 
     @rpc
     def compile_annual_report(self, **payload: Any) -> Any:
@@ -288,4 +294,5 @@ class DisclosureService(Service):
         """A report published: its page, charts and PDF, and the agency's list of reports."""
         with self.portal.lock:
             annual_usecases.on_annual_published(body, db=self.db, rules=self.rules,
-                                                portal=self.portal.site, now=now())
+                                                portal=self.portal.site, now=now(),
+                                                vault=self.annual_vault)

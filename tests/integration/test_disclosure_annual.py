@@ -124,33 +124,33 @@ def test_without_the_record_keeper_its_figures_are_named_missing(disclosure_alon
 
 @pytest.fixture
 def with_renderer(container_factory, rabbit_config, keys_dir, tmp_path, unoserver):
-    """disclosure and the renderer (its shipped templates, PDF through LibreOffice, no vault:
-    the outputs come back as bytes), the record keeper absent."""
+    """disclosure and the renderer (its shipped templates, PDF through LibreOffice), the record
+    keeper absent; `start(vault=...)`: with the vault the renderer stores the outputs there,
+    without it they come back as bytes."""
     from services.renderer.library import default_root
     from services.renderer.service import RendererService
     config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES)
     portal = tmp_path / "portal"
-    container_factory(RendererService, dict(
-        config, DATABASE_URL=f"sqlite:///{tmp_path / 'renderer.sqlite3'}",
-        TEMPLATES_DIR=str(default_root()), TEMPLATES_POLL_SECONDS=0, RENDER_PROCESSES=1,
-        DOCUMENT_VAULT="absent", UNOSERVER_HOST="127.0.0.1",
-        UNOSERVER_PORT=unoserver.client.url.rsplit(":", 1)[1])).start()
-    container_factory(services.classes()["disclosure"], dict(
-        config, DATABASE_URL=f"sqlite:///{tmp_path / 'disclosure.sqlite3'}",
-        DISCLOSURE_PORTAL_DIR=str(portal), ANNUAL_RECORDS="absent",
-        ANNUAL_RENDERER="required")).start()
-    return config, portal
+
+    def start(vault: bool) -> None:
+        presence = "required" if vault else "absent"
+        if vault:
+            start_vault(container_factory, config, tmp_path)
+        container_factory(RendererService, dict(
+            config, DATABASE_URL=f"sqlite:///{tmp_path / 'renderer.sqlite3'}",
+            TEMPLATES_DIR=str(default_root()), TEMPLATES_POLL_SECONDS=0, RENDER_PROCESSES=1,
+            DOCUMENT_VAULT=presence, UNOSERVER_HOST="127.0.0.1",
+            UNOSERVER_PORT=unoserver.client.url.rsplit(":", 1)[1])).start()
+        container_factory(services.classes()["disclosure"], dict(
+            config, DATABASE_URL=f"sqlite:///{tmp_path / 'disclosure.sqlite3'}",
+            DISCLOSURE_PORTAL_DIR=str(portal), ANNUAL_RECORDS="absent",
+            ANNUAL_RENDERER="required", ANNUAL_VAULT=presence)).start()
+    return start, config, portal
 
 
-def test_the_renderer_renders_the_report_with_its_chart_and_the_pdf_reaches_the_portal(
-        with_renderer, token_issuer):
-    import base64
-    import io
-
-    from docx import Document
-
+def _published_report(config, token_issuer) -> dict:
+    """A publication of 2025 (so there is a chart), then the report compiled and published."""
     from contracts.disclosure import CONTRACT
-    config, portal = with_renderer
     draft = dict(CONTRACT.rpc("create_draft").example_request, agency=LINGCHUAN,
                  decision_no="陵应急罚〔2025〕901号", authority="陵川县应急管理局")
     with _proxy(config, token_issuer, "publisher", PUBLISHER, "draft-901") as p:
@@ -160,6 +160,19 @@ def test_the_renderer_renders_the_report_with_its_chart_and_the_pdf_reaches_the_
     with _proxy(config, token_issuer, "publisher", PUBLISHER, "rendered-1") as p:
         report = p.disclosure.compile_annual_report(agency=LINGCHUAN, year=2025)
         p.disclosure.publish_annual_report(agency=LINGCHUAN, year=2025, version=None)
+    return report
+
+
+def test_the_renderer_renders_the_report_with_its_chart_and_the_pdf_reaches_the_portal(
+        with_renderer, token_issuer):
+    import base64
+    import io
+
+    from docx import Document
+
+    start, config, portal = with_renderer
+    start(vault=False)
+    report = _published_report(config, token_issuer)
     document = report["document"]
     assert document["rendered"] is True and document["version"] == 2, document
     outputs = {o["format"]: o for o in document["outputs"]}
@@ -171,3 +184,21 @@ def test_the_renderer_renders_the_report_with_its_chart_and_the_pdf_reaches_the_
     copied = portal / "agency" / LINGCHUAN / "annual" / "2025.pdf"
     assert _appears(copied) and copied.read_bytes() == pdf
     assert 'href="2025.pdf"' in (copied.parent / "2025.html").read_text("utf-8")
+
+
+def test_a_pdf_the_renderer_stored_in_the_vault_is_read_from_it_for_the_portal(
+        with_renderer, token_issuer):
+    import hashlib
+    start, config, portal = with_renderer
+    start(vault=True)
+    report = _published_report(config, token_issuer)
+    outputs = {o["format"]: o for o in report["document"]["outputs"]}
+    assert outputs["pdf"]["object_ref"] and outputs["pdf"]["content_base64"] is None
+    copied = portal / "agency" / LINGCHUAN / "annual" / "2025.pdf"
+    assert _appears(copied)
+    assert hashlib.sha256(copied.read_bytes()).hexdigest() == outputs["pdf"]["sha256"]
+    # the vault gives a rendered document's bytes to the disclosure service alone
+    with _proxy(config, token_issuer, "head", "head-lc-001") as head, pytest.raises(
+            Exception) as refused:
+        head.vault.read_document(object_id=outputs["pdf"]["object_ref"])
+    assert getattr(refused.value, "code", None) == "forbidden"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,9 +137,15 @@ def publish_annual(portal: Portal, r: AnnualReport) -> list[str]:
     return written
 
 
-def pdf_of(document: Mapping[str, Any]) -> bytes | None:
-    """The rendered PDF's bytes where the renderer answered them (no vault deployed)."""
+def pdf_of(document: Mapping[str, Any],
+           from_vault: Callable[[str], bytes | None]) -> bytes | None:
+    """The rendered PDF's bytes: as the renderer answered them (no vault deployed), or read
+    from the vault where the renderer stored them (`from_vault(object_ref)`)."""
     for out in document.get("outputs") or []:
-        if out.get("format") == "pdf" and out.get("content_base64"):
+        if out.get("format") != "pdf":
+            continue
+        if out.get("content_base64"):
             return base64.b64decode(out["content_base64"])
+        if out.get("object_ref"):
+            return from_vault(out["object_ref"])
     return None

@@ -7,7 +7,9 @@ noticing, once, a report not published by its due day. Also publication_withheld
 here: the supervisor's view of 004 第五十七条 is a read (queries)."""
 from __future__ import annotations
 
+import base64
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -235,8 +237,23 @@ def _tick(agency: str, year: int, *, db: Db, outbox: OutboxWriter, rules: Rules,
 
 # ---- the portal (its own annual_report_published.v1) -----------------------------------------
 
-def on_annual_published(body: dict, *, db: Db, rules: Rules, portal: Portal,
-                        now: datetime) -> tuple[str, ...] | None:
+def vault_pdf(vault: PeerCalls | None, agency: str) -> Callable[[str], bytes | None]:
+    """Reads a rendered PDF from the vault as this service (vault.read_document); None where
+    no vault is deployed (the page then has no PDF). A vault deployed and not answering is
+    Unavailable: the event is retried."""
+    def read(object_ref: str) -> bytes | None:
+        if vault is None:
+            return None
+        try:
+            answer = vault.call("read_document", acting_for=agency, object_id=object_ref)
+        except ServiceNotDeployed:
+            return None
+        return base64.b64decode(answer["content_base64"])
+    return read
+
+
+def on_annual_published(body: dict, *, db: Db, rules: Rules, portal: Portal, now: datetime,
+                        vault: PeerCalls | None = None) -> tuple[str, ...] | None:
     """A report published: its page, charts, JSON and PDF (where the renderer answered its
     bytes) and the agency's list of reports on the portal, then the message remembered.
     Returns the paths written (None for a message handled before)."""
@@ -256,7 +273,8 @@ def on_annual_published(body: dict, *, db: Db, rules: Rules, portal: Portal,
         charts=[portal_annual.Chart(title, charts.alt_text(title, bars),
                                     charts.bar_chart(title, bars))
                 for title, bars in annual.chart_series(figures)],
-        gaps=row["gaps"], pdf=portal_annual.pdf_of(row["document"]), figures=figures)
+        gaps=row["gaps"], figures=figures,
+        pdf=portal_annual.pdf_of(row["document"], vault_pdf(vault, row["agency"])))
     written = portal_annual.publish_annual(portal, report)
     with db.transaction() as session:
         if not consumer.already_handled(session, inbox, event["message_id"]):
