@@ -10,4 +10,7 @@ every publication is kept, and every public act is a leaf of the agency's append
 log (RFC 9162) whose tree heads the service signs. A penalty decided from 2026-04-01 is shown
 for the window of the class its review gives it (信用修复管理办法: 一般 3 months–1 year, 严重
 1–3 years from the decision date; 轻微 never published), taken down the day after the window
-ends, or earlier on a recorded 信用修复 once the class's minimum has passed (usecases.windows)."""
+ends, or earlier on a recorded 信用修复 once the class's minimum has passed (usecases.windows).
+The annual statistics report (000《公示办法》第十六条, 003 二(一)1(3); usecases.annual) is compiled
+from its own figures and the record keeper's, rendered with its charts and published on the
+portal; the supervisor's view lists what 004 第五十七条（一）至（四）names across agencies."""
