@@ -538,7 +538,7 @@ EVENTS = (
            "root": ROOT, "at": "2026-01-05T02:00:00+00:00"}),
     Event("annual_report_overdue.v1", m.AnnualReportOverdue,
           "An agency's annual report not published by its due day (once per agency and year).",
-          {"agency": "qinyuan-energy", "year": 2025, "due": "2026-01-10",
+          {"agency": "qinyuan-energy", "year": 2025, "due": "2026-01-10", "workdays_late": 1,
            "recipients": ["government", "superior"], "basis": "000《公示办法》第十六条",
            "latest_version": 1, "state": "compiled"}),
     Event("publication_withheld.v1", m.PublicationWithheld,

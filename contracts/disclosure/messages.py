@@ -774,6 +774,8 @@ class AnnualReportOverdue(StrictSchema):
     agency = Id(required=True)
     year = fields.Integer(required=True)
     due = fields.String(required=True)
+    workdays_late = fields.Integer(required=True, metadata={
+        "description": "working days past the due day on the legal calendar"})
     recipients = fields.List(fields.String(), required=True)
     basis = fields.String(required=True)
     latest_version = fields.Integer(required=True)

@@ -230,6 +230,8 @@ def _tick(agency: str, year: int, *, db: Db, outbox: OutboxWriter, rules: Rules,
         store.emit(outbox, session, agency=agency, ruleset=latest["ruleset"], actor=SYSTEM,
                    event_type="annual_report_overdue.v1", data={
                        "agency": agency, "year": year, "due": due.due.isoformat(),
+                       "workdays_late": -annual.workdays_left(rules.calendar, due, today,
+                                                              agency),
                        "recipients": list(due.recipients), "basis": due.basis,
                        "latest_version": latest["version"], "state": latest["state"]})
         return "overdue"

@@ -209,12 +209,15 @@ def test_the_timer_compiles_once_and_notices_an_overdue_report_once(env_db: Env)
     qinyuan = [r for r in env_db.rows(models.annual_reports) if r["agency"] == agencies.QINYUAN]
     assert len(qinyuan) == 1
     assert env_db.events("annual_report_overdue.v1") == []
-    late = datetime(2026, 1, 11, 2, 0, tzinfo=UTC)
+    # 2026-01-10 is a Saturday: on Monday the 12th the report is late by the legal calendar
+    late = datetime(2026, 1, 12, 2, 0, tzinfo=UTC)
     annual_usecases.check_annual_reports(now=late, **deps)
     annual_usecases.check_annual_reports(now=late, **deps)
     overdue = [e["data"] for e in env_db.events("annual_report_overdue.v1")
                if e["data"]["agency"] == agencies.QINYUAN]
     assert overdue == [{"agency": agencies.QINYUAN, "year": 2025, "due": "2026-01-10",
+                        "workdays_late": RULES.calendar.workdays_between(
+                            date(2026, 1, 10), date(2026, 1, 12), agencies.QINYUAN),
                         "recipients": ["government", "superior"],
                         "basis": qinyuan[0]["due"]["basis"], "latest_version": 1,
                         "state": "compiled"}]
