@@ -748,7 +748,9 @@ class AnnualReport(StrictSchema):
         "description": "per figure group of the rule set: the publisher's own (publications "
                        "by act type, withheld by ground, corrections by outcome, withdrawals "
                        "by ground, overdue) and the record keeper's (records.annual_figures: "
-                       "penalties, coercive_measures, complaints, inspection_plan)"})
+                       "penalties, coercive_measures, complaints, inspection_plan — the "
+                       "last with register_items, the items on the agency's 随机抽查事项清单 "
+                       "at the year's end)"})
     gaps = fields.List(fields.Nested(AnnualGap), required=True, metadata={
         "description": "the figures missing and why — never counted as zero"})
     document = fields.Dict(required=True, metadata={"description": "the rendered document"})

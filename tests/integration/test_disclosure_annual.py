@@ -87,6 +87,8 @@ def test_the_report_counts_the_record_keepers_penalty_and_is_published(deploymen
     assert {i["code"] for i in penalties["by_kind"]} >= {"fine"}
     assert report["figures"]["complaints"]["received"] == 0
     assert [g["figure"] for g in report["gaps"]] == ["inspection_plan.planned"]
+    plan = report["figures"]["inspection_plan"]
+    assert (plan["planned"], plan["register_items"]) == (None, 0)   # no register imported
     assert report["document"]["rendered"] is False   # no renderer in this deployment
     with rpc("publisher", PUBLISHER, key="annual-2025-2") as publisher:
         second = publisher.disclosure.compile_annual_report(**request)

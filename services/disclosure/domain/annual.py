@@ -177,6 +177,15 @@ def merge_figures(due: Due, own: Mapping[str, Any], records: Mapping[str, Any] |
     return figures, gaps
 
 
+def with_inspection_register(figures: dict[str, Any], listed: int) -> None:
+    """The items on the agency's 随机抽查事项清单 at the year's end (the publisher's register),
+    beside the inspections the record keeper counted: what was to be checked, not how often
+    (its 抽查比例和频次 is text), so the plan's number stays a gap."""
+    if "inspection_plan" in figures:
+        figures["inspection_plan"] = dict(figures["inspection_plan"],
+                                          register_items=listed)
+
+
 def chart_series(figures: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, int]]]]:
     """The bar charts the report draws: per group that has counts by kind, its bars."""
     out = []
@@ -205,7 +214,8 @@ TABLES: tuple[tuple[str, str, tuple[tuple[str, str], ...], str | None], ...] = (
      "by_kind"),
     ("coercive_measures", "件", (("作出行政强制决定", "decisions"),), "by_kind"),
     ("complaints", "件", (("受理投诉、举报及移送线索", "received"),), "by_kind"),
-    ("inspection_plan", "件", (("行政检查案件", "inspection_cases"),
+    ("inspection_plan", "件", (("随机抽查事项清单所列事项", "register_items"),
+                              ("行政检查案件", "inspection_cases"),
                               ("“双随机”抽查", "random_inspections")), None),
 )
 

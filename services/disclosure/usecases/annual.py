@@ -101,8 +101,11 @@ def _compiled(p: dict, *, by: Actor | dict, db: Db, rules: Rules, now: datetime,
     with db.read() as session:
         own = annual.own_figures(store.annual_rows(session, agency),
                                  store.annual_corrections(session, agency), year, today)
+        listed = len(store.standing((v for _, v in store.versions(
+            session, agency, "inspections")), date(year, 12, 31)))
     kept, gap = records_figures(records, agency, year)
     figures, gaps = annual.merge_figures(due, own, kept, gap)
+    annual.with_inspection_register(figures, listed)
     report_id = str(uuid.uuid4())
     document = rendered(renderer, agency, report_id, annual.document_data(
         due, rules.agency(agency).name, figures, gaps, _charts(figures), today))
