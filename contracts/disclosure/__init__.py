@@ -343,8 +343,9 @@ ANNUAL_RPCS = (
         "and the record keeper's from records.annual_figures (called as this service); a "
         "figure not obtained — the record keeper absent or refusing, the inspection plan it "
         "does not keep — is named in `gaps` with the reason. Refused (domain_rule_violated): "
-        "year_not_over, no_annual_report.", REVIEW_ROLES,
-        {"agency": "qinyuan-energy", "year": 2025}, ANNUAL_REPORT, WRITE_ERRORS),
+        "year_not_over, no_annual_report; (conflict) annual_report_compiling while another "
+        "compile of the same year is under way (retry).", REVIEW_ROLES,
+        {"agency": "qinyuan-energy", "year": 2025}, ANNUAL_REPORT, WRITE_ERRORS + ("conflict",)),
     Rpc("get_annual_report", m.AnnualReportRef, m.AnnualReport,
         "A version of the agency's report on a year, the latest where none is named.",
         READ_ROLES, {"agency": "qinyuan-energy", "year": 2025, "version": None},

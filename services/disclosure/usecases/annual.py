@@ -22,7 +22,13 @@ from services.disclosure.portal import Portal
 from services.disclosure.portal import annual as portal_annual
 from services.disclosure.usecases.common import SYSTEM
 from shared.calendar.clock import local_date
-from shared.errors import DomainRuleViolated, NotFound, SanxiangError, ServiceNotDeployed
+from shared.errors import (
+    Conflict,
+    DomainRuleViolated,
+    NotFound,
+    SanxiangError,
+    ServiceNotDeployed,
+)
 from shared.messaging import consumer
 from shared.messaging.outbox import OutboxWriter
 from shared.persistence import timers
@@ -110,8 +116,14 @@ def _compiled(p: dict, *, by: Actor | dict, db: Db, rules: Rules, now: datetime,
     document = rendered(renderer, agency, report_id, annual.document_data(
         due, rules.agency(agency).name, figures, gaps, _charts(figures), today))
     with db.transaction() as session:
-        if only_first and not timers.claim(session, ANNUAL_WATCH, f"{agency}:{year}"):
-            return None
+        # one compile of an agency's year at a time, so that versions number without a clash
+        if not timers.claim(session, ANNUAL_WATCH, f"{agency}:{year}"):
+            if only_first:
+                return None
+            raise Conflict(f"the report of {agency} on {year} is being compiled; retry",
+                           code="annual_report_compiling",
+                           message_zh=f"{year}年度统计年报正在编制中，请稍后重试",
+                           details={"agency": agency, "year": year, "retry": True})
         versions = store.annual_versions(session, agency, year, lock=True)
         if only_first and versions:
             return None

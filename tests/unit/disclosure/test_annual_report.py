@@ -297,3 +297,19 @@ def test_a_published_report_gets_its_page_with_tables_and_charts_once(env: Env, 
     # the same event again: handled before, nothing written
     assert annual_usecases.on_annual_published(event, db=env.db, rules=env.rules,
                                                portal=portal, now=env.now) is None
+
+
+def test_a_compile_while_another_holds_the_year_is_a_conflict_to_retry(env_db: Env):
+    from shared.errors import Conflict
+    from shared.persistence import timers
+    env_db.now = JAN_5
+    with env_db.db.transaction() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("SQLite serialises writers itself: no claim to hold")
+        assert timers.claim(session, annual_usecases.ANNUAL_WATCH,
+                            f"{agencies.QINYUAN}:2025")
+        with pytest.raises(Conflict) as exc:
+            compile_(env_db)
+    assert exc.value.code == "annual_report_compiling"
+    assert env_db.rows(models.annual_reports) == []
+    assert compile_(env_db)["version"] == 1   # once the other is done
