@@ -52,7 +52,14 @@ def test_the_vault_is_told_whether_the_renderer_runs_beside_it():
 
 def test_the_services_that_call_a_peer_as_themselves_get_a_caller_key():
     assert services.service_callers(["records", "review", "renderer", "vault", "disclosure"]) == [
-        "records", "renderer", "vault"]
+        "records", "renderer", "vault", "disclosure"]
+
+
+def test_the_disclosure_publisher_is_told_which_peers_of_its_annual_report_run_beside_it():
+    assert services.run_environment("disclosure", ["disclosure", "records", "renderer"]) == {
+        "ANNUAL_RECORDS": "required", "ANNUAL_RENDERER": "required", "ANNUAL_VAULT": "absent"}
+    assert services.run_environment("disclosure", ["disclosure", "vault"]) == {
+        "ANNUAL_RECORDS": "absent", "ANNUAL_RENDERER": "absent", "ANNUAL_VAULT": "required"}
 
 
 def test_db_upgrade_refuses_a_service_that_is_not_installed(monkeypatch, capsys):
