@@ -74,7 +74,27 @@ a vault not answering: 503, nothing filed); the request is filed as file_correct
 answered with an HTML page carrying its number (JSON when asked); refusals name the field and
 the rule and are recorded as submit_correction. A Correction now says its `channel` (staff,
 portal) and its `attachments` (vault object id, name, sniffed media type, size, SHA-256), never
-published or served back — additive."""
+published or served back — additive.
+
+1.3 (annual statistics report and supervision): compile_annual_report — a new version of an
+agency's 行政执法统计年报 on a past year (000《公示办法》第十六条, 003 二(一)1(3), base 国办发〔2018〕118号),
+every version kept: the publisher's own figures (publications by act type, withheld by ground,
+corrections by outcome, withdrawals by ground, overdue) and the record keeper's
+(records.annual_figures, called as this service: 行政处罚 and 行政强制 by kind, complaints by
+handling, inspections), the groups the rule set's disclosure.annual_report.figures names; a
+figure not obtained is named in `gaps` with the reason, never counted as zero.
+get_annual_report reads a version; publish_annual_report publishes one where the rule set makes
+the report public (a leaf of the agency's log, annual_report_published.v1, which the service
+consumes to put the report on the portal: agency/<code>/annual/<year>.html with its tables,
+charts and text alternatives, the PDF — as the renderer answered it, or read from the vault
+where the renderer stored it (vault.read_document, as this service) — and the agency's list of
+reports); the report is rendered by the renderer as this service (template
+annual_statistics_report version 2, its charts as images); a timer compiles
+each agency's report on the past year once and sends annual_report_overdue.v1 once where it
+is not published by the due day. supervision_report (supervisor) lists per agency the
+publications under 004 第五十七条（一）（二） not published as required,（三）not updated in time
+and（四）published though they must not be. publication_withheld.v1: a review withheld a
+decision. Withdrawal ground `not_publishable` (004 第五十七条（四）) added."""
 from typing import Any
 
 from contracts.disclosure import messages as m
@@ -330,6 +350,80 @@ CREDIT_RPCS = (
         ("validation_failed", "forbidden", "unauthenticated"), writes=False),
 )
 
+# ---- the annual statistics report and the supervisor's view -----------------------------------
+ANNUAL_REPORT_ID = "6a1f3c2e-9b4d-4e8a-b7c5-0d2e4f6a8b1c"
+ANNUAL_DUE = {"year": 2025, "due": "2026-01-10", "recipients": ["government", "superior"],
+              "public": True, "figures": ["publications", "penalties"],
+              "basis": "000《公示办法》第十六条"}
+ANNUAL_FIGURES = {
+    "publications": {"decisions": 12, "published": 11, "published_late": 1,
+                     "overdue_unpublished": 0, "by_act_type": [
+                         {"code": "penalty", "label": "行政处罚", "count": 9},
+                         {"code": "licence", "label": "行政许可", "count": 2}]},
+    "penalties": {"decisions": 9, "major": 2, "fines_total": "86000", "by_kind": [
+        {"code": "fine", "label": "罚款", "count": 8},
+        {"code": "warning", "label": "警告", "count": 1}]}}
+ANNUAL_REPORT = {
+    "id": ANNUAL_REPORT_ID, "agency": "qinyuan-energy", "ruleset": "qinyuan-energy@1",
+    "year": 2025, "version": 1, "versions": 1, "state": "compiled", "due": ANNUAL_DUE,
+    "figures": ANNUAL_FIGURES, "gaps": [
+        {"figure": "inspection_plan.planned", "label": "执法检查计划执行情况",
+         "reason": "记录保管服务不保存执法检查计划：已开展的检查可统计，计划数无处可取"}],
+    "document": {"rendered": False, "reason": "the document is not rendered by this version"},
+    "compiled_at": "2026-01-02T01:00:00+00:00", "compiled_by": "publisher-qy-001",
+    "published": None}
+ANNUAL_PUBLISHED = {"by": "publisher-qy-001", "at": "2026-01-05T02:00:00+00:00",
+                    "on": "2026-01-05", "leaf_index": 7, "late": False}
+SUPERVISION = {
+    "period": {"start": "2025-01-01", "end": "2025-12-31"}, "as_of": "2026-01-05",
+    "agencies": [{"agency": "qinyuan-energy", "items": [
+        {"code": "not_published", "article": "004 第五十七条（一）（二）",
+         "label": "不依法履行公示职责、不依法公示应当公示的信息", "count": 0, "publications": []},
+        {"code": "not_updated", "article": "004 第五十七条（三）",
+         "label": "不及时更新或者更正已公示的信息", "count": 1, "publications": [
+             {"kind": "withdrawn_late", "publication_id": PUBLICATION_ID,
+              "decision_no": "沁能罚〔2025〕12号", "act_type": "penalty",
+              "decision_date": "2025-10-27", "due": "2025-12-04", "on": "2025-12-09",
+              "state": "withdrawn", "decided_on": "2025-12-01"}]},
+        {"code": "published_forbidden", "article": "004 第五十七条（四）",
+         "label": "将依法禁止公示的信息公示", "count": 0, "publications": []}]}]}
+
+ANNUAL_RPCS = (
+    Rpc("compile_annual_report", m.AnnualReportRequest, m.AnnualReport,
+        "A new version of the agency's annual statistics report on a past year (earlier "
+        "versions kept, nothing overwritten; a redelivered call is one version): the figure "
+        "groups of the rule set's disclosure.annual_report, the publisher's own counted here "
+        "and the record keeper's from records.annual_figures (called as this service); a "
+        "figure not obtained — the record keeper absent or refusing, the inspection plan it "
+        "does not keep — is named in `gaps` with the reason. Refused (domain_rule_violated): "
+        "year_not_over, no_annual_report; (conflict) annual_report_compiling while another "
+        "compile of the same year is under way (retry).", REVIEW_ROLES,
+        {"agency": "qinyuan-energy", "year": 2025}, ANNUAL_REPORT, WRITE_ERRORS + ("conflict",)),
+    Rpc("get_annual_report", m.AnnualReportRef, m.AnnualReport,
+        "A version of the agency's report on a year, the latest where none is named.",
+        READ_ROLES, {"agency": "qinyuan-energy", "year": 2025, "version": None},
+        ANNUAL_REPORT, READ_ERRORS, writes=False),
+    Rpc("publish_annual_report", m.AnnualReportRef, m.AnnualReport,
+        "A compiled version (the latest where none is named) published after review: a leaf "
+        "of the agency's Merkle log, annual_report_published.v1, `late` when after the due "
+        "day. Refused (domain_rule_violated): annual_report_published (one is already), "
+        "annual_report_not_public (the rule set neither makes it public nor lists "
+        "annual_statistics among its published results).", REVIEW_ROLES,
+        {"agency": "qinyuan-energy", "year": 2025, "version": None},
+        dict(ANNUAL_REPORT, state="published", published=ANNUAL_PUBLISHED), WRITE_ERRORS),
+    Rpc("supervision_report", m.SupervisionRequest, m.SupervisionReport,
+        "The supervisor's view of 004 第五十七条 across agencies (every agency served where "
+        "none is named), for a period: （一）（二）not published as required — drafts past "
+        "their due day, published after it, withheld without a ground; （三）not updated in "
+        "time — withdrawn after the 3 working days of 行政处罚法 第四十八条, requests to "
+        "correct without an answer (no seed sets their period), displays not taken down; "
+        "（四）published though it must not be — withdrawn on ground not_publishable. Each "
+        "item lists the publications with their dates. The read is logged.", ("supervisor",),
+        {"agencies": ["qinyuan-energy"], "period": {"start": "2025-01-01",
+                                                     "end": "2025-12-31"}},
+        SUPERVISION, READ_ERRORS, writes=False),
+)
+
 RPCS = (
     Rpc("health", m.Empty, m.Health, "Service name, version, rule sets and contract versions, "
         "how far the legal calendar reaches; per agency the rule set its publication periods "
@@ -441,6 +535,7 @@ RPCS = (
     *REGISTER_RPCS,
     *CORRECTION_RPCS,
     *CREDIT_RPCS,
+    *ANNUAL_RPCS,
 )
 
 EVENTS = (
@@ -498,6 +593,25 @@ EVENTS = (
            "signed_at": "2025-11-04T02:00:00+00:00", "key_id": "a1b2c3d4e5f60718",
            "signature": "base64…", "statement": "{\"agency\":\"…\"}",
            "previous": {"size": 1, "root": ROOT}, "consistency": [ROOT]}),
+    Event("annual_report_published.v1", m.AnnualReportPublished,
+          "An annual statistics report published after review, with its figures and gaps and "
+          "its leaf in the agency's Merkle log.",
+          {"report_id": ANNUAL_REPORT_ID, "year": 2025, "version": 1, "figures": ANNUAL_FIGURES,
+           "gaps": ANNUAL_REPORT["gaps"], "late": False, "leaf_index": 7, "tree_size": 8,
+           "root": ROOT, "at": "2026-01-05T02:00:00+00:00"}),
+    Event("annual_report_overdue.v1", m.AnnualReportOverdue,
+          "An agency's annual report not published by its due day (once per agency and year).",
+          {"agency": "qinyuan-energy", "year": 2025, "due": "2026-01-10", "workdays_late": 1,
+           "recipients": ["government", "superior"], "basis": "000《公示办法》第十六条",
+           "latest_version": 1, "state": "compiled"}),
+    Event("publication_withheld.v1", m.PublicationWithheld,
+          "A review withheld a decision in whole, with its grounds and reason (not published "
+          "on the portal; for a supervisor's system to follow).",
+          {"publication_id": PUBLICATION_ID, "decision_no": "沁能罚〔2025〕12号",
+           "act_type": "penalty", "decision_date": "2025-10-27",
+           "grounds": [{"code": "state_secret", "label": "依法确定为国家秘密的信息",
+                        "basis": "000《公示办法》第十三条第一款"}],
+           "reason": "涉及国家秘密", "at": "2025-10-28T02:00:00+00:00"}),
 )
 
 CONTRACT = Contract(
@@ -507,5 +621,6 @@ CONTRACT = Contract(
     rpcs=RPCS, events=EVENTS,
     consumes=("records.decision_issued.v1", "disclosure.decision_published.v1",
               "disclosure.publication_corrected.v1", "disclosure.publication_withdrawn.v1",
-              "disclosure.publication_expired.v1", "disclosure.publication_repaired.v1"),
+              "disclosure.publication_expired.v1", "disclosure.publication_repaired.v1",
+              "disclosure.annual_report_published.v1"),
 )

@@ -13,7 +13,10 @@ ACT_TYPES = list(vocabulary.ACT_TYPES)
 PARTY_KINDS = list(vocabulary.PARTY_KINDS)
 STATES = ["draft", "published", "withheld", "withdrawn", "expired", "repaired"]
 OUTCOMES = ["publish", "withhold", "partial"]
-WITHDRAWAL_GROUNDS = ["changed", "revoked", "illegal", "void"]
+# the outcomes of 行政复议 or 诉讼 that withdraw a publication (行政处罚法 第四十八条)
+OUTCOME_GROUNDS = ["changed", "revoked", "illegal", "void"]
+# and `not_publishable`: published though it must not be (004 第五十七条（四）)
+WITHDRAWAL_GROUNDS = [*OUTCOME_GROUNDS, "not_publishable"]
 ACTIONS = ["drafted", "published", "withheld", "corrected", "withdrawn", "expired", "resolved",
            "credit_repaired"]
 REDACTION_ACTIONS = ["mask", "keep"]
@@ -172,7 +175,7 @@ class Outcome(StrictSchema):
     declared illegal or void a published decision: the publication is withdrawn (行政处罚法
     第四十八条)."""
     publication_id = Uuid(required=True)
-    outcome = fields.String(required=True, validate=validate.OneOf(WITHDRAWAL_GROUNDS))
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOME_GROUNDS))
     procedure = fields.String(required=True, validate=validate.OneOf(OUTCOME_PROCEDURES))
     authority = Text(200, required=True, metadata={"description": "复议机关 or 人民法院"})
     document_no = Text(200, required=True, metadata={
@@ -753,6 +756,8 @@ class ExportedCredit(StrictSchema):
     size = fields.Integer(required=True)
     sha256 = Sha256(required=True)
     content_base64 = fields.String(required=True)
+
+
 # ---- the signed tree heads kept by the vault ----------------------------------------------------
 
 class TreeHeadSigned(RecordsTreeHeadSigned):
@@ -761,3 +766,125 @@ class TreeHeadSigned(RecordsTreeHeadSigned):
     (null for the log's first head). `statement` is exactly what was signed, canonical JSON
     {"type": "sanxiang.disclosure.tree_head.v1", "agency", "size", "root" (hex), "signed_at"}.
     The same fields as the record keeper's tree_head_signed.v1, which the vault keeps alike."""
+
+
+# ---- the annual statistics report and the supervisor's view --------------------------------------
+
+class AnnualReportRequest(StrictSchema):
+    agency = Id(required=True)
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+
+
+class AnnualReportRef(StrictSchema):
+    agency = Id(required=True)
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1),
+                             metadata={"description": "a version compiled; the latest if null"})
+
+
+class AnnualDue(StrictSchema):
+    year = fields.Integer(required=True)
+    due = fields.String(required=True, metadata={"description": "the day the report falls due"})
+    recipients = fields.List(fields.String(), required=True)
+    public = fields.Boolean(required=True)
+    figures = fields.List(fields.String(), required=True)
+    basis = fields.String(required=True)
+
+
+class AnnualGap(StrictSchema):
+    figure = fields.String(required=True)
+    label = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class AnnualReport(StrictSchema):
+    id = Uuid(required=True)
+    agency = fields.String(required=True)
+    ruleset = fields.String(required=True)
+    year = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    versions = fields.Integer(required=True, metadata={"description": "versions compiled"})
+    state = fields.String(required=True, validate=validate.OneOf(["compiled", "published"]))
+    due = fields.Nested(AnnualDue, required=True)
+    figures = fields.Dict(required=True, metadata={
+        "description": "per figure group of the rule set: the publisher's own (publications "
+                       "by act type, withheld by ground, corrections by outcome, withdrawals "
+                       "by ground, overdue) and the record keeper's (records.annual_figures: "
+                       "penalties, coercive_measures, complaints, inspection_plan — the "
+                       "last with register_items, the items on the agency's 随机抽查事项清单 "
+                       "at the year's end)"})
+    gaps = fields.List(fields.Nested(AnnualGap), required=True, metadata={
+        "description": "the figures missing and why — never counted as zero"})
+    document = fields.Dict(required=True, metadata={"description": "the rendered document"})
+    compiled_at = fields.String(required=True)
+    compiled_by = fields.String(required=True)
+    published = fields.Dict(required=True, allow_none=True)
+
+
+class AnnualReportPublished(StrictSchema):
+    report_id = Uuid(required=True)
+    year = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    figures = fields.Dict(required=True)
+    gaps = fields.List(fields.Nested(AnnualGap), required=True)
+    late = fields.Boolean(required=True)
+    leaf_index = fields.Integer(required=True)
+    tree_size = fields.Integer(required=True)
+    root = Sha256(required=True)
+    at = When(required=True)
+
+
+class AnnualReportOverdue(StrictSchema):
+    agency = Id(required=True)
+    year = fields.Integer(required=True)
+    due = fields.String(required=True)
+    workdays_late = fields.Integer(required=True, metadata={
+        "description": "working days past the due day on the legal calendar"})
+    recipients = fields.List(fields.String(), required=True)
+    basis = fields.String(required=True)
+    latest_version = fields.Integer(required=True)
+    state = fields.String(required=True)
+
+
+class PublicationWithheld(StrictSchema):
+    publication_id = Uuid(required=True)
+    decision_no = fields.String(required=True)
+    act_type = fields.String(required=True)
+    decision_date = fields.String(required=True)
+    grounds = fields.List(fields.Dict(), required=True)
+    reason = fields.String(required=True, allow_none=True)
+    at = When(required=True)
+
+
+class Period(StrictSchema):
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+
+
+class SupervisionRequest(StrictSchema):
+    agencies = fields.List(Id(), load_default=None, allow_none=True,
+                           validate=validate.Length(min=1, max=100), metadata={
+                               "description": "the agencies; every agency served if null"})
+    period = fields.Nested(Period, required=True)
+
+
+class SupervisionItem(StrictSchema):
+    code = fields.String(required=True, validate=validate.OneOf(
+        ["not_published", "not_updated", "published_forbidden"]))
+    article = fields.String(required=True)
+    label = fields.String(required=True)
+    count = fields.Integer(required=True)
+    publications = fields.List(fields.Dict(), required=True, metadata={
+        "description": "each: kind, publication_id, decision_no, act_type, decision_date, "
+                       "due, on (the day it happened), state, and what the kind adds"})
+
+
+class AgencySupervision(StrictSchema):
+    agency = fields.String(required=True)
+    items = fields.List(fields.Nested(SupervisionItem), required=True)
+
+
+class SupervisionReport(StrictSchema):
+    period = fields.Dict(required=True)
+    as_of = fields.String(required=True)
+    agencies = fields.List(fields.Nested(AgencySupervision), required=True)

@@ -25,7 +25,7 @@ case, its entries and its verification, sign its head and mark it archived (role
 "service:vault" on get_case, get_entries, verify_case, checkpoint_case, archive_case) —
 additive: every caller admitted before still is.
 
-Officers on the register (持证上岗, 亮证执法): case_findings, agency_findings and
+1.5 (officers on the register): 持证上岗, 亮证执法 — case_findings, agency_findings and
 agency_findings_v2 check each officer a text record names (content.officers) against the
 disclosure publisher's officers register on the record's day (China time) — its
 officer_qualified, asked as service:records for the case's agency and the 执法类别 of the case's
@@ -38,7 +38,14 @@ status and reason) and the article of the case's rule set. Where the register ca
 — the publisher not deployed (config DISCLOSURE absent, or auto and not running), not
 answering, or refusing — the case has one finding `officer_unverified` (seq: the first record
 left unchecked) whose message names every officer and record left unchecked and why: never a
-silent pass. Additive: new finding codes and an optional `officer` on a finding."""
+silent pass. Additive: new finding codes and an optional `officer` on a finding.
+
+1.5: annual_figures — the record keeper's figures of an agency's calendar year (China time)
+for the annual statistics report (000《公示办法》第十六条; 003 二(一)1(3)): cases opened by act
+type, decisions issued, 行政处罚 by kind and fines, 行政强制 by kind, complaints and referrals by
+how they were handled, inspections carried out; what each counts is in its schema. The
+inspection plan is not kept here: `planned` is null and `missing` says why. The disclosure
+publisher calls it as itself ("service:disclosure") — additive."""
 from contracts.records import content as c
 from contracts.records import messages as m
 from shared.contracts.registry import (
@@ -51,8 +58,10 @@ from shared.contracts.registry import (
 
 # the archive vault, calling as itself (contracts/vault; services/vault/usecases/package.py)
 VAULT = service_grant("vault")
+# the disclosure publisher, compiling the annual report as itself (services.disclosure)
+DISCLOSURE = service_grant("disclosure")
 
-VERSION = "1.4.0"
+VERSION = "1.5.0"
 
 CASE_ID = "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"
 HASH = "9f2c4e8b1d7a6c3e5f0a2b4d6e8f1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e0b2d4f"
@@ -184,6 +193,25 @@ FINDING = {"code": "av_storage_late", "article": "001 附件2 第五条", "case_
            "at": "2025-10-10T01:00:00+00:00", "message": "音像记录未在规定期限内存储 (due 2025-10-09)"}
 APPEND_OK = {"case_id": CASE_ID, "seq": 4, "entry_hash": HASH, "stage": "investigation",
              "deadline": None, "classification": None}
+
+ANNUAL_FIGURES = {
+    "agency": "lingchuan-emergency", "year": 2025, "counted_at": "2026-01-02T01:00:00+00:00",
+    "figures": {
+        "cases_opened": 31, "decisions_issued": 22,
+        "cases_by_act_type": [{"code": "inspection", "label": None, "count": 6},
+                              {"code": "penalty", "label": None, "count": 25}],
+        "penalties": {"decisions": 21, "major": 6, "fines_total": "862000.00", "by_kind": [
+            {"code": "fine", "label": "罚款", "count": 19},
+            {"code": "warning", "label": "警告", "count": 3}]},
+        "coercive_measures": {"decisions": 1, "by_kind": [
+            {"code": "seize", "label": "扣押财物", "count": 2}]},
+        "complaints": {"received": 4, "by_kind": [
+            {"code": "complaint:approved", "label": "投诉、举报—经审查立案查处", "count": 3},
+            {"code": "complaint:not_started", "label": "投诉、举报—经审查不予立案", "count": 1}]},
+        "inspection_plan": {"inspection_cases": 6, "random_inspections": 4, "planned": None,
+                            "missing": {"figure": "planned",
+                                        "reason": "the record keeper keeps no inspection plan",
+                                        "reason_zh": "记录保管服务不保存执法检查计划"}}}}
 
 RPCS = (
     Rpc("health", m.Empty, m.Health, "Service name, version, rule sets and contract versions, "
@@ -445,6 +473,15 @@ RPCS = (
         {"case_id": CASE_ID, "seq": 6, "category": "state_secret",
          "content_fields": ["summary"], "reason": "涉及煤矿井下防灾系统布置，依定密依据确定为秘密级"},
         APPEND_OK, ("validation_failed", "not_found", "domain_rule_violated", "forbidden")),
+    Rpc("annual_figures", m.AnnualFiguresRequest, m.AnnualFigures, "1.5: the agency's "
+        "figures of a calendar year (China time) for the annual statistics report: cases "
+        "opened, decisions issued, 行政处罚 by kind, 行政强制 by kind, complaints and "
+        "referrals by how they were handled, inspections carried out. The inspection plan is "
+        "not kept by the record keeper: `planned` null, `missing` says so. The read is "
+        "recorded. Also for the disclosure publisher (service:disclosure).",
+        ("head", "legal_unit", "supervisor", "publisher", DISCLOSURE),
+        {"agency": "lingchuan-emergency", "year": 2025}, ANNUAL_FIGURES,
+        ("validation_failed", "forbidden", "not_found"), writes=False),
 )
 
 EVENTS = (

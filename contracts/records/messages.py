@@ -902,3 +902,79 @@ class ArchiveDue(StrictSchema):
     entries = fields.Integer(required=True)
     av_objects = fields.List(fields.Nested(AvObject), required=True)
     retention = fields.List(fields.Dict(), required=True)
+
+
+# ---- annual_figures (1.5) ---------------------------------------------------------------------
+
+class AnnualFiguresRequest(StrictSchema):
+    agency = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100),
+                          metadata={"description": "the calendar year, China time"})
+
+
+class CountItem(StrictSchema):
+    code = fields.String(required=True)
+    label = fields.String(load_default=None, allow_none=True)
+    count = fields.Integer(required=True)
+
+
+class PenaltyFigures(StrictSchema):
+    decisions = fields.Integer(required=True, metadata={
+        "description": "decision_issued entries of the year whose proposal's act_type is "
+                       "penalty"})
+    major = fields.Integer(required=True, metadata={
+        "description": "of them, issued as major decisions (after legal review)"})
+    fines_total = fields.String(required=True, metadata={
+        "description": "the sum of their fine_amount, yuan, as a decimal string"})
+    by_kind = fields.List(fields.Nested(CountItem), required=True, metadata={
+        "description": "per kind: each measure code of the proposal (行政处罚法 第九条) and "
+                       "`fine` where a fine was imposed; a decision counts under each kind"})
+
+
+class CoerciveFigures(StrictSchema):
+    decisions = fields.Integer(required=True, metadata={
+        "description": "decision_issued entries of the year whose act_type is coercion"})
+    by_kind = fields.List(fields.Nested(CountItem), required=True, metadata={
+        "description": "coercive situations (限制人身自由, 查封, 扣押, 强制拆除, 代履行, 排除妨碍, "
+                       "恢复原状) declared on entries that occurred in the year"})
+
+
+class ComplaintFigures(StrictSchema):
+    received = fields.Integer(required=True, metadata={
+        "description": "cases opened in the year with start_mode complaint or referral"})
+    by_kind = fields.List(fields.Nested(CountItem), required=True, metadata={
+        "description": "by `<start_mode>:<start_state>`: approved 立案查处, not_started 不予立案, "
+                       "pending_decision 尚在审查"})
+
+
+class MissingFigure(StrictSchema):
+    figure = fields.String(required=True)
+    reason = fields.String(required=True)
+    reason_zh = fields.String(required=True)
+
+
+class InspectionFigures(StrictSchema):
+    inspection_cases = fields.Integer(required=True, metadata={
+        "description": "cases of act_type inspection opened in the year"})
+    random_inspections = fields.Integer(required=True, metadata={
+        "description": "random_inspection (随机抽查) situations declared on entries of the year"})
+    planned = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "always null: the record keeper keeps no inspection plan (see missing)"})
+    missing = fields.Nested(MissingFigure, required=True)
+
+
+class RecordFigures(StrictSchema):
+    cases_opened = fields.Integer(required=True)
+    cases_by_act_type = fields.List(fields.Nested(CountItem), required=True)
+    decisions_issued = fields.Integer(required=True)
+    penalties = fields.Nested(PenaltyFigures, required=True)
+    coercive_measures = fields.Nested(CoerciveFigures, required=True)
+    complaints = fields.Nested(ComplaintFigures, required=True)
+    inspection_plan = fields.Nested(InspectionFigures, required=True)
+
+
+class AnnualFigures(StrictSchema):
+    agency = fields.String(required=True)
+    year = fields.Integer(required=True)
+    figures = fields.Nested(RecordFigures, required=True)
+    counted_at = fields.String(required=True)

@@ -6,9 +6,11 @@ and the event's object_ref; content_base64 null); render takes an optional case_
 the document belongs to — additive.
 1.3: the archive vault renders a case's 卷内目录 (template case_file_index) as itself:
 "service:vault" may call render — additive.
-1.4: the disclosure publisher renders the written answer to a request to correct a publication
-(template correction_answer, 更正申请答复书) as itself: "service:disclosure" may call render —
-additive."""
+1.4: the disclosure publisher renders as itself ("service:disclosure" may call render) the
+written answer to a request to correct a publication (template correction_answer,
+更正申请答复书) and the annual statistics report; a template's field may be of type `image` (a
+PNG as base64 with its text alternative, checked: see the template's field schema; template
+annual_statistics_report version 2 draws its charts so) — additive."""
 from contracts.renderer import messages as m
 from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
@@ -17,7 +19,8 @@ VERSION = "1.4.0"
 RENDER_ROLES = ("officer", "head", "legal_unit", "reviewer", "publisher")
 READ_ROLES = RENDER_ROLES + ("supervisor",)
 # the archive vault renders each case package's 卷内目录 as itself (services.vault.usecases.package),
-# the disclosure publisher each 更正申请答复书 (services.disclosure.usecases.corrections)
+# the disclosure publisher each 更正申请答复书 (services.disclosure.usecases.corrections) and its
+# annual statistics report (services.disclosure.usecases.annual)
 RENDER_CALLERS = RENDER_ROLES + ("service:vault", "service:disclosure")
 TEMPLATE_SHA = "3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b"
 DATA_SHA = "b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c"
@@ -65,7 +68,8 @@ RPCS = (
         "for the template library to be registered (see health: ready), at most "
         "TEMPLATES_START_TIMEOUT (60 s), then is refused as unavailable (retry). The archive "
         "vault calls it as itself for a case package's 卷内目录; the disclosure publisher for the "
-        "更正申请答复书 (correction_answer) of each request it answers.", RENDER_CALLERS,
+        "更正申请答复书 (correction_answer) of each request it answers and for the annual "
+        "statistics report.", RENDER_CALLERS,
         {"template_id": "penalty_decision", "version": 1, "data": DATA,
          "formats": ["docx", "pdf"], "reference": "陵应急立〔2025〕12号",
          "case_id": "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"},

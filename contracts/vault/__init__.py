@@ -21,7 +21,12 @@ RPCs keep reading the record keeper's log.
 1.3: store_attachment — the disclosure publisher, as itself ("service:disclosure"), stores each
 attachment of a request to correct a publication sent through the public portal, once its scan
 passed: write-once under the case-file retention class, subject `attachment`, no stamp; never
-served back to the public — additive."""
+served back to the public — additive.
+
+1.3: read_document — a rendered document's bytes (a stored object with a renderer's stamp), read
+and checked against its SHA-256, for the disclosure publisher as itself
+("service:disclosure"), which copies a published annual report's PDF to the public portal —
+additive."""
 from contracts.vault import messages as m
 from shared.contracts.registry import (
     CALENDAR_COVERAGE_EXAMPLE,
@@ -246,6 +251,17 @@ RPCS = (
         ("officer", "head", "legal_unit", "reviewer", "publisher", "supervisor", "party",
          "public", RECORDS), {}, {"keys": [PINNED_KEY]},
         ("forbidden", "unauthenticated"), writes=False),
+    Rpc("read_document", m.ObjectRef, m.DocumentContent,
+        "A rendered document's bytes (an object stored with a renderer's stamp, at most "
+        f"{m.MAX_DOCUMENT_BYTES} bytes), read from the store and checked against its SHA-256 "
+        "(a mismatch is refused: digest_mismatch). For the disclosure publisher as itself, "
+        "which copies a published annual report's PDF to the public portal. Anything not a "
+        "rendered document is refused (not_a_document). New in 1.3.",
+        (service_grant("disclosure"),), {"object_id": OBJECT_ID},
+        {"id": OBJECT_ID, "agency": "qinyuan-energy", "media_type": "application/pdf",
+         "size": 52311, "sha256": DOCX_SHA256, "content_base64": "JVBERi0xLjYK…"},
+        ("validation_failed", "not_found", "domain_rule_violated", "forbidden",
+         "unauthenticated"), writes=False),
 )
 
 EVENTS: tuple[Event, ...] = (

@@ -411,3 +411,14 @@ class AnchorRefused(StrictSchema):
     key_id = fields.String(load_default=None, allow_none=True)
     message_id = fields.String(required=True, metadata={"description": "the refused event"})
     at = When(required=True)
+
+
+class DocumentContent(StrictSchema):
+    """A rendered document's bytes, as the vault keeps them (1.3: read_document)."""
+    id = Uuid(required=True)
+    agency = fields.String(required=True)
+    media_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    sha256 = Sha256(required=True)
+    content_base64 = fields.String(required=True, metadata={
+        "description": "the object's bytes, base64; checked against its SHA-256 as read"})

@@ -14,4 +14,7 @@ ends, or earlier on a recorded 信用修复 once the class's minimum has passed 
 Anyone may ask for a publication to be corrected (000 第十九条, 002 第十八条, 004 第二十一条),
 entered by staff or through the portal's form — the one public write path (http,
 usecases.submissions) — and is answered in writing with a rendered 更正申请答复书
-(usecases.corrections)."""
+(usecases.corrections).
+The annual statistics report (000《公示办法》第十六条, 003 二(一)1(3); usecases.annual) is compiled
+from its own figures and the record keeper's, rendered with its charts and published on the
+portal; the supervisor's view lists what 004 第五十七条（一）至（四）names across agencies."""

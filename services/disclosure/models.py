@@ -215,3 +215,32 @@ form_windows = Table(
     Column("window", BigInteger, primary_key=True, autoincrement=False),
     Column("count", Integer, nullable=False),
 )
+
+# The annual statistics report (行政执法统计年报, services.disclosure.domain.annual): every version
+# compiled of an agency's report on a year, kept (a recompile is a new version, nothing
+# overwritten) with its figures, the figures missing and why, the rendered document, and its
+# publishing; `annual_report_notices` each overdue notice sent, once per agency and year.
+annual_reports = Table(
+    "annual_reports", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("agency", String(64), nullable=False),
+    Column("ruleset", String(80), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("state", String(12), nullable=False),              # compiled | published
+    Column("due", JSON, nullable=False),                      # domain.annual.Due.to_dict()
+    Column("figures", JSON, nullable=False),
+    Column("gaps", JSON, nullable=False),                     # [{figure, label, reason}]
+    Column("document", JSON, nullable=False),                 # rendered outputs, or why not
+    Column("compiled_at", UtcDateTime(), nullable=False),
+    Column("compiled_by", String(64), nullable=False),
+    Column("published", JSON),                                # by, at, leaf_index, portal
+    UniqueConstraint("agency", "year", "version", name="uq_annual_reports_agency_year_version"),
+)
+
+annual_report_notices = Table(
+    "annual_report_notices", metadata,
+    Column("agency", String(64), primary_key=True),
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("noticed_on", Date, nullable=False),
+)

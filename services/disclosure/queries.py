@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from services.disclosure import spreadsheets, store
-from services.disclosure.domain import corrections, credit
+from services.disclosure.domain import annual, corrections, credit
 from services.disclosure.domain import registers as reg
 from shared.calendar.clock import local_date
 from shared.errors import DomainRuleViolated, NotFound, ValidationFailed
@@ -261,3 +261,47 @@ def export_credit(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
                         f"{end.isoformat()}.{p['format']}", "size": len(blob),
             "sha256": hashlib.sha256(blob).hexdigest(),
             "content_base64": base64.b64encode(blob).decode("ascii")}
+
+
+# ---- the annual statistics report and the supervisor's view (domain.annual) -------------------
+
+def get_annual_report(p: dict, *, actor: Actor, db: Db, now: datetime, **_: object) -> dict:
+    """A version of the agency's report on the year (the latest where none is named)."""
+    actor.require(agency=p["agency"])
+    with db.read() as session:
+        versions = store.annual_versions(session, p["agency"], p["year"])
+    wanted = p.get("version") or (versions[-1]["version"] if versions else None)
+    row = next((v for v in versions if v["version"] == wanted), None)
+    if row is None:
+        raise NotFound(f"no annual report of {p['agency']} on {p['year']}"
+                       + (f" version {wanted}" if wanted else ""),
+                       message_zh=f"未找到{p['year']}年度统计年报",
+                       details={"agency": p["agency"], "year": p["year"], "version": wanted})
+    return store.annual_view(row, versions=len(versions))
+
+
+def supervision_report(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,
+                       **_: object) -> dict:
+    """004 第五十七条 across the agencies asked for (every agency served where none is named):
+    per agency and item the publications with their dates."""
+    start, end = p["period"]["start"], p["period"]["end"]
+    if end < start:
+        raise ValidationFailed("period.end: before period.start",
+                               message_zh="统计期间的终止日早于起始日",
+                               details={"period.end": [f"on or after {start}"]})
+    agencies = p.get("agencies") or sorted(rules.agencies)
+    today = local_date(now)
+    out = []
+    for agency in agencies:
+        actor.require(agency=agency)
+        rules.agency(agency)
+        with db.read() as session:
+            pubs = store.annual_rows(session, agency)
+            corr = store.annual_corrections(session, agency)
+        out.append(annual.supervision(agency, pubs, corr, start, end, today))
+    with db.transaction() as session:
+        store.log(session, "supervision", actor, "supervision_read",
+                  {"agencies": agencies, "start": start.isoformat(), "end": end.isoformat()},
+                  now)
+    return {"period": {"start": start.isoformat(), "end": end.isoformat()}, "as_of":
+            today.isoformat(), "agencies": out}

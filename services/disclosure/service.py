@@ -25,6 +25,7 @@ from services.disclosure.dependencies import health as rules_health
 from services.disclosure.domain.limits import client_key
 from services.disclosure.models import outbox as outbox_table
 from services.disclosure.portal import SearchIndex
+from services.disclosure.usecases import annual as annual_usecases
 from services.disclosure.usecases import corrections as correction_usecases
 from services.disclosure.usecases import outcomes as outcome_usecases
 from services.disclosure.usecases import portal as portal_usecases
@@ -33,6 +34,7 @@ from services.disclosure.usecases import submissions
 from services.disclosure.usecases.common import recording
 from shared.calendar.clock import now
 from shared.errors import NotFound
+from shared.messaging.calls import AUTO, Peer
 from shared.messaging.consumer import event_handler
 from shared.messaging.outbox import Outbox
 from shared.messaging.rpc import rpc
@@ -51,6 +53,8 @@ WINDOW_TICK_SECONDS = 3600
 # where the portal is written when DISCLOSURE_PORTAL_DIR is not set (the config file defaults
 # it under the data folder)
 PORTAL_DIR = "data/portal"
+# the annual report watch's tick: a report falls due on a day of the year (disclosure.annual_report)
+ANNUAL_TICK_SECONDS = 3600
 
 
 class DisclosureService(Service):
@@ -252,14 +256,6 @@ class DisclosureService(Service):
 
     # ---- the portal's correction form, the one public write path (http, usecases.submissions) --
 
-    @staticmethod
-    def run_environment(running: list[str]) -> dict[str, str]:
-        # whether the vault (the form's attachments) and the renderer (the written answers)
-        # are part of what runs here: without them a request with attachments, or an answer,
-        # is refused naming them
-        return {"CORRECTION_VAULT": "required" if "vault" in running else "absent",
-                "ANSWER_RENDERER": "required" if "renderer" in running else "absent"}
-
     form = FormSettings()
     vault = AttachmentVault()
     # the written answer's document (answer_correction above renders it through this)
@@ -281,3 +277,69 @@ class DisclosureService(Service):
                 form, uploads, client=client, db=self.db, vault=self.vault,
                 form_limits=self.form.limits, now=at),
             record=submissions.recorded(self.db, at))
+
+    # ---- the annual statistics report and the supervisor's view (usecases.annual, queries) ----
+
+    # the record keeper's figures of a year, called as this service (records.annual_figures
+    # grants "service:disclosure"); config ANNUAL_RECORDS: required, absent or auto
+    annual_records = Peer("records", as_service=True, presence="ANNUAL_RECORDS",
+                          default_presence=AUTO, timeout=60.0, label="the record keeper",
+                          label_zh="记录保管服务")
+    # the renderer, rendering the report (annual_statistics_report version 2) as this service
+    # (renderer.render grants "service:disclosure"); config ANNUAL_RENDERER as ANNUAL_RECORDS
+    annual_renderer = Peer("renderer", as_service=True, presence="ANNUAL_RENDERER",
+                           default_presence=AUTO, timeout=120.0, label="the document renderer",
+                           label_zh="文书生成服务")
+    # the vault, where the renderer stores the report's PDF: read as this service
+    # (vault.read_document grants "service:disclosure") to copy it to the portal
+    annual_vault = Peer("vault", as_service=True, presence="ANNUAL_VAULT",
+                        default_presence=AUTO, timeout=60.0, label="the archive vault",
+                        label_zh="档案存储服务")
+
+    @staticmethod
+    def run_environment(running: list[str]) -> dict[str, str]:
+        # whether each peer is part of what runs here: the vault (the form's attachments, the
+        # report's PDF), the renderer (the written answers, the report), the record keeper (the
+        # report's figures) — a peer that runs is required, so a passing restart of it refuses
+        # a call naming it instead of answering without it
+        def presence(peer: str) -> str:
+            return "required" if peer in running else "absent"
+        return {"CORRECTION_VAULT": presence("vault"), "ANSWER_RENDERER": presence("renderer"),
+                "ANNUAL_RECORDS": presence("records"), "ANNUAL_RENDERER": presence("renderer"),
+                "ANNUAL_VAULT": presence("vault")}
+
+    @rpc
+    def compile_annual_report(self, **payload: Any) -> Any:
+        return self._write("compile_annual_report", payload,
+                           annual_usecases.compile_annual_report, records=self.annual_records,
+                           renderer=self.annual_renderer)
+
+    @rpc
+    def get_annual_report(self, **payload: Any) -> Any:
+        return self._run("get_annual_report", payload, queries.get_annual_report)
+
+    @rpc
+    def publish_annual_report(self, **payload: Any) -> Any:
+        return self._write("publish_annual_report", payload,
+                           annual_usecases.publish_annual_report)
+
+    @rpc
+    def supervision_report(self, **payload: Any) -> Any:
+        return self._run("supervision_report", payload, queries.supervision_report,
+                         rules=self.rules)
+
+    @timer(interval=ANNUAL_TICK_SECONDS)
+    def watch_annual_reports(self) -> dict:
+        """Each agency's report on the past year compiled once, and annual_report_overdue.v1
+        once where it is not published by its due day, however many instances tick."""
+        return annual_usecases.check_annual_reports(
+            db=self.db, outbox=self.outbox, rules=self.rules, now=now(),
+            records=self.annual_records, renderer=self.annual_renderer)
+
+    @event_handler("disclosure", "annual_report_published.v1")
+    def portal_on_annual_published(self, body: dict) -> None:
+        """A report published: its page, charts and PDF, and the agency's list of reports."""
+        with self.portal.lock:
+            annual_usecases.on_annual_published(body, db=self.db, rules=self.rules,
+                                                portal=self.portal.site, now=now(),
+                                                vault=self.annual_vault)

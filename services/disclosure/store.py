@@ -21,6 +21,8 @@ from services.disclosure import models
 from services.disclosure.domain import log as merkle_log
 from services.disclosure.domain import registers as reg
 from services.disclosure.models import (
+    annual_report_notices,
+    annual_reports,
     correction_counters,
     corrections,
     disclosure_log,
@@ -501,3 +503,74 @@ def count_submission(session: Session, scope: str, key: str, window: int, limit:
     session.execute(delete(form_windows).where(form_windows.c.scope == scope)
                     .where(form_windows.c.window < keep_after))
     return done.rowcount == 1
+
+
+# ---- the annual statistics report (usecases.annual, queries) -----------------------------------
+
+def annual_rows(session: Session, agency: str) -> list[dict]:
+    """The agency's publications as the annual figures and the supervisor's view read them,
+    each with `published_on`, the China day its review published it (None if never)."""
+    rows = session.execute(
+        select(publications.c.id, publications.c.decision_no, publications.c.act_type,
+               publications.c.decision_date, publications.c.state, publications.c.due,
+               publications.c.review, publications.c.withdrawal, publications.c.published,
+               publications.c.display_until)
+        .where(publications.c.agency == agency).order_by(publications.c.decision_date,
+                                                         publications.c.id)).mappings().all()
+    out = []
+    for r in rows:
+        row = dict(r)
+        review = row["review"] or {}
+        published = review.get("outcome") in ("publish", "partial") and review.get("at")
+        row["published_on"] = (local_date(datetime.fromisoformat(review["at"]))
+                               if published else None)
+        out.append(row)
+    return out
+
+
+def annual_corrections(session: Session, agency: str) -> list[dict]:
+    return [dict(r) for r in session.execute(
+        select(corrections.c.publication_id, corrections.c.number, corrections.c.year,
+               corrections.c.state, corrections.c.created_at)
+        .where(corrections.c.agency == agency)
+        .order_by(corrections.c.year, corrections.c.seq)).mappings().all()]
+
+
+def annual_versions(session: Session, agency: str, year: int, *,
+                    lock: bool = False) -> list[dict]:
+    """Every version of the agency's report on `year`, oldest first."""
+    query = (select(annual_reports).where(annual_reports.c.agency == agency)
+             .where(annual_reports.c.year == year).order_by(annual_reports.c.version))
+    if lock:
+        query = query.with_for_update()
+    return [dict(r) for r in session.execute(query).mappings().all()]
+
+
+def insert_annual(session: Session, row: dict) -> None:
+    session.execute(insert(annual_reports).values(**row))
+
+
+def save_annual(session: Session, report_id: str, **values: Any) -> None:
+    session.execute(update(annual_reports).where(annual_reports.c.id == report_id)
+                    .values(**values))
+
+
+def annual_noticed(session: Session, agency: str, year: int, today: date) -> bool:
+    """Marks the overdue notice of the agency's report on `year` sent: False where it was."""
+    if session.execute(select(annual_report_notices.c.year)
+                       .where(annual_report_notices.c.agency == agency)
+                       .where(annual_report_notices.c.year == year)).first() is not None:
+        return False
+    session.execute(insert(annual_report_notices).values(agency=agency, year=year,
+                                                         noticed_on=today))
+    return True
+
+
+def annual_view(row: dict, *, versions: int) -> dict:
+    compiled = row["compiled_at"]
+    return {"id": row["id"], "agency": row["agency"], "ruleset": row["ruleset"],
+            "year": row["year"], "version": row["version"], "versions": versions,
+            "state": row["state"], "due": row["due"], "figures": row["figures"],
+            "gaps": row["gaps"], "document": row["document"],
+            "compiled_at": compiled.isoformat() if isinstance(compiled, datetime) else compiled,
+            "compiled_by": row["compiled_by"], "published": row["published"]}

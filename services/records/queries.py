@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from contracts.records.messages import MAX_FINDINGS_PAGE
 from services.records import store
-from services.records.domain import anchor, chain, findings, personal
+from services.records.domain import anchor, annual, chain, findings, personal
 from services.records.models import cases, entries
 from shared.calendar.clock import CST, iso, local_date, utc
 from shared.errors import DomainRuleViolated, NotFound, ValidationFailed
@@ -531,3 +531,21 @@ def _open_deadlines(case: dict, today: date, until: date, rules: Rules) -> list[
 def _due_day(due: str) -> date:
     """The day a deadline falls due (a moment, for a period in hours: its day in CST)."""
     return local_date(datetime.fromisoformat(due)) if "T" in due else date.fromisoformat(due)
+
+
+# ---- the annual statistics report's figures (domain.annual) ---------------------------------
+
+def annual_figures(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime) -> dict:
+    """The record keeper's figures of an agency's year (China time), for the disclosure
+    publisher's annual report (called as itself) and the agency's staff; the read recorded."""
+    actor.require(agency=p["agency"])
+    rules.agency(p["agency"])
+    start = datetime(p["year"], 1, 1, tzinfo=CST)
+    end = datetime(p["year"] + 1, 1, 1, tzinfo=CST)
+    with db.autocommit() as session:
+        store.log_access(session, actor, "annual_figures", case=None, outcome="granted",
+                         now=now, reason=f"agency={p['agency']} year={p['year']}",
+                         agency=p["agency"])
+        year = store.annual_year(session, p["agency"], utc(start), utc(end))
+    return {"agency": p["agency"], "year": p["year"], "figures": annual.figures(year),
+            "counted_at": iso(now)}

@@ -166,6 +166,10 @@ class RecordsService(Service):
                          rules=self.rules, register=self.register)
 
     @rpc
+    def annual_figures(self, **payload: Any) -> Any:
+        return self._run("annual_figures", payload, queries.annual_figures, rules=self.rules)
+
+    @rpc
     def access_log(self, **payload: Any) -> Any:
         return self._run("access_log", payload, queries.access_log)
 

@@ -1,21 +1,38 @@
 """The field schema of a template manifest: checking the schema itself, validating render data
 against it (every problem named by field path and rule), and exporting it as JSON Schema.
 
-A schema maps field name → spec: {type: string|text|integer|money|date|boolean|list|object,
-label, required (default true), max_length, pattern, enum, fields (object), items (list)}.
-Undeclared fields are an error; an optional field left out is rendered as None."""
+A schema maps field name → spec: {type: string|text|integer|money|date|boolean|list|object|
+image, label, required (default true), max_length, pattern, enum, fields (object), items
+(list), width_mm and max_bytes (image)}. Undeclared fields are an error; an optional field left
+out is rendered as None.
+
+An image is given as {"png_base64": the PNG's bytes in standard base64, "alt": its text
+alternative}: the bytes must decode strictly, be a PNG (signature and IHDR), at most max_bytes
+(default IMAGE_MAX_BYTES) and IMAGE_MAX_PIXELS on a side; the alt text one line of at most
+IMAGE_ALT_MAX characters. Validated, it is marked (IMAGE_MARK) for the renderer, which places it
+inline width_mm wide (default IMAGE_WIDTH_MM) with its alt text as the drawing's description."""
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import re
+import struct
 from collections.abc import Callable
 from typing import Any
 
 from shared.errors import ValidationFailed
 
-TYPES = ("string", "text", "integer", "money", "date", "boolean", "list", "object")
+TYPES = ("string", "text", "integer", "money", "date", "boolean", "list", "object", "image")
 SPEC_KEYS = {"type", "label", "required", "max_length", "pattern", "enum", "fields", "items",
-             "description", "min_items", "max_items", "minimum", "maximum"}
+             "description", "min_items", "max_items", "minimum", "maximum", "width_mm",
+             "max_bytes"}
+IMAGE_MARK = "$image"          # not a field name (NAME): only a validated image carries it
+IMAGE_MAX_BYTES = 2 * 1024 * 1024
+IMAGE_MAX_PIXELS = 4000
+IMAGE_ALT_MAX = 300
+IMAGE_WIDTH_MM = 150
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MONEY = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -110,6 +127,8 @@ def _value(spec: dict, value: Any, path: str, errors: dict) -> Any:
         return _object(spec["fields"], value, path, errors)
     if kind == "list":
         return _list(spec, value, path, errors)
+    if kind == "image":
+        return _image(spec, value, path, errors)
     if not _SCALAR.get(kind, _any)(spec, value, path, errors):
         return None  # not even of its type: no further rule applies
     if "enum" in spec and value not in spec["enum"]:
@@ -189,6 +208,44 @@ def _list(spec: dict, value: Any, path: str, errors: dict) -> list | None:
     return [_value(spec["items"], item, f"{path}.{i}", errors) for i, item in enumerate(value)]
 
 
+def _image(spec: dict, value: Any, path: str, errors: dict) -> dict | None:
+    """A PNG given as base64 with its alt text, checked (module docstring), marked for the
+    renderer; None with each problem noted."""
+    if not isinstance(value, dict) or set(value) != {"png_base64", "alt"}:
+        _add(errors, path, "must be an object with exactly png_base64 and alt")
+        return None
+    alt = value["alt"]
+    if not isinstance(alt, str) or not alt.strip() or "\n" in alt or len(alt) > IMAGE_ALT_MAX:
+        _add(errors, f"{path}.alt", f"must be one line of 1 to {IMAGE_ALT_MAX} characters: "
+                                    "the image's text alternative")
+    png = _png(value["png_base64"], spec, f"{path}.png_base64", errors)
+    if png is None or f"{path}.alt" in errors:
+        return None
+    return {IMAGE_MARK: "png", "png_base64": value["png_base64"], "alt": alt,
+            "width_mm": spec.get("width_mm", IMAGE_WIDTH_MM)}
+
+
+def _png(text: Any, spec: dict, path: str, errors: dict) -> bytes | None:
+    limit = spec.get("max_bytes", IMAGE_MAX_BYTES)
+    if not isinstance(text, str) or len(text) > (limit + 2) // 3 * 4:
+        _add(errors, path, f"must be a string of base64 of at most {limit} bytes")
+        return None
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        _add(errors, path, "must be standard base64 (A–Z a–z 0–9 + /, = padding)")
+        return None
+    if not data.startswith(PNG_SIGNATURE) or data[12:16] != b"IHDR" or len(data) < 33:
+        _add(errors, path, "must be a PNG image (signature and IHDR)")
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    if not (0 < width <= IMAGE_MAX_PIXELS and 0 < height <= IMAGE_MAX_PIXELS):
+        _add(errors, path, f"must be 1 to {IMAGE_MAX_PIXELS} pixels on each side; "
+                           f"it is {width}×{height}")
+        return None
+    return data
+
+
 def to_json_schema(fields: dict) -> dict:
     """The field schema as a JSON Schema (draft 2020-12) object, for callers in any language."""
     return {"type": "object", "additionalProperties": False,
@@ -233,4 +290,10 @@ _JSON: dict[str, Callable[[dict], dict]] = {
     "boolean": lambda spec: {"type": "boolean"},
     "object": lambda spec: to_json_schema(spec["fields"]),
     "list": _json_list,
+    "image": lambda spec: {"type": "object", "additionalProperties": False,
+                           "required": ["png_base64", "alt"], "properties": {
+                               "png_base64": {"type": "string", "contentEncoding": "base64",
+                                              "contentMediaType": "image/png"},
+                               "alt": {"type": "string", "minLength": 1,
+                                       "maxLength": IMAGE_ALT_MAX}}},
 }

@@ -2,10 +2,14 @@
 keeper's last checkpoint of a case and last tree head of an agency the vault keeps."""
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import datetime
+from typing import Any
 
+from contracts.vault.messages import MAX_DOCUMENT_BYTES
 from services.vault import store
-from shared.errors import NotFound
+from shared.errors import DomainRuleViolated, NotFound
 from shared.persistence.db import Db
 from shared.trust.actor import Actor
 
@@ -41,3 +45,29 @@ def latest_tree_head(p: dict, *, actor: Actor, db: Db, **_: object) -> dict:
                            message_zh=f"档案存储中没有机构 {p['agency']} 的记录日志签名树头",
                            details={"agency": p["agency"]})
         return dict(row, store=store.load_object(session, row["object_id"])["store"])
+
+
+# ---- a rendered document's bytes (read_document) ----------------------------------------------
+
+def read_document(p: dict, *, actor: Actor, db: Db, stores: Any, **_: object) -> dict:
+    """A rendered document's bytes, checked against its SHA-256 as read (a store that gives
+    other bytes is refused, never passed on)."""
+    with db.read() as session:
+        obj = store.load_object(session, p["object_id"])
+    actor.require(agency=obj["agency"])
+    if not obj.get("stamp") or obj["state"] != "stored" or obj["size"] > MAX_DOCUMENT_BYTES:
+        raise DomainRuleViolated(
+            f"object {obj['id']} is not a rendered document of at most {MAX_DOCUMENT_BYTES} "
+            "bytes", code="not_a_document",
+            message_zh=f"对象 {obj['id']} 不是文书生成服务生成的文书，不能读取其内容",
+            details={"object_id": obj["id"]})
+    with stores.primary.open(obj["key"]) as stream:
+        data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    if hashlib.sha256(data).hexdigest() != obj["sha256"] or len(data) != obj["size"]:
+        raise DomainRuleViolated(
+            f"object {obj['id']} read from the store does not match its SHA-256",
+            code="digest_mismatch", message_zh=f"对象 {obj['id']} 的内容与其SHA-256不符",
+            details={"object_id": obj["id"]})
+    return {"id": obj["id"], "agency": obj["agency"], "media_type": obj["media_type"],
+            "size": obj["size"], "sha256": obj["sha256"],
+            "content_base64": base64.b64encode(data).decode("ascii")}

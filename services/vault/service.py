@@ -78,6 +78,10 @@ class VaultService(Service):
         return self._run("get_object", payload, queries.get_object)
 
     @rpc
+    def read_document(self, **payload: Any) -> Any:
+        return self._run("read_document", payload, queries.read_document)
+
+    @rpc
     def set_legal_hold(self, **payload: Any) -> Any:
         return self._write("set_legal_hold", payload, usecases.set_legal_hold)
 

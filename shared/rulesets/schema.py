@@ -21,6 +21,7 @@ from shared.rulesets.fields import (
 )
 from shared.rulesets.vocabulary import (
     ACT_TYPES,
+    ANNUAL_FIGURES,
     AV_SITUATIONS,
     COERCIVE_EXECUTION_METHODS,
     DIGEST_ALGORITHMS,
@@ -216,6 +217,8 @@ class AnnualReportSchema(Schema):
     due = nested(DueSchema)
     recipients = ListOf(Code(REPORT_RECIPIENTS, "report-recipient"), required=True)
     contents = ListOf(FieldItemSchema, required=True)
+    # the figure groups the report carries (services.disclosure.domain.annual), all where absent
+    figures = ListOf(Code(ANNUAL_FIGURES, "annual-figure"))
     basis = Text(required=True)
     note = Text()
 

@@ -161,6 +161,14 @@ MASKED_INFORMATION = {
     "informant": "举报人信息", "complainant": "投诉人信息", "third_party": "其他第三人信息",
 }
 REPORT_RECIPIENTS = {"government": "本级人民政府", "superior": "上级主管部门", "public": "社会公众"}
+# the figure groups an annual statistics report may carry (000《公示办法》第十六条 (一)–(三); the
+# publisher's own: publications, withheld, corrections, withdrawals, overdue)
+ANNUAL_FIGURES = {
+    "publications": "行政执法决定信息公示情况", "withheld": "不予公开情况",
+    "corrections": "更正申请办理情况", "withdrawals": "撤回情况", "overdue": "逾期公示情况",
+    "penalties": "行政处罚案件办理情况", "coercive_measures": "行政强制案件办理情况",
+    "inspection_plan": "执法检查计划执行情况", "complaints": "投诉、举报受理和分类办理情况",
+}
 
 # How a case may start (the records contract's start_mode): the start modes a rule set describes,
 # and "emergency" — an ex-officio start begun first and approved afterwards, which a rule set

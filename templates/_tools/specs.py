@@ -1847,6 +1847,111 @@ CORRECTION_ANSWER = {
 }
 
 
+# 年度行政执法数据统计报告, version 2 — the report the disclosure publisher compiles from the data
+# (services.disclosure.usecases.annual): the figures as a table, a bar chart per group (an image
+# with its text alternative), the figures it could not obtain with the reason.
+SAMPLE_CHART = ("iVBORw0KGgoAAAANSUhEUgAAADwAAAAYCAIAAAApowkFAAAATElEQVR42u3Vuw0AIAxDwRgxcsZg51BQ0yB"
+                "+kZ6btFc4siLCsqVYwoC+lTpOk36T+fzZqAdo0KDXImYc9LlF9Bftoh6gQYNmEUFvTwfAUw8p8yKjUwAAAABJRU5ErkJggg==")
+
+
+def build_annual_statistics_report_2():
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from gw import BODY_PT, FANGSONG
+    g = GwDocument("年度行政执法数据统计报告")
+    # an image's paragraph: single line spacing (an exact one would clip the picture)
+    st = g._style("统计图", FANGSONG, BODY_PT, align=WD_ALIGN_PARAGRAPH.CENTER, snap=False)
+    st.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    g.masthead("{{ authority_name }}文件", "{{ doc_number or '' }}")
+    g.title("关于{{ year }}年度行政执法数据统计情况的报告")
+    g.blank()
+    g.np("{{ recipients }}：")
+    g.p("{{ introduction }}")
+    g.h1("一、行政执法数据统计")
+    g.p("{{ year }}年度本机关行政执法主要数据如下（依据：{{ basis }}）：")
+    numbered_table(g, [14, 34, 66, 22, 20], ["类别", "项目", "数量", "单位"],
+                   "s in statistics",
+                   [lab("{{ s.category }}"), "{{ s.item }}", lab("{{ s.count }}"),
+                    lab("{{ s.unit }}")])
+    with given(g, "fines_total"):
+        g.p("全年罚没款合计人民币{{ fines_total|cny_upper }}（¥{{ fines_total|cny }}）。")
+    with given(g, "charts"):
+        g.h1("二、统计图")
+        g.tag("{%p for c in charts %}")
+        g.para("{{ c.chart }}", "统计图")
+        g.para("图{{ loop.index }}　{{ c.title }}", "统计图")
+        g.tag("{%p endfor %}")
+    with given(g, "gaps"):
+        g.h1("三、未能统计的数据")
+        g.tag("{%p for x in gaps %}")
+        g.p("{{ x.label }}：{{ x.reason }}")
+        g.tag("{%p endfor %}")
+    g.signature("{{ authority_name }}", "{{ report_date|cn_date }}")
+    g.note("（{{ disclosure_note }}）")
+    g.blank()
+    g.colophon(["{% if copies_to %}抄送：{{ copies_to }}。{% endif %}",
+                "{{ printed_by|default(authority_name, true) }}"
+                "　　　　{{ printed_on|default(report_date, true)|cn_date }}印发"])
+    return g
+
+
+ANNUAL_STATISTICS_REPORT_2 = {
+    "id": "annual_statistics_report",
+    "version": 2,
+    "title": "年度行政执法数据统计报告",
+    "description": ("年度行政执法数据统计报告（由数据生成）：统计表、统计图（附文字说明）和未能统计的数据及原因"
+                    "（000《公示办法》第十六条；003 二(一)1(3)；国办发〔2018〕118号）。"),
+    "build": build_annual_statistics_report_2,
+    "fields": {
+        "authority_name": authority(),
+        "doc_number": S("发文字号", required=False, max_length=40, pattern=DOC_NUMBER),
+        "year": I("统计年度"),
+        "recipients": S("主送机关", max_length=200),
+        "introduction": T("导语", max_length=1000),
+        "basis": S("依据", max_length=300),
+        "statistics": L("统计数据", {
+            "category": S("类别", max_length=30),
+            "item": S("项目", max_length=100),
+            "count": I("数量"),
+            "unit": S("单位", max_length=10),
+        }),
+        "fines_total": M("罚没款合计", required=False),
+        "charts": L("统计图", {
+            "title": S("图题", max_length=60),
+            "chart": {"type": "image", "label": "统计图（PNG）", "width_mm": 150},
+        }, required=False, max_items=12),
+        "gaps": L("未能统计的数据", {
+            "label": S("数据", max_length=60),
+            "reason": T("原因", max_length=500),
+        }, required=False),
+        "report_date": D("报告日期"),
+        "disclosure_note": S("公开属性", max_length=30),
+        "copies_to": S("抄送机关", required=False, max_length=200),
+        "printed_by": S("印发机关（默认执法机关）", required=False, max_length=60),
+        "printed_on": D("印发日期（默认报告日期）", required=False),
+    },
+    "sample": {
+        "authority_name": AUTH,
+        "doc_number": "陵应急发〔2026〕3号",
+        "year": 2025,
+        "recipients": "陵川县人民政府、晋城市应急管理局",
+        "introduction": "根据行政执法公示制度的规定，现将本局2025年度行政执法总体情况及有关数据报告如下。",
+        "basis": "国办发〔2018〕118号",
+        "statistics": [
+            {"category": "行政处罚案件办理情况", "item": "罚款", "count": 19, "unit": "件"},
+            {"category": "行政处罚案件办理情况", "item": "警告", "count": 3, "unit": "件"},
+        ],
+        "fines_total": "862000",
+        "charts": [{"title": "行政处罚案件办理情况",
+                    "chart": {"png_base64": SAMPLE_CHART, "alt": "行政处罚案件办理情况：罚款19；警告3"}}],
+        "gaps": [{"label": "执法检查计划执行情况",
+                  "reason": "记录保管服务不保存执法检查计划：已开展的检查可统计，计划数无处可取"}],
+        "report_date": "2026-01-08",
+        "disclosure_note": "此件公开发布",
+        "printed_on": "2026-01-09",
+    },
+}
+
+
 TEMPLATES = [
     PENALTY_DECISION,
     CASE_APPROVAL,
@@ -1861,6 +1966,7 @@ TEMPLATES = [
     CASE_CLOSING_APPROVAL,
     DECISION_SUMMARY,
     ANNUAL_STATISTICS_REPORT,
+    ANNUAL_STATISTICS_REPORT_2,
     RECTIFICATION_ORDER,
     SEIZURE_DECISION,
     STATEMENT_RECORD,

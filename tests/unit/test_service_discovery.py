@@ -27,13 +27,15 @@ def test_records_and_disclosure_sign_their_logs_and_absent_services_are_skipped(
         "records", "disclosure"]
 
 
-def test_the_record_keeper_is_told_whether_the_review_board_runs_beside_it():
+def test_the_record_keeper_is_told_whether_its_peers_run_beside_it():
     assert services.run_environment("records", ["records", "review"]) == {
-        "REVIEW_BOARD": "required", "VAULT": "absent"}
+        "REVIEW_BOARD": "required", "VAULT": "absent", "DISCLOSURE": "absent"}
     assert services.run_environment("records", ["records", "vault"]) == {
-        "REVIEW_BOARD": "absent", "VAULT": "required"}
-    assert services.run_environment("records", ["records"]) == {"REVIEW_BOARD": "absent",
-                                                                "VAULT": "absent"}
+        "REVIEW_BOARD": "absent", "VAULT": "required", "DISCLOSURE": "absent"}
+    assert services.run_environment("records", ["records", "disclosure"]) == {
+        "REVIEW_BOARD": "absent", "VAULT": "absent", "DISCLOSURE": "required"}
+    assert services.run_environment("records", ["records"]) == {
+        "REVIEW_BOARD": "absent", "VAULT": "absent", "DISCLOSURE": "absent"}
     assert services.run_environment("review", ["records", "review"]) == {}
 
 
@@ -50,15 +52,20 @@ def test_the_vault_is_told_whether_the_renderer_runs_beside_it():
         "INDEX_RENDERER": "absent"}
 
 
-def test_the_disclosure_publisher_is_told_whether_the_vault_and_renderer_run_beside_it():
+def test_the_disclosure_publisher_is_told_which_of_its_peers_run_beside_it():
+    # the vault (a correction's attachments, the annual report's PDF), the renderer (the
+    # written answers, the report), the record keeper (the report's figures)
     assert services.run_environment("disclosure", ["disclosure", "vault", "renderer"]) == {
-        "CORRECTION_VAULT": "required", "ANSWER_RENDERER": "required"}
+        "CORRECTION_VAULT": "required", "ANSWER_RENDERER": "required",
+        "ANNUAL_RECORDS": "absent", "ANNUAL_RENDERER": "required", "ANNUAL_VAULT": "required"}
     assert services.run_environment("disclosure", ["records", "disclosure"]) == {
-        "CORRECTION_VAULT": "absent", "ANSWER_RENDERER": "absent"}
+        "CORRECTION_VAULT": "absent", "ANSWER_RENDERER": "absent",
+        "ANNUAL_RECORDS": "required", "ANNUAL_RENDERER": "absent", "ANNUAL_VAULT": "absent"}
 
 
 def test_the_services_that_call_a_peer_as_themselves_get_a_caller_key():
-    # disclosure: the vault (a correction's attachments) and the renderer (its written answer)
+    # disclosure: the vault (attachments, the report's PDF), the renderer (answers, the report),
+    # the record keeper (the report's figures)
     assert services.service_callers(["records", "review", "renderer", "vault", "disclosure"]) == [
         "records", "renderer", "vault", "disclosure"]
 

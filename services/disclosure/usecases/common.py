@@ -34,17 +34,26 @@ def public_act(session: Session, pub: dict, actor: Actor | dict, action: str, bo
                keys: merkle_log.LogKeys, now: datetime, *,
                outbox: OutboxWriter) -> tuple[int, dict[str, Any]]:
     """A public act on `pub`: its history row, which is a leaf of the agency's log (the leaf
-    says what the public sees by it) with the tree head signed after it — emitted as
-    tree_head_signed.v1 with the consistency proof from the head before, for the vault to keep
-    write-once, in the same transaction."""
+    says what the public sees by it) with the tree head signed after it (`logged`)."""
     seq = int(pub["history_seq"]) + 1
-    leaf = merkle_log.leaf(pub["agency"], pub["id"], seq, action, now, body)
-    done = store.append_leaf(session, pub["agency"], pub["id"], leaf, keys, now)
-    store.add_history(session, pub, actor, action, body, now, leaf_index=done.index)
+    index, head = logged(session, pub["agency"], pub["ruleset"], pub["id"], seq, action, body,
+                         actor, keys, now, outbox=outbox)
+    store.add_history(session, pub, actor, action, body, now, leaf_index=index)
+    return index, head
+
+
+def logged(session: Session, agency: str, ruleset: str, subject: str, seq: int, action: str,
+           body: dict, actor: Actor | dict, keys: merkle_log.LogKeys, now: datetime, *,
+           outbox: OutboxWriter) -> tuple[int, dict[str, Any]]:
+    """`action` on `subject` (a publication, an annual report) a leaf of the agency's log,
+    and the tree head signed after it emitted as tree_head_signed.v1 with the consistency
+    proof from the head before, for the vault to keep write-once — in the same transaction."""
+    leaf = merkle_log.leaf(agency, subject, seq, action, now, body)
+    done = store.append_leaf(session, agency, subject, leaf, keys, now)
     head = done.tree_head
-    store.emit(outbox, session, agency=pub["agency"], ruleset=pub["ruleset"], actor=actor,
+    store.emit(outbox, session, agency=agency, ruleset=ruleset, actor=actor,
                event_type="tree_head_signed.v1", data={
-                   "agency": pub["agency"], "size": head["size"], "root": head["root"],
+                   "agency": agency, "size": head["size"], "root": head["root"],
                    "signed_at": merkle_log.iso(now), "key_id": head["key_id"],
                    "signature": head["signature"], "statement": head["statement"],
                    "previous": done.previous, "consistency": done.consistency})

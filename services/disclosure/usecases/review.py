@@ -39,6 +39,12 @@ def review_publication(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter, r
         if state == "withheld":
             store.add_history(session, pub, actor, "withheld",
                               {"grounds": decided.grounds, "reason": decided.reason}, now)
+            store.emit(outbox, session, agency=pub["agency"], ruleset=rs.ref, actor=actor,
+                       event_type="publication_withheld.v1", data={
+                           "publication_id": pub["id"], "decision_no": pub["decision_no"],
+                           "act_type": pub["act_type"], "decision_date":
+                           pub["decision_date"].isoformat(), "grounds": decided.grounds,
+                           "reason": decided.reason, "at": now.isoformat()})
         else:
             summary, credit, values["redaction"] = _redacted(pub, rs, decided)
             shown = rules_of.public_view(summary, credit, decided.withheld_fields)

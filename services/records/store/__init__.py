@@ -36,6 +36,7 @@ from services.records.store.entries import (
     write_appended,
 )
 from services.records.store.reads import (
+    annual_year,
     av_contents,
     av_rows,
     entry_rows,
@@ -59,6 +60,7 @@ from services.records.store.verification import (
 )
 
 __all__ = [
+    "annual_year",
     "PLAIN_BODY",
     "Verdict",
     "access_page",

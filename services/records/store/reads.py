@@ -8,10 +8,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.records.domain import findings
+from services.records.domain import annual, findings
 from services.records.models import (
     access_log,
     av_records,
+    cases,
     entries,
     situations,
 )
@@ -96,3 +97,32 @@ def fact_entries(session: Session, case_id: str) -> list[tuple[str, dict]]:
         .where(entries.c.kind.in_(["decision_issued", "decision_proposed", "av_record"])))]
 
 
+
+
+def annual_year(session: Session, agency: str, start: datetime, end: datetime) -> annual.Year:
+    """The agency's cases opened, decisions issued and situations recorded in [start, end),
+    as the annual figures count them (services.records.domain.annual)."""
+    year = annual.Year()
+    for row in session.execute(select(cases.c.act_type, cases.c.start_mode, cases.c.start_state)
+                               .where(cases.c.agency == agency)
+                               .where(cases.c.opened_at >= start)
+                               .where(cases.c.opened_at < end)):
+        year.cases.append(annual.Case(row.act_type, row.start_mode, row.start_state))
+    issued = session.execute(
+        select(entries.c.case_id, PLAIN_BODY).join(cases, cases.c.id == entries.c.case_id)
+        .where(cases.c.agency == agency).where(entries.c.kind == "decision_issued")
+        .where(entries.c.occurred_at >= start).where(entries.c.occurred_at < end)).all()
+    for row in issued:
+        content = json.loads(row.body)["content"]
+        proposal = session.execute(
+            select(PLAIN_BODY).where(entries.c.case_id == row.case_id)
+            .where(entries.c.seq == content["proposal_seq"])).scalar_one()
+        year.decisions.append(annual.decision_of(json.loads(proposal)["content"], content))
+    year.situations.extend(session.execute(
+        select(situations.c.code)
+        .join(entries, (entries.c.case_id == situations.c.case_id)
+              & (entries.c.seq == situations.c.seq))
+        .join(cases, cases.c.id == situations.c.case_id)
+        .where(cases.c.agency == agency)
+        .where(entries.c.occurred_at >= start).where(entries.c.occurred_at < end)).scalars())
+    return year

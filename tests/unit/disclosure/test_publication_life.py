@@ -106,7 +106,9 @@ def test_withholding_is_recorded_and_leaves_nothing_public(env_db: Env):
     assert (pub["state"], pub["published"]) == ("withheld", None)
     assert pub["review"]["grounds"][0]["basis"] == "000《公示办法》第十三条第一款"
     assert [h["action"] for h in pub["history"]] == ["drafted", "withheld"]
-    assert env_db.events() == [] and env_db.rows(models.merkle_leaves) == []
+    # nothing public: only the notice a supervisor's system follows (publication_withheld.v1)
+    assert [e["event_type"] for e in env_db.events()] == ["publication_withheld.v1"]
+    assert env_db.rows(models.merkle_leaves) == []
 
 
 def test_withholding_in_part_publishes_the_rest(env: Env):

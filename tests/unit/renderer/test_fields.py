@@ -46,7 +46,8 @@ def test_schema_problems_point_at_the_spec():
                             "b": {"type": "list", "label": "乙"},
                             "c": {"type": "string", "pattern": "(", "label": "丙", "maxlen": 3},
                             "d e": {"type": "object", "label": "丁", "fields": {}}}) == [
-        "fields.a.type: must be one of string, text, integer, money, date, boolean, list, object",
+        "fields.a.type: must be one of string, text, integer, money, date, boolean, list, "
+        "object, image",
         "fields.b.items: must be a spec with a type",
         "fields.c: unknown key(s) maxlen",
         "fields.c.pattern: not a regular expression "
