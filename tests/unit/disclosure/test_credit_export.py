@@ -182,9 +182,12 @@ def test_a_bad_template_format_or_range_is_refused_naming_the_field(env: Env):
         rpc(env, queries.export_credit, "export_credit", dict(request, to="2025-09-30"),
             PUBLISHER)
     assert backwards.value.details == {"from": ["on or before to (2025-09-30)"]}
-    [logged] = env.log("refused")   # the use case's refusal, recorded
-    assert (logged["body"]["method"], logged["body"]["code"]) == ("export_credit",
-                                                                  "validation_failed")
+    # every refusal recorded: the three the contract made, then the use case's
+    logged = env.log("refused")
+    assert [(r["body"]["method"], r["body"]["code"]) for r in logged] == [
+        ("export_credit", "validation_failed")] * 4
+    assert [f for f in ("template", "format", "from") if f in logged[0]["body"]["reason"]] == [
+        "template"]
 
 
 def test_only_the_publisher_of_the_agency_exports(env: Env):
