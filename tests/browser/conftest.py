@@ -83,13 +83,18 @@ class Watched:
     def page(self) -> Any:
         page = self.context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
-        page.on("console", lambda m: m.type == "error" and self.problems.append(
-            f"console error on {page.url}: {m.text}"))
+        def console(message: Any) -> None:
+            if message.type == "error":
+                self.problems.append(f"console error on {page.url}: {message.text}")
+
+        def response(answer: Any) -> None:
+            if answer.status >= 400:
+                self.problems.append(f"HTTP {answer.status}: {answer.url}")
+        page.on("console", console)
         page.on("pageerror", lambda e: self.problems.append(f"page error on {page.url}: {e}"))
         page.on("requestfailed", lambda r: self.problems.append(
             f"request failed: {r.url} ({r.failure})"))
-        page.on("response", lambda r: r.status >= 400 and self.problems.append(
-            f"HTTP {r.status}: {r.url}"))
+        page.on("response", response)
         page.watched = self
         return page
 

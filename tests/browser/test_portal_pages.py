@@ -4,15 +4,21 @@ UI over the agencies' shards) finds a decision by a Chinese word of its 违法�
 年份 filters narrow the results; with JavaScript off the lists and pages are browsed by links."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from tests.agencies import CHANGZHI, QINYUAN
 from tests.browser.conftest import axe_violations
-from tests.browser.portal_site import DECISIONS, Site, build
+from tests.browser.portal_site import Site, build
 
-TITLE = {name: case for name, _, _, case, _, _ in DECISIONS}
+
+def titles(site: Site) -> dict[str, str]:
+    """Each publication's title as its JSON gives it (the case name, or the decision number
+    where the agency's rule set does not publish case names)."""
+    return {name: json.loads((site.folder / "p" / f"{pid}.json").read_text())["title"]
+            for name, pid in site.ids.items()}
 
 
 @pytest.fixture(scope="module")
@@ -64,45 +70,45 @@ def test_every_kind_of_page_loads_cleanly_and_axe_finds_no_violation(site, serve
 
 def search(page, words: str) -> list[str]:
     page.fill(".pagefind-ui__search-input", words)
-    page.wait_for_selector(".pagefind-ui__result-link, .pagefind-ui__message")
+    # the UI's message names the words once their results are drawn
     page.wait_for_function(
-        "() => !document.querySelector('.pagefind-ui__search-input').closest('form')"
-        " || document.querySelector('.pagefind-ui__message')"
-        " && !/正在|Searching/.test(document.querySelector('.pagefind-ui__message').textContent)")
-    return sorted(page.locator(".pagefind-ui__result-link").all_inner_texts())
+        "words => { const m = document.querySelector('.pagefind-ui__message');"
+        " return m && m.textContent.includes(words); }", arg=words)
+    return results(page)
 
 
 def test_search_finds_a_decision_by_a_chinese_word_and_the_filters_narrow_it(site, serve,
                                                                                page):
     served = serve(site.folder)
+    title = titles(site)
     page.goto(served.url + "search/")
     page.wait_for_selector(".pagefind-ui__search-input")
     # a word of the 违法事实 alone (not of any title): Pagefind's CJK segmentation finds it
-    assert search(page, "传感器") == [TITLE["gas"]]
-    assert search(page, "承压锅炉") == [TITLE["boiler"]]
+    assert search(page, "传感器") == [title["gas"]]
+    assert search(page, "承压锅炉") == [title["boiler"]]
     every = search(page, "有限公司")
-    assert every == sorted(TITLE.values())    # the withdrawn one too; the expired one not
+    # the withdrawn one too; the expired one not
+    assert every == sorted(t for n, t in title.items() if n != "expired")
     filter_by(page, "机关", "长治市能源局")
-    assert results(page) == sorted([TITLE["boiler"], TITLE["gas"]])
+    assert results(page) == sorted([title["boiler"], title["gas"]])
     filter_by(page, "年份", "2024")
-    assert results(page) == [TITLE["gas"]]
+    assert results(page) == [title["gas"]]
     filter_by(page, "年份", "2024")           # off again
     filter_by(page, "机关", "长治市能源局")
     filter_by(page, "类别", "行政处罚")
     assert results(page) == every
     filter_by(page, "状态", "已撤回")
-    assert results(page) == [TITLE["boundary"]]
+    assert results(page) == [title["boundary"]]
     assert page.watched.problems == []
 
 
 def filter_by(page, group: str, value: str) -> None:
-    panel = page.locator("details.pagefind-ui__filter-panel")
-    if not panel.get_attribute("open"):
-        page.locator("summary.pagefind-ui__filter-panel-label").click()
-    block = page.locator("details.pagefind-ui__filter-block", has_text=group)
-    if not block.get_attribute("open"):
+    """Tick (or untick) one value of one of the UI's filters (its block opened first)."""
+    block = page.locator("details.pagefind-ui__filter-block", has=page.locator(
+        "summary.pagefind-ui__filter-name", has_text=group))
+    if block.get_attribute("open") is None:
         block.locator("summary").click()
-    block.locator("label.pagefind-ui__filter-label", has_text=value).click()
+    block.locator(f'input[name="{group}"][value="{value}"]').click()
 
 
 def results(page) -> list[str]:
@@ -113,20 +119,21 @@ def results(page) -> list[str]:
 
 def test_browsing_works_without_javascript(site, serve, browser_context):
     served = serve(site.folder)
+    title = titles(site)
     watched = browser_context(java_script_enabled=False)
     page = watched.page()
     page.goto(served.url)
     assert page.evaluate is not None
     page.get_by_role("link", name="长治市能源局").click()
     assert page.locator("h1").inner_text() == "长治市能源局公示信息"
-    page.get_by_role("link", name=TITLE["boiler"]).click()
+    page.get_by_role("link", name=title["boiler"]).click()
     assert "使用未经定期检验的承压锅炉" in page.inner_text("main")
     page.get_by_role("link", name="长治市能源局", exact=True).click()
     page.get_by_role("navigation", name="站点导航").get_by_role("link",
                                                               name="全部公示信息").click()
     assert page.locator("h1").inner_text() == "全部公示信息"
     listed = page.locator("main table a").all_inner_texts()
-    assert sorted(listed) == sorted(TITLE[n] for n in ("training", "boiler", "gas"))
+    assert sorted(listed) == sorted(title[n] for n in ("training", "boiler", "gas"))
     page.get_by_role("link", name="最早的公示（第 1 页）").click()
     assert page.locator("h1").inner_text() == "全部公示信息（第 1 页）"
     page.get_by_role("link", name="搜索").first.click()

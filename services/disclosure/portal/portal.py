@@ -211,7 +211,8 @@ class Portal:
 
     def install(self) -> tuple[str, ...]:
         """The files every site has whatever it publishes: style, search page and script,
-        verifier page and script, home page. Idempotent; run once when the site is created (and after an upgrade)."""
+        verifier page and script, home page. Idempotent; run once when the site is created
+        (and after an upgrade)."""
         self._written = []
         self._write(layout.STYLE, STYLE.encode())
         self._write(layout.SEARCH_SCRIPT, SEARCH_SCRIPT.encode())
