@@ -68,13 +68,19 @@ def test_every_kind_of_page_loads_cleanly_and_axe_finds_no_violation(site, serve
     assert violations == {}
 
 
+# the UI's message once a search is done ("找到 N 个 … 的结果", "未找到 … 的结果"), and the
+# result links drawn (each after its fragment loads) as many as it says
+DRAWN = """words => {
+  const m = document.querySelector('.pagefind-ui__message');
+  if (!m || !m.textContent.includes(words) || m.textContent.includes('正在')) { return false; }
+  const n = m.textContent.startsWith('未找到') ? 0 : parseInt(m.textContent.replace(/\\D+/, ''));
+  return document.querySelectorAll('.pagefind-ui__result-link').length === Math.min(n, 5);
+}"""
+
+
 def search(page, words: str) -> list[str]:
     page.fill(".pagefind-ui__search-input", words)
-    # the UI's message names the words once their results are drawn
-    page.wait_for_function(
-        "words => { const m = document.querySelector('.pagefind-ui__message');"
-        " return m && m.textContent.includes(words); }", arg=words)
-    return results(page)
+    return results(page, words)
 
 
 def test_search_finds_a_decision_by_a_chinese_word_and_the_filters_narrow_it(site, serve,
@@ -111,9 +117,9 @@ def filter_by(page, group: str, value: str) -> None:
     block.locator(f'input[name="{group}"][value="{value}"]').click()
 
 
-def results(page) -> list[str]:
-    page.wait_for_timeout(600)   # the UI re-runs the search on a filter change
-    page.wait_for_load_state("networkidle")
+def results(page, words: str = "") -> list[str]:
+    page.wait_for_timeout(300)   # the UI searches again a moment after a filter changes
+    page.wait_for_function(DRAWN, arg=words)
     return sorted(page.locator(".pagefind-ui__result-link").all_inner_texts())
 
 
