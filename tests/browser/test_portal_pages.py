@@ -105,6 +105,7 @@ def test_search_finds_a_decision_by_a_chinese_word_and_the_filters_narrow_it(sit
     assert results(page) == every
     filter_by(page, "状态", "已撤回")
     assert results(page) == [title["boundary"]]
+    assert axe_violations(page) == []         # the results and the open filters too
     assert page.watched.problems == []
 
 

@@ -20,6 +20,7 @@ from services.disclosure.domain import log
 from services.disclosure.usecases import portal as portal_usecases
 from shared.trust.keys import key_id, public_key_pem
 from tests.agencies import QINYUAN
+from tests.browser.conftest import axe_violations
 from tests.browser.portal_site import Site, build
 from tests.unit.disclosure.test_verify_cli import QUERIES, READER
 
@@ -102,6 +103,7 @@ def test_a_tampered_leaf_page_or_signature_is_found_out(site, serve, page):
     edit(data, lambda t: t.replace("陆万元", "陆千元"))
     said, _, text = verdict(page, url)
     assert said == "invalid" and "未通过" in text
+    assert axe_violations(page) == []
     data.write_text(original, encoding="utf-8")
     assert verdict(page, url)[0] == "valid"
     # the page shows another fine than the log holds

@@ -203,7 +203,7 @@ VERIFY = """{% extends "base.html" %}
 <section aria-labelledby="head-heading">
 <h2 id="head-heading">当前树头</h2>
 <p>核验通过后，当前树头保存在本浏览器中，下次核验时用来核对日志只增不改；您也可以复制保存。</p>
-<pre id="verify-head" tabindex="0" aria-labelledby="head-heading"></pre>
+<pre id="verify-head" tabindex="0"></pre>
 </section>
 {% endblock %}
 """
