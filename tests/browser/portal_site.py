@@ -2,8 +2,8 @@
 real SQLite database (tests.unit.disclosure.support's environment: contract-validated calls,
 the agency logs signed with a real key), each public act's event handed to the portal use case
 (usecases.portal.on_public_act, the search shard re-indexed by the real Pagefind), the keys
-published — five publications of two agencies: published, withdrawn, expired (its display
-window over) and, for the consistency checks, the tree head 沁源县能源局's log had after its
+published — five publications of two agencies: published, corrected, withdrawn, expired (its
+display window over) and, for the consistency checks, the tree head 沁源县能源局's log had after its
 first two acts."""
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from services.disclosure import usecases
+from services.disclosure.usecases import corrections
 from services.disclosure.portal import SearchIndex
 from services.disclosure.usecases import portal as portal_usecases
 from shared.persistence.db import make_engine, migrate, open_db
@@ -26,6 +27,7 @@ class Site:
     env: Env
     ids: dict[str, str] = field(default_factory=dict)        # name -> publication id
     old_heads: dict[str, dict] = field(default_factory=dict)  # agency -> a head kept earlier
+    published: dict[str, dict] = field(default_factory=dict)  # name -> what its review showed
 
     def head(self, agency: str) -> dict:
         return json.loads((self.folder / portal_usecases.tree_head_path(agency)).read_text())
@@ -70,9 +72,10 @@ def build(folder: Path, database: Path) -> Site:
         draft = env.call(usecases.create_draft, "create_draft", draft_request(
             agency=agency, decision_no=no, case_name=case, facts=facts, decision_date=decided,
             authority=AUTHORITY[agency]), who)
-        env.call(usecases.review_publication, "review_publication",
-                 {"publication_id": draft["id"], "outcome": "publish", **review}, who)
+        done = env.call(usecases.review_publication, "review_publication",
+                        {"publication_id": draft["id"], "outcome": "publish", **review}, who)
         site.ids[name] = draft["id"]
+        site.published[name] = done["published"]
         deliver()
 
     for decision in DECISIONS[:2]:
@@ -80,6 +83,8 @@ def build(folder: Path, database: Path) -> Site:
     site.old_heads[QINYUAN] = site.head(QINYUAN)
     for decision in DECISIONS[2:]:
         publish(*decision)
+    correct(site, "boiler", CHANGZHI)
+    deliver()
     env.now = datetime(2025, 12, 2, 2, 0, tzinfo=UTC)
     env.call(usecases.withdraw_publication, "withdraw_publication", {
         "publication_id": site.ids["boundary"], "ground": "revoked",
@@ -93,3 +98,19 @@ def build(folder: Path, database: Path) -> Site:
     usecases.check_windows(db=env.db, outbox=env.outbox, log_keys=env.log_keys, now=env.now)
     deliver()
     return site
+
+
+def correct(site: Site, name: str, agency: str) -> None:
+    """A correction filed, verified and decided: the first summary field of the publication
+    gains 「（更正）」 (the correction use cases, as tests/unit/disclosure do)."""
+    env, legal = site.env, actor("legal_unit", agency=agency)
+    code, before = next(iter(site.published[name]["summary"].items()))
+    c = env.call(corrections.file_correction, "file_correction", {
+        "publication_id": site.ids[name], "problem": "信息有误", "evidence": ["送达回证"],
+        "requester": {"kind": "person", "name": "张某某", "contact": "13912345678"}},
+        actor("publisher", agency=agency))
+    env.call(corrections.verify_correction, "verify_correction",
+             {"correction_id": c["id"], "findings": "与决定书不符"}, legal)
+    env.call(corrections.decide_correction, "decide_correction", {
+        "correction_id": c["id"], "decision": "correct", "reason": "经核实",
+        "fields": {f"summary.{code}": before + "（更正）"}}, legal)

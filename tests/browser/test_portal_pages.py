@@ -39,6 +39,7 @@ def pages(site: Site) -> dict[str, str]:
         "kind/penalty/": "行政处罚公示信息",
         f"p/{ids['training']}.html": "未如实记录安全生产教育和培训情况",
         f"p/{ids['boundary']}.html": "本条公示信息已撤回",
+        f"p/{ids['boiler']}.html": "（更正）",
         f"p/{ids['expired']}.html": "公示信息已撤下",
         "search/": "搜索公示信息",
         f"verify/?id={ids['training']}": "核验通过",

@@ -35,7 +35,7 @@ def built(tmp_path_factory) -> Site:
 def site(built: Site, tmp_path: Path) -> Site:
     """A copy of the built site, for the test to tamper with."""
     shutil.copytree(built.folder, tmp_path / "site")
-    return Site(tmp_path / "site", built.env, built.ids, built.old_heads)
+    return Site(tmp_path / "site", built.env, built.ids, built.old_heads, built.published)
 
 
 def verdict(page, url: str, kept: dict | None = None) -> tuple[str, str, str]:
@@ -88,6 +88,9 @@ def test_a_real_publication_verifies_in_the_page_and_with_the_cli(site, serve, p
     # the withdrawn one: its publication and its withdrawal both in the log
     said, _, text = verdict(page, f"{served.url}verify/?id={site.ids['boundary']}")
     assert said == "valid" and text.count("审计路径通向树头的根") == 2
+    # the corrected one: what its page shows now is what the correction's leaf logged
+    said, _, text = verdict(page, f"{served.url}verify/?id={site.ids['boiler']}")
+    assert said == "valid" and text.count("审计路径通向树头的根") == 2, text
     assert page.watched.problems == []
     assert cli_report(site, pid, tmp_path)["code"] == cli.OK
     capsys.readouterr()
