@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from services.disclosure import usecases
-from services.disclosure.usecases import corrections
 from services.disclosure.portal import SearchIndex
+from services.disclosure.usecases import corrections
 from services.disclosure.usecases import portal as portal_usecases
 from shared.persistence.db import make_engine, migrate, open_db
 from tests.agencies import CHANGZHI, QINYUAN
