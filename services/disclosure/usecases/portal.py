@@ -177,8 +177,12 @@ def node_path(agency: str, level: int, index: int) -> str:
 
 
 def _published_size(target: Target, agency: str) -> int:
+    """The leaves whose subtree hashes the portal has: those of the head it published, when
+    that head's last leaf is there (a portal written before the hashes were published has
+    none, and gets them all once)."""
     data = target.read(tree_head_path(agency))
-    return int(json.loads(data)["size"]) if data is not None else 0
+    size = int(json.loads(data)["size"]) if data is not None else 0
+    return size if size and target.exists(node_path(agency, 0, size - 1)) else 0
 
 
 def _new_nodes(session: Any, target: Target, head: Mapping[str, Any] | None

@@ -91,6 +91,14 @@ def test_a_portal_that_missed_heads_catches_up_and_writes_nothing_twice(env: Env
     before = len(portal.target.written)
     assert deliver_new(env, portal, set()) == []   # redelivered: nothing written again
     assert len(portal.target.written) == before
+    # a portal written before the hashes were published: the next act publishes them all
+    for node in (root / "transparency" / agencies.QINYUAN / "tree").rglob("*.hex"):
+        node.unlink()
+    published(env, 43)
+    written = deliver_new(env, portal, seen)
+    assert sorted(p for p in written if "/tree/" in p) == sorted(
+        f"transparency/{agencies.QINYUAN}/tree/{lv}/{ix}.hex"
+        for lv, ix in [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (2, 0)])
 
 
 def test_an_expired_publications_json_keeps_its_leaf_indexes_but_no_leaf():
