@@ -5,8 +5,10 @@ its own browser download is not used), axe-core injected from tests/browser/node
 
 Fixtures, for any test that needs a browser on a folder of static files:
 - ``chromium`` (session): the browser.
-- ``serve`` (function): ``serve(folder) -> Served`` (``.url``, ``.folder``): the folder over HTTP
-  (tests/browser/server.py in a process of its own), stopped after the test.
+- ``serve`` (function): ``serve(folder, proxy=None) -> Served`` (``.url``, ``.folder``): the
+  folder over HTTP (tests/browser/server.py in a process of its own), stopped after the test;
+  ``proxy={"/prefix/": "http://127.0.0.1:PORT"}`` passes the requests under a prefix to an HTTP
+  service (e.g. the disclosure service's endpoint a portal form posts to), same origin.
 - ``browser_context`` (function): ``browser_context(**options) -> Watched``: a fresh context
   (e.g. ``java_script_enabled=False``) whose pages' console errors, page errors and failed
   requests are collected in ``.problems``; ``.page()`` opens a page.
@@ -61,10 +63,11 @@ def chromium() -> Iterator[Any]:
 def serve(tmp_path: Path) -> Iterator[Any]:
     started: list[subprocess.Popen] = []
 
-    def start(folder: Path) -> Served:
+    def start(folder: Path, proxy: dict[str, str] | None = None) -> Served:
         root = Path(__file__).resolve().parents[2]
-        proc = subprocess.Popen([sys.executable, "-m", "tests.browser.server", str(folder)],
-                                cwd=root, stdout=subprocess.PIPE, text=True)
+        routes = [f"{prefix}={url}" for prefix, url in (proxy or {}).items()]
+        proc = subprocess.Popen([sys.executable, "-m", "tests.browser.server", str(folder),
+                                 *routes], cwd=root, stdout=subprocess.PIPE, text=True)
         started.append(proc)
         assert proc.stdout is not None
         port = int(proc.stdout.readline())

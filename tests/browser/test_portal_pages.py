@@ -176,3 +176,23 @@ def test_axe_reports_what_it_finds(serve, page, tmp_path):
     page.goto(serve(tmp_path / "bad").url)
     assert {v["id"] for v in axe_violations(page)} >= {"html-has-lang", "color-contrast",
                                                         "label"}
+
+
+def test_the_server_passes_a_prefix_to_another_service(serve, page, tmp_path):
+    """What a test of a portal form posting to a service's endpoint needs: the endpoint on the
+    page's origin (here the service is another of these servers, whose refusal of a POST names
+    its own port: that answer comes back through the portal's)."""
+    (tmp_path / "service" / "api").mkdir(parents=True)
+    (tmp_path / "service" / "api" / "hello.json").write_text('{"ok": true}')
+    (tmp_path / "portal").mkdir()
+    service = serve(tmp_path / "service")
+    portal = serve(tmp_path / "portal", proxy={"/api/": service.url})
+    answer = page.request.get(portal.url + "api/hello.json")
+    assert answer.ok and answer.json() == {"ok": True}
+    assert answer.headers["content-type"] == "application/json"
+    service_port, portal_port = service.url.split(":")[-1][:-1], portal.url.split(":")[-1][:-1]
+    posted = page.request.post(portal.url + "api/hello.json", data={"a": 1})
+    assert posted.status == 404 and f"on port {service_port}" in posted.text()
+    local = page.request.post(portal.url + "other", data={"a": 1})
+    assert local.status == 404 and f"on port {portal_port}" in local.text()
+    assert page.request.get(portal.url + "hello.json").status == 404

@@ -123,6 +123,11 @@ def test_a_tampered_leaf_page_or_signature_is_found_out(site, serve, page):
     head.write_text(json.dumps(signed))
     said, _, text = verdict(page, f"{served.url}verify/?id={site.ids['boundary']}")
     assert said == "invalid" and "未通过：树头" in text
+    # no such publication on the portal, and no publication id at all
+    said, _, text = verdict(page, f"{served.url}verify/?id=no-such-publication")
+    assert said == "invalid" and "无法取得核验所需的文件" in text
+    said, _, text = verdict(page, f"{served.url}verify/?id=第十二号")
+    assert said == "invalid" and "不是公示编号" in text
 
 
 def forked(site: Site, size: int) -> dict:
