@@ -178,6 +178,30 @@ inclusion_proof = agency_log.inclusion_proof
 consistency_proof = agency_log.consistency_proof
 
 
+def completed_nodes(session: Session, agency: str, first: int,
+                    second: int) -> list[tuple[int, int, str]]:
+    """(level, index, hex hash) of every perfect subtree of the agency's log completed by the
+    leaves [first, second): the leaves themselves (level 0) and the nodes they closed — the
+    node (level, i) is closed by leaf (i + 1)·2^level − 1. O(second − first) rows."""
+    if second <= first:
+        return []
+    leaves_t, nodes_t = agency_log.leaves, agency_log.nodes
+    out = [(0, int(i), str(h)) for i, h in session.execute(
+        select(leaves_t.c.idx, leaves_t.c.leaf_hash).where(leaves_t.c.agency == agency)
+        .where(leaves_t.c.idx >= first).where(leaves_t.c.idx < second)
+        .order_by(leaves_t.c.idx)).all()]
+    ranges = [and_(nodes_t.c.level == level, nodes_t.c.idx >= first >> level,
+                   nodes_t.c.idx <= (second >> level) - 1)
+              for level in range(1, second.bit_length())
+              if (second >> level) - 1 >= first >> level]
+    if ranges:
+        out += [(int(lv), int(i), str(h)) for lv, i, h in session.execute(
+            select(nodes_t.c.level, nodes_t.c.idx, nodes_t.c.hash)
+            .where(nodes_t.c.agency == agency).where(or_(*ranges))
+            .order_by(nodes_t.c.level, nodes_t.c.idx)).all()]
+    return out
+
+
 def leaves(session: Session, agency: str) -> list[dict]:
     """The agency's leaves in order (for a reader checking the whole log)."""
     rows = session.execute(select(agency_log.leaves).where(agency_log.leaves.c.agency == agency)

@@ -25,6 +25,7 @@ from .layout import ListKey
 from .publication import LISTED, Publication
 from .target import Target
 from .templates import SEARCH_SCRIPT, STYLE
+from .verifier import VERIFY_SCRIPT
 
 # where the correction form posts: the disclosure service's entrypoint behind the portal's proxy
 FORM_ACTION = "/api/disclosure/corrections"
@@ -230,12 +231,15 @@ class Portal:
 
     def install(self) -> tuple[str, ...]:
         """The files every site has whatever it publishes: style, search page and script,
-        home page. Idempotent; run once when the site is created (and after an upgrade)."""
+        verifier page and script, home page. Idempotent; run once when the site is created
+        (and after an upgrade)."""
         self._written = []
         self._write(layout.STYLE, STYLE.encode())
         self._write(layout.SEARCH_SCRIPT, SEARCH_SCRIPT.encode())
         self._write(layout.SEARCH_PAGE, self._page("search.html", title="搜索"))
         self._write(layout.CORRECTION_FORM, self._form(None))
+        self._write(layout.VERIFY_SCRIPT, VERIFY_SCRIPT.encode())
+        self._write(layout.VERIFY_PAGE, self._page("verify.html", title="核验"))
         if not self.target.exists("search/shards.json"):
             self._write_json("search/shards.json", {"bundles": []})
         self._write_site()

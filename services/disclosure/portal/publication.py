@@ -13,7 +13,10 @@ Fields:
     decision_date   the date of the decision (the search's year filter and CSV column)
     published_at    when it was first published (timezone-aware): the order of the lists
     state           published | corrected | withdrawn | expired
-    history         every change so far, oldest first: (at, state, note)
+    history         every change so far, oldest first: (at, state, note, and for a public
+                    act of the agency's log its leaf_index and the leaf as logged — what the
+                    portal's verifier hashes again; an expired publication's JSON keeps the
+                    indexes but not the leaves, whose bodies say what is no longer shown)
     withdrawal_reason   required when withdrawn: published on the page (行政处罚法 第四十八条)
 
 The rule the portal applies by state: published and corrected publications are listed (their
@@ -50,6 +53,8 @@ class Change:
     at: datetime
     state: State
     note: str = ""
+    leaf_index: int | None = None   # its place in the agency's log (None: not a leaf)
+    leaf: str = ""                  # the leaf as logged (canonical JSON)
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,9 @@ class Publication:
         problems: dict[str, list[str]] = {}
         try:
             history = tuple(Change(at=_when(c["at"]), state=cast(State, c["state"]),
-                                   note=str(c.get("note", "")))
+                                   note=str(c.get("note", "")),
+                                   leaf_index=_index(c.get("leaf_index")),
+                                   leaf=str(c.get("leaf", "")))
                             for c in data.get("history", ()))
         except (KeyError, TypeError, ValueError) as exc:
             problems["history"] = [f"each change needs at (ISO time) and state: {exc}"]
@@ -125,9 +132,23 @@ class Publication:
                 "summary": [list(pair) for pair in self.summary],
                 "decision_date": self.decision_date.isoformat(),
                 "published_at": self.published_at.isoformat(), "state": self.state,
-                "history": [{"at": c.at.isoformat(), "state": c.state, "note": c.note}
-                            for c in self.history],
+                "history": [_change_dict(c) for c in self.history],
                 "withdrawal_reason": self.withdrawal_reason}
+
+
+def _change_dict(c: Change) -> dict[str, Any]:
+    out: dict[str, Any] = {"at": c.at.isoformat(), "state": c.state, "note": c.note}
+    if c.leaf_index is not None:
+        out.update(leaf_index=c.leaf_index, leaf=c.leaf)
+    return out
+
+
+def _index(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("leaf_index must be a non-negative integer")
+    return value
 
 
 def _when(value: Any) -> datetime:

@@ -54,7 +54,8 @@ def publication_json(p: Publication) -> dict[str, Any]:
     """A publication's public JSON: what its page shows (nothing of an expired one's content)."""
     data = p.to_dict()
     if p.state == "expired":
-        data.update(title="", summary=[])
+        data.update(title="", summary=[],
+                    history=[{k: v for k, v in c.items() if k != "leaf"} for c in data["history"]])
     return data
 
 

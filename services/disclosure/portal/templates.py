@@ -2,7 +2,8 @@
 """The portal's page templates (Jinja2, every value autoescaped) and its two static assets.
 
 Kept as Python strings so they travel with the package however it is installed. Pages work
-without JavaScript: only the search page loads a script (assets/search.js, no inline script)."""
+without JavaScript: only the search page and the verifier page load a script (assets/search.js,
+assets/verify.js; no inline script)."""
 from __future__ import annotations
 
 BASE = """<!DOCTYPE html>
@@ -11,6 +12,7 @@ BASE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }} - {{ site_name }}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{{ root }}assets/site.css">
 {% block head %}{% endblock %}
 </head>
@@ -21,6 +23,7 @@ BASE = """<!DOCTYPE html>
 <nav aria-label="站点导航"><ul>
 <li><a href="{{ root }}list/">全部公示信息</a></li>
 <li><a href="{{ root }}search/">搜索</a></li>
+<li><a href="{{ root }}verify/">核验</a></li>
 </ul></nav>
 </header>
 <main id="main"{% block main_attrs %}{% endblock %}>
@@ -85,8 +88,11 @@ PUBLICATION = """{% extends "base.html" %}
 </tbody>
 </table>
 </section>
-<p data-pagefind-ignore><a href="{{ root }}p/{{ p.id }}.json" type="application/json">本条信息（JSON）</a></p>
-{% if p.listed %}<p data-pagefind-ignore><a href="{{ root }}correction/{{ p.id }}.html">申请更正</a>（认为本条公示信息有误的，可提供证明材料申请更正）</p>{% endif %}
+<ul data-pagefind-ignore>
+<li><a href="{{ root }}p/{{ p.id }}.json" type="application/json">本条信息（JSON）</a></li>
+<li><a href="{{ root }}verify/?id={{ p.id }}">核验本条信息是否载入公示日志</a></li>
+{% if p.listed %}<li><a href="{{ root }}correction/{{ p.id }}.html">申请更正</a>（认为本条公示信息有误的，可提供证明材料申请更正）</li>{% endif %}
+</ul>
 {% endblock %}
 """
 
@@ -221,7 +227,34 @@ CORRECTION = """{% extends "base.html" %}
 {% endblock %}
 """
 
-TEMPLATES = {"base.html": BASE, "correction.html": CORRECTION, "publication.html": PUBLICATION, "items.html": ITEMS,
+VERIFY = """{% extends "base.html" %}
+{% block head %}<script src="{{ root }}assets/verify.js" defer></script>{% endblock %}
+{% block main %}
+<h1>核验公示信息</h1>
+<p>每条公示信息及其每次更正、撤回、撤下，都是本机关公示日志（默克尔树，RFC 9162）的一个记录；日志的树头经签名后公布在本平台。
+本页在您的浏览器中重新计算记录的哈希和审计路径，核对树头签名，并核对日志自您上次保存的树头以来只增不改。</p>
+<form id="verify-form" method="get" action="{{ root }}verify/" data-root="{{ root }}">
+<p><label for="verify-id">公示编号或公示页面地址</label><br>
+<input id="verify-id" name="id" type="text" size="48" autocomplete="off" required></p>
+<p><label for="verify-kept">您保存的树头（可选，JSON；不填则使用本浏览器上次保存的）</label><br>
+<textarea id="verify-kept" name="kept" rows="4" cols="60"></textarea></p>
+<p><button type="submit">核验</button></p>
+</form>
+<noscript><p>核验在您的浏览器中计算，需要启用脚本；也可以使用命令 <code>sanxiang disclosure verify 公示编号</code> 核验。</p></noscript>
+<section aria-labelledby="verdict-heading">
+<h2 id="verdict-heading">核验结果</h2>
+<div id="verdict" role="status" aria-live="polite"><p>尚未核验。</p></div>
+</section>
+<section aria-labelledby="head-heading">
+<h2 id="head-heading">当前树头</h2>
+<p>核验通过后，当前树头保存在本浏览器中，下次核验时用来核对日志只增不改；您也可以复制保存。</p>
+<pre id="verify-head" tabindex="0"></pre>
+</section>
+{% endblock %}
+"""
+
+TEMPLATES = {"base.html": BASE, "correction.html": CORRECTION, "verify.html": VERIFY,
+             "publication.html": PUBLICATION, "items.html": ITEMS,
              "list_page.html": LIST_PAGE, "list_index.html": LIST_INDEX, "home.html": HOME,
              "search.html": SEARCH}
 
@@ -233,6 +266,7 @@ a{color:#0b4a8f}a:focus{outline:3px solid #b35900;outline-offset:2px}
 header nav ul,nav ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:1rem}
 table{border-collapse:collapse;width:100%}th,td{border:1px solid #6b6b6b;padding:.3rem .5rem;
 text-align:left;vertical-align:top}caption{text-align:left;font-weight:bold;padding:.3rem 0}
+.ok{color:#1b5e20}.bad{color:#8a1c1c}pre{white-space:pre-wrap;word-break:break-all}
 .notice{border:2px solid #8a1c1c;background:#fdecea;color:#1a1a1a;padding:.5rem 1rem}
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dl.meta dd{margin:0}
 form .field label{display:block;font-weight:bold}form input:not([type=radio]),form textarea{

@@ -18,9 +18,22 @@ Published paths (besides the generator's own, services.disclosure.portal.layout)
     transparency/<agency>/tree-head.json  the tree_head answer: agency, size, root, signed_at,
                                           key_id, signature (base64 Ed25519 over `statement`),
                                           statement (the log's canonical statement)
+    transparency/<agency>/tree/<level>/<index>.hex
+                                          the hash (hex) of every perfect subtree of the log
+                                          (RFC 9162: level 0 the leaf hashes), written once
     keys/disclosure-log.json              {"purpose", "keys": {key_id: PEM}}: the keys whose
                                           signatures on the tree heads count
     keys/records-checkpoints.json         the same for the record keeper's checkpoints
+and in each publication's JSON (p/<id>.json) every public act's leaf_index and leaf.
+
+Why subtree hashes and not proofs: an inclusion proof is against one tree size and changes as
+the log grows, so proofs written per publication would all go stale at every append (a rewrite
+of the whole site), and a proof per tree size would be O(n) files per publish. The perfect
+subtrees never change once complete: an append completes one leaf and on average one more
+node, so a publish writes about two files of 64 bytes, and a reader (the portal's verifier
+page, verify/) builds any inclusion or consistency proof from O(log n) of them — the proofs
+the service's inclusion_proof and consistency_proof answer, computed the same way. Nodes go
+before the tree head that covers them, so a published head never names a missing node.
 """
 from __future__ import annotations
 
@@ -89,10 +102,11 @@ def site(directory: str | Path, config: Mapping[str, Any] | None = None) -> Port
     return portal
 
 
-def publication_of(row: Mapping[str, Any], history: list[dict],
-                   agency_name: str) -> Publication | None:
-    """The one mapping of a publication row (with its history) to what the portal publishes;
-    None for one never made public (a draft, a publication withheld whole)."""
+def publication_of(row: Mapping[str, Any], history: list[dict], agency_name: str,
+                   leaves: Mapping[int, str] | None = None) -> Publication | None:
+    """The one mapping of a publication row (with its history, and the leaves its public acts
+    are in the agency's log, by index) to what the portal publishes; None for one never made
+    public (a draft, a publication withheld whole)."""
     acts = [h for h in history if h["action"] in _ACTS and h["leaf_index"] is not None]
     if not acts or not row.get("published"):
         return None
@@ -103,7 +117,9 @@ def publication_of(row: Mapping[str, Any], history: list[dict],
                     for part in ("summary", "credit")
                     for code, value in shown.get(part, {}).items() if value not in (None, ""))
     title = shown.get("summary", {}).get("case_name") or row["decision_no"]
-    changes = tuple(Change(at=h["at"], state=_ACTS[h["action"]], note=_note(h))
+    changes = tuple(Change(at=h["at"], state=_ACTS[h["action"]], note=_note(h),
+                           leaf_index=h["leaf_index"],
+                           leaf=(leaves or {}).get(h["leaf_index"], ""))
                     for h in acts)
     withdrawal = row.get("withdrawal") or {}
     return Publication(
@@ -142,7 +158,10 @@ def on_public_act(body: dict, *, db: Db, rules: Rules, portal: Portal, now: date
             return None
         row = store.load(session, event["data"]["publication_id"])
         history = store.history(session, row["id"])
+        leaves = {h["leaf_index"]: store.leaf_at(session, row["agency"], h["leaf_index"]) or ""
+                  for h in history if h["leaf_index"] is not None}
         head = store.latest_tree_head(session, row["agency"])
+        nodes = _new_nodes(session, portal.target, head)
     if row["agency"] != event["agency"]:
         raise DomainRuleViolated(
             f"the event names agency {event['agency']} but publication {row['id']} is of "
@@ -152,7 +171,7 @@ def on_public_act(body: dict, *, db: Db, rules: Rules, portal: Portal, now: date
             details={"rule": "event_agency_mismatch", "agency": event["agency"]})
     written: list[str] = []
     slots: list[dict] = []
-    p = publication_of(row, history, rules.agency(row["agency"]).name)
+    p = publication_of(row, history, rules.agency(row["agency"]).name, leaves)
     if p is not None:
         slots += _listed_on(portal.target, p.id)
         written += portal.publish(p).paths
@@ -160,6 +179,7 @@ def on_public_act(body: dict, *, db: Db, rules: Rules, portal: Portal, now: date
         if reindex is not None:  # also after a crash between the publish and the index:
             reindex(p)           # the index rewrites only files whose bytes changed
     if head is not None:
+        written += publish_nodes(portal.target, head["agency"], nodes)
         written += publish_tree_head(portal.target, head)
     with db.transaction() as session:
         if not consumer.already_handled(session, inbox, event["message_id"]):
@@ -179,6 +199,40 @@ def publish_tree_head(target: Target, head: Mapping[str, Any]) -> list[str]:
     data = {k: head[k] for k in ("agency", "size", "root", "key_id", "signature", "statement")}
     data["signed_at"] = signed_at.isoformat() if isinstance(signed_at, datetime) else signed_at
     return _write_json(target, tree_head_path(head["agency"]), data)
+
+
+def node_path(agency: str, level: int, index: int) -> str:
+    return f"transparency/{agency}/tree/{level}/{index}.hex"
+
+
+def _published_size(target: Target, agency: str) -> int:
+    """The leaves whose subtree hashes the portal has: those of the head it published, when
+    that head's last leaf is there (a portal written before the hashes were published has
+    none, and gets them all once)."""
+    data = target.read(tree_head_path(agency))
+    size = int(json.loads(data)["size"]) if data is not None else 0
+    return size if size and target.exists(node_path(agency, 0, size - 1)) else 0
+
+
+def _new_nodes(session: Any, target: Target, head: Mapping[str, Any] | None
+               ) -> list[tuple[int, int, str]]:
+    """The subtree hashes the head covers that the portal does not have yet (those completed
+    since the head it published last)."""
+    if head is None:
+        return []
+    return store.completed_nodes(session, head["agency"],
+                                 _published_size(target, head["agency"]), int(head["size"]))
+
+
+def publish_nodes(target: Target, agency: str, nodes: list[tuple[int, int, str]]) -> list[str]:
+    """Each subtree hash as a file of its own (complete subtrees never change)."""
+    written = []
+    for level, index, digest in nodes:
+        path = node_path(agency, level, index)
+        if target.read(path) != digest.encode():
+            target.write(path, digest.encode())
+            written.append(path)
+    return written
 
 
 def publish_keys(target: Target, log_keys: Mapping[str, Ed25519PublicKey],
