@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
