@@ -247,13 +247,19 @@ def run_verify(args: argparse.Namespace, call: Call) -> int:
 
 
 def _verify_command(args: argparse.Namespace) -> int:
+    return _calling(args, lambda token, call: run_verify(args, call))
+
+
+def _calling(args: argparse.Namespace, run: Callable[[str, Call], int]) -> int:
+    """`run(token, call)` with `call` answering the disclosure service's RPCs under the
+    caller's token; a refusal, or no broker or service there, is exit 2 with what happened."""
     from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 
     from shared.cli.caller import caller_token, rpc
     try:
         token = caller_token(args)
-        return run_verify(args, lambda method, payload: rpc(args, token, "disclosure",
-                                                            method)(payload))
+        return run(token, lambda method, payload: rpc(
+            args, token, "disclosure", method)(payload))
     except SanxiangError as exc:
         print(f"sanxiang disclosure: {exc.code}: {exc.message}", file=sys.stderr)
         return USAGE
@@ -286,23 +292,11 @@ def run_export_credit(args: argparse.Namespace, agency: str, call: Call) -> int:
 
 
 def _export_credit_command(args: argparse.Namespace) -> int:
-    from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
+    from shared.cli.caller import agency_of
+    return _calling(args, lambda token, call: run_export_credit(args, agency_of(args, token),
+                                                                call))
 
-    from shared.cli.caller import agency_of, caller_token, rpc
-    try:
-        token = caller_token(args)
-        return run_export_credit(args, agency_of(args, token), lambda method, payload: rpc(
-            args, token, "disclosure", method)(payload))
-    except SanxiangError as exc:
-        print(f"sanxiang disclosure: {exc.code}: {exc.message}", file=sys.stderr)
-        return USAGE
-    except RemoteError as exc:
-        print(f"sanxiang disclosure: {exc.exc_type}: {exc.value}", file=sys.stderr)
-        return USAGE
-    except (OSError, TimeoutError, RpcTimeout, UnknownService) as exc:
-        print(f"sanxiang disclosure: the service at {args.amqp} does not answer: {exc!r}",
-              file=sys.stderr)
-        return USAGE
+
 # ---- the portal rebuilt from the database ------------------------------------------------------
 
 def service_config(path: Path) -> dict[str, Any]:

@@ -270,14 +270,7 @@ def get_annual_report(p: dict, *, actor: Actor, db: Db, now: datetime, **_: obje
     actor.require(agency=p["agency"])
     with db.read() as session:
         versions = store.annual_versions(session, p["agency"], p["year"])
-    wanted = p.get("version") or (versions[-1]["version"] if versions else None)
-    row = next((v for v in versions if v["version"] == wanted), None)
-    if row is None:
-        raise NotFound(f"no annual report of {p['agency']} on {p['year']}"
-                       + (f" version {wanted}" if wanted else ""),
-                       message_zh=f"未找到{p['year']}年度统计年报",
-                       details={"agency": p["agency"], "year": p["year"], "version": wanted})
-    return store.annual_view(row, versions=len(versions))
+    return store.annual_view(store.annual_version(versions, p), versions=len(versions))
 
 
 def supervision_report(p: dict, *, actor: Actor, db: Db, rules: Rules, now: datetime,

@@ -560,6 +560,19 @@ def annual_corrections(session: Session, agency: str) -> list[dict]:
         .order_by(corrections.c.year, corrections.c.seq)).mappings().all()]
 
 
+def annual_version(versions: list[dict], p: dict) -> dict:
+    """The version `p` names (agency, year, version: the latest where null) among `versions`
+    (annual_versions), or the service's not_found."""
+    wanted = p.get("version") or (versions[-1]["version"] if versions else None)
+    row = next((v for v in versions if v["version"] == wanted), None)
+    if row is None:
+        raise NotFound(f"no annual report of {p['agency']} on {p['year']}"
+                       + (f" version {wanted}" if wanted else ""),
+                       message_zh=f"未找到{p['year']}年度统计年报",
+                       details={"agency": p["agency"], "year": p["year"], "version": wanted})
+    return row
+
+
 def annual_versions(session: Session, agency: str, year: int, *,
                     lock: bool = False) -> list[dict]:
     """Every version of the agency's report on `year`, oldest first."""

@@ -25,7 +25,6 @@ from shared.calendar.clock import local_date
 from shared.errors import (
     Conflict,
     DomainRuleViolated,
-    NotFound,
     SanxiangError,
     ServiceNotDeployed,
 )
@@ -161,7 +160,7 @@ def publish_annual_report(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter
     actor.require(agency=p["agency"])
     with db.transaction() as session:
         versions = store.annual_versions(session, p["agency"], p["year"], lock=True)
-        row = _version(versions, p)
+        row = store.annual_version(versions, p)
         if any(v["published"] for v in versions):
             raise DomainRuleViolated(
                 f"the report of {p['agency']} on {p['year']} is published already",
@@ -192,17 +191,6 @@ def publish_annual_report(p: dict, *, actor: Actor, db: Db, outbox: OutboxWriter
                        "tree_size": head["size"], "root": head["root"], "at": now.isoformat()})
         return store.annual_view(dict(row, state="published", published=published),
                                  versions=len(versions))
-
-
-def _version(versions: list[dict], p: dict) -> dict:
-    wanted = p.get("version") or (versions[-1]["version"] if versions else None)
-    row = next((v for v in versions if v["version"] == wanted), None)
-    if row is None:
-        raise NotFound(f"no annual report of {p['agency']} on {p['year']}"
-                       + (f" version {wanted}" if wanted else ""),
-                       message_zh=f"未找到{p['year']}年度统计年报",
-                       details={"agency": p["agency"], "year": p["year"], "version": wanted})
-    return row
 
 
 # ---- the timer ---------------------------------------------------------------------------------
