@@ -24,6 +24,14 @@ Published paths (besides the generator's own, services.disclosure.portal.layout)
     keys/disclosure-log.json              {"purpose", "keys": {key_id: PEM}}: the keys whose
                                           signatures on the tree heads count
     keys/records-checkpoints.json         the same for the record keeper's checkpoints
+    agency/<agency>/registers/index.html, index.json
+                                          the agency's registers published before enforcement
+                                          (事前公开): each with its revision and update day
+    agency/<agency>/registers/<kind>.html, .json, .csv
+                                          one register as the public sees it (officers: only
+                                          while the certificate is valid), its revision and
+                                          why it changed — rewritten on register_revised.v1 and
+                                          officer_lapsed.v1 (`on_register_change`)
 and in each publication's JSON (p/<id>.json) every public act's leaf_index and leaf.
 
 Why subtree hashes and not proofs: an inclusion proof is against one tree size and changes as
