@@ -94,7 +94,16 @@ each agency's report on the past year once and sends annual_report_overdue.v1 on
 is not published by the due day. supervision_report (supervisor) lists per agency the
 publications under 004 第五十七条（一）（二） not published as required,（三）not updated in time
 and（四）published though they must not be. publication_withheld.v1: a review withheld a
-decision. Withdrawal ground `not_publishable` (004 第五十七条（四）) added."""
+decision. Withdrawal ground `not_publishable` (004 第五十七条（四）) added.
+
+Registers on the portal: import_register takes an optional `reason` for the change (000《公示办法》
+第十八条, 002 第十七条, 004 第二十条: law_changed 立改废释, functions_changed 职能调整, other 其他)
+and `reason_text`, kept with each revision it makes (get_register's revisions show them); an
+import that changed something emits register_revised.v1 (the agency, each register revised
+with its new revision, the reason). The service consumes its own register_revised.v1 and
+officer_lapsed.v1 to keep the agency's registers on the portal (agency/<code>/registers/:
+an index and per register a page, JSON and CSV — officers only while their certificate is
+valid), linked from the home page and the agency's page. Additive."""
 from typing import Any
 
 from contracts.disclosure import messages as m
@@ -612,6 +621,14 @@ EVENTS = (
            "grounds": [{"code": "state_secret", "label": "依法确定为国家秘密的信息",
                         "basis": "000《公示办法》第十三条第一款"}],
            "reason": "涉及国家秘密", "at": "2025-10-28T02:00:00+00:00"}),
+    Event("register_revised.v1", m.RegistersRevised,
+          "An import_register changed some of the agency's registers published before "
+          "enforcement: each register revised with its new revision, and why (000《公示办法》"
+          "第十八条); the portal shows the registers anew.",
+          {"agency": "qinyuan-energy", "registers": [
+              {"kind": "officers", "title": "行政执法人员清单", "revision": 2}],
+           "reason": "law_changed", "reason_text": "《统计法》修正施行",
+           "at": "2025-11-03T02:00:00+00:00"}),
 )
 
 CONTRACT = Contract(
@@ -622,5 +639,6 @@ CONTRACT = Contract(
     consumes=("records.decision_issued.v1", "disclosure.decision_published.v1",
               "disclosure.publication_corrected.v1", "disclosure.publication_withdrawn.v1",
               "disclosure.publication_expired.v1", "disclosure.publication_repaired.v1",
-              "disclosure.annual_report_published.v1"),
+              "disclosure.annual_report_published.v1",
+              "disclosure.register_revised.v1", "disclosure.officer_lapsed.v1"),
 )

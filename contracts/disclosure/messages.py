@@ -417,6 +417,11 @@ Kind = lambda **kw: fields.String(validate=validate.OneOf(REGISTER_KINDS), metad
                    "服务指南, flow_charts 行政执法流程图"}, **kw)
 Kinds = lambda **kw: fields.List(Kind(), validate=validate.Length(min=1, max=10), **kw)
 Revision = lambda **kw: fields.Integer(validate=validate.Range(min=0), **kw)
+# why a register was revised (000《公示办法》第十八条, 002 第十七条, 004 第二十条)
+REVISION_REASONS = ["law_changed", "functions_changed", "other"]
+REVISION_REASON_TEXT = ("why the registers changed (000 第十八条, 002 第十七条, 004 第二十条): "
+                        "law_changed 法律法规规章立改废释, functions_changed 机构职能调整, "
+                        "other 其他; null: not given")
 
 
 class ImportRegister(StrictSchema):
@@ -430,6 +435,11 @@ class ImportRegister(StrictSchema):
     kinds = Kinds(load_default=None, allow_none=True, metadata={
         "description": "the registers this workbook replaces (an entry missing from its sheet "
                        "is taken off); null: every sheet that holds an entry"})
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(REVISION_REASONS), metadata={
+                               "description": REVISION_REASON_TEXT})
+    reason_text = Text(500, load_default=None, allow_none=True, metadata={
+        "description": "the reason in words (kept with each revision this import makes)"})
 
 
 class RegisterRevised(StrictSchema):
@@ -485,6 +495,10 @@ class RegisterRevisionView(StrictSchema):
     sha256 = Sha256(required=True, metadata={"description": "of the workbook imported"})
     counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
                          metadata={"description": "entries added, changed, removed"})
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(REVISION_REASONS),
+                           metadata={"description": REVISION_REASON_TEXT})
+    reason_text = fields.String(load_default=None, allow_none=True)
 
 
 class RegisterEntry(StrictSchema):
@@ -888,3 +902,23 @@ class SupervisionReport(StrictSchema):
     period = fields.Dict(required=True)
     as_of = fields.String(required=True)
     agencies = fields.List(fields.Nested(AgencySupervision), required=True)
+
+
+# ---- the registers on the public portal -------------------------------------------------------
+
+class RevisedRegister(StrictSchema):
+    kind = Kind(required=True)
+    title = fields.String(required=True)
+    revision = Revision(required=True, metadata={"description": "its new revision"})
+
+
+class RegistersRevised(StrictSchema):
+    """An import changed some of an agency's registers (published before enforcement)."""
+    agency = Id(required=True)
+    registers = fields.List(fields.Nested(RevisedRegister), required=True,
+                            validate=validate.Length(min=1))
+    reason = fields.String(required=True, allow_none=True,
+                           validate=validate.OneOf(REVISION_REASONS),
+                           metadata={"description": REVISION_REASON_TEXT})
+    reason_text = fields.String(required=True, allow_none=True)
+    at = When(required=True)

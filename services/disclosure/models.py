@@ -119,6 +119,9 @@ register_revisions = Table(
     Column("by", String(64), nullable=False),
     Column("sha256", String(64), nullable=False),            # of the workbook imported
     Column("counts", JSON, nullable=False),                  # added, changed, removed
+    # why (000《公示办法》第十八条): law_changed, functions_changed, other; None: not given
+    Column("reason", String(20)),
+    Column("reason_text", Text),
     UniqueConstraint("agency", "kind", "revision", name="uq_register_revisions_revision"),
 )
 

@@ -343,3 +343,21 @@ class DisclosureService(Service):
             annual_usecases.on_annual_published(body, db=self.db, rules=self.rules,
                                                 portal=self.portal.site, now=now(),
                                                 vault=self.annual_vault)
+
+    # ---- the registers published before enforcement on the portal (usecases.portal) ----
+
+    def _registers_to_portal(self, body: dict) -> None:
+        # the same one writer as _to_portal; the event is acked only after the write
+        with self.portal.lock, portal_usecases.writer_lock(self.db, self.portal.directory):
+            portal_usecases.on_register_change(body, db=self.db, rules=self.rules,
+                                               portal=self.portal.site, now=now())
+
+    @event_handler("disclosure", "register_revised.v1")
+    def portal_on_register_revised(self, body: dict) -> None:
+        """An import changed the agency's registers: its register pages written anew."""
+        self._registers_to_portal(body)
+
+    @event_handler("disclosure", "officer_lapsed.v1")
+    def portal_on_officer_lapsed(self, body: dict) -> None:
+        """An officer's certificate lapsed: the officers page no longer shows the officer."""
+        self._registers_to_portal(body)

@@ -276,11 +276,13 @@ def register_revision(session: Session, agency: str, kind: str) -> int:
 
 def add_revision(session: Session, agency: str, kind: str, revision: int,
                  versions: tuple[reg.Version, ...], sha256: str, now: datetime, by: str,
-                 counts: dict[str, int]) -> None:
-    """A revision of the register: its row, its versions appended, the register's latest."""
+                 counts: dict[str, int], reason: str | None = None,
+                 reason_text: str | None = None) -> None:
+    """A revision of the register: its row (with why it was made, when given), its versions
+    appended, the register's latest."""
     session.execute(insert(register_revisions), {
         "agency": agency, "kind": kind, "revision": revision, "at": now, "by": by,
-        "sha256": sha256, "counts": counts})
+        "sha256": sha256, "counts": counts, "reason": reason, "reason_text": reason_text})
     session.execute(insert(register_versions), [{
         "agency": agency, "kind": kind, "entry_key": list(v.key), "key_hash": key_hash(v.key),
         "number": v.number, "revision": revision,
@@ -311,12 +313,20 @@ def revisions(session: Session, agency: str, kind: str) -> list[dict]:
                            .where(register_revisions.c.agency == agency)
                            .where(register_revisions.c.kind == kind)
                            .order_by(register_revisions.c.revision)).mappings().all()
-    return [{k: r[k] for k in ("revision", "at", "by", "sha256", "counts")} for r in rows]
+    return [{k: r[k] for k in ("revision", "at", "by", "sha256", "counts", "reason",
+                               "reason_text")} for r in rows]
 
 
 def agencies_with(session: Session, kind: str) -> list[str]:
     return list(session.execute(select(register_heads.c.agency)
                                 .where(register_heads.c.kind == kind)
+                                .where(register_heads.c.revision > 0)
+                                .order_by(register_heads.c.agency)).scalars())
+
+
+def agencies_with_registers(session: Session) -> list[str]:
+    """The agencies with at least one register revised, in code order."""
+    return list(session.execute(select(register_heads.c.agency).distinct()
                                 .where(register_heads.c.revision > 0)
                                 .order_by(register_heads.c.agency)).scalars())
 

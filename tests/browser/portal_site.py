@@ -65,6 +65,9 @@ def build(folder: Path, database: Path) -> Site:
                 portal_usecases.on_public_act(event, db=env.db, rules=env.rules, portal=portal,
                                               now=env.now, reindex=search.update)
                 delivered.add(event["message_id"])
+            if event["event_type"] in portal_usecases.REGISTER_EVENTS:
+                portal_usecases.on_register_change(event, db=env.db, rules=env.rules,
+                                                   portal=portal, now=env.now)
 
     def publish(name: str, agency: str, no: str, case: str, facts: str, decided: str,
                 **review: str) -> None:
@@ -97,7 +100,29 @@ def build(folder: Path, database: Path) -> Site:
     env.now = datetime(2027, 5, 30, 1, 0, tzinfo=UTC)   # the day after its window
     usecases.check_windows(db=env.db, outbox=env.outbox, log_keys=env.log_keys, now=env.now)
     deliver()
+    import_registers(env)
+    deliver()
     return site
+
+
+def import_registers(env: Env) -> None:
+    """沁源县能源局's officers (one whose certificate has lapsed, not shown) and enforcement
+    items, imported from the template as an agency fills it in."""
+    from services.disclosure.usecases import registers
+    from tests.unit.disclosure.test_register_service import (
+        ITEM,
+        ITEMS,
+        LI,
+        OFFICERS,
+        WANG,
+        ZHAO,
+        workbook,
+    )
+    env.call(registers.import_register, "import_register", {
+        "agency": QINYUAN, "workbook_base64": workbook({OFFICERS: [WANG, LI, ZHAO],
+                                                        ITEMS: [ITEM]}),
+        "reason": "functions_changed", "reason_text": "机构改革后职能调整"},
+        actor("publisher", agency=QINYUAN))
 
 
 def correct(site: Site, name: str, agency: str) -> None:

@@ -37,6 +37,10 @@ POWERS: Final = (*ACTS, "行政奖励", "其他行政权力")
 # 执法依据: "法律、法规、规章" (000 第九条（四）) and 规范性文件 (004 第三条)
 LEVELS: Final = ("法律", "行政法规", "地方性法规", "自治条例和单行条例", "部门规章", "地方政府规章",
                  "规范性文件")
+# why a register was revised (000《公示办法》第十八条, 002 第十七条, 004 第二十条: a change of the
+# laws it rests on 立改废释, of the agency's functions 职能调整, or another reason), as shown
+REVISION_REASONS: Final[Mapping[str, str]] = {
+    "law_changed": "法律、法规、规章立改废释", "functions_changed": "机构职能调整", "other": "其他"}
 FIRST_DAY: Final = date(1949, 10, 1)
 LAST_DAY: Final = date(2099, 12, 31)
 

@@ -179,11 +179,13 @@ class Portal:
             and key.folder.startswith("agency/") else None
         kinds = sorted(self.site()["agencies"].get(agency, {}).get("kinds", {}).items()) \
             if agency else []
+        registers = agency is not None and agency in self.site().get("registers", {})
         older = n - 1 if n >= 2 else None
         self._write(key.index_html, self._page(
             "list_index.html", title=key.title, heading=key.title, folder=key.folder,
             items=items[:self.page_size], pages=n, older=older,
-            kinds=kinds, feed=layout.feed_xml(agency) if agency else None))
+            kinds=kinds, feed=layout.feed_xml(agency) if agency else None,
+            registers=registers))
 
     # ---- the agency's feed, the site's registry ---------------------------------------
 
@@ -224,10 +226,29 @@ class Portal:
             agency["kinds"] = dict(sorted(agency["kinds"].items()))
         site["agencies"] = dict(sorted(site["agencies"].items()))
         site["kinds"] = dict(sorted(site["kinds"].items()))
+        if "registers" in site:
+            site["registers"] = dict(sorted(site["registers"].items()))
         self._write_json(layout.SITE_JSON, site)
         self._write(layout.HOME, self._page(
             "home.html", title="首页", agencies=sorted(site["agencies"].items()),
-            kinds=sorted(site["kinds"].items())))
+            kinds=sorted(site["kinds"].items()),
+            registers=sorted(site.get("registers", {}).items())))
+
+    def note_registers(self, agency: str, name: str) -> tuple[str, ...]:
+        """The agency has registers on the portal (agency/<code>/registers/): the home page
+        and the agency's page link them. Writes only when the agency is new to them (or
+        renamed)."""
+        self._written = []
+        registers = self.site().setdefault("registers", {})
+        if registers.get(agency) == name:
+            return ()
+        registers[agency] = name
+        self._write_site()
+        key = ListKey(f"agency/{agency}", "")
+        meta = self._read(key.index_json)
+        if meta is not None:
+            self._write_index(ListKey(meta["folder"], meta["title"]), meta, None)
+        return tuple(self._written)
 
     def install(self) -> tuple[str, ...]:
         """The files every site has whatever it publishes: style, search page and script,
@@ -248,14 +269,18 @@ class Portal:
     # ---- the whole site at once -------------------------------------------------------
 
     def build(self, publications: Iterable[Publication],
-              slots: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> int:
+              slots: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+              registers: Mapping[str, str] | None = None) -> int:
         """Write a whole site for these publications into an empty target, each list page
         once (a first load, or a rebuild). `slots` are the list pages each publication was
         given when first listed (by id: folder, title, page), kept after it left the list: a
         rebuild laying them again writes the lists byte for byte as the publishes left them
         (holes included); a listed publication with no slot there is appended, oldest first,
-        as a publish would. Returns the number of files written."""
+        as a publish would. `registers`: the agencies with registers on the portal (code →
+        name), linked from the home page and their pages. Returns the number of files written."""
         self._written = []
+        if registers:  # the agencies with registers on the portal (note_registers)
+            self.site()["registers"] = dict(registers)
         self.install()
         pubs = sorted(publications, key=lambda p: (p.published_at, p.id))
         lists: dict[str, _Laid] = {}

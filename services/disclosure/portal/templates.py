@@ -136,6 +136,7 @@ LIST_INDEX = """{% extends "base.html" %}
 {% block head %}{% if feed %}<link rel="alternate" type="application/atom+xml" title="{{ heading }}" href="{{ root }}{{ feed }}">{% endif %}{% endblock %}
 {% block main %}
 <h1>{{ heading }}</h1>
+{% if registers %}<p><a href="{{ root }}{{ folder }}/registers/">事前公开信息（执法主体、执法人员、权责清单等）</a></p>{% endif %}
 {% if kinds %}
 <nav aria-label="按类别"><h2>按类别查看</h2><ul>
 {% for code, name in kinds %}<li><a href="{{ root }}{{ folder }}/kind/{{ code }}/">{{ name }}</a></li>{% endfor %}
@@ -168,6 +169,12 @@ HOME = """{% extends "base.html" %}
 <h2 id="agencies">执法机关</h2>
 <ul>{% for code, a in agencies %}<li><a href="{{ root }}agency/{{ code }}/">{{ a.name }}</a></li>{% endfor %}</ul>
 </section>
+{% if registers %}
+<section aria-labelledby="registers">
+<h2 id="registers">事前公开信息</h2>
+<ul>{% for code, name in registers %}<li><a href="{{ root }}agency/{{ code }}/registers/">{{ name }}</a></li>{% endfor %}</ul>
+</section>
+{% endif %}
 <section aria-labelledby="kinds">
 <h2 id="kinds">公示类别</h2>
 <ul>{% for code, name in kinds %}<li><a href="{{ root }}kind/{{ code }}/">{{ name }}</a></li>{% endfor %}</ul>

@@ -24,6 +24,14 @@ Published paths (besides the generator's own, services.disclosure.portal.layout)
     keys/disclosure-log.json              {"purpose", "keys": {key_id: PEM}}: the keys whose
                                           signatures on the tree heads count
     keys/records-checkpoints.json         the same for the record keeper's checkpoints
+    agency/<agency>/registers/index.html, index.json
+                                          the agency's registers published before enforcement
+                                          (事前公开): each with its revision and update day
+    agency/<agency>/registers/<kind>.html, .json, .csv
+                                          one register as the public sees it (officers: only
+                                          while the certificate is valid), its revision and
+                                          why it changed — rewritten on register_revised.v1 and
+                                          officer_lapsed.v1 (`on_register_change`)
 and in each publication's JSON (p/<id>.json) every public act's leaf_index and leaf.
 
 Why subtree hashes and not proofs: an inclusion proof is against one tree size and changes as
@@ -41,14 +49,15 @@ import contextlib
 import json
 import shutil
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from contracts.disclosure import CONTRACT
-from services.disclosure import store
+from services.disclosure import spreadsheets, store
+from services.disclosure.domain import registers as reg
 from services.disclosure.domain.limits import FormLimits
 from services.disclosure.models import inbox
 from services.disclosure.portal import (
@@ -62,8 +71,11 @@ from services.disclosure.portal import (
     layout,
     versions,
 )
+from services.disclosure.portal import registers as portal_registers
 from services.disclosure.portal.portal import FORM_ACTION
 from services.disclosure.portal.search import SHARDS
+from shared.calendar.clock import local_date
+from shared.calendar.clock import now as clock_now
 from shared.errors import DomainRuleViolated
 from shared.messaging import consumer
 from shared.persistence import locks
@@ -273,28 +285,40 @@ def writer_lock(db: Db, directory: str | Path) -> contextlib.AbstractContextMana
 def rebuild(*, db: Db, rules: Rules, directory: str | Path,
             log_keys: Mapping[str, Ed25519PublicKey],
             records_keys: Mapping[str, Ed25519PublicKey], agency: str | None = None,
-            index: Callable[[SearchIndex, list[str]], Any] | None = None) -> dict[str, Any]:
+            index: Callable[[SearchIndex, list[str]], Any] | None = None,
+            now: datetime | None = None) -> dict[str, Any]:
     """The whole portal written anew from the tables — pages, lists, feeds, CSV and JSON, each
     agency's tree head, the keys, the search shards — into a fresh folder, then swapped in at
     once (portal.versions): the site a lost or damaged portal folder should have been, byte for
     byte as the incremental writer leaves it (the list slots from `portal_slots`). Holds the
     writer lock throughout. With `agency`, only that agency's search shard is indexed again;
-    the others are taken over from the live site when their members are unchanged."""
+    the others are taken over from the live site when their members are unchanged. Each
+    agency's registers are written as on `now`'s day (officers then valid)."""
     with writer_lock(db, directory):
         with db.read() as session:
             ids = store.public_ids(session)
             rows = store.publications_of(session, ids)
             histories = store.history_of(session, ids)
+            leaves = {r["id"]: {h["leaf_index"]: store.leaf_at(session, r["agency"],
+                                                               h["leaf_index"]) or ""
+                                for h in histories[r["id"]] if h["leaf_index"] is not None}
+                      for r in rows}
             slots = store.portal_slots(session)
             heads = [h for h in (store.latest_tree_head(session, a)
                                  for a in store.agencies_public(session)) if h is not None]
-        pubs = [p for p in (publication_of(r, histories[r["id"]], rules.agency(r["agency"]).name)
-                            for r in rows) if p is not None]
+            nodes = {h["agency"]: store.completed_nodes(session, h["agency"], 0, int(h["size"]))
+                     for h in heads}
+            pages = _all_register_pages(session, rules, local_date(now or clock_now()))
+        pubs = [p for p in (publication_of(r, histories[r["id"]], rules.agency(r["agency"]).name,
+                                           leaves[r["id"]]) for r in rows) if p is not None]
         folder = versions.fresh(directory)
         target = LocalDirectory(folder)
         portal = Portal(target)
-        files = portal.build(pubs, slots)
+        files = portal.build(pubs, slots, {a: name for a, (name, _) in pages.items()})
+        for code, (name, shown) in pages.items():
+            files += len(portal_registers.publish_registers(portal, code, name, shown))
         for head in heads:
+            files += len(publish_nodes(target, head["agency"], nodes[head["agency"]]))
             publish_tree_head(target, head)
         publish_keys(target, log_keys, records_keys)
         shards = _search(target, LocalDirectory(directory), pubs, agency, index)
@@ -324,3 +348,85 @@ def _take_over(live: LocalDirectory, target: LocalDirectory, shard: str) -> bool
         return False
     shutil.copytree(bundle, target.root / "search" / shard / "bundle")
     return True
+
+
+# ---- the registers published before enforcement on the portal --------------------------------
+
+# the event types that change what the registers' pages show
+REGISTER_EVENTS = ("register_revised.v1", "officer_lapsed.v1")
+
+
+def on_register_change(body: dict, *, db: Db, rules: Rules, portal: Portal, now: datetime
+                       ) -> tuple[str, ...] | None:
+    """register_revised.v1 or officer_lapsed.v1 of this service: the agency's registers on the
+    portal written anew as they stand today (only the files whose bytes changed; the home page
+    and the agency's page when the agency's registers are new to the portal), then the message
+    remembered. Returns the paths written (None for a message handled before)."""
+    event = consumer.incoming(CONTRACT, body)
+    agency = event["agency"]
+    with db.read() as session:
+        if consumer.already_handled(session, inbox, event["message_id"]):
+            return None
+        named = event["data"].get("agency", agency)
+        if named != agency:
+            raise DomainRuleViolated(
+                f"the event names agency {agency} but its registers are of {named}",
+                code="event_agency_mismatch",
+                message_zh=f"事件所称执法机关 {agency} 与登记表的机关 {named} 不符，门户未更新",
+                details={"rule": "event_agency_mismatch", "agency": agency})
+        name = rules.agency(agency).name
+        pages = register_pages(session, agency, name, local_date(now))
+    written = list(portal.note_registers(agency, name)) if pages else []
+    written += portal_registers.publish_registers(portal, agency, name, pages) if pages else []
+    with db.transaction() as session:
+        if not consumer.already_handled(session, inbox, event["message_id"]):
+            consumer.remember(session, inbox, event, now)
+    return tuple(written)
+
+
+def _all_register_pages(session: Any, rules: Rules, today: date
+                        ) -> dict[str, tuple[str, list[portal_registers.RegisterPage]]]:
+    """Every served agency's registers as the portal shows them today, by agency code."""
+    out = {}
+    for code in store.agencies_with_registers(session):
+        served = rules.agencies.get(code)
+        if served is not None:
+            out[code] = (served.name, register_pages(session, code, served.name, today))
+    return out
+
+
+def register_pages(session: Any, agency: str, agency_name: str, today: date
+                   ) -> list[portal_registers.RegisterPage]:
+    """Each register of the agency revised at least once, as the public sees it today: its
+    entries as they stand (officers: only those whose certificate is valid today,
+    reg.public_officers), its latest revision, when and why it changed."""
+    pages = []
+    for kind in reg.KINDS:
+        revisions = store.revisions(session, agency, kind.code)
+        if not revisions:
+            continue
+        entries = [v.entry for v in store.standing(
+            (v for _, v in store.versions(session, agency, kind.code)), None)
+            if v.entry is not None]
+        officers = kind.code == "officers"
+        if officers:
+            entries = list(reg.public_officers(
+                [e for e in entries if isinstance(e, reg.Officer)], today))
+        last = revisions[-1]
+        pages.append(portal_registers.RegisterPage(
+            agency=agency, agency_name=agency_name, kind=kind.code, title=kind.title,
+            basis=kind.basis, keys=tuple(c.key for c in kind.columns),
+            headers=tuple(c.header for c in kind.columns),
+            rows=tuple(tuple(_cell(v) for v in reg.values(e).values()) for e in entries),
+            entries=tuple(store.entry_json(e) for e in entries),
+            csv=spreadsheets.export_csv(kind.code, entries), revision=int(last["revision"]),
+            updated_on=local_date(last["at"]).isoformat(),
+            reason=reg.REVISION_REASONS.get(last["reason"] or "", ""),
+            reason_text=last["reason_text"] or "",
+            as_of=today.isoformat() if officers else ""))
+    return pages
+
+
+def _cell(value: reg.Value) -> str:
+    cell = reg.as_cell(value)
+    return "" if cell is None else cell.isoformat() if isinstance(cell, date) else cell

@@ -68,20 +68,33 @@ def _chosen(found: dict[str, tuple[reg.Entry, ...]], kinds: Sequence[str] | None
     return chosen
 
 
-def import_register(p: dict, *, actor: Actor, db: Db, now: datetime, **_: Any) -> dict:
+def import_register(p: dict, *, actor: Actor, db: Db, now: datetime, outbox: OutboxWriter,
+                    rules: Rules, **_: Any) -> dict:
+    """The registers of the workbook recorded as new revisions (with the reason given, 000
+    《公示办法》第十八条), and — when something changed — register_revised.v1 in the same
+    transaction, for the portal."""
     actor.require(agency=p["agency"])
     blob = _workbook(p["workbook_base64"])
     found = spreadsheets.import_workbook(blob)
     chosen = _chosen(found, p.get("kinds"))
     sha = hashlib.sha256(blob).hexdigest()
+    why = (p.get("reason"), p.get("reason_text"))
     with db.transaction() as session:
-        done = [_revise(session, p["agency"], kind, found[kind.code], sha, actor, now)
+        done = [_revise(session, p["agency"], kind, found[kind.code], sha, actor, now, why)
                 for kind in chosen]
+        revised = [{k: d[k] for k in ("kind", "title", "revision")} for d in done if d["revised"]]
+        if revised:
+            store.emit(outbox, session, agency=p["agency"],
+                       ruleset=rules.agency(p["agency"]).ruleset.ref, actor=actor,
+                       event_type="register_revised.v1",
+                       data={"agency": p["agency"], "registers": revised, "reason": why[0],
+                             "reason_text": why[1], "at": now.isoformat()})
     return {"agency": p["agency"], "sha256": sha, "registers": done}
 
 
 def _revise(session: Session, agency: str, kind: reg.RegisterKind,
-            entries: tuple[reg.Entry, ...], sha: str, actor: Actor, now: datetime) -> dict:
+            entries: tuple[reg.Entry, ...], sha: str, actor: Actor, now: datetime,
+            why: tuple[str | None, str | None] = (None, None)) -> dict:
     latest = store.lock_register(session, agency, kind.code, now)
     history = [v for _, v in store.versions(session, agency, kind.code)]
     change = reg.diff(kind, reg.current(history), entries)
@@ -90,10 +103,11 @@ def _revise(session: Session, agency: str, kind: reg.RegisterKind,
               "removed": len(change.removed)}
     if made:
         latest += 1
-        store.add_revision(session, agency, kind.code, latest, made, sha, now, actor.id, counts)
+        store.add_revision(session, agency, kind.code, latest, made, sha, now, actor.id, counts,
+                           *why)
         store.log(session, _subject(kind.code), actor, "register_revised",
                   {"agency": agency, "kind": kind.code, "revision": latest, "sha256": sha,
-                   **counts}, now)
+                   "reason": why[0], "reason_text": why[1], **counts}, now)
     return {"kind": kind.code, "title": kind.title, "revision": latest, "revised": bool(made),
             "entries": len(entries), **counts}
 
