@@ -96,8 +96,8 @@ publications under 004 第五十七条（一）（二） not published as requir
 and（四）published though they must not be. publication_withheld.v1: a review withheld a
 decision. Withdrawal ground `not_publishable` (004 第五十七条（四）) added.
 
-Registers on the portal: import_register takes an optional `reason` for the change (000《公示办法》
-第十八条, 002 第十七条, 004 第二十条: law_changed 立改废释, functions_changed 职能调整, other 其他)
+1.3 (registers on the portal): import_register takes an optional `reason` for the change
+(000《公示办法》第十八条, 002 第十七条, 004 第二十条: law_changed 立改废释, functions_changed 职能调整, other 其他)
 and `reason_text`, kept with each revision it makes (get_register's revisions show them); an
 import that changed something emits register_revised.v1 (the agency, each register revised
 with its new revision, the reason). The service consumes its own register_revised.v1 and
