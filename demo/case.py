@@ -39,6 +39,16 @@ ONSITE_FOOTAGE = "ZFJLY-0031-20251009-1400.mp4"
 PRESERVATION_FOOTAGE = "ZFJLY-0031-20251010-1055.mp4"
 OFFICERS = [{"name": "李明", "certificate_no": "14052100017", "certificate_shown": True},
             {"name": "张华", "certificate_no": "14052100021", "certificate_shown": True}]
+# the agency's officers register (行政执法人员清单) as its workbook lists them:
+# 姓名, 单位, 所属机构, 职务, 执法证件号, 有效期起, 有效期止, 执法类别, 执法区域 —
+# the officers the case names, so the record keeper's findings find each one qualified on the
+# day of each record
+REGISTER_OFFICERS = [
+    ["李明", "陵川县应急管理局", "安全生产执法大队", "执法队员", "14052100017", "2023-01-01",
+     "2028-12-31", "行政检查、行政处罚、行政强制", "陵川县"],
+    ["张华", "陵川县应急管理局", "安全生产执法大队", "执法队员", "14052100021", "2023-01-01",
+     "2028-12-31", "行政检查、行政处罚、行政强制", "陵川县"],
+]
 PARTY = {"id": "party-1", "kind": "organisation", "name": "陵川县宏泰煤业有限公司",
          "id_number": "91140524MA0K7QXX3R", "representative": "赵建国",
          "address": "陵川县礼义镇", "phone": "0356-6201234"}

@@ -18,6 +18,7 @@ from typing import Any
 from demo.case import (
     ACTORS,
     AGENCY,
+    REGISTER_OFFICERS,
     Step,
     decision_document,
     perform,
@@ -220,6 +221,7 @@ def main(args) -> int:
     failed = False
     server: runner.ServiceProcess | None = None
     try:
+        _officers_on_the_register(rpc, health)
         print(f"\n案件 {case_no} — 陵川县应急管理局, fine 60,000 CNY on a company (major)\n")
         failed = _drive(before, rpc, ctx, total=len(plan))
         documents = [] if failed else _documents(rpc, ctx, data / "documents", health)
@@ -242,6 +244,36 @@ def main(args) -> int:
         if procs and not args.keep_running:
             runner.stop(procs)
     return 1 if failed else 0
+
+
+def _officers_on_the_register(rpc: dict[str, Any], health: dict) -> None:
+    """The agency's officers register, as its publisher keeps it (事前公开): the workbook the
+    disclosure publisher exports, the case's officers added, imported back — a new revision
+    only when something changed, and on the portal. Nothing where no publisher runs."""
+    if "disclosure" not in health:
+        return
+    import base64
+    import io
+
+    from openpyxl import load_workbook
+
+    publisher = rpc["publisher"].disclosure
+    exported = publisher.export_register(agency=AGENCY, kinds=["officers"])
+    book = load_workbook(io.BytesIO(base64.b64decode(exported["content_base64"])))
+    sheet = book["行政执法人员清单"]
+    listed = {str(row[4]) for row in sheet.iter_rows(min_row=2, values_only=True) if row[4]}
+    for officer in REGISTER_OFFICERS:
+        if officer[4] not in listed:
+            sheet.append(officer)
+    out = io.BytesIO()
+    book.save(out)
+    done = publisher.import_register(agency=AGENCY, kinds=["officers"], reason="other",
+                                     reason_text="演示案件的执法人员",
+                                     workbook_base64=base64.b64encode(out.getvalue()).decode())
+    revised = ", ".join(f"{r['title']} revision {r['revision']}" for r in done["registers"]
+                        if r["revised"])
+    print(f"register  {revised or '行政执法人员清单 unchanged'}: "
+          f"{'、'.join(o[0] for o in REGISTER_OFFICERS)} (certificates to 2028-12-31)")
 
 
 def _pad(text: str, width: int) -> str:
