@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import BaseLoader, ChoiceLoader, DictLoader, Environment, StrictUndefined
-
 from .portal import Portal
-from .target import Target
+from .render import environment
+from .target import readable_json as _json
+from .target import write_if_changed as _write
 
 ANNUAL = """{% extends "base.html" %}
 {% block main %}
@@ -89,26 +89,10 @@ def folder(agency: str) -> str:
     return f"agency/{agency}/annual"
 
 
-def _write(target: Target, path: str, data: bytes, written: list[str]) -> None:
-    if target.read(path) != data:
-        target.write(path, data)
-        written.append(path)
-
-
-def _json(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode()
-
-
 def publish_annual(portal: Portal, r: AnnualReport) -> list[str]:
     """The report's page, JSON, charts and PDF, and the agency's list of reports; the paths
     written (none for a report as it already stands)."""
-    loaders: list[BaseLoader] = [DictLoader({"annual.html": ANNUAL,
-                                             "annual_index.html": ANNUAL_INDEX})]
-    if portal.env.loader is not None:  # the portal's base.html
-        loaders.append(portal.env.loader)
-    env = Environment(loader=ChoiceLoader(loaders), autoescape=True, trim_blocks=True,
-                      lstrip_blocks=True, undefined=StrictUndefined)
-    env.globals.update(portal.env.globals)
+    env = environment({"annual.html": ANNUAL, "annual_index.html": ANNUAL_INDEX})
     base = folder(r.agency)
     written: list[str] = []
     common = {"site_name": portal.site_name, "root": portal.root}

@@ -8,15 +8,14 @@ What a page shows is decided by the caller (the officers publicly shown on the d
 the same registers again writes nothing."""
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import BaseLoader, ChoiceLoader, DictLoader, Environment, StrictUndefined
-
 from .portal import Portal
-from .target import Target
+from .render import environment
+from .target import readable_json as _json
+from .target import write_if_changed as _write
 
 REGISTER = """{% extends "base.html" %}
 {% block main %}
@@ -94,32 +93,11 @@ def folder(agency: str) -> str:
     return f"agency/{agency}/registers"
 
 
-def _write(target: Target, path: str, data: bytes, written: list[str]) -> None:
-    if target.read(path) != data:
-        target.write(path, data)
-        written.append(path)
-
-
-def _json(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode()
-
-
-def _environment(portal: Portal) -> Environment:
-    loaders: list[BaseLoader] = [DictLoader({"register.html": REGISTER,
-                                             "registers_index.html": REGISTERS_INDEX})]
-    if portal.env.loader is not None:  # the portal's base.html
-        loaders.append(portal.env.loader)
-    env = Environment(loader=ChoiceLoader(loaders), autoescape=True, trim_blocks=True,
-                      lstrip_blocks=True, undefined=StrictUndefined)
-    env.globals.update(portal.env.globals)
-    return env
-
-
 def publish_registers(portal: Portal, agency: str, agency_name: str,
                       pages: Sequence[RegisterPage]) -> list[str]:
     """Each register's page, JSON and CSV and the agency's index of registers; the paths
     written (none for registers as they already stand)."""
-    env = _environment(portal)
+    env = environment({"register.html": REGISTER, "registers_index.html": REGISTERS_INDEX})
     base = folder(agency)
     written: list[str] = []
     common = {"site_name": portal.site_name, "root": portal.root}

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -28,8 +28,11 @@ def _when(moment: datetime) -> str:
     return local(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def environment() -> Environment:
-    env = Environment(loader=DictLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+def environment(pages: Mapping[str, str] | None = None) -> Environment:
+    """The portal's templates, with `pages` (name → template) beside them: a page of a module of
+    its own (registers, annual reports) extends the same base.html."""
+    env = Environment(loader=DictLoader({**TEMPLATES, **(pages or {})}), autoescape=True,
+                      undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(when=_when, state_zh=STATE_ZH)
     return env

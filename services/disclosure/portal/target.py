@@ -6,10 +6,11 @@ below (what nginx serves in compose), or a bucket writer with the same four meth
 of the site sees each file either old or new, never half written."""
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Target(Protocol):
@@ -23,6 +24,19 @@ class Target(Protocol):
 
     def delete(self, path: str) -> None:
         """Remove the file if it is there."""
+
+
+def write_if_changed(target: Target, path: str, data: bytes, written: list[str]) -> None:
+    """Write `data` at `path` unless the file already holds exactly it; note what was written."""
+    if target.read(path) != data:
+        target.write(path, data)
+        written.append(path)
+
+
+def readable_json(data: Any) -> bytes:
+    """JSON for the pages a reader downloads whole (registers, annual reports): keys sorted and
+    indented, so one change shows as one changed line."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode()
 
 
 def checked(path: str) -> str:
