@@ -9,7 +9,7 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 
 from services.disclosure.domain.log import LogKeys
-from shared.messaging.calls import REQUIRED, Peer
+from shared.messaging.calls import AUTO, Peer
 from shared.rulesets.provider import Rules
 from shared.trust.keys import KeyStore
 
@@ -124,11 +124,11 @@ class VaultClient:
 
 class AttachmentVault(Peer):
     """The archive vault, where the form's attachments are kept: part of every deployment that
-    takes requests through the portal (presence config CORRECTION_VAULT, default required)."""
+    takes requests through the portal (presence config VAULT, as for the annual report's PDF)."""
 
     def __init__(self) -> None:
-        super().__init__("vault", as_service=True, presence="CORRECTION_VAULT",
-                         default_presence=REQUIRED, timeout=60.0, label="the archive vault",
+        super().__init__("vault", as_service=True, presence="VAULT",
+                         default_presence=AUTO, timeout=60.0, label="the archive vault",
                          label_zh="档案存储服务")
 
     def get_dependency(self, worker_ctx: Any) -> VaultClient:  # type: ignore[override]
@@ -139,12 +139,12 @@ class AnswerRenderer(Peer):
     """The renderer, which renders each request's written answer (更正申请答复书, template
     correction_answer) for this service calling it as itself (renderer.render grants
     "service:disclosure"). An answer is given in writing (004 第二十一条), so the renderer is part
-    of every deployment that answers requests (presence config ANSWER_RENDERER, default
-    required): not running, the answer is refused naming it, nothing recorded."""
+    of every deployment that answers requests (presence config RENDERER, as for the annual
+    report): not running, the answer is refused naming it, nothing recorded."""
 
     def __init__(self) -> None:
-        super().__init__("renderer", as_service=True, presence="ANSWER_RENDERER",
-                         default_presence=REQUIRED, timeout=120.0,
+        super().__init__("renderer", as_service=True, presence="RENDERER",
+                         default_presence=AUTO, timeout=120.0,
                          label="the document renderer", label_zh="文书生成服务")
 
     def get_dependency(self, worker_ctx: Any) -> VaultClient:  # type: ignore[override]

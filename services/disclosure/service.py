@@ -281,18 +281,18 @@ class DisclosureService(Service):
     # ---- the annual statistics report and the supervisor's view (usecases.annual, queries) ----
 
     # the record keeper's figures of a year, called as this service (records.annual_figures
-    # grants "service:disclosure"); config ANNUAL_RECORDS: required, absent or auto
-    annual_records = Peer("records", as_service=True, presence="ANNUAL_RECORDS",
+    # grants "service:disclosure"); config RECORD_KEEPER: required, absent or auto
+    annual_records = Peer("records", as_service=True, presence="RECORD_KEEPER",
                           default_presence=AUTO, timeout=60.0, label="the record keeper",
                           label_zh="记录保管服务")
     # the renderer, rendering the report (annual_statistics_report version 2) as this service
-    # (renderer.render grants "service:disclosure"); config ANNUAL_RENDERER as ANNUAL_RECORDS
-    annual_renderer = Peer("renderer", as_service=True, presence="ANNUAL_RENDERER",
+    # (renderer.render grants "service:disclosure"); config RENDERER, as the answers'
+    annual_renderer = Peer("renderer", as_service=True, presence="RENDERER",
                            default_presence=AUTO, timeout=120.0, label="the document renderer",
                            label_zh="文书生成服务")
     # the vault, where the renderer stores the report's PDF: read as this service
     # (vault.read_document grants "service:disclosure") to copy it to the portal
-    annual_vault = Peer("vault", as_service=True, presence="ANNUAL_VAULT",
+    annual_vault = Peer("vault", as_service=True, presence="VAULT",
                         default_presence=AUTO, timeout=60.0, label="the archive vault",
                         label_zh="档案存储服务")
 
@@ -304,9 +304,8 @@ class DisclosureService(Service):
         # a call naming it instead of answering without it
         def presence(peer: str) -> str:
             return "required" if peer in running else "absent"
-        return {"CORRECTION_VAULT": presence("vault"), "ANSWER_RENDERER": presence("renderer"),
-                "ANNUAL_RECORDS": presence("records"), "ANNUAL_RENDERER": presence("renderer"),
-                "ANNUAL_VAULT": presence("vault")}
+        return {"VAULT": presence("vault"), "RENDERER": presence("renderer"),
+                "RECORD_KEEPER": presence("records")}
 
     @rpc
     def compile_annual_report(self, **payload: Any) -> Any:

@@ -92,9 +92,9 @@ def test_a_reader_files_a_correction_through_the_portal_s_form(
     database = f"sqlite:///{tmp_path / 'disclosure.sqlite3'}"
     run("disclosure", dict(
         config, DATABASE_URL=database, DISCLOSURE_PORTAL_DIR=str(portal_dir),
-        WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", CORRECTION_VAULT="required",
-        ANSWER_RENDERER="absent", ANNUAL_RECORDS="absent", ANNUAL_RENDERER="absent",
-        ANNUAL_VAULT="absent", DISCLOSURE_FORM_ACTION="/disclosure/corrections"))
+        WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", VAULT="required",
+        RENDERER="absent", RECORD_KEEPER="absent",
+        DISCLOSURE_FORM_ACTION="/disclosure/corrections"))
     _answering(config, ("vault", "disclosure"))
     token = token_issuer.issue(actor_id="publisher-qy-1", role="publisher", agency=QINYUAN,
                                name="publisher")

@@ -44,7 +44,7 @@ def deployment(container_factory, rabbit_config, db_url, tmp_path, keys_dir, tok
     container_factory(services.classes()["records"], dict(config, DATABASE_URL=db_url)).start()
     container_factory(services.classes()["disclosure"], dict(
         config, DATABASE_URL=disclosure_url, DISCLOSURE_PORTAL_DIR=portal,
-        ANNUAL_RECORDS="required", ANNUAL_RENDERER="absent")).start()
+        RECORD_KEEPER="required", RENDERER="absent")).start()
     start_vault(container_factory, config, tmp_path)
 
     def rpc(role: str = "officer", actor_id: str | None = None, key: str | None = None):
@@ -111,7 +111,7 @@ def disclosure_alone(container_factory, rabbit_config, db_url, keys_dir, tmp_pat
     config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES,
                   DISCLOSURE_PORTAL_DIR=str(tmp_path / "portal"))
     container_factory(services.classes()["disclosure"], dict(
-        config, DATABASE_URL=db_url, ANNUAL_RECORDS="absent", ANNUAL_RENDERER="absent")).start()
+        config, DATABASE_URL=db_url, RECORD_KEEPER="absent", RENDERER="absent")).start()
     return config
 
 
@@ -145,8 +145,8 @@ def with_renderer(container_factory, rabbit_config, keys_dir, tmp_path, unoserve
             UNOSERVER_PORT=unoserver.client.url.rsplit(":", 1)[1])).start()
         container_factory(services.classes()["disclosure"], dict(
             config, DATABASE_URL=f"sqlite:///{tmp_path / 'disclosure.sqlite3'}",
-            DISCLOSURE_PORTAL_DIR=str(portal), ANNUAL_RECORDS="absent",
-            ANNUAL_RENDERER="required", ANNUAL_VAULT=presence)).start()
+            DISCLOSURE_PORTAL_DIR=str(portal), RECORD_KEEPER="absent",
+            RENDERER="required", VAULT=presence)).start()
     return start, config, portal
 
 

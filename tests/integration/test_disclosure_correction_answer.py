@@ -14,7 +14,7 @@ import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.calendar.clock import local_date, now
-from shared.errors import Unavailable
+from shared.errors import ServiceNotDeployed
 from tests import suite as services
 from tests.agencies import QINYUAN, agencies
 from tests.plans import start_vault
@@ -92,7 +92,8 @@ def test_the_answer_is_rendered_and_kept_in_the_vault(deployment):
 def test_with_no_renderer_running_the_answer_is_refused_and_nothing_recorded(deployment):
     _, rpc, requested = deployment
     correction_id = requested()
-    with rpc() as publisher, pytest.raises(Unavailable) as err:
+    # no renderer consumes its queue: not deployed here (presence auto, the default), named
+    with rpc() as publisher, pytest.raises(ServiceNotDeployed) as err:
         publisher.disclosure.answer_correction(
             correction_id=correction_id, text="经核实，公示信息无误，不予更正。",
             answered_on=local_date(now()).isoformat())

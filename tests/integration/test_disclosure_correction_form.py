@@ -176,7 +176,8 @@ def test_with_no_vault_running_the_request_is_refused_naming_it_and_nothing_file
     pub_id = published(url)
     answer = post(url, form(pub_id), files=[("attachments", ("a.pdf", PDF))],
                   headers={"Accept": "application/json"})
-    assert answer.status_code == 503 and answer.json()["error"] == "unavailable"
+    # no vault consumes its queue: not deployed here (presence auto, the default), named
+    assert answer.status_code == 503 and answer.json()["error"] == "service_not_deployed"
     assert "vault" in answer.json()["message"] and "档案存储服务" in answer.json()["message_zh"]
     assert rows(db_url, "SELECT id FROM corrections") == []
 

@@ -56,11 +56,9 @@ def test_the_disclosure_publisher_is_told_which_of_its_peers_run_beside_it():
     # the vault (a correction's attachments, the annual report's PDF), the renderer (the
     # written answers, the report), the record keeper (the report's figures)
     assert services.run_environment("disclosure", ["disclosure", "vault", "renderer"]) == {
-        "CORRECTION_VAULT": "required", "ANSWER_RENDERER": "required",
-        "ANNUAL_RECORDS": "absent", "ANNUAL_RENDERER": "required", "ANNUAL_VAULT": "required"}
+        "VAULT": "required", "RENDERER": "required", "RECORD_KEEPER": "absent"}
     assert services.run_environment("disclosure", ["records", "disclosure"]) == {
-        "CORRECTION_VAULT": "absent", "ANSWER_RENDERER": "absent",
-        "ANNUAL_RECORDS": "required", "ANNUAL_RENDERER": "absent", "ANNUAL_VAULT": "absent"}
+        "VAULT": "absent", "RENDERER": "absent", "RECORD_KEEPER": "required"}
 
 
 def test_the_services_that_call_a_peer_as_themselves_get_a_caller_key():
