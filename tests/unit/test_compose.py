@@ -6,7 +6,6 @@ the service's own readers."""
 from __future__ import annotations
 
 import importlib.util
-import importlib.util
 import json
 import re
 import subprocess
@@ -293,7 +292,8 @@ def test_observability_starts_prometheus_and_grafana_beside_any_subset():
 def test_the_entrypoint_knows_the_subsets_the_compose_file_defines():
     entry = entrypoint()
     doc = load(FULL)
-    assert entry.SUBSETS == {k: tuple(v) for k, v in SUBSETS.items()}
+    subsets = {k: tuple(v) for k, v in SUBSETS.items()}
+    assert subsets == entry.SUBSETS
     for subset, members in SUBSETS.items():
         assert started(doc, [subset]) & set(SERVICES) == set(members)
         assert entry.deployed(subset) == members
@@ -312,8 +312,8 @@ def test_every_image_from_a_registry_is_pinned_by_tag_and_digest():
             assert "build" in svc, f"{name}: {image} is built here, so it has a build"
             continue
         assert IMAGE_PIN.match(image), f"{name}: {image} is not name:tag@sha256:<64 hex>"
-        assf = image.split("@")[0]
-        assert f"`{assf}`" in README, f"{name}: compose/README.md does not say where {assf} came from"
+        tag = image.split("@")[0]
+        assert f"`{tag}`" in README, f"{name}: compose/README.md does not say where {tag} came from"
     dockerfile = (COMPOSE / "Dockerfile").read_text(encoding="utf-8")
     base = re.search(r"^ARG PYTHON_IMAGE=(\S+)$", dockerfile, re.M)
     assert base and IMAGE_PIN.match(base.group(1)), "the Python base image is pinned"
@@ -413,6 +413,7 @@ SECRET_VALUE = "pw/{name}:@"   # URL-unsafe on purpose: the entrypoint must quot
 def entrypoint():
     """compose/entrypoint.py, as the image runs it."""
     spec = importlib.util.spec_from_file_location("compose_entrypoint", COMPOSE / "entrypoint.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
