@@ -28,10 +28,11 @@ SUBSETS = {
     "all": SERVICES,
 }
 # What a subset needs besides its services: broker, database and keys always; MinIO for the
-# renderer and the vault, unoserver for the renderer, the portal for the disclosure service;
-# a migrate container for each service.
+# vault (the renderer keeps nothing itself: every document it renders goes to the vault),
+# unoserver for the renderer, the portal for the disclosure service; a migrate container for
+# each service.
 INFRA_ALWAYS = {"rabbitmq", "rabbitmq-init", "keys-init", "postgres"}
-INFRA_OF = {"renderer": {"minio", "minio-init", "unoserver"}, "vault": {"minio", "minio-init"},
+INFRA_OF = {"renderer": {"unoserver"}, "vault": {"minio", "minio-init"},
             "disclosure": {"portal"}}
 README = (COMPOSE / "README.md").read_text(encoding="utf-8")
 
