@@ -755,3 +755,83 @@ def test_broker_permissions_print_every_installed_service_by_default(capsys):
     shown = json.loads(capsys.readouterr().out)
     assert list(shown) == list(installed())
     assert "rpc-vault" in shown["vault"]["read"] and "dlq" in shown["vault"]["write"]
+
+
+# ---- every config file a service reads, rendered per subset and read by the service ----------
+
+# Where the image keeps what it ships, and where that is in this repository.
+IMAGE_PATHS = {"/opt/sanxiang/rulesets": ROOT / "rulesets",
+               "/opt/sanxiang/templates": ROOT / "templates"}
+
+
+def image_env() -> dict[str, str]:
+    """The ENV of the image's last stage (compose/Dockerfile), its own paths mapped here."""
+    text = (COMPOSE / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    last = text[text.rindex("\nFROM "):]
+    env: dict[str, str] = {}
+    for line in re.findall(r"^ENV (.+)$", last, re.M):
+        for key, value in re.findall(r"(\w+)=(\S+)", line):
+            if "$" not in value:
+                env[key] = str(IMAGE_PATHS.get(value, value))
+    return env
+
+
+def rendered(service: str, subset: str, secrets: Path) -> tuple[dict, dict[str, str]]:
+    """`service`'s config.yml as it reads it in `subset`'s container: the image's environment,
+    then compose's, through the entrypoint."""
+    env = {**image_env(), **_compose_env(FULL, service, subset, secrets)}
+    return nameko_load(COMPOSE / service / "config.yml", env), env
+
+
+@pytest.mark.parametrize("subset", SUBSETS)
+def test_every_config_file_renders_in_each_subset_and_its_service_reads_it(subset, tmp_path):
+    """Each service's config rendered with what its container holds in the subset, checked by
+    the service's own readers: the broker login (kombu), the database URL (the kernel's
+    make_engine), the rule sets and agencies, the event retries, the peers' presence — and
+    every value its config file takes from the environment without a default is one compose
+    sets (else neither it nor the operator could ever set it)."""
+    from kombu import Connection
+
+    from shared.messaging.calls import presence
+    from shared.messaging.consumer import RetryBudget
+    from shared.persistence.db import make_engine
+    from shared.rulesets.provider import Rules
+
+    secrets = secret_files(tmp_path)
+    for name in SUBSETS[subset]:
+        config, env = rendered(name, subset, secrets)
+        text = (COMPOSE / name / "config.yml").read_text(encoding="utf-8")
+        for m in NAMEKO_VAR.finditer(text):
+            assert m.group("colon") or m.group("name") in env, (name, m.group(0))
+        amqp = Connection(config["AMQP_URI"])
+        assert (amqp.userid, amqp.password, amqp.hostname, amqp.port, amqp.virtual_host) == (
+            name, SECRET_VALUE.format(name=f"rabbitmq-{name}-password"), "rabbitmq", 5672,
+            "sanxiang"), name
+        engine = make_engine(config["DATABASE_URL"])
+        try:
+            url = engine.url
+            assert (url.drivername, url.username, url.password, url.host, url.database) == (
+                "postgresql", name, SECRET_VALUE.format(name=f"{name}-db-password"),
+                "postgres", name), name
+        finally:
+            engine.dispose()
+        assert config["DECLARE_EVENT_EXCHANGES"] is False and config["max_workers"] == 10
+        assert config["KEYS_DIR"] == "/var/lib/sanxiang/keys"
+        if "RULESETS_DIR" in config:
+            assert Rules.from_config(config).agencies, name
+        RetryBudget.from_config(config)
+        for key, peer in PRESENCE.get(name, {}).items():
+            assert presence(config, key, "auto") == (
+                "required" if peer in SUBSETS[subset] else "absent"), (subset, name, key)
+
+
+def test_the_disclosure_form_and_the_renderer_read_what_compose_gives_them(tmp_path):
+    from services.disclosure.domain.limits import FormLimits
+
+    secrets = secret_files(tmp_path)
+    config, _ = rendered("disclosure", "all", secrets)
+    FormLimits.from_config(config)
+    assert config["WEB_SERVER_ADDRESS"] == "0.0.0.0:8000"
+    renderer, _ = rendered("renderer", "all", secrets)
+    assert (renderer["UNOSERVER_HOST"], int(renderer["UNOSERVER_PORT"])) == ("unoserver", 2003)
+    assert Path(renderer["TEMPLATES_DIR"]) == ROOT / "templates"
