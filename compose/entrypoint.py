@@ -14,6 +14,11 @@ container, then runs the command (by default the service's `nameko run`).
   `sanxiang run`) says which of its peers are required or absent. A variable the container
   already has wins. Without profiles, the config files' defaults apply (presence `auto`).
 
+Without a command it runs the service SANXIANG_SERVICE names: `nameko run --config
+<SANXIANG_CONFIG, default /etc/sanxiang/config.yml> <module:Class>`, the class as the
+installed package declares it (shared.cli.services) — a module path alone would make nameko
+pick up the base class the service module imports as well, and refuse it.
+
 The healthcheck imports `prepared` too: it runs beside the service, not through this
 entrypoint."""
 from __future__ import annotations
@@ -34,8 +39,8 @@ SUBSETS: dict[str, tuple[str, ...]] = {
     "all": ("records", "review", "disclosure", "renderer", "vault"),
 }
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-DEFAULT_COMMAND = ["sh", "-c", 'exec nameko run --config /etc/sanxiang/config.yml '
-                   '"services.${SANXIANG_SERVICE}.service"']
+# The service's config file (compose mounts compose/<service>/config.yml there).
+DEFAULT_CONFIG = "/etc/sanxiang/config.yml"
 
 
 class EntrypointError(Exception):
@@ -102,13 +107,25 @@ def prepared(env: Mapping[str, str], *, peers: bool = True) -> dict[str, str]:
     return out
 
 
+def service_command(env: Mapping[str, str]) -> list[str]:
+    """`nameko run` of the service SANXIANG_SERVICE names (module docstring)."""
+    from shared.cli.services import installed
+    name = env.get("SANXIANG_SERVICE", "")
+    target = installed().get(name)
+    if target is None:
+        raise EntrypointError(f"SANXIANG_SERVICE {name!r} is not an installed service "
+                              f"(one of {', '.join(installed())})")
+    return [sys.executable, "-m", "nameko", "run", "--config",
+            env.get("SANXIANG_CONFIG") or DEFAULT_CONFIG, target]
+
+
 def main(argv: list[str]) -> int:
     try:
         env = prepared(os.environ)
+        command = argv or service_command(env)
     except EntrypointError as exc:
         print(f"sanxiang entrypoint: {exc}", file=sys.stderr)
         return 1
-    command = argv or DEFAULT_COMMAND
     os.execvpe(command[0], command, env)
     return 0  # not reached
 

@@ -166,10 +166,16 @@ def test_dockerfile_copies_existing_compose_files_and_runs_nameko_as_non_root():
                     ignore = (COMPOSE / "Dockerfile.dockerignore").read_text(encoding="utf-8")
                     assert f"!{src}" in ignore, f"{src} is excluded from the build context"
     assert re.search(r"^USER (?!root)\S+", text, re.M), "image must not run as root"
-    cmd = [ln for ln in text.splitlines() if ln.startswith("CMD ")][-1]
-    for part in ("nameko run", "--config /etc/sanxiang/config.yml",
-                 "services.${SANXIANG_SERVICE}.service"):
-        assert part in cmd
+    assert 'ENTRYPOINT ["python", "/usr/local/lib/sanxiang/entrypoint.py"]' in text
+    # no command of its own (nor the base image's): the entrypoint runs the service
+    assert [ln for ln in text.splitlines() if ln.startswith("CMD ")][-1] == "CMD []"
+    entry = entrypoint()
+    for name in SERVICES:
+        command = entry.service_command({"SANXIANG_SERVICE": name})
+        assert command[1:5] == ["-m", "nameko", "run", "--config"]
+        assert command[5] == "/etc/sanxiang/config.yml"
+        module, _, cls = command[6].partition(":")
+        assert module == f"services.{name}.service" and cls, command
 
 
 @pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: p.name)

@@ -86,3 +86,10 @@ def test_the_healthcheck_reads_the_url_the_same_way(tmp_path):
         capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.startswith("rpc-records:"), result.stderr
+
+
+def test_without_a_command_it_runs_the_service_class_sanxiang_service_names(tmp_path):
+    """nameko is given the class, as the installed package declares it: a module alone makes
+    nameko refuse the base class the service module imports."""
+    bad = run({"SANXIANG_SERVICE": "nonesuch"}, command=[])
+    assert bad.returncode == 1 and "SANXIANG_SERVICE 'nonesuch'" in bad.stderr
