@@ -139,10 +139,9 @@ def deploy(vhost, rabbit_api, make_pg_database, keys_dir, tmp_path):
                 s3_client.make_bucket(bucket)
         for name in names:
             data = tmp_path / name
+            db = str(make_url(make_pg_database(f"compose_{name}")).database)
             env = _container_env(name, subset, secrets=secrets, user=logins[name][0],
-                                 vhost=vhost, db=make_url(make_pg_database(f"compose_{name}")).database,
-                                 s3=s3,
-                                 data=data, keys=keys_dir)
+                                 vhost=vhost, db=db, s3=s3, data=data, keys=keys_dir)
             procs[name] = _start(name, env, data)
         uri = f"pyamqp://guest:guest@127.0.0.1:5672/{quote(vhost, safe='')}"
         ready, deadline = answering(uri), time.monotonic() + START_SECONDS
