@@ -30,6 +30,8 @@ from tests.builders import ACTORS, av_media, av_request, open_case_request
 from tests.unit.test_compose import FULL, SUBSETS, _compose_env, image_env, load, started
 from tests.unit.vault.support import client, free_port, moto_server
 
+pytestmark = pytest.mark.postgres   # each service on its own PostgreSQL database, as in compose
+
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 90
 STOP_SECONDS = 20
