@@ -27,7 +27,7 @@ from shared.cli.run import answering
 from shared.errors import ServiceNotDeployed
 from tests.agencies import LINGCHUAN
 from tests.builders import ACTORS, av_media, av_request, open_case_request
-from tests.unit.test_compose import FULL, SUBSETS, _compose_env, image_env, load, started
+from tests.compose import FULL, SUBSETS, compose_env, image_env, load, started
 from tests.unit.vault.support import client, free_port, moto_server
 
 pytestmark = pytest.mark.postgres   # each service on its own PostgreSQL database, as in compose
@@ -47,7 +47,7 @@ def _container_env(name: str, subset: str, *, secrets: Path, user: str, vhost: s
     hosts of compose's network replaced by this machine's: the broker, the database, MinIO.
     Nothing else is changed but the ports a service listens on (free ones here) and PDF
     conversion (no unoserver here)."""
-    env = {**image_env(), **_compose_env(FULL, name, subset)}
+    env = {**image_env(), **compose_env(FULL, name, subset)}
     env = {k: v.replace("/run/secrets/", f"{secrets}/") for k, v in env.items()}
     assert env["AMQP_URI"] == f"pyamqp://{name}:${{AMQP_PASSWORD}}@rabbitmq:5672/sanxiang"
     env["AMQP_URI"] = f"pyamqp://{user}:${{AMQP_PASSWORD}}@127.0.0.1:5672/{quote(vhost, safe='')}"
@@ -133,7 +133,7 @@ def deploy(vhost, rabbit_api, make_pg_database, keys_dir, tmp_path):
         s3 = None
         if "vault" in names:
             s3 = stack.enter_context(moto_server())
-            init = _compose_env(FULL, "minio-init", subset)
+            init = compose_env(FULL, "minio-init", subset)
             s3_client = client(s3)
             for bucket in init["BUCKETS"].split():       # what minio-init makes
                 s3_client.make_bucket(bucket, object_lock=True)

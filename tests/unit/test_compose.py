@@ -5,7 +5,6 @@ config file a service reads rendered with the environment compose gives it and c
 the service's own readers."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
@@ -15,18 +14,29 @@ import jsonschema
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-COMPOSE = ROOT / "compose"
-FULL = COMPOSE / "docker-compose.yml"
+from tests.compose import (
+    COMPOSE,
+    COMPOSE_VAR,
+    FULL,
+    NAMEKO_VAR,
+    ROOT,
+    SECRET_VALUE,
+    SERVICES,
+    SUBSETS,
+    compose_env,
+    entrypoint,
+    env_items,
+    image_env,
+    interpolate,
+    load,
+    nameko_load,
+    profiles_of,
+    secret_files,
+    started,
+    walk_strings,
+)
+
 COMPOSE_FILES = [FULL]
-SERVICES = ["records", "review", "disclosure", "renderer", "vault"]
-# The named subsets: profile -> the Sanxiang services it runs.
-SUBSETS = {
-    "records-only": ["records"],
-    "records-review": ["records", "review"],
-    "disclosure-renderer": ["disclosure", "renderer", "vault"],
-    "all": SERVICES,
-}
 # What a subset needs besides its services: broker, database and keys always; MinIO for the
 # vault (the renderer keeps nothing itself: every document it renders goes to the vault),
 # unoserver for the renderer, the portal for the disclosure service; a migrate container for
@@ -35,64 +45,6 @@ INFRA_ALWAYS = {"rabbitmq", "rabbitmq-init", "keys-init", "postgres"}
 INFRA_OF = {"renderer": {"unoserver"}, "vault": {"minio", "minio-init"},
             "disclosure": {"portal"}}
 README = (COMPOSE / "README.md").read_text(encoding="utf-8")
-
-# Compose interpolation: $$ escapes; ${NAME}, ${NAME:-x}, ${NAME-x}, ${NAME:?msg}, ${NAME?msg}.
-COMPOSE_VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
-# nameko config substitution: ${NAME} or ${NAME:default}.
-NAMEKO_VAR = re.compile(r"\$\{(?P<name>[^}:\s]+)(?P<colon>:?)(?P<default>[^}]*)\}")
-
-
-def plain_loader():
-    """SafeLoader minus nameko's implicit ${VAR} resolver: nameko's CLI code
-    registers it on yaml.SafeLoader globally, and compose files must be read
-    with their ${VAR} strings intact whatever ran before in this process."""
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "!env_var"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    return Loader
-
-
-def load(path: Path):
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=plain_loader())
-
-
-def walk_strings(node):
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from walk_strings(k)
-            yield from walk_strings(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from walk_strings(v)
-    elif isinstance(node, str):
-        yield node
-
-
-def interpolate(node, env):
-    """Apply compose interpolation with ``env``; a missing required variable raises."""
-    def sub(m):
-        name, op, arg = m.group("name"), m.group("op"), m.group("arg")
-        val = env.get(name)
-        if op in (":?", "?") and (val is None or (op == ":?" and val == "")):
-            raise KeyError(f"required variable {name}: {arg}")
-        if op == ":-" and not val:
-            return arg
-        if op == "-" and val is None:
-            return arg
-        return val or ""
-
-    if isinstance(node, dict):
-        return {k: interpolate(v, env) for k, v in node.items()}
-    if isinstance(node, list):
-        return [interpolate(v, env) for v in node]
-    if isinstance(node, str):
-        return COMPOSE_VAR.sub(sub, node.replace("$$", "\0")).replace("\0", "$")
-    return node
 
 
 def compose_vars(doc) -> dict[str, str | None]:
@@ -108,13 +60,6 @@ def compose_vars(doc) -> dict[str, str | None]:
 
 def required_vars(doc) -> set[str]:
     return {n for n, op in compose_vars(doc).items() if op in (":?", "?")}
-
-
-def env_items(service: dict) -> dict[str, str]:
-    env = service.get("environment") or {}
-    if isinstance(env, list):
-        env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
-    return {k: "" if v is None else str(v) for k, v in env.items()}
 
 
 @pytest.fixture(scope="module")
@@ -240,16 +185,6 @@ def test_make_secrets_makes_every_secret_once_and_never_overwrites(tmp_path):
     assert again["postgres-password"] != made["postgres-password"]
 
 
-def profiles_of(svc: dict) -> set[str]:
-    return set(svc.get("profiles") or [])
-
-
-def started(doc, profiles: list[str]) -> set[str]:
-    """What `docker compose --profile <each> up` starts: the services with an active profile
-    (every service here has profiles, so none starts without one)."""
-    return {n for n, s in doc["services"].items() if profiles_of(s) & set(profiles)}
-
-
 def expected(subset_services: list[str]) -> set[str]:
     need = set(INFRA_ALWAYS)
     for name in subset_services:
@@ -369,27 +304,6 @@ def test_no_committed_secrets(path):
         assert not SECRET_NAME.search(var), f"${{{var}}}: secrets come from files, not variables"
 
 
-def nameko_load(path: Path, env: dict[str, str]):
-    """Load a config.yml the way `nameko run --config` does, with ``env`` as
-    the whole environment, on a private Loader (nameko's setup_yaml_parser
-    patches yaml.SafeLoader globally)."""
-    def constructor(loader, node):
-        raw = loader.construct_scalar(node)
-
-        def sub(m):
-            return env.get(m.group("name"), m.group("default"))
-
-        value = NAMEKO_VAR.sub(sub, raw)
-        return value if value == raw else yaml.safe_load(value)
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_constructor("!env_var", constructor)
-    Loader.add_implicit_resolver("!env_var", re.compile(r".*\$\{.*\}.*"), None)
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
-
-
 @pytest.mark.parametrize("service", SERVICES)
 def test_service_config_parses_with_embedded_defaults(service):
     path = COMPOSE / service / "config.yml"
@@ -414,39 +328,6 @@ def test_service_config_follows_the_environment():
     assert config["VAULT_RETENTION_MODE"] == "COMPLIANCE"
 
 
-SECRET_VALUE = "pw/{name}:@"   # URL-unsafe on purpose: the entrypoint must quote it
-
-
-def entrypoint():
-    """compose/entrypoint.py, as the image runs it."""
-    spec = importlib.util.spec_from_file_location("compose_entrypoint", COMPOSE / "entrypoint.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def secret_files(folder: Path) -> Path:
-    """Every secret of the compose file as a file in `folder`, each with its own value."""
-    folder.mkdir(exist_ok=True)
-    for name in load(FULL)["secrets"]:
-        (folder / name).write_text(SECRET_VALUE.format(name=name) + "\n", encoding="utf-8")
-    return folder
-
-
-def _compose_env(path: Path, service: str, profiles: str = "all",
-                 secrets: Path | None = None) -> dict[str, str]:
-    """The environment `service`'s container gets in the deployment of `profiles`: what compose
-    gives it (COMPOSE_PROFILES set, nothing else), then — with `secrets`, a folder standing in
-    for /run/secrets — what the image's entrypoint makes of it."""
-    doc = interpolate(load(path), {"COMPOSE_PROFILES": profiles})
-    env = env_items(doc["services"][service])
-    if secrets is None:
-        return env
-    env = {k: v.replace("/run/secrets/", f"{secrets}/") for k, v in env.items()}
-    return entrypoint().prepared(env)
-
-
 def test_the_vault_reads_every_setting_of_its_stores_from_its_config_file():
     """The keys services/vault/storage/config.py reads are all in compose/vault/config.yml —
     a key missing there is one neither compose nor `sanxiang run` can ever set."""
@@ -462,15 +343,13 @@ def test_the_vault_reads_every_setting_of_its_stores_from_its_config_file():
 NOT_IN_CONFIG = {"SANXIANG_SERVICE", "SANXIANG_PROFILES", "METRICS_ADDRESS", "LOG_FORMAT"}
 
 
-
-
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_variable_compose_sets_for_a_service_reaches_its_config(service, tmp_path):
     """What compose (and the entrypoint after it) sets in a service's container is read by its
     config file (or by the image) — none is set for nothing."""
     text = (COMPOSE / service / "config.yml").read_text(encoding="utf-8")
     used = {m.group("name") for m in NAMEKO_VAR.finditer(text)}
-    env = _compose_env(FULL, service, secrets=secret_files(tmp_path))
+    env = compose_env(FULL, service, secrets=secret_files(tmp_path))
     unread = sorted(k for k in set(env) - used - NOT_IN_CONFIG
                     if not k.endswith("_FILE") and f"{k}_FILE" not in env)
     assert unread == [], f"{service}: compose sets {unread}, its config.yml reads none of them"
@@ -507,8 +386,8 @@ def test_the_compose_vault_opens_the_locked_buckets_minio_init_makes_on_a_real_s
     from tests.unit.vault.support import moto_server
 
     secrets = secret_files(tmp_path)
-    env = _compose_env(FULL, "vault", profiles, secrets)
-    init = _compose_env(FULL, "minio-init", profiles)
+    env = compose_env(FULL, "vault", profiles, secrets)
+    init = compose_env(FULL, "minio-init", profiles)
     locked, staging = init["BUCKETS"].split(), init["STAGING_BUCKETS"].split()
     assert env["VAULT_STORE"] == "s3" and env["S3_ENDPOINT"] == "minio:9000"
     assert env["S3_SECRET_KEY"] == SECRET_VALUE.format(name="s3-secret-key")
@@ -735,7 +614,7 @@ def test_each_service_knows_which_peers_its_subset_deploys(subset, tmp_path):
     from shared.messaging.calls import presence
     secrets = secret_files(tmp_path)
     for name in SUBSETS[subset]:
-        env = _compose_env(FULL, name, subset, secrets)
+        env = compose_env(FULL, name, subset, secrets)
         config = nameko_load(COMPOSE / name / "config.yml", env)
         for key, peer in PRESENCE.get(name, {}).items():
             want = "required" if peer in SUBSETS[subset] else "absent"
@@ -745,7 +624,7 @@ def test_each_service_knows_which_peers_its_subset_deploys(subset, tmp_path):
 def test_without_profiles_named_the_peers_are_found_at_run_time(tmp_path):
     """`docker compose --profile x up` alone leaves COMPOSE_PROFILES empty: the services then
     ask the broker whether a peer runs (presence `auto`, the config files' default)."""
-    env = _compose_env(FULL, "records", "", secret_files(tmp_path))
+    env = compose_env(FULL, "records", "", secret_files(tmp_path))
     assert env["SANXIANG_PROFILES"] == ""
     config = nameko_load(COMPOSE / "records" / "config.yml", env)
     assert config["REVIEW_BOARD"] == "auto" and config["VAULT"] == "auto"
@@ -765,27 +644,11 @@ def test_broker_permissions_print_every_installed_service_by_default(capsys):
 
 # ---- every config file a service reads, rendered per subset and read by the service ----------
 
-# Where the image keeps what it ships, and where that is in this repository.
-IMAGE_PATHS = {"/opt/sanxiang/rulesets": ROOT / "rulesets",
-               "/opt/sanxiang/templates": ROOT / "templates"}
-
-
-def image_env() -> dict[str, str]:
-    """The ENV of the image's last stage (compose/Dockerfile), its own paths mapped here."""
-    text = (COMPOSE / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
-    last = text[text.rindex("\nFROM "):]
-    env: dict[str, str] = {}
-    for line in re.findall(r"^ENV (.+)$", last, re.M):
-        for key, value in re.findall(r"(\w+)=(\S+)", line):
-            if "$" not in value:
-                env[key] = str(IMAGE_PATHS.get(value, value))
-    return env
-
 
 def rendered(service: str, subset: str, secrets: Path) -> tuple[dict, dict[str, str]]:
     """`service`'s config.yml as it reads it in `subset`'s container: the image's environment,
     then compose's, through the entrypoint."""
-    env = {**image_env(), **_compose_env(FULL, service, subset, secrets)}
+    env = {**image_env(), **compose_env(FULL, service, subset, secrets)}
     return nameko_load(COMPOSE / service / "config.yml", env), env
 
 
