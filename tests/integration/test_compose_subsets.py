@@ -110,6 +110,7 @@ def deploy(vhost, rabbit_api, make_pg_database, keys_dir, tmp_path):
 
     stack = ExitStack()
     procs: dict[str, subprocess.Popen] = {}
+    envs: dict[str, dict[str, str]] = {}
     users: list[str] = []
     api = rabbit_api.base.rstrip("/")   # http://host:15672/api
 
@@ -145,6 +146,7 @@ def deploy(vhost, rabbit_api, make_pg_database, keys_dir, tmp_path):
             env = _container_env(name, subset, secrets=secrets, user=logins[name][0],
                                  vhost=vhost, db=db, s3=s3, data=data, keys=keys_dir)
             procs[name] = _start(name, env, data)
+            envs[name] = env
         uri = f"pyamqp://guest:guest@127.0.0.1:5672/{quote(vhost, safe='')}"
         ready, deadline = answering(uri), time.monotonic() + START_SECONDS
         waiting = list(names)
@@ -155,6 +157,12 @@ def deploy(vhost, rabbit_api, make_pg_database, keys_dir, tmp_path):
                     waiting.remove(name)
             assert time.monotonic() < deadline, f"not taking calls: {waiting}"
             time.sleep(0.3)
+        # the container's healthcheck, run beside each service with its environment (the
+        # broker login from its secret file, as the entrypoint reads it): healthy
+        for name in names:
+            check = subprocess.run([sys.executable, str(ROOT / "compose" / "healthcheck.py")],
+                                   env=envs[name], capture_output=True, text=True, timeout=60)
+            assert check.returncode == 0, (name, check.stderr)
         return uri
 
     yield run
