@@ -5,8 +5,14 @@
 #  - the staging buckets in $STAGING_BUCKETS, without (uploads before they are checked);
 #  - the services' access key ($S3_ACCESS_KEY/$S3_SECRET_KEY), so they never
 #    hold the root credentials.
-# The `local` alias comes from MC_HOST_local (root credentials, set by compose).
+# The `local` alias: MinIO at $MINIO_URL as the root user, whose password is read from the
+# file $MINIO_ROOT_PASSWORD_FILE names (a compose secret); the services' secret key likewise
+# from $S3_SECRET_KEY_FILE.  Hex secrets (compose/make-secrets.sh) need no quoting in the URL.
 set -eu
+
+MC_HOST_local="$(echo "$MINIO_URL" | sed "s#://#://${MINIO_ROOT_USER}:$(cat "$MINIO_ROOT_PASSWORD_FILE")@#")"
+export MC_HOST_local
+S3_SECRET_KEY="$(cat "$S3_SECRET_KEY_FILE")"
 
 for bucket in $BUCKETS; do
     if mc stat "local/$bucket" >/dev/null 2>&1; then

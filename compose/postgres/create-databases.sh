@@ -8,12 +8,20 @@
 #   <service>        the service itself: SELECT and INSERT, UPDATE only on the tables
 #                    its migrations name; it cannot TRUNCATE, DELETE, alter tables or
 #                    touch triggers.  Password <SERVICE>_DB_PASSWORD.
+# Each password is read from the file its <NAME>_FILE names (compose's secrets, /run/secrets)
+# when that is set, as the image does for POSTGRES_PASSWORD_FILE.
 # Adding a service later on an existing volume: run the same statements by hand.
 set -euo pipefail
 
 for db in records review disclosure renderer vault; do
     owner_var="${db^^}_DB_OWNER_PASSWORD"
     service_var="${db^^}_DB_PASSWORD"
+    for var in "$owner_var" "$service_var"; do
+        file_var="${var}_FILE"
+        if [ -n "${!file_var:-}" ]; then
+            printf -v "$var" '%s' "$(< "${!file_var}")"
+        fi
+    done
     : "${!owner_var:?$owner_var must be set}"
     : "${!service_var:?$service_var must be set}"
     # psql variables (:'pw') quote the passwords safely whatever they contain.

@@ -1,6 +1,8 @@
 """The compose deployment, checked without a Docker engine (none runs in CI):
-schema validity, files it points at, health and start order, variables, and
-that no secret is committed."""
+schema validity, files it points at, health and start order, which services each subset
+(profile) starts, variables, images pinned by digest, secrets only from files, and every
+config file a service reads rendered with the environment compose gives it and checked with
+the service's own readers."""
 from __future__ import annotations
 
 import json
@@ -12,71 +14,37 @@ import jsonschema
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-COMPOSE = ROOT / "compose"
-FULL = COMPOSE / "docker-compose.yml"
-SUBSETS = [COMPOSE / "records-only.yml", COMPOSE / "disclosure-renderer.yml"]
-COMPOSE_FILES = [FULL, *SUBSETS]
-SERVICES = ["records", "review", "disclosure", "renderer", "vault"]
+from tests.compose import (
+    COMPOSE,
+    COMPOSE_VAR,
+    FULL,
+    NAMEKO_VAR,
+    ROOT,
+    SECRET_VALUE,
+    SERVICES,
+    SUBSETS,
+    compose_env,
+    entrypoint,
+    env_items,
+    image_env,
+    interpolate,
+    load,
+    nameko_load,
+    profiles_of,
+    secret_files,
+    started,
+    walk_strings,
+)
+
+COMPOSE_FILES = [FULL]
+# What a subset needs besides its services: broker, database and keys always; MinIO for the
+# vault (the renderer keeps nothing itself: every document it renders goes to the vault),
+# unoserver for the renderer, the portal for the disclosure service; a migrate container for
+# each service.
+INFRA_ALWAYS = {"rabbitmq", "rabbitmq-init", "keys-init", "postgres"}
+INFRA_OF = {"renderer": {"unoserver"}, "vault": {"minio", "minio-init"},
+            "disclosure": {"portal"}}
 README = (COMPOSE / "README.md").read_text(encoding="utf-8")
-
-# Compose interpolation: $$ escapes; ${NAME}, ${NAME:-x}, ${NAME-x}, ${NAME:?msg}, ${NAME?msg}.
-COMPOSE_VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
-# nameko config substitution: ${NAME} or ${NAME:default}.
-NAMEKO_VAR = re.compile(r"\$\{(?P<name>[^}:\s]+)(?P<colon>:?)(?P<default>[^}]*)\}")
-
-
-def plain_loader():
-    """SafeLoader minus nameko's implicit ${VAR} resolver: nameko's CLI code
-    registers it on yaml.SafeLoader globally, and compose files must be read
-    with their ${VAR} strings intact whatever ran before in this process."""
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "!env_var"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    return Loader
-
-
-def load(path: Path):
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=plain_loader())
-
-
-def walk_strings(node):
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from walk_strings(k)
-            yield from walk_strings(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from walk_strings(v)
-    elif isinstance(node, str):
-        yield node
-
-
-def interpolate(node, env):
-    """Apply compose interpolation with ``env``; a missing required variable raises."""
-    def sub(m):
-        name, op, arg = m.group("name"), m.group("op"), m.group("arg")
-        val = env.get(name)
-        if op in (":?", "?") and (val is None or (op == ":?" and val == "")):
-            raise KeyError(f"required variable {name}: {arg}")
-        if op == ":-" and not val:
-            return arg
-        if op == "-" and val is None:
-            return arg
-        return val or ""
-
-    if isinstance(node, dict):
-        return {k: interpolate(v, env) for k, v in node.items()}
-    if isinstance(node, list):
-        return [interpolate(v, env) for v in node]
-    if isinstance(node, str):
-        return COMPOSE_VAR.sub(sub, node.replace("$$", "\0")).replace("\0", "$")
-    return node
 
 
 def compose_vars(doc) -> dict[str, str | None]:
@@ -92,13 +60,6 @@ def compose_vars(doc) -> dict[str, str | None]:
 
 def required_vars(doc) -> set[str]:
     return {n for n, op in compose_vars(doc).items() if op in (":?", "?")}
-
-
-def env_items(service: dict) -> dict[str, str]:
-    env = service.get("environment") or {}
-    if isinstance(env, list):
-        env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
-    return {k: "" if v is None else str(v) for k, v in env.items()}
 
 
 @pytest.fixture(scope="module")
@@ -120,17 +81,6 @@ def test_valid_against_compose_spec_before_and_after_interpolation(path, schema)
 
 
 @pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: p.name)
-def test_missing_secret_stops_compose(path):
-    doc = load(path)
-    required = required_vars(doc)
-    assert required, "passwords must come from required ${VAR:?…} variables"
-    for name in required:
-        env = {v: "x" for v in required if v != name}
-        with pytest.raises(KeyError, match=name):
-            interpolate(doc, env)
-
-
-@pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: p.name)
 def test_referenced_files_exist(path):
     doc = load(path)
     for name, svc in doc["services"].items():
@@ -144,6 +94,9 @@ def test_referenced_files_exist(path):
             assert (context / dockerfile).is_file(), f"{name}: {dockerfile} missing in {context}"
         for vol in svc.get("volumes", []):
             source = vol.split(":", 1)[0] if isinstance(vol, str) else vol.get("source", "")
+            if source.startswith("./observability/") and \
+                    not (path.parent / "observability").exists():
+                continue  # the observability files come with the metrics work
             if source.startswith((".", "/")):
                 assert (path.parent / source).exists(), f"{name}: bind mount {source} missing"
 
@@ -158,10 +111,16 @@ def test_dockerfile_copies_existing_compose_files_and_runs_nameko_as_non_root():
                     ignore = (COMPOSE / "Dockerfile.dockerignore").read_text(encoding="utf-8")
                     assert f"!{src}" in ignore, f"{src} is excluded from the build context"
     assert re.search(r"^USER (?!root)\S+", text, re.M), "image must not run as root"
-    cmd = [ln for ln in text.splitlines() if ln.startswith("CMD ")][-1]
-    for part in ("nameko run", "--config /etc/sanxiang/config.yml",
-                 "services.${SANXIANG_SERVICE}.service"):
-        assert part in cmd
+    assert 'ENTRYPOINT ["python", "/usr/local/lib/sanxiang/entrypoint.py"]' in text
+    # no command of its own (nor the base image's): the entrypoint runs the service
+    assert [ln for ln in text.splitlines() if ln.startswith("CMD ")][-1] == "CMD []"
+    entry = entrypoint()
+    for name in SERVICES:
+        command = entry.service_command({"SANXIANG_SERVICE": name})
+        assert command[1:5] == ["-m", "nameko", "run", "--config"]
+        assert command[5] == "/etc/sanxiang/config.yml"
+        module, _, cls = command[6].partition(":")
+        assert module == f"services.{name}.service" and cls, command
 
 
 @pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: p.name)
@@ -197,24 +156,117 @@ def test_full_suite_runs_every_service_with_its_config():
         assert f"${{{db_var}:" in (COMPOSE / name / "config.yml").read_text(encoding="utf-8")
 
 
-# What a subset may say differently of a service: which peers are part of the deployment.
-PER_SUBSET_ENV = ("REVIEW_BOARD", "VAULT", "DOCUMENT_VAULT", "INDEX_RENDERER", "DISCLOSURE")
+def test_every_secret_is_a_file_under_compose_secrets_made_by_the_recipe():
+    doc = load(FULL)
+    assert doc["secrets"], "secrets come from files"
+    for name, spec in doc["secrets"].items():
+        assert spec == {"file": f"./secrets/{name}"}, name
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+    assert "compose/secrets/" in ignored
+    used = {s for svc in doc["services"].values() for s in svc.get("secrets", [])}
+    assert used == set(doc["secrets"]), "a secret declared but never mounted, or the reverse"
 
 
-def _without_per_subset_env(svc: dict) -> dict:
-    env = {k: v for k, v in (svc.get("environment") or {}).items() if k not in PER_SUBSET_ENV}
-    return dict(svc, environment=env) if "environment" in svc else svc
+def test_make_secrets_makes_every_secret_once_and_never_overwrites(tmp_path):
+    for name in ("docker-compose.yml", "make-secrets.sh"):
+        (tmp_path / name).write_bytes((COMPOSE / name).read_bytes())
+    subprocess.run(["sh", str(tmp_path / "make-secrets.sh")], check=True, capture_output=True)
+    folder = tmp_path / "secrets"
+    made = {p.name: p.read_text() for p in folder.iterdir()}
+    assert set(made) == set(load(FULL)["secrets"])
+    assert all(re.fullmatch(r"[0-9a-f]{48}", v) for v in made.values()), made
+    assert len(set(made.values())) == len(made)
+    assert folder.stat().st_mode & 0o777 == 0o700
+    (folder / "postgres-password").unlink()
+    subprocess.run(["sh", str(tmp_path / "make-secrets.sh")], check=True, capture_output=True)
+    again = {p.name: p.read_text() for p in folder.iterdir()}
+    assert {k: v for k, v in again.items() if k != "postgres-password"} == \
+        {k: v for k, v in made.items() if k != "postgres-password"}
+    assert again["postgres-password"] != made["postgres-password"]
 
 
-@pytest.mark.parametrize("path", SUBSETS, ids=lambda p: p.name)
-def test_subset_definitions_match_the_full_suite(path):
-    full, subset = load(FULL), load(path)
-    assert subset["name"] == full["name"]
-    for name, svc in subset["services"].items():
-        assert _without_per_subset_env(svc) == _without_per_subset_env(full["services"][name]), \
-            f"{path.name}: {name} differs from docker-compose.yml"
-    for vol in subset.get("volumes") or {}:
-        assert vol in full["volumes"]
+def expected(subset_services: list[str]) -> set[str]:
+    need = set(INFRA_ALWAYS)
+    for name in subset_services:
+        need |= {name, f"{name}-migrate"} | INFRA_OF.get(name, set())
+    return need
+
+
+def test_every_service_has_profiles_and_the_profiles_are_the_documented_ones():
+    doc = load(FULL)
+    known = set(SUBSETS) | set(SERVICES) | {"observability"}
+    for name, svc in doc["services"].items():
+        assert profiles_of(svc), f"{name} has no profile: it would start in every subset"
+        assert profiles_of(svc) <= known, (name, profiles_of(svc) - known)
+    for profile in known:
+        assert f"`{profile}`" in README, f"compose/README.md does not name the profile {profile}"
+
+
+@pytest.mark.parametrize("subset", [*SUBSETS, *SERVICES])
+def test_each_subset_starts_exactly_what_it_needs_and_nothing_outside_it(subset):
+    doc = load(FULL)
+    runs = started(doc, [subset])
+    assert runs == expected(SUBSETS.get(subset, [subset])), subset
+    for name in runs:
+        for dep in doc["services"][name].get("depends_on") or {}:
+            assert dep in runs, f"{subset}: {name} depends on {dep}, which it does not start"
+
+
+def test_observability_starts_prometheus_and_grafana_beside_any_subset():
+    doc = load(FULL)
+    assert started(doc, ["observability"]) == {"prometheus", "grafana"}
+    assert started(doc, ["records-only", "observability"]) == \
+        expected(["records"]) | {"prometheus", "grafana"}
+    prom, grafana = doc["services"]["prometheus"], doc["services"]["grafana"]
+    assert "./observability/prometheus.yml:/etc/prometheus/prometheus.yml:ro" in prom["volumes"]
+    assert "./observability/alerts.yml:/etc/prometheus/alerts.yml:ro" in prom["volumes"]
+    assert "./observability/grafana/provisioning:/etc/grafana/provisioning:ro" in \
+        grafana["volumes"]
+    assert "./observability/grafana/dashboards:/var/lib/grafana/dashboards:ro" in \
+        grafana["volumes"]
+    for name in SERVICES:
+        env = env_items(doc["services"][name])
+        assert env["METRICS_ADDRESS"] == "0.0.0.0:9464" and env["LOG_FORMAT"] == "json", name
+        # scraped on the compose network, never published on the host
+        assert not [p for p in doc["services"][name].get("ports", []) if "9464" in str(p)]
+
+
+def test_the_entrypoint_knows_the_subsets_the_compose_file_defines():
+    entry = entrypoint()
+    doc = load(FULL)
+    subsets = {k: tuple(v) for k, v in SUBSETS.items()}
+    assert subsets == entry.SUBSETS
+    for subset, members in SUBSETS.items():
+        assert started(doc, [subset]) & set(SERVICES) == set(members)
+        assert entry.deployed(subset) == members
+    assert entry.deployed("records-review,observability") == ["records", "review"]
+    assert entry.deployed("records,vault") == ["records", "vault"]
+
+
+IMAGE_PIN = re.compile(r"^[a-z0-9./-]+(?::[A-Za-z0-9._-]+)@sha256:[0-9a-f]{64}$")
+BUILT_HERE = ("sanxiang:", "sanxiang-unoserver:")
+
+
+def test_every_image_from_a_registry_is_pinned_by_tag_and_digest():
+    for name, svc in load(FULL)["services"].items():
+        image = svc["image"]
+        if image.startswith(BUILT_HERE):
+            assert "build" in svc, f"{name}: {image} is built here, so it has a build"
+            continue
+        assert IMAGE_PIN.match(image), f"{name}: {image} is not name:tag@sha256:<64 hex>"
+        tag = image.split("@")[0]
+        assert f"`{tag}`" in README, f"{name}: compose/README.md does not say where {tag} came from"
+    dockerfile = (COMPOSE / "Dockerfile").read_text(encoding="utf-8")
+    base = re.search(r"^ARG PYTHON_IMAGE=(\S+)$", dockerfile, re.M)
+    assert base and IMAGE_PIN.match(base.group(1)), "the Python base image is pinned"
+    froms = re.findall(r"^FROM (\S+)", dockerfile, re.M)
+    assert froms and all(f.startswith("${PYTHON_IMAGE}") for f in froms), froms
+
+
+def test_rabbitmq_is_a_supported_4x_release_and_postgres_on_bookworm():
+    services = load(FULL)["services"]
+    assert re.match(r"rabbitmq:4\.\d+(\.\d+)?-management@", services["rabbitmq"]["image"])
+    assert re.match(r"postgres:1[5-8]-bookworm@", services["postgres"]["image"])
 
 
 @pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: p.name)
@@ -225,40 +277,31 @@ def test_every_compose_variable_is_documented(path):
 
 SECRET_NAME = re.compile(r"PASSWORD|PASS$|SECRET")
 URL_PASSWORD = re.compile(r"://[^/:@\s]+:(?P<pw>[^@\s]+)@")
-REQUIRED_VAR = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:\?[^}]*\}$")
+# a password in a URL: a reference the entrypoint fills from a secret file, `$${NAME}`
+FILE_REFERENCE = re.compile(r"^\$\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)\}$")
 
 
 @pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: p.name)
 def test_no_committed_secrets(path):
+    """A secret reaches a container only as a file (NAME_FILE -> /run/secrets/<name>); a
+    password inside a URL is a reference to such a file's variable, never a value, and no
+    ${VAR} from the environment carries one."""
     doc = load(path)
     for name, svc in doc["services"].items():
-        for key, value in env_items(svc).items():
-            if SECRET_NAME.search(key):
-                assert REQUIRED_VAR.match(value), f"{name}.{key} must be a required ${{VAR:?…}}"
-    for s in walk_strings(doc):
-        for m in URL_PASSWORD.finditer(s):
-            assert REQUIRED_VAR.match(m.group("pw")), f"password in URL {s!r}"
-
-
-def nameko_load(path: Path, env: dict[str, str]):
-    """Load a config.yml the way `nameko run --config` does, with ``env`` as
-    the whole environment, on a private Loader (nameko's setup_yaml_parser
-    patches yaml.SafeLoader globally)."""
-    def constructor(loader, node):
-        raw = loader.construct_scalar(node)
-
-        def sub(m):
-            return env.get(m.group("name"), m.group("default"))
-
-        value = NAMEKO_VAR.sub(sub, raw)
-        return value if value == raw else yaml.safe_load(value)
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_constructor("!env_var", constructor)
-    Loader.add_implicit_resolver("!env_var", re.compile(r".*\$\{.*\}.*"), None)
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
+        env = env_items(svc)
+        mounted = set(svc.get("secrets", []))
+        for key, value in env.items():
+            if key.endswith("_FILE"):
+                assert value.startswith("/run/secrets/"), f"{name}.{key}"
+                assert value.removeprefix("/run/secrets/") in mounted, f"{name}.{key}"
+            elif SECRET_NAME.search(key):
+                raise AssertionError(f"{name}.{key}: a secret must come from a file ({key}_FILE)")
+        for value in env.values():
+            for m in URL_PASSWORD.finditer(value):
+                ref = FILE_REFERENCE.match(m.group("pw"))
+                assert ref and f"{ref.group('name')}_FILE" in env, f"password in URL {value!r}"
+    for var in compose_vars(doc):
+        assert not SECRET_NAME.search(var), f"${{{var}}}: secrets come from files, not variables"
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -285,14 +328,6 @@ def test_service_config_follows_the_environment():
     assert config["VAULT_RETENTION_MODE"] == "COMPLIANCE"
 
 
-def _compose_env(path: Path, service: str) -> dict[str, str]:
-    """The environment compose gives `service`'s container in `path`, every required
-    variable set to a stand-in."""
-    doc = load(path)
-    doc = interpolate(doc, dict.fromkeys(required_vars(doc), "secret"))
-    return env_items(doc["services"][service])
-
-
 def test_the_vault_reads_every_setting_of_its_stores_from_its_config_file():
     """The keys services/vault/storage/config.py reads are all in compose/vault/config.yml —
     a key missing there is one neither compose nor `sanxiang run` can ever set."""
@@ -303,14 +338,25 @@ def test_the_vault_reads_every_setting_of_its_stores_from_its_config_file():
     assert sorted(read - set(config)) == []
 
 
+# Read by the image (SANXIANG_SERVICE, the entrypoint's SANXIANG_PROFILES and *_FILE), or by
+# the metrics and log settings the observability work adds to each config.yml.
+NOT_IN_CONFIG = {"SANXIANG_SERVICE", "SANXIANG_PROFILES", "METRICS_ADDRESS", "LOG_FORMAT"}
+
+
 @pytest.mark.parametrize("service", SERVICES)
-def test_every_variable_compose_sets_for_a_service_reaches_its_config(service):
-    """What compose sets in a service's container is read by its config file (or, for
-    SANXIANG_SERVICE, by the image's command) — none is set for nothing."""
+def test_every_variable_compose_sets_for_a_service_reaches_its_config(service, tmp_path):
+    """What compose (and the entrypoint after it) sets in a service's container is read by its
+    config file (or by the image) — none is set for nothing."""
     text = (COMPOSE / service / "config.yml").read_text(encoding="utf-8")
     used = {m.group("name") for m in NAMEKO_VAR.finditer(text)}
-    unread = sorted(set(_compose_env(FULL, service)) - used - {"SANXIANG_SERVICE"})
+    env = compose_env(FULL, service, secrets=secret_files(tmp_path))
+    unread = sorted(k for k in set(env) - used - NOT_IN_CONFIG
+                    if not k.endswith("_FILE") and f"{k}_FILE" not in env)
     assert unread == [], f"{service}: compose sets {unread}, its config.yml reads none of them"
+    # and a secret's variable reaches its config too
+    for key in env:
+        if key.endswith("_FILE") and key[:-5] in used:
+            assert env[key[:-5]] == SECRET_VALUE.format(name=Path(env[key]).name)
 
 
 def test_the_vault_on_embedded_defaults_keeps_its_store_and_replica_in_the_data_folder(
@@ -328,9 +374,9 @@ def test_the_vault_on_embedded_defaults_keeps_its_store_and_replica_in_the_data_
     assert config["VAULT_UPLOAD_URL"] == "http://127.0.0.1:8010"
 
 
-@pytest.mark.parametrize("path", [p for p in COMPOSE_FILES if "vault" in load(p)["services"]],
-                         ids=lambda p: p.name)
-def test_the_compose_vault_opens_the_locked_buckets_minio_init_makes_on_a_real_s3_peer(path):
+@pytest.mark.parametrize("profiles", ["disclosure-renderer", "all", "vault"])
+def test_the_compose_vault_opens_the_locked_buckets_minio_init_makes_on_a_real_s3_peer(
+        profiles, tmp_path):
     """The vault's config rendered with the environment compose gives it, against a real S3
     peer (moto in server mode) standing in for MinIO: an S3 store on a bucket with object
     lock, its replica on a second one — the buckets minio-init makes with lock, the staging
@@ -339,10 +385,12 @@ def test_the_compose_vault_opens_the_locked_buckets_minio_init_makes_on_a_real_s
     from services.vault.storage.s3 import S3Store
     from tests.unit.vault.support import moto_server
 
-    env = _compose_env(path, "vault")
-    init = _compose_env(path, "minio-init")
+    secrets = secret_files(tmp_path)
+    env = compose_env(FULL, "vault", profiles, secrets)
+    init = compose_env(FULL, "minio-init", profiles)
     locked, staging = init["BUCKETS"].split(), init["STAGING_BUCKETS"].split()
     assert env["VAULT_STORE"] == "s3" and env["S3_ENDPOINT"] == "minio:9000"
+    assert env["S3_SECRET_KEY"] == SECRET_VALUE.format(name="s3-secret-key")
     with moto_server() as endpoint:
         config = nameko_load(COMPOSE / "vault" / "config.yml",
                              env=dict(env, S3_ENDPOINT=endpoint, S3_REGION="us-east-1"))
@@ -350,6 +398,7 @@ def test_the_compose_vault_opens_the_locked_buckets_minio_init_makes_on_a_real_s
         primary, replica = stores.primary, stores.replica
         assert isinstance(primary, S3Store) and isinstance(replica, S3Store)
         assert stores.mode == "COMPLIANCE"
+        assert config["VAULT_S3_SECRET_KEY"] == env["S3_SECRET_KEY"]
         for store in (primary, replica):
             assert store.bucket in locked
             assert store.client.get_object_lock_config(store.bucket) is not None
@@ -443,10 +492,11 @@ def test_each_service_has_its_own_broker_user_and_database_role(path):
     for name in _present(path):
         env = env_items(services[name])
         up = name.upper()
-        assert env["AMQP_URI"] == (f"pyamqp://{name}:${{RABBITMQ_{up}_PASSWORD:?set "
-                                   f"RABBITMQ_{up}_PASSWORD}}@rabbitmq:5672/sanxiang")
-        assert env[f"{up}_DATABASE_URL"] == (f"postgresql://{name}:${{{up}_DB_PASSWORD:?set "
-                                             f"{up}_DB_PASSWORD}}@postgres:5432/{name}")
+        assert env["AMQP_URI"] == f"pyamqp://{name}:$${{AMQP_PASSWORD}}@rabbitmq:5672/sanxiang"
+        assert env["AMQP_PASSWORD_FILE"] == f"/run/secrets/rabbitmq-{name}-password"
+        assert env[f"{up}_DATABASE_URL"] == (f"postgresql://{name}:$${{DATABASE_PASSWORD}}"
+                                             f"@postgres:5432/{name}")
+        assert env["DATABASE_PASSWORD_FILE"] == f"/run/secrets/{name}-db-password"
         # never the owner's password in a service container
         assert not [k for k, v in env.items() if "OWNER" in k or "OWNER" in v], name
         assert env["DECLARE_EVENT_EXCHANGES"] == "false"
@@ -456,9 +506,13 @@ def test_each_service_has_its_own_broker_user_and_database_role(path):
         migrate = services[f"{name}-migrate"]
         assert migrate["restart"] == "no" and "healthcheck" not in migrate
         assert migrate["command"] == ["sanxiang", "db", "upgrade", name, "--grant-to", name]
-        assert env_items(migrate) == {"DATABASE_OWNER_URL": (
-            f"postgresql://{name}_owner:${{{up}_DB_OWNER_PASSWORD:?set {up}_DB_OWNER_PASSWORD}}"
-            f"@postgres:5432/{name}")}
+        assert env_items(migrate) == {
+            "DATABASE_OWNER_PASSWORD_FILE": f"/run/secrets/{name}-db-owner-password",
+            "DATABASE_OWNER_URL": (f"postgresql://{name}_owner:$${{DATABASE_OWNER_PASSWORD}}"
+                                   f"@postgres:5432/{name}")}
+        assert migrate["secrets"] == [f"{name}-db-owner-password"]
+        assert set(services[name]["secrets"]) & {f"{s}-db-owner-password" for s in SERVICES} \
+            == set(), f"{name} holds an owner's password"
         for dep in ("rabbitmq-init", "keys-init", f"{name}-migrate"):
             assert services[name]["depends_on"][dep]["condition"] == \
                 "service_completed_successfully", (name, dep)
@@ -467,12 +521,14 @@ def test_each_service_has_its_own_broker_user_and_database_role(path):
     init = env_items(services["rabbitmq-init"])
     assert init["SANXIANG_SERVICES"].split(",") == SERVICES
     for name in SERVICES:
-        assert f"RABBITMQ_{name.upper()}_PASSWORD" in init
+        assert init[f"RABBITMQ_{name.upper()}_PASSWORD_FILE"] == \
+            f"/run/secrets/rabbitmq-{name}-password"
     assert "RABBITMQ_USER" not in compose_vars(doc) and "RABBITMQ_PASSWORD" not in compose_vars(doc)
     # and both roles per database, for create-databases.sh
     pg = env_items(services["postgres"])
     for name in SERVICES:
-        assert {f"{name.upper()}_DB_OWNER_PASSWORD", f"{name.upper()}_DB_PASSWORD"} <= set(pg)
+        assert {f"{name.upper()}_DB_OWNER_PASSWORD_FILE", f"{name.upper()}_DB_PASSWORD_FILE"} \
+            <= set(pg)
 
 
 def test_init_scripts_use_the_per_service_names():
@@ -539,37 +595,37 @@ def test_rabbitmq_init_grants_what_shared_broker_derives():
                                                                          "records.events")
 
 
-def test_the_record_keeper_knows_whether_the_review_board_is_deployed():
-    """With the board in the deployment, a legal unit's review by hand never slips in while the
-    board restarts; without it, the legal unit enters reviews."""
-    subsets = {FULL.name: "required", "records-only.yml": "absent"}
-    for path in COMPOSE_FILES:
-        records = load(path)["services"].get("records")
-        if records is not None:
-            board = "review" in load(path)["services"]
-            assert records["environment"]["REVIEW_BOARD"] == ("required" if board else "absent")
-            assert subsets.get(path.name, records["environment"]["REVIEW_BOARD"]) == \
-                records["environment"]["REVIEW_BOARD"]
+PRESENCE = {
+    # service -> its presence settings -> the peer each names
+    "records": {"REVIEW_BOARD": "review", "VAULT": "vault", "DISCLOSURE": "disclosure"},
+    "renderer": {"DOCUMENT_VAULT": "vault"},
+    "vault": {"INDEX_RENDERER": "renderer"},
+    "disclosure": {"VAULT": "vault", "RENDERER": "renderer", "RECORD_KEEPER": "records"},
+}
 
 
-def test_the_renderer_knows_whether_the_vault_is_deployed():
-    """With the vault in the deployment every rendered document is stored there, even while it
-    restarts (the render then waits to be retried); without it, the bytes come back."""
-    for path in COMPOSE_FILES:
-        services = load(path)["services"]
-        if "renderer" in services:
-            assert services["renderer"]["environment"]["DOCUMENT_VAULT"] == (
-                "required" if "vault" in services else "absent"), path.name
+@pytest.mark.parametrize("subset", SUBSETS)
+def test_each_service_knows_which_peers_its_subset_deploys(subset, tmp_path):
+    """In COMPOSE_PROFILES' subset a peer that runs is required (a restart of it is never
+    taken for its absence: a legal unit's review by hand never slips in while the board
+    restarts), one that does not is absent (a clear error naming it)."""
+    from shared.messaging.calls import presence
+    secrets = secret_files(tmp_path)
+    for name in SUBSETS[subset]:
+        env = compose_env(FULL, name, subset, secrets)
+        config = nameko_load(COMPOSE / name / "config.yml", env)
+        for key, peer in PRESENCE.get(name, {}).items():
+            want = "required" if peer in SUBSETS[subset] else "absent"
+            assert presence(config, key, "auto") == want, (subset, name, key)
 
 
-def test_the_vault_knows_whether_the_renderer_is_deployed():
-    """With the renderer in the deployment each case package's 卷内目录 is rendered, even while
-    it restarts (the package then waits to be retried)."""
-    for path in COMPOSE_FILES:
-        services = load(path)["services"]
-        if "vault" in services:
-            assert services["vault"]["environment"]["INDEX_RENDERER"] == (
-                "required" if "renderer" in services else "absent"), path.name
+def test_without_profiles_named_the_peers_are_found_at_run_time(tmp_path):
+    """`docker compose --profile x up` alone leaves COMPOSE_PROFILES empty: the services then
+    ask the broker whether a peer runs (presence `auto`, the config files' default)."""
+    env = compose_env(FULL, "records", "", secret_files(tmp_path))
+    assert env["SANXIANG_PROFILES"] == ""
+    config = nameko_load(COMPOSE / "records" / "config.yml", env)
+    assert config["REVIEW_BOARD"] == "auto" and config["VAULT"] == "auto"
 
 
 def test_broker_permissions_print_every_installed_service_by_default(capsys):
@@ -582,3 +638,67 @@ def test_broker_permissions_print_every_installed_service_by_default(capsys):
     shown = json.loads(capsys.readouterr().out)
     assert list(shown) == list(installed())
     assert "rpc-vault" in shown["vault"]["read"] and "dlq" in shown["vault"]["write"]
+
+
+# ---- every config file a service reads, rendered per subset and read by the service ----------
+
+
+def rendered(service: str, subset: str, secrets: Path) -> tuple[dict, dict[str, str]]:
+    """`service`'s config.yml as it reads it in `subset`'s container: the image's environment,
+    then compose's, through the entrypoint."""
+    env = {**image_env(), **compose_env(FULL, service, subset, secrets)}
+    return nameko_load(COMPOSE / service / "config.yml", env), env
+
+
+@pytest.mark.parametrize("subset", SUBSETS)
+def test_every_config_file_renders_in_each_subset_and_its_service_reads_it(subset, tmp_path):
+    """Each service's config rendered with what its container holds in the subset, checked by
+    the service's own readers: the broker login (kombu), the database URL (the kernel's
+    make_engine), the rule sets and agencies, the event retries, the peers' presence — and
+    every value its config file takes from the environment without a default is one compose
+    sets (else neither it nor the operator could ever set it)."""
+    from kombu import Connection
+
+    from shared.messaging.calls import presence
+    from shared.messaging.consumer import RetryBudget
+    from shared.persistence.db import make_engine
+    from shared.rulesets.provider import Rules
+
+    secrets = secret_files(tmp_path)
+    for name in SUBSETS[subset]:
+        config, env = rendered(name, subset, secrets)
+        text = (COMPOSE / name / "config.yml").read_text(encoding="utf-8")
+        for m in NAMEKO_VAR.finditer(text):
+            assert m.group("colon") or m.group("name") in env, (name, m.group(0))
+        amqp = Connection(config["AMQP_URI"])
+        assert (amqp.userid, amqp.password, amqp.hostname, amqp.port, amqp.virtual_host) == (
+            name, SECRET_VALUE.format(name=f"rabbitmq-{name}-password"), "rabbitmq", 5672,
+            "sanxiang"), name
+        engine = make_engine(config["DATABASE_URL"])
+        try:
+            url = engine.url
+            assert (url.drivername, url.username, url.password, url.host, url.database) == (
+                "postgresql", name, SECRET_VALUE.format(name=f"{name}-db-password"),
+                "postgres", name), name
+        finally:
+            engine.dispose()
+        assert config["DECLARE_EVENT_EXCHANGES"] is False and config["max_workers"] == 10
+        assert config["KEYS_DIR"] == "/var/lib/sanxiang/keys"
+        if "RULESETS_DIR" in config:
+            assert Rules.from_config(config).agencies, name
+        RetryBudget.from_config(config)
+        for key, peer in PRESENCE.get(name, {}).items():
+            assert presence(config, key, "auto") == (
+                "required" if peer in SUBSETS[subset] else "absent"), (subset, name, key)
+
+
+def test_the_disclosure_form_and_the_renderer_read_what_compose_gives_them(tmp_path):
+    from services.disclosure.domain.limits import FormLimits
+
+    secrets = secret_files(tmp_path)
+    config, _ = rendered("disclosure", "all", secrets)
+    FormLimits.from_config(config)
+    assert config["WEB_SERVER_ADDRESS"] == "0.0.0.0:8000"
+    renderer, _ = rendered("renderer", "all", secrets)
+    assert (renderer["UNOSERVER_HOST"], int(renderer["UNOSERVER_PORT"])) == ("unoserver", 2003)
+    assert Path(renderer["TEMPLATES_DIR"]) == ROOT / "templates"
