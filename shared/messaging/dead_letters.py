@@ -67,13 +67,27 @@ class Letter:
         return str(self.headers.get("x-dead-reason", self.headers.get("x-dropped-reason", "")))
 
     @property
+    def message_id(self) -> str | None:
+        """The message id property; else the envelope's, where the body is an event."""
+        if self.properties.get("message_id"):
+            return str(self.properties["message_id"])
+        if len(self.body) > (1 << 20) or not self.body.startswith(b"{"):
+            return None
+        try:
+            import json
+            found = json.loads(self.body).get("message_id")
+        except (ValueError, AttributeError, RecursionError):
+            return None
+        return found if isinstance(found, str) else None
+
+    @property
     def kind(self) -> str:
         return reason_kind(self.headers)
 
     def summary(self) -> dict[str, Any]:
         h = self.headers
         return {"id": self.id, "queue": self.queue,
-                "message_id": self.properties.get("message_id"),
+                "message_id": self.message_id,
                 "exchange": h.get("x-original-exchange", ""),
                 "routing_key": h.get("x-original-routing-key", ""),
                 "handler": h.get("x-handler", ""), "kind": self.kind, "reason": self.reason,
@@ -239,7 +253,7 @@ def requeue(amqp_uri: str, service: str, letter: str | None = None) -> list[dict
         except Exception as exc:
             raise DeadLetterError(f"could not send {found.id} back to {exchange} ({key}): "
                                   f"{exc}") from exc
-        return {"id": found.id, "message_id": found.properties.get("message_id"),
+        return {"id": found.id, "message_id": found.message_id,
                 "exchange": exchange, "routing_key": key, "handler":
                 found.headers.get("x-handler", ""), "reason": found.reason}
     return _settle(amqp_uri, queue_name(service), letter, move)
@@ -266,7 +280,7 @@ def drop(amqp_uri: str, service: str, letter: str, *, reason: str, by: str,
                                           routing_key=target, mandatory=True)
         except Exception as exc:
             raise DeadLetterError(f"could not keep {found.id} in {target}: {exc}") from exc
-        return {"id": found.id, "message_id": found.properties.get("message_id"),
+        return {"id": found.id, "message_id": found.message_id,
                 "queue": target, "exchange": "", "routing_key": target,
                 "dropped_reason": reason, "dropped_by": by, "dropped_at": when,
                 "reason": found.reason}
