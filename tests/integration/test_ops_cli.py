@@ -11,6 +11,7 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, select, text, update
@@ -26,7 +27,7 @@ from tests.events import proposed, publish_event, publish_raw
 EVENT_QUEUE = "evt-records-decision_proposed.v1--review.on_decision_proposed"
 
 
-def ops(capsys, config, rabbit_api, *argv: str) -> tuple[int, dict | list, str]:
+def ops(capsys, config, rabbit_api, *argv: str) -> tuple[int, Any, str]:
     """Run `sanxiang ops ARGV --json` on the test's vhost: (exit code, parsed stdout, stderr)."""
     capsys.readouterr()
     extra = ["--amqp", config["AMQP_URI"]]
@@ -59,9 +60,9 @@ def drained(rabbit_api, vhost: str, queue: str, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         q = rabbit_api.queues(vhost).get(queue, {})
-        if "messages" in q or "messages_ready" in q:
-            if q.get("messages_ready", 0) == 0 and q.get("messages_unacknowledged", 0) == 0:
-                return
+        if ("messages_ready" in q and q.get("messages_ready", 0) == 0
+                and q.get("messages_unacknowledged", 0) == 0):
+            return
         time.sleep(0.2)
     raise AssertionError(f"{queue} still holds messages")
 
@@ -248,7 +249,8 @@ def test_replay_resends_a_range_and_the_inbox_deduplicates(
     db = open_db(engine)
     writer = OutboxWriter(records_outbox, CONTRACT,
                           signer=KeyStore(keys_dir).event_signing_key("records"))
-    written = {"2026-11-02T10:00:00+08:00": [], "2026-11-20T10:00:00+08:00": []}
+    written: dict[str, list[str]] = {"2026-11-02T10:00:00+08:00": [],
+                                     "2026-11-20T10:00:00+08:00": []}
     example = CONTRACT.event("decision_proposed.v1").example
     with db.transaction() as session:
         for day, ids in written.items():
