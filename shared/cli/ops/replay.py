@@ -145,11 +145,13 @@ def _rows(url: str, start: datetime, end: datetime, types: list[str]):
 
 def _publish(amqp: str, exchange_name: str, rows) -> tuple[set[int], set[int]]:
     """Publish in batches under confirms; the ids confirmed routed, and those returned."""
+    from amqp.exceptions import ChannelError
     from kombu import Exchange
 
     from shared.messaging.outbox import PUBLISHED, UNROUTED, ConfirmedPublisher, ConfirmFailed
+    # declared passively: it is the service's, and an operator may not (re)declare it
     publisher = ConfirmedPublisher(amqp, Exchange(exchange_name, type="topic", durable=True,
-                                                  auto_delete=False))
+                                                  auto_delete=False, passive=True))
     published: set[int] = set()
     unrouted: set[int] = set()
     try:
@@ -157,6 +159,9 @@ def _publish(amqp: str, exchange_name: str, rows) -> tuple[set[int], set[int]]:
             states: dict[str, list[int]] = {PUBLISHED: [], UNROUTED: []}
             try:
                 publisher.publish_rows(rows[i:i + BATCH], states)
+            except ChannelError as exc:  # no such exchange, or no right to publish there
+                raise OpsError(f"cannot publish to {exchange_name}: {exc} ({len(published)} "
+                               "sent before)") from None
             except ConfirmFailed as exc:
                 published.update(states[PUBLISHED])
                 raise OpsError(f"{exc}; {len(published)} sent before it: run the same replay "

@@ -117,8 +117,7 @@ def _queues(args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
 
     from shared.messaging.broker import BrokerSetupError, Management
     vhost = vhost_of(args.amqp)
-    user = os.environ.get("RABBITMQ_ADMIN_USER", "guest")
-    password = os.environ.get("RABBITMQ_ADMIN_PASSWORD", "guest" if user == "guest" else "")
+    user, password = _api_login(args.amqp)
     api = getattr(args, "api", DEFAULT_API)
     try:
         rows = Management(api, user, password, timeout=args.timeout).call(
@@ -136,6 +135,16 @@ def _queues(args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
              for q in sorted(rows, key=lambda q: q["name"])
              if not q["name"].startswith("rpc.reply-")]
     return {"vhost": vhost, "error": None, "items": items}
+
+
+def _api_login(amqp: str) -> tuple[str, str]:
+    """RABBITMQ_ADMIN_USER / RABBITMQ_ADMIN_PASSWORD where set, else the broker login (an
+    operator's user has the monitoring tag: `sanxiang broker add-operator`)."""
+    from kombu import Connection
+    if os.environ.get("RABBITMQ_ADMIN_USER"):
+        return os.environ["RABBITMQ_ADMIN_USER"], os.environ.get("RABBITMQ_ADMIN_PASSWORD", "")
+    conn = Connection(amqp)
+    return conn.userid or "guest", conn.password or "guest"
 
 
 def _owner(queue: str, names: list[str]) -> str | None:
