@@ -6,7 +6,8 @@ with headers naming its reason (x-dead-reason), the error, the handler and where
 
 - `count`: how many wait, by a passive declare (no right needed, nothing created);
 - `peek`: read them without taking them: each is fetched unacknowledged and all go back to the
-  queue when the channel closes;
+  queue — from a quorum queue, which would count that as a delivery towards its limit, each as
+  a fresh copy published before the original is acked (`_put_back`);
 - `requeue`: publish one back to its original exchange under its original routing key, with its
   message id, under publisher confirms and `mandatory`, and only once the broker confirmed it
   routed, acknowledge (remove) the dead letter. A crash between the two leaves the dead letter
@@ -61,6 +62,7 @@ class Letter:
     properties: dict[str, Any]
     headers: dict[str, Any] = field(default_factory=dict)
     delivery_tag: Any = None
+    settled: bool = False  # acked: moved elsewhere
 
     @property
     def reason(self) -> str:
@@ -152,7 +154,7 @@ def count(amqp_uri: str, queue: str, *, timeout: float = 5) -> int:
 def _held(amqp_uri: str, queue: str, limit: int | None
           ) -> Iterator[tuple[Any, Any, list[Letter]]]:
     """The queue's messages fetched unacknowledged on one channel (up to `limit`), with that
-    channel; whatever is not acked in the block goes back to the queue when it closes."""
+    channel; whatever is not settled in the block goes back to the queue (`_put_back`)."""
     with Connection(amqp_uri, connect_timeout=10) as conn:
         conn.connect()
         channel = conn.channel()
@@ -171,9 +173,43 @@ def _held(amqp_uri: str, queue: str, limit: int | None
             yield conn, channel, letters
         finally:
             try:
-                channel.close()  # the unacked go back, in their order
-            except conn.channel_errors + conn.connection_errors:
-                pass
+                _put_back(conn, channel, queue, [x for x in letters if not x.settled])
+            finally:
+                try:
+                    channel.close()  # what is still unacked goes back, in its order
+                except conn.channel_errors + conn.connection_errors:
+                    pass
+
+
+def _put_back(conn, channel, queue: str, letters: list[Letter]) -> None:
+    """Leave `letters` in `queue` as they were. A classic queue takes back what a closing
+    channel held unacked, untouched. A quorum queue counts that as a delivery (its messages
+    carry x-delivery-count) and past its delivery limit drops the message: reading dead letters
+    would destroy them. There each is put back as a copy — published to the queue under
+    confirms, then the original acked — so its count starts afresh; its id stays (the same
+    body, message id and headers). A copy that cannot be published leaves its original (and
+    those after it) to the closing channel."""
+    from amqp import Message
+    if not any("x-delivery-count" in x.headers for x in letters):
+        return
+    producer = conn.channel()
+    try:
+        producer.confirm_select()
+        for letter in letters:
+            props = {k: v for k, v in letter.properties.items() if k != "application_headers"}
+            headers = {k: v for k, v in letter.headers.items() if k != "x-delivery-count"}
+            producer.basic_publish_confirm(Message(letter.body, application_headers=headers,
+                                                   **props),
+                                           exchange="", routing_key=queue, mandatory=True)
+            channel.basic_ack(letter.delivery_tag)
+            letter.settled = True
+    except Exception:  # the channel's close puts the rest back, counted once
+        pass
+    finally:
+        try:
+            producer.close()
+        except conn.channel_errors + conn.connection_errors:
+            pass
 
 
 def _letter(queue: str, message) -> Letter:
@@ -228,6 +264,7 @@ def _settle(amqp_uri: str, queue: str, wanted: str | None,
                         f"letter {letter.id} (routing key {outcome.get('routing_key')!r}): no "
                         "queue is bound for it; it is left where it was")
                 held.basic_ack(letter.delivery_tag)
+                letter.settled = True
                 done.append(outcome)
     return done
 
