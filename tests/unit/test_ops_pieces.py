@@ -4,6 +4,7 @@ the replay's time range, and the operator's broker rights."""
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -86,8 +87,7 @@ def test_the_operator_reads_dead_letters_and_sends_events_but_no_service_reads_o
     assert not operator.allows("configure", "records.events")     # cannot delete it
     assert not operator.allows("read", "rpc-review")              # no service's calls
     assert not operator.allows("read", "evt-records-decision_proposed.v1--review.on_x")
-    rpc_write = dict((e, w) for e, w, _ in operator.topics)["nameko-rpc"]
-    import re
+    rpc_write = {e: w for e, w, _ in operator.topics}["nameko-rpc"]
     assert re.search(rpc_write, "review.health")
     assert not re.search(rpc_write, "review.decide")
     review = broker.service_grant("review", ["records.decision_proposed.v1"])
