@@ -38,6 +38,15 @@ def ops(capsys, config, rabbit_api, *argv: str) -> tuple[int, Any, str]:
     return code, (json.loads(out) if out.strip() else {}), err
 
 
+def human(capsys, config, *argv: str) -> str:
+    """Run `sanxiang ops ARGV` for a person: its text, after checking it succeeded."""
+    capsys.readouterr()
+    code = sanxiang(["ops", *argv, "--amqp", config["AMQP_URI"]])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out
+
+
 def start_review(container_factory, config, url, served):
     container = container_factory(ReviewService, dict(config, DATABASE_URL=url,
                                                       AGENCIES=agencies(*served)))
@@ -160,6 +169,10 @@ def test_a_dead_letter_is_listed_shown_requeued_and_handled_once(
     assert {s["service"]: s for s in status["services"]}["review"]["health"][
         "dead_letters"]["count"] == 1
 
+    listed = human(capsys, config, "dead-letters", "list")
+    assert letter["id"] in listed and "event_agency_not_served" in listed
+    text = human(capsys, config, "dead-letters", "show", letter["id"])
+    assert f"message_id:    {event['message_id']}" in text and '"case_id"' in text
     code, shown, err = ops(capsys, config, rabbit_api, "dead-letters", "show", letter["id"])
     assert code == 0, err
     assert json.loads(shown["body"]) == event
@@ -213,6 +226,8 @@ def test_a_dead_letter_is_listed_shown_requeued_and_handled_once(
     assert kept_one["dropped_reason"] == "a test publisher's garbage"
     assert kept_one["dropped_by"] == "operator-7" and kept_one["dropped_at"]
     assert kept_one["reason"].startswith("event_undecodable")   # why it was dead-lettered
+    listed = human(capsys, config, "dead-letters", "list", "--dropped")
+    assert "a test publisher's garbage" in listed and "operator-7" in listed
     # a drop needs a reason; and no service's broker user may read the kept queue
     with pytest.raises(SystemExit) as refused:
         sanxiang(["ops", "dead-letters", "drop", garbage["id"], "--amqp", uri])
@@ -282,6 +297,9 @@ def test_replay_resends_a_range_and_the_inbox_deduplicates(
     first_day = written["2026-11-02T10:00:00+08:00"]
     assert sorted(s["message_id"] for s in answer["sent"]) == sorted(first_day)
     assert answer["found"] == 2 and answer["unrouted"] == []
+    said = human(capsys, config, "replay", "--service", "records", "--config", str(cfg),
+                 "--from", "2026-11-01", "--to", "2026-11-10", "--dry-run")
+    assert "dry run: 2 records events" in said and first_day[0] in said
     drained(rabbit_api, _vhost(uri), EVENT_QUEUE)
     # delivered again, deduplicated by the inbox: no second review
     assert [reviews_of(review_url, m) for m in every] == [1, 1, 1]
