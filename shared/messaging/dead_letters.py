@@ -257,16 +257,24 @@ def _settle(amqp_uri: str, queue: str, wanted: str | None,
                 lambda exc, exchange, key, message: returned.append(key))
             for letter in targets:
                 returned.clear()
-                outcome = move(producer, letter)
+                try:
+                    outcome = move(producer, letter)
+                except DeadLetterError as exc:
+                    raise DeadLetterError(f"{exc}{_before(done)}") from exc
                 if returned:
                     raise DeadLetterError(
                         f"{outcome.get('exchange') or 'the default exchange'} returned dead "
                         f"letter {letter.id} (routing key {outcome.get('routing_key')!r}): no "
-                        "queue is bound for it; it is left where it was")
+                        f"queue is bound for it; it is left where it was{_before(done)}")
                 held.basic_ack(letter.delivery_tag)
                 letter.settled = True
                 done.append(outcome)
     return done
+
+
+def _before(done: list[dict[str, Any]]) -> str:
+    return (f" ({len(done)} settled before it: {', '.join(d['id'] for d in done)})"
+            if done else "")
 
 
 def requeue(amqp_uri: str, service: str, letter: str | None = None) -> list[dict[str, Any]]:

@@ -4,8 +4,9 @@ returned more often than its limit — so they are listed any number of times, i
 the same ids, and what is dropped is kept in dlq.<service>.dropped."""
 from __future__ import annotations
 
+import pytest
 from amqp import Message
-from kombu import Connection
+from kombu import Connection, Exchange
 
 from shared.messaging import dead_letters as dl
 
@@ -43,3 +44,29 @@ def test_listing_a_quorum_dead_letter_queue_again_and_again_loses_nothing(rabbit
     assert dropped.id == first[1].id
     assert dropped.headers["x-dropped-reason"] == "a test's sample"
     assert dropped.headers["x-dead-reason"] == "event_refused: number 1"
+
+
+def test_a_dead_letter_no_queue_would_take_stays_where_it_is(rabbit_config):
+    """Sent back to an exchange that routes it nowhere (mandatory: returned) or that does not
+    exist: an error naming it, and the dead letter is still there — never acked unconfirmed."""
+    uri = rabbit_config["AMQP_URI"]
+    with Connection(uri) as conn:
+        channel = conn.channel()
+        Exchange("records.events", type="topic", durable=True)(channel).declare()
+        channel.queue_declare(QUEUE, durable=True, auto_delete=False)
+        for exchange in ("records.events", "nowhere.events"):
+            channel.basic_publish(Message(b"{}", content_type="application/json",
+                                          message_id=f"to-{exchange}", application_headers={
+                                              "x-dead-reason": "conflict: later",
+                                              "x-original-exchange": exchange,
+                                              "x-original-routing-key": "case_opened.v1"}),
+                                  exchange="", routing_key=QUEUE)
+    routed_nowhere, no_exchange = dl.peek(uri, QUEUE)
+    with pytest.raises(dl.DeadLetterError, match="no queue is bound for it; it is left"):
+        dl.requeue(uri, "sample", routed_nowhere.id)
+    with pytest.raises(dl.DeadLetterError, match="could not send .* back to nowhere.events"):
+        dl.requeue(uri, "sample", no_exchange.id)
+    assert [x.id for x in dl.peek(uri, QUEUE)] == [routed_nowhere.id, no_exchange.id]
+    with pytest.raises(dl.DeadLetterError, match="no dead letter with id 'feedfeedfeed' in "
+                                                 "dlq.sample: it holds 2 dead letter"):
+        dl.requeue(uri, "sample", "feedfeedfeed")
