@@ -107,6 +107,7 @@ valid), linked from the home page and the agency's page. Additive."""
 from typing import Any
 
 from contracts.disclosure import messages as m
+from shared.contracts import operations
 from shared.contracts.registry import (
     CALENDAR_COVERAGE_EXAMPLE,
     Contract,
@@ -442,6 +443,7 @@ RPCS = (
              "publication_due_soon.v1", "publication_overdue.v1", "decision_published.v1",
              "publication_withdrawn.v1", "officer_lapsed.v1", "publication_corrected.v1"]},
          "missing_peers": [], "calendar": CALENDAR_COVERAGE_EXAMPLE,
+         **operations.example("disclosure"),
          "disclosure": {"qinyuan-energy": {
              "ruleset": "qinyuan-energy@1", "publish_licence_penalty": "7 workdays",
              "publish_other_decision": "20 workdays", "withdraw_changed_publication":

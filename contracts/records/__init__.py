@@ -48,6 +48,7 @@ inspection plan is not kept here: `planned` is null and `missing` says why. The 
 publisher calls it as itself ("service:disclosure") — additive."""
 from contracts.records import content as c
 from contracts.records import messages as m
+from shared.contracts import operations
 from shared.contracts.registry import (
     CALENDAR_COVERAGE_EXAMPLE,
     Contract,
@@ -219,7 +220,8 @@ RPCS = (
         "from 60 days before its end). Open to any caller, no token.", ("any",), {},
         {"service": "records", "version": "0.1.0", "rulesets": ["lingchuan-emergency@1"],
          "contracts": {"contract": VERSION, "events": ["case_opened.v1"]}, "missing_peers": [],
-         "calendar": CALENDAR_COVERAGE_EXAMPLE}, writes=False),
+         "calendar": CALENDAR_COVERAGE_EXAMPLE,
+         **operations.example("records", {"review": True})}, writes=False),
     Rpc("open_case", m.OpenCase, m.CaseView, "Open a case in one of the start modes "
         "(立案 / 紧急先行启动 / 依申请 / 投诉举报 / 移送).", ("officer", "head"),
         {"case_no": "陵应急立〔2025〕12号", "agency": "lingchuan-emergency", "act_type": "penalty",

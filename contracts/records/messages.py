@@ -3,7 +3,7 @@ RPC methods take keyword arguments only; each request schema describes those kwa
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from contracts.records.content import CONTENT, FilingApproval
-from shared.contracts import access
+from shared.contracts import access, operations
 from shared.contracts.jsonschema import Requires
 from shared.contracts.registry import RULESET_REF, CalendarCoverage, Deadline, StrictSchema
 from shared.persistence.paging import cursor_field
@@ -746,6 +746,9 @@ class Health(StrictSchema):
     contracts = fields.Dict(required=True)
     missing_peers = fields.List(fields.String(), required=True)
     calendar = fields.Nested(CalendarCoverage, required=True)
+    peers = operations.peers_field()
+    outbox = operations.outbox_field()
+    dead_letters = operations.dead_letters_field()
 
 
 # ---- events ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ written answer to a request to correct a publication (template correction_answer
 PNG as base64 with its text alternative, checked: see the template's field schema; template
 annual_statistics_report version 2 draws its charts so) — additive."""
 from contracts.renderer import messages as m
+from shared.contracts import operations
 from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
 VERSION = "1.4.0"
@@ -49,7 +50,8 @@ RPCS = (
          "missing_peers": ["vault"], "ready": True, "pending": [],
          "pdf": {"available": True, "reason": None, "warm": True, "first_pdf_seconds": 0.21,
                  "basis": "measured at warm-up"},
-         "templates": 13, "calendar": CALENDAR_COVERAGE_EXAMPLE}, writes=False),
+         "templates": 13, "calendar": CALENDAR_COVERAGE_EXAMPLE,
+         **operations.example("renderer", {"vault": False})}, writes=False),
     Rpc("render", m.Render, m.Rendered,
         "Render a template version with the caller's data: validated against the template's "
         "field schema, rendered with autoescape, stamped (document properties: identifier "

@@ -2,6 +2,7 @@
 RPC methods take keyword arguments only; each request schema describes those kwargs."""
 from marshmallow import ValidationError, fields, validate, validates
 
+from shared.contracts import operations
 from shared.contracts.registry import CalendarCoverage, StrictSchema
 
 FORMATS = ["docx", "pdf"]
@@ -24,6 +25,9 @@ class Health(StrictSchema):
     contracts = fields.Dict(required=True)
     missing_peers = fields.List(fields.String(), required=True)
     calendar = fields.Nested(CalendarCoverage, required=True)
+    peers = operations.peers_field()
+    outbox = operations.outbox_field()
+    dead_letters = operations.dead_letters_field()
     ready = fields.Boolean(required=True, metadata={
         "description": "true once the template library is registered: a render sent before "
                        "waits for it (at most TEMPLATES_START_TIMEOUT, 60 s) rather than "

@@ -2,6 +2,7 @@
 with an example a non-Python caller can copy."""
 from contracts.records import DECISION, FIRED, PARTY
 from contracts.review import messages as m
+from shared.contracts import operations
 from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
 VERSION = "1.2.0"
@@ -85,7 +86,8 @@ RPCS = (
         "from 60 days before its end). Open to any caller, no token.", ("any",), {},
         {"service": "review", "version": "0.1.0", "rulesets": ["lingchuan-emergency@1"],
          "contracts": {"contract": VERSION, "events": ["opinion_issued.v1"]},
-         "missing_peers": [], "calendar": CALENDAR_COVERAGE_EXAMPLE}, writes=False),
+         "missing_peers": [], "calendar": CALENDAR_COVERAGE_EXAMPLE,
+         **operations.example("review", {"records": True})}, writes=False),
     Rpc("classify", m.Classify, m.Classification,
         "Is a proposed decision major (重大执法决定)? Names every catalogue rule that fired. "
         "Open to any caller, no token.", ("any",),

@@ -28,6 +28,7 @@ and checked against its SHA-256, for the disclosure publisher as itself
 ("service:disclosure"), which copies a published annual report's PDF to the public portal —
 additive."""
 from contracts.vault import messages as m
+from shared.contracts import operations
 from shared.contracts.registry import (
     CALENDAR_COVERAGE_EXAMPLE,
     Contract,
@@ -140,7 +141,8 @@ RPCS = (
                                                        "object_stored.v1",
                                                        "package_stored.v1",
                                                        "anchor_refused.v1"]},
-         "missing_peers": [], "calendar": CALENDAR_COVERAGE_EXAMPLE, "store": "s3",
+         "missing_peers": [], "calendar": CALENDAR_COVERAGE_EXAMPLE,
+         **operations.example("vault"), "store": "s3",
          "retention_mode": "COMPLIANCE", "replica": "s3", "fixity_cycle_days": 90,
          "retention": {"qinyuan-energy": {
              "ruleset": "qinyuan-energy@1",

@@ -8,7 +8,8 @@ import sys
 from importlib.metadata import entry_points
 
 # Sub-command modules, in the order `sanxiang --help` lists them.
-COMMANDS = ("run", "call", "ruleset", "calendar", "contracts", "keys", "token", "broker", "db")
+COMMANDS = ("run", "call", "ruleset", "calendar", "contracts", "keys", "token", "broker", "db",
+            "ops")
 # Services and the application (the demo) add their own (entry points "sanxiang.commands" in
 # pyproject.toml), after these.
 PLUGIN_GROUP = "sanxiang.commands"

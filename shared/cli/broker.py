@@ -6,6 +6,9 @@ shared.messaging.broker derives.
                                   RABBITMQ_<SERVICE>_PASSWORD (compose's rabbitmq-init runs it)
   add-caller NAME --vhost V       a user for an outside system: RPC requests and its own
                                   replies only; prints the password unless one is given
+  add-operator NAME --vhost V     a user for `sanxiang ops`: services' health, their dead
+                                  letters, sending events back (shared.messaging.broker
+                                  operator_grant); prints the password unless one is given
 
 The administrator's login comes from RABBITMQ_ADMIN_USER / RABBITMQ_ADMIN_PASSWORD (never an
 argument: it would show in the process list)."""
@@ -52,6 +55,16 @@ def register(sub) -> None:
                         help="take the password from this environment variable "
                              "(default: generate one and print it)")
     caller.set_defaults(func=_add_caller)
+
+    operator = bsub.add_parser("add-operator", help="a user for `sanxiang ops`")
+    admin(operator)
+    operator.add_argument("name", help="user name")
+    operator.add_argument("--services", default=None,
+                          help="comma-separated service names (default: every installed one)")
+    operator.add_argument("--password-env", default=None,
+                          help="take the password from this environment variable "
+                               "(default: generate one and print it)")
+    operator.set_defaults(func=_add_operator)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
@@ -120,6 +133,31 @@ def _add_caller(args) -> int:
         return 1
     print(f"user {args.name} on vhost {args.vhost}: may publish RPC requests to nameko-rpc "
           f"and read replies on its own queues {broker.caller_prefix(args.name)}<uuid>")
+    if not args.password_env:
+        print(f"password: {password}")
+    return 0
+
+
+def _add_operator(args) -> int:
+    from shared.cli.services import installed
+    password = os.environ.get(args.password_env) if args.password_env else secrets.token_hex(24)
+    if not password:
+        print(f"{args.password_env} is not set", file=sys.stderr)
+        return 2
+    services = _names(args.services) if args.services else list(installed())
+    try:
+        grant = broker.operator_grant(services)
+        _management(args).put_user(args.vhost, args.name, password, grant,
+                                   tags=broker.OPERATOR_TAGS)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except broker.BrokerSetupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"user {args.name} on vhost {args.vhost}: sanxiang ops for {', '.join(services)} "
+          "(health, dead letters, sending events back; management tag "
+          f"{broker.OPERATOR_TAGS})")
     if not args.password_env:
         print(f"password: {password}")
     return 0

@@ -208,13 +208,15 @@ class Management:
                       json={"type": kind, "durable": True, "auto_delete": False,
                             "internal": False, "arguments": {}})
 
-    def put_user(self, vhost: str, user: str, password: str, grant: Grant) -> None:
+    def put_user(self, vhost: str, user: str, password: str, grant: Grant,
+                 tags: str = "") -> None:
         """Create or update the user (PUT sets the password each time, so rotating it is a
-        re-run) with exactly ``grant`` on ``vhost``: stale topic permissions are removed."""
+        re-run) with exactly ``grant`` on ``vhost``: stale topic permissions are removed.
+        `tags`: its management tags (an operator's: monitoring)."""
         v, u = quote(vhost, safe=""), quote(user, safe="")
         if not password:
             raise BrokerSetupError(f"user {user}: empty password")
-        self.call("PUT", f"users/{u}", json={"password": password, "tags": ""})
+        self.call("PUT", f"users/{u}", json={"password": password, "tags": tags})
         self.call("PUT", f"permissions/{v}/{u}", json={
             "configure": grant.configure, "write": grant.write, "read": grant.read})
         self.call("DELETE", f"topic-permissions/{v}/{u}")
@@ -236,3 +238,34 @@ def setup_services(mgmt: Management, vhost: str, users: Mapping[str, tuple[str, 
     mgmt.declare_exchanges(vhost, [*users, *sorted(sources - set(users))])
     for service, (user, password) in users.items():
         mgmt.put_user(vhost, user, password, service_grant(service, consumes.get(service, ())))
+
+
+# nameko's standalone RPC proxy (what `sanxiang ops status` asks each service's health with)
+# names its reply queues rpc.reply-standalone_rpc_proxy-<uuid>, bound with the uuid as key
+STANDALONE_REPLY = "rpc.reply-standalone_rpc_proxy-"
+OPERATOR_TAGS = "monitoring"  # the management API's queue figures, nothing to change there
+
+
+def operator_grant(services: Iterable[str]) -> Grant:
+    """An operator running `sanxiang ops` for ``services``: ask each service's `health` (publish
+    ``<service>.health`` to ``nameko-rpc``, read the answer on its own reply queue), read every
+    ``dlq.<service>`` (list, show), send a dead letter back or replay events (publish to
+    ``<service>.events``, any event type), and keep a dropped dead letter in
+    ``dlq.<service>.dropped`` (declare it, publish to it through the default exchange, read it).
+    Nothing else: no RPC but health, no service's RPC or event queue, no events exchange to
+    declare or delete (`sanxiang ops replay` declares it passively). Passive declares, which
+    count a queue's messages and consumers, need no right."""
+    names = sorted(services)
+    for name in names:
+        if not NAME.match(name):
+            raise ValueError(f"service: {name!r} must match {NAME.pattern}")
+    any_service = "(" + "|".join(re.escape(n) for n in names) + ")"
+    rpc = re.escape(RPC_EXCHANGE)
+    reply = re.escape(STANDALONE_REPLY) + UUID
+    dlq, dropped = rf"dlq\.{any_service}", rf"dlq\.{any_service}\.dropped"
+    events = [re.escape(events_exchange(n)) for n in names]
+    topics = [(RPC_EXCHANGE, rf"^{any_service}\.health$", f"^{UUID}$")]
+    topics += [(events_exchange(n), ".*", NOTHING) for n in names]
+    return Grant(configure=_any_of([rpc, reply, dropped]),
+                 write=_any_of([rpc, reply, "amq\\.default", dropped, *events]),
+                 read=_any_of([rpc, reply, dlq, dropped]), topics=tuple(topics))

@@ -24,9 +24,9 @@ meanwhile, so a service that stops in between gets it redelivered.
 Dead letters go to the durable queue ``dlq.<service>`` through the topic exchange
 ``sanxiang.dead-letters`` (routing key = service name; a topic exchange, so that a broker user's
 topic permissions confine each service to its own dead letters), with headers naming the original
-exchange, routing key and content type, the handler, the error and the attempts. Operators see
-them in the management UI and can move them back to ``<source>.events`` once the cause is
-fixed."""
+exchange, routing key and content type, the handler, the error and the attempts. Operators list
+them, and send them back to ``<source>.events`` once the cause is fixed or drop them with a
+recorded reason, with `sanxiang ops dead-letters` (shared.messaging.dead_letters)."""
 from __future__ import annotations
 
 import contextlib

@@ -23,6 +23,7 @@ from shared.messaging.rpc import rpc
 from shared.persistence.idempotency import RequestKeys
 from shared.rulesets.provider import RulesProvider
 from shared.service.entrypoint import CALENDAR_WATCH_SECONDS, check_calendar, handle, health_payload
+from shared.service.operations import operations_health
 from shared.service.ports import RefusalLog
 from shared.trust.actor import ActorProvider
 
@@ -70,9 +71,15 @@ class Service:
     # --- what every service answers alike -----------------------------------------------------
     @rpc
     def health(self) -> dict:
-        """Open to any caller: the service, its rule sets, contracts, calendar and missing peers."""
-        missing = [peer for peer in self.peers_needed if not self.peers.deployed(peer)]
+        """Open to any caller: the service, its rule sets, contracts, calendar, its peers (and
+        the missing ones), its outbox backlog and dead letters (shared.service.operations)."""
+        peers = {peer: self.peers.deployed(peer) for peer in self.peers_needed}
+        missing = [peer for peer, deployed in peers.items() if not deployed]
         return dict(health_payload(self.name, self.version, self.contract, self.rules, missing),
+                    **operations_health(self.name, peers, getattr(self, "db", None),
+                                        getattr(self.outbox, "table", None)
+                                        if hasattr(self, "outbox") else None,
+                                        self.peers.amqp_uri),
                     **self._health())
 
     def _health(self) -> dict:

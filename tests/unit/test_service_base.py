@@ -80,6 +80,8 @@ def test_a_refusal_is_recorded_through_the_store():
 
 def test_health_names_the_missing_peers_and_what_the_service_adds(monkeypatch):
     class FakePeers:
+        amqp_uri = "memory://"
+
         def deployed(self, service):
             return service == "records"
 
@@ -88,6 +90,9 @@ def test_health_names_the_missing_peers_and_what_the_service_adds(monkeypatch):
     monkeypatch.setattr("shared.service.base.health_payload",
                         lambda name, version, contract, rules, missing: {
                             "service": name, "version": version, "missing_peers": missing})
+    monkeypatch.setattr("shared.service.base.operations_health",
+                        lambda name, peers, db, table, uri: {"peers": peers, "db": db})
     monkeypatch.setattr(Sample, "_health", lambda self: {"templates": 3}, raising=False)
     assert service.health() == {"service": "sample", "version": "0.1.0",
-                                "missing_peers": ["vault"], "templates": 3}
+                                "missing_peers": ["vault"], "templates": 3,
+                                "peers": {"records": True, "vault": False}, "db": "the-db"}
