@@ -116,7 +116,7 @@ from shared.contracts.registry import (
     service_grant,
 )
 
-VERSION = "1.3.0"
+VERSION = "1.4.0"
 
 DRAFT_ROLES = ("publisher", "head", "legal_unit")
 REVIEW_ROLES = ("publisher",)

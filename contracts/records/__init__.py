@@ -62,7 +62,7 @@ VAULT = service_grant("vault")
 # the disclosure publisher, compiling the annual report as itself (services.disclosure)
 DISCLOSURE = service_grant("disclosure")
 
-VERSION = "1.5.0"
+VERSION = "1.6.0"
 
 CASE_ID = "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"
 HASH = "9f2c4e8b1d7a6c3e5f0a2b4d6e8f1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e0b2d4f"

@@ -15,7 +15,7 @@ from contracts.renderer import messages as m
 from shared.contracts import operations
 from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
-VERSION = "1.4.0"
+VERSION = "1.5.0"
 
 RENDER_ROLES = ("officer", "head", "legal_unit", "reviewer", "publisher")
 READ_ROLES = RENDER_ROLES + ("supervisor",)

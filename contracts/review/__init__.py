@@ -5,7 +5,7 @@ from contracts.review import messages as m
 from shared.contracts import operations
 from shared.contracts.registry import CALENDAR_COVERAGE_EXAMPLE, Contract, Event, Rpc
 
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 
 REVIEW_ID = "0f6b2a6e-8d1c-4f0e-9a57-3c2d1e0b9a88"
 CASE_ID = "5b0c8f0e-3a51-4c55-9d7e-2f5f8a7e0c11"

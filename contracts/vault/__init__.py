@@ -37,7 +37,7 @@ from shared.contracts.registry import (
     service_grant,
 )
 
-VERSION = "1.3.0"
+VERSION = "1.4.0"
 
 ANCHORED_CHECKPOINT = {
     "agency": "lingchuan-emergency", "case_id": "6cbf93bd-adaf-46d6-b5bb-16d0a74f1429",
