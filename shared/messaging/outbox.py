@@ -433,3 +433,22 @@ def _envelope_agency(table: Table, dialect: str):
     if dialect == "postgresql":
         return cast(table.c.body, JSONB)["agency"].astext
     return func.json_extract(table.c.body, "$.agency")
+
+
+_BACKLOG_TABLE = outbox_table(MetaData())  # the columns every service's outbox has
+
+
+def backlog(db, at: datetime | None = None) -> dict:
+    """What the relay has not sent yet: pending and unrouted counts (each from its partial
+    index) and the age in seconds of the oldest pending event (None: nothing pending)."""
+    t = _BACKLOG_TABLE
+    at = at or datetime.now(UTC)
+    with db.read() as session:
+        counts = {state: session.execute(select(func.count()).select_from(t)
+                                         .where(t.c.state == state)).scalar_one()
+                  for state in (PENDING, UNROUTED)}
+        oldest = session.execute(select(t.c.created_at).where(t.c.state == PENDING)
+                                 .order_by(t.c.id).limit(1)).scalar()
+    return {"pending": counts[PENDING], "unrouted": counts[UNROUTED],
+            "oldest_pending_age_seconds": (max(0.0, (at - oldest).total_seconds())
+                                           if oldest is not None else None)}
