@@ -26,6 +26,7 @@ from tests import suite
 from tests.agencies import LINGCHUAN, agencies
 from tests.brokers import free_port
 from tests.events import dead_letters, proposed, publish_event, publish_raw
+from tests.unit.test_observability import exported
 
 AGENCIES = agencies(LINGCHUAN)
 
@@ -54,6 +55,10 @@ def scrape(url: str) -> dict[tuple[str, tuple], float]:
     assert reply.headers["Content-Type"].startswith("text/plain")
     return {(s.name, tuple(sorted(s.labels.items()))): s.value
             for family in text_string_to_metric_families(reply.text) for s in family.samples}
+
+
+def families(text: str) -> set[str]:
+    return {family.name for family in text_string_to_metric_families(text)}
 
 
 def value(samples: dict, name: str, **labels) -> float | None:
@@ -137,6 +142,10 @@ def test_the_endpoint_counts_calls_events_and_reads_gauges(services, token_issue
     for outcome in ("fail", "missing"):
         assert value(vault, "sanxiang_fixity_failures", service="vault", agency=LINGCHUAN,
                      outcome=outcome) == 0
+    # every metric the dashboard and the alerts ask for is served by one of the five
+    served = {name for _, endpoint in started.values()
+              for name in families(requests.get(endpoint, timeout=10).text)}
+    assert sorted(exported() - served) == []
     # a service's endpoint counts that service alone
     assert value(scrape(started["records"][1]), "sanxiang_rpc_calls_total",
                  method="list_reviews", service="review") is None
