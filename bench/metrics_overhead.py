@@ -102,6 +102,11 @@ def _per_call_us(n: int = 20000) -> tuple[float, float]:
     return out[0], out[1]
 
 
+def _cpu_ms(result: dict) -> float:
+    """Milliseconds of the service process's CPU per entry in the window."""
+    return result["cpu"].get("server", 0.0) / 100 / result["rate"] * 1000
+
+
 def run(args) -> tuple[list[dict], list[str]]:
     if args.quick:
         args.seconds, args.warmup, args.rounds = min(args.seconds, 3.0), min(args.warmup, 1.0), 1
@@ -138,6 +143,10 @@ def run(args) -> tuple[list[dict], list[str]]:
                 results[kind].append(result)
     mean = {k: sum(r["rate"] for r in v) / len(v) for k, v in results.items()}
     ratio, ratio_access = mean["on"] / mean["off"], mean["on+access"] / mean["off"]
+    rounds = [on["rate"] / off["rate"] for off, on in zip(results["off"], results["on"],
+                                                           strict=True)]
+    # the service's own CPU per entry: what the endpoint costs it, whatever else ran
+    cpu = {k: sum(_cpu_ms(r) for r in v) / len(v) for k, v in results.items()}
     quiet, logged = _per_call_us()
     notes = [f"{NAME}: {args.callers} callers, {args.seconds:.0f}s windows after "
              f"{args.warmup:.0f}s warm-up, {args.rounds} round(s) of off / on / on+access, "
@@ -146,6 +155,10 @@ def run(args) -> tuple[list[dict], list[str]]:
     for kind, runs in results.items():
         notes.append(f"  {kind:<10} " + "  ".join(f"{r['rate']:6.0f}/s" for r in runs)
                      + f"   [{runs[-1]['cpu_summary']}]")
+    notes.append("  with / without, round by round: "
+                 + "  ".join(f"{r:.3f}x" for r in rounds))
+    notes.append("  service CPU per entry (ms): "
+                 + "  ".join(f"{k} {v:.2f}" for k, v in cpu.items()))
     notes += noise_warning([r for runs in results.values() for r in runs])
     rows = [
         row(NAME, "append_record, no metrics endpoint (entries/s)", f"{mean['off']:.0f}"),
@@ -153,6 +166,10 @@ def run(args) -> tuple[list[dict], list[str]]:
         row(NAME, "with / without metrics", f"{ratio:.3f}x", f">= {TARGET_RATIO}x",
             ratio >= TARGET_RATIO),
         row(NAME, "with metrics and access lines / without", f"{ratio_access:.3f}x"),
+        row(NAME, "service CPU per entry, with / without metrics",
+            f"{cpu['on'] / cpu['off']:.3f}x"),
+        row(NAME, "service CPU per entry, with metrics and access lines / without",
+            f"{cpu['on+access'] / cpu['off']:.3f}x"),
         row(NAME, "counting one call, in process (µs)", f"{quiet:.1f}"),
         row(NAME, "counting one call with its access line (µs)", f"{logged:.1f}"),
     ]

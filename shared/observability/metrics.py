@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
@@ -245,7 +246,8 @@ class Metrics(DependencyProvider):
         wanted = parse_address(config.get(ADDRESS_KEY))
         if wanted is not None:
             try:
-                self._socket = eventlet.listen(wanted)
+                self._socket = eventlet.listen(wanted, family=socket.AF_INET6 if ":" in wanted[0]
+                                               else socket.AF_INET)
             except OSError as exc:
                 log.error("%s: the metrics endpoint %s:%d is not served: %s",
                           self.container.service_name, *wanted, exc)

@@ -167,3 +167,27 @@ def test_log_format_picks_the_formatter_and_metrics_address_is_empty_by_default(
     assert (line["level"], line["logger"], line["message"]) == ("INFO", "x", "hello there")
     with pytest.raises(ValueError, match="LOG_FORMAT must be text or json, not 'xml'"):
         built_formatter(nameko_load(path, {"LOG_FORMAT": "xml"}))
+
+
+def test_sanxiang_run_gives_each_service_its_own_loopback_port():
+    from shared.cli.services import metrics_address
+    ports = {"records": 9461, "review": 9462, "disclosure": 9463, "renderer": 9464,
+             "vault": 9465}
+    assert {name: metrics_address(name, {}) for name in ports} == {
+        name: f"127.0.0.1:{port}" for name, port in ports.items()}
+    assert metrics_address("records", {"METRICS_ADDRESS": ""}) is None
+    assert metrics_address("records", {"METRICS_ADDRESS": "", "RECORDS_METRICS_ADDRESS":
+                                       "0.0.0.0:9999"}) == "0.0.0.0:9999"
+    assert metrics_address("review", {"RECORDS_METRICS_ADDRESS": "0.0.0.0:9999"}) == \
+        "127.0.0.1:9462"
+
+
+def test_a_bad_metrics_address_is_refused_naming_the_key():
+    from shared.errors import ConfigurationError
+    from shared.observability.metrics import parse_address
+    assert parse_address("") is None and parse_address(None) is None
+    assert parse_address("0.0.0.0:9464") == ("0.0.0.0", 9464)
+    assert parse_address("[::1]:9464") == ("::1", 9464)
+    for bad in ("9464", "host:", "host:http", "host:70000", ":9464"):
+        with pytest.raises(ConfigurationError, match="METRICS_ADDRESS must be host:port"):
+            parse_address(bad)
