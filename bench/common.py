@@ -182,9 +182,9 @@ def pg_database(prefix: str) -> Iterator[str]:
 
 
 def token_signer(keys_dir: str | Path):
+    from shared.cli.services import service_callers
     from shared.trust.actor import TokenIssuer
     from shared.trust.keys import KeyStore, init_deployment
-    from shared.cli.services import service_callers
     init_deployment(keys_dir, ["records", "review"], checkpoint_signers=["records"],
                     callers=service_callers(["records", "review"]))
     return TokenIssuer(KeyStore(keys_dir).token_issuer_key())
@@ -276,9 +276,9 @@ def start_service(workdir: Path, *, amqp_uri: str, db_url: str, keys_dir: Path,
                   max_workers: int = 10, extra: dict | None = None) -> Proc:
     """The records service in its own process, as production runs it: `python -m nameko run`
     (which monkey-patches with eventlet, psycopg2 included)."""
-    from shared.trust.keys import init_deployment
     # the deployment's keys, as `sanxiang keys init` makes them (none is overwritten)
     from shared.cli.services import service_callers
+    from shared.trust.keys import init_deployment
     init_deployment(keys_dir, ["records", "review"], checkpoint_signers=["records"],
                     callers=service_callers(["records", "review"]))
     config = write_config(workdir / "config.yml", amqp_uri=amqp_uri, db_url=db_url,
