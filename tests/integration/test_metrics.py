@@ -74,6 +74,20 @@ def until(url: str, check, timeout: float = 20) -> dict:
         time.sleep(0.1)
 
 
+def issued(keys_dir: str) -> dict:
+    """A decision_issued.v1 of October 2025 signed with records' own key."""
+    from contracts.records import CONTRACT as RECORDS
+    from shared.contracts.registry import envelope
+    from shared.trust.keys import KeyStore
+    from shared.trust.signatures import sign
+    data = dict(RECORDS.event("decision_issued.v1").example, decision_no="陵应急罚〔2025〕77号")
+    body = envelope(RECORDS, "decision_issued.v1", data, agency=LINGCHUAN,
+                    actor={"id": "officer-lc-017", "role": "officer"},
+                    ruleset="lingchuan-emergency@1")
+    sign(body, KeyStore(keys_dir).event_signing_key("records"))
+    return body
+
+
 def call(config, token, method, **payload):
     context = {"actor_token": token} if token else {}
     with ServiceRpcProxy("review", config, context_data=context, timeout=30) as proxy:
@@ -136,8 +150,12 @@ def test_the_endpoint_counts_calls_events_and_reads_gauges(services, token_issue
         assert value(samples, "sanxiang_service_info", service=name,
                      version=suite.classes()[name].version) == 1
         assert value(samples, "sanxiang_outbox_unrouted", service=name) is not None, name
-    assert value(scrape(started["disclosure"][1]), "sanxiang_publications_overdue",
-                 service="disclosure", agency=LINGCHUAN) == 0
+    # a decision issued in October 2025 is a draft long past its publication deadline
+    overdue = ("sanxiang_publications_overdue", (("agency", LINGCHUAN),
+                                                 ("service", "disclosure")))
+    assert scrape(started["disclosure"][1])[overdue] == 0
+    publish_event(uri, issued(keys_dir), routing_key="decision_issued.v1")
+    assert until(started["disclosure"][1], lambda s: s.get(overdue) == 1)[overdue] == 1
     vault = scrape(started["vault"][1])
     for outcome in ("fail", "missing"):
         assert value(vault, "sanxiang_fixity_failures", service="vault", agency=LINGCHUAN,
