@@ -77,7 +77,7 @@ def test_a_refusal_is_recorded_through_the_store():
     with pytest.raises(Forbidden):
         service._run("list_reviews", {"agency": "x"}, lambda *a, **k: None)
     # and counted, under its method and code
-    counted = service.metrics.metrics.registry.get_sample_value
+    counted = service.__dict__["metrics"].metrics.registry.get_sample_value
     assert counted("sanxiang_rpc_errors_total", {"service": "sample", "method": "list_reviews",
                                                  "code": "forbidden"}) == 1
     [(db, actor, method, request, error, _)] = Sample.store.refusals
