@@ -32,15 +32,22 @@ AGENCIES = agencies(LINGCHUAN)
 
 
 @pytest.fixture
-def services(container_factory, rabbit_config, keys_dir, tmp_path):
-    """All five services started, each serving metrics; name -> (container, base URL)."""
+def services(request, container_factory, rabbit_config, keys_dir, tmp_path, db_url):
+    """All five services started, each serving metrics, each on its own database (SQLite
+    files, or PostgreSQL databases); name -> (container, base URL)."""
     config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES,
                   METRICS_REFRESH_SECONDS=0.2)
     started = {}
+
+    def url(name: str) -> str:
+        if db_url.startswith("sqlite"):
+            return f"sqlite:///{tmp_path / name}.sqlite3"
+        return request.getfixturevalue("make_pg_database")()
+
     for name, cls in suite.classes().items():
         port = free_port()
         container = container_factory(cls, dict(
-            config, DATABASE_URL=f"sqlite:///{tmp_path / name}.sqlite3",
+            config, DATABASE_URL=url(name),
             METRICS_ADDRESS=f"127.0.0.1:{port}", **suite.settings(name, tmp_path)))
         container.start()
         started[name] = (container, f"http://127.0.0.1:{port}/metrics")
