@@ -9,6 +9,7 @@ Target: ≥ 1,500 entries/s and ≥ 0.5× the bare loop.
     .venv/bin/python bench/append_rpc.py [--quick] [--callers 8] [--seconds 10] [--profile DIR]"""
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 
@@ -59,15 +60,18 @@ def _events_tap(client: RpcClient):
     return lambda: channel.queue_declare(queue=queue.name, passive=True).message_count
 
 
-def _service_run(client, wd, amqp, db_url, keys, headers, args, tag: str):
+def _service_run(client, wd, amqp, db_url, keys, headers, args, tag: str,
+                 extra: dict | None = None, during=None):
+    """`extra`: config keys for the service (bench/metrics_overhead.py); `during`: a context
+    manager factory run around the measured window."""
     tap = _events_tap(client)
     procs = []
     try:
         # one after another: instances starting together race on the schema migration
         for i in range(args.processes):
-            (wd / f"svc{i}").mkdir()
-            procs.append(common.start_service(wd / f"svc{i}", amqp_uri=amqp, db_url=db_url,
-                                              keys_dir=keys))
+            (wd / f"svc{tag}{i}").mkdir()
+            procs.append(common.start_service(wd / f"svc{tag}{i}", amqp_uri=amqp,
+                                              db_url=db_url, keys_dir=keys, extra=extra))
             common.wait_health(client, procs[-1])
             if i:
                 common.wait_consumers(amqp, "rpc-records", i + 1, procs)
@@ -80,7 +84,8 @@ def _service_run(client, wd, amqp, db_url, keys, headers, args, tag: str):
                 raise BenchError(f"open_case failed: {reply['error']}")
             cases.append(reply["result"]["id"])
         events0, t0 = tap(), time.perf_counter()
-        with common.profiler(svc.pid, args.profile, "append_record"):
+        with common.profiler(svc.pid, args.profile, "append_record"), \
+                (during() if during is not None else contextlib.nullcontext()):
             result = _measure(client, "records.append_record", cases, headers, args,
                               [proc.pid for proc in procs])
         result["relay_rate"] = (tap() - events0) / (time.perf_counter() - t0)

@@ -182,9 +182,11 @@ def pg_database(prefix: str) -> Iterator[str]:
 
 
 def token_signer(keys_dir: str | Path):
+    from shared.cli.services import service_callers
     from shared.trust.actor import TokenIssuer
     from shared.trust.keys import KeyStore, init_deployment
-    init_deployment(keys_dir, ["records", "review"], checkpoint_signers=["records"])
+    init_deployment(keys_dir, ["records", "review"], checkpoint_signers=["records"],
+                    callers=service_callers(["records", "review"]))
     return TokenIssuer(KeyStore(keys_dir).token_issuer_key())
 
 
@@ -207,7 +209,8 @@ def officer_headers(keys_dir: str | Path) -> dict:
 
 
 def write_config(path: Path, *, amqp_uri: str, db_url: str, keys_dir: Path,
-                 max_workers: int = 10) -> Path:
+                 max_workers: int = 10, extra: dict | None = None) -> Path:
+    """The service's config; `extra` adds or replaces keys (e.g. METRICS_ADDRESS)."""
     import yaml
     logging = {"version": 1, "disable_existing_loggers": False,
                "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: "
@@ -216,7 +219,8 @@ def write_config(path: Path, *, amqp_uri: str, db_url: str, keys_dir: Path,
                                         "formatter": "plain"}},
                "root": {"level": "WARNING", "handlers": ["console"]}}
     config = {"AMQP_URI": amqp_uri, "max_workers": max_workers, "DATABASE_URL": db_url,
-              "KEYS_DIR": str(keys_dir), "AGENCIES": AGENCIES, "LOGGING": logging}
+              "KEYS_DIR": str(keys_dir), "AGENCIES": AGENCIES, "LOGGING": logging,
+              **(extra or {})}
     path.write_text(yaml.safe_dump(config, allow_unicode=True))
     return path
 
@@ -269,14 +273,16 @@ class Proc:
 
 
 def start_service(workdir: Path, *, amqp_uri: str, db_url: str, keys_dir: Path,
-                  max_workers: int = 10) -> Proc:
+                  max_workers: int = 10, extra: dict | None = None) -> Proc:
     """The records service in its own process, as production runs it: `python -m nameko run`
     (which monkey-patches with eventlet, psycopg2 included)."""
-    from shared.trust.keys import init_deployment
     # the deployment's keys, as `sanxiang keys init` makes them (none is overwritten)
-    init_deployment(keys_dir, ["records", "review"], checkpoint_signers=["records"])
+    from shared.cli.services import service_callers
+    from shared.trust.keys import init_deployment
+    init_deployment(keys_dir, ["records", "review"], checkpoint_signers=["records"],
+                    callers=service_callers(["records", "review"]))
     config = write_config(workdir / "config.yml", amqp_uri=amqp_uri, db_url=db_url,
-                          keys_dir=keys_dir, max_workers=max_workers)
+                          keys_dir=keys_dir, max_workers=max_workers, extra=extra)
     # SANXIANG_BENCH_LAUNCHER: a Python file to start instead of `-m nameko` (it must end by
     # calling nameko.cli.main.main()), to A/B a candidate patch without editing the service.
     launcher = os.environ.get("SANXIANG_BENCH_LAUNCHER")

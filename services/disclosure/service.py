@@ -12,8 +12,8 @@ from nameko.timer import timer
 from nameko.web.handlers import http
 
 from contracts.disclosure import CONTRACT
+from services.disclosure import gauges, queries, store, usecases
 from services.disclosure import http as web
-from services.disclosure import queries, store, usecases
 from services.disclosure.dependencies import (
     AnswerRenderer,
     AttachmentVault,
@@ -59,9 +59,11 @@ ANNUAL_TICK_SECONDS = 3600
 
 class DisclosureService(Service):
     name = "disclosure"
+    metrics_port = 9463  # `sanxiang run`'s METRICS_ADDRESS 127.0.0.1:9463
     contract = CONTRACT
     version = VERSION
     store = store
+    _gauges = staticmethod(gauges.gauges)  # its own metrics (gauges.py)
     # its log key is made as a checkpoint key by `sanxiang keys init`
     signs_checkpoints = True
 

@@ -27,6 +27,7 @@ VERSION = "0.1.0"
 
 class RecordsService(Service):
     name = "records"
+    metrics_port = 9461  # `sanxiang run`'s METRICS_ADDRESS 127.0.0.1:9461
     contract = CONTRACT
     version = VERSION
     store = store

@@ -27,6 +27,7 @@ VERSION = "0.1.0"
 
 class RendererService(Service):
     name = "renderer"
+    metrics_port = 9464  # `sanxiang run`'s METRICS_ADDRESS 127.0.0.1:9464
     contract = CONTRACT
     version = VERSION
     peers_needed = ("vault",)

@@ -9,7 +9,7 @@ from nameko.dependency_providers import Config
 from nameko.timer import timer
 
 from contracts.review import CONTRACT
-from services.review import queries, store, usecases
+from services.review import gauges, queries, store, usecases
 from services.review.models import outbox as outbox_table
 from shared.calendar.clock import now
 from shared.contracts.registry import dump, load
@@ -25,10 +25,12 @@ VERSION = "0.1.0"
 
 class ReviewService(Service):
     name = "review"
+    metrics_port = 9462  # `sanxiang run`'s METRICS_ADDRESS 127.0.0.1:9462
     contract = CONTRACT
     version = VERSION
     peers_needed = ("records",)
     store = store
+    _gauges = staticmethod(gauges.gauges)  # its own metrics (gauges.py)
 
     db = Database("services.review:migrations")
     outbox = Outbox(CONTRACT, outbox_table)

@@ -10,8 +10,8 @@ from nameko.timer import timer
 from nameko.web.handlers import http
 
 from contracts.vault import CONTRACT
+from services.vault import gauges, queries, store, usecases
 from services.vault import http as web
-from services.vault import queries, store, usecases
 from services.vault.dependencies import (
     DisclosurePublisher,
     IndexRenderer,
@@ -37,9 +37,11 @@ FIXITY_TICK_SECONDS = 600
 
 class VaultService(Service):
     name = "vault"
+    metrics_port = 9465  # `sanxiang run`'s METRICS_ADDRESS 127.0.0.1:9465
     contract = CONTRACT
     version = VERSION
     store = store
+    _gauges = staticmethod(gauges.gauges)  # its own metrics (gauges.py)
 
     db = Database("services.vault:migrations")
     outbox = Outbox(CONTRACT, outbox_table)

@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from shared.cli.services import checkpoint_signers, installed, run_environment, service_callers
+from shared.cli.services import (
+    checkpoint_signers,
+    installed,
+    metrics_address,
+    run_environment,
+    service_callers,
+)
 
 if TYPE_CHECKING:
     from shared.messaging.broker import Management
@@ -128,6 +134,9 @@ def start(names: list[str], data: str | Path, log_dir: Path | None = None, *,
         # what the service asks for, knowing which services run beside it (the environment
         # given wins)
         child = {**run_environment(name, names), **env}
+        address = metrics_address(name, env)
+        if address is not None:
+            child["METRICS_ADDRESS"] = address
         if logins is not None:
             # its own broker user; the exchanges were declared by the setup, which the
             # user may bind to but not (re)declare

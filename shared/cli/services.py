@@ -10,12 +10,13 @@ migrations are), and optionally
 - `run_environment(running: Sequence[str]) -> dict[str, str]`: settings `sanxiang run` gives
   the service's process, knowing which services run beside it;
 - `signs_checkpoints = True`: `sanxiang keys init` makes it a checkpoint key;
+- `metrics_port`: the loopback port of its metrics endpoint under `sanxiang run`;
 and a service that declares a peer it calls as itself (shared.messaging.calls.Peer with
 `as_service`) gets a caller key from `sanxiang keys init`."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib.metadata import entry_points
 from importlib.util import find_spec
 from typing import ClassVar, Protocol
@@ -64,6 +65,19 @@ def run_environment(name: str, running: Sequence[str]) -> dict[str, str]:
     """What the service asks `sanxiang run` to set in its process, given the services run."""
     hook = getattr(service_class(name), "run_environment", None)
     return dict(hook(list(running))) if hook is not None else {}
+
+
+def metrics_address(name: str, environ: Mapping[str, str]) -> str | None:
+    """The METRICS_ADDRESS `sanxiang run` gives the service: `<NAME>_METRICS_ADDRESS` if set;
+    else none of its own when METRICS_ADDRESS is set (empty: no endpoints); else 127.0.0.1 and
+    the port its class declares (`metrics_port`)."""
+    own = environ.get(f"{name.upper()}_METRICS_ADDRESS")
+    if own is not None:
+        return own
+    if "METRICS_ADDRESS" in environ:
+        return None
+    port = getattr(service_class(name), "metrics_port", None)
+    return f"127.0.0.1:{port}" if port else None
 
 
 def checkpoint_signers(names: Sequence[str]) -> list[str]:

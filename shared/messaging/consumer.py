@@ -52,12 +52,15 @@ from shared.contracts.registry import EVENT_TYPE, Contract, Envelope, load
 from shared.errors import ConfigurationError, SanxiangError
 from shared.messaging.body import Unreadable, is_utf8, read_json
 from shared.messaging.queue_consumer import QueueConsumer
+from shared.observability import logs
+from shared.observability.metrics import metrics_for
 from shared.persistence.schema import UtcDateTime
 from shared.persistence.transient import is_transient
 from shared.trust.keys import KeyStore
 from shared.trust.signatures import EventRefused, verify
 
 log = logging.getLogger(__name__)
+access = logging.getLogger(logs.ACCESS_LOGGER)
 
 DEAD_LETTER_EXCHANGE = "sanxiang.dead-letters"
 
@@ -349,20 +352,22 @@ class DeadLetterEventHandler(EventHandler):
         """In a managed thread of its own: decode, check, handle (retrying transient faults),
         then ack or dead-letter. Never raises: a managed thread that fails kills the container;
         a message this cannot settle stays unacked and comes back."""
+        started = time.perf_counter()
         try:
             try:
                 body = decode_event(message)
                 self.gate.check(body, message.delivery_info.get("routing_key"))
             except Exception as exc:  # EventRefused, or keys unreadable: refused all the same
                 # no worker: the service's code never sees a refused event
-                self._settle(message, exc, attempts=0)
+                if self._settle(message, exc, attempts=0):
+                    self._observe(message, None, exc, 0, started)
                 return
-            self._handle(body, message)
+            self._handle(body, message, started)
         except Exception:
             log.exception("could not settle %s; it stays unacknowledged",
                           message.delivery_info.get("routing_key"))
 
-    def _handle(self, body, message) -> None:
+    def _handle(self, body, message, started: float) -> None:
         attempts = 0
         try:
             for attempt in self.retry.retrying():
@@ -377,9 +382,36 @@ class DeadLetterEventHandler(EventHandler):
             self.queue_consumer.requeue_message(message)
             return
         except Exception as exc:
-            self._settle(message, exc, attempts=attempts)
+            if self._settle(message, exc, attempts=attempts):
+                self._observe(message, body, exc, attempts, started)
             return
         self._settle(message, None, attempts=attempts)
+        self._observe(message, body, None, attempts, started)
+
+    def _observe(self, message, body: dict | None, exc: BaseException | None, attempts: int,
+                 started: float) -> None:
+        """Count the settled event (shared.observability.metrics) and write its access line:
+        event type, handler, outcome, reason, duration, and for an event that passed the gate
+        its agency and its actor's role — never an id of a person, never a value of its data."""
+        event_type = str(message.delivery_info.get("routing_key") or "")
+        reason = None
+        if exc is not None:
+            reason = (exc.code if isinstance(exc, SanxiangError)
+                      else "transient" if attempts > 0 and is_transient(exc) else "unexpected")
+        metrics_for(self.container).event(event_type, reason)
+        seconds = time.perf_counter() - started
+        actor = body.get("actor") if body is not None else None
+        fields = {"kind": "event", "service": self.container.service_name,
+                  "handler": self.method_name, "event_type": event_type,
+                  "message_id": message.properties.get("message_id"),
+                  "outcome": "handled" if reason is None else "dead_lettered",
+                  "reason": reason, "attempts": attempts,
+                  "duration_ms": round(seconds * 1000, 3),
+                  "agency": body.get("agency") if body is not None else None,
+                  "role": actor.get("role") if isinstance(actor, dict) else None}
+        access.info("event %s %s %s %.1f ms", event_type, self.method_name,
+                    reason or "handled", seconds * 1000,
+                    extra={logs.FIELDS: {k: v for k, v in fields.items() if v is not None}})
 
     def _run_worker(self, body, message) -> None:
         """Run the service's handler once in a worker; raise what it raised."""

@@ -435,12 +435,13 @@ def _envelope_agency(table: Table, dialect: str):
     return func.json_extract(table.c.body, "$.agency")
 
 
-def backlog(db, table: Table | None = None) -> dict:
+def backlog(db, table: Table | None = None, *, at: datetime | None = None) -> dict:
     """What the relay has still to do: rows `pending` (not yet confirmed by the broker),
     `unrouted` (no queue was bound for them: kept for a replay) and the oldest pending row's
     creation time and age in seconds (None when nothing is pending). Reads the two partial
     indexes only (PENDING_INDEX, UNROUTED_INDEX), never the published rows. `table`: the
-    service's outbox (default: a table named outbox as outbox_table declares it)."""
+    service's outbox (default: a table named outbox as outbox_table declares it); `at`: the time
+    the age is counted to (default now)."""
     table = table if table is not None else _OUTBOX
     with db.read() as session:
         counts = dict(session.execute(
@@ -450,7 +451,8 @@ def backlog(db, table: Table | None = None) -> dict:
                                  .where(table.c.state == PENDING)).scalar()
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=UTC)
-    age = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else None
+    age = (max(0.0, ((at or datetime.now(UTC)) - oldest).total_seconds())
+           if oldest is not None else None)
     return {"pending": int(counts.get(PENDING, 0)), "unrouted": int(counts.get(UNROUTED, 0)),
             "oldest_pending_at": oldest.isoformat() if oldest is not None else None,
             "oldest_pending_seconds": round(age, 3) if age is not None else None}

@@ -10,7 +10,8 @@ read, `self._write(...)` for a command. nameko finds the entrypoints and depende
 here on the subclass as on any class (it inspects the class with its bases)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, ClassVar
 
 from nameko.timer import timer
@@ -20,6 +21,7 @@ from shared.contracts.registry import Contract
 from shared.errors import NotFound
 from shared.messaging.peers import Peers
 from shared.messaging.rpc import rpc
+from shared.observability.metrics import Metrics, Reading
 from shared.persistence.idempotency import RequestKeys
 from shared.rulesets.provider import RulesProvider
 from shared.service.entrypoint import CALENDAR_WATCH_SECONDS, check_calendar, handle, health_payload
@@ -33,12 +35,15 @@ class Service:
     contract: ClassVar[Contract]
     version: ClassVar[str] = "0.1.0"
     peers_needed: ClassVar[tuple[str, ...]] = ()
+    # the loopback port of its metrics endpoint under `sanxiang run` (None: no default)
+    metrics_port: ClassVar[int | None] = None
     store: RefusalLog  # a module (or object) with record_refusal
 
     rules = RulesProvider()
     actor = ActorProvider()
     keys = RequestKeys()
     peers = Peers()
+    metrics = Metrics()  # METRICS_ADDRESS, shared.observability.metrics
     # each service declares its own: db = Database("services.<name>:migrations"), outbox = ...
     db: Any
     outbox: Any
@@ -47,9 +52,12 @@ class Service:
     def _run(self, method: str, payload: dict, fn: Callable[..., Any], **deps: Any) -> Any:
         """The RPC `method` through shared.service.entrypoint.handle: the caller verified, its
         role checked against the contract, the payload validated, `fn` run with the service's
-        own dependencies (`_deps`) and `deps`, every refusal recorded (`_refused`)."""
-        return handle(self.contract, method, payload, fn, actor=self.actor, keys=self.keys,
-                      refused=self._refused, missing=self._missing, **{**self._deps(), **deps})
+        own dependencies (`_deps`) and `deps`, every refusal recorded (`_refused`); counted,
+        timed and logged with its error code (shared.observability.metrics)."""
+        with self.metrics.call(method, self.actor) as actor:
+            return handle(self.contract, method, payload, fn, actor=actor, keys=self.keys,
+                          refused=self._refused, missing=self._missing,
+                          **{**self._deps(), **deps})
 
     def _write(self, method: str, payload: dict, fn: Callable[..., Any], **deps: Any) -> Any:
         """A command: `_run` with the outbox and the rules."""
@@ -81,6 +89,12 @@ class Service:
                                         if hasattr(self, "outbox") else None,
                                         self.peers.amqp_uri),
                     **self._health())
+
+    @staticmethod
+    def _gauges(*, db: Any, rules: Any, config: dict, now: datetime) -> Iterable[Reading]:
+        """What the service adds to its metrics' gauges, read from its database every
+        METRICS_REFRESH_SECONDS (shared.observability.metrics)."""
+        return ()
 
     def _health(self) -> dict:
         """What a service adds to its health answer."""

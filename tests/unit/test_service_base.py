@@ -8,6 +8,7 @@ from nameko.containers import ServiceContainer
 
 from services.review.service import ReviewService
 from shared.errors import Forbidden
+from shared.observability.metrics import CallMetrics, ServiceMetrics
 from shared.service import Service
 from shared.trust.actor import Actor
 from tests import suite
@@ -27,7 +28,7 @@ def test_nameko_finds_what_the_base_declares(cls):
     # the subclass's own entrypoints sit beside them
     assert len(entrypoints) > 2
     dependencies = {d.attr_name for d in container.dependencies}
-    assert {"actor", "keys", "rules", "peers", "db", "outbox"} <= dependencies
+    assert {"actor", "keys", "rules", "peers", "db", "outbox", "metrics"} <= dependencies
 
 
 class FakeStore:
@@ -50,7 +51,8 @@ class Sample(Service):
 def sample(role: str) -> Sample:
     service = Sample()
     service.__dict__.update(actor=Actor(id=f"{role}-1", role=role, agency="lingchuan-emergency"),
-                            keys=None, rules="the-rules")
+                            keys=None, rules="the-rules",
+                            metrics=CallMetrics(ServiceMetrics("sample"), None))
     Sample.store.refusals.clear()
     return service
 
@@ -71,8 +73,13 @@ def test_run_and_write_hand_the_use_case_the_service_dependencies():
 
 
 def test_a_refusal_is_recorded_through_the_store():
+    service = sample("party")
     with pytest.raises(Forbidden):
-        sample("party")._run("list_reviews", {"agency": "x"}, lambda *a, **k: None)
+        service._run("list_reviews", {"agency": "x"}, lambda *a, **k: None)
+    # and counted, under its method and code
+    counted = service.__dict__["metrics"].metrics.registry.get_sample_value
+    assert counted("sanxiang_rpc_errors_total", {"service": "sample", "method": "list_reviews",
+                                                 "code": "forbidden"}) == 1
     [(db, actor, method, request, error, _)] = Sample.store.refusals
     assert (db, actor, method, request, error) == (
         "the-db", "party-1", "list_reviews", {"agency": "x"}, "Forbidden")
