@@ -31,6 +31,7 @@ from sqlalchemy import (
     Table,
     Text,
     cast,
+    delete,
     func,
     select,
     text,
@@ -401,13 +402,49 @@ def _mark(session, table: Table, states: dict[str, list[int]]) -> None:
     columns. An update, not an insert elsewhere, by design: the row is a queue entry whose
     state is what the pick filters on (PENDING_INDEX), and the pick must cost what is pending
     — a table of published marks beside it would make the pick an anti-join over everything
-    ever sent (ids commit out of order, so no high-water mark can stand in for it), and the
-    service's role may delete nothing."""
+    ever sent (ids commit out of order, so no high-water mark can stand in for it). Rows
+    published long enough ago are deleted in batches by prune(), not one by one here."""
     now = datetime.now(UTC)
     for state, ids in states.items():
         if ids:
             session.execute(update(table).where(table.c.id.in_(ids)).values(
                 state=state, published_at=now, attempts=table.c.attempts + 1))
+
+
+PRUNE_BATCH = 500
+
+
+def prune(db, table: Table, older_than: datetime, *, batch_size: int = PRUNE_BATCH,
+          claim=None) -> int:
+    """Delete the rows published before `older_than`, oldest first, a batch per short
+    transaction; returns how many. The chain and the service's own tables are the record, not
+    the outbox: a published row is a queue entry whose work is done. A pending row (not yet
+    sent) and an unrouted one (kept for requeue_unrouted) are never deleted, whatever their age.
+
+    The rows are walked in id order from the oldest (the primary key; no index of
+    `published_at` adds to every event's write): a row created at or after `older_than`
+    cannot have been published before it, so the walk stops at the first such row and reads
+    only what it deletes, plus the few pending or unrouted rows it steps over. `claim(session)`
+    (shared.persistence.timers.claim for a timer and this table) is asked first in each
+    transaction; False (another instance is pruning this table right now) ends the pass."""
+    deleted, after = 0, 0
+    while True:
+        with db.transaction() as session:
+            if claim is not None and not claim(session):
+                return deleted
+            rows = session.execute(
+                select(table.c.id, table.c.state, table.c.published_at, table.c.created_at)
+                .where(table.c.id > after).order_by(table.c.id).limit(batch_size)).all()
+            gone = [r.id for r in rows if r.state == PUBLISHED
+                    and r.published_at is not None and r.published_at < older_than]
+            if gone:
+                # the state and age checked again by the DELETE itself
+                deleted += session.execute(
+                    delete(table).where(table.c.id.in_(gone), table.c.state == PUBLISHED,
+                                        table.c.published_at < older_than)).rowcount
+        if len(rows) < batch_size or any(r.created_at >= older_than for r in rows):
+            return deleted
+        after = rows[-1].id
 
 
 def requeue_unrouted(db, table: Table, *, agency: str | None = None,
