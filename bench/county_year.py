@@ -11,7 +11,13 @@ Reported: entries/s against the bare append loop of the same run (bench/bare_ser
 append, 8 callers, before and after the year; their mean), the CPU the services and
 PostgreSQL spent per call in the first and in the last 10 % of the calls (does a call cost
 more as the year's history grows?), and the bytes the record keeper's tables hold per entry
-(pg_total_relation_size of each table / entries).
+(pg_total_relation_size of each table / entries) — as the year left them, and again after the
+retention pass the service runs (shared.messaging.retention) once the year's published outbox
+rows and handled inbox rows are past OUTBOX_RETENTION_DAYS / INBOX_RETENTION_DAYS: the pass
+run as of a month after the year (every such row past both), then VACUUM FULL of the two
+tables so that the files show what is left (a live service's autovacuum reuses the space for
+new rows instead of returning it: its outbox holds about a retention's worth of rows, 7/365 of
+a year's).
 
 Target: CPU per call, last 10 % / first 10 % ≤ 1.5×.
 
@@ -243,6 +249,29 @@ def storage(db_url: str) -> tuple[int, dict[str, int], dict[str, int],
         engine.dispose()
 
 
+def prune_pass(db_url: str) -> dict[str, int]:
+    """The retention pass as the service runs it, as of a month after the year; then VACUUM
+    FULL of the outbox and the inbox (as the owner)."""
+    from datetime import UTC, datetime, timedelta
+
+    from services.records.models import inbox, outbox
+    from shared.messaging.retention import DEFAULTS, prune_once
+    from shared.persistence.db import make_engine, open_db
+    engine = make_engine(db_url)
+    try:
+        done = prune_once(open_db(engine), outbox, inbox,
+                          outbox_days=DEFAULTS["OUTBOX_RETENTION_DAYS"],
+                          inbox_days=DEFAULTS["INBOX_RETENTION_DAYS"],
+                          now=datetime.now(UTC) + timedelta(days=31))
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            for table in ("outbox", "inbox"):
+                conn.exec_driver_sql(f"VACUUM FULL {table}")
+        return done
+    finally:
+        engine.dispose()
+
+
 def run(args) -> tuple[list[dict], list[str]]:
     from review_roundtrip import start_review, wait_ready
     if args.quick:
@@ -267,6 +296,8 @@ def run(args) -> tuple[list[dict], list[str]]:
                 if proc is not None:
                     proc.stop()
         entries, sizes, indexes, writes = storage(db_url)
+        pruned = prune_pass(db_url)
+        _, pruned_sizes, pruned_indexes, _ = storage(db_url)
         bares.append(bare_rate(client, wd, amqp, f"{db_url}", args))
     bare = sum(bares) / len(bares)
     (s0, p0), (s1, p1) = result["first"], result["last"]
@@ -284,7 +315,11 @@ def run(args) -> tuple[list[dict], list[str]]:
              "  rows written per entry (inserted / updated, of which in place): " + ", ".join(
                  f"{t} {ins / entries:.2f} / {upd / entries:.2f} ({hot / entries:.2f})"
                  for t, (ins, upd, hot) in sorted(writes.items())
-                 if t in RECORDS_TABLES and (ins or upd))]
+                 if t in RECORDS_TABLES and (ins or upd)),
+             f"  after the retention pass ({pruned['outbox']:,} outbox and {pruned['inbox']:,} "
+             "inbox rows pruned), bytes per entry by table: " + ", ".join(
+                 f"{t} {size / entries:.0f} ({pruned_indexes[t] / entries:.0f})"
+                 for t, size in pruned_sizes.items() if size)]
     notes += noise_warning([result])
     rows = [
         row(NAME, "entries/s over RPC (whole year)", f"{result['rate']:.0f}"),
@@ -299,6 +334,10 @@ def run(args) -> tuple[list[dict], list[str]]:
             growth <= TARGET_RATIO),
         row(NAME, "record keeper's tables, bytes per entry",
             f"{total / entries:.0f} (entries table {sizes['entries'] / entries:.0f})"),
+        row(NAME, "the same after the retention pass (outbox + inbox past retention)",
+            f"{sum(pruned_sizes.values()) / entries:.0f} "
+            f"(outbox {pruned_sizes['outbox'] / entries:.0f}, "
+            f"was {sizes['outbox'] / entries:.0f})"),
     ]
     return rows, notes
 

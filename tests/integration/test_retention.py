@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from shared.errors import ConfigurationError
-from shared.messaging import consumer, outbox
+from shared.messaging import outbox
 from shared.messaging.retention import TIMER, Retention, prune_once, retention_days
 from shared.persistence import timers
 from shared.persistence.db import make_engine, migrate, open_db
