@@ -182,9 +182,13 @@ def pg_database(prefix: str) -> Iterator[str]:
 
 
 def token_signer(keys_dir: str | Path):
+    from shared.cli.services import installed, service_callers
     from shared.trust.actor import TokenIssuer
     from shared.trust.keys import KeyStore, init_deployment
-    init_deployment(keys_dir, ["records", "review"], checkpoint_signers=["records"])
+    # the caller keys too: the record keeper calls its peers as itself (officer checks)
+    init_deployment(keys_dir, ["records", "review"], checkpoint_signers=["records"],
+                    callers=[s for s in service_callers(list(installed()))
+                             if s in ("records", "review")])
     return TokenIssuer(KeyStore(keys_dir).token_issuer_key())
 
 
@@ -272,9 +276,14 @@ def start_service(workdir: Path, *, amqp_uri: str, db_url: str, keys_dir: Path,
                   max_workers: int = 10) -> Proc:
     """The records service in its own process, as production runs it: `python -m nameko run`
     (which monkey-patches with eventlet, psycopg2 included)."""
+    from shared.cli.services import installed, service_callers
     from shared.trust.keys import init_deployment
-    # the deployment's keys, as `sanxiang keys init` makes them (none is overwritten)
-    init_deployment(keys_dir, ["records", "review"], checkpoint_signers=["records"])
+
+    # the deployment's keys, as `sanxiang keys init` makes them (none is overwritten), the
+    # caller keys too: the record keeper calls its peers as itself (officer checks)
+    init_deployment(keys_dir, ["records", "review"], checkpoint_signers=["records"],
+                    callers=[s for s in service_callers(list(installed()))
+                             if s in ("records", "review")])
     config = write_config(workdir / "config.yml", amqp_uri=amqp_uri, db_url=db_url,
                           keys_dir=keys_dir, max_workers=max_workers)
     # SANXIANG_BENCH_LAUNCHER: a Python file to start instead of `-m nameko` (it must end by

@@ -415,11 +415,13 @@ PRUNE_BATCH = 500
 
 
 def prune(db, table: Table, older_than: datetime, *, batch_size: int = PRUNE_BATCH,
-          claim=None) -> int:
+          claim=None, unrouted_older_than: datetime | None = None) -> int:
     """Delete the rows published before `older_than`, oldest first, a batch per short
     transaction; returns how many. The chain and the service's own tables are the record, not
     the outbox: a published row is a queue entry whose work is done. A pending row (not yet
-    sent) and an unrouted one (kept for requeue_unrouted) are never deleted, whatever their age.
+    sent) and an unrouted one (kept for requeue_unrouted) are never deleted, whatever their age
+    — unless `unrouted_older_than` is given (an operator's choice, OUTBOX_UNROUTED_RETENTION_DAYS):
+    then unrouted rows returned by the broker before it go too.
 
     The rows are walked in id order from the oldest (the primary key; no index of
     `published_at` adds to every event's write): a row created at or after `older_than`
@@ -428,6 +430,10 @@ def prune(db, table: Table, older_than: datetime, *, batch_size: int = PRUNE_BAT
     (shared.persistence.timers.claim for a timer and this table) is asked first in each
     transaction; False (another instance is pruning this table right now) ends the pass."""
     deleted, after = 0, 0
+    cutoffs = {PUBLISHED: older_than}
+    if unrouted_older_than is not None:
+        cutoffs[UNROUTED] = unrouted_older_than
+    stop = max(cutoffs.values())
     while True:
         with db.transaction() as session:
             if claim is not None and not claim(session):
@@ -435,14 +441,15 @@ def prune(db, table: Table, older_than: datetime, *, batch_size: int = PRUNE_BAT
             rows = session.execute(
                 select(table.c.id, table.c.state, table.c.published_at, table.c.created_at)
                 .where(table.c.id > after).order_by(table.c.id).limit(batch_size)).all()
-            gone = [r.id for r in rows if r.state == PUBLISHED
-                    and r.published_at is not None and r.published_at < older_than]
-            if gone:
-                # the state and age checked again by the DELETE itself
-                deleted += session.execute(
-                    delete(table).where(table.c.id.in_(gone), table.c.state == PUBLISHED,
-                                        table.c.published_at < older_than)).rowcount
-        if len(rows) < batch_size or any(r.created_at >= older_than for r in rows):
+            for state, cutoff in cutoffs.items():
+                gone = [r.id for r in rows if r.state == state
+                        and r.published_at is not None and r.published_at < cutoff]
+                if gone:
+                    # the state and age checked again by the DELETE itself
+                    deleted += session.execute(
+                        delete(table).where(table.c.id.in_(gone), table.c.state == state,
+                                            table.c.published_at < cutoff)).rowcount
+        if len(rows) < batch_size or any(r.created_at >= stop for r in rows):
             return deleted
         after = rows[-1].id
 

@@ -11,7 +11,12 @@ short transactions:
 
 - outbox rows published more than OUTBOX_RETENTION_DAYS ago (default 7) — never a pending row
   (not yet sent) or an unrouted one (kept until a consumer exists and it is requeued);
-- inbox rows handled more than INBOX_RETENTION_DAYS ago (default 30).
+- inbox rows handled more than INBOX_RETENTION_DAYS ago (default 30);
+- only if OUTBOX_UNROUTED_RETENTION_DAYS is set (default: empty, kept for good): outbox rows
+  the broker returned unrouted more than that many days ago. An event no queue was bound for
+  is kept so that it can be requeued once a consumer is deployed; in a deployment where no
+  service consumes an event type (the record keeper's entry_appended.v1 in the suite as it
+  stands) every such event is unrouted, and without this the outbox keeps them all.
 
 The inbox's retention must outlast any redelivery of a message already handled (a message
 redelivered after its row is gone is handled again); compose/README.md ("Storage") says what
@@ -43,23 +48,31 @@ TIMER = "sanxiang-retention"
 DEFAULTS = {"OUTBOX_RETENTION_DAYS": 7.0, "INBOX_RETENTION_DAYS": 30.0}
 
 
+def _days(config: dict, key: str, default: float | None) -> float | None:
+    raw = config.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise ConfigurationError(f"{key} must be a number of days > 0, not {raw!r}",
+                                 message_zh=f"{key} 应为大于 0 的天数，而不是 {raw!r}")
+    return value
+
+
+def unrouted_days(config: dict) -> float | None:
+    """OUTBOX_UNROUTED_RETENTION_DAYS: None (empty, the default) keeps unrouted rows for good."""
+    return _days(config, "OUTBOX_UNROUTED_RETENTION_DAYS", None)
+
+
 def retention_days(config: dict) -> tuple[float, float]:
     """(outbox days, inbox days) from the config, each a number > 0 (fractions allowed), the
     inbox's longer than the outbox's — else ConfigurationError naming the key and rule."""
-    values = {}
-    for key, default in DEFAULTS.items():
-        raw = config.get(key)
-        if raw is None or raw == "":
-            values[key] = default
-            continue
-        try:
-            values[key] = float(raw)
-        except (TypeError, ValueError):
-            values[key] = -1.0
-        if not values[key] > 0 or values[key] != values[key] or values[key] == float("inf"):
-            raise ConfigurationError(f"{key} must be a number of days > 0, not {raw!r}",
-                                     message_zh=f"{key} 应为大于 0 的天数，而不是 {raw!r}")
-    out, inbox = values["OUTBOX_RETENTION_DAYS"], values["INBOX_RETENTION_DAYS"]
+    out = _days(config, "OUTBOX_RETENTION_DAYS", DEFAULTS["OUTBOX_RETENTION_DAYS"])
+    inbox = _days(config, "INBOX_RETENTION_DAYS", DEFAULTS["INBOX_RETENTION_DAYS"])
+    assert out is not None and inbox is not None
     if inbox <= out:
         raise ConfigurationError(
             f"INBOX_RETENTION_DAYS ({inbox:g}) must be longer than OUTBOX_RETENTION_DAYS "
@@ -72,14 +85,17 @@ def retention_days(config: dict) -> tuple[float, float]:
 
 def prune_once(db, outbox_table: Table | None, inbox_table: Table | None, *,
                outbox_days: float, inbox_days: float, now: datetime | None = None,
-               batch_size: int = outbox.PRUNE_BATCH) -> dict[str, int]:
+               batch_size: int = outbox.PRUNE_BATCH,
+               unrouted_days: float | None = None) -> dict[str, int]:
     """One pass over the service's outbox and inbox; how many rows each lost."""
     now = now or datetime.now(UTC)
     done: dict[str, int] = {}
     if outbox_table is not None:
         done["outbox"] = outbox.prune(
             db, outbox_table, now - timedelta(days=outbox_days), batch_size=batch_size,
-            claim=lambda session: timers.claim(session, TIMER, outbox_table.name))
+            claim=lambda session: timers.claim(session, TIMER, outbox_table.name),
+            unrouted_older_than=(None if unrouted_days is None
+                                 else now - timedelta(days=unrouted_days)))
     if inbox_table is not None:
         done["inbox"] = consumer.prune(
             db, inbox_table, now - timedelta(days=inbox_days), batch_size=batch_size,
@@ -103,6 +119,7 @@ class Retention(DependencyProvider):
 
     def setup(self):
         self.outbox_days, self.inbox_days = retention_days(self.container.config)
+        self.unrouted_days = unrouted_days(self.container.config)
 
     def start(self):
         self._running = True
@@ -124,7 +141,8 @@ class Retention(DependencyProvider):
 
     def prune(self) -> dict[str, int]:
         return prune_once(self._database(), self.outbox_table, self.inbox_table,
-                          outbox_days=self.outbox_days, inbox_days=self.inbox_days)
+                          outbox_days=self.outbox_days, inbox_days=self.inbox_days,
+                          unrouted_days=self.unrouted_days)
 
     def _prune_forever(self):
         eventlet.sleep(self.first_delay_seconds)

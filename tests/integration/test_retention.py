@@ -13,7 +13,13 @@ from sqlalchemy import func, insert, select
 
 from shared.errors import ConfigurationError
 from shared.messaging import outbox
-from shared.messaging.retention import TIMER, Retention, prune_once, retention_days
+from shared.messaging.retention import (
+    TIMER,
+    Retention,
+    prune_once,
+    retention_days,
+    unrouted_days,
+)
 from shared.persistence import timers
 from shared.persistence.db import make_engine, migrate, open_db
 
@@ -213,3 +219,20 @@ def test_every_service_prunes_its_outbox_and_inbox(service):
     retention = [v for v in vars(cls).values() if isinstance(v, Retention)]
     out, inbox = _tables(service)
     assert [(r.outbox_table, r.inbox_table) for r in retention] == [(out, inbox)]
+
+
+def test_unrouted_rows_go_only_when_the_operator_sets_their_retention(db_url):
+    engine, db = _db(db_url, "records")
+    out, inbox = _tables("records")
+    try:
+        _fill_outbox(db, out, OUTBOX_ROWS)
+        assert unrouted_days({}) is None  # the default: kept for good
+        done = prune_once(db, out, inbox, outbox_days=7, inbox_days=30, now=NOW,
+                          batch_size=3, unrouted_days=unrouted_days(
+                              {"OUTBOX_UNROUTED_RETENTION_DAYS": "10"}))
+        # the published rows past 7 days and the unrouted one returned 20 days ago; the
+        # unrouted one of yesterday and the pending one stay
+        assert done["outbox"] == 4
+        assert _ids(db, out, out.c.message_id) == KEPT - {"old-unrouted"}
+    finally:
+        engine.dispose()
