@@ -265,8 +265,8 @@ def prune_pass(db_url: str, unrouted_days: float | None = None) -> dict:
     engine = make_engine(db_url)
     try:
         with engine.connect() as conn:
-            states = dict(conn.exec_driver_sql(
-                "SELECT state || ' ' || event_type, count(*) FROM outbox GROUP BY 1").all())
+            states: dict[str, int] = {key: int(n) for key, n in conn.exec_driver_sql(
+                "SELECT state || ' ' || event_type, count(*) FROM outbox GROUP BY 1")}
         done = prune_once(open_db(engine), outbox, inbox,
                           outbox_days=DEFAULTS["OUTBOX_RETENTION_DAYS"],
                           inbox_days=DEFAULTS["INBOX_RETENTION_DAYS"],

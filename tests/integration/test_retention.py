@@ -6,6 +6,7 @@ PostgreSQL, in each service's database as its migrations make it."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -40,7 +41,7 @@ def _tables(service: str):
     return models.outbox, getattr(models, "inbox", None)
 
 
-def _fill_outbox(db, table, rows: list[tuple[str, str, datetime | None]]) -> None:
+def _fill_outbox(db, table, rows: Sequence[tuple[str, str, datetime | None]]) -> None:
     """(message id, state, published_at) in id order; created a minute before publication
     (a pending row: at its published_at's place, 40 days ago unless given)."""
     with db.transaction() as session:
