@@ -237,3 +237,40 @@ def test_unrouted_rows_go_only_when_the_operator_sets_their_retention(db_url):
         assert _ids(db, out, out.c.message_id) == KEPT - {"old-unrouted"}
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_walk_reads_published_rows_from_their_index_never_the_unrouted_kept(
+        fresh_database):
+    """A record keeper whose events no service consumes: thousands of unrouted rows kept for
+    good around a few published ones. The walk's read is an index scan of PUBLISHED_INDEX
+    that reads the published rows alone."""
+    import json
+
+    from sqlalchemy import text
+
+    from tests.unit.test_outbox_relay_pick import plan_nodes
+
+    engine, db = _db(fresh_database, "records")
+    out, _ = _tables("records")
+    try:
+        _fill_outbox(db, out, [(f"u-{i}", outbox.UNROUTED, NOW - 30 * DAY) for i in range(3000)]
+                     + [(f"p-{i}", outbox.PUBLISHED, NOW - 20 * DAY) for i in range(3)]
+                     + [(f"v-{i}", outbox.UNROUTED, NOW - 30 * DAY) for i in range(3000)])
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE outbox")
+        walk = (select(out.c.id, out.c.published_at, out.c.created_at)
+                .where(out.c.state == outbox.PUBLISHED, out.c.id > 0)
+                .order_by(out.c.id).limit(500))
+        query = str(walk.compile(engine, compile_kwargs={"literal_binds": True}))
+        with engine.connect() as conn:
+            [[explained]] = conn.execute(text("EXPLAIN (ANALYZE, FORMAT JSON) " + query)).all()
+        nodes = list(plan_nodes((explained if isinstance(explained, list)
+                                 else json.loads(explained))[0]["Plan"]))
+        scans = [n for n in nodes if "Scan" in n["Node Type"]]
+        assert [n.get("Index Name") for n in scans] == [outbox.PUBLISHED_INDEX]
+        assert scans[0]["Actual Rows"] == 3
+        assert outbox.prune(db, out, NOW - 7 * DAY) == 3
+        assert len(_ids(db, out, out.c.message_id)) == 6000
+    finally:
+        engine.dispose()
