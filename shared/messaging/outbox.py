@@ -451,7 +451,7 @@ def prune(db, table: Table, older_than: datetime, *, batch_size: int = PRUNE_BAT
         cutoffs[UNROUTED] = unrouted_older_than
     deleted = 0
     for state, cutoff in cutoffs.items():
-        after = 0
+        after: int | None = 0
         while after is not None:
             with db.transaction() as session:
                 if claim is not None and not claim(session):
