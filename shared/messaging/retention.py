@@ -5,9 +5,9 @@ A published outbox row is a queue entry whose message the broker confirmed; the 
 announced are in the service's own tables (the record keeper's chain, a review's log), which
 are the record. An inbox row is what makes a redelivered message do nothing twice; it is needed
 only as long as the same message can come again. Kept forever, both grow with every call (a
-county year left 2.6–3.3 KB per chain entry in the record keeper's database, most of it
-published outbox rows). So every `tick_seconds` the service deletes, oldest first, in batches of
-short transactions:
+county year left 3.9–4.3 kB per chain entry in the record keeper's database, 1.8 kB of it outbox
+rows). So every `tick_seconds` the service deletes, oldest first, in batches of short
+transactions:
 
 - outbox rows published more than OUTBOX_RETENTION_DAYS ago (default 7) — never a pending row
   (not yet sent) or an unrouted one (kept until a consumer exists and it is requeued);
