@@ -19,11 +19,13 @@ tables so that the files show what is left (a live service's autovacuum reuses t
 new rows instead of returning it: its outbox holds about a retention's worth of rows, 7/365 of
 a year's); and once more with OUTBOX_UNROUTED_RETENTION_DAYS=7, since an event no service of
 the deployment consumes (entry_appended.v1 here) is unrouted, which the default keeps for good.
+`--tap` binds a queue for every records event first, as a deployment consuming them would: the
+events are then published, and the default pass prunes them.
 
 Target: CPU per call, last 10 % / first 10 % ≤ 1.5×.
 
     .venv/bin/python bench/county_year.py [--quick] [--cases 5000] [--entries 30]
-                                          [--major 0.05] [--callers 8]"""
+                                          [--major 0.05] [--callers 8] [--tap]"""
 from __future__ import annotations
 
 import json
@@ -253,6 +255,16 @@ def storage(db_url: str) -> tuple[int, dict[str, int], dict[str, int],
         engine.dispose()
 
 
+def tap_events(amqp: str) -> None:
+    """A durable queue bound to `records.events` for every routing key (`--tap`): a consumer of
+    every event, so the relay publishes each instead of keeping it unrouted. Nobody reads it;
+    the bench's vhost goes with it."""
+    from kombu import Connection, Exchange, Queue
+    with Connection(amqp) as conn:
+        Queue("county-year-tap", Exchange("records.events", type="topic", durable=True),
+              routing_key="#", durable=True)(conn.default_channel).declare()
+
+
 def prune_pass(db_url: str, unrouted_days: float | None = None) -> dict:
     """The retention pass as the service runs it, as of a month after the year; then VACUUM
     FULL of the outbox and the inbox (as the owner). Also the outbox's rows by state and event
@@ -297,6 +309,8 @@ def run(args) -> tuple[list[dict], list[str]]:
         review = None
         try:
             common.wait_health(client, records)
+            if args.tap:
+                tap_events(amqp)
             review = start_review(wd, amqp_uri=amqp, db_url=review_db, keys=keys)
             wait_ready(amqp, review)
             result = year(amqp, args, keys, [records.pid, review.pid])
@@ -369,4 +383,7 @@ if __name__ == "__main__":
     p.add_argument("--major", type=float, default=0.05, help="share of major cases")
     p.add_argument("--callers", type=int, default=8)
     p.add_argument("--bare-seconds", type=float, default=10.0)
+    p.add_argument("--tap", action="store_true",
+                   help="bind a queue for every records event, as a deployment consuming them "
+                        "would: the events are published, not unrouted")
     raise SystemExit(common.main(run, p))
