@@ -11,12 +11,21 @@ Reported: entries/s against the bare append loop of the same run (bench/bare_ser
 append, 8 callers, before and after the year; their mean), the CPU the services and
 PostgreSQL spent per call in the first and in the last 10 % of the calls (does a call cost
 more as the year's history grows?), and the bytes the record keeper's tables hold per entry
-(pg_total_relation_size of each table / entries).
+(pg_total_relation_size of each table / entries) — as the year left them, and again after the
+retention pass the service runs (shared.messaging.retention) once the year's published outbox
+rows and handled inbox rows are past OUTBOX_RETENTION_DAYS / INBOX_RETENTION_DAYS: the pass
+run as of a month after the year (every such row past both), then VACUUM FULL of the two
+tables so that the files show what is left (a live service's autovacuum reuses the space for
+new rows instead of returning it: its outbox holds about a retention's worth of rows, 7/365 of
+a year's); and once more with OUTBOX_UNROUTED_RETENTION_DAYS=7, since an event no service of
+the deployment consumes (entry_appended.v1 here) is unrouted, which the default keeps for good.
+`--tap` binds a queue for every records event first, as a deployment consuming them would: the
+events are then published, and the default pass prunes them.
 
 Target: CPU per call, last 10 % / first 10 % ≤ 1.5×.
 
     .venv/bin/python bench/county_year.py [--quick] [--cases 5000] [--entries 30]
-                                          [--major 0.05] [--callers 8]"""
+                                          [--major 0.05] [--callers 8] [--tap]"""
 from __future__ import annotations
 
 import json
@@ -163,7 +172,10 @@ def register_reviewer(amqp: str, headers: dict) -> None:
 
 def year(amqp: str, args, keys, service_pids: list[int]) -> dict:
     majors = set(range(0, args.cases, max(1, round(1 / args.major)))) if args.major else set()
-    planned = (len(majors) * major_calls() + (args.cases - len(majors)) * args.entries)
+    # (`--major 0`: routine cases alone, no major case's plan needed — its footage must be
+    # stored in a vault first, which this bench does not run)
+    planned = ((len(majors) * major_calls() if majors else 0)
+               + (args.cases - len(majors)) * args.entries)
     meter = Meter(planned, service_pids)
     roles = tokens(keys)
     register_reviewer(amqp, roles["legal_unit"])
@@ -243,6 +255,44 @@ def storage(db_url: str) -> tuple[int, dict[str, int], dict[str, int],
         engine.dispose()
 
 
+def tap_events(amqp: str) -> None:
+    """A durable queue bound to `records.events` for every routing key (`--tap`): a consumer of
+    every event, so the relay publishes each instead of keeping it unrouted. Nobody reads it;
+    the bench's vhost goes with it."""
+    from kombu import Connection, Exchange, Queue
+    with Connection(amqp) as conn:
+        Queue("county-year-tap", Exchange("records.events", type="topic", durable=True),
+              routing_key="#", durable=True)(conn.default_channel).declare()
+
+
+def prune_pass(db_url: str, unrouted_days: float | None = None) -> dict:
+    """The retention pass as the service runs it, as of a month after the year; then VACUUM
+    FULL of the outbox and the inbox (as the owner). Also the outbox's rows by state and event
+    type before the pass (`states`)."""
+    from datetime import UTC, datetime, timedelta
+
+    from services.records.models import inbox, outbox
+    from shared.messaging.retention import DEFAULTS, prune_once
+    from shared.persistence.db import make_engine, open_db
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            states: dict[str, int] = {key: int(n) for key, n in conn.exec_driver_sql(
+                "SELECT state || ' ' || event_type, count(*) FROM outbox GROUP BY 1")}
+        done = prune_once(open_db(engine), outbox, inbox,
+                          outbox_days=DEFAULTS["OUTBOX_RETENTION_DAYS"],
+                          inbox_days=DEFAULTS["INBOX_RETENTION_DAYS"],
+                          now=datetime.now(UTC) + timedelta(days=31),
+                          unrouted_days=unrouted_days)
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            for table in ("outbox", "inbox"):
+                conn.exec_driver_sql(f"VACUUM FULL {table}")
+        return dict(done, states=states)
+    finally:
+        engine.dispose()
+
+
 def run(args) -> tuple[list[dict], list[str]]:
     from review_roundtrip import start_review, wait_ready
     if args.quick:
@@ -259,6 +309,8 @@ def run(args) -> tuple[list[dict], list[str]]:
         review = None
         try:
             common.wait_health(client, records)
+            if args.tap:
+                tap_events(amqp)
             review = start_review(wd, amqp_uri=amqp, db_url=review_db, keys=keys)
             wait_ready(amqp, review)
             result = year(amqp, args, keys, [records.pid, review.pid])
@@ -267,6 +319,11 @@ def run(args) -> tuple[list[dict], list[str]]:
                 if proc is not None:
                     proc.stop()
         entries, sizes, indexes, writes = storage(db_url)
+        pruned = prune_pass(db_url)
+        _, pruned_sizes, pruned_indexes, _ = storage(db_url)
+        # and as a deployment that keeps unrouted events a week (OUTBOX_UNROUTED_RETENTION_DAYS)
+        unrouted = prune_pass(db_url, unrouted_days=7)
+        _, unrouted_sizes, _, _ = storage(db_url)
         bares.append(bare_rate(client, wd, amqp, f"{db_url}", args))
     bare = sum(bares) / len(bares)
     (s0, p0), (s1, p1) = result["first"], result["last"]
@@ -284,7 +341,16 @@ def run(args) -> tuple[list[dict], list[str]]:
              "  rows written per entry (inserted / updated, of which in place): " + ", ".join(
                  f"{t} {ins / entries:.2f} / {upd / entries:.2f} ({hot / entries:.2f})"
                  for t, (ins, upd, hot) in sorted(writes.items())
-                 if t in RECORDS_TABLES and (ins or upd))]
+                 if t in RECORDS_TABLES and (ins or upd)),
+             f"  after the retention pass ({pruned['outbox']:,} outbox and {pruned['inbox']:,} "
+             "inbox rows pruned), bytes per entry by table: " + ", ".join(
+                 f"{t} {size / entries:.0f} ({pruned_indexes[t] / entries:.0f})"
+                 for t, size in pruned_sizes.items() if size),
+             "  the outbox's rows before the pass, by state and event type: " + ", ".join(
+                 f"{k} {n:,}" for k, n in sorted(pruned["states"].items())),
+             f"  then with OUTBOX_UNROUTED_RETENTION_DAYS=7 ({unrouted['outbox']:,} more outbox "
+             "rows pruned), bytes per entry by table: " + ", ".join(
+                 f"{t} {size / entries:.0f}" for t, size in unrouted_sizes.items() if size)]
     notes += noise_warning([result])
     rows = [
         row(NAME, "entries/s over RPC (whole year)", f"{result['rate']:.0f}"),
@@ -299,6 +365,13 @@ def run(args) -> tuple[list[dict], list[str]]:
             growth <= TARGET_RATIO),
         row(NAME, "record keeper's tables, bytes per entry",
             f"{total / entries:.0f} (entries table {sizes['entries'] / entries:.0f})"),
+        row(NAME, "the same after the retention pass (outbox + inbox past retention)",
+            f"{sum(pruned_sizes.values()) / entries:.0f} "
+            f"(outbox {pruned_sizes['outbox'] / entries:.0f}, "
+            f"was {sizes['outbox'] / entries:.0f})"),
+        row(NAME, "the same with OUTBOX_UNROUTED_RETENTION_DAYS=7 (unrouted rows too)",
+            f"{sum(unrouted_sizes.values()) / entries:.0f} "
+            f"(outbox {unrouted_sizes['outbox'] / entries:.0f})"),
     ]
     return rows, notes
 
@@ -310,4 +383,7 @@ if __name__ == "__main__":
     p.add_argument("--major", type=float, default=0.05, help="share of major cases")
     p.add_argument("--callers", type=int, default=8)
     p.add_argument("--bare-seconds", type=float, default=10.0)
+    p.add_argument("--tap", action="store_true",
+                   help="bind a queue for every records event, as a deployment consuming them "
+                        "would: the events are published, not unrouted")
     raise SystemExit(common.main(run, p))

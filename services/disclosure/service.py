@@ -23,6 +23,7 @@ from services.disclosure.dependencies import (
 )
 from services.disclosure.dependencies import health as rules_health
 from services.disclosure.domain.limits import client_key
+from services.disclosure.models import inbox as inbox_table
 from services.disclosure.models import outbox as outbox_table
 from services.disclosure.portal import SearchIndex
 from services.disclosure.usecases import annual as annual_usecases
@@ -37,6 +38,7 @@ from shared.errors import NotFound
 from shared.messaging.calls import AUTO, Peer
 from shared.messaging.consumer import event_handler
 from shared.messaging.outbox import Outbox
+from shared.messaging.retention import Retention
 from shared.messaging.rpc import rpc
 from shared.persistence.db import Database
 from shared.service import Service
@@ -69,6 +71,7 @@ class DisclosureService(Service):
 
     db = Database("services.disclosure:migrations")
     outbox = Outbox(CONTRACT, outbox_table)
+    retention = Retention(outbox_table, inbox_table)  # published and handled rows pruned
     config = Config()
     log_key = LogKey()
     portal = PortalSite(PORTAL_DIR)

@@ -10,6 +10,7 @@ from nameko.timer import timer
 from contracts.records import CONTRACT
 from services.records import queries, store
 from services.records.dependencies import ReviewBoard, SigningKey
+from services.records.models import inbox as inbox_table
 from services.records.models import outbox as outbox_table
 from services.records.register import Register
 from services.records.usecases import cases, checkpoints, decisions, events, records, secrets
@@ -18,6 +19,7 @@ from shared.calendar.clock import now
 from shared.errors import NotFound
 from shared.messaging.consumer import event_handler
 from shared.messaging.outbox import Outbox
+from shared.messaging.retention import Retention
 from shared.messaging.rpc import rpc
 from shared.persistence.db import Database
 from shared.service import Service
@@ -36,6 +38,7 @@ class RecordsService(Service):
 
     db = Database("services.records:migrations")
     outbox = Outbox(CONTRACT, outbox_table)
+    retention = Retention(outbox_table, inbox_table)  # published and handled rows pruned
     signing_key = SigningKey()
     board = ReviewBoard()
     # the archive vault: the objects AV records name (record_av), the checkpoints and tree

@@ -18,6 +18,7 @@ from services.renderer.dependencies import (
 )
 from services.renderer.models import outbox as outbox_table
 from shared.messaging.outbox import Outbox
+from shared.messaging.retention import Retention
 from shared.messaging.rpc import rpc
 from shared.persistence.db import Database
 from shared.service import Service
@@ -35,6 +36,7 @@ class RendererService(Service):
 
     db = Database("services.renderer:migrations")
     outbox = Outbox(CONTRACT, outbox_table)
+    retention = Retention(outbox_table)  # published rows pruned
     registry = TemplateRegistry()
     renderer = RenderPool()
     pdf = PdfConverter()

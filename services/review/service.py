@@ -10,12 +10,15 @@ from nameko.timer import timer
 
 from contracts.review import CONTRACT
 from services.review import gauges, queries, store, usecases
+
+from services.review.models import inbox as inbox_table
 from services.review.models import outbox as outbox_table
 from shared.calendar.clock import now
 from shared.contracts.registry import dump, load
 from shared.errors import NotFound
 from shared.messaging.consumer import event_handler
 from shared.messaging.outbox import Outbox
+from shared.messaging.retention import Retention
 from shared.messaging.rpc import rpc
 from shared.persistence.db import Database
 from shared.service import Service
@@ -34,6 +37,7 @@ class ReviewService(Service):
 
     db = Database("services.review:migrations")
     outbox = Outbox(CONTRACT, outbox_table)
+    retention = Retention(outbox_table, inbox_table)  # published and handled rows pruned
     config = Config()
 
     def _deps(self) -> dict[str, Any]:

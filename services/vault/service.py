@@ -19,12 +19,14 @@ from services.vault.dependencies import (
     VaultStores,
 )
 from services.vault.dependencies import health as stores_health
+from services.vault.models import inbox as inbox_table
 from services.vault.models import outbox as outbox_table
 from services.vault.usecases import anchors
 from shared.calendar.clock import now
 from shared.errors import NotFound
 from shared.messaging.consumer import event_handler
 from shared.messaging.outbox import Outbox
+from shared.messaging.retention import Retention
 from shared.messaging.rpc import rpc
 from shared.persistence.db import Database
 from shared.service import Service
@@ -45,6 +47,7 @@ class VaultService(Service):
 
     db = Database("services.vault:migrations")
     outbox = Outbox(CONTRACT, outbox_table)
+    retention = Retention(outbox_table, inbox_table)  # published and handled rows pruned
     stores = VaultStores()
     config = Config()
     records = RecordKeeper()

@@ -44,7 +44,7 @@ from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
-from sqlalchemy import Column, MetaData, String, Table, insert, select
+from sqlalchemy import Column, Index, MetaData, String, Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -65,13 +65,47 @@ access = logging.getLogger(logs.ACCESS_LOGGER)
 DEAD_LETTER_EXCHANGE = "sanxiang.dead-letters"
 
 
+# The index prune() walks, oldest first (a migration of each service adds it to its inbox).
+INBOX_AGE_INDEX = "ix_inbox_received_at"
+
+
 def inbox_table(metadata: MetaData) -> Table:
     return Table(
         "inbox", metadata,
         Column("message_id", String(64), primary_key=True),
         Column("event_type", String(80), nullable=False),
         Column("source", String(40), nullable=False),
-        Column("received_at", UtcDateTime(), nullable=False))
+        Column("received_at", UtcDateTime(), nullable=False),
+        Index(INBOX_AGE_INDEX, "received_at"))
+
+
+def create_age_index(op) -> None:
+    """The migration step that gives a service's inbox the index prune() reads."""
+    op.create_index(INBOX_AGE_INDEX, "inbox", ["received_at"])
+
+
+def drop_age_index(op) -> None:
+    op.drop_index(INBOX_AGE_INDEX, table_name="inbox")
+
+
+def prune(db, table: Table, older_than: datetime, *, batch_size: int = 500, claim=None) -> int:
+    """Forget the messages handled before `older_than`, oldest first, a batch per short
+    transaction; returns how many. A message is remembered so that a redelivery does nothing
+    twice; one redelivered after its row is gone would be handled again, so the retention must
+    outlast any redelivery (compose/README.md, "Storage"). `claim(session)` is asked first in
+    each transaction (shared.persistence.timers.claim); False ends the pass."""
+    oldest = (select(table.c.message_id).where(table.c.received_at < older_than)
+              .order_by(table.c.received_at).limit(batch_size))
+    deleted = 0
+    while True:
+        with db.transaction() as session:
+            if claim is not None and not claim(session):
+                return deleted
+            n = session.execute(delete(table).where(
+                table.c.message_id.in_(oldest.scalar_subquery()))).rowcount
+        deleted += n
+        if n < batch_size:
+            return deleted
 
 
 def already_handled(session, table: Table, message_id: str) -> bool:

@@ -31,6 +31,7 @@ from sqlalchemy import (
     Table,
     Text,
     cast,
+    delete,
     func,
     select,
     text,
@@ -58,6 +59,11 @@ PENDING, PUBLISHED, UNROUTED = "pending", "published", "unrouted"
 PENDING_INDEX = "ix_outbox_pending"
 UNROUTED_INDEX = "ix_outbox_unrouted"
 _PARTIAL = {PENDING_INDEX: f"state = '{PENDING}'", UNROUTED_INDEX: f"state = '{UNROUTED}'"}
+# The published rows in id order, which retention's prune() walks from the oldest: an entry per
+# row when it is marked published (none at insert, none for an unrouted row), so a pass reads
+# the published rows past retention and never steps over the unrouted ones kept for good.
+PUBLISHED_INDEX = "ix_outbox_published"
+_PUBLISHED = f"state = '{PUBLISHED}'"
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -75,6 +81,8 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("last_error", Text),
         *(Index(name, "id", postgresql_where=text(where), sqlite_where=text(where))
           for name, where in _PARTIAL.items()),
+        Index(PUBLISHED_INDEX, "id", postgresql_where=text(_PUBLISHED),
+              sqlite_where=text(_PUBLISHED)),
     )
 
 
@@ -86,6 +94,16 @@ def create_partial_indexes(op) -> None:
         op.create_index(name, "outbox", ["id"], postgresql_where=text(where),
                         sqlite_where=text(where))
     op.drop_index("ix_outbox_state", table_name="outbox")
+
+
+def create_published_index(op) -> None:
+    """The migration step that gives a service's outbox PUBLISHED_INDEX (retention's walk)."""
+    op.create_index(PUBLISHED_INDEX, "outbox", ["id"], postgresql_where=text(_PUBLISHED),
+                    sqlite_where=text(_PUBLISHED))
+
+
+def drop_published_index(op) -> None:
+    op.drop_index(PUBLISHED_INDEX, table_name="outbox")
 
 
 def drop_partial_indexes(op) -> None:
@@ -401,13 +419,65 @@ def _mark(session, table: Table, states: dict[str, list[int]]) -> None:
     columns. An update, not an insert elsewhere, by design: the row is a queue entry whose
     state is what the pick filters on (PENDING_INDEX), and the pick must cost what is pending
     — a table of published marks beside it would make the pick an anti-join over everything
-    ever sent (ids commit out of order, so no high-water mark can stand in for it), and the
-    service's role may delete nothing."""
+    ever sent (ids commit out of order, so no high-water mark can stand in for it). Rows
+    published long enough ago are deleted in batches by prune(), not one by one here."""
     now = datetime.now(UTC)
     for state, ids in states.items():
         if ids:
             session.execute(update(table).where(table.c.id.in_(ids)).values(
                 state=state, published_at=now, attempts=table.c.attempts + 1))
+
+
+PRUNE_BATCH = 500
+
+
+def prune(db, table: Table, older_than: datetime, *, batch_size: int = PRUNE_BATCH,
+          claim=None, unrouted_older_than: datetime | None = None) -> int:
+    """Delete the rows published before `older_than`, oldest first, a batch per short
+    transaction; returns how many. The chain and the service's own tables are the record, not
+    the outbox: a published row is a queue entry whose work is done. A pending row (not yet
+    sent) and an unrouted one (kept for requeue_unrouted) are never deleted, whatever their age
+    — unless `unrouted_older_than` is given (an operator's choice, OUTBOX_UNROUTED_RETENTION_DAYS):
+    then unrouted rows returned by the broker before it go too.
+
+    Each state's rows are walked in id order from the oldest, from their partial index
+    (PUBLISHED_INDEX, UNROUTED_INDEX), so a pass reads no row of another state. A row created
+    at or after the cutoff cannot have been published before it, so the walk stops at the first
+    such row: a pass reads what it deletes and one batch more at most. `claim(session)`
+    (shared.persistence.timers.claim for a timer and this table) is asked first in each
+    transaction; False (another instance is pruning this table right now) ends the pass."""
+    cutoffs = {PUBLISHED: older_than}
+    if unrouted_older_than is not None:
+        cutoffs[UNROUTED] = unrouted_older_than
+    deleted = 0
+    for state, cutoff in cutoffs.items():
+        after: int | None = 0
+        while after is not None:
+            with db.transaction() as session:
+                if claim is not None and not claim(session):
+                    return deleted
+                n, after = _prune_batch(session, table, state, cutoff, after, batch_size)
+            deleted += n
+    return deleted
+
+
+def _prune_batch(session, table: Table, state: str, cutoff: datetime, after: int,
+                 batch_size: int) -> tuple[int, int | None]:
+    """One batch of `state` rows after id `after`: (rows deleted, the id to go on after, or
+    None when the walk is done)."""
+    rows = session.execute(
+        select(table.c.id, table.c.published_at, table.c.created_at)
+        .where(table.c.state == state, table.c.id > after)
+        .order_by(table.c.id).limit(batch_size)).all()
+    gone = [r.id for r in rows if r.published_at is not None and r.published_at < cutoff]
+    n = 0
+    if gone:
+        # the state and age checked again by the DELETE itself
+        n = session.execute(delete(table).where(
+            table.c.id.in_(gone), table.c.state == state,
+            table.c.published_at < cutoff)).rowcount
+    done = len(rows) < batch_size or any(r.created_at >= cutoff for r in rows)
+    return n, None if done else rows[-1].id
 
 
 def requeue_unrouted(db, table: Table, *, agency: str | None = None,

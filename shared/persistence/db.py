@@ -140,15 +140,25 @@ def service_role_updates(migrations: str) -> tuple[str, ...]:
     return tuple(getattr(migrations_module(migrations), "SERVICE_ROLE_UPDATES", ()))
 
 
-def grant_service_role(engine: Engine, role: str, updates: tuple[str, ...]) -> None:
+def service_role_deletes(migrations: str) -> tuple[str, ...]:
+    """Tables the service's role may DELETE from: its migrations package says so
+    (SERVICE_ROLE_DELETES) — the outbox and the inbox, which retention prunes
+    (shared.messaging.retention), and nothing else."""
+    return tuple(getattr(migrations_module(migrations), "SERVICE_ROLE_DELETES", ()))
+
+
+def grant_service_role(engine: Engine, role: str, updates: tuple[str, ...],
+                       deletes: tuple[str, ...] = ()) -> None:
     """As the owner, after migrating: what the service's own role may do in the database.
 
     SELECT and INSERT on every table, UPDATE only on the tables listed (projections such as a
-    case's head; `SELECT ... FOR UPDATE` needs it too), USAGE on sequences — and no DELETE,
-    TRUNCATE, REFERENCES or TRIGGER, no ownership, no CREATE in the schema: the service cannot
-    empty, rewrite or unprotect the append-only tables, whose triggers only an owner could
-    drop or disable. Re-applied on every migration, so a table added later is covered and a
-    right no longer listed is taken back. PostgreSQL only (SQLite has no roles)."""
+    case's head; `SELECT ... FOR UPDATE` needs it too), DELETE only on the tables `deletes`
+    lists (the outbox and inbox that retention prunes), USAGE on sequences — and no other
+    DELETE, no TRUNCATE, REFERENCES or TRIGGER, no ownership, no CREATE in the schema: the
+    service cannot empty, rewrite or unprotect the append-only tables, whose triggers only an
+    owner could drop or disable. Re-applied on every migration, so a table added later is
+    covered and a right no longer listed is taken back. PostgreSQL only (SQLite has no
+    roles)."""
     if engine.dialect.name != "postgresql":
         return
     quote = engine.dialect.identifier_preparer.quote
@@ -156,12 +166,13 @@ def grant_service_role(engine: Engine, role: str, updates: tuple[str, ...]) -> N
     with engine.begin() as conn:
         tables = [row[0] for row in conn.exec_driver_sql(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
-        unknown = sorted(set(updates) - set(tables))
-        if unknown:
-            raise ConfigurationError(f"SERVICE_ROLE_UPDATES names tables that do not exist: "
-                                     f"{', '.join(unknown)}",
-                                     message_zh="SERVICE_ROLE_UPDATES 列出了不存在的表："
-                                                f"{'、'.join(unknown)}")
+        for key, listed in (("SERVICE_ROLE_UPDATES", updates), ("SERVICE_ROLE_DELETES", deletes)):
+            unknown = sorted(set(listed) - set(tables))
+            if unknown:
+                raise ConfigurationError(f"{key} names tables that do not exist: "
+                                         f"{', '.join(unknown)}",
+                                         message_zh=f"{key} 列出了不存在的表："
+                                                    f"{'、'.join(unknown)}")
         for statement in (
                 f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {r}",
                 f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {r}",
@@ -172,7 +183,8 @@ def grant_service_role(engine: Engine, role: str, updates: tuple[str, ...]) -> N
                 f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {r}",
                 # the schema version is the owner's to write
                 f"REVOKE INSERT ON alembic_version FROM {r}",
-                *(f"GRANT UPDATE ON {quote(t)} TO {r}" for t in updates)):
+                *(f"GRANT UPDATE ON {quote(t)} TO {r}" for t in updates),
+                *(f"GRANT DELETE ON {quote(t)} TO {r}" for t in deletes)):
             conn.exec_driver_sql(statement)
 
 
@@ -184,7 +196,8 @@ def upgrade(owner_url: str, migrations: str, service_role: str | None = None) ->
     try:
         migrate(engine, migrations)
         if service_role and service_role != engine.url.username:
-            grant_service_role(engine, service_role, service_role_updates(migrations))
+            grant_service_role(engine, service_role, service_role_updates(migrations),
+                               service_role_deletes(migrations))
     finally:
         engine.dispose()
 

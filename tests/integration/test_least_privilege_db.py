@@ -1,8 +1,8 @@
 """Least privilege in PostgreSQL: the services migrate as the database's owner
 (DATABASE_OWNER_URL / `sanxiang db upgrade`) and run as their own role, which may SELECT and
-INSERT, UPDATE only the projections its migrations name, and nothing else — no TRUNCATE, no
-trigger changes, no DDL, no rewriting of entries or the access log. Each service still works
-under its role."""
+INSERT, UPDATE only the projections its migrations name, DELETE only from the outbox and the
+inbox (which retention prunes), and nothing else — no TRUNCATE, no trigger changes, no DDL, no
+rewriting of entries or the access log. Each service still works under its role."""
 from __future__ import annotations
 
 import secrets
@@ -87,7 +87,7 @@ REFUSED = [
     "UPDATE access_log SET outcome = 'allowed'",
     "DELETE FROM access_log",
     "DELETE FROM cases",
-    "DELETE FROM inbox",
+    "TRUNCATE inbox", "TRUNCATE outbox",
     "DELETE FROM idempotency",
     "UPDATE idempotency SET result = '{}'",
     "ALTER TABLE entries ADD COLUMN note text",
@@ -217,7 +217,8 @@ def test_every_service_migrated_by_its_owner_runs_on_its_role_and_cannot_erase(
         keys_dir):
     """Compose's path for each installed service (the vault among them): `sanxiang db upgrade
     <service> --grant-to <role>` as the owner, then the service started on its role alone takes
-    calls — and the role can delete, truncate or drop none of its tables, nor create one."""
+    calls — and the role can truncate or drop none of its tables, nor create one, and delete
+    from none but the outbox and the inbox (retention's)."""
     from sqlalchemy import create_engine, inspect
 
     owner_url, service_url = restricted_db(service)
@@ -231,10 +232,16 @@ def test_every_service_migrated_by_its_owner_runs_on_its_role_and_cannot_erase(
     finally:
         engine.dispose()
     assert tables
+    prunable = {"outbox", "inbox"} & set(tables)
+    assert "outbox" in prunable
     attempts = [f"{verb} {table}" for table in tables
-                for verb in ("DELETE FROM", "TRUNCATE", "DROP TABLE")]
+                for verb in ("DELETE FROM", "TRUNCATE", "DROP TABLE")
+                if not (verb == "DELETE FROM" and table in prunable)]
     refused = {s: _run_as(service_url, s) for s in [*attempts, "CREATE TABLE shadow (id int)"]}
     assert {s: code for s, code in refused.items() if code != "42501"} == {}
+    # the outbox and the inbox alone: what retention prunes (shared.messaging.retention)
+    assert {t: _run_as(service_url, f"DELETE FROM {t} WHERE false") for t in prunable} == \
+        dict.fromkeys(prunable)
     config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES, DATABASE_URL=service_url,
                   **suite.settings(service, tmp_path))
     container_factory(suite.classes()[service], config).start()
