@@ -10,7 +10,6 @@ from nameko.timer import timer
 
 from contracts.review import CONTRACT
 from services.review import gauges, queries, store, usecases
-
 from services.review.models import inbox as inbox_table
 from services.review.models import outbox as outbox_table
 from shared.calendar.clock import now
