@@ -195,7 +195,7 @@ class RabbitNode:
                             auth=("guest", "guest"), timeout=10,
                             params={"columns": "name,type,messages_ready,"
                                                "messages_unacknowledged,messages,consumers,"
-                                               "arguments,policy"})
+                                               "arguments,policy,durable,exclusive,auto_delete"})
         resp.raise_for_status()
         return {q["name"]: q for q in resp.json()}
 
