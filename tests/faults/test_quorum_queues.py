@@ -24,8 +24,8 @@ from shared.messaging.broker import Management
 from shared.messaging.consumer import DELIVERY_LIMIT
 from tests.agencies import LINGCHUAN, agencies
 from tests.brokers import add_vhost
-from tests.events import dead_letters, proposed, publish_event
 from tests.databases import table_rows
+from tests.events import dead_letters, proposed, publish_event
 
 AGENCIES = agencies(LINGCHUAN)
 VHOST = "sanxiang"

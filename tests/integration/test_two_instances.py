@@ -34,6 +34,7 @@ from tests import suite
 from tests.agencies import LINGCHUAN, agencies
 from tests.builders import ACTORS, AGENCY, demo_plan
 from tests.databases import table_rows
+from tests.events import queue_depth
 from tests.plans import run_case
 from tests.unit.review.support import AGENCIES as REVIEW_AGENCIES
 from tests.unit.review.support import ALWAYS, Env, actor, request_payload
@@ -132,3 +133,96 @@ def test_forty_overdue_reviews_get_one_overdue_event_each_from_two_instances(
     assert tap.duplicates() == {}
     assert table_rows(db_url, "SELECT count(*) AS n FROM outbox WHERE state = 'pending'") == [
         {"n": 0}]
+
+
+TIMERS = {"records": ["checkpoint_heads"], "review": ["watch_clocks"], "vault": ["audit"],
+          "disclosure": ["watch_deadlines", "watch_lapses", "watch_windows",
+                         "watch_annual_reports"],
+          "renderer": ["watch_templates"]}
+CASES = 4
+
+
+@pytest.fixture
+def pairs(container_factory, rabbit_config, make_pg_database, tmp_path, keys_dir,
+          token_issuer):
+    """Two instances of every installed service, each pair on one PostgreSQL database and
+    one folder (the vault's store, the portal); the taps declared before any starts."""
+    config = dict(rabbit_config, KEYS_DIR=keys_dir, AGENCIES=AGENCIES)
+    taps = {name: Tap(config["AMQP_URI"], name) for name in suite.NAMES}
+    urls = {name: make_pg_database(f"sx_{name}") for name in suite.NAMES}
+    containers: dict[str, list] = {}
+    for name, cls in suite.classes().items():
+        for _ in range(2):
+            own = dict(config, DATABASE_URL=urls[name], **suite.settings(name, tmp_path))
+            container = container_factory(cls, own)
+            container.start()
+            containers.setdefault(name, []).append(container)
+
+    def rpc(role="officer"):
+        token = token_issuer.issue(actor_id=ACTORS[role], role=role, agency=AGENCY,
+                                   name=ACTORS[role])
+        return ClusterRpcProxy(config, context_data={"actor_token": token}, timeout=30)
+
+    return containers, urls, taps, rpc
+
+
+def test_two_instances_of_every_service_under_the_major_case_path_do_nothing_twice(pairs):
+    containers, urls, taps, rpc = pairs
+    # the first case alone (it registers the agency's review staff), the others side by side
+    cases = [run_case(rpc, demo_plan("陵应急立〔2025〕610号"),
+                      decision_no="陵应急罚〔2025〕610号")["case_id"]]
+    runs = [eventlet.spawn(run_case, rpc, demo_plan(f"陵应急立〔2025〕{610 + n}号"),
+                           decision_no=f"陵应急罚〔2025〕{610 + n}号") for n in range(1, CASES)]
+    cases += [run.wait()["case_id"] for run in runs]
+    for _ in range(2):
+        for name, timers in TIMERS.items():
+            for timer in timers:
+                results = fire_together(containers[name], timer)
+                assert not any(isinstance(r, dict) and r.get("failed") for r in results), (
+                    name, timer, results)
+
+    with rpc("head") as head:
+        for case_id in cases:
+            entries = head.records.get_entries(case_id=case_id)
+            kinds = collections.Counter(e["kind"] for e in entries)
+            assert kinds["legal_review"] == kinds["decision_issued"] == 1, kinds
+            assert len({e["seq"] for e in entries}) == len(entries)
+            assert head.records.verify_case(case_id=case_id)["ok"]
+    reviews = table_rows(urls["review"], "SELECT count(*) AS n, count(DISTINCT "
+                                         "source_message_id) AS d FROM reviews")
+    assert reviews == [{"n": CASES, "d": CASES}]
+    # each head the timer found moved signed once by it (the vault's package asks for a
+    # checkpoint of its own, with an idempotency key per head: once as well)
+    signed = collections.Counter(
+        (body["data"]["case_id"], body["data"]["seq"], body["actor"]["id"])
+        for body in (json.loads(r["body"]) for r in table_rows(
+            urls["records"],
+            "SELECT body FROM outbox WHERE event_type = 'checkpoint_signed.v1'")))
+    assert {case for case, _, _ in signed} == set(cases)
+    assert set(signed.values()) == {1}, signed
+    kept = table_rows(urls["vault"], "SELECT case_id, seq, count(*) AS n FROM "
+                                     "anchored_checkpoints GROUP BY case_id, seq")
+    assert {r["n"] for r in kept} == {1} and {r["case_id"] for r in kept} == set(cases)
+    assert table_rows(urls["vault"], "SELECT count(*) AS n FROM inbox") == table_rows(
+        urls["vault"], "SELECT count(DISTINCT message_id) AS n FROM inbox")
+
+    # every event each service stored went out, once, through its two relays together
+    published: dict[str, int] = {}
+    for name, tap in taps.items():
+        stored = {r["message_id"] for r in table_rows(urls[name],
+                                                      "SELECT message_id FROM outbox")}
+        seen = tap.drain(lambda seen, stored=stored: stored <= {e["message_id"] for e in seen})
+        assert {e["message_id"] for e in seen} == stored, name
+        assert tap.duplicates() == {}, name
+        published[name] = len(seen)
+    # and each consumer handled each once: as many inbox rows as distinct messages, the
+    # opinions in the record keeper's, the decisions in the publisher's
+    inbox = {name: table_rows(urls[name], "SELECT event_type, count(*) AS n FROM inbox "
+                                          "GROUP BY event_type")
+             for name in ("records", "disclosure")}
+    assert {"event_type": "opinion_issued.v1", "n": CASES} in inbox["records"]
+    assert {"event_type": "decision_issued.v1", "n": CASES} in inbox["disclosure"]
+    # and nothing was dead-lettered: no handler lost a race to its twin
+    uri = next(iter(taps.values())).uri
+    assert {name: queue_depth(uri, f"dlq.{name}") for name in taps} == dict.fromkeys(taps, 0)
+    print(f"two instances each: events published once each {published}, duplicates 0")
