@@ -35,7 +35,7 @@ EVENT_QUEUE = "evt-records-decision_proposed.v1--review.on_decision_proposed"
 def give_back(uri: str, queue: str, times: int) -> list[int]:
     """Take the queue's one message and return it unsettled `times` times, as a consumer that
     dies on it would; the x-delivery-count seen at each delivery."""
-    seen = []
+    seen: list[int] = []
     with Connection(uri) as conn:
         bound = Queue(queue, no_declare=True)(conn.default_channel)
         while len(seen) < times:
