@@ -252,11 +252,14 @@ class Management:
         so that the service's own declaration of it is equivalent."""
         v = quote(vhost, safe="")
         info = self.call("GET", f"vhosts/{v}").json()
-        kind = (info.get("default_queue_type")
-                or info.get("metadata", {}).get("default_queue_type") or "classic")
+        kind = info.get("default_queue_type") or info.get("metadata", {}).get(
+            "default_queue_type")
+        # a vhost without a default type takes the queue as the service declares it, with no
+        # x-queue-type: naming one would make the service's own declaration inequivalent
+        arguments = {"x-queue-type": kind} if kind and kind != "undefined" else {}
         name = quote(f"dlq.{service}", safe="")
         self.call("PUT", f"queues/{v}/{name}", json={
-            "durable": True, "auto_delete": False, "arguments": {"x-queue-type": kind}})
+            "durable": True, "auto_delete": False, "arguments": arguments})
         self.call("POST", f"bindings/{v}/e/{quote(DEAD_LETTER_EXCHANGE, safe='')}/q/{name}",
                   json={"routing_key": service, "arguments": {}})
 
