@@ -16,7 +16,7 @@ import json
 import time
 import uuid
 
-from kombu import Connection, Queue
+from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.review.service import ReviewService
@@ -98,3 +98,37 @@ def test_durable_queues_are_quorum_and_a_poison_message_is_dead_lettered_at_the_
     # the good one handled once; the poisoned ones never reached a handler
     assert [r["message_id"] for r in handled] == [good["message_id"]]
     assert rabbit_node.queues(VHOST)[EVENT_QUEUE].get("messages", 0) == 0
+
+
+def test_an_rpc_request_on_its_last_delivery_is_answered_and_dead_lettered_unrun(
+        rabbit_node, container_factory, fresh_database, keys_dir):
+    add_vhost(Management(rabbit_node.api_uri, "guest", "guest"), VHOST)
+    uri = rabbit_node.vhost_uri(VHOST)
+    config = {"AMQP_URI": uri, "DATABASE_URL": fresh_database, "KEYS_DIR": keys_dir,
+              "AGENCIES": AGENCIES}
+    board = container_factory(ReviewService, config)
+    board.start()
+    board.stop()      # its queue stays, with nobody consuming it
+    with Connection(uri) as conn:
+        exchange = Exchange("nameko-rpc", type="topic", no_declare=True)
+        name = f"rpc.reply-test-{uuid.uuid4()}"
+        reply = Queue(name, exchange, routing_key=name, exclusive=True, auto_delete=True)
+        reply(conn.default_channel).declare()
+        correlation = str(uuid.uuid4())
+        conn.Producer().publish(
+            json.dumps({"args": [], "kwargs": {}}), exchange=exchange,
+            routing_key="review.health", reply_to=name, correlation_id=correlation,
+            content_type="application/json", delivery_mode=2)
+        assert give_back(uri, "rpc-review", DELIVERY_LIMIT) == list(range(DELIVERY_LIMIT))
+        board = container_factory(ReviewService, config)
+        board.start()
+        bound, answer, deadline = reply(conn.default_channel), None, time.monotonic() + 20
+        while answer is None and time.monotonic() < deadline:
+            answer = bound.get(no_ack=True)
+            time.sleep(0.05)
+    assert answer is not None and answer.properties["correlation_id"] == correlation
+    error = json.loads(answer.body)["error"]
+    assert error["exc_args"][0]["code"] == "delivery_limit_reached"
+    [letter] = dead_letters(uri, "dlq.review", 1)
+    assert letter.headers["x-handler"] == "review.rpc"
+    assert letter.headers["x-dead-error"] == "DeliveryLimitReached"

@@ -19,6 +19,7 @@ import uuid
 
 import eventlet
 import pytest
+from eventlet.event import Event as GreenEvent
 from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ServiceRpcProxy
 
@@ -124,9 +125,12 @@ def test_records_and_review_lose_nothing_and_repeat_nothing_when_a_cluster_node_
                  for n in range(CASES)]
 
         answered: dict[str, dict] = {}
+        gone = GreenEvent()   # the last quarter of the load waits for the node to be gone
 
         def appends():
             for n in range(APPENDS):
+                if n == APPENDS - APPENDS // 4:
+                    gone.wait()
                 answered[f"append-{n}"] = caller.call(
                     "append_record", f"append-{n}", case_id=cases[n % CASES], record_type="note",
                     occurred_at="2025-10-10T10:30:00+08:00",
@@ -136,7 +140,9 @@ def test_records_and_review_lose_nothing_and_repeat_nothing_when_a_cluster_node_
         published: list[int] = []
 
         def proposals():
-            for body in events:
+            for n, body in enumerate(events):
+                if n == EVENTS - EVENTS // 4:
+                    gone.wait()
                 published.append(publish_confirmed(uri, body))
                 eventlet.sleep(0.1)
 
@@ -144,6 +150,7 @@ def test_records_and_review_lose_nothing_and_repeat_nothing_when_a_cluster_node_
         wait_for("the first appends", lambda: len(answered) >= STOP_AFTER, 60)
         stopped = cluster.nodes[0]
         stopped.stop()                       # the node every connection went to first
+        gone.send(True)
         for worker in workers:
             worker.wait()
 
