@@ -170,11 +170,8 @@ def save_staff(session: Session, row: dict) -> None:
         else:
             session.execute(insert(staff), row)
         return
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    stmt = upsert(staff).values(**row)
+    from sqlalchemy.dialects import postgresql, sqlite
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(staff).values(**row)
     session.execute(stmt.on_conflict_do_update(
         index_elements=[staff.c.agency, staff.c.person_id],
         set_={k: stmt.excluded[k] for k in row if k not in ("agency", "person_id")}))
