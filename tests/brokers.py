@@ -10,6 +10,16 @@ five seconds; `restart()` keeps the data (durable queues and their messages surv
     node.amqp_uri            # pyamqp://guest:guest@127.0.0.1:<port>/
     node.stop(); node.start() / node.restart() / node.kill() / node.freeze() / node.thaw()
     node.queues()            # {name: {"messages_ready": …, "consumers": …}} via its API
+
+and three of them as one cluster (RabbitCluster): each node as above, the second and third
+joined to the first (`rabbitmqctl join_cluster`). The nodes share an Erlang cookie because
+they run as one OS user (the broker's, under root) and read that user's ~/.erlang.cookie,
+as rabbitmqctl does.
+
+    cluster = RabbitCluster(3); cluster.start()
+    cluster.add_vhost("sanxiang")   # quorum by default; the redelivery bound per service
+    cluster.amqp_uri("sanxiang")    # pyamqp://…@127.0.0.1:<a>/sanxiang;pyamqp://…:<b>/…;…
+    cluster.nodes[0].stop()         # the others carry on: quorum queues elect a new leader
 """
 from __future__ import annotations
 
@@ -23,6 +33,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
 
@@ -68,6 +79,9 @@ class RabbitNode:
     @property
     def amqp_uri(self) -> str:
         return f"pyamqp://guest:guest@127.0.0.1:{self.port}/"
+
+    def vhost_uri(self, vhost: str) -> str:
+        return f"{self.amqp_uri}{quote(vhost, safe='')}"
 
     @property
     def api_uri(self) -> str:
@@ -176,10 +190,12 @@ class RabbitNode:
         self.stop()
         self.start()
 
-    def queues(self) -> dict[str, dict]:
-        resp = requests.get(self.api_uri + "queues/%2F", auth=("guest", "guest"), timeout=10,
-                            params={"columns": "name,messages_ready,messages_unacknowledged,"
-                                               "messages,consumers"})
+    def queues(self, vhost: str = "/") -> dict[str, dict]:
+        resp = requests.get(self.api_uri + f"queues/{quote(vhost, safe='')}",
+                            auth=("guest", "guest"), timeout=10,
+                            params={"columns": "name,type,messages_ready,"
+                                               "messages_unacknowledged,messages,consumers,"
+                                               "arguments,policy,durable,exclusive,auto_delete"})
         resp.raise_for_status()
         return {q["name"]: q for q in resp.json()}
 
@@ -187,3 +203,81 @@ class RabbitNode:
         self.kill()
         if self._owns_base:
             shutil.rmtree(self.base, ignore_errors=True)
+
+
+class RabbitCluster:
+    """`size` RabbitNodes joined into one cluster (module docstring)."""
+
+    def __init__(self, size: int = 3, *, boot_timeout: float = 90.0):
+        self.nodes = [RabbitNode(boot_timeout=boot_timeout) for _ in range(size)]
+
+    def start(self) -> None:
+        first, *others = self.nodes
+        first.start()
+        for node in others:
+            node.start()
+            for step in (("stop_app",), ("join_cluster", first.name), ("start_app",),
+                         ("await_startup",)):
+                done = node._ctl(*step, timeout=120)
+                if done.returncode != 0:
+                    raise RuntimeError(f"rabbitmqctl {' '.join(step)} on {node.name} failed: "
+                                       f"{done.stderr or done.stdout}")
+        deadline = time.monotonic() + 60
+        while self.running() != {n.name for n in self.nodes}:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"cluster not formed: running {sorted(self.running())}")
+            time.sleep(0.5)
+        for node in others:  # the AMQP listener is back after start_app
+            while not node._amqp_answers():
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{node.name} does not answer AMQP after joining")
+                time.sleep(0.2)
+
+    def api(self) -> RabbitNode:
+        """A running node, whose management API speaks for the whole cluster."""
+        for node in self.nodes:
+            if node.process is not None and node.process.poll() is None and node._api_answers():
+                return node
+        raise RuntimeError("no node of the cluster is running")
+
+    def running(self) -> set[str]:
+        try:
+            resp = requests.get(self.api().api_uri + "nodes", auth=("guest", "guest"),
+                                timeout=10, params={"columns": "name,running"})
+            resp.raise_for_status()
+        except (requests.RequestException, RuntimeError):
+            return set()
+        return {n["name"] for n in resp.json() if n.get("running")}
+
+    def add_vhost(self, vhost: str) -> None:
+        """The services' vhost as `sanxiang broker setup` makes it: quorum as its default
+        queue type, and each service's redeliveries bounded (broker.poison_policy)."""
+        from shared.messaging.broker import Management
+        add_vhost(Management(self.api().api_uri, "guest", "guest"), vhost)
+
+    def amqp_uri(self, vhost: str) -> str:
+        """Every node, for kombu's failover: the first that answers is used."""
+        return ";".join(node.vhost_uri(vhost) for node in self.nodes)
+
+    def queues(self, vhost: str) -> dict[str, dict]:
+        return self.api().queues(vhost)
+
+    def close(self) -> None:
+        for node in reversed(self.nodes):
+            node.close()
+
+
+SERVICES = ("records", "review", "renderer", "vault", "disclosure")
+
+
+def add_vhost(mgmt, vhost: str, services=SERVICES) -> None:
+    """A quorum vhost with the guest login (an administrator on a test node) and the
+    redelivery bound of each service, through the management API `mgmt`."""
+    from shared.messaging.broker import poison_policy
+    mgmt.ensure_vhost(vhost, "quorum")
+    mgmt.call("PUT", f"permissions/{quote(vhost, safe='')}/guest",
+              json={"configure": ".*", "write": ".*", "read": ".*"})
+    mgmt.declare_exchanges(vhost, services)
+    for service in services:
+        mgmt.declare_dead_letter_queue(vhost, service)
+        mgmt.put_policy(vhost, *poison_policy(service))

@@ -159,12 +159,22 @@ def _code(exc: Exception) -> str:
 # ---- the staff register -----------------------------------------------------------------------
 
 def save_staff(session: Session, row: dict) -> None:
-    """Register a staff member, or update the one registered under that person id."""
-    match = (staff.c.agency == row["agency"]) & (staff.c.person_id == row["person_id"])
-    if session.execute(select(staff.c.person_id).where(match)).first():
-        session.execute(staff.update().where(match).values(**row))
-    else:
-        session.execute(insert(staff), row)
+    """Register a staff member, or update the one registered under that person id — in one
+    statement (INSERT … ON CONFLICT DO UPDATE), so that two calls registering the same person
+    at once, on one instance or two, both succeed instead of one colliding on the key."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        match = (staff.c.agency == row["agency"]) & (staff.c.person_id == row["person_id"])
+        if session.execute(select(staff.c.person_id).where(match)).first():
+            session.execute(staff.update().where(match).values(**row))
+        else:
+            session.execute(insert(staff), row)
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(staff).values(**row)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[staff.c.agency, staff.c.person_id],
+        set_={k: stmt.excluded[k] for k in row if k not in ("agency", "person_id")}))
 
 
 def reviewer(session: Session, agency: str, person_id: str) -> domain.Reviewer:

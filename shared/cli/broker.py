@@ -21,6 +21,7 @@ import secrets
 import sys
 
 from shared.messaging import broker
+from shared.messaging.consumer import DELIVERY_LIMIT
 
 DEFAULT_API = "http://127.0.0.1:15672/api"
 
@@ -46,6 +47,10 @@ def register(sub) -> None:
                        help="user name = prefix + service name (default: the service name)")
     setup.add_argument("--queue-type", default="quorum",
                        help="the vhost's default queue type (default quorum)")
+    setup.add_argument("--delivery-limit", type=int, default=DELIVERY_LIMIT,
+                       help="deliveries of one message a quorum queue allows before it "
+                            f"dead-letters it to dlq.<service> (default {DELIVERY_LIMIT}; "
+                            "the services' DELIVERY_LIMIT must be the same)")
     setup.set_defaults(func=_setup)
 
     caller = bsub.add_parser("add-caller", help="a user for an outside system calling the RPC API")
@@ -104,11 +109,12 @@ def _setup(args) -> int:
         mgmt.ensure_vhost(args.vhost, args.queue_type)
         broker.setup_services(mgmt, args.vhost, {
             s: (f"{args.user_prefix}{s}", os.environ[f"RABBITMQ_{s.upper()}_PASSWORD"])
-            for s in services})
+            for s in services}, delivery_limit=args.delivery_limit)
     except broker.BrokerSetupError as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"vhost {args.vhost} ({args.queue_type} by default): exchanges declared; users "
+    print(f"vhost {args.vhost} ({args.queue_type} by default): exchanges declared; "
+          f"redeliveries bounded at {args.delivery_limit}; users "
           + ", ".join(f"{args.user_prefix}{s}" for s in services))
     return 0
 

@@ -42,7 +42,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from shared.messaging.consumer import DEAD_LETTER_EXCHANGE
+from shared.messaging.consumer import DEAD_LETTER_EXCHANGE, DELIVERY_LIMIT
 
 RPC_EXCHANGE = "nameko-rpc"  # nameko's default (RPC_EXCHANGE_CONFIG_KEY is never set here)
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -114,6 +114,26 @@ def service_grant(service: str, consumes: Iterable[str] = ()) -> Grant:
                            _any_of(types)))
     return Grant(configure=_any_of(exchanges + queues), write=_any_of(exchanges + queues),
                  read=_any_of(bind_from + queues), topics=tuple(topics))
+
+
+def poison_policy(service: str, limit: int = DELIVERY_LIMIT) -> tuple[str, dict]:
+    """(name, body) of the policy that bounds redeliveries on ``service``'s durable queues
+    (``rpc-S`` and its event queues): on a quorum queue a message returned more than ``limit``
+    times (its consumer died, or gave it back, before settling it each time) is dead-lettered
+    by the broker to ``sanxiang.dead-letters`` with routing key ``S``, so into ``dlq.S``,
+    instead of coming back for ever. The consumer settles such a message itself on its last
+    delivery (shared.messaging.consumer.past_delivery_limit); the broker's bound is for a
+    message that stops its consumer before it can."""
+    if not NAME.match(service):
+        raise ValueError(f"service: {service!r} must match {NAME.pattern}")
+    if limit < 1:
+        raise ValueError(f"delivery limit: {limit!r} must be at least 1")
+    s = re.escape(service)
+    return f"sanxiang-poison-{service}", {
+        "pattern": rf"^(rpc-{s}|evt-.+--{s}\.[a-z_][a-z0-9_]*)$",
+        "apply-to": "queues", "priority": 10,
+        "definition": {"delivery-limit": limit, "dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+                       "dead-letter-routing-key": service}}
 
 
 def caller_prefix(caller: str) -> str:
@@ -191,7 +211,10 @@ class Management:
         """The vhost, with its default queue type (fixed at creation: an existing vhost of
         another type is an error, never silently kept)."""
         v = quote(vhost, safe="")
+        # the management API reads the type as `defaultqueuetype` (3.10 to 3.13) and ignores
+        # an unknown key, so a vhost put with `default_queue_type` alone stayed classic
         self.call("PUT", f"vhosts/{v}", json={"description": "Sanxiang services",
+                                              "defaultqueuetype": default_queue_type,
                                               "default_queue_type": default_queue_type})
         info = self.call("GET", f"vhosts/{v}").json()
         have = info.get("default_queue_type") or info.get("metadata", {}).get(
@@ -224,18 +247,44 @@ class Management:
             self.call("PUT", f"topic-permissions/{v}/{u}",
                       json={"exchange": exchange, "write": write, "read": read})
 
+    def declare_dead_letter_queue(self, vhost: str, service: str) -> None:
+        """``dlq.S`` bound to the dead-letter exchange under key ``S``, declared up front so
+        that what the broker dead-letters (poison_policy) has a queue to go to before the
+        service has dead-lettered anything itself. Of the vhost's default queue type, named,
+        so that the service's own declaration of it is equivalent."""
+        v = quote(vhost, safe="")
+        info = self.call("GET", f"vhosts/{v}").json()
+        kind = info.get("default_queue_type") or info.get("metadata", {}).get(
+            "default_queue_type")
+        # a vhost without a default type takes the queue as the service declares it, with no
+        # x-queue-type: naming one would make the service's own declaration inequivalent
+        arguments = {"x-queue-type": kind} if kind and kind != "undefined" else {}
+        name = quote(f"dlq.{service}", safe="")
+        self.call("PUT", f"queues/{v}/{name}", json={
+            "durable": True, "auto_delete": False, "arguments": arguments})
+        self.call("POST", f"bindings/{v}/e/{quote(DEAD_LETTER_EXCHANGE, safe='')}/q/{name}",
+                  json={"routing_key": service, "arguments": {}})
+
+    def put_policy(self, vhost: str, name: str, body: dict) -> None:
+        self.call("PUT", f"policies/{quote(vhost, safe='')}/{quote(name, safe='')}", json=body)
+
     def delete_user(self, user: str) -> None:
         self.call("DELETE", f"users/{quote(user, safe='')}")
 
 
 def setup_services(mgmt: Management, vhost: str, users: Mapping[str, tuple[str, str]],
-                   consumes: Mapping[str, Iterable[str]] | None = None) -> None:
-    """Declare the exchanges and give each service its user: ``users`` maps service ->
-    (user name, password); ``consumes`` defaults to the services' contracts."""
+                   consumes: Mapping[str, Iterable[str]] | None = None, *,
+                   delivery_limit: int = DELIVERY_LIMIT) -> None:
+    """Declare the exchanges, bound each service's redeliveries (poison_policy) and give
+    each service its user: ``users`` maps service -> (user name, password); ``consumes``
+    defaults to the services' contracts."""
     if consumes is None:
         consumes = contract_consumes(users)
     sources = {src for items in consumes.values() for src, _ in parse_consumed(items)}
     mgmt.declare_exchanges(vhost, [*users, *sorted(sources - set(users))])
+    for service in users:
+        mgmt.declare_dead_letter_queue(vhost, service)
+        mgmt.put_policy(vhost, *poison_policy(service, delivery_limit))
     for service, (user, password) in users.items():
         mgmt.put_user(vhost, user, password, service_grant(service, consumes.get(service, ())))
 

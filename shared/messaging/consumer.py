@@ -64,6 +64,39 @@ access = logging.getLogger(logs.ACCESS_LOGGER)
 
 DEAD_LETTER_EXCHANGE = "sanxiang.dead-letters"
 
+# The poison-message bound: how many times a message may come back to a service's durable
+# queue unsettled (its consumer died or gave it back each time) before it is dead-lettered.
+# On a quorum queue the broker counts (header x-delivery-count: the returns so far) and
+# enforces it through the policy `sanxiang broker setup` sets (shared.messaging.broker
+# .poison_policy); the consumer settles such a message itself on its last delivery, with the
+# reason in the dead letter's headers. Config DELIVERY_LIMIT, the same number as the policy.
+DELIVERY_LIMIT = 20
+
+
+def delivery_limit(config: dict) -> int:
+    raw = config.get("DELIVERY_LIMIT")
+    if raw is None or raw == "":
+        return DELIVERY_LIMIT
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = 0
+    if value < 1:
+        raise ConfigurationError(f"DELIVERY_LIMIT must be a whole number ≥ 1, not {raw!r}",
+                                 message_zh=f"DELIVERY_LIMIT 应为不小于 1 的整数，而不是 {raw!r}")
+    return value
+
+
+def past_delivery_limit(message, limit: int) -> str | None:
+    """The reason to dead-letter a message without running it — it came back `limit` times
+    unsettled, so this is the last delivery the broker makes — or None. Only a quorum queue
+    counts deliveries (x-delivery-count); a classic queue's message is never bounded here."""
+    count = (message.headers or {}).get("x-delivery-count")
+    if not isinstance(count, int) or count < limit:
+        return None
+    return (f"delivered {count + 1} times without being settled (the delivery limit is "
+            f"{limit}): each delivery before stopped its consumer or was given back")
+
 
 # The index prune() walks, oldest first (a migration of each service adds it to its inbox).
 INBOX_AGE_INDEX = "ix_inbox_received_at"
@@ -286,6 +319,12 @@ def _unreadable_zh(exc: Unreadable) -> str:
     return f"事件正文不是 JSON：{exc.cause}"
 
 
+class DeliveryLimitReached(SanxiangError):
+    """A message back more often than the delivery limit allows (past_delivery_limit)."""
+    code = "delivery_limit_reached"
+    message_zh = "消息多次投递均未处理完毕，已达投递上限，转入死信队列"
+
+
 class RetryBudget:
     """How a consumer retries an event whose handling failed for a fault of the moment
     (shared/persistence/transient.py): `attempts` runs in all, waiting `first_delay` seconds after
@@ -356,7 +395,8 @@ class DeadLetters:
                    "x-original-routing-key": info.get("routing_key", ""),
                    "x-original-content-type": message.content_type or "",
                    "x-handler": handler,
-                   "x-redelivered": bool(info.get("redelivered"))}
+                   "x-redelivered": bool(info.get("redelivered")),
+                   "x-deliveries": int((message.headers or {}).get("x-delivery-count") or 0) + 1}
         log.warning("dead-lettering %s for %s: %s", info.get("routing_key"), handler, reason)
         # the body as it came, bytes for bytes (never decoded, never re-encoded); a message
         # without a content type goes as opaque bytes, which kombu does not serialize
@@ -381,6 +421,7 @@ class DeadLetterEventHandler(EventHandler):
         self.gate = EventGate.from_config(self.source_service, self.container.config)
         self.retry = RetryBudget.from_config(self.container.config)
         self.dead_letters = DeadLetters(self.container.config, self.container.service_name)
+        self.delivery_limit = delivery_limit(self.container.config)
 
     def handle_raw_message(self, message):
         """In a managed thread of its own: decode, check, handle (retrying transient faults),
@@ -388,6 +429,10 @@ class DeadLetterEventHandler(EventHandler):
         a message this cannot settle stays unacked and comes back."""
         started = time.perf_counter()
         try:
+            poisoned = past_delivery_limit(message, self.delivery_limit)
+            if poisoned:
+                self._settle(message, DeliveryLimitReached(poisoned), attempts=0)
+                return
             try:
                 body = decode_event(message)
                 self.gate.check(body, message.delivery_info.get("routing_key"))

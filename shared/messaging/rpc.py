@@ -55,7 +55,12 @@ from nameko.exceptions import (
 
 from shared.errors import CLIENT_ERRORS, BadRequest, SanxiangError, ValidationFailed
 from shared.messaging.body import Unreadable, is_utf8, read_json
-from shared.messaging.consumer import DeadLetters
+from shared.messaging.consumer import (
+    DeadLetters,
+    DeliveryLimitReached,
+    delivery_limit,
+    past_delivery_limit,
+)
 from shared.messaging.queue_consumer import QueueConsumer
 from shared.persistence.idempotency import REQUEST_ID_KEY
 
@@ -224,10 +229,16 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
                     self.container.service_name)}))
         self.exchange = nameko_rpc.get_rpc_exchange(config)
         self.dead_letters = DeadLetters(config, self.container.service_name)
+        self.delivery_limit = delivery_limit(config)
 
     def handle_raw_message(self, message):
         """Every request, undecoded (shared.messaging.queue_consumer), in a thread of its own: an
-        error escaping it would kill the container."""
+        error escaping it would kill the container. A request back more often than the delivery
+        limit allows (it stopped the service each time) is refused without running again."""
+        poisoned = past_delivery_limit(message, self.delivery_limit)
+        if poisoned:
+            self.refuse(message, DeliveryLimitReached(poisoned))
+            return
         try:
             body = decode_request(message)
         except BadRequest as exc:
@@ -253,7 +264,7 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
             return
         super().handle_message(body, message)
 
-    def refuse(self, message, exc: BadRequest) -> None:
+    def refuse(self, message, exc: SanxiangError) -> None:
         """Dead-letter a request that cannot be run, answer it where `reply_to` allows, ack
         it. If even the dead letter cannot be published the broker is in trouble: the request
         is requeued once, to be refused again when the broker is back."""

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 POLL_SECONDS = 0.02
 
@@ -73,3 +74,20 @@ def _flock(path: Path, sleep: Callable[[float], object]) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+_TRY_XACT = text("SELECT pg_try_advisory_xact_lock(hashtext(:name), hashtext(:subject))")
+
+
+def hold(session: Session, name: str, subject: str, *,
+         sleep: Callable[[float], object] = time.sleep) -> None:
+    """Make the session's transaction hold (name, subject) until it ends, waiting while
+    another transaction holds it — by polling, so a waiting eventlet worker yields instead of
+    blocking its hub while the holder commits. Once it returns, a read sees what the holder
+    committed (READ COMMITTED): two handlers of one subject act one after the other, the
+    second finding the first's work done. On SQLite the transaction itself is the lock
+    (writers are serialised), so nothing is taken."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    while not session.execute(_TRY_XACT, {"name": name, "subject": subject}).scalar():
+        sleep(POLL_SECONDS)

@@ -65,6 +65,7 @@ from shared.contracts.registry import Contract
 from shared.errors import DomainRuleViolated, NotFound
 from shared.messaging import consumer
 from shared.messaging.outbox import OutboxWriter
+from shared.persistence import locks
 from shared.persistence.db import Db
 from shared.rulesets.provider import Rules
 from shared.trust import merkle
@@ -201,6 +202,15 @@ def on_checkpoint_signed(body: dict, *, db: Db, rules: Rules, stores: Stores,
                            f"(vault object {kept['object_id']})")
     retention = domain.retention_for(rules.ruleset(event["ruleset"]), "case_file", set())
     with consumer.once(db, inbox, RECORDS, body, now) as (session, again):
+        if again is not None and kept is None:
+            # two events of one head (the timer's checkpoint and a second checkpoint_case)
+            # handled side by side, by two workers or two instances: one at a time, the
+            # second finding the head kept and keeping it once
+            locks.hold(session, "vault.checkpoint", f"{data['case_id']}:{data['seq']}")
+            kept = store.kept_checkpoint(session, agency, data["case_id"], data["seq"])
+            if kept is not None and kept["head_hash"] != data["head_hash"]:
+                refuse("conflict", f"another head hash for seq {data['seq']} of the case is "
+                                   f"kept (vault object {kept['object_id']})")
         if again is None or kept is not None:
             return kept["object_id"] if kept else None
         obj = _object(session, stores, agency, data, retention.to_dict(),
