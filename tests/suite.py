@@ -7,6 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import eventlet
+from nameko.testing.services import entrypoint_hook
+
 from shared.cli.services import installed, service_class
 from tests.brokers import free_port
 
@@ -34,3 +37,15 @@ def settings(name: str, folder: Path) -> dict[str, Any]:
             "VAULT_REPLICA_DIR": str(folder / f"{name}-replica"),
             "VAULT_UPLOAD_URL": f"http://127.0.0.1:{port}",
             "DISCLOSURE_PORTAL_DIR": str(folder / f"{name}-portal")}
+
+
+def fire(container, timer: str):
+    """Run the container's `timer` entrypoint once, now, as its tick would."""
+    with entrypoint_hook(container, timer) as hook:
+        return hook()
+
+
+def fire_together(containers, timer: str) -> list:
+    """Every instance ticks at once, as their timers do when they fall together."""
+    threads = [eventlet.spawn(fire, c, timer) for c in containers]
+    return [t.wait() for t in threads]

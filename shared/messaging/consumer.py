@@ -48,6 +48,7 @@ from sqlalchemy import Column, Index, MetaData, String, Table, delete, insert, s
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shared import settings
 from shared.contracts.registry import EVENT_TYPE, Contract, Envelope, load
 from shared.errors import ConfigurationError, SanxiangError
 from shared.messaging.body import Unreadable, is_utf8, read_json
@@ -74,17 +75,7 @@ DELIVERY_LIMIT = 20
 
 
 def delivery_limit(config: dict) -> int:
-    raw = config.get("DELIVERY_LIMIT")
-    if raw is None or raw == "":
-        return DELIVERY_LIMIT
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        value = 0
-    if value < 1:
-        raise ConfigurationError(f"DELIVERY_LIMIT must be a whole number ≥ 1, not {raw!r}",
-                                 message_zh=f"DELIVERY_LIMIT 应为不小于 1 的整数，而不是 {raw!r}")
-    return value
+    return settings.whole_number(config, "DELIVERY_LIMIT", DELIVERY_LIMIT)
 
 
 def past_delivery_limit(message, limit: int) -> str | None:

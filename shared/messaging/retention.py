@@ -37,6 +37,7 @@ import eventlet
 from nameko.extensions import DependencyProvider
 from sqlalchemy import Table
 
+from shared import settings
 from shared.errors import ConfigurationError
 from shared.messaging import consumer, outbox
 from shared.persistence import timers
@@ -49,17 +50,7 @@ DEFAULTS = {"OUTBOX_RETENTION_DAYS": 7.0, "INBOX_RETENTION_DAYS": 30.0}
 
 
 def _days(config: dict, key: str, default: float | None) -> float | None:
-    raw = config.get(key)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        value = -1.0
-    if not 0 < value < float("inf"):
-        raise ConfigurationError(f"{key} must be a number of days > 0, not {raw!r}",
-                                 message_zh=f"{key} 应为大于 0 的天数，而不是 {raw!r}")
-    return value
+    return settings.positive_number(config, key, default, unit="days")
 
 
 def unrouted_days(config: dict) -> float | None:

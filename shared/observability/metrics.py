@@ -36,6 +36,7 @@ from nameko.rpc import Rpc
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
 from prometheus_client.core import GaugeMetricFamily
 
+from shared import settings
 from shared.errors import ConfigurationError
 from shared.observability import logs
 
@@ -163,16 +164,9 @@ def parse_address(raw: Any) -> tuple[str, int] | None:
 
 
 def _refresh_seconds(config: dict) -> float:
-    raw = config.get(REFRESH_KEY)
-    if raw is None or raw == "":
-        return DEFAULT_REFRESH_SECONDS
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        value = 0
-    if value <= 0:
-        raise ConfigurationError(f"{REFRESH_KEY} must be a number of seconds > 0, not {raw!r}",
-                                 message_zh=f"{REFRESH_KEY} 应为大于 0 的秒数，而不是 {raw!r}")
+    value = settings.positive_number(config, REFRESH_KEY, DEFAULT_REFRESH_SECONDS,
+                                     unit="seconds")
+    assert value is not None
     return value
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared import settings
 from shared.errors import ConfigurationError
 
 # Connections a service instance may hold, unless its config says otherwise (DB_POOL_SIZE,
@@ -466,17 +467,10 @@ class Database(DependencyProvider):
 
 
 def _config_int(config: dict, key: str, default: int, least: int) -> int:
-    value = config.get(key)
-    if value is None or value == "":
-        value = os.environ.get(key, default)
-    try:
-        number = int(value)  # type: ignore[arg-type]  # None and the like: TypeError below
-    except (TypeError, ValueError):
-        number = least - 1
-    if number < least:
-        raise ConfigurationError(f"{key} must be a whole number ≥ {least}, not {value!r}",
-                                 message_zh=f"{key} 应为不小于 {least} 的整数，而不是 {value!r}")
-    return number
+    """The setting from the config, else from the environment."""
+    given = config.get(key)
+    return settings.whole_number({key: os.environ.get(key) if given in (None, "") else given},
+                                 key, default, least=least)
 
 
 def open_db(engine: Engine) -> Db:

@@ -12,7 +12,6 @@ import eventlet
 import psycopg2
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
-from nameko.testing.services import entrypoint_hook
 from sqlalchemy import func, select, update
 
 from contracts.records import CONTRACT as RECORDS
@@ -23,6 +22,7 @@ from services.review.service import ReviewService
 from shared.calendar.clock import frozen
 from shared.persistence.db import make_engine, open_db
 from shared.rulesets.provider import Rules
+from tests.suite import fire, fire_together
 from tests.unit.review.support import AGENCIES, ALWAYS, Env, actor, material, request_payload
 
 OFFICER = actor("officer", id="officer-1")
@@ -42,15 +42,6 @@ def instances(container_factory, service, config, db_url, count=None):
     return containers
 
 
-def fire(container, timer: str):
-    with entrypoint_hook(container, timer) as hook:
-        return hook()
-
-
-def fire_together(containers, timer: str) -> list:
-    """Every instance ticks at once, as their timers do when they fall together."""
-    threads = [eventlet.spawn(fire, c, timer) for c in containers]
-    return [t.wait() for t in threads]
 
 
 def pg_lock_row(url: str, table: str, key: str):

@@ -23,7 +23,6 @@ import eventlet
 import pytest
 from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ClusterRpcProxy
-from nameko.testing.services import entrypoint_hook
 
 from services.review import usecases
 from services.review.service import ReviewService
@@ -36,6 +35,7 @@ from tests.builders import ACTORS, AGENCY, demo_plan
 from tests.databases import table_rows
 from tests.events import queue_depth
 from tests.plans import run_case
+from tests.suite import fire_together
 from tests.unit.review.support import AGENCIES as REVIEW_AGENCIES
 from tests.unit.review.support import ALWAYS, Env, actor, request_payload
 
@@ -45,14 +45,6 @@ OFFICER = actor("officer", id="officer-1")
 AGENCIES = agencies(LINGCHUAN)
 
 
-def fire(container, timer: str):
-    with entrypoint_hook(container, timer) as hook:
-        return hook()
-
-
-def fire_together(containers, timer: str) -> list:
-    threads = [eventlet.spawn(fire, c, timer) for c in containers]
-    return [t.wait() for t in threads]
 
 
 class Tap:
