@@ -10,13 +10,13 @@ rows). So every `tick_seconds` the service deletes, oldest first, in batches of 
 transactions:
 
 - outbox rows published more than OUTBOX_RETENTION_DAYS ago (default 7) — never a pending row
-  (not yet sent) or an unrouted one (kept until a consumer exists and it is requeued);
+  (not yet sent);
 - inbox rows handled more than INBOX_RETENTION_DAYS ago (default 30);
-- only if OUTBOX_UNROUTED_RETENTION_DAYS is set (default: empty, kept for good): outbox rows
-  the broker returned unrouted more than that many days ago. An event no queue was bound for
-  is kept so that it can be requeued once a consumer is deployed; in a deployment where no
-  service consumes an event type (the record keeper's entry_appended.v1 in the suite as it
-  stands) every such event is unrouted, and without this the outbox keeps them all.
+- outbox rows the broker returned unrouted more than OUTBOX_UNROUTED_RETENTION_DAYS ago
+  (default 30; `never` keeps them for good). An event no queue was bound for is kept so that it
+  can be requeued once a consumer is deployed; in a deployment where no service consumes an
+  event type (the record keeper's entry_appended.v1 in the suite as it stands) every such event
+  is unrouted, and kept for good the outbox would grow by one signed event per entry.
 
 The inbox's retention must outlast any redelivery of a message already handled (a message
 redelivered after its row is gone is handled again); compose/README.md ("Storage") says what
@@ -46,7 +46,9 @@ from shared.persistence.transient import is_transient
 log = logging.getLogger(__name__)
 
 TIMER = "sanxiang-retention"
-DEFAULTS = {"OUTBOX_RETENTION_DAYS": 7.0, "INBOX_RETENTION_DAYS": 30.0}
+DEFAULTS = {"OUTBOX_RETENTION_DAYS": 7.0, "INBOX_RETENTION_DAYS": 30.0,
+            "OUTBOX_UNROUTED_RETENTION_DAYS": 30.0}
+KEEP_FOR_GOOD = "never"
 
 
 def _days(config: dict, key: str, default: float | None) -> float | None:
@@ -54,8 +56,11 @@ def _days(config: dict, key: str, default: float | None) -> float | None:
 
 
 def unrouted_days(config: dict) -> float | None:
-    """OUTBOX_UNROUTED_RETENTION_DAYS: None (empty, the default) keeps unrouted rows for good."""
-    return _days(config, "OUTBOX_UNROUTED_RETENTION_DAYS", None)
+    """OUTBOX_UNROUTED_RETENTION_DAYS in days (default 30); None for `never`: kept for good."""
+    key = "OUTBOX_UNROUTED_RETENTION_DAYS"
+    if str(config.get(key) or "").strip().lower() == KEEP_FOR_GOOD:
+        return None
+    return _days(config, key, DEFAULTS[key])
 
 
 def retention_days(config: dict) -> tuple[float, float]:

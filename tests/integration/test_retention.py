@@ -222,12 +222,14 @@ def test_every_service_prunes_its_outbox_and_inbox(service):
     assert [(r.outbox_table, r.inbox_table) for r in retention] == [(out, inbox)]
 
 
-def test_unrouted_rows_go_only_when_the_operator_sets_their_retention(db_url):
+def test_unrouted_rows_go_after_their_own_retention_unless_kept_for_good(db_url):
     engine, db = _db(db_url, "records")
     out, inbox = _tables("records")
     try:
         _fill_outbox(db, out, OUTBOX_ROWS)
-        assert unrouted_days({}) is None  # the default: kept for good
+        assert unrouted_days({}) == 30  # the default, as for an empty setting
+        assert unrouted_days({"OUTBOX_UNROUTED_RETENTION_DAYS": ""}) == 30
+        assert unrouted_days({"OUTBOX_UNROUTED_RETENTION_DAYS": "never"}) is None  # for good
         done = prune_once(db, out, inbox, outbox_days=7, inbox_days=30, now=NOW,
                           batch_size=3, unrouted_days=unrouted_days(
                               {"OUTBOX_UNROUTED_RETENTION_DAYS": "10"}))
