@@ -26,10 +26,12 @@ from typing import Any, Protocol
 import eventlet
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.exceptions import UnknownService
+from nameko.rpc import ReplyListener as NamekoReplyListener
 from nameko.rpc import RpcProxy, ServiceProxy
 
 from shared.errors import ConfigurationError, ServiceNotDeployed, Unavailable
 from shared.messaging.peers import PeerDirectory
+from shared.messaging.queue_consumer import QueueConsumer
 from shared.persistence.idempotency import CONTEXT_KEY as IDEMPOTENCY_KEY
 from shared.trust.actor import CONTEXT_KEY as TOKEN_KEY
 from shared.trust.actor import ServiceIdentity
@@ -144,11 +146,20 @@ class PeerClient:
             details={"service": self.peer, "method": method, "presence": self.mode})
 
 
+class ReplyListener(NamekoReplyListener):
+    """nameko's listener for the replies to a service's own calls, on the consumer its
+    entrypoints share (shared.messaging.queue_consumer): nameko's own would reconnect slowly
+    after an outage and hold a stopping container until its broker came back."""
+    queue_consumer = QueueConsumer()
+
+
 class Peer(RpcProxy):
     """A peer service as a dependency (module docstring): `as_service` — this service calls it
     as itself (its caller key is loaded at start unless the peer is absent: a missing key stops
     the service, naming the file); `presence` — the config key of its presence, else
     `default_presence`; `label` — how an error names it to a person."""
+
+    rpc_reply_listener = ReplyListener()
 
     def __init__(self, service: str, *, as_service: bool = False, presence: str | None = None,
                  default_presence: str = AUTO, timeout: float = 30.0, label: str = "",

@@ -10,7 +10,8 @@ makes nameko kill the container, which never comes back by itself. And it waits 
 between reconnection attempts (kombu's default back-off), so a service came back long after
 its broker did. Here a message that cannot be settled is left to the broker (it redelivers
 every unacknowledged message of a lost connection), reconnection is retried every second,
-at most every five, and a container killed while its broker is away no longer waits for it.
+at most every five, and a container killed or stopped while its broker is away no longer
+waits for it.
 
 It also lets an entrypoint take the message undecoded (``handle_raw_message``): kombu's own
 decoding acks a body it cannot decode and drops it without a word, where the RPC entrypoint
@@ -64,10 +65,24 @@ class QueueConsumer(messaging.QueueConsumer):
             yield conn
 
     def _unless_killed(self):
-        """Called every second while reconnecting: a container killed while its broker is
-        away stops waiting for it (nameko's would wait forever)."""
+        """Called every second while reconnecting: a container killed or stopped while its
+        broker is away stops waiting for it (nameko's would wait forever)."""
+        self._release_removed_providers()
         if self.should_stop:
             raise messaging.QueueConsumerStopped()
+
+    def _release_removed_providers(self) -> None:
+        """An entrypoint unregistering (the container stopping) waits until the consumer
+        thread cancels its consumer, which nameko does only between messages — never while the
+        thread is reconnecting, so a container stopped while its broker was away waited for the
+        broker. With no connection the consumers are gone already: let the entrypoints go, and
+        once none is left stop reconnecting."""
+        pending, self._pending_remove_providers = self._pending_remove_providers, {}
+        for provider, removed in pending.items():
+            self._consumers.pop(provider, None)
+            removed.send()
+        if pending and not self._consumers:
+            self.should_stop = True
 
     def get_consumers(self, consumer_cls, channel):
         """nameko's, except that a provider with ``handle_raw_message(message)`` gets the

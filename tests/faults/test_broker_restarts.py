@@ -13,6 +13,7 @@ import json
 import time
 import uuid
 
+import eventlet
 import psycopg2
 from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -142,3 +143,22 @@ def test_records_survives_three_broker_restarts_one_with_a_reply_pending(
     assert sorted(set(seen.values())) == [f"陵应急立〔2025〕{n}号" for n in (901, 902, 903, 904)]
     assert opened <= set(seen)
     container.stop()  # cleanly, while its broker is there
+
+
+def test_a_service_stopped_while_its_broker_is_away_stops_without_waiting_for_it(
+        rabbit_node, container_factory, fresh_database, keys_dir):
+    """nameko's consumer lets its entrypoints go only between messages, never while it
+    reconnects: a container stopped with its broker gone waited until the broker was back (a
+    deploy or a scale-down during a broker outage hung). It now stops at once, and so does one
+    stopped while some of its consumers are still registered."""
+    config = {"AMQP_URI": rabbit_node.amqp_uri, "DATABASE_URL": fresh_database,
+              "KEYS_DIR": keys_dir, "AGENCIES": AGENCIES}
+    container = container_factory(RecordsService, config)
+    container.start()
+    wait_for(lambda: consumers_back(rabbit_node), 30, "records' consumers")
+    rabbit_node.stop()
+    time.sleep(2)  # the consumer has seen the connection go and is reconnecting
+    started = time.monotonic()
+    with eventlet.Timeout(60, TimeoutError("the container waited for its broker")):
+        container.stop()
+    assert time.monotonic() - started < 30
