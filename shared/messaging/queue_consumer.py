@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from functools import partial
+from typing import Any
 
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from nameko import messaging
@@ -37,6 +38,11 @@ RECONNECT_BACKOFF = (1, 1, 5)
 
 class QueueConsumer(messaging.QueueConsumer):
     """nameko's QueueConsumer (module docstring)."""
+
+    # nameko's and kombu's own attributes, typed for the code below
+    should_stop: bool
+    _pending_remove_providers: dict[Any, Any]
+    _consumers: dict[Any, Any]
 
     def ack_message(self, message):
         self._settle(message, "ack")
