@@ -78,15 +78,18 @@ def delivery_limit(config: dict) -> int:
     return settings.whole_number(config, "DELIVERY_LIMIT", DELIVERY_LIMIT)
 
 
-def past_delivery_limit(message, limit: int) -> str | None:
-    """The reason to dead-letter a message without running it — it came back `limit` times
+def past_delivery_limit(message, limit: int) -> DeliveryLimitReached | None:
+    """Why to dead-letter a message without running it — it came back `limit` times
     unsettled, so this is the last delivery the broker makes — or None. Only a quorum queue
     counts deliveries (x-delivery-count); a classic queue's message is never bounded here."""
     count = (message.headers or {}).get("x-delivery-count")
     if not isinstance(count, int) or count < limit:
         return None
-    return (f"delivered {count + 1} times without being settled (the delivery limit is "
-            f"{limit}): each delivery before stopped its consumer or was given back")
+    return DeliveryLimitReached(
+        f"delivered {count + 1} times without being settled (the delivery limit is {limit}): "
+        "each delivery before stopped its consumer or was given back",
+        message_zh=f"消息已投递 {count + 1} 次均未处理完毕（投递上限 {limit} 次）："
+                   "此前每次投递都使其消费者停止或被退回，已转入死信队列")
 
 
 # The index prune() walks, oldest first (a migration of each service adds it to its inbox).
@@ -422,7 +425,7 @@ class DeadLetterEventHandler(EventHandler):
         try:
             poisoned = past_delivery_limit(message, self.delivery_limit)
             if poisoned:
-                self._settle(message, DeliveryLimitReached(poisoned), attempts=0)
+                self._settle(message, poisoned, attempts=0)
                 return
             try:
                 body = decode_event(message)

@@ -57,7 +57,6 @@ from shared.errors import CLIENT_ERRORS, BadRequest, SanxiangError, ValidationFa
 from shared.messaging.body import Unreadable, is_utf8, read_json
 from shared.messaging.consumer import (
     DeadLetters,
-    DeliveryLimitReached,
     delivery_limit,
     past_delivery_limit,
 )
@@ -237,7 +236,7 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
         limit allows (it stopped the service each time) is refused without running again."""
         poisoned = past_delivery_limit(message, self.delivery_limit)
         if poisoned:
-            self.refuse(message, DeliveryLimitReached(poisoned))
+            self.refuse(message, poisoned)
             return
         try:
             body = decode_request(message)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared import settings
 from shared.errors import ConfigurationError
+from shared.persistence import locks
 
 # Connections a service instance may hold, unless its config says otherwise (DB_POOL_SIZE,
 # DB_MAX_OVERFLOW): one per worker (nameko's max_workers, 10 by default) and one for the outbox
@@ -120,13 +121,23 @@ def migrate(engine: Engine, migrations: str) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", migrations)
-    with engine.begin() as conn:
+    with _migrating_alone(engine), engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             # instances starting together on a new database take turns
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))",
                                  (f"sanxiang-migrate:{migrations}",))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def _migrating_alone(engine: Engine) -> contextlib.AbstractContextManager:
+    """Instances starting together on one SQLite file take turns (a flock beside it): the
+    second would otherwise meet the first's migration as "database is locked" and not start.
+    PostgreSQL's turns are the advisory lock in migrate's transaction."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return contextlib.nullcontext()
+    return locks.file_lock(f"{database}.migrate.lock")
 
 
 def migrations_module(migrations: str):

@@ -43,6 +43,12 @@ def exclusive(engine: Engine, name: str, lock_file: str | Path, *,
             yield
 
 
+def file_lock(path: str | Path, *,
+              sleep: Callable[[float], object] = time.sleep) -> contextlib.AbstractContextManager:
+    """An exclusive flock on `path` while the block runs, across processes and workers."""
+    return _flock(Path(path), sleep)
+
+
 @contextlib.contextmanager
 def _advisory(engine: Engine, name: str, sleep: Callable[[float], object]) -> Iterator[None]:
     with engine.connect() as conn:

@@ -20,8 +20,10 @@ def test_a_message_is_bounded_only_on_its_last_delivery_of_a_quorum_queue():
     assert past_delivery_limit(message({}), 3) is None                 # a classic queue
     assert past_delivery_limit(message(None), 3) is None
     assert past_delivery_limit(message({"x-delivery-count": 2}), 3) is None
-    reason = past_delivery_limit(message({"x-delivery-count": 3}), 3)
-    assert reason is not None and reason.startswith("delivered 4 times without being settled")
+    refused = past_delivery_limit(message({"x-delivery-count": 3}), 3)
+    assert refused is not None and refused.code == "delivery_limit_reached"
+    assert refused.message.startswith("delivered 4 times without being settled")
+    assert refused.message_zh.startswith("消息已投递 4 次均未处理完毕")
 
 
 def test_the_limit_comes_from_config_and_a_bad_one_is_refused_by_name():

@@ -5,6 +5,9 @@ in a deployment that migrated."""
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,6 +15,8 @@ from alembic.migration import MigrationContext
 
 from shared.persistence.db import make_engine, migrate
 from tests.suite import NAMES
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("service", NAMES)
@@ -25,3 +30,17 @@ def test_the_migrated_schema_is_the_models(service, db_url):
     finally:
         engine.dispose()
     assert differences == []
+
+
+def test_instances_starting_together_on_a_new_sqlite_file_all_migrate_it(tmp_path):
+    """Three processes migrating one new SQLite file at once (instances of a service starting
+    together): each waits its turn and starts. Without the turns one met another's migration
+    as "database is locked" and never started."""
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    code = ("from shared.persistence.db import make_engine, migrate; "
+            f"migrate(make_engine({url!r}), 'services.disclosure:migrations'); print('ok')")
+    procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [(p.returncode, out.strip()) for p, (out, _) in zip(procs, results, strict=True)] == \
+        [(0, "ok")] * 3, [err[-500:] for _, err in results]
