@@ -37,7 +37,7 @@ from services.disclosure.models import merkle_log as agency_log
 from services.disclosure.models import registers as register_heads
 from shared.calendar.clock import local_date
 from shared.errors import NotFound, SanxiangError, ValidationFailed
-from shared.messaging.outbox import OutboxWriter
+from shared.messaging.outbox import emit as emit
 from shared.persistence.merkle_log import Appended
 from shared.service.entrypoint import refusal_reason
 from shared.service.ports import Db
@@ -349,12 +349,6 @@ def log(session: Session, publication_id: str, actor: Actor | dict, action: str,
     session.execute(insert(disclosure_log), {"publication_id": publication_id, "at": now,
                                              "actor_id": ref["id"], "actor_role": ref["role"],
                                              "action": action, "body": body})
-
-
-def emit(outbox: OutboxWriter, session: Session, *, agency: str, ruleset: str,
-         actor: Actor | dict, event_type: str, data: dict) -> None:
-    ref = actor if isinstance(actor, dict) else actor.ref()
-    outbox.stage(session, event_type, data, agency=agency, actor=ref, ruleset=ruleset)
 
 
 def record_refusal(db: Db, actor: Actor, method: str, request: dict, exc: Exception,

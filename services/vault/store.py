@@ -23,7 +23,7 @@ from services.vault.models import (
     vault_log,
 )
 from shared.errors import NotFound, SanxiangError
-from shared.messaging.outbox import OutboxWriter
+from shared.messaging.outbox import emit as emit
 from shared.service.entrypoint import refusal_reason
 from shared.service.ports import Db
 from shared.trust.actor import Actor
@@ -234,12 +234,6 @@ def history(session: Session, object_id: str) -> list[dict]:
     rows = session.execute(select(vault_log).where(vault_log.c.object_id == object_id)
                            .order_by(vault_log.c.id)).mappings().all()
     return [{k: r[k] for k in ("at", "actor_id", "actor_role", "action", "body")} for r in rows]
-
-
-def emit(outbox: OutboxWriter, session: Session, *, agency: str, ruleset: str,
-         actor: Actor | dict, event_type: str, data: dict) -> None:
-    ref = actor if isinstance(actor, dict) else actor.ref()
-    outbox.stage(session, event_type, data, agency=agency, actor=ref, ruleset=ruleset)
 
 
 def record_refusal(db: Db, actor: Actor, method: str, request: dict, exc: Exception,

@@ -505,6 +505,14 @@ def _envelope_agency(table: Table, dialect: str):
     return func.json_extract(table.c.body, "$.agency")
 
 
+def emit(outbox: OutboxWriter, session: Session, *, agency: str, ruleset: str,
+         actor: Any, event_type: str, data: dict) -> None:
+    """Stage one event in the caller's transaction, naming its actor by reference (an Actor,
+    or the reference itself as a dict)."""
+    ref = actor if isinstance(actor, dict) else actor.ref()
+    outbox.stage(session, event_type, data, agency=agency, actor=ref, ruleset=ruleset)
+
+
 def backlog(db, table: Table | None = None, *, at: datetime | None = None) -> dict:
     """What the relay has still to do: rows `pending` (not yet confirmed by the broker),
     `unrouted` (no queue was bound for them: kept for a replay) and the oldest pending row's

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Mapping
 
 import rfc8785
 from cryptography.exceptions import InvalidSignature
@@ -139,3 +140,17 @@ def verify(body, keys: dict[str, Ed25519PublicKey], signer: str) -> None:
                            code="event_bad_signature",
                            message_zh=f"事件签名无法用 {signer} 的密钥 {kid} 验证（{why}），已拒收",
                            details={"key_id": kid, "signer": signer}) from None
+
+
+def statement_holds(statement: str, signature: str, kid: str,
+                    public_keys: Mapping[str, Ed25519PublicKey]) -> bool:
+    """A detached signature over a text (a signed tree head's statement): is `signature` the
+    signature of `statement` by the key `kid` names among `public_keys`?"""
+    public_key = public_keys.get(kid)
+    if public_key is None:
+        return False
+    try:
+        public_key.verify(base64.b64decode(signature, validate=True), statement.encode())
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from shared.trust.keys import key_id
 from shared.trust.signatures import canonical_text
+from shared.trust.signatures import statement_holds as statement_holds
 
 LEAF_TYPE = "sanxiang.disclosure.publication.v1"
 TREE_HEAD_TYPE = "sanxiang.disclosure.tree_head.v1"
@@ -62,14 +62,3 @@ def signed_tree_head(agency: str, size: int, root: str, keys: LogKeys,
             "statement": statement}
 
 
-def statement_holds(statement: str, signature: str, kid: str,
-                    public_keys: Mapping[str, Ed25519PublicKey]) -> bool:
-    """Is `signature` the signature of `statement` by the key `kid` names among `public_keys`?"""
-    public_key = public_keys.get(kid)
-    if public_key is None:
-        return False
-    try:
-        public_key.verify(base64.b64decode(signature, validate=True), statement.encode())
-    except (InvalidSignature, ValueError, TypeError):
-        return False
-    return True

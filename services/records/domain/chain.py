@@ -20,6 +20,7 @@ from services.records.domain import personal
 from shared.calendar.clock import iso
 from shared.errors import DomainRuleViolated
 from shared.trust.keys import key_id, public_key_pem
+from shared.trust.signatures import statement_holds as statement_holds
 
 if TYPE_CHECKING:
     from shared.trust.actor import Actor
@@ -392,14 +393,3 @@ def signed_tree_head(agency: str, size: int, root: str, keys: CheckpointKeys,
             "signature": signature, "statement": statement}
 
 
-def statement_holds(statement: str, signature: str, kid: str,
-                    public_keys: Mapping[str, Ed25519PublicKey]) -> bool:
-    """Is `signature` the signature of `statement` by the key `kid` names among `public_keys`?"""
-    public_key = public_keys.get(kid)
-    if public_key is None:
-        return False
-    try:
-        public_key.verify(base64.b64decode(signature, validate=True), statement.encode())
-    except (InvalidSignature, ValueError, TypeError):
-        return False
-    return True
