@@ -38,6 +38,7 @@ from services.disclosure.models import registers as register_heads
 from shared.calendar.clock import local_date
 from shared.errors import NotFound, SanxiangError, ValidationFailed
 from shared.messaging.outbox import emit as emit
+from shared.persistence import actions
 from shared.persistence.merkle_log import Appended
 from shared.service.entrypoint import refusal_reason
 from shared.service.ports import Db
@@ -345,10 +346,8 @@ def mark_lapse(session: Session, agency: str, certificate_no: str, valid_until: 
 
 def log(session: Session, publication_id: str, actor: Actor | dict, action: str, body: dict,
         now: datetime) -> None:
-    ref = actor if isinstance(actor, dict) else {"id": actor.id, "role": actor.role}
-    session.execute(insert(disclosure_log), {"publication_id": publication_id, "at": now,
-                                             "actor_id": ref["id"], "actor_role": ref["role"],
-                                             "action": action, "body": body})
+    actions.log_act(session, disclosure_log, "publication_id", publication_id, actor, action,
+                    body, now)
 
 
 def record_refusal(db: Db, actor: Actor, method: str, request: dict, exc: Exception,

@@ -15,7 +15,7 @@ from services.review import domain
 from services.review.models import access_log, review_log, reviews, staff
 from shared.errors import NotFound, SanxiangError
 from shared.messaging.outbox import OutboxWriter
-from shared.persistence import paging
+from shared.persistence import actions, paging
 from shared.service.entrypoint import refusal_reason
 from shared.service.ports import Db
 from shared.trust.actor import Actor
@@ -101,10 +101,7 @@ def due_clocks(session: Session, today: date, horizon: date, after: str | None,
 
 def log(session: Session, review_id: str, actor: Actor | dict, action: str, body: dict,
         now: datetime) -> None:
-    ref = actor if isinstance(actor, dict) else {"id": actor.id, "role": actor.role}
-    session.execute(insert(review_log), {"review_id": review_id, "at": now,
-                                         "actor_id": ref["id"], "actor_role": ref["role"],
-                                         "action": action, "body": body})
+    actions.log_act(session, review_log, "review_id", review_id, actor, action, body, now)
 
 
 def history(session: Session, review_id: str) -> list[dict]:

@@ -24,6 +24,7 @@ from services.vault.models import (
 )
 from shared.errors import NotFound, SanxiangError
 from shared.messaging.outbox import emit as emit
+from shared.persistence import actions
 from shared.service.entrypoint import refusal_reason
 from shared.service.ports import Db
 from shared.trust.actor import Actor
@@ -224,10 +225,7 @@ def tree_head_of_size(session: Session, agency: str, size: int,
 
 def log(session: Session, object_id: str, actor: Actor | dict, action: str, body: dict,
         now: datetime) -> None:
-    ref = actor if isinstance(actor, dict) else {"id": actor.id, "role": actor.role}
-    session.execute(insert(vault_log), {"object_id": object_id, "at": now,
-                                        "actor_id": ref["id"], "actor_role": ref["role"],
-                                        "action": action, "body": body})
+    actions.log_act(session, vault_log, "object_id", object_id, actor, action, body, now)
 
 
 def history(session: Session, object_id: str) -> list[dict]:
