@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from services.review import domain
-from services.review.domain.clock import WATCHED
+from services.review.domain.clock import WATCHED, remind_workdays
 from services.review.models import reviews
 from shared.calendar.clock import local_date
 from shared.observability.metrics import Reading
@@ -24,8 +24,7 @@ HELP = "open reviews whose clock is near its due date (due_soon) or past it (ove
 def gauges(*, db: Any, rules: Any, config: dict, now: datetime) -> Iterator[Reading]:
     today = local_date(now)
     agencies = list(rules.agencies)
-    horizon = domain.reminder_horizon(rules.calendar, today,
-                                      int(config.get("REVIEW_REMIND_WORKDAYS") or 2),
+    horizon = domain.reminder_horizon(rules.calendar, today, remind_workdays(config),
                                       [None, *agencies])
     counted: Counter[tuple[str, str]] = Counter()
     with db.read() as session:

@@ -10,6 +10,7 @@ from nameko.timer import timer
 
 from contracts.review import CONTRACT
 from services.review import gauges, queries, store, usecases
+from services.review.domain.clock import remind_workdays
 from services.review.models import inbox as inbox_table
 from services.review.models import outbox as outbox_table
 from shared.calendar.clock import now
@@ -159,5 +160,4 @@ class ReviewService(Service):
         """Reminders before a review falls due and an overdue event after, each once per
         review and due date however many instances tick."""
         return usecases.check_clocks(db=self.db, outbox=self.outbox, rules=self.rules,
-                                     now=now(), remind_workdays=int(
-                                         self.config.get("REVIEW_REMIND_WORKDAYS", 2)))
+                                     now=now(), remind_workdays=remind_workdays(self.config))

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Final, Literal, Required, TypedDict
 
 from services.review.domain import states
+from shared import settings
 from shared.calendar.legal import Calendar, Deadline, clock_pause
 from shared.errors import Conflict, DomainRuleViolated, ValidationFailed
 from shared.rulesets.repository import RuleSet
@@ -193,6 +194,12 @@ def watch_marks(review: Mapping) -> WatchMarks:
     if review["overdue_for"] == due:
         return {"remind_due": None, "overdue_due": None}
     return {"remind_due": None if review["reminded_for"] == due else due, "overdue_due": due}
+
+
+def remind_workdays(config: Mapping[str, object]) -> int:
+    """REVIEW_REMIND_WORKDAYS: working days before a review's due date its reminder is sent
+    (default 2) — what the clock watch sends and the metrics count as due soon."""
+    return settings.whole_number(config, "REVIEW_REMIND_WORKDAYS", 2, least=0)
 
 
 def reminder_horizon(calendar: Calendar, today: date, remind_workdays: int,
